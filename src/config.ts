@@ -1,0 +1,139 @@
+import path from "node:path";
+import { z } from "zod";
+
+/** The only module that reads the environment. Everything else receives a Config. */
+
+const emptyToUndefined = (v: unknown) => (typeof v === "string" && v.trim() === "" ? undefined : v);
+const optionalString = z.preprocess(emptyToUndefined, z.string().trim().optional());
+
+const guid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+const EnvSchema = z
+  .object({
+    PORT: z.preprocess(
+      emptyToUndefined,
+      z.coerce
+        .number({ error: "must be a port number (1-65535)" })
+        .int("must be a port number (1-65535)")
+        .min(1, "must be a port number (1-65535)")
+        .max(65535, "must be a port number (1-65535)")
+        .default(3978),
+    ),
+    HOST: z.preprocess(emptyToUndefined, z.string().default("127.0.0.1")),
+    DATABASE_URL: z.preprocess(
+      emptyToUndefined,
+      z
+        .string()
+        .refine((v) => /^postgres(ql)?:\/\/[^\s]+$/.test(v), {
+          message: "must be a PostgreSQL URL (postgresql://user@host:5432/database); leave it empty for the embedded database",
+        })
+        .optional(),
+    ),
+    DATA_DIR: z.preprocess(emptyToUndefined, z.string().default("./data")),
+    MicrosoftAppId: z.preprocess(
+      emptyToUndefined,
+      z.string().regex(guid, "must be the bot's Microsoft app id (a GUID), or empty for local mode").optional(),
+    ),
+    MicrosoftAppPassword: optionalString,
+    MicrosoftAppTenantId: z.preprocess(
+      emptyToUndefined,
+      z.string().regex(guid, "must be a tenant id (a GUID)").optional(),
+    ),
+    MicrosoftAppType: z.preprocess(
+      emptyToUndefined,
+      z.enum(["MultiTenant", "SingleTenant", "UserAssignedMSI"], {
+        error: "must be MultiTenant, SingleTenant or UserAssignedMSI",
+      }).default("MultiTenant"),
+    ),
+    ALLOWED_TENANT_IDS: z.preprocess(
+      emptyToUndefined,
+      z
+        .string()
+        .transform((v) => v.split(",").map((s) => s.trim()).filter(Boolean))
+        .pipe(z.array(z.string().min(1)))
+        .optional(),
+    ),
+    DEFAULT_LOCALE: z.preprocess(
+      emptyToUndefined,
+      z.enum(["fr", "en"], { error: "must be fr or en" }).default("fr"),
+    ),
+    LOG_LEVEL: z.preprocess(
+      emptyToUndefined,
+      z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"], {
+        error: "must be one of fatal, error, warn, info, debug, trace, silent",
+      }).default("info"),
+    ),
+    SEED_DEMO: z.preprocess(
+      emptyToUndefined,
+      z.enum(["auto", "always", "never"], { error: "must be auto, always or never" }).default("auto"),
+    ),
+  })
+  .superRefine((env, ctx) => {
+    if (env.MicrosoftAppId && !env.MicrosoftAppPassword && env.MicrosoftAppType !== "UserAssignedMSI") {
+      ctx.addIssue({ code: "custom", path: ["MicrosoftAppPassword"], message: "is required when MicrosoftAppId is set" });
+    }
+    if (env.MicrosoftAppType === "SingleTenant" && env.MicrosoftAppId && !env.MicrosoftAppTenantId) {
+      ctx.addIssue({ code: "custom", path: ["MicrosoftAppTenantId"], message: "is required when MicrosoftAppType is SingleTenant" });
+    }
+  });
+
+export type Config = {
+  port: number;
+  host: string;
+  database: { kind: "postgres"; url: string } | { kind: "embedded"; dataDir: string };
+  bot: {
+    /** Empty in local mode (Agents Playground, tests): requests are not authenticated. */
+    appId?: string;
+    appPassword?: string;
+    appTenantId?: string;
+    appType: "MultiTenant" | "SingleTenant" | "UserAssignedMSI";
+  };
+  /** Empty list: every tenant is accepted. */
+  allowedTenantIds: string[];
+  defaultLocale: "fr" | "en";
+  logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
+  seedDemo: "auto" | "always" | "never";
+};
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(problems.join("\n"));
+  }
+}
+
+/** Parse the environment; throws ConfigError with one readable line per wrong variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => {
+      const name = String(issue.path[0] ?? "environment");
+      const value = env[name];
+      const shown = value === undefined || name.toLowerCase().includes("password") ? "" : ` (got "${value}")`;
+      return `${name} ${issue.message}${shown}`;
+    });
+    throw new ConfigError([...new Set(lines)]);
+  }
+  const e = parsed.data;
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    database: e.DATABASE_URL
+      ? { kind: "postgres", url: e.DATABASE_URL }
+      : { kind: "embedded", dataDir: path.resolve(e.DATA_DIR) },
+    bot: {
+      appId: e.MicrosoftAppId,
+      appPassword: e.MicrosoftAppPassword,
+      appTenantId: e.MicrosoftAppTenantId,
+      appType: e.MicrosoftAppType,
+    },
+    allowedTenantIds: e.ALLOWED_TENANT_IDS ?? [],
+    defaultLocale: e.DEFAULT_LOCALE,
+    logLevel: e.LOG_LEVEL,
+    seedDemo: e.SEED_DEMO,
+  };
+}
+
+/** Tools such as the Prisma CLI read a handful of variables too; they go through here. */
+export function prismaCliEnvironment(env: NodeJS.ProcessEnv = process.env) {
+  return { disableCheckpoint: () => (env.CHECKPOINT_DISABLE ??= "1"), setDatabaseUrl: (url: string) => (env.DATABASE_URL = url) };
+}

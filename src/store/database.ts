@@ -1,0 +1,84 @@
+import pg from "pg";
+import { PrismaPg } from "@prisma/adapter-pg";
+import { PrismaClient } from "../generated/prisma/client.js";
+import type { Config } from "../config.js";
+import { startEmbeddedDatabase, type EmbeddedDatabase } from "./pglite-server.js";
+import { applyMigrations } from "./migrate.js";
+
+export type Database = {
+  prisma: PrismaClient;
+  kind: "postgres" | "embedded";
+  /** PostgreSQL schema holding the tables ("public" unless a test isolates itself). */
+  schema: string;
+  /** True when a trivial query answers within the timeout. */
+  ping(timeoutMs?: number): Promise<boolean>;
+  close(): Promise<void>;
+};
+
+export type OpenOptions = {
+  /** Use (and create) this PostgreSQL schema instead of "public": tests isolate their runs this way. */
+  schema?: string;
+  migrate?: boolean;
+  poolMax?: number;
+};
+
+const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+
+export async function openDatabase(database: Config["database"], opts: OpenOptions = {}): Promise<Database> {
+  const schema = opts.schema ?? "public";
+  if (!SCHEMA_NAME.test(schema)) throw new Error(`invalid schema name ${schema}`);
+  let embedded: EmbeddedDatabase | undefined;
+  let url: string;
+  if (database.kind === "embedded") {
+    embedded = await startEmbeddedDatabase(database.dataDir);
+    url = embedded.url;
+  } else {
+    url = database.url;
+  }
+  const pool = new pg.Pool({
+    connectionString: url,
+    // pglite-socket serves one query at a time: several client connections only queue (PRISMA.md).
+    max: embedded ? 1 : (opts.poolMax ?? 10),
+    options: schema === "public" ? undefined : `-c search_path=${schema}`,
+    connectionTimeoutMillis: 5000,
+    idleTimeoutMillis: 30_000,
+  });
+  // An idle client losing its connection (database restart) must not crash the process.
+  pool.on("error", () => {});
+  try {
+    if (schema !== "public") await pool.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
+    if (opts.migrate ?? true) await applyMigrations(pool);
+  } catch (err) {
+    await pool.end().catch(() => {});
+    await embedded?.stop();
+    throw err;
+  }
+  const prisma = new PrismaClient({ adapter: new PrismaPg(pool, { schema }) });
+  let closed = false;
+  return {
+    prisma,
+    kind: embedded ? "embedded" : "postgres",
+    schema,
+    async ping(timeoutMs = 2000) {
+      let timer: NodeJS.Timeout | undefined;
+      try {
+        const timeout = new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new Error("timeout")), timeoutMs);
+        });
+        await Promise.race([pool.query("SELECT 1"), timeout]);
+        return true;
+      } catch {
+        return false;
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      await prisma.$disconnect().catch(() => {});
+      await pool.end().catch(() => {});
+      await embedded?.stop();
+    },
+  };
+}

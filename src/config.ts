@@ -67,15 +67,22 @@ const EnvSchema = z
       emptyToUndefined,
       z.enum(["auto", "always", "never"], { error: "must be auto, always or never" }).default("auto"),
     ),
-  })
-  .superRefine((env, ctx) => {
-    if (env.MicrosoftAppId && !env.MicrosoftAppPassword && env.MicrosoftAppType !== "UserAssignedMSI") {
-      ctx.addIssue({ code: "custom", path: ["MicrosoftAppPassword"], message: "is required when MicrosoftAppId is set" });
-    }
-    if (env.MicrosoftAppType === "SingleTenant" && env.MicrosoftAppId && !env.MicrosoftAppTenantId) {
-      ctx.addIssue({ code: "custom", path: ["MicrosoftAppTenantId"], message: "is required when MicrosoftAppType is SingleTenant" });
-    }
   });
+
+/** Rules between variables, checked on the raw values so that they are reported together with
+ *  the per-variable problems. */
+function crossVariableProblems(env: NodeJS.ProcessEnv): string[] {
+  const set = (name: string) => (env[name] ?? "").trim() !== "";
+  const problems: string[] = [];
+  const appType = (env.MicrosoftAppType ?? "").trim();
+  if (set("MicrosoftAppId") && !set("MicrosoftAppPassword") && appType !== "UserAssignedMSI") {
+    problems.push("MicrosoftAppPassword is required when MicrosoftAppId is set");
+  }
+  if (appType === "SingleTenant" && set("MicrosoftAppId") && !set("MicrosoftAppTenantId")) {
+    problems.push("MicrosoftAppTenantId is required when MicrosoftAppType is SingleTenant");
+  }
+  return problems;
+}
 
 export type Config = {
   port: number;
@@ -104,14 +111,15 @@ export class ConfigError extends Error {
 /** Parse the environment; throws ConfigError with one readable line per wrong variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const parsed = EnvSchema.safeParse(env);
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map((issue) => {
+  const crossProblems = crossVariableProblems(env);
+  if (!parsed.success || crossProblems.length > 0) {
+    const lines = (parsed.error?.issues ?? []).map((issue) => {
       const name = String(issue.path[0] ?? "environment");
       const value = env[name];
       const shown = value === undefined || name.toLowerCase().includes("password") ? "" : ` (got "${value}")`;
       return `${name} ${issue.message}${shown}`;
     });
-    throw new ConfigError([...new Set(lines)]);
+    throw new ConfigError([...new Set([...lines, ...crossProblems])]);
   }
   const e = parsed.data;
   return {

@@ -1,0 +1,39 @@
+import { ConfigError, loadConfig } from "./config.js";
+import { DataDirLockedError } from "./store/index.js";
+import { startApp } from "./app.js";
+
+/** Composition root: a readable line and exit code 1 for any start-up problem, never a stack trace. */
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      for (const line of err.problems) console.error(`Configuration error: ${line}`);
+      process.exit(1);
+    }
+    throw err;
+  }
+  let app;
+  try {
+    app = await startApp(config);
+  } catch (err) {
+    if (err instanceof DataDirLockedError) console.error(`Cannot start: ${err.message}`);
+    else if ((err as NodeJS.ErrnoException).code === "EADDRINUSE") console.error(`Cannot start: port ${config.port} is already in use (set PORT)`);
+    else console.error(`Cannot start: ${(err as Error).message}`);
+    process.exit(1);
+  }
+  const shutdown = (signal: string) => {
+    app.logger.info({ signal }, "shutting down");
+    const force = setTimeout(() => process.exit(1), 10_000);
+    force.unref();
+    app.stop().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.once("SIGTERM", () => shutdown("SIGTERM"));
+  process.once("SIGINT", () => shutdown("SIGINT"));
+}
+
+void main();

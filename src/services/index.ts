@@ -1,0 +1,21 @@
+import type { Store } from "../store/index.js";
+import { ConversationService } from "./conversations.js";
+import { HealthService } from "./health.js";
+import { MemberService } from "./members.js";
+
+export type Services = {
+  conversations: ConversationService;
+  members: MemberService;
+  health: HealthService;
+};
+
+export function createServices(store: Store): Services {
+  return {
+    conversations: new ConversationService(store),
+    members: new MemberService(store),
+    health: new HealthService(store),
+  };
+}
+
+export type { Actor } from "./members.js";
+export type { HealthReport } from "./health.js";

@@ -1,0 +1,23 @@
+import type { Store, MemberRecord } from "../store/index.js";
+
+export type Actor = {
+  memberId: string;
+  displayName: string;
+  role: MemberRecord["role"];
+  schoolIds: string[];
+  districtId: string | null;
+  locale: string | null;
+};
+
+/** Who is talking to the bot, from the Teams identity alone (tenant + AAD object id).
+ *  Nothing sent inside an activity or a card is trusted for this. */
+export class MemberService {
+  constructor(private readonly store: Store) {}
+
+  async identify(tenantId: string | undefined, aadObjectId: string | undefined): Promise<Actor | null> {
+    if (!tenantId || !aadObjectId) return null;
+    const m = await this.store.members.findByAad(tenantId, aadObjectId);
+    if (!m) return null;
+    return { memberId: m.id, displayName: m.displayName, role: m.role, schoolIds: m.schoolIds, districtId: m.districtId, locale: m.locale };
+  }
+}

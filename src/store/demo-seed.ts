@@ -1,0 +1,93 @@
+import type { PrismaClient } from "../generated/prisma/client.js";
+import type { Role } from "../domain/roles.js";
+
+/** A demo académie for the Agents Playground and the tests. Ids of people match the committed
+ *  Playground configurations (.m365agentsplayground.yml and playground/coordinator.yml):
+ *  test/integration/demo-seed.test.ts keeps them in step. Names and UAI codes are fictitious. */
+
+export const DEMO_TENANT_ID = "5e7c1a2b-0000-4000-8000-00000000a11e";
+
+export const DEMO_DISTRICTS = [
+  { code: "NORD", name: "Bassin Nord" },
+  { code: "SUD", name: "Bassin Sud" },
+] as const;
+
+export const DEMO_SCHOOLS = [
+  { uai: "0690001A", name: "Lycée Victor-Hugo", kind: "LYCEE_GT", city: "Villefranche", district: "NORD" },
+  { uai: "0690002B", name: "Lycée professionnel Jean-Moulin", kind: "LYCEE_PRO", city: "Villefranche", district: "NORD" },
+  { uai: "0690003C", name: "Collège Jules-Ferry", kind: "COLLEGE", city: "Belleville", district: "NORD" },
+  { uai: "0690004D", name: "Lycée Simone-Veil", kind: "LYCEE_GT", city: "Vénissieux", district: "SUD" },
+  { uai: "0690005E", name: "Lycée professionnel Louise-Michel", kind: "LYCEE_PRO", city: "Vénissieux", district: "SUD" },
+  { uai: "0690006F", name: "Collège Jean-Jaurès", kind: "COLLEGE", city: "Givors", district: "SUD" },
+] as const;
+
+export type DemoPerson = {
+  aadObjectId: string;
+  displayName: string;
+  email: string;
+  role: Role;
+  schools?: string[];
+  district?: string;
+};
+
+export const DEMO_PEOPLE: readonly DemoPerson[] = [
+  { aadObjectId: "00000000-0000-4000-8000-000000000101", displayName: "Claire Martin", email: "claire.martin@demo.repere.fr", role: "STAFF", schools: ["0690001A"] },
+  { aadObjectId: "00000000-0000-4000-8000-000000000102", displayName: "Karim Benali", email: "karim.benali@demo.repere.fr", role: "REFERENT", schools: ["0690001A"] },
+  { aadObjectId: "00000000-0000-4000-8000-000000000103", displayName: "Sophie Laurent", email: "sophie.laurent@demo.repere.fr", role: "COORDINATOR", district: "NORD" },
+  { aadObjectId: "00000000-0000-4000-8000-000000000104", displayName: "Marc Petit", email: "marc.petit@demo.repere.fr", role: "COORDINATOR", district: "SUD" },
+  { aadObjectId: "00000000-0000-4000-8000-000000000105", displayName: "Nathalie Roux", email: "nathalie.roux@demo.repere.fr", role: "ADMIN" },
+  { aadObjectId: "00000000-0000-4000-8000-000000000106", displayName: "Thomas Girard", email: "thomas.girard@demo.repere.fr", role: "STAFF", schools: ["0690002B", "0690003C"] },
+  { aadObjectId: "00000000-0000-4000-8000-000000000107", displayName: "Inès Moreau", email: "ines.moreau@demo.repere.fr", role: "REFERENT", schools: ["0690002B"] },
+];
+
+/** The coordinators' team of Bassin Nord in the Playground (team id and its General channel). */
+export const DEMO_CHANNELS = [
+  { district: "NORD", teamId: "19:demo-team-nord@thread.tacv2", channelId: "19:demo-team-nord@thread.tacv2", name: "MLDS Bassin Nord - Général" },
+] as const;
+
+export async function isDatabaseEmpty(prisma: PrismaClient): Promise<boolean> {
+  return (await prisma.district.count()) === 0 && (await prisma.member.count()) === 0;
+}
+
+/** Idempotent: running it twice changes nothing. */
+export async function seedDemo(prisma: PrismaClient, tenantId = DEMO_TENANT_ID): Promise<void> {
+  const districtIds = new Map<string, string>();
+  for (const d of DEMO_DISTRICTS) {
+    const row = await prisma.district.upsert({ where: { code: d.code }, create: d, update: { name: d.name } });
+    districtIds.set(d.code, row.id);
+  }
+  const schoolIds = new Map<string, string>();
+  for (const s of DEMO_SCHOOLS) {
+    const data = { uai: s.uai, name: s.name, kind: s.kind, city: s.city, districtId: districtIds.get(s.district)! };
+    const row = await prisma.school.upsert({ where: { uai: s.uai }, create: data, update: data });
+    schoolIds.set(s.uai, row.id);
+  }
+  for (const p of DEMO_PEOPLE) {
+    const data = {
+      tenantId,
+      aadObjectId: p.aadObjectId,
+      displayName: p.displayName,
+      email: p.email,
+      role: p.role,
+      districtId: p.district ? districtIds.get(p.district)! : null,
+    };
+    const member = await prisma.member.upsert({
+      where: { tenantId_aadObjectId: { tenantId, aadObjectId: p.aadObjectId } },
+      create: data,
+      update: data,
+    });
+    for (const uai of p.schools ?? []) {
+      const schoolId = schoolIds.get(uai)!;
+      await prisma.memberSchool.upsert({
+        where: { memberId_schoolId: { memberId: member.id, schoolId } },
+        create: { memberId: member.id, schoolId },
+        update: {},
+      });
+    }
+  }
+  for (const c of DEMO_CHANNELS) {
+    const districtId = districtIds.get(c.district)!;
+    const data = { districtId, teamId: c.teamId, channelId: c.channelId, name: c.name };
+    await prisma.routingChannel.upsert({ where: { districtId }, create: data, update: data });
+  }
+}

@@ -1,0 +1,36 @@
+import type { Database } from "./database.js";
+import { DatabaseStorage } from "./bot-state-storage.js";
+import { ConversationRepository } from "./conversations.js";
+import { MemberRepository } from "./members.js";
+import { isDatabaseEmpty, seedDemo } from "./demo-seed.js";
+
+/** Everything the services need from the database, behind plain TypeScript types. */
+export type Store = {
+  db: Database;
+  botState: DatabaseStorage;
+  conversations: ConversationRepository;
+  members: MemberRepository;
+  /** Seeds the demo académie; `onlyIfEmpty` leaves a database in use alone. Returns whether it seeded. */
+  seedDemo(opts: { onlyIfEmpty: boolean; tenantId?: string }): Promise<boolean>;
+};
+
+export function createStore(db: Database): Store {
+  const prisma = db.prisma;
+  return {
+    db,
+    botState: new DatabaseStorage(prisma),
+    conversations: new ConversationRepository(prisma),
+    members: new MemberRepository(prisma),
+    async seedDemo({ onlyIfEmpty, tenantId }) {
+      if (onlyIfEmpty && !(await isDatabaseEmpty(prisma))) return false;
+      await seedDemo(prisma, tenantId);
+      return true;
+    },
+  };
+}
+
+export { openDatabase, type Database, type OpenOptions } from "./database.js";
+export { DataDirLockedError } from "./pglite-server.js";
+export { ETagConflictError, type StoreItem, type StoreItems } from "./bot-state-storage.js";
+export type { StoredConversation, ConversationKind } from "./conversations.js";
+export type { MemberRecord } from "./members.js";

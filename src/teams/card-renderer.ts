@@ -1,0 +1,34 @@
+import { readFileSync, readdirSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import * as ACData from "adaptivecards-templating";
+
+/** Adaptive Card templates live in cards/<name>.json (Adaptive Cards 1.5, `${}` templating,
+ *  `$data` repeats and `$when`). Each template is parsed once and expanded per message. */
+
+export const CARDS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../cards");
+
+export type AdaptiveCardJson = { type: "AdaptiveCard"; version: string; body?: unknown[]; actions?: unknown[]; [k: string]: unknown };
+
+const templates = new Map<string, ACData.Template>();
+
+function template(name: string): ACData.Template {
+  let t = templates.get(name);
+  if (!t) {
+    if (!/^[a-z0-9-]+$/.test(name)) throw new Error(`invalid card name ${name}`);
+    t = new ACData.Template(JSON.parse(readFileSync(path.join(CARDS_DIR, `${name}.json`), "utf8")));
+    templates.set(name, t);
+  }
+  return t;
+}
+
+export function renderCard(name: string, data: object): AdaptiveCardJson {
+  return template(name).expand({ $root: data }) as AdaptiveCardJson;
+}
+
+export function cardNames(): string[] {
+  return readdirSync(CARDS_DIR)
+    .filter((f) => f.endsWith(".json"))
+    .map((f) => f.slice(0, -".json".length))
+    .sort();
+}

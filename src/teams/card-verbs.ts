@@ -1,0 +1,39 @@
+import { z } from "zod";
+
+/** The closed list of Action.Execute verbs (Universal Actions). An invoke with any other verb is
+ *  refused before it reaches a service. */
+export const EXECUTE_VERBS = [
+  "case.takeCharge",
+  "case.assign",
+  "case.requestInfo",
+  "case.dismiss",
+  "case.escalate",
+  "case.openPlan",
+  "case.details",
+  "case.refresh",
+  "plan.addAction",
+  "plan.setActionStatus",
+  "plan.editAction",
+  "plan.setReview",
+  "plan.close",
+  "case.history",
+] as const;
+export const ExecuteVerb = z.enum(EXECUTE_VERBS);
+export type ExecuteVerb = z.infer<typeof ExecuteVerb>;
+
+/** Action.Submit payloads carry an `action` field from this closed list: they drive the
+ *  personal-chat dialogs (a submit arrives as a message activity with `value`). */
+export const SUBMIT_ACTIONS = [
+  "report.start",
+  "report.pupil",
+  "report.signals",
+  "report.steps",
+  "report.confirm",
+  "report.edit",
+  "report.cancel",
+  "report.attach",
+  "report.separate",
+  "help",
+] as const;
+export const SubmitAction = z.enum(SUBMIT_ACTIONS);
+export type SubmitAction = z.infer<typeof SubmitAction>;

@@ -1,0 +1,101 @@
+import { loadConfig } from "../../src/config.js";
+import { startApp, type App } from "../../src/app.js";
+import { DEMO_PEOPLE, DEMO_TENANT_ID } from "../../src/store/demo-seed.js";
+import { FakeConnector } from "./fake-connector.js";
+import { POSTGRES_URL, dropSchema, uniqueSchemaName } from "./database.js";
+
+export const BOT = { id: "28:repere-bot", name: "Repère" };
+
+export type Person = (typeof DEMO_PEOPLE)[number];
+export function person(displayName: string): Person {
+  const p = DEMO_PEOPLE.find((x) => x.displayName === displayName);
+  if (!p) throw new Error(`no demo person ${displayName}`);
+  return p;
+}
+
+let activityCounter = 0;
+
+/** Builds Teams activities as Teams (or the Agents Playground) would send them. */
+export function personalMessage(
+  serviceUrl: string,
+  who: { aadObjectId: string; displayName: string },
+  content: { text?: string; value?: unknown; locale?: string; tenantId?: string },
+): Record<string, unknown> {
+  const tenantId = content.tenantId ?? DEMO_TENANT_ID;
+  return {
+    type: "message",
+    id: `act-${Date.now()}-${++activityCounter}`,
+    timestamp: new Date().toISOString(),
+    serviceUrl,
+    channelId: "msteams",
+    from: { id: `29:${who.aadObjectId}`, name: who.displayName, aadObjectId: who.aadObjectId },
+    recipient: BOT,
+    conversation: { id: `a:personal-${who.aadObjectId}`, conversationType: "personal", tenantId },
+    channelData: { tenant: { id: tenantId } },
+    locale: content.locale ?? "fr-FR",
+    ...(content.text !== undefined ? { text: content.text } : {}),
+    ...(content.value !== undefined ? { value: content.value } : {}),
+  };
+}
+
+export type TestBot = {
+  app: App;
+  connector: FakeConnector;
+  schema: string;
+  url: string;
+  post(activity: Record<string, unknown>): Promise<Response>;
+  /** Sends a personal-chat message as `who` and returns what the bot sent back during that turn. */
+  say(who: Person, text: string, extra?: { locale?: string }): Promise<{ cards: any[]; texts: string[] }>;
+  submit(who: Person, value: unknown): Promise<{ cards: any[]; texts: string[] }>;
+  stop(opts?: { keepSchema?: boolean }): Promise<void>;
+};
+
+/** The whole bot (HTTP server, services, PostgreSQL in a schema of its own) with a fake connector. */
+export async function startTestBot(opts: { schema?: string; env?: Record<string, string>; connector?: FakeConnector } = {}): Promise<TestBot> {
+  const connector = opts.connector ?? (await new FakeConnector().start());
+  const schema = opts.schema ?? uniqueSchemaName();
+  const config = loadConfig({ PORT: "0", DATABASE_URL: POSTGRES_URL, SEED_DEMO: "always", LOG_LEVEL: "silent", ...opts.env });
+  const app = await startApp(config, { schema });
+  const url = `http://127.0.0.1:${app.port}`;
+  const post = (activity: Record<string, unknown>) =>
+    fetch(`${url}/api/messages`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(activity) });
+  const turn = async (activity: Record<string, unknown>) => {
+    const before = connector.sent.length;
+    const res = await post(activity);
+    if (res.status >= 300) throw new Error(`bot answered HTTP ${res.status}: ${await res.text()}`);
+    const sent = connector.sent.slice(before);
+    const cards = sent.flatMap((a) => (a.body.attachments ?? []).filter((x) => x.contentType === "application/vnd.microsoft.card.adaptive").map((x) => x.content));
+    const texts = sent.map((a) => a.body.text).filter((t): t is string => typeof t === "string");
+    return { cards, texts };
+  };
+  return {
+    app,
+    connector,
+    schema,
+    url,
+    post,
+    say: (who, text, extra) => turn(personalMessage(connector.url, who, { text, ...extra })),
+    submit: (who, value) => turn(personalMessage(connector.url, who, { value })),
+    async stop({ keepSchema = false } = {}) {
+      await app.stop();
+      if (!opts.connector) await connector.stop();
+      if (!keepSchema) await dropSchema(schema);
+    },
+  };
+}
+
+/** All the text of a card (TextBlocks, facts, action titles), to assert on what a person reads. */
+export function cardText(card: unknown): string {
+  const out: string[] = [];
+  const walk = (node: unknown) => {
+    if (Array.isArray(node)) return node.forEach(walk);
+    if (!node || typeof node !== "object") return;
+    const o = node as Record<string, unknown>;
+    for (const key of ["text", "title", "label", "value", "placeholder", "errorMessage"]) {
+      if (typeof o[key] === "string") out.push(o[key] as string);
+    }
+    for (const v of Object.values(o)) if (typeof v === "object") walk(v);
+  };
+  walk(card);
+  return out.join("\n");
+}

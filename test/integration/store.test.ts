@@ -1,0 +1,91 @@
+import { readFileSync } from "node:fs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parse } from "yaml";
+import { createStore, type Store } from "../../src/store/index.js";
+import { applyMigrations, readMigrations } from "../../src/store/migrate.js";
+import { DEMO_CHANNELS, DEMO_PEOPLE, DEMO_SCHOOLS, DEMO_TENANT_ID } from "../../src/store/demo-seed.js";
+import { DATABASE_KINDS, openTestDatabase } from "../helpers/database.js";
+import pg from "pg";
+
+describe.each(DATABASE_KINDS)("store on %s", (kind) => {
+  let db: Awaited<ReturnType<typeof openTestDatabase>>;
+  let store: Store;
+  beforeAll(async () => {
+    db = await openTestDatabase(kind);
+    store = createStore(db);
+  });
+  afterAll(async () => db?.drop());
+
+  it("has applied every migration, and applying them again changes nothing", async () => {
+    const names = readMigrations().map((m) => m.name);
+    expect(names.length).toBeGreaterThan(0);
+    const rows = await db.prisma.$queryRawUnsafe<{ migration_name: string }[]>(`SELECT migration_name FROM "_prisma_migrations" ORDER BY migration_name`);
+    expect(rows.map((r) => r.migration_name)).toEqual(names);
+  });
+
+  it("seeds the demo académie once, and only into an empty database", async () => {
+    expect(await store.seedDemo({ onlyIfEmpty: true })).toBe(true);
+    expect(await store.seedDemo({ onlyIfEmpty: true })).toBe(false);
+    await store.seedDemo({ onlyIfEmpty: false }); // idempotent when forced
+    expect(await db.prisma.school.count()).toBe(6);
+    expect(await db.prisma.district.count()).toBe(2);
+    expect(await db.prisma.member.count()).toBe(DEMO_PEOPLE.length);
+    const kinds = new Set((await db.prisma.school.findMany()).map((s) => s.kind));
+    expect(kinds).toEqual(new Set(["LYCEE_GT", "LYCEE_PRO", "COLLEGE"]));
+    const roles = new Set((await db.prisma.member.findMany()).map((m) => m.role));
+    expect(roles).toEqual(new Set(["STAFF", "REFERENT", "COORDINATOR", "ADMIN"]));
+  });
+
+  it("finds a member by Teams identity with their scope", async () => {
+    const claire = await store.members.findByAad(DEMO_TENANT_ID, DEMO_PEOPLE[0]!.aadObjectId);
+    expect(claire).toMatchObject({ displayName: "Claire Martin", role: "STAFF" });
+    expect(claire!.schoolIds).toHaveLength(1);
+    expect(await store.members.findByAad("another-tenant", DEMO_PEOPLE[0]!.aadObjectId)).toBeNull();
+  });
+
+  it("remembers conversation references and finds a person's personal chat", async () => {
+    const reference = { conversation: { id: "a:1" }, serviceUrl: "http://x", bot: { id: "b" } };
+    await store.conversations.upsert({ conversationId: "a:1", kind: "PERSONAL", tenantId: DEMO_TENANT_ID, aadObjectId: "aad-1", teamId: null, channelId: null, serviceUrl: "http://x", reference });
+    await store.conversations.upsert({ conversationId: "a:1", kind: "PERSONAL", tenantId: DEMO_TENANT_ID, aadObjectId: "aad-1", teamId: null, channelId: null, serviceUrl: "http://y", reference });
+    const found = await store.conversations.personalChatOf("aad-1");
+    expect(found).toMatchObject({ conversationId: "a:1", serviceUrl: "http://y", reference });
+  });
+});
+
+describe("migrations under concurrent starts", () => {
+  it("two instances migrating the same empty database at once both succeed", async () => {
+    const db = await openTestDatabase("postgres");
+    try {
+      const pool = new pg.Pool({ connectionString: "postgresql://postgres@127.0.0.1:5432/test", options: `-c search_path=${db.schema}_b` });
+      await pool.query(`CREATE SCHEMA "${db.schema}_b"`);
+      try {
+        const [a, b] = await Promise.all([applyMigrations(pool), applyMigrations(pool)]);
+        expect([...a, ...b]).toEqual(readMigrations().map((m) => m.name));
+      } finally {
+        await pool.query(`DROP SCHEMA "${db.schema}_b" CASCADE`);
+        await pool.end();
+      }
+    } finally {
+      await db.drop();
+    }
+  });
+});
+
+describe("demo seed and the committed Agents Playground configurations", () => {
+  const configs = [".m365agentsplayground.yml", "playground/coordinator.yml"].map((f) => ({ file: f, yml: parse(readFileSync(f, "utf8")) }));
+
+  it.each(configs)("$file uses the demo tenant and only people of the demo académie, with at least five users", ({ yml }) => {
+    expect(yml.tenantId).toBe(DEMO_TENANT_ID);
+    expect(yml.users.length).toBeGreaterThanOrEqual(5);
+    const seeded = new Map(DEMO_PEOPLE.map((p) => [p.aadObjectId, p.displayName]));
+    for (const u of [yml.currentUser, ...yml.users]) expect(seeded.get(u.aadObjectId)).toBe(u.name);
+  });
+
+  it("the coordinator's Playground team is the channel where Bassin Nord's cases are routed", () => {
+    const coordinator = configs[1]!.yml;
+    expect(DEMO_CHANNELS.map((c) => c.teamId)).toContain(coordinator.team.id);
+    expect(DEMO_PEOPLE.find((p) => p.aadObjectId === coordinator.currentUser.aadObjectId)?.role).toBe("COORDINATOR");
+    expect(configs[0]!.yml.team.id).not.toBe(coordinator.team.id);
+    expect(DEMO_SCHOOLS).toHaveLength(6);
+  });
+});

@@ -1,0 +1,71 @@
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { ConfigError, loadConfig } from "../../src/config.js";
+
+function problems(env: Record<string, string>): string[] {
+  try {
+    loadConfig(env);
+  } catch (err) {
+    if (err instanceof ConfigError) return err.problems;
+    throw err;
+  }
+  return [];
+}
+
+describe("configuration from the environment", () => {
+  it("starts in local mode on the embedded database with nothing set", () => {
+    const c = loadConfig({});
+    expect(c.port).toBe(3978);
+    expect(c.host).toBe("127.0.0.1");
+    expect(c.database).toEqual({ kind: "embedded", dataDir: path.resolve("./data") });
+    expect(c.bot.appId).toBeUndefined();
+    expect(c.allowedTenantIds).toEqual([]);
+    expect(c.defaultLocale).toBe("fr");
+  });
+
+  it("uses PostgreSQL when DATABASE_URL is set", () => {
+    const c = loadConfig({ DATABASE_URL: "postgresql://repere@db.example:5432/repere" });
+    expect(c.database).toEqual({ kind: "postgres", url: "postgresql://repere@db.example:5432/repere" });
+    expect(loadConfig({ DATABASE_URL: "postgres://u@h/d" }).database.kind).toBe("postgres");
+  });
+
+  it("treats empty variables as unset", () => {
+    const c = loadConfig({ PORT: "", DATABASE_URL: " ", MicrosoftAppId: "", ALLOWED_TENANT_IDS: "" });
+    expect(c.port).toBe(3978);
+    expect(c.database.kind).toBe("embedded");
+    expect(c.bot.appId).toBeUndefined();
+  });
+
+  it("parses the tenant allow-list and the bot credentials", () => {
+    const c = loadConfig({
+      ALLOWED_TENANT_IDS: " 11111111-1111-1111-1111-111111111111 , 22222222-2222-2222-2222-222222222222,",
+      MicrosoftAppId: "0b5c1e3a-9f7d-4c1b-8a2e-6d4f3b2a1c0e",
+      MicrosoftAppPassword: "secret",
+      DEFAULT_LOCALE: "en",
+    });
+    expect(c.allowedTenantIds).toEqual(["11111111-1111-1111-1111-111111111111", "22222222-2222-2222-2222-222222222222"]);
+    expect(c.bot).toMatchObject({ appId: "0b5c1e3a-9f7d-4c1b-8a2e-6d4f3b2a1c0e", appPassword: "secret", appType: "MultiTenant" });
+    expect(c.defaultLocale).toBe("en");
+  });
+
+  it.each([
+    [{ PORT: "abc" }, /^PORT must be a port number \(1-65535\) \(got "abc"\)$/],
+    [{ PORT: "70000" }, /^PORT must be a port number/],
+    [{ DATABASE_URL: "mysql://root@localhost/repere" }, /^DATABASE_URL must be a PostgreSQL URL/],
+    [{ MicrosoftAppId: "not-a-guid", MicrosoftAppPassword: "x" }, /^MicrosoftAppId must be the bot's Microsoft app id \(a GUID\)/],
+    [{ MicrosoftAppId: "0b5c1e3a-9f7d-4c1b-8a2e-6d4f3b2a1c0e" }, /^MicrosoftAppPassword is required when MicrosoftAppId is set$/],
+    [{ MicrosoftAppType: "Single" }, /^MicrosoftAppType must be MultiTenant, SingleTenant or UserAssignedMSI/],
+    [{ DEFAULT_LOCALE: "de" }, /^DEFAULT_LOCALE must be fr or en/],
+    [{ LOG_LEVEL: "verbose" }, /^LOG_LEVEL must be one of/],
+  ])("refuses %o with one readable line naming the variable", (env, expected) => {
+    const lines = problems(env as Record<string, string>);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(expected);
+  });
+
+  it("reports every wrong variable at once, one line each, and never shows a password", () => {
+    const lines = problems({ PORT: "x", DATABASE_URL: "sqlite:./db", MicrosoftAppType: "SingleTenant", MicrosoftAppId: "0b5c1e3a-9f7d-4c1b-8a2e-6d4f3b2a1c0e", MicrosoftAppPassword: "hunter2" });
+    expect(lines.map((l) => l.split(" ")[0])).toEqual(["PORT", "DATABASE_URL", "MicrosoftAppTenantId"]);
+    expect(lines.join("\n")).not.toContain("hunter2");
+  });
+});

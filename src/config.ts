@@ -13,10 +13,10 @@ const EnvSchema = z
     PORT: z.preprocess(
       emptyToUndefined,
       z.coerce
-        .number({ error: "must be a port number (1-65535)" })
-        .int("must be a port number (1-65535)")
-        .min(1, "must be a port number (1-65535)")
-        .max(65535, "must be a port number (1-65535)")
+        .number({ error: "must be a port number (0-65535)" })
+        .int("must be a port number (0-65535)")
+        .min(0, "must be a port number (0-65535)")
+        .max(65535, "must be a port number (0-65535)")
         .default(3978),
     ),
     HOST: z.preprocess(emptyToUndefined, z.string().default("127.0.0.1")),

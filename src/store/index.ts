@@ -2,6 +2,8 @@ import type { Database } from "./database.js";
 import { DatabaseStorage } from "./bot-state-storage.js";
 import { ConversationRepository } from "./conversations.js";
 import { MemberRepository } from "./members.js";
+import { CaseRepository } from "./cases.js";
+import { SchoolRepository } from "./schools.js";
 import { isDatabaseEmpty, seedDemo } from "./demo-seed.js";
 
 /** Everything the services need from the database, behind plain TypeScript types. */
@@ -10,6 +12,8 @@ export type Store = {
   botState: DatabaseStorage;
   conversations: ConversationRepository;
   members: MemberRepository;
+  schools: SchoolRepository;
+  cases: CaseRepository;
   /** Seeds the demo académie; `onlyIfEmpty` leaves a database in use alone. Returns whether it seeded. */
   seedDemo(opts: { onlyIfEmpty: boolean; tenantId?: string }): Promise<boolean>;
 };
@@ -21,6 +25,8 @@ export function createStore(db: Database): Store {
     botState: new DatabaseStorage(prisma),
     conversations: new ConversationRepository(prisma),
     members: new MemberRepository(prisma),
+    schools: new SchoolRepository(prisma),
+    cases: new CaseRepository(prisma),
     async seedDemo({ onlyIfEmpty, tenantId }) {
       if (onlyIfEmpty && !(await isDatabaseEmpty(prisma))) return false;
       await seedDemo(prisma, tenantId);
@@ -34,3 +40,5 @@ export { DataDirLockedError } from "./pglite-server.js";
 export { ETagConflictError, type StoreItem, type StoreItems } from "./bot-state-storage.js";
 export type { StoredConversation, ConversationKind } from "./conversations.js";
 export type { MemberRecord } from "./members.js";
+export type { SchoolSummary } from "./schools.js";
+export type { NewReport, OpenCaseMatch, RecordedReport } from "./cases.js";

@@ -1,40 +1,47 @@
-import {
-  ActivityTypes,
-  CardFactory,
-  ConversationState,
-  MessageFactory,
-  TeamsActivityHandler,
-  TurnContext,
-  type Activity,
-  type Storage,
-} from "botbuilder";
+import { ActivityTypes, ConversationState, TeamsActivityHandler, TurnContext, type Storage } from "botbuilder";
+import { DialogSet, DialogTurnStatus, type DialogState } from "botbuilder-dialogs";
 import type { Config } from "../config.js";
 import type { Logger } from "../logging.js";
-import type { Services } from "../services/index.js";
+import type { Actor, Services } from "../services/index.js";
 import { parseQuery } from "../domain/query-parser.js";
-import type { AdaptiveCardJson } from "./card-renderer.js";
+import { ETagConflictError } from "../store/index.js";
+import { cardMessage } from "./card-message.js";
 import { resolveLocale, translator, type Translate } from "./i18n.js";
 import { helpCard, welcomeCard } from "./views.js";
 import { conversationOf, tenantOf } from "./activity-info.js";
+import { parseSubmit } from "./submit-payload.js";
+import { REPORT_DIALOG_ID, ReportDialog } from "./dialogs/report-dialog.js";
+import { unknownMemberCard } from "./report-views.js";
+
+export { cardMessage };
 
 export type BotDeps = {
   services: Services;
   storage: Storage;
   config: Pick<Config, "defaultLocale" | "allowedTenantIds">;
   logger: Logger;
+  clock?: () => Date;
 };
 
-export function cardMessage(card: AdaptiveCardJson): Partial<Activity> {
-  return MessageFactory.attachment(CardFactory.adaptiveCard(card));
-}
+const ACTOR = Symbol("actor");
 
 /** Turns Teams activities into service calls and results into cards. */
 export class RepereBot extends TeamsActivityHandler {
   private readonly conversationState: ConversationState;
+  private readonly dialogs: DialogSet;
 
   constructor(private readonly deps: BotDeps) {
     super();
     this.conversationState = new ConversationState(deps.storage);
+    this.dialogs = new DialogSet(this.conversationState.createProperty<DialogState>("dialogState"));
+    this.dialogs.add(
+      new ReportDialog({
+        services: deps.services,
+        translate: (ctx) => this.t(ctx),
+        actor: (ctx) => ctx.turnState.get(ACTOR) ?? null,
+        clock: deps.clock ?? (() => new Date()),
+      }),
+    );
 
     this.onMessage(async (ctx, next) => {
       await this.handleMessage(ctx);
@@ -69,35 +76,72 @@ export class RepereBot extends TeamsActivityHandler {
       this.deps.logger.warn({ activityId: ctx.activity.id, type: ctx.activity.type, tenantId }, "activity from a tenant that is not allowed");
       return;
     }
-    if (ctx.activity.type === ActivityTypes.Message || ctx.activity.type === ActivityTypes.ConversationUpdate || ctx.activity.type === ActivityTypes.InstallationUpdate) {
+    const type = ctx.activity.type;
+    if (type === ActivityTypes.Message || type === ActivityTypes.ConversationUpdate || type === ActivityTypes.InstallationUpdate) {
       const conversation = conversationOf(ctx.activity);
       if (conversation) await this.deps.services.conversations.remember(conversation);
     }
     await super.run(ctx);
-    await this.conversationState.saveChanges(ctx, false);
+    try {
+      await this.conversationState.saveChanges(ctx, false);
+    } catch (err) {
+      // Two turns of one conversation at once (a double click): the first one's state stands.
+      if (!(err instanceof ETagConflictError)) throw err;
+      this.deps.logger.warn({ activityId: ctx.activity.id }, "conversation state changed by a concurrent turn; this turn's state is dropped");
+    }
   }
 
   t(ctx: TurnContext): Translate {
-    return translator(resolveLocale(ctx.activity.locale, this.deps.config.defaultLocale));
+    const actor = ctx.turnState.get(ACTOR) as Actor | null | undefined;
+    const fromMember = actor?.locale === "en" || actor?.locale === "fr" ? actor.locale : undefined;
+    return translator(resolveLocale(ctx.activity.locale ?? fromMember, this.deps.config.defaultLocale));
   }
 
   private async handleMessage(ctx: TurnContext): Promise<void> {
+    const actor = await this.deps.services.members.identify(tenantOf(ctx.activity), ctx.activity.from?.aadObjectId);
+    ctx.turnState.set(ACTOR, actor);
     const t = this.t(ctx);
-    const submitted = ctx.activity.value as { action?: unknown } | undefined;
-    if (submitted && typeof submitted === "object" && submitted.action === "help") {
+    const personal = (ctx.activity.conversation.conversationType ?? "personal") === "personal";
+    const submit = parseSubmit(ctx.activity.value);
+    const text = (TurnContext.removeRecipientMention(ctx.activity) ?? ctx.activity.text ?? "").trim();
+    const query = submit ? null : parseQuery(text);
+
+    const dc = await this.dialogs.createContext(ctx);
+    if (dc.activeDialog && actor) {
+      const result = await dc.continueDialog();
+      if (result.status !== DialogTurnStatus.empty) return;
+    }
+
+    if (submit?.action === "help" || query?.kind === "help") {
       await ctx.sendActivity(cardMessage(helpCard(t)));
       return;
     }
-    const text = TurnContext.removeRecipientMention(ctx.activity)?.trim() ?? ctx.activity.text?.trim() ?? "";
-    const query = parseQuery(text);
-    switch (query.kind) {
-      case "help":
-        await ctx.sendActivity(cardMessage(helpCard(t)));
+    if (submit?.action === "report.start" || query?.kind === "report") {
+      if (!personal) {
+        await ctx.sendActivity(t("report.personalOnly"));
         return;
-      default:
-        await ctx.sendActivity(
-          text ? t("hint.unknown", { text: text.length > 60 ? `${text.slice(0, 57)}…` : text }) : t("hint.unknownEmpty"),
-        );
+      }
+      if (!actor) {
+        await ctx.sendActivity(cardMessage(unknownMemberCard(t, ctx.activity.from?.name)));
+        return;
+      }
+      if ((await this.deps.services.reports.reportingSchools(actor)).length === 0) {
+        await ctx.sendActivity(t("report.notAllowed"));
+        return;
+      }
+      await dc.beginDialog(REPORT_DIALOG_ID);
+      return;
     }
+    if (submit?.action.startsWith("report.")) {
+      // A card of a report that is over: a second click on "Envoyer" finds the case it created.
+      const recorded = submit.action === "report.confirm" && submit.draftId ? await this.deps.services.reports.alreadyRecorded(submit.draftId) : null;
+      await ctx.sendActivity(recorded ? t("report.alreadyRecorded", { reference: recorded.reference }) : t("report.expired"));
+      return;
+    }
+    if (query?.kind === "cancel") {
+      await ctx.sendActivity(t("report.nothingToCancel"));
+      return;
+    }
+    await ctx.sendActivity(text ? t("hint.unknown", { text: text.length > 60 ? `${text.slice(0, 57)}…` : text }) : t("hint.unknownEmpty"));
   }
 }

@@ -13,6 +13,7 @@ void instance.init({
   initImmediate: false,
   interpolation: { escapeValue: false },
   returnNull: false,
+  showSupportNotice: false,
 });
 
 /** Teams sends locales such as "fr-FR", "en-US", "en-GB": English when it says English, French otherwise

@@ -49,7 +49,7 @@ describe("configuration from the environment", () => {
   });
 
   it.each([
-    [{ PORT: "abc" }, /^PORT must be a port number \(1-65535\) \(got "abc"\)$/],
+    [{ PORT: "abc" }, /^PORT must be a port number \(0-65535\) \(got "abc"\)$/],
     [{ PORT: "70000" }, /^PORT must be a port number/],
     [{ DATABASE_URL: "mysql://root@localhost/repere" }, /^DATABASE_URL must be a PostgreSQL URL/],
     [{ MicrosoftAppId: "not-a-guid", MicrosoftAppPassword: "x" }, /^MicrosoftAppId must be the bot's Microsoft app id \(a GUID\)/],

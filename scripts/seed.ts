@@ -1,0 +1,14 @@
+// Seeds the demo académie into the configured database (idempotent). `npm run db:seed`.
+import { ConfigError, loadConfig } from "../src/config.js";
+import { createStore, openDatabase } from "../src/store/index.js";
+
+try {
+  const config = loadConfig();
+  const db = await openDatabase(config.database);
+  await createStore(db).seedDemo({ onlyIfEmpty: false });
+  await db.close();
+  console.log("Demo académie seeded.");
+} catch (err) {
+  console.error(err instanceof ConfigError ? err.problems.join("\n") : `Seed failed: ${(err as Error).message}`);
+  process.exit(1);
+}

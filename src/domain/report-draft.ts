@@ -1,0 +1,158 @@
+import { z } from "zod";
+import { SIGNALS, STEPS_TAKEN, absenceAlert, isSignalCode, type SignalCode, type StepTaken, type Urgency } from "./signals.js";
+import { nameKey } from "./text.js";
+
+/** The fiche de repérage being filled in, step by step, and the rules each step's answers must
+ *  follow. Errors are codes per field; the Teams layer words them in the user's language. */
+
+export const REPORT_LIMITS = {
+  nameMax: 60,
+  classMax: 20,
+  noteMax: 200,
+  observationsMax: 500,
+  halfDaysMax: 200,
+  minBirthYear: 1995,
+  /** Pupils are at least 10 in the year they are reported. */
+  minAge: 10,
+} as const;
+
+export type PupilStep = { lastName: string; firstName: string; className: string; schoolId: string; birthYear: number };
+export type SignalEntry = { code: SignalCode; note?: string };
+export type SignalsStep = { signals: SignalEntry[]; absenceHalfDays?: number };
+export type StepsTakenStep = { stepsTaken: StepTaken[]; urgency: Urgency; observations?: string };
+
+export type ReportDraft = {
+  pupil?: PupilStep;
+  signals?: SignalsStep;
+  steps?: StepsTakenStep;
+  /** An open case of the same pupil that this report joins, when the reporter chose so. */
+  attachToCase?: { caseId: string; reference: string };
+};
+
+export type FieldErrors = Record<string, string>;
+export type StepResult<T> = { ok: true; value: T } | { ok: false; errors: FieldErrors; values: Record<string, string> };
+
+/** Card inputs arrive as strings (or are missing); anything else is treated as forged. */
+const raw = z.record(z.string(), z.unknown());
+const str = (v: unknown): string => (typeof v === "string" ? v : typeof v === "number" ? String(v) : "");
+const collapse = (s: string) => s.replace(/\s+/g, " ").trim();
+
+/** Keeps what the user typed, to show it again next to the errors. */
+function echo(input: Record<string, unknown>, keys: string[]): Record<string, string> {
+  return Object.fromEntries(keys.map((k) => [k, str(input[k]).slice(0, 1000)]));
+}
+
+export function validatePupil(input: unknown, ctx: { allowedSchoolIds: string[]; currentYear: number }): StepResult<PupilStep> {
+  const data = raw.safeParse(input).success ? (input as Record<string, unknown>) : {};
+  const values = echo(data, ["lastName", "firstName", "className", "schoolId", "birthYear"]);
+  const errors: FieldErrors = {};
+  const lastName = collapse(values.lastName!);
+  const firstName = collapse(values.firstName!);
+  const className = collapse(values.className!);
+  const schoolId = values.schoolId!.trim();
+  const birthYearText = values.birthYear!.trim();
+
+  for (const [field, v] of [["lastName", lastName], ["firstName", firstName]] as const) {
+    if (!v) errors[field] = "required";
+    else if (v.length > REPORT_LIMITS.nameMax) errors[field] = "tooLong";
+    else if (!/^[\p{L}][\p{L}\p{M}' .-]*$/u.test(v)) errors[field] = "invalidName";
+  }
+  if (!className) errors.className = "required";
+  else if (className.length > REPORT_LIMITS.classMax) errors.className = "tooLong";
+
+  if (!schoolId) errors.schoolId = "required";
+  else if (!ctx.allowedSchoolIds.includes(schoolId)) errors.schoolId = "unknownSchool";
+
+  const maxYear = ctx.currentYear - REPORT_LIMITS.minAge;
+  const birthYear = Number(birthYearText);
+  if (!birthYearText) errors.birthYear = "required";
+  else if (!/^\d{4}$/.test(birthYearText) || birthYear < REPORT_LIMITS.minBirthYear || birthYear > maxYear) errors.birthYear = "birthYearRange";
+
+  if (Object.keys(errors).length > 0) return { ok: false, errors, values };
+  return { ok: true, value: { lastName, firstName, className, schoolId, birthYear } };
+}
+
+/** Input ids used by the signals card: `signal_<CODE>` ("true"/"false") and `note_<CODE>`. */
+export const signalInputId = (code: SignalCode) => `signal_${code}`;
+export const noteInputId = (code: SignalCode) => `note_${code}`;
+
+export function validateSignals(input: unknown): StepResult<SignalsStep> {
+  const data = raw.safeParse(input).success ? (input as Record<string, unknown>) : {};
+  const keys = ["absenceHalfDays", ...SIGNALS.flatMap((s) => [signalInputId(s.code), noteInputId(s.code)])];
+  const values = echo(data, keys);
+  const errors: FieldErrors = {};
+
+  // A field named like a signal that the catalogue does not know is a forged submit.
+  for (const key of Object.keys(data)) {
+    const m = /^(?:signal|note)_(.+)$/.exec(key);
+    if (m && !isSignalCode(m[1]!)) errors.signals = "unknownSignal";
+  }
+
+  const halfDaysText = values.absenceHalfDays!.trim();
+  let absenceHalfDays: number | undefined;
+  if (halfDaysText) {
+    const n = Number(halfDaysText);
+    if (!/^\d{1,3}$/.test(halfDaysText) || n > REPORT_LIMITS.halfDaysMax) errors.absenceHalfDays = "halfDaysRange";
+    else absenceHalfDays = n;
+  }
+
+  const signals: SignalEntry[] = [];
+  for (const { code } of SIGNALS) {
+    const checkedText = values[signalInputId(code)]!.trim();
+    if (checkedText !== "" && checkedText !== "true" && checkedText !== "false") {
+      errors.signals = "unknownSignal";
+      continue;
+    }
+    let checked = checkedText === "true";
+    // Half-days counted imply the signal, so the teacher need not tick it as well.
+    if (code === "UNJUSTIFIED_ABSENCES" && absenceHalfDays && absenceHalfDays > 0) checked = true;
+    const note = collapse(values[noteInputId(code)]!);
+    if (note.length > REPORT_LIMITS.noteMax) errors[noteInputId(code)] = "noteTooLong";
+    else if (note && !checked) errors[noteInputId(code)] = "noteWithoutSignal";
+    if (checked) signals.push(note ? { code, note } : { code });
+  }
+  if (signals.some((s) => s.code === "UNJUSTIFIED_ABSENCES") && !absenceHalfDays && !errors.absenceHalfDays) {
+    errors.absenceHalfDays = "halfDaysRequired";
+  }
+  if (signals.length === 0 && !errors.signals) errors.signals = "atLeastOneSignal";
+
+  if (Object.keys(errors).length > 0) return { ok: false, errors, values };
+  return { ok: true, value: absenceHalfDays !== undefined ? { signals, absenceHalfDays } : { signals } };
+}
+
+export function validateStepsTaken(input: unknown): StepResult<StepsTakenStep> {
+  const data = raw.safeParse(input).success ? (input as Record<string, unknown>) : {};
+  const values = echo(data, ["stepsTaken", "urgency", "observations"]);
+  const errors: FieldErrors = {};
+  const chosen = values.stepsTaken!.split(",").map((s) => s.trim()).filter(Boolean);
+  const stepsTaken: StepTaken[] = [];
+  for (const c of chosen) {
+    if ((STEPS_TAKEN as readonly string[]).includes(c)) {
+      if (!stepsTaken.includes(c as StepTaken)) stepsTaken.push(c as StepTaken);
+    } else errors.stepsTaken = "unknownChoice";
+  }
+  const urgencyText = values.urgency!.trim();
+  if (!urgencyText) errors.urgency = "required";
+  else if (!["1", "2", "3"].includes(urgencyText)) errors.urgency = "unknownChoice";
+  const observations = values.observations!.trim();
+  if (observations.length > REPORT_LIMITS.observationsMax) errors.observations = "observationsTooLong";
+  if (Object.keys(errors).length > 0) return { ok: false, errors, values };
+  return {
+    ok: true,
+    value: { stepsTaken, urgency: Number(urgencyText) as Urgency, ...(observations ? { observations } : {}) },
+  };
+}
+
+export type CompleteDraft = Required<Pick<ReportDraft, "pupil" | "signals" | "steps">> & Pick<ReportDraft, "attachToCase">;
+
+export function isComplete(d: ReportDraft): d is CompleteDraft {
+  return Boolean(d.pupil && d.signals && d.steps);
+}
+
+export function pupilKey(p: PupilStep): { schoolId: string; nameKey: string; birthYear: number } {
+  return { schoolId: p.schoolId, nameKey: nameKey(p.lastName, p.firstName), birthYear: p.birthYear };
+}
+
+export function draftAbsenceAlert(d: ReportDraft): boolean {
+  return absenceAlert(d.signals?.absenceHalfDays);
+}

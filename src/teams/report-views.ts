@@ -1,0 +1,203 @@
+import { SIGNAL_FAMILIES, SIGNALS, STEPS_TAKEN, absenceAlert, ABSENCE_ALERT_THRESHOLD } from "../domain/signals.js";
+import { initials } from "../domain/text.js";
+import { REPORT_LIMITS, noteInputId, signalInputId, type FieldErrors, type ReportDraft } from "../domain/report-draft.js";
+import type { SchoolSummary, OpenCaseMatch, RecordedReport } from "../store/index.js";
+import { renderCard, type AdaptiveCardJson } from "./card-renderer.js";
+import type { Translate } from "./i18n.js";
+
+/** Card data for each step of the fiche de repérage. `values` are what the user typed (kept on
+ *  errors), `errors` field error codes from the domain, worded here. */
+
+export type ReportStep = "pupil" | "duplicate" | "signals" | "steps" | "summary";
+
+type Shown = { values?: Record<string, string>; errors?: FieldErrors };
+
+function errorText(t: Translate, code: string | undefined, currentYear: number): string {
+  if (!code) return "";
+  return t(`fieldError.${code}`, { min: REPORT_LIMITS.minBirthYear, max: currentYear - REPORT_LIMITS.minAge });
+}
+
+export function pupilCard(t: Translate, a: { draftId: string; draft: ReportDraft; schools: SchoolSummary[]; defaultSchoolId?: string; currentYear: number } & Shown): AdaptiveCardJson {
+  const p = a.draft.pupil;
+  const values = a.values ?? {
+    lastName: p?.lastName ?? "",
+    firstName: p?.firstName ?? "",
+    className: p?.className ?? "",
+    schoolId: p?.schoolId ?? a.defaultSchoolId ?? "",
+    birthYear: p ? String(p.birthYear) : "",
+  };
+  const e = a.errors ?? {};
+  const err = (k: string) => errorText(t, e[k], a.currentYear);
+  return renderCard("report-pupil", {
+    draftId: a.draftId,
+    progress: t("report.progress", { step: 1 }),
+    title: t("report.pupil.title"),
+    intro: t("report.pupil.intro"),
+    fix: Object.keys(e).length ? t("report.fix") : "",
+    labels: {
+      lastName: t("report.pupil.lastName"),
+      firstName: t("report.pupil.firstName"),
+      className: t("report.pupil.className"),
+      classPlaceholder: t("report.pupil.classPlaceholder"),
+      birthYear: t("report.pupil.birthYear"),
+      birthYearPlaceholder: t("report.pupil.birthYearPlaceholder"),
+      school: t("report.pupil.school"),
+      schoolPlaceholder: t("report.pupil.schoolPlaceholder"),
+      next: t("report.pupil.next"),
+      cancel: t("report.summary.cancel"),
+      required: t("fieldError.required"),
+    },
+    values,
+    errors: { lastName: err("lastName"), firstName: err("firstName"), className: err("className"), birthYear: err("birthYear"), schoolId: err("schoolId") },
+    schools: a.schools.map((s) => ({ title: s.city ? `${s.name} (${s.city}) – ${s.uai}` : `${s.name} – ${s.uai}`, value: s.id })),
+  });
+}
+
+export function duplicateCard(t: Translate, a: { draftId: string; draft: ReportDraft; match: OpenCaseMatch }): AdaptiveCardJson {
+  const p = a.draft.pupil!;
+  const vars = { initials: initials(p.firstName, p.lastName), className: p.className, birthYear: p.birthYear, reference: a.match.reference, status: t(`status.${a.match.status}`) };
+  return renderCard("report-duplicate", {
+    draftId: a.draftId,
+    title: t("report.duplicate.title"),
+    body: t("report.duplicate.body", vars),
+    question: t("report.duplicate.question"),
+    attach: t("report.duplicate.attach", vars),
+    separate: t("report.duplicate.separate"),
+    cancel: t("report.summary.cancel"),
+  });
+}
+
+function alertText(t: Translate, halfDays: number | undefined): string {
+  return absenceAlert(halfDays) ? t("report.signals.alert", { count: halfDays, threshold: ABSENCE_ALERT_THRESHOLD }) : "";
+}
+
+export function signalsCard(t: Translate, a: { draftId: string; draft: ReportDraft } & Shown): AdaptiveCardJson {
+  const chosen = new Map((a.draft.signals?.signals ?? []).map((s) => [s.code, s.note ?? ""]));
+  const values = a.values;
+  const e = a.errors ?? {};
+  const halfDays = values ? (values.absenceHalfDays ?? "") : a.draft.signals?.absenceHalfDays !== undefined ? String(a.draft.signals.absenceHalfDays) : "";
+  const halfDaysNumber = /^\d+$/.test(halfDays) ? Number(halfDays) : undefined;
+  return renderCard("report-signals", {
+    draftId: a.draftId,
+    progress: t("report.progress", { step: 2 }),
+    title: t("report.signals.title"),
+    intro: t("report.signals.intro"),
+    fix: Object.keys(e).length ? t("report.fix") : "",
+    signalsError: e.signals ? t(`fieldError.${e.signals}`) : "",
+    alert: alertText(t, halfDaysNumber),
+    halfDays,
+    halfDaysError: e.absenceHalfDays ? t(`fieldError.${e.absenceHalfDays}`) : "",
+    labels: {
+      halfDays: t("report.signals.halfDays"),
+      halfDaysPlaceholder: t("report.signals.halfDaysPlaceholder"),
+      notePlaceholder: t("report.signals.notePlaceholder"),
+      next: t("report.signals.next"),
+      cancel: t("report.summary.cancel"),
+    },
+    families: SIGNAL_FAMILIES.map((family) => ({
+      label: t(`family.${family}`),
+      showHalfDays: family === "ATTENDANCE",
+      signals: SIGNALS.filter((s) => s.family === family).map((s) => {
+        const toggleId = signalInputId(s.code);
+        const noteId = noteInputId(s.code);
+        return {
+          toggleId,
+          noteId,
+          label: t(`signal.${s.code}`),
+          checked: values ? (values[toggleId] === "true" ? "true" : "false") : chosen.has(s.code) ? "true" : "false",
+          note: values ? (values[noteId] ?? "") : (chosen.get(s.code) ?? ""),
+          noteError: e[noteId] ? t(`fieldError.${e[noteId]}`) : "",
+        };
+      }),
+    })),
+  });
+}
+
+export function stepsCard(t: Translate, a: { draftId: string; draft: ReportDraft } & Shown): AdaptiveCardJson {
+  const s = a.draft.steps;
+  const values = a.values ?? {
+    stepsTaken: (s?.stepsTaken ?? []).join(","),
+    urgency: s ? String(s.urgency) : "",
+    observations: s?.observations ?? "",
+  };
+  const e = a.errors ?? {};
+  const err = (k: string) => (e[k] ? t(`fieldError.${e[k]}`) : "");
+  return renderCard("report-steps", {
+    draftId: a.draftId,
+    progress: t("report.progress", { step: 3 }),
+    title: t("report.steps.title"),
+    fix: Object.keys(e).length ? t("report.fix") : "",
+    alert: alertText(t, a.draft.signals?.absenceHalfDays),
+    labels: {
+      stepsLabel: t("report.steps.stepsLabel"),
+      urgencyLabel: t("report.steps.urgencyLabel"),
+      observations: t("report.steps.observations"),
+      observationsPlaceholder: t("report.steps.observationsPlaceholder"),
+      privacy: t("report.steps.privacy"),
+      next: t("report.steps.next"),
+      cancel: t("report.summary.cancel"),
+      required: t("fieldError.required"),
+    },
+    values,
+    errors: { stepsTaken: err("stepsTaken"), urgency: err("urgency"), observations: err("observations") },
+    stepChoices: STEPS_TAKEN.map((code) => ({ title: t(`stepTaken.${code}`), value: code })),
+    urgencyChoices: ["1", "2", "3"].map((u) => ({ title: t(`urgency.${u}`), value: u })),
+  });
+}
+
+export function summaryCard(t: Translate, a: { draftId: string; draft: ReportDraft; schoolName: string }): AdaptiveCardJson {
+  const d = a.draft;
+  const p = d.pupil!;
+  const sig = d.signals!;
+  const st = d.steps!;
+  const signalFacts = sig.signals.map((s) => ({ title: t(`signal.${s.code}`), value: s.note ?? "✓" }));
+  if (sig.absenceHalfDays !== undefined) signalFacts.unshift({ title: t("report.summary.halfDays"), value: String(sig.absenceHalfDays) });
+  const stepFacts = [
+    { title: t("report.summary.stepsTaken"), value: st.stepsTaken.length ? st.stepsTaken.map((c) => t(`stepTaken.${c}`)).join(", ") : t("report.summary.noStep") },
+    { title: t("report.summary.urgency"), value: t(`urgency.${st.urgency}`) },
+  ];
+  if (st.observations) stepFacts.push({ title: t("report.summary.observations"), value: st.observations });
+  return renderCard("report-summary", {
+    draftId: a.draftId,
+    progress: t("report.progress", { step: 4 }),
+    title: t("report.summary.title"),
+    intro: t("report.summary.intro"),
+    joins: d.attachToCase ? t("report.summary.joins", { reference: d.attachToCase.reference }) : "",
+    alert: alertText(t, sig.absenceHalfDays),
+    labels: { edit: t("report.summary.edit"), confirm: t("report.summary.confirm"), cancel: t("report.summary.cancel") },
+    sections: [
+      {
+        step: "pupil",
+        label: t("report.summary.pupil"),
+        facts: [
+          { title: t("report.summary.name"), value: `${p.firstName} ${p.lastName}` },
+          { title: t("report.summary.class"), value: p.className },
+          { title: t("report.summary.school"), value: a.schoolName },
+          { title: t("report.summary.birthYear"), value: String(p.birthYear) },
+        ],
+      },
+      { step: "signals", label: t("report.summary.signals"), facts: signalFacts },
+      { step: "steps", label: t("report.summary.steps"), facts: stepFacts },
+    ],
+  });
+}
+
+export function confirmedCard(t: Translate, r: RecordedReport): AdaptiveCardJson {
+  return renderCard("report-confirmed", {
+    title: t("report.confirmed.title"),
+    referenceLine: t("report.confirmed.reference", { reference: r.reference }),
+    joined: r.joinedExisting ? t("report.confirmed.joined", { reference: r.reference }) : "",
+    next: t("report.confirmed.next"),
+    follow: t("report.confirmed.follow", { reference: r.reference }),
+    thanks: t("report.confirmed.thanks"),
+  });
+}
+
+export function unknownMemberCard(t: Translate, name: string | undefined): AdaptiveCardJson {
+  return renderCard("unknown-member", {
+    title: t("unknownMember.title"),
+    body: t("unknownMember.body"),
+    how: t("unknownMember.how", { name: name || "?" }),
+    meanwhile: t("unknownMember.meanwhile"),
+  });
+}

@@ -1,0 +1,130 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DEMO_TENANT_ID } from "../../src/store/demo-seed.js";
+import { BOT, cardText, person, personalMessage, startTestBot, type TestBot } from "../helpers/bot-harness.js";
+
+const claire = person("Claire Martin");
+
+describe("the bot over HTTP, in local mode", () => {
+  let bot: TestBot;
+  beforeAll(async () => {
+    bot = await startTestBot();
+  });
+  afterAll(async () => bot?.stop());
+
+  it("answers « aide » with the help card in French", async () => {
+    const { cards, texts } = await bot.say(claire, "aide");
+    expect(texts).toEqual([]);
+    expect(cards).toHaveLength(1);
+    expect(cardText(cards[0])).toContain("Aide de Repère");
+    expect(cardText(cards[0])).toContain("mes signalements");
+  });
+
+  it("answers « help » in English when the Teams locale is English", async () => {
+    const { cards } = await bot.say(claire, "Help", { locale: "en-US" });
+    expect(cardText(cards[0])).toContain("Repère help");
+    expect(cardText(cards[0])).toContain("my reports");
+  });
+
+  it("answers the help button of a card (Action.Submit) with the help card", async () => {
+    const { cards } = await bot.submit(claire, { action: "help" });
+    expect(cardText(cards[0])).toContain("Aide de Repère");
+  });
+
+  it("answers what it does not understand with a short hint, never silence", async () => {
+    const { texts, cards } = await bot.say(claire, "bonjour, tu vas bien ?");
+    expect(cards).toEqual([]);
+    expect(texts).toHaveLength(1);
+    expect(texts[0]).toContain("Je n'ai pas compris");
+    expect(texts[0]).toContain("aide");
+  });
+
+  it("greets a person who opens a personal chat with the welcome card, and remembers the chat", async () => {
+    const activity = {
+      ...personalMessage(bot.connector.url, claire, {}),
+      type: "conversationUpdate",
+      membersAdded: [{ id: `29:${claire.aadObjectId}`, aadObjectId: claire.aadObjectId }],
+    };
+    const before = bot.connector.sent.length;
+    const res = await bot.post(activity);
+    expect(res.status).toBeLessThan(300);
+    const card = bot.connector.cards().at(-1);
+    expect(bot.connector.sent.length).toBe(before + 1);
+    expect(cardText(card)).toContain("Bienvenue dans Repère");
+    expect(cardText(card)).toContain("Signaler un élève");
+    const stored = await bot.app.store.conversations.personalChatOf(claire.aadObjectId);
+    expect(stored).toMatchObject({ conversationId: `a:personal-${claire.aadObjectId}`, kind: "PERSONAL", serviceUrl: bot.connector.url, tenantId: DEMO_TENANT_ID });
+  });
+
+  it("remembers the team's channel when installed in a team, and greets the team once", async () => {
+    const teamId = "19:team-test@thread.tacv2";
+    const activity = {
+      type: "conversationUpdate",
+      id: "install-1",
+      serviceUrl: bot.connector.url,
+      channelId: "msteams",
+      from: { id: `29:${claire.aadObjectId}`, aadObjectId: claire.aadObjectId },
+      recipient: BOT,
+      conversation: { id: teamId, conversationType: "channel", isGroup: true, tenantId: DEMO_TENANT_ID },
+      channelData: { tenant: { id: DEMO_TENANT_ID }, team: { id: teamId, name: "MLDS" }, channel: { id: teamId }, eventType: "teamMemberAdded" },
+      membersAdded: [{ id: BOT.id }],
+    };
+    const before = bot.connector.sent.length;
+    await bot.post(activity);
+    expect(bot.connector.sent.length).toBe(before + 1);
+    expect(bot.connector.sent.at(-1)!.conversationId).toBe(teamId);
+    expect(await bot.app.store.conversations.channel(teamId, teamId)).toMatchObject({ kind: "CHANNEL", teamId, aadObjectId: null });
+  });
+
+  it("answers in a channel thread and remembers the channel itself, not the thread", async () => {
+    const teamId = "19:team-test@thread.tacv2";
+    const activity = {
+      type: "message",
+      id: "chan-1",
+      text: "<at>Repère</at> aide",
+      entities: [{ type: "mention", mentioned: BOT, text: "<at>Repère</at>" }],
+      serviceUrl: bot.connector.url,
+      channelId: "msteams",
+      from: { id: `29:${claire.aadObjectId}`, aadObjectId: claire.aadObjectId },
+      recipient: BOT,
+      conversation: { id: `${teamId};messageid=1700000000000`, conversationType: "channel", isGroup: true, tenantId: DEMO_TENANT_ID },
+      channelData: { tenant: { id: DEMO_TENANT_ID }, team: { id: teamId }, channel: { id: teamId } },
+    };
+    const before = bot.connector.sent.length;
+    await bot.post(activity);
+    const sent = bot.connector.sent.slice(before);
+    expect(sent).toHaveLength(1);
+    expect(cardText(sent[0]!.body.attachments![0]!.content)).toContain("Aide de Repère");
+    const stored = await bot.app.store.conversations.get(teamId);
+    expect((stored!.reference as { conversation: { id: string } }).conversation.id).toBe(teamId);
+  });
+
+  it("reports a reachable database on /healthz", async () => {
+    const res = await fetch(`${bot.url}/healthz`);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ status: "ok", database: "ok" });
+  });
+
+  it("refuses a request body that is too large", async () => {
+    const res = await fetch(`${bot.url}/api/messages`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ ...personalMessage(bot.connector.url, claire, { text: "x".repeat(400_000) }) }),
+    });
+    expect(res.status).toBe(413);
+  });
+});
+
+describe("tenant allow-list", () => {
+  let bot: TestBot;
+  beforeAll(async () => {
+    bot = await startTestBot({ env: { ALLOWED_TENANT_IDS: "99999999-9999-4999-8999-999999999999" } });
+  });
+  afterAll(async () => bot?.stop());
+
+  it("ignores activities from a tenant that is not allowed and stores nothing for them", async () => {
+    const res = await bot.say(claire, "aide");
+    expect(res.cards).toEqual([]);
+    expect(res.texts).toEqual([]);
+    expect(await bot.app.store.conversations.personalChatOf(claire.aadObjectId)).toBeNull();
+  });
+});

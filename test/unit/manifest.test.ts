@@ -1,0 +1,235 @@
+import { execFile } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { promisify } from "node:util";
+import JSZip from "jszip";
+import { PNG } from "pngjs";
+import { afterAll, describe, expect, it } from "vitest";
+import { drawColorIcon, drawOutlineIcon } from "../../scripts/make-icons.js";
+import {
+  MANIFEST_DIR,
+  PACKAGE_FILES,
+  PackageError,
+  buildAppPackage,
+  fillPlaceholders,
+  iconProblems,
+  localisationProblems,
+  manifestProblems,
+} from "../../scripts/package-app.js";
+
+const ROOT = path.resolve(MANIFEST_DIR, "..");
+const BOT_ID = "3f2504e0-4f89-41d3-9a0c-0305e82c3301";
+const HOST = "repere.ac-exemple.fr";
+
+const rawManifest = readFileSync(path.join(MANIFEST_DIR, "manifest.json"), "utf8");
+const localisation = JSON.parse(readFileSync(path.join(MANIFEST_DIR, "en.json"), "utf8")) as Record<string, unknown>;
+
+type Manifest = {
+  manifestVersion: string;
+  id: string;
+  validDomains?: string[];
+  localizationInfo: { defaultLanguageTag: string; additionalLanguages: { languageTag: string; file: string }[] };
+  description: { short: string; full: string };
+  bots: {
+    botId: string;
+    scopes: string[];
+    supportsFiles?: boolean;
+    commandLists: { scopes: string[]; commands: { title: string; description: string }[] }[];
+  }[];
+};
+
+function filledManifest(): Manifest {
+  return JSON.parse(fillPlaceholders(rawManifest, { BOT_ID, APP_VERSION: "1.2.3", PUBLIC_HOST: HOST })) as Manifest;
+}
+
+const tmp = mkdtempSync(path.join(tmpdir(), "repere-package-"));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+describe("manifest/manifest.json", () => {
+  it("uses placeholders for the bot id, never a real id", () => {
+    expect(rawManifest).toContain("${{BOT_ID}}");
+    expect(rawManifest).not.toMatch(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/i);
+  });
+
+  it("is on manifest schema v1.19 or newer", () => {
+    const [major, minor] = filledManifest().manifestVersion.split(".").map(Number);
+    expect(major).toBe(1);
+    expect(minor).toBeGreaterThanOrEqual(19);
+  });
+
+  it("validates offline against its schema once filled", async () => {
+    expect(await manifestProblems(filledManifest() as unknown as Record<string, unknown>)).toEqual([]);
+  });
+
+  it("the schema validation does catch mistakes", async () => {
+    const m = filledManifest() as unknown as Record<string, unknown>;
+    const broken = { ...m, id: "not-a-guid", bots: [{ scopes: ["everywhere"] }] };
+    const problems = await manifestProblems(broken);
+    expect(problems.join("\n")).toMatch(/\/id/);
+    expect(problems.join("\n")).toMatch(/botId/);
+    expect(problems.join("\n")).toMatch(/scopes/);
+  });
+
+  it("declares the bot in personal, team and group chat, with files, and French command lists", () => {
+    const m = filledManifest();
+    const bot = m.bots[0]!;
+    expect(bot.botId).toBe(BOT_ID);
+    expect(m.id).toBe(BOT_ID);
+    expect(bot.scopes.sort()).toEqual(["groupChat", "personal", "team"]);
+    expect(bot.supportsFiles).toBe(true);
+    const titles = (scope: string) => bot.commandLists.filter((l) => l.scopes.includes(scope)).flatMap((l) => l.commands.map((c) => c.title));
+    expect(titles("personal")).toEqual(["signaler", "statut", "mes signalements", "à traiter", "aide"]);
+    expect(titles("team")).toEqual(expect.arrayContaining(["statut", "à traiter", "aide"]));
+    expect(m.validDomains).toEqual([HOST]);
+    expect(m.description.short).toMatch(/décrochage/);
+  });
+
+  it("is in French with an English localisation file that validates", async () => {
+    const m = filledManifest();
+    expect(m.localizationInfo.defaultLanguageTag).toBe("fr");
+    expect(m.localizationInfo.additionalLanguages).toEqual([{ languageTag: "en", file: "en.json" }]);
+    expect(await localisationProblems(localisation)).toEqual([]);
+    // Every localised command points at a command that exists.
+    for (const key of Object.keys(localisation).filter((k) => k.startsWith("bots["))) {
+      const [, list, command] = /^bots\[0\]\.commandLists\[(\d+)\]\.commands\[(\d+)\]\./.exec(key) ?? [];
+      expect(m.bots[0]!.commandLists[Number(list)]?.commands[Number(command)], key).toBeDefined();
+    }
+  });
+
+  it("the localisation validation catches unknown keys and missing strings", async () => {
+    const { ["description.full"]: _dropped, ...rest } = localisation;
+    const problems = await localisationProblems({ ...rest, "bots[0].commandLists[0].commands[12].title": "x", colour: "blue" });
+    expect(problems.join("\n")).toMatch(/description\.full/);
+    expect(problems.join("\n")).toMatch(/additional properties/);
+  });
+});
+
+describe("icons", () => {
+  const color = readFileSync(path.join(MANIFEST_DIR, "color.png"));
+  const outline = readFileSync(path.join(MANIFEST_DIR, "outline.png"));
+
+  it("are PNGs of 192x192 (colour) and 32x32 (outline)", () => {
+    expect(color.subarray(1, 4).toString("latin1")).toBe("PNG");
+    expect(outline.subarray(1, 4).toString("latin1")).toBe("PNG");
+    const c = PNG.sync.read(color);
+    const o = PNG.sync.read(outline);
+    expect([c.width, c.height]).toEqual([192, 192]);
+    expect([o.width, o.height]).toEqual([32, 32]);
+    expect(iconProblems({ "color.png": color, "outline.png": outline })).toEqual([]);
+  });
+
+  it("the outline is white on a transparent background", () => {
+    const o = PNG.sync.read(outline);
+    let transparent = 0;
+    let white = 0;
+    for (let i = 0; i < o.data.length; i += 4) {
+      if (o.data[i + 3] === 0) transparent++;
+      else {
+        expect([o.data[i], o.data[i + 1], o.data[i + 2]]).toEqual([255, 255, 255]);
+        white++;
+      }
+    }
+    expect(transparent).toBeGreaterThan(32 * 32 * 0.3);
+    expect(white).toBeGreaterThan(32 * 32 * 0.1);
+  });
+
+  it("the colour icon is opaque", () => {
+    const c = PNG.sync.read(color);
+    for (let i = 3; i < c.data.length; i += 4) expect(c.data[i]).toBe(255);
+  });
+
+  it("are the ones scripts/make-icons.ts draws (run `npm run icons` after changing the design)", () => {
+    expect(PNG.sync.read(drawColorIcon()).data.equals(PNG.sync.read(color).data)).toBe(true);
+    expect(PNG.sync.read(drawOutlineIcon()).data.equals(PNG.sync.read(outline).data)).toBe(true);
+  });
+
+  it("wrong icons are reported", () => {
+    const small = PNG.sync.write(new PNG({ width: 64, height: 64 }));
+    const red = new PNG({ width: 32, height: 32 });
+    for (let i = 0; i < red.data.length; i += 4) red.data.set([255, 0, 0, 255], i);
+    const problems = iconProblems({ "color.png": small, "outline.png": PNG.sync.write(red) });
+    expect(problems).toEqual([
+      "color.png: 64x64, expected 192x192",
+      "outline.png: 1024 visible pixel(s) are not white",
+      "outline.png: the background must be transparent",
+    ]);
+    expect(iconProblems({ "color.png": Buffer.from("GIF89a"), "outline.png": outline })[0]).toMatch(/^color\.png: not a PNG/);
+  });
+});
+
+describe("npm run package", () => {
+  it("writes a zip with exactly the manifest, the localisation file and the icons, the bot id filled in", async () => {
+    const outFile = path.join(tmp, "appPackage.zip");
+    const result = await buildAppPackage({
+      env: { MicrosoftAppId: BOT_ID.toUpperCase(), MicrosoftAppPassword: "secret" },
+      publicHost: `https://${HOST}/api/messages`,
+      outFile,
+    });
+    expect(result.file).toBe(outFile);
+    expect(result.warnings).toEqual([]);
+    const zip = await JSZip.loadAsync(readFileSync(outFile));
+    const names = Object.values(zip.files).filter((f) => !f.dir).map((f) => f.name);
+    expect(names.sort()).toEqual([...PACKAGE_FILES].sort());
+
+    const manifestText = await zip.file("manifest.json")!.async("string");
+    expect(manifestText).not.toContain("${{");
+    const manifest = JSON.parse(manifestText) as Manifest & Record<string, unknown>;
+    expect(manifest.id).toBe(BOT_ID);
+    expect(manifest.bots[0]!.botId).toBe(BOT_ID);
+    expect(manifest.validDomains).toEqual([HOST]);
+    expect(manifest.version).toBe(JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8")).version);
+    expect(await manifestProblems(manifest)).toEqual([]);
+    expect(await localisationProblems(JSON.parse(await zip.file("en.json")!.async("string")))).toEqual([]);
+    const icons = {
+      "color.png": await zip.file("color.png")!.async("nodebuffer"),
+      "outline.png": await zip.file("outline.png")!.async("nodebuffer"),
+    };
+    expect(iconProblems(icons)).toEqual([]);
+    // Every file the manifest names is in the zip.
+    for (const f of [manifest.localizationInfo.additionalLanguages[0]!.file, "color.png", "outline.png"]) expect(names).toContain(f);
+  });
+
+  it("without a public host: empty validDomains and a warning", async () => {
+    const result = await buildAppPackage({ env: { MicrosoftAppId: BOT_ID, MicrosoftAppPassword: "secret" }, outFile: path.join(tmp, "nohost.zip") });
+    expect(result.manifest.validDomains).toEqual([]);
+    expect(result.warnings.join("\n")).toMatch(/no public host/);
+    expect(await manifestProblems(result.manifest)).toEqual([]);
+  });
+
+  it("does not need the bot secret, nor the other variables to be right", async () => {
+    const result = await buildAppPackage({ env: { MicrosoftAppId: BOT_ID, PORT: "not a port" }, outFile: path.join(tmp, "nosecret.zip") });
+    expect((result.manifest as { id: string }).id).toBe(BOT_ID);
+  });
+
+  it("refuses when the bot id is missing or not a GUID", async () => {
+    const outFile = path.join(tmp, "refused.zip");
+    await expect(buildAppPackage({ env: {}, outFile })).rejects.toThrow(PackageError);
+    await expect(buildAppPackage({ env: { MicrosoftAppId: "" }, outFile })).rejects.toThrow(/MicrosoftAppId is not set/);
+    await expect(buildAppPackage({ env: { MicrosoftAppId: "repere-bot" }, outFile })).rejects.toThrow(/MicrosoftAppId must be .*GUID.*repere-bot/);
+    await expect(buildAppPackage({ env: { MicrosoftAppId: BOT_ID }, publicHost: "http://insecure.example.fr", outFile })).rejects.toThrow(/https/);
+    expect(existsSync(outFile)).toBe(false);
+  });
+
+  it("the command line refuses with one clear line and exit code 1", async () => {
+    const tsx = path.join(ROOT, "node_modules", ".bin", "tsx");
+    const env = { ...process.env, MicrosoftAppId: "" };
+    const run = promisify(execFile);
+    const failure = await run(tsx, ["scripts/package-app.ts", "--out", path.join(tmp, "cli.zip")], { cwd: ROOT, env }).then(
+      () => undefined,
+      (e: { code: number; stderr: string; stdout: string }) => e,
+    );
+    expect(failure?.code).toBe(1);
+    expect(failure?.stderr.trim().split("\n")).toEqual([
+      "Cannot build the Teams app package: MicrosoftAppId is not set; set it to the bot's Microsoft app id (a GUID, from the Azure Bot resource) and run again.",
+    ]);
+    expect(existsSync(path.join(tmp, "cli.zip"))).toBe(false);
+
+    const ok = await run(tsx, ["scripts/package-app.ts", "--host", HOST, "--out", path.join(tmp, "cli.zip")], {
+      cwd: ROOT,
+      env: { ...env, MicrosoftAppId: BOT_ID },
+    });
+    expect(ok.stdout).toMatch(/^wrote .*cli\.zip/);
+    expect(existsSync(path.join(tmp, "cli.zip"))).toBe(true);
+  });
+});

@@ -1,0 +1,89 @@
+import { describe, expect, it } from "vitest";
+import fc from "fast-check";
+import { validatePupil, validateSignals, validateStepsTaken } from "../../src/domain/report-draft.js";
+
+const ctx = { allowedSchoolIds: ["school-a", "school-b"], currentYear: 2026 };
+const pupil = { lastName: " Dupont ", firstName: "Léa", className: "2nde  3", schoolId: "school-a", birthYear: "2010" };
+
+describe("pupil step", () => {
+  it("accepts a complete pupil and tidies spaces", () => {
+    expect(validatePupil(pupil, ctx)).toEqual({ ok: true, value: { lastName: "Dupont", firstName: "Léa", className: "2nde 3", schoolId: "school-a", birthYear: 2010 } });
+  });
+
+  it.each([
+    [{ lastName: "" }, { lastName: "required" }],
+    [{ firstName: "x".repeat(61) }, { firstName: "tooLong" }],
+    [{ lastName: "<script>" }, { lastName: "invalidName" }],
+    [{ className: "x".repeat(21) }, { className: "tooLong" }],
+    [{ schoolId: "school-z" }, { schoolId: "unknownSchool" }],
+    [{ birthYear: "1994" }, { birthYear: "birthYearRange" }],
+    [{ birthYear: "2017" }, { birthYear: "birthYearRange" }],
+    [{ birthYear: "1995" }, {}],
+    [{ birthYear: "2016" }, {}],
+    [{ lastName: "N'Diaye-Le Gall", firstName: "Anne-Sophie" }, {}],
+  ])("%o -> %o", (change, errors) => {
+    const r = validatePupil({ ...pupil, ...change }, ctx);
+    if (Object.keys(errors).length === 0) expect(r.ok).toBe(true);
+    else expect(r).toMatchObject({ ok: false, errors });
+  });
+
+  it("keeps every typed value when it refuses", () => {
+    const r = validatePupil({ ...pupil, birthYear: "abc" }, ctx);
+    expect(r).toMatchObject({ ok: false, values: { lastName: " Dupont ", firstName: "Léa", className: "2nde  3", schoolId: "school-a", birthYear: "abc" } });
+  });
+
+  it("never throws, whatever is submitted", () => {
+    fc.assert(fc.property(fc.anything(), (input) => {
+      const r = validatePupil(input, ctx);
+      expect(typeof r.ok).toBe("boolean");
+    }));
+  });
+});
+
+describe("signals step", () => {
+  it("collects the ticked signals with their notes, in catalogue order", () => {
+    const r = validateSignals({ signal_PASSIVITY: "true", note_PASSIVITY: " Dort en cours ", signal_LATENESS: "true", signal_INCIDENTS: "false" });
+    expect(r).toEqual({ ok: true, value: { signals: [{ code: "LATENESS" }, { code: "PASSIVITY", note: "Dort en cours" }] } });
+  });
+
+  it("counts half-days as the unjustified-absences signal", () => {
+    expect(validateSignals({ absenceHalfDays: "6" })).toEqual({ ok: true, value: { signals: [{ code: "UNJUSTIFIED_ABSENCES" }], absenceHalfDays: 6 } });
+  });
+
+  it.each([
+    [{}, { signals: "atLeastOneSignal" }],
+    [{ signal_LATENESS: "yes" }, { signals: "unknownSignal" }],
+    [{ signal_VAPING: "true" }, { signals: "unknownSignal" }],
+    [{ signal_LATENESS: "true", note_LATENESS: "n".repeat(201) }, { note_LATENESS: "noteTooLong" }],
+    [{ signal_LATENESS: "true", note_WITHDRAWAL: "Seul à la récréation" }, { note_WITHDRAWAL: "noteWithoutSignal" }],
+    [{ absenceHalfDays: "-2" }, { absenceHalfDays: "halfDaysRange" }],
+    [{ absenceHalfDays: "201" }, { absenceHalfDays: "halfDaysRange" }],
+    [{ signal_UNJUSTIFIED_ABSENCES: "true" }, { absenceHalfDays: "halfDaysRequired" }],
+  ])("%o -> %o", (input, errors) => {
+    expect(validateSignals(input)).toMatchObject({ ok: false, errors });
+  });
+
+  it("never throws, whatever is submitted", () => {
+    fc.assert(fc.property(fc.dictionary(fc.string(), fc.oneof(fc.string(), fc.integer(), fc.constant(null))), (input) => {
+      expect(typeof validateSignals(input).ok).toBe("boolean");
+    }));
+  });
+});
+
+describe("steps-taken step", () => {
+  it("accepts the steps, an urgency and optional observations", () => {
+    expect(validateStepsTaken({ stepsTaken: "GPDS_MEETING,FAMILY_CONTACTED,GPDS_MEETING", urgency: "3", observations: "" })).toEqual({
+      ok: true,
+      value: { stepsTaken: ["GPDS_MEETING", "FAMILY_CONTACTED"], urgency: 3 },
+    });
+  });
+
+  it.each([
+    [{ urgency: "" }, { urgency: "required" }],
+    [{ urgency: "4" }, { urgency: "unknownChoice" }],
+    [{ urgency: "1", stepsTaken: "CALLED_POLICE" }, { stepsTaken: "unknownChoice" }],
+    [{ urgency: "1", observations: "o".repeat(501) }, { observations: "observationsTooLong" }],
+  ])("%o -> %o", (input, errors) => {
+    expect(validateStepsTaken(input)).toMatchObject({ ok: false, errors });
+  });
+});

@@ -74,9 +74,9 @@ describe("migrations under concurrent starts", () => {
 describe("demo seed and the committed Agents Playground configurations", () => {
   const configs = [".m365agentsplayground.yml", "playground/coordinator.yml"].map((f) => ({ file: f, yml: parse(readFileSync(f, "utf8")) }));
 
-  it.each(configs)("$file uses the demo tenant and only people of the demo académie, with at least five users", ({ yml }) => {
+  it.each(configs)("$file uses the demo tenant and only people of the demo académie, with exactly five users", ({ yml }) => {
     expect(yml.tenantId).toBe(DEMO_TENANT_ID);
-    expect(yml.users.length).toBeGreaterThanOrEqual(5);
+    expect(yml.users).toHaveLength(5); // the Playground exits silently with any other count
     const seeded = new Map(DEMO_PEOPLE.map((p) => [p.aadObjectId, p.displayName]));
     for (const u of [yml.currentUser, ...yml.users]) expect(seeded.get(u.aadObjectId)).toBe(u.name);
   });

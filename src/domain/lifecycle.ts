@@ -1,10 +1,14 @@
+import { z } from "zod";
 import type { Role } from "./roles.js";
 
-/** The case lifecycle (DESIGN.md §2): a pure state machine where every transition names who may make it. */
-
+/** Statuses of a case, the same values as the Prisma enum CaseStatus. */
 export const CASE_STATUSES = ["NEW", "ACKNOWLEDGED", "INFO_REQUESTED", "PLAN_ACTIVE", "REVIEW_DUE", "CLOSED"] as const;
 export type CaseStatus = (typeof CASE_STATUSES)[number];
-export const OPEN_STATUSES: readonly CaseStatus[] = ["NEW", "ACKNOWLEDGED", "INFO_REQUESTED", "PLAN_ACTIVE", "REVIEW_DUE"];
+
+export const OPEN_STATUSES = ["NEW", "ACKNOWLEDGED", "INFO_REQUESTED", "PLAN_ACTIVE", "REVIEW_DUE"] as const satisfies readonly CaseStatus[];
+export type OpenStatus = (typeof OPEN_STATUSES)[number];
+
+export const caseStatusSchema = z.enum(CASE_STATUSES);
 
 export const CASE_ACTIONS = [
   "TAKE_CHARGE",
@@ -22,42 +26,99 @@ export const CASE_ACTIONS = [
 ] as const;
 export type CaseAction = (typeof CASE_ACTIONS)[number];
 
-export type Actor = Role | "SYSTEM";
+export const caseActionSchema = z.enum(CASE_ACTIONS);
 
-const TRIAGERS: readonly Actor[] = ["REFERENT", "COORDINATOR", "ADMIN"];
-const EVERYONE: readonly Actor[] = ["STAFF", "REFERENT", "COORDINATOR", "ADMIN"];
+/** Who performs a transition: a member in a role, or the scheduler (for review reminders). */
+export type TransitionActor = Role | "SYSTEM";
 
-type Rule = { from: readonly CaseStatus[]; to: CaseStatus | "SAME"; by: readonly Actor[] };
+export type TransitionResult =
+  | { ok: true; to: CaseStatus }
+  | { ok: false; reason: "INVALID_TRANSITION" | "ROLE_NOT_ALLOWED" };
 
-const RULES: Record<CaseAction, Rule> = {
-  TAKE_CHARGE: { from: ["NEW", "INFO_REQUESTED"], to: "ACKNOWLEDGED", by: TRIAGERS },
-  ASSIGN: { from: ["NEW", "ACKNOWLEDGED", "INFO_REQUESTED", "PLAN_ACTIVE", "REVIEW_DUE"], to: "SAME", by: TRIAGERS },
-  REQUEST_INFO: { from: ["NEW", "ACKNOWLEDGED"], to: "INFO_REQUESTED", by: TRIAGERS },
-  // The reporter's answer brings the case back to the people who asked.
-  INFO_RECEIVED: { from: ["INFO_REQUESTED"], to: "ACKNOWLEDGED", by: EVERYONE },
-  OPEN_PLAN: { from: ["NEW", "ACKNOWLEDGED", "INFO_REQUESTED"], to: "PLAN_ACTIVE", by: TRIAGERS },
-  UPDATE_PLAN: { from: ["PLAN_ACTIVE", "REVIEW_DUE"], to: "SAME", by: TRIAGERS },
-  REVIEW_DUE: { from: ["PLAN_ACTIVE"], to: "REVIEW_DUE", by: ["SYSTEM"] },
-  RECORD_REVIEW: { from: ["REVIEW_DUE", "PLAN_ACTIVE"], to: "PLAN_ACTIVE", by: TRIAGERS },
-  ESCALATE: { from: ["NEW", "ACKNOWLEDGED", "INFO_REQUESTED", "PLAN_ACTIVE", "REVIEW_DUE"], to: "SAME", by: ["REFERENT", "ADMIN"] },
-  DISMISS: { from: ["NEW", "ACKNOWLEDGED", "INFO_REQUESTED"], to: "CLOSED", by: TRIAGERS },
-  CLOSE: { from: ["ACKNOWLEDGED", "INFO_REQUESTED", "PLAN_ACTIVE", "REVIEW_DUE"], to: "CLOSED", by: TRIAGERS },
-  ADD_REPORT: { from: ["NEW", "ACKNOWLEDGED", "INFO_REQUESTED", "PLAN_ACTIVE", "REVIEW_DUE"], to: "SAME", by: EVERYONE },
+const TRIAGE_ROLES = ["REFERENT", "COORDINATOR", "ADMIN"] as const satisfies readonly Role[];
+const ANY_ROLE = ["STAFF", "REFERENT", "COORDINATOR", "ADMIN"] as const satisfies readonly Role[];
+
+interface TransitionRule {
+  readonly by: readonly TransitionActor[];
+  /** Status reached from each status where the action is allowed; absent statuses reject it. */
+  readonly from: Readonly<Partial<Record<CaseStatus, CaseStatus>>>;
+}
+
+/**
+ * The whole state machine in one table. Role checks here say who may ever make a move; whether a
+ * given member may touch a given case (school, district, under-16 rule) is decided by permissions.
+ */
+export const TRANSITIONS: Readonly<Record<CaseAction, TransitionRule>> = {
+  TAKE_CHARGE: { by: TRIAGE_ROLES, from: { NEW: "ACKNOWLEDGED" } },
+  // Assigning a new case puts someone in charge of it, so it counts as taking charge.
+  ASSIGN: {
+    by: TRIAGE_ROLES,
+    from: {
+      NEW: "ACKNOWLEDGED",
+      ACKNOWLEDGED: "ACKNOWLEDGED",
+      INFO_REQUESTED: "INFO_REQUESTED",
+      PLAN_ACTIVE: "PLAN_ACTIVE",
+      REVIEW_DUE: "REVIEW_DUE",
+    },
+  },
+  REQUEST_INFO: { by: TRIAGE_ROLES, from: { NEW: "INFO_REQUESTED", ACKNOWLEDGED: "INFO_REQUESTED" } },
+  // The reporter answering the request is what usually lifts it, hence STAFF.
+  INFO_RECEIVED: { by: ANY_ROLE, from: { INFO_REQUESTED: "ACKNOWLEDGED" } },
+  OPEN_PLAN: { by: TRIAGE_ROLES, from: { ACKNOWLEDGED: "PLAN_ACTIVE" } },
+  // Editing the plan while a review is due does not count as the review.
+  UPDATE_PLAN: { by: TRIAGE_ROLES, from: { PLAN_ACTIVE: "PLAN_ACTIVE", REVIEW_DUE: "REVIEW_DUE" } },
+  REVIEW_DUE: { by: ["SYSTEM"], from: { PLAN_ACTIVE: "REVIEW_DUE" } },
+  // A review may also be held before it falls due.
+  RECORD_REVIEW: { by: TRIAGE_ROLES, from: { PLAN_ACTIVE: "PLAN_ACTIVE", REVIEW_DUE: "PLAN_ACTIVE" } },
+  // Only the school's GPDS, through its référent, decides to hand an under-16 case to the MLDS.
+  ESCALATE: {
+    by: ["REFERENT"],
+    from: {
+      NEW: "NEW",
+      ACKNOWLEDGED: "ACKNOWLEDGED",
+      INFO_REQUESTED: "INFO_REQUESTED",
+      PLAN_ACTIVE: "PLAN_ACTIVE",
+      REVIEW_DUE: "REVIEW_DUE",
+    },
+  },
+  // Classer sans suite is for cases where nothing was started; once a plan runs, the case closes with an outcome.
+  DISMISS: { by: TRIAGE_ROLES, from: { NEW: "CLOSED", ACKNOWLEDGED: "CLOSED", INFO_REQUESTED: "CLOSED" } },
+  // An outcome needs someone to have looked at the case, so a NEW case cannot be closed directly.
+  CLOSE: { by: TRIAGE_ROLES, from: { ACKNOWLEDGED: "CLOSED", PLAN_ACTIVE: "CLOSED", REVIEW_DUE: "CLOSED" } },
+  // A report about a pupil with a closed case opens a new case instead of reopening the old one.
+  ADD_REPORT: {
+    by: ANY_ROLE,
+    from: {
+      NEW: "NEW",
+      ACKNOWLEDGED: "ACKNOWLEDGED",
+      INFO_REQUESTED: "INFO_REQUESTED",
+      PLAN_ACTIVE: "PLAN_ACTIVE",
+      REVIEW_DUE: "REVIEW_DUE",
+    },
+  },
 };
 
-export type TransitionResult = { ok: true; to: CaseStatus } | { ok: false; reason: "INVALID_TRANSITION" | "ROLE_NOT_ALLOWED" };
+/** What an action must carry besides the actor, checked by the service before applying it. */
+export const ACTION_REQUIREMENTS: Readonly<Partial<Record<CaseAction, "ASSIGNEE" | "REASON" | "OUTCOME" | "PLAN">>> = {
+  ASSIGN: "ASSIGNEE",
+  DISMISS: "REASON",
+  CLOSE: "OUTCOME",
+  OPEN_PLAN: "PLAN",
+};
 
-export function applyTransition(from: CaseStatus, action: CaseAction, actor: Actor): TransitionResult {
-  const rule = RULES[action];
-  if (!rule.by.includes(actor)) return { ok: false, reason: "ROLE_NOT_ALLOWED" };
-  if (!rule.from.includes(from)) return { ok: false, reason: "INVALID_TRANSITION" };
-  return { ok: true, to: rule.to === "SAME" ? from : rule.to };
-}
-
-export function allowedActions(status: CaseStatus, actor: Actor): CaseAction[] {
-  return CASE_ACTIONS.filter((a) => applyTransition(status, a, actor).ok);
-}
-
-export function isOpen(status: CaseStatus): boolean {
+export function isOpenStatus(status: CaseStatus): status is OpenStatus {
   return status !== "CLOSED";
+}
+
+export function applyTransition(from: CaseStatus, action: CaseAction, actor: TransitionActor): TransitionResult {
+  const rule = TRANSITIONS[action];
+  const to = rule.from[from];
+  if (to === undefined) return { ok: false, reason: "INVALID_TRANSITION" };
+  if (!rule.by.includes(actor)) return { ok: false, reason: "ROLE_NOT_ALLOWED" };
+  return { ok: true, to };
+}
+
+/** Actions a card may offer to this role on a case in this status, in catalogue order. */
+export function allowedActions(status: CaseStatus, role: TransitionActor): CaseAction[] {
+  return CASE_ACTIONS.filter((action) => applyTransition(status, action, role).ok);
 }

@@ -1,8 +1,9 @@
-import { REFERENCE_PATTERN, formatReference, parseReference } from "./reference.js";
-import { levenshtein, normalizeText } from "./text.js";
+// Chat commands typed to the bot, in French first and English too. People type fast on phones,
+// so case, accents and one slip in the command word are forgiven; arguments are kept as typed.
 
-/** What a chat message asks for. French first, English too; case and accents do not matter and a
- *  one-letter typo in a command word is tolerated. Pure: text in, query out, never throws. */
+import { normalizeReference } from "./reference.js";
+import { normalizeText, typoDistance } from "./text.js";
+
 export type Query =
   | { kind: "help" }
   | { kind: "report" }
@@ -16,64 +17,190 @@ export type Query =
   | { kind: "stats"; scope?: string }
   | { kind: "unknown"; text: string };
 
+export type QueryKind = Query["kind"];
+
+export const QUERY_KINDS = [
+  "help",
+  "report",
+  "cancel",
+  "statusByReference",
+  "statusByName",
+  "myReports",
+  "toDo",
+  "overdue",
+  "history",
+  "stats",
+  "unknown",
+] as const satisfies readonly QueryKind[];
+
+/** Longer messages are not commands; parsing them would only waste time. */
 export const MAX_QUERY_LENGTH = 500;
 
-/** Whole-message commands (normalised), by kind. */
-const PHRASES: { kind: "help" | "report" | "cancel" | "myReports" | "toDo" | "overdue"; phrases: string[] }[] = [
-  { kind: "help", phrases: ["aide", "help", "?", "aidez moi", "au secours", "menu"] },
-  { kind: "report", phrases: ["signaler", "signalement", "nouveau signalement", "signaler un eleve", "faire un signalement", "report", "report a pupil", "report a student", "new report"] },
-  { kind: "cancel", phrases: ["annuler", "cancel", "stop", "abandonner", "quitter"] },
-  { kind: "myReports", phrases: ["mes signalements", "my reports", "mes dossiers signales"] },
-  { kind: "toDo", phrases: ["a traiter", "to do", "todo", "a faire"] },
-  { kind: "overdue", phrases: ["en retard", "overdue", "retards"] },
+/** What may follow the command words. */
+type Tail =
+  | "none" // nothing
+  | "anything" // ignored: "signaler un élève en difficulté" is still a report
+  | "reference"
+  | "referenceOrName"
+  | "optionalScope";
+
+type CommandKind = Exclude<QueryKind, "unknown" | "statusByName">;
+
+interface Command {
+  kind: CommandKind;
+  phrases: readonly string[];
+  tail: Tail;
+}
+
+// Order matters only to break ties between equally good matches.
+const COMMANDS: readonly Command[] = [
+  { kind: "help", phrases: ["aide", "help", "menu", "commandes", "commands"], tail: "none" },
+  { kind: "cancel", phrases: ["annuler", "annule", "cancel", "stop"], tail: "none" },
+  { kind: "report", phrases: ["signaler", "report"], tail: "anything" },
+  {
+    kind: "report",
+    phrases: ["signalement", "nouveau signalement", "new report", "fiche de reperage"],
+    tail: "none",
+  },
+  { kind: "myReports", phrases: ["mes signalements", "signalements", "my reports"], tail: "none" },
+  {
+    kind: "toDo",
+    phrases: ["a traiter", "dossiers a traiter", "a faire", "to do", "todo", "to-do"],
+    tail: "none",
+  },
+  { kind: "overdue", phrases: ["en retard", "dossiers en retard", "retards", "overdue", "late"], tail: "none" },
+  { kind: "history", phrases: ["historique", "history", "chronologie"], tail: "reference" },
+  { kind: "statusByReference", phrases: ["statut", "status", "etat", "suivi", "ou en est"], tail: "referenceOrName" },
+  { kind: "stats", phrases: ["statistiques", "statistics", "stats", "stat"], tail: "optionalScope" },
 ];
 
-const STATUS_WORDS = ["statut", "status", "etat", "suivi"];
-const HISTORY_WORDS = ["historique", "history", "chronologie"];
-const STATS_WORDS = ["statistiques", "statistique", "stats", "statistics"];
+// Short words are too easily one slip away from another word, and "stats" is one letter from both
+// "statut" and "status", so these must be typed exactly.
+const MIN_FUZZY_LENGTH = 5;
+const EXACT_ONLY = new Set(["stats"]);
 
-/** A word matches a command word exactly, or with one letter wrong for words of 5 letters or more. */
-function fuzzyEquals(word: string, target: string): boolean {
-  if (word === target) return true;
-  return target.length >= 5 && Math.abs(word.length - target.length) <= 1 && levenshtein(word, target) <= 1;
+/** Small words people put before a reference: "historique du dossier D-2026-0042". */
+const REFERENCE_FILLERS = new Set(["du", "de", "le", "la", "dossier", "suivi", "of", "the", "case", "for", "pour"]);
+
+const NAME = /^[\p{L}\p{M}][\p{L}\p{M}'’. -]*$/u;
+
+interface Token {
+  raw: string;
+  key: string;
 }
 
-function matchesPhrase(text: string, phrase: string): boolean {
-  const a = text.split(" ");
-  const b = phrase.split(" ");
-  return a.length === b.length && a.every((w, i) => fuzzyEquals(w, b[i]!));
+interface Candidate {
+  command: Command;
+  length: number;
+  distance: number;
+  order: number;
 }
 
-export function parseQuery(input: string): Query {
-  if (typeof input !== "string" || input.length > MAX_QUERY_LENGTH) return { kind: "unknown", text: typeof input === "string" ? input.slice(0, 100) : "" };
-  const original = input.trim();
-  const text = normalizeText(original).replace(/[!.;:]+$/g, "").trim();
-  if (!text) return { kind: "unknown", text: "" };
+/** Reads a chat message as a command. Never throws; anything unrecognised is `unknown`. */
+export function parseQuery(text: string): Query {
+  if (typeof text !== "string") return { kind: "unknown", text: "" };
+  const trimmed = text.trim();
+  if (text.length > MAX_QUERY_LENGTH) return { kind: "unknown", text: trimmed.slice(0, MAX_QUERY_LENGTH) };
+  const unknown: Query = { kind: "unknown", text: trimmed };
 
-  for (const { kind, phrases } of PHRASES) {
-    if (phrases.some((p) => matchesPhrase(text, p))) return { kind };
-  }
+  const body = trimmed
+    .replace(/<at>[^<]*<\/at>/gi, " ")
+    .trim()
+    .replace(/^\//, "");
+  if (/^\?+$/.test(body)) return { kind: "help" };
+  const tokens = tokenize(body.replace(/[\s?!.…]+$/u, ""));
+  if (tokens.length === 0) return unknown;
 
-  const bare = parseReference(text);
-  if (bare) return { kind: "statusByReference", reference: formatReference(bare.year, bare.number) };
+  const bareReference = normalizeReference(joinRaw(tokens));
+  if (bareReference !== null) return { kind: "statusByReference", reference: bareReference };
 
-  const [first = "", ...rest] = text.split(" ");
-  const argument = rest.join(" ").trim();
-  if (STATUS_WORDS.some((w) => fuzzyEquals(first, w))) {
-    const ref = parseReference(argument);
-    if (ref) return { kind: "statusByReference", reference: formatReference(ref.year, ref.number) };
-    if (REFERENCE_PATTERN.test(argument)) return { kind: "unknown", text: original };
-    // The name keeps its original case and accents for display; matching normalises it again.
-    const name = original.split(/\s+/).slice(1).join(" ").trim();
-    if (name.length >= 2 && name.length <= 120 && /^[\p{L}][\p{L}\p{M}' .-]*$/u.test(name)) return { kind: "statusByName", name };
-    return { kind: "unknown", text: original };
+  for (const candidate of candidates(tokens)) {
+    const query = withTail(candidate.command, tokens.slice(candidate.length));
+    if (query !== null) return query;
   }
-  if (HISTORY_WORDS.some((w) => fuzzyEquals(first, w))) {
-    const ref = parseReference(argument);
-    return ref ? { kind: "history", reference: formatReference(ref.year, ref.number) } : { kind: "unknown", text: original };
+  return unknown;
+}
+
+function tokenize(body: string): Token[] {
+  return body
+    .split(/\s+/)
+    .filter((raw) => raw !== "")
+    .map((raw) => ({ raw, key: normalizeText(raw).replace(/[:,;]+$/, "") }))
+    .filter((token) => token.key !== "");
+}
+
+function joinRaw(tokens: readonly Token[]): string {
+  return tokens.map((t) => t.raw).join(" ");
+}
+
+function candidates(tokens: readonly Token[]): Candidate[] {
+  const found: Candidate[] = [];
+  COMMANDS.forEach((command, order) => {
+    for (const phrase of command.phrases) {
+      const words = phrase.split(" ");
+      const distance = phraseDistance(tokens, words);
+      if (distance <= 1) found.push({ command, length: words.length, distance, order });
+    }
+  });
+  // Best first: fewest slips, then the most specific phrase, then table order.
+  return found.sort((a, b) => a.distance - b.distance || b.length - a.length || a.order - b.order);
+}
+
+/** Slips between the first tokens and a phrase; Infinity when they do not match at all. */
+function phraseDistance(tokens: readonly Token[], words: readonly string[]): number {
+  if (tokens.length < words.length) return Infinity;
+  let total = 0;
+  words.forEach((word, i) => {
+    const key = tokens[i]?.key ?? "";
+    if (key === word) return;
+    const fuzzy = word.length >= MIN_FUZZY_LENGTH && !EXACT_ONLY.has(word);
+    total += fuzzy ? typoDistance(key, word) : Infinity;
+  });
+  return total;
+}
+
+function withTail(command: Command, rest: readonly Token[]): Query | null {
+  switch (command.tail) {
+    case "none":
+      return rest.length === 0 ? simple(command.kind) : null;
+    case "anything":
+      return simple(command.kind);
+    case "reference": {
+      const reference = referenceIn(rest);
+      return reference !== null && command.kind === "history" ? { kind: "history", reference } : null;
+    }
+    case "referenceOrName": {
+      const reference = referenceIn(rest);
+      if (reference !== null) return { kind: "statusByReference", reference };
+      const name = joinRaw(rest);
+      return isName(name) ? { kind: "statusByName", name } : null;
+    }
+    case "optionalScope":
+      return rest.length === 0 ? { kind: "stats" } : { kind: "stats", scope: joinRaw(rest) };
   }
-  if (STATS_WORDS.some((w) => fuzzyEquals(first, w))) {
-    return argument ? { kind: "stats", scope: argument } : { kind: "stats" };
+}
+
+function simple(kind: CommandKind): Query | null {
+  switch (kind) {
+    case "help":
+    case "report":
+    case "cancel":
+    case "myReports":
+    case "toDo":
+    case "overdue":
+      return { kind };
+    default:
+      return null;
   }
-  return { kind: "unknown", text: original };
+}
+
+function referenceIn(rest: readonly Token[]): string | null {
+  let start = 0;
+  while (start < rest.length - 1 && REFERENCE_FILLERS.has(rest[start]?.key ?? "")) start++;
+  return rest.length === 0 ? null : normalizeReference(joinRaw(rest.slice(start)));
+}
+
+function isName(text: string): boolean {
+  const letters = text.match(/\p{L}/gu)?.length ?? 0;
+  return letters >= 2 && NAME.test(text);
 }

@@ -1,40 +1,99 @@
-/** Text normalisation for matching names and commands: case, accents and spacing do not matter. */
+// Text helpers shared by name matching and the chat query parser.
 
+const COMBINING_MARKS = /\p{M}+/gu;
+// Zero-width and other invisible format characters sneak in through copy-paste from Teams or Office.
+const FORMAT_CHARACTERS = /\p{Cf}+/gu;
+const TYPOGRAPHIC_APOSTROPHES = /[\u2018\u2019\u02BC\u2032]/g;
+const WHITESPACE_RUNS = /\s+/g;
+// NFKD does not split these French ligatures, yet people type "Coeur" and "Cœur" for the same name.
+const LIGATURES: Readonly<Record<string, string>> = { œ: "oe", æ: "ae" };
+
+/**
+ * Lower-cased, accent-free, single-spaced form of a text, used to compare what people type.
+ * Hyphens are kept because they are part of compound names ("Dupont-Martin").
+ */
 export function normalizeText(s: string): string {
+  // Lower-casing can itself produce combining marks (e.g. "İ"), and compatibility decomposition can
+  // produce capitals (e.g. "ℌ"), so decompose and lower-case twice to reach a stable form.
   return s
-    .normalize("NFD")
-    .replace(/\p{M}+/gu, "")
-    .replace(/[’`]/g, "'")
+    .normalize("NFKD")
     .toLowerCase()
-    .replace(/\s+/g, " ")
+    .normalize("NFKD")
+    .replace(COMBINING_MARKS, "")
+    .replace(FORMAT_CHARACTERS, "")
+    .replace(/[œæ]/g, (c) => LIGATURES[c] ?? c)
+    .replace(TYPOGRAPHIC_APOSTROPHES, "'")
+    .replace(WHITESPACE_RUNS, " ")
     .trim();
 }
 
+/** Key that identifies the same pupil whatever the case, accents or spacing of the typed name. */
 export function nameKey(lastName: string, firstName: string): string {
   return normalizeText(`${lastName} ${firstName}`);
 }
 
-/** "Léa", "Dupont" -> "L. D."; "Jean-Marc" -> "J.-M.". */
+/**
+ * Initials for channel cards, where the full name must not appear: ("Léa", "Dupont") -> "L. D.",
+ * ("Jean-Marc", "Dupont") -> "J.-M. D.". Several words in one part give several initials.
+ */
 export function initials(firstName: string, lastName: string): string {
-  const one = (name: string) =>
-    name
-      .trim()
-      .split("-")
-      .filter(Boolean)
-      .map((part) => `${part.trim().charAt(0).toUpperCase()}.`)
-      .join("-");
-  return [firstName, lastName].map(one).filter(Boolean).join(" ");
+  return [firstName, lastName]
+    .flatMap((part) => part.normalize("NFC").trim().split(/\s+/))
+    .map(wordInitials)
+    .filter((w) => w !== "")
+    .join(" ");
 }
 
+function wordInitials(word: string): string {
+  return word
+    .split("-")
+    .map((piece) => firstLetter(piece))
+    .filter((letter) => letter !== "")
+    .map((letter) => `${letter.toUpperCase()}.`)
+    .join("-");
+}
+
+function firstLetter(piece: string): string {
+  // Skip leading punctuation such as the apostrophe of "'t Hooft" or stray dots.
+  const match = /[\p{L}\p{N}]/u.exec(piece);
+  return match ? match[0] : "";
+}
+
+/** Classic Levenshtein distance (insertions, deletions, substitutions), counted in code points. */
 export function levenshtein(a: string, b: string): number {
-  if (a === b) return 0;
-  let prev = Array.from({ length: b.length + 1 }, (_, i) => i);
+  return editDistance(Array.from(a), Array.from(b), false);
+}
+
+/**
+ * Edit distance where swapping two adjacent letters also costs 1 (optimal string alignment).
+ * This is the distance used for typo tolerance: "stauts" is one slip away from "status".
+ */
+export function typoDistance(a: string, b: string): number {
+  return editDistance(Array.from(a), Array.from(b), true);
+}
+
+function editDistance(a: string[], b: string[], transpositions: boolean): number {
+  if (a.length === 0) return b.length;
+  if (b.length === 0) return a.length;
+  // Three rolling rows are enough: the current one, the previous one, and the one before for swaps.
+  let beforePrevious: number[] = [];
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
+    const current = [i];
     for (let j = 1; j <= b.length; j++) {
-      cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let best = Math.min(
+        (previous[j] ?? 0) + 1,
+        (current[j - 1] ?? 0) + 1,
+        (previous[j - 1] ?? 0) + cost,
+      );
+      if (transpositions && i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) {
+        best = Math.min(best, (beforePrevious[j - 2] ?? 0) + 1);
+      }
+      current.push(best);
     }
-    prev = cur;
+    beforePrevious = previous;
+    previous = current;
   }
-  return prev[b.length]!;
+  return previous[b.length] ?? 0;
 }

@@ -3,17 +3,24 @@ import { ConversationService } from "./conversations.js";
 import { HealthService } from "./health.js";
 import { MemberService } from "./members.js";
 import { ReportService } from "./reports.js";
+import { RoutingService } from "./routing.js";
+import { TriageService } from "./triage.js";
 
 export type Services = {
   conversations: ConversationService;
   members: MemberService;
   health: HealthService;
   reports: ReportService;
+  routing: RoutingService;
+  triage: TriageService;
 };
 
 export function createServices(store: Store, clock: () => Date = () => new Date()): Services {
+  const routing = new RoutingService(store, clock);
   return {
-    reports: new ReportService(store, clock),
+    routing,
+    reports: new ReportService(store, routing, clock),
+    triage: new TriageService(store, routing, clock),
     conversations: new ConversationService(store),
     members: new MemberService(store),
     health: new HealthService(store),

@@ -14,6 +14,10 @@ export type Actor = {
 export class MemberService {
   constructor(private readonly store: Store) {}
 
+  async byId(memberId: string) {
+    return this.store.members.byId(memberId);
+  }
+
   async identify(tenantId: string | undefined, aadObjectId: string | undefined): Promise<Actor | null> {
     if (!tenantId || !aadObjectId) return null;
     const m = await this.store.members.findByAad(tenantId, aadObjectId);

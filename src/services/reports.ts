@@ -3,6 +3,7 @@ import { isComplete, pupilKey, type CompleteDraft, type PupilStep, type ReportDr
 import { signalFamily } from "../domain/signals.js";
 import { nameKey } from "../domain/text.js";
 import type { Actor } from "./members.js";
+import type { RoutingService } from "./routing.js";
 
 export type ReportOutcome =
   | { ok: true; recorded: RecordedReport }
@@ -12,6 +13,7 @@ export type ReportOutcome =
 export class ReportService {
   constructor(
     private readonly store: Store,
+    private readonly routing: RoutingService,
     private readonly clock: () => Date = () => new Date(),
   ) {}
 
@@ -46,7 +48,9 @@ export class ReportService {
   async submit(actor: Actor, draft: ReportDraft, submissionKey: string): Promise<ReportOutcome> {
     if (!isComplete(draft)) return { ok: false, reason: "INCOMPLETE" };
     const d: CompleteDraft = draft;
-    if (!(await this.mayReportFor(actor, d.pupil.schoolId))) return { ok: false, reason: "NOT_ALLOWED" };
+    const school = (await this.reportingSchools(actor)).find((s) => s.id === d.pupil.schoolId);
+    if (!school) return { ok: false, reason: "NOT_ALLOWED" };
+    const route = await this.routing.sendsFor({ schoolId: school.id, districtId: school.districtId, birthYear: d.pupil.birthYear, birthDate: null, escalatedToMlds: false });
     const recorded = await this.store.cases.recordReport({
       submissionKey,
       reporterId: actor.memberId,
@@ -65,7 +69,7 @@ export class ReportService {
       ...(d.steps.observations ? { observations: d.steps.observations } : {}),
       ...(d.attachToCase ? { attachToCaseId: d.attachToCase.caseId } : {}),
       year: this.clock().getFullYear(),
-    });
+    }, route);
     return { ok: true, recorded };
   }
 }

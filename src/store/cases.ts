@@ -1,6 +1,7 @@
 import type { PrismaClient } from "../generated/prisma/client.js";
 import { Prisma } from "../generated/prisma/client.js";
 import { formatReference } from "../domain/reference.js";
+import type { OutgoingMessage } from "./outgoing-message.js";
 import type { CaseStatus } from "../domain/lifecycle.js";
 
 export type OpenCaseMatch = { caseId: string; reference: string; status: CaseStatus };
@@ -46,8 +47,9 @@ export class CaseRepository {
   }
 
   /** One transaction: pupil (reused when known), case (new reference) or the open case it joins,
-   *  report with its signals, and the first case event. The submission key makes it idempotent. */
-  async recordReport(r: NewReport): Promise<RecordedReport> {
+   *  report with its signals, the first case event, and the sends that route a new case
+   *  (`route` is asked for them once the case id is known). The submission key makes it idempotent. */
+  async recordReport(r: NewReport, route: (caseId: string) => OutgoingMessage[] = () => []): Promise<RecordedReport> {
     const existing = await this.findBySubmissionKey(r.submissionKey);
     if (existing) return existing;
     try {
@@ -108,6 +110,7 @@ export class CaseRepository {
             data: { reportId: report.id, families: [...new Set(r.signals.map((s) => s.family))], urgency: r.urgency },
           },
         });
+        if (!joinedExisting) await enqueueMessages(tx, route(target.id), target.id);
         return { caseId: target.id, reference: target.reference, status: target.status, joinedExisting, alreadyRecorded: false };
       });
     } catch (err) {
@@ -128,4 +131,151 @@ async function nextCaseNumber(tx: Prisma.TransactionClient, year: number): Promi
     ON CONFLICT ("year") DO UPDATE SET "last" = "CaseCounter"."last" + 1
     RETURNING "last"`;
   return rows[0]!.last;
+}
+
+/** Everything the triage needs to know about a case, read in one query. */
+export type CaseRecord = {
+  id: string;
+  reference: string;
+  status: CaseStatus;
+  urgency: number;
+  version: number;
+  escalatedToMlds: boolean;
+  source: "REPORT" | "IMPORT";
+  school: { id: string; name: string; uai: string };
+  districtId: string;
+  pupil: { lastName: string; firstName: string; className: string | null; birthYear: number; birthDate: Date | null; anonymized: boolean };
+  reporterIds: string[];
+  assignee: { id: string; displayName: string } | null;
+  families: string[];
+  signals: { code: string; note: string | null }[];
+  absenceHalfDays: number | null;
+  stepsTaken: string[];
+  observations: string[];
+  infoRequest: { question: string; answered: boolean; askedById: string | null } | null;
+  nextReviewAt: Date | null;
+  createdAt: Date;
+  updatedAt: Date;
+  closedAt: Date | null;
+  lastEvent: { type: string; at: Date } | null;
+};
+
+export class VersionConflictError extends Error {
+  constructor(readonly caseId: string) {
+    super(`case ${caseId} changed since it was read`);
+  }
+}
+
+export type CaseChange = {
+  status?: CaseStatus;
+  assigneeId?: string | null;
+  escalatedToMlds?: boolean;
+  closedAt?: Date | null;
+  nextReviewAt?: Date | null;
+};
+
+export type CaseEventInput = { type: string; actorId: string | null; data?: Record<string, unknown> };
+
+const FAMILY_ORDER = ["ATTENDANCE", "ENGAGEMENT", "RESULTS", "BEHAVIOUR", "ORIENTATION"];
+
+export async function loadCaseRecord(prisma: PrismaClient | Prisma.TransactionClient, where: { id: string } | { reference: string }): Promise<CaseRecord | null> {
+  const c = await prisma.case.findUnique({
+    where,
+    include: {
+      school: { select: { id: true, name: true, uai: true } },
+      pupil: true,
+      reports: { include: { signals: true }, orderBy: { createdAt: "asc" } },
+      events: { orderBy: { id: "desc" }, take: 20, select: { type: true, at: true, data: true, actorId: true } },
+    },
+  });
+  if (!c) return null;
+  const assignee = c.assigneeId ? await prisma.member.findUnique({ where: { id: c.assigneeId }, select: { id: true, displayName: true } }) : null;
+  const families = new Set(c.reports.flatMap((r) => r.signals.map((s) => s.family)));
+  const lastRequest = c.events.find((e) => e.type === "INFO_REQUESTED");
+  const lastAnswer = c.events.find((e) => e.type === "INFO_ANSWERED");
+  const requestIndex = lastRequest ? c.events.indexOf(lastRequest) : -1;
+  const answerIndex = lastAnswer ? c.events.indexOf(lastAnswer) : -1;
+  return {
+    id: c.id,
+    reference: c.reference,
+    status: c.status,
+    urgency: c.urgency,
+    version: c.version,
+    escalatedToMlds: c.escalatedToMlds,
+    source: c.source,
+    school: c.school,
+    districtId: c.districtId,
+    pupil: {
+      lastName: c.pupil.lastName,
+      firstName: c.pupil.firstName,
+      className: c.pupil.className,
+      birthYear: c.pupil.birthYear,
+      birthDate: c.pupil.birthDate,
+      anonymized: c.pupil.anonymizedAt !== null,
+    },
+    reporterIds: [...new Set(c.reports.map((r) => r.reporterId).filter((x): x is string => x !== null))],
+    assignee,
+    families: FAMILY_ORDER.filter((f) => families.has(f)),
+    signals: c.reports.flatMap((r) => r.signals.map((s) => ({ code: s.code, note: s.note }))),
+    absenceHalfDays: c.reports.reduce<number | null>((max, r) => (r.absenceHalfDays !== null && (max === null || r.absenceHalfDays > max) ? r.absenceHalfDays : max), null),
+    stepsTaken: [...new Set(c.reports.flatMap((r) => r.stepsTaken))],
+    observations: c.reports.map((r) => r.observations).filter((o): o is string => Boolean(o)),
+    // Events are newest first: the request is answered when an answer came after it.
+    infoRequest: lastRequest
+      ? { question: String((lastRequest.data as { question?: string }).question ?? ""), answered: answerIndex !== -1 && answerIndex < requestIndex, askedById: lastRequest.actorId }
+      : null,
+    nextReviewAt: c.nextReviewAt,
+    createdAt: c.createdAt,
+    updatedAt: c.updatedAt,
+    closedAt: c.closedAt,
+    lastEvent: c.events[0] ? { type: c.events[0].type, at: c.events[0].at } : null,
+  };
+}
+
+/** Outbox rows for messages decided with a case change, in the same transaction: a committed
+ *  change always has its sends queued, and a rolled-back one has none. */
+export async function enqueueMessages(tx: Prisma.TransactionClient, messages: OutgoingMessage[], caseId: string): Promise<void> {
+  if (messages.length === 0) return;
+  await tx.outboxMessage.createMany({
+    data: messages.map((m) => ({
+      conversationId: m.conversationId,
+      kind: m.kind,
+      payload: { render: m.render } as Prisma.InputJsonValue,
+      dedupeKey: m.dedupeKey ?? null,
+      caseId,
+    })),
+    skipDuplicates: true,
+  });
+}
+
+export class CaseChangeRepository {
+  constructor(private readonly prisma: PrismaClient) {}
+
+  get(where: { id: string } | { reference: string }): Promise<CaseRecord | null> {
+    return loadCaseRecord(this.prisma, where);
+  }
+
+  /** Applies a change if the case is still at `expectedVersion` (optimistic concurrency: of two
+   *  coordinators acting at once, the second gets VersionConflictError), with its event and sends. */
+  async apply(caseId: string, expectedVersion: number, change: CaseChange, event: CaseEventInput, messages: OutgoingMessage[]): Promise<CaseRecord> {
+    return this.prisma.$transaction(async (tx) => {
+      const updated = await tx.case.updateMany({ where: { id: caseId, version: expectedVersion }, data: { ...change, version: { increment: 1 } } });
+      if (updated.count !== 1) throw new VersionConflictError(caseId);
+      await tx.caseEvent.create({ data: { caseId, actorId: event.actorId, type: event.type, data: (event.data ?? {}) as Prisma.InputJsonValue } });
+      await enqueueMessages(tx, messages, caseId);
+      return (await loadCaseRecord(tx, { id: caseId }))!;
+    });
+  }
+
+  /** An event that changes nothing else (audit of a consultation, a reply received). */
+  async record(caseId: string, event: CaseEventInput, messages: OutgoingMessage[] = []): Promise<void> {
+    await this.prisma.$transaction(async (tx) => {
+      await tx.caseEvent.create({ data: { caseId, actorId: event.actorId, type: event.type, data: (event.data ?? {}) as Prisma.InputJsonValue } });
+      await enqueueMessages(tx, messages, caseId);
+    });
+  }
+
+  async channelPosts(caseId: string): Promise<{ conversationId: string; activityId: string }[]> {
+    return this.prisma.channelPost.findMany({ where: { caseId }, select: { conversationId: true, activityId: true } });
+  }
 }

@@ -2,7 +2,8 @@ import type { Database } from "./database.js";
 import { DatabaseStorage } from "./bot-state-storage.js";
 import { ConversationRepository } from "./conversations.js";
 import { MemberRepository } from "./members.js";
-import { CaseRepository } from "./cases.js";
+import { CaseChangeRepository, CaseRepository } from "./cases.js";
+import { RoutingChannelRepository } from "./routing-channels.js";
 import { SchoolRepository } from "./schools.js";
 import { isDatabaseEmpty, seedDemo } from "./demo-seed.js";
 
@@ -14,6 +15,8 @@ export type Store = {
   members: MemberRepository;
   schools: SchoolRepository;
   cases: CaseRepository;
+  caseChanges: CaseChangeRepository;
+  routingChannels: RoutingChannelRepository;
   /** Seeds the demo académie; `onlyIfEmpty` leaves a database in use alone. Returns whether it seeded. */
   seedDemo(opts: { onlyIfEmpty: boolean; tenantId?: string }): Promise<boolean>;
 };
@@ -27,6 +30,8 @@ export function createStore(db: Database): Store {
     members: new MemberRepository(prisma),
     schools: new SchoolRepository(prisma),
     cases: new CaseRepository(prisma),
+    caseChanges: new CaseChangeRepository(prisma),
+    routingChannels: new RoutingChannelRepository(prisma),
     async seedDemo({ onlyIfEmpty, tenantId }) {
       if (onlyIfEmpty && !(await isDatabaseEmpty(prisma))) return false;
       await seedDemo(prisma, tenantId);
@@ -41,4 +46,7 @@ export { ETagConflictError, type StoreItem, type StoreItems } from "./bot-state-
 export type { StoredConversation, ConversationKind } from "./conversations.js";
 export type { MemberRecord } from "./members.js";
 export type { SchoolSummary } from "./schools.js";
-export type { NewReport, OpenCaseMatch, RecordedReport } from "./cases.js";
+export { VersionConflictError } from "./cases.js";
+export type { NewReport, OpenCaseMatch, RecordedReport, CaseRecord, CaseChange } from "./cases.js";
+export type { OutgoingMessage, RenderSpec } from "./outgoing-message.js";
+export type { MemberSummary } from "./members.js";

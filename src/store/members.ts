@@ -13,8 +13,26 @@ export type MemberRecord = {
   schoolIds: string[];
 };
 
+export type MemberSummary = { id: string; displayName: string; aadObjectId: string; role: Role; locale: string | null };
+
+const SUMMARY = { id: true, displayName: true, aadObjectId: true, role: true, locale: true } as const;
+
 export class MemberRepository {
   constructor(private readonly prisma: PrismaClient) {}
+
+  async byId(id: string): Promise<MemberSummary | null> {
+    return this.prisma.member.findFirst({ where: { id, active: true }, select: SUMMARY });
+  }
+
+  /** The school's référents décrochage (GPDS). */
+  async referentsOf(schoolId: string): Promise<MemberSummary[]> {
+    return this.prisma.member.findMany({ where: { role: "REFERENT", active: true, schools: { some: { schoolId } } }, select: SUMMARY, orderBy: { displayName: "asc" } });
+  }
+
+  /** The MLDS coordinators of a district. */
+  async coordinatorsOf(districtId: string): Promise<MemberSummary[]> {
+    return this.prisma.member.findMany({ where: { role: "COORDINATOR", active: true, districtId }, select: SUMMARY, orderBy: { displayName: "asc" } });
+  }
 
   async findByAad(tenantId: string, aadObjectId: string): Promise<MemberRecord | null> {
     const m = await this.prisma.member.findUnique({

@@ -1,4 +1,12 @@
-import { ActivityTypes, ConversationState, TeamsActivityHandler, TurnContext, type Storage } from "botbuilder";
+import {
+  ActivityTypes,
+  ConversationState,
+  TeamsActivityHandler,
+  TurnContext,
+  type AdaptiveCardInvokeResponse,
+  type AdaptiveCardInvokeValue,
+  type Storage,
+} from "botbuilder";
 import { DialogSet, DialogTurnStatus, type DialogState } from "botbuilder-dialogs";
 import type { Config } from "../config.js";
 import type { Logger } from "../logging.js";
@@ -12,6 +20,9 @@ import { conversationOf, tenantOf } from "./activity-info.js";
 import { parseSubmit } from "./submit-payload.js";
 import { REPORT_DIALOG_ID, ReportDialog } from "./dialogs/report-dialog.js";
 import { unknownMemberCard } from "./report-views.js";
+import { handleCaseAction } from "./case-actions.js";
+import { noticeCard } from "./case-views.js";
+import { isDatabaseUnavailable } from "./adapter.js";
 
 export { cardMessage };
 
@@ -21,6 +32,8 @@ export type BotDeps = {
   config: Pick<Config, "defaultLocale" | "allowedTenantIds">;
   logger: Logger;
   clock?: () => Date;
+  /** Tells the outbox worker that sends were queued. */
+  onQueued?: () => void;
 };
 
 const ACTOR = Symbol("actor");
@@ -29,9 +42,11 @@ const ACTOR = Symbol("actor");
 export class RepereBot extends TeamsActivityHandler {
   private readonly conversationState: ConversationState;
   private readonly dialogs: DialogSet;
+  private readonly clock: () => Date;
 
   constructor(private readonly deps: BotDeps) {
     super();
+    this.clock = deps.clock ?? (() => new Date());
     this.conversationState = new ConversationState(deps.storage);
     this.dialogs = new DialogSet(this.conversationState.createProperty<DialogState>("dialogState"));
     this.dialogs.add(
@@ -39,7 +54,8 @@ export class RepereBot extends TeamsActivityHandler {
         services: deps.services,
         translate: (ctx) => this.t(ctx),
         actor: (ctx) => ctx.turnState.get(ACTOR) ?? null,
-        clock: deps.clock ?? (() => new Date()),
+        onQueued: () => deps.onQueued?.(),
+        clock: this.clock,
       }),
     );
 
@@ -91,10 +107,38 @@ export class RepereBot extends TeamsActivityHandler {
     }
   }
 
-  t(ctx: TurnContext): Translate {
+  locale(ctx: TurnContext) {
     const actor = ctx.turnState.get(ACTOR) as Actor | null | undefined;
     const fromMember = actor?.locale === "en" || actor?.locale === "fr" ? actor.locale : undefined;
-    return translator(resolveLocale(ctx.activity.locale ?? fromMember, this.deps.config.defaultLocale));
+    return resolveLocale(ctx.activity.locale ?? fromMember, this.deps.config.defaultLocale);
+  }
+
+  t(ctx: TurnContext): Translate {
+    return translator(this.locale(ctx));
+  }
+
+  /** Action.Execute (Universal Actions): answer with the card to show in place of the one clicked. */
+  protected override async onAdaptiveCardInvoke(ctx: TurnContext, invokeValue: AdaptiveCardInvokeValue): Promise<AdaptiveCardInvokeResponse> {
+    let card;
+    try {
+      const actor = await this.deps.services.members.identify(tenantOf(ctx.activity), ctx.activity.from?.aadObjectId);
+      ctx.turnState.set(ACTOR, actor);
+      card = await handleCaseAction(
+        ctx,
+        { services: this.deps.services, clock: this.clock, onQueued: () => this.deps.onQueued?.() },
+        actor,
+        this.t(ctx),
+        this.locale(ctx),
+        invokeValue.action?.verb ?? "",
+        invokeValue.action?.data,
+      );
+    } catch (err) {
+      // Teams would show "Something went wrong": say it in the user's words, nothing changed.
+      this.deps.logger.error({ err, activityId: ctx.activity.id }, "card action failed");
+      const t = this.t(ctx);
+      card = noticeCard(isDatabaseUnavailable(err) ? t("errors.unavailable") : t("errors.generic"), "", "Attention");
+    }
+    return { statusCode: 200, type: "application/vnd.microsoft.card.adaptive", value: card as unknown as Record<string, unknown> };
   }
 
   private async handleMessage(ctx: TurnContext): Promise<void> {

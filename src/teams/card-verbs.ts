@@ -17,6 +17,7 @@ export const EXECUTE_VERBS = [
   "plan.setReview",
   "plan.close",
   "case.history",
+  "case.answerInfo",
 ] as const;
 export const ExecuteVerb = z.enum(EXECUTE_VERBS);
 export type ExecuteVerb = z.infer<typeof ExecuteVerb>;

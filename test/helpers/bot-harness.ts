@@ -99,3 +99,37 @@ export function cardText(card: unknown): string {
   walk(card);
   return out.join("\n");
 }
+
+/** An Action.Execute invoke as Teams sends it when a card button is pressed. */
+export function invokeActivity(
+  serviceUrl: string,
+  who: { aadObjectId: string; displayName: string },
+  where: { conversationId: string; type: "personal" | "channel"; teamId?: string },
+  verb: string,
+  data: Record<string, unknown>,
+  locale = "fr-FR",
+): Record<string, unknown> {
+  return {
+    type: "invoke",
+    name: "adaptiveCard/action",
+    id: `inv-${Date.now()}-${++activityCounter}`,
+    timestamp: new Date().toISOString(),
+    serviceUrl,
+    channelId: "msteams",
+    from: { id: `29:${who.aadObjectId}`, name: who.displayName, aadObjectId: who.aadObjectId },
+    recipient: BOT,
+    conversation: { id: where.conversationId, conversationType: where.type, tenantId: DEMO_TENANT_ID, ...(where.type === "channel" ? { isGroup: true } : {}) },
+    channelData: { tenant: { id: DEMO_TENANT_ID }, ...(where.teamId ? { team: { id: where.teamId }, channel: { id: where.conversationId } } : {}) },
+    locale,
+    value: { action: { type: "Action.Execute", verb, data }, trigger: "manual" },
+  };
+}
+
+/** Presses an Action.Execute button: returns the card Teams would show in its place. */
+export async function execute(bot: TestBot, ...args: Parameters<typeof invokeActivity> extends [string, ...infer R] ? R : never): Promise<any> {
+  const res = await bot.post(invokeActivity(bot.connector.url, ...args));
+  if (res.status !== 200) throw new Error(`invoke answered HTTP ${res.status}: ${await res.text()}`);
+  const body = (await res.json()) as { statusCode: number; type: string; value: any };
+  if (body.statusCode !== 200 || body.type !== "application/vnd.microsoft.card.adaptive") throw new Error(`unexpected invoke response ${JSON.stringify(body)}`);
+  return body.value;
+}

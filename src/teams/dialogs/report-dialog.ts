@@ -31,6 +31,7 @@ export type ReportDialogDeps = {
   translate(ctx: TurnContext): Translate;
   actor(ctx: TurnContext): Actor | null;
   clock: () => Date;
+  onQueued: () => void;
 };
 
 type Shown = { values?: Record<string, string>; errors?: FieldErrors };
@@ -196,6 +197,7 @@ export class ReportDialog extends Dialog {
       await dc.context.sendActivity(t("report.notAllowed"));
       return dc.endDialog();
     }
+    if (!outcome.recorded.alreadyRecorded) this.deps.onQueued();
     await dc.context.sendActivity(cardMessage(confirmedCard(t, outcome.recorded)));
     return dc.endDialog(outcome.recorded);
   }

@@ -1,0 +1,190 @@
+import { applyTransition, type CaseAction } from "../domain/lifecycle.js";
+import { can, type CaseScope, type Operation } from "../domain/permissions.js";
+import { ageOn } from "../domain/routing.js";
+import { VersionConflictError, type CaseChange, type CaseRecord, type MemberSummary, type OutgoingMessage, type Store } from "../store/index.js";
+import type { Actor } from "./members.js";
+import type { RoutingService } from "./routing.js";
+
+export type TriageCommand =
+  | { verb: "takeCharge" }
+  | { verb: "assign"; assigneeId: string }
+  | { verb: "requestInfo"; question: string }
+  | { verb: "dismiss"; reason: string }
+  | { verb: "escalate" }
+  | { verb: "openPlan" };
+
+export type TriageFailure = "NOT_FOUND" | "FORBIDDEN" | "CONFLICT" | "INVALID_TRANSITION" | "INVALID_INPUT";
+export type TriageResult = { ok: true; case: CaseRecord } | { ok: false; reason: TriageFailure; case?: CaseRecord; field?: string };
+
+export const TEXT_MAX = 500;
+
+const ACTION_OF: Record<TriageCommand["verb"], CaseAction> = {
+  takeCharge: "TAKE_CHARGE",
+  assign: "ASSIGN",
+  requestInfo: "REQUEST_INFO",
+  dismiss: "DISMISS",
+  escalate: "ESCALATE",
+  openPlan: "OPEN_PLAN",
+};
+
+const EVENT_OF: Record<TriageCommand["verb"], string> = {
+  takeCharge: "TAKEN_IN_CHARGE",
+  assign: "ASSIGNED",
+  requestInfo: "INFO_REQUESTED",
+  dismiss: "DISMISSED",
+  escalate: "ESCALATED",
+  openPlan: "PLAN_OPENED",
+};
+
+/** Triage of a case from its card. Every call: who the caller is comes from Teams, what they may
+ *  do from the permission table, what the case may become from the lifecycle; the card's data only
+ *  names the case and the version the caller saw. */
+export class TriageService {
+  constructor(
+    private readonly store: Store,
+    private readonly routing: RoutingService,
+    private readonly clock: () => Date,
+  ) {}
+
+  scopeOf(c: CaseRecord): CaseScope {
+    return {
+      schoolId: c.school.id,
+      districtId: c.districtId,
+      reporterIds: c.reporterIds,
+      assigneeId: c.assignee?.id ?? null,
+      escalatedToMlds: c.escalatedToMlds,
+      pupilAge: ageOn(c.pupil.birthYear, c.pupil.birthDate, this.clock()),
+    };
+  }
+
+  may(actor: Actor, op: Operation, c: CaseRecord): boolean {
+    return can({ memberId: actor.memberId, role: actor.role, schoolIds: actor.schoolIds, districtId: actor.districtId }, op, this.scopeOf(c));
+  }
+
+  /** The case as its card shows it; for the Teams layer rendering a queued card (no caller). */
+  systemView(caseId: string): Promise<CaseRecord | null> {
+    return this.store.caseChanges.get({ id: caseId });
+  }
+
+  async view(actor: Actor, caseId: string): Promise<TriageResult> {
+    const c = await this.store.caseChanges.get({ id: caseId });
+    if (!c) return { ok: false, reason: "NOT_FOUND" };
+    if (!this.may(actor, "VIEW_STATUS", c)) return { ok: false, reason: "FORBIDDEN" };
+    return { ok: true, case: c };
+  }
+
+  /** Full details (names, notes) for authorised people only; every consultation is audited. */
+  async details(actor: Actor, caseId: string): Promise<TriageResult> {
+    const c = await this.store.caseChanges.get({ id: caseId });
+    if (!c) return { ok: false, reason: "NOT_FOUND" };
+    if (!this.may(actor, "VIEW_DETAILS", c)) return { ok: false, reason: "FORBIDDEN" };
+    await this.store.caseChanges.record(c.id, { type: "DETAILS_VIEWED", actorId: actor.memberId });
+    return { ok: true, case: c };
+  }
+
+  /** People a case can be assigned to: the district's coordinators and the school's référents. */
+  async assignees(c: CaseRecord): Promise<MemberSummary[]> {
+    const [coordinators, referents] = await Promise.all([this.store.members.coordinatorsOf(c.districtId), this.store.members.referentsOf(c.school.id)]);
+    return [...coordinators, ...referents];
+  }
+
+  async act(actor: Actor, caseId: string, seenVersion: number, cmd: TriageCommand): Promise<TriageResult> {
+    const c = await this.store.caseChanges.get({ id: caseId });
+    if (!c) return { ok: false, reason: "NOT_FOUND" };
+    const op: Operation = cmd.verb === "dismiss" ? "CLOSE_CASE" : "TRIAGE";
+    if (!this.may(actor, op, c)) return { ok: false, reason: "FORBIDDEN" };
+    if (c.version !== seenVersion) return { ok: false, reason: "CONFLICT", case: c };
+    const transition = applyTransition(c.status, ACTION_OF[cmd.verb], actor.role);
+    if (!transition.ok) return { ok: false, reason: transition.reason === "ROLE_NOT_ALLOWED" ? "FORBIDDEN" : "INVALID_TRANSITION", case: c };
+
+    const change: CaseChange = { status: transition.to };
+    const data: Record<string, unknown> = { from: c.status, to: transition.to };
+    const messages: OutgoingMessage[] = [];
+    const now = this.clock();
+    switch (cmd.verb) {
+      case "takeCharge":
+        change.assigneeId = actor.memberId;
+        messages.push(...(await this.toReporters(c, "TAKEN_IN_CHARGE")));
+        break;
+      case "assign": {
+        const target = (await this.assignees(c)).find((m) => m.id === cmd.assigneeId);
+        if (!target) return { ok: false, reason: "INVALID_INPUT", field: "assigneeId", case: c };
+        change.assigneeId = target.id;
+        data.assigneeId = target.id;
+        const chat = await this.store.conversations.personalChatOf(target.aadObjectId);
+        if (chat && target.id !== actor.memberId) {
+          messages.push({ conversationId: chat.conversationId, kind: "post", render: { view: "assigned", caseId: c.id }, dedupeKey: `assigned:${c.id}:${c.version}` });
+        }
+        break;
+      }
+      case "requestInfo": {
+        const question = cmd.question.trim();
+        if (!question || question.length > TEXT_MAX) return { ok: false, reason: "INVALID_INPUT", field: "question", case: c };
+        data.question = question;
+        messages.push(...(await this.toReporters(c, "INFO_REQUEST")));
+        break;
+      }
+      case "dismiss": {
+        const reason = cmd.reason.trim();
+        if (!reason || reason.length > TEXT_MAX) return { ok: false, reason: "INVALID_INPUT", field: "reason", case: c };
+        data.reason = reason;
+        change.closedAt = now;
+        messages.push(...(await this.toReporters(c, "CLOSED")));
+        break;
+      }
+      case "escalate": {
+        if (c.escalatedToMlds) return { ok: false, reason: "INVALID_TRANSITION", case: c };
+        change.escalatedToMlds = true;
+        const route = await this.routing.sendsFor({ schoolId: c.school.id, districtId: c.districtId, birthYear: c.pupil.birthYear, birthDate: c.pupil.birthDate, escalatedToMlds: true, onlyMlds: true });
+        messages.push(...route(c.id));
+        break;
+      }
+      case "openPlan":
+        if (!c.assignee) change.assigneeId = actor.memberId;
+        break;
+    }
+    // Every posted copy of the case card (channels, personal chats) is updated in place.
+    for (const post of await this.store.caseChanges.channelPosts(c.id)) {
+      messages.push({ conversationId: post.conversationId, kind: "update", render: { view: "caseCard", caseId: c.id } });
+    }
+    try {
+      const updated = await this.store.caseChanges.apply(c.id, seenVersion, change, { type: EVENT_OF[cmd.verb], actorId: actor.memberId, data }, messages);
+      return { ok: true, case: updated };
+    } catch (err) {
+      if (err instanceof VersionConflictError) {
+        return { ok: false, reason: "CONFLICT", case: (await this.store.caseChanges.get({ id: c.id })) ?? c };
+      }
+      throw err;
+    }
+  }
+
+  /** The reporter's answer to a request for information: added to the case, which goes back to
+   *  the people who asked; the channel card then shows "réponse reçue". */
+  async answerInfo(actor: Actor, caseId: string, answer: string): Promise<TriageResult> {
+    const c = await this.store.caseChanges.get({ id: caseId });
+    if (!c) return { ok: false, reason: "NOT_FOUND" };
+    if (!c.reporterIds.includes(actor.memberId)) return { ok: false, reason: "FORBIDDEN" };
+    const text = answer.trim();
+    if (!text || text.length > TEXT_MAX) return { ok: false, reason: "INVALID_INPUT", field: "answer", case: c };
+    const transition = applyTransition(c.status, "INFO_RECEIVED", actor.role);
+    if (!transition.ok) return { ok: false, reason: "INVALID_TRANSITION", case: c };
+    const messages: OutgoingMessage[] = (await this.store.caseChanges.channelPosts(c.id)).map((p) => ({ conversationId: p.conversationId, kind: "update" as const, render: { view: "caseCard" as const, caseId: c.id } }));
+    try {
+      const updated = await this.store.caseChanges.apply(c.id, c.version, { status: transition.to }, { type: "INFO_ANSWERED", actorId: actor.memberId, data: { answer: text } }, messages);
+      return { ok: true, case: updated };
+    } catch (err) {
+      if (err instanceof VersionConflictError) return this.answerInfo(actor, caseId, answer);
+      throw err;
+    }
+  }
+
+  private async toReporters(c: CaseRecord, notice: "TAKEN_IN_CHARGE" | "CLOSED" | "INFO_REQUEST"): Promise<OutgoingMessage[]> {
+    const out: OutgoingMessage[] = [];
+    for (const reporterId of c.reporterIds) {
+      const reporter = await this.store.members.byId(reporterId);
+      const chat = reporter && (await this.store.conversations.personalChatOf(reporter.aadObjectId));
+      if (chat) out.push({ conversationId: chat.conversationId, kind: "post", render: { view: "reporterNotice", caseId: c.id, notice }, dedupeKey: `notice:${c.id}:${notice}:${c.version}:${reporterId}` });
+    }
+    return out;
+  }
+}

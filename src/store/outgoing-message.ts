@@ -1,0 +1,15 @@
+/** What the services ask to be sent to Teams. They never build cards: a message names a view and
+ *  the case it shows; the Teams layer renders it when it is delivered, so a card posted late
+ *  still shows the case as it is then. */
+export type RenderSpec =
+  | { view: "caseCard"; caseId: string }
+  | { view: "reporterNotice"; caseId: string; notice: "TAKEN_IN_CHARGE" | "CLOSED" | "INFO_REQUEST" }
+  | { view: "assigned"; caseId: string };
+
+export type OutgoingMessage = {
+  conversationId: string;
+  kind: "post" | "update";
+  render: RenderSpec;
+  /** Makes enqueuing idempotent (a retried request does not post twice). */
+  dedupeKey?: string;
+};

@@ -1,0 +1,128 @@
+import { applyTransition, type CaseAction, type CaseStatus } from "../domain/lifecycle.js";
+import { ageOn, MLDS_MIN_AGE } from "../domain/routing.js";
+import { initials } from "../domain/text.js";
+import type { CaseRecord, MemberSummary } from "../store/index.js";
+import { renderCard, type AdaptiveCardJson } from "./card-renderer.js";
+import type { Locale, Translate } from "./i18n.js";
+
+/** Cards about a case. The channel card is seen by every member of the channel: reference,
+ *  school, class, initials, signal families, urgency and status, never a full name, a birth date
+ *  or a note (DESIGN.md §3). Personal chats of authorised people may show the pupil's name. */
+
+export type Audience = "channel" | "personal";
+export type Notice = { text: string; color: "Good" | "Attention" | "Warning" | "Accent" };
+
+const STATUS_COLOR: Record<CaseStatus, string> = {
+  NEW: "Attention",
+  ACKNOWLEDGED: "Accent",
+  INFO_REQUESTED: "Warning",
+  PLAN_ACTIVE: "Good",
+  REVIEW_DUE: "Warning",
+  CLOSED: "Default",
+};
+
+export function formatDate(d: Date, locale: Locale): string {
+  return new Intl.DateTimeFormat(locale === "fr" ? "fr-FR" : "en-GB", { timeZone: "Europe/Paris", day: "numeric", month: "long", year: "numeric" }).format(d);
+}
+
+/** What a triager (référent or coordinator) could do next; the server checks the caller anyway. */
+function offered(status: CaseStatus, action: CaseAction): boolean {
+  return applyTransition(status, action, "REFERENT").ok || applyTransition(status, action, "COORDINATOR").ok;
+}
+
+export function caseCard(t: Translate, locale: Locale, c: CaseRecord, opts: { audience: Audience; assignees: MemberSummary[]; notice?: Notice; now: Date }): AdaptiveCardJson {
+  const age = ageOn(c.pupil.birthYear, c.pupil.birthDate, opts.now);
+  const flags: string[] = [];
+  if (c.infoRequest) flags.push(c.infoRequest.answered ? t("case.answerReceived") : t("case.infoPending"));
+  if (c.escalatedToMlds) flags.push(t("case.escalated"));
+  else if (age < MLDS_MIN_AGE) flags.push(t("case.gpdsOnly"));
+  const open = c.status !== "CLOSED";
+  return renderCard("case-card", {
+    caseId: c.id,
+    version: c.version,
+    reference: c.reference,
+    statusLabel: t(`status.${c.status}`),
+    statusColor: STATUS_COLOR[c.status],
+    notice: opts.notice?.text ?? "",
+    noticeColor: opts.notice?.color ?? "Default",
+    headline: t("case.headline", { school: c.school.name, className: c.pupil.className ?? "—", initials: initials(c.pupil.firstName, c.pupil.lastName) }),
+    pupilName: opts.audience === "personal" && !c.pupil.anonymized ? `${c.pupil.firstName} ${c.pupil.lastName}` : "",
+    facts: [
+      { title: t("case.signals"), value: c.families.map((f) => t(`family.${f}`)).join(", ") || "—" },
+      { title: t("case.urgency"), value: t(`urgency.short${c.urgency}`) },
+      { title: t("case.assignee"), value: c.assignee?.displayName ?? t("case.nobody") },
+      { title: t("case.reportedOn"), value: formatDate(c.createdAt, locale) },
+    ],
+    flags: flags.join("   "),
+    showActions: open,
+    can: {
+      takeCharge: offered(c.status, "TAKE_CHARGE"),
+      openPlan: offered(c.status, "OPEN_PLAN"),
+      assign: offered(c.status, "ASSIGN") && opts.assignees.length > 0,
+      requestInfo: offered(c.status, "REQUEST_INFO") && c.reporterIds.length > 0,
+      dismiss: offered(c.status, "DISMISS"),
+      escalate: open && !c.escalatedToMlds && age < MLDS_MIN_AGE,
+    },
+    assignees: opts.assignees.map((m) => ({ title: m.displayName, value: m.id })),
+    labels: {
+      takeCharge: t("case.labels.takeCharge"),
+      openPlan: t("case.labels.openPlan"),
+      details: t("case.labels.details"),
+      assign: t("case.labels.assign"),
+      assignTo: t("case.labels.assignTo"),
+      assignConfirm: t("case.labels.assignConfirm"),
+      requestInfo: t("case.labels.requestInfo"),
+      question: t("case.labels.question"),
+      questionPlaceholder: t("case.labels.questionPlaceholder"),
+      send: t("case.labels.send"),
+      dismiss: t("case.labels.dismiss"),
+      reason: t("case.labels.reason"),
+      reasonPlaceholder: t("case.labels.reasonPlaceholder"),
+      dismissConfirm: t("case.labels.dismissConfirm"),
+      escalate: t("case.labels.escalate"),
+      required: t("case.labels.required"),
+    },
+  });
+}
+
+export function caseDetailsCard(t: Translate, locale: Locale, c: CaseRecord): AdaptiveCardJson {
+  const facts = [
+    { title: t("case.details.pupil"), value: c.pupil.anonymized ? "—" : `${c.pupil.firstName} ${c.pupil.lastName}` },
+    { title: t("case.details.birthYear"), value: String(c.pupil.birthYear) },
+    { title: t("case.details.class"), value: c.pupil.className ?? "—" },
+    { title: t("case.details.school"), value: `${c.school.name} (${c.school.uai})` },
+    { title: t("case.details.status"), value: t(`status.${c.status}`) },
+    { title: t("case.details.urgency"), value: t(`urgency.${c.urgency}`) },
+    { title: t("case.reportedOn"), value: formatDate(c.createdAt, locale) },
+  ];
+  if (c.absenceHalfDays !== null) facts.push({ title: t("case.details.halfDays"), value: String(c.absenceHalfDays) });
+  if (c.stepsTaken.length) facts.push({ title: t("case.details.steps"), value: c.stepsTaken.map((s) => t(`stepTaken.${s}`)).join(", ") });
+  return renderCard("case-details", {
+    caseId: c.id,
+    title: t("case.details.title", { reference: c.reference }),
+    privacy: t("case.details.privacy"),
+    facts,
+    signalsTitle: t("case.details.signals"),
+    signals: c.signals.map((s) => ({ title: t(`signal.${s.code}`), value: s.note ?? "✓" })),
+    observationsTitle: t("case.details.observations"),
+    observations: c.observations,
+    back: t("case.details.back"),
+  });
+}
+
+export function infoRequestCard(t: Translate, c: CaseRecord, question: string, askerName: string): AdaptiveCardJson {
+  return renderCard("info-request", {
+    caseId: c.id,
+    title: t("case.reporterNotice.INFO_REQUEST.title", { reference: c.reference }),
+    intro: t("case.reporterNotice.INFO_REQUEST.intro", { name: askerName }),
+    question,
+    answerLabel: t("case.reporterNotice.INFO_REQUEST.answer"),
+    privacy: t("case.reporterNotice.INFO_REQUEST.privacy"),
+    send: t("case.reporterNotice.INFO_REQUEST.send"),
+    required: t("case.labels.required"),
+  });
+}
+
+export function noticeCard(title: string, body = "", color: Notice["color"] = "Good"): AdaptiveCardJson {
+  return renderCard("notice", { title, body, color });
+}

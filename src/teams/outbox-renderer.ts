@@ -1,0 +1,37 @@
+import { MessageFactory, type Activity } from "botbuilder";
+import type { Services } from "../services/index.js";
+import type { RenderSpec, StoredConversation } from "../store/index.js";
+import { cardMessage } from "./card-message.js";
+import { caseCard, infoRequestCard } from "./case-views.js";
+import { resolveLocale, translator, type Locale } from "./i18n.js";
+
+export type OutboxRenderDeps = { services: Services; defaultLocale: Locale; clock: () => Date };
+
+/** Renders a queued message when it is delivered, in the language of the conversation it goes
+ *  to, with the case as it is at that moment. Null: nothing to send any more. */
+export async function renderOutgoing(spec: RenderSpec, conversation: StoredConversation, deps: OutboxRenderDeps): Promise<Partial<Activity> | null> {
+  const locale = resolveLocale(conversation.reference.locale as string | undefined, deps.defaultLocale);
+  const t = translator(locale);
+  const c = await deps.services.triage.systemView(spec.caseId);
+  if (!c) return null;
+  switch (spec.view) {
+    case "caseCard": {
+      // Routing sent it to this personal chat because its owner is responsible for the case.
+      const audience = conversation.kind === "PERSONAL" ? "personal" : "channel";
+      return cardMessage(caseCard(t, locale, c, { audience, assignees: await deps.services.triage.assignees(c), now: deps.clock() }));
+    }
+    case "assigned": {
+      const card = caseCard(t, locale, c, { audience: "personal", assignees: await deps.services.triage.assignees(c), now: deps.clock(), notice: { text: t("case.assigned", { reference: c.reference }), color: "Accent" } });
+      return cardMessage(card);
+    }
+    case "reporterNotice": {
+      if (spec.notice === "INFO_REQUEST") {
+        if (!c.infoRequest) return null;
+        const asker = c.infoRequest.askedById ? await deps.services.members.byId(c.infoRequest.askedById) : null;
+        return cardMessage(infoRequestCard(t, c, c.infoRequest.question, asker?.displayName ?? "—"));
+      }
+      const name = c.assignee?.displayName ?? "—";
+      return MessageFactory.text(t(`case.reporterNotice.${spec.notice}`, { reference: c.reference, name }));
+    }
+  }
+}

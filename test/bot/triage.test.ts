@@ -1,0 +1,176 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DEMO_CHANNELS, DEMO_TENANT_ID } from "../../src/store/demo-seed.js";
+import type { Actor } from "../../src/services/index.js";
+import { BOT, cardText, execute, person, startTestBot, type Person, type TestBot } from "../helpers/bot-harness.js";
+
+const claire = person("Claire Martin"); // teacher, Lycée Victor-Hugo (Bassin Nord)
+const karim = person("Karim Benali"); // référent, Lycée Victor-Hugo
+const sophie = person("Sophie Laurent"); // coordinator, Bassin Nord
+const marc = person("Marc Petit"); // coordinator, Bassin Sud
+const NORD = DEMO_CHANNELS[0].channelId;
+const YEAR = new Date().getFullYear();
+const inNord = { conversationId: NORD, type: "channel" as const, teamId: DEMO_CHANNELS[0].teamId };
+const personalOf = (p: Person) => ({ conversationId: `a:personal-${p.aadObjectId}`, type: "personal" as const });
+
+describe("routing a new case and triage from its card", () => {
+  let bot: TestBot;
+  let counter = 0;
+  const prisma = () => bot.app.store.db.prisma;
+  const actorOf = async (p: Person) => (await bot.app.services.members.identify(DEMO_TENANT_ID, p.aadObjectId)) as Actor;
+
+  async function report(lastName: string, birthYear: number): Promise<{ caseId: string; reference: string }> {
+    const claireActor = await actorOf(claire);
+    const [school] = await bot.app.services.reports.reportingSchools(claireActor);
+    const outcome = await bot.app.services.reports.submit(
+      claireActor,
+      {
+        pupil: { lastName, firstName: "Léa", className: "1re 4", schoolId: school!.id, birthYear },
+        signals: { signals: [{ code: "LATENESS", note: "Arrive en retard tous les matins" }, { code: "NO_PLAN" }] },
+        steps: { stepsTaken: ["FAMILY_CONTACTED"], urgency: 2, observations: "Dit vouloir arrêter" },
+      },
+      `key-${++counter}-${lastName}`,
+    );
+    if (!outcome.ok) throw new Error(outcome.reason);
+    return { caseId: outcome.recorded.caseId, reference: outcome.recorded.reference };
+  }
+  const outboxOf = (caseId: string) => prisma().outboxMessage.findMany({ where: { caseId }, orderBy: { createdAt: "asc" } });
+  const version = async (caseId: string) => (await prisma().case.findUniqueOrThrow({ where: { id: caseId } })).version;
+
+  beforeAll(async () => {
+    bot = await startTestBot();
+    // The bot is installed in the coordinators' team and knows the people's personal chats.
+    await bot.post({
+      type: "conversationUpdate",
+      id: "install-nord",
+      serviceUrl: bot.connector.url,
+      channelId: "msteams",
+      from: { id: `29:${sophie.aadObjectId}`, aadObjectId: sophie.aadObjectId },
+      recipient: BOT,
+      conversation: { id: NORD, conversationType: "channel", isGroup: true, tenantId: DEMO_TENANT_ID },
+      channelData: { tenant: { id: DEMO_TENANT_ID }, team: { id: NORD }, channel: { id: NORD } },
+      membersAdded: [{ id: BOT.id }],
+    });
+    for (const p of [claire, karim, sophie, marc]) await bot.say(p, "aide");
+  });
+  afterAll(async () => bot?.stop());
+
+  it("routes a case of a pupil of 16 or over to the district's channel and to the school's référent", async () => {
+    const { caseId } = await report("Routage", YEAR - 17);
+    const sends = await outboxOf(caseId);
+    expect(sends.map((s) => s.conversationId).sort()).toEqual([NORD, `a:personal-${karim.aadObjectId}`].sort());
+    expect(sends.every((s) => s.kind === "post" && s.status === "PENDING")).toBe(true);
+  });
+
+  it("keeps a pupil under 16 with the school's référent, away from the MLDS channel", async () => {
+    const { caseId } = await report("Jeune", YEAR - 14);
+    const sends = await outboxOf(caseId);
+    expect(sends.map((s) => s.conversationId)).toEqual([`a:personal-${karim.aadObjectId}`]);
+  });
+
+  it("lets a coordinator take the case in charge from the channel card, which updates in place", async () => {
+    const { caseId, reference } = await report("Prise", YEAR - 17);
+    const card = await execute(bot, sophie, inNord, "case.takeCharge", { caseId, version: await version(caseId) });
+    const text = cardText(card);
+    expect(text).toContain(reference);
+    expect(text).toContain("Pris en charge");
+    expect(text).toContain("Dossier pris en charge par Sophie Laurent.");
+    expect(JSON.stringify(card)).not.toContain("Prise"); // no full name in a channel
+    const c = await prisma().case.findUniqueOrThrow({ where: { id: caseId }, include: { events: true } });
+    expect(c.status).toBe("ACKNOWLEDGED");
+    expect(c.events.map((e) => e.type)).toContain("TAKEN_IN_CHARGE");
+    const sends = await outboxOf(caseId);
+    expect(sends.find((s) => s.conversationId === `a:personal-${claire.aadObjectId}`)?.payload).toMatchObject({ render: { view: "reporterNotice", notice: "TAKEN_IN_CHARGE" } });
+  });
+
+  it("refuses a coordinator of another district, changing nothing", async () => {
+    const { caseId } = await report("Refus", YEAR - 17);
+    const v = await version(caseId);
+    const card = await execute(bot, marc, personalOf(marc), "case.takeCharge", { caseId, version: v });
+    expect(cardText(card)).toContain("Action refusée");
+    expect(JSON.stringify(card)).not.toContain("Refus");
+    const c = await prisma().case.findUniqueOrThrow({ where: { id: caseId } });
+    expect(c).toMatchObject({ status: "NEW", version: v, assigneeId: null });
+  });
+
+  it("tells the second of two people acting at once that the case changed, and shows its state", async () => {
+    const { caseId } = await report("Concurrence", YEAR - 17);
+    const v = await version(caseId);
+    const first = await execute(bot, sophie, inNord, "case.takeCharge", { caseId, version: v });
+    const second = await execute(bot, karim, personalOf(karim), "case.takeCharge", { caseId, version: v });
+    expect(cardText(first)).toContain("Dossier pris en charge par Sophie Laurent.");
+    expect(cardText(second)).toContain("Ce dossier a changé entre-temps");
+    expect(cardText(second)).toContain("Sophie Laurent"); // the current state
+    const c = await prisma().case.findUniqueOrThrow({ where: { id: caseId }, include: { events: true } });
+    expect(c.events.filter((e) => e.type === "TAKEN_IN_CHARGE")).toHaveLength(1);
+  });
+
+  it("assigns to a coordinator of the district, and refuses anyone else", async () => {
+    const { caseId } = await report("Assigne", YEAR - 17);
+    const coordinator = await prisma().member.findFirstOrThrow({ where: { aadObjectId: sophie.aadObjectId } });
+    const outsider = await prisma().member.findFirstOrThrow({ where: { aadObjectId: marc.aadObjectId } });
+    const refused = await execute(bot, karim, personalOf(karim), "case.assign", { caseId, version: await version(caseId), assigneeId: outsider.id });
+    expect(cardText(refused)).toContain("Choisissez une personne dans la liste.");
+    const card = await execute(bot, karim, personalOf(karim), "case.assign", { caseId, version: await version(caseId), assigneeId: coordinator.id });
+    expect(cardText(card)).toContain("Dossier assigné à Sophie Laurent.");
+    expect((await prisma().case.findUniqueOrThrow({ where: { id: caseId } })).assigneeId).toBe(coordinator.id);
+  });
+
+  it("asks the reporter for information; the answer is added and the card shows it was received", async () => {
+    const { caseId } = await report("Question", YEAR - 17);
+    const asked = await execute(bot, sophie, inNord, "case.requestInfo", { caseId, version: await version(caseId), question: "Depuis quand les retards ?" });
+    expect(cardText(asked)).toContain("Informations demandées");
+    expect((await outboxOf(caseId)).some((s) => (s.payload as any).render?.notice === "INFO_REQUEST" && s.conversationId === `a:personal-${claire.aadObjectId}`)).toBe(true);
+
+    const intruder = await execute(bot, karim, personalOf(karim), "case.answerInfo", { caseId, answer: "Je ne suis pas le signalant" });
+    expect(cardText(intruder)).toContain("Action refusée");
+    const thanks = await execute(bot, claire, personalOf(claire), "case.answerInfo", { caseId, answer: "Depuis la rentrée de novembre." });
+    expect(cardText(thanks)).toContain("Réponse envoyée");
+    const c = await prisma().case.findUniqueOrThrow({ where: { id: caseId }, include: { events: true } });
+    expect(c.status).toBe("ACKNOWLEDGED");
+    expect(c.events.find((e) => e.type === "INFO_ANSWERED")?.data).toMatchObject({ answer: "Depuis la rentrée de novembre." });
+    const refreshed = await execute(bot, sophie, inNord, "case.refresh", { caseId });
+    expect(cardText(refreshed)).toContain("Réponse reçue");
+  });
+
+  it("closes without follow-up only with a reason", async () => {
+    const { caseId } = await report("Classement", YEAR - 17);
+    const noReason = await execute(bot, sophie, inNord, "case.dismiss", { caseId, version: await version(caseId), reason: "  " });
+    expect(cardText(noReason)).toContain("Le motif est obligatoire");
+    const done = await execute(bot, sophie, inNord, "case.dismiss", { caseId, version: await version(caseId), reason: "Situation réglée avec la famille" });
+    expect(cardText(done)).toContain("Dossier classé sans suite.");
+    expect((await prisma().case.findUniqueOrThrow({ where: { id: caseId } })).status).toBe("CLOSED");
+  });
+
+  it("lets the référent send an under-16 case to the MLDS, which then reaches the district's channel", async () => {
+    const { caseId } = await report("Escalade", YEAR - 14);
+    const hidden = await execute(bot, sophie, personalOf(sophie), "case.details", { caseId });
+    expect(cardText(hidden)).toContain("Action refusée");
+    const card = await execute(bot, karim, personalOf(karim), "case.escalate", { caseId, version: await version(caseId) });
+    expect(cardText(card)).toContain("Dossier transmis à la MLDS.");
+    expect((await outboxOf(caseId)).map((s) => s.conversationId)).toContain(NORD);
+    const details = await execute(bot, sophie, personalOf(sophie), "case.details", { caseId });
+    expect(cardText(details)).toContain("Léa Escalade");
+  });
+
+  it("shows the details only to authorised people, and records who looked", async () => {
+    const { caseId } = await report("Detail", YEAR - 17);
+    const card = await execute(bot, sophie, inNord, "case.details", { caseId });
+    const text = cardText(card);
+    expect(text).toContain("Léa Detail");
+    expect(text).toContain("Arrive en retard tous les matins");
+    expect(text).toContain("Dit vouloir arrêter");
+    const events = await prisma().caseEvent.findMany({ where: { caseId, type: "DETAILS_VIEWED" } });
+    expect(events).toHaveLength(1);
+    const refused = await execute(bot, marc, personalOf(marc), "case.details", { caseId });
+    expect(cardText(refused)).not.toContain("Detail");
+  });
+
+  it("refuses forged invokes: unknown verb, malformed case id, a teacher triaging", async () => {
+    const { caseId } = await report("Forge", YEAR - 17);
+    const v = await version(caseId);
+    expect(cardText(await execute(bot, sophie, inNord, "case.deleteEverything", { caseId, version: v }))).toContain("Cette carte n'est pas valide");
+    expect(cardText(await execute(bot, sophie, inNord, "case.takeCharge", { caseId: "../../etc", version: v }))).toContain("Cette carte n'est pas valide");
+    expect(cardText(await execute(bot, claire, personalOf(claire), "case.takeCharge", { caseId, version: v }))).toContain("Action refusée");
+    expect((await prisma().case.findUniqueOrThrow({ where: { id: caseId } })).version).toBe(v);
+  });
+});

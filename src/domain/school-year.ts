@@ -120,14 +120,13 @@ export function addSchoolDays(date: Date, n: number): Date {
 }
 
 /**
- * School days from a to b: the school days after a's Paris date, up to and including b's.
- * Negative when b is before a, so that schoolDaysBetween(a, addSchoolDays(a, n)) === n.
+ * School days from a to b: the school days after a's Paris date, up to and including b's, and
+ * negative when b is before a. It undoes addSchoolDays going forward, and going back from a school
+ * day; going back from a weekend, "one school day before Saturday" is Friday although Friday to
+ * Saturday holds no school day.
  */
 export function schoolDaysBetween(a: Date, b: Date): number {
-  const from = parisDayNumber(a);
-  const to = parisDayNumber(b);
-  if (to < from) return -schoolDaysBetween(b, a);
-  return countSchoolDaysUpTo(to) - countSchoolDaysUpTo(from);
+  return countSchoolDaysUpTo(parisDayNumber(b)) - countSchoolDaysUpTo(parisDayNumber(a));
 }
 
 /** School days from the epoch up to and including a day; a closed form so long spans stay cheap. */

@@ -5,6 +5,7 @@ import { MemberService } from "./members.js";
 import { ReportService } from "./reports.js";
 import { RoutingService } from "./routing.js";
 import { TriageService } from "./triage.js";
+import { PlanService } from "./plans.js";
 
 export type Services = {
   conversations: ConversationService;
@@ -13,14 +14,17 @@ export type Services = {
   reports: ReportService;
   routing: RoutingService;
   triage: TriageService;
+  plans: PlanService;
 };
 
 export function createServices(store: Store, clock: () => Date = () => new Date()): Services {
   const routing = new RoutingService(store, clock);
+  const triage = new TriageService(store, routing, clock);
   return {
     routing,
     reports: new ReportService(store, routing, clock),
-    triage: new TriageService(store, routing, clock),
+    triage,
+    plans: new PlanService(store, triage, clock),
     conversations: new ConversationService(store),
     members: new MemberService(store),
     health: new HealthService(store),

@@ -4,6 +4,8 @@ import { ageOn } from "../domain/routing.js";
 import { VersionConflictError, type CaseChange, type CaseRecord, type MemberSummary, type OutgoingMessage, type Store } from "../store/index.js";
 import type { Actor } from "./members.js";
 import type { RoutingService } from "./routing.js";
+import { DEFAULT_REVIEW_DAYS } from "./plans.js";
+import type { PlanOp } from "../store/index.js";
 
 export type TriageCommand =
   | { verb: "takeCharge" }
@@ -101,6 +103,7 @@ export class TriageService {
     const data: Record<string, unknown> = { from: c.status, to: transition.to };
     const messages: OutgoingMessage[] = [];
     const now = this.clock();
+    let planOp: PlanOp | undefined;
     switch (cmd.verb) {
       case "takeCharge":
         change.assigneeId = actor.memberId;
@@ -139,16 +142,21 @@ export class TriageService {
         messages.push(...route(c.id));
         break;
       }
-      case "openPlan":
+      case "openPlan": {
         if (!c.assignee) change.assigneeId = actor.memberId;
+        // The plan starts empty with a review four weeks later; suggestions are offered on its card.
+        const nextReviewAt = new Date(now.getTime() + DEFAULT_REVIEW_DAYS * 86_400_000);
+        change.nextReviewAt = nextReviewAt;
+        planOp = { kind: "open", objective: "", nextReviewAt, createdById: actor.memberId };
         break;
+      }
     }
     // Every posted copy of the case card (channels, personal chats) is updated in place.
     for (const post of await this.store.caseChanges.channelPosts(c.id)) {
       messages.push({ conversationId: post.conversationId, kind: "update", render: { view: "caseCard", caseId: c.id } });
     }
     try {
-      const updated = await this.store.caseChanges.apply(c.id, seenVersion, change, { type: EVENT_OF[cmd.verb], actorId: actor.memberId, data }, messages);
+      const updated = await this.store.caseChanges.apply(c.id, seenVersion, change, { type: EVENT_OF[cmd.verb], actorId: actor.memberId, data }, messages, planOp);
       return { ok: true, case: updated };
     } catch (err) {
       if (err instanceof VersionConflictError) {
@@ -176,6 +184,10 @@ export class TriageService {
       if (err instanceof VersionConflictError) return this.answerInfo(actor, caseId, answer);
       throw err;
     }
+  }
+
+  reporterNotices(c: CaseRecord, notice: "TAKEN_IN_CHARGE" | "CLOSED" | "INFO_REQUEST"): Promise<OutgoingMessage[]> {
+    return this.toReporters(c, notice);
   }
 
   private async toReporters(c: CaseRecord, notice: "TAKEN_IN_CHARGE" | "CLOSED" | "INFO_REQUEST"): Promise<OutgoingMessage[]> {

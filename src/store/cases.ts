@@ -2,6 +2,7 @@ import type { PrismaClient } from "../generated/prisma/client.js";
 import { Prisma } from "../generated/prisma/client.js";
 import { formatReference } from "../domain/reference.js";
 import type { OutgoingMessage } from "./outgoing-message.js";
+import { applyPlanOp, type PlanOp } from "./plans.js";
 import type { CaseStatus } from "../domain/lifecycle.js";
 
 export type OpenCaseMatch = { caseId: string; reference: string; status: CaseStatus };
@@ -168,6 +169,7 @@ export class VersionConflictError extends Error {
 
 export type CaseChange = {
   status?: CaseStatus;
+  reviewRemindedFor?: Date | null;
   assigneeId?: string | null;
   escalatedToMlds?: boolean;
   closedAt?: Date | null;
@@ -257,10 +259,11 @@ export class CaseChangeRepository {
 
   /** Applies a change if the case is still at `expectedVersion` (optimistic concurrency: of two
    *  coordinators acting at once, the second gets VersionConflictError), with its event and sends. */
-  async apply(caseId: string, expectedVersion: number, change: CaseChange, event: CaseEventInput, messages: OutgoingMessage[]): Promise<CaseRecord> {
+  async apply(caseId: string, expectedVersion: number, change: CaseChange, event: CaseEventInput, messages: OutgoingMessage[], planOp?: PlanOp): Promise<CaseRecord> {
     return this.prisma.$transaction(async (tx) => {
       const updated = await tx.case.updateMany({ where: { id: caseId, version: expectedVersion }, data: { ...change, version: { increment: 1 } } });
       if (updated.count !== 1) throw new VersionConflictError(caseId);
+      if (planOp) await applyPlanOp(tx, caseId, planOp);
       await tx.caseEvent.create({ data: { caseId, actorId: event.actorId, type: event.type, data: (event.data ?? {}) as Prisma.InputJsonValue } });
       await enqueueMessages(tx, messages, caseId);
       return (await loadCaseRecord(tx, { id: caseId }))!;

@@ -4,6 +4,7 @@ import { ConversationRepository } from "./conversations.js";
 import { MemberRepository } from "./members.js";
 import { CaseChangeRepository, CaseRepository } from "./cases.js";
 import { RoutingChannelRepository } from "./routing-channels.js";
+import { PlanRepository } from "./plans.js";
 import { SchoolRepository } from "./schools.js";
 import { isDatabaseEmpty, seedDemo } from "./demo-seed.js";
 
@@ -17,6 +18,7 @@ export type Store = {
   cases: CaseRepository;
   caseChanges: CaseChangeRepository;
   routingChannels: RoutingChannelRepository;
+  plans: PlanRepository;
   /** Seeds the demo académie; `onlyIfEmpty` leaves a database in use alone. Returns whether it seeded. */
   seedDemo(opts: { onlyIfEmpty: boolean; tenantId?: string }): Promise<boolean>;
 };
@@ -32,6 +34,7 @@ export function createStore(db: Database): Store {
     cases: new CaseRepository(prisma),
     caseChanges: new CaseChangeRepository(prisma),
     routingChannels: new RoutingChannelRepository(prisma),
+    plans: new PlanRepository(prisma),
     async seedDemo({ onlyIfEmpty, tenantId }) {
       if (onlyIfEmpty && !(await isDatabaseEmpty(prisma))) return false;
       await seedDemo(prisma, tenantId);
@@ -50,3 +53,5 @@ export { VersionConflictError } from "./cases.js";
 export type { NewReport, OpenCaseMatch, RecordedReport, CaseRecord, CaseChange } from "./cases.js";
 export type { OutgoingMessage, RenderSpec } from "./outgoing-message.js";
 export type { MemberSummary } from "./members.js";
+export { UnknownPlanActionError } from "./plans.js";
+export type { PlanRecord, PlanActionRecord, PlanActionFields, PlanOp } from "./plans.js";

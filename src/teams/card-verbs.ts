@@ -18,6 +18,7 @@ export const EXECUTE_VERBS = [
   "plan.close",
   "case.history",
   "case.answerInfo",
+  "plan.view",
 ] as const;
 export const ExecuteVerb = z.enum(EXECUTE_VERBS);
 export type ExecuteVerb = z.infer<typeof ExecuteVerb>;

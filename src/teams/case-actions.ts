@@ -6,6 +6,8 @@ import type { CaseRecord } from "../store/index.js";
 import type { AdaptiveCardJson } from "./card-renderer.js";
 import { ExecuteVerb } from "./card-verbs.js";
 import { caseCard, caseDetailsCard, noticeCard, type Audience, type Notice } from "./case-views.js";
+import { historyCard, planCard } from "./plan-views.js";
+import type { PlanCommand, PlanResult } from "../services/plans.js";
 import type { Locale, Translate } from "./i18n.js";
 
 /** Action.Execute on case cards. The invoke answers at once with the updated card (Teams shows it
@@ -19,6 +21,7 @@ const CaseActionData = z
     question: z.string().max(2000).optional(),
     reason: z.string().max(2000).optional(),
     answer: z.string().max(2000).optional(),
+    editActionId: z.string().max(64).optional(),
   })
   .loose();
 
@@ -100,12 +103,77 @@ export async function handleCaseAction(
       const result = await triage.act(actor, caseId, version, cmd);
       if (!result.ok) return failure(result);
       deps.onQueued();
+      if (cmd.verb === "openPlan") {
+        return renderPlan({ view: await deps.services.plans.viewOf(result.case) }, { text: t("plan.notice.PLAN_OPENED"), color: "Good" });
+      }
       const name = result.case.assignee?.displayName ?? actor.displayName;
       return render(result.case, { text: t(`case.notice.${NOTICE_OF[cmd.verb]}`, { name }), color: "Good" });
     }
+    case "case.history": {
+      const result = await deps.services.plans.history(actor, caseId);
+      if (!result.ok) return failure({ ok: false, reason: result.reason, case: inChannel ? ((await triage.systemView(caseId)) ?? undefined) : undefined });
+      return historyCard(t, locale, result.case.reference, result.case.id, result.events);
+    }
+    case "plan.view": {
+      const result = await deps.services.plans.view(actor, caseId);
+      return result.ok ? renderPlan(result, undefined, data.data.editActionId) : planFailure(result);
+    }
+    case "plan.addAction":
+    case "plan.editAction":
+    case "plan.setActionStatus":
+    case "plan.setReview":
+    case "plan.close": {
+      if (version === undefined) return noticeCard(t("case.notice.invalidCard"), "", "Attention");
+      const result = await deps.services.plans.act(actor, caseId, version, planCommandOf(parsedVerb.data, data.data));
+      if (!result.ok) return planFailure(result);
+      deps.onQueued();
+      if (result.event === "CLOSED") return render(result.view.case, { text: t("plan.notice.CLOSED"), color: "Good" });
+      return renderPlan(result, { text: t(`plan.notice.${result.event}`), color: "Good" });
+    }
+  }
+
+  function renderPlan(result: Extract<PlanResult, { ok: true }> | { view: NonNullable<Extract<PlanResult, { ok: false }>["view"]> }, notice?: Notice, editActionId?: string): AdaptiveCardJson {
+    const audience: Audience = !inChannel && triage.may(actor!, "VIEW_DETAILS", result.view.case) ? "personal" : "channel";
+    return planCard(t, locale, result.view, { audience, notice, editActionId });
+  }
+
+  function planFailure(result: Extract<PlanResult, { ok: false }>): AdaptiveCardJson {
+    const text =
+      result.reason === "INVALID_INPUT"
+        ? t(`plan.notice.INVALID_INPUT.${result.field ?? "description"}`)
+        : result.reason === "OUTCOME_REQUIRED" || result.reason === "INVALID_TRANSITION"
+          ? t(`plan.notice.${result.reason}`)
+          : t(`case.notice.${result.reason}`);
+    const color: Notice["color"] = result.reason === "CONFLICT" ? "Warning" : "Attention";
+    if (!result.view || result.reason === "FORBIDDEN") return noticeCard(text, "", color);
+    return renderPlan({ view: result.view }, { text, color });
+  }
+}
+
+/** Plan forms name their inputs `<field>__<key>` (one key per form in the card). */
+function planCommandOf(verb: ExecuteVerb, data: z.infer<typeof CaseActionData>): PlanCommand {
+  const raw = data as Record<string, unknown>;
+  const key = typeof raw.key === "string" ? raw.key : "new";
+  const field = (name: string) => raw[`${name}__${key}`];
+  const actionInput = () => ({
+    type: verb === "plan.addAction" ? field("type") : raw.type,
+    description: field("description"),
+    startDate: field("startDate"),
+    endDate: field("endDate"),
+    partner: field("partner"),
+    company: field("company"),
+  });
+  switch (verb) {
+    case "plan.addAction":
+      return { verb: "addAction", input: actionInput() };
+    case "plan.editAction":
+      return { verb: "editAction", actionId: String(raw.actionId ?? ""), input: actionInput() };
+    case "plan.setActionStatus":
+      return { verb: "setActionStatus", actionId: String(raw.actionId ?? ""), status: raw.status };
+    case "plan.setReview":
+      return { verb: "setReview", objective: raw.objective, nextReviewAt: raw.nextReviewAt };
     default:
-      // Plan verbs belong to the plan cards.
-      return noticeCard(t("case.notice.invalidCard"), "", "Attention");
+      return { verb: "close", outcome: raw.outcome, comment: raw.comment };
   }
 }
 

@@ -58,6 +58,7 @@ export function caseCard(t: Translate, locale: Locale, c: CaseRecord, opts: { au
     can: {
       takeCharge: offered(c.status, "TAKE_CHARGE"),
       openPlan: offered(c.status, "OPEN_PLAN"),
+      viewPlan: c.status === "PLAN_ACTIVE" || c.status === "REVIEW_DUE",
       assign: offered(c.status, "ASSIGN") && opts.assignees.length > 0,
       requestInfo: offered(c.status, "REQUEST_INFO") && c.reporterIds.length > 0,
       dismiss: offered(c.status, "DISMISS"),
@@ -67,6 +68,7 @@ export function caseCard(t: Translate, locale: Locale, c: CaseRecord, opts: { au
     labels: {
       takeCharge: t("case.labels.takeCharge"),
       openPlan: t("case.labels.openPlan"),
+      viewPlan: t("case.labels.viewPlan"),
       details: t("case.labels.details"),
       assign: t("case.labels.assign"),
       assignTo: t("case.labels.assignTo"),

@@ -1,0 +1,183 @@
+import { z } from "zod";
+import { applyTransition, type CaseAction } from "../domain/lifecycle.js";
+import { applyActionStatus, closingOutcomeSchema, isPartner, isPlanActionCode, planActionStatusSchema, requirementsOf, suggestActions, type PlanActionCode } from "../domain/plan-catalogue.js";
+import { ageOn } from "../domain/routing.js";
+import { isSignalCode, type SignalCode } from "../domain/signals.js";
+import { UnknownPlanActionError, VersionConflictError, type CaseRecord, type OutgoingMessage, type PlanActionFields, type PlanOp, type PlanRecord, type Store } from "../store/index.js";
+import type { Actor } from "./members.js";
+import type { TriageService } from "./triage.js";
+
+export type PlanFailure = "NOT_FOUND" | "FORBIDDEN" | "CONFLICT" | "INVALID_TRANSITION" | "INVALID_INPUT" | "OUTCOME_REQUIRED";
+export type PlanView = { case: CaseRecord; plan: PlanRecord | null; suggestions: PlanActionCode[] };
+export type PlanResult = { ok: true; view: PlanView; event: string } | { ok: false; reason: PlanFailure; field?: string; view?: PlanView };
+
+const isoDate = z
+  .string()
+  .trim()
+  .regex(/^\d{4}-\d{2}-\d{2}$/)
+  .transform((s) => new Date(`${s}T00:00:00Z`))
+  .refine((d) => !Number.isNaN(d.getTime()));
+const optionalDate = z.preprocess((v) => (v === "" || v === null ? undefined : v), isoDate.optional());
+const text = (max: number) => z.string().trim().max(max);
+
+/** The fields of a plan action as a card sends them (strings). */
+export const ActionInput = z.object({
+  type: z.string(),
+  description: text(200).min(1),
+  startDate: optionalDate,
+  endDate: optionalDate,
+  partner: z.preprocess((v) => (v === "" ? undefined : v), z.string().optional()),
+  company: z.preprocess((v) => (typeof v === "string" && v.trim() === "" ? undefined : v), text(100).optional()),
+});
+
+export type PlanCommand =
+  | { verb: "addAction"; input: unknown }
+  | { verb: "editAction"; actionId: string; input: unknown }
+  | { verb: "setActionStatus"; actionId: string; status: unknown }
+  | { verb: "setReview"; objective: unknown; nextReviewAt: unknown }
+  | { verb: "close"; outcome: unknown; comment: unknown };
+
+export const DEFAULT_REVIEW_DAYS = 28;
+
+/** The individual support plan: who may edit it (assignee, the district's coordinators, the
+ *  school's référents), what each change does to the case, and its chronology. */
+export class PlanService {
+  constructor(
+    private readonly store: Store,
+    private readonly triage: TriageService,
+    private readonly clock: () => Date,
+  ) {}
+
+  async view(actor: Actor, caseId: string): Promise<PlanResult> {
+    const c = await this.store.caseChanges.get({ id: caseId });
+    if (!c) return { ok: false, reason: "NOT_FOUND" };
+    if (!this.triage.may(actor, "EDIT_PLAN", c)) return { ok: false, reason: "FORBIDDEN" };
+    return { ok: true, view: await this.viewOf(c), event: "VIEWED" };
+  }
+
+  async viewOf(c: CaseRecord): Promise<PlanView> {
+    const plan = await this.store.plans.get(c.id);
+    const inPlan = new Set(plan?.actions.map((a) => a.type));
+    const signals = c.signals.map((s) => s.code).filter((code): code is SignalCode => isSignalCode(code));
+    const suggestions = suggestActions({ signals, age: ageOn(c.pupil.birthYear, c.pupil.birthDate, this.clock()), inSchool: c.source !== "IMPORT" }).filter((code) => !inPlan.has(code));
+    return { case: c, plan, suggestions };
+  }
+
+  async act(actor: Actor, caseId: string, seenVersion: number, cmd: PlanCommand): Promise<PlanResult> {
+    const c = await this.store.caseChanges.get({ id: caseId });
+    if (!c) return { ok: false, reason: "NOT_FOUND" };
+    const op = cmd.verb === "close" ? "CLOSE_CASE" : "EDIT_PLAN";
+    if (!this.triage.may(actor, op, c)) return { ok: false, reason: "FORBIDDEN" };
+    const fail = async (reason: PlanFailure, field?: string): Promise<PlanResult> => ({ ok: false, reason, field, view: await this.viewOf(c) });
+    if (c.version !== seenVersion) return fail("CONFLICT");
+
+    const plan = await this.store.plans.get(c.id);
+    let action: CaseAction = "UPDATE_PLAN";
+    let planOp: PlanOp;
+    let event: string;
+    const data: Record<string, unknown> = {};
+    const messages: OutgoingMessage[] = [];
+    switch (cmd.verb) {
+      case "addAction":
+      case "editAction": {
+        const parsed = parseAction(cmd.input);
+        if (!parsed.ok) return fail("INVALID_INPUT", parsed.field);
+        if (cmd.verb === "addAction") {
+          planOp = { kind: "addAction", fields: parsed.fields };
+          event = "PLAN_ACTION_ADDED";
+        } else {
+          if (!plan?.actions.some((a) => a.id === cmd.actionId)) return fail("INVALID_INPUT", "actionId");
+          planOp = { kind: "editAction", actionId: cmd.actionId, fields: parsed.fields };
+          event = "PLAN_ACTION_EDITED";
+          data.actionId = cmd.actionId;
+        }
+        data.type = parsed.fields.type;
+        break;
+      }
+      case "setActionStatus": {
+        const status = planActionStatusSchema.safeParse(cmd.status);
+        const current = plan?.actions.find((a) => a.id === cmd.actionId);
+        if (!status.success || !current) return fail("INVALID_INPUT", "status");
+        if (!applyActionStatus(current.status, status.data).ok) return fail("INVALID_TRANSITION");
+        planOp = { kind: "setActionStatus", actionId: current.id, status: status.data };
+        event = "PLAN_ACTION_STATUS";
+        Object.assign(data, { actionId: current.id, type: current.type, from: current.status, to: status.data });
+        break;
+      }
+      case "setReview": {
+        const objective = text(200).safeParse(cmd.objective ?? "");
+        const review = optionalDate.safeParse(cmd.nextReviewAt);
+        if (!objective.success) return fail("INVALID_INPUT", "objective");
+        if (!review.success || (review.data && review.data.getTime() < startOfDay(this.clock()).getTime())) return fail("INVALID_INPUT", "nextReviewAt");
+        // Setting the next review is how a review is recorded.
+        action = "RECORD_REVIEW";
+        planOp = { kind: "setReview", objective: objective.data, nextReviewAt: review.data ?? null };
+        event = c.status === "REVIEW_DUE" ? "REVIEW_RECORDED" : "PLAN_UPDATED";
+        Object.assign(data, { nextReviewAt: review.data?.toISOString().slice(0, 10) ?? null });
+        break;
+      }
+      case "close": {
+        if (cmd.outcome === undefined || cmd.outcome === null || cmd.outcome === "") return fail("OUTCOME_REQUIRED", "outcome");
+        const outcome = closingOutcomeSchema.safeParse(cmd.outcome);
+        const comment = text(500).safeParse(cmd.comment ?? "");
+        if (!outcome.success) return fail("INVALID_INPUT", "outcome");
+        if (!comment.success) return fail("INVALID_INPUT", "comment");
+        action = "CLOSE";
+        planOp = { kind: "close", outcome: outcome.data, comment: comment.data || null, decidedById: actor.memberId };
+        event = "CLOSED";
+        data.outcome = outcome.data;
+        messages.push(...(await this.triage.reporterNotices(c, "CLOSED")));
+        break;
+      }
+    }
+    if (cmd.verb !== "close" && !plan) return fail("INVALID_TRANSITION");
+    const transition = applyTransition(c.status, action, actor.role);
+    if (!transition.ok) return fail(transition.reason === "ROLE_NOT_ALLOWED" ? "FORBIDDEN" : "INVALID_TRANSITION");
+    for (const post of await this.store.caseChanges.channelPosts(c.id)) {
+      messages.push({ conversationId: post.conversationId, kind: "update", render: { view: "caseCard", caseId: c.id } });
+    }
+    const change = {
+      status: transition.to,
+      ...(planOp.kind === "setReview" ? { nextReviewAt: planOp.nextReviewAt, reviewRemindedFor: null } : {}),
+      ...(planOp.kind === "close" ? { closedAt: this.clock() } : {}),
+    };
+    try {
+      const updated = await this.store.caseChanges.apply(c.id, seenVersion, change, { type: event, actorId: actor.memberId, data }, messages, planOp);
+      return { ok: true, view: await this.viewOf(updated), event };
+    } catch (err) {
+      if (err instanceof VersionConflictError) return { ok: false, reason: "CONFLICT", view: await this.viewOf((await this.store.caseChanges.get({ id: c.id })) ?? c) };
+      if (err instanceof UnknownPlanActionError) return fail("INVALID_INPUT", "actionId");
+      throw err;
+    }
+  }
+
+  /** The case's chronology (who did what, when), for the people allowed to see it. */
+  async history(actor: Actor, caseId: string, limit = 30) {
+    const c = await this.store.caseChanges.get({ id: caseId });
+    if (!c) return { ok: false as const, reason: "NOT_FOUND" as const };
+    if (!this.triage.may(actor, "VIEW_HISTORY", c)) return { ok: false as const, reason: "FORBIDDEN" as const };
+    await this.store.caseChanges.record(c.id, { type: "HISTORY_VIEWED", actorId: actor.memberId });
+    return { ok: true as const, case: c, events: await this.store.plans.events(c.id, limit) };
+  }
+}
+
+function startOfDay(d: Date): Date {
+  return new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate()));
+}
+
+function parseAction(input: unknown): { ok: true; fields: PlanActionFields } | { ok: false; field: string } {
+  const parsed = ActionInput.safeParse(input);
+  if (!parsed.success) return { ok: false, field: String(parsed.error.issues[0]?.path[0] ?? "description") };
+  const a = parsed.data;
+  if (!isPlanActionCode(a.type)) return { ok: false, field: "type" };
+  if (a.startDate && a.endDate && a.endDate < a.startDate) return { ok: false, field: "endDate" };
+  const needs = requirementsOf(a.type);
+  if (needs.includes("partner") && !isPartner(a.partner)) return { ok: false, field: "partner" };
+  if (a.partner !== undefined && !isPartner(a.partner)) return { ok: false, field: "partner" };
+  if (needs.includes("company") && !a.company) return { ok: false, field: "company" };
+  if (needs.includes("dates") && (!a.startDate || !a.endDate)) return { ok: false, field: a.startDate ? "endDate" : "startDate" };
+  return {
+    ok: true,
+    fields: { type: a.type, description: a.description, startDate: a.startDate ?? null, endDate: a.endDate ?? null, partner: a.partner ?? null, company: a.company ?? null },
+  };
+}

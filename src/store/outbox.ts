@@ -1,0 +1,258 @@
+import { randomUUID } from "node:crypto";
+import type { PrismaClient } from "../generated/prisma/client.js";
+import { Prisma } from "../generated/prisma/client.js";
+
+/** What to send: the activity (text or Adaptive Card attachment) and, for an "update", the id of
+ *  the activity to replace. An "update" with a caseId and no activityId targets the card the
+ *  outbox posted for that case in that conversation (see ChannelPost). */
+export type OutboxPayload = { activity: Record<string, unknown>; activityId?: string };
+
+export type OutboxKind = "post" | "update";
+export type OutboxStatus = "PENDING" | "SENT" | "FAILED";
+
+export type NewOutboxMessage = {
+  conversationId: string;
+  kind: OutboxKind;
+  payload: OutboxPayload;
+  /** Enqueuing twice with the same key creates one row. */
+  dedupeKey?: string;
+  caseId?: string;
+};
+
+export type OutboxRecord = {
+  id: string;
+  conversationId: string;
+  kind: OutboxKind;
+  payload: OutboxPayload;
+  dedupeKey: string | null;
+  status: OutboxStatus;
+  /** Delivery attempts made so far. */
+  attempts: number;
+  nextAttemptAt: Date;
+  lockedUntil: Date | null;
+  lockedBy: string | null;
+  lastError: string | null;
+  resultActivityId: string | null;
+  caseId: string | null;
+  createdAt: Date;
+  sentAt: Date | null;
+};
+
+export type ChannelPostRecord = { caseId: string; conversationId: string; activityId: string; createdAt: Date };
+
+/** A Prisma client or the client of an interactive transaction. */
+type Db = PrismaClient | Prisma.TransactionClient;
+
+// createdAt orders a conversation's sends (FIFO). Several enqueues in the same millisecond (one
+// transaction often enqueues a channel post and several notifications) keep their order this way.
+let lastCreatedAt = 0;
+function nextCreatedAt(): Date {
+  lastCreatedAt = Math.max(Date.now(), lastCreatedAt + 1);
+  return new Date(lastCreatedAt);
+}
+
+/** The outbox of pending Teams sends. Rows are claimed with a lease (lockedBy/lockedUntil) so
+ *  that several bot instances on one database deliver each send once, and a crashed instance's
+ *  claims are taken over when their lease expires. Every mark* call only applies while the caller
+ *  still holds the lease, and answers whether it did. */
+export class OutboxRepository {
+  constructor(private readonly prisma: PrismaClient) {}
+
+  /** Adds a send. Pass the transaction client to commit it together with the case it is about. */
+  async enqueue(msg: NewOutboxMessage, tx?: Prisma.TransactionClient): Promise<{ id: string; created: boolean }> {
+    const db: Db = tx ?? this.prisma;
+    const createdAt = nextCreatedAt();
+    const payload = JSON.stringify(msg.payload);
+    if (msg.dedupeKey === undefined) {
+      const row = await db.outboxMessage.create({
+        data: {
+          conversationId: msg.conversationId,
+          kind: msg.kind,
+          payload: msg.payload as unknown as Prisma.InputJsonValue,
+          caseId: msg.caseId ?? null,
+          createdAt,
+          nextAttemptAt: createdAt,
+        },
+        select: { id: true },
+      });
+      return { id: row.id, created: true };
+    }
+    // ON CONFLICT rather than catching a unique violation: inside a transaction the violation
+    // would abort the caller's whole transaction.
+    const inserted = await db.$queryRaw<{ id: string }[]>`
+      INSERT INTO "OutboxMessage" ("id", "conversationId", "kind", "payload", "dedupeKey", "caseId", "createdAt", "nextAttemptAt")
+      VALUES (${randomUUID()}, ${msg.conversationId}, ${msg.kind}, ${payload}::jsonb, ${msg.dedupeKey}, ${msg.caseId ?? null},
+              ${createdAt}::timestamp(3), ${createdAt}::timestamp(3))
+      ON CONFLICT ("dedupeKey") DO NOTHING
+      RETURNING "id"`;
+    if (inserted[0]) return { id: inserted[0].id, created: true };
+    const existing = await db.outboxMessage.findUnique({ where: { dedupeKey: msg.dedupeKey }, select: { id: true } });
+    if (!existing) throw new Error("outbox dedupe key conflict without a row");
+    return { id: existing.id, created: false };
+  }
+
+  /** Claims up to `limit` due PENDING sends for `leaseMs`, oldest first. A conversation's sends
+   *  are delivered in order: a send is not claimed while an older send of the same conversation
+   *  waits for a retry or is leased to someone. Claims are serialised per schema by a
+   *  transaction-level advisory lock (they take milliseconds), so that two instances never take
+   *  two sends of one conversation at once; FOR UPDATE SKIP LOCKED keeps them off rows that are
+   *  being marked. */
+  async claimDue(opts: { workerId: string; limit: number; leaseMs: number; now: Date }): Promise<OutboxRecord[]> {
+    const { workerId, limit, leaseMs, now } = opts;
+    if (limit <= 0) return [];
+    const until = new Date(now.getTime() + leaseMs);
+    const rows = await this.prisma.$transaction(async (tx) => {
+      await tx.$executeRaw`SELECT 1 FROM pg_advisory_xact_lock(hashtext(current_schema() || '.OutboxMessage.claim'))`;
+      return tx.$queryRaw<RawOutboxRow[]>`
+        UPDATE "OutboxMessage" SET "lockedBy" = ${workerId}, "lockedUntil" = ${until}::timestamp(3)
+        WHERE "id" IN (
+          SELECT o."id" FROM "OutboxMessage" o
+          WHERE o."status" = 'PENDING'
+            AND o."nextAttemptAt" <= ${now}::timestamp(3)
+            AND (o."lockedUntil" IS NULL OR o."lockedUntil" < ${now}::timestamp(3))
+            AND NOT EXISTS (
+              SELECT 1 FROM "OutboxMessage" p
+              WHERE p."conversationId" = o."conversationId"
+                AND p."status" = 'PENDING'
+                AND (p."createdAt", p."id") < (o."createdAt", o."id")
+                AND (p."nextAttemptAt" > ${now}::timestamp(3) OR p."lockedUntil" >= ${now}::timestamp(3))
+            )
+          ORDER BY o."createdAt", o."id"
+          LIMIT ${limit}
+          FOR UPDATE SKIP LOCKED
+        )
+        RETURNING *`;
+    });
+    return rows.map(fromRaw).sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime() || (a.id < b.id ? -1 : 1));
+  }
+
+  /** Extends a lease still held by `workerId`; false when it was lost (expired and taken over, or finished). */
+  async renewLease(id: string, workerId: string, until: Date): Promise<boolean> {
+    const r = await this.prisma.outboxMessage.updateMany({ where: { id, lockedBy: workerId, status: "PENDING" }, data: { lockedUntil: until } });
+    return r.count === 1;
+  }
+
+  async markSent(id: string, workerId: string, resultActivityId?: string): Promise<boolean> {
+    const r = await this.prisma.outboxMessage.updateMany({
+      where: { id, lockedBy: workerId, status: "PENDING" },
+      data: { status: "SENT", sentAt: new Date(), attempts: { increment: 1 }, resultActivityId: resultActivityId ?? null, lastError: null, lockedBy: null, lockedUntil: null },
+    });
+    return r.count === 1;
+  }
+
+  /** Counts a failed attempt and schedules the next one; releases the lease. */
+  async markRetry(id: string, workerId: string, error: string, nextAttemptAt: Date): Promise<boolean> {
+    const r = await this.prisma.outboxMessage.updateMany({
+      where: { id, lockedBy: workerId, status: "PENDING" },
+      data: { attempts: { increment: 1 }, lastError: truncate(error), nextAttemptAt, lockedBy: null, lockedUntil: null },
+    });
+    return r.count === 1;
+  }
+
+  /** Gives up on a send (counting the attempt that failed); it stays listed by failed() for admins. */
+  async markFailed(id: string, workerId: string, error: string, opts: { countAttempt?: boolean } = {}): Promise<boolean> {
+    const r = await this.prisma.outboxMessage.updateMany({
+      where: { id, lockedBy: workerId, status: "PENDING" },
+      data: { status: "FAILED", attempts: { increment: opts.countAttempt === false ? 0 : 1 }, lastError: truncate(error), lockedBy: null, lockedUntil: null },
+    });
+    return r.count === 1;
+  }
+
+  /** Hands a claimed send back without counting an attempt (e.g. an earlier send of the same
+   *  conversation must be retried first). */
+  async release(id: string, workerId: string): Promise<boolean> {
+    const r = await this.prisma.outboxMessage.updateMany({ where: { id, lockedBy: workerId, status: "PENDING" }, data: { lockedBy: null, lockedUntil: null } });
+    return r.count === 1;
+  }
+
+  /** Sends given up on, newest first (for admins). */
+  async failed(limit = 50): Promise<OutboxRecord[]> {
+    const rows = await this.prisma.outboxMessage.findMany({ where: { status: "FAILED" }, orderBy: [{ createdAt: "desc" }, { id: "asc" }], take: limit });
+    return rows.map(fromModel);
+  }
+
+  /** Puts a failed send back in the queue, with a fresh attempt count (admin action). */
+  async requeue(id: string, now = new Date()): Promise<boolean> {
+    const r = await this.prisma.outboxMessage.updateMany({
+      where: { id, status: "FAILED" },
+      data: { status: "PENDING", attempts: 0, nextAttemptAt: now, lockedBy: null, lockedUntil: null },
+    });
+    return r.count === 1;
+  }
+
+  async pendingCount(): Promise<number> {
+    return this.prisma.outboxMessage.count({ where: { status: "PENDING" } });
+  }
+
+  async get(id: string): Promise<OutboxRecord | null> {
+    const row = await this.prisma.outboxMessage.findUnique({ where: { id } });
+    return row ? fromModel(row) : null;
+  }
+
+  /** Remembers the activity posted for a case in a conversation, so later updates replace it. */
+  async recordChannelPost(caseId: string, conversationId: string, activityId: string): Promise<void> {
+    await this.prisma.channelPost.upsert({
+      where: { caseId_conversationId: { caseId, conversationId } },
+      create: { caseId, conversationId, activityId },
+      update: { activityId },
+    });
+  }
+
+  async channelPostsOf(caseId: string): Promise<ChannelPostRecord[]> {
+    return this.prisma.channelPost.findMany({
+      where: { caseId },
+      orderBy: { createdAt: "asc" },
+      select: { caseId: true, conversationId: true, activityId: true, createdAt: true },
+    });
+  }
+
+  async channelPost(caseId: string, conversationId: string): Promise<ChannelPostRecord | null> {
+    return this.prisma.channelPost.findUnique({
+      where: { caseId_conversationId: { caseId, conversationId } },
+      select: { caseId: true, conversationId: true, activityId: true, createdAt: true },
+    });
+  }
+}
+
+type RawOutboxRow = Omit<OutboxRecord, "payload" | "kind"> & { kind: string; payload: unknown };
+
+function truncate(s: string, max = 1000): string {
+  return s.length > max ? `${s.slice(0, max - 1)}…` : s;
+}
+
+function toDate(v: unknown): Date {
+  return v instanceof Date ? v : new Date(typeof v === "string" && !/[zZ]|[+-]\d\d:?\d\d$/.test(v) ? `${v}Z` : (v as string));
+}
+
+function toDateOrNull(v: unknown): Date | null {
+  return v === null || v === undefined ? null : toDate(v);
+}
+
+function toPayload(v: unknown): OutboxPayload {
+  const p = (typeof v === "string" ? JSON.parse(v) : v) as OutboxPayload;
+  return p;
+}
+
+function fromRaw(r: RawOutboxRow): OutboxRecord {
+  return {
+    id: r.id,
+    conversationId: r.conversationId,
+    kind: r.kind as OutboxKind,
+    payload: toPayload(r.payload),
+    dedupeKey: r.dedupeKey,
+    status: r.status,
+    attempts: Number(r.attempts),
+    nextAttemptAt: toDate(r.nextAttemptAt),
+    lockedUntil: toDateOrNull(r.lockedUntil),
+    lockedBy: r.lockedBy,
+    lastError: r.lastError,
+    resultActivityId: r.resultActivityId,
+    caseId: r.caseId,
+    createdAt: toDate(r.createdAt),
+    sentAt: toDateOrNull(r.sentAt),
+  };
+}
+
+function fromModel(r: Prisma.OutboxMessageGetPayload<object>): OutboxRecord {
+  return { ...r, kind: r.kind as OutboxKind, payload: r.payload as unknown as OutboxPayload, status: r.status };
+}

@@ -1,0 +1,89 @@
+import { applyActionStatus, CLOSING_OUTCOMES, PARTNERS, PLAN_ACTION_CODES } from "../domain/plan-catalogue.js";
+import { initials } from "../domain/text.js";
+import type { PlanView } from "../services/plans.js";
+import { renderCard, type AdaptiveCardJson } from "./card-renderer.js";
+import { formatDate, type Audience, type Notice } from "./case-views.js";
+import type { Locale, Translate } from "./i18n.js";
+
+const ACTION_STATUS_COLOR: Record<string, string> = { PLANNED: "Default", IN_PROGRESS: "Accent", DONE: "Good", ABANDONED: "Attention" };
+const STATUS_COLOR: Record<string, string> = { NEW: "Attention", ACKNOWLEDGED: "Accent", INFO_REQUESTED: "Warning", PLAN_ACTIVE: "Good", REVIEW_DUE: "Warning", CLOSED: "Default" };
+
+const isoDay = (d: Date | null) => (d ? d.toISOString().slice(0, 10) : "");
+
+/** The coordinator's plan card: the plan's actions with a button per possible change, and forms
+ *  to add an action, record a review and close the case. One action at a time is edited inline
+ *  (a form per action would push a long plan over Teams' 28 KB card limit). Input ids carry the
+ *  form's key ("new", "edit") so that every id in the card is unique. */
+export function planCard(t: Translate, locale: Locale, v: PlanView, opts: { audience: Audience; notice?: Notice; editActionId?: string }): AdaptiveCardJson {
+  const c = v.case;
+  const plan = v.plan;
+  const editable = c.status === "PLAN_ACTIVE" || c.status === "REVIEW_DUE";
+  const name = opts.audience === "personal" && !c.pupil.anonymized ? `${c.pupil.firstName} ${c.pupil.lastName}` : initials(c.pupil.firstName, c.pupil.lastName);
+  return renderCard("plan-card", {
+    caseId: c.id,
+    version: c.version,
+    notice: opts.notice?.text ?? "",
+    noticeColor: opts.notice?.color ?? "Default",
+    title: t("plan.title", { reference: c.reference }),
+    statusLabel: t(`status.${c.status}`),
+    statusColor: STATUS_COLOR[c.status],
+    headline: `${c.school.name} · ${c.pupil.className ?? "—"} · ${name}`,
+    facts: [
+      { title: t("plan.objective"), value: plan?.objective || t("plan.noObjective") },
+      { title: t("plan.nextReview"), value: plan?.nextReviewAt ? formatDate(plan.nextReviewAt, locale) : t("plan.noReview") },
+      { title: t("case.assignee"), value: c.assignee?.displayName ?? t("case.nobody") },
+    ],
+    reviewDue: c.status === "REVIEW_DUE" ? t("plan.reviewDue") : "",
+    suggestions: editable && v.suggestions.length ? t("plan.suggestions", { list: v.suggestions.map((s) => t(`plan.action.${s}`)).join(", ") }) : "",
+    actionsTitle: t("plan.actions", { count: plan?.actions.length ?? 0 }),
+    noAction: t("plan.noAction"),
+    editable,
+    actions: (plan?.actions ?? []).map((a) => {
+      const details = [
+        a.startDate ? t("plan.from", { date: formatDate(a.startDate, locale) }) : "",
+        a.endDate ? t("plan.to", { date: formatDate(a.endDate, locale) }) : "",
+        a.partner ? t("plan.partnerLine", { partner: t(`plan.partner.${a.partner}`) }) : "",
+        a.company ? t("plan.companyLine", { company: a.company }) : "",
+      ].filter(Boolean);
+      return {
+        id: a.id,
+        editing: editable && a.id === opts.editActionId,
+        type: a.type,
+        label: t(`plan.action.${a.type}`),
+        description: a.description,
+        details: details.join(" · "),
+        statusLabel: t(`plan.actionStatus.${a.status}`),
+        statusColor: ACTION_STATUS_COLOR[a.status],
+        canStart: applyActionStatus(a.status, "IN_PROGRESS").ok,
+        canFinish: applyActionStatus(a.status, "DONE").ok,
+        startDate: isoDay(a.startDate),
+        endDate: isoDay(a.endDate),
+        partner: a.partner ?? "",
+        company: a.company ?? "",
+      };
+    }),
+    newType: v.suggestions[0] ?? "",
+    catalogue: PLAN_ACTION_CODES.map((code) => ({ title: t(`plan.action.${code}`), value: code })),
+    partners: PARTNERS.map((p) => ({ title: t(`plan.partner.${p}`), value: p })),
+    outcomes: CLOSING_OUTCOMES.map((o) => ({ title: t(`plan.outcome.${o}`), value: o })),
+    objective: plan?.objective ?? "",
+    nextReviewAt: isoDay(plan?.nextReviewAt ?? null),
+    labels: Object.fromEntries(
+      ["start", "done", "abandon", "edit", "save", "add", "addConfirm", "type", "description", "descriptionPlaceholder", "startDate", "endDate", "partner", "partnerPlaceholder", "company", "requirements", "review", "objective", "nextReview", "close", "outcome", "outcomeRequired", "comment", "closeConfirm", "history", "required", "cancel"].map((k) => [k, t(`plan.labels.${k}`)]),
+    ),
+  });
+}
+
+export function historyCard(t: Translate, locale: Locale, reference: string, caseId: string, events: { type: string; at: Date; actorName: string | null }[]): AdaptiveCardJson {
+  const when = new Intl.DateTimeFormat(locale === "fr" ? "fr-FR" : "en-GB", { timeZone: "Europe/Paris", day: "2-digit", month: "2-digit", year: "numeric", hour: "2-digit", minute: "2-digit" });
+  return renderCard("history", {
+    caseId,
+    title: t("plan.history.title", { reference }),
+    empty: t("plan.history.empty"),
+    back: t("case.details.back"),
+    events: events.map((e) => ({
+      when: when.format(e.at),
+      what: t("plan.history.by", { what: t(`plan.history.event.${e.type}`, { defaultValue: e.type }), who: e.actorName ?? t("plan.history.system") }),
+    })),
+  });
+}

@@ -5,12 +5,16 @@ import { createServices, type Services } from "./services/index.js";
 import { createAdapter } from "./teams/adapter.js";
 import { RepereBot } from "./teams/bot.js";
 import { createHttpServer, listen } from "./http/server.js";
+import { OutboxWorker } from "./teams/outbox-worker.js";
+import { renderOutgoing } from "./teams/outbox-renderer.js";
+import { every } from "./services/review-reminders.js";
 
 export type App = {
   port: number;
   store: Store;
   services: Services;
   logger: Logger;
+  outbox: OutboxWorker;
   stop(): Promise<void>;
 };
 
@@ -18,6 +22,9 @@ export type AppOptions = {
   /** Tests isolate themselves in their own PostgreSQL schema. */
   schema?: string;
   logger?: Logger;
+  /** "manual": no background work (outbox delivery, review reminders); tests call it themselves. */
+  outboxDelivery?: "auto" | "manual";
+  clock?: () => Date;
 };
 
 /** Wires config -> store -> services -> bot -> HTTP server, and returns a handle to stop it all. */
@@ -29,9 +36,18 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<A
     const seed = config.seedDemo === "always" || (config.seedDemo === "auto" && db.kind === "embedded");
     if (seed && (await store.seedDemo({ onlyIfEmpty: config.seedDemo === "auto" }))) logger.info("demo académie seeded");
 
-    const services = createServices(store);
+    const clock = opts.clock ?? (() => new Date());
+    const services = createServices(store, clock);
     const adapter = createAdapter(config, logger);
-    const bot = new RepereBot({ services, storage: store.botState, config, logger });
+    const outbox = new OutboxWorker({
+      adapter,
+      botAppId: config.bot.appId ?? "",
+      outbox: store.outbox,
+      conversations: store.conversations,
+      logger,
+      render: (spec, conversation) => renderOutgoing(spec, conversation, { services, defaultLocale: config.defaultLocale, clock }),
+    });
+    const bot = new RepereBot({ services, storage: store.botState, config, logger, clock, onQueued: () => outbox.kick() });
     const server = createHttpServer({
       processMessage: (req, res) => adapter.process(req, res, (ctx) => bot.run(ctx)),
       health: () => services.health.check(),
@@ -39,6 +55,11 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<A
     });
     const port = await listen(server, config.port, config.host);
     logger.info({ port, host: config.host, database: db.kind }, "Repère is listening");
+    const automatic = (opts.outboxDelivery ?? "auto") === "auto";
+    if (automatic) outbox.start();
+    const reminders = automatic
+      ? every(5 * 60_000, async () => { if ((await services.reviewReminders.runOnce()) > 0) outbox.kick(); }, logger, "review reminders")
+      : null;
 
     let stopping: Promise<void> | undefined;
     return {
@@ -46,10 +67,13 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<A
       store,
       services,
       logger,
+      outbox,
       stop() {
         stopping ??= (async () => {
           // Stop taking requests, let the ones in flight finish, then close the database.
           await new Promise<void>((resolve) => server.close(() => resolve()));
+          await reminders?.stop();
+          await outbox.stop();
           await db.close();
         })();
         return stopping;

@@ -6,6 +6,7 @@ import { ReportService } from "./reports.js";
 import { RoutingService } from "./routing.js";
 import { TriageService } from "./triage.js";
 import { PlanService } from "./plans.js";
+import { ReviewReminderService } from "./review-reminders.js";
 
 export type Services = {
   conversations: ConversationService;
@@ -15,6 +16,7 @@ export type Services = {
   routing: RoutingService;
   triage: TriageService;
   plans: PlanService;
+  reviewReminders: ReviewReminderService;
 };
 
 export function createServices(store: Store, clock: () => Date = () => new Date()): Services {
@@ -25,6 +27,7 @@ export function createServices(store: Store, clock: () => Date = () => new Date(
     reports: new ReportService(store, routing, clock),
     triage,
     plans: new PlanService(store, triage, clock),
+    reviewReminders: new ReviewReminderService(store, clock),
     conversations: new ConversationService(store),
     members: new MemberService(store),
     health: new HealthService(store),

@@ -5,6 +5,8 @@ import { MemberRepository } from "./members.js";
 import { CaseChangeRepository, CaseRepository } from "./cases.js";
 import { RoutingChannelRepository } from "./routing-channels.js";
 import { PlanRepository } from "./plans.js";
+import { OutboxRepository } from "./outbox.js";
+import { ReviewReminderRepository } from "./review-reminders.js";
 import { SchoolRepository } from "./schools.js";
 import { isDatabaseEmpty, seedDemo } from "./demo-seed.js";
 
@@ -19,6 +21,8 @@ export type Store = {
   caseChanges: CaseChangeRepository;
   routingChannels: RoutingChannelRepository;
   plans: PlanRepository;
+  outbox: OutboxRepository;
+  reviewReminders: ReviewReminderRepository;
   /** Seeds the demo académie; `onlyIfEmpty` leaves a database in use alone. Returns whether it seeded. */
   seedDemo(opts: { onlyIfEmpty: boolean; tenantId?: string }): Promise<boolean>;
 };
@@ -35,6 +39,8 @@ export function createStore(db: Database): Store {
     caseChanges: new CaseChangeRepository(prisma),
     routingChannels: new RoutingChannelRepository(prisma),
     plans: new PlanRepository(prisma),
+    outbox: new OutboxRepository(prisma),
+    reviewReminders: new ReviewReminderRepository(prisma),
     async seedDemo({ onlyIfEmpty, tenantId }) {
       if (onlyIfEmpty && !(await isDatabaseEmpty(prisma))) return false;
       await seedDemo(prisma, tenantId);
@@ -54,4 +60,5 @@ export type { NewReport, OpenCaseMatch, RecordedReport, CaseRecord, CaseChange }
 export type { OutgoingMessage, RenderSpec } from "./outgoing-message.js";
 export type { MemberSummary } from "./members.js";
 export { UnknownPlanActionError } from "./plans.js";
+export type { OutboxPayload, OutboxRecord } from "./outbox.js";
 export type { PlanRecord, PlanActionRecord, PlanActionFields, PlanOp } from "./plans.js";

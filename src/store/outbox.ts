@@ -1,3 +1,4 @@
+import type { RenderSpec } from "./outgoing-message.js";
 import { randomUUID } from "node:crypto";
 import type { PrismaClient } from "../generated/prisma/client.js";
 import { Prisma } from "../generated/prisma/client.js";
@@ -5,7 +6,9 @@ import { Prisma } from "../generated/prisma/client.js";
 /** What to send: the activity (text or Adaptive Card attachment) and, for an "update", the id of
  *  the activity to replace. An "update" with a caseId and no activityId targets the card the
  *  outbox posted for that case in that conversation (see ChannelPost). */
-export type OutboxPayload = { activity: Record<string, unknown>; activityId?: string };
+/** Either a ready activity, or a view that the Teams layer renders at delivery time (services
+ *  never build cards), and for an update the id of the activity to replace. */
+export type OutboxPayload = { activity?: Record<string, unknown>; render?: RenderSpec; activityId?: string };
 
 export type OutboxKind = "post" | "update";
 export type OutboxStatus = "PENDING" | "SENT" | "FAILED";

@@ -4,7 +4,8 @@
 export type RenderSpec =
   | { view: "caseCard"; caseId: string }
   | { view: "reporterNotice"; caseId: string; notice: "TAKEN_IN_CHARGE" | "CLOSED" | "INFO_REQUEST" }
-  | { view: "assigned"; caseId: string };
+  | { view: "assigned"; caseId: string }
+  | { view: "planReminder"; caseId: string };
 
 export type OutgoingMessage = {
   conversationId: string;

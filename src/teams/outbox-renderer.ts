@@ -3,6 +3,7 @@ import type { Services } from "../services/index.js";
 import type { RenderSpec, StoredConversation } from "../store/index.js";
 import { cardMessage } from "./card-message.js";
 import { caseCard, infoRequestCard } from "./case-views.js";
+import { planCard } from "./plan-views.js";
 import { resolveLocale, translator, type Locale } from "./i18n.js";
 
 export type OutboxRenderDeps = { services: Services; defaultLocale: Locale; clock: () => Date };
@@ -23,6 +24,10 @@ export async function renderOutgoing(spec: RenderSpec, conversation: StoredConve
     case "assigned": {
       const card = caseCard(t, locale, c, { audience: "personal", assignees: await deps.services.triage.assignees(c), now: deps.clock(), notice: { text: t("case.assigned", { reference: c.reference }), color: "Accent" } });
       return cardMessage(card);
+    }
+    case "planReminder": {
+      const view = await deps.services.plans.viewOf(c);
+      return cardMessage(planCard(t, locale, view, { audience: "personal", notice: { text: t("plan.reminder", { reference: c.reference }), color: "Warning" } }));
     }
     case "reporterNotice": {
       if (spec.notice === "INFO_REQUEST") {

@@ -4,6 +4,10 @@ import type { Activity, CloudAdapter, ConversationReference, TurnContext } from 
 import type { Logger } from "../logging.js";
 import type { OutboxRecord, OutboxRepository } from "../store/outbox.js";
 import type { ConversationRepository, StoredConversation } from "../store/conversations.js";
+import type { RenderSpec } from "../store/outgoing-message.js";
+
+/** Renders a queued view for the conversation it goes to; null when there is nothing to send any more. */
+export type OutboxRenderer = (spec: RenderSpec, conversation: StoredConversation) => Promise<Partial<Activity> | null>;
 
 export type OutboxWorkerOptions = {
   adapter: CloudAdapter;
@@ -11,6 +15,8 @@ export type OutboxWorkerOptions = {
   outbox: OutboxRepository;
   conversations: ConversationRepository;
   logger: Logger;
+  /** Renders payloads that name a view rather than carry an activity. */
+  render?: OutboxRenderer;
   workerId?: string;
   /** Time used for due dates and leases (tests inject one). Rate spacing always uses real time. */
   clock?: () => Date;
@@ -55,6 +61,7 @@ export class OutboxWorker {
   private readonly outbox: OutboxRepository;
   private readonly conversations: ConversationRepository;
   private readonly logger: Logger;
+  private readonly render: OutboxRenderer | undefined;
   private readonly clock: () => Date;
   private readonly pollMs: number;
   private readonly leaseMs: number;
@@ -79,6 +86,7 @@ export class OutboxWorker {
     this.outbox = opts.outbox;
     this.conversations = opts.conversations;
     this.logger = opts.logger;
+    this.render = opts.render;
     this.workerId = opts.workerId ?? `outbox-${randomUUID()}`;
     this.clock = opts.clock ?? (() => new Date());
     this.pollMs = opts.pollMs ?? 1000;
@@ -233,7 +241,13 @@ export class OutboxWorker {
 
     let activityId: string | undefined;
     try {
-      activityId = await this.send(stored, row, targetId);
+      const activity = await this.activityOf(row, stored);
+      if (!activity) {
+        // The case it showed is gone (erased): nothing to send.
+        await this.outbox.markSent(row.id, this.workerId, targetId);
+        return "sent";
+      }
+      activityId = await this.send(stored, row, targetId, activity);
     } catch (err) {
       return this.handleFailure(row, err, log);
     }
@@ -269,8 +283,16 @@ export class OutboxWorker {
     return "retried";
   }
 
+  private async activityOf(row: OutboxRecord, stored: StoredConversation): Promise<Partial<Activity> | null> {
+    if (row.payload.render) {
+      if (!this.render) throw new Error("no renderer for a queued view");
+      return this.render(row.payload.render, stored);
+    }
+    return (row.payload.activity as Partial<Activity> | undefined) ?? null;
+  }
+
   /** One proactive send. Returns the new activity id for a post. */
-  private async send(stored: StoredConversation, row: OutboxRecord, targetId: string | undefined): Promise<string | undefined> {
+  private async send(stored: StoredConversation, row: OutboxRecord, targetId: string | undefined, payloadActivity: Partial<Activity>): Promise<string | undefined> {
     const reference = proactiveReference(stored.reference);
     let failure: unknown;
     let ran = false;
@@ -283,7 +305,7 @@ export class OutboxWorker {
         // The continuation activity has a random id, which botbuilder would turn into a replyToId:
         // without it the post starts a new thread in a channel.
         (ctx.activity as Partial<Activity>).id = undefined;
-        const activity = { ...row.payload.activity } as Partial<Activity>;
+        const activity = { ...payloadActivity } as Partial<Activity>;
         delete activity.id;
         delete activity.replyToId;
         if (row.kind === "post") {

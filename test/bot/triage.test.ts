@@ -165,6 +165,34 @@ describe("routing a new case and triage from its card", () => {
     expect(cardText(refused)).not.toContain("Detail");
   });
 
+  it("posts the card as a new thread in the channel without the pupil's name, then updates it in place", async () => {
+    while ((await bot.app.outbox.drainOnce()).claimed > 0); // what earlier tests queued
+    const { caseId, reference } = await report("Minimisation", YEAR - 17);
+    bot.connector.clear();
+    await bot.app.outbox.drainOnce();
+    const channelPost = bot.connector.sent.find((a) => a.conversationId === NORD)!;
+    expect(channelPost.method).toBe("POST");
+    expect(channelPost.path).toBe(`/v3/conversations/${NORD}/activities`); // a new thread, not a reply
+    const channelJson = JSON.stringify(channelPost.body);
+    expect(channelJson).toContain(reference);
+    expect(channelJson).toContain("L. M."); // initials
+    for (const secret of ["Minimisation", String(YEAR - 17), "Arrive en retard", "Dit vouloir arrêter"]) expect(channelJson).not.toContain(secret);
+    const toKarim = bot.connector.sent.find((a) => a.conversationId === `a:personal-${karim.aadObjectId}`)!;
+    expect(JSON.stringify(toKarim.body)).toContain("Léa Minimisation"); // the référent, in private
+    const posted = await prisma().channelPost.findFirstOrThrow({ where: { caseId, conversationId: NORD } });
+
+    await execute(bot, sophie, inNord, "case.takeCharge", { caseId, version: await version(caseId) });
+    bot.connector.clear();
+    await bot.app.outbox.drainOnce();
+    const update = bot.connector.sent.find((a) => a.method === "PUT" && a.conversationId === NORD)!;
+    expect(update.activityId).toBe(posted.activityId);
+    expect(cardText(update.body.attachments![0]!.content)).toContain("Pris en charge");
+    expect(JSON.stringify(update.body)).not.toContain("Minimisation");
+    const notice = bot.connector.sent.find((a) => a.conversationId === `a:personal-${claire.aadObjectId}`)!;
+    expect(notice.body.text).toBe(`Votre signalement ${reference} a été pris en charge par Sophie Laurent. Merci.`);
+    expect((await prisma().outboxMessage.findMany({ where: { caseId } })).every((m) => m.status === "SENT")).toBe(true);
+  });
+
   it("refuses forged invokes: unknown verb, malformed case id, a teacher triaging", async () => {
     const { caseId } = await report("Forge", YEAR - 17);
     const v = await version(caseId);

@@ -51,11 +51,12 @@ export type TestBot = {
 };
 
 /** The whole bot (HTTP server, services, PostgreSQL in a schema of its own) with a fake connector. */
-export async function startTestBot(opts: { schema?: string; env?: Record<string, string>; connector?: FakeConnector } = {}): Promise<TestBot> {
+export async function startTestBot(opts: { schema?: string; env?: Record<string, string>; connector?: FakeConnector; outboxDelivery?: "auto" | "manual"; clock?: () => Date } = {}): Promise<TestBot> {
   const connector = opts.connector ?? (await new FakeConnector().start());
   const schema = opts.schema ?? uniqueSchemaName();
   const config = loadConfig({ PORT: "0", DATABASE_URL: POSTGRES_URL, SEED_DEMO: "always", LOG_LEVEL: "silent", ...opts.env });
-  const app = await startApp(config, { schema });
+  // Tests deliver the outbox themselves (app.outbox.drainOnce()) so that they see each step.
+  const app = await startApp(config, { schema, outboxDelivery: opts.outboxDelivery ?? "manual", clock: opts.clock });
   const url = `http://127.0.0.1:${app.port}`;
   const post = (activity: Record<string, unknown>) =>
     fetch(`${url}/api/messages`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(activity) });

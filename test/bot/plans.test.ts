@@ -1,0 +1,183 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DEMO_TENANT_ID } from "../../src/store/demo-seed.js";
+import { createServices, type Actor } from "../../src/services/index.js";
+import { createStore, openDatabase } from "../../src/store/index.js";
+import { cardText, execute, person, startTestBot, type Person, type TestBot } from "../helpers/bot-harness.js";
+import { POSTGRES_URL } from "../helpers/database.js";
+
+const claire = person("Claire Martin");
+const karim = person("Karim Benali");
+const sophie = person("Sophie Laurent");
+const marc = person("Marc Petit");
+const YEAR = new Date().getFullYear();
+const personalOf = (p: Person) => ({ conversationId: `a:personal-${p.aadObjectId}`, type: "personal" as const });
+
+/** Finds the Action.Execute of a card by its title and the data it carries. */
+function executeData(card: unknown, title: string): Record<string, unknown> {
+  let found: Record<string, unknown> | null = null;
+  const walk = (n: unknown) => {
+    if (Array.isArray(n)) return n.forEach(walk);
+    if (!n || typeof n !== "object") return;
+    const o = n as Record<string, unknown>;
+    if (!found && o.type === "Action.Execute" && o.title === title) found = o.data as Record<string, unknown>;
+    Object.values(o).forEach(walk);
+  };
+  walk(card);
+  if (!found) throw new Error(`no "${title}" on the card:\n${cardText(card)}`);
+  return found;
+}
+
+describe("support plans edited from cards", () => {
+  let bot: TestBot;
+  let n = 0;
+  const prisma = () => bot.app.store.db.prisma;
+  const actorOf = async (p: Person) => (await bot.app.services.members.identify(DEMO_TENANT_ID, p.aadObjectId)) as Actor;
+  const version = async (caseId: string) => (await prisma().case.findUniqueOrThrow({ where: { id: caseId } })).version;
+
+  /** A case taken in charge by Sophie, with its plan opened; returns the plan card. */
+  async function caseWithPlan(lastName: string): Promise<{ caseId: string; reference: string; card: any }> {
+    const reporter = await actorOf(claire);
+    const [school] = await bot.app.services.reports.reportingSchools(reporter);
+    const outcome = await bot.app.services.reports.submit(
+      reporter,
+      { pupil: { lastName, firstName: "Noé", className: "1re 2", schoolId: school!.id, birthYear: YEAR - 17 }, signals: { signals: [{ code: "NO_PLAN" }, { code: "EXAM_FAILED" }] }, steps: { stepsTaken: [], urgency: 2 } },
+      `plan-${++n}`,
+    );
+    if (!outcome.ok) throw new Error(outcome.reason);
+    const caseId = outcome.recorded.caseId;
+    await execute(bot, sophie, personalOf(sophie), "case.takeCharge", { caseId, version: await version(caseId) });
+    const card = await execute(bot, sophie, personalOf(sophie), "case.openPlan", { caseId, version: await version(caseId) });
+    return { caseId, reference: outcome.recorded.reference, card };
+  }
+
+  beforeAll(async () => {
+    bot = await startTestBot();
+    for (const p of [claire, karim, sophie, marc]) await bot.say(p, "aide");
+  });
+  afterAll(async () => bot?.stop());
+
+  it("opens a plan with suggested first actions, pre-filled but not imposed", async () => {
+    const { caseId, card } = await caseWithPlan("Ouverture");
+    const text = cardText(card);
+    expect(text).toContain("Plan ouvert.");
+    expect(text).toContain("Suggestions pour commencer : Entretien de situation, Entretien avec le PsyEN, Préparation à nouveau d'un examen (MOREA), Construction du projet personnel et professionnel");
+    expect(text).toContain("Aucune action pour l'instant");
+    expect(JSON.stringify(card)).toContain('"value":"SITUATION_INTERVIEW"');
+    const c = await prisma().case.findUniqueOrThrow({ where: { id: caseId }, include: { plan: true } });
+    expect(c.status).toBe("PLAN_ACTIVE");
+    expect(c.plan).not.toBeNull();
+  });
+
+  it("adds actions from the catalogue, checking what each one requires", async () => {
+    const { caseId } = await caseWithPlan("Actions");
+    const add = async (fields: Record<string, string>) =>
+      execute(bot, sophie, personalOf(sophie), "plan.addAction", { caseId, version: await version(caseId), key: "new", ...Object.fromEntries(Object.entries(fields).map(([k, v]) => [`${k}__new`, v])) });
+    expect(cardText(await add({ type: "INTERNSHIP", description: "Stage découverte" }))).toContain("Indiquez l'entreprise du stage.");
+    expect(cardText(await add({ type: "INTERNSHIP", description: "Stage", company: "Garage Dupuis", startDate: "2026-12-10", endDate: "2026-12-01" }))).toContain("après la date de début");
+    expect(cardText(await add({ type: "PARTNER_REFERRAL", description: "Rendez-vous" }))).toContain("Choisissez un partenaire dans la liste.");
+    expect(cardText(await add({ type: "TELEPORTATION", description: "x" }))).toContain("Choisissez une action du catalogue.");
+    expect(cardText(await add({ type: "SITUATION_INTERVIEW", description: "" }))).toContain("La description est obligatoire");
+
+    const ok = await add({ type: "INTERNSHIP", description: "Stage découverte", company: "Garage Dupuis", startDate: "2026-12-01", endDate: "2026-12-12" });
+    expect(cardText(ok)).toContain("Action ajoutée.");
+    expect(cardText(ok)).toContain("Entreprise : Garage Dupuis");
+    const withPartner = await add({ type: "PARTNER_REFERRAL", description: "Rendez-vous à la mission locale", partner: "MISSION_LOCALE" });
+    expect(cardText(withPartner)).toContain("Partenaire : Mission locale");
+    const actions = await prisma().planAction.findMany({ where: { plan: { caseId } } });
+    expect(actions.map((a) => a.type).sort()).toEqual(["INTERNSHIP", "PARTNER_REFERRAL"]);
+    expect((await prisma().caseEvent.findMany({ where: { caseId, type: "PLAN_ACTION_ADDED" } })).length).toBe(2);
+  });
+
+  it("marks an action in progress, then done, offering only the possible changes", async () => {
+    const { caseId } = await caseWithPlan("Statuts");
+    let card = await execute(bot, sophie, personalOf(sophie), "plan.addAction", { caseId, version: await version(caseId), key: "new", type__new: "SITUATION_INTERVIEW", description__new: "Entretien avec la famille" });
+    card = await execute(bot, sophie, personalOf(sophie), "plan.setActionStatus", { ...executeData(card, "En cours") });
+    expect(cardText(card)).toContain("Statut de l'action mis à jour.");
+    card = await execute(bot, sophie, personalOf(sophie), "plan.setActionStatus", { ...executeData(card, "Réalisée") });
+    expect(cardText(card)).toContain("Réalisée");
+    expect(() => executeData(card, "En cours")).toThrow(); // a done action is final
+    const action = await prisma().planAction.findFirstOrThrow({ where: { plan: { caseId } } });
+    expect(action.status).toBe("DONE");
+    const forged = await execute(bot, sophie, personalOf(sophie), "plan.setActionStatus", { caseId, version: await version(caseId), actionId: action.id, status: "IN_PROGRESS" });
+    expect(cardText(forged)).toContain("Ce changement n'est pas possible");
+  });
+
+  it("edits one action inline, keeping the others as they were", async () => {
+    const { caseId } = await caseWithPlan("Edition");
+    let card = await execute(bot, sophie, personalOf(sophie), "plan.addAction", { caseId, version: await version(caseId), key: "new", type__new: "TUTORING", description__new: "Tutorat en maths" });
+    card = await execute(bot, sophie, personalOf(sophie), "plan.view", executeData(card, "Modifier"));
+    const save = executeData(card, "Enregistrer");
+    card = await execute(bot, sophie, personalOf(sophie), "plan.editAction", { ...save, description__edit: "Tutorat en maths et français", startDate__edit: "2026-12-02", endDate__edit: "", partner__edit: "", company__edit: "" });
+    expect(cardText(card)).toContain("Action modifiée.");
+    expect(cardText(card)).toContain("Tutorat en maths et français");
+  });
+
+  it("lets only the assignee, the district's coordinators and the school's référents edit; the reporter sees the status only", async () => {
+    const { caseId } = await caseWithPlan("Droits");
+    const attempt = async (who: Person) => cardText(await execute(bot, who, personalOf(who), "plan.addAction", { caseId, version: await version(caseId), key: "new", type__new: "MOREA", description__new: "Préparation du bac" }));
+    expect(await attempt(claire)).toContain("Action refusée");
+    expect(await attempt(marc)).toContain("Action refusée");
+    expect(await attempt(karim)).toContain("Action ajoutée.");
+    expect(cardText(await execute(bot, claire, personalOf(claire), "plan.view", { caseId }))).toContain("Action refusée");
+    const status = await bot.app.services.triage.view(await actorOf(claire), caseId);
+    expect(status.ok && status.case.status).toBe("PLAN_ACTIVE");
+  });
+
+  it("refuses to close without an outcome, with a clear message; closes with one and tells the reporter", async () => {
+    const { caseId, reference } = await caseWithPlan("Cloture");
+    const refused = await execute(bot, sophie, personalOf(sophie), "plan.close", { caseId, version: await version(caseId), outcome: "", comment: "" });
+    expect(cardText(refused)).toContain("Pour clore le dossier, choisissez son issue");
+    expect((await prisma().case.findUniqueOrThrow({ where: { id: caseId } })).status).toBe("PLAN_ACTIVE");
+    const closed = await execute(bot, sophie, personalOf(sophie), "plan.close", { caseId, version: await version(caseId), outcome: "APPRENTICESHIP", comment: "Contrat signé" });
+    expect(cardText(closed)).toContain("Dossier clos.");
+    const c = await prisma().case.findUniqueOrThrow({ where: { id: caseId }, include: { outcome: true } });
+    expect(c.status).toBe("CLOSED");
+    expect(c.closedAt).not.toBeNull();
+    expect(c.outcome).toMatchObject({ kind: "APPRENTICESHIP", comment: "Contrat signé" });
+    bot.connector.clear();
+    while ((await bot.app.outbox.drainOnce()).claimed > 0);
+    expect(bot.connector.texts()).toContain(`Le dossier ${reference} que vous avez signalé est clos. Merci pour votre vigilance.`);
+  });
+
+  it("shows the chronology with who and when, to authorised people, and records the consultation", async () => {
+    const { caseId, reference } = await caseWithPlan("Chronologie");
+    const card = await execute(bot, karim, personalOf(karim), "case.history", { caseId });
+    const text = cardText(card);
+    expect(text).toContain(`Historique · ${reference}`);
+    expect(text).toContain("Signalement (Claire Martin)");
+    expect(text).toContain("Pris en charge (Sophie Laurent)");
+    expect(text).toContain("Plan ouvert (Sophie Laurent)");
+    expect(cardText(await execute(bot, claire, personalOf(claire), "case.history", { caseId }))).toContain("Action refusée");
+    expect(await prisma().caseEvent.count({ where: { caseId, type: "HISTORY_VIEWED" } })).toBe(1);
+  });
+
+  it("reminds the assignee once when the review date passes, even with two schedulers, until a review is recorded", async () => {
+    const { caseId, reference } = await caseWithPlan("Bilan");
+    while ((await bot.app.outbox.drainOnce()).claimed > 0);
+    await prisma().case.update({ where: { id: caseId }, data: { nextReviewAt: new Date(Date.now() - 86_400_000) } });
+    await prisma().plan.update({ where: { caseId }, data: { nextReviewAt: new Date(Date.now() - 86_400_000) } });
+
+    // A second instance: its own connection pool and services on the same database.
+    const otherDb = await openDatabase({ kind: "postgres", url: POSTGRES_URL }, { schema: bot.schema, migrate: false });
+    try {
+      const other = createServices(createStore(otherDb));
+      const [a, b] = await Promise.all([bot.app.services.reviewReminders.runOnce(), other.reviewReminders.runOnce()]);
+      expect(a + b).toBe(1);
+      expect(await other.reviewReminders.runOnce()).toBe(0);
+    } finally {
+      await otherDb.close();
+    }
+    expect((await prisma().case.findUniqueOrThrow({ where: { id: caseId } })).status).toBe("REVIEW_DUE");
+    bot.connector.clear();
+    while ((await bot.app.outbox.drainOnce()).claimed > 0);
+    const reminders = bot.connector.sent.filter((s) => s.conversationId === `a:personal-${sophie.aadObjectId}` && JSON.stringify(s.body).includes(`Le bilan du dossier ${reference} est à faire`));
+    expect(reminders).toHaveLength(1);
+    expect(cardText(reminders[0]!.body.attachments![0]!.content)).toContain("Bilan à faire");
+
+    const next = new Date(Date.now() + 30 * 86_400_000).toISOString().slice(0, 10);
+    const reviewed = await execute(bot, sophie, personalOf(sophie), "plan.setReview", { caseId, version: await version(caseId), objective: "Entrée en apprentissage", nextReviewAt: next });
+    expect(cardText(reviewed)).toContain("Bilan enregistré.");
+    expect((await prisma().case.findUniqueOrThrow({ where: { id: caseId } })).status).toBe("PLAN_ACTIVE");
+    expect(await bot.app.services.reviewReminders.runOnce()).toBe(0);
+  });
+});

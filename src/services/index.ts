@@ -7,6 +7,7 @@ import { RoutingService } from "./routing.js";
 import { TriageService } from "./triage.js";
 import { PlanService } from "./plans.js";
 import { ReviewReminderService } from "./review-reminders.js";
+import { AdministrationService } from "./administration.js";
 
 export type Services = {
   conversations: ConversationService;
@@ -17,6 +18,7 @@ export type Services = {
   triage: TriageService;
   plans: PlanService;
   reviewReminders: ReviewReminderService;
+  administration: AdministrationService;
 };
 
 export function createServices(store: Store, clock: () => Date = () => new Date()): Services {
@@ -28,6 +30,7 @@ export function createServices(store: Store, clock: () => Date = () => new Date(
     triage,
     plans: new PlanService(store, triage, clock),
     reviewReminders: new ReviewReminderService(store, clock),
+    administration: new AdministrationService(store),
     conversations: new ConversationService(store),
     members: new MemberService(store),
     health: new HealthService(store),

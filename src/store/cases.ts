@@ -3,6 +3,7 @@ import { Prisma } from "../generated/prisma/client.js";
 import { formatReference } from "../domain/reference.js";
 import type { OutgoingMessage } from "./outgoing-message.js";
 import { applyPlanOp, type PlanOp } from "./plans.js";
+import { enqueueOutbox } from "./outbox.js";
 import type { CaseStatus } from "../domain/lifecycle.js";
 
 export type OpenCaseMatch = { caseId: string; reference: string; status: CaseStatus };
@@ -237,17 +238,9 @@ export async function loadCaseRecord(prisma: PrismaClient | Prisma.TransactionCl
 /** Outbox rows for messages decided with a case change, in the same transaction: a committed
  *  change always has its sends queued, and a rolled-back one has none. */
 export async function enqueueMessages(tx: Prisma.TransactionClient, messages: OutgoingMessage[], caseId: string): Promise<void> {
-  if (messages.length === 0) return;
-  await tx.outboxMessage.createMany({
-    data: messages.map((m) => ({
-      conversationId: m.conversationId,
-      kind: m.kind,
-      payload: { render: m.render } as Prisma.InputJsonValue,
-      dedupeKey: m.dedupeKey ?? null,
-      caseId,
-    })),
-    skipDuplicates: true,
-  });
+  for (const m of messages) {
+    await enqueueOutbox(tx, { conversationId: m.conversationId, kind: m.kind, payload: { render: m.render }, caseId, ...(m.dedupeKey ? { dedupeKey: m.dedupeKey } : {}) });
+  }
 }
 
 export class CaseChangeRepository {

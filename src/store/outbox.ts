@@ -54,6 +54,38 @@ function nextCreatedAt(): Date {
   return new Date(lastCreatedAt);
 }
 
+/** Adds a send; with a dedupeKey, enqueuing twice creates one row. `db` may be a transaction. */
+export async function enqueueOutbox(db: Db, msg: NewOutboxMessage): Promise<{ id: string; created: boolean }> {
+  const createdAt = nextCreatedAt();
+  const payload = JSON.stringify(msg.payload);
+  if (msg.dedupeKey === undefined) {
+    const row = await db.outboxMessage.create({
+      data: {
+        conversationId: msg.conversationId,
+        kind: msg.kind,
+        payload: msg.payload as unknown as Prisma.InputJsonValue,
+        caseId: msg.caseId ?? null,
+        createdAt,
+        nextAttemptAt: createdAt,
+      },
+      select: { id: true },
+    });
+    return { id: row.id, created: true };
+  }
+  // ON CONFLICT rather than catching a unique violation: inside a transaction the violation
+  // would abort the caller's whole transaction.
+  const inserted = await db.$queryRaw<{ id: string }[]>`
+    INSERT INTO "OutboxMessage" ("id", "conversationId", "kind", "payload", "dedupeKey", "caseId", "createdAt", "nextAttemptAt")
+    VALUES (${randomUUID()}, ${msg.conversationId}, ${msg.kind}, ${payload}::jsonb, ${msg.dedupeKey}, ${msg.caseId ?? null},
+            ${createdAt}::timestamp(3), ${createdAt}::timestamp(3))
+    ON CONFLICT ("dedupeKey") DO NOTHING
+    RETURNING "id"`;
+  if (inserted[0]) return { id: inserted[0].id, created: true };
+  const existing = await db.outboxMessage.findUnique({ where: { dedupeKey: msg.dedupeKey }, select: { id: true } });
+  if (!existing) throw new Error("outbox dedupe key conflict without a row");
+  return { id: existing.id, created: false };
+}
+
 /** The outbox of pending Teams sends. Rows are claimed with a lease (lockedBy/lockedUntil) so
  *  that several bot instances on one database deliver each send once, and a crashed instance's
  *  claims are taken over when their lease expires. Every mark* call only applies while the caller
@@ -62,36 +94,8 @@ export class OutboxRepository {
   constructor(private readonly prisma: PrismaClient) {}
 
   /** Adds a send. Pass the transaction client to commit it together with the case it is about. */
-  async enqueue(msg: NewOutboxMessage, tx?: Prisma.TransactionClient): Promise<{ id: string; created: boolean }> {
-    const db: Db = tx ?? this.prisma;
-    const createdAt = nextCreatedAt();
-    const payload = JSON.stringify(msg.payload);
-    if (msg.dedupeKey === undefined) {
-      const row = await db.outboxMessage.create({
-        data: {
-          conversationId: msg.conversationId,
-          kind: msg.kind,
-          payload: msg.payload as unknown as Prisma.InputJsonValue,
-          caseId: msg.caseId ?? null,
-          createdAt,
-          nextAttemptAt: createdAt,
-        },
-        select: { id: true },
-      });
-      return { id: row.id, created: true };
-    }
-    // ON CONFLICT rather than catching a unique violation: inside a transaction the violation
-    // would abort the caller's whole transaction.
-    const inserted = await db.$queryRaw<{ id: string }[]>`
-      INSERT INTO "OutboxMessage" ("id", "conversationId", "kind", "payload", "dedupeKey", "caseId", "createdAt", "nextAttemptAt")
-      VALUES (${randomUUID()}, ${msg.conversationId}, ${msg.kind}, ${payload}::jsonb, ${msg.dedupeKey}, ${msg.caseId ?? null},
-              ${createdAt}::timestamp(3), ${createdAt}::timestamp(3))
-      ON CONFLICT ("dedupeKey") DO NOTHING
-      RETURNING "id"`;
-    if (inserted[0]) return { id: inserted[0].id, created: true };
-    const existing = await db.outboxMessage.findUnique({ where: { dedupeKey: msg.dedupeKey }, select: { id: true } });
-    if (!existing) throw new Error("outbox dedupe key conflict without a row");
-    return { id: existing.id, created: false };
+  enqueue(msg: NewOutboxMessage, tx?: Prisma.TransactionClient): Promise<{ id: string; created: boolean }> {
+    return enqueueOutbox(tx ?? this.prisma, msg);
   }
 
   /** Claims up to `limit` due PENDING sends for `leaseMs`, oldest first. A conversation's sends

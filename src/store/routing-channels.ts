@@ -10,6 +10,23 @@ export class RoutingChannelRepository {
     return this.prisma.routingChannel.findUnique({ where: { districtId }, select: { teamId: true, channelId: true, name: true } });
   }
 
+  /** Makes this channel the one of the district (by code); false when no district has that code. */
+  async setForDistrict(districtCode: string, channel: RoutingChannelRecord): Promise<{ districtName: string } | null> {
+    const district = await this.prisma.district.findUnique({ where: { code: districtCode }, select: { id: true, name: true } });
+    if (!district) return null;
+    const data = { districtId: district.id, isFallback: false, ...channel };
+    await this.prisma.routingChannel.upsert({ where: { districtId: district.id }, create: data, update: data });
+    return { districtName: district.name };
+  }
+
+  /** The académie's fallback channel: there is one at most. */
+  async setFallback(channel: RoutingChannelRecord): Promise<void> {
+    await this.prisma.$transaction(async (tx) => {
+      await tx.routingChannel.deleteMany({ where: { isFallback: true } });
+      await tx.routingChannel.create({ data: { isFallback: true, ...channel } });
+    });
+  }
+
   async fallback(): Promise<RoutingChannelRecord | null> {
     return this.prisma.routingChannel.findFirst({ where: { isFallback: true }, select: { teamId: true, channelId: true, name: true } });
   }

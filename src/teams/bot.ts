@@ -23,6 +23,7 @@ import { unknownMemberCard } from "./report-views.js";
 import { handleCaseAction } from "./case-actions.js";
 import { noticeCard } from "./case-views.js";
 import { isDatabaseUnavailable } from "./adapter.js";
+import { answerAdminCommand } from "./admin-commands.js";
 
 export { cardMessage };
 
@@ -182,6 +183,7 @@ export class RepereBot extends TeamsActivityHandler {
       await ctx.sendActivity(recorded ? t("report.alreadyRecorded", { reference: recorded.reference }) : t("report.expired"));
       return;
     }
+    if (!submit && (await answerAdminCommand(ctx, this.deps.services, actor, t, this.locale(ctx), text))) return;
     if (query?.kind === "cancel") {
       await ctx.sendActivity(t("report.nothingToCancel"));
       return;

@@ -19,6 +19,7 @@ export const EXECUTE_VERBS = [
   "case.history",
   "case.answerInfo",
   "plan.view",
+  "outbox.requeue",
 ] as const;
 export const ExecuteVerb = z.enum(EXECUTE_VERBS);
 export type ExecuteVerb = z.infer<typeof ExecuteVerb>;

@@ -51,6 +51,15 @@ export async function handleCaseAction(
   rawData: unknown,
 ): Promise<AdaptiveCardJson> {
   const parsedVerb = ExecuteVerb.safeParse(verb);
+  if (parsedVerb.success && parsedVerb.data === "outbox.requeue") {
+    const outboxId = z.object({ outboxId: z.uuid() }).safeParse(rawData);
+    if (!outboxId.success) return noticeCard(t("case.notice.invalidCard"), "", "Attention");
+    if (!actor) return noticeCard(t("case.notice.unknownMember"), "", "Attention");
+    const result = await deps.services.administration.requeue(actor, outboxId.data.outboxId);
+    if (result === "REQUEUED") deps.onQueued();
+    const text = { REQUEUED: t("admin.failed.requeued"), NOT_FAILED: t("admin.failed.notRequeued"), FORBIDDEN: t("admin.forbidden") }[result];
+    return noticeCard(text, "", result === "REQUEUED" ? "Good" : "Attention");
+  }
   const data = CaseActionData.safeParse(rawData);
   if (!parsedVerb.success || !data.success) return noticeCard(t("case.notice.invalidCard"), "", "Attention");
   if (!actor) return noticeCard(t("case.notice.unknownMember"), "", "Attention");
@@ -130,6 +139,8 @@ export async function handleCaseAction(
       if (result.event === "CLOSED") return render(result.view.case, { text: t("plan.notice.CLOSED"), color: "Good" });
       return renderPlan(result, { text: t(`plan.notice.${result.event}`), color: "Good" });
     }
+    default:
+      return noticeCard(t("case.notice.invalidCard"), "", "Attention");
   }
 
   function renderPlan(result: Extract<PlanResult, { ok: true }> | { view: NonNullable<Extract<PlanResult, { ok: false }>["view"]> }, notice?: Notice, editActionId?: string): AdaptiveCardJson {

@@ -1,3 +1,6 @@
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
 import i18next, { type TFunction } from "i18next";
 import fr from "./locales/fr.json" with { type: "json" };
 import en from "./locales/en.json" with { type: "json" };
@@ -5,9 +8,23 @@ import en from "./locales/en.json" with { type: "json" };
 export type Locale = "fr" | "en";
 export type Translate = TFunction;
 
+const LOCALES_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), "locales");
+
+/** Texts live in locales/<lang>.json plus one file per feature in locales/<lang>/*.json (each a
+ *  top-level section of its own), so that features can be added without touching one big file. */
+function resources(lang: Locale, base: Record<string, unknown>): Record<string, unknown> {
+  const dir = path.join(LOCALES_DIR, lang);
+  const merged: Record<string, unknown> = { ...base };
+  if (!existsSync(dir)) return merged;
+  for (const file of readdirSync(dir).filter((f) => f.endsWith(".json")).sort()) {
+    Object.assign(merged, JSON.parse(readFileSync(path.join(dir, file), "utf8")));
+  }
+  return merged;
+}
+
 const instance = i18next.createInstance();
 void instance.init({
-  resources: { fr: { translation: fr }, en: { translation: en } },
+  resources: { fr: { translation: resources("fr", fr) }, en: { translation: resources("en", en) } },
   lng: "fr",
   fallbackLng: "fr",
   initImmediate: false,

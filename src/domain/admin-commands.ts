@@ -1,0 +1,25 @@
+import { normalizeText } from "./text.js";
+
+/** Administration commands of the académie (routing channels, failed sends). Separate from the
+ *  everyday queries: only admins use them, mostly from a team channel. Pure, never throws. */
+export type AdminCommand =
+  | { kind: "routeDistrictHere"; districtCode: string }
+  | { kind: "routeFallbackHere" }
+  | { kind: "failedSends" };
+
+const DISTRICT_CODE = /^[a-z0-9_-]{1,20}$/;
+
+export function parseAdminCommand(input: string): AdminCommand | null {
+  if (typeof input !== "string" || input.length > 200) return null;
+  const words = normalizeText(input.replace(/<at>.*?<\/at>/g, " ")).split(" ").filter(Boolean);
+  const text = words.join(" ");
+  if (["envois en echec", "failed sends", "envois echoues"].includes(text)) return { kind: "failedSends" };
+  // "canal mlds NORD" / "route here NORD"; "canal academie" / "route here fallback"
+  let rest: string[] | null = null;
+  if (words[0] === "canal" && (words[1] === "mlds" || words[1] === "academie")) rest = words[1] === "academie" ? ["academie"] : words.slice(2);
+  else if (words[0] === "route" && words[1] === "here") rest = words.slice(2);
+  if (!rest || rest.length !== 1) return null;
+  const target = rest[0]!;
+  if (target === "academie" || target === "fallback" || target === "academy") return { kind: "routeFallbackHere" };
+  return DISTRICT_CODE.test(target) ? { kind: "routeDistrictHere", districtCode: target.toUpperCase() } : null;
+}

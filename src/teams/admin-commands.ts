@@ -1,0 +1,64 @@
+import type { TurnContext } from "botbuilder";
+import { parseAdminCommand } from "../domain/admin-commands.js";
+import type { Actor, Services } from "../services/index.js";
+import type { FailedSend } from "../services/administration.js";
+import { renderCard, type AdaptiveCardJson } from "./card-renderer.js";
+import { cardMessage } from "./card-message.js";
+import { formatDate } from "./case-views.js";
+import type { Locale, Translate } from "./i18n.js";
+
+type ChannelData = { team?: { id?: string; name?: string }; channel?: { id?: string; name?: string } };
+
+/** Académie administration from Teams: `canal MLDS NORD` / `canal académie` typed in a team
+ *  channel makes it the destination of a district's cases (or of what has no route), and
+ *  `envois en échec` lists the sends that Teams refused for good, with a button to retry. */
+export async function answerAdminCommand(ctx: TurnContext, services: Services, actor: Actor | null, t: Translate, locale: Locale, text: string): Promise<boolean> {
+  const command = parseAdminCommand(text);
+  if (!command) return false;
+  if (!actor) {
+    await ctx.sendActivity(t("admin.forbidden"));
+    return true;
+  }
+  if (command.kind === "failedSends") {
+    const result = await services.administration.failedSends(actor);
+    if (!result.ok) await ctx.sendActivity(t("admin.forbidden"));
+    else await ctx.sendActivity(cardMessage(failedSendsCard(t, locale, result.sends)));
+    return true;
+  }
+  const data = ctx.activity.channelData as ChannelData | undefined;
+  const teamId = data?.team?.id;
+  const channelId = data?.channel?.id ?? teamId;
+  if (ctx.activity.conversation.conversationType !== "channel" || !teamId || !channelId) {
+    await ctx.sendActivity(t("admin.channelOnly"));
+    return true;
+  }
+  const channel = { teamId, channelId, name: [data?.team?.name, data?.channel?.name].filter(Boolean).join(" - ") || channelId };
+  if (command.kind === "routeFallbackHere") {
+    const result = await services.administration.routeFallbackHere(actor, channel);
+    await ctx.sendActivity(result.ok ? t("admin.routedFallback") : t("admin.forbidden"));
+    return true;
+  }
+  const result = await services.administration.routeDistrictHere(actor, command.districtCode, channel);
+  if (result.ok) await ctx.sendActivity(t("admin.routedDistrict", { district: result.districtName }));
+  else await ctx.sendActivity(result.reason === "FORBIDDEN" ? t("admin.forbidden") : t("admin.unknownDistrict", { code: command.districtCode }));
+  return true;
+}
+
+export function failedSendsCard(t: Translate, locale: Locale, sends: FailedSend[]): AdaptiveCardJson {
+  const target = { CHANNEL: "channel", PERSONAL: "personal", GROUP_CHAT: "group", UNKNOWN: "unknown" } as const;
+  return renderCard("failed-sends", {
+    title: t("admin.failed.title"),
+    none: t("admin.failed.none"),
+    requeue: t("admin.failed.requeue"),
+    sends: sends.map((s) => ({
+      id: s.id,
+      line: t("admin.failed.line", {
+        when: formatDate(s.createdAt, locale),
+        target: t(`admin.failed.${target[s.conversationKind]}`),
+        reference: s.reference ?? "—",
+        attempts: s.attempts,
+        error: (s.lastError ?? "").slice(0, 120),
+      }),
+    })),
+  });
+}

@@ -58,7 +58,15 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<A
     const automatic = (opts.outboxDelivery ?? "auto") === "auto";
     if (automatic) outbox.start();
     const reminders = automatic
-      ? every(5 * 60_000, async () => { if ((await services.reviewReminders.runOnce()) > 0) outbox.kick(); }, logger, "review reminders")
+      ? every(
+          5 * 60_000,
+          async () => {
+            if ((await services.reviewReminders.runOnce()) > 0) outbox.kick();
+            await services.conversations.forgetOldDeliveries(clock());
+          },
+          logger,
+          "review reminders",
+        )
       : null;
 
     let stopping: Promise<void> | undefined;

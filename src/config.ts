@@ -27,6 +27,9 @@ const EnvSchema = z
         .refine((v) => /^postgres(ql)?:\/\/[^\s]+$/.test(v), {
           message: "must be a PostgreSQL URL (postgresql://user@host:5432/database); leave it empty for the embedded database",
         })
+        .refine((v) => !/[?&]schema=/.test(v) || /[?&]schema=[a-z_][a-z0-9_]{0,62}(&|$)/.test(v), {
+          message: "has a schema parameter that is not a plain lower-case PostgreSQL name",
+        })
         .optional(),
     ),
     DATA_DIR: z.preprocess(emptyToUndefined, z.string().default("./data")),
@@ -87,7 +90,8 @@ function crossVariableProblems(env: NodeJS.ProcessEnv): string[] {
 export type Config = {
   port: number;
   host: string;
-  database: { kind: "postgres"; url: string } | { kind: "embedded"; dataDir: string };
+  /** `schema` comes from DATABASE_URL's `?schema=` (as Prisma spells it); "public" by default. */
+  database: { kind: "postgres"; url: string; schema?: string } | { kind: "embedded"; dataDir: string };
   bot: {
     /** Empty in local mode (Agents Playground, tests): requests are not authenticated. */
     appId?: string;
@@ -126,7 +130,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     port: e.PORT,
     host: e.HOST,
     database: e.DATABASE_URL
-      ? { kind: "postgres", url: e.DATABASE_URL }
+      ? postgresDatabase(e.DATABASE_URL)
       : { kind: "embedded", dataDir: path.resolve(e.DATA_DIR) },
     bot: {
       appId: e.MicrosoftAppId,
@@ -139,6 +143,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: e.LOG_LEVEL,
     seedDemo: e.SEED_DEMO,
   };
+}
+
+function postgresDatabase(url: string): Config["database"] {
+  const m = /[?&]schema=([a-z_][a-z0-9_]*)/.exec(url);
+  if (!m) return { kind: "postgres", url };
+  // pg does not know the parameter: keep it for Prisma's sake only.
+  const cleaned = url.replace(/([?&])schema=[^&]*(&|$)/, (_all, sep: string, end: string) => (end ? sep : "")).replace(/[?&]$/, "");
+  return { kind: "postgres", url: cleaned, schema: m[1]! };
 }
 
 /** Tools such as the Prisma CLI read a handful of variables too; they go through here. */

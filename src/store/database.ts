@@ -25,7 +25,7 @@ export type OpenOptions = {
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 
 export async function openDatabase(database: Config["database"], opts: OpenOptions = {}): Promise<Database> {
-  const schema = opts.schema ?? "public";
+  const schema = opts.schema ?? (database.kind === "postgres" ? database.schema : undefined) ?? "public";
   if (!SCHEMA_NAME.test(schema)) throw new Error(`invalid schema name ${schema}`);
   let embedded: EmbeddedDatabase | undefined;
   let url: string;

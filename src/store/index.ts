@@ -7,6 +7,7 @@ import { RoutingChannelRepository } from "./routing-channels.js";
 import { PlanRepository } from "./plans.js";
 import { OutboxRepository } from "./outbox.js";
 import { ReviewReminderRepository } from "./review-reminders.js";
+import { ProcessedActivityRepository } from "./processed-activities.js";
 import { SchoolRepository } from "./schools.js";
 import { isDatabaseEmpty, seedDemo } from "./demo-seed.js";
 
@@ -23,6 +24,7 @@ export type Store = {
   plans: PlanRepository;
   outbox: OutboxRepository;
   reviewReminders: ReviewReminderRepository;
+  processedActivities: ProcessedActivityRepository;
   /** Seeds the demo académie; `onlyIfEmpty` leaves a database in use alone. Returns whether it seeded. */
   seedDemo(opts: { onlyIfEmpty: boolean; tenantId?: string }): Promise<boolean>;
 };
@@ -41,6 +43,7 @@ export function createStore(db: Database): Store {
     plans: new PlanRepository(prisma),
     outbox: new OutboxRepository(prisma),
     reviewReminders: new ReviewReminderRepository(prisma),
+    processedActivities: new ProcessedActivityRepository(prisma),
     async seedDemo({ onlyIfEmpty, tenantId }) {
       if (onlyIfEmpty && !(await isDatabaseEmpty(prisma))) return false;
       await seedDemo(prisma, tenantId);

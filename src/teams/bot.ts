@@ -124,13 +124,20 @@ export class RepereBot extends TeamsActivityHandler {
     try {
       const actor = await this.deps.services.members.identify(tenantOf(ctx.activity), ctx.activity.from?.aadObjectId);
       ctx.turnState.set(ACTOR, actor);
+      let verb = invokeValue.action?.verb ?? "";
+      // Teams retries an invoke it got no answer to, with the same id: answer it with the current
+      // state rather than applying the change twice.
+      if (ctx.activity.id && !(await this.deps.services.conversations.firstDelivery(`invoke:${ctx.activity.id}`))) {
+        if (verb.startsWith("plan.")) verb = "plan.view";
+        else if (verb.startsWith("case.")) verb = "case.refresh";
+      }
       card = await handleCaseAction(
         ctx,
         { services: this.deps.services, clock: this.clock, onQueued: () => this.deps.onQueued?.() },
         actor,
         this.t(ctx),
         this.locale(ctx),
-        invokeValue.action?.verb ?? "",
+        verb,
         invokeValue.action?.data,
       );
     } catch (err) {

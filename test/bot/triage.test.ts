@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEMO_CHANNELS, DEMO_TENANT_ID } from "../../src/store/demo-seed.js";
 import type { Actor } from "../../src/services/index.js";
-import { BOT, cardText, execute, person, startTestBot, type Person, type TestBot } from "../helpers/bot-harness.js";
+import { BOT, cardText, execute, invokeActivity, person, startTestBot, type Person, type TestBot } from "../helpers/bot-harness.js";
 
 const claire = person("Claire Martin"); // teacher, Lycée Victor-Hugo (Bassin Nord)
 const karim = person("Karim Benali"); // référent, Lycée Victor-Hugo
@@ -80,6 +80,17 @@ describe("routing a new case and triage from its card", () => {
     expect(c.events.map((e) => e.type)).toContain("TAKEN_IN_CHARGE");
     const sends = await outboxOf(caseId);
     expect(sends.find((s) => s.conversationId === `a:personal-${claire.aadObjectId}`)?.payload).toMatchObject({ render: { view: "reporterNotice", notice: "TAKEN_IN_CHARGE" } });
+  });
+
+  it("applies an invoke that Teams delivers twice (same activity id) only once", async () => {
+    const { caseId } = await report("Rejeu", YEAR - 17);
+    const activity = invokeActivity(bot.connector.url, sophie, inNord, "case.requestInfo", { caseId, version: await version(caseId), question: "Des absences ?" });
+    const first = (await (await bot.post(activity)).json()) as { value: unknown };
+    const again = (await (await bot.post(activity)).json()) as { value: unknown };
+    expect(cardText(first.value)).toContain("Question envoyée au signalant.");
+    expect(cardText(again.value)).toContain("Informations demandées"); // the current state, nothing applied
+    expect(cardText(again.value)).not.toContain("changé entre-temps");
+    expect(await prisma().caseEvent.count({ where: { caseId, type: "INFO_REQUESTED" } })).toBe(1);
   });
 
   it("refuses a coordinator of another district, changing nothing", async () => {

@@ -51,10 +51,10 @@ export type TestBot = {
 };
 
 /** The whole bot (HTTP server, services, PostgreSQL in a schema of its own) with a fake connector. */
-export async function startTestBot(opts: { schema?: string; env?: Record<string, string>; connector?: FakeConnector; outboxDelivery?: "auto" | "manual"; clock?: () => Date } = {}): Promise<TestBot> {
+export async function startTestBot(opts: { schema?: string; env?: Record<string, string>; connector?: FakeConnector; outboxDelivery?: "auto" | "manual"; clock?: () => Date; databaseUrl?: string } = {}): Promise<TestBot> {
   const connector = opts.connector ?? (await new FakeConnector().start());
   const schema = opts.schema ?? uniqueSchemaName();
-  const config = loadConfig({ PORT: "0", DATABASE_URL: POSTGRES_URL, SEED_DEMO: "always", LOG_LEVEL: "silent", ...opts.env });
+  const config = loadConfig({ PORT: "0", DATABASE_URL: opts.databaseUrl ?? POSTGRES_URL, SEED_DEMO: "always", LOG_LEVEL: "silent", ...opts.env });
   // Tests deliver the outbox themselves (app.outbox.drainOnce()) so that they see each step.
   const app = await startApp(config, { schema, outboxDelivery: opts.outboxDelivery ?? "manual", clock: opts.clock });
   const url = `http://127.0.0.1:${app.port}`;

@@ -29,6 +29,12 @@ describe("configuration from the environment", () => {
     expect(loadConfig({ DATABASE_URL: "postgres://u@h/d" }).database.kind).toBe("postgres");
   });
 
+  it("takes the PostgreSQL schema from DATABASE_URL's schema parameter, as Prisma does", () => {
+    expect(loadConfig({ DATABASE_URL: "postgresql://u@h:5432/d?schema=repere_a" }).database).toEqual({ kind: "postgres", url: "postgresql://u@h:5432/d", schema: "repere_a" });
+    expect(loadConfig({ DATABASE_URL: "postgresql://u@h/d?sslmode=require&schema=x&application_name=r" }).database).toEqual({ kind: "postgres", url: "postgresql://u@h/d?sslmode=require&application_name=r", schema: "x" });
+    expect(problems({ DATABASE_URL: "postgresql://u@h/d?schema=Bad;Drop" })[0]).toMatch(/^DATABASE_URL has a schema parameter/);
+  });
+
   it("treats empty variables as unset", () => {
     const c = loadConfig({ PORT: "", DATABASE_URL: " ", MicrosoftAppId: "", ALLOWED_TENANT_IDS: "" });
     expect(c.port).toBe(3978);

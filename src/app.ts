@@ -45,6 +45,7 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<A
       outbox: store.outbox,
       conversations: store.conversations,
       logger,
+      leaseMs: config.outboxLeaseMs,
       render: (spec, conversation) => renderOutgoing(spec, conversation, { services, defaultLocale: config.defaultLocale, clock }),
     });
     const bot = new RepereBot({ services, storage: store.botState, config, logger, clock, onQueued: () => outbox.kick() });

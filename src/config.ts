@@ -60,6 +60,10 @@ const EnvSchema = z
       emptyToUndefined,
       z.enum(["fr", "en"], { error: "must be fr or en" }).default("fr"),
     ),
+    OUTBOX_LEASE_SECONDS: z.preprocess(
+      emptyToUndefined,
+      z.coerce.number({ error: "must be a number of seconds (2-3600)" }).int("must be a number of seconds (2-3600)").min(2, "must be a number of seconds (2-3600)").max(3600, "must be a number of seconds (2-3600)").default(60),
+    ),
     LOG_LEVEL: z.preprocess(
       emptyToUndefined,
       z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"], {
@@ -104,6 +108,8 @@ export type Config = {
   defaultLocale: "fr" | "en";
   logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
   seedDemo: "auto" | "always" | "never";
+  /** How long an instance holds the outbox sends it claimed; a crashed instance's are taken over after it. */
+  outboxLeaseMs: number;
 };
 
 export class ConfigError extends Error {
@@ -142,6 +148,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     defaultLocale: e.DEFAULT_LOCALE,
     logLevel: e.LOG_LEVEL,
     seedDemo: e.SEED_DEMO,
+    outboxLeaseMs: e.OUTBOX_LEASE_SECONDS * 1000,
   };
 }
 

@@ -17,6 +17,8 @@ export type ConnectorReply = { status: number; headers?: Record<string, string>;
 export class FakeConnector {
   readonly sent: SentActivity[] = [];
   respond: (a: SentActivity) => ConnectorReply = () => ({ status: 200 });
+  /** Answers this late, like a busy Teams (lets a test catch sends in flight). */
+  delayMs = 0;
   private server = http.createServer((req, res) => this.handle(req, res));
   private counter = 0;
   url = "";
@@ -61,8 +63,12 @@ export class FakeConnector {
       };
       this.sent.push(activity);
       const reply = this.respond(activity);
-      res.writeHead(reply.status, { "content-type": "application/json", ...reply.headers });
-      res.end(JSON.stringify(reply.body ?? { id: `activity-${++this.counter}` }));
+      const answer = () => {
+        res.writeHead(reply.status, { "content-type": "application/json", ...reply.headers });
+        res.end(JSON.stringify(reply.body ?? { id: `activity-${++this.counter}` }));
+      };
+      if (this.delayMs > 0) setTimeout(answer, this.delayMs);
+      else answer();
     });
   }
 }

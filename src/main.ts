@@ -1,5 +1,5 @@
 import { ConfigError, loadConfig } from "./config.js";
-import { DataDirLockedError } from "./store/index.js";
+import { DataDirLockedError, writeBackup } from "./store/index.js";
 import { startApp } from "./app.js";
 
 /** Composition root: a readable line and exit code 1 for any start-up problem, never a stack trace. */
@@ -32,6 +32,16 @@ async function main(): Promise<void> {
       () => process.exit(1),
     );
   };
+  const database = config.database;
+  if (database.kind === "embedded") {
+    // `npm run backup` asks the running bot for a consistent copy of its embedded database.
+    process.on("SIGUSR2", () => {
+      writeBackup(app.store.db, database.dataDir).then(
+        (file) => app.logger.info({ file }, "backup written"),
+        (err) => app.logger.error({ err }, "backup failed"),
+      );
+    });
+  }
   process.once("SIGTERM", () => shutdown("SIGTERM"));
   process.once("SIGINT", () => shutdown("SIGINT"));
 }

@@ -12,6 +12,8 @@ export type Database = {
   schema: string;
   /** True when a trivial query answers within the timeout. */
   ping(timeoutMs?: number): Promise<boolean>;
+  /** The embedded database only: a consistent archive of it (PostgreSQL has pg_dump). */
+  backup?: () => Promise<Uint8Array>;
   close(): Promise<void>;
 };
 
@@ -59,6 +61,7 @@ export async function openDatabase(database: Config["database"], opts: OpenOptio
     prisma,
     kind: embedded ? "embedded" : "postgres",
     schema,
+    ...(embedded ? { backup: () => embedded.dump() } : {}),
     async ping(timeoutMs = 2000) {
       let timer: NodeJS.Timeout | undefined;
       try {

@@ -9,6 +9,9 @@ export type EmbeddedDatabase = {
   url: string;
   host: string;
   port: number;
+  /** A consistent copy of the whole database (gzipped tar of the data directory), taken while
+   *  it serves: PGlite runs one statement at a time, so the copy falls between two statements. */
+  dump(): Promise<Uint8Array>;
   stop(): Promise<void>;
 };
 
@@ -24,6 +27,16 @@ function pidAlive(pid: number): boolean {
     return true;
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/** The pid of the live process that holds the data directory, if any. */
+export function lockHolder(dataDir: string): number | null {
+  try {
+    const pid = Number(readFileSync(path.join(dataDir, "repere.lock"), "utf8").trim());
+    return Number.isInteger(pid) && pid > 0 && pidAlive(pid) ? pid : null;
+  } catch {
+    return null;
   }
 }
 
@@ -55,6 +68,18 @@ function acquireLock(dataDir: string): () => void {
   throw new Error(`could not lock ${dataDir}`);
 }
 
+/** Rebuilds a data directory from a dump (the database must be stopped). */
+export async function restoreEmbeddedDatabase(dataDir: string, archive: Uint8Array): Promise<void> {
+  const release = acquireLock(dataDir);
+  try {
+    const db = await PGlite.create(path.join(dataDir, "pgdata"), { loadDataDir: new Blob([new Uint8Array(archive)]) });
+    await db.query("SELECT 1");
+    await db.close();
+  } finally {
+    release();
+  }
+}
+
 /** Start PGlite on `dataDir` ("memory://" for a throwaway database).
  *  maxConnections >= 2: with 1, pg-pool's reconnect after an error is refused (see PRISMA.md). */
 export async function startEmbeddedDatabase(
@@ -79,6 +104,10 @@ export async function startEmbeddedDatabase(
       host,
       port: Number(port),
       url: `postgresql://postgres:postgres@${host}:${port}/postgres`,
+      async dump() {
+        const archive = await db.dumpDataDir("gzip");
+        return new Uint8Array(await archive.arrayBuffer());
+      },
       async stop() {
         if (stopped) return;
         stopped = true;

@@ -3,6 +3,8 @@ import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { cardText, personalMessage, person } from "../helpers/bot-harness.js";
+import { FakeConnector } from "../helpers/fake-connector.js";
 
 // The real start command, as `npm start` runs it, in child processes.
 function start(env: Record<string, string>): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
@@ -50,6 +52,17 @@ describe("starting the bot", () => {
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ status: "ok", database: "ok", databaseKind: "embedded" });
     expect(existsSync(path.join(dataDir, "repere.lock"))).toBe(true);
+
+    // A person of the demo académie asks for help in a personal chat.
+    const connector = await new FakeConnector().start();
+    const answered = await fetch("http://127.0.0.1:39781/api/messages", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(personalMessage(connector.url, person("Claire Martin"), { text: "aide" })),
+    });
+    expect(answered.status).toBe(200);
+    expect(cardText(connector.cards()[0])).toContain("Aide de Repère");
+    await connector.stop();
 
     const second = start({ PORT: "39782", DATA_DIR: dataDir });
     expect(await second.exited).toBe(1);

@@ -15,6 +15,8 @@ export type Query =
   | { kind: "overdue" }
   | { kind: "history"; reference: string }
   | { kind: "stats"; scope?: string }
+  | { kind: "exportPupil"; reference: string }
+  | { kind: "erasePupil"; reference: string }
   | { kind: "unknown"; text: string };
 
 export type QueryKind = Query["kind"];
@@ -30,6 +32,8 @@ export const QUERY_KINDS = [
   "overdue",
   "history",
   "stats",
+  "exportPupil",
+  "erasePupil",
   "unknown",
 ] as const satisfies readonly QueryKind[];
 
@@ -72,12 +76,16 @@ const COMMANDS: readonly Command[] = [
   { kind: "history", phrases: ["historique", "history", "chronologie"], tail: "reference" },
   { kind: "statusByReference", phrases: ["statut", "status", "etat", "suivi", "ou en est"], tail: "referenceOrName" },
   { kind: "stats", phrases: ["statistiques", "statistics", "stats", "stat"], tail: "optionalScope" },
+  // Data-protection requests (admins, personal chat); both end on a confirmation card.
+  { kind: "exportPupil", phrases: ["export eleve", "exporter eleve", "export pupil", "export student"], tail: "reference" },
+  { kind: "erasePupil", phrases: ["effacer eleve", "supprimer eleve", "erase pupil", "erase student", "delete pupil"], tail: "reference" },
 ];
 
 // Short words are too easily one slip away from another word, and "stats" is one letter from both
 // "statut" and "status", so these must be typed exactly.
 const MIN_FUZZY_LENGTH = 5;
-const EXACT_ONLY = new Set(["stats"]);
+// An erasure is confirmed on a card anyway, but its command word is never guessed from a slip.
+const EXACT_ONLY = new Set(["stats", "effacer", "supprimer", "erase", "delete"]);
 
 /** Small words people put before a reference: "historique du dossier D-2026-0042". */
 const REFERENCE_FILLERS = new Set(["du", "de", "le", "la", "dossier", "suivi", "of", "the", "case", "for", "pour"]);
@@ -167,7 +175,8 @@ function withTail(command: Command, rest: readonly Token[]): Query | null {
       return simple(command.kind);
     case "reference": {
       const reference = referenceIn(rest);
-      return reference !== null && command.kind === "history" ? { kind: "history", reference } : null;
+      if (reference === null) return null;
+      return command.kind === "history" || command.kind === "exportPupil" || command.kind === "erasePupil" ? { kind: command.kind, reference } : null;
     }
     case "referenceOrName": {
       const reference = referenceIn(rest);

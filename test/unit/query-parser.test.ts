@@ -88,6 +88,20 @@ describe("parseQuery", () => {
     ["statistiques bassin Nord", { kind: "stats", scope: "bassin Nord" }],
     ["statistics", { kind: "stats" }],
     ["statistique", { kind: "stats" }],
+    // data-protection requests (admins)
+    ["export élève D-2026-0042", { kind: "exportPupil", reference: "D-2026-0042" }],
+    ["Exporter élève d-2026-42", { kind: "exportPupil", reference: "D-2026-0042" }],
+    ["export pupil D-2026-0042", { kind: "exportPupil", reference: "D-2026-0042" }],
+    ["export eleve du dossier D-2026-0042", { kind: "exportPupil", reference: "D-2026-0042" }],
+    ["exprot élève D-2026-0042", { kind: "exportPupil", reference: "D-2026-0042" }],
+    ["effacer élève D-2026-0042", { kind: "erasePupil", reference: "D-2026-0042" }],
+    ["Effacer eleve d-2026-42", { kind: "erasePupil", reference: "D-2026-0042" }],
+    ["supprimer élève D-2026-0042", { kind: "erasePupil", reference: "D-2026-0042" }],
+    ["erase pupil D-2026-0042", { kind: "erasePupil", reference: "D-2026-0042" }],
+    ["effacer élève", unknown("effacer élève")],
+    ["effacer élève Dupont", unknown("effacer élève Dupont")],
+    ["efacer élève D-2026-0042", unknown("efacer élève D-2026-0042")], // an erasure is never guessed from a slip
+    ["export élève", unknown("export élève")],
     // unknown
     ["", unknown("")],
     ["   ", unknown("")],

@@ -1,0 +1,159 @@
+// The rules behind the chat queries (statut, mes signalements, à traiter, en retard), in a form
+// the store can turn into SQL: which cases a member may see, when a case counts as late, what
+// "waiting for action" means, and how a typed name is matched. Each rule mirrors `can()` or the
+// lifecycle so that lists answer exactly what the permission table allows, without loading cases.
+
+import { ASSIGNEE_OPERATIONS, scopeOf, type Actor, type CaseScope, type Operation } from "./permissions.js";
+import type { CaseStatus } from "./lifecycle.js";
+import { MLDS_MIN_AGE } from "./routing.js";
+import { addSchoolDays, parisCalendarDate } from "./school-year.js";
+import { normalizeText } from "./text.js";
+
+/** The latest birth (date, or year when only the year is known) of a pupil who is 16 or over on a
+ *  given day: `ageOn(...) >= MLDS_MIN_AGE` exactly when the birth is on or before these. */
+export type MldsAgeLimit = { bornOnOrBefore: string; birthYearAtMost: number };
+
+/** Where a role reaches for an operation, as `can()` decides it, in terms a query can filter on. */
+export type CaseArea =
+  | { kind: "reportedBy"; memberId: string }
+  | { kind: "schools"; schoolIds: string[] }
+  | { kind: "district"; districtId: string }
+  | { kind: "academy" }
+  | { kind: "nothing" };
+
+/**
+ * The cases a member may see for an operation: those of the area (for a coordinator, only the ones
+ * that concern the MLDS: 16 or over, or sent by the school), plus those assigned to them when the
+ * operation is one the person in charge may always do.
+ */
+export type CaseVisibility = {
+  area: CaseArea;
+  /** When set, cases of the area must concern the MLDS (escalated, or the pupil is 16 or over). */
+  mldsOnly: MldsAgeLimit | null;
+  /** Cases assigned to this member are visible whatever the area. */
+  alsoAssignedTo: string | null;
+};
+
+/** Where the cases of a school's GPDS alone (under 16, not sent to the MLDS) must not show. */
+export function mldsAgeLimit(now: Date): MldsAgeLimit {
+  const today = parisCalendarDate(now);
+  const year = today.year - MLDS_MIN_AGE;
+  // Born on 29 February: the 16th birthday of a year without one is reached on 1 March (ageOn).
+  const day = Math.min(today.day, daysInMonth(year, today.month));
+  return { bornOnOrBefore: `${pad(year, 4)}-${pad(today.month, 2)}-${pad(day, 2)}`, birthYearAtMost: year };
+}
+
+/** Whether a pupil is 16 or over by the limit, the same answer as `ageOn(...) >= MLDS_MIN_AGE`. */
+export function reachesMldsAge(birthYear: number, birthDate: Date | null, limit: MldsAgeLimit): boolean {
+  if (birthDate === null || Number.isNaN(birthDate.getTime())) return birthYear <= limit.birthYearAtMost;
+  return isoDate(birthDate) <= limit.bornOnOrBefore;
+}
+
+/** The cases `actor` may `op` on, or null when the role never may. Mirrors `can()`. */
+export function visibilityOf(actor: Actor, op: Operation, now: Date): CaseVisibility | null {
+  const scope = scopeOf(actor.role, op);
+  if (scope === null) return null;
+  const area: CaseArea =
+    scope === "OWN_REPORTS"
+      ? { kind: "reportedBy", memberId: actor.memberId }
+      : scope === "SCHOOL"
+        ? { kind: "schools", schoolIds: [...actor.schoolIds] }
+        : scope === "DISTRICT"
+          ? actor.districtId !== null
+            ? { kind: "district", districtId: actor.districtId }
+            : { kind: "nothing" }
+          : { kind: "academy" };
+  return {
+    area,
+    mldsOnly: actor.role === "COORDINATOR" && op !== "CREATE_REPORT" ? mldsAgeLimit(now) : null,
+    alsoAssignedTo: (ASSIGNEE_OPERATIONS as readonly Operation[]).includes(op) ? actor.memberId : null,
+  };
+}
+
+/** What a visibility says about one case; the store says the same in SQL. */
+export type VisibleCase = Pick<CaseScope, "schoolId" | "districtId" | "reporterIds" | "assigneeId" | "escalatedToMlds"> & {
+  birthYear: number;
+  birthDate: Date | null;
+};
+
+export function isVisible(v: CaseVisibility, c: VisibleCase): boolean {
+  if (v.alsoAssignedTo !== null && c.assigneeId === v.alsoAssignedTo) return true;
+  if (!inArea(v.area, c)) return false;
+  return v.mldsOnly === null || concernsMldsBy(c, v.mldsOnly);
+}
+
+/** Escalated to the MLDS, or a pupil of 16 or over: a case that may be shown to the MLDS. */
+export function concernsMldsBy(c: Pick<VisibleCase, "escalatedToMlds" | "birthYear" | "birthDate">, limit: MldsAgeLimit): boolean {
+  return c.escalatedToMlds || reachesMldsAge(c.birthYear, c.birthDate, limit);
+}
+
+function inArea(area: CaseArea, c: VisibleCase): boolean {
+  switch (area.kind) {
+    case "reportedBy":
+      return c.reporterIds.includes(area.memberId);
+    case "schools":
+      return area.schoolIds.includes(c.schoolId);
+    case "district":
+      return c.districtId === area.districtId;
+    case "academy":
+      return true;
+    case "nothing":
+      return false;
+  }
+}
+
+/** Statuses that wait for the référent or the coordinator whoever holds the case. */
+export const WAITING_STATUSES = ["NEW", "INFO_REQUESTED", "REVIEW_DUE"] as const satisfies readonly CaseStatus[];
+
+/** "À traiter": waiting statuses, plus cases taken in charge by this member or by nobody yet. */
+export function isWaitingFor(memberId: string, c: { status: CaseStatus; assigneeId: string | null }): boolean {
+  if ((WAITING_STATUSES as readonly CaseStatus[]).includes(c.status)) return true;
+  return c.status === "ACKNOWLEDGED" && (c.assigneeId === null || c.assigneeId === memberId);
+}
+
+/** A new case must be taken in charge within this many school days (Monday to Friday). */
+export const NEW_CASE_GRACE_SCHOOL_DAYS = 2;
+
+/** New cases created before this instant are late. */
+export function newCaseLateBefore(now: Date): Date {
+  return addSchoolDays(now, -NEW_CASE_GRACE_SCHOOL_DAYS);
+}
+
+export type Lateness = "REVIEW_PASSED" | "NOT_TAKEN_IN_CHARGE";
+
+/** Why an open case is late ("en retard"), or null: its review date has passed, or it is still
+ *  new more than two school days after it was reported. */
+export function latenessOf(c: { status: CaseStatus; createdAt: Date; nextReviewAt: Date | null }, now: Date): Lateness | null {
+  if (c.status === "CLOSED") return null;
+  if (c.nextReviewAt !== null && c.nextReviewAt.getTime() < now.getTime()) return "REVIEW_PASSED";
+  if (c.status === "NEW" && c.createdAt.getTime() < newCaseLateBefore(now).getTime()) return "NOT_TAKEN_IN_CHARGE";
+  return null;
+}
+
+/** At most this many words of a typed name are matched (a name, not a sentence). */
+export const MAX_NAME_TOKENS = 5;
+
+/**
+ * The words of a typed name, in the form of `Pupil.nameKey` ("last first", normalised): every one
+ * must appear in the key. Dots of initials are dropped ("L. Dupont" -> "l", "dupont").
+ */
+export function nameSearchTokens(name: string): string[] {
+  const tokens = normalizeText(name)
+    .replace(/[.,;:]/g, " ")
+    .split(" ")
+    .map((w) => w.replace(/^['-]+|['-]+$/g, ""))
+    .filter((w) => w !== "");
+  return [...new Set(tokens)].slice(0, MAX_NAME_TOKENS);
+}
+
+function daysInMonth(year: number, month: number): number {
+  return new Date(Date.UTC(year, month, 0)).getUTCDate();
+}
+
+function pad(n: number, width: number): string {
+  return String(n).padStart(width, "0");
+}
+
+function isoDate(d: Date): string {
+  return `${pad(d.getUTCFullYear(), 4)}-${pad(d.getUTCMonth() + 1, 2)}-${pad(d.getUTCDate(), 2)}`;
+}

@@ -1,0 +1,172 @@
+import {
+  latenessOf,
+  mldsAgeLimit,
+  nameSearchTokens,
+  newCaseLateBefore,
+  visibilityOf,
+  type Lateness,
+} from "../domain/case-queries.js";
+import { CASE_STATUSES, type CaseStatus } from "../domain/lifecycle.js";
+import { can, scopeOf, staysWithSchool, type CaseScope } from "../domain/permissions.js";
+import { ageOn } from "../domain/routing.js";
+import { initials } from "../domain/text.js";
+import type { CaseFilter, CaseListRows, CaseSummaryRow, Store } from "../store/index.js";
+import type { Actor } from "./members.js";
+
+/** Where the answer is shown: a personal chat, or a channel (or group chat) that everyone in it reads. */
+export type QueryAudience = "personal" | "channel";
+
+/** At most this many cases in one answer; name searches fetch one more to know there are more. */
+export const QUERY_LIST_LIMIT = 10;
+
+/** One case as the caller may see it. What is absent is not for them: `pupil` for those who neither
+ *  follow the case nor reported it (académie admins), `pupil.name` in a channel, `tracking` (who
+ *  follows it, what happened last, the next review) for a teacher, who sees only the status. */
+export type CaseLine = {
+  caseId: string;
+  reference: string;
+  status: CaseStatus;
+  reportedAt: Date;
+  schoolName: string;
+  pupil: { name: string | null; initials: string; className: string | null } | null;
+  tracking: { assigneeName: string | null; lastEvent: { type: string; at: Date } | null; nextReviewAt: Date | null; late: Lateness | null } | null;
+  /** Whether the case card (Action.Execute case.refresh) is worth offering: the caller acts on it. */
+  canOpen: boolean;
+};
+
+export type CaseList = { lines: CaseLine[]; total: number; counts: { status: CaseStatus; count: number }[] };
+
+export type StatusResult =
+  | { ok: true; line: CaseLine }
+  /** NOT_FOUND also when the case exists but is not the caller's to see: existence is not revealed. */
+  | { ok: false; reason: "NOT_FOUND" | "PERSONAL_ONLY" };
+
+export type NameSearchResult = { ok: true; lines: CaseLine[]; more: boolean } | { ok: false; reason: "NO_NAMES" | "INVALID_NAME" };
+export type ToDoResult = { ok: true; list: CaseList } | { ok: false; reason: "NOT_FOR_ROLE" };
+
+/** The quick questions typed in chat. Every answer is filtered by the caller's scope in the
+ *  database (the same table as `can()`, through domain/case-queries) and every case is checked
+ *  again with `can()` before it is returned. In a channel, the cases of a school's GPDS alone
+ *  (under 16, not sent to the MLDS) are left out, as they are from the MLDS channel itself. */
+export class QueryService {
+  constructor(
+    private readonly store: Store,
+    private readonly clock: () => Date = () => new Date(),
+  ) {}
+
+  async statusByReference(actor: Actor, reference: string, audience: QueryAudience): Promise<StatusResult> {
+    const row = await this.store.caseQueries.byReference(reference);
+    if (!row) return { ok: false, reason: "NOT_FOUND" };
+    const now = this.clock();
+    const scope = scopeOfRow(row, now);
+    if (!can(actor, "VIEW_STATUS", scope)) return { ok: false, reason: "NOT_FOUND" };
+    if (audience === "channel" && staysWithSchool(scope)) return { ok: false, reason: "PERSONAL_ONLY" };
+    return { ok: true, line: this.line(actor, row, scope, audience, now) };
+  }
+
+  /** Cases whose pupil's name holds every typed word. Not for the académie's admins, who see no
+   *  pupil names. */
+  async statusByName(actor: Actor, name: string, audience: QueryAudience): Promise<NameSearchResult> {
+    const now = this.clock();
+    const filter = this.filter(actor, audience, now);
+    // Names are matched only for people who may see them: those who follow cases, and reporters.
+    const seesNames = scopeOf(actor.role, "VIEW_DETAILS") !== null || scopeOf(actor.role, "VIEW_STATUS") === "OWN_REPORTS";
+    if (!filter || !seesNames) return { ok: false, reason: "NO_NAMES" };
+    const tokens = nameSearchTokens(name);
+    if (tokens.length === 0) return { ok: false, reason: "INVALID_NAME" };
+    const rows = await this.store.caseQueries.searchByName(filter, tokens, QUERY_LIST_LIMIT + 1);
+    return { ok: true, lines: this.lines(actor, rows.slice(0, QUERY_LIST_LIMIT), audience, now), more: rows.length > QUERY_LIST_LIMIT };
+  }
+
+  /** The cases the caller reported (whatever their role), newest first. */
+  async myReports(actor: Actor, audience: QueryAudience): Promise<CaseList> {
+    const now = this.clock();
+    const filter = this.filter(actor, audience, now);
+    if (!filter) return { lines: [], total: 0, counts: [] };
+    return this.list(actor, await this.store.caseQueries.reportedBy(filter, actor.memberId, QUERY_LIST_LIMIT), audience, now);
+  }
+
+  /** "À traiter": for the people who triage (référents, coordinators), the open cases of their
+   *  scope waiting for an action, the oldest first, with a count per status of all of them. */
+  async toDo(actor: Actor, audience: QueryAudience): Promise<ToDoResult> {
+    if (scopeOf(actor.role, "TRIAGE") === null) return { ok: false, reason: "NOT_FOR_ROLE" };
+    const now = this.clock();
+    const filter = this.filter(actor, audience, now);
+    if (!filter) return { ok: false, reason: "NOT_FOR_ROLE" };
+    return { ok: true, list: this.list(actor, await this.store.caseQueries.waitingFor(filter, actor.memberId, QUERY_LIST_LIMIT), audience, now) };
+  }
+
+  /** "En retard": open cases of the caller's scope whose review date has passed, or still new more
+   *  than two school days after they were reported; the oldest first. */
+  async overdue(actor: Actor, audience: QueryAudience): Promise<CaseList> {
+    const now = this.clock();
+    const filter = this.filter(actor, audience, now);
+    if (!filter) return { lines: [], total: 0, counts: [] };
+    return this.list(actor, await this.store.caseQueries.overdue(filter, now, newCaseLateBefore(now), QUERY_LIST_LIMIT), audience, now);
+  }
+
+  /** The caller's VIEW_STATUS scope, narrowed in a channel to the cases the MLDS may see. */
+  private filter(actor: Actor, audience: QueryAudience, now: Date): CaseFilter | null {
+    const visibility = visibilityOf(actor, "VIEW_STATUS", now);
+    if (!visibility) return null;
+    return { visibility, onlyMldsCases: audience === "channel" ? mldsAgeLimit(now) : null };
+  }
+
+  private list(actor: Actor, found: CaseListRows, audience: QueryAudience, now: Date): CaseList {
+    const order = new Map(CASE_STATUSES.map((s, i) => [s, i]));
+    const counts = found.counts.filter((c) => c.count > 0).sort((a, b) => (order.get(a.status) ?? 0) - (order.get(b.status) ?? 0));
+    return { lines: this.lines(actor, found.rows, audience, now), total: counts.reduce((n, c) => n + c.count, 0), counts };
+  }
+
+  /** Each case checked once more with `can()`: the SQL scope and the permission table must agree. */
+  private lines(actor: Actor, rows: CaseSummaryRow[], audience: QueryAudience, now: Date): CaseLine[] {
+    const out: CaseLine[] = [];
+    for (const row of rows) {
+      const scope = scopeOfRow(row, now);
+      if (!can(actor, "VIEW_STATUS", scope) || (audience === "channel" && staysWithSchool(scope))) continue;
+      out.push(this.line(actor, row, scope, audience, now));
+    }
+    return out;
+  }
+
+  private line(actor: Actor, row: CaseSummaryRow, scope: CaseScope, audience: QueryAudience, now: Date): CaseLine {
+    const details = can(actor, "VIEW_DETAILS", scope);
+    // A teacher knows whom they reported; everyone else needs the right to the details.
+    const knowsPupil = (details || scope.reporterIds.includes(actor.memberId)) && !row.pupil.anonymized;
+    const tracks = details || can(actor, "VIEW_HISTORY", scope);
+    return {
+      caseId: row.id,
+      reference: row.reference,
+      status: row.status,
+      reportedAt: row.createdAt,
+      schoolName: row.schoolName,
+      pupil: knowsPupil
+        ? {
+            name: audience === "personal" ? `${row.pupil.firstName} ${row.pupil.lastName}` : null,
+            initials: initials(row.pupil.firstName, row.pupil.lastName),
+            className: row.pupil.className,
+          }
+        : null,
+      tracking: tracks
+        ? {
+            assigneeName: row.assignee?.displayName ?? null,
+            lastEvent: row.lastEvent,
+            nextReviewAt: row.nextReviewAt,
+            late: latenessOf({ status: row.status, createdAt: row.createdAt, nextReviewAt: row.nextReviewAt }, now),
+          }
+        : null,
+      canOpen: details || can(actor, "TRIAGE", scope),
+    };
+  }
+}
+
+function scopeOfRow(row: CaseSummaryRow, now: Date): CaseScope {
+  return {
+    schoolId: row.schoolId,
+    districtId: row.districtId,
+    reporterIds: row.reporterIds,
+    assigneeId: row.assignee?.id ?? null,
+    escalatedToMlds: row.escalatedToMlds,
+    pupilAge: ageOn(row.pupil.birthYear, row.pupil.birthDate, now),
+  };
+}

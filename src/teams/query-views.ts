@@ -1,0 +1,98 @@
+import type { CaseStatus } from "../domain/lifecycle.js";
+import type { CaseLine, CaseList, QueryAudience } from "../services/queries.js";
+import { renderCard, type AdaptiveCardJson } from "./card-renderer.js";
+import { formatDate } from "./case-views.js";
+import type { Locale, Translate } from "./i18n.js";
+
+/** Cards answering the chat queries: a compact status card for one case, and a list with counts
+ *  per status. They show what the service let through (CaseLine), and in a channel never a full
+ *  name, whatever the line holds: initials, class and school only (same rule as the case card). */
+
+const STATUS_COLOR: Record<CaseStatus, string> = {
+  NEW: "Attention",
+  ACKNOWLEDGED: "Accent",
+  INFO_REQUESTED: "Warning",
+  PLAN_ACTIVE: "Good",
+  REVIEW_DUE: "Warning",
+  CLOSED: "Default",
+};
+
+/** The pupil as this audience may see them: the name in a personal chat, initials in a channel. */
+function pupilLabel(line: CaseLine, audience: QueryAudience): string | null {
+  if (!line.pupil) return null;
+  return audience === "personal" && line.pupil.name ? line.pupil.name : line.pupil.initials;
+}
+
+function eventLabel(t: Translate, type: string): string {
+  return t(`plan.history.event.${type}`, { defaultValue: t("query.card.otherEvent") });
+}
+
+export function statusCard(t: Translate, locale: Locale, line: CaseLine, audience: QueryAudience): AdaptiveCardJson {
+  const facts: { title: string; value: string }[] = [];
+  const tracking = line.tracking;
+  if (tracking) {
+    facts.push({ title: t("query.card.assignee"), value: tracking.assigneeName ?? t("query.card.nobody") });
+    if (tracking.lastEvent) {
+      facts.push({
+        title: t("query.card.lastEvent"),
+        value: t("query.card.lastEventValue", { what: eventLabel(t, tracking.lastEvent.type), date: formatDate(tracking.lastEvent.at, locale) }),
+      });
+    }
+    if (line.status !== "CLOSED") {
+      facts.push({ title: t("query.card.nextReview"), value: tracking.nextReviewAt ? formatDate(tracking.nextReviewAt, locale) : t("query.card.noReview") });
+    }
+  }
+  facts.push({ title: t("query.card.reportedOn"), value: formatDate(line.reportedAt, locale) });
+  const late = tracking?.late ?? null;
+  return renderCard("status-card", {
+    caseId: line.caseId,
+    reference: line.reference,
+    statusLabel: t(`status.${line.status}`),
+    statusColor: STATUS_COLOR[line.status],
+    headline: [pupilLabel(line, audience), line.pupil?.className ?? null, line.schoolName].filter((x): x is string => Boolean(x)).join(" · "),
+    late: late ? t(`query.late.${late}`, { date: tracking?.nextReviewAt ? formatDate(tracking.nextReviewAt, locale) : "" }) : "",
+    facts,
+    note: tracking ? (audience === "channel" ? t("query.channelNote") : "") : t("query.card.statusOnly"),
+    canOpen: line.canOpen,
+    openLabel: t("query.card.open"),
+  });
+}
+
+export type CaseListKind = "name" | "mine" | "todo" | "overdue";
+
+/** A list of at most ten cases; `list.total` and `list.counts` describe all of them. */
+export function caseListCard(
+  t: Translate,
+  locale: Locale,
+  kind: CaseListKind,
+  list: { lines: CaseLine[]; total?: number; counts?: CaseList["counts"]; more?: boolean; name?: string },
+  audience: QueryAudience,
+): AdaptiveCardJson {
+  const total = list.total ?? list.lines.length;
+  const shown = list.lines.length;
+  const more = kind === "name" ? (list.more ? t("query.name.more") : "") : total > shown ? t(`query.${kind}.more`, { shown }) : "";
+  const counts = list.counts ?? [];
+  return renderCard("case-list", {
+    title: kind !== "name" ? t(`query.${kind}.title`) : list.name === undefined ? t("query.name.titleHidden") : t("query.name.title", { name: list.name }),
+    summary: kind === "name" ? "" : t(`query.${kind}.summary`, { count: total }),
+    showCounts: counts.length > 0,
+    counts: counts.map((c) => ({ title: t(`status.${c.status}`), value: String(c.count) })),
+    showLines: shown > 0,
+    lines: list.lines.map((line) => ({
+      caseId: line.caseId,
+      canOpen: line.canOpen,
+      heading: t("query.line.heading", { reference: line.reference, status: t(`status.${line.status}`) }),
+      detail: lineDetail(t, locale, line, audience),
+    })),
+    more,
+    hint: shown === 0 ? "" : list.lines.some((l) => l.canOpen) ? t("query.openHint") : t("query.statusHint"),
+    note: audience === "channel" ? t("query.channelNote") : "",
+  });
+}
+
+function lineDetail(t: Translate, locale: Locale, line: CaseLine, audience: QueryAudience): string {
+  const parts = [pupilLabel(line, audience), line.pupil?.className ?? null, line.schoolName, t("query.line.reported", { date: formatDate(line.reportedAt, locale) })];
+  if (line.tracking?.assigneeName) parts.push(t("query.line.assignee", { name: line.tracking.assigneeName }));
+  if (line.tracking?.late) parts.push(`⚠ ${t(`query.line.late.${line.tracking.late}`)}`);
+  return parts.filter((x): x is string => Boolean(x)).join(" · ");
+}

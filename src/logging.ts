@@ -29,10 +29,40 @@ export function createLogger(level: string, destination?: pino.DestinationStream
       level,
       base: { app: "repere" },
       redact: { paths: redactPaths, censor: "[redacted]" },
+      serializers: { err: safeError },
       timestamp: pino.stdTimeFunctions.isoTime,
     },
     destination,
   );
+}
+
+/**
+ * Errors are logged by kind and place, never with the values they carry: a database error's
+ * message, detail or metadata can quote a row (a pupil's name, a note). Kept: name, code, HTTP
+ * status, the first line of the message with quoted values masked, the stack frames, the cause.
+ */
+export function safeError(err: unknown, depth = 0): Record<string, unknown> {
+  if (typeof err !== "object" || err === null) return { message: typeof err === "string" ? maskQuoted(firstLine(err)) : typeof err };
+  const e = err as { name?: unknown; code?: unknown; statusCode?: unknown; status?: unknown; message?: unknown; stack?: unknown; cause?: unknown };
+  const out: Record<string, unknown> = { type: err.constructor?.name ?? "Object" };
+  if (typeof e.name === "string") out.name = e.name;
+  if (typeof e.code === "string" || typeof e.code === "number") out.code = e.code;
+  const status = typeof e.statusCode === "number" ? e.statusCode : typeof e.status === "number" ? e.status : undefined;
+  if (status !== undefined) out.status = status;
+  if (typeof e.message === "string") out.message = maskQuoted(firstLine(e.message));
+  if (typeof e.stack === "string") out.stack = e.stack.split("\n").filter((l) => /^\s+at /.test(l)).slice(0, 15).join("\n");
+  if (e.cause !== undefined && depth < 3) out.cause = safeError(e.cause, depth + 1);
+  return out;
+}
+
+function firstLine(s: string): string {
+  return (s.split("\n").find((l) => l.trim() !== "") ?? "").slice(0, 300);
+}
+
+/** "…" in place of quoted and parenthesised values ("x", 'x', «x», (x), as in PostgreSQL's
+ *  "Key (nameKey)=(dupont lea)"). */
+function maskQuoted(s: string): string {
+  return s.replace(/"[^"]*"|'[^']*'|«[^»]*»|“[^”]*”|\([^()]+\)/g, (m) => `${m[0]}…${m.at(-1)}`);
 }
 
 export type { Logger };

@@ -149,6 +149,31 @@ export function isComplete(d: ReportDraft): d is CompleteDraft {
   return Boolean(d.pupil && d.signals && d.steps);
 }
 
+const NAME_PATTERN = /^[\p{L}][\p{L}\p{M}' .-]*$/u;
+
+/** Whether a complete draft keeps every rule of the steps (lengths, catalogues, ranges): what the
+ *  dialog checked, checked again where it is recorded, so that no other way in stores more. */
+export function withinLimits(d: CompleteDraft): boolean {
+  const p = d.pupil;
+  const text = (v: unknown, max: number, min = 0) => typeof v === "string" && v.length >= min && v.length <= max;
+  const pupilOk =
+    text(p.lastName, REPORT_LIMITS.nameMax, 1) && NAME_PATTERN.test(p.lastName) &&
+    text(p.firstName, REPORT_LIMITS.nameMax, 1) && NAME_PATTERN.test(p.firstName) &&
+    text(p.className, REPORT_LIMITS.classMax, 1) && text(p.schoolId, 64, 1) &&
+    Number.isInteger(p.birthYear) && p.birthYear >= REPORT_LIMITS.minBirthYear && p.birthYear <= 9999;
+  const signals = d.signals.signals;
+  const signalsOk =
+    Array.isArray(signals) && signals.length >= 1 && signals.length <= SIGNALS.length &&
+    new Set(signals.map((s) => s?.code)).size === signals.length &&
+    signals.every((s) => isSignalCode(s?.code) && (s.note === undefined || text(s.note, REPORT_LIMITS.noteMax))) &&
+    (d.signals.absenceHalfDays === undefined || (Number.isInteger(d.signals.absenceHalfDays) && d.signals.absenceHalfDays >= 0 && d.signals.absenceHalfDays <= REPORT_LIMITS.halfDaysMax));
+  const st = d.steps;
+  const stepsOk =
+    Array.isArray(st.stepsTaken) && st.stepsTaken.length <= STEPS_TAKEN.length && st.stepsTaken.every((x) => (STEPS_TAKEN as readonly string[]).includes(x)) &&
+    [1, 2, 3].includes(st.urgency) && (st.observations === undefined || text(st.observations, REPORT_LIMITS.observationsMax));
+  return pupilOk && signalsOk && stepsOk;
+}
+
 export function pupilKey(p: PupilStep): { schoolId: string; nameKey: string; birthYear: number } {
   return { schoolId: p.schoolId, nameKey: nameKey(p.lastName, p.firstName), birthYear: p.birthYear };
 }

@@ -137,3 +137,16 @@ function countSchoolDaysUpTo(dayNumber: number): number {
   const inWeek = sinceMonday - weeks * 7; // 0 = Monday ... 6 = Sunday
   return weeks * 5 + Math.min(inWeek + 1, 5);
 }
+
+/** The instant at which Paris clocks show this date and time (month 1-12); days past the end of a
+ *  month roll over (day 32 of January is 1 February), which makes "the day after" arithmetic easy. */
+export function parisTime(year: number, month: number, day: number, hour = 0, minute = 0): Date {
+  const d = new Date(Date.UTC(year, month - 1, day));
+  return fromParisWallClock({ year: d.getUTCFullYear(), month: d.getUTCMonth() + 1, day: d.getUTCDate(), hour, minute, second: 0, millisecond: 0 });
+}
+
+/** The Paris wall clock at an instant: calendar date, weekday (0 = Sunday) and time of day. */
+export function parisClock(date: Date): { year: number; month: number; day: number; weekday: number; hour: number; minute: number } {
+  const w = parisWallClock(date);
+  return { year: w.year, month: w.month, day: w.day, weekday: new Date(Date.UTC(w.year, w.month - 1, w.day)).getUTCDay(), hour: w.hour, minute: w.minute };
+}

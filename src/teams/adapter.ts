@@ -1,9 +1,12 @@
 import {
+  StatusCodes,
   CloudAdapter,
   ConfigurationBotFrameworkAuthentication,
   type ConfigurationBotFrameworkAuthenticationOptions,
   type TurnContext,
 } from "botbuilder";
+// botbuilder's own dependency (one copy in node_modules): the error CloudAdapter answers 401 for.
+import { AuthenticationError } from "botframework-connector";
 import type { Config } from "../config.js";
 import type { Logger } from "../logging.js";
 import { resolveLocale, translator } from "./i18n.js";
@@ -18,6 +21,19 @@ export function createAdapter(config: Pick<Config, "bot" | "defaultLocale">, log
     MicrosoftAppTenantId: config.bot.appTenantId ?? "",
     ...extraAuthSettings,
   });
+  // A token that fails validation in any way (bad signature, unknown key, malformed JWT) is a
+  // 401: botbuilder lets some of these errors through as 500s.
+  const authenticateRequest = auth.authenticateRequest.bind(auth);
+  auth.authenticateRequest = async (activity, authHeader) => {
+    try {
+      return await authenticateRequest(activity, authHeader);
+    } catch (err: unknown) {
+      if (err instanceof AuthenticationError && err.statusCode === StatusCodes.UNAUTHORIZED) throw err;
+      const e = err as { name?: unknown; message?: unknown } | null;
+      logger.warn({ err: { name: String(e?.name ?? "Error"), message: String(e?.message ?? err).slice(0, 200) }, activityId: activity.id }, "request refused: token not valid");
+      throw new AuthenticationError("Unauthorized Access. Request is not authorized", StatusCodes.UNAUTHORIZED);
+    }
+  };
   const adapter = new CloudAdapter(auth);
   adapter.onTurnError = async (ctx: TurnContext, error: unknown) => {
     // Never a stack trace to a user: log it (no activity text: it may hold pupil data) and answer briefly.

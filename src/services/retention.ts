@@ -1,0 +1,72 @@
+import { randomUUID } from "node:crypto";
+import { DEFAULT_RETENTION, describeRetention, retentionCutoff, startOfParisDay, type RetentionPolicy } from "../domain/retention.js";
+import type { Store } from "../store/index.js";
+
+export const RETENTION_JOB = "retention";
+const BATCH = 100;
+const LEASE_MS = 30 * 60_000;
+
+export type RetentionReport = {
+  policy: string;
+  /** Cases closed before this instant are past retention. */
+  cutoff: Date;
+  dryRun: boolean;
+  /** References of the cases past retention (dry run) or anonymised (apply). */
+  references: string[];
+};
+
+/** Closed cases lose the identity of their pupil and every free text once their retention is
+ *  over (RETENTION: the end of the school year of closure by default). Runs daily, once across
+ *  instances, and on demand with `npm run retention -- --dry-run|--apply`. */
+export class RetentionService {
+  constructor(
+    private readonly store: Store,
+    private readonly clock: () => Date,
+    readonly policy: RetentionPolicy = DEFAULT_RETENTION,
+    private readonly owner: string = randomUUID(),
+  ) {}
+
+  /** Lists (dry run) or anonymises (apply) every closed case past retention. Each case is
+   *  anonymised in its own transaction and only once, so runs may overlap or be interrupted. */
+  async run({ dryRun }: { dryRun: boolean }): Promise<RetentionReport> {
+    const now = this.clock();
+    const cutoff = retentionCutoff(now, this.policy);
+    const references: string[] = [];
+    if (dryRun) {
+      for (let seen = new Set<string>(); ; ) {
+        const due = (await this.store.privacy.retentionDue(cutoff, 10_000)).filter((c) => !seen.has(c.id));
+        due.forEach((c) => (seen.add(c.id), references.push(c.reference)));
+        if (due.length < 10_000) break;
+      }
+      return { policy: describeRetention(this.policy), cutoff, dryRun, references };
+    }
+    for (;;) {
+      const due = await this.store.privacy.retentionDue(cutoff, BATCH);
+      let progressed = false;
+      for (const c of due) {
+        if (await this.store.privacy.anonymizeClosedCase(c.id, { now, cutoff })) {
+          references.push(c.reference);
+          progressed = true;
+        }
+      }
+      // Rows another instance holds are skipped; they are that instance's to finish.
+      if (due.length < BATCH || !progressed) break;
+    }
+    return { policy: describeRetention(this.policy), cutoff, dryRun, references };
+  }
+
+  /** The daily run: whichever instance claims the day runs it; the others do nothing. */
+  async runDaily(): Promise<{ ran: boolean; anonymized: number }> {
+    const now = this.clock();
+    const claimed = await this.store.jobRuns.claim(RETENTION_JOB, { now, notRunSince: startOfParisDay(now), leaseMs: LEASE_MS, owner: this.owner });
+    if (!claimed) return { ran: false, anonymized: 0 };
+    try {
+      const report = await this.run({ dryRun: false });
+      await this.store.jobRuns.finish(RETENTION_JOB, this.owner, now);
+      return { ran: true, anonymized: report.references.length };
+    } catch (err) {
+      await this.store.jobRuns.release(RETENTION_JOB, this.owner).catch(() => {});
+      throw err;
+    }
+  }
+}

@@ -1,0 +1,179 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { OPERATIONS, PERMISSIONS, TARGETLESS_OPERATIONS, type Operation } from "../../src/domain/permissions.js";
+import { ROLES, type Role } from "../../src/domain/roles.js";
+import { createServices, type Actor, type Services } from "../../src/services/index.js";
+import { createStore } from "../../src/store/index.js";
+import { DEMO_PEOPLE, DEMO_SCHOOLS, DEMO_TENANT_ID } from "../../src/store/demo-seed.js";
+import { openTestDatabase } from "../helpers/database.js";
+
+/**
+ * The permission table (src/domain/permissions.ts), walked through the service layer: every
+ * operation, by a member of every role, on a case inside and outside that member's scope. The
+ * expected answer is read from the table itself; a refusal must change nothing.
+ */
+
+type Where = "inside" | "outside";
+type Verdict = "allow" | "deny";
+type CaseRef = { id: string; reference: string };
+
+/** One demo member per role. Inside = their own report (teacher), their school (référent), their
+ *  district (coordinator); outside = a case of the other district reported by someone else. */
+const MEMBER_OF: Record<Role, string> = { STAFF: "Claire Martin", REFERENT: "Karim Benali", COORDINATOR: "Sophie Laurent", ADMIN: "Nathalie Roux" };
+
+function expected(op: Operation, role: Role, where: Where): Verdict {
+  const scope = PERMISSIONS[op][role];
+  if (!scope) return "deny";
+  if ((TARGETLESS_OPERATIONS as readonly Operation[]).includes(op)) return "allow";
+  return where === "inside" || scope === "ACADEMY" ? "allow" : "deny";
+}
+
+/** Operations the table names but no service offers yet: walked as soon as their service exists. */
+/** Names are letters only: 1 -> "b", 27 -> "bb"... */
+const letters = (n: number): string => (n < 26 ? String.fromCharCode(97 + n) : letters(Math.floor(n / 26)) + String.fromCharCode(97 + (n % 26)));
+
+describe("the permission table, through the services", () => {
+  let db: Awaited<ReturnType<typeof openTestDatabase>>;
+  let services: Services;
+  let n = 0;
+  const actors = {} as Record<Role | "MARC", Actor>;
+  const schoolOf = {} as Record<Where, string>;
+  const prisma = () => db.prisma;
+  const version = async (id: string) => (await prisma().case.findUniqueOrThrow({ where: { id } })).version;
+  const trace = async (id: string) => {
+    const c = await prisma().case.findUniqueOrThrow({ where: { id }, include: { _count: { select: { events: true } }, pupil: true } });
+    return { version: c.version, status: c.status, events: c._count.events, assigneeId: c.assigneeId, anonymizedAt: c.anonymizedAt, pupil: c.pupil.lastName };
+  };
+
+  /** A new case of a pupil of 17: inside (Lycée Victor-Hugo, Nord, reported by the teacher) or
+   *  outside (Lycée Simone-Veil, Sud, reported by the Sud coordinator). */
+  async function newCase(where: Where): Promise<CaseRef> {
+    const reporter = where === "inside" ? actors.STAFF : actors.MARC;
+    const r = await services.reports.submit(reporter, draft(schoolOf[where], `Walk${letters(++n)}`), `walk-${n}`);
+    if (!r.ok) throw new Error(`setup: ${r.reason}`);
+    return { id: r.recorded.caseId, reference: r.recorded.reference };
+  }
+
+  const draft = (schoolId: string, lastName: string) => ({
+    pupil: { lastName, firstName: "Test", className: "1re 1", schoolId, birthYear: new Date().getFullYear() - 17 },
+    signals: { signals: [{ code: "NO_PLAN" as const, note: "note" }] },
+    steps: { stepsTaken: [], urgency: 2 as const },
+  });
+
+  /** A case whose plan is open, opened by the coordinator of its district. */
+  async function caseWithPlan(where: Where): Promise<CaseRef> {
+    const c = await newCase(where);
+    const coordinator = where === "inside" ? actors.COORDINATOR : actors.MARC;
+    expect((await services.triage.act(coordinator, c.id, await version(c.id), { verb: "takeCharge" })).ok).toBe(true);
+    expect((await services.triage.act(coordinator, c.id, await version(c.id), { verb: "openPlan" })).ok).toBe(true);
+    return c;
+  }
+
+  const verdict = (r: { ok: boolean; reason?: string }, denied: string[] = ["FORBIDDEN"]): Verdict => {
+    if (r.ok) return "allow";
+    if (r.reason && denied.includes(r.reason)) return "deny";
+    throw new Error(`unexpected failure ${r.reason}`);
+  };
+
+  /** Does the operation through its service(s); a refusal is checked to have changed nothing. */
+  type Probe = (actor: Actor, where: Where) => Promise<Verdict>;
+  const shared = {} as Record<Where, CaseRef>;
+  const unchangedWhenDenied = async (id: string, run: () => Promise<Verdict>): Promise<Verdict> => {
+    const before = await trace(id);
+    const v = await run();
+    if (v === "deny") expect(await trace(id)).toEqual(before);
+    return v;
+  };
+
+  const PROBES: Partial<Record<Operation, Probe>> = {
+    CREATE_REPORT: async (actor, where) => {
+      const before = await prisma().case.count();
+      const r = await services.reports.submit(actor, draft(schoolOf[where], `Create${letters(++n)}`), `create-${n}`);
+      const v = verdict(r, ["NOT_ALLOWED"]);
+      if (v === "deny") expect(await prisma().case.count()).toBe(before);
+      return v;
+    },
+    VIEW_STATUS: (actor, where) =>
+      unchangedWhenDenied(shared[where].id, async () => {
+        const v = verdict(await services.triage.view(actor, shared[where].id));
+        // The chat query answers the same, without revealing that a refused reference exists.
+        expect(verdict(await services.queries.statusByReference(actor, shared[where].reference, "personal"), ["NOT_FOUND"])).toBe(v);
+        return v;
+      }),
+    VIEW_DETAILS: (actor, where) => unchangedWhenDenied(shared[where].id, async () => verdict(await services.triage.details(actor, shared[where].id))),
+    TRIAGE: async (actor, where) => {
+      const c = await newCase(where);
+      return unchangedWhenDenied(c.id, async () => verdict(await services.triage.act(actor, c.id, await version(c.id), { verb: "takeCharge" })));
+    },
+    EDIT_PLAN: async (actor, where) => {
+      const c = await caseWithPlan(where);
+      return unchangedWhenDenied(c.id, async () => {
+        const v = verdict(await services.plans.view(actor, c.id));
+        const added = await services.plans.act(actor, c.id, await version(c.id), { verb: "addAction", input: { type: "SITUATION_INTERVIEW", description: "Entretien" } });
+        expect(verdict(added)).toBe(v);
+        return v;
+      });
+    },
+    CLOSE_CASE: async (actor, where) => {
+      const c = await newCase(where);
+      return unchangedWhenDenied(c.id, async () => verdict(await services.triage.act(actor, c.id, await version(c.id), { verb: "dismiss", reason: "Situation réglée" })));
+    },
+    VIEW_HISTORY: (actor, where) => unchangedWhenDenied(shared[where].id, async () => verdict(await services.plans.history(actor, shared[where].id))),
+    EXPORT_PUPIL_DATA: (actor, where) =>
+      unchangedWhenDenied(shared[where].id, async () => {
+        const v = verdict(await services.privacy.exportData(actor, shared[where].id));
+        expect(verdict(await services.privacy.prepare(actor, shared[where].reference, "EXPORT_PUPIL_DATA"))).toBe(v);
+        expect(verdict(await services.privacy.exportLink(actor, shared[where].id))).toBe(v);
+        return v;
+      }),
+    ERASE_PUPIL_DATA: async (actor, where) => {
+      const c = await newCase(where);
+      return unchangedWhenDenied(c.id, async () => {
+        const prepared = verdict(await services.privacy.prepare(actor, c.reference, "ERASE_PUPIL_DATA"));
+        const v = verdict(await services.privacy.erase(actor, c.id));
+        expect(prepared).toBe(v);
+        return v;
+      });
+    },
+    MANAGE_MEMBERS: async (actor) => verdict(await services.administration.failedSends(actor)),
+    // Statistics and exports of case lists answer for the caller's own scope (role only: the
+    // scope of the figures is the caller's school, district or académie).
+    VIEW_STATS: async (actor) => {
+      const v = verdict(await services.statistics.view(actor));
+      const before = await prisma().dataExport.count();
+      expect(verdict(await services.statistics.requestExport(actor, "stats", undefined, "fr"))).toBe(v);
+      expect(await prisma().dataExport.count()).toBe(before + (v === "allow" ? 1 : 0));
+      return v;
+    },
+    EXPORT_CASES: async (actor) => {
+      const before = await prisma().dataExport.count();
+      const v = verdict(await services.statistics.requestExport(actor, "cases", undefined, "fr"));
+      expect(await prisma().dataExport.count()).toBe(before + (v === "allow" ? 1 : 0));
+      return v;
+    },
+  };
+
+  beforeAll(async () => {
+    db = await openTestDatabase("postgres");
+    const store = createStore(db);
+    await store.seedDemo({ onlyIfEmpty: false });
+    services = createServices(store);
+    const identify = async (name: string) => (await services.members.identify(DEMO_TENANT_ID, DEMO_PEOPLE.find((p) => p.displayName === name)!.aadObjectId))!;
+    for (const role of ROLES) actors[role] = await identify(MEMBER_OF[role]);
+    actors.MARC = await identify("Marc Petit");
+    const school = async (uai: string) => (await prisma().school.findUniqueOrThrow({ where: { uai } })).id;
+    schoolOf.inside = await school(DEMO_SCHOOLS[0].uai); // Lycée Victor-Hugo, Nord
+    schoolOf.outside = await school(DEMO_SCHOOLS[3].uai); // Lycée Simone-Veil, Sud
+    shared.inside = await newCase("inside");
+    shared.outside = await newCase("outside");
+  });
+  afterAll(async () => db?.drop());
+
+  it("has a probe through the services for every operation of the table", () => {
+    expect(OPERATIONS.filter((op) => !PROBES[op])).toEqual([]);
+  });
+
+  const rows = OPERATIONS.flatMap((op) => ROLES.flatMap((role) => (["inside", "outside"] as const).map((where) => [op, role, where, expected(op, role, where)] as const)));
+  it.each(rows.filter(([op]) => PROBES[op]))("%s by %s, %s scope: %s", async (op, role, where, want) => {
+    expect(await PROBES[op]!(actors[role], where)).toBe(want);
+  });
+});

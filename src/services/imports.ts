@@ -1,0 +1,286 @@
+import {
+  findHeaderRow,
+  matchColumns,
+  validateRows,
+  type ImportField,
+  type RowError,
+} from "../domain/import-columns.js";
+import { ageOn, concernsMlds } from "../domain/routing.js";
+import { schoolYearOf } from "../domain/school-year.js";
+import type { Store, OutgoingMessage, ImportBatchRecord, ImportTarget } from "../store/index.js";
+import { fileHash, readCsv, type CsvDelimiter, type CsvEncoding } from "./import-file.js";
+import type { Actor } from "./members.js";
+import type { RoutingService } from "./routing.js";
+
+/** Rentrée repérage campaign: lists of young people without a solution become cases, without
+ *  retyping. A preview first (kept in the database, rows without any contact, until confirmed,
+ *  cancelled or expired), then the import in chunks of one transaction each. */
+
+/** Who imports: a coordinator for their district, an admin for any district (from Teams), or the
+ *  académie's IT team with `npm run import` for a district they name. */
+export type Importer = { kind: "member"; actor: Actor } | { kind: "system"; districtCode: string };
+
+export const IMPORT_SETTINGS = {
+  chunkSize: 500,
+  maxRows: 20_000,
+  /** A preview nobody confirms is dropped after a day (its rows hold names and birth dates). */
+  previewTtlMs: 24 * 3600_000,
+  /** An import that gave no news for this long is taken to have stopped with its instance. */
+  staleMs: 2 * 60_000,
+  /** Niveau de vigilance of an imported case (the triage sets the real one). */
+  urgency: 2,
+};
+
+export type ImportPreview = {
+  batchId: string;
+  fileName: string;
+  sourceLabel: string;
+  districtName: string | null;
+  encoding: CsvEncoding;
+  delimiter: CsvDelimiter;
+  /** Data rows read (empty lines aside). */
+  totalRows: number;
+  /** Rows that will open a new case. */
+  ready: number;
+  /** Of those, young people of 16 or over: the MLDS channel hears about them. */
+  mlds: number;
+  /** Rows that join an open case of the same young person. */
+  attach: { line: number; reference: string }[];
+  /** Rows whose open case an import of this campaign already created: nothing to add. */
+  already: { line: number; reference: string }[];
+  errors: RowError[];
+  /** A phone or e-mail column had values: they are not kept. */
+  contactDropped: boolean;
+  ignoredColumns: string[];
+};
+
+export type PreviewOutcome =
+  | { ok: true; preview: ImportPreview }
+  | { ok: false; reason: "FORBIDDEN" | "EMPTY" | "IN_PROGRESS" }
+  | { ok: false; reason: "UNKNOWN_DISTRICT"; districtCode: string }
+  | { ok: false; reason: "UNREADABLE"; line: number | null }
+  | { ok: false; reason: "UNKNOWN_LAYOUT"; missing: ImportField[]; headers: string[] }
+  | { ok: false; reason: "TOO_MANY_ROWS"; max: number; rows: number }
+  | { ok: false; reason: "ALREADY_IMPORTED"; batch: ImportBatchRecord };
+
+export type ImportDone = { batchId: string; fileName: string; total: number; created: number; attached: number; skipped: number; firstReference: string | null; lastReference: string | null };
+
+export type ConfirmOutcome =
+  | { ok: true; result: ImportDone }
+  | { ok: false; reason: "NOT_FOUND" | "FORBIDDEN" | "IN_PROGRESS" | "CANCELLED" | "EXPIRED" }
+  | { ok: false; reason: "ALREADY_IMPORTED"; batch: ImportBatchRecord };
+
+export type CancelOutcome = { ok: true } | { ok: false; reason: "NOT_FOUND" | "FORBIDDEN" | "NOT_A_PREVIEW" };
+
+type Scope = { districtId: string | null; importedById: string | null };
+
+export class ImportService {
+  constructor(
+    private readonly store: Store,
+    private readonly routing: RoutingService,
+    private readonly clock: () => Date = () => new Date(),
+  ) {}
+
+  /** Coordinators (their district) and admins (any district) may import lists. */
+  mayImport(actor: Actor | null): boolean {
+    return actor !== null && ((actor.role === "COORDINATOR" && actor.districtId !== null) || actor.role === "ADMIN");
+  }
+
+  /** "campagne de repérage 2026" for the school year that starts at the rentrée 2026. */
+  sourceLabel(): string {
+    return `campagne de repérage ${schoolYearOf(this.clock()).start}`;
+  }
+
+  private async scopeOf(importer: Importer): Promise<Scope | { error: PreviewOutcome & { ok: false } }> {
+    if (importer.kind === "system") {
+      const district = await this.store.imports.districtByCode(importer.districtCode);
+      return district ? { districtId: district.id, importedById: null } : { error: { ok: false, reason: "UNKNOWN_DISTRICT", districtCode: importer.districtCode } };
+    }
+    if (!this.mayImport(importer.actor)) return { error: { ok: false, reason: "FORBIDDEN" } };
+    return { districtId: importer.actor.role === "ADMIN" ? null : importer.actor.districtId, importedById: importer.actor.memberId };
+  }
+
+  /** Reads and checks the file, finds the young people who already have an open case, and keeps
+   *  the valid rows until the confirmation. Nothing is imported yet. */
+  async preview(importer: Importer, file: { name: string; bytes: Uint8Array }): Promise<PreviewOutcome> {
+    const scope = await this.scopeOf(importer);
+    if ("error" in scope) return scope.error;
+    const now = this.clock();
+    await this.store.imports.expirePreviews(new Date(now.getTime() - IMPORT_SETTINGS.previewTtlMs));
+
+    const hash = fileHash(file.bytes);
+    const known = await this.store.imports.findByHash(hash);
+    if (known?.status === "IMPORTED") return { ok: false, reason: "ALREADY_IMPORTED", batch: known };
+    if (known?.status === "IMPORTING" && known.updatedAt.getTime() > Date.now() - IMPORT_SETTINGS.staleMs) return { ok: false, reason: "IN_PROGRESS" };
+
+    const csv = readCsv(file.bytes);
+    if (!csv.ok) return csv.reason === "EMPTY" ? { ok: false, reason: "EMPTY" } : { ok: false, reason: "UNREADABLE", line: csv.line };
+    const headerIndex = findHeaderRow(csv.records.map((r) => r.fields));
+    const header = csv.records[headerIndex]!;
+    const mapping = matchColumns(header.fields);
+    if (mapping.missing.length > 0) return { ok: false, reason: "UNKNOWN_LAYOUT", missing: mapping.missing, headers: header.fields.map((h) => h.trim()).filter(Boolean) };
+    const data = csv.records.slice(headerIndex + 1).filter((r) => r.fields.some((f) => f.trim() !== ""));
+    if (data.length > IMPORT_SETTINGS.maxRows) return { ok: false, reason: "TOO_MANY_ROWS", max: IMPORT_SETTINGS.maxRows, rows: data.length };
+
+    const validated = validateRows(data, mapping, { today: now, headerLength: header.fields.length });
+    const errors = [...validated.errors];
+    const schools = new Map((await this.store.imports.schoolsByUai(validated.rows.map((r) => r.uai))).map((s) => [s.uai, s]));
+    const targets: ImportTarget[] = [];
+    for (const row of validated.rows) {
+      const school = schools.get(row.uai);
+      const column = mapping.headers.uai ?? "uai";
+      if (!school) errors.push({ line: row.line, field: "uai", column, code: "UNKNOWN_SCHOOL", value: row.uai });
+      else if (scope.districtId && school.districtId !== scope.districtId) errors.push({ line: row.line, field: "uai", column, code: "OUT_OF_DISTRICT", value: row.uai });
+      else targets.push({ ...row, schoolId: school.id, districtId: school.districtId });
+    }
+    errors.sort((a, b) => a.line - b.line);
+
+    const label = this.sourceLabel();
+    const matches = await this.store.imports.matchRows(targets, label);
+    const attach: ImportPreview["attach"] = [];
+    const already: ImportPreview["already"] = [];
+    let ready = 0;
+    let mlds = 0;
+    targets.forEach((row, i) => {
+      const m = matches[i]!;
+      if (m.kind === "attach") attach.push({ line: row.line, reference: m.reference });
+      else if (m.kind === "already") already.push({ line: row.line, reference: m.reference });
+      else {
+        ready++;
+        if (concernsMlds(ageOfRow(row, now), false)) mlds++;
+      }
+    });
+
+    const batch = await this.store.imports.savePreview({
+      fileHash: hash,
+      fileName: file.name.slice(0, 200),
+      districtId: scope.districtId,
+      importedById: scope.importedById,
+      rowCount: data.length,
+      errorCount: errors.length,
+      sourceLabel: label,
+      rows: targets,
+      now,
+      staleBefore: new Date(Date.now() - IMPORT_SETTINGS.staleMs),
+    });
+    if (!batch) {
+      const again = await this.store.imports.findByHash(hash);
+      return again?.status === "IMPORTED" ? { ok: false, reason: "ALREADY_IMPORTED", batch: again } : { ok: false, reason: "IN_PROGRESS" };
+    }
+    return {
+      ok: true,
+      preview: {
+        batchId: batch.id,
+        fileName: batch.fileName,
+        sourceLabel: label,
+        districtName: scope.districtId ? await this.store.imports.districtName(scope.districtId) : null,
+        encoding: csv.encoding,
+        delimiter: csv.delimiter,
+        totalRows: data.length,
+        ready,
+        mlds,
+        attach,
+        already,
+        errors,
+        contactDropped: validated.contactDropped,
+        ignoredColumns: mapping.ignored,
+      },
+    };
+  }
+
+  private owns(importer: Importer, batch: ImportBatchRecord): boolean {
+    if (importer.kind === "member") return batch.importedById === importer.actor.memberId && this.mayImport(importer.actor);
+    return batch.importedById === null;
+  }
+
+  /** Imports the previewed rows, chunk by chunk (one transaction each), telling `onProgress` after
+   *  each chunk. A second confirmation (double click, Teams retry) finds the import in progress or
+   *  done; an import cut short resumes where it stopped when confirmed again. */
+  async confirm(importer: Importer, batchId: string, opts: { onProgress?: (done: number, total: number) => void | Promise<void> } = {}): Promise<ConfirmOutcome> {
+    const batch = await this.store.imports.get(batchId);
+    if (!batch) return { ok: false, reason: "NOT_FOUND" };
+    if (importer.kind === "system") {
+      const scope = await this.scopeOf(importer);
+      if ("error" in scope || scope.districtId !== batch.districtId) return { ok: false, reason: "FORBIDDEN" };
+    }
+    if (!this.owns(importer, batch)) return { ok: false, reason: "FORBIDDEN" };
+    const now = this.clock();
+    switch (batch.status) {
+      case "IMPORTED":
+        return { ok: false, reason: "ALREADY_IMPORTED", batch };
+      case "CANCELLED":
+        return { ok: false, reason: "CANCELLED" };
+      case "EXPIRED":
+        return { ok: false, reason: "EXPIRED" };
+      case "PREVIEW":
+        if (batch.updatedAt.getTime() < now.getTime() - IMPORT_SETTINGS.previewTtlMs) {
+          await this.store.imports.expirePreviews(new Date(now.getTime() - IMPORT_SETTINGS.previewTtlMs));
+          return { ok: false, reason: "EXPIRED" };
+        }
+    }
+    const claimed = await this.store.imports.claim(batchId, new Date(Date.now() - IMPORT_SETTINGS.staleMs));
+    if (!claimed) {
+      const current = await this.store.imports.get(batchId);
+      return current?.status === "IMPORTED" ? { ok: false, reason: "ALREADY_IMPORTED", batch: current } : { ok: false, reason: "IN_PROGRESS" };
+    }
+    try {
+      const rows = await this.store.imports.rowsOf(batchId);
+      const route = await this.routesFor(rows, now);
+      const label = claimed.sourceLabel ?? this.sourceLabel();
+      const done: ImportDone = { batchId, fileName: claimed.fileName, total: rows.length, created: 0, attached: 0, skipped: 0, firstReference: null, lastReference: null };
+      for (let start = 0; start < rows.length; start += IMPORT_SETTINGS.chunkSize) {
+        const chunk = rows.slice(start, start + IMPORT_SETTINGS.chunkSize);
+        const r = await this.store.imports.importChunk(
+          { id: batchId, sourceLabel: label, importedById: claimed.importedById },
+          chunk,
+          { year: now.getFullYear(), urgency: IMPORT_SETTINGS.urgency, now, route },
+        );
+        done.created += r.created;
+        done.attached += r.attached;
+        done.skipped += r.skipped;
+        done.firstReference ??= r.references[0] ?? null;
+        done.lastReference = r.references.at(-1) ?? done.lastReference;
+        await opts.onProgress?.(Math.min(start + chunk.length, rows.length), rows.length);
+      }
+      const finished = await this.store.imports.finish(batchId, this.clock());
+      // Counted over every run of the batch (an import resumed after a stop included).
+      return { ok: true, result: { ...done, created: finished.createdCount, attached: finished.attachedCount, skipped: finished.skippedCount } };
+    } catch (err) {
+      await this.store.imports.fail(batchId).catch(() => {});
+      throw err;
+    }
+  }
+
+  async cancel(importer: Importer, batchId: string): Promise<CancelOutcome> {
+    const batch = await this.store.imports.get(batchId);
+    if (!batch) return { ok: false, reason: "NOT_FOUND" };
+    if (!this.owns(importer, batch)) return { ok: false, reason: "FORBIDDEN" };
+    return (await this.store.imports.cancel(batchId)) ? { ok: true } : { ok: false, reason: "NOT_A_PREVIEW" };
+  }
+
+  /** Rows a confirmed batch has to import (for the "in progress" message). */
+  waitingRows(batchId: string): Promise<number> {
+    return this.store.imports.waitingRows(batchId);
+  }
+
+  /** Queues a message (progress of a long import, its end) to the conversation it was started from. */
+  async notify(conversationId: string, activity: Record<string, unknown>, dedupeKey: string): Promise<void> {
+    await this.store.outbox.enqueue({ conversationId, kind: "post", payload: { activity }, dedupeKey });
+  }
+
+  /** The routing of a new case depends on its school and on whether the young person is 16 or over:
+   *  asked once per pair rather than once per row. */
+  private async routesFor(rows: ImportTarget[], now: Date): Promise<(row: ImportTarget) => (caseId: string) => OutgoingMessage[]> {
+    const keyOf = (row: ImportTarget) => `${row.schoolId}:${concernsMlds(ageOfRow(row, now), false)}`;
+    const routes = new Map<string, (caseId: string) => OutgoingMessage[]>();
+    for (const row of rows) {
+      const key = keyOf(row);
+      if (routes.has(key)) continue;
+      routes.set(key, await this.routing.sendsFor({ schoolId: row.schoolId, districtId: row.districtId, birthYear: row.birthYear, birthDate: birthDateOf(row), escalatedToMlds: false }));
+    }
+    return (row) => routes.get(keyOf(row))!;
+  }
+}
+
+const birthDateOf = (row: { birthDate: string }) => new Date(`${row.birthDate}T00:00:00Z`);
+const ageOfRow = (row: { birthYear: number; birthDate: string }, now: Date) => ageOn(row.birthYear, birthDateOf(row), now);

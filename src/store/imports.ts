@@ -1,0 +1,389 @@
+import { randomUUID } from "node:crypto";
+import type { PrismaClient } from "../generated/prisma/client.js";
+import { Prisma } from "../generated/prisma/client.js";
+import { importRowSchema, type ImportRow } from "../domain/import-columns.js";
+import { formatReference } from "../domain/reference.js";
+import { signalFamily } from "../domain/signals.js";
+import type { OutgoingMessage } from "./outgoing-message.js";
+
+/** Rentrée campaign imports: the batch (keyed by the file's SHA-256, so that the same file is
+ *  recognised), the rows waiting between preview and confirmation, and the bulk creation of
+ *  pupils, cases, their first report and event, and their routing sends, one transaction per chunk. */
+
+export type ImportBatchStatus = "PREVIEW" | "IMPORTING" | "IMPORTED" | "CANCELLED" | "EXPIRED" | "FAILED";
+
+export type ImportBatchRecord = {
+  id: string;
+  fileHash: string;
+  fileName: string;
+  districtId: string | null;
+  importedById: string | null;
+  status: ImportBatchStatus;
+  rowCount: number;
+  createdCount: number;
+  attachedCount: number;
+  skippedCount: number;
+  errorCount: number;
+  sourceLabel: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+  importedAt: Date | null;
+};
+
+/** A valid row with the school it names, as kept in the batch until it is imported. */
+export type ImportTarget = ImportRow & { schoolId: string; districtId: string };
+
+/** What a row finds in the database: an open case of the same young person, or at least the pupil. */
+export type RowMatch =
+  | { kind: "new"; pupilId: string | null }
+  | { kind: "attach"; caseId: string; reference: string; pupilId: string }
+  /** An open case that an import of the same campaign already created: nothing to add. */
+  | { kind: "already"; caseId: string; reference: string };
+
+export type ChunkResult = { created: number; attached: number; skipped: number; references: string[] };
+
+const BATCH_SELECT = {
+  id: true, fileHash: true, fileName: true, districtId: true, importedById: true, status: true, rowCount: true, createdCount: true,
+  attachedCount: true, skippedCount: true, errorCount: true, sourceLabel: true, createdAt: true, updatedAt: true, importedAt: true,
+} as const;
+
+type Db = PrismaClient | Prisma.TransactionClient;
+
+type Candidate = {
+  pupilId: string;
+  ine: string | null;
+  schoolId: string;
+  nameKey: string;
+  birthYear: number;
+  caseId: string | null;
+  reference: string | null;
+  source: string | null;
+  sourceLabel: string | null;
+};
+
+export const submissionKeyOf = (batchId: string, line: number) => `import:${batchId}:${line}`;
+
+export class ImportRepository {
+  constructor(private readonly prisma: PrismaClient) {}
+
+  async districtByCode(code: string): Promise<{ id: string; code: string; name: string } | null> {
+    return this.prisma.district.findUnique({ where: { code: code.trim().toUpperCase() }, select: { id: true, code: true, name: true } });
+  }
+
+  async districtName(id: string): Promise<string | null> {
+    return (await this.prisma.district.findUnique({ where: { id }, select: { name: true } }))?.name ?? null;
+  }
+
+  async schoolsByUai(uais: string[]): Promise<{ id: string; uai: string; districtId: string }[]> {
+    if (uais.length === 0) return [];
+    return this.prisma.school.findMany({ where: { uai: { in: [...new Set(uais)] } }, select: { id: true, uai: true, districtId: true } });
+  }
+
+  async get(id: string): Promise<ImportBatchRecord | null> {
+    return (await this.prisma.importBatch.findUnique({ where: { id }, select: BATCH_SELECT })) as ImportBatchRecord | null;
+  }
+
+  async findByHash(fileHash: string): Promise<ImportBatchRecord | null> {
+    return (await this.prisma.importBatch.findUnique({ where: { fileHash }, select: BATCH_SELECT })) as ImportBatchRecord | null;
+  }
+
+  /** Keeps the preview of a file (replacing an earlier preview, cancelled or expired one of the
+   *  same file), with its valid rows. An imported file, or one being imported, is left alone: null. */
+  async savePreview(p: {
+    fileHash: string;
+    fileName: string;
+    districtId: string | null;
+    importedById: string | null;
+    rowCount: number;
+    errorCount: number;
+    sourceLabel: string;
+    rows: ImportTarget[];
+    /** The service's clock: a preview expires a day after it (see expirePreviews). */
+    now: Date;
+    /** An import that gave no news since (real time) stopped with its instance: it may be previewed again. */
+    staleBefore: Date;
+  }): Promise<ImportBatchRecord | null> {
+    const data = {
+      updatedAt: p.now,
+      fileName: p.fileName,
+      districtId: p.districtId,
+      importedById: p.importedById,
+      rowCount: p.rowCount,
+      errorCount: p.errorCount,
+      sourceLabel: p.sourceLabel,
+      rows: p.rows as unknown as Prisma.InputJsonValue,
+      status: "PREVIEW",
+      createdCount: 0,
+      attachedCount: 0,
+      skippedCount: 0,
+    };
+    return this.prisma.$transaction(async (tx) => {
+      const existing = await tx.$queryRaw<{ id: string; status: string; updatedAt: Date }[]>`
+        SELECT "id", "status", "updatedAt" FROM "ImportBatch" WHERE "fileHash" = ${p.fileHash} FOR UPDATE`;
+      const row = existing[0];
+      if (!row) return (await tx.importBatch.create({ data: { fileHash: p.fileHash, ...data }, select: BATCH_SELECT })) as ImportBatchRecord;
+      if (row.status === "IMPORTED" || (row.status === "IMPORTING" && row.updatedAt >= p.staleBefore)) return null;
+      // An import cut short keeps its counters: the rows it already imported are recognised by
+      // their report's key when it resumes.
+      const interrupted = row.status === "FAILED" || row.status === "IMPORTING";
+      const { createdCount: _c, attachedCount: _a, skippedCount: _s, ...keepCounts } = data;
+      return (await tx.importBatch.update({ where: { id: row.id }, data: interrupted ? keepCounts : data, select: BATCH_SELECT })) as ImportBatchRecord;
+    });
+  }
+
+  /** The rows kept with a batch, checked again (they come back from a Json column). */
+  async rowsOf(id: string): Promise<ImportTarget[]> {
+    const b = await this.prisma.importBatch.findUnique({ where: { id }, select: { rows: true } });
+    const rows = Array.isArray(b?.rows) ? b.rows : [];
+    return rows.map((r) => {
+      const o = r as Record<string, unknown>;
+      return { ...importRowSchema.parse(o), schoolId: String(o.schoolId), districtId: String(o.districtId) };
+    });
+  }
+
+  /** How many rows wait in a batch (0 once imported, cancelled or expired). */
+  async waitingRows(id: string): Promise<number> {
+    const r = await this.prisma.$queryRaw<{ n: number | null }[]>`SELECT jsonb_array_length("rows")::int AS n FROM "ImportBatch" WHERE "id" = ${id}`;
+    return r[0]?.n ?? 0;
+  }
+
+  /** Takes the batch for importing: from PREVIEW or FAILED, or from IMPORTING when the instance that
+   *  had it stopped giving news before `staleBefore` (real time: each chunk committed refreshes
+   *  updatedAt). Null when someone else holds it or it is over. */
+  async claim(id: string, staleBefore: Date): Promise<ImportBatchRecord | null> {
+    const taken = await this.prisma.importBatch.updateMany({
+      where: { id, OR: [{ status: { in: ["PREVIEW", "FAILED"] } }, { status: "IMPORTING", updatedAt: { lt: staleBefore } }] },
+      data: { status: "IMPORTING", updatedAt: new Date() },
+    });
+    return taken.count === 1 ? this.get(id) : null;
+  }
+
+  async finish(id: string, now: Date): Promise<ImportBatchRecord> {
+    return (await this.prisma.importBatch.update({ where: { id }, data: { status: "IMPORTED", importedAt: now, rows: Prisma.DbNull }, select: BATCH_SELECT })) as ImportBatchRecord;
+  }
+
+  async fail(id: string): Promise<void> {
+    await this.prisma.importBatch.updateMany({ where: { id, status: "IMPORTING" }, data: { status: "FAILED" } });
+  }
+
+  /** Drops a preview and its rows. False when it is no longer a preview. */
+  async cancel(id: string): Promise<boolean> {
+    const r = await this.prisma.importBatch.updateMany({ where: { id, status: { in: ["PREVIEW", "FAILED"] } }, data: { status: "CANCELLED", rows: Prisma.DbNull } });
+    return r.count === 1;
+  }
+
+  /** Previews nobody confirmed in time lose their rows (names and birth dates are not kept for nothing). */
+  async expirePreviews(before: Date): Promise<number> {
+    const r = await this.prisma.importBatch.updateMany({ where: { status: "PREVIEW", updatedAt: { lt: before } }, data: { status: "EXPIRED", rows: Prisma.DbNull } });
+    return r.count;
+  }
+
+  /** For each row, what the database already knows of that young person: an open case (found by
+   *  INE anywhere in the académie, else by school, names and birth year), or the pupil. */
+  async matchRows(rows: ImportTarget[], sourceLabel: string, db: Db = this.prisma): Promise<RowMatch[]> {
+    const candidates = await this.candidates(db, rows);
+    return rows.map((row) => matchRow(row, candidates, sourceLabel));
+  }
+
+  private async candidates(db: Db, rows: ImportTarget[]): Promise<Candidate[]> {
+    if (rows.length === 0) return [];
+    const ines = [...new Set(rows.flatMap((r) => (r.ine ? [r.ine] : [])))];
+    const schoolIds = rows.map((r) => r.schoolId);
+    const nameKeys = rows.map((r) => r.nameKey);
+    const years = rows.map((r) => r.birthYear);
+    return db.$queryRaw<Candidate[]>`
+      SELECT p."id" AS "pupilId", p."ine", p."schoolId", p."nameKey", p."birthYear",
+             c."id" AS "caseId", c."reference", c."source"::text AS "source", c."sourceLabel"
+      FROM "Pupil" p
+      LEFT JOIN LATERAL (
+        SELECT "id", "reference", "source", "sourceLabel" FROM "Case"
+        WHERE "pupilId" = p."id" AND "status" <> 'CLOSED' AND "anonymizedAt" IS NULL
+        ORDER BY "createdAt" DESC LIMIT 1
+      ) c ON true
+      WHERE p."anonymizedAt" IS NULL
+        AND (p."ine" = ANY(${ines}::text[])
+             OR (p."schoolId", p."nameKey", p."birthYear") IN (
+               SELECT * FROM unnest(${schoolIds}::text[], ${nameKeys}::text[], ${years}::int[])))`;
+  }
+
+  /** One transaction: the chunk's new cases (pupil reused or created, reference, first report with
+   *  the motif as a signal, IMPORTED event, routing sends), the reports joining open cases, and the
+   *  batch's counters (which also tell that the import is alive). Rows already imported by an
+   *  interrupted run of the same batch are recognised by their report's key and skipped. */
+  async importChunk(
+    batch: { id: string; sourceLabel: string; importedById: string | null },
+    rows: ImportTarget[],
+    opts: { year: number; urgency: number; now: Date; route: (row: ImportTarget) => (caseId: string) => OutgoingMessage[] },
+  ): Promise<ChunkResult> {
+    return this.prisma.$transaction(
+      async (tx) => {
+        const keys = rows.map((r) => submissionKeyOf(batch.id, r.line));
+        const done = new Set((await tx.report.findMany({ where: { submissionKey: { in: keys } }, select: { submissionKey: true } })).map((r) => r.submissionKey));
+        const todo = rows.filter((r) => !done.has(submissionKeyOf(batch.id, r.line)));
+        const matches = await this.matchRows(todo, batch.sourceLabel, tx);
+
+        const pupils: Prisma.PupilCreateManyInput[] = [];
+        const cases: Prisma.CaseCreateManyInput[] = [];
+        const reports: Prisma.ReportCreateManyInput[] = [];
+        const signals: Prisma.ReportSignalCreateManyInput[] = [];
+        const events: Prisma.CaseEventCreateManyInput[] = [];
+        const sends: Prisma.OutboxMessageCreateManyInput[] = [];
+        const fillPupils: { id: string; ine: string | null; birthDate: string; className: string | null }[] = [];
+        const attachedCaseIds: string[] = [];
+        const references: string[] = [];
+        let skipped = 0;
+
+        const fresh = todo.filter((_, i) => matches[i]!.kind === "new");
+        let number = fresh.length > 0 ? (await reserveCaseNumbers(tx, opts.year, fresh.length)) - fresh.length : 0;
+
+        todo.forEach((row, i) => {
+          const match = matches[i]!;
+          if (match.kind === "already") {
+            skipped++;
+            return;
+          }
+          const reportId = randomUUID();
+          const family = signalFamily(row.signal);
+          let caseId: string;
+          if (match.kind === "attach") {
+            caseId = match.caseId;
+            attachedCaseIds.push(caseId);
+            fillPupils.push({ id: match.pupilId, ine: row.ine, birthDate: row.birthDate, className: row.lastTraining });
+          } else {
+            let pupilId = match.pupilId;
+            if (pupilId) {
+              fillPupils.push({ id: pupilId, ine: row.ine, birthDate: row.birthDate, className: row.lastTraining });
+            } else {
+              pupilId = randomUUID();
+              pupils.push({
+                id: pupilId,
+                schoolId: row.schoolId,
+                lastName: row.lastName,
+                firstName: row.firstName,
+                nameKey: row.nameKey,
+                birthYear: row.birthYear,
+                birthDate: new Date(`${row.birthDate}T00:00:00Z`),
+                className: row.lastTraining,
+                ine: row.ine,
+              });
+            }
+            caseId = randomUUID();
+            const reference = formatReference(opts.year, ++number);
+            references.push(reference);
+            cases.push({
+              id: caseId,
+              reference,
+              pupilId,
+              schoolId: row.schoolId,
+              districtId: row.districtId,
+              urgency: opts.urgency,
+              source: "IMPORT",
+              sourceLabel: batch.sourceLabel,
+              reporterId: null,
+            });
+            for (const m of opts.route(row)(caseId)) {
+              const at = nextSendAt();
+              sends.push({
+                id: randomUUID(),
+                conversationId: m.conversationId,
+                kind: m.kind,
+                payload: { render: m.render } as unknown as Prisma.InputJsonValue,
+                caseId,
+                createdAt: at,
+                nextAttemptAt: at,
+                ...(m.dedupeKey ? { dedupeKey: m.dedupeKey } : {}),
+              });
+            }
+          }
+          reports.push({
+            id: reportId,
+            caseId,
+            reporterId: null,
+            submissionKey: submissionKeyOf(batch.id, row.line),
+            stepsTaken: [],
+            urgency: opts.urgency,
+            observations: row.exitDate ? `Date de sortie : ${frenchDate(row.exitDate)}` : null,
+          });
+          signals.push({ reportId, code: row.signal, family, note: row.motif });
+          events.push({
+            caseId,
+            actorId: batch.importedById,
+            at: opts.now,
+            type: match.kind === "attach" ? "IMPORT_ADDED" : "IMPORTED",
+            data: { reportId, batchId: batch.id, line: row.line, source: batch.sourceLabel, families: [family], urgency: opts.urgency },
+          });
+        });
+
+        if (pupils.length) await tx.pupil.createMany({ data: pupils });
+        if (fillPupils.length) await fillPupilDetails(tx, fillPupils);
+        if (cases.length) await tx.case.createMany({ data: cases });
+        if (attachedCaseIds.length) {
+          // A report may raise the urgency of the case it joins, never lower it (as reports do).
+          await tx.case.updateMany({ where: { id: { in: attachedCaseIds }, urgency: { lt: opts.urgency } }, data: { urgency: opts.urgency, version: { increment: 1 } } });
+        }
+        if (reports.length) await tx.report.createMany({ data: reports });
+        if (signals.length) await tx.reportSignal.createMany({ data: signals });
+        if (events.length) await tx.caseEvent.createMany({ data: events });
+        if (sends.length) await tx.outboxMessage.createMany({ data: sends, skipDuplicates: true });
+        const result = { created: cases.length, attached: attachedCaseIds.length, skipped, references };
+        await tx.importBatch.update({
+          where: { id: batch.id },
+          data: { createdCount: { increment: result.created }, attachedCount: { increment: result.attached }, skippedCount: { increment: skipped }, updatedAt: new Date() },
+        });
+        return result;
+      },
+      { timeout: 120_000, maxWait: 20_000 },
+    );
+  }
+}
+
+// Sends of a conversation go out in createdAt order (see outbox.ts): give each its own millisecond.
+let lastSendAt = 0;
+function nextSendAt(): Date {
+  lastSendAt = Math.max(Date.now(), lastSendAt + 1);
+  return new Date(lastSendAt);
+}
+
+function matchRow(row: ImportTarget, candidates: Candidate[], sourceLabel: string): RowMatch {
+  const byIne = row.ine ? candidates.filter((c) => c.ine === row.ine) : [];
+  // The same names and birth year at the same school, unless the pupil known there has another INE.
+  const byKey = candidates.filter(
+    (c) => c.schoolId === row.schoolId && c.nameKey === row.nameKey && c.birthYear === row.birthYear && (c.ine === null || row.ine === null || c.ine === row.ine),
+  );
+  const open = byIne.find((c) => c.caseId) ?? byKey.find((c) => c.caseId);
+  if (open?.caseId && open.reference) {
+    if (open.source === "IMPORT" && open.sourceLabel === sourceLabel) return { kind: "already", caseId: open.caseId, reference: open.reference };
+    return { kind: "attach", caseId: open.caseId, reference: open.reference, pupilId: open.pupilId };
+  }
+  // A pupil record is reused only at the same school (a case's pupil belongs to its school).
+  const pupil = byIne.find((c) => c.schoolId === row.schoolId) ?? byKey[0];
+  return { kind: "new", pupilId: pupil?.pupilId ?? null };
+}
+
+/** Reserves n consecutive case numbers of a year; returns the last one. The row lock of the upsert
+ *  serialises it with reports being recorded at the same time. */
+async function reserveCaseNumbers(tx: Prisma.TransactionClient, year: number, n: number): Promise<number> {
+  const rows = await tx.$queryRaw<{ last: number }[]>`
+    INSERT INTO "CaseCounter" ("year", "last") VALUES (${year}, ${n})
+    ON CONFLICT ("year") DO UPDATE SET "last" = "CaseCounter"."last" + ${n}
+    RETURNING "last"`;
+  return rows[0]!.last;
+}
+
+/** The official list completes what a report left out (INE, birth date); the last training it
+ *  names becomes the class shown on cards. */
+async function fillPupilDetails(tx: Prisma.TransactionClient, rows: { id: string; ine: string | null; birthDate: string; className: string | null }[]): Promise<void> {
+  await tx.$executeRaw`
+    UPDATE "Pupil" p SET
+      "ine" = COALESCE(p."ine", u.ine),
+      "birthDate" = COALESCE(p."birthDate", u.birth_date::date),
+      "className" = COALESCE(u.class_name, p."className")
+    FROM unnest(${rows.map((r) => r.id)}::text[], ${rows.map((r) => r.ine)}::text[], ${rows.map((r) => r.birthDate)}::text[], ${rows.map((r) => r.className)}::text[])
+      AS u(id, ine, birth_date, class_name)
+    WHERE p."id" = u.id`;
+}
+
+function frenchDate(isoDate: string): string {
+  const [y, m, d] = isoDate.split("-");
+  return `${d}/${m}/${y}`;
+}

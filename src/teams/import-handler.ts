@@ -1,0 +1,183 @@
+import { setTimeout as sleep } from "node:timers/promises";
+import { MessageFactory, type Activity, type TurnContext } from "botbuilder";
+import { z } from "zod";
+import type { Logger } from "../logging.js";
+import type { Actor, Services } from "../services/index.js";
+import type { ConfirmOutcome } from "../services/imports.js";
+import type { AdaptiveCardJson } from "./card-renderer.js";
+import { cardMessage } from "./card-message.js";
+import { noticeCard } from "./case-views.js";
+import type { Locale, Translate } from "./i18n.js";
+import { confirmRefusalText, doneText, importPreviewCard, previewRefusalText } from "./import-views.js";
+
+/** Rentrée campaign lists sent to the bot in personal chat: Teams hands the bot a download URL for
+ *  the file; the bot downloads it, answers with the preview card, and imports on "Importer". */
+
+export const FILE_DOWNLOAD_INFO = "application/vnd.microsoft.teams.file.download.info";
+
+export const TEAMS_IMPORT = {
+  maxBytes: 5 * 1024 * 1024,
+  downloadTimeoutMs: 30_000,
+  /** Teams waits about 10 s for an invoke: a longer import answers "in progress" and goes on. */
+  inlineWaitMs: 5_000,
+  /** A long import writes every this many rows. */
+  progressEvery: 2_000,
+};
+
+export type ImportHandlerDeps = {
+  services: Services;
+  logger: Logger;
+  /** Tells the outbox worker that messages were queued. */
+  onQueued: () => void;
+};
+
+const FileDownloadInfo = z.object({
+  contentType: z.literal(FILE_DOWNLOAD_INFO),
+  name: z.string().min(1).max(255),
+  content: z.object({ downloadUrl: z.string().url(), fileType: z.string().optional() }).loose(),
+}).loose();
+
+export type FileAttachment = { name: string; downloadUrl: string; fileType: string | null };
+
+/** The file of a message, when it carries one (Teams' file download info). */
+export function fileAttachmentOf(activity: Partial<Activity>): FileAttachment | null {
+  for (const a of activity.attachments ?? []) {
+    const parsed = FileDownloadInfo.safeParse(a);
+    if (parsed.success) return { name: parsed.data.name, downloadUrl: parsed.data.content.downloadUrl, fileType: parsed.data.content.fileType ?? null };
+  }
+  return null;
+}
+
+class DownloadError extends Error {
+  constructor(readonly reason: "TOO_BIG" | "FAILED", message: string) {
+    super(message);
+  }
+}
+
+/** Teams' download URLs are HTTPS; plain HTTP is only accepted on this machine (local mode, tests). */
+function allowedUrl(url: URL): boolean {
+  return url.protocol === "https:" || (url.protocol === "http:" && ["127.0.0.1", "localhost", "[::1]"].includes(url.hostname));
+}
+
+async function download(downloadUrl: string): Promise<Uint8Array> {
+  const url = new URL(downloadUrl);
+  if (!allowedUrl(url)) throw new DownloadError("FAILED", `refused download URL scheme or host ${url.protocol}//${url.hostname}`);
+  const res = await fetch(url, { signal: AbortSignal.timeout(TEAMS_IMPORT.downloadTimeoutMs), redirect: "follow" });
+  if (!res.ok || !res.body) throw new DownloadError("FAILED", `download answered HTTP ${res.status}`);
+  const declared = Number(res.headers.get("content-length") ?? "NaN");
+  if (declared > TEAMS_IMPORT.maxBytes) {
+    await res.body.cancel().catch(() => {});
+    throw new DownloadError("TOO_BIG", `file of ${declared} bytes`);
+  }
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of res.body as AsyncIterable<Uint8Array>) {
+    size += chunk.byteLength;
+    if (size > TEAMS_IMPORT.maxBytes) throw new DownloadError("TOO_BIG", `file over ${TEAMS_IMPORT.maxBytes} bytes`);
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
+}
+
+/** A message with a file: true when it was one (answered here), false to let the bot go on. */
+export async function handleImportUpload(ctx: TurnContext, deps: ImportHandlerDeps, actor: Actor | null, t: Translate, locale: Locale): Promise<boolean> {
+  const file = fileAttachmentOf(ctx.activity);
+  if (!file) return false;
+  const reply = async (text: string) => void (await ctx.sendActivity(MessageFactory.text(text)));
+  if ((ctx.activity.conversation?.conversationType ?? "personal") !== "personal") return reply(t("import.personalOnly")).then(() => true);
+  if (!actor) return reply(t("import.unknownMember")).then(() => true);
+  if (!deps.services.imports.mayImport(actor)) return reply(t("import.forbidden")).then(() => true);
+  if (!/\.csv$/i.test(file.name) && file.fileType?.toLowerCase() !== "csv") return reply(t("import.notCsv")).then(() => true);
+
+  let bytes: Uint8Array;
+  try {
+    bytes = await download(file.downloadUrl);
+  } catch (err) {
+    const tooBig = err instanceof DownloadError && err.reason === "TOO_BIG";
+    deps.logger.warn({ err: (err as Error).message, activityId: ctx.activity.id }, "list download failed");
+    await reply(tooBig ? t("import.tooBig", { max: TEAMS_IMPORT.maxBytes / 1024 / 1024 }) : t("import.downloadFailed"));
+    return true;
+  }
+  const outcome = await deps.services.imports.preview({ kind: "member", actor }, { name: file.name, bytes });
+  if (!outcome.ok) await reply(previewRefusalText(t, locale, outcome));
+  else await ctx.sendActivity(cardMessage(importPreviewCard(t, outcome.preview)));
+  return true;
+}
+
+const ImportActionData = z.object({ batchId: z.uuid() }).loose();
+
+/** "Importer" and "Annuler" on the preview card (Action.Execute): answers with the card to show in
+ *  its place. An import that takes longer than Teams waits for an invoke answers "in progress",
+ *  goes on, and writes its progress and its end in the chat through the outbox. */
+export async function handleImportAction(
+  ctx: TurnContext,
+  deps: ImportHandlerDeps,
+  actor: Actor | null,
+  t: Translate,
+  locale: Locale,
+  verb: string,
+  rawData: unknown,
+): Promise<AdaptiveCardJson> {
+  const data = ImportActionData.safeParse(rawData);
+  if (!data.success || (verb !== "import.confirm" && verb !== "import.cancel")) return noticeCard(t("case.notice.invalidCard"), "", "Attention");
+  if (!actor) return noticeCard(t("import.unknownMember"), "", "Attention");
+  const importer = { kind: "member" as const, actor };
+  const { batchId } = data.data;
+
+  if (verb === "import.cancel") {
+    const outcome = await deps.services.imports.cancel(importer, batchId);
+    if (outcome.ok) return noticeCard(t("import.result.cancelled"), "", "Good");
+    const text = { NOT_FOUND: t("import.result.notFound"), FORBIDDEN: t("import.result.forbidden"), NOT_A_PREVIEW: t("import.result.notAPreview") }[outcome.reason];
+    return noticeCard(text, "", "Attention");
+  }
+
+  const conversationId = ctx.activity.conversation.id;
+  const notify = async (text: string, key: string) => {
+    await deps.services.imports.notify(conversationId, MessageFactory.text(text) as Record<string, unknown>, `import:${batchId}:${key}`);
+    deps.onQueued();
+  };
+  let answered = false;
+  let reported = 0;
+  let knownTotal: number | null = null;
+  const job = deps.services.imports.confirm(importer, batchId, {
+    onProgress: async (done, total) => {
+      knownTotal = total;
+      if (!answered || done >= total || Math.floor(done / TEAMS_IMPORT.progressEvery) === Math.floor(reported / TEAMS_IMPORT.progressEvery)) return;
+      reported = done;
+      await notify(t("import.result.progress", { done, total }), `progress:${done}`);
+    },
+  });
+  const settled = job.then(
+    (outcome) => ({ outcome }),
+    (error: unknown) => ({ error }),
+  );
+  const first = await Promise.race([settled, sleep(TEAMS_IMPORT.inlineWaitMs).then(() => null)]);
+  if (first) {
+    if ("error" in first) throw first.error; // the bot answers with its generic error card
+    deps.onQueued();
+    return confirmCard(t, locale, first.outcome);
+  }
+  answered = true;
+  void settled.then(async (r) => {
+    try {
+      if ("error" in r) {
+        deps.logger.error({ err: r.error, batchId }, "list import failed");
+        await notify(t("import.result.failed"), `failed:${Date.now()}`);
+      } else if (r.outcome.ok) {
+        const d = r.outcome.result;
+        await notify(`${t("import.result.finished", { name: d.fileName, created: d.created, attached: d.attached, skipped: d.skipped })}${d.firstReference && d.lastReference ? `\n\n${t("import.result.references", { first: d.firstReference, last: d.lastReference })}` : ""}`, "done");
+      } else {
+        await notify(confirmRefusalText(t, locale, r.outcome), `refused:${Date.now()}`);
+      }
+    } catch (err) {
+      deps.logger.error({ err, batchId }, "could not queue the end of a list import");
+    }
+  });
+  const total = knownTotal ?? (await deps.services.imports.waitingRows(batchId));
+  return noticeCard(t("import.result.started", { total }), "", "Accent");
+}
+
+function confirmCard(t: Translate, locale: Locale, outcome: ConfirmOutcome): AdaptiveCardJson {
+  if (outcome.ok) return noticeCard(t("import.result.title"), doneText(t, outcome.result), "Good");
+  return noticeCard(confirmRefusalText(t, locale, outcome), "", outcome.reason === "IN_PROGRESS" || outcome.reason === "ALREADY_IMPORTED" ? "Accent" : "Attention");
+}

@@ -1,0 +1,256 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createStore, type Store } from "../../src/store/index.js";
+import { createServices, type Actor, type Services } from "../../src/services/index.js";
+import { DEMO_CHANNELS, DEMO_PEOPLE, DEMO_TENANT_ID } from "../../src/store/demo-seed.js";
+import { IMPORT_SETTINGS, type ImportPreview } from "../../src/services/imports.js";
+import { DATABASE_KINDS, openTestDatabase } from "../helpers/database.js";
+import { csvBytes, generatedList, listRow } from "../helpers/import-files.js";
+
+// The rentrée 2026: the campaign's lists arrive in September.
+const RENTREE = new Date("2026-09-15T08:00:00Z");
+const NORD_UAIS = ["0690001A", "0690002B", "0690003C"] as const;
+const VICTOR_HUGO = "0690001A";
+const SIMONE_VEIL = "0690004D"; // Bassin Sud
+const NORD_CHANNEL = DEMO_CHANNELS[0].channelId;
+
+const aad = (name: string) => DEMO_PEOPLE.find((p) => p.displayName === name)!.aadObjectId;
+
+describe.each(DATABASE_KINDS)("rentrée campaign import on %s", (kind) => {
+  let db: Awaited<ReturnType<typeof openTestDatabase>>;
+  let store: Store;
+  let services: Services;
+  let now = RENTREE;
+  const actor = async (name: string) => (await services.members.identify(DEMO_TENANT_ID, aad(name))) as Actor;
+  const sophie = () => actor("Sophie Laurent"); // coordinator, Bassin Nord
+  const prisma = () => db.prisma;
+  let fileCounter = 0;
+  /** Each test's file differs (a comment-free way: one more unique row), so hashes never collide. */
+  const uniqueRow = () => listRow({ nom: `Unique-${String.fromCharCode(97 + (fileCounter % 26))}${String.fromCharCode(97 + Math.floor(fileCounter++ / 26))}`, prenom: "Eva", naissance: "01/02/2009", uai: "0690003C" });
+
+  async function preview(who: Actor, rows: string[][], name = "liste.csv"): Promise<ImportPreview> {
+    const outcome = await services.imports.preview({ kind: "member", actor: who }, { name, bytes: csvBytes(rows) });
+    if (!outcome.ok) throw new Error(`preview refused: ${JSON.stringify(outcome)}`);
+    return outcome.preview;
+  }
+
+  beforeAll(async () => {
+    db = await openTestDatabase(kind);
+    store = createStore(db);
+    await store.seedDemo({ onlyIfEmpty: false });
+    services = createServices(store, () => now);
+    // The référent of Lycée Victor-Hugo has a personal chat with the bot.
+    await store.conversations.upsert({ conversationId: "a:karim", kind: "PERSONAL", tenantId: DEMO_TENANT_ID, aadObjectId: aad("Karim Benali"), teamId: null, channelId: null, serviceUrl: "http://x", reference: { conversation: { id: "a:karim" } } });
+  });
+  afterAll(async () => db?.drop());
+
+  it("previews a list without creating anything, then imports it on confirmation with the campaign as source", async () => {
+    const rows = [
+      listRow({ nom: "Durand", prenom: "Léa", naissance: "15/03/2009", ine: "123456789AB", uai: VICTOR_HUGO, formation: "1re STMG", sortie: "30/06/2026", motif: "non affecté", telephone: "06 11 22 33 44" }),
+      listRow({ nom: "Petit", prenom: "Noé", naissance: "2012-05-02", uai: VICTOR_HUGO, motif: "abandon" }),
+      listRow({ nom: "Garnier", prenom: "Zoé", naissance: "31/02/2009", uai: VICTOR_HUGO }),
+    ];
+    const p = await preview(await sophie(), rows);
+    expect(p).toMatchObject({ totalRows: 3, ready: 2, mlds: 1, attach: [], already: [], contactDropped: true, sourceLabel: "campagne de repérage 2026", districtName: "Bassin Nord" });
+    expect(p.errors).toEqual([{ line: 4, field: "birthDate", column: "Date de naissance", code: "INVALID_DATE", value: "31/02/2009" }]);
+    expect(await prisma().case.count()).toBe(0);
+
+    const done = await services.imports.confirm({ kind: "member", actor: await sophie() }, p.batchId);
+    expect(done).toMatchObject({ ok: true, result: { total: 2, created: 2, attached: 0, skipped: 0, firstReference: "D-2026-0001", lastReference: "D-2026-0002" } });
+
+    const cases = await prisma().case.findMany({ include: { pupil: true, reports: { include: { signals: true } }, events: true }, orderBy: { reference: "asc" } });
+    expect(cases).toHaveLength(2);
+    const lea = cases[0]!;
+    expect(lea).toMatchObject({ status: "NEW", source: "IMPORT", sourceLabel: "campagne de repérage 2026", urgency: IMPORT_SETTINGS.urgency, reporterId: null });
+    expect(lea.pupil).toMatchObject({ lastName: "Durand", firstName: "Léa", ine: "123456789AB", birthYear: 2009, className: "1re STMG" });
+    expect(lea.pupil.birthDate?.toISOString()).toBe("2009-03-15T00:00:00.000Z");
+    expect(lea.reports[0]!.signals).toMatchObject([{ code: "NOT_ASSIGNED", family: "ORIENTATION", note: "non affecté" }]);
+    expect(lea.reports[0]!.observations).toBe("Date de sortie : 30/06/2026");
+    expect(lea.events.map((e) => e.type)).toEqual(["IMPORTED"]);
+    expect((await store.caseChanges.get({ id: lea.id }))!.families).toEqual(["ORIENTATION"]);
+
+    // The contact is not kept anywhere, and the batch holds no rows once imported.
+    const dump = JSON.stringify(await Promise.all([prisma().pupil.findMany(), prisma().case.findMany(), prisma().report.findMany(), prisma().caseEvent.findMany(), prisma().importBatch.findMany()]), (_k, v) => (typeof v === "bigint" ? String(v) : v));
+    expect(dump).not.toContain("06 11 22 33 44");
+    expect(await prisma().importBatch.findUniqueOrThrow({ where: { id: p.batchId } })).toMatchObject({ status: "IMPORTED", rows: null, createdCount: 2, errorCount: 1, rowCount: 3 });
+  });
+
+  it("routes each new case like a report: 16 and over to the district's channel and the référent, under 16 to the référent only", async () => {
+    const p = await preview(await sophie(), [
+      listRow({ nom: "Routage", prenom: "Aïcha", naissance: "01/01/2009", uai: VICTOR_HUGO }),
+      listRow({ nom: "Routage", prenom: "Jules", naissance: "01/01/2012", uai: VICTOR_HUGO }),
+    ]);
+    await services.imports.confirm({ kind: "member", actor: await sophie() }, p.batchId);
+    const sendsOf = async (firstName: string) => {
+      const c = await prisma().case.findFirstOrThrow({ where: { pupil: { lastName: "Routage", firstName } } });
+      return (await prisma().outboxMessage.findMany({ where: { caseId: c.id } })).map((s) => [s.conversationId, (s.payload as any).render]);
+    };
+    const aicha = await sendsOf("Aïcha");
+    expect(aicha.map(([conversation]) => conversation).sort()).toEqual(["a:karim", NORD_CHANNEL].sort());
+    expect(aicha[0]![1]).toMatchObject({ view: "caseCard" });
+    expect((await sendsOf("Jules")).map(([conversation]) => conversation)).toEqual(["a:karim"]);
+  });
+
+  it("attaches a young person who already has an open case instead of opening a duplicate, and completes the pupil", async () => {
+    const claire = await actor("Claire Martin");
+    const [school] = await services.reports.reportingSchools(claire);
+    const reported = await services.reports.submit(
+      claire,
+      { pupil: { lastName: "Lefèvre", firstName: "Chloé", className: "2nde 3", schoolId: school!.id, birthYear: 2010 }, signals: { signals: [{ code: "LATENESS" }] }, steps: { stepsTaken: [], urgency: 1 } },
+      "import-test-report",
+    );
+    if (!reported.ok) throw new Error(reported.reason);
+    const p = await preview(await sophie(), [listRow({ nom: "LEFEVRE", prenom: "chloé", naissance: "04/07/2010", ine: "987654321ZZ", uai: VICTOR_HUGO, motif: "non affecté" }), uniqueRow()]);
+    expect(p.attach).toEqual([{ line: 2, reference: reported.recorded.reference }]);
+    expect(p.ready).toBe(1);
+    const done = await services.imports.confirm({ kind: "member", actor: await sophie() }, p.batchId);
+    expect(done).toMatchObject({ ok: true, result: { created: 1, attached: 1 } });
+    const c = await prisma().case.findUniqueOrThrow({ where: { id: reported.recorded.caseId }, include: { pupil: true, reports: true, events: true } });
+    expect(c.reports).toHaveLength(2);
+    expect(c.urgency).toBe(IMPORT_SETTINGS.urgency); // raised, as a new report would
+    expect(c.events.map((e) => e.type).sort()).toEqual(["IMPORT_ADDED", "REPORTED"]);
+    expect(c.pupil).toMatchObject({ ine: "987654321ZZ", className: "2nde 3" });
+    expect(c.pupil.birthDate?.toISOString()).toBe("2010-07-04T00:00:00.000Z");
+    expect(await prisma().case.count({ where: { pupil: { nameKey: "lefevre chloe" } } })).toBe(1);
+  });
+
+  it("recognises by INE a young person that this campaign already imported, even from another list and another school", async () => {
+    const first = await preview(await sophie(), [listRow({ nom: "Benoît", prenom: "Maël", naissance: "12/12/2008", ine: "555555555AA", uai: VICTOR_HUGO })]);
+    await services.imports.confirm({ kind: "member", actor: await sophie() }, first.batchId);
+    const reference = (await prisma().case.findFirstOrThrow({ where: { pupil: { ine: "555555555AA" } } })).reference;
+    const second = await preview(await sophie(), [listRow({ nom: "Benoit", prenom: "Mael", naissance: "12/12/2008", ine: "555555555AA", uai: "0690002B" }), uniqueRow()]);
+    expect(second.already).toEqual([{ line: 2, reference }]);
+    expect(second.ready).toBe(1);
+    const done = await services.imports.confirm({ kind: "member", actor: await sophie() }, second.batchId);
+    expect(done).toMatchObject({ ok: true, result: { created: 1, attached: 0, skipped: 1 } });
+    expect(await prisma().case.count({ where: { pupil: { ine: "555555555AA" } } })).toBe(1);
+  });
+
+  it("imports the same file once: sent again, it is recognised and creates nothing", async () => {
+    const bytes = csvBytes([listRow({ nom: "Rejeu", prenom: "Ana", naissance: "01/01/2009", uai: VICTOR_HUGO })]);
+    const who = { kind: "member" as const, actor: await sophie() };
+    const first = await services.imports.preview(who, { name: "rejeu.csv", bytes });
+    if (!first.ok) throw new Error("refused");
+    await services.imports.confirm(who, first.preview.batchId);
+    const before = await prisma().case.count();
+    const again = await services.imports.preview(who, { name: "rejeu (copie).csv", bytes });
+    expect(again).toMatchObject({ ok: false, reason: "ALREADY_IMPORTED", batch: { createdCount: 1, fileName: "rejeu.csv" } });
+    expect(await services.imports.confirm(who, first.preview.batchId)).toMatchObject({ ok: false, reason: "ALREADY_IMPORTED" });
+    expect(await prisma().case.count()).toBe(before);
+  });
+
+  it("applies one confirmation when two arrive at once", async () => {
+    const p = await preview(await sophie(), [listRow({ nom: "Double", prenom: "Clic", naissance: "01/01/2009", uai: VICTOR_HUGO })]);
+    const who = { kind: "member" as const, actor: await sophie() };
+    const results = await Promise.all([services.imports.confirm(who, p.batchId), services.imports.confirm(who, p.batchId)]);
+    expect(results.filter((r) => r.ok)).toHaveLength(1);
+    expect(results.find((r) => !r.ok)).toMatchObject({ reason: expect.stringMatching(/IN_PROGRESS|ALREADY_IMPORTED/) });
+    expect(await prisma().case.count({ where: { pupil: { lastName: "Double" } } })).toBe(1);
+  });
+
+  it("resumes an import cut short without duplicating what it had already created", async () => {
+    const p = await preview(await sophie(), generatedList(7, NORD_UAIS).map((r) => [`Reprise${r[0]}`.replace(/[^\p{L}-]/gu, ""), ...r.slice(1)]));
+    expect(p.ready).toBe(7);
+    const batch = (await store.imports.claim(p.batchId, new Date(0)))!;
+    const rows = await store.imports.rowsOf(p.batchId);
+    // The first run imported three rows, then its instance stopped.
+    await store.imports.importChunk({ id: batch.id, sourceLabel: batch.sourceLabel!, importedById: batch.importedById }, rows.slice(0, 3), { year: 2026, urgency: 2, now, route: () => () => [] });
+    await store.imports.fail(batch.id);
+    const done = await services.imports.confirm({ kind: "member", actor: await sophie() }, p.batchId);
+    expect(done).toMatchObject({ ok: true, result: { total: 7, created: 7 } });
+    expect(await prisma().case.count({ where: { pupil: { lastName: { startsWith: "Reprise" } } } })).toBe(7);
+  });
+
+  it("checks each row's school: unknown, or outside the coordinator's district", async () => {
+    const p = await preview(await sophie(), [
+      listRow({ nom: "Ailleurs", prenom: "Tom", naissance: "01/01/2009", uai: SIMONE_VEIL }),
+      listRow({ nom: "Inconnu", prenom: "Tom", naissance: "01/01/2009", uai: "0999999Z" }),
+      uniqueRow(),
+    ]);
+    expect(p.errors).toEqual([
+      { line: 2, field: "uai", column: "Dernier établissement (UAI)", code: "OUT_OF_DISTRICT", value: SIMONE_VEIL },
+      { line: 3, field: "uai", column: "Dernier établissement (UAI)", code: "UNKNOWN_SCHOOL", value: "0999999Z" },
+    ]);
+    expect(p.ready).toBe(1);
+  });
+
+  it("lets an admin import for any district, and nobody else but coordinators", async () => {
+    const rows = [listRow({ nom: "Admin", prenom: "Nord", naissance: "01/01/2009", uai: VICTOR_HUGO }), listRow({ nom: "Admin", prenom: "Sud", naissance: "01/01/2009", uai: SIMONE_VEIL })];
+    const admin = await preview(await actor("Nathalie Roux"), rows, "académie.csv");
+    expect(admin).toMatchObject({ ready: 2, errors: [], districtName: null });
+    for (const name of ["Claire Martin", "Karim Benali"]) {
+      expect(await services.imports.preview({ kind: "member", actor: await actor(name) }, { name: "x.csv", bytes: csvBytes(rows) })).toEqual({ ok: false, reason: "FORBIDDEN" });
+    }
+    // Only the person who saw the preview confirms it.
+    expect(await services.imports.confirm({ kind: "member", actor: await sophie() }, admin.batchId)).toEqual({ ok: false, reason: "FORBIDDEN" });
+    expect(await services.imports.cancel({ kind: "member", actor: await actor("Marc Petit") }, admin.batchId)).toEqual({ ok: false, reason: "FORBIDDEN" });
+    expect(await services.imports.cancel({ kind: "member", actor: await actor("Nathalie Roux") }, admin.batchId)).toEqual({ ok: true });
+  });
+
+  it("drops a cancelled preview's rows, and a preview left unconfirmed for a day", async () => {
+    const who = { kind: "member" as const, actor: await sophie() };
+    const cancelled = await preview(who.actor, [listRow({ nom: "Annule", prenom: "Léo", naissance: "01/01/2009", uai: VICTOR_HUGO })]);
+    expect(await services.imports.cancel(who, cancelled.batchId)).toEqual({ ok: true });
+    expect(await prisma().importBatch.findUniqueOrThrow({ where: { id: cancelled.batchId } })).toMatchObject({ status: "CANCELLED", rows: null });
+    expect(await services.imports.confirm(who, cancelled.batchId)).toEqual({ ok: false, reason: "CANCELLED" });
+
+    const forgotten = await preview(who.actor, [listRow({ nom: "Oublie", prenom: "Léo", naissance: "01/01/2009", uai: VICTOR_HUGO })]);
+    now = new Date(RENTREE.getTime() + 25 * 3600_000);
+    try {
+      expect(await services.imports.confirm(who, forgotten.batchId)).toEqual({ ok: false, reason: "EXPIRED" });
+      expect(await prisma().importBatch.findUniqueOrThrow({ where: { id: forgotten.batchId } })).toMatchObject({ status: "EXPIRED", rows: null });
+    } finally {
+      now = RENTREE;
+    }
+    expect(await prisma().case.count({ where: { pupil: { lastName: { in: ["Annule", "Oublie"] } } } })).toBe(0);
+  });
+
+  it("refuses a file whose columns it cannot find, naming the missing ones", async () => {
+    const outcome = await services.imports.preview({ kind: "member", actor: await sophie() }, { name: "x.csv", bytes: csvBytes([["Dupont", "Jean"]], { header: ["Nom", "Classe"] }) });
+    expect(outcome).toEqual({ ok: false, reason: "UNKNOWN_LAYOUT", missing: ["firstName", "birthDate", "uai"], headers: ["Nom", "Classe"] });
+    expect(await services.imports.preview({ kind: "member", actor: await sophie() }, { name: "vide.csv", bytes: new Uint8Array() })).toEqual({ ok: false, reason: "EMPTY" });
+  });
+
+  it("imports for a district named by code (the IT team's command line), refusing an unknown code", async () => {
+    const rows = [listRow({ nom: "Systeme", prenom: "Lou", naissance: "01/01/2009", uai: SIMONE_VEIL })];
+    expect(await services.imports.preview({ kind: "system", districtCode: "EST" }, { name: "x.csv", bytes: csvBytes(rows) })).toEqual({ ok: false, reason: "UNKNOWN_DISTRICT", districtCode: "EST" });
+    const p = await services.imports.preview({ kind: "system", districtCode: "sud" }, { name: "x.csv", bytes: csvBytes(rows) });
+    if (!p.ok) throw new Error("refused");
+    expect(p.preview).toMatchObject({ ready: 1, districtName: "Bassin Sud" });
+    expect(await services.imports.confirm({ kind: "system", districtCode: "NORD" }, p.preview.batchId)).toEqual({ ok: false, reason: "FORBIDDEN" });
+    expect(await services.imports.confirm({ kind: "system", districtCode: "SUD" }, p.preview.batchId)).toMatchObject({ ok: true, result: { created: 1 } });
+    expect(await prisma().importBatch.findUniqueOrThrow({ where: { id: p.preview.batchId } })).toMatchObject({ importedById: null, status: "IMPORTED" });
+  });
+});
+
+describe("a list of 10,000 young people", () => {
+  it("is previewed and imported within a minute", async () => {
+    const db = await openTestDatabase("postgres");
+    try {
+      const store = createStore(db);
+      await store.seedDemo({ onlyIfEmpty: false });
+      const services = createServices(store, () => RENTREE);
+      const sophie = (await services.members.identify(DEMO_TENANT_ID, aad("Sophie Laurent")))!;
+      const bytes = csvBytes(generatedList(10_000, NORD_UAIS, { withIne: true }), { encoding: "windows-1252" });
+      const who = { kind: "member" as const, actor: sophie };
+
+      const started = performance.now();
+      const p = await services.imports.preview(who, { name: "siei-rentree-2026.csv", bytes });
+      const previewed = performance.now();
+      if (!p.ok) throw new Error(JSON.stringify(p));
+      expect(p.preview).toMatchObject({ totalRows: 10_000, ready: 10_000, errors: [], encoding: "windows-1252", contactDropped: true });
+      const progress: number[] = [];
+      const done = await services.imports.confirm(who, p.preview.batchId, { onProgress: (n) => void progress.push(n) });
+      const finished = performance.now();
+      console.log(
+        `10,000-row import on PostgreSQL: preview ${((previewed - started) / 1000).toFixed(1)} s, import ${((finished - previewed) / 1000).toFixed(1)} s, total ${((finished - started) / 1000).toFixed(1)} s`,
+      );
+      expect(done).toMatchObject({ ok: true, result: { created: 10_000, firstReference: "D-2026-0001", lastReference: "D-2026-10000" } });
+      expect(progress).toEqual(Array.from({ length: 20 }, (_, i) => (i + 1) * 500));
+      expect(await db.prisma.case.count({ where: { source: "IMPORT" } })).toBe(10_000);
+      expect(await db.prisma.report.count()).toBe(10_000);
+      expect(finished - started).toBeLessThan(60_000);
+    } finally {
+      await db.drop();
+    }
+  }, 120_000);
+});

@@ -1,0 +1,99 @@
+import { Resvg } from "@resvg/resvg-js";
+import * as vega from "vega";
+import { compile, type TopLevelSpec } from "vega-lite";
+import { z } from "zod";
+import { SMALL_COUNT_LABEL } from "../domain/statistics.js";
+
+/** Charts of the statistics card: PNG images drawn on the server (Vega-Lite -> SVG -> PNG with
+ *  resvg, no browser) from aggregate counts only. The card references each image by a signed
+ *  link whose path carries the chart (labels and counts, base64url JSON): the server keeps
+ *  nothing, any instance draws it, and the image can hold nothing but those numbers. */
+
+/** "columns": one bar per month; "bars": one horizontal bar per category. A null value is a count
+ *  hidden by the small-number rule: drawn as a pale stub labelled "< 5". */
+export type Chart = { kind: "columns" | "bars"; rows: [label: string, value: number | null][] };
+
+const ChartSchema = z.object({
+  k: z.enum(["c", "b"]),
+  r: z.array(z.tuple([z.string().max(60), z.number().int().nonnegative().max(1e9).nullable()])).min(1).max(40),
+});
+
+export const CHART_WIDTH = 640;
+const COLUMNS_HEIGHT = 260;
+const BAR_ROW_HEIGHT = 30;
+const FONT = "DejaVu Sans";
+
+export function encodeChart(chart: Chart): string {
+  return Buffer.from(JSON.stringify({ k: chart.kind === "columns" ? "c" : "b", r: chart.rows })).toString("base64url");
+}
+
+/** The chart a link carries, or null when it is not one. */
+export function decodeChart(encoded: string): Chart | null {
+  try {
+    const parsed = ChartSchema.safeParse(JSON.parse(Buffer.from(encoded, "base64url").toString("utf8")));
+    if (!parsed.success) return null;
+    return { kind: parsed.data.k === "c" ? "columns" : "bars", rows: parsed.data.r as Chart["rows"] };
+  } catch {
+    return null;
+  }
+}
+
+/** The size of the PNG, in pixels. */
+export function chartSize(chart: Chart): { width: number; height: number } {
+  return { width: CHART_WIDTH, height: chart.kind === "columns" ? COLUMNS_HEIGHT : Math.max(80, chart.rows.length * BAR_ROW_HEIGHT + 40) };
+}
+
+function spec(chart: Chart): TopLevelSpec {
+  const { width, height } = chartSize(chart);
+  const values = chart.rows.map(([label, value], i) => ({
+    i,
+    label,
+    value: value ?? 0,
+    // Hidden counts get a visible stub so that the eye sees "a few", not "none".
+    shown: value === null ? 1 : value,
+    text: value === null ? SMALL_COUNT_LABEL : String(value),
+    hidden: value === null,
+  }));
+  const category = { field: "label", type: "nominal" as const, sort: null, title: null };
+  const amount = { field: "shown", type: "quantitative" as const, title: null, axis: { tickMinStep: 1, format: "d", grid: true } };
+  const color = { condition: { test: "datum.hidden", value: "#b8c4d6" }, value: "#3b5ba5" };
+  const columns = chart.kind === "columns";
+  // Room for the value written past the end of the longest bar.
+  const top = Math.max(4, Math.ceil(Math.max(...values.map((v) => v.shown)) * 1.12));
+  return {
+    $schema: "https://vega.github.io/schema/vega-lite/v5.json",
+    width,
+    height,
+    autosize: { type: "fit", contains: "padding" },
+    padding: 8,
+    background: "white",
+    config: { font: FONT, axis: { labelFontSize: 12, labelColor: "#333", domainColor: "#999", tickColor: "#999" }, view: { stroke: null } },
+    data: { values },
+    encoding: columns
+      ? { x: { ...category, axis: { labelAngle: 0, labelOverlap: true } }, y: { ...amount, scale: { domain: [0, top], nice: true } } }
+      : { y: { ...category, axis: { labelLimit: 260 } }, x: { ...amount, scale: { domain: [0, top], nice: true } } },
+    layer: [
+      { mark: { type: "bar", ...(columns ? { cornerRadiusTopLeft: 3, cornerRadiusTopRight: 3 } : { cornerRadiusTopRight: 3, cornerRadiusBottomRight: 3 }) }, encoding: { color } },
+      {
+        mark: columns ? { type: "text", dy: -7, fontSize: 12, color: "#222" } : { type: "text", align: "left", dx: 4, fontSize: 12, color: "#222" },
+        encoding: { text: { field: "text" } },
+      },
+    ],
+  } as TopLevelSpec;
+}
+
+export async function chartSvg(chart: Chart): Promise<string> {
+  const view = new vega.View(vega.parse(compile(spec(chart)).spec), { renderer: "none" });
+  try {
+    return await view.toSVG();
+  } finally {
+    view.finalize();
+  }
+}
+
+/** The chart as a PNG of chartSize(chart) pixels. */
+export async function renderChartPng(chart: Chart): Promise<Buffer> {
+  const svg = await chartSvg(chart);
+  const { width } = chartSize(chart);
+  return Buffer.from(new Resvg(svg, { fitTo: { mode: "width", value: width }, font: { loadSystemFonts: true, defaultFontFamily: FONT }, background: "white" }).render().asPng());
+}

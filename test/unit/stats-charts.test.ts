@@ -1,0 +1,40 @@
+import { PNG } from "pngjs";
+import { describe, expect, it } from "vitest";
+import { chartSize, chartSvg, decodeChart, encodeChart, renderChartPng, type Chart } from "../../src/teams/charts.js";
+
+const months: Chart = { kind: "columns", rows: [["sept.", 12], ["oct.", null], ["nov.", 30], ["déc.", 0]] };
+const statuses: Chart = { kind: "bars", rows: [["Signalé", 12], ["Pris en charge", null], ["Bilan à faire", 6]] };
+
+describe("chart images", () => {
+  it("draws a PNG of the expected size, a valid image", async () => {
+    for (const chart of [months, statuses]) {
+      const png = await renderChartPng(chart);
+      expect(png.subarray(0, 8)).toEqual(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]));
+      const image = PNG.sync.read(png);
+      expect({ width: image.width, height: image.height }).toEqual(chartSize(chart));
+      // Not a blank canvas: the bars are drawn in the chart's blue.
+      let blue = 0;
+      for (let i = 0; i < image.data.length; i += 4) if (image.data[i] === 0x3b && image.data[i + 1] === 0x5b && image.data[i + 2] === 0xa5) blue++;
+      expect(blue).toBeGreaterThan(500);
+    }
+    expect(chartSize(months)).toEqual({ width: 640, height: 260 });
+    expect(chartSize(statuses)).toEqual({ width: 640, height: 130 });
+  });
+
+  it("writes hidden counts as « < 5 » and holds nothing but the labels and counts it was given", async () => {
+    const svg = await chartSvg(months);
+    expect(svg).toContain("&lt; 5");
+    expect(svg).toContain("déc.");
+    const texts = [...svg.matchAll(/<text[^>]*>([^<]*)<\/text>/g)].map((m) => m[1]);
+    for (const text of texts) expect(text).toMatch(/^(sept\.|oct\.|nov\.|déc\.|&lt; 5|\d+)$/);
+  });
+
+  it("carries its data in the link, and refuses what is not a chart", () => {
+    expect(decodeChart(encodeChart(months))).toEqual(months);
+    expect(encodeChart(months)).toMatch(/^[A-Za-z0-9_-]+$/);
+    expect(decodeChart("not-base64!")).toBeNull();
+    expect(decodeChart(Buffer.from(JSON.stringify({ k: "c", r: [["x", -1]] })).toString("base64url"))).toBeNull();
+    expect(decodeChart(Buffer.from(JSON.stringify({ k: "c", r: [] })).toString("base64url"))).toBeNull();
+    expect(decodeChart(Buffer.from(JSON.stringify({ k: "c", r: [["x".repeat(61), 1]] })).toString("base64url"))).toBeNull();
+  });
+});

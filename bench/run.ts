@@ -1,0 +1,506 @@
+// `npm run bench`: Repère against a bare botbuilder echo bot, on the compiled JavaScript.
+//
+// For each database (PostgreSQL first, then the embedded PGlite): the bot is started once on a
+// fresh database (migrations + demo académie), stopped, filled by SQL with 1,000 cases, restarted
+// (cold start timed), measured, stopped, filled up to 10,000, and so on to 100,000. Workloads, each
+// at 1, 16 and 64 concurrent conversations: (a) « aide », (b) « statut <référence> » and
+// « statut <nom> », (c) a whole report dialog, (d) an Action.Execute triage invoke. The echo
+// baseline is measured in the same run, before each database. Results: a Markdown table printed
+// and written to bench/results/latest.md (and latest.json).
+//
+// Options: --quick (fewer turns), --only=postgres|embedded, --scales=1000,100000,
+// --workloads=aide,statusRef,statusName,dialog,triage, --cpu-prof (V8 profiles of the bot into
+// bench/results/profiles), --out=<file.md>, --keep (leave the databases).
+import { mkdirSync, rmSync, writeFileSync, existsSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import {
+  LeanConnector,
+  ROOT,
+  botNodeArgs,
+  POSTGRES_URL,
+  addStaff,
+  onInterrupt,
+  channelInstall,
+  cardText,
+  dropPostgresSchema,
+  embeddedSql,
+  fillCases,
+  findAction,
+  invoke,
+  letters,
+  members,
+  message,
+  peakRssMb,
+  postJson,
+  postgresSql,
+  press,
+  runLanes,
+  sleep,
+  startProcess,
+  summarise,
+  type Member,
+  type Proc,
+  type Sent,
+  type Sql,
+  type Summary,
+} from "./lib.js";
+
+type Kind = "postgres" | "embedded";
+type Workload = "echo" | "aide" | "statusRef" | "statusName" | "dialog" | "triage";
+
+const args = process.argv.slice(2);
+const flag = (name: string) => args.includes(`--${name}`);
+const option = (name: string) => args.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
+
+const QUICK = flag("quick");
+const KINDS: Kind[] = option("only") ? [option("only") as Kind] : ["postgres", "embedded"];
+const SCALES = (option("scales") ?? "1000,10000,100000").split(",").map(Number);
+const CONCURRENCY = [1, 16, 64];
+const WORKLOADS = (option("workloads") ?? "aide,statusRef,statusName,triage,dialog").split(",") as Workload[];
+const OUT = path.resolve(ROOT, option("out") ?? "bench/results/latest.md");
+const PROFILE_DIR = path.join(ROOT, "bench/results/profiles");
+const turnsAt = (c: number) => (QUICK ? (c === 1 ? 60 : 300) : c === 1 ? 200 : 1000);
+const MAX_ROW_SECONDS = QUICK ? 15 : 40;
+const YEAR = new Date().getFullYear();
+
+const BOT_NODE_ARGS = botNodeArgs(option("bot-node-args"));
+const BENCH_STAFF = 64;
+
+const WORKLOAD_LABEL: Record<Workload, string> = {
+  echo: "echo baseline",
+  aide: "(a) aide",
+  statusRef: "(b) statut <réf>",
+  statusName: "(b) statut <nom>",
+  dialog: "(c) report dialog (per turn)",
+  triage: "(d) triage invoke",
+};
+
+type Row = Summary & { workload: Workload; kind: Kind | "-"; cases: number | null; concurrency: number; rssMb: number | null; note?: string; ratioP50?: number; ratioRate?: number; load: number };
+type StartRow = { kind: Kind; cases: number | null; coldStartMs: number; seedSeconds: number | null; what: string };
+
+const rows: Row[] = [];
+const starts: StartRow[] = [];
+const log = (...a: unknown[]) => console.error(`[bench ${new Date().toISOString().slice(11, 19)}]`, ...a);
+
+// ---------------------------------------------------------------------------------------------
+
+type Turn = { ok: boolean; ms: number; sent: Sent[]; body: string; status: number };
+
+class Client {
+  constructor(
+    readonly bot: Proc,
+    readonly connector: LeanConnector,
+    readonly tenantId: string,
+  ) {}
+
+  async message(who: Member, conversationId: string, content: { text?: string; value?: unknown }): Promise<Turn> {
+    const before = this.connector.count(conversationId);
+    const r = await postJson(`${this.bot.url}/api/messages`, message(this.connector.url, this.tenantId, who, conversationId, content));
+    const sent = this.connector.since(conversationId, before);
+    return { ok: r.status >= 200 && r.status < 300 && sent.length > 0, ms: r.ms, sent, body: r.body, status: r.status };
+  }
+
+  async invoke(who: Member, conversationId: string, verb: string, data: Record<string, unknown>): Promise<Turn> {
+    const r = await postJson(`${this.bot.url}/api/messages`, invoke(this.connector.url, this.tenantId, who, conversationId, verb, data));
+    return { ok: r.status === 200, ms: r.ms, sent: [], body: r.body, status: r.status };
+  }
+}
+
+const personalChat = (m: Member) => `a:personal-${m.aadObjectId}`;
+
+type Fixtures = {
+  staff: Member[];
+  coordinator: Member;
+  /** Per bench STAFF member: references and last names of cases they reported. */
+  ownCases: Map<string, { reference: string; lastName: string }[]>;
+  /** Per triage lane: a case of a school with a référent, with its two possible assignees. */
+  triage: { caseId: string; version: string; assignees: [string, string]; actor: Member }[];
+  referents: Member[];
+  channelId: string | null;
+};
+
+async function loadFixtures(sql: Sql): Promise<Fixtures> {
+  const all = await members(sql);
+  const staff = all.filter((m) => m.role === "STAFF" && m.displayName.startsWith("Bench Staff")).sort((a, b) => Number(a.displayName.split(" ").at(-1)) - Number(b.displayName.split(" ").at(-1)));
+  const coordinator = all.find((m) => m.displayName === "Sophie Laurent")!;
+  const referents = all.filter((m) => m.role === "REFERENT");
+  const own = await sql.query<{ reporterId: string; reference: string; lastName: string }>(
+    `SELECT x."reporterId", x.reference, x."lastName" FROM (
+       SELECT c."reporterId", c.reference, p."lastName", row_number() OVER (PARTITION BY c."reporterId" ORDER BY c.reference) AS k
+         FROM "Case" c JOIN "Pupil" p ON p.id = c."pupilId" JOIN "Member" m ON m.id = c."reporterId"
+        WHERE m."displayName" LIKE 'Bench Staff %') x
+      WHERE x.k <= 25`,
+  );
+  const ownCases = new Map<string, { reference: string; lastName: string }[]>();
+  for (const r of own) {
+    const list = ownCases.get(r.reporterId) ?? [];
+    list.push({ reference: r.reference, lastName: r.lastName });
+    ownCases.set(r.reporterId, list);
+  }
+  // Cases of Sophie's district in a school with a référent: the assign choice is Sophie or that référent.
+  // The coordinator triages pupils of 16 and over; the school's référent the younger ones (GPDS).
+  const triage = await sql.query<{ id: string; version: number; referentId: string; birthYear: number }>(
+    `SELECT c.id, c.version, ms."memberId" AS "referentId", p."birthYear"
+       FROM "Case" c JOIN "Pupil" p ON p.id = c."pupilId" JOIN "MemberSchool" ms ON ms."schoolId" = c."schoolId" JOIN "Member" r ON r.id = ms."memberId" AND r.role = 'REFERENT'
+      WHERE c."districtId" = $1 AND c.status IN ('ACKNOWLEDGED', 'INFO_REQUESTED')
+      ORDER BY md5(c.id || $2) LIMIT 64`,
+    [coordinator.districtId, String(Date.now())],
+  );
+  const byId = new Map(all.map((m) => [m.id, m]));
+  const [channel] = await sql.query<{ channelId: string }>(`SELECT "channelId" FROM "RoutingChannel" WHERE "districtId" = $1`, [coordinator.districtId]);
+  return {
+    staff,
+    coordinator,
+    referents,
+    ownCases,
+    triage: triage.map((t) => ({ caseId: t.id, version: String(t.version), assignees: [t.referentId, coordinator.id], actor: new Date().getFullYear() - t.birthYear >= 16 ? coordinator : byId.get(t.referentId)! })),
+    channelId: channel?.channelId ?? null,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Workloads. `unit(lane)` is one simulated user's next action; it pushes the latency of each turn.
+
+type Unit = { turns: number; run(lane: number, latencies: number[], failures: { n: number }, notes: Map<string, number>): Promise<void> };
+
+function workloadUnit(workload: Workload, client: Client, fx: Fixtures, laneState: Map<string, any>): Unit {
+  const record = (t: Turn, latencies: number[], failures: { n: number }, notes?: Map<string, number>) => {
+    latencies.push(t.ms);
+    if (t.ok) return;
+    failures.n++;
+    const why = `failed: ${t.status >= 300 || t.status === 0 ? `HTTP ${t.status}` : "no reply"}`;
+    notes?.set(why, (notes.get(why) ?? 0) + 1);
+  };
+  const kindOf = (t: Turn) => (t.sent.some((s) => s.card) ? "card" : t.sent.some((s) => s.text) ? "text" : "none");
+  switch (workload) {
+    case "echo":
+    case "aide":
+      return {
+        turns: 1,
+        async run(lane, latencies, failures, notes) {
+          const who = fx.staff[lane % fx.staff.length]!;
+          const t = await client.message(who, personalChat(who), { text: "aide" });
+          record(t, latencies, failures, notes);
+          notes.set(kindOf(t), (notes.get(kindOf(t)) ?? 0) + 1);
+        },
+      };
+    case "statusRef":
+    case "statusName":
+      return {
+        turns: 1,
+        async run(lane, latencies, failures, notes) {
+          const who = fx.staff[lane % fx.staff.length]!;
+          const cases = fx.ownCases.get(who.id) ?? [];
+          const k = (laneState.get(`${workload}:${lane}`) ?? 0) as number;
+          laneState.set(`${workload}:${lane}`, k + 1);
+          const c = cases[k % Math.max(1, cases.length)];
+          const text = workload === "statusRef" ? `statut ${c?.reference ?? `D-${YEAR}-0001`}` : `statut ${c?.lastName ?? "Dupont"}`;
+          const t = await client.message(who, personalChat(who), { text });
+          record(t, latencies, failures, notes);
+          notes.set(kindOf(t), (notes.get(kindOf(t)) ?? 0) + 1);
+        },
+      };
+    case "triage":
+      return {
+        turns: 1,
+        async run(lane, latencies, failures, notes) {
+          const fixture = fx.triage[lane % Math.max(1, fx.triage.length)];
+          if (!fixture) throw new Error("no case to triage");
+          const state = (laneState.get(`triage:${lane}`) ?? { version: fixture.version, next: 0 }) as { version: string; next: number };
+          if (fx.triage.length < 64) throw new Error(`only ${fx.triage.length} cases to triage`);
+          const assigneeId = fixture.assignees[state.next % 2]!;
+          const t = await client.invoke(fixture.actor, `a:bench-triage-${lane}`, "case.assign", { caseId: fixture.caseId, version: state.version, assigneeId });
+          latencies.push(t.ms);
+          let ok = t.ok;
+          try {
+            const card = (JSON.parse(t.body) as { value?: unknown }).value;
+            const assign = findAction(card, (o) => o.verb === "case.assign");
+            if (assign?.data?.version !== undefined) state.version = String(assign.data.version);
+            const text = cardText(card);
+            if (!/assigné|assigned/i.test(text)) {
+              ok = false;
+              if (process.env.BENCH_DEBUG) console.error("triage refused", lane, fixture.caseId, state, t.status, text.slice(0, 300));
+            }
+            notes.set(ok ? "assigned" : "refused", (notes.get(ok ? "assigned" : "refused") ?? 0) + 1);
+            notes.set("bytes", Math.max(notes.get("bytes") ?? 0, t.body.length));
+          } catch {
+            ok = false;
+          }
+          state.next++;
+          laneState.set(`triage:${lane}`, state);
+          if (!ok) failures.n++;
+        },
+      };
+    case "dialog":
+      return {
+        turns: 5,
+        async run(lane, latencies, failures, notes) {
+          const who = fx.staff[lane % fx.staff.length]!;
+          const conversation = personalChat(who);
+          const n = (laneState.get("dialog:n") ?? 0) as number;
+          laneState.set("dialog:n", n + 1);
+          const fail = async (why: string) => {
+            failures.n++;
+            notes.set(`failed: ${why}`, (notes.get(`failed: ${why}`) ?? 0) + 1);
+            await client.message(who, conversation, { text: "annuler" });
+          };
+          const step = async (content: { text?: string; value?: unknown }) => {
+            const t = await client.message(who, conversation, content);
+            latencies.push(t.ms);
+            return t.ok ? [...t.sent].reverse().find((s) => s.card)?.card : undefined;
+          };
+          const pupil = await step({ text: "signaler" });
+          const pupilValue = pupil && press(pupil, "Suivant", { lastName: `Bench${letters(n)}`, firstName: `Eleve${letters(lane)}${laneState.get("tag")}`, className: "2nde 1", birthYear: String(YEAR - 16) });
+          if (!pupilValue) return fail("no pupil card");
+          const signals = await step({ value: pupilValue });
+          const signalsValue = signals && press(signals, "Suivant", { signal_WITHDRAWAL: "true", signal_LATENESS: "true" });
+          if (!signalsValue) return fail("no signals card");
+          const steps = await step({ value: signalsValue });
+          const stepsValue = steps && press(steps, "Voir le récapitulatif", { urgency: "2", stepsTaken: "FAMILY_CONTACTED" });
+          if (!stepsValue) return fail("no steps card");
+          const summary = await step({ value: stepsValue });
+          const summaryValue = summary && press(summary, "Envoyer le signalement");
+          if (!summaryValue) return fail("no summary card");
+          const confirmed = await step({ value: summaryValue });
+          if (!confirmed || !/D-\d{4}-\d+/.test(cardText(confirmed))) return fail("not confirmed");
+          notes.set("confirmed", (notes.get("confirmed") ?? 0) + 1);
+        },
+      };
+  }
+}
+
+async function measure(workload: Workload, client: Client, fx: Fixtures, laneState: Map<string, any>, concurrency: number, turns: number): Promise<{ summary: Summary; notes: Map<string, number> }> {
+  const unit = workloadUnit(workload, client, fx, laneState);
+  const latencies: number[] = [];
+  const failures = { n: 0 };
+  const notes = new Map<string, number>();
+  const units = Math.max(1, Math.round(turns / unit.turns));
+  let issued = 0;
+  const deadline = Date.now() + MAX_ROW_SECONDS * 1000;
+  const seconds = await runLanes(concurrency, () => issued++ < units && Date.now() < deadline, (lane) => unit.run(lane, latencies, failures, notes));
+  return { summary: summarise(latencies, seconds, failures.n), notes };
+}
+
+async function warmUp(workload: Workload, client: Client, fx: Fixtures, laneState: Map<string, any>): Promise<void> {
+  const unit = workloadUnit(workload, client, fx, laneState);
+  const failures = { n: 0 };
+  let issued = 0;
+  // At the highest concurrency, so that every connection exists and the code is compiled.
+  const lanes = Math.max(...CONCURRENCY);
+  const units = workload === "dialog" ? lanes : lanes * 3;
+  await runLanes(lanes, () => issued++ < units, (lane) => unit.run(lane, [], failures, new Map()));
+}
+
+function describe(workload: Workload, notes: Map<string, number>): string {
+  if (workload === "statusRef" || workload === "statusName") {
+    const cards = notes.get("card") ?? 0;
+    const texts = notes.get("text") ?? 0;
+    return cards >= texts ? "status card" : "text reply (no status card)";
+  }
+  if (workload === "triage") return `card ${Math.round((notes.get("bytes") ?? 0) / 1024)} KB`;
+  const failures = [...notes].filter(([k]) => k.startsWith("failed: ")).map(([k, n]) => `${k.slice(8)} ×${n}`);
+  const base = workload === "dialog" ? `${notes.get("confirmed") ?? 0} reports` : "";
+  return [base, ...failures].filter(Boolean).join("; ");
+}
+
+// ---------------------------------------------------------------------------------------------
+
+async function benchEcho(connector: LeanConnector, kind: Kind): Promise<Row[]> {
+  const echo = await startProcess("echo", "dist/bench/echo-bot.js", { LOG_LEVEL: "silent" });
+  try {
+    const client = new Client(echo, connector, "bench-tenant");
+    const staff: Member[] = Array.from({ length: 64 }, (_, i) => ({ id: `echo-${i}`, aadObjectId: `echo-user-${i}`, displayName: `Echo ${i}`, role: "STAFF", tenantId: "bench-tenant", schoolId: null, districtId: null }));
+    const fx: Fixtures = { staff, coordinator: staff[0]!, referents: [], ownCases: new Map(), triage: [], channelId: null };
+    const laneState = new Map<string, any>();
+    await warmUp("echo", client, fx, laneState);
+    const out: Row[] = [];
+    for (const c of CONCURRENCY) {
+      const { summary } = await measure("echo", client, fx, laneState, c, turnsAt(c));
+      const row: Row = { ...summary, workload: "echo", kind, cases: null, concurrency: c, rssMb: peakRssMb(echo.pid), load: os.loadavg()[0]! };
+      out.push(row);
+      log(`echo c=${c}: ${summary.perSecond.toFixed(0)}/s p50 ${summary.p50.toFixed(2)} ms p99 ${summary.p99.toFixed(2)} ms`);
+    }
+    return out;
+  } finally {
+    await echo.stop();
+  }
+}
+
+/** Variables for diagnostic preloads given with BENCH_NODE_ARGS (memory and SQL logs). */
+function diagnosticEnv(): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name of ["MEM_LOG", "SQL_LOG", "SQL_STATS"]) if (process.env[name]) out[name] = process.env[name]!;
+  return out;
+}
+
+async function benchDatabase(kind: Kind, connector: LeanConnector, echoRows: Row[]): Promise<void> {
+  const schema = `bench_${Date.now().toString(36)}`;
+  const dataDir = path.join(os.tmpdir(), `repere-bench-${Date.now().toString(36)}`);
+  const dbEnv: Record<string, string> = kind === "postgres" ? { DATABASE_URL: `${POSTGRES_URL}?schema=${schema}` } : { DATA_DIR: dataDir };
+  const botEnv: Record<string, string> = { ...dbEnv, SEED_DEMO: "always", LOG_LEVEL: "warn", ...diagnosticEnv() };
+  const nodeArgs = [...BOT_NODE_ARGS, ...(flag("cpu-prof") ? ["--cpu-prof", `--cpu-prof-dir=${PROFILE_DIR}`, `--cpu-prof-name=bot-${kind}-${Date.now()}.cpuprofile`] : [])];
+  if (flag("cpu-prof")) mkdirSync(PROFILE_DIR, { recursive: true });
+  const openSql = () => (kind === "postgres" ? postgresSql(schema) : embeddedSql(dataDir));
+  const drop = async () => {
+    if (kind === "postgres") await dropPostgresSchema(schema).catch(() => {});
+    else rmSync(dataDir, { recursive: true, force: true });
+  };
+  const forget = flag("keep") ? () => {} : onInterrupt(drop);
+  try {
+    log(`${kind}: fresh database (migrations + demo académie)`);
+    const fresh = await startProcess("bot", "dist/main.js", botEnv);
+    starts.push({ kind, cases: null, coldStartMs: fresh.coldStartMs, seedSeconds: null, what: "empty database: migrations + demo seed" });
+    await fresh.stop();
+
+    let first = true;
+    for (const scale of SCALES) {
+      let sql = await openSql();
+      const t0 = performance.now();
+      if (first) await addStaff(sql, BENCH_STAFF, "Bench Staff", "b");
+      const added = await fillCases(sql, scale, YEAR);
+      const seedSeconds = (performance.now() - t0) / 1000;
+      const [{ n: cases }] = (await sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM "Case"`)) as [{ n: number }];
+      const fx = await loadFixtures(sql);
+      await sql.close();
+      log(`${kind}: ${cases} cases (${added} added in ${seedSeconds.toFixed(1)} s); starting the bot`);
+
+      const bot = await startProcess("bot", "dist/main.js", botEnv, nodeArgs.map((a) => a.replace(".cpuprofile", `-${scale}.cpuprofile`)));
+      starts.push({ kind, cases, coldStartMs: bot.coldStartMs, seedSeconds, what: "existing database" });
+      log(`${kind}: cold start ${bot.coldStartMs.toFixed(0)} ms`);
+      try {
+        const client = new Client(bot, connector, fx.coordinator.tenantId);
+        // The coordinators' channel and the référents' chats are known, so that the outbox delivers.
+        if (fx.channelId) await postJson(`${bot.url}/api/messages`, channelInstall(connector.url, fx.coordinator.tenantId, fx.coordinator, fx.channelId));
+        for (const r of fx.referents) await client.message(r, personalChat(r), { text: "aide" });
+        const laneState = new Map<string, any>([["tag", letters(Date.now() % 100000)]]);
+        for (const workload of WORKLOADS) {
+          await warmUp(workload, client, fx, laneState);
+          await connector.quiet(700, 3000);
+          for (const c of CONCURRENCY) {
+            const { summary, notes } = await measure(workload, client, fx, laneState, c, turnsAt(c));
+            const echo = echoRows.find((e) => e.concurrency === c);
+            const row: Row = {
+              ...summary,
+              workload,
+              kind,
+              cases,
+              concurrency: c,
+              rssMb: peakRssMb(bot.pid),
+              load: os.loadavg()[0]!,
+              note: describe(workload, notes),
+              ...(echo ? { ratioP50: summary.p50 / echo.p50, ratioRate: summary.perSecond / echo.perSecond } : {}),
+            };
+            rows.push(row);
+            if (bot.child.exitCode !== null || bot.child.signalCode !== null) throw new Error(`the bot stopped during ${workload}:\n${bot.output().slice(-3000)}`);
+            log(`${kind} ${cases} ${workload} c=${c}: ${summary.turns} turns ${summary.perSecond.toFixed(0)}/s p50 ${summary.p50.toFixed(1)} p95 ${summary.p95.toFixed(1)} p99 ${summary.p99.toFixed(1)} ms, errors ${summary.errors}, RSS ${row.rssMb} MB ${row.note ?? ""}`);
+            // The sends that the turns queued (channel posts, notifications) go out in the background,
+            // at most 7 a second per conversation as Teams allows; wait a little, not for all of them.
+            await connector.quiet(700, 3000);
+          }
+        }
+      } finally {
+        const rss = peakRssMb(bot.pid);
+        await bot.stop();
+        log(`${kind}: bot stopped; peak RSS ${rss} MB`);
+        if (bot.output().trim()) log(`${kind} bot output (tail):\n${bot.output().slice(-2000)}`);
+      }
+      first = false;
+    }
+  } finally {
+    forget();
+    if (!flag("keep")) await drop();
+    else log(`kept ${kind === "postgres" ? `schema ${schema}` : dataDir}`);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+
+const fmt = (n: number | null | undefined, digits = 1) => (n === null || n === undefined || Number.isNaN(n) ? "–" : n.toFixed(digits));
+
+function markdown(cpuModel: string): string {
+  const lines: string[] = [];
+  lines.push(`# Repère benchmark`, "");
+  lines.push(`${new Date().toISOString()} · ${os.cpus().length} CPUs (${cpuModel}) · Node ${process.version} · ${os.platform()} ${os.release()}${QUICK ? " · --quick" : ""}`, "");
+  lines.push(`Bot started as \`node --disable-warning=DEP0111 ${BOT_NODE_ARGS.filter((a) => !a.includes("/tmp/")).join(" ")} dist/main.js\` (flags of \`npm run start:prod\`${option("bot-node-args") ? ` plus \`${option("bot-node-args")}\`` : ""}); baseline \`node dist/bench/echo-bot.js\`.`, "");
+  lines.push(
+    "Latencies are per HTTP turn (POST /api/messages until the bot's answer, its replies delivered to a fake connector on loopback). Ratios compare with the echo baseline of the same database run at the same concurrency: p50 ratio (higher = slower) and throughput ratio (lower = slower). Peak RSS: VmHWM of the bot process at the end of the row (it is a high-water mark since that process started). PostgreSQL 15 on the same machine; the embedded database runs inside the bot process, so its RSS includes it. Load avg: the machine's 1-minute load average at the end of the row (the bench alone keeps it near 2; more means other work shared the 2 CPUs and the row is slower for it).",
+    "",
+  );
+  lines.push("| workload | database | cases | conc. | turns | turns/s | p50 ms | p95 ms | p99 ms | p50 × echo | turns/s × echo | peak RSS MB | errors | load avg | note |");
+  lines.push("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|");
+  for (const r of rows) {
+    lines.push(
+      `| ${WORKLOAD_LABEL[r.workload]} | ${r.kind} | ${r.cases?.toLocaleString("en-US") ?? "–"} | ${r.concurrency} | ${r.turns} | ${fmt(r.perSecond, 0)} | ${fmt(r.p50, 2)} | ${fmt(r.p95, 2)} | ${fmt(r.p99, 2)} | ${fmt(r.ratioP50, 2)} | ${fmt(r.ratioRate, 2)} | ${r.rssMb ?? "–"} | ${r.errors} | ${fmt(r.load, 1)} | ${r.note ?? ""} |`,
+    );
+  }
+  lines.push("", "## Cold start (from `node` to a healthy `/healthz`)", "");
+  lines.push("| database | cases | cold start ms | what | seeding by SQL before it, s |");
+  lines.push("|---|---:|---:|---|---:|");
+  for (const s of starts) lines.push(`| ${s.kind} | ${s.cases?.toLocaleString("en-US") ?? "–"} | ${fmt(s.coldStartMs, 0)} | ${s.what} | ${fmt(s.seedSeconds, 1)} |`);
+  lines.push("", "## Targets", "");
+  for (const line of targets()) lines.push(`- ${line}`);
+  lines.push("");
+  return lines.join("\n");
+}
+
+function targets(): string[] {
+  const out: string[] = [];
+  const data = rows.filter((r) => r.workload !== "echo");
+  for (const kind of KINDS) {
+    const k = data.filter((r) => r.kind === kind);
+    if (k.length === 0) continue;
+    for (const w of ["statusRef", "statusName"] as Workload[]) {
+      for (const r of k.filter((x) => x.workload === w && x.concurrency === 1)) {
+        out.push(`${r.ratioP50 !== undefined && r.ratioP50 <= 2 ? "PASS" : "MISS"} ${kind} ${r.cases} cases ${WORKLOAD_LABEL[w]} p50 at concurrency 1 = ${fmt(r.ratioP50, 2)} × echo (target ≤ 2)${r.note?.startsWith("text") ? " — status queries not answered yet: measured the fallback reply" : ""}`);
+      }
+    }
+    const lo = Math.min(...SCALES);
+    const hi = Math.max(...SCALES);
+    if (lo !== hi) {
+      for (const w of WORKLOADS) {
+        for (const c of CONCURRENCY) {
+          const a = k.find((r) => r.workload === w && r.concurrency === c && r.cases !== null && Math.abs(r.cases - lo) / lo < 0.5);
+          const b = k.find((r) => r.workload === w && r.concurrency === c && r.cases !== null && Math.abs(r.cases - hi) / hi < 0.5);
+          if (!a || !b) continue;
+          const growth = b.p50 / a.p50 - 1;
+          out.push(`${growth <= 0.2 ? "PASS" : "MISS"} ${kind} ${WORKLOAD_LABEL[w]} c=${c}: p50 ${fmt(a.p50, 2)} → ${fmt(b.p50, 2)} ms from ${lo.toLocaleString("en-US")} to ${hi.toLocaleString("en-US")} cases (${growth >= 0 ? "+" : ""}${(growth * 100).toFixed(0)} %, target ≤ +20 %)`);
+        }
+      }
+    }
+    for (const r of k.filter((x) => x.concurrency === 64 && ["aide", "statusRef", "statusName", "triage"].includes(x.workload))) {
+      out.push(`${r.p99 < 250 ? "PASS" : "MISS"} ${kind} ${r.cases} cases ${WORKLOAD_LABEL[r.workload]} at 64 conversations: p99 ${fmt(r.p99, 1)} ms (target < 250)`);
+    }
+    const peak = Math.max(...k.map((r) => r.rssMb ?? 0));
+    out.push(`${kind === "postgres" ? (peak < 250 ? "PASS" : "MISS") : "INFO"} ${kind}: peak RSS ${peak} MB${kind === "postgres" ? " (target < 250)" : " (embedded, reported beside the PostgreSQL figure)"}`);
+  }
+  return out;
+}
+
+async function main(): Promise<void> {
+  for (const f of ["dist/main.js", "dist/bench/echo-bot.js"]) if (!existsSync(path.join(ROOT, f))) throw new Error(`${f} is missing: run npm run build and tsc -p bench first`);
+  const connector = await new LeanConnector().start();
+  const cpuModel = os.cpus()[0]?.model.trim() ?? "";
+  try {
+    for (const kind of KINDS) {
+      log(`${kind}: echo baseline`);
+      const echoRows = await benchEcho(connector, kind);
+      rows.push(...echoRows);
+      await benchDatabase(kind, connector, echoRows);
+      await sleep(200);
+    }
+  } finally {
+    await connector.stop();
+  }
+  const md = markdown(cpuModel);
+  console.log(md);
+  mkdirSync(path.dirname(OUT), { recursive: true });
+  writeFileSync(OUT, md);
+  writeFileSync(OUT.replace(/\.md$/, ".json"), JSON.stringify({ date: new Date().toISOString(), cpus: os.cpus().length, cpuModel, node: process.version, quick: QUICK, rows, starts }, null, 2));
+  log(`written ${path.relative(ROOT, OUT)}`);
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

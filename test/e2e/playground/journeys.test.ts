@@ -1,0 +1,275 @@
+import { mkdirSync, rmSync } from "node:fs";
+import path from "node:path";
+import type { Browser } from "playwright-core";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { freePort, launchBrowser, ROOT, startBot, startPlayground, stop, stopBot, type Bot, type Playground } from "./stack.js";
+import { expectText, Person, SHOTS_DIR } from "./ui.js";
+
+/** Issue #7: end-to-end journeys in the Microsoft 365 Agents Playground, driven as people would
+ *  drive it (typing in the compose box, clicking buttons by their labels). Two Playgrounds against
+ *  one bot: Claire Martin, a teacher at Lycée Victor-Hugo (.m365agentsplayground.yml), and Sophie
+ *  Laurent, MLDS coordinator of Bassin Nord (playground/coordinator.yml), in whose team the cases of
+ *  the bassin are posted. The Playground sends every activity with locale en-US: the bot answers in
+ *  English. The journeys follow one case and run in order; each step leaves a screenshot in
+ *  test-results/e2e/. E2E_UPDATE_DOCS=1 also refreshes the two pictures of the README (docs/). */
+
+const BOT = "Repère";
+const TEACHER = "Claire Martin";
+const COORDINATOR = "Sophie Laurent";
+const CHANNEL = "MLDS Bassin Nord - General";
+const PERSONAL = "Personal Chat";
+
+const year = new Date().getFullYear();
+/** 17 this year: old enough for the MLDS, so the case goes to the bassin's channel. */
+const PUPIL = { lastName: "Dupont", firstName: "Léa", className: "1re 2", birthYear: String(year - 17), initials: "L. D." };
+const OBSERVATIONS = "Absent most Monday mornings since the autumn holidays.";
+const SECOND_PUPIL = { lastName: "Lefèvre", firstName: "Noah", className: "2nde 4", birthYear: String(year - 16), initials: "N. L." };
+const ACTIONS = [
+  { type: "Situation interview", description: "Interview with the pupil and the family at the CIO" },
+  { type: "Tutoring / catching up", description: "Maths tutoring twice a week" },
+];
+
+let bot: Bot | undefined;
+let teacherPg: Playground | undefined;
+let coordinatorPg: Playground | undefined;
+let browser: Browser | undefined;
+let teacher: Person;
+let coordinator: Person;
+/** The case the journeys follow, from journey 1's confirmation, and the status it should have
+ *  reached (in English, as the Playground's user reads it). */
+let reference: string | undefined;
+let status = "Reported";
+
+function needReference(): string {
+  expect(reference, "journey 1 did not give a case reference: the later journeys follow that case").toBeDefined();
+  return reference!;
+}
+
+function needStatus(wanted: string, journey: string): void {
+  expect(status, `the case is not «${wanted}»: ${journey} follows on from the journey before`).toBe(wanted);
+}
+
+const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
+/** Keeps two pictures for the README's "Try it" section: the chat column (without the left pane),
+ *  scaled down to 800 px wide by the browser itself. */
+async function docsPicture(person: Person, file: string): Promise<void> {
+  if (process.env.E2E_UPDATE_DOCS !== "1") return;
+  const shot = await person.page.screenshot({ clip: { x: 330, y: 48, width: 920, height: 852 } });
+  const scaler = await browser!.newPage();
+  try {
+    await scaler.setContent(`<html><body style="margin:0"><img style="display:block;width:800px" src="data:image/png;base64,${shot.toString("base64")}"></body></html>`);
+    mkdirSync(path.dirname(file), { recursive: true });
+    await scaler.locator("img").screenshot({ path: file });
+  } finally {
+    await scaler.close();
+  }
+}
+
+type Pupil = typeof PUPIL;
+
+/** The teacher's report dialog, step by step; with `wrongBirthYear`, step 1 is first sent with a
+ *  year the bot refuses, and corrected on the card it sends back. Returns the case reference. */
+async function report(person: Person, pupil: Pupil, opts: { wrongBirthYear?: string; shots?: string } = {}): Promise<string> {
+  const shot = async (name: string) => {
+    if (opts.shots) await person.screenshot(`${opts.shots}-${name}`);
+  };
+  let card = await person.newCard("Step 1 of 4", () => person.say("signaler"));
+  await card.getByRole("textbox", { name: "Last name" }).fill(pupil.lastName);
+  await card.getByRole("textbox", { name: "First name" }).fill(pupil.firstName);
+  await card.getByRole("textbox", { name: "Class" }).fill(pupil.className);
+  // The only school Claire reports for is chosen already.
+  expect(await card.getByRole("combobox", { name: "School" }).inputValue()).toContain("Lycée Victor-Hugo");
+  if (opts.wrongBirthYear) {
+    await card.getByRole("textbox", { name: "Year of birth" }).fill(opts.wrongBirthYear);
+    await shot("01-pupil-typed");
+    // The bot sends the step back with what was typed and the error next to the field.
+    const sent = card;
+    card = await person.newCard("Please correct the fields marked below.", () => sent.getByRole("button", { name: "Next" }).click());
+    await expectText(card, ["Step 1 of 4", /Give a year between 1995 and \d{4}\./]);
+    expect(await card.getByRole("textbox", { name: "Last name" }).inputValue()).toBe(pupil.lastName);
+    await shot("02-pupil-error");
+  }
+  await card.getByRole("textbox", { name: "Year of birth" }).fill(pupil.birthYear);
+  card = await person.newCard("Step 2 of 4", () => card.getByRole("button", { name: "Next" }).click());
+  await card.getByRole("textbox", { name: "Unjustified half-days of absence over the last 4 weeks" }).fill("6");
+  await card.getByRole("checkbox", { name: "Unjustified absences" }).check();
+  await card.getByRole("checkbox", { name: "Work not done" }).check();
+  await shot("03-signals");
+  card = await person.newCard("Step 3 of 4", () => card.getByRole("button", { name: "Next" }).click());
+  await expectText(card, ["6 unjustified half-days: the legal alert threshold (4 a month) is reached."]);
+  await card.getByRole("checkbox", { name: /Family contacted/ }).check();
+  await card.getByRole("radio", { name: /^2 – Concerning/ }).check();
+  await card.getByRole("textbox", { name: "Observations (optional)" }).fill(OBSERVATIONS);
+  await shot("04-steps");
+  card = await person.newCard("Step 4 of 4", () => card.getByRole("button", { name: "See the summary" }).click());
+  await expectText(card, ["Report summary", `${pupil.firstName} ${pupil.lastName}`, pupil.className, "Lycée Victor-Hugo", pupil.birthYear, "Unjustified absences", "Work not done", "Family contacted", OBSERVATIONS]);
+  await shot("05-summary");
+  card = await person.newCard("Report sent", () => card.getByRole("button", { name: "Send the report" }).click());
+  const text = await card.innerText();
+  const found = /Case (D-\d{4}-\d{4,})/.exec(text);
+  expect(found, `the confirmation shows no case reference: «${text}»`).not.toBeNull();
+  await expectText(card, [`To follow this case, type “status ${found![1]}”.`]);
+  await shot("06-confirmed");
+  return found![1]!;
+}
+
+describe("Repère in the Microsoft 365 Agents Playground", () => {
+  beforeAll(async () => {
+    rmSync(SHOTS_DIR, { recursive: true, force: true });
+    bot = await startBot(Number(process.env.E2E_BOT_PORT ?? (await freePort())));
+    [teacherPg, coordinatorPg] = await Promise.all([
+      startPlayground("teacher's Playground", ".m365agentsplayground.yml", bot.port, 56160),
+      startPlayground("coordinator's Playground", "playground/coordinator.yml", bot.port, 56161),
+    ]);
+    browser = await launchBrowser();
+    [teacher, coordinator] = await Promise.all([Person.open(browser, teacherPg, TEACHER), Person.open(browser, coordinatorPg, COORDINATOR)]);
+
+    // The bot writes to a channel or a personal chat only once it has seen a message there: the
+    // coordinator says hello to it in her team's channel and in her personal chat first.
+    await coordinator.openConversation(CHANNEL);
+    const hello = await coordinator.postMentioning(BOT, "aide");
+    await expectText(hello, ["Repère help", "In a channel, mention @Repère before the command."]);
+    await coordinator.openConversation(PERSONAL);
+    await coordinator.say("help");
+    await coordinator.card("Repère help").waitFor();
+    await coordinator.openConversation(CHANNEL);
+    await coordinator.screenshot("00-coordinator-channel-ready");
+    await teacher.openConversation(PERSONAL);
+  }, 180_000);
+
+  beforeEach(({ onTestFailed, task }) => {
+    onTestFailed(async () => {
+      const name = task.name.replace(/[^\p{L}\d]+/gu, "-").slice(0, 40);
+      for (const person of [teacher, coordinator]) {
+        if (!person) continue;
+        await person.screenshot(`FAILED-${name}-${person.name.replace(/\s+/g, "-")}`).catch(() => undefined);
+        if (person.errors.length) console.error(`page errors (${person.name}):\n${person.errors.join("\n")}`);
+      }
+      console.error(`bot output (tail):\n${bot?.proc.output().slice(-4000) ?? ""}`);
+    });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await Promise.all([stop(teacherPg?.proc), stop(coordinatorPg?.proc)]);
+    await stopBot(bot);
+  }, 60_000);
+
+  it("1. a teacher reports a pupil through the whole dialog, fixing one error on the way, and gets a reference", async () => {
+    reference = await report(teacher, PUPIL, { wrongBirthYear: "1990", shots: "j1" });
+    await docsPicture(teacher, path.join(ROOT, "docs/try-report.png"));
+  });
+
+  it("2. the case reaches the team channel without the pupil's name; the coordinator takes it in charge, the card updates in place, the teacher is told", async () => {
+    const ref = needReference();
+    const post = coordinator.posts(ref);
+    await expectText(post.first(), [ref, "Reported", `Lycée Victor-Hugo · ${PUPIL.className} · ${PUPIL.initials}`, "Attendance, Engagement", "Vigilance 2", "Nobody yet"], {
+      absent: [PUPIL.firstName, PUPIL.lastName, OBSERVATIONS, PUPIL.birthYear],
+      message: "the triage card in the team channel",
+    });
+    await coordinator.screenshot("j2-01-triage-card");
+
+    await post.getByRole("button", { name: "Take charge" }).click();
+    status = "Taken in charge";
+    await expectText(post.first(), ["Taken in charge", `Followed by ${COORDINATOR}`], { absent: ["Nobody yet"] });
+    await coordinator.settled();
+    // Still one post for the case, now showing the new state to the whole channel.
+    expect(await coordinator.posts(ref).count(), "the case card is updated in place, not posted again").toBe(1);
+    await expectText(post, [ref, "Taken in charge", `Followed by ${COORDINATOR}`], { absent: [PUPIL.firstName, PUPIL.lastName] });
+    expect(await post.getByRole("button", { name: "Take charge" }).count()).toBe(0);
+    await post.getByRole("button", { name: "Open a plan" }).waitFor();
+    await coordinator.screenshot("j2-02-taken-in-charge");
+    await docsPicture(coordinator, path.join(ROOT, "docs/try-triage.png"));
+
+    // The teacher, in her personal chat, hears about it.
+    await teacher.paragraph(`Your report ${ref} was taken in charge by ${COORDINATOR}. Thank you.`).waitFor();
+    await teacher.screenshot("j2-03-teacher-notified");
+  });
+
+  it("3. the coordinator opens a plan, adds two actions and marks one done", async () => {
+    const ref = needReference();
+    needStatus("Taken in charge", "journey 3");
+    const post = coordinator.posts(ref);
+    await post.getByRole("button", { name: "Open a plan" }).click();
+    status = "Support under way";
+    // Opening changes the status: the post shows the updated case card (as everyone sees it), and
+    // leads to the plan.
+    await expectText(post, ["Support plan opened.", "Support under way"]);
+    await coordinator.settled();
+    await post.getByRole("button", { name: "See the plan" }).click();
+    const planHere = "the support plan shown from the channel card stays in that post to be worked on";
+    await expectText(post, [`Support plan · ${ref}`, "Support under way", "Actions (0)"], { message: planHere });
+    await coordinator.settled();
+    await expectText(post, [`Support plan · ${ref}`, "Actions (0)"], { message: `${planHere} (after the bot's queued updates went out)` });
+    await coordinator.screenshot("j3-01-plan-opened");
+
+    for (const [i, action] of ACTIONS.entries()) {
+      await post.getByRole("button", { name: "Add an action" }).click();
+      const type = post.getByRole("combobox", { name: "MLDS catalogue action" });
+      await type.click();
+      await coordinator.page.getByRole("option", { name: action.type, exact: true }).click();
+      await post.getByRole("textbox", { name: "Description" }).fill(action.description);
+      await coordinator.screenshot(`j3-0${2 + 2 * i}-adding-action-${i + 1}`);
+      await post.getByRole("button", { name: "Add", exact: true }).click();
+      await expectText(post, ["Action added.", `Actions (${i + 1})`, action.type, action.description]);
+      await coordinator.settled();
+      await expectText(post, [`Support plan · ${ref}`, `Actions (${i + 1})`, action.description], { message: `${planHere} (after adding action ${i + 1})` });
+      await coordinator.screenshot(`j3-0${3 + 2 * i}-action-${i + 1}-added`);
+    }
+
+    // "Done" on the first action: its own row, found by its description.
+    const first = post
+      .locator(".ac-container")
+      .filter({ hasText: ACTIONS[0]!.description })
+      .filter({ has: coordinator.page.getByRole("button", { name: "Done", exact: true }) })
+      .last();
+    await first.getByRole("button", { name: "Done", exact: true }).click();
+    await expectText(post, ["Action status updated.", new RegExp(`${ACTIONS[0]!.description}\\s+Done`), new RegExp(`${ACTIONS[1]!.description}\\s+Planned`)]);
+    await coordinator.settled();
+    await expectText(post, [`Support plan · ${ref}`, "Actions (2)", new RegExp(`${ACTIONS[0]!.description}\\s+Done`), new RegExp(`${ACTIONS[1]!.description}\\s+Planned`)], {
+      message: `${planHere} (after marking an action done)`,
+    });
+    // The channel sees initials only, on the plan as on the case card.
+    await expectText(post, [`Lycée Victor-Hugo · ${PUPIL.className} · ${PUPIL.initials}`], { absent: [`${PUPIL.firstName} ${PUPIL.lastName}`] });
+    await coordinator.screenshot("j3-06-action-done");
+  });
+
+  it("2 (continued). the teacher's notification stays as she received it while the coordinator works on the case", async () => {
+    const ref = needReference();
+    expect(status, "journey 2 did not take the case in charge: there is no notification to look at").not.toBe("Reported");
+    await coordinator.settled();
+    await teacher.settled();
+    const notification = `Your report ${ref} was taken in charge by ${COORDINATOR}. Thank you.`;
+    expect(await teacher.page.getByRole("paragraph").filter({ hasText: notification }).count(), `the notification « ${notification} » is still in the teacher's chat`).toBeGreaterThan(0);
+    // A teacher does not triage: no case card with the coordinators' buttons lands in her chat.
+    for (const label of ["Assign to…", "See the plan", "Open a plan", "Take charge"]) {
+      expect(await teacher.page.getByRole("button", { name: label }).count(), `a « ${label} » button in the teacher's personal chat`).toBe(0);
+    }
+    await teacher.screenshot("j2-04-teacher-chat-later");
+  });
+
+  it("4. « statut <reference> » in the personal chat and « @Repère à traiter » in the channel answer", async () => {
+    const ref = needReference();
+    // The teacher asks where her report stands: the answer names the case and its status.
+    const answers = teacher.page.locator(".ac-adaptiveCard, p").filter({ hasText: ref }).filter({ hasText: new RegExp(escape(status)) });
+    const before = await answers.count();
+    await teacher.say(`statut ${ref}`);
+    await teacher.page.getByText(`statut ${ref}`, { exact: true }).last().waitFor();
+    await teacher.settled();
+    expect(await teacher.page.getByText(`I did not understand “statut ${ref}”`).count(), `the bot answered « I did not understand » to « statut ${ref} »`).toBe(0);
+    await expect.poll(() => answers.count(), { message: `an answer naming ${ref} and its status, ${status}`, timeout: 15_000 }).toBeGreaterThan(before);
+    await teacher.screenshot("j4-01-status");
+
+    // A second pupil is reported; nobody has taken that case yet, so it is waiting for the coordinator.
+    const second = await report(teacher, SECOND_PUPIL);
+    await coordinator.posts(second).first().waitFor();
+
+    const question = await coordinator.postMentioning(BOT, "à traiter");
+    await expectText(question, [second], {
+      absent: [SECOND_PUPIL.firstName, SECOND_PUPIL.lastName, PUPIL.firstName, PUPIL.lastName, "I did not understand"],
+      message: "the answer to « @Repère à traiter » in the channel lists the case nobody has taken, without pupils' names",
+    });
+    await coordinator.screenshot("j4-02-to-do");
+  });
+});

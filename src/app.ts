@@ -8,6 +8,9 @@ import { createHttpServer, listen } from "./http/server.js";
 import { OutboxWorker } from "./teams/outbox-worker.js";
 import { renderOutgoing } from "./teams/outbox-renderer.js";
 import { every } from "./services/review-reminders.js";
+import { SignedLinks } from "./services/signed-links.js";
+import { serveStatsFile } from "./teams/stats-downloads.js";
+import { activityRequestProblem } from "./teams/request-guard.js";
 
 export type App = {
   port: number;
@@ -25,6 +28,8 @@ export type AppOptions = {
   /** "manual": no background work (outbox delivery, review reminders); tests call it themselves. */
   outboxDelivery?: "auto" | "manual";
   clock?: () => Date;
+  /** Extra Bot Framework authentication settings (tests point the OpenID metadata at a local server). */
+  authSettings?: Parameters<typeof createAdapter>[2];
 };
 
 /** Wires config -> store -> services -> bot -> HTTP server, and returns a handle to stop it all. */
@@ -37,8 +42,12 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<A
     if (seed && (await store.seedDemo({ onlyIfEmpty: config.seedDemo === "auto" }))) logger.info("demo académie seeded");
 
     const clock = opts.clock ?? (() => new Date());
-    const services = createServices(store, clock);
-    const adapter = createAdapter(config, logger);
+    // Download links name the address where people reach the server; without PUBLIC_BASE_URL it is
+    // known once the server listens.
+    let baseUrl = config.publicBaseUrl ?? "";
+    const links = new SignedLinks(config.signingSecret, () => baseUrl, clock);
+    const services = createServices(store, clock, { links, retention: config.retention, schoolHolidays: config.schoolHolidays });
+    const adapter = createAdapter(config, logger, opts.authSettings);
     const outbox = new OutboxWorker({
       adapter,
       botAppId: config.bot.appId ?? "",
@@ -50,11 +59,25 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<A
     });
     const bot = new RepereBot({ services, storage: store.botState, config, logger, clock, onQueued: () => outbox.kick() });
     const server = createHttpServer({
-      processMessage: (req, res) => adapter.process(req, res, (ctx) => bot.run(ctx)),
+      processMessage: async (req, res) => {
+        const problem = activityRequestProblem(req.body);
+        if (problem) {
+          logger.warn({ problem }, "request refused: not an activity");
+          res.send(400, { error: "not a Bot Framework activity" });
+          return;
+        }
+        await adapter.process(req, res, (ctx) => bot.run(ctx));
+      },
+      pupilDataDownload: async (path, exp, sig) => {
+        const r = await services.privacy.download(path, exp, sig);
+        return r.ok ? { ok: true, fileName: r.fileName, body: r.data } : r;
+      },
+      statsDownload: (path, exp, sig) => serveStatsFile(services, path, exp, sig),
       health: () => services.health.check(),
       logger,
     });
     const port = await listen(server, config.port, config.host);
+    baseUrl ||= `http://${config.host === "0.0.0.0" || config.host === "::" ? "localhost" : config.host}:${port}`;
     logger.info({ port, host: config.host, database: db.kind }, "Repère is listening");
     const automatic = (opts.outboxDelivery ?? "auto") === "auto";
     if (automatic) outbox.start();
@@ -67,6 +90,34 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<A
           },
           logger,
           "review reminders",
+        )
+      : null;
+    // Retention: checked every hour, run once a day across instances (the database decides).
+    const retention = automatic
+      ? every(
+          60 * 60_000,
+          async () => {
+            const run = await services.retention.runDaily();
+            if (run.ran) logger.info({ anonymized: run.anonymized }, "retention: closed cases past their retention anonymised");
+            if (run.anonymized > 0) outbox.kick();
+          },
+          logger,
+          "retention",
+        )
+      : null;
+
+    // Weekly digest of the coordinators' channels: checked every 5 minutes, due on Mondays from
+    // 8:00 (Paris), sent once across instances (the database decides).
+    const digest = automatic
+      ? every(
+          5 * 60_000,
+          async () => {
+            const queued = await services.weeklyDigest.runOnce();
+            if (queued !== null) logger.info({ queued }, "weekly digest queued");
+            if (queued) outbox.kick();
+          },
+          logger,
+          "weekly digest",
         )
       : null;
 
@@ -82,6 +133,8 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<A
           // Stop taking requests, let the ones in flight finish, then close the database.
           await new Promise<void>((resolve) => server.close(() => resolve()));
           await reminders?.stop();
+          await retention?.stop();
+          await digest?.stop();
           await outbox.stop();
           await db.close();
         })();

@@ -1,5 +1,6 @@
 import path from "node:path";
 import { z } from "zod";
+import { parseHolidays, type DateRange } from "./domain/weekly-digest.js";
 
 /** The only module that reads the environment. Everything else receives a Config. */
 
@@ -74,6 +75,38 @@ const EnvSchema = z
       emptyToUndefined,
       z.enum(["auto", "always", "never"], { error: "must be auto, always or never" }).default("auto"),
     ),
+    PUBLIC_BASE_URL: z.preprocess(
+      emptyToUndefined,
+      z
+        .string()
+        .trim()
+        .refine((v) => /^https?:\/\/[^\s/?#]+(\/[^\s?#]*)?$/.test(v), { message: "must be the bot's public address, such as https://repere.ac-exemple.fr" })
+        .transform((v) => v.replace(/\/+$/, ""))
+        .optional(),
+    ),
+    RETENTION: z.preprocess(
+      emptyToUndefined,
+      z
+        .string()
+        .trim()
+        .refine((v) => v === "end-of-school-year" || (/^\d{1,4}$/.test(v) && Number(v) >= 1 && Number(v) <= 3650), {
+          message: 'must be "end-of-school-year" or a number of days after closure (1-3650)',
+        })
+        .default("end-of-school-year"),
+    ),
+    SIGNING_SECRET: z.preprocess(emptyToUndefined, z.string().min(32, "must be at least 32 characters (e.g. openssl rand -base64 48)").optional()),
+    SCHOOL_HOLIDAYS: z.preprocess(
+      emptyToUndefined,
+      z
+        .string()
+        .transform((v, ctx) => {
+          const parsed = parseHolidays(v);
+          if (parsed.ok) return parsed.ranges;
+          ctx.addIssue({ code: "custom", message: `must be date ranges such as 2026-12-19..2027-01-03,2027-02-06..2027-02-21: ${parsed.problem}` });
+          return z.NEVER;
+        })
+        .optional(),
+    ),
   });
 
 /** Rules between variables, checked on the raw values so that they are reported together with
@@ -110,6 +143,16 @@ export type Config = {
   seedDemo: "auto" | "always" | "never";
   /** How long an instance holds the outbox sends it claimed; a crashed instance's are taken over after it. */
   outboxLeaseMs: number;
+  /** Where Teams and browsers reach the bot's HTTP server (chart images, export downloads); empty:
+   *  http://127.0.0.1:<port>, for local mode. */
+  publicBaseUrl?: string;
+  /** Key of the signed, expiring download links; empty: a random key per process (one instance only). */
+  signingSecret?: string;
+  /** How long a closed case keeps its pupil's identity and notes before the retention job
+   *  anonymises it: until the 31 August ending the school year of closure, or a number of days. */
+  retention: { kind: "endOfSchoolYear" } | { kind: "days"; days: number };
+  /** School holidays (both ends included, Paris dates): no weekly digest on a Monday within them. */
+  schoolHolidays: DateRange[];
 };
 
 export class ConfigError extends Error {
@@ -126,7 +169,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     const lines = (parsed.error?.issues ?? []).map((issue) => {
       const name = String(issue.path[0] ?? "environment");
       const value = env[name];
-      const shown = value === undefined || name.toLowerCase().includes("password") ? "" : ` (got "${value}")`;
+      const shown = value === undefined || /password|secret/i.test(name) ? "" : ` (got "${value}")`;
       return `${name} ${issue.message}${shown}`;
     });
     throw new ConfigError([...new Set([...lines, ...crossProblems])]);
@@ -149,6 +192,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: e.LOG_LEVEL,
     seedDemo: e.SEED_DEMO,
     outboxLeaseMs: e.OUTBOX_LEASE_SECONDS * 1000,
+    publicBaseUrl: e.PUBLIC_BASE_URL,
+    signingSecret: e.SIGNING_SECRET,
+    retention: e.RETENTION === "end-of-school-year" ? { kind: "endOfSchoolYear" } : { kind: "days", days: Number(e.RETENTION) },
+    schoolHolidays: e.SCHOOL_HOLIDAYS ?? [],
   };
 }
 

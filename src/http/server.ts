@@ -11,7 +11,17 @@ export type HttpDeps = {
   logger: Logger;
   /** Largest accepted request body: Teams activities are small; anything bigger is refused. */
   maxBodyBytes?: number;
+  /** Signed links to a pupil's data export (/dl/pupil-data/...): the file, or why not. */
+  pupilDataDownload?: (path: string, exp: string | null, sig: string | null) => Promise<FileDownload>;
+  /** Signed links of the statistics (/dl/stats/...): chart images and CSV exports. */
+  statsDownload?: (path: string, exp: string | null, sig: string | null) => Promise<StatsDownload>;
 };
+
+export type StatsDownload = { ok: true; contentType: string; body: Buffer; fileName?: string } | { ok: false; reason: "INVALID" | "EXPIRED" | "FORBIDDEN" | "NOT_FOUND" };
+
+export type FileDownload = { ok: true; fileName: string; body: unknown } | { ok: false; reason: "INVALID" | "EXPIRED" | "FORBIDDEN" | "NOT_FOUND" };
+
+const DOWNLOAD_STATUS = { INVALID: 403, FORBIDDEN: 403, EXPIRED: 410, NOT_FOUND: 404 } as const;
 
 export function createHttpServer(deps: HttpDeps): restify.Server {
   const server = restify.createServer({ name: "repere", handleUncaughtExceptions: false });
@@ -25,6 +35,46 @@ export function createHttpServer(deps: HttpDeps): restify.Server {
       if (!res.headersSent) res.send(500, { error: "internal error" });
     }
   });
+
+  if (deps.pupilDataDownload) {
+    const download = deps.pupilDataDownload;
+    server.get("/dl/pupil-data/*", async (req, res) => {
+      const url = new URL(req.url ?? "/", "http://localhost");
+      const result = await download(url.pathname, url.searchParams.get("exp"), url.searchParams.get("sig"));
+      // Personal data: never cached, never sniffed, always saved as a file.
+      const headers = { "cache-control": "no-store", "x-content-type-options": "nosniff", "referrer-policy": "no-referrer" };
+      if (!result.ok) {
+        res.writeHead(DOWNLOAD_STATUS[result.reason], { ...headers, "content-type": "text/plain; charset=utf-8" });
+        res.end(result.reason === "EXPIRED" ? "This link has expired: ask for a new export.\n" : "This link is not valid.\n");
+        return;
+      }
+      res.writeHead(200, { ...headers, "content-type": "application/json; charset=utf-8", "content-disposition": `attachment; filename="${result.fileName.replace(/[^\w.-]/g, "_")}"` });
+      res.end(JSON.stringify(result.body, null, 2));
+    });
+  }
+
+  if (deps.statsDownload) {
+    const download = deps.statsDownload;
+    server.get("/dl/stats/*", async (req, res) => {
+      const url = new URL(req.url ?? "/", "http://localhost");
+      try {
+        const result = await download(url.pathname, url.searchParams.get("exp"), url.searchParams.get("sig"));
+        const headers = { "x-content-type-options": "nosniff", "referrer-policy": "no-referrer" };
+        if (!result.ok) {
+          res.writeHead(DOWNLOAD_STATUS[result.reason], { ...headers, "cache-control": "no-store", "content-type": "text/plain; charset=utf-8" });
+          res.end(result.reason === "EXPIRED" ? "This link has expired: ask for the statistics again.\n" : "This link is not valid.\n");
+          return;
+        }
+        // A chart may be cached by Teams' image proxy for the life of its link; an export never.
+        const file = result.fileName ? { "cache-control": "no-store", "content-disposition": `attachment; filename="${result.fileName.replace(/[^\w.-]/g, "_")}"` } : { "cache-control": "private, max-age=3600" };
+        res.writeHead(200, { ...headers, ...file, "content-type": result.contentType, "content-length": String(result.body.length) });
+        res.end(result.body);
+      } catch (err) {
+        deps.logger.error({ err }, "statistics download failed");
+        if (!res.headersSent) res.send(500, { error: "internal error" });
+      }
+    });
+  }
 
   server.get("/healthz", async (_req, res) => {
     const report = await deps.health();

@@ -8,6 +8,14 @@ import { TriageService } from "./triage.js";
 import { PlanService } from "./plans.js";
 import { ReviewReminderService } from "./review-reminders.js";
 import { AdministrationService } from "./administration.js";
+import { ImportService } from "./imports.js";
+import { QueryService } from "./queries.js";
+import { PrivacyService } from "./privacy.js";
+import { RetentionService } from "./retention.js";
+import { SignedLinks } from "./signed-links.js";
+import type { RetentionPolicy } from "../domain/retention.js";
+import { StatisticsService, WeeklyDigestService } from "./statistics.js";
+import type { DateRange } from "../domain/weekly-digest.js";
 
 export type Services = {
   conversations: ConversationService;
@@ -19,21 +27,44 @@ export type Services = {
   plans: PlanService;
   reviewReminders: ReviewReminderService;
   administration: AdministrationService;
+  imports: ImportService;
+  queries: QueryService;
+  privacy: PrivacyService;
+  retention: RetentionService;
+  statistics: StatisticsService;
+  weeklyDigest: WeeklyDigestService;
 };
 
-export function createServices(store: Store, clock: () => Date = () => new Date()): Services {
+/** What the services take from the configuration. */
+export type ServiceOptions = {
+  /** Signs download links; by default a random key and http://127.0.0.1 (tests, tools). */
+  links?: SignedLinks;
+  retention?: RetentionPolicy;
+  /** No weekly digest on a Monday within these (SCHOOL_HOLIDAYS). */
+  schoolHolidays?: DateRange[];
+};
+
+export function createServices(store: Store, clock: () => Date = () => new Date(), options: ServiceOptions = {}): Services {
   const routing = new RoutingService(store, clock);
   const triage = new TriageService(store, routing, clock);
+  const plans = new PlanService(store, triage, clock);
+  const links = options.links ?? new SignedLinks(undefined, () => "http://127.0.0.1", clock);
   return {
     routing,
     reports: new ReportService(store, routing, clock),
     triage,
-    plans: new PlanService(store, triage, clock),
+    plans,
+    privacy: new PrivacyService(store, triage, plans, links, clock),
+    retention: new RetentionService(store, clock, options.retention),
     reviewReminders: new ReviewReminderService(store, clock),
     administration: new AdministrationService(store),
+    imports: new ImportService(store, routing, clock),
+    queries: new QueryService(store, clock),
     conversations: new ConversationService(store),
     members: new MemberService(store),
     health: new HealthService(store),
+    statistics: new StatisticsService(store, links, clock),
+    weeklyDigest: new WeeklyDigestService(store, clock, options.schoolHolidays),
   };
 }
 

@@ -1,5 +1,5 @@
 import type { Store, SchoolSummary, OpenCaseMatch, RecordedReport } from "../store/index.js";
-import { isComplete, pupilKey, type CompleteDraft, type PupilStep, type ReportDraft } from "../domain/report-draft.js";
+import { isComplete, pupilKey, withinLimits, type CompleteDraft, type PupilStep, type ReportDraft } from "../domain/report-draft.js";
 import { signalFamily } from "../domain/signals.js";
 import { nameKey } from "../domain/text.js";
 import type { Actor } from "./members.js";
@@ -46,7 +46,7 @@ export class ReportService {
 
   /** Records the report once per submission key, however many times it is confirmed. */
   async submit(actor: Actor, draft: ReportDraft, submissionKey: string): Promise<ReportOutcome> {
-    if (!isComplete(draft)) return { ok: false, reason: "INCOMPLETE" };
+    if (!isComplete(draft) || !withinLimits(draft)) return { ok: false, reason: "INCOMPLETE" };
     const d: CompleteDraft = draft;
     const school = (await this.reportingSchools(actor)).find((s) => s.id === d.pupil.schoolId);
     if (!school) return { ok: false, reason: "NOT_ALLOWED" };

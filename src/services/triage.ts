@@ -1,5 +1,5 @@
 import { applyTransition, type CaseAction } from "../domain/lifecycle.js";
-import { can, type CaseScope, type Operation } from "../domain/permissions.js";
+import { can, staysWithSchool, type CaseScope, type Operation } from "../domain/permissions.js";
 import { ageOn } from "../domain/routing.js";
 import { VersionConflictError, type CaseChange, type CaseRecord, type MemberSummary, type OutgoingMessage, type Store } from "../store/index.js";
 import type { Actor } from "./members.js";
@@ -86,8 +86,7 @@ export class TriageService {
 
   /** People a case can be assigned to: the district's coordinators and the school's référents. */
   async assignees(c: CaseRecord): Promise<MemberSummary[]> {
-    const [coordinators, referents] = await Promise.all([this.store.members.coordinatorsOf(c.districtId), this.store.members.referentsOf(c.school.id)]);
-    return [...coordinators, ...referents];
+    return this.store.members.assigneesOf(c.districtId, c.school.id);
   }
 
   async act(actor: Actor, caseId: string, seenVersion: number, cmd: TriageCommand): Promise<TriageResult> {
@@ -136,7 +135,9 @@ export class TriageService {
         break;
       }
       case "escalate": {
-        if (c.escalatedToMlds) return { ok: false, reason: "INVALID_TRANSITION", case: c };
+        // Only a case the school keeps (under 16, not yet sent) can be sent to the MLDS; the MLDS
+        // already has the others.
+        if (!staysWithSchool(this.scopeOf(c))) return { ok: false, reason: "INVALID_TRANSITION", case: c };
         change.escalatedToMlds = true;
         const route = await this.routing.sendsFor({ schoolId: c.school.id, districtId: c.districtId, birthYear: c.pupil.birthYear, birthDate: c.pupil.birthDate, escalatedToMlds: true, onlyMlds: true });
         messages.push(...route(c.id));

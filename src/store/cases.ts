@@ -181,23 +181,66 @@ export type CaseEventInput = { type: string; actorId: string | null; data?: Reco
 
 const FAMILY_ORDER = ["ATTENDANCE", "ENGAGEMENT", "RESULTS", "BEHAVIOUR", "ORIENTATION"];
 
+type CaseRow = {
+  id: string;
+  reference: string;
+  status: CaseStatus;
+  urgency: number;
+  version: number;
+  escalatedToMlds: boolean;
+  source: "REPORT" | "IMPORT";
+  districtId: string;
+  nextReviewAt: Date | null;
+  createdAt: Date;
+  updatedAt: Date;
+  closedAt: Date | null;
+  schoolId: string;
+  schoolName: string;
+  schoolUai: string;
+  lastName: string;
+  firstName: string;
+  className: string | null;
+  birthYear: number;
+  birthDate: Date | null;
+  pupilAnonymizedAt: Date | null;
+  assigneeId: string | null;
+  assigneeName: string | null;
+  /** Oldest first, each with its signals. */
+  reports: { reporterId: string | null; absenceHalfDays: number | null; stepsTaken: string[] | null; observations: string | null; signals: { code: string; family: string; note: string | null }[] }[];
+  /** The 20 latest, newest first; `at` as PostgreSQL writes a timestamp in JSON (UTC, no zone). */
+  events: { type: string; at: string; data: unknown; actorId: string | null }[];
+};
+
+/** Everything about a case in one statement (it was seven Prisma queries, read on every triage
+ *  action, status card and queued card; measured by `npm run bench`). */
 export async function loadCaseRecord(prisma: PrismaClient | Prisma.TransactionClient, where: { id: string } | { reference: string }): Promise<CaseRecord | null> {
-  const c = await prisma.case.findUnique({
-    where,
-    include: {
-      school: { select: { id: true, name: true, uai: true } },
-      pupil: true,
-      reports: { include: { signals: true }, orderBy: { createdAt: "asc" } },
-      events: { orderBy: { id: "desc" }, take: 20, select: { type: true, at: true, data: true, actorId: true } },
-    },
-  });
+  const rows = await prisma.$queryRaw<CaseRow[]>`
+    SELECT c."id", c."reference", c."status"::text AS "status", c."urgency", c."version", c."escalatedToMlds", c."source"::text AS "source",
+           c."districtId", c."nextReviewAt", c."createdAt", c."updatedAt", c."closedAt",
+           s."id" AS "schoolId", s."name" AS "schoolName", s."uai" AS "schoolUai",
+           p."lastName", p."firstName", p."className", p."birthYear", p."birthDate", p."anonymizedAt" AS "pupilAnonymizedAt",
+           a."id" AS "assigneeId", a."displayName" AS "assigneeName",
+           COALESCE((SELECT json_agg(json_build_object(
+                        'reporterId', r."reporterId", 'absenceHalfDays', r."absenceHalfDays", 'stepsTaken', r."stepsTaken", 'observations', r."observations",
+                        'signals', COALESCE((SELECT json_agg(json_build_object('code', rs."code", 'family', rs."family", 'note', rs."note"))
+                                               FROM "ReportSignal" rs WHERE rs."reportId" = r."id"), '[]'::json))
+                      ORDER BY r."createdAt")
+                       FROM "Report" r WHERE r."caseId" = c."id"), '[]'::json) AS "reports",
+           COALESCE((SELECT json_agg(json_build_object('type', e."type", 'at', e."at", 'data', e."data", 'actorId', e."actorId") ORDER BY e."id" DESC)
+                       FROM (SELECT "id", "type", "at", "data", "actorId" FROM "CaseEvent" WHERE "caseId" = c."id" ORDER BY "id" DESC LIMIT 20) e), '[]'::json) AS "events"
+      FROM "Case" c
+      JOIN "School" s ON s."id" = c."schoolId"
+      JOIN "Pupil" p ON p."id" = c."pupilId"
+      LEFT JOIN "Member" a ON a."id" = c."assigneeId"
+     WHERE ${"id" in where ? Prisma.sql`c."id" = ${where.id}` : Prisma.sql`c."reference" = ${where.reference}`}`;
+  const c = rows[0];
   if (!c) return null;
-  const assignee = c.assigneeId ? await prisma.member.findUnique({ where: { id: c.assigneeId }, select: { id: true, displayName: true } }) : null;
+  const events = c.events.map((e) => ({ ...e, at: new Date(`${e.at}Z`) }));
   const families = new Set(c.reports.flatMap((r) => r.signals.map((s) => s.family)));
-  const lastRequest = c.events.find((e) => e.type === "INFO_REQUESTED");
-  const lastAnswer = c.events.find((e) => e.type === "INFO_ANSWERED");
-  const requestIndex = lastRequest ? c.events.indexOf(lastRequest) : -1;
-  const answerIndex = lastAnswer ? c.events.indexOf(lastAnswer) : -1;
+  const lastRequest = events.find((e) => e.type === "INFO_REQUESTED");
+  const lastAnswer = events.find((e) => e.type === "INFO_ANSWERED");
+  const requestIndex = lastRequest ? events.indexOf(lastRequest) : -1;
+  const answerIndex = lastAnswer ? events.indexOf(lastAnswer) : -1;
   return {
     id: c.id,
     reference: c.reference,
@@ -206,32 +249,32 @@ export async function loadCaseRecord(prisma: PrismaClient | Prisma.TransactionCl
     version: c.version,
     escalatedToMlds: c.escalatedToMlds,
     source: c.source,
-    school: c.school,
+    school: { id: c.schoolId, name: c.schoolName, uai: c.schoolUai },
     districtId: c.districtId,
     pupil: {
-      lastName: c.pupil.lastName,
-      firstName: c.pupil.firstName,
-      className: c.pupil.className,
-      birthYear: c.pupil.birthYear,
-      birthDate: c.pupil.birthDate,
-      anonymized: c.pupil.anonymizedAt !== null,
+      lastName: c.lastName,
+      firstName: c.firstName,
+      className: c.className,
+      birthYear: c.birthYear,
+      birthDate: c.birthDate,
+      anonymized: c.pupilAnonymizedAt !== null,
     },
     reporterIds: [...new Set(c.reports.map((r) => r.reporterId).filter((x): x is string => x !== null))],
-    assignee,
+    assignee: c.assigneeId !== null && c.assigneeName !== null ? { id: c.assigneeId, displayName: c.assigneeName } : null,
     families: FAMILY_ORDER.filter((f) => families.has(f)),
     signals: c.reports.flatMap((r) => r.signals.map((s) => ({ code: s.code, note: s.note }))),
     absenceHalfDays: c.reports.reduce<number | null>((max, r) => (r.absenceHalfDays !== null && (max === null || r.absenceHalfDays > max) ? r.absenceHalfDays : max), null),
-    stepsTaken: [...new Set(c.reports.flatMap((r) => r.stepsTaken))],
+    stepsTaken: [...new Set(c.reports.flatMap((r) => r.stepsTaken ?? []))],
     observations: c.reports.map((r) => r.observations).filter((o): o is string => Boolean(o)),
     // Events are newest first: the request is answered when an answer came after it.
     infoRequest: lastRequest
-      ? { question: String((lastRequest.data as { question?: string }).question ?? ""), answered: answerIndex !== -1 && answerIndex < requestIndex, askedById: lastRequest.actorId }
+      ? { question: String((lastRequest.data as { question?: string } | null)?.question ?? ""), answered: answerIndex !== -1 && answerIndex < requestIndex, askedById: lastRequest.actorId }
       : null,
     nextReviewAt: c.nextReviewAt,
     createdAt: c.createdAt,
     updatedAt: c.updatedAt,
     closedAt: c.closedAt,
-    lastEvent: c.events[0] ? { type: c.events[0].type, at: c.events[0].at } : null,
+    lastEvent: events[0] ? { type: events[0].type, at: events[0].at } : null,
   };
 }
 

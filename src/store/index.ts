@@ -9,7 +9,12 @@ import { OutboxRepository } from "./outbox.js";
 import { ReviewReminderRepository } from "./review-reminders.js";
 import { ProcessedActivityRepository } from "./processed-activities.js";
 import { SchoolRepository } from "./schools.js";
+import { ImportRepository } from "./imports.js";
+import { CaseQueryRepository } from "./case-queries.js";
+import { PrivacyRepository } from "./privacy.js";
+import { JobRunRepository } from "./job-runs.js";
 import { isDatabaseEmpty, seedDemo } from "./demo-seed.js";
+import { StatisticsRepository } from "./statistics.js";
 
 /** Everything the services need from the database, behind plain TypeScript types. */
 export type Store = {
@@ -25,6 +30,11 @@ export type Store = {
   outbox: OutboxRepository;
   reviewReminders: ReviewReminderRepository;
   processedActivities: ProcessedActivityRepository;
+  imports: ImportRepository;
+  caseQueries: CaseQueryRepository;
+  privacy: PrivacyRepository;
+  jobRuns: JobRunRepository;
+  statistics: StatisticsRepository;
   /** Seeds the demo académie; `onlyIfEmpty` leaves a database in use alone. Returns whether it seeded. */
   seedDemo(opts: { onlyIfEmpty: boolean; tenantId?: string }): Promise<boolean>;
 };
@@ -44,6 +54,11 @@ export function createStore(db: Database): Store {
     outbox: new OutboxRepository(prisma),
     reviewReminders: new ReviewReminderRepository(prisma),
     processedActivities: new ProcessedActivityRepository(prisma),
+    imports: new ImportRepository(prisma),
+    statistics: new StatisticsRepository(prisma),
+    caseQueries: new CaseQueryRepository(prisma),
+    privacy: new PrivacyRepository(prisma),
+    jobRuns: new JobRunRepository(prisma),
     async seedDemo({ onlyIfEmpty, tenantId }) {
       if (onlyIfEmpty && !(await isDatabaseEmpty(prisma))) return false;
       await seedDemo(prisma, tenantId);
@@ -66,3 +81,8 @@ export type { MemberSummary } from "./members.js";
 export { UnknownPlanActionError } from "./plans.js";
 export type { OutboxPayload, OutboxRecord } from "./outbox.js";
 export type { PlanRecord, PlanActionRecord, PlanActionFields, PlanOp } from "./plans.js";
+export type { ImportBatchRecord, ImportTarget, RowMatch } from "./imports.js";
+export type { CaseSummaryRow, CaseListRows, CaseFilter, StatusCount } from "./case-queries.js";
+export type { PupilCases, PupilExport, DownloadMember, AnonymizeCause } from "./privacy.js";
+export type { StatsFilter, RawStats, CaseExportRow, DataExportRecord } from "./statistics.js";
+export type { WeeklyDigestCounts } from "./outgoing-message.js";

@@ -5,7 +5,11 @@ export type RenderSpec =
   | { view: "caseCard"; caseId: string }
   | { view: "reporterNotice"; caseId: string; notice: "TAKEN_IN_CHARGE" | "CLOSED" | "INFO_REQUEST" }
   | { view: "assigned"; caseId: string }
-  | { view: "planReminder"; caseId: string };
+  | { view: "planReminder"; caseId: string }
+  /** The coordinators' Monday digest: aggregate counts only, computed when it was claimed. */
+  | { view: "weeklyDigest"; districtName: string; weekStart: string; counts: WeeklyDigestCounts; schools: ({ name: string } & WeeklyDigestCounts)[] };
+
+export type WeeklyDigestCounts = { newLastWeek: number; waiting: number; reviewsThisWeek: number; reviewsOverdue: number };
 
 export type OutgoingMessage = {
   conversationId: string;

@@ -20,6 +20,11 @@ export const EXECUTE_VERBS = [
   "case.answerInfo",
   "plan.view",
   "outbox.requeue",
+  "import.confirm",
+  "import.cancel",
+  "privacy.export",
+  "privacy.erase",
+  "privacy.cancel",
 ] as const;
 export const ExecuteVerb = z.enum(EXECUTE_VERBS);
 export type ExecuteVerb = z.infer<typeof ExecuteVerb>;

@@ -21,8 +21,14 @@ const STATUS_COLOR: Record<CaseStatus, string> = {
   CLOSED: "Default",
 };
 
+// Building an Intl.DateTimeFormat costs far more than formatting with one: one per language.
+const DATE_FORMATS: Record<Locale, Intl.DateTimeFormat> = {
+  fr: new Intl.DateTimeFormat("fr-FR", { timeZone: "Europe/Paris", day: "numeric", month: "long", year: "numeric" }),
+  en: new Intl.DateTimeFormat("en-GB", { timeZone: "Europe/Paris", day: "numeric", month: "long", year: "numeric" }),
+};
+
 export function formatDate(d: Date, locale: Locale): string {
-  return new Intl.DateTimeFormat(locale === "fr" ? "fr-FR" : "en-GB", { timeZone: "Europe/Paris", day: "numeric", month: "long", year: "numeric" }).format(d);
+  return (DATE_FORMATS[locale] ?? DATE_FORMATS.fr).format(d);
 }
 
 /** What a triager (référent or coordinator) could do next; the server checks the caller anyway. */

@@ -5,6 +5,7 @@ import { cardMessage } from "./card-message.js";
 import { caseCard, infoRequestCard } from "./case-views.js";
 import { planCard } from "./plan-views.js";
 import { resolveLocale, translator, type Locale } from "./i18n.js";
+import { weeklyDigestCard } from "./stats-views.js";
 
 export type OutboxRenderDeps = { services: Services; defaultLocale: Locale; clock: () => Date };
 
@@ -13,6 +14,8 @@ export type OutboxRenderDeps = { services: Services; defaultLocale: Locale; cloc
 export async function renderOutgoing(spec: RenderSpec, conversation: StoredConversation, deps: OutboxRenderDeps): Promise<Partial<Activity> | null> {
   const locale = resolveLocale(conversation.reference.locale as string | undefined, deps.defaultLocale);
   const t = translator(locale);
+  // The weekly digest is about no case: its counts travel in the spec.
+  if (spec.view === "weeklyDigest") return cardMessage(weeklyDigestCard(t, locale, spec));
   const c = await deps.services.triage.systemView(spec.caseId);
   if (!c) return null;
   switch (spec.view) {

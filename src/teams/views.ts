@@ -12,7 +12,7 @@ export function welcomeCard(t: Translate): AdaptiveCardJson {
     privacy: t("welcome.privacy"),
     startReport: t("welcome.startReport"),
     helpLabel: t("welcome.help"),
-  });
+  }, { constant: true });
 }
 
 export function helpCard(t: Translate): AdaptiveCardJson {
@@ -22,5 +22,5 @@ export function helpCard(t: Translate): AdaptiveCardJson {
     commands: [t("help.report"), t("help.status"), t("help.mine"), t("help.todo"), t("help.overdue"), t("help.cancel")],
     channel: t("help.channel"),
     startReport: t("help.startReport"),
-  });
+  }, { constant: true });
 }

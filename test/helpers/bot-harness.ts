@@ -1,5 +1,6 @@
 import { loadConfig } from "../../src/config.js";
 import { startApp, type App } from "../../src/app.js";
+import type { Logger } from "../../src/logging.js";
 import { DEMO_PEOPLE, DEMO_TENANT_ID } from "../../src/store/demo-seed.js";
 import { FakeConnector } from "./fake-connector.js";
 import { POSTGRES_URL, dropSchema, uniqueSchemaName } from "./database.js";
@@ -51,12 +52,12 @@ export type TestBot = {
 };
 
 /** The whole bot (HTTP server, services, PostgreSQL in a schema of its own) with a fake connector. */
-export async function startTestBot(opts: { schema?: string; env?: Record<string, string>; connector?: FakeConnector; outboxDelivery?: "auto" | "manual"; clock?: () => Date; databaseUrl?: string } = {}): Promise<TestBot> {
+export async function startTestBot(opts: { schema?: string; env?: Record<string, string>; connector?: FakeConnector; outboxDelivery?: "auto" | "manual"; clock?: () => Date; databaseUrl?: string; logger?: Logger } = {}): Promise<TestBot> {
   const connector = opts.connector ?? (await new FakeConnector().start());
   const schema = opts.schema ?? uniqueSchemaName();
   const config = loadConfig({ PORT: "0", DATABASE_URL: opts.databaseUrl ?? POSTGRES_URL, SEED_DEMO: "always", LOG_LEVEL: "silent", ...opts.env });
   // Tests deliver the outbox themselves (app.outbox.drainOnce()) so that they see each step.
-  const app = await startApp(config, { schema, outboxDelivery: opts.outboxDelivery ?? "manual", clock: opts.clock });
+  const app = await startApp(config, { schema, outboxDelivery: opts.outboxDelivery ?? "manual", clock: opts.clock, logger: opts.logger });
   const url = `http://127.0.0.1:${app.port}`;
   const post = (activity: Record<string, unknown>) =>
     fetch(`${url}/api/messages`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(activity) });

@@ -74,4 +74,13 @@ describe("configuration from the environment", () => {
     expect(lines.map((l) => l.split(" ")[0])).toEqual(["PORT", "DATABASE_URL", "MicrosoftAppTenantId"]);
     expect(lines.join("\n")).not.toContain("hunter2");
   });
+
+  it("reads the retention of closed cases: the end of the school year by default, or a number of days", () => {
+    expect(loadConfig({}).retention).toEqual({ kind: "endOfSchoolYear" });
+    expect(loadConfig({ RETENTION: "end-of-school-year" }).retention).toEqual({ kind: "endOfSchoolYear" });
+    expect(loadConfig({ RETENTION: " 365 " }).retention).toEqual({ kind: "days", days: 365 });
+    for (const wrong of ["0", "-3", "1.5", "forever", "99999"]) {
+      expect(problems({ RETENTION: wrong })).toEqual([`RETENTION must be "end-of-school-year" or a number of days after closure (1-3650) (got "${wrong}")`]);
+    }
+  });
 });

@@ -1,5 +1,7 @@
 import { randomUUID } from "node:crypto";
-import { Dialog, type DialogContext, type DialogTurnResult } from "botbuilder-dialogs";
+// Not the package index, which loads the prompts and Recognizers-Text (see bot.ts).
+import { Dialog, type DialogTurnResult } from "botbuilder-dialogs/lib/dialog.js";
+import type { DialogContext } from "botbuilder-dialogs/lib/dialogContext.js";
 import type { TurnContext } from "botbuilder";
 import { validatePupil, validateSignals, validateStepsTaken, type FieldErrors, type ReportDraft } from "../../domain/report-draft.js";
 import { parseQuery } from "../../domain/query-parser.js";

@@ -9,7 +9,7 @@ import type { TriageService } from "./triage.js";
 
 export type PlanFailure = "NOT_FOUND" | "FORBIDDEN" | "CONFLICT" | "INVALID_TRANSITION" | "INVALID_INPUT" | "OUTCOME_REQUIRED";
 export type PlanView = { case: CaseRecord; plan: PlanRecord | null; suggestions: PlanActionCode[] };
-export type PlanResult = { ok: true; view: PlanView; event: string } | { ok: false; reason: PlanFailure; field?: string; view?: PlanView };
+export type PlanResult = { ok: true; view: PlanView; event: string; sharedCardsUpdated?: boolean } | { ok: false; reason: PlanFailure; field?: string; view?: PlanView };
 
 const isoDate = z
   .string()
@@ -133,8 +133,13 @@ export class PlanService {
     if (cmd.verb !== "close" && !plan) return fail("INVALID_TRANSITION");
     const transition = applyTransition(c.status, action, actor.role);
     if (!transition.ok) return fail(transition.reason === "ROLE_NOT_ALLOWED" ? "FORBIDDEN" : "INVALID_TRANSITION");
-    for (const post of await this.store.caseChanges.channelPosts(c.id)) {
-      messages.push({ conversationId: post.conversationId, kind: "update", render: { view: "caseCard", caseId: c.id } });
+    // The case card shows the status, not the plan: it is updated only when the status changes, so
+    // that a coordinator working on the plan from a posted card is not interrupted by its update.
+    const sharedCardsUpdated = transition.to !== c.status;
+    if (sharedCardsUpdated) {
+      for (const post of await this.store.caseChanges.channelPosts(c.id)) {
+        messages.push({ conversationId: post.conversationId, kind: "update", render: { view: "caseCard", caseId: c.id } });
+      }
     }
     const change = {
       status: transition.to,
@@ -143,7 +148,7 @@ export class PlanService {
     };
     try {
       const updated = await this.store.caseChanges.apply(c.id, seenVersion, change, { type: event, actorId: actor.memberId, data }, messages, planOp);
-      return { ok: true, view: await this.viewOf(updated), event };
+      return { ok: true, view: await this.viewOf(updated), event, sharedCardsUpdated };
     } catch (err) {
       if (err instanceof VersionConflictError) return { ok: false, reason: "CONFLICT", view: await this.viewOf((await this.store.caseChanges.get({ id: c.id })) ?? c) };
       if (err instanceof UnknownPlanActionError) return fail("INVALID_INPUT", "actionId");

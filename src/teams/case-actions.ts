@@ -112,9 +112,8 @@ export async function handleCaseAction(
       const result = await triage.act(actor, caseId, version, cmd);
       if (!result.ok) return failure(result);
       deps.onQueued();
-      if (cmd.verb === "openPlan") {
-        return renderPlan({ view: await deps.services.plans.viewOf(result.case) }, { text: t("plan.notice.PLAN_OPENED"), color: "Good" });
-      }
+      // The shared case card is updated for everyone right after (outbox): the caller sees that same
+      // card, with its "Voir le plan" button, rather than a plan card the update would replace.
       const name = result.case.assignee?.displayName ?? actor.displayName;
       return render(result.case, { text: t(`case.notice.${NOTICE_OF[cmd.verb]}`, { name }), color: "Good" });
     }
@@ -136,7 +135,8 @@ export async function handleCaseAction(
       const result = await deps.services.plans.act(actor, caseId, version, planCommandOf(parsedVerb.data, data.data));
       if (!result.ok) return planFailure(result);
       deps.onQueued();
-      if (result.event === "CLOSED") return render(result.view.case, { text: t("plan.notice.CLOSED"), color: "Good" });
+      // When the case's status changed, its shared cards are updated for everyone: show that card.
+      if (result.sharedCardsUpdated) return render(result.view.case, { text: t(`plan.notice.${result.event}`), color: "Good" });
       return renderPlan(result, { text: t(`plan.notice.${result.event}`), color: "Good" });
     }
     default:
@@ -161,10 +161,11 @@ export async function handleCaseAction(
   }
 }
 
-/** Plan forms name their inputs `<field>__<key>` (one key per form in the card). */
+/** Plan forms name their inputs `<field>__<form>` (one form name per form in the card; the action data
+ *  names the form: a data field called "key" breaks the Agents Playground renderer). */
 function planCommandOf(verb: ExecuteVerb, data: z.infer<typeof CaseActionData>): PlanCommand {
   const raw = data as Record<string, unknown>;
-  const key = typeof raw.key === "string" ? raw.key : "new";
+  const key = typeof raw.form === "string" ? raw.form : "new";
   const field = (name: string) => raw[`${name}__${key}`];
   const actionInput = () => ({
     type: verb === "plan.addAction" ? field("type") : raw.type,

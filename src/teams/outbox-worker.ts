@@ -253,7 +253,11 @@ export class OutboxWorker {
     }
     const marked = await this.outbox.markSent(row.id, this.workerId, activityId ?? targetId);
     if (!marked) this.logger.warn(log, "outbox send delivered but its lease was lost (it may be sent twice)");
-    if (row.kind === "post" && row.caseId && activityId) {
+    // Only a posted case card is updated when the case changes; a notice to the reporter or a
+    // reminder stays as it was written (otherwise the next update would turn it into a case card).
+    const view = row.payload.render?.view;
+    const showsTheCase = view === undefined || view === "caseCard" || view === "assigned";
+    if (row.kind === "post" && row.caseId && activityId && showsTheCase) {
       try {
         await this.outbox.recordChannelPost(row.caseId, row.conversationId, activityId);
       } catch (err) {

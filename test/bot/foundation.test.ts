@@ -55,6 +55,19 @@ describe("the bot over HTTP, in local mode", () => {
     expect(stored).toMatchObject({ conversationId: `a:personal-${claire.aadObjectId}`, kind: "PERSONAL", serviceUrl: bot.connector.url, tenantId: DEMO_TENANT_ID });
   });
 
+  it("greets once when the app is installed in a personal chat, and keeps the locale the person's messages gave", async () => {
+    const karim = person("Karim Benali");
+    await bot.say(karim, "aide", { locale: "en-US" });
+    const base = personalMessage(bot.connector.url, karim, {});
+    const before = bot.connector.sent.length;
+    await bot.post({ ...base, id: "install-karim", type: "installationUpdate", action: "add", locale: undefined });
+    await bot.post({ ...base, id: "added-karim", type: "conversationUpdate", membersAdded: [{ id: `29:${karim.aadObjectId}`, aadObjectId: karim.aadObjectId }], locale: undefined });
+    const welcomes = bot.connector.sent.slice(before);
+    expect(welcomes).toHaveLength(1);
+    expect(cardText(welcomes[0]!.body.attachments![0]!.content)).toMatch(/Bienvenue dans Repère|Welcome to Repère/);
+    expect((await bot.app.store.conversations.personalChatOf(karim.aadObjectId))?.reference.locale).toBe("en-US");
+  });
+
   it("remembers the team's channel when installed in a team, and greets the team once", async () => {
     const teamId = "19:team-test@thread.tacv2";
     const activity = {

@@ -46,8 +46,9 @@ describe("support plans edited from cards", () => {
     if (!outcome.ok) throw new Error(outcome.reason);
     const caseId = outcome.recorded.caseId;
     await execute(bot, sophie, personalOf(sophie), "case.takeCharge", { caseId, version: await version(caseId) });
-    const card = await execute(bot, sophie, personalOf(sophie), "case.openPlan", { caseId, version: await version(caseId) });
-    return { caseId, reference: outcome.recorded.reference, card };
+    const opened = await execute(bot, sophie, personalOf(sophie), "case.openPlan", { caseId, version: await version(caseId) });
+    const card = await execute(bot, sophie, personalOf(sophie), "plan.view", { caseId });
+    return { caseId, reference: outcome.recorded.reference, opened, card };
   }
 
   beforeAll(async () => {
@@ -57,9 +58,11 @@ describe("support plans edited from cards", () => {
   afterAll(async () => bot?.stop());
 
   it("opens a plan with suggested first actions, pre-filled but not imposed", async () => {
-    const { caseId, card } = await caseWithPlan("Ouverture");
+    const { caseId, opened, card } = await caseWithPlan("Ouverture");
+    // Opening answers with the case card (as its posted copies are about to show it), which leads to the plan.
+    expect(cardText(opened)).toContain("Plan d'accompagnement ouvert. « Voir le plan » pour y ajouter les premières actions");
+    expect(JSON.stringify(opened)).toContain('"verb":"plan.view"');
     const text = cardText(card);
-    expect(text).toContain("Plan ouvert.");
     expect(text).toContain("Suggestions pour commencer : Entretien de situation, Entretien avec le PsyEN, Préparation à nouveau d'un examen (MOREA), Construction du projet personnel et professionnel");
     expect(text).toContain("Aucune action pour l'instant");
     expect(JSON.stringify(card)).toContain('"value":"SITUATION_INTERVIEW"');
@@ -71,7 +74,7 @@ describe("support plans edited from cards", () => {
   it("adds actions from the catalogue, checking what each one requires", async () => {
     const { caseId } = await caseWithPlan("Actions");
     const add = async (fields: Record<string, string>) =>
-      execute(bot, sophie, personalOf(sophie), "plan.addAction", { caseId, version: await version(caseId), key: "new", ...Object.fromEntries(Object.entries(fields).map(([k, v]) => [`${k}__new`, v])) });
+      execute(bot, sophie, personalOf(sophie), "plan.addAction", { caseId, version: await version(caseId), form: "new", ...Object.fromEntries(Object.entries(fields).map(([k, v]) => [`${k}__new`, v])) });
     expect(cardText(await add({ type: "INTERNSHIP", description: "Stage découverte" }))).toContain("Indiquez l'entreprise du stage.");
     expect(cardText(await add({ type: "INTERNSHIP", description: "Stage", company: "Garage Dupuis", startDate: "2026-12-10", endDate: "2026-12-01" }))).toContain("après la date de début");
     expect(cardText(await add({ type: "PARTNER_REFERRAL", description: "Rendez-vous" }))).toContain("Choisissez un partenaire dans la liste.");
@@ -90,7 +93,7 @@ describe("support plans edited from cards", () => {
 
   it("marks an action in progress, then done, offering only the possible changes", async () => {
     const { caseId } = await caseWithPlan("Statuts");
-    let card = await execute(bot, sophie, personalOf(sophie), "plan.addAction", { caseId, version: await version(caseId), key: "new", type__new: "SITUATION_INTERVIEW", description__new: "Entretien avec la famille" });
+    let card = await execute(bot, sophie, personalOf(sophie), "plan.addAction", { caseId, version: await version(caseId), form: "new", type__new: "SITUATION_INTERVIEW", description__new: "Entretien avec la famille" });
     card = await execute(bot, sophie, personalOf(sophie), "plan.setActionStatus", { ...executeData(card, "En cours") });
     expect(cardText(card)).toContain("Statut de l'action mis à jour.");
     card = await execute(bot, sophie, personalOf(sophie), "plan.setActionStatus", { ...executeData(card, "Réalisée") });
@@ -104,7 +107,7 @@ describe("support plans edited from cards", () => {
 
   it("edits one action inline, keeping the others as they were", async () => {
     const { caseId } = await caseWithPlan("Edition");
-    let card = await execute(bot, sophie, personalOf(sophie), "plan.addAction", { caseId, version: await version(caseId), key: "new", type__new: "TUTORING", description__new: "Tutorat en maths" });
+    let card = await execute(bot, sophie, personalOf(sophie), "plan.addAction", { caseId, version: await version(caseId), form: "new", type__new: "TUTORING", description__new: "Tutorat en maths" });
     card = await execute(bot, sophie, personalOf(sophie), "plan.view", executeData(card, "Modifier"));
     const save = executeData(card, "Enregistrer");
     card = await execute(bot, sophie, personalOf(sophie), "plan.editAction", { ...save, description__edit: "Tutorat en maths et français", startDate__edit: "2026-12-02", endDate__edit: "", partner__edit: "", company__edit: "" });
@@ -114,7 +117,7 @@ describe("support plans edited from cards", () => {
 
   it("lets only the assignee, the district's coordinators and the school's référents edit; the reporter sees the status only", async () => {
     const { caseId } = await caseWithPlan("Droits");
-    const attempt = async (who: Person) => cardText(await execute(bot, who, personalOf(who), "plan.addAction", { caseId, version: await version(caseId), key: "new", type__new: "MOREA", description__new: "Préparation du bac" }));
+    const attempt = async (who: Person) => cardText(await execute(bot, who, personalOf(who), "plan.addAction", { caseId, version: await version(caseId), form: "new", type__new: "MOREA", description__new: "Préparation du bac" }));
     expect(await attempt(claire)).toContain("Action refusée");
     expect(await attempt(marc)).toContain("Action refusée");
     expect(await attempt(karim)).toContain("Action ajoutée.");

@@ -202,6 +202,21 @@ describe("routing a new case and triage from its card", () => {
     const notice = bot.connector.sent.find((a) => a.conversationId === `a:personal-${claire.aadObjectId}`)!;
     expect(notice.body.text).toBe(`Votre signalement ${reference} a été pris en charge par Sophie Laurent. Merci.`);
     expect((await prisma().outboxMessage.findMany({ where: { caseId } })).every((m) => m.status === "SENT")).toBe(true);
+
+    // The teacher's notice stays a notice: the next change updates the case cards only.
+    await execute(bot, sophie, inNord, "case.openPlan", { caseId, version: await version(caseId) });
+    bot.connector.clear();
+    await bot.app.outbox.drainOnce();
+    expect(bot.connector.sent.filter((a) => a.method === "PUT").map((a) => a.conversationId).sort()).toEqual([`a:personal-${karim.aadObjectId}`, NORD].sort());
+    expect(bot.connector.sent.some((a) => a.conversationId === `a:personal-${claire.aadObjectId}`)).toBe(false);
+
+    // Working on the plan from the channel card leaves the posted cards alone (the status did not
+    // change), so the coordinator's plan card is not replaced under their eyes.
+    const added = await execute(bot, sophie, inNord, "plan.addAction", { caseId, version: await version(caseId), form: "new", type__new: "SITUATION_INTERVIEW", description__new: "Entretien" });
+    expect(cardText(added)).toContain("Action ajoutée.");
+    bot.connector.clear();
+    await bot.app.outbox.drainOnce();
+    expect(bot.connector.sent).toEqual([]);
   });
 
   it("refuses forged invokes: unknown verb, malformed case id, a teacher triaging", async () => {

@@ -25,6 +25,7 @@ import { parseSubmit } from "./submit-payload.js";
 import { REPORT_DIALOG_ID, ReportDialog } from "./dialogs/report-dialog.js";
 import { unknownMemberCard } from "./report-views.js";
 import { handleCaseAction } from "./case-actions.js";
+import { normalizeText } from "../domain/text.js";
 import { noticeCard } from "./case-views.js";
 import { isDatabaseUnavailable } from "./adapter.js";
 import { answerAdminCommand } from "./admin-commands.js";
@@ -173,7 +174,7 @@ export class RepereBot extends TeamsActivityHandler {
     }
 
     if (submit?.action === "help" || query?.kind === "help") {
-      await ctx.sendActivity(cardMessage(helpCard(t)));
+      await ctx.sendActivity(cardMessage(helpCard(t, actor?.role)));
       return;
     }
     if (submit?.action === "report.start" || query?.kind === "report") {
@@ -206,6 +207,11 @@ export class RepereBot extends TeamsActivityHandler {
     if (query && (await answerQuery(ctx, { services: this.deps.services }, actor, query, t, this.locale(ctx)))) return;
     if (!submit && (await answerPrivacyCommand(ctx, this.deps.services, actor, t, this.locale(ctx), text))) return;
     if (query && (await answerStats(ctx, { services: this.deps.services }, actor, query, text, t, this.locale(ctx)))) return;
+    // « statut » alone is what Teams' command list inserts: ask for what it needs.
+    if (["statut", "status", "historique", "history"].includes(normalizeText(text))) {
+      await ctx.sendActivity(t("hint.whichCase"));
+      return;
+    }
     await ctx.sendActivity(text ? t("hint.unknown", { text: text.length > 60 ? `${text.slice(0, 57)}…` : text }) : t("hint.unknownEmpty"));
   }
 }

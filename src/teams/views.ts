@@ -1,5 +1,6 @@
 import { renderCard, type AdaptiveCardJson } from "./card-renderer.js";
 import type { Translate } from "./i18n.js";
+import type { Role } from "../domain/roles.js";
 
 /** Builds the data of each card from translated texts: templates in cards/ hold no language. */
 
@@ -15,11 +16,33 @@ export function welcomeCard(t: Translate): AdaptiveCardJson {
   }, { constant: true });
 }
 
-export function helpCard(t: Translate): AdaptiveCardJson {
+/** The help lists what the caller may use: everyone reports and asks; référents and coordinators
+ *  follow up; coordinators import; admins also administer. */
+export function helpCard(t: Translate, role?: Role | null): AdaptiveCardJson {
+  const follows = role === "REFERENT" || role === "COORDINATOR" || role === "ADMIN";
+  const sections = [
+    ...(follows
+      ? [
+          {
+            title: t("help.followTitle"),
+            commands: [
+              t("help.history"),
+              t("help.stats"),
+              t("help.exportStats"),
+              ...(role === "COORDINATOR" || role === "ADMIN" ? [t("help.exportCases"), t("help.importFile")] : []),
+            ],
+          },
+        ]
+      : []),
+    ...(role === "ADMIN"
+      ? [{ title: t("help.adminTitle"), commands: [t("help.routeDistrict"), t("help.routeFallback"), t("help.failedSends"), t("help.pupilData")] }]
+      : []),
+  ];
   return renderCard("help", {
     title: t("help.title"),
     intro: t("help.intro"),
     commands: [t("help.report"), t("help.status"), t("help.mine"), t("help.todo"), t("help.overdue"), t("help.cancel")],
+    sections,
     channel: t("help.channel"),
     startReport: t("help.startReport"),
   }, { constant: true });

@@ -19,6 +19,25 @@ describe("the bot over HTTP, in local mode", () => {
     expect(cardText(cards[0])).toContain("mes signalements");
   });
 
+  it("lists in « aide » what the caller's role may use: follow-up for a coordinator, administration for an admin only", async () => {
+    const teacher = cardText((await bot.say(claire, "aide")).cards[0]);
+    expect(teacher).not.toContain("statistiques");
+    expect(teacher).not.toContain("export dossiers");
+    const coordinator = cardText((await bot.say(person("Sophie Laurent"), "aide")).cards[0]);
+    expect(coordinator).toContain("statistiques (ou stats 2026-2027, stats ce mois)");
+    expect(coordinator).toContain("export dossiers");
+    expect(coordinator).toContain("envoyez un fichier CSV");
+    expect(coordinator).not.toContain("effacer élève");
+    const admin = cardText((await bot.say(person("Nathalie Roux"), "aide")).cards[0]);
+    expect(admin).toContain("effacer élève D-2026-0042");
+    expect(admin).toContain("canal MLDS NORD");
+  });
+
+  it("asks which case when « statut » comes alone, as Teams' command list inserts it", async () => {
+    const { texts } = await bot.say(claire, "Statut");
+    expect(texts).toEqual(["De quel dossier ? Donnez sa référence ou le nom de l'élève, par exemple « statut D-2026-0042 » ou « statut Dupont »."]);
+  });
+
   it("answers « help » in English when the Teams locale is English", async () => {
     const { cards } = await bot.say(claire, "Help", { locale: "en-US" });
     expect(cardText(cards[0])).toContain("Repère help");

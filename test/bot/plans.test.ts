@@ -35,7 +35,7 @@ describe("support plans edited from cards", () => {
   const version = async (caseId: string) => (await prisma().case.findUniqueOrThrow({ where: { id: caseId } })).version;
 
   /** A case taken in charge by Sophie, with its plan opened; returns the plan card. */
-  async function caseWithPlan(lastName: string): Promise<{ caseId: string; reference: string; card: any }> {
+  async function caseWithPlan(lastName: string): Promise<{ caseId: string; reference: string; opened: any; card: any }> {
     const reporter = await actorOf(claire);
     const [school] = await bot.app.services.reports.reportingSchools(reporter);
     const outcome = await bot.app.services.reports.submit(

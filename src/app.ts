@@ -98,7 +98,7 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<A
           60 * 60_000,
           async () => {
             const run = await services.retention.runDaily();
-            if (run.ran) logger.info({ anonymized: run.anonymized }, "retention: closed cases past their retention anonymised");
+            if (run.ran) logger.info({ anonymized: run.anonymized, idleDialogsForgotten: run.idleDialogsForgotten }, "retention: closed cases past their retention anonymised, idle unfinished reports deleted");
             if (run.anonymized > 0) outbox.kick();
           },
           logger,

@@ -5,6 +5,9 @@ import type { Store } from "../store/index.js";
 export const RETENTION_JOB = "retention";
 const BATCH = 100;
 const LEASE_MS = 30 * 60_000;
+/** An unfinished report is kept this long after its last step (it survives restarts and a
+ *  holiday week), then deleted by the daily job. */
+export const IDLE_DIALOG_DAYS = 30;
 
 export type RetentionReport = {
   policy: string;
@@ -56,14 +59,15 @@ export class RetentionService {
   }
 
   /** The daily run: whichever instance claims the day runs it; the others do nothing. */
-  async runDaily(): Promise<{ ran: boolean; anonymized: number }> {
+  async runDaily(): Promise<{ ran: boolean; anonymized: number; idleDialogsForgotten: number }> {
     const now = this.clock();
     const claimed = await this.store.jobRuns.claim(RETENTION_JOB, { now, notRunSince: startOfParisDay(now), leaseMs: LEASE_MS, owner: this.owner });
-    if (!claimed) return { ran: false, anonymized: 0 };
+    if (!claimed) return { ran: false, anonymized: 0, idleDialogsForgotten: 0 };
     try {
       const report = await this.run({ dryRun: false });
+      const idleDialogsForgotten = await this.store.privacy.forgetIdleDialogState(new Date(now.getTime() - IDLE_DIALOG_DAYS * 86_400_000));
       await this.store.jobRuns.finish(RETENTION_JOB, this.owner, now);
-      return { ran: true, anonymized: report.references.length };
+      return { ran: true, anonymized: report.references.length, idleDialogsForgotten };
     } catch (err) {
       await this.store.jobRuns.release(RETENTION_JOB, this.owner).catch(() => {});
       throw err;

@@ -73,6 +73,12 @@ const day = (d: Date | null) => (d ? d.toISOString().slice(0, 10) : null);
 export class PrivacyRepository {
   constructor(private readonly prisma: PrismaClient) {}
 
+  /** Deletes the dialog state of conversations idle since `before`: an unfinished report holds a
+   *  pupil's name and notes, and nobody resumes one after weeks. */
+  async forgetIdleDialogState(before: Date): Promise<number> {
+    return this.prisma.$executeRaw`DELETE FROM "BotState" WHERE "updatedAt" < ${before}`;
+  }
+
   /** The pupil of a case and all of that pupil's cases. */
   async pupilOfCase(caseId: string): Promise<PupilCases | null> {
     const c = await this.prisma.case.findUnique({ where: { id: caseId }, select: { pupil: { select: { id: true, anonymizedAt: true, cases: { select: { id: true, reference: true, status: true, anonymizedAt: true }, orderBy: { createdAt: "asc" } } } } } });

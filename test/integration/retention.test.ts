@@ -198,6 +198,19 @@ describe("retention of closed cases", () => {
       expect((await Promise.all([services.retention.runDaily(), other.retention.runDaily()])).map((r) => r.ran).sort()).toEqual([false, true]);
     });
 
+    it("deletes unfinished reports left untouched for 30 days, and keeps recent ones", async () => {
+      const draft = { reportDialog: { pupil: { lastName: "Brouillon", firstName: "Léa" } } };
+      await prisma().botState.create({ data: { key: "conversation/idle", data: draft, eTag: "1" } });
+      await prisma().botState.create({ data: { key: "conversation/recent", data: draft, eTag: "1" } });
+      // The column is set by Prisma on write: age the first row as if written 31 days before `now`.
+      now = new Date("2027-10-20T05:00:00Z");
+      await prisma().$executeRaw`UPDATE "BotState" SET "updatedAt" = ${new Date(now.getTime() - 31 * 86_400_000)} WHERE "key" = 'conversation/idle'`;
+      await prisma().$executeRaw`UPDATE "BotState" SET "updatedAt" = ${new Date(now.getTime() - 29 * 86_400_000)} WHERE "key" = 'conversation/recent'`;
+      const runs = await Promise.all([services.retention.runDaily(), other.retention.runDaily()]);
+      expect(runs.map((r) => r.idleDialogsForgotten).sort()).toEqual([0, 1]);
+      expect((await prisma().botState.findMany({ where: { key: { startsWith: "conversation/" } } })).map((r) => r.key)).toEqual(["conversation/recent"]);
+    });
+
     it("anonymises each case once when two runs overlap (the job and the command)", async () => {
       now = new Date("2027-02-01T09:00:00Z");
       const ids: string[] = [];

@@ -2,7 +2,7 @@ import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createLogger } from "../../src/logging.js";
 import { DEMO_CHANNELS, DEMO_TENANT_ID } from "../../src/store/demo-seed.js";
-import { BOT, cardText, execute, person, type Person, startTestBot, type TestBot } from "../helpers/bot-harness.js";
+import { BOT, cardText, execute, person, type Person, startTestBot, type TestBot, installInTeam } from "../helpers/bot-harness.js";
 import { Conversation } from "../helpers/conversation.js";
 
 /** Minimisation: a card posted in a channel is read by every member of the channel, so it shows
@@ -72,17 +72,7 @@ describe("minimisation in channels and in logs", () => {
 
   beforeAll(async () => {
     bot = await startTestBot({ logger: createLogger("trace", { write: (line: string) => void logs.push(line) }) });
-    await bot.post({
-      type: "conversationUpdate",
-      id: "install-nord-minimisation",
-      serviceUrl: bot.connector.url,
-      channelId: "msteams",
-      from: { id: `29:${sophie.aadObjectId}`, aadObjectId: sophie.aadObjectId },
-      recipient: BOT,
-      conversation: { id: NORD, conversationType: "channel", isGroup: true, tenantId: DEMO_TENANT_ID },
-      channelData: { tenant: { id: DEMO_TENANT_ID }, team: { id: NORD }, channel: { id: NORD } },
-      membersAdded: [{ id: BOT.id }],
-    });
+    await installInTeam(bot, sophie);
     for (const p of [claire, sophie, karim]) await bot.say(p, "aide");
   });
   afterAll(async () => bot?.stop());

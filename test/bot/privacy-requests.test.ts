@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEMO_CHANNELS, DEMO_TENANT_ID } from "../../src/store/demo-seed.js";
 import type { Actor } from "../../src/services/index.js";
-import { BOT, cardText, execute, person, startTestBot, type Person, type TestBot } from "../helpers/bot-harness.js";
+import { BOT, cardText, execute, person, startTestBot, type Person, type TestBot, installInTeam } from "../helpers/bot-harness.js";
 
 /** Requests of the data subject, answered by an admin from Teams: `export élève D-…` (a
  *  confirmation card, then a signed link to a JSON file valid one hour) and `effacer élève D-…`
@@ -93,17 +93,7 @@ describe("access and erasure requests, from an admin's personal chat", () => {
 
   beforeAll(async () => {
     bot = await startTestBot({ clock: () => now });
-    await bot.post({
-      type: "conversationUpdate",
-      id: "install-nord-privacy",
-      serviceUrl: bot.connector.url,
-      channelId: "msteams",
-      from: { id: `29:${sophie.aadObjectId}`, aadObjectId: sophie.aadObjectId },
-      recipient: BOT,
-      conversation: { id: NORD, conversationType: "channel", isGroup: true, tenantId: DEMO_TENANT_ID },
-      channelData: { tenant: { id: DEMO_TENANT_ID }, team: { id: NORD }, channel: { id: NORD } },
-      membersAdded: [{ id: BOT.id }],
-    });
+    await installInTeam(bot, sophie);
     for (const p of [claire, karim, sophie, nathalie]) await bot.say(p, "aide");
   });
   afterAll(async () => bot?.stop());

@@ -2,7 +2,7 @@ import { PNG } from "pngjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Actor } from "../../src/services/index.js";
 import { DEMO_CHANNELS, DEMO_TENANT_ID } from "../../src/store/demo-seed.js";
-import { BOT, cardText, person, startTestBot, type Person, type TestBot } from "../helpers/bot-harness.js";
+import { cardText, person, startTestBot, type Person, type TestBot, installInTeam } from "../helpers/bot-harness.js";
 
 const claire = person("Claire Martin");
 const karim = person("Karim Benali");
@@ -32,17 +32,7 @@ describe("statistics, exports and the weekly digest in Teams", () => {
 
   beforeAll(async () => {
     bot = await startTestBot({ clock: () => new Date(Date.now() + offsetMs) });
-    await bot.post({
-      type: "conversationUpdate",
-      id: "install-nord-stats",
-      serviceUrl: bot.connector.url,
-      channelId: "msteams",
-      from: { id: `29:${sophie.aadObjectId}`, aadObjectId: sophie.aadObjectId },
-      recipient: BOT,
-      conversation: { id: NORD, conversationType: "channel", isGroup: true, tenantId: DEMO_TENANT_ID },
-      channelData: { tenant: { id: DEMO_TENANT_ID }, team: { id: NORD }, channel: { id: NORD } },
-      membersAdded: [{ id: BOT.id }],
-    });
+    await installInTeam(bot, sophie);
     const reporter = await actorOf(claire);
     const [school] = await bot.app.services.reports.reportingSchools(reporter);
     for (const [i, lastName] of ["Durand", "Lefèvre"].entries()) {

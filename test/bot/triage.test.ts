@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEMO_CHANNELS, DEMO_TENANT_ID } from "../../src/store/demo-seed.js";
 import type { Actor } from "../../src/services/index.js";
-import { BOT, cardText, execute, invokeActivity, person, startTestBot, type Person, type TestBot } from "../helpers/bot-harness.js";
+import { cardText, execute, invokeActivity, person, startTestBot, type Person, type TestBot, installInTeam } from "../helpers/bot-harness.js";
 
 const claire = person("Claire Martin"); // teacher, Lycée Victor-Hugo (Bassin Nord)
 const karim = person("Karim Benali"); // référent, Lycée Victor-Hugo
@@ -39,17 +39,7 @@ describe("routing a new case and triage from its card", () => {
   beforeAll(async () => {
     bot = await startTestBot();
     // The bot is installed in the coordinators' team and knows the people's personal chats.
-    await bot.post({
-      type: "conversationUpdate",
-      id: "install-nord",
-      serviceUrl: bot.connector.url,
-      channelId: "msteams",
-      from: { id: `29:${sophie.aadObjectId}`, aadObjectId: sophie.aadObjectId },
-      recipient: BOT,
-      conversation: { id: NORD, conversationType: "channel", isGroup: true, tenantId: DEMO_TENANT_ID },
-      channelData: { tenant: { id: DEMO_TENANT_ID }, team: { id: NORD }, channel: { id: NORD } },
-      membersAdded: [{ id: BOT.id }],
-    });
+    await installInTeam(bot, sophie);
     for (const p of [claire, karim, sophie, marc]) await bot.say(p, "aide");
   });
   afterAll(async () => bot?.stop());

@@ -1,7 +1,7 @@
 import { loadConfig } from "../../src/config.js";
 import { startApp, type App } from "../../src/app.js";
 import type { Logger } from "../../src/logging.js";
-import { DEMO_PEOPLE, DEMO_TENANT_ID } from "../../src/store/demo-seed.js";
+import { DEMO_CHANNELS, DEMO_PEOPLE, DEMO_TENANT_ID } from "../../src/store/demo-seed.js";
 import { FakeConnector } from "./fake-connector.js";
 import { POSTGRES_URL, dropSchema, uniqueSchemaName } from "./database.js";
 
@@ -134,4 +134,20 @@ export async function execute(bot: TestBot, ...args: Parameters<typeof invokeAct
   const body = (await res.json()) as { statusCode: number; type: string; value: any };
   if (body.statusCode !== 200 || body.type !== "application/vnd.microsoft.card.adaptive") throw new Error(`unexpected invoke response ${JSON.stringify(body)}`);
   return body.value;
+}
+
+/** The bot is added to a team (by default the coordinators' team of Bassin Nord): Teams sends a
+ *  conversationUpdate in the team's General channel, and the bot remembers that channel. */
+export async function installInTeam(bot: TestBot, by: Person, channel: { teamId: string; channelId: string } = DEMO_CHANNELS[0]): Promise<void> {
+  await bot.post({
+    type: "conversationUpdate",
+    id: `install-${channel.channelId}-${++activityCounter}`,
+    serviceUrl: bot.connector.url,
+    channelId: "msteams",
+    from: { id: `29:${by.aadObjectId}`, aadObjectId: by.aadObjectId },
+    recipient: BOT,
+    conversation: { id: channel.channelId, conversationType: "channel", isGroup: true, tenantId: DEMO_TENANT_ID },
+    channelData: { tenant: { id: DEMO_TENANT_ID }, team: { id: channel.teamId }, channel: { id: channel.channelId } },
+    membersAdded: [{ id: BOT.id }],
+  });
 }

@@ -7,7 +7,7 @@ import {
 } from "../domain/import-columns.js";
 import { ageOn, concernsMlds } from "../domain/routing.js";
 import { schoolYearOf } from "../domain/school-year.js";
-import type { Store, OutgoingMessage, ImportBatchRecord, ImportTarget } from "../store/index.js";
+import type { Store, OutgoingMessage, ImportBatchRecord, ImportTarget, ImportedGroup, RenderSpec } from "../store/index.js";
 import { fileHash, readCsv, type CsvDelimiter, type CsvEncoding } from "./import-file.js";
 import type { Actor } from "./members.js";
 import type { RoutingService } from "./routing.js";
@@ -225,7 +225,6 @@ export class ImportService {
     }
     try {
       const rows = await this.store.imports.rowsOf(batchId);
-      const route = await this.routesFor(rows, now);
       const label = claimed.sourceLabel ?? this.sourceLabel();
       const done: ImportDone = { batchId, fileName: claimed.fileName, total: rows.length, created: 0, attached: 0, skipped: 0, firstReference: null, lastReference: null };
       for (let start = 0; start < rows.length; start += IMPORT_SETTINGS.chunkSize) {
@@ -233,7 +232,7 @@ export class ImportService {
         const r = await this.store.imports.importChunk(
           { id: batchId, sourceLabel: label, importedById: claimed.importedById },
           chunk,
-          { year: now.getFullYear(), urgency: IMPORT_SETTINGS.urgency, now, route },
+          { year: now.getFullYear(), urgency: IMPORT_SETTINGS.urgency, now },
         );
         done.created += r.created;
         done.attached += r.attached;
@@ -242,7 +241,8 @@ export class ImportService {
         done.lastReference = r.references.at(-1) ?? done.lastReference;
         await opts.onProgress?.(Math.min(start + chunk.length, rows.length), rows.length);
       }
-      const finished = await this.store.imports.finish(batchId, this.clock());
+      const summaries = await this.summariesOf(batchId, rows);
+      const finished = await this.store.imports.finish(batchId, this.clock(), summaries);
       // Counted over every run of the batch (an import resumed after a stop included).
       return { ok: true, result: { ...done, created: finished.createdCount, attached: finished.attachedCount, skipped: finished.skippedCount } };
     } catch (err) {
@@ -268,18 +268,60 @@ export class ImportService {
     await this.store.outbox.enqueue({ conversationId, kind: "post", payload: { activity }, dedupeKey });
   }
 
-  /** The routing of a new case depends on its school and on whether the young person is 16 or over:
-   *  asked once per pair rather than once per row. */
-  private async routesFor(rows: ImportTarget[], now: Date): Promise<(row: ImportTarget) => (caseId: string) => OutgoingMessage[]> {
-    const keyOf = (row: ImportTarget) => `${row.schoolId}:${concernsMlds(ageOfRow(row, now), false)}`;
-    const routes = new Map<string, (caseId: string) => OutgoingMessage[]>();
-    for (const row of rows) {
-      const key = keyOf(row);
-      if (routes.has(key)) continue;
-      routes.set(key, await this.routing.sendsFor({ schoolId: row.schoolId, districtId: row.districtId, birthYear: row.birthYear, birthDate: birthDateOf(row), escalatedToMlds: false }));
+  /** One summary per recipient of the routing: what a report would have sent case by case (16 and
+   *  over to the district's MLDS channel and the school's référents, under 16 to the référents
+   *  only), added up per conversation, with counts only. Built from what the database holds, so
+   *  that an import resumed after a stop counts its first run too. */
+  private async summariesOf(batchId: string, rows: ImportTarget[]): Promise<OutgoingMessage[]> {
+    const groups = await this.store.imports.importedGroups(batchId, rows.map((r) => r.line));
+    const now = this.clock();
+    const recipients = new Map<string, ImportedGroup[]>();
+    // Routing depends only on the school and on whether the MLDS is concerned: asked once per pair.
+    const routed = new Map<string, string[]>();
+    for (const g of groups) {
+      const mlds = concernsMlds(ageOn(g.birthYear, g.birthDate, now), g.escalatedToMlds);
+      const key = `${g.schoolId}:${mlds}`;
+      let conversationIds = routed.get(key);
+      if (!conversationIds) {
+        conversationIds = [...new Set(await this.routing.recipientsFor({ schoolId: g.schoolId, districtId: g.districtId, birthYear: g.birthYear, birthDate: g.birthDate, escalatedToMlds: g.escalatedToMlds }))];
+        routed.set(key, conversationIds);
+      }
+      for (const id of conversationIds) {
+        const list = recipients.get(id);
+        if (list) list.push(g);
+        else recipients.set(id, [g]);
+      }
     }
-    return (row) => routes.get(keyOf(row))!;
+    return [...recipients].map(([conversationId, gs]) => ({
+      conversationId,
+      kind: "post" as const,
+      render: summaryOf(batchId, gs),
+      dedupeKey: `import:${batchId}:summary:${conversationId}`,
+    }));
   }
+}
+
+function summaryOf(batchId: string, groups: ImportedGroup[]): Extract<RenderSpec, { view: "importSummary" }> {
+  const schools = new Map<string, { name: string; count: number }>();
+  const districts = new Set<string>();
+  let total = 0;
+  let attached = 0;
+  for (const g of groups) {
+    total += g.count;
+    if (g.attached) attached += g.count;
+    districts.add(g.districtName);
+    const school = schools.get(g.schoolId) ?? { name: g.schoolName, count: 0 };
+    school.count += g.count;
+    schools.set(g.schoolId, school);
+  }
+  return {
+    view: "importSummary",
+    batchId,
+    districts: [...districts].sort((a, b) => a.localeCompare(b, "fr")),
+    total,
+    attached,
+    schools: [...schools.values()].sort((a, b) => b.count - a.count || a.name.localeCompare(b.name, "fr")),
+  };
 }
 
 const birthDateOf = (row: { birthDate: string }) => new Date(`${row.birthDate}T00:00:00Z`);

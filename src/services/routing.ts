@@ -9,7 +9,19 @@ export class RoutingService {
     private readonly clock: () => Date,
   ) {}
 
-  async sendsFor(input: { schoolId: string; districtId: string; birthYear: number; birthDate: Date | null; escalatedToMlds: boolean; onlyMlds?: boolean }): Promise<(caseId: string) => OutgoingMessage[]> {
+  async sendsFor(input: RoutingInput): Promise<(caseId: string) => OutgoingMessage[]> {
+    const conversationIds = await this.recipientsFor(input);
+    return (caseId) =>
+      conversationIds.map((conversationId) => ({
+        conversationId,
+        kind: "post" as const,
+        render: { view: "caseCard" as const, caseId },
+        dedupeKey: `case-card:${caseId}:${conversationId}`,
+      }));
+  }
+
+  /** The conversations a case of this school and this young person goes to. */
+  async recipientsFor(input: RoutingInput): Promise<string[]> {
     const [referents, districtChannel, fallbackChannel] = await Promise.all([
       this.store.members.referentsOf(input.schoolId),
       this.store.routingChannels.ofDistrict(input.districtId),
@@ -29,16 +41,11 @@ export class RoutingService {
       : await Promise.all(referents.filter((r) => route.notifyMemberIds.includes(r.id)).map((r) => this.store.conversations.personalChatOf(r.aadObjectId)));
     // A channel's conversation id is the channel id; a person is reached in their personal chat,
     // when they have one with the bot (Teams gives none before the bot is installed for them).
-    const conversationIds = [...route.channels.map((c) => c.channelId), ...personalChats.flatMap((c) => (c ? [c.conversationId] : []))];
-    return (caseId) =>
-      conversationIds.map((conversationId) => ({
-        conversationId,
-        kind: "post" as const,
-        render: { view: "caseCard" as const, caseId },
-        dedupeKey: `case-card:${caseId}:${conversationId}`,
-      }));
+    return [...route.channels.map((c) => c.channelId), ...personalChats.flatMap((c) => (c ? [c.conversationId] : []))];
   }
 }
+
+type RoutingInput = { schoolId: string; districtId: string; birthYear: number; birthDate: Date | null; escalatedToMlds: boolean; onlyMlds?: boolean };
 
 function pick(c: ChannelTarget): ChannelTarget {
   return { teamId: c.teamId, channelId: c.channelId };

@@ -4,11 +4,13 @@ import { Prisma } from "../generated/prisma/client.js";
 import { importRowSchema, type ImportRow } from "../domain/import-columns.js";
 import { formatReference } from "../domain/reference.js";
 import { signalFamily } from "../domain/signals.js";
+import { enqueueOutbox } from "./outbox.js";
 import type { OutgoingMessage } from "./outgoing-message.js";
 
 /** Rentrée campaign imports: the batch (keyed by the file's SHA-256, so that the same file is
- *  recognised), the rows waiting between preview and confirmation, and the bulk creation of
- *  pupils, cases, their first report and event, and their routing sends, one transaction per chunk. */
+ *  recognised), the rows waiting between preview and confirmation, the bulk creation of pupils,
+ *  cases, their first report and event, one transaction per chunk, and at the end one summary per
+ *  recipient rather than one card per case. */
 
 export type ImportBatchStatus = "PREVIEW" | "IMPORTING" | "IMPORTED" | "CANCELLED" | "EXPIRED" | "FAILED";
 
@@ -41,6 +43,20 @@ export type RowMatch =
   | { kind: "already"; caseId: string; reference: string };
 
 export type ChunkResult = { created: number; attached: number; skipped: number; references: string[] };
+
+/** Rows a batch imported that share a school and what routing looks at (the pupil's age, whether
+ *  the case went to the MLDS); `attached` rows joined an open case. */
+export type ImportedGroup = {
+  schoolId: string;
+  schoolName: string;
+  districtId: string;
+  districtName: string;
+  birthYear: number;
+  birthDate: Date | null;
+  escalatedToMlds: boolean;
+  attached: boolean;
+  count: number;
+};
 
 const BATCH_SELECT = {
   id: true, fileHash: true, fileName: true, districtId: true, importedById: true, status: true, rowCount: true, createdCount: true,
@@ -158,8 +174,38 @@ export class ImportRepository {
     return taken.count === 1 ? this.get(id) : null;
   }
 
-  async finish(id: string, now: Date): Promise<ImportBatchRecord> {
-    return (await this.prisma.importBatch.update({ where: { id }, data: { status: "IMPORTED", importedAt: now, rows: Prisma.DbNull }, select: BATCH_SELECT })) as ImportBatchRecord;
+  /** Marks the batch imported and queues its summaries in the same transaction: an import that
+   *  stops before this point is resumed and sends them then, and one that got past it never sends
+   *  them again (each has a dedupe key as well). */
+  async finish(id: string, now: Date, summaries: OutgoingMessage[] = []): Promise<ImportBatchRecord> {
+    return this.prisma.$transaction(async (tx) => {
+      const batch = (await tx.importBatch.update({ where: { id }, data: { status: "IMPORTED", importedAt: now, rows: Prisma.DbNull }, select: BATCH_SELECT })) as ImportBatchRecord;
+      for (const m of summaries) {
+        await enqueueOutbox(tx, { conversationId: m.conversationId, kind: m.kind, payload: { render: m.render }, ...(m.dedupeKey ? { dedupeKey: m.dedupeKey } : {}) });
+      }
+      return batch;
+    });
+  }
+
+  /** What a batch imported (over all its runs, an import resumed after a stop included), grouped
+   *  for routing: found through the reports' keys (one per line, indexed), with the case as it is
+   *  now (its school, the pupil's birth date the list may have completed). */
+  async importedGroups(batchId: string, lines: number[]): Promise<ImportedGroup[]> {
+    if (lines.length === 0) return [];
+    const keys = lines.map((line) => submissionKeyOf(batchId, line));
+    const rows = await this.prisma.$queryRaw<ImportedGroup[]>`
+      SELECT c."schoolId", s."name" AS "schoolName", c."districtId", d."name" AS "districtName",
+             p."birthYear", p."birthDate", c."escalatedToMlds",
+             (e."type" = 'IMPORT_ADDED') AS "attached", count(*)::int AS "count"
+      FROM "Report" r
+      JOIN "Case" c ON c."id" = r."caseId"
+      JOIN "Pupil" p ON p."id" = c."pupilId"
+      JOIN "School" s ON s."id" = c."schoolId"
+      JOIN "District" d ON d."id" = c."districtId"
+      JOIN "CaseEvent" e ON e."caseId" = c."id" AND e."type" IN ('IMPORTED', 'IMPORT_ADDED') AND e."data"->>'reportId' = r."id"
+      WHERE r."submissionKey" = ANY(${keys}::text[]) AND c."anonymizedAt" IS NULL
+      GROUP BY c."schoolId", s."name", c."districtId", d."name", p."birthYear", p."birthDate", c."escalatedToMlds", e."type"`;
+    return rows.map((r) => ({ ...r, birthYear: Number(r.birthYear), count: Number(r.count) }));
   }
 
   async fail(id: string): Promise<void> {
@@ -207,13 +253,14 @@ export class ImportRepository {
   }
 
   /** One transaction: the chunk's new cases (pupil reused or created, reference, first report with
-   *  the motif as a signal, IMPORTED event, routing sends), the reports joining open cases, and the
-   *  batch's counters (which also tell that the import is alive). Rows already imported by an
-   *  interrupted run of the same batch are recognised by their report's key and skipped. */
+   *  the motif as a signal, IMPORTED event), the reports joining open cases, and the batch's
+   *  counters (which also tell that the import is alive). No send per case: the recipients hear of
+   *  the whole import once it is finished (see finish). Rows already imported by an interrupted run
+   *  of the same batch are recognised by their report's key and skipped. */
   async importChunk(
     batch: { id: string; sourceLabel: string; importedById: string | null },
     rows: ImportTarget[],
-    opts: { year: number; urgency: number; now: Date; route: (row: ImportTarget) => (caseId: string) => OutgoingMessage[] },
+    opts: { year: number; urgency: number; now: Date },
   ): Promise<ChunkResult> {
     return this.prisma.$transaction(
       async (tx) => {
@@ -227,7 +274,6 @@ export class ImportRepository {
         const reports: Prisma.ReportCreateManyInput[] = [];
         const signals: Prisma.ReportSignalCreateManyInput[] = [];
         const events: Prisma.CaseEventCreateManyInput[] = [];
-        const sends: Prisma.OutboxMessageCreateManyInput[] = [];
         const fillPupils: { id: string; ine: string | null; birthDate: string; className: string | null }[] = [];
         const attachedCaseIds: string[] = [];
         const references: string[] = [];
@@ -281,19 +327,6 @@ export class ImportRepository {
               sourceLabel: batch.sourceLabel,
               reporterId: null,
             });
-            for (const m of opts.route(row)(caseId)) {
-              const at = nextSendAt();
-              sends.push({
-                id: randomUUID(),
-                conversationId: m.conversationId,
-                kind: m.kind,
-                payload: { render: m.render } as unknown as Prisma.InputJsonValue,
-                caseId,
-                createdAt: at,
-                nextAttemptAt: at,
-                ...(m.dedupeKey ? { dedupeKey: m.dedupeKey } : {}),
-              });
-            }
           }
           reports.push({
             id: reportId,
@@ -324,7 +357,6 @@ export class ImportRepository {
         if (reports.length) await tx.report.createMany({ data: reports });
         if (signals.length) await tx.reportSignal.createMany({ data: signals });
         if (events.length) await tx.caseEvent.createMany({ data: events });
-        if (sends.length) await tx.outboxMessage.createMany({ data: sends, skipDuplicates: true });
         const result = { created: cases.length, attached: attachedCaseIds.length, skipped, references };
         await tx.importBatch.update({
           where: { id: batch.id },
@@ -335,13 +367,6 @@ export class ImportRepository {
       { timeout: 120_000, maxWait: 20_000 },
     );
   }
-}
-
-// Sends of a conversation go out in createdAt order (see outbox.ts): give each its own millisecond.
-let lastSendAt = 0;
-function nextSendAt(): Date {
-  lastSendAt = Math.max(Date.now(), lastSendAt + 1);
-  return new Date(lastSendAt);
 }
 
 function matchRow(row: ImportTarget, candidates: Candidate[], sourceLabel: string): RowMatch {

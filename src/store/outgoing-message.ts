@@ -7,7 +7,12 @@ export type RenderSpec =
   | { view: "assigned"; caseId: string }
   | { view: "planReminder"; caseId: string }
   /** The coordinators' Monday digest: aggregate counts only, computed when it was claimed. */
-  | { view: "weeklyDigest"; districtName: string; weekStart: string; counts: WeeklyDigestCounts; schools: ({ name: string } & WeeklyDigestCounts)[] };
+  | { view: "weeklyDigest"; districtName: string; weekStart: string; counts: WeeklyDigestCounts; schools: ({ name: string } & WeeklyDigestCounts)[] }
+  /** A confirmed list import, told once to each recipient instead of one card per case (a list of
+   *  thousands would bury a channel): counts only, since a channel is seen by all its members. */
+  | { view: "importSummary"; batchId: string; districts: string[]; total: number; attached: number; schools: ImportSummarySchool[] };
+
+export type ImportSummarySchool = { name: string; count: number };
 
 export type WeeklyDigestCounts = { newLastWeek: number; waiting: number; reviewsThisWeek: number; reviewsOverdue: number };
 

@@ -1,5 +1,6 @@
 import type { RowError } from "../domain/import-columns.js";
 import type { ConfirmOutcome, ImportDone, ImportPreview, PreviewOutcome } from "../services/imports.js";
+import type { RenderSpec } from "../store/index.js";
 import { renderCard, type AdaptiveCardJson } from "./card-renderer.js";
 import { formatDate } from "./case-views.js";
 import type { Locale, Translate } from "./i18n.js";
@@ -143,4 +144,31 @@ export function confirmRefusalText(t: Translate, locale: Locale, outcome: Extrac
     case "ALREADY_IMPORTED":
       return alreadyImportedText(t, locale, outcome.batch);
   }
+}
+
+/** Schools a summary names; the others are counted (a district has dozens, the académie hundreds). */
+export const SUMMARY_SCHOOLS = 10;
+
+/** What a recipient hears of a confirmed import: in a channel, the district's figures school by
+ *  school; in a référent's personal chat, their school's. Counts only: a channel is seen by all
+ *  its members, and the cases themselves are one « à traiter » away. */
+export function importSummaryCard(t: Translate, spec: Extract<RenderSpec, { view: "importSummary" }>, audience: "channel" | "personal"): AdaptiveCardJson {
+  const onlySchool = spec.schools.length === 1 ? spec.schools[0]!.name : null;
+  const place =
+    audience === "channel"
+      ? spec.districts.length === 1
+        ? spec.districts[0]!
+        : t("import.summary.districts", { count: spec.districts.length })
+      : (onlySchool ?? t("import.summary.yourSchools", { count: spec.schools.length }));
+  const title = t("import.summary.title", { count: spec.total, place });
+  // A référent of one school reads its name in the title: a breakdown would repeat it.
+  const listed = audience === "personal" && onlySchool !== null ? [] : spec.schools.slice(0, SUMMARY_SCHOOLS);
+  const others = spec.schools.length - SUMMARY_SCHOOLS;
+  return renderCard("import-summary", {
+    title: spec.attached > 0 ? `${title} ${t("import.summary.attached", { count: spec.attached })}` : title,
+    schoolsTitle: listed.length > 0 ? t("import.summary.schoolsTitle") : "",
+    schools: listed.map((s) => ({ name: s.name, count: String(s.count) })),
+    others: listed.length > 0 && others > 0 ? t("import.summary.others", { count: others }) : "",
+    hint: t(audience === "channel" ? "import.summary.hintChannel" : "import.summary.hintPersonal"),
+  });
 }

@@ -5,6 +5,7 @@ import { cardMessage } from "./card-message.js";
 import { caseCard, infoRequestCard } from "./case-views.js";
 import { planCard } from "./plan-views.js";
 import { resolveLocale, translator, type Locale } from "./i18n.js";
+import { importSummaryCard } from "./import-views.js";
 import { weeklyDigestCard } from "./stats-views.js";
 
 export type OutboxRenderDeps = { services: Services; defaultLocale: Locale; clock: () => Date };
@@ -16,6 +17,9 @@ export async function renderOutgoing(spec: RenderSpec, conversation: StoredConve
   const t = translator(locale);
   // The weekly digest is about no case: its counts travel in the spec.
   if (spec.view === "weeklyDigest") return cardMessage(weeklyDigestCard(t, locale, spec));
+  // Nor is an import summary; routing sent it to a personal chat because its owner is a référent
+  // of the schools it counts.
+  if (spec.view === "importSummary") return cardMessage(importSummaryCard(t, spec, conversation.kind === "PERSONAL" ? "personal" : "channel"));
   const c = await deps.services.triage.systemView(spec.caseId);
   if (!c) return null;
   switch (spec.view) {

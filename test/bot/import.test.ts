@@ -2,14 +2,18 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { FILE_DOWNLOAD_INFO, TEAMS_IMPORT } from "../../src/teams/import-handler.js";
+import type { Actor } from "../../src/services/index.js";
 import { DEMO_CHANNELS, DEMO_TENANT_ID } from "../../src/store/demo-seed.js";
 import { BOT, cardText, execute, invokeActivity, person, personalMessage, startTestBot, type Person, type TestBot } from "../helpers/bot-harness.js";
 import { csvBytes, generatedList, listRow } from "../helpers/import-files.js";
 
 const sophie = person("Sophie Laurent"); // coordinator, Bassin Nord
 const claire = person("Claire Martin"); // teacher
+const karim = person("Karim Benali"); // référent, Lycée Victor-Hugo
 const RENTREE = new Date("2026-09-15T08:00:00Z");
 const personalOf = (p: Person) => ({ conversationId: `a:personal-${p.aadObjectId}`, type: "personal" as const });
+const CHANNEL = DEMO_CHANNELS[0].channelId;
+const KARIM_CHAT = personalOf(karim).conversationId;
 
 /** Serves files the way Teams hands them to the bot: at a download URL. */
 class FileHost {
@@ -68,6 +72,19 @@ describe("importing a rentrée list through the bot", () => {
     };
   }
   const batchIdOf = (card: any): string => card.actions.find((a: any) => a.verb === "import.cancel").data.batchId;
+  /** The conversations an import's summaries are queued for. */
+  const summaryTargets = async (batchId: string) =>
+    (await prisma().outboxMessage.findMany({ where: { dedupeKey: { startsWith: `import:${batchId}:summary:` } } })).map((m) => m.conversationId).sort();
+  /** Delivers the outbox; returns the cards each conversation received. */
+  async function deliver(): Promise<Map<string, any[]>> {
+    const before = bot.connector.sent.length;
+    await bot.app.outbox.drainOnce();
+    const out = new Map<string, any[]>();
+    for (const a of bot.connector.sent.slice(before)) {
+      for (const x of a.body.attachments ?? []) if (x.contentType === "application/vnd.microsoft.card.adaptive") out.set(a.conversationId, [...(out.get(a.conversationId) ?? []), x.content]);
+    }
+    return out;
+  }
 
   beforeAll(async () => {
     files = await new FileHost().start();
@@ -85,6 +102,9 @@ describe("importing a rentrée list through the bot", () => {
       channelData: { tenant: { id: DEMO_TENANT_ID }, team: { id: channel.teamId }, channel: { id: channel.channelId } },
       membersAdded: [{ id: BOT.id }],
     });
+    // The référent of Victor-Hugo has talked to the bot: Repère can write to him.
+    await bot.say(karim, "aide");
+    await deliver();
   });
   afterEach(() => Object.assign(TEAMS_IMPORT, defaults));
   afterAll(async () => {
@@ -96,7 +116,7 @@ describe("importing a rentrée list through the bot", () => {
     const rows = [
       listRow({ nom: "Durand", prenom: "Léa", naissance: "15/03/2009", ine: "123456789AB", uai: "0690001A", formation: "1re STMG", sortie: "30/06/2026", motif: "non affecté", telephone: "06 11 22 33 44" }),
       listRow({ nom: "Garnier", prenom: "Zoé", naissance: "31/02/2009", uai: "0690001A" }),
-      listRow({ nom: "Petit", prenom: "Noé", naissance: "02/05/2012", uai: "0690003C", motif: "abandon" }),
+      listRow({ nom: "Petit", prenom: "Noé", naissance: "02/05/2012", uai: "0690001A", motif: "abandon" }),
     ];
     const { cards, texts } = await upload(sophie, "siei-rentrée-2026.csv", csvBytes(rows, { encoding: "windows-1252" }));
     expect(texts).toEqual([]);
@@ -120,24 +140,63 @@ describe("importing a rentrée list through the bot", () => {
       ["D-2026-0001", "Durand", "IMPORT", "campagne de repérage 2026", "NEW"],
       ["D-2026-0002", "Petit", "IMPORT", "campagne de repérage 2026", "NEW"],
     ]);
-    // Routed like reports: the 17-year-old's card goes to the MLDS channel, the 14-year-old's does not.
-    const channelSends = await prisma().outboxMessage.findMany({ where: { conversationId: DEMO_CHANNELS[0].channelId } });
-    expect(channelSends.map((s) => s.caseId)).toEqual([cases[0]!.id]);
-    await bot.app.outbox.drainOnce();
-    const posted = bot.connector.sent.filter((a) => a.conversationId === DEMO_CHANNELS[0].channelId).map((a) => JSON.stringify(a.body));
-    expect(posted.some((b) => b.includes("D-2026-0001"))).toBe(true);
-    expect(posted.join("")).not.toContain("Durand"); // initials only in a channel
+    // Routed like reports, but as one summary per recipient and no card per case: the MLDS channel
+    // hears of the 17-year-old only, the référent of Victor-Hugo of both.
+    expect(await prisma().outboxMessage.count({ where: { caseId: { in: cases.map((c) => c.id) } } })).toBe(0);
+    expect(await summaryTargets(batchIdOf(cards[0]))).toEqual([KARIM_CHAT, CHANNEL].sort());
+    const received = await deliver();
+    expect([...received.keys()].sort()).toEqual([KARIM_CHAT, CHANNEL].sort());
+    expect(received.get(CHANNEL)).toHaveLength(1);
+    const inChannel = cardText(received.get(CHANNEL)![0]);
+    expect(inChannel.split("\n")).toEqual(["Campagne de repérage : 1 jeune importé pour Bassin Nord", "Par établissement", "Lycée Victor-Hugo", "1", "Écrivez « @Repère à traiter » pour les examiner un par un."]);
+    expect(JSON.stringify(received.get(CHANNEL))).not.toMatch(/Durand|Léa|Petit|Noé|D-2026|L\. D\./); // counts only in a channel
+    expect(received.get(KARIM_CHAT)).toHaveLength(1);
+    expect(cardText(received.get(KARIM_CHAT)![0]).split("\n")).toEqual(["Campagne de repérage : 2 jeunes importés pour Lycée Victor-Hugo", "Écrivez « à traiter » pour les examiner un par un."]);
+
+    // The cases themselves wait in « à traiter », for the référent and for the coordinator.
+    const karimTodo = cardText((await bot.say(karim, "à traiter")).cards[0]);
+    expect(karimTodo).toContain("D-2026-0001");
+    expect(karimTodo).toContain("D-2026-0002");
+    expect(cardText((await bot.say(sophie, "à traiter")).cards[0])).toContain("D-2026-0001");
+    // The history says where the case came from.
+    expect(cardText(await execute(bot, karim, personalOf(karim), "case.history", { caseId: cases[0]!.id }))).toContain("Importé (campagne de repérage)");
+  });
+
+  it("counts a young person who already has an open case as joining it, in the summary and the case's history", async () => {
+    const actor = (await bot.app.services.members.identify(DEMO_TENANT_ID, claire.aadObjectId)) as Actor;
+    const [school] = await bot.app.services.reports.reportingSchools(actor);
+    const reported = await bot.app.services.reports.submit(
+      actor,
+      { pupil: { lastName: "Suivi", firstName: "Rémi", className: "1re 2", schoolId: school!.id, birthYear: 2009 }, signals: { signals: [{ code: "LATENESS" }] }, steps: { stepsTaken: [], urgency: 1 } },
+      "bot-import-attach",
+    );
+    if (!reported.ok) throw new Error(reported.reason);
+    await deliver(); // the report's own cards
+    const { cards } = await upload(sophie, "rattachement.csv", csvBytes([listRow({ nom: "Suivi", prenom: "Rémi", naissance: "03/04/2009", uai: "0690001A" }), listRow({ nom: "Nouveau", prenom: "Sami", naissance: "03/04/2009", uai: "0690001A" })]));
+    expect(cardText(await execute(bot, sophie, personalOf(sophie), "import.confirm", { batchId: batchIdOf(cards[0]) }))).toContain("1 dossier(s) créé(s), 1 rattaché(s) à un dossier ouvert");
+    const received = await deliver();
+    expect(received.get(CHANNEL)!.map(cardText).map((t) => t.split("\n")[0])).toEqual(["Campagne de repérage : 2 jeunes importés pour Bassin Nord (1 rattaché à un dossier ouvert)"]);
+    expect(received.get(KARIM_CHAT)!.map(cardText).map((t) => t.split("\n")[0])).toEqual(["Campagne de repérage : 2 jeunes importés pour Lycée Victor-Hugo (1 rattaché à un dossier ouvert)"]);
+    expect(cardText(await execute(bot, karim, personalOf(karim), "case.history", { caseId: reported.recorded.caseId }))).toContain("Signalement ajouté par l'import");
   });
 
   it("recognises a file sent again and creates nothing", async () => {
     const bytes = csvBytes([listRow({ nom: "Encore", prenom: "Lou", naissance: "01/01/2009", uai: "0690001A" })]);
     const first = await upload(sophie, "encore.csv", bytes);
-    await execute(bot, sophie, personalOf(sophie), "import.confirm", { batchId: batchIdOf(first.cards[0]) });
+    const batchId = batchIdOf(first.cards[0]);
+    await execute(bot, sophie, personalOf(sophie), "import.confirm", { batchId });
+    expect(await summaryTargets(batchId)).toEqual([KARIM_CHAT, CHANNEL].sort());
+    expect((await deliver()).get(CHANNEL)).toHaveLength(1);
     const count = await prisma().case.count();
+    const queued = await prisma().outboxMessage.count();
     const again = await upload(sophie, "encore-bis.csv", bytes);
     expect(again.cards).toEqual([]);
     expect(again.texts[0]).toMatch(/^Ce fichier a déjà été importé le .* : 1 dossier\(s\) créé\(s\), 0 rattaché\(s\) à un dossier ouvert\. Rien de nouveau n'est créé\.$/);
+    expect(cardText(await execute(bot, sophie, personalOf(sophie), "import.confirm", { batchId }))).toContain("déjà été importé");
     expect(await prisma().case.count()).toBe(count);
+    // Nobody hears of it twice.
+    expect(await prisma().outboxMessage.count()).toBe(queued);
+    expect(await deliver()).toEqual(new Map());
   });
 
   it("applies a confirmation that Teams delivers twice once", async () => {
@@ -148,6 +207,7 @@ describe("importing a rentrée list through the bot", () => {
     expect(cardText(first.value)).toContain("Import terminé");
     expect(cardText(again.value)).toContain("déjà été importé");
     expect(await prisma().case.count({ where: { pupil: { lastName: "Rejeu" } } })).toBe(1);
+    expect(await summaryTargets(batchIdOf(cards[0]))).toEqual([KARIM_CHAT, CHANNEL].sort());
   });
 
   it("cancels a preview: nothing imported, the list not kept", async () => {
@@ -211,5 +271,12 @@ describe("importing a rentrée list through the bot", () => {
       expect.stringMatching(/^Import de « longue-liste\.csv » terminé : 1200 dossier\(s\) créé\(s\), 0 rattaché\(s\), 0 déjà présent\(s\)\.\n\nRéférences D-2026-\d+ à D-2026-\d+ : les coordonnateurs les trouvent dans « à traiter »\.$/),
     ]);
     expect(await prisma().case.count({ where: { pupil: { lastName: { startsWith: "Long" } } } })).toBe(1_200);
+    // 1,200 young people of Jean-Moulin, whose référent has no chat with the bot yet: one message
+    // in the channel, for those of 16 and over.
+    expect(await summaryTargets(batchId)).toEqual([CHANNEL]);
+    const summary = (await prisma().outboxMessage.findFirstOrThrow({ where: { dedupeKey: `import:${batchId}:summary:${CHANNEL}` } })).payload as any;
+    expect(summary.render).toMatchObject({ view: "importSummary", districts: ["Bassin Nord"], schools: [{ name: "Lycée professionnel Jean-Moulin" }] });
+    expect(summary.render.total).toBeGreaterThan(0);
+    expect(summary.render.total).toBeLessThan(1_200);
   });
 });

@@ -27,6 +27,12 @@ describe.each(DATABASE_KINDS)("rentrée campaign import on %s", (kind) => {
   /** Each test's file differs (a comment-free way: one more unique row), so hashes never collide. */
   const uniqueRow = () => listRow({ nom: `Unique-${String.fromCharCode(97 + (fileCounter % 26))}${String.fromCharCode(97 + Math.floor(fileCounter++ / 26))}`, prenom: "Eva", naissance: "01/02/2009", uai: "0690003C" });
 
+  /** The import summaries a batch queued, by conversation. */
+  async function summariesOf(batchId: string): Promise<Record<string, any>> {
+    const rows = await prisma().outboxMessage.findMany({ where: { dedupeKey: { startsWith: `import:${batchId}:summary:` } } });
+    return Object.fromEntries(rows.map((m) => [m.conversationId, (m.payload as any).render]));
+  }
+
   async function preview(who: Actor, rows: string[][], name = "liste.csv"): Promise<ImportPreview> {
     const outcome = await services.imports.preview({ kind: "member", actor: who }, { name, bytes: csvBytes(rows) });
     if (!outcome.ok) throw new Error(`preview refused: ${JSON.stringify(outcome)}`);
@@ -74,20 +80,39 @@ describe.each(DATABASE_KINDS)("rentrée campaign import on %s", (kind) => {
     expect(await prisma().importBatch.findUniqueOrThrow({ where: { id: p.batchId } })).toMatchObject({ status: "IMPORTED", rows: null, createdCount: 2, errorCount: 1, rowCount: 3 });
   });
 
-  it("routes each new case like a report: 16 and over to the district's channel and the référent, under 16 to the référent only", async () => {
+  it("routes the import like reports, as one summary per recipient: 16 and over to the district's channel and the référents, under 16 to the référents only", async () => {
+    const outboxBefore = await prisma().outboxMessage.count();
     const p = await preview(await sophie(), [
       listRow({ nom: "Routage", prenom: "Aïcha", naissance: "01/01/2009", uai: VICTOR_HUGO }),
-      listRow({ nom: "Routage", prenom: "Jules", naissance: "01/01/2012", uai: VICTOR_HUGO }),
+      listRow({ nom: "Routage", prenom: "Yanis", naissance: "01/01/2012", uai: VICTOR_HUGO }),
+      listRow({ nom: "Routage", prenom: "Nour", naissance: "01/01/2008", uai: "0690002B" }),
+      // Collège Jules-Ferry has no référent in Repère: only the 16-year-old is heard of (in the channel).
+      listRow({ nom: "Routage", prenom: "Lina", naissance: "01/01/2010", uai: "0690003C" }),
     ]);
     await services.imports.confirm({ kind: "member", actor: await sophie() }, p.batchId);
-    const sendsOf = async (firstName: string) => {
-      const c = await prisma().case.findFirstOrThrow({ where: { pupil: { lastName: "Routage", firstName } } });
-      return (await prisma().outboxMessage.findMany({ where: { caseId: c.id } })).map((s) => [s.conversationId, (s.payload as any).render]);
-    };
-    const aicha = await sendsOf("Aïcha");
-    expect(aicha.map(([conversation]) => conversation).sort()).toEqual(["a:karim", NORD_CHANNEL].sort());
-    expect(aicha[0]![1]).toMatchObject({ view: "caseCard" });
-    expect((await sendsOf("Jules")).map(([conversation]) => conversation)).toEqual(["a:karim"]);
+    const cases = await prisma().case.findMany({ where: { pupil: { lastName: "Routage" } }, select: { id: true } });
+    expect(cases).toHaveLength(4);
+    // No card per case: the whole import is one message per recipient.
+    expect(await prisma().outboxMessage.count({ where: { caseId: { in: cases.map((c) => c.id) } } })).toBe(0);
+    expect(await prisma().outboxMessage.count()).toBe(outboxBefore + 2);
+    const summaries = await summariesOf(p.batchId);
+    expect(Object.keys(summaries).sort()).toEqual(["a:karim", NORD_CHANNEL].sort());
+    expect(summaries[NORD_CHANNEL]).toEqual({
+      view: "importSummary",
+      batchId: p.batchId,
+      districts: ["Bassin Nord"],
+      total: 3,
+      attached: 0,
+      schools: [
+        { name: "Collège Jules-Ferry", count: 1 },
+        { name: "Lycée professionnel Jean-Moulin", count: 1 },
+        { name: "Lycée Victor-Hugo", count: 1 },
+      ],
+    });
+    // The référent of Victor-Hugo hears of both of its young people, the 14-year-old included.
+    expect(summaries["a:karim"]).toEqual({ view: "importSummary", batchId: p.batchId, districts: ["Bassin Nord"], total: 2, attached: 0, schools: [{ name: "Lycée Victor-Hugo", count: 2 }] });
+    // Pupil data stay out of the queued messages (a channel is seen by all its members).
+    expect(JSON.stringify(summaries)).not.toMatch(/Routage|Aïcha|Yanis|Nour|Lina|D-2026/);
   });
 
   it("attaches a young person who already has an open case instead of opening a duplicate, and completes the pupil", async () => {
@@ -111,6 +136,11 @@ describe.each(DATABASE_KINDS)("rentrée campaign import on %s", (kind) => {
     expect(c.pupil).toMatchObject({ ine: "987654321ZZ", className: "2nde 3" });
     expect(c.pupil.birthDate?.toISOString()).toBe("2010-07-04T00:00:00.000Z");
     expect(await prisma().case.count({ where: { pupil: { nameKey: "lefevre chloe" } } })).toBe(1);
+    // Both are 16 or over: the channel counts both, the one that joined an open case apart; the
+    // référent of Victor-Hugo hears of Chloé only.
+    const summaries = await summariesOf(p.batchId);
+    expect(summaries[NORD_CHANNEL]).toMatchObject({ total: 2, attached: 1 });
+    expect(summaries["a:karim"]).toMatchObject({ total: 1, attached: 1, schools: [{ name: "Lycée Victor-Hugo", count: 1 }] });
   });
 
   it("recognises by INE a young person that this campaign already imported, even from another list and another school", async () => {
@@ -131,11 +161,14 @@ describe.each(DATABASE_KINDS)("rentrée campaign import on %s", (kind) => {
     const first = await services.imports.preview(who, { name: "rejeu.csv", bytes });
     if (!first.ok) throw new Error("refused");
     await services.imports.confirm(who, first.preview.batchId);
+    expect(Object.keys(await summariesOf(first.preview.batchId)).sort()).toEqual(["a:karim", NORD_CHANNEL].sort());
     const before = await prisma().case.count();
+    const outboxBefore = await prisma().outboxMessage.count();
     const again = await services.imports.preview(who, { name: "rejeu (copie).csv", bytes });
     expect(again).toMatchObject({ ok: false, reason: "ALREADY_IMPORTED", batch: { createdCount: 1, fileName: "rejeu.csv" } });
     expect(await services.imports.confirm(who, first.preview.batchId)).toMatchObject({ ok: false, reason: "ALREADY_IMPORTED" });
     expect(await prisma().case.count()).toBe(before);
+    expect(await prisma().outboxMessage.count()).toBe(outboxBefore);
   });
 
   it("applies one confirmation when two arrive at once", async () => {
@@ -153,11 +186,15 @@ describe.each(DATABASE_KINDS)("rentrée campaign import on %s", (kind) => {
     const batch = (await store.imports.claim(p.batchId, new Date(0)))!;
     const rows = await store.imports.rowsOf(p.batchId);
     // The first run imported three rows, then its instance stopped.
-    await store.imports.importChunk({ id: batch.id, sourceLabel: batch.sourceLabel!, importedById: batch.importedById }, rows.slice(0, 3), { year: 2026, urgency: 2, now, route: () => () => [] });
+    await store.imports.importChunk({ id: batch.id, sourceLabel: batch.sourceLabel!, importedById: batch.importedById }, rows.slice(0, 3), { year: 2026, urgency: 2, now });
     await store.imports.fail(batch.id);
+    expect(await summariesOf(p.batchId)).toEqual({});
     const done = await services.imports.confirm({ kind: "member", actor: await sophie() }, p.batchId);
     expect(done).toMatchObject({ ok: true, result: { total: 7, created: 7 } });
     expect(await prisma().case.count({ where: { pupil: { lastName: { startsWith: "Reprise" } } } })).toBe(7);
+    // The summary counts what the first run imported too.
+    const karim = (await summariesOf(p.batchId))["a:karim"];
+    expect(karim.total).toBe(rows.filter((r) => r.uai === VICTOR_HUGO).length);
   });
 
   it("checks each row's school: unknown, or outside the coordinator's district", async () => {
@@ -229,6 +266,7 @@ describe("a list of 10,000 young people", () => {
       const store = createStore(db);
       await store.seedDemo({ onlyIfEmpty: false });
       const services = createServices(store, () => RENTREE);
+      await store.conversations.upsert({ conversationId: "a:karim", kind: "PERSONAL", tenantId: DEMO_TENANT_ID, aadObjectId: aad("Karim Benali"), teamId: null, channelId: null, serviceUrl: "http://x", reference: { conversation: { id: "a:karim" } } });
       const sophie = (await services.members.identify(DEMO_TENANT_ID, aad("Sophie Laurent")))!;
       const bytes = csvBytes(generatedList(10_000, NORD_UAIS, { withIne: true }), { encoding: "windows-1252" });
       const who = { kind: "member" as const, actor: sophie };
@@ -248,6 +286,14 @@ describe("a list of 10,000 young people", () => {
       expect(progress).toEqual(Array.from({ length: 20 }, (_, i) => (i + 1) * 500));
       expect(await db.prisma.case.count({ where: { source: "IMPORT" } })).toBe(10_000);
       expect(await db.prisma.report.count()).toBe(10_000);
+      // A handful of summaries, not 10,000 cards: the channel hears of the 16 and over, the
+      // référent of Victor-Hugo of its third of the list.
+      const queued = await db.prisma.outboxMessage.findMany();
+      expect(queued.map((m) => m.conversationId).sort()).toEqual(["a:karim", NORD_CHANNEL].sort());
+      const render = (id: string) => (queued.find((m) => m.conversationId === id)!.payload as any).render;
+      expect(render(NORD_CHANNEL)).toMatchObject({ view: "importSummary", districts: ["Bassin Nord"], total: p.preview.mlds, attached: 0 });
+      expect(render(NORD_CHANNEL).schools).toHaveLength(3);
+      expect(render("a:karim")).toMatchObject({ total: 3_334, schools: [{ name: "Lycée Victor-Hugo", count: 3_334 }] });
       expect(finished - started).toBeLessThan(60_000);
     } finally {
       await db.drop();

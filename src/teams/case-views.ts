@@ -12,7 +12,8 @@ import type { Locale, Translate } from "./i18n.js";
 export type Audience = "channel" | "personal";
 export type Notice = { text: string; color: "Good" | "Attention" | "Warning" | "Accent" };
 
-const STATUS_COLOR: Record<CaseStatus, string> = {
+/** The colour of a case status on every card, so that a status reads the same everywhere. */
+export const STATUS_COLOR: Record<CaseStatus, string> = {
   NEW: "Attention",
   ACKNOWLEDGED: "Accent",
   INFO_REQUESTED: "Warning",

@@ -2,11 +2,10 @@ import { applyActionStatus, CLOSING_OUTCOMES, PARTNERS, PLAN_ACTION_CODES } from
 import { initials } from "../domain/text.js";
 import type { PlanView } from "../services/plans.js";
 import { renderCard, type AdaptiveCardJson } from "./card-renderer.js";
-import { formatDate, type Audience, type Notice } from "./case-views.js";
+import { STATUS_COLOR, formatDate, type Audience, type Notice } from "./case-views.js";
 import type { Locale, Translate } from "./i18n.js";
 
 const ACTION_STATUS_COLOR: Record<string, string> = { PLANNED: "Default", IN_PROGRESS: "Accent", DONE: "Good", ABANDONED: "Attention" };
-const STATUS_COLOR: Record<string, string> = { NEW: "Attention", ACKNOWLEDGED: "Accent", INFO_REQUESTED: "Warning", PLAN_ACTIVE: "Good", REVIEW_DUE: "Warning", CLOSED: "Default" };
 
 const isoDay = (d: Date | null) => (d ? d.toISOString().slice(0, 10) : "");
 

@@ -1,21 +1,11 @@
-import type { CaseStatus } from "../domain/lifecycle.js";
 import type { CaseLine, CaseList, QueryAudience } from "../services/queries.js";
 import { renderCard, type AdaptiveCardJson } from "./card-renderer.js";
-import { formatDate } from "./case-views.js";
+import { STATUS_COLOR, formatDate } from "./case-views.js";
 import type { Locale, Translate } from "./i18n.js";
 
 /** Cards answering the chat queries: a compact status card for one case, and a list with counts
  *  per status. They show what the service let through (CaseLine), and in a channel never a full
  *  name, whatever the line holds: initials, class and school only (same rule as the case card). */
-
-const STATUS_COLOR: Record<CaseStatus, string> = {
-  NEW: "Attention",
-  ACKNOWLEDGED: "Accent",
-  INFO_REQUESTED: "Warning",
-  PLAN_ACTIVE: "Good",
-  REVIEW_DUE: "Warning",
-  CLOSED: "Default",
-};
 
 /** The pupil as this audience may see them: the name in a personal chat, initials in a channel. */
 function pupilLabel(line: CaseLine, audience: QueryAudience): string | null {

@@ -168,7 +168,7 @@ export function parseStatsScope(text: string | undefined, now: Date): { ok: true
     } else if (month) {
       const [y, m] = w.includes("/") ? [Number(month[2]), Number(month[1])] : [Number(month[1]), Number(month[2])];
       if (m < 1 || m > 12 || y < 2000 || y > 2100 || !setPeriod(monthPeriod(y, m))) return { ok: false, problem: "PERIOD" };
-    } else if (MONTHS[w] !== undefined) {
+    } else if (Object.hasOwn(MONTHS, w)) {
       const m = MONTHS[w]!;
       const next = words[i + 1];
       let y: number;

@@ -114,7 +114,12 @@ describe("periods and scopes after « statistiques »", () => {
     expect(parseStatsScope("<script>", NOW)).toEqual({ ok: false, problem: "SCOPE" });
   });
 
-  it("never throws", () => {
+  it("never throws, even on words that name Object's own properties", () => {
+    // Not months: « constructor » is taken as a district name to look up, like any other word.
+    for (const s of ["__proto__", "constructor", "toString", "valueOf 2026"]) {
+      const parsed = parseStatsScope(s, NOW);
+      expect(parsed.ok && parsed.request.period.kind === "month").toBe(false);
+    }
     fc.assert(fc.property(fc.string({ maxLength: 80 }), (s) => {
       expect(() => parseStatsScope(s, NOW)).not.toThrow();
     }));

@@ -104,23 +104,41 @@ export class LeanConnector {
 // HTTP client with keep-alive (the Bot Framework service keeps its connections to a bot open).
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: 512 });
+// A request sent again goes on a socket of its own: the other idle sockets of `agent` may have
+// been closed by the server at the same moment.
+const freshAgent = new http.Agent({ keepAlive: false });
 
-export type HttpResult = { status: number; body: string; ms: number };
+export type HttpResult = { status: number; body: string; ms: number; error?: string; retried?: boolean };
+
+/** Requests this process had to send again because a kept-alive socket was closed under them. */
+export let staleSocketRetries = 0;
 
 export function postJson(url: string, payload: unknown, timeoutMs = 30_000): Promise<HttpResult> {
   const data = Buffer.from(JSON.stringify(payload));
   const started = performance.now();
-  return new Promise((resolve) => {
-    const req = http.request(url, { method: "POST", agent, headers: { "content-type": "application/json", "content-length": data.length }, timeout: timeoutMs }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on("data", (c: Buffer) => chunks.push(c));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString("utf8"), ms: performance.now() - started }));
-      res.on("error", () => resolve({ status: 0, body: "", ms: performance.now() - started }));
+  const attempt = (retried: boolean): Promise<HttpResult> =>
+    new Promise((resolve) => {
+      const req = http.request(url, { method: "POST", agent: retried ? freshAgent : agent, headers: { "content-type": "application/json", "content-length": data.length }, timeout: timeoutMs }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (c: Buffer) => chunks.push(c));
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString("utf8"), ms: performance.now() - started, ...(retried ? { retried } : {}) }));
+        res.on("error", (err) => resolve({ status: 0, body: "", ms: performance.now() - started, error: err.message }));
+      });
+      req.on("timeout", () => req.destroy(new Error("timeout")));
+      req.on("error", (err: NodeJS.ErrnoException) => {
+        // The server closes a kept-alive socket after its idle timeout (5 s in Node); a request
+        // written to it in that instant never reached the bot. Node's documentation advises sending
+        // it again, as the Bot Framework service's own clients do; any other failure is reported.
+        if (!retried && req.reusedSocket && (err.code === "ECONNRESET" || err.code === "EPIPE")) {
+          staleSocketRetries++;
+          resolve(attempt(true));
+          return;
+        }
+        resolve({ status: 0, body: "", ms: performance.now() - started, error: `${err.code ?? ""} ${err.message}`.trim() });
+      });
+      req.end(data);
     });
-    req.on("timeout", () => req.destroy(new Error("timeout")));
-    req.on("error", () => resolve({ status: 0, body: "", ms: performance.now() - started }));
-    req.end(data);
-  });
+  return attempt(false);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -218,6 +236,32 @@ export function botNodeArgs(extra = ""): string[] {
   const m = /\bnode\s+(.*?)\s*dist\/main\.js/.exec(pkg.scripts?.["start:prod"] ?? "");
   const fromScript = m ? m[1]!.split(/\s+/).filter((t) => t.startsWith("--") && !t.startsWith("--disable-warning")) : [];
   return [...fromScript, ...extra.split(" "), ...(process.env.BENCH_NODE_ARGS ?? "").split(" ")].filter(Boolean);
+}
+
+/** CPU time (user + system) a live process has used so far, in ms. */
+export function cpuMs(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return NaN;
+  }
+}
+
+/** Waits until a process has been (almost) idle for a second: under 5 % of a CPU in each of two
+ *  half seconds, at most `maxMs`. Returns the wait in ms. */
+export async function untilIdle(pid: number, maxMs = 30_000): Promise<number> {
+  const started = Date.now();
+  let quiet = 0;
+  let last = cpuMs(pid);
+  while (quiet < 2 && Date.now() - started < maxMs) {
+    await sleep(500);
+    const now = cpuMs(pid);
+    quiet = now - last < 25 ? quiet + 1 : 0;
+    last = now;
+    if (Number.isNaN(now)) break;
+  }
+  return Date.now() - started;
 }
 
 /** Peak resident set size of a live process (VmHWM), in MB. */
@@ -510,7 +554,12 @@ export async function fillCases(sql: Sql, target: number, year: number): Promise
   await sql.query(
     `INSERT INTO "CaseCounter" (year, last) VALUES (${year}, ${base + add}) ON CONFLICT (year) DO UPDATE SET last = GREATEST("CaseCounter".last, EXCLUDED.last)`,
   );
-  await sql.query(`DROP TABLE bench_seed; DROP TABLE bench_reporters; DROP TABLE bench_signals; ANALYZE`);
+  await sql.query(`DROP TABLE bench_seed; DROP TABLE bench_reporters; DROP TABLE bench_signals`);
+  // A database that grew over the years has been vacuumed by autovacuum as it went; a bulk load
+  // just before measuring would instead be vacuumed (and its rows' hint bits written by the first
+  // readers) in the middle of the next rows. VACUUM cannot run inside the implicit transaction of
+  // a multi-statement query: one statement, for the tables of the bench schema only.
+  await sql.query(`VACUUM ANALYZE "Pupil", "Case", "Report", "ReportSignal", "CaseEvent", "CaseCounter", "Member", "MemberSchool"`);
   return add;
 }
 

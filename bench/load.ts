@@ -7,9 +7,15 @@
 // reference exactly once in the Case table and as many cases as confirmations, and the outbox
 // drained by the instances' workers (no PENDING, no FAILED row). Exit code 1 when a check fails.
 //
+// The summary is printed and written to bench/results/load-latest.md (--out=… elsewhere).
+//
 // Options: --users=200, --keep (leave the schema), --timeout=240 (seconds for the whole run),
-// --bot-node-args=… (added to the node flags of `npm run start:prod`).
+// --bot-node-args=… (added to the node flags of `npm run start:prod`), --out=<file.md>.
+import { mkdirSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import {
+  ROOT,
   LeanConnector,
   POSTGRES_URL,
   addStaff,
@@ -21,12 +27,14 @@ import {
   letters,
   members,
   message,
+  peakRssMb,
   percentile,
   postJson,
   postgresSql,
   press,
   sleep,
   startProcess,
+  staleSocketRetries,
   type Member,
   type Proc,
 } from "./lib.js";
@@ -37,11 +45,12 @@ const USERS = Number(option("users") ?? 200);
 const TIMEOUT_S = Number(option("timeout") ?? 240);
 const KEEP = args.includes("--keep");
 const NODE_ARGS = botNodeArgs(option("bot-node-args"));
+const OUT = path.resolve(ROOT, option("out") ?? "bench/results/load-latest.md");
 const YEAR = new Date().getFullYear();
 
 const log = (...a: unknown[]) => console.error(`[load ${new Date().toISOString().slice(11, 19)}]`, ...a);
 
-type TurnRecord = { instance: number; status: number; ms: number; what: string };
+type TurnRecord = { instance: number; status: number; ms: number; what: string; error?: string; retried?: boolean };
 
 async function main(): Promise<number> {
   const schema = `load_${Date.now().toString(36)}`;
@@ -76,7 +85,7 @@ async function main(): Promise<number> {
     const send = async (activity: Record<string, unknown>, what: string) => {
       const instance = pick();
       const r = await postJson(`${instances[instance]!.url}/api/messages`, activity, 30_000);
-      turns.push({ instance, status: r.status, ms: r.ms, what });
+      turns.push({ instance, status: r.status, ms: r.ms, what, ...(r.error ? { error: r.error } : {}), ...(r.retried ? { retried: true } : {}) });
       return r;
     };
 
@@ -166,24 +175,44 @@ async function main(): Promise<number> {
       [`no simulated user saw a problem (${problems.length})`, problems.length === 0],
     ];
 
+    const retried = turns.filter((t) => t.retried).length;
+    const rss = instances.map((p) => peakRssMb(p.pid));
+    const row = (what: string, l: number[]) =>
+      `| ${what} | ${l.length} | ${percentile(l, 50).toFixed(0)} | ${percentile(l, 95).toFixed(0)} | ${percentile(l, 99).toFixed(0)} | ${(l.at(-1) ?? 0).toFixed(0)} |`;
+    const command = `node dist/bench/load.js ${args.join(" ")}`.trim();
+    const passed = checks.filter(([, ok]) => ok).length;
     const lines = [
+      "# Repère load test",
       "",
-      `Load test: ${users.length} users, 2 instances (node ${NODE_ARGS.join(" ")} dist/main.js), PostgreSQL schema ${schema}`,
-      `turns ${measured.length} (${perInstance.join(" + ")} per instance) in ${seconds.toFixed(1)} s = ${(measured.length / seconds).toFixed(0)} turns/s`,
-      `latency p50 ${percentile(latencies, 50).toFixed(0)} ms, p95 ${percentile(latencies, 95).toFixed(0)} ms, p99 ${percentile(latencies, 99).toFixed(0)} ms, max ${(latencies.at(-1) ?? 0).toFixed(0)} ms`,
-      ...[...new Set(measured.map((t) => t.what))].map((what) => {
-        const l = measured.filter((t) => t.what === what).map((t) => t.ms).sort((a, b) => a - b);
-        return `  ${what.padEnd(18)} ${String(l.length).padStart(5)} turns  p50 ${percentile(l, 50).toFixed(0).padStart(5)} ms  p95 ${percentile(l, 95).toFixed(0).padStart(5)} ms  p99 ${percentile(l, 99).toFixed(0).padStart(5)} ms`;
-      }),
-      `HTTP 5xx ${server5xx}, no answer ${noAnswer}, other non-2xx ${turns.filter((t) => t.status >= 300 && t.status < 500).length}`,
-      `cases ${cases}, reports ${reports}, confirmations ${confirmations.length}`,
-      `outbox ${JSON.stringify(box)} (drained ${drainSeconds.toFixed(1)} s after the load); connector got ${connector.replies} replies, ${connector.proactivePosts} proactive posts, ${connector.updates} updates`,
+      `${new Date().toISOString()} · ${os.cpus().length} CPUs (${os.cpus()[0]?.model.trim() ?? ""}) · Node ${process.version} · ${os.platform()} ${os.release()}`,
       "",
-      ...checks.map(([what, ok]) => `${ok ? "PASS" : "FAIL"} ${what}`),
-      ...problems.slice(0, 20).map((p) => `  problem: ${p}`),
+      `Command: \`npm run loadtest\` (\`${command}\`). ${users.length} users at once, 2 instances (\`node --disable-warning=DEP0111 ${[...NODE_ARGS, "dist/main.js"].join(" ")}\`) on one PostgreSQL schema (${schema}, dropped afterwards), each turn sent to either instance at random.`,
+      "",
+      `- **${passed} / ${checks.length} checks passed**`,
+      `- turns: ${measured.length} (${perInstance.join(" + ")} per instance) in ${seconds.toFixed(1)} s = ${(measured.length / seconds).toFixed(0)} turns/s`,
+      `- latency: p50 ${percentile(latencies, 50).toFixed(0)} ms, p95 ${percentile(latencies, 95).toFixed(0)} ms, p99 ${percentile(latencies, 99).toFixed(0)} ms, max ${(latencies.at(-1) ?? 0).toFixed(0)} ms`,
+      `- errors: HTTP 5xx ${server5xx}, no answer ${noAnswer}, other non-2xx ${turns.filter((t) => t.status >= 300 && t.status < 500).length}; requests sent again on a fresh socket after the server closed an idle kept-alive one: ${retried}`,
+      `- cases ${cases}, reports ${reports}, confirmations ${confirmations.length}`,
+      `- outbox ${JSON.stringify(box)} (drained ${drainSeconds.toFixed(1)} s after the load); the connector got ${connector.replies} replies, ${connector.proactivePosts} proactive posts, ${connector.updates} updates`,
+      `- cold starts ${instances.map((p) => `${p.coldStartMs.toFixed(0)} ms`).join(", ")}; peak RSS ${rss.map((r) => `${r} MB`).join(", ")}`,
+      "",
+      "| turn | count | p50 ms | p95 ms | p99 ms | max ms |",
+      "|---|---:|---:|---:|---:|---:|",
+      row("all", latencies),
+      ...[...new Set(measured.map((t) => t.what))].map((what) => row(what, measured.filter((t) => t.what === what).map((t) => t.ms).sort((a, b) => a - b))),
+      "",
+      "## Checks",
+      "",
+      ...checks.map(([what, ok]) => `- ${ok ? "PASS" : "FAIL"} ${what}`),
+      ...turns.filter((t) => t.status === 0).slice(0, 10).map((t) => `  - no answer: ${t.what} on instance ${t.instance} after ${t.ms.toFixed(0)} ms (${t.error ?? "?"})`),
+      ...problems.slice(0, 20).map((p) => `  - problem: ${p}`),
       "",
     ];
-    console.log(lines.join("\n"));
+    const md = lines.join("\n");
+    console.log(md);
+    mkdirSync(path.dirname(OUT), { recursive: true });
+    writeFileSync(OUT, md);
+    log(`written to ${path.relative(ROOT, OUT)}${staleSocketRetries ? ` (${staleSocketRetries} stale-socket retries)` : ""}`);
     for (const p of instances) {
       const out = p.output().trim();
       if (out) log(`${p.name} output (tail):\n${out.slice(-1500)}`);

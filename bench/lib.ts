@@ -489,8 +489,8 @@ const SIGNAL_CATALOGUE: [string, string][] = [
  *  (reference of the current year, after the counter), a report with two signals and its REPORTED
  *  event each (plus TAKEN_IN_CHARGE for the acknowledged ones). Reporters are the STAFF members
  *  (round robin; each case in its reporter's school); statuses 40 % NEW, 30 % ACKNOWLEDGED (assigned
- *  to the district's coordinator), 10 % INFO_REQUESTED, 20 % CLOSED; last names repeat every 5,000
- *  cases. Returns how many were added. */
+ *  to the district's coordinator), 10 % INFO_REQUESTED, 20 % CLOSED; each pupil has a last name of
+ *  its own. Returns how many were added. */
 export async function fillCases(sql: Sql, target: number, year: number): Promise<number> {
   const [{ n: existing }] = (await sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM "Case"`)) as [{ n: number }];
   const add = target - existing;
@@ -514,7 +514,9 @@ export async function fillCases(sql: Sql, target: number, year: number): Promise
     `CREATE TEMP TABLE bench_seed AS
        SELECT g.n, gen_random_uuid()::text AS pupil_id, gen_random_uuid()::text AS case_id, gen_random_uuid()::text AS report_id,
               r.member_id, r.school_id, r.district_id, r.coordinator_id,
-              'Nom' || translate((g.n % 5000)::text, '0123456789', 'abcdefghij') AS last_name,
+              -- One name per pupil, none inside another ("Nombcz" is not in "Nombcdz"): a name search
+              -- finds the one case at every scale, so rows compare the same answer.
+              'Nom' || translate(g.n::text, '0123456789', 'abcdefghij') || 'z' AS last_name,
               'Prenom' || translate((g.n % 37)::text, '0123456789', 'abcdefghij') AS first_name,
               CASE WHEN g.n % 10 < 4 THEN 'NEW' WHEN g.n % 10 < 7 THEN 'ACKNOWLEDGED' WHEN g.n % 10 = 7 THEN 'INFO_REQUESTED' ELSE 'CLOSED' END AS status,
               now() - ((g.n % 365) || ' days')::interval - ((g.n % 1440) || ' minutes')::interval AS created_at

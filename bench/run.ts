@@ -67,6 +67,7 @@ const YEAR = new Date().getFullYear();
 
 const BOT_NODE_ARGS = botNodeArgs(option("bot-node-args"));
 const BENCH_STAFF = 64;
+const CASES_PER_REPORTER = 25;
 
 const WORKLOAD_LABEL: Record<Workload, string> = {
   echo: "echo baseline",
@@ -359,6 +360,9 @@ async function benchDatabase(kind: Kind, connector: LeanConnector, echoRows: Row
       let sql = await openSql();
       const t0 = performance.now();
       if (first) await addStaff(sql, BENCH_STAFF, "Bench Staff", "b");
+      // An académie with more cases has more teachers reporting them, not teachers with more
+      // reports each: one reporting STAFF member per CASES_PER_REPORTER cases.
+      await addStaff(sql, Math.ceil(scale / CASES_PER_REPORTER) - BENCH_STAFF, "Reporting Staff", "r");
       const added = await fillCases(sql, scale, YEAR);
       const seedSeconds = (performance.now() - t0) / 1000;
       const [{ n: cases }] = (await sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM "Case"`)) as [{ n: number }];

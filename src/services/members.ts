@@ -21,7 +21,10 @@ export class MemberService {
   async identify(tenantId: string | undefined, aadObjectId: string | undefined): Promise<Actor | null> {
     if (!tenantId || !aadObjectId) return null;
     const m = await this.store.members.findByAad(tenantId, aadObjectId);
-    if (!m) return null;
-    return { memberId: m.id, displayName: m.displayName, role: m.role, schoolIds: m.schoolIds, districtId: m.districtId, locale: m.locale };
+    return m ? actorOf(m) : null;
   }
+}
+
+export function actorOf(m: MemberRecord): Actor {
+  return { memberId: m.id, displayName: m.displayName, role: m.role, schoolIds: m.schoolIds, districtId: m.districtId, locale: m.locale };
 }

@@ -1,7 +1,7 @@
-import type { PrismaClient } from "../generated/prisma/client.js";
 import { Prisma } from "../generated/prisma/client.js";
 import type { CaseStatus } from "../domain/lifecycle.js";
 import type { CaseVisibility, MldsAgeLimit } from "../domain/case-queries.js";
+import type { HotSql } from "./hot-sql.js";
 
 /** Read-only queries behind the chat commands (statut, mes signalements, à traiter, en retard).
  *  Every list is filtered by the caller's scope in SQL (a `CaseVisibility` from src/domain), is
@@ -66,11 +66,12 @@ type SummarySqlRow = {
 };
 
 export class CaseQueryRepository {
-  constructor(private readonly prisma: PrismaClient) {}
+  // Status questions are turns of their own: statements go straight to the pool (hot-sql.ts).
+  constructor(private readonly sql: HotSql) {}
 
   /** A case by its reference (unique index); the caller checks the permission on what it gets. */
   async byReference(reference: string): Promise<CaseSummaryRow | null> {
-    const rows = await this.summaries(Prisma.sql`SELECT c."id", c."createdAt" FROM "Case" c WHERE c."reference" = ${reference} LIMIT 1`, Prisma.sql`c."createdAt"`);
+    const rows = await this.summaries(Prisma.sql`SELECT c."id", c."createdAt" FROM "Case" c WHERE c."reference" = ${reference} LIMIT 1`, Prisma.sql`c."createdAt"`, "case_summary_by_reference");
     return rows[0] ?? null;
   }
 
@@ -122,8 +123,8 @@ export class CaseQueryRepository {
   private async list(filter: CaseFilter, condition: Condition, order: Prisma.Sql, limit: number): Promise<CaseListRows> {
     const rows = await this.summaries(this.picked(filter, condition, order, limit), order);
     const union = branchesSql(filter, condition, Prisma.sql`c."id", c."status"`);
-    const counts = union === null ? [] : await this.prisma.$queryRaw<{ status: CaseStatus; count: number }[]>`
-      SELECT c."status"::text AS "status", count(*)::int AS "count" FROM (${union}) c GROUP BY c."status"`;
+    const counts = union === null ? [] : await this.query<{ status: CaseStatus; count: number }>(Prisma.sql`
+      SELECT c."status"::text AS "status", count(*)::int AS "count" FROM (${union}) c GROUP BY c."status"`);
     return { rows, counts: counts.map((r) => ({ status: r.status, count: Number(r.count) })) };
   }
 
@@ -136,9 +137,9 @@ export class CaseQueryRepository {
   }
 
   /** The details of the picked cases (at most `limit` of them), each read through its indexes. */
-  private async summaries(picked: Prisma.Sql | null, order: Prisma.Sql): Promise<CaseSummaryRow[]> {
+  private async summaries(picked: Prisma.Sql | null, order: Prisma.Sql, name: string | null = null): Promise<CaseSummaryRow[]> {
     if (picked === null) return [];
-    const rows = await this.prisma.$queryRaw<SummarySqlRow[]>`
+    const rows = await this.query<SummarySqlRow>(Prisma.sql`
       WITH picked AS (${picked})
       SELECT c."id", c."reference", c."status"::text AS "status", c."urgency", c."escalatedToMlds",
              s."id" AS "schoolId", s."name" AS "schoolName", c."districtId",
@@ -156,8 +157,12 @@ export class CaseQueryRepository {
           SELECT e."type", e."at" FROM "CaseEvent" e
            WHERE e."caseId" = c."id" AND e."type" NOT IN (${Prisma.join(NOT_EVENTS)})
            ORDER BY e."at" DESC, e."id" DESC LIMIT 1) le ON true
-       ORDER BY ${order}`;
+       ORDER BY ${order}`, name);
     return rows.map(toSummary);
+  }
+
+  private query<T>(statement: Prisma.Sql, name: string | null = null): Promise<T[]> {
+    return this.sql.rows<T>(name, statement.text, statement.values);
   }
 }
 

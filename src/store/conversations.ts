@@ -1,5 +1,6 @@
 import type { PrismaClient } from "../generated/prisma/client.js";
 import { Prisma } from "../generated/prisma/client.js";
+import type { HotSql } from "./hot-sql.js";
 
 export type ConversationKind = "PERSONAL" | "CHANNEL" | "GROUP_CHAT";
 
@@ -16,20 +17,26 @@ export type StoredConversation = {
 };
 
 export class ConversationRepository {
-  constructor(private readonly prisma: PrismaClient) {}
+  constructor(
+    private readonly prisma: PrismaClient,
+    private readonly sql: HotSql,
+  ) {}
 
-  /** Runs on every message: one INSERT … ON CONFLICT statement (Prisma's upsert costs several
-   *  times more CPU; measured by `npm run bench`). */
+  /** One INSERT … ON CONFLICT statement on the pool (Prisma's upsert costs several times more CPU;
+   *  measured by `npm run bench`). */
   async upsert(c: StoredConversation): Promise<void> {
-    await this.prisma.$executeRaw`
-      INSERT INTO "ConversationRef" ("conversationId", "kind", "tenantId", "aadObjectId", "teamId", "channelId", "serviceUrl", "reference", "updatedAt")
-      VALUES (${c.conversationId}, ${c.kind}::"ConversationKind", ${c.tenantId}, ${c.aadObjectId}, ${c.teamId}, ${c.channelId}, ${c.serviceUrl}, ${JSON.stringify(c.reference)}::jsonb, now() AT TIME ZONE 'UTC')
+    await this.sql.rowCount(
+      "conversation_upsert",
+      `INSERT INTO "ConversationRef" ("conversationId", "kind", "tenantId", "aadObjectId", "teamId", "channelId", "serviceUrl", "reference", "updatedAt")
+      VALUES ($1, $2::"ConversationKind", $3, $4, $5, $6, $7, $8::jsonb, now() AT TIME ZONE 'UTC')
       ON CONFLICT ("conversationId") DO UPDATE SET
         "kind" = EXCLUDED."kind", "tenantId" = EXCLUDED."tenantId", "aadObjectId" = EXCLUDED."aadObjectId", "teamId" = EXCLUDED."teamId",
         "channelId" = EXCLUDED."channelId", "serviceUrl" = EXCLUDED."serviceUrl", "updatedAt" = EXCLUDED."updatedAt",
         -- Install and membership events carry no locale: keep the one the person's messages gave.
         "reference" = CASE WHEN EXCLUDED."reference" ? 'locale' OR NOT ("ConversationRef"."reference" ? 'locale') THEN EXCLUDED."reference"
-                           ELSE EXCLUDED."reference" || jsonb_build_object('locale', "ConversationRef"."reference"->'locale') END`;
+                           ELSE EXCLUDED."reference" || jsonb_build_object('locale', "ConversationRef"."reference"->'locale') END`,
+      [c.conversationId, c.kind, c.tenantId, c.aadObjectId, c.teamId, c.channelId, c.serviceUrl, JSON.stringify(c.reference)],
+    );
   }
 
   async get(conversationId: string): Promise<StoredConversation | null> {
@@ -37,12 +44,15 @@ export class ConversationRepository {
     return row ? toStored(row) : null;
   }
 
+  /** Where to tell someone that a case was assigned to them (every assignment): on the pool. */
   async personalChatOf(aadObjectId: string): Promise<StoredConversation | null> {
-    const row = await this.prisma.conversationRef.findFirst({
-      where: { aadObjectId, kind: "PERSONAL" },
-      orderBy: { updatedAt: "desc" },
-    });
-    return row ? toStored(row) : null;
+    const rows = await this.sql.rows<StoredConversation>(
+      "conversation_personal_chat",
+      `SELECT "conversationId", "kind"::text AS "kind", "tenantId", "aadObjectId", "teamId", "channelId", "serviceUrl", "reference"
+         FROM "ConversationRef" WHERE "aadObjectId" = $1 AND "kind" = 'PERSONAL' ORDER BY "updatedAt" DESC LIMIT 1`,
+      [aadObjectId],
+    );
+    return rows[0] ?? null;
   }
 
   async channel(teamId: string, channelId: string): Promise<StoredConversation | null> {

@@ -4,9 +4,12 @@ import { PrismaClient } from "../generated/prisma/client.js";
 import type { Config } from "../config.js";
 import { startEmbeddedDatabase, type EmbeddedDatabase } from "./pglite-server.js";
 import { applyMigrations } from "./migrate.js";
+import { HotSql } from "./hot-sql.js";
 
 export type Database = {
   prisma: PrismaClient;
+  /** The same connections without Prisma, for the statements of every turn (hot-sql.ts). */
+  sql: HotSql;
   kind: "postgres" | "embedded";
   /** PostgreSQL schema holding the tables ("public" unless a test isolates itself). */
   schema: string;
@@ -59,6 +62,7 @@ export async function openDatabase(database: Config["database"], opts: OpenOptio
   let closed = false;
   return {
     prisma,
+    sql: new HotSql(pool),
     kind: embedded ? "embedded" : "postgres",
     schema,
     ...(embedded ? { backup: () => embedded.dump() } : {}),

@@ -15,11 +15,13 @@ import { PrivacyRepository } from "./privacy.js";
 import { JobRunRepository } from "./job-runs.js";
 import { isDatabaseEmpty, seedDemo } from "./demo-seed.js";
 import { StatisticsRepository } from "./statistics.js";
+import { TurnStartRepository } from "./turn-start.js";
 
 /** Everything the services need from the database, behind plain TypeScript types. */
 export type Store = {
   db: Database;
   botState: DatabaseStorage;
+  turnStart: TurnStartRepository;
   conversations: ConversationRepository;
   members: MemberRepository;
   schools: SchoolRepository;
@@ -41,14 +43,16 @@ export type Store = {
 
 export function createStore(db: Database): Store {
   const prisma = db.prisma;
+  const turnStart = new TurnStartRepository(db.sql);
   return {
     db,
-    botState: new DatabaseStorage(prisma),
-    conversations: new ConversationRepository(prisma),
-    members: new MemberRepository(prisma),
+    botState: new DatabaseStorage(db.sql),
+    turnStart,
+    conversations: new ConversationRepository(prisma, db.sql),
+    members: new MemberRepository(prisma, turnStart, db.sql),
     schools: new SchoolRepository(prisma),
     cases: new CaseRepository(prisma),
-    caseChanges: new CaseChangeRepository(prisma),
+    caseChanges: new CaseChangeRepository(prisma, db.sql),
     routingChannels: new RoutingChannelRepository(prisma),
     plans: new PlanRepository(prisma),
     outbox: new OutboxRepository(prisma),
@@ -56,7 +60,7 @@ export function createStore(db: Database): Store {
     processedActivities: new ProcessedActivityRepository(prisma),
     imports: new ImportRepository(prisma),
     statistics: new StatisticsRepository(prisma),
-    caseQueries: new CaseQueryRepository(prisma),
+    caseQueries: new CaseQueryRepository(db.sql),
     privacy: new PrivacyRepository(prisma),
     jobRuns: new JobRunRepository(prisma),
     async seedDemo({ onlyIfEmpty, tenantId }) {
@@ -73,6 +77,7 @@ export { writeBackup, listBackups, restoreBackup, backupDir } from "./backups.js
 export { ETagConflictError, type StoreItem, type StoreItems } from "./bot-state-storage.js";
 export type { StoredConversation, ConversationKind } from "./conversations.js";
 export type { MemberRecord } from "./members.js";
+export type { MessageTurnStart, InvokeTurnStart } from "./turn-start.js";
 export type { SchoolSummary } from "./schools.js";
 export { VersionConflictError } from "./cases.js";
 export type { NewReport, OpenCaseMatch, RecordedReport, CaseRecord, CaseChange } from "./cases.js";

@@ -1,5 +1,7 @@
 import type { PrismaClient } from "../generated/prisma/client.js";
 import type { Role } from "../domain/roles.js";
+import type { TurnStartRepository } from "./turn-start.js";
+import type { HotSql } from "./hot-sql.js";
 
 export type MemberRecord = {
   id: string;
@@ -18,7 +20,11 @@ export type MemberSummary = { id: string; displayName: string; aadObjectId: stri
 const SUMMARY = { id: true, displayName: true, aadObjectId: true, role: true, locale: true } as const;
 
 export class MemberRepository {
-  constructor(private readonly prisma: PrismaClient) {}
+  constructor(
+    private readonly prisma: PrismaClient,
+    private readonly turnStart: TurnStartRepository,
+    private readonly sql: HotSql,
+  ) {}
 
   async byId(id: string): Promise<MemberSummary | null> {
     return this.prisma.member.findFirst({ where: { id, active: true }, select: SUMMARY });
@@ -37,34 +43,21 @@ export class MemberRepository {
   /** People a case can be assigned to, in one statement: the district's coordinators, then the
    *  school's référents (each by name), as coordinatorsOf + referentsOf would list them. */
   async assigneesOf(districtId: string, schoolId: string): Promise<MemberSummary[]> {
-    return this.prisma.$queryRaw<MemberSummary[]>`
-      SELECT m."id", m."displayName", m."aadObjectId", m."role"::text AS "role", m."locale"
-        FROM "Member" m
-       WHERE m."active" AND ((m."role" = 'COORDINATOR' AND m."districtId" = ${districtId})
-          OR (m."role" = 'REFERENT' AND EXISTS (SELECT 1 FROM "MemberSchool" ms WHERE ms."memberId" = m."id" AND ms."schoolId" = ${schoolId})))
-       ORDER BY m."role" = 'REFERENT', m."displayName"`;
+    // Read twice by every triage action (the choice, then the card): on the pool (hot-sql.ts).
+    return this.sql.rows<MemberSummary>(
+      "member_assignees",
+      `SELECT m."id", m."displayName", m."aadObjectId", m."role"::text AS "role", m."locale"
+         FROM "Member" m
+        WHERE m."active" AND ((m."role" = 'COORDINATOR' AND m."districtId" = $1)
+           OR (m."role" = 'REFERENT' AND EXISTS (SELECT 1 FROM "MemberSchool" ms WHERE ms."memberId" = m."id" AND ms."schoolId" = $2)))
+        ORDER BY m."role" = 'REFERENT', m."displayName"`,
+      [districtId, schoolId],
+    );
   }
 
-  /** Runs on every turn: one statement (the member and their schools) rather than two Prisma
-   *  queries; measured by `npm run bench` (bench/README.md). */
-  async findByAad(tenantId: string, aadObjectId: string): Promise<MemberRecord | null> {
-    const rows = await this.prisma.$queryRaw<(Omit<MemberRecord, "schoolIds"> & { active: boolean; schoolIds: string[] | null })[]>`
-      SELECT m."id", m."tenantId", m."aadObjectId", m."displayName", m."email", m."role"::text AS "role", m."locale", m."districtId", m."active",
-             (SELECT array_agg(ms."schoolId") FROM "MemberSchool" ms WHERE ms."memberId" = m."id") AS "schoolIds"
-        FROM "Member" m
-       WHERE m."tenantId" = ${tenantId} AND m."aadObjectId" = ${aadObjectId}`;
-    const m = rows[0];
-    if (!m || !m.active) return null;
-    return {
-      id: m.id,
-      tenantId: m.tenantId,
-      aadObjectId: m.aadObjectId,
-      displayName: m.displayName,
-      email: m.email,
-      role: m.role,
-      locale: m.locale,
-      districtId: m.districtId,
-      schoolIds: m.schoolIds ?? [],
-    };
+  /** Who is talking (turns read it with their first statement: store/turn-start.ts). */
+  findByAad(tenantId: string, aadObjectId: string): Promise<MemberRecord | null> {
+    return this.turnStart.member(tenantId, aadObjectId);
   }
+
 }

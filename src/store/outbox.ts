@@ -1,4 +1,4 @@
-import type { RenderSpec } from "./outgoing-message.js";
+import type { OutgoingMessage, RenderSpec } from "./outgoing-message.js";
 import { randomUUID } from "node:crypto";
 import type { PrismaClient } from "../generated/prisma/client.js";
 import { Prisma } from "../generated/prisma/client.js";
@@ -52,6 +52,18 @@ let lastCreatedAt = 0;
 function nextCreatedAt(): Date {
   lastCreatedAt = Math.max(Date.now(), lastCreatedAt + 1);
   return new Date(lastCreatedAt);
+}
+
+/** An outbox row as text columns, for statements that insert sends with a case change. */
+export function outboxRow(m: OutgoingMessage): { id: string; conversationId: string; kind: string; payload: string; dedupeKey: string | null; createdAt: string } {
+  return {
+    id: randomUUID(),
+    conversationId: m.conversationId,
+    kind: m.kind,
+    payload: JSON.stringify({ render: m.render }),
+    dedupeKey: m.dedupeKey ?? null,
+    createdAt: nextCreatedAt().toISOString(),
+  };
 }
 
 /** Adds a send; with a dedupeKey, enqueuing twice creates one row. `db` may be a transaction. */

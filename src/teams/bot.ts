@@ -33,6 +33,7 @@ import { handleImportAction, handleImportUpload } from "./import-handler.js";
 import { answerQuery } from "./query-answers.js";
 import { answerPrivacyCommand, handlePrivacyAction } from "./privacy-commands.js";
 import { answerStats } from "./stats-answers.js";
+import { PrimedStorage } from "./primed-storage.js";
 
 export { cardMessage };
 
@@ -50,6 +51,7 @@ const ACTOR = Symbol("actor");
 
 /** Turns Teams activities into service calls and results into cards. */
 export class RepereBot extends TeamsActivityHandler {
+  private readonly storage: PrimedStorage;
   private readonly conversationState: ConversationState;
   private readonly dialogs: DialogSet;
   private readonly clock: () => Date;
@@ -57,7 +59,8 @@ export class RepereBot extends TeamsActivityHandler {
   constructor(private readonly deps: BotDeps) {
     super();
     this.clock = deps.clock ?? (() => new Date());
-    this.conversationState = new ConversationState(deps.storage);
+    this.storage = new PrimedStorage(deps.storage);
+    this.conversationState = new ConversationState(this.storage);
     this.dialogs = new DialogSet(this.conversationState.createProperty<DialogState>("dialogState"));
     this.dialogs.add(
       new ReportDialog({
@@ -98,18 +101,36 @@ export class RepereBot extends TeamsActivityHandler {
       return;
     }
     const type = ctx.activity.type;
+    const conversations = this.deps.services.conversations;
     if (type === ActivityTypes.Message || type === ActivityTypes.ConversationUpdate || type === ActivityTypes.InstallationUpdate) {
       const conversation = conversationOf(ctx.activity);
-      if (conversation) await this.deps.services.conversations.remember(conversation);
+      if (conversation) await conversations.remember(conversation);
     }
-    await super.run(ctx);
+    const stateKey = type === ActivityTypes.Message ? this.conversationState.getStorageKey(ctx) : undefined;
     try {
+      if (stateKey !== undefined) {
+        // Who is talking and the dialog state in one statement; ConversationState then finds the state primed.
+        const start = await conversations.beginMessage(tenantId, ctx.activity.from?.aadObjectId, stateKey);
+        ctx.turnState.set(ACTOR, start.actor);
+        this.storage.prime(stateKey, start.state);
+      }
+      await super.run(ctx);
       await this.conversationState.saveChanges(ctx, false);
     } catch (err) {
       // Two turns of one conversation at once (a double click): the first one's state stands.
       if (!(err instanceof ETagConflictError)) throw err;
       this.deps.logger.warn({ activityId: ctx.activity.id }, "conversation state changed by a concurrent turn; this turn's state is dropped");
+    } finally {
+      if (stateKey !== undefined) this.storage.forget(stateKey);
     }
+  }
+
+  /** Who is talking: read at the start of the turn (run, onAdaptiveCardInvoke). */
+  private async actorOf(ctx: TurnContext): Promise<Actor | null> {
+    if (ctx.turnState.has(ACTOR)) return ctx.turnState.get(ACTOR) as Actor | null;
+    const actor = await this.deps.services.members.identify(tenantOf(ctx.activity), ctx.activity.from?.aadObjectId);
+    ctx.turnState.set(ACTOR, actor);
+    return actor;
   }
 
   locale(ctx: TurnContext) {
@@ -126,12 +147,13 @@ export class RepereBot extends TeamsActivityHandler {
   protected override async onAdaptiveCardInvoke(ctx: TurnContext, invokeValue: AdaptiveCardInvokeValue): Promise<AdaptiveCardInvokeResponse> {
     let card;
     try {
-      const actor = await this.deps.services.members.identify(tenantOf(ctx.activity), ctx.activity.from?.aadObjectId);
+      const start = await this.deps.services.conversations.beginInvoke(tenantOf(ctx.activity), ctx.activity.from?.aadObjectId, ctx.activity.id);
+      const actor = start.actor;
       ctx.turnState.set(ACTOR, actor);
       let verb = invokeValue.action?.verb ?? "";
       // Teams retries an invoke it got no answer to, with the same id: answer it with the current
       // state rather than applying the change twice.
-      if (ctx.activity.id && !(await this.deps.services.conversations.firstDelivery(`invoke:${ctx.activity.id}`))) {
+      if (!start.firstDelivery) {
         if (verb.startsWith("plan.")) verb = "plan.view";
         else if (verb.startsWith("case.")) verb = "case.refresh";
       }
@@ -158,8 +180,7 @@ export class RepereBot extends TeamsActivityHandler {
   }
 
   private async handleMessage(ctx: TurnContext): Promise<void> {
-    const actor = await this.deps.services.members.identify(tenantOf(ctx.activity), ctx.activity.from?.aadObjectId);
-    ctx.turnState.set(ACTOR, actor);
+    const actor = await this.actorOf(ctx);
     const t = this.t(ctx);
     if (await handleImportUpload(ctx, { services: this.deps.services, logger: this.deps.logger, onQueued: () => this.deps.onQueued?.() }, actor, t, this.locale(ctx))) return;
     const personal = (ctx.activity.conversation.conversationType ?? "personal") === "personal";

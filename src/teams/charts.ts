@@ -1,6 +1,4 @@
-import { Resvg } from "@resvg/resvg-js";
-import * as vega from "vega";
-import { compile, type TopLevelSpec } from "vega-lite";
+import type { TopLevelSpec } from "vega-lite";
 import { z } from "zod";
 import { SMALL_COUNT_LABEL } from "../domain/statistics.js";
 
@@ -82,7 +80,10 @@ function spec(chart: Chart): TopLevelSpec {
   } as TopLevelSpec;
 }
 
+// Vega, Vega-Lite and resvg are loaded by the first chart drawn, not at start: they weigh about
+// 40 MB of memory that a bot which is never asked for a chart would carry (`npm run bench`, RSS).
 export async function chartSvg(chart: Chart): Promise<string> {
+  const [vega, { compile }] = await Promise.all([import("vega"), import("vega-lite")]);
   const view = new vega.View(vega.parse(compile(spec(chart)).spec), { renderer: "none" });
   try {
     return await view.toSVG();
@@ -94,6 +95,7 @@ export async function chartSvg(chart: Chart): Promise<string> {
 /** The chart as a PNG of chartSize(chart) pixels. */
 export async function renderChartPng(chart: Chart): Promise<Buffer> {
   const svg = await chartSvg(chart);
+  const { Resvg } = await import("@resvg/resvg-js");
   const { width } = chartSize(chart);
   return Buffer.from(new Resvg(svg, { fitTo: { mode: "width", value: width }, font: { loadSystemFonts: true, defaultFontFamily: FONT }, background: "white" }).render().asPng());
 }

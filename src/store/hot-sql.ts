@@ -1,0 +1,55 @@
+import pg from "pg";
+
+/**
+ * The statements that run on every turn (who is talking, the dialog state, a status query, a
+ * triage action), sent straight to the pg pool the Prisma adapter also uses. A Prisma raw query
+ * costs about 0.5 to 1 ms of CPU around a statement that PostgreSQL answers in 0.1 ms (query
+ * compiler, adapter, result conversion; `npm run bench` profiles): on the hot path that was most of
+ * a turn. Statements are named, so each connection prepares them once.
+ *
+ * Values and results follow Prisma's conventions, so that the rest of the store cannot tell:
+ * `timestamp` columns hold UTC (Prisma's DateTime), `date` columns are read as UTC midnight.
+ */
+
+const types = {
+  getTypeParser(oid: number, format?: "text" | "binary") {
+    if (oid === TIMESTAMP) return parseUtcTimestamp;
+    if (oid === DATE) return parseUtcDate;
+    return pg.types.getTypeParser(oid, format);
+  },
+};
+const TIMESTAMP = 1114;
+const DATE = 1082;
+
+function parseUtcTimestamp(value: string): Date {
+  // "2026-11-28 13:39:00.123" (Prisma writes UTC wall time into `timestamp(3)` columns).
+  return new Date(`${value.replace(" ", "T")}Z`);
+}
+
+function parseUtcDate(value: string): Date {
+  return new Date(`${value}T00:00:00Z`);
+}
+
+/** A Date is sent as its ISO text: cast to `timestamp` it keeps its UTC wall time whatever the
+ *  process's time zone (pg would send local time with an offset, which `timestamp` ignores). */
+function param(value: unknown): unknown {
+  return value instanceof Date ? value.toISOString() : value;
+}
+
+export class HotSql {
+  constructor(private readonly executor: pg.Pool | pg.PoolClient) {}
+
+  /** Runs a statement. A named one is prepared once per connection, so a `name` must always come
+   *  with the same text; statements built per call (lists of ids) go unnamed (null). */
+  async rows<T>(name: string | null, text: string, values: readonly unknown[]): Promise<T[]> {
+    return (await this.run(name, text, values)).rows as T[];
+  }
+
+  async rowCount(name: string | null, text: string, values: readonly unknown[]): Promise<number> {
+    return (await this.run(name, text, values)).rowCount ?? 0;
+  }
+
+  private run(name: string | null, text: string, values: readonly unknown[]): Promise<pg.QueryResult> {
+    return this.executor.query({ ...(name === null ? {} : { name }), text, values: values.map(param), types } as pg.QueryConfig);
+  }
+}

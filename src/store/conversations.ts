@@ -16,6 +16,8 @@ export type StoredConversation = {
   reference: Record<string, unknown>;
 };
 
+const SELECT_STORED = `SELECT "conversationId", "kind"::text AS "kind", "tenantId", "aadObjectId", "teamId", "channelId", "serviceUrl", "reference" FROM "ConversationRef"`;
+
 export class ConversationRepository {
   constructor(
     private readonly prisma: PrismaClient,
@@ -39,17 +41,17 @@ export class ConversationRepository {
     );
   }
 
+  /** Read for every outbox send. */
   async get(conversationId: string): Promise<StoredConversation | null> {
-    const row = await this.prisma.conversationRef.findUnique({ where: { conversationId } });
-    return row ? toStored(row) : null;
+    const rows = await this.sql.rows<StoredConversation>("conversation_get", `${SELECT_STORED} WHERE "conversationId" = $1`, [conversationId]);
+    return rows[0] ?? null;
   }
 
   /** Where to tell someone that a case was assigned to them (every assignment): on the pool. */
   async personalChatOf(aadObjectId: string): Promise<StoredConversation | null> {
     const rows = await this.sql.rows<StoredConversation>(
       "conversation_personal_chat",
-      `SELECT "conversationId", "kind"::text AS "kind", "tenantId", "aadObjectId", "teamId", "channelId", "serviceUrl", "reference"
-         FROM "ConversationRef" WHERE "aadObjectId" = $1 AND "kind" = 'PERSONAL' ORDER BY "updatedAt" DESC LIMIT 1`,
+      `${SELECT_STORED} WHERE "aadObjectId" = $1 AND "kind" = 'PERSONAL' ORDER BY "updatedAt" DESC LIMIT 1`,
       [aadObjectId],
     );
     return rows[0] ?? null;

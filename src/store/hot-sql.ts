@@ -52,4 +52,21 @@ export class HotSql {
   private run(name: string | null, text: string, values: readonly unknown[]): Promise<pg.QueryResult> {
     return this.executor.query({ ...(name === null ? {} : { name }), text, values: values.map(param), types } as pg.QueryConfig);
   }
+
+  /** Runs `work` in one transaction on one connection of the pool. */
+  async transaction<T>(work: (sql: HotSql) => Promise<T>): Promise<T> {
+    if (!(this.executor instanceof pg.Pool)) throw new Error("transactions do not nest");
+    const client = await this.executor.connect();
+    try {
+      await client.query("BEGIN");
+      const result = await work(new HotSql(client));
+      await client.query("COMMIT");
+      return result;
+    } catch (err) {
+      await client.query("ROLLBACK").catch(() => {});
+      throw err;
+    } finally {
+      client.release();
+    }
+  }
 }

@@ -55,7 +55,7 @@ export function createStore(db: Database): Store {
     caseChanges: new CaseChangeRepository(prisma, db.sql),
     routingChannels: new RoutingChannelRepository(prisma),
     plans: new PlanRepository(prisma),
-    outbox: new OutboxRepository(prisma),
+    outbox: new OutboxRepository(prisma, db.sql),
     reviewReminders: new ReviewReminderRepository(prisma),
     processedActivities: new ProcessedActivityRepository(prisma),
     imports: new ImportRepository(prisma),

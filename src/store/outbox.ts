@@ -1,4 +1,5 @@
 import type { OutgoingMessage, RenderSpec } from "./outgoing-message.js";
+import type { HotSql } from "./hot-sql.js";
 import { randomUUID } from "node:crypto";
 import type { PrismaClient } from "../generated/prisma/client.js";
 import { Prisma } from "../generated/prisma/client.js";
@@ -102,8 +103,13 @@ export async function enqueueOutbox(db: Db, msg: NewOutboxMessage): Promise<{ id
  *  that several bot instances on one database deliver each send once, and a crashed instance's
  *  claims are taken over when their lease expires. Every mark* call only applies while the caller
  *  still holds the lease, and answers whether it did. */
+// Claims, marks and channel posts run for every send (a triage action queues two or three): they go
+// straight to the pool (hot-sql.ts); the admins' listings stay on Prisma.
 export class OutboxRepository {
-  constructor(private readonly prisma: PrismaClient) {}
+  constructor(
+    private readonly prisma: PrismaClient,
+    private readonly sql: HotSql,
+  ) {}
 
   /** Adds a send. Pass the transaction client to commit it together with the case it is about. */
   enqueue(msg: NewOutboxMessage, tx?: Prisma.TransactionClient): Promise<{ id: string; created: boolean }> {
@@ -120,68 +126,82 @@ export class OutboxRepository {
     const { workerId, limit, leaseMs, now } = opts;
     if (limit <= 0) return [];
     const until = new Date(now.getTime() + leaseMs);
-    const rows = await this.prisma.$transaction(async (tx) => {
-      await tx.$executeRaw`SELECT 1 FROM pg_advisory_xact_lock(hashtext(current_schema() || '.OutboxMessage.claim'))`;
-      return tx.$queryRaw<RawOutboxRow[]>`
-        UPDATE "OutboxMessage" SET "lockedBy" = ${workerId}, "lockedUntil" = ${until}::timestamp(3)
-        WHERE "id" IN (
-          SELECT o."id" FROM "OutboxMessage" o
-          WHERE o."status" = 'PENDING'
-            AND o."nextAttemptAt" <= ${now}::timestamp(3)
-            AND (o."lockedUntil" IS NULL OR o."lockedUntil" < ${now}::timestamp(3))
-            AND NOT EXISTS (
-              SELECT 1 FROM "OutboxMessage" p
-              WHERE p."conversationId" = o."conversationId"
-                AND p."status" = 'PENDING'
-                AND (p."createdAt", p."id") < (o."createdAt", o."id")
-                AND (p."nextAttemptAt" > ${now}::timestamp(3) OR p."lockedUntil" >= ${now}::timestamp(3))
-            )
-          ORDER BY o."createdAt", o."id"
-          LIMIT ${limit}
-          FOR UPDATE SKIP LOCKED
-        )
-        RETURNING *`;
+    const rows = await this.sql.transaction(async (tx) => {
+      await tx.rows("outbox_claim_lock", `SELECT 1 FROM pg_advisory_xact_lock(hashtext(current_schema() || '.OutboxMessage.claim'))`, []);
+      return tx.rows<RawOutboxRow>(
+        "outbox_claim",
+        `UPDATE "OutboxMessage" SET "lockedBy" = $1, "lockedUntil" = $2::timestamp(3)
+          WHERE "id" IN (
+            SELECT o."id" FROM "OutboxMessage" o
+            WHERE o."status" = 'PENDING'
+              AND o."nextAttemptAt" <= $3::timestamp(3)
+              AND (o."lockedUntil" IS NULL OR o."lockedUntil" < $3::timestamp(3))
+              AND NOT EXISTS (
+                SELECT 1 FROM "OutboxMessage" p
+                WHERE p."conversationId" = o."conversationId"
+                  AND p."status" = 'PENDING'
+                  AND (p."createdAt", p."id") < (o."createdAt", o."id")
+                  AND (p."nextAttemptAt" > $3::timestamp(3) OR p."lockedUntil" >= $3::timestamp(3))
+              )
+            ORDER BY o."createdAt", o."id"
+            LIMIT $4
+            FOR UPDATE SKIP LOCKED
+          )
+          RETURNING "id", "conversationId", "kind", "payload", "dedupeKey", "status"::text AS "status", "attempts", "nextAttemptAt", "lockedUntil",
+                    "lockedBy", "lastError", "resultActivityId", "caseId", "createdAt", "sentAt"`,
+        [workerId, until, now, limit],
+      );
     });
     return rows.map(fromRaw).sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime() || (a.id < b.id ? -1 : 1));
   }
 
   /** Extends a lease still held by `workerId`; false when it was lost (expired and taken over, or finished). */
   async renewLease(id: string, workerId: string, until: Date): Promise<boolean> {
-    const r = await this.prisma.outboxMessage.updateMany({ where: { id, lockedBy: workerId, status: "PENDING" }, data: { lockedUntil: until } });
-    return r.count === 1;
+    return this.held("outbox_renew", `"lockedUntil" = $3::timestamp(3)`, id, workerId, [until]);
   }
 
   async markSent(id: string, workerId: string, resultActivityId?: string): Promise<boolean> {
-    const r = await this.prisma.outboxMessage.updateMany({
-      where: { id, lockedBy: workerId, status: "PENDING" },
-      data: { status: "SENT", sentAt: new Date(), attempts: { increment: 1 }, resultActivityId: resultActivityId ?? null, lastError: null, lockedBy: null, lockedUntil: null },
-    });
-    return r.count === 1;
+    return this.held(
+      "outbox_sent",
+      `"status" = 'SENT', "sentAt" = now() AT TIME ZONE 'UTC', "attempts" = "attempts" + 1, "resultActivityId" = $3, "lastError" = NULL, "lockedBy" = NULL, "lockedUntil" = NULL`,
+      id,
+      workerId,
+      [resultActivityId ?? null],
+    );
   }
 
   /** Counts a failed attempt and schedules the next one; releases the lease. */
   async markRetry(id: string, workerId: string, error: string, nextAttemptAt: Date): Promise<boolean> {
-    const r = await this.prisma.outboxMessage.updateMany({
-      where: { id, lockedBy: workerId, status: "PENDING" },
-      data: { attempts: { increment: 1 }, lastError: truncate(error), nextAttemptAt, lockedBy: null, lockedUntil: null },
-    });
-    return r.count === 1;
+    return this.held(
+      "outbox_retry",
+      `"attempts" = "attempts" + 1, "lastError" = $3, "nextAttemptAt" = $4::timestamp(3), "lockedBy" = NULL, "lockedUntil" = NULL`,
+      id,
+      workerId,
+      [truncate(error), nextAttemptAt],
+    );
   }
 
   /** Gives up on a send (counting the attempt that failed); it stays listed by failed() for admins. */
   async markFailed(id: string, workerId: string, error: string, opts: { countAttempt?: boolean } = {}): Promise<boolean> {
-    const r = await this.prisma.outboxMessage.updateMany({
-      where: { id, lockedBy: workerId, status: "PENDING" },
-      data: { status: "FAILED", attempts: { increment: opts.countAttempt === false ? 0 : 1 }, lastError: truncate(error), lockedBy: null, lockedUntil: null },
-    });
-    return r.count === 1;
+    return this.held(
+      "outbox_failed",
+      `"status" = 'FAILED', "attempts" = "attempts" + $3::int, "lastError" = $4, "lockedBy" = NULL, "lockedUntil" = NULL`,
+      id,
+      workerId,
+      [opts.countAttempt === false ? 0 : 1, truncate(error)],
+    );
   }
 
   /** Hands a claimed send back without counting an attempt (e.g. an earlier send of the same
    *  conversation must be retried first). */
   async release(id: string, workerId: string): Promise<boolean> {
-    const r = await this.prisma.outboxMessage.updateMany({ where: { id, lockedBy: workerId, status: "PENDING" }, data: { lockedBy: null, lockedUntil: null } });
-    return r.count === 1;
+    return this.held("outbox_release", `"lockedBy" = NULL, "lockedUntil" = NULL`, id, workerId, []);
+  }
+
+  /** An UPDATE of a send that applies only while `workerId` still holds its lease. */
+  private async held(name: string, set: string, id: string, workerId: string, values: unknown[]): Promise<boolean> {
+    const n = await this.sql.rowCount(name, `UPDATE "OutboxMessage" SET ${set} WHERE "id" = $1 AND "lockedBy" = $2 AND "status" = 'PENDING'`, [id, workerId, ...values]);
+    return n === 1;
   }
 
   /** Sends given up on, newest first (for admins). */
@@ -210,11 +230,12 @@ export class OutboxRepository {
 
   /** Remembers the activity posted for a case in a conversation, so later updates replace it. */
   async recordChannelPost(caseId: string, conversationId: string, activityId: string): Promise<void> {
-    await this.prisma.channelPost.upsert({
-      where: { caseId_conversationId: { caseId, conversationId } },
-      create: { caseId, conversationId, activityId },
-      update: { activityId },
-    });
+    await this.sql.rowCount(
+      "channel_post_record",
+      `INSERT INTO "ChannelPost" ("id", "caseId", "conversationId", "activityId", "createdAt") VALUES ($1, $2, $3, $4, now() AT TIME ZONE 'UTC')
+       ON CONFLICT ("caseId", "conversationId") DO UPDATE SET "activityId" = EXCLUDED."activityId"`,
+      [randomUUID(), caseId, conversationId, activityId],
+    );
   }
 
   async channelPostsOf(caseId: string): Promise<ChannelPostRecord[]> {
@@ -226,10 +247,12 @@ export class OutboxRepository {
   }
 
   async channelPost(caseId: string, conversationId: string): Promise<ChannelPostRecord | null> {
-    return this.prisma.channelPost.findUnique({
-      where: { caseId_conversationId: { caseId, conversationId } },
-      select: { caseId: true, conversationId: true, activityId: true, createdAt: true },
-    });
+    const rows = await this.sql.rows<ChannelPostRecord>(
+      "channel_post_get",
+      `SELECT "caseId", "conversationId", "activityId", "createdAt" FROM "ChannelPost" WHERE "caseId" = $1 AND "conversationId" = $2`,
+      [caseId, conversationId],
+    );
+    return rows[0] ?? null;
   }
 }
 

@@ -8,7 +8,7 @@
 // baseline is measured in the same run, before each database. Results: a Markdown table printed
 // and written to bench/results/latest.md (and latest.json).
 //
-// Options: --quick (fewer turns), --only=postgres|embedded, --scales=1000,100000,
+// Options: --quick (fewer turns), --only=postgres|embedded, --scales=1000,100000, --concurrency=1,16,64,
 // --workloads=aide,statusRef,statusName,dialog,triage, --cpu-prof (V8 profiles of the bot into
 // bench/results/profiles), --out=<file.md>, --keep (leave the databases).
 import { mkdirSync, rmSync, writeFileSync, existsSync } from "node:fs";
@@ -22,6 +22,7 @@ import {
   addStaff,
   onInterrupt,
   channelInstall,
+  cpuMs,
   cardText,
   dropPostgresSchema,
   embeddedSql,
@@ -57,7 +58,7 @@ const option = (name: string) => args.find((a) => a.startsWith(`--${name}=`))?.s
 const QUICK = flag("quick");
 const KINDS: Kind[] = option("only") ? [option("only") as Kind] : ["postgres", "embedded"];
 const SCALES = (option("scales") ?? "1000,10000,100000").split(",").map(Number);
-const CONCURRENCY = [1, 16, 64];
+const CONCURRENCY = (option("concurrency") ?? "1,16,64").split(",").map(Number);
 const WORKLOADS = (option("workloads") ?? "aide,statusRef,statusName,triage,dialog").split(",") as Workload[];
 const OUT = path.resolve(ROOT, option("out") ?? "bench/results/latest.md");
 const PROFILE_DIR = path.join(ROOT, "bench/results/profiles");
@@ -78,7 +79,7 @@ const WORKLOAD_LABEL: Record<Workload, string> = {
   triage: "(d) triage invoke",
 };
 
-type Row = Summary & { workload: Workload; kind: Kind | "-"; cases: number | null; concurrency: number; rssMb: number | null; note?: string; ratioP50?: number; ratioRate?: number; load: number };
+type Row = Summary & { cpuMsPerTurn: number; workload: Workload; kind: Kind | "-"; cases: number | null; concurrency: number; rssMb: number | null; note?: string; ratioP50?: number; ratioRate?: number; load: number };
 type StartRow = { kind: Kind; cases: number | null; coldStartMs: number; seedSeconds: number | null; what: string };
 
 const rows: Row[] = [];
@@ -272,8 +273,9 @@ function workloadUnit(workload: Workload, client: Client, fx: Fixtures, laneStat
   }
 }
 
-async function measure(workload: Workload, client: Client, fx: Fixtures, laneState: Map<string, any>, concurrency: number, turns: number): Promise<{ summary: Summary; notes: Map<string, number> }> {
+async function measure(workload: Workload, client: Client, fx: Fixtures, laneState: Map<string, any>, concurrency: number, turns: number): Promise<{ summary: Summary & { cpuMsPerTurn: number }; notes: Map<string, number> }> {
   const unit = workloadUnit(workload, client, fx, laneState);
+  const cpuBefore = cpuMs(client.bot.pid);
   const latencies: number[] = [];
   const failures = { n: 0 };
   const notes = new Map<string, number>();
@@ -281,7 +283,9 @@ async function measure(workload: Workload, client: Client, fx: Fixtures, laneSta
   let issued = 0;
   const deadline = Date.now() + MAX_ROW_SECONDS * 1000;
   const seconds = await runLanes(concurrency, () => issued++ < units && Date.now() < deadline, (lane) => unit.run(lane, latencies, failures, notes));
-  return { summary: summarise(latencies, seconds, failures.n), notes };
+  // The bot's own CPU (user + system) per answered turn, the sends its outbox made meanwhile included.
+  const cpuMsPerTurn = (cpuMs(client.bot.pid) - cpuBefore) / Math.max(1, latencies.length);
+  return { summary: { ...summarise(latencies, seconds, failures.n), cpuMsPerTurn }, notes };
 }
 
 async function warmUp(workload: Workload, client: Client, fx: Fixtures, laneState: Map<string, any>): Promise<void> {
@@ -289,7 +293,7 @@ async function warmUp(workload: Workload, client: Client, fx: Fixtures, laneStat
   const failures = { n: 0 };
   let issued = 0;
   // At the highest concurrency, so that every connection exists and the code is compiled.
-  const lanes = Math.max(...CONCURRENCY);
+  const lanes = Math.max(64, ...CONCURRENCY);
   const units = workload === "dialog" ? lanes : lanes * 3;
   await runLanes(lanes, () => issued++ < units, (lane) => unit.run(lane, [], failures, new Map()));
 }
@@ -434,14 +438,14 @@ function markdown(cpuModel: string): string {
   lines.push(`${new Date().toISOString()} · ${os.cpus().length} CPUs (${cpuModel}) · Node ${process.version} · ${os.platform()} ${os.release()}${QUICK ? " · --quick" : ""}`, "");
   lines.push(`Bot started as \`node --disable-warning=DEP0111 ${BOT_NODE_ARGS.filter((a) => !a.includes("/tmp/")).join(" ")} dist/main.js\` (flags of \`npm run start:prod\`${option("bot-node-args") ? ` plus \`${option("bot-node-args")}\`` : ""}); baseline \`node dist/bench/echo-bot.js\`.`, "");
   lines.push(
-    "Latencies are per HTTP turn (POST /api/messages until the bot's answer, its replies delivered to a fake connector on loopback). Ratios compare with the echo baseline of the same database run at the same concurrency: p50 ratio (higher = slower) and throughput ratio (lower = slower). Peak RSS: VmHWM of the bot process at the end of the row (it is a high-water mark since that process started). PostgreSQL 15 on the same machine; the embedded database runs inside the bot process, so its RSS includes it. Load avg: the machine's 1-minute load average at the end of the row (the bench alone keeps it near 2; more means other work shared the 2 CPUs and the row is slower for it).",
+    "Latencies are per HTTP turn (POST /api/messages until the bot's answer, its replies delivered to a fake connector on loopback). Ratios compare with the echo baseline of the same database run at the same concurrency: p50 ratio (higher = slower) and throughput ratio (lower = slower). Peak RSS: VmHWM of the bot process at the end of the row (it is a high-water mark since that process started). PostgreSQL 15 on the same machine; the embedded database runs inside the bot process, so its RSS includes it. Bot CPU: user + system time of the bot process during the row per turn (10 ms ticks of /proc; for Repère it includes the Teams sends its outbox made meanwhile). Load avg: the machine's 1-minute load average at the end of the row (the bench alone keeps it near 2; more means other work shared the 2 CPUs and the row is slower for it).",
     "",
   );
-  lines.push("| workload | database | cases | conc. | turns | turns/s | p50 ms | p95 ms | p99 ms | p50 × echo | turns/s × echo | peak RSS MB | errors | load avg | note |");
-  lines.push("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|");
+  lines.push("| workload | database | cases | conc. | turns | turns/s | p50 ms | p95 ms | p99 ms | p50 × echo | turns/s × echo | bot CPU ms/turn | peak RSS MB | errors | load avg | note |");
+  lines.push("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|");
   for (const r of rows) {
     lines.push(
-      `| ${WORKLOAD_LABEL[r.workload]} | ${r.kind} | ${r.cases?.toLocaleString("en-US") ?? "–"} | ${r.concurrency} | ${r.turns} | ${fmt(r.perSecond, 0)} | ${fmt(r.p50, 2)} | ${fmt(r.p95, 2)} | ${fmt(r.p99, 2)} | ${fmt(r.ratioP50, 2)} | ${fmt(r.ratioRate, 2)} | ${r.rssMb ?? "–"} | ${r.errors} | ${fmt(r.load, 1)} | ${r.note ?? ""} |`,
+      `| ${WORKLOAD_LABEL[r.workload]} | ${r.kind} | ${r.cases?.toLocaleString("en-US") ?? "–"} | ${r.concurrency} | ${r.turns} | ${fmt(r.perSecond, 0)} | ${fmt(r.p50, 2)} | ${fmt(r.p95, 2)} | ${fmt(r.p99, 2)} | ${fmt(r.ratioP50, 2)} | ${fmt(r.ratioRate, 2)} | ${fmt(r.cpuMsPerTurn, 1)} | ${r.rssMb ?? "–"} | ${r.errors} | ${fmt(r.load, 1)} | ${r.note ?? ""} |`,
     );
   }
   lines.push("", "## Cold start (from `node` to a healthy `/healthz`)", "");

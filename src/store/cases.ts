@@ -243,13 +243,13 @@ const CASE_RECORD_SELECT = `
       JOIN "Pupil" p ON p."id" = c."pupilId"
       LEFT JOIN "Member" a ON a."id" = c."assigneeId"`;
 
-export async function loadCaseRecord(prisma: PrismaClient | Prisma.TransactionClient, where: { id: string } | { reference: string }): Promise<CaseRecord | null> {
+async function loadCaseRecord(prisma: PrismaClient | Prisma.TransactionClient, where: { id: string } | { reference: string }): Promise<CaseRecord | null> {
   const rows = await prisma.$queryRawUnsafe<CaseRow[]>(`${CASE_RECORD_SELECT} WHERE ${"id" in where ? `c."id"` : `c."reference"`} = $1`, "id" in where ? where.id : where.reference);
   return rows[0] ? toCaseRecord(rows[0]) : null;
 }
 
 /** The same on the hot path (triage actions, status cards): straight on the pool. */
-export async function readCaseRecord(sql: HotSql, where: { id: string } | { reference: string }): Promise<CaseRecord | null> {
+async function readCaseRecord(sql: HotSql, where: { id: string } | { reference: string }): Promise<CaseRecord | null> {
   const rows = "id" in where
     ? await sql.rows<CaseRow>("case_record_by_id", `${CASE_RECORD_SELECT} WHERE c."id" = $1`, [where.id])
     : await sql.rows<CaseRow>("case_record_by_reference", `${CASE_RECORD_SELECT} WHERE c."reference" = $1`, [where.reference]);
@@ -326,7 +326,8 @@ export class CaseChangeRepository {
     // they commit with the change or not at all), then the case is read back: 2 round trips
     // instead of 6 Prisma queries (`npm run bench`, workload d).
     const sends = messages.map((m) => outboxRow(m));
-    const set = <K extends keyof CaseChange>(key: K) => [key in change, key in change ? change[key] ?? null : null];
+    // As with Prisma, an undefined field is left as it is and a null one is emptied.
+    const set = <K extends keyof CaseChange>(key: K) => [change[key] !== undefined, change[key] ?? null];
     const rows = await this.sql.rows<{ updated: number }>(
       "case_apply",
       `WITH upd AS (

@@ -50,6 +50,35 @@ describe.each(DATABASE_KINDS)("store on %s", (kind) => {
     const found = await store.conversations.personalChatOf("aad-1");
     expect(found).toMatchObject({ conversationId: "a:1", serviceUrl: "http://y", reference });
   });
+
+  it("applies a case change with its event and sends in one go, or nothing of it on a stale version", async () => {
+    const claire = (await store.members.findByAad(DEMO_TENANT_ID, DEMO_PEOPLE[0]!.aadObjectId))!;
+    const recorded = await store.cases.recordReport({
+      submissionKey: "store-apply-1",
+      reporterId: claire.id,
+      schoolId: claire.schoolIds[0]!,
+      pupil: { lastName: "Apply", firstName: "Test", nameKey: "apply test", birthYear: 2010, className: "3e A" },
+      signals: [{ code: "UNJUSTIFIED_ABSENCES", family: "ATTENDANCE" }],
+      stepsTaken: [],
+      urgency: 2,
+      year: 2026,
+    });
+    const before = (await store.caseChanges.get({ id: recorded.caseId }))!;
+    const send = (dedupeKey: string) => ({ conversationId: "a:1", kind: "post" as const, render: { view: "assigned" as const, caseId: before.id }, dedupeKey });
+    const taken = await store.caseChanges.apply(before.id, before.version, { status: "ACKNOWLEDGED", assigneeId: claire.id }, { type: "TAKEN_IN_CHARGE", actorId: claire.id }, [send("apply-1")]);
+    expect(taken).toMatchObject({ status: "ACKNOWLEDGED", version: before.version + 1, assignee: { id: claire.id }, lastEvent: { type: "TAKEN_IN_CHARGE" } });
+    // A field left undefined keeps its value; null empties it.
+    const kept = await store.caseChanges.apply(before.id, taken.version, { status: "INFO_REQUESTED", assigneeId: undefined }, { type: "INFO_REQUESTED", actorId: claire.id }, []);
+    expect(kept.assignee?.id).toBe(claire.id);
+    const emptied = await store.caseChanges.apply(before.id, kept.version, { assigneeId: null }, { type: "UNASSIGNED", actorId: claire.id }, []);
+    expect(emptied.assignee).toBeNull();
+    // A stale version changes nothing: no event, no send.
+    const events = await db.prisma.caseEvent.count({ where: { caseId: before.id } });
+    await expect(store.caseChanges.apply(before.id, before.version, { status: "CLOSED" }, { type: "DISMISSED", actorId: claire.id }, [send("apply-2")])).rejects.toThrow(/changed since it was read/);
+    expect(await db.prisma.caseEvent.count({ where: { caseId: before.id } })).toBe(events);
+    expect((await db.prisma.outboxMessage.findMany({ where: { caseId: before.id } })).map((o) => o.dedupeKey)).toEqual(["apply-1"]);
+    expect((await store.caseChanges.get({ id: before.id }))!.status).toBe("INFO_REQUESTED");
+  });
 });
 
 describe("migrations under concurrent starts", () => {

@@ -357,6 +357,10 @@ async function benchDatabase(kind: Kind, connector: LeanConnector, echoRows: Row
     log(`${kind}: fresh database (migrations + demo académie)`);
     const fresh = await startProcess("bot", "dist/main.js", botEnv);
     starts.push({ kind, cases: null, coldStartMs: fresh.coldStartMs, seedSeconds: null, what: "empty database: migrations + demo seed" });
+    // Its jobs run once at start, the daily retention among them: stopped in the middle, that run
+    // would be taken up again by a later start (its lease expired) and anonymise the filled cases
+    // while rows are measured.
+    await untilIdle(fresh.pid);
     await fresh.stop();
 
     let first = true;
@@ -377,11 +381,11 @@ async function benchDatabase(kind: Kind, connector: LeanConnector, echoRows: Row
       const bot = await startProcess("bot", "dist/main.js", botEnv, nodeArgs.map((a) => a.replace(".cpuprofile", `-${scale}.cpuprofile`)));
       starts.push({ kind, cases, coldStartMs: bot.coldStartMs, seedSeconds, what: "existing database" });
       log(`${kind}: cold start ${bot.coldStartMs.toFixed(0)} ms`);
-      // The bot's scheduled jobs tick once a second after the start (review reminders, the daily
-      // retention, which anonymises the seeded cases closed long ago on the first start of the day):
-      // measured rows are the turns' own cost, not that of a once-a-day job running beside them.
+      // The bot's scheduled jobs tick once a second after the start (review reminders; the daily
+      // retention if the day's run is not done yet): measured rows are the turns' own cost, not that
+      // of a job running beside them.
       await sleep(1500);
-      log(`${kind}: bot idle after ${((1500 + (await untilIdle(bot.pid))) / 1000).toFixed(1)} s`);
+      log(`${kind}: bot idle after ${((1500 + (await untilIdle(bot.pid, 120_000))) / 1000).toFixed(1)} s`);
       try {
         const client = new Client(bot, connector, fx.coordinator.tenantId);
         // The coordinators' channel and the référents' chats are known, so that the outbox delivers.

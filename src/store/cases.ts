@@ -44,7 +44,7 @@ export class CaseRepository {
       `SELECT c."id" AS "caseId", c."reference", c."status"::text AS "status"
          FROM "Pupil" p JOIN "Case" c ON c."pupilId" = p."id"
         WHERE p."schoolId" = $1 AND p."nameKey" = $2 AND p."birthYear" = $3 AND p."anonymizedAt" IS NULL
-          AND c."status" IN ('NEW', 'ACKNOWLEDGED', 'INFO_REQUESTED', 'PLAN_ACTIVE', 'REVIEW_DUE')
+          AND c."status" IN (${OPEN.map((status) => `'${status}'`).join(", ")})
         ORDER BY c."createdAt" DESC LIMIT 1`,
       [key.schoolId, key.nameKey, key.birthYear],
     );

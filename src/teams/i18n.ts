@@ -61,5 +61,5 @@ function memoised(locale: Locale): Translate {
 const translators: Record<Locale, Translate> = { fr: memoised("fr"), en: memoised("en") };
 
 export function translator(locale: Locale): Translate {
-  return translators[locale] ?? memoised(locale);
+  return translators[locale];
 }

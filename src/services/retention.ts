@@ -3,7 +3,8 @@ import { DEFAULT_RETENTION, describeRetention, retentionCutoff, startOfParisDay,
 import type { Store } from "../store/index.js";
 
 export const RETENTION_JOB = "retention";
-const BATCH = 100;
+/** Cases anonymised per transaction: a batch holds its cases' rows locked until it commits. */
+const BATCH = 200;
 const LEASE_MS = 30 * 60_000;
 /** An unfinished report is kept this long after its last step (it survives restarts and a
  *  holiday week), then deleted by the daily job. */
@@ -29,8 +30,9 @@ export class RetentionService {
     private readonly owner: string = randomUUID(),
   ) {}
 
-  /** Lists (dry run) or anonymises (apply) every closed case past retention. Each case is
-   *  anonymised in its own transaction and only once, so runs may overlap or be interrupted. */
+  /** Lists (dry run) or anonymises (apply) every closed case past retention. Cases are anonymised
+   *  by batches, each in its own transaction and each case only once, so runs may overlap or be
+   *  interrupted. */
   async run({ dryRun }: { dryRun: boolean }): Promise<RetentionReport> {
     const now = this.clock();
     const cutoff = retentionCutoff(now, this.policy);
@@ -44,16 +46,10 @@ export class RetentionService {
       return { policy: describeRetention(this.policy), cutoff, dryRun, references };
     }
     for (;;) {
-      const due = await this.store.privacy.retentionDue(cutoff, BATCH);
-      let progressed = false;
-      for (const c of due) {
-        if (await this.store.privacy.anonymizeClosedCase(c.id, { now, cutoff })) {
-          references.push(c.reference);
-          progressed = true;
-        }
-      }
-      // Rows another instance holds are skipped; they are that instance's to finish.
-      if (due.length < BATCH || !progressed) break;
+      const done = await this.store.privacy.anonymizeClosedCases({ now, cutoff, limit: BATCH });
+      references.push(...done);
+      // Fewer than a batch: the rest, if any, is held by another run, which will finish it.
+      if (done.length < BATCH) break;
     }
     return { policy: describeRetention(this.policy), cutoff, dryRun, references };
   }

@@ -67,6 +67,20 @@ export function outboxRow(m: OutgoingMessage): { id: string; conversationId: str
   };
 }
 
+/** Adds many sends with one statement (rows of `outboxRow`, each about a case); with a dedupeKey
+ *  already queued, a row is left out. `db` may be a transaction. */
+export async function insertOutboxRows(db: Db, rows: (ReturnType<typeof outboxRow> & { caseId: string | null })[]): Promise<void> {
+  if (rows.length === 0) return;
+  const column = <K extends keyof (typeof rows)[number]>(key: K) => rows.map((r) => r[key]);
+  await db.$executeRaw`
+    INSERT INTO "OutboxMessage" ("id", "conversationId", "kind", "payload", "dedupeKey", "caseId", "createdAt", "nextAttemptAt")
+    SELECT o."id", o."conversationId", o."kind", o."payload"::jsonb, o."dedupeKey", o."caseId", o."createdAt"::timestamp(3), o."createdAt"::timestamp(3)
+      FROM unnest(${column("id")}::text[], ${column("conversationId")}::text[], ${column("kind")}::text[], ${column("payload")}::text[],
+                  ${column("dedupeKey")}::text[], ${column("caseId")}::text[], ${column("createdAt")}::text[])
+        AS o("id", "conversationId", "kind", "payload", "dedupeKey", "caseId", "createdAt")
+    ON CONFLICT ("dedupeKey") DO NOTHING`;
+}
+
 /** Adds a send; with a dedupeKey, enqueuing twice creates one row. `db` may be a transaction. */
 export async function enqueueOutbox(db: Db, msg: NewOutboxMessage): Promise<{ id: string; created: boolean }> {
   const createdAt = nextCreatedAt();

@@ -2,8 +2,7 @@ import type { PrismaClient } from "../generated/prisma/client.js";
 import { Prisma } from "../generated/prisma/client.js";
 import { ANONYMOUS_PUPIL, FREE_TEXT_EVENT_KEYS } from "../domain/retention.js";
 import type { Role } from "../domain/roles.js";
-import { enqueueMessages } from "./cases.js";
-import type { OutgoingMessage } from "./outgoing-message.js";
+import { insertOutboxRows, outboxRow } from "./outbox.js";
 
 /** Data protection in the database: everything held on one pupil (access requests), and the
  *  anonymisation that erasure requests and the retention job apply. Anonymisation keeps what the
@@ -173,18 +172,18 @@ export class PrivacyRepository {
   /** Erasure request: every case of the pupil anonymised (open ones closed) and the pupil too, in
    *  one transaction; each case keeps an ERASED event (who, when, which reference). */
   async erasePupil(pupilId: string, opts: { now: Date; actorId: string; reference: string }): Promise<{ references: string[] }> {
-    return this.prisma.$transaction(async (tx) => {
-      // The pupil row is locked first: two erasures of one pupil at once run one after the other.
-      const locked = await tx.$queryRaw<{ id: string }[]>`SELECT "id" FROM "Pupil" WHERE "id" = ${pupilId} FOR UPDATE`;
-      if (locked.length === 0) return { references: [] };
-      const cases = await tx.case.findMany({ where: { pupilId }, select: { id: true, reference: true }, orderBy: { createdAt: "asc" } });
-      const done: string[] = [];
-      for (const c of cases) {
-        if (await anonymizeCaseIn(tx, c.id, { now: opts.now, actorId: opts.actorId, cause: "REQUEST", requestedFor: opts.reference, close: true, splitPupil: false })) done.push(c.reference);
-      }
-      await anonymizePupilIn(tx, pupilId, opts.now);
-      return { references: done };
-    });
+    return this.prisma.$transaction(
+      async (tx) => {
+        // The pupil row is locked first: two erasures of one pupil at once run one after the other.
+        const locked = await tx.$queryRaw<{ id: string }[]>`SELECT "id" FROM "Pupil" WHERE "id" = ${pupilId} FOR UPDATE`;
+        if (locked.length === 0) return { references: [] };
+        const cases = await tx.$queryRaw<{ id: string }[]>`SELECT "id" FROM "Case" WHERE "pupilId" = ${pupilId} ORDER BY "createdAt", "id" FOR UPDATE`;
+        const done = await anonymizeCasesIn(tx, cases.map((c) => c.id), { now: opts.now, actorId: opts.actorId, cause: "REQUEST", requestedFor: opts.reference, close: true });
+        await anonymizePupilIn(tx, pupilId, opts.now);
+        return { references: done };
+      },
+      { timeout: TRANSACTION_TIMEOUT_MS },
+    );
   }
 
   /** Closed cases past retention (closed before `cutoff`), oldest first. */
@@ -198,62 +197,96 @@ export class PrivacyRepository {
     return rows.map((r) => ({ id: r.id, reference: r.reference, closedAt: r.closedAt! }));
   }
 
-  /** Retention: one closed case anonymised, in its own transaction. False when it was not due
-   *  any more (already anonymised, by another instance for example). A pupil who still has a case
-   *  that keeps its identity keeps it: the anonymised case moves to an anonymous pupil row. */
-  async anonymizeClosedCase(caseId: string, opts: { now: Date; cutoff: Date }): Promise<boolean> {
-    return this.prisma.$transaction(async (tx) => {
-      const due = await tx.$queryRaw<{ id: string }[]>`
-        SELECT "id" FROM "Case" WHERE "id" = ${caseId} AND "status" = 'CLOSED' AND "anonymizedAt" IS NULL AND "closedAt" < ${opts.cutoff}::timestamp(3)
-        FOR UPDATE SKIP LOCKED`;
-      if (due.length === 0) return false;
-      return anonymizeCaseIn(tx, caseId, { now: opts.now, actorId: null, cause: "RETENTION", close: false, splitPupil: true });
-    });
+  /** Retention: up to `limit` closed cases past retention, the oldest first, anonymised together in
+   *  one transaction; returns their references (fewer than `limit`: nothing more is free to take).
+   *  Cases another run holds are skipped (SKIP LOCKED): runs may overlap or be interrupted, and
+   *  each case is anonymised once. A pupil who still has a case that keeps its identity keeps it:
+   *  the anonymised cases move to anonymous pupil rows. */
+  async anonymizeClosedCases(opts: { now: Date; cutoff: Date; limit: number }): Promise<string[]> {
+    return this.prisma.$transaction(
+      async (tx) => {
+        const due = await tx.$queryRaw<{ id: string }[]>`
+          SELECT "id" FROM "Case"
+           WHERE "status" = 'CLOSED' AND "anonymizedAt" IS NULL AND "closedAt" < ${opts.cutoff}::timestamp(3)
+           ORDER BY "closedAt", "id" LIMIT ${opts.limit}
+           FOR UPDATE SKIP LOCKED`;
+        return anonymizeCasesIn(tx, due.map((c) => c.id), { now: opts.now, actorId: null, cause: "RETENTION", close: false });
+      },
+      { timeout: TRANSACTION_TIMEOUT_MS },
+    );
   }
 }
 
-/** Removes the identity and the free texts of one case (not yet anonymised), in `tx`. */
-async function anonymizeCaseIn(
-  tx: Prisma.TransactionClient,
-  caseId: string,
-  opts: { now: Date; actorId: string | null; cause: AnonymizeCause; requestedFor?: string; close: boolean; splitPupil: boolean },
-): Promise<boolean> {
-  const c = await tx.case.findUnique({ where: { id: caseId }, select: { id: true, reference: true, status: true, closedAt: true, pupilId: true, anonymizedAt: true, pupil: { select: { schoolId: true, birthYear: true, className: true } } } });
-  if (!c || c.anonymizedAt) return false;
-  const close = opts.close && c.status !== "CLOSED";
-  await tx.case.update({
-    where: { id: caseId },
-    data: { anonymizedAt: opts.now, version: { increment: 1 }, ...(close ? { status: "CLOSED", closedAt: c.closedAt ?? opts.now, nextReviewAt: null } : {}) },
-  });
-  await tx.reportSignal.updateMany({ where: { report: { caseId } }, data: { note: null } });
-  await tx.report.updateMany({ where: { caseId }, data: { observations: null } });
-  await tx.outcome.updateMany({ where: { caseId }, data: { comment: null } });
-  await tx.plan.updateMany({ where: { caseId }, data: { objective: "" } });
-  await tx.planAction.updateMany({ where: { plan: { caseId } }, data: { description: "", company: null } });
-  const keys = [...FREE_TEXT_EVENT_KEYS];
-  await tx.$executeRaw`UPDATE "CaseEvent" SET "data" = "data" - ${keys}::text[] WHERE "caseId" = ${caseId} AND jsonb_typeof("data") = 'object'`;
+/** Anonymising a batch of cases is a dozen statements whatever its size, but on the embedded
+ *  database a batch of a few hundred cases takes longer than Prisma's default of 5 s. */
+const TRANSACTION_TIMEOUT_MS = 120_000;
 
-  if (opts.splitPupil) {
-    const others = await tx.case.count({ where: { pupilId: c.pupilId, anonymizedAt: null, id: { not: caseId } } });
-    if (others > 0) {
-      // The pupil is still followed in another case: this one moves to an anonymous pupil.
-      const placeholder = await tx.pupil.create({
-        data: { schoolId: c.pupil.schoolId, birthYear: c.pupil.birthYear, className: c.pupil.className, ...ANONYMOUS_PUPIL, nameKey: "", anonymizedAt: opts.now },
-        select: { id: true },
-      });
-      await tx.case.update({ where: { id: caseId }, data: { pupilId: placeholder.id } });
-    } else {
-      await anonymizePupilIn(tx, c.pupilId, opts.now);
-    }
-  }
-  await tx.caseEvent.create({
-    data: { caseId, actorId: opts.actorId, type: "ERASED", data: { cause: opts.cause, reference: c.reference, ...(opts.requestedFor ? { requestedFor: opts.requestedFor } : {}) } },
-  });
-  // Every copy of the case card in Teams is shown again, without the name it may have carried.
-  const posts = await tx.channelPost.findMany({ where: { caseId }, select: { conversationId: true } });
-  const messages: OutgoingMessage[] = posts.map((p) => ({ conversationId: p.conversationId, kind: "update", render: { view: "caseCard", caseId } }));
-  await enqueueMessages(tx, messages, caseId);
-  return true;
+/**
+ * Removes the identity and the free texts of the given cases that are not anonymised yet, in `tx`
+ * (their rows locked by the caller), set-based: the same dozen statements for one case or five
+ * hundred (the retention of a whole school year runs on 1 September; case by case it cost about
+ * 10 ms of the bot's time each, `npm run retention` on 18,904 cases: 3 min 15 s). Returns the
+ * references of the cases anonymised, in the order given.
+ */
+async function anonymizeCasesIn(
+  tx: Prisma.TransactionClient,
+  caseIds: string[],
+  opts: { now: Date; actorId: string | null; cause: AnonymizeCause; requestedFor?: string; close: boolean },
+): Promise<string[]> {
+  if (caseIds.length === 0) return [];
+  const now = Prisma.sql`${opts.now.toISOString()}::timestamp(3)`;
+  const updated = await tx.$queryRaw<{ id: string; reference: string }[]>`
+    UPDATE "Case" SET
+      "anonymizedAt" = ${now}, "version" = "version" + 1, "updatedAt" = now() AT TIME ZONE 'UTC',
+      "status" = CASE WHEN ${opts.close}::boolean THEN 'CLOSED'::"CaseStatus" ELSE "status" END,
+      "closedAt" = CASE WHEN ${opts.close}::boolean AND "status" <> 'CLOSED' THEN coalesce("closedAt", ${now}) ELSE "closedAt" END,
+      "nextReviewAt" = CASE WHEN ${opts.close}::boolean AND "status" <> 'CLOSED' THEN NULL ELSE "nextReviewAt" END
+     WHERE "id" = ANY(${caseIds}::text[]) AND "anonymizedAt" IS NULL
+     RETURNING "id", "reference"`;
+  if (updated.length === 0) return [];
+  const ids = updated.map((c) => c.id);
+  const inCases = Prisma.sql`ANY(${ids}::text[])`;
+  await tx.$executeRaw`UPDATE "ReportSignal" SET "note" = NULL WHERE "note" IS NOT NULL AND "reportId" IN (SELECT "id" FROM "Report" WHERE "caseId" = ${inCases})`;
+  await tx.$executeRaw`UPDATE "Report" SET "observations" = NULL WHERE "observations" IS NOT NULL AND "caseId" = ${inCases}`;
+  await tx.$executeRaw`UPDATE "Outcome" SET "comment" = NULL WHERE "comment" IS NOT NULL AND "caseId" = ${inCases}`;
+  await tx.$executeRaw`UPDATE "Plan" SET "objective" = '', "updatedAt" = now() AT TIME ZONE 'UTC' WHERE "caseId" = ${inCases}`;
+  await tx.$executeRaw`UPDATE "PlanAction" SET "description" = '', "company" = NULL, "updatedAt" = now() AT TIME ZONE 'UTC'
+    WHERE "planId" IN (SELECT "id" FROM "Plan" WHERE "caseId" = ${inCases})`;
+  const keys = [...FREE_TEXT_EVENT_KEYS];
+  await tx.$executeRaw`UPDATE "CaseEvent" SET "data" = "data" - ${keys}::text[]
+    WHERE "caseId" = ${inCases} AND jsonb_typeof("data") = 'object' AND "data" ?| ${keys}::text[]`;
+
+  // A pupil still followed in a case that keeps its identity keeps it there: the anonymised cases
+  // move to anonymous pupil rows of their own (same school, class and birth year, for statistics).
+  await tx.$executeRaw`
+    WITH moved AS (
+      SELECT c."id" AS "caseId", gen_random_uuid()::text AS "pupilId", p."schoolId", p."birthYear", p."className"
+        FROM "Case" c JOIN "Pupil" p ON p."id" = c."pupilId"
+       WHERE c."id" = ${inCases} AND p."anonymizedAt" IS NULL
+         AND EXISTS (SELECT 1 FROM "Case" o WHERE o."pupilId" = c."pupilId" AND o."anonymizedAt" IS NULL)),
+    placeholders AS (
+      INSERT INTO "Pupil" ("id", "schoolId", "lastName", "firstName", "nameKey", "birthYear", "className", "anonymizedAt", "createdAt")
+      SELECT m."pupilId", m."schoolId", ${ANONYMOUS_PUPIL.lastName}::text, ${ANONYMOUS_PUPIL.firstName}::text, '', m."birthYear", m."className", ${now}, now() AT TIME ZONE 'UTC'
+        FROM moved m)
+    UPDATE "Case" c SET "pupilId" = m."pupilId" FROM moved m WHERE c."id" = m."caseId"`;
+  // The others lose their identity with their last case.
+  await tx.$executeRaw`
+    UPDATE "Pupil" SET "lastName" = ${ANONYMOUS_PUPIL.lastName}, "firstName" = ${ANONYMOUS_PUPIL.firstName}, "nameKey" = '', "birthDate" = NULL, "ine" = NULL, "anonymizedAt" = ${now}
+     WHERE "anonymizedAt" IS NULL AND "id" IN (SELECT "pupilId" FROM "Case" WHERE "id" = ${inCases})`;
+
+  const erased = { cause: opts.cause, ...(opts.requestedFor ? { requestedFor: opts.requestedFor } : {}) };
+  await tx.$executeRaw`
+    INSERT INTO "CaseEvent" ("caseId", "actorId", "type", "data", "at")
+    SELECT e."caseId", ${opts.actorId}::text, 'ERASED', ${JSON.stringify(erased)}::jsonb || jsonb_build_object('reference', e."reference"), now() AT TIME ZONE 'UTC'
+      FROM unnest(${ids}::text[], ${updated.map((c) => c.reference)}::text[]) WITH ORDINALITY AS e("caseId", "reference", "n")
+     ORDER BY e."n"`;
+  // Every copy of the case cards in Teams is shown again, without the name it may have carried.
+  const posts = await tx.$queryRaw<{ caseId: string; conversationId: string }[]>`
+    SELECT "caseId", "conversationId" FROM "ChannelPost" WHERE "caseId" = ${inCases} ORDER BY "createdAt", "id"`;
+  await insertOutboxRows(tx, posts.map((p) => ({ caseId: p.caseId, ...outboxRow({ conversationId: p.conversationId, kind: "update", render: { view: "caseCard", caseId: p.caseId } }) })));
+  const done = new Set(ids);
+  const references = new Map(updated.map((c) => [c.id, c.reference]));
+  return caseIds.filter((id) => done.has(id)).map((id) => references.get(id)!);
 }
 
 async function anonymizePupilIn(tx: Prisma.TransactionClient, pupilId: string, now: Date): Promise<void> {

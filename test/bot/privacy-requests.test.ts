@@ -244,7 +244,7 @@ describe("access and erasure requests, from an admin's personal chat", () => {
     expect(pupil.anonymizedAt).not.toBeNull();
     const cases = await prisma().case.findMany({
       where: { id: { in: [closed.id, open.id] } },
-      include: { reports: { include: { signals: true } }, events: true, plan: { include: { actions: true } } },
+      include: { reports: { include: { signals: { orderBy: { code: "asc" } } } }, events: true, plan: { include: { actions: true } } },
       orderBy: { createdAt: "asc" },
     });
     for (const c of cases) {

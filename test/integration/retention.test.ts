@@ -79,7 +79,7 @@ describe("retention of closed cases", () => {
   }
 
   const snapshot = (caseId: string) =>
-    prisma().case.findUniqueOrThrow({ where: { id: caseId }, include: { pupil: true, reports: { include: { signals: true } }, events: { orderBy: { id: "asc" } }, plan: { include: { actions: true } }, outcome: true } });
+    prisma().case.findUniqueOrThrow({ where: { id: caseId }, include: { pupil: true, reports: { include: { signals: { orderBy: { code: "asc" } } } }, events: { orderBy: { id: "asc" } }, plan: { include: { actions: true } }, outcome: true } });
 
   beforeAll(async () => {
     db = await openTestDatabase("postgres");
@@ -167,6 +167,63 @@ describe("retention of closed cases", () => {
     now = new Date("2026-05-31T08:01:00Z");
     expect((await byDays.retention.run({ dryRun: false })).references).toContain((await snapshot(caseId)).reference);
     expect((await snapshot(caseId)).pupil.lastName).toBe("Anonyme");
+  });
+
+  it("anonymises a batch together: a pupil still followed keeps their identity, the others lose it, every card in Teams is shown again", async () => {
+    now = new Date("2028-01-10T09:00:00Z");
+    const twice = [await dismissed("Fratrie", "Jules"), await dismissed("Fratrie", "Jules")];
+    const stillOpen = await report("Fratrie", "Jules");
+    const alone = [await dismissed("Seule", "Ana"), await dismissed("Seule", "Ana")];
+    const followed = (await snapshot(stillOpen)).pupilId;
+    const aloneBefore = await snapshot(alone[0]!);
+    expect((await snapshot(twice[0]!)).pupilId).toBe(followed);
+    expect((await snapshot(alone[1]!)).pupilId).toBe(aloneBefore.pupilId);
+    await prisma().channelPost.createMany({
+      data: [
+        { caseId: twice[0]!, conversationId: "19:mlds-nord@thread.tacv2", activityId: "post-1" },
+        { caseId: twice[0]!, conversationId: "19:gpds-lycee@thread.tacv2", activityId: "post-2" },
+      ],
+    });
+
+    now = new Date("2028-09-03T09:00:00Z");
+    const references = await store.privacy.anonymizeClosedCases({ now, cutoff: new Date("2028-08-31T22:00:00Z"), limit: 500 });
+    const after = await Promise.all([...twice, stillOpen, ...alone].map(snapshot));
+    expect(references).toEqual(expect.arrayContaining([after[0]!.reference, after[1]!.reference, after[3]!.reference, after[4]!.reference]));
+    expect(references).not.toContain(after[2]!.reference);
+    // The two old cases of the pupil still followed move to anonymous pupils of their own.
+    const [first, second, open, alone1, alone2] = after;
+    expect(new Set([first!.pupilId, second!.pupilId, followed]).size).toBe(3);
+    for (const c of [first!, second!]) expect(c.pupil).toMatchObject({ lastName: "Anonyme", firstName: "Élève", nameKey: "", birthYear: 2009, className: "2nde 1", anonymizedAt: now });
+    expect(open!.pupil).toMatchObject({ id: followed, lastName: "Fratrie", firstName: "Jules", anonymizedAt: null });
+    expect(open!.anonymizedAt).toBeNull();
+    // A pupil whose cases are all past retention loses their identity, and their cases stay with them.
+    expect([alone1!.pupilId, alone2!.pupilId]).toEqual([aloneBefore.pupilId, aloneBefore.pupilId]);
+    expect(alone1!.pupil).toMatchObject({ lastName: "Anonyme", nameKey: "", anonymizedAt: now });
+    for (const c of [first!, second!, alone1!, alone2!]) {
+      expect(c.events.filter((e) => e.type === "ERASED").map((e) => e.data)).toEqual([{ cause: "RETENTION", reference: c.reference }]);
+      expect(c.reports.flatMap((r) => [r.observations, ...r.signals.map((s) => s.note)])).toEqual([null, null, null]);
+    }
+    // Each copy of the card in Teams is updated (without the name it may have carried).
+    const sends = await prisma().outboxMessage.findMany({ where: { caseId: twice[0]!, kind: "update" }, orderBy: { conversationId: "asc" } });
+    expect(sends.map((m) => [m.conversationId, m.payload, m.status])).toEqual([
+      ["19:gpds-lycee@thread.tacv2", { render: { view: "caseCard", caseId: twice[0]! } }, "PENDING"],
+      ["19:mlds-nord@thread.tacv2", { render: { view: "caseCard", caseId: twice[0]! } }, "PENDING"],
+    ]);
+  });
+
+  it("takes the cases past retention by batches, the earliest closed first, until none is left", async () => {
+    const closedAt = ["2029-02-01T09:00:00Z", "2029-01-01T09:00:00Z", "2029-03-01T09:00:00Z"];
+    const ids: string[] = [];
+    for (const [i, at] of closedAt.entries()) {
+      now = new Date(at);
+      ids.push(await dismissed(`Lot${["Un", "Deux", "Trois"][i]}`));
+    }
+    const refs = await Promise.all(ids.map(async (id) => (await snapshot(id)).reference));
+    now = new Date("2029-09-04T09:00:00Z");
+    const cutoff = new Date("2029-08-31T22:00:00Z");
+    const batches = [];
+    for (let i = 0; i < 3; i++) batches.push(await store.privacy.anonymizeClosedCases({ now, cutoff, limit: 2 }));
+    expect(batches).toEqual([[refs[1], refs[0]], [refs[2]], []]);
   });
 
   describe("the daily job on several instances", () => {
@@ -277,7 +334,7 @@ describe("retention and erasure on the embedded database", () => {
       expect((await services.triage.act(karim, old, c.version, { verb: "dismiss", reason: "Motif embarqué" })).ok).toBe(true);
       now = new Date("2026-09-15T09:00:00Z");
       expect((await services.retention.runDaily()).ran).toBe(true);
-      const after = await db.prisma.case.findUniqueOrThrow({ where: { id: old }, include: { pupil: true, events: true, reports: { include: { signals: true } } } });
+      const after = await db.prisma.case.findUniqueOrThrow({ where: { id: old }, include: { pupil: true, events: true, reports: { include: { signals: { orderBy: { code: "asc" } } } } } });
       expect(after.pupil.lastName).toBe("Anonyme");
       expect(JSON.stringify(after, (_k, v) => (typeof v === "bigint" ? String(v) : v))).not.toMatch(/Embarqué|embarqué|Note embarquée/);
 

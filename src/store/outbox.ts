@@ -144,8 +144,10 @@ export class OutboxRepository {
       await tx.rows("outbox_claim_lock", `SELECT 1 FROM pg_advisory_xact_lock(hashtext(current_schema() || '.OutboxMessage.claim'))`, []);
       return tx.rows<RawOutboxRow>(
         "outbox_claim",
-        `UPDATE "OutboxMessage" SET "lockedBy" = $1, "lockedUntil" = $2::timestamp(3)
-          WHERE "id" IN (
+        // Picked rows are materialised first: as an IN (subquery), PostgreSQL may run the subquery
+        // again for each row updated, and each run skips the rows just updated and takes the next
+        // ones, past the LIMIT (measured on the review reminders' claim, which had the same form).
+        `WITH picked AS MATERIALIZED (
             SELECT o."id" FROM "OutboxMessage" o
             WHERE o."status" = 'PENDING'
               AND o."nextAttemptAt" <= $3::timestamp(3)
@@ -159,10 +161,11 @@ export class OutboxRepository {
               )
             ORDER BY o."createdAt", o."id"
             LIMIT $4
-            FOR UPDATE SKIP LOCKED
-          )
-          RETURNING "id", "conversationId", "kind", "payload", "dedupeKey", "status"::text AS "status", "attempts", "nextAttemptAt", "lockedUntil",
-                    "lockedBy", "lastError", "resultActivityId", "caseId", "createdAt", "sentAt"`,
+            FOR UPDATE SKIP LOCKED)
+         UPDATE "OutboxMessage" m SET "lockedBy" = $1, "lockedUntil" = $2::timestamp(3)
+           FROM picked WHERE m."id" = picked."id"
+          RETURNING m."id", m."conversationId", m."kind", m."payload", m."dedupeKey", m."status"::text AS "status", m."attempts", m."nextAttemptAt", m."lockedUntil",
+                    m."lockedBy", m."lastError", m."resultActivityId", m."caseId", m."createdAt", m."sentAt"`,
         [workerId, until, now, limit],
       );
     });

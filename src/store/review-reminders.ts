@@ -1,5 +1,5 @@
 import type { PrismaClient } from "../generated/prisma/client.js";
-import { enqueueMessages } from "./cases.js";
+import { insertOutboxRows, outboxRow } from "./outbox.js";
 import type { OutgoingMessage } from "./outgoing-message.js";
 
 /** Plans whose review date has passed: each becomes REVIEW_DUE (lifecycle: PLAN_ACTIVE ->
@@ -9,28 +9,48 @@ import type { OutgoingMessage } from "./outgoing-message.js";
 export class ReviewReminderRepository {
   constructor(private readonly prisma: PrismaClient) {}
 
+  /** Claims up to `limit` cases, the earliest review first. A batch is the same five statements
+   *  whatever its size: after an import or a holiday, thousands of reviews can fall due at once. */
   async claimDue(now: Date, limit = 100): Promise<{ caseId: string; reference: string }[]> {
     return this.prisma.$transaction(async (tx) => {
-      const claimed = await tx.$queryRaw<{ id: string; reference: string; assigneeId: string | null }[]>`
-        UPDATE "Case" SET "status" = 'REVIEW_DUE', "reviewRemindedFor" = "nextReviewAt", "version" = "version" + 1, "updatedAt" = now()
-        WHERE "id" IN (
+      // The picked rows are materialised first: as an IN (subquery), PostgreSQL may run the
+      // subquery again for each row updated, and each run skips the rows this statement has just
+      // updated and takes the next ones, past the LIMIT.
+      const claimed = await tx.$queryRaw<{ id: string; reference: string }[]>`
+        WITH picked AS MATERIALIZED (
           SELECT "id" FROM "Case"
           WHERE "status" = 'PLAN_ACTIVE' AND "nextReviewAt" <= ${now}
             AND ("reviewRemindedFor" IS NULL OR "reviewRemindedFor" <> "nextReviewAt")
           ORDER BY "nextReviewAt" LIMIT ${limit}
           FOR UPDATE SKIP LOCKED)
-        AND "status" = 'PLAN_ACTIVE'
-        RETURNING "id", "reference", "assigneeId"`;
-      for (const c of claimed) {
-        await tx.caseEvent.create({ data: { caseId: c.id, actorId: null, type: "REVIEW_DUE", data: {} } });
-        const messages: OutgoingMessage[] = [];
-        const assignee = c.assigneeId ? await tx.member.findUnique({ where: { id: c.assigneeId }, select: { aadObjectId: true } }) : null;
-        const chat = assignee ? await tx.conversationRef.findFirst({ where: { aadObjectId: assignee.aadObjectId, kind: "PERSONAL" }, orderBy: { updatedAt: "desc" } }) : null;
-        if (chat) messages.push({ conversationId: chat.conversationId, kind: "post", render: { view: "planReminder", caseId: c.id }, dedupeKey: `review:${c.id}:${now.toISOString().slice(0, 10)}` });
-        const posts = await tx.channelPost.findMany({ where: { caseId: c.id }, select: { conversationId: true } });
-        for (const p of posts) messages.push({ conversationId: p.conversationId, kind: "update", render: { view: "caseCard", caseId: c.id } });
-        await enqueueMessages(tx, messages, c.id);
-      }
+        UPDATE "Case" c SET "status" = 'REVIEW_DUE', "reviewRemindedFor" = c."nextReviewAt", "version" = c."version" + 1, "updatedAt" = now() AT TIME ZONE 'UTC'
+          FROM picked WHERE c."id" = picked."id" AND c."status" = 'PLAN_ACTIVE'
+        RETURNING c."id", c."reference"`;
+      if (claimed.length === 0) return [];
+      const ids = claimed.map((c) => c.id);
+      await tx.$executeRaw`
+        INSERT INTO "CaseEvent" ("caseId", "actorId", "type", "data", "at")
+        SELECT k."id", NULL, 'REVIEW_DUE', '{}'::jsonb, now() AT TIME ZONE 'UTC' FROM unnest(${ids}::text[]) WITH ORDINALITY AS k("id", "n") ORDER BY k."n"`;
+      // The assignee's latest personal chat with the bot, if they have one; and the case cards in Teams.
+      const chats = await tx.$queryRaw<{ caseId: string; conversationId: string }[]>`
+        SELECT c."id" AS "caseId", chat."conversationId"
+          FROM "Case" c JOIN "Member" m ON m."id" = c."assigneeId"
+          CROSS JOIN LATERAL (
+            SELECT r."conversationId" FROM "ConversationRef" r
+             WHERE r."aadObjectId" = m."aadObjectId" AND r."kind" = 'PERSONAL'
+             ORDER BY r."updatedAt" DESC LIMIT 1) chat
+         WHERE c."id" = ANY(${ids}::text[])`;
+      const posts = await tx.$queryRaw<{ caseId: string; conversationId: string }[]>`
+        SELECT "caseId", "conversationId" FROM "ChannelPost" WHERE "caseId" = ANY(${ids}::text[]) ORDER BY "createdAt", "id"`;
+      const day = now.toISOString().slice(0, 10);
+      const rows = claimed.flatMap((c) => {
+        const messages: OutgoingMessage[] = chats
+          .filter((chat) => chat.caseId === c.id)
+          .map((chat) => ({ conversationId: chat.conversationId, kind: "post", render: { view: "planReminder", caseId: c.id }, dedupeKey: `review:${c.id}:${day}` }));
+        for (const p of posts) if (p.caseId === c.id) messages.push({ conversationId: p.conversationId, kind: "update", render: { view: "caseCard", caseId: c.id } });
+        return messages.map((m) => ({ caseId: c.id, ...outboxRow(m) }));
+      });
+      await insertOutboxRows(tx, rows);
       return claimed.map((c) => ({ caseId: c.id, reference: c.reference }));
     });
   }

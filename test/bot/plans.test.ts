@@ -183,4 +183,36 @@ describe("support plans edited from cards", () => {
     expect((await prisma().case.findUniqueOrThrow({ where: { id: caseId } })).status).toBe("PLAN_ACTIVE");
     expect(await bot.app.services.reviewReminders.runOnce()).toBe(0);
   });
+
+  it("takes reviews fallen due together by batches, the earliest first: one event each, a reminder where the assignee has a chat, every case card updated", async () => {
+    const cases = [await caseWithPlan("LotA"), await caseWithPlan("LotB"), await caseWithPlan("LotC")];
+    while ((await bot.app.outbox.drainOnce()).claimed > 0);
+    const daysAgo = [2, 3, 1];
+    for (const [i, c] of cases.entries()) {
+      await prisma().case.update({ where: { id: c.caseId }, data: { nextReviewAt: new Date(Date.now() - daysAgo[i]! * 86_400_000), ...(i === 2 ? { assigneeId: null } : {}) } });
+    }
+    await prisma().channelPost.deleteMany({ where: { caseId: { in: cases.map((c) => c.caseId) } } });
+    await prisma().channelPost.create({ data: { caseId: cases[0]!.caseId, conversationId: "19:mlds-nord@thread.tacv2", activityId: "post-lot-a" } });
+    const before = new Set((await prisma().outboxMessage.findMany({ select: { id: true } })).map((m) => m.id));
+
+    const store = bot.app.store;
+    const refs = (batch: { reference: string }[]) => batch.map((c) => c.reference).sort();
+    expect(refs(await store.reviewReminders.claimDue(new Date(), 2))).toEqual(refs([cases[0]!, cases[1]!]));
+    expect(refs(await store.reviewReminders.claimDue(new Date(), 2))).toEqual([cases[2]!.reference]);
+    expect(await store.reviewReminders.claimDue(new Date(), 2)).toEqual([]);
+
+    for (const c of cases) {
+      expect((await prisma().case.findUniqueOrThrow({ where: { id: c.caseId } })).status).toBe("REVIEW_DUE");
+      expect(await prisma().caseEvent.count({ where: { caseId: c.caseId, type: "REVIEW_DUE" } })).toBe(1);
+    }
+    const sends = (await prisma().outboxMessage.findMany()).filter((m) => !before.has(m.id));
+    const line = (caseId: string, kind: string, conversationId: string, view: string) => JSON.stringify([caseId, kind, conversationId, { render: { view, caseId } }]);
+    expect(sends.map((m) => JSON.stringify([m.caseId, m.kind, m.conversationId, m.payload])).sort()).toEqual(
+      [
+        line(cases[0]!.caseId, "post", personalOf(sophie).conversationId, "planReminder"),
+        line(cases[0]!.caseId, "update", "19:mlds-nord@thread.tacv2", "caseCard"),
+        line(cases[1]!.caseId, "post", personalOf(sophie).conversationId, "planReminder"),
+      ].sort(),
+    );
+  });
 });

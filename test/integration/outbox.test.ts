@@ -286,6 +286,14 @@ describe("outbox on postgres", () => {
     }
   });
 
+  it("claims no more than asked, the oldest first, and leaves the rest to the next claims", async () => {
+    const ids: string[] = [];
+    for (let i = 0; i < 6; i++) ids.push((await outbox.enqueue({ conversationId: `a:personal-${i}`, kind: "post", payload: text(`send ${i}`) })).id);
+    const claims = [];
+    for (let i = 0; i < 4; i++) claims.push((await outbox.claimDue({ workerId: "w", limit: 2, leaseMs: 60_000, now: clock() })).map((r) => r.id));
+    expect(claims).toEqual([ids.slice(0, 2), ids.slice(2, 4), ids.slice(4, 6), []]);
+  });
+
   it("two workers on one database deliver 100 queued sends exactly once each, in order per conversation", async () => {
     const ids: string[] = [];
     for (let c = 0; c < 50; c++) {

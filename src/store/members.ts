@@ -32,7 +32,15 @@ export class MemberRepository {
 
   /** The school's référents décrochage (GPDS). */
   async referentsOf(schoolId: string): Promise<MemberSummary[]> {
-    return this.prisma.member.findMany({ where: { role: "REFERENT", active: true, schools: { some: { schoolId } } }, select: SUMMARY, orderBy: { displayName: "asc" } });
+    // Asked for every new report (routing): on the pool (hot-sql.ts).
+    return this.sql.rows<MemberSummary>(
+      "member_referents_of",
+      `SELECT m."id", m."displayName", m."aadObjectId", m."role"::text AS "role", m."locale"
+         FROM "Member" m
+        WHERE m."active" AND m."role" = 'REFERENT' AND EXISTS (SELECT 1 FROM "MemberSchool" ms WHERE ms."memberId" = m."id" AND ms."schoolId" = $1)
+        ORDER BY m."displayName", m."id"`,
+      [schoolId],
+    );
   }
 
   /** The MLDS coordinators of a district. */

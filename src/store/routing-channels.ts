@@ -1,13 +1,19 @@
 import type { PrismaClient } from "../generated/prisma/client.js";
+import type { HotSql } from "./hot-sql.js";
 
 export type RoutingChannelRecord = { teamId: string; channelId: string; name: string };
 
 /** Routing rules are data: each district's coordinator channel, and the académie's fallback. */
 export class RoutingChannelRepository {
-  constructor(private readonly prisma: PrismaClient) {}
+  constructor(
+    private readonly prisma: PrismaClient,
+    private readonly sql: HotSql,
+  ) {}
 
+  // ofDistrict and fallback route every new report: on the pool (hot-sql.ts).
   async ofDistrict(districtId: string): Promise<RoutingChannelRecord | null> {
-    return this.prisma.routingChannel.findUnique({ where: { districtId }, select: { teamId: true, channelId: true, name: true } });
+    const rows = await this.sql.rows<RoutingChannelRecord>("routing_channel_of_district", `SELECT "teamId", "channelId", "name" FROM "RoutingChannel" WHERE "districtId" = $1`, [districtId]);
+    return rows[0] ?? null;
   }
 
   /** Makes this channel the one of the district (by code); false when no district has that code. */
@@ -28,6 +34,7 @@ export class RoutingChannelRepository {
   }
 
   async fallback(): Promise<RoutingChannelRecord | null> {
-    return this.prisma.routingChannel.findFirst({ where: { isFallback: true }, select: { teamId: true, channelId: true, name: true } });
+    const rows = await this.sql.rows<RoutingChannelRecord>("routing_channel_fallback", `SELECT "teamId", "channelId", "name" FROM "RoutingChannel" WHERE "isFallback" LIMIT 1`, []);
+    return rows[0] ?? null;
   }
 }

@@ -284,9 +284,8 @@ async function anonymizeCasesIn(
   const posts = await tx.$queryRaw<{ caseId: string; conversationId: string }[]>`
     SELECT "caseId", "conversationId" FROM "ChannelPost" WHERE "caseId" = ${inCases} ORDER BY "createdAt", "id"`;
   await insertOutboxRows(tx, posts.map((p) => ({ caseId: p.caseId, ...outboxRow({ conversationId: p.conversationId, kind: "update", render: { view: "caseCard", caseId: p.caseId } }) })));
-  const done = new Set(ids);
   const references = new Map(updated.map((c) => [c.id, c.reference]));
-  return caseIds.filter((id) => done.has(id)).map((id) => references.get(id)!);
+  return caseIds.flatMap((id) => references.get(id) ?? []);
 }
 
 async function anonymizePupilIn(tx: Prisma.TransactionClient, pupilId: string, now: Date): Promise<void> {

@@ -4,7 +4,7 @@ import { Prisma } from "../generated/prisma/client.js";
 import { formatReference } from "../domain/reference.js";
 import type { OutgoingMessage } from "./outgoing-message.js";
 import { applyPlanOp, type PlanOp } from "./plans.js";
-import { enqueueOutbox, outboxRow } from "./outbox.js";
+import { enqueueOutbox, outboxColumns, outboxRow } from "./outbox.js";
 import type { HotSql } from "./hot-sql.js";
 import type { CaseStatus } from "../domain/lifecycle.js";
 
@@ -151,12 +151,7 @@ export class CaseRepository {
             r.signals.map((s) => s.note ?? null),
             joinedExisting ? "REPORT_ADDED" : "REPORTED",
             JSON.stringify({ reportId, families, urgency: r.urgency }),
-            sends.map((o) => o.id),
-            sends.map((o) => o.conversationId),
-            sends.map((o) => o.kind),
-            sends.map((o) => o.payload),
-            sends.map((o) => o.dedupeKey),
-            sends.map((o) => o.createdAt),
+            ...outboxColumns(sends),
           ],
         );
         return { caseId: target.id, reference: target.reference, status: target.status, joinedExisting, alreadyRecorded: false };
@@ -389,12 +384,7 @@ export class CaseChangeRepository {
         event.actorId,
         event.type,
         JSON.stringify(event.data ?? {}),
-        sends.map((o) => o.id),
-        sends.map((o) => o.conversationId),
-        sends.map((o) => o.kind),
-        sends.map((o) => o.payload),
-        sends.map((o) => o.dedupeKey),
-        sends.map((o) => o.createdAt),
+        ...outboxColumns(sends),
       ],
     );
     if (rows[0]?.updated !== 1) throw new VersionConflictError(caseId);

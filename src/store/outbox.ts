@@ -67,17 +67,22 @@ export function outboxRow(m: OutgoingMessage): { id: string; conversationId: str
   };
 }
 
+/** Rows of `outboxRow` as the six text arrays a statement unnests into OutboxMessage columns
+ *  ("id", "conversationId", "kind", "payload", "dedupeKey", "createdAt"), in that order. */
+export function outboxColumns(rows: ReturnType<typeof outboxRow>[]): (string | null)[][] {
+  return [rows.map((o) => o.id), rows.map((o) => o.conversationId), rows.map((o) => o.kind), rows.map((o) => o.payload), rows.map((o) => o.dedupeKey), rows.map((o) => o.createdAt)];
+}
+
 /** Adds many sends with one statement (rows of `outboxRow`, each about a case); with a dedupeKey
  *  already queued, a row is left out. `db` may be a transaction. */
 export async function insertOutboxRows(db: Db, rows: (ReturnType<typeof outboxRow> & { caseId: string | null })[]): Promise<void> {
   if (rows.length === 0) return;
-  const column = <K extends keyof (typeof rows)[number]>(key: K) => rows.map((r) => r[key]);
+  const [ids, conversationIds, kinds, payloads, dedupeKeys, createdAts] = outboxColumns(rows);
   await db.$executeRaw`
     INSERT INTO "OutboxMessage" ("id", "conversationId", "kind", "payload", "dedupeKey", "caseId", "createdAt", "nextAttemptAt")
     SELECT o."id", o."conversationId", o."kind", o."payload"::jsonb, o."dedupeKey", o."caseId", o."createdAt"::timestamp(3), o."createdAt"::timestamp(3)
-      FROM unnest(${column("id")}::text[], ${column("conversationId")}::text[], ${column("kind")}::text[], ${column("payload")}::text[],
-                  ${column("dedupeKey")}::text[], ${column("caseId")}::text[], ${column("createdAt")}::text[])
-        AS o("id", "conversationId", "kind", "payload", "dedupeKey", "caseId", "createdAt")
+      FROM unnest(${ids}::text[], ${conversationIds}::text[], ${kinds}::text[], ${payloads}::text[], ${dedupeKeys}::text[], ${createdAts}::text[], ${rows.map((r) => r.caseId)}::text[])
+        AS o("id", "conversationId", "kind", "payload", "dedupeKey", "createdAt", "caseId")
     ON CONFLICT ("dedupeKey") DO NOTHING`;
 }
 

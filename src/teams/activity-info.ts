@@ -19,6 +19,9 @@ export function conversationOf(activity: Activity): StoredConversation | null {
   // itself, so that a later proactive post starts a new thread there.
   const conversationId = kind === "CHANNEL" ? conv.id.split(";messageid=")[0]! : conv.id;
   reference.conversation = { ...(reference.conversation as object), id: conversationId };
+  // The message it came with is not part of where the conversation is: with it, every message
+  // changed the stored reference and was a database write (a commit per turn, `npm run bench`).
+  delete reference.activityId;
   // The reference names the user who spoke; only personal chats are tied to one person.
   return {
     conversationId,

@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
+import type { Activity } from "botbuilder";
 import { ConversationService } from "../../src/services/conversations.js";
+import { conversationOf } from "../../src/teams/activity-info.js";
 import type { Store, StoredConversation } from "../../src/store/index.js";
 
 function fakeStore() {
@@ -47,5 +49,28 @@ describe("conversation references", () => {
     fail = false;
     await service.remember(chat());
     expect(writes).toBe(2);
+  });
+
+  it("taken from two messages of one chat, are the same reference, written once", async () => {
+    const message = (id: string) =>
+      ({
+        type: "message",
+        id,
+        text: "aide",
+        serviceUrl: "https://smba.trafficmanager.net/emea/",
+        channelId: "msteams",
+        from: { id: "29:user", aadObjectId: "u" },
+        recipient: { id: "28:bot" },
+        conversation: { id: "a:1", conversationType: "personal", tenantId: "t" },
+        channelData: { tenant: { id: "t" } },
+        locale: "fr-FR",
+      }) as unknown as Activity;
+    const first = conversationOf(message("1700000000001"))!;
+    expect(first.reference).not.toHaveProperty("activityId");
+    const { store, written } = fakeStore();
+    const service = new ConversationService(store, () => 0);
+    await service.remember(first);
+    await service.remember(conversationOf(message("1700000000002"))!);
+    expect(written).toHaveLength(1);
   });
 });

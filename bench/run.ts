@@ -313,9 +313,9 @@ function describe(workload: Workload, notes: Map<string, number>): string {
 // ---------------------------------------------------------------------------------------------
 
 /**
- * The echo baseline, started once and measured again beside every row: the speed of these shared
- * machines drifts by a third within a run (aide, which reads no case, once "grew" by 37 % from
- * 1,000 to 100,000 cases), so each row is compared with echo turns of the same minute.
+ * The echo baseline, measured again beside every row: the speed of these shared machines drifts
+ * by a third within a run (aide, which reads no case, once "grew" by 37 % from 1,000 to 100,000
+ * cases), so each row is compared with echo turns of the same minute.
  */
 class EchoBaseline {
   private constructor(
@@ -362,7 +362,7 @@ function diagnosticEnv(): Record<string, string> {
   return out;
 }
 
-async function benchDatabase(kind: Kind, connector: LeanConnector, echo: EchoBaseline): Promise<void> {
+async function benchDatabase(kind: Kind, connector: LeanConnector): Promise<void> {
   const schema = `bench_${Date.now().toString(36)}`;
   const dataDir = path.join(os.tmpdir(), `repere-bench-${Date.now().toString(36)}`);
   const dbEnv: Record<string, string> = kind === "postgres" ? { DATABASE_URL: `${POSTGRES_URL}?schema=${schema}` } : { DATA_DIR: dataDir };
@@ -400,6 +400,9 @@ async function benchDatabase(kind: Kind, connector: LeanConnector, echo: EchoBas
       await sql.close();
       log(`${kind}: ${cases} cases (${added} added in ${seedSeconds.toFixed(1)} s); starting the bot`);
 
+      // A fresh echo for each bot process: both answer about as many turns, so V8 has optimised
+      // them alike (an echo kept all run long answered in 0.8-1.3 ms at one conversation where a fresh one took 1.5).
+      const echo = await EchoBaseline.start(connector);
       const bot = await startProcess("bot", "dist/main.js", botEnv, nodeArgs.map((a) => a.replace(".cpuprofile", `-${scale}.cpuprofile`)));
       starts.push({ kind, cases, coldStartMs: bot.coldStartMs, seedSeconds, what: "existing database" });
       log(`${kind}: cold start ${bot.coldStartMs.toFixed(0)} ms`);
@@ -442,6 +445,7 @@ async function benchDatabase(kind: Kind, connector: LeanConnector, echo: EchoBas
           }
         }
       } finally {
+        await echo.stop();
         const rss = peakRssMb(bot.pid);
         await bot.stop();
         log(`${kind}: bot stopped; peak RSS ${rss} MB`);
@@ -529,16 +533,16 @@ async function main(): Promise<void> {
   const connector = await new LeanConnector().start();
   const cpuModel = os.cpus()[0]?.model.trim() ?? "";
   try {
-    const echo = await EchoBaseline.start(connector);
-    try {
-      for (const kind of KINDS) {
-        log(`${kind}: echo baseline`);
+    for (const kind of KINDS) {
+      log(`${kind}: echo baseline`);
+      const echo = await EchoBaseline.start(connector);
+      try {
         rows.push(...(await echo.rows(kind)));
-        await benchDatabase(kind, connector, echo);
-        await sleep(200);
+      } finally {
+        await echo.stop();
       }
-    } finally {
-      await echo.stop();
+      await benchDatabase(kind, connector);
+      await sleep(200);
     }
   } finally {
     await connector.stop();

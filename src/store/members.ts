@@ -18,6 +18,8 @@ export type MemberRecord = {
 export type MemberSummary = { id: string; displayName: string; aadObjectId: string; role: Role; locale: string | null };
 
 const SUMMARY = { id: true, displayName: true, aadObjectId: true, role: true, locale: true } as const;
+/** SUMMARY's columns, for the statements on the pool. */
+const SUMMARY_COLUMNS = `m."id", m."displayName", m."aadObjectId", m."role"::text AS "role", m."locale"`;
 
 export class MemberRepository {
   constructor(
@@ -35,7 +37,7 @@ export class MemberRepository {
     // Asked for every new report (routing): on the pool (hot-sql.ts).
     return this.sql.rows<MemberSummary>(
       "member_referents_of",
-      `SELECT m."id", m."displayName", m."aadObjectId", m."role"::text AS "role", m."locale"
+      `SELECT ${SUMMARY_COLUMNS}
          FROM "Member" m
         WHERE m."active" AND m."role" = 'REFERENT' AND EXISTS (SELECT 1 FROM "MemberSchool" ms WHERE ms."memberId" = m."id" AND ms."schoolId" = $1)
         ORDER BY m."displayName", m."id"`,
@@ -54,7 +56,7 @@ export class MemberRepository {
     // Read twice by every triage action (the choice, then the card): on the pool (hot-sql.ts).
     return this.sql.rows<MemberSummary>(
       "member_assignees",
-      `SELECT m."id", m."displayName", m."aadObjectId", m."role"::text AS "role", m."locale"
+      `SELECT ${SUMMARY_COLUMNS}
          FROM "Member" m
         WHERE m."active" AND ((m."role" = 'COORDINATOR' AND m."districtId" = $1)
            OR (m."role" = 'REFERENT' AND EXISTS (SELECT 1 FROM "MemberSchool" ms WHERE ms."memberId" = m."id" AND ms."schoolId" = $2)))

@@ -30,10 +30,7 @@ export type RecordedReport = { caseId: string; reference: string; status: CaseSt
 const OPEN: CaseStatus[] = ["NEW", "ACKNOWLEDGED", "INFO_REQUESTED", "PLAN_ACTIVE", "REVIEW_DUE"];
 
 export class CaseRepository {
-  constructor(
-    private readonly prisma: PrismaClient,
-    private readonly sql: HotSql,
-  ) {}
+  constructor(private readonly sql: HotSql) {}
 
   /** The open case of the same pupil (same school, same normalised names, same birth year), if any.
    *  Asked before every report is confirmed: from the pupil's index to its cases, so that the cost

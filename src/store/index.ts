@@ -51,7 +51,7 @@ export function createStore(db: Database): Store {
     conversations: new ConversationRepository(prisma, db.sql),
     members: new MemberRepository(prisma, turnStart, db.sql),
     schools: new SchoolRepository(db.sql),
-    cases: new CaseRepository(prisma, db.sql),
+    cases: new CaseRepository(db.sql),
     caseChanges: new CaseChangeRepository(prisma, db.sql),
     routingChannels: new RoutingChannelRepository(prisma, db.sql),
     plans: new PlanRepository(prisma),

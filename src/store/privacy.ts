@@ -179,7 +179,7 @@ export class PrivacyRepository {
         if (locked.length === 0) return { references: [] };
         const cases = await tx.$queryRaw<{ id: string }[]>`SELECT "id" FROM "Case" WHERE "pupilId" = ${pupilId} ORDER BY "createdAt", "id" FOR UPDATE`;
         const done = await anonymizeCasesIn(tx, cases.map((c) => c.id), { now: opts.now, actorId: opts.actorId, cause: "REQUEST", requestedFor: opts.reference, close: true });
-        await anonymizePupilIn(tx, pupilId, opts.now);
+        await anonymizePupils(tx, Prisma.sql`"id" = ${pupilId}`, opts.now);
         return { references: done };
       },
       { timeout: TRANSACTION_TIMEOUT_MS },
@@ -270,9 +270,7 @@ async function anonymizeCasesIn(
         FROM moved m)
     UPDATE "Case" c SET "pupilId" = m."pupilId" FROM moved m WHERE c."id" = m."caseId"`;
   // The others lose their identity with their last case.
-  await tx.$executeRaw`
-    UPDATE "Pupil" SET "lastName" = ${ANONYMOUS_PUPIL.lastName}, "firstName" = ${ANONYMOUS_PUPIL.firstName}, "nameKey" = '', "birthDate" = NULL, "ine" = NULL, "anonymizedAt" = ${now}
-     WHERE "anonymizedAt" IS NULL AND "id" IN (SELECT "pupilId" FROM "Case" WHERE "id" = ${inCases})`;
+  await anonymizePupils(tx, Prisma.sql`"id" IN (SELECT "pupilId" FROM "Case" WHERE "id" = ${inCases})`, opts.now);
 
   const erased = { cause: opts.cause, ...(opts.requestedFor ? { requestedFor: opts.requestedFor } : {}) };
   await tx.$executeRaw`
@@ -288,9 +286,10 @@ async function anonymizeCasesIn(
   return caseIds.flatMap((id) => references.get(id) ?? []);
 }
 
-async function anonymizePupilIn(tx: Prisma.TransactionClient, pupilId: string, now: Date): Promise<void> {
-  await tx.pupil.updateMany({
-    where: { id: pupilId, anonymizedAt: null },
-    data: { ...ANONYMOUS_PUPIL, nameKey: "", birthDate: null, ine: null, anonymizedAt: now },
-  });
+/** The pupils `which` selects lose their identity (those not anonymised yet). */
+async function anonymizePupils(tx: Prisma.TransactionClient, which: Prisma.Sql, now: Date): Promise<void> {
+  await tx.$executeRaw`
+    UPDATE "Pupil" SET "lastName" = ${ANONYMOUS_PUPIL.lastName}, "firstName" = ${ANONYMOUS_PUPIL.firstName}, "nameKey" = '', "birthDate" = NULL, "ine" = NULL,
+           "anonymizedAt" = ${now.toISOString()}::timestamp(3)
+     WHERE "anonymizedAt" IS NULL AND ${which}`;
 }

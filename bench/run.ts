@@ -288,6 +288,37 @@ async function measure(workload: Workload, client: Client, fx: Fixtures, laneSta
   return { summary: { ...summarise(latencies, seconds, failures.n), cpuMsPerTurn }, notes };
 }
 
+/**
+ * At one conversation the row's turns and echo turns alternate (a unit of each in turn), so that
+ * both meet the machine in the same state: measured one after the other, a minute apart, their
+ * ratio moved by ±30 % from run to run on these shared machines.
+ */
+async function measurePaired(workload: Workload, client: Client, fx: Fixtures, laneState: Map<string, any>, echo: EchoBaseline, turns: number): Promise<{ summary: Summary & { cpuMsPerTurn: number }; notes: Map<string, number>; beside: Summary }> {
+  const unit = workloadUnit(workload, client, fx, laneState);
+  const echoUnit = echo.unit();
+  const cpuBefore = cpuMs(client.bot.pid);
+  const latencies: number[] = [];
+  const echoLatencies: number[] = [];
+  const failures = { n: 0 };
+  const echoFailures = { n: 0 };
+  const notes = new Map<string, number>();
+  let seconds = 0;
+  let echoSeconds = 0;
+  const units = Math.max(1, Math.round(turns / unit.turns));
+  const deadline = Date.now() + MAX_ROW_SECONDS * 1000;
+  for (let i = 0; i < units && Date.now() < deadline; i++) {
+    let t0 = performance.now();
+    await unit.run(0, latencies, failures, notes);
+    seconds += (performance.now() - t0) / 1000;
+    t0 = performance.now();
+    for (let k = 0; k < unit.turns; k++) await echoUnit.run(0, echoLatencies, echoFailures, new Map());
+    echoSeconds += (performance.now() - t0) / 1000;
+  }
+  // The bot idles during the echo turns (but for its outbox's sends, which it counts anyway).
+  const cpuMsPerTurn = (cpuMs(client.bot.pid) - cpuBefore) / Math.max(1, latencies.length);
+  return { summary: { ...summarise(latencies, seconds, failures.n), cpuMsPerTurn }, notes, beside: summarise(echoLatencies, echoSeconds, echoFailures.n) };
+}
+
 async function warmUp(workload: Workload, client: Client, fx: Fixtures, laneState: Map<string, any>): Promise<void> {
   const unit = workloadUnit(workload, client, fx, laneState);
   const failures = { n: 0 };
@@ -333,6 +364,11 @@ class EchoBaseline {
     const echo = new EchoBaseline(proc, client, fx, new Map());
     await warmUp("echo", client, fx, echo.laneState);
     return echo;
+  }
+
+  /** One echo turn, as a workload unit (measurePaired). */
+  unit(): Unit {
+    return workloadUnit("echo", this.client, this.fx, this.laneState);
   }
 
   async measure(concurrency: number): Promise<Summary & { cpuMsPerTurn: number }> {
@@ -421,8 +457,10 @@ async function benchDatabase(kind: Kind, connector: LeanConnector): Promise<void
           await warmUp(workload, client, fx, laneState);
           await connector.quiet(700, 3000);
           for (const c of CONCURRENCY) {
-            const beside = await echo.measure(c);
-            const { summary, notes } = await measure(workload, client, fx, laneState, c, turnsAt(c));
+            const { summary, notes, beside } =
+              c === 1
+                ? await measurePaired(workload, client, fx, laneState, echo, turnsAt(c))
+                : { beside: await echo.measure(c), ...(await measure(workload, client, fx, laneState, c, turnsAt(c))) };
             const row: Row = {
               ...summary,
               workload,
@@ -470,7 +508,7 @@ function markdown(cpuModel: string): string {
   lines.push(`${new Date().toISOString()} · ${os.cpus().length} CPUs (${cpuModel}) · Node ${process.version} · ${os.platform()} ${os.release()}${QUICK ? " · --quick" : ""}`, "");
   lines.push(`Bot started as \`node --disable-warning=DEP0111 ${BOT_NODE_ARGS.filter((a) => !a.includes("/tmp/")).join(" ")} dist/main.js\` (flags of \`npm run start:prod\`${option("bot-node-args") ? ` plus \`${option("bot-node-args")}\`` : ""}); baseline \`node dist/bench/echo-bot.js\`.`, "");
   lines.push(
-    "Latencies are per HTTP turn (POST /api/messages until the bot's answer, its replies delivered to a fake connector on loopback). Ratios compare with the echo baseline measured just before the row at the same concurrency (echo p50 beside; the machine's speed drifts during a run, so each row is compared with echo turns of the same minute): p50 ratio (higher = slower) and throughput ratio (lower = slower). The echo lines at the top of each database are the first of these measures. Peak RSS: VmHWM of the bot process at the end of the row (it is a high-water mark since that process started). PostgreSQL 15 on the same machine; the embedded database runs inside the bot process, so its RSS includes it. Bot CPU: user + system time of the bot process during the row per turn (10 ms ticks of /proc; for Repère it includes the Teams sends its outbox made meanwhile). Load avg: the machine's 1-minute load average at the end of the row (the bench alone keeps it near 2; more means other work shared the 2 CPUs and the row is slower for it).",
+    "Latencies are per HTTP turn (POST /api/messages until the bot's answer, its replies delivered to a fake connector on loopback). Ratios compare with the echo baseline at the same concurrency (echo p50 beside; the machine's speed drifts during a run, so each row is compared with echo turns of the same moment): at 1 conversation echo turns alternate with the row's turns, at 16 and 64 the echo is measured just before the row: p50 ratio (higher = slower) and throughput ratio (lower = slower). The echo lines at the top of each database are the first of these measures. Peak RSS: VmHWM of the bot process at the end of the row (it is a high-water mark since that process started). PostgreSQL 15 on the same machine; the embedded database runs inside the bot process, so its RSS includes it. Bot CPU: user + system time of the bot process during the row per turn (10 ms ticks of /proc; for Repère it includes the Teams sends its outbox made meanwhile). Load avg: the machine's 1-minute load average at the end of the row (the bench alone keeps it near 2; more means other work shared the 2 CPUs and the row is slower for it).",
     "",
   );
   lines.push("| workload | database | cases | conc. | turns | turns/s | p50 ms | p95 ms | p99 ms | echo p50 ms beside | p50 × echo | turns/s × echo | bot CPU ms/turn | peak RSS MB | errors | load avg | note |");

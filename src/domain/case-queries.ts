@@ -66,7 +66,9 @@ export function visibilityOf(actor: Actor, op: Operation, now: Date): CaseVisibi
   return {
     area,
     mldsOnly: actor.role === "COORDINATOR" && op !== "CREATE_REPORT" ? mldsAgeLimit(now) : null,
-    alsoAssignedTo: (ASSIGNEE_OPERATIONS as readonly Operation[]).includes(op) ? actor.memberId : null,
+    // A branch that could find nothing still costs its planning: the cases a member holds are
+    // looked for only when they hold some.
+    alsoAssignedTo: (ASSIGNEE_OPERATIONS as readonly Operation[]).includes(op) && actor.holdsCases !== false ? actor.memberId : null,
   };
 }
 

@@ -55,6 +55,9 @@ export interface Actor {
   role: Role;
   schoolIds: string[];
   districtId: string | null;
+  /** False when the member is known to hold no case at all (read with who is talking): their
+   *  lists then need no "assigned to me" branch. Unknown (undefined) counts as holding some. */
+  holdsCases?: boolean;
 }
 
 /** What permissions need to know about a case (or about a case being reported). */

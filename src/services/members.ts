@@ -7,6 +7,8 @@ export type Actor = {
   schoolIds: string[];
   districtId: string | null;
   locale: string | null;
+  /** See domain/permissions Actor: false only when known to hold no case. */
+  holdsCases?: boolean;
 };
 
 /** Who is talking to the bot, from the Teams identity alone (tenant + AAD object id).
@@ -26,5 +28,7 @@ export class MemberService {
 }
 
 export function actorOf(m: MemberRecord): Actor {
-  return { memberId: m.id, displayName: m.displayName, role: m.role, schoolIds: m.schoolIds, districtId: m.districtId, locale: m.locale };
+  const actor: Actor = { memberId: m.id, displayName: m.displayName, role: m.role, schoolIds: m.schoolIds, districtId: m.districtId, locale: m.locale };
+  if (m.holdsCases !== undefined) actor.holdsCases = m.holdsCases;
+  return actor;
 }

@@ -13,6 +13,8 @@ export type MemberRecord = {
   locale: string | null;
   districtId: string | null;
   schoolIds: string[];
+  /** Whether any case is assigned to the member; read only where a turn starts. */
+  holdsCases?: boolean;
 };
 
 export type MemberSummary = { id: string; displayName: string; aadObjectId: string; role: Role; locale: string | null };

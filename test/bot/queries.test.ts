@@ -294,4 +294,22 @@ describe("quick status queries", () => {
       expect(r.texts).toEqual([]);
     });
   });
+
+  describe("for a member who holds a case they did not report", () => {
+    // A référent who became a teacher keeps seeing the cases still assigned to them (can()). Who
+    // holds cases is read with each message: the searches of those who hold none leave that out.
+    it("finds it by name while it is assigned to them, and no longer once it is not", async () => {
+      const held = await report(karim, "Fontaine", "Jules", 17);
+      const claireId = (await actorOf(claire)).memberId;
+      await prisma().case.update({ where: { id: held.caseId }, data: { assigneeId: claireId } });
+      const assigned = await say(claire, "statut Fontaine");
+      expect(cardText(assigned.cards[0])).toContain(held.reference);
+      const mine = await say(claire, "statut Dupont");
+      expect(cardText(mine.cards[0])).toContain(cases.lea!.reference);
+
+      await prisma().case.update({ where: { id: held.caseId }, data: { assigneeId: null } });
+      const released = await say(claire, "statut Fontaine");
+      expect(released.texts).toEqual(["Aucun dossier ne correspond à « Fontaine » parmi ceux que vous pouvez consulter."]);
+    });
+  });
 });

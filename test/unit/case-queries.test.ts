@@ -22,12 +22,16 @@ const members = ["m1", "m2", "m3"];
 const schools = ["S1", "S2", "S3"];
 const districts = ["D1", "D2"];
 
-const actorArb: fc.Arbitrary<Actor> = fc.record({
-  memberId: fc.constantFrom(...members),
-  role: fc.constantFrom(...ROLES),
-  schoolIds: fc.subarray(schools),
-  districtId: fc.option(fc.constantFrom(...districts), { nil: null }),
-});
+const actorArb: fc.Arbitrary<Actor> = fc.record(
+  {
+    memberId: fc.constantFrom(...members),
+    role: fc.constantFrom(...ROLES),
+    schoolIds: fc.subarray(schools),
+    districtId: fc.option(fc.constantFrom(...districts), { nil: null }),
+    holdsCases: fc.boolean(),
+  },
+  { requiredKeys: ["memberId", "role", "schoolIds", "districtId"] },
+);
 
 const dateArb = (from: string, to: string) => fc.date({ min: new Date(from), max: new Date(to), noInvalidDate: true });
 
@@ -46,12 +50,21 @@ describe("visibilityOf", () => {
   it("says of every case what can() says, for every role and operation", () => {
     fc.assert(
       fc.property(actorArb, caseArb, fc.constantFrom(...OPERATIONS), dateArb("2020-01-01", "2036-12-31"), (actor, c, op, now) => {
+        // Who holds no case holds this one neither.
+        fc.pre(!(actor.holdsCases === false && c.assigneeId === actor.memberId));
         const allowed = can(actor, op, { ...c, pupilAge: ageOn(c.birthYear, c.birthDate, now) });
         const v = visibilityOf(actor, op, now);
         expect(v === null ? false : isVisible(v, c)).toBe(allowed);
       }),
       { numRuns: 5000 },
     );
+  });
+
+  it("looks for the cases assigned to a member unless they are known to hold none", () => {
+    const teacher = { memberId: "t", role: "STAFF", schoolIds: ["S1"], districtId: null } as const;
+    expect(visibilityOf({ ...teacher, schoolIds: [...teacher.schoolIds] }, "VIEW_STATUS", new Date())?.alsoAssignedTo).toBe("t");
+    expect(visibilityOf({ ...teacher, schoolIds: [], holdsCases: true }, "VIEW_STATUS", new Date())?.alsoAssignedTo).toBe("t");
+    expect(visibilityOf({ ...teacher, schoolIds: [], holdsCases: false }, "VIEW_STATUS", new Date())?.alsoAssignedTo).toBeNull();
   });
 
   it("is null for what a role never may do", () => {

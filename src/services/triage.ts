@@ -16,7 +16,9 @@ export type TriageCommand =
   | { verb: "openPlan" };
 
 export type TriageFailure = "NOT_FOUND" | "FORBIDDEN" | "CONFLICT" | "INVALID_TRANSITION" | "INVALID_INPUT";
-export type TriageResult = { ok: true; case: CaseRecord } | { ok: false; reason: TriageFailure; case?: CaseRecord; field?: string };
+/** `assignees`: the people the case may be assigned to, when the action had to read them (the
+ *  card shows them next, and they do not change with the action). */
+export type TriageResult = { ok: true; case: CaseRecord; assignees?: MemberSummary[] } | { ok: false; reason: TriageFailure; case?: CaseRecord; field?: string };
 
 export const TEXT_MAX = 500;
 
@@ -103,13 +105,15 @@ export class TriageService {
     const messages: OutgoingMessage[] = [];
     const now = this.clock();
     let planOp: PlanOp | undefined;
+    let assignees: MemberSummary[] | undefined;
     switch (cmd.verb) {
       case "takeCharge":
         change.assigneeId = actor.memberId;
         messages.push(...(await this.toReporters(c, "TAKEN_IN_CHARGE")));
         break;
       case "assign": {
-        const target = (await this.assignees(c)).find((m) => m.id === cmd.assigneeId);
+        assignees = await this.assignees(c);
+        const target = assignees.find((m) => m.id === cmd.assigneeId);
         if (!target) return { ok: false, reason: "INVALID_INPUT", field: "assigneeId", case: c };
         change.assigneeId = target.id;
         data.assigneeId = target.id;
@@ -158,7 +162,7 @@ export class TriageService {
     }
     try {
       const updated = await this.store.caseChanges.apply(c.id, seenVersion, change, { type: EVENT_OF[cmd.verb], actorId: actor.memberId, data }, messages, planOp);
-      return { ok: true, case: updated };
+      return assignees ? { ok: true, case: updated, assignees } : { ok: true, case: updated };
     } catch (err) {
       if (err instanceof VersionConflictError) {
         return { ok: false, reason: "CONFLICT", case: (await this.store.caseChanges.get({ id: c.id })) ?? c };

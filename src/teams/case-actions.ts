@@ -2,7 +2,7 @@ import type { TurnContext } from "botbuilder";
 import { z } from "zod";
 import type { Actor, Services } from "../services/index.js";
 import type { TriageCommand, TriageResult } from "../services/triage.js";
-import type { CaseRecord } from "../store/index.js";
+import type { CaseRecord, MemberSummary } from "../store/index.js";
 import type { AdaptiveCardJson } from "./card-renderer.js";
 import { ExecuteVerb } from "./card-verbs.js";
 import { caseCard, caseDetailsCard, noticeCard, type Audience, type Notice } from "./case-views.js";
@@ -67,9 +67,9 @@ export async function handleCaseAction(
   const inChannel = ctx.activity.conversation?.conversationType !== "personal";
   const triage = deps.services.triage;
 
-  const render = async (c: CaseRecord, notice?: Notice): Promise<AdaptiveCardJson> => {
+  const render = async (c: CaseRecord, notice?: Notice, assignees?: MemberSummary[]): Promise<AdaptiveCardJson> => {
     const audience: Audience = !inChannel && triage.may(actor, "VIEW_DETAILS", c) ? "personal" : "channel";
-    return caseCard(t, locale, c, { audience, assignees: await triage.assignees(c), notice, now: deps.clock() });
+    return caseCard(t, locale, c, { audience, assignees: assignees ?? (await triage.assignees(c)), notice, now: deps.clock() });
   };
   const failure = async (result: Extract<TriageResult, { ok: false }>): Promise<AdaptiveCardJson> => {
     const text =
@@ -115,7 +115,7 @@ export async function handleCaseAction(
       // The shared case card is updated for everyone right after (outbox): the caller sees that same
       // card, with its "Voir le plan" button, rather than a plan card the update would replace.
       const name = result.case.assignee?.displayName ?? actor.displayName;
-      return render(result.case, { text: t(`case.notice.${NOTICE_OF[cmd.verb]}`, { name }), color: "Good" });
+      return render(result.case, { text: t(`case.notice.${NOTICE_OF[cmd.verb]}`, { name }), color: "Good" }, result.assignees);
     }
     case "case.history": {
       const result = await deps.services.plans.history(actor, caseId);

@@ -114,6 +114,16 @@ describe("routing a new case and triage from its card", () => {
     const card = await execute(bot, karim, personalOf(karim), "case.assign", { caseId, version: await version(caseId), assigneeId: coordinator.id });
     expect(cardText(card)).toContain("Dossier assigné à Sophie Laurent.");
     expect((await prisma().case.findUniqueOrThrow({ where: { id: caseId } })).assigneeId).toBe(coordinator.id);
+    // The card that replaces the clicked one still offers the same people to assign it to.
+    const choices = (node: unknown): string[] => {
+      if (Array.isArray(node)) return node.flatMap(choices);
+      if (!node || typeof node !== "object") return [];
+      const o = node as { type?: unknown; id?: unknown; choices?: { value: string }[] };
+      if (o.type === "Input.ChoiceSet" && o.id === "assigneeId") return (o.choices ?? []).map((c) => c.value);
+      return Object.values(node).flatMap(choices);
+    };
+    const referent = await prisma().member.findFirstOrThrow({ where: { aadObjectId: karim.aadObjectId } });
+    expect(choices(card).sort()).toEqual([coordinator.id, referent.id].sort());
   });
 
   it("asks the reporter for information; the answer is added and the card shows it was received", async () => {

@@ -5,8 +5,9 @@ import {
   type ConfigurationBotFrameworkAuthenticationOptions,
   type TurnContext,
 } from "botbuilder";
-// botbuilder's own dependency (one copy in node_modules): the error CloudAdapter answers 401 for.
-import { AuthenticationError } from "botframework-connector";
+// botbuilder's own dependency (one copy in node_modules): the error CloudAdapter answers 401 for,
+// and the clients it builds for each turn.
+import { AuthenticationError, ConnectorFactory, JwtTokenValidation, type ConnectorClient, type UserTokenClient } from "botframework-connector";
 import type { Config } from "../config.js";
 import type { Logger } from "../logging.js";
 import { resolveLocale, translator } from "./i18n.js";
@@ -24,9 +25,11 @@ export function createAdapter(config: Pick<Config, "bot" | "defaultLocale">, log
   // A token that fails validation in any way (bad signature, unknown key, malformed JWT) is a
   // 401: botbuilder lets some of these errors through as 500s.
   const authenticateRequest = auth.authenticateRequest.bind(auth);
+  const clients = new ClientCache();
   auth.authenticateRequest = async (activity, authHeader) => {
     try {
-      return await authenticateRequest(activity, authHeader);
+      const result = await authenticateRequest(activity, authHeader);
+      return { ...result, connectorFactory: clients.connectorFactory(result.connectorFactory, JwtTokenValidation.getAppIdFromClaims(result.claimsIdentity.claims)) };
     } catch (err: unknown) {
       if (err instanceof AuthenticationError && err.statusCode === StatusCodes.UNAUTHORIZED) throw err;
       const e = err as { name?: unknown; message?: unknown } | null;
@@ -34,6 +37,8 @@ export function createAdapter(config: Pick<Config, "bot" | "defaultLocale">, log
       throw new AuthenticationError("Unauthorized Access. Request is not authorized", StatusCodes.UNAUTHORIZED);
     }
   };
+  const createUserTokenClient = auth.createUserTokenClient.bind(auth);
+  auth.createUserTokenClient = (claimsIdentity) => clients.userTokenClient(JwtTokenValidation.getAppIdFromClaims(claimsIdentity.claims), () => createUserTokenClient(claimsIdentity));
   const adapter = new CloudAdapter(auth);
   adapter.onTurnError = async (ctx: TurnContext, error: unknown) => {
     // Never a stack trace to a user: log it (no activity text: it may hold pupil data) and answer briefly.
@@ -48,6 +53,54 @@ export function createAdapter(config: Pick<Config, "bot" | "defaultLocale">, log
     }
   };
   return adapter;
+}
+
+/**
+ * botbuilder's CloudAdapter builds a new ConnectorClient (an HTTP pipeline with its credentials)
+ * and a new UserTokenClient for every turn: about 0.2 ms of CPU per turn and the garbage with it
+ * (`npm run bench --cpu-prof`). They keep no state of a turn (the credentials cache their token by
+ * app id and scope), and the Bot Framework's previous adapter kept one per service URL: so does
+ * this, by app id, service URL and audience. Teams uses a handful of service URLs; the cache is
+ * bounded all the same.
+ */
+export class ClientCache {
+  private static readonly MAX = 32;
+  private readonly connectors = new Map<string, Promise<ConnectorClient>>();
+  private readonly tokenClients = new Map<string, Promise<UserTokenClient>>();
+
+  connectorFactory(inner: ConnectorFactory | undefined, appId: string | undefined): ConnectorFactory | undefined {
+    return inner && new CachedConnectorFactory(inner, (serviceUrl, audience, create) => ClientCache.remember(this.connectors, `${appId ?? ""}\n${serviceUrl}\n${audience ?? ""}`, create));
+  }
+
+  userTokenClient(appId: string | undefined, create: () => Promise<UserTokenClient>): Promise<UserTokenClient> {
+    return ClientCache.remember(this.tokenClients, appId ?? "", create);
+  }
+
+  private static remember<T>(map: Map<string, Promise<T>>, key: string, create: () => Promise<T>): Promise<T> {
+    const known = map.get(key);
+    if (known) return known;
+    if (map.size >= ClientCache.MAX) map.delete(map.keys().next().value!);
+    const made = create();
+    map.set(key, made);
+    // A client that could not be built is built again next time.
+    made.catch(() => {
+      if (map.get(key) === made) map.delete(key);
+    });
+    return made;
+  }
+}
+
+class CachedConnectorFactory extends ConnectorFactory {
+  constructor(
+    private readonly inner: ConnectorFactory,
+    private readonly cached: (serviceUrl: string, audience: string | undefined, create: () => Promise<ConnectorClient>) => Promise<ConnectorClient>,
+  ) {
+    super();
+  }
+
+  create(serviceUrl: string, audience?: string): Promise<ConnectorClient> {
+    return this.cached(serviceUrl, audience, () => this.inner.create(serviceUrl, audience));
+  }
 }
 
 const UNAVAILABLE_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "57P01", "57P03", "P1001", "P1017", "P2024"]);

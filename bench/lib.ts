@@ -141,6 +141,31 @@ export function postJson(url: string, payload: unknown, timeoutMs = 30_000): Pro
   return attempt(false);
 }
 
+/**
+ * Opens `count` kept-alive connections to the server at `url` (GET /healthz on each, at once), so
+ * that a timed row meets no connection still to be accepted. Node (libuv 1.45 and later, libuv
+ * pull request 3696) accepts one new connection per turn of its event loop: while 16 connections
+ * keep a server busy, 48 new ones were accepted one by one over 1 to 2 s, which was the p99 of
+ * every 64-conversation row (a bare Node HTTP server spending 2 ms a request does the same: 2.3 s).
+ * The Bot Framework service keeps its connections to a bot open, as does `agent`.
+ */
+export async function openConnections(url: string, count: number): Promise<void> {
+  await Promise.all(
+    Array.from(
+      { length: count },
+      () =>
+        new Promise<void>((resolve) => {
+          const req = http.get(`${url}/healthz`, { agent, timeout: 30_000 }, (res) => {
+            res.resume();
+            res.on("end", () => resolve());
+          });
+          req.on("timeout", () => req.destroy());
+          req.on("error", () => resolve());
+        }),
+    ),
+  );
+}
+
 // ---------------------------------------------------------------------------------------------
 // Processes.
 

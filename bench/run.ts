@@ -46,6 +46,7 @@ import {
   type Sent,
   type Sql,
   type Summary,
+  openConnections,
 } from "./lib.js";
 
 type Kind = "postgres" | "embedded";
@@ -275,6 +276,7 @@ function workloadUnit(workload: Workload, client: Client, fx: Fixtures, laneStat
 
 async function measure(workload: Workload, client: Client, fx: Fixtures, laneState: Map<string, any>, concurrency: number, turns: number): Promise<{ summary: Summary & { cpuMsPerTurn: number }; notes: Map<string, number> }> {
   const unit = workloadUnit(workload, client, fx, laneState);
+  await openConnections(client.bot.url, concurrency);
   const cpuBefore = cpuMs(client.bot.pid);
   const latencies: number[] = [];
   const failures = { n: 0 };
@@ -508,7 +510,7 @@ function markdown(cpuModel: string): string {
   lines.push(`${new Date().toISOString()} · ${os.cpus().length} CPUs (${cpuModel}) · Node ${process.version} · ${os.platform()} ${os.release()}${QUICK ? " · --quick" : ""}`, "");
   lines.push(`Bot started as \`node --disable-warning=DEP0111 ${BOT_NODE_ARGS.filter((a) => !a.includes("/tmp/")).join(" ")} dist/main.js\` (flags of \`npm run start:prod\`${option("bot-node-args") ? ` plus \`${option("bot-node-args")}\`` : ""}); baseline \`node dist/bench/echo-bot.js\`.`, "");
   lines.push(
-    "Latencies are per HTTP turn (POST /api/messages until the bot's answer, its replies delivered to a fake connector on loopback). Ratios compare with the echo baseline at the same concurrency (echo p50 beside; the machine's speed drifts during a run, so each row is compared with echo turns of the same moment): at 1 conversation echo turns alternate with the row's turns, at 16 and 64 the echo is measured just before the row: p50 ratio (higher = slower) and throughput ratio (lower = slower). The echo lines at the top of each database are the first of these measures. Peak RSS: VmHWM of the bot process at the end of the row (it is a high-water mark since that process started). PostgreSQL 15 on the same machine; the embedded database runs inside the bot process, so its RSS includes it. Bot CPU: user + system time of the bot process during the row per turn (10 ms ticks of /proc; for Repère it includes the Teams sends its outbox made meanwhile). Load avg: the machine's 1-minute load average at the end of the row (the bench alone keeps it near 2; more means other work shared the 2 CPUs and the row is slower for it).",
+    "Latencies are per HTTP turn (POST /api/messages until the bot's answer, its replies delivered to a fake connector on loopback), on connections opened before the row (bench/README.md: Node accepts one new connection per event-loop turn). Ratios compare with the echo baseline at the same concurrency (echo p50 beside; the machine's speed drifts during a run, so each row is compared with echo turns of the same moment): at 1 conversation echo turns alternate with the row's turns, at 16 and 64 the echo is measured just before the row: p50 ratio (higher = slower) and throughput ratio (lower = slower). The echo lines at the top of each database are the first of these measures. Peak RSS: VmHWM of the bot process at the end of the row (it is a high-water mark since that process started). PostgreSQL 15 on the same machine; the embedded database runs inside the bot process, so its RSS includes it. Bot CPU: user + system time of the bot process during the row per turn (10 ms ticks of /proc; for Repère it includes the Teams sends its outbox made meanwhile). Load avg: the machine's 1-minute load average at the end of the row (the bench alone keeps it near 2; more means other work shared the 2 CPUs and the row is slower for it).",
     "",
   );
   lines.push("| workload | database | cases | conc. | turns | turns/s | p50 ms | p95 ms | p99 ms | echo p50 ms beside | p50 × echo | turns/s × echo | bot CPU ms/turn | peak RSS MB | errors | load avg | note |");

@@ -72,6 +72,10 @@ describe.each(DATABASE_KINDS)("store on %s", (kind) => {
     expect(kept.assignee?.id).toBe(claire.id);
     const emptied = await store.caseChanges.apply(before.id, kept.version, { assigneeId: null }, { type: "UNASSIGNED", actorId: claire.id }, []);
     expect(emptied.assignee).toBeNull();
+    // What a change answers is the case as it is now stored: its new event included (the statement
+    // that wrote them reads the tables as they were before it).
+    expect(emptied).toMatchObject({ lastEvent: { type: "UNASSIGNED" }, infoRequest: { answered: false, askedById: claire.id } });
+    expect(emptied).toEqual(await store.caseChanges.get({ id: before.id }));
     // A stale version changes nothing: no event, no send.
     const events = await db.prisma.caseEvent.count({ where: { caseId: before.id } });
     await expect(store.caseChanges.apply(before.id, before.version, { status: "CLOSED" }, { type: "DISMISSED", actorId: claire.id }, [send("apply-2")])).rejects.toThrow(/changed since it was read/);

@@ -513,9 +513,9 @@ const SIGNAL_CATALOGUE: [string, string][] = [
 /** Brings the Case table up to `target` rows with INSERT … SELECT generate_series: a pupil, a case
  *  (reference of the current year, after the counter), a report with two signals and its REPORTED
  *  event each (plus TAKEN_IN_CHARGE for the acknowledged ones). Reporters are the STAFF members
- *  who reported fewer than `perReporter` cases (in turn; each case in its reporter's school); statuses 40 % NEW, 30 % ACKNOWLEDGED (assigned
- *  to the district's coordinator), 10 % INFO_REQUESTED, 20 % CLOSED; each pupil has a last name of
- *  its own. Returns how many were added. */
+ *  who reported fewer than `perReporter` cases (in turn; each case in its reporter's school);
+ *  statuses 40 % NEW, 30 % ACKNOWLEDGED (assigned to the district's coordinator), 10 %
+ *  INFO_REQUESTED, 20 % CLOSED; each pupil has a last name of its own. Returns how many were added. */
 export async function fillCases(sql: Sql, target: number, year: number, perReporter: number): Promise<number> {
   const [{ n: existing }] = (await sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM "Case"`)) as [{ n: number }];
   const add = target - existing;

@@ -32,6 +32,7 @@ import {
   letters,
   members,
   message,
+  openConnections,
   peakRssMb,
   postJson,
   postgresSql,
@@ -46,7 +47,6 @@ import {
   type Sent,
   type Sql,
   type Summary,
-  openConnections,
 } from "./lib.js";
 
 type Kind = "postgres" | "embedded";

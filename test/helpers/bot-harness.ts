@@ -51,10 +51,13 @@ export type TestBot = {
   stop(opts?: { keepSchema?: boolean }): Promise<void>;
 };
 
-/** The whole bot (HTTP server, services, PostgreSQL in a schema of its own) with a fake connector. */
+/** The whole bot (HTTP server, services, PostgreSQL in a schema of its own, or with `databaseUrl: ""`
+ *  the embedded database in `env.DATA_DIR`) with a fake connector. */
 export async function startTestBot(opts: { schema?: string; env?: Record<string, string>; connector?: FakeConnector; outboxDelivery?: "auto" | "manual"; clock?: () => Date; databaseUrl?: string; logger?: Logger } = {}): Promise<TestBot> {
   const connector = opts.connector ?? (await new FakeConnector().start());
-  const schema = opts.schema ?? uniqueSchemaName();
+  // An embedded database (databaseUrl "") is a directory of its own: no schema to isolate or drop.
+  const embedded = opts.databaseUrl === "";
+  const schema = opts.schema ?? (embedded ? "public" : uniqueSchemaName());
   const config = loadConfig({ PORT: "0", DATABASE_URL: opts.databaseUrl ?? POSTGRES_URL, SEED_DEMO: "always", LOG_LEVEL: "silent", ...opts.env });
   // Tests deliver the outbox themselves (app.outbox.drainOnce()) so that they see each step.
   const app = await startApp(config, { schema, outboxDelivery: opts.outboxDelivery ?? "manual", clock: opts.clock, logger: opts.logger });
@@ -81,7 +84,7 @@ export async function startTestBot(opts: { schema?: string; env?: Record<string,
     async stop({ keepSchema = false } = {}) {
       await app.stop();
       if (!opts.connector) await connector.stop();
-      if (!keepSchema) await dropSchema(schema);
+      if (!keepSchema && !embedded) await dropSchema(schema);
     },
   };
 }

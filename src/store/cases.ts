@@ -290,7 +290,7 @@ async function readCaseRecord(sql: HotSql, where: { id: string } | { reference: 
 }
 
 function toCaseRecord(c: CaseRow): CaseRecord {
-  const events = c.events.map((e) => ({ ...e, at: new Date(`${e.at}Z`) }));
+  const events = c.events.map((e) => ({ ...e, at: new Date(e.at) }));
   const families = new Set(c.reports.flatMap((r) => r.signals.map((s) => s.family)));
   const lastRequest = events.find((e) => e.type === "INFO_REQUESTED");
   const lastAnswer = events.find((e) => e.type === "INFO_ANSWERED");

@@ -5,9 +5,12 @@ import type { Config } from "../config.js";
 import { startEmbeddedDatabase, type EmbeddedDatabase } from "./pglite-server.js";
 import { applyMigrations } from "./migrate.js";
 import { HotSql } from "./hot-sql.js";
+import { createKysely, type Db } from "./kysely.js";
 
 export type Database = {
   prisma: PrismaClient;
+  /** The store's typed statements (kysely.ts), on the same connections. */
+  kysely: Db;
   /** The same connections without Prisma, for the statements of every turn (hot-sql.ts). */
   sql: HotSql;
   kind: "postgres" | "embedded";
@@ -42,7 +45,9 @@ export async function openDatabase(database: Config["database"], opts: OpenOptio
     connectionString: url,
     // pglite-socket serves one query at a time: several client connections only queue (PRISMA.md).
     max: embedded ? 1 : (opts.poolMax ?? 10),
-    options: schema === "public" ? undefined : `-c search_path=${schema}`,
+    // Instants are timestamptz: the session's zone only matters to the SQL that still writes UTC
+    // wall time (now() AT TIME ZONE 'UTC'), which must then be read back as UTC.
+    options: `-c TimeZone=UTC${schema === "public" ? "" : ` -c search_path=${schema}`}`,
     connectionTimeoutMillis: 5000,
     idleTimeoutMillis: 30_000,
   });
@@ -71,6 +76,7 @@ export async function openDatabase(database: Config["database"], opts: OpenOptio
   let closed = false;
   return {
     prisma,
+    kysely: createKysely(pool),
     sql: new HotSql(pool),
     kind: embedded ? "embedded" : "postgres",
     schema,

@@ -46,23 +46,23 @@ export function createStore(db: Database): Store {
   const turnStart = new TurnStartRepository(db.sql);
   return {
     db,
-    botState: new DatabaseStorage(db.sql),
+    botState: new DatabaseStorage(db.kysely),
     turnStart,
     conversations: new ConversationRepository(prisma, db.sql),
     members: new MemberRepository(prisma, turnStart, db.sql),
-    schools: new SchoolRepository(db.sql),
+    schools: new SchoolRepository(db.kysely),
     cases: new CaseRepository(db.sql),
     caseChanges: new CaseChangeRepository(prisma, db.sql),
-    routingChannels: new RoutingChannelRepository(prisma, db.sql),
+    routingChannels: new RoutingChannelRepository(db.kysely),
     plans: new PlanRepository(prisma),
     outbox: new OutboxRepository(prisma, db.sql),
     reviewReminders: new ReviewReminderRepository(prisma),
     processedActivities: new ProcessedActivityRepository(prisma),
     imports: new ImportRepository(prisma),
-    statistics: new StatisticsRepository(prisma),
+    statistics: new StatisticsRepository(db.kysely),
     caseQueries: new CaseQueryRepository(db.sql),
     privacy: new PrivacyRepository(prisma),
-    jobRuns: new JobRunRepository(prisma),
+    jobRuns: new JobRunRepository(db.kysely),
     async seedDemo({ onlyIfEmpty, tenantId }) {
       if (onlyIfEmpty && !(await isDatabaseEmpty(prisma))) return false;
       await seedDemo(prisma, tenantId);

@@ -61,7 +61,7 @@ export function createStore(db: Database): Store {
     imports: new ImportRepository(prisma),
     statistics: new StatisticsRepository(db.kysely),
     caseQueries: new CaseQueryRepository(db.sql),
-    privacy: new PrivacyRepository(prisma),
+    privacy: new PrivacyRepository(db.kysely),
     jobRuns: new JobRunRepository(db.kysely),
     async seedDemo({ onlyIfEmpty, tenantId }) {
       if (onlyIfEmpty && !(await isDatabaseEmpty(prisma))) return false;

@@ -56,7 +56,7 @@ export function createStore(db: Database): Store {
     routingChannels: new RoutingChannelRepository(db.kysely),
     plans: new PlanRepository(prisma),
     outbox: new OutboxRepository(prisma, db.sql),
-    reviewReminders: new ReviewReminderRepository(prisma),
+    reviewReminders: new ReviewReminderRepository(db.kysely),
     processedActivities: new ProcessedActivityRepository(prisma),
     imports: new ImportRepository(prisma),
     statistics: new StatisticsRepository(db.kysely),

@@ -1,5 +1,5 @@
-import type { PrismaClient } from "../generated/prisma/client.js";
-import { Prisma } from "../generated/prisma/client.js";
+import type { Prisma } from "../generated/prisma/client.js";
+import type { Db } from "./kysely.js";
 
 export type PlanActionStatusValue = "PLANNED" | "IN_PROGRESS" | "DONE" | "ABANDONED";
 
@@ -65,24 +65,35 @@ export async function applyPlanOp(tx: Prisma.TransactionClient, caseId: string, 
 }
 
 export class PlanRepository {
-  constructor(private readonly prisma: PrismaClient) {}
+  constructor(private readonly db: Db) {}
 
   async get(caseId: string): Promise<PlanRecord | null> {
-    const plan = await this.prisma.plan.findUnique({ where: { caseId }, include: { actions: { orderBy: { createdAt: "asc" } } } });
+    const plan = await this.db.selectFrom("Plan").select(["id", "caseId", "objective", "nextReviewAt"]).where("caseId", "=", caseId).executeTakeFirst();
     if (!plan) return null;
-    return {
-      id: plan.id,
-      caseId: plan.caseId,
-      objective: plan.objective,
-      nextReviewAt: plan.nextReviewAt,
-      actions: plan.actions.map((a) => ({ id: a.id, type: a.type, description: a.description, startDate: a.startDate, endDate: a.endDate, partner: a.partner, company: a.company, status: a.status })),
-    };
+    const actions = await this.db
+      .selectFrom("PlanAction")
+      .select(["id", "type", "description", "startDate", "endDate", "partner", "company", "status"])
+      .where("planId", "=", plan.id)
+      .orderBy("createdAt")
+      .orderBy("id")
+      .execute();
+    return { ...plan, actions };
   }
 
   async events(caseId: string, limit: number): Promise<{ type: string; at: Date; actorName: string | null; data: Record<string, unknown> }[]> {
-    const events = await this.prisma.caseEvent.findMany({ where: { caseId }, orderBy: { id: "desc" }, take: limit });
-    const actorIds = [...new Set(events.map((e) => e.actorId).filter((x): x is string => x !== null))];
-    const actors = new Map((await this.prisma.member.findMany({ where: { id: { in: actorIds } }, select: { id: true, displayName: true } })).map((m) => [m.id, m.displayName]));
-    return events.map((e) => ({ type: e.type, at: e.at, actorName: e.actorId ? (actors.get(e.actorId) ?? null) : null, data: e.data as Record<string, unknown> }));
+    const events = await this.db
+      .selectFrom("CaseEvent as e")
+      .leftJoin("Member as m", "m.id", "e.actorId")
+      .select(["e.type", "e.at", "m.displayName as actorName", "e.data"])
+      .where("e.caseId", "=", caseId)
+      .orderBy("e.id", "desc")
+      .limit(limit)
+      .execute();
+    return events.map((e) => ({ ...e, data: eventData(e.data) }));
   }
+}
+
+/** An event's data is a JSON object (written by case-events.ts). */
+function eventData(data: unknown): Record<string, unknown> {
+  return data !== null && typeof data === "object" && !Array.isArray(data) ? (data as Record<string, unknown>) : {};
 }

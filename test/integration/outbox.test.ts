@@ -57,7 +57,7 @@ describe("outbox on postgres", () => {
     connector = await new FakeConnector().start();
     adapter = createAdapter({ bot: { appType: "MultiTenant" }, defaultLocale: "fr" }, logger);
     outbox = new OutboxRepository(db.prisma, db.sql);
-    conversations = new ConversationRepository(db.prisma, db.sql);
+    conversations = new ConversationRepository(db.kysely);
     // A case for ChannelPost bookkeeping (its foreign key).
     const district = await db.prisma.district.create({ data: { code: "D1", name: "District 1" } });
     const school = await db.prisma.school.create({ data: { uai: "0000001A", name: "Lycée A", kind: "LYCEE_GT", districtId: district.id } });
@@ -267,7 +267,7 @@ describe("outbox on postgres", () => {
     const db2: Database = await openDatabase({ kind: "postgres", url: POSTGRES_URL }, { schema: db.schema, migrate: false });
     try {
       const outbox2 = new OutboxRepository(db2.prisma, db2.sql);
-      const w2 = new OutboxWorker({ adapter, botAppId: "", outbox: outbox2, conversations: new ConversationRepository(db2.prisma, db2.sql), logger, clock });
+      const w2 = new OutboxWorker({ adapter, botAppId: "", outbox: outbox2, conversations: new ConversationRepository(db2.kysely), logger, clock });
       expect(await w2.drainOnce()).toMatchObject({ claimed: 2, sent: 2 });
       expect(connector.texts()).toEqual(["pending 1", "pending 2"]);
       expect((await outbox2.get(first.id))!.status).toBe("SENT");
@@ -315,7 +315,7 @@ describe("outbox on postgres", () => {
     const db2: Database = await openDatabase({ kind: "postgres", url: POSTGRES_URL }, { schema: db.schema, migrate: false });
     try {
       const w1 = worker({ batchSize: 10, workerId: "w1" });
-      const w2 = new OutboxWorker({ adapter, botAppId: "", outbox: new OutboxRepository(db2.prisma, db2.sql), conversations: new ConversationRepository(db2.prisma, db2.sql), logger, clock, batchSize: 10, workerId: "w2" });
+      const w2 = new OutboxWorker({ adapter, botAppId: "", outbox: new OutboxRepository(db2.prisma, db2.sql), conversations: new ConversationRepository(db2.kysely), logger, clock, batchSize: 10, workerId: "w2" });
       const run = async (w: OutboxWorker) => {
         let sent = 0;
         for (;;) {
@@ -383,7 +383,7 @@ describe("outbox on embedded PGlite (the default database)", () => {
     const connector = await new FakeConnector().start();
     try {
       const outbox = new OutboxRepository(db.prisma, db.sql);
-      const conversations = new ConversationRepository(db.prisma, db.sql);
+      const conversations = new ConversationRepository(db.kysely);
       const reference = { conversation: { id: "a:1" }, serviceUrl: connector.url, bot: { id: "28:bot" }, channelId: "msteams", user: { id: "29:u" } };
       await conversations.upsert({ conversationId: "a:1", kind: "PERSONAL", tenantId: null, aadObjectId: null, teamId: null, channelId: null, serviceUrl: connector.url, reference });
       const a = await outbox.enqueue({ conversationId: "a:1", kind: "post", payload: { activity: { text: "one" } }, dedupeKey: "k" });

@@ -428,7 +428,7 @@ async function benchDatabase(kind: Kind, connector: LeanConnector): Promise<void
 
     let first = true;
     for (const scale of SCALES) {
-      let sql = await openSql();
+      const sql = await openSql();
       const t0 = performance.now();
       if (first) await addStaff(sql, BENCH_STAFF, "Bench Staff", "b");
       // An académie with more cases has more teachers reporting them, not teachers with more

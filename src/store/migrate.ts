@@ -56,7 +56,7 @@ export async function applyMigrations(pool: pg.Pool, migrations = readMigrations
         applied.push(m.name);
       } catch (err) {
         await client.query("ROLLBACK");
-        throw new Error(`migration ${m.name} failed: ${(err as Error).message}`);
+        throw new Error(`migration ${m.name} failed: ${(err as Error).message}`, { cause: err });
       }
     }
   } finally {

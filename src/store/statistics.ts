@@ -102,7 +102,7 @@ export class StatisticsRepository {
       this.scoped(f).select(["c.status"]).select(count.as("count")).where("c.status", "<>", "CLOSED").groupBy("c.status").execute(),
       // A case counts once per family, whatever the number of reports or signals.
       this.db
-        .selectFrom((qc) =>
+        .selectFrom(() =>
           this.scoped(f)
             .innerJoin("Report as r", "r.caseId", "c.id")
             .innerJoin("ReportSignal as s", "s.reportId", "r.id")

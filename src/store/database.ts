@@ -43,7 +43,7 @@ export async function openDatabase(database: Config["database"], opts: OpenOptio
   }
   const pool = new pg.Pool({
     connectionString: url,
-    // pglite-socket serves one query at a time: several client connections only queue (PRISMA.md).
+    // pglite-socket serves one query at a time: several client connections only queue (docs/ARCHITECTURE.md, D5).
     max: embedded ? 1 : (opts.poolMax ?? 10),
     // Instants are timestamptz: the session's zone only matters to the SQL that still writes UTC
     // wall time (now() AT TIME ZONE 'UTC'), which must then be read back as UTC.

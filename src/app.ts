@@ -10,7 +10,7 @@ import { renderOutgoing } from "./teams/outbox-renderer.js";
 import { every } from "./services/review-reminders.js";
 import { SignedLinks } from "./services/signed-links.js";
 import { serveStatsFile } from "./teams/stats-downloads.js";
-import { activityRequestProblem } from "./teams/request-guard.js";
+import { activityRequestProblem, cleanActivity } from "./teams/request-guard.js";
 
 export type App = {
   port: number;
@@ -66,6 +66,7 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<A
           res.send(400, { error: "not a Bot Framework activity" });
           return;
         }
+        req.body = cleanActivity(req.body);
         await adapter.process(req, res, (ctx) => bot.run(ctx));
       },
       pupilDataDownload: async (path, exp, sig) => {

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { SIGNALS, STEPS_TAKEN, absenceAlert, isSignalCode, type SignalCode, type StepTaken, type Urgency } from "./signals.js";
 import { nameKey } from "./text.js";
+import { cleanText } from "./safe-text.js";
 
 /** The fiche de repérage being filled in, step by step, and the rules each step's answers must
  *  follow. Errors are codes per field; the Teams layer words them in the user's language. */
@@ -32,9 +33,10 @@ export type ReportDraft = {
 export type FieldErrors = Record<string, string>;
 export type StepResult<T> = { ok: true; value: T } | { ok: false; errors: FieldErrors; values: Record<string, string> };
 
-/** Card inputs arrive as strings (or are missing); anything else is treated as forged. */
+/** Card inputs arrive as strings (or are missing); anything else is treated as forged. Control
+ *  characters are dropped (domain/safe-text.ts); line breaks stay for the observations. */
 const raw = z.record(z.string(), z.unknown());
-const str = (v: unknown): string => (typeof v === "string" ? v : typeof v === "number" ? String(v) : "");
+const str = (v: unknown): string => (typeof v === "string" ? cleanText(v, { lines: true }) : typeof v === "number" ? String(v) : "");
 const collapse = (s: string) => s.replace(/\s+/g, " ").trim();
 
 /** Keeps what the user typed, to show it again next to the errors. */

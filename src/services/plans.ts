@@ -2,6 +2,7 @@ import { z } from "zod";
 import { applyTransition, type CaseAction } from "../domain/lifecycle.js";
 import { applyActionStatus, closingOutcomeSchema, isPartner, isPlanActionCode, planActionStatusSchema, requirementsOf, suggestActions, type PlanActionCode } from "../domain/plan-catalogue.js";
 import { ageOn } from "../domain/routing.js";
+import { safeText } from "../domain/safe-text.js";
 import { isSignalCode, type SignalCode } from "../domain/signals.js";
 import { UnknownPlanActionError, VersionConflictError, type CaseRecord, type OutgoingMessage, type PlanActionFields, type PlanOp, type PlanRecord, type Store } from "../store/index.js";
 import type { Actor } from "./members.js";
@@ -18,12 +19,13 @@ const isoDate = z
   .transform((s) => new Date(`${s}T00:00:00Z`))
   .refine((d) => !Number.isNaN(d.getTime()));
 const optionalDate = z.preprocess((v) => (v === "" || v === null ? undefined : v), isoDate.optional());
-const text = (max: number) => z.string().trim().max(max);
+// One line each, but the closing comment (a multi-line input).
+const text = (max: number, min?: number) => safeText({ max, min, lines: max > 200 });
 
 /** The fields of a plan action as a card sends them (strings). */
 export const ActionInput = z.object({
   type: z.string(),
-  description: text(200).min(1),
+  description: text(200, 1),
   startDate: optionalDate,
   endDate: optionalDate,
   partner: z.preprocess((v) => (v === "" ? undefined : v), z.string().optional()),

@@ -1,6 +1,7 @@
 import { applyTransition, type CaseAction } from "../domain/lifecycle.js";
 import { can, staysWithSchool, type CaseScope, type Operation } from "../domain/permissions.js";
 import { ageOn } from "../domain/routing.js";
+import { cleanText } from "../domain/safe-text.js";
 import { VersionConflictError, type CaseChange, type CaseRecord, type MemberSummary, type OutgoingMessage, type Store } from "../store/index.js";
 import type { Actor } from "./members.js";
 import type { RoutingService } from "./routing.js";
@@ -124,14 +125,14 @@ export class TriageService {
         break;
       }
       case "requestInfo": {
-        const question = cmd.question.trim();
+        const question = cleanText(cmd.question, { lines: true }).trim();
         if (!question || question.length > TEXT_MAX) return { ok: false, reason: "INVALID_INPUT", field: "question", case: c };
         data.question = question;
         messages.push(...(await this.toReporters(c, "INFO_REQUEST")));
         break;
       }
       case "dismiss": {
-        const reason = cmd.reason.trim();
+        const reason = cleanText(cmd.reason, { lines: true }).trim();
         if (!reason || reason.length > TEXT_MAX) return { ok: false, reason: "INVALID_INPUT", field: "reason", case: c };
         data.reason = reason;
         change.closedAt = now;
@@ -177,7 +178,7 @@ export class TriageService {
     const c = await this.store.caseChanges.get({ id: caseId });
     if (!c) return { ok: false, reason: "NOT_FOUND" };
     if (!c.reporterIds.includes(actor.memberId)) return { ok: false, reason: "FORBIDDEN" };
-    const text = answer.trim();
+    const text = cleanText(answer, { lines: true }).trim();
     if (!text || text.length > TEXT_MAX) return { ok: false, reason: "INVALID_INPUT", field: "answer", case: c };
     const transition = applyTransition(c.status, "INFO_RECEIVED", actor.role);
     if (!transition.ok) return { ok: false, reason: "INVALID_TRANSITION", case: c };

@@ -1,5 +1,6 @@
 import type { TurnContext } from "botbuilder";
 import { z } from "zod";
+import { safeText } from "../domain/safe-text.js";
 import type { Actor, Services } from "../services/index.js";
 import type { TriageCommand, TriageResult } from "../services/triage.js";
 import type { CaseRecord, MemberSummary } from "../store/index.js";
@@ -18,9 +19,9 @@ const CaseActionData = z
     caseId: z.uuid(),
     version: z.coerce.number().int().nonnegative().optional(),
     assigneeId: z.string().max(64).optional(),
-    question: z.string().max(2000).optional(),
-    reason: z.string().max(2000).optional(),
-    answer: z.string().max(2000).optional(),
+    question: safeText({ max: 2000, lines: true }).optional(),
+    reason: safeText({ max: 2000, lines: true }).optional(),
+    answer: safeText({ max: 2000, lines: true }).optional(),
     editActionId: z.string().max(64).optional(),
   })
   .loose();

@@ -6,7 +6,7 @@ import { safeText } from "../domain/safe-text.js";
 import { isSignalCode, type SignalCode } from "../domain/signals.js";
 import { UnknownPlanActionError, VersionConflictError, type CaseRecord, type OutgoingMessage, type PlanActionFields, type PlanOp, type PlanRecord, type Store } from "../store/index.js";
 import type { Actor } from "./members.js";
-import type { TriageService } from "./triage.js";
+import type { PrivateSendResult, TriageService } from "./triage.js";
 
 export type PlanFailure = "NOT_FOUND" | "FORBIDDEN" | "CONFLICT" | "INVALID_TRANSITION" | "INVALID_INPUT" | "OUTCOME_REQUIRED";
 export type PlanView = { case: CaseRecord; plan: PlanRecord | null; suggestions: PlanActionCode[] };
@@ -107,7 +107,9 @@ export class PlanService {
         break;
       }
       case "setReview": {
-        const objective = text(200).safeParse(cmd.objective ?? "");
+        // A review recorded from a channel card has no objective input (the plan's texts are not
+        // shown there): the objective stays as it is.
+        const objective = text(200).safeParse(cmd.objective === undefined ? (plan?.objective ?? "") : cmd.objective);
         const review = optionalDate.safeParse(cmd.nextReviewAt);
         if (!objective.success) return fail("INVALID_INPUT", "objective");
         if (!review.success || (review.data && review.data.getTime() < startOfDay(this.clock()).getTime())) return fail("INVALID_INPUT", "nextReviewAt");
@@ -156,6 +158,27 @@ export class PlanService {
       if (err instanceof UnknownPlanActionError) return fail("INVALID_INPUT", "actionId");
       throw err;
     }
+  }
+
+  /** The chronology asked for from a channel or a group chat: sent to the caller's personal chat
+   *  (see TriageService.sendDetails), audited when queued. */
+  async sendHistory(actor: Actor, caseId: string): Promise<PrivateSendResult> {
+    const c = await this.store.caseChanges.get({ id: caseId });
+    if (!c) return { ok: false, reason: "NOT_FOUND" };
+    if (!this.triage.may(actor, "VIEW_HISTORY", c)) return { ok: false, reason: "FORBIDDEN", case: c };
+    const chat = await this.triage.personalChatOf(actor);
+    if (!chat) return { ok: false, reason: "NO_PERSONAL_CHAT", case: c };
+    await this.store.caseChanges.record(c.id, { type: "HISTORY_VIEWED", actorId: actor.memberId }, [
+      { conversationId: chat, kind: "post", render: { view: "caseHistory", caseId: c.id, memberId: actor.memberId } },
+    ]);
+    return { ok: true, case: c };
+  }
+
+  /** The chronology a queued send shows, if the member it goes to may still see it. */
+  async historyFor(actor: Actor, caseId: string, limit = 30) {
+    const c = await this.store.caseChanges.get({ id: caseId });
+    if (!c || !this.triage.may(actor, "VIEW_HISTORY", c)) return null;
+    return { case: c, events: await this.store.plans.events(c.id, limit) };
   }
 
   /** The case's chronology (who did what, when), for the people allowed to see it. */

@@ -30,7 +30,11 @@ export type AppOptions = {
   clock?: () => Date;
   /** Extra Bot Framework authentication settings (tests point the OpenID metadata at a local server). */
   authSettings?: Parameters<typeof createAdapter>[2];
+  /** How often the warning about unauthenticated requests is repeated (an hour; tests shorten it). */
+  unauthenticatedWarningMs?: number;
 };
+
+const UNAUTHENTICATED_WARNING = "requests are not authenticated (no MicrosoftAppId) and HOST is reachable from other machines (ALLOW_UNAUTHENTICATED=true): anyone who reaches this port can act as any member";
 
 /** Wires config -> store -> services -> bot -> HTTP server, and returns a handle to stop it all. */
 export async function startApp(config: Config, opts: AppOptions = {}): Promise<App> {
@@ -80,6 +84,13 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<A
     const port = await listen(server, config.port, config.host);
     baseUrl ||= `http://${config.host === "0.0.0.0" || config.host === "::" ? "localhost" : config.host}:${port}`;
     logger.info({ port, host: config.host, database: db.kind }, "Repère is listening");
+    // Said at start and every hour, so that a test set-up left running in the open does not go unnoticed.
+    let exposedWarning: NodeJS.Timeout | null = null;
+    if (config.exposedWithoutAuthentication) {
+      logger.warn({ host: config.host, port }, UNAUTHENTICATED_WARNING);
+      exposedWarning = setInterval(() => logger.warn({ host: config.host, port }, UNAUTHENTICATED_WARNING), opts.unauthenticatedWarningMs ?? 60 * 60_000);
+      exposedWarning.unref();
+    }
     const automatic = (opts.outboxDelivery ?? "auto") === "auto";
     if (automatic) outbox.start();
     const reminders = automatic
@@ -133,6 +144,7 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<A
         stopping ??= (async () => {
           // Stop taking requests, let the ones in flight finish, then close the database.
           await new Promise<void>((resolve) => server.close(() => resolve()));
+          if (exposedWarning) clearInterval(exposedWarning);
           await reminders?.stop();
           await retention?.stop();
           await digest?.stop();

@@ -7,7 +7,8 @@
 export const TEAMS_FILE_HOSTS = ["*.sharepoint.com"] as const;
 
 const LABEL = "[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?";
-const HOST_PATTERN = new RegExp(`^(?:\\*\\.)?${LABEL}(?:\\.${LABEL})+$`);
+// The last label is a top-level domain (letters, or an IDN's xn--): an IP address is not a host name.
+const HOST_PATTERN = new RegExp(`^(?:\\*\\.)?${LABEL}(?:\\.${LABEL})*\\.(?:[a-z]{2,63}|xn--[a-z0-9-]{1,59})$`);
 
 /** A host pattern: an exact host name (`files.ac-exemple.fr`) or `*.` and a domain of at least
  *  two labels (`*.sharepoint.com`: any host under it, not the domain itself). */

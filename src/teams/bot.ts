@@ -40,7 +40,7 @@ export { cardMessage };
 export type BotDeps = {
   services: Services;
   storage: Storage;
-  config: Pick<Config, "defaultLocale" | "allowedTenantIds">;
+  config: Pick<Config, "defaultLocale" | "allowedTenantIds" | "importDownloads">;
   logger: Logger;
   clock?: () => Date;
   /** Tells the outbox worker that sends were queued. */
@@ -182,7 +182,7 @@ export class RepereBot extends TeamsActivityHandler {
   private async handleMessage(ctx: TurnContext): Promise<void> {
     const actor = await this.actorOf(ctx);
     const t = this.t(ctx);
-    if (await handleImportUpload(ctx, { services: this.deps.services, logger: this.deps.logger, onQueued: () => this.deps.onQueued?.() }, actor, t, this.locale(ctx))) return;
+    if (await handleImportUpload(ctx, { services: this.deps.services, logger: this.deps.logger, onQueued: () => this.deps.onQueued?.(), downloads: this.deps.config.importDownloads }, actor, t, this.locale(ctx))) return;
     const personal = (ctx.activity.conversation.conversationType ?? "personal") === "personal";
     const submit = parseSubmit(ctx.activity.value);
     const text = (TurnContext.removeRecipientMention(ctx.activity) ?? ctx.activity.text ?? "").trim();

@@ -34,6 +34,7 @@ import { answerQuery } from "./query-answers.js";
 import { answerPrivacyCommand, handlePrivacyAction } from "./privacy-commands.js";
 import { answerStats } from "./stats-answers.js";
 import { PrimedStorage } from "./primed-storage.js";
+import { escapeMarkdown } from "./markdown.js";
 
 export { cardMessage };
 
@@ -234,6 +235,7 @@ export class RepereBot extends TeamsActivityHandler {
       await ctx.sendActivity(t("hint.whichCase"));
       return;
     }
-    await ctx.sendActivity(text ? t("hint.unknown", { text: text.length > 60 ? `${text.slice(0, 57)}…` : text }) : t("hint.unknownEmpty"));
+    // What was typed is repeated as typed (Teams reads a message's text as Markdown).
+    await ctx.sendActivity(text ? t("hint.unknown", { text: escapeMarkdown(text.length > 60 ? `${text.slice(0, 57)}…` : text) }) : t("hint.unknownEmpty"));
   }
 }

@@ -61,6 +61,7 @@ export function validatePupil(input: unknown, ctx: { allowedSchoolIds: string[];
   }
   if (!className) errors.className = "required";
   else if (className.length > REPORT_LIMITS.classMax) errors.className = "tooLong";
+  else if (!CLASS_PATTERN.test(className)) errors.className = "invalidClass";
 
   if (!schoolId) errors.schoolId = "required";
   else if (!ctx.allowedSchoolIds.includes(schoolId)) errors.schoolId = "unknownSchool";
@@ -152,6 +153,9 @@ export function isComplete(d: ReportDraft): d is CompleteDraft {
 }
 
 const NAME_PATTERN = /^[\p{L}][\p{L}\p{M}' .-]*$/u;
+/** A class as schools write it ("2nde 3", "1re STMG", "Tle°2", "3e-B"): the channel card shows it,
+ *  so nothing else (a full name, a link) can be typed there. */
+const CLASS_PATTERN = /^[\p{L}\p{N}][\p{L}\p{M}\p{N}° -]*$/u;
 
 /** Whether a complete draft keeps every rule of the steps (lengths, catalogues, ranges): what the
  *  dialog checked, checked again where it is recorded, so that no other way in stores more. */
@@ -161,7 +165,7 @@ export function withinLimits(d: CompleteDraft): boolean {
   const pupilOk =
     text(p.lastName, REPORT_LIMITS.nameMax, 1) && NAME_PATTERN.test(p.lastName) &&
     text(p.firstName, REPORT_LIMITS.nameMax, 1) && NAME_PATTERN.test(p.firstName) &&
-    text(p.className, REPORT_LIMITS.classMax, 1) && text(p.schoolId, 64, 1) &&
+    text(p.className, REPORT_LIMITS.classMax, 1) && CLASS_PATTERN.test(p.className) && text(p.schoolId, 64, 1) &&
     Number.isInteger(p.birthYear) && p.birthYear >= REPORT_LIMITS.minBirthYear && p.birthYear <= 9999;
   const signals = d.signals.signals;
   const signalsOk =

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { applyTransition, type CaseAction } from "../domain/lifecycle.js";
 import { applyActionStatus, closingOutcomeSchema, isPartner, isPlanActionCode, planActionStatusSchema, requirementsOf, suggestActions, type PlanActionCode } from "../domain/plan-catalogue.js";
 import { ageOn } from "../domain/routing.js";
+import { schoolYearsAround } from "../domain/school-year.js";
 import { safeText } from "../domain/safe-text.js";
 import { isSignalCode, type SignalCode } from "../domain/signals.js";
 import { UnknownPlanActionError, VersionConflictError, type CaseRecord, type OutgoingMessage, type PlanActionFields, type PlanOp, type PlanRecord, type Store } from "../store/index.js";
@@ -16,8 +17,9 @@ const isoDate = z
   .string()
   .trim()
   .regex(/^\d{4}-\d{2}-\d{2}$/)
-  .transform((s) => new Date(`${s}T00:00:00Z`))
-  .refine((d) => !Number.isNaN(d.getTime()));
+  // "2026-02-30" would become 2 March: only a day of the calendar.
+  .refine((s) => { const d = new Date(`${s}T00:00:00Z`); return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === s; })
+  .transform((s) => new Date(`${s}T00:00:00Z`));
 const optionalDate = z.preprocess((v) => (v === "" || v === null ? undefined : v), isoDate.optional());
 // One line each, but the closing comment (a multi-line input).
 const text = (max: number, min?: number) => safeText({ max, min, lines: max > 200 });
@@ -82,7 +84,7 @@ export class PlanService {
     switch (cmd.verb) {
       case "addAction":
       case "editAction": {
-        const parsed = parseAction(cmd.input);
+        const parsed = parseAction(cmd.input, this.clock());
         if (!parsed.ok) return fail("INVALID_INPUT", parsed.field);
         if (cmd.verb === "addAction") {
           planOp = { kind: "addAction", fields: parsed.fields };
@@ -112,7 +114,7 @@ export class PlanService {
         const objective = text(200).safeParse(cmd.objective === undefined ? (plan?.objective ?? "") : cmd.objective);
         const review = optionalDate.safeParse(cmd.nextReviewAt);
         if (!objective.success) return fail("INVALID_INPUT", "objective");
-        if (!review.success || (review.data && review.data.getTime() < startOfDay(this.clock()).getTime())) return fail("INVALID_INPUT", "nextReviewAt");
+        if (!review.success || (review.data && (review.data.getTime() < startOfDay(this.clock()).getTime() || !withinSchoolYears(review.data, this.clock())))) return fail("INVALID_INPUT", "nextReviewAt");
         // Setting the next review is how a review is recorded.
         action = "RECORD_REVIEW";
         planOp = { kind: "setReview", objective: objective.data, nextReviewAt: review.data ?? null };
@@ -195,10 +197,20 @@ function startOfDay(d: Date): Date {
   return new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate()));
 }
 
-function parseAction(input: unknown): { ok: true; fields: PlanActionFields } | { ok: false; field: string } {
+/** Whether a plan date falls within the school years around today (a year typed as 0000 or 9999
+ *  is a slip, and the database refuses some of them). */
+function withinSchoolYears(d: Date, now: Date): boolean {
+  const { first, last } = schoolYearsAround(now);
+  const day = d.toISOString().slice(0, 10);
+  return day >= first && day <= last;
+}
+
+function parseAction(input: unknown, now: Date): { ok: true; fields: PlanActionFields } | { ok: false; field: string } {
   const parsed = ActionInput.safeParse(input);
   if (!parsed.success) return { ok: false, field: String(parsed.error.issues[0]?.path[0] ?? "description") };
   const a = parsed.data;
+  if (a.startDate && !withinSchoolYears(a.startDate, now)) return { ok: false, field: "startDate" };
+  if (a.endDate && !withinSchoolYears(a.endDate, now)) return { ok: false, field: "endDate" };
   if (!isPlanActionCode(a.type)) return { ok: false, field: "type" };
   if (a.startDate && a.endDate && a.endDate < a.startDate) return { ok: false, field: "endDate" };
   const needs = requirementsOf(a.type);

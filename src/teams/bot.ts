@@ -22,6 +22,7 @@ import { resolveLocale, translator, type Translate } from "./i18n.js";
 import { helpCard, welcomeCard } from "./views.js";
 import { conversationOf, tenantOf } from "./activity-info.js";
 import { parseSubmit } from "./submit-payload.js";
+import { InvokeValue } from "./card-verbs.js";
 import { REPORT_DIALOG_ID, ReportDialog } from "./dialogs/report-dialog.js";
 import { unknownMemberCard } from "./report-views.js";
 import { handleCaseAction } from "./case-actions.js";
@@ -147,11 +148,18 @@ export class RepereBot extends TeamsActivityHandler {
   /** Action.Execute (Universal Actions): answer with the card to show in place of the one clicked. */
   protected override async onAdaptiveCardInvoke(ctx: TurnContext, invokeValue: AdaptiveCardInvokeValue): Promise<AdaptiveCardInvokeResponse> {
     let card;
+    const parsed = InvokeValue.safeParse(invokeValue);
+    if (!parsed.success) {
+      // A verb that is not a string of the list, data that is not an object: not one of our cards.
+      this.deps.logger.warn({ activityId: ctx.activity.id, issue: parsed.error.issues[0]?.path.join(".") }, "card action refused: invalid value");
+      return { statusCode: 200, type: "application/vnd.microsoft.card.adaptive", value: noticeCard(this.t(ctx)("case.notice.invalidCard"), "", "Attention") as unknown as Record<string, unknown> };
+    }
+    const action = parsed.data.action;
     try {
       const start = await this.deps.services.conversations.beginInvoke(tenantOf(ctx.activity), ctx.activity.from?.aadObjectId, ctx.activity.id);
       const actor = start.actor;
       ctx.turnState.set(ACTOR, actor);
-      let verb = invokeValue.action?.verb ?? "";
+      let verb: string = action.verb;
       // Teams retries an invoke it got no answer to, with the same id: answer it with the current
       // state rather than applying the change twice.
       if (!start.firstDelivery) {
@@ -159,9 +167,9 @@ export class RepereBot extends TeamsActivityHandler {
         else if (verb.startsWith("case.")) verb = "case.refresh";
       }
       card = verb.startsWith("import.")
-        ? await handleImportAction(ctx, { services: this.deps.services, logger: this.deps.logger, onQueued: () => this.deps.onQueued?.() }, actor, this.t(ctx), this.locale(ctx), verb, invokeValue.action?.data)
+        ? await handleImportAction(ctx, { services: this.deps.services, logger: this.deps.logger, onQueued: () => this.deps.onQueued?.() }, actor, this.t(ctx), this.locale(ctx), verb, action.data)
         : null;
-      card ??= verb.startsWith("privacy.") ? await handlePrivacyAction(ctx, { services: this.deps.services, onQueued: () => this.deps.onQueued?.() }, actor, this.t(ctx), this.locale(ctx), verb, invokeValue.action?.data) : null;
+      card ??= verb.startsWith("privacy.") ? await handlePrivacyAction(ctx, { services: this.deps.services, onQueued: () => this.deps.onQueued?.() }, actor, this.t(ctx), this.locale(ctx), verb, action.data) : null;
       card ??= await handleCaseAction(
         ctx,
         { services: this.deps.services, clock: this.clock, onQueued: () => this.deps.onQueued?.() },
@@ -169,7 +177,7 @@ export class RepereBot extends TeamsActivityHandler {
         this.t(ctx),
         this.locale(ctx),
         verb,
-        invokeValue.action?.data,
+        action.data,
       );
     } catch (err) {
       // Teams would show "Something went wrong": say it in the user's words, nothing changed.

@@ -14,9 +14,9 @@ import { resolveLocale, translator } from "./i18n.js";
 
 /** The Bot Framework adapter. With an app id configured every request must carry a valid token;
  *  without one (local mode: Agents Playground, tests) requests are not authenticated. */
-/** Set in turnState while a step of a report is handled: if the turn fails, its dialog state is not
- *  saved (that happens at the end of a turn that succeeds), so that step is lost and the earlier
- *  ones are kept; the person is told exactly that. */
+/** Set in turnState (to the step) while a step of a report is handled: if the turn fails, its
+ *  dialog state is not saved (that happens at the end of a turn that succeeds), so that step is
+ *  lost and the earlier ones are kept; the person is told exactly that. */
 export const REPORT_STEP_IN_FLIGHT = Symbol("reportStepInFlight");
 
 export function createAdapter(config: Pick<Config, "bot" | "defaultLocale">, logger: Logger, extraAuthSettings: Partial<ConfigurationBotFrameworkAuthenticationOptions> = {}): CloudAdapter {
@@ -50,9 +50,14 @@ export function createAdapter(config: Pick<Config, "bot" | "defaultLocale">, log
     logger.error({ err: error, activityId: ctx.activity.id, type: ctx.activity.type }, "turn failed");
     const t = translator(resolveLocale(ctx.activity.locale, config.defaultLocale));
     const unavailable = isDatabaseUnavailable(error);
-    const message = ctx.turnState.get(REPORT_STEP_IN_FLIGHT)
-      ? t(unavailable ? "protection.reportStepUnavailable" : "protection.reportStepFailed")
-      : t(unavailable ? "errors.unavailable" : "errors.generic");
+    const step = ctx.turnState.get(REPORT_STEP_IN_FLIGHT) as string | undefined;
+    // Sending the summary may have recorded the report before failing: sending it again is safe
+    // (a report is recorded once), so that is what the person is told.
+    const message = step === "summary"
+      ? t("protection.reportSendFailed")
+      : step
+        ? t(unavailable ? "protection.reportStepUnavailable" : "protection.reportStepFailed")
+        : t(unavailable ? "errors.unavailable" : "errors.generic");
     try {
       if (ctx.activity.type === "invoke") return; // the invoke handler answers for itself
       await ctx.sendActivity(message);

@@ -28,7 +28,7 @@ import { unknownMemberCard } from "./report-views.js";
 import { handleCaseAction } from "./case-actions.js";
 import { normalizeText } from "../domain/text.js";
 import { noticeCard } from "./case-views.js";
-import { isDatabaseUnavailable, REPORT_STEP_IN_FLIGHT } from "./adapter.js";
+import { isDatabaseUnavailable } from "./adapter.js";
 import { answerAdminCommand } from "./admin-commands.js";
 import { handleImportAction, handleImportUpload } from "./import-handler.js";
 import { answerQuery } from "./query-answers.js";
@@ -199,7 +199,6 @@ export class RepereBot extends TeamsActivityHandler {
 
     const dc = await this.dialogs.createContext(ctx);
     if (dc.activeDialog && actor) {
-      ctx.turnState.set(REPORT_STEP_IN_FLIGHT, true);
       const result = await dc.continueDialog();
       if (result.status !== DialogTurnStatus.empty) return;
     }

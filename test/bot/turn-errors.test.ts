@@ -41,6 +41,34 @@ describe("what a person is told when a turn fails", () => {
     expect(cardText(c.lastCard)).toContain("Signaux observés");
   });
 
+  it("when sending the report fails after it was recorded, says to send it again, which records it once", async () => {
+    const c = new Conversation(bot, claire);
+    await c.say("annuler"); // the report of the test above
+    await c.say("signaler");
+    await c.press("Suivant", { lastName: "Envoi", firstName: "Léo", className: "2nde 4", birthYear: String(YEAR - 16) });
+    await c.press("Suivant", { signal_LATENESS: "true" });
+    await c.press("Voir le récapitulatif", { urgency: "2" });
+    const summary = c.lastCard;
+    const reports = bot.app.services.reports;
+    const submit = reports.submit.bind(reports);
+    reports.submit = async (...args: Parameters<typeof submit>) => {
+      await submit(...args);
+      throw new Error("simulated failure after the report was recorded");
+    };
+    let failed;
+    try {
+      failed = await c.press("Envoyer le signalement", {}, summary);
+    } finally {
+      reports.submit = submit;
+    }
+    expect(failed.texts.join("\n")).toContain("Appuyez à nouveau sur « Envoyer le signalement »");
+    expect(failed.texts.join("\n")).not.toContain("n'a pas été enregistrée");
+    const again = await c.press("Envoyer le signalement", {}, summary);
+    expect(cardText(again.cards[0])).toMatch(/D-\d{4}-\d{4}/);
+    expect(await bot.app.store.db.prisma.pupil.count({ where: { lastName: "Envoi" } })).toBe(1);
+    expect(await bot.app.store.db.prisma.report.count({ where: { case: { pupil: { lastName: "Envoi" } } } })).toBe(1);
+  });
+
   it("outside a report, does not claim that anything was kept", async () => {
     await bot.say(sophie, "aide");
     const queries = bot.app.services.queries;

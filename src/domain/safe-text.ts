@@ -58,15 +58,32 @@ export function safeText(opts: SafeTextOptions = {}) {
   return base.transform((s) => cleanText(s, opts).trim()).pipe(checked);
 }
 
+// What cleanText would change (carriage returns included: it turns them into line feeds).
+const TO_CLEAN = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069\r]/;
+
 /** Every string inside a JSON value, cleaned (tab and line breaks kept: which field may hold
- *  several lines is for its own schema to say). For payloads read as a whole: activities, card data. */
+ *  several lines is for its own schema to say). For payloads read as a whole: activities, card data.
+ *  Arrays and objects are changed in place (they are the payload's own, just parsed): an activity
+ *  with nothing to clean costs one regular-expression test per string. */
 export function cleanStrings(value: unknown, depth = 0): unknown {
-  if (typeof value === "string") return cleanText(value, { lines: true });
+  if (typeof value === "string") return TO_CLEAN.test(value) ? cleanText(value, { lines: true }) : value;
   if (depth > 32 || value === null || typeof value !== "object") return value;
-  if (Array.isArray(value)) return value.map((v) => cleanStrings(v, depth + 1));
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) value[i] = cleanStrings(value[i], depth + 1);
+    return value;
+  }
+  const o = value as Record<string, unknown>;
+  let keysToClean = false;
+  for (const key of Object.keys(o)) {
+    if (TO_CLEAN.test(key)) keysToClean = true;
+    const v = o[key];
+    const cleaned = cleanStrings(v, depth + 1);
+    if (cleaned !== v) o[key] = cleaned;
+  }
+  if (!keysToClean) return o;
   const out: Record<string, unknown> = {};
   // defineProperty: a "__proto__" key (JSON.parse makes it an own property) stays a plain key.
-  for (const [k, v] of Object.entries(value)) Object.defineProperty(out, cleanText(k, { lines: true }), { value: cleanStrings(v, depth + 1), enumerable: true, writable: true, configurable: true });
+  for (const [k, v] of Object.entries(o)) Object.defineProperty(out, cleanText(k, { lines: true }), { value: v, enumerable: true, writable: true, configurable: true });
   return out;
 }
 

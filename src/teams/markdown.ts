@@ -10,7 +10,11 @@ const ANGLE = /<(?=[A-Za-z/!?])/g;
 // Block syntax at the start of a line: heading, quote, list item (bullet or number).
 const LINE_START = /^([ \t]{0,3})(#|>|[-+](?=[ \t]|$)|\d{1,9}(?=[.)](?:[ \t]|$)))/gm;
 
+// Whether a text holds anything the three replacements below would touch (most texts do not).
+const ANY_SYNTAX = /[\\*_[\]`~<]|^[ \t]{0,3}[#>+\-\d]/m;
+
 export function escapeMarkdown(text: string): string {
+  if (!ANY_SYNTAX.test(text)) return text;
   return text
     .replace(INLINE, "\\$&")
     .replace(ANGLE, "\\<")

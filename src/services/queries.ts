@@ -41,7 +41,7 @@ export type StatusResult =
   /** NOT_FOUND also when the case exists but is not the caller's to see: existence is not revealed. */
   | { ok: false; reason: "NOT_FOUND" | "PERSONAL_ONLY" };
 
-export type NameSearchResult = { ok: true; lines: CaseLine[]; more: boolean } | { ok: false; reason: "NO_NAMES" | "INVALID_NAME" };
+export type NameSearchResult = { ok: true; lines: CaseLine[]; more: boolean } | { ok: false; reason: "NO_NAMES" | "INVALID_NAME" | "PERSONAL_ONLY" };
 export type ToDoResult = { ok: true; list: CaseList } | { ok: false; reason: "NOT_FOR_ROLE" };
 
 /** The quick questions typed in chat. Every answer is filtered by the caller's scope in the
@@ -64,9 +64,12 @@ export class QueryService {
     return { ok: true, line: this.line(actor, row, scope, audience, now) };
   }
 
-  /** Cases whose pupil's name holds every typed word. Not for the académie's admins, who see no
-   *  pupil names. */
+  /** Cases whose pupil's name holds every typed word, in personal chat. Not for the académie's
+   *  admins, who see no pupil names. */
   async statusByName(actor: Actor, name: string, audience: QueryAudience): Promise<NameSearchResult> {
+    // In a channel or a group chat, any answer (even "none", even initials) would tell everyone
+    // whether the name typed there has a dropout case: names are searched in personal chat only.
+    if (audience === "channel") return { ok: false, reason: "PERSONAL_ONLY" };
     const now = this.clock();
     const filter = this.filter(actor, audience, now);
     // Names are matched only for people who may see them: those who follow cases, and reporters.

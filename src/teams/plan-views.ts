@@ -17,6 +17,10 @@ export function planCard(t: Translate, locale: Locale, v: PlanView, opts: { audi
   const c = v.case;
   const plan = v.plan;
   const editable = c.status === "PLAN_ACTIVE" || c.status === "REVIEW_DUE";
+  // In a channel a plan shows counts and statuses only: its free texts (objective, descriptions,
+  // companies) name people and places ("Entretien avec Théo et sa mère au CIO"). They are shown,
+  // and edited, in personal chat.
+  const showTexts = opts.audience === "personal";
   const name = opts.audience === "personal" && !c.pupil.anonymized ? `${c.pupil.firstName} ${c.pupil.lastName}` : initials(c.pupil.firstName, c.pupil.lastName);
   return renderCard("plan-card", {
     caseId: c.id,
@@ -27,8 +31,10 @@ export function planCard(t: Translate, locale: Locale, v: PlanView, opts: { audi
     statusLabel: t(`status.${c.status}`),
     statusColor: STATUS_COLOR[c.status],
     headline: `${c.school.name} · ${c.pupil.className ?? "—"} · ${name}`,
+    showTexts,
+    textsElsewhere: showTexts ? "" : t("protection.planTextsInPersonalChat"),
     facts: [
-      { title: t("plan.objective"), value: plan?.objective || t("plan.noObjective") },
+      ...(showTexts ? [{ title: t("plan.objective"), value: plan?.objective || t("plan.noObjective") }] : []),
       { title: t("plan.nextReview"), value: plan?.nextReviewAt ? formatDate(plan.nextReviewAt, locale) : t("plan.noReview") },
       { title: t("case.assignee"), value: c.assignee?.displayName ?? t("case.nobody") },
     ],
@@ -46,11 +52,11 @@ export function planCard(t: Translate, locale: Locale, v: PlanView, opts: { audi
       ].filter(Boolean);
       return {
         id: a.id,
-        editing: editable && a.id === opts.editActionId,
+        editing: editable && showTexts && a.id === opts.editActionId,
         type: a.type,
         label: t(`plan.action.${a.type}`),
-        description: a.description,
-        details: details.join(" · "),
+        description: showTexts ? a.description : "",
+        details: showTexts ? details.join(" · ") : "",
         statusLabel: t(`plan.actionStatus.${a.status}`),
         statusColor: ACTION_STATUS_COLOR[a.status],
         canStart: applyActionStatus(a.status, "IN_PROGRESS").ok,
@@ -58,14 +64,14 @@ export function planCard(t: Translate, locale: Locale, v: PlanView, opts: { audi
         startDate: isoDay(a.startDate),
         endDate: isoDay(a.endDate),
         partner: a.partner ?? "",
-        company: a.company ?? "",
+        company: showTexts ? (a.company ?? "") : "",
       };
     }),
     newType: v.suggestions[0] ?? "",
     catalogue: PLAN_ACTION_CODES.map((code) => ({ title: t(`plan.action.${code}`), value: code })),
     partners: PARTNERS.map((p) => ({ title: t(`plan.partner.${p}`), value: p })),
     outcomes: CLOSING_OUTCOMES.map((o) => ({ title: t(`plan.outcome.${o}`), value: o })),
-    objective: plan?.objective ?? "",
+    objective: showTexts ? (plan?.objective ?? "") : "",
     nextReviewAt: isoDay(plan?.nextReviewAt ?? null),
     labels: Object.fromEntries(
       ["start", "done", "abandon", "edit", "save", "add", "addConfirm", "type", "description", "descriptionPlaceholder", "startDate", "endDate", "partner", "partnerPlaceholder", "company", "requirements", "review", "objective", "nextReview", "close", "outcome", "outcomeRequired", "comment", "closeConfirm", "history", "required", "cancel"].map((k) => [k, t(`plan.labels.${k}`)]),

@@ -1,6 +1,3 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { DEMO_CHANNELS, DEMO_TENANT_ID } from "../../src/store/demo-seed.js";
@@ -22,7 +19,6 @@ const YEAR = new Date().getFullYear();
  */
 describe.each<TestDatabaseKind>(["embedded", "postgres"])("a statement that fails on the server, on %s", (kind) => {
   let bot: TestBot;
-  let dataDir: string | undefined;
   const armed = new Set<string>();
   /** Statements that fail every time, while set. */
   const broken = new Set<string>();
@@ -42,8 +38,7 @@ describe.each<TestDatabaseKind>(["embedded", "postgres"])("a statement that fail
       }
       return (realQuery as (...args: unknown[]) => unknown).call(this, config, ...rest);
     } as typeof realQuery);
-    if (kind === "embedded") dataDir = mkdtempSync(path.join(tmpdir(), "repere-stmt-"));
-    bot = await startTestBot(kind === "embedded" ? { databaseUrl: "", env: { DATA_DIR: dataDir! } } : {});
+    bot = await startTestBot({ database: kind });
     await installInTeam(bot, sophie);
     for (const p of [claire, karim, sophie]) await bot.say(p, "aide");
     seen.clear();
@@ -51,7 +46,6 @@ describe.each<TestDatabaseKind>(["embedded", "postgres"])("a statement that fail
   afterAll(async () => {
     vi.restoreAllMocks();
     await bot?.stop();
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   });
 
   const actorOf = async (p: typeof claire) => (await bot.app.services.members.identify(DEMO_TENANT_ID, p.aadObjectId)) as Actor;

@@ -40,6 +40,10 @@ describe("the bassins file", () => {
     expect(b.bassins).toEqual([{ code: "NORD", name: "Bassin Nord" }]);
   });
 
+  it("names the empty column of a short line in a file without a header", () => {
+    expect(parseBassins([["0690001B"]]).errors).toEqual([{ line: 1, column: 2, header: "", field: "code", code: "REQUIRED" }]);
+  });
+
   it("gives a bassin its first name, even when it comes after the first line", () => {
     const b = parseBassins([["0690001B", "NORD", ""], ["0690002C", "NORD", "Bassin Nord"]]);
     expect(b.bassins).toEqual([{ code: "NORD", name: "Bassin Nord" }]);

@@ -166,6 +166,7 @@ describe("the Annuaire de l'éducation export", () => {
       annuaire(
         { code_nature: "", libelle_nature: "LYCEE POLYVALENT" },
         { code_nature: "", libelle_nature: "Lycée professionnel" },
+        { code_nature: "", libelle_nature: "Lycée d'enseignement général et technologique" },
         { code_nature: "", libelle_nature: "", Type_etablissement: "Lycée", Nom_etablissement: "Lycée polyvalent Condorcet" },
         { code_nature: "", libelle_nature: "", Type_etablissement: "Lycée", Nom_etablissement: "LP Marie-Curie" },
         { code_nature: "", libelle_nature: "", Type_etablissement: "Lycée", Nom_etablissement: "Lycée Lumière" },
@@ -175,7 +176,7 @@ describe("the Annuaire de l'éducation export", () => {
       ),
       lyon,
     );
-    expect(d.schools.map((s) => s.kind)).toEqual(["LYCEE_POLY", "LYCEE_PRO", "LYCEE_POLY", "LYCEE_PRO", "LYCEE_GT", "EREA"]);
+    expect(d.schools.map((s) => s.kind)).toEqual(["LYCEE_POLY", "LYCEE_PRO", "LYCEE_GT", "LYCEE_POLY", "LYCEE_PRO", "LYCEE_GT", "EREA"]);
     expect([d.ignored.FIRST_DEGREE, d.ignored.OTHER_NATURE]).toEqual([1, 1]);
   });
 

@@ -1,6 +1,6 @@
 // Fills a seeded database (the demo académie) with many cases, by set-based SQL: one
-// INSERT … SELECT generate_series a table, however many cases (a million in about N minutes on
-// the 2-core machines, bench/README.md). Used by the bench (bench/run.ts: the turn rows at 1,000 to
+// INSERT … SELECT generate_series a table, however many cases (900,000 added in 196-243 s on the
+// shared 2-core machines, bench/results/before-kysely.md). Used by the bench (bench/run.ts: the turn rows at 1,000 to
 // 1,000,000 cases; bench/measures.ts: the statistics at 100,000) and by the test that keeps this
 // fill in step with the schema (test/integration/case-fill.test.ts).
 //

@@ -7,7 +7,7 @@ import { ASSIGNEE_OPERATIONS, scopeOf, type Actor, type CaseScope, type Operatio
 import type { CaseStatus } from "./lifecycle.js";
 import { MLDS_MIN_AGE } from "./routing.js";
 import { addSchoolDays, parisCalendarDate } from "./school-year.js";
-import { normalizeText } from "./text.js";
+import { nameWords } from "./text.js";
 
 /** The latest birth (date, or year when only the year is known) of a pupil who is 16 or over on a
  *  given day: `ageOn(...) >= MLDS_MIN_AGE` exactly when the birth is on or before these. */
@@ -136,15 +136,12 @@ export function latenessOf(c: { status: CaseStatus; createdAt: Date; nextReviewA
 export const MAX_NAME_TOKENS = 5;
 
 /**
- * The words of a typed name, in the form of `Pupil.nameKey` ("last first", normalised): every one
- * must appear in the key. Dots of initials are dropped ("L. Dupont" -> "l", "dupont").
+ * The words of a typed name, in the form of `Pupil.nameKey` ("last first", as `nameWords`): every
+ * one must appear in the key. Dots of initials are dropped ("L. Dupont" -> "l", "dupont"), and a
+ * compound name gives its parts ("Moreau-Lefèvre" -> "moreau", "lefevre").
  */
 export function nameSearchTokens(name: string): string[] {
-  const tokens = normalizeText(name)
-    .replace(/[.,;:]/g, " ")
-    .split(" ")
-    .map((w) => w.replace(/^['-]+|['-]+$/g, ""))
-    .filter((w) => w !== "");
+  const tokens = nameWords(name.replace(/[.,;:]/g, " "));
   return [...new Set(tokens)].slice(0, MAX_NAME_TOKENS);
 }
 

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { SIGNALS, STEPS_TAKEN, absenceAlert, isSignalCode, type SignalCode, type StepTaken, type Urgency } from "./signals.js";
-import { nameKey } from "./text.js";
+import { foldApostrophes, nameKey } from "./text.js";
 
 /** The fiche de repérage being filled in, step by step, and the rules each step's answers must
  *  follow. Errors are codes per field; the Teams layer words them in the user's language. */
@@ -46,8 +46,9 @@ export function validatePupil(input: unknown, ctx: { allowedSchoolIds: string[];
   const data = raw.safeParse(input).success ? (input as Record<string, unknown>) : {};
   const values = echo(data, ["lastName", "firstName", "className", "schoolId", "birthYear"]);
   const errors: FieldErrors = {};
-  const lastName = collapse(values.lastName!);
-  const firstName = collapse(values.firstName!);
+  // One apostrophe is stored, whichever the keyboard typed (« N’Diaye » from a phone).
+  const lastName = foldApostrophes(collapse(values.lastName!));
+  const firstName = foldApostrophes(collapse(values.firstName!));
   const className = collapse(values.className!);
   const schoolId = values.schoolId!.trim();
   const birthYearText = values.birthYear!.trim();

@@ -26,6 +26,11 @@ async function play(c: Conversation, rows: Row[]): Promise<void> {
   }
 }
 
+/** From the signals card to the card of step 3, with the signals of SIGNALS. */
+async function reachStepsFrom(c: Conversation): Promise<void> {
+  await play(c, [{ press: "Suivant", fill: SIGNALS, expect: (r) => expect(r.card).toContain("Ce qui a déjà été fait") }]);
+}
+
 async function reachSummary(c: Conversation, pupil = LEA): Promise<void> {
   await play(c, [
     { say: "signaler", expect: (r) => expect(r.card).toContain("Étape 1 sur 4") },
@@ -268,6 +273,36 @@ describe("a teacher reports a pupil in a personal chat", () => {
     await third.press("Voir le récapitulatif", STEPS);
     await third.press("Envoyer le signalement");
     expect((await cases()).filter((x) => x.pupil.lastName === "Martinez")).toHaveLength(2);
+  });
+
+  it("accepts the typographic apostrophes phones and Word type, and stores the plain one", async () => {
+    const c = new Conversation(bot, claire);
+    await play(c, [
+      { say: "signaler", expect: () => {} },
+      { press: "Suivant", fill: { ...LEA, lastName: "N\u2019Diaye", firstName: "A\u02BCissatou" }, expect: (r) => expect(r.card).toContain("Signaux observés") },
+    ]);
+    await reachStepsFrom(c);
+    await play(c, [
+      { press: "Voir le récapitulatif", fill: STEPS, expect: (r) => expect(r.card).toContain("A'issatou N'Diaye") },
+      { press: "Envoyer le signalement", expect: (r) => expect(r.card).toContain("Signalement envoyé") },
+    ]);
+    const [stored] = (await cases()).filter((x) => x.pupil.lastName.endsWith("Diaye"));
+    expect(stored!.pupil).toMatchObject({ lastName: "N'Diaye", firstName: "A'issatou" });
+  });
+
+  it("finds the open case of « Lefèvre-Nguyen » when the same pupil is typed « Lefèvre Nguyen » or « lefevre nguyen »", async () => {
+    const first = new Conversation(bot, claire);
+    await reachSummary(first, { ...LEA, lastName: "Lefèvre-Nguyen", firstName: "Anh" });
+    await first.press("Envoyer le signalement");
+    const reference = /D-\d{4}-\d{4}/.exec(cardText(first.lastCard))![0];
+    for (const lastName of ["Lefèvre Nguyen", "LEFEVRE  NGUYEN", "Lefèvre - Nguyen"]) {
+      const again = new Conversation(bot, claire);
+      await play(again, [
+        { say: "signaler", expect: () => {} },
+        { press: "Suivant", fill: { ...LEA, lastName, firstName: "Anh" }, expect: (r) => expect(r.card, lastName).toContain(`Ajouter au dossier ${reference}`) },
+        { say: "annuler", expect: () => {} },
+      ]);
+    }
   });
 
   it("never creates a second case on a second click, sequential or simultaneous", async () => {

@@ -2,7 +2,9 @@ import {
   latenessOf,
   mldsAgeLimit,
   nameSearchTokens,
+  nameSlips,
   newCaseLateBefore,
+  slipPatterns,
   visibilityOf,
   type Lateness,
 } from "../domain/case-queries.js";
@@ -41,7 +43,12 @@ export type StatusResult =
   /** NOT_FOUND also when the case exists but is not the caller's to see: existence is not revealed. */
   | { ok: false; reason: "NOT_FOUND" | "PERSONAL_ONLY" };
 
-export type NameSearchResult = { ok: true; lines: CaseLine[]; more: boolean } | { ok: false; reason: "NO_NAMES" | "INVALID_NAME" };
+/** `closeNames`: when nothing matched in a personal chat, the names of the caller's cases one slip
+ *  away from what was typed ("Henaut" for Hénault), closest first. */
+export type NameSearchResult = { ok: true; lines: CaseLine[]; more: boolean; closeNames?: string[] } | { ok: false; reason: "NO_NAMES" | "INVALID_NAME" };
+
+/** At most this many close names are offered. */
+export const CLOSE_NAMES_LIMIT = 5;
 export type ToDoResult = { ok: true; list: CaseList } | { ok: false; reason: "NOT_FOR_ROLE" };
 
 /** The quick questions typed in chat. Every answer is filtered by the caller's scope in the
@@ -75,7 +82,25 @@ export class QueryService {
     const tokens = nameSearchTokens(name);
     if (tokens.length === 0) return { ok: false, reason: "INVALID_NAME" };
     const rows = await this.store.caseQueries.searchByName(filter, tokens, QUERY_LIST_LIMIT + 1);
+    if (rows.length === 0 && audience === "personal") {
+      const closeNames = await this.closeNames(actor, filter, tokens, now);
+      if (closeNames.length > 0) return { ok: true, lines: [], more: false, closeNames };
+    }
     return { ok: true, lines: this.lines(actor, rows.slice(0, QUERY_LIST_LIMIT), audience, now), more: rows.length > QUERY_LIST_LIMIT };
+  }
+
+  /** Names one slip away, among the cases the caller may see by name (the same scope and checks
+   *  as the search itself). */
+  private async closeNames(actor: Actor, filter: CaseFilter, tokens: string[], now: Date): Promise<string[]> {
+    const rows = await this.store.caseQueries.searchByNamePatterns(filter, tokens.map(slipPatterns), 4 * QUERY_LIST_LIMIT);
+    const found = new Map<string, number>();
+    for (const line of this.lines(actor, rows, "personal", now)) {
+      const row = rows.find((r) => r.id === line.caseId)!;
+      const slips = line.pupil?.name ? nameSlips(tokens, row.pupil) : null;
+      if (slips === null || !line.pupil?.name) continue;
+      found.set(line.pupil.name, Math.min(found.get(line.pupil.name) ?? Infinity, slips));
+    }
+    return [...found].sort((a, b) => a[1] - b[1] || a[0].localeCompare(b[0], "fr")).slice(0, CLOSE_NAMES_LIMIT).map(([name]) => name);
   }
 
   /** The cases the caller reported (whatever their role), newest first. */

@@ -102,11 +102,23 @@ export class CaseQueryRepository {
   async searchByName(filter: CaseFilter, tokens: string[], limit: number): Promise<CaseSummaryRow[]> {
     if (tokens.length === 0) return [];
     const patterns = Prisma.sql`ARRAY[${Prisma.join(tokens.map((token) => `%${escapeLike(token)}%`))}]::text[]`;
+    return this.searchByKey(filter, (key) => Prisma.sql`${key} LIKE ALL (${patterns})`, limit);
+  }
+
+  /** Cases whose pupil's name key matches, for every group, one of its LIKE patterns (patterns
+   *  written by the caller, escaped already): the close names offered after a search found
+   *  nothing (domain: slipPatterns). */
+  async searchByNamePatterns(filter: CaseFilter, groups: string[][], limit: number): Promise<CaseSummaryRow[]> {
+    if (groups.length === 0 || groups.some((g) => g.length === 0)) return [];
+    return this.searchByKey(filter, (key) => Prisma.join(groups.map((g) => Prisma.sql`${key} LIKE ANY (ARRAY[${Prisma.join(g)}]::text[])`), " AND "), limit);
+  }
+
+  private async searchByKey(filter: CaseFilter, matches: (key: Prisma.Sql) => Prisma.Sql, limit: number): Promise<CaseSummaryRow[]> {
     const notAnonymized = Prisma.sql`(SELECT xp."anonymizedAt" FROM "Pupil" xp WHERE xp."id" = c."pupilId") IS NULL`;
-    const perCase = Prisma.sql`(SELECT np."nameKey" FROM "Pupil" np WHERE np."id" = c."pupilId" AND np."anonymizedAt" IS NULL) LIKE ALL (${patterns})`;
+    const perCase = matches(Prisma.sql`(SELECT np."nameKey" FROM "Pupil" np WHERE np."id" = c."pupilId" AND np."anonymizedAt" IS NULL)`);
     // The pupil of a case belongs to the case's school.
     const bySchools = (schools: Prisma.Sql) =>
-      Prisma.sql`c."pupilId" IN (SELECT np."id" FROM "Pupil" np WHERE np."schoolId" IN (${schools}) AND np."nameKey" LIKE ALL (${patterns})) AND ${notAnonymized}`;
+      Prisma.sql`c."pupilId" IN (SELECT np."id" FROM "Pupil" np WHERE np."schoolId" IN (${schools}) AND ${matches(Prisma.sql`np."nameKey"`)}) AND ${notAnonymized}`;
     const area = filter.visibility.area;
     const inArea =
       area.kind === "schools" && area.schoolIds.length > 0

@@ -86,3 +86,14 @@ function lineDetail(t: Translate, locale: Locale, line: CaseLine, audience: Quer
   if (line.tracking?.late) parts.push(`⚠ ${t(`query.line.late.${line.tracking.late}`)}`);
   return parts.filter((x): x is string => Boolean(x)).join(" · ");
 }
+
+/** Nothing matched the typed name, but these names of the caller's cases are one slip away: each a
+ *  button that asks for its status. */
+export function closeNamesCard(t: Translate, typed: string, names: string[]): AdaptiveCardJson {
+  return renderCard("prompt", {
+    title: t("query.name.none", { name: typed }),
+    weight: "Default",
+    body: t("query.name.didYouMean"),
+    buttons: names.map((name) => ({ title: name, action: "query.name", name })),
+  });
+}

@@ -50,11 +50,43 @@ describe("the bot over HTTP, in local mode", () => {
   });
 
   it("answers what it does not understand with a short hint, never silence", async () => {
-    const { texts, cards } = await bot.say(claire, "bonjour, tu vas bien ?");
-    expect(cards).toEqual([]);
-    expect(texts).toHaveLength(1);
-    expect(texts[0]).toContain("Je n'ai pas compris");
-    expect(texts[0]).toContain("aide");
+    for (const text of ["la cantine est fermée demain ?", "ok"]) {
+      const { texts, cards } = await bot.say(claire, text);
+      expect(cards).toEqual([]);
+      expect(texts).toHaveLength(1);
+      expect(texts[0]).toContain("Je n'ai pas compris");
+      expect(texts[0]).toContain("aide");
+    }
+  });
+
+  it("greets, thanks, reads a bare pupil name as « statut » and a sentence with « signaler » as the command", async () => {
+    const actor = (await bot.app.services.members.identify(DEMO_TENANT_ID, claire.aadObjectId))!;
+    const [school] = await bot.app.services.reports.reportingSchools(actor);
+    const reported = await bot.app.services.reports.submit(
+      actor,
+      { pupil: { lastName: "Gauthier", firstName: "Maël", className: "2nde 1", schoolId: school!.id, birthYear: new Date().getFullYear() - 16 }, signals: { signals: [{ code: "LATENESS" }] }, steps: { stepsTaken: [], urgency: 1 } },
+      "foundation-bare-name",
+    );
+    if (!reported.ok) throw new Error(reported.reason);
+    const transcript: [string, (r: { cards: any[]; texts: string[] }) => void][] = [
+      ["bonjour", (r) => expect(r.texts).toEqual(["Bonjour Claire ! Écrivez « signaler » pour signaler un élève, « mes signalements » pour suivre les vôtres, ou « aide » pour voir ce que je sais faire."])],
+      ["merci", (r) => expect(r.texts[0]).toContain("Avec plaisir")],
+      ["👍", (r) => expect(r.texts[0]).toContain("Avec plaisir")],
+      ["Maël Gauthier", (r) => expect(cardText(r.cards[0])).toContain(reported.recorded.reference)],
+      ["gauthier", (r) => expect(cardText(r.cards[0])).toContain(reported.recorded.reference)],
+      ["je voudrais signaler un élève", (r) => expect(cardText(r.cards[0])).toContain("Étape 1 sur 4")],
+    ];
+    for (const [text, check] of transcript) {
+      const r = await bot.say(claire, text);
+      try {
+        check(r);
+      } catch (err) {
+        (err as Error).message = `« ${text} »: ${(err as Error).message}\n--- bot sent:\n${r.texts.join("\n")}\n${r.cards.map(cardText).join("\n")}`;
+        throw err;
+      }
+    }
+    await bot.say(claire, "annuler");
+    expect((await bot.say(claire, "thanks", { locale: "en-US" })).texts[0]).toContain("You're welcome");
   });
 
   it("greets a person who opens a personal chat with the welcome card, and remembers the chat", async () => {

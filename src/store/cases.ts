@@ -64,23 +64,30 @@ export class CaseRepository {
    *  (`route` is asked for them once the case id is known). The submission key makes it idempotent.
    *  Four statements on the pool where Prisma made a dozen queries (`npm run bench`, workload c:
    *  Prisma was 28 % of the bot's busy time in report dialogs). */
-  async recordReport(r: NewReport, route: (caseId: string) => OutgoingMessage[] = () => []): Promise<RecordedReport> {
+  async recordReport(r: NewReport, route: (caseId: string) => OutgoingMessage[] = () => [], joinSends: OutgoingMessage[] = []): Promise<RecordedReport> {
     const existing = await this.findBySubmissionKey(r.submissionKey);
     if (existing) return existing;
     try {
       return await this.sql.transaction(async (tx) => {
         let target: { id: string; reference: string; status: CaseStatus } | null = null;
+        const families = [...new Set(r.signals.map((s) => s.family))];
         if (r.attachToCaseId) {
-          // A new report may raise the urgency of the case it joins, never lower it (the triage decides that).
+          // A new report may raise the urgency of the case it joins, never lower it (the triage decides
+          // that). When it changes what the case card shows (the urgency, a new family of signals), the
+          // case's version moves on: the cards posted with the former one are updated (`joinSends`),
+          // and an action from a copy of the card that was not is told that the case changed.
           const joined = await tx.rows<{ id: string; reference: string; status: CaseStatus }>(
             "report_join_case",
-            `UPDATE "Case" SET
+            `WITH known AS (
+               SELECT COALESCE(array_agg(DISTINCT rs."family"), '{}') AS "families" FROM "Report" kr JOIN "ReportSignal" rs ON rs."reportId" = kr."id" WHERE kr."caseId" = $1)
+             UPDATE "Case" SET
                "urgency" = GREATEST("urgency", $3),
-               "version" = "version" + CASE WHEN "urgency" < $3 THEN 1 ELSE 0 END,
-               "updatedAt" = CASE WHEN "urgency" < $3 THEN now() AT TIME ZONE 'UTC' ELSE "updatedAt" END
+               "version" = "version" + CASE WHEN "urgency" < $3 OR NOT ($4::text[] <@ known."families") THEN 1 ELSE 0 END,
+               "updatedAt" = now() AT TIME ZONE 'UTC'
+              FROM known
              WHERE "id" = $1 AND "schoolId" = $2 AND "status" IN (${OPEN_SQL})
              RETURNING "id", "reference", "status"::text AS "status"`,
-            [r.attachToCaseId, r.schoolId, r.urgency],
+            [r.attachToCaseId, r.schoolId, r.urgency, families],
           );
           target = joined[0] ?? null;
         }
@@ -113,8 +120,7 @@ export class CaseRepository {
           if (!target) throw new Error(`school ${r.schoolId} not found`);
         }
         const reportId = randomUUID();
-        const families = [...new Set(r.signals.map((s) => s.family))];
-        const sends = joinedExisting ? [] : route(target.id).map((m) => outboxRow(m));
+        const sends = (joinedExisting ? joinSends : route(target.id)).map((m) => outboxRow(m));
         // The report, its signals, the case event and the sends: one statement.
         await tx.rows(
           "report_insert",

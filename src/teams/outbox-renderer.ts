@@ -32,6 +32,11 @@ export async function renderOutgoing(spec: RenderSpec, conversation: StoredConve
       const card = caseCard(t, locale, c, { audience: "personal", assignees: await deps.services.triage.assignees(c), now: deps.clock(), notice: { text: t("case.assigned", { reference: c.reference }), color: "Accent" } });
       return cardMessage(card);
     }
+    case "reportAdded": {
+      const reporter = await deps.services.members.byId(spec.reporterId);
+      const families = spec.families.map((f) => t(`family.${f}`)).join(", ");
+      return MessageFactory.text(t("case.reportAdded", { reference: c.reference, name: reporter?.displayName ?? "—", families, urgency: spec.urgency }));
+    }
     case "planReminder": {
       const view = await deps.services.plans.viewOf(c);
       return cardMessage(planCard(t, locale, view, { audience: "personal", notice: { text: t("plan.reminder", { reference: c.reference }), color: "Warning" } }));

@@ -2,6 +2,7 @@ import { SIGNAL_FAMILIES, SIGNALS, STEPS_TAKEN, absenceAlert, ABSENCE_ALERT_THRE
 import { initials } from "../domain/text.js";
 import { REPORT_LIMITS, noteInputId, signalInputId, type FieldErrors, type ReportDraft } from "../domain/report-draft.js";
 import type { SchoolSummary, OpenCaseMatch, RecordedReport } from "../store/index.js";
+import type { JoinedCase } from "../services/reports.js";
 import { renderCard, type AdaptiveCardJson } from "./card-renderer.js";
 import type { Translate } from "./i18n.js";
 
@@ -208,12 +209,22 @@ export function summaryCard(t: Translate, a: { draftId: string; draft: ReportDra
   });
 }
 
-export function confirmedCard(t: Translate, r: RecordedReport): AdaptiveCardJson {
+/** The confirmation says what really happened: a new case was routed, or the report joined an open
+ *  case, followed by someone who was told (or who will see it there), or by nobody yet. */
+export function confirmedCard(t: Translate, r: RecordedReport, joined?: JoinedCase): AdaptiveCardJson {
+  const follower = joined?.followedBy ?? null;
+  const joinedText = !r.joinedExisting
+    ? ""
+    : !follower
+      ? t("report.confirmed.joinedWaiting", { reference: r.reference })
+      : follower.isReporter
+        ? t("report.confirmed.joinedYours", { reference: r.reference })
+        : t(follower.told ? "report.confirmed.joinedTold" : "report.confirmed.joinedFollowed", { reference: r.reference, name: follower.name });
   return renderCard("report-confirmed", {
     title: t("report.confirmed.title"),
     referenceLine: t("report.confirmed.reference", { reference: r.reference }),
-    joined: r.joinedExisting ? t("report.confirmed.joined", { reference: r.reference }) : "",
-    next: t("report.confirmed.next"),
+    joined: joinedText,
+    next: r.joinedExisting ? "" : t("report.confirmed.next"),
     follow: t("report.confirmed.follow", { reference: r.reference }),
     thanks: t("report.confirmed.thanks"),
   });

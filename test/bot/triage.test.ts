@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEMO_CHANNELS, DEMO_TENANT_ID } from "../../src/store/demo-seed.js";
 import type { Actor } from "../../src/services/index.js";
 import { cardText, execute, invokeActivity, person, startTestBot, type Person, type TestBot, installInTeam } from "../helpers/bot-harness.js";
+import { Conversation } from "../helpers/conversation.js";
 
 const claire = person("Claire Martin"); // teacher, Lycée Victor-Hugo (Bassin Nord)
 const karim = person("Karim Benali"); // référent, Lycée Victor-Hugo
@@ -217,6 +218,61 @@ describe("routing a new case and triage from its card", () => {
     bot.connector.clear();
     await bot.app.outbox.drainOnce();
     expect(bot.connector.sent).toEqual([]);
+  });
+
+  it("a second report that joins the open case updates its cards, tells who follows it, and tells the reporter what happened", async () => {
+    while ((await bot.app.outbox.drainOnce()).claimed > 0); // what earlier tests queued
+    const pupil = { lastName: "Rejoint", firstName: "Léa", className: "1re 4", birthYear: String(YEAR - 17) };
+    /** Claire reports the pupil through the dialog; returns the confirmation card's text. */
+    const claireReports = async (signal: string, urgency: string, attach: boolean): Promise<string> => {
+      const c = new Conversation(bot, claire);
+      await c.say("signaler");
+      await c.press("Suivant", pupil);
+      if (attach) await c.press(cardText(c.lastCard).match(/Ajouter au dossier D-\d{4}-\d{4}/)![0]);
+      await c.press("Suivant", { [`signal_${signal}`]: "true" });
+      await c.press("Suivant");
+      await c.press("Voir le récapitulatif", { urgency });
+      await c.press("Envoyer le signalement");
+      return cardText(c.lastCard);
+    };
+    const takeChargeVersion = (card: unknown): number => Number(JSON.stringify(card).match(/"verb":"case.takeCharge","style":"positive","data":\{"caseId":"[^"]+","version":"?(\d+)/)![1]);
+
+    const first = await claireReports("LATENESS", "2", false);
+    const reference = /D-\d{4}-\d{4}/.exec(first)![0];
+    const caseId = (await prisma().case.findUniqueOrThrow({ where: { reference } })).id;
+    await bot.app.outbox.drainOnce();
+    const posted = bot.connector.sent.filter((a) => a.conversationId === NORD).at(-1)!;
+    expect(cardText(posted.body.attachments![0]!.content)).toMatch(/Signaux\nAssiduité\nVigilance\nVigilance 2/);
+
+    // A second report of the same pupil, with another family of signals and a higher concern.
+    bot.connector.clear();
+    const second = await claireReports("WORK_NOT_DONE", "3", true);
+    expect(second).toContain(`Votre signalement a été ajouté au dossier ${reference}, qui n'est pas encore pris en charge : la personne qui le prendra en charge verra vos signaux avec les précédents.`);
+    expect(second).not.toContain("est prévenu"); // nobody was told anything new
+    await bot.app.outbox.drainOnce();
+    const update = bot.connector.sent.find((a) => a.method === "PUT" && a.conversationId === NORD);
+    expect(update, "the channel card is updated in place").toBeDefined();
+    const updated = update!.body.attachments![0]!.content;
+    expect(cardText(updated)).toMatch(/Signaux\nAssiduité, Investissement\nVigilance\nVigilance 3/);
+    expect(JSON.stringify(updated)).not.toContain("Rejoint");
+    expect(bot.connector.sent.some((a) => a.method === "PUT" && a.conversationId === `a:personal-${karim.aadObjectId}`)).toBe(true);
+
+    // The coordinator acts on the card as it now stands: not refused as « changed meanwhile ».
+    const taken = await execute(bot, sophie, inNord, "case.takeCharge", { caseId, version: takeChargeVersion(updated) });
+    expect(cardText(taken)).toContain("Dossier pris en charge par Sophie Laurent.");
+
+    // A third report, now that Sophie follows the case: she is told in her personal chat.
+    while ((await bot.app.outbox.drainOnce()).claimed > 0);
+    bot.connector.clear();
+    const third = await claireReports("INCIDENTS", "3", true);
+    expect(third).toContain(`Votre signalement a été ajouté au dossier ${reference}, suivi par Sophie Laurent, qui en est informé(e).`);
+    await bot.app.outbox.drainOnce();
+    const toSophie = bot.connector.sent.filter((a) => a.conversationId === `a:personal-${sophie.aadObjectId}` && a.method === "POST");
+    expect(toSophie.map((a) => a.body.text)).toEqual([`Nouveau signalement de Claire Martin ajouté au dossier ${reference}, que vous suivez : Comportement, vigilance 3.`]);
+    const channelUpdate = bot.connector.sent.find((a) => a.method === "PUT" && a.conversationId === NORD)!;
+    expect(cardText(channelUpdate.body.attachments![0]!.content)).toContain("Assiduité, Investissement, Comportement");
+    const events = await prisma().caseEvent.findMany({ where: { caseId, type: "REPORT_ADDED" } });
+    expect(events).toHaveLength(2);
   });
 
   it("refuses forged invokes: unknown verb, malformed case id, a teacher triaging", async () => {

@@ -233,7 +233,7 @@ export class ReportDialog extends Dialog {
       return dc.endDialog();
     }
     if (!outcome.recorded.alreadyRecorded) this.deps.onQueued();
-    await dc.context.sendActivity(cardMessage(confirmedCard(t, outcome.recorded)));
+    await dc.context.sendActivity(cardMessage(confirmedCard(t, outcome.recorded, outcome.joined)));
     return dc.endDialog(outcome.recorded);
   }
 

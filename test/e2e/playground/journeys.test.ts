@@ -164,7 +164,7 @@ describe("Repère in the Microsoft 365 Agents Playground", () => {
   it("2. the case reaches the team channel without the pupil's name; the coordinator takes it in charge, the card updates in place, the teacher is told", async () => {
     const ref = needReference();
     const post = coordinator.posts(ref);
-    await expectText(post.first(), [ref, "Reported", `Lycée Victor-Hugo · ${PUPIL.className} · ${PUPIL.initials}`, "Attendance, Engagement", "Vigilance 2", "Nobody yet"], {
+    await expectText(post.first(), [ref, "Reported", `Lycée Victor-Hugo · ${PUPIL.className} · ${PUPIL.initials}`, "Attendance, Engagement", "Concern level 2", "Nobody yet"], {
       absent: [PUPIL.firstName, PUPIL.lastName, OBSERVATIONS, PUPIL.birthYear],
       message: "the triage card in the team channel",
     });

@@ -1,7 +1,7 @@
 import { applyTransition, type CaseAction } from "../domain/lifecycle.js";
 import { can, staysWithSchool, type CaseScope, type Operation } from "../domain/permissions.js";
 import { ageOn } from "../domain/routing.js";
-import { VersionConflictError, type CaseChange, type CaseRecord, type MemberSummary, type OutgoingMessage, type Store } from "../store/index.js";
+import { VersionConflictError, type CaseChange, type CaseRecord, type InfoExchange, type MemberSummary, type OutgoingMessage, type Store } from "../store/index.js";
 import type { Actor } from "./members.js";
 import type { RoutingService } from "./routing.js";
 import { DEFAULT_REVIEW_DAYS } from "./plans.js";
@@ -19,6 +19,8 @@ export type TriageFailure = "NOT_FOUND" | "FORBIDDEN" | "CONFLICT" | "INVALID_TR
 /** `assignees`: the people the case may be assigned to, when the action had to read them (the
  *  card shows them next, and they do not change with the action). */
 export type TriageResult = { ok: true; case: CaseRecord; assignees?: MemberSummary[] } | { ok: false; reason: TriageFailure; case?: CaseRecord; field?: string };
+/** The details of a case, with the questions asked to its reporters and their answers. */
+export type DetailsResult = { ok: true; case: CaseRecord; exchanges: InfoExchange[] } | { ok: false; reason: "NOT_FOUND" | "FORBIDDEN" };
 
 export const TEXT_MAX = 500;
 
@@ -78,12 +80,12 @@ export class TriageService {
   }
 
   /** Full details (names, notes) for authorised people only; every consultation is audited. */
-  async details(actor: Actor, caseId: string): Promise<TriageResult> {
+  async details(actor: Actor, caseId: string): Promise<DetailsResult> {
     const c = await this.store.caseChanges.get({ id: caseId });
     if (!c) return { ok: false, reason: "NOT_FOUND" };
     if (!this.may(actor, "VIEW_DETAILS", c)) return { ok: false, reason: "FORBIDDEN" };
     await this.store.caseChanges.record(c.id, { type: "DETAILS_VIEWED", actorId: actor.memberId });
-    return { ok: true, case: c };
+    return { ok: true, case: c, exchanges: await this.store.caseChanges.infoExchanges(c.id) };
   }
 
   /** People a case can be assigned to: the district's coordinators and the school's référents. */

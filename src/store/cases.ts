@@ -200,6 +200,14 @@ export type CaseRecord = {
   lastEvent: { type: string; at: Date } | null;
 };
 
+/** A request for information and the reporter's answer, as the details of a case show them. */
+export type InfoExchange = {
+  question: string | null;
+  askedBy: string | null;
+  askedAt: Date;
+  answer: { text: string | null; by: string | null; at: Date } | null;
+};
+
 export class VersionConflictError extends Error {
   constructor(readonly caseId: string) {
     super(`case ${caseId} changed since it was read`);
@@ -424,6 +432,29 @@ export class CaseChangeRepository {
       await tx.caseEvent.create({ data: { caseId, actorId: event.actorId, type: event.type, data: (event.data ?? {}) as Prisma.InputJsonValue } });
       await enqueueMessages(tx, messages, caseId);
     });
+  }
+
+  /** The questions asked to the reporters and their answers, oldest first, with who wrote them
+   *  (texts removed at retention read as null). */
+  async infoExchanges(caseId: string): Promise<InfoExchange[]> {
+    const rows = await this.sql.rows<{ type: string; at: Date; text: string | null; actorName: string | null }>(
+      "case_info_exchanges",
+      `SELECT e."type", e."at", COALESCE(e."data"->>'question', e."data"->>'answer') AS "text", m."displayName" AS "actorName"
+         FROM "CaseEvent" e LEFT JOIN "Member" m ON m."id" = e."actorId"
+        WHERE e."caseId" = $1 AND e."type" IN ('INFO_REQUESTED', 'INFO_ANSWERED')
+        ORDER BY e."id"`,
+      [caseId],
+    );
+    const exchanges: InfoExchange[] = [];
+    for (const r of rows) {
+      const at = r.at instanceof Date ? r.at : new Date(`${String(r.at)}Z`);
+      if (r.type === "INFO_REQUESTED") exchanges.push({ question: r.text, askedBy: r.actorName, askedAt: at, answer: null });
+      else {
+        const open = exchanges.at(-1);
+        if (open && !open.answer) open.answer = { text: r.text, by: r.actorName, at };
+      }
+    }
+    return exchanges;
   }
 
   async channelPosts(caseId: string): Promise<{ conversationId: string; activityId: string }[]> {

@@ -84,7 +84,7 @@ export async function handleCaseAction(
     case "case.details": {
       const result = await triage.details(actor, caseId);
       if (!result.ok) return failure(result.reason === "FORBIDDEN" && inChannel ? { ...result, case: (await triage.systemView(caseId)) ?? undefined } : result);
-      return caseDetailsCard(t, locale, result.case);
+      return caseDetailsCard(t, locale, result.case, result.exchanges);
     }
     case "case.refresh": {
       const c = await triage.systemView(caseId);
@@ -120,7 +120,9 @@ export async function handleCaseAction(
     case "case.history": {
       const result = await deps.services.plans.history(actor, caseId);
       if (!result.ok) return failure({ ok: false, reason: result.reason, case: inChannel ? ((await triage.systemView(caseId)) ?? undefined) : undefined });
-      return historyCard(t, locale, result.case.reference, result.case.id, result.events);
+      // Free texts (questions, answers, reasons) only for those who may read the details, in private.
+      const texts = !inChannel && triage.may(actor, "VIEW_DETAILS", result.case);
+      return historyCard(t, locale, result.case.reference, result.case.id, result.events, { texts });
     }
     case "plan.view": {
       const result = await deps.services.plans.view(actor, caseId);

@@ -73,16 +73,34 @@ export function planCard(t: Translate, locale: Locale, v: PlanView, opts: { audi
   });
 }
 
-export function historyCard(t: Translate, locale: Locale, reference: string, caseId: string, events: { type: string; at: Date; actorName: string | null }[]): AdaptiveCardJson {
+/** Free texts an event holds, shown under it to those who may read the case's details. */
+const EVENT_TEXT: Record<string, string> = { INFO_REQUESTED: "question", INFO_ANSWERED: "answer", DISMISSED: "reason" };
+
+export function historyCard(
+  t: Translate,
+  locale: Locale,
+  reference: string,
+  caseId: string,
+  events: { type: string; at: Date; actorName: string | null; data?: Record<string, unknown> | null }[],
+  opts: { texts: boolean } = { texts: false },
+): AdaptiveCardJson {
   const when = new Intl.DateTimeFormat(locale === "fr" ? "fr-FR" : "en-GB", { timeZone: "Europe/Paris", day: "2-digit", month: "2-digit", year: "numeric", hour: "2-digit", minute: "2-digit" });
   return renderCard("history", {
     caseId,
     title: t("plan.history.title", { reference }),
     empty: t("plan.history.empty"),
     back: t("case.details.back"),
-    events: events.map((e) => ({
-      when: when.format(e.at),
-      what: t("plan.history.by", { what: t(`plan.history.event.${e.type}`, { defaultValue: e.type }), who: e.actorName ?? t("plan.history.system") }),
-    })),
+    events: events.map((e) => {
+      // A closure names its outcome (a code from the catalogue, not a text anyone typed).
+      const outcome = e.type === "CLOSED" && typeof e.data?.outcome === "string" ? e.data.outcome : null;
+      const label = outcome ? t("plan.history.closedWith", { outcome: t(`plan.outcome.${outcome}`, { defaultValue: outcome }) }) : t(`plan.history.event.${e.type}`, { defaultValue: e.type });
+      const field = EVENT_TEXT[e.type];
+      const text = opts.texts && field && typeof e.data?.[field] === "string" ? (e.data[field] as string) : "";
+      return {
+        when: when.format(e.at),
+        what: t("plan.history.by", { what: label, who: e.actorName ?? t("plan.history.system") }),
+        detail: text ? t("plan.history.quoted", { text }) : "",
+      };
+    }),
   });
 }

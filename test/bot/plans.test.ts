@@ -140,6 +140,8 @@ describe("support plans edited from cards", () => {
     bot.connector.clear();
     while ((await bot.app.outbox.drainOnce()).claimed > 0);
     expect(bot.connector.texts()).toContain(`Le dossier ${reference} que vous avez signalé est clos. Merci pour votre vigilance.`);
+    // The history says how the case ended.
+    expect(cardText(await execute(bot, sophie, personalOf(sophie), "case.history", { caseId }))).toContain("Dossier clos : Apprentissage (Sophie Laurent)");
   });
 
   it("shows the chronology with who and when, to authorised people, and records the consultation", async () => {

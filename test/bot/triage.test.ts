@@ -144,6 +144,30 @@ describe("routing a new case and triage from its card", () => {
     expect(cardText(refreshed)).toContain("Réponse reçue");
   });
 
+  it("shows the question asked and the answer given in the details and the history, to those who may see details, never on the channel card", async () => {
+    const nathalie = person("Nathalie Roux"); // académie admin: history, no details
+    const { caseId } = await report("Echange", YEAR - 17);
+    await execute(bot, sophie, inNord, "case.requestInfo", { caseId, version: await version(caseId), question: "Depuis quand les retards ?" });
+    const before = cardText(await execute(bot, sophie, personalOf(sophie), "case.details", { caseId }));
+    expect(before).toContain("Demande d'informations");
+    expect(before).toContain("Depuis quand les retards ?");
+    expect(before).toContain("Pas encore de réponse");
+    await execute(bot, claire, personalOf(claire), "case.answerInfo", { caseId, answer: "Depuis la rentrée de novembre." });
+
+    const details = cardText(await execute(bot, sophie, personalOf(sophie), "case.details", { caseId }));
+    expect(details).toMatch(/Question de Sophie Laurent, le .*\nDepuis quand les retards \?/);
+    expect(details).toMatch(/Réponse de Claire Martin, le .*\nDepuis la rentrée de novembre\./);
+    const history = cardText(await execute(bot, sophie, personalOf(sophie), "case.history", { caseId }));
+    expect(history).toContain("Informations demandées (Sophie Laurent)\n« Depuis quand les retards ? »");
+    expect(history).toContain("Réponse du signalant (Claire Martin)\n« Depuis la rentrée de novembre. »");
+
+    const channelCard = JSON.stringify(await execute(bot, sophie, inNord, "case.refresh", { caseId }));
+    expect(channelCard).not.toContain("Depuis");
+    const adminHistory = JSON.stringify(await execute(bot, nathalie, personalOf(nathalie), "case.history", { caseId }));
+    expect(adminHistory).toContain("Réponse du signalant");
+    expect(adminHistory).not.toContain("Depuis");
+  });
+
   it("closes without follow-up only with a reason", async () => {
     const { caseId } = await report("Classement", YEAR - 17);
     const noReason = await execute(bot, sophie, inNord, "case.dismiss", { caseId, version: await version(caseId), reason: "  " });

@@ -19,9 +19,9 @@ import type { Actor, Services } from "../services/index.js";
 import { bareName, MAX_QUERY_LENGTH, parseQuery, type Query } from "../domain/query-parser.js";
 import { ETagConflictError } from "../store/index.js";
 import { cardMessage } from "./card-message.js";
-import { resolveLocale, translator, type Translate } from "./i18n.js";
+import { resolveLocale, translator, type Locale, type Translate } from "./i18n.js";
 import { helpCard, welcomeCard } from "./views.js";
-import { conversationOf, tenantOf } from "./activity-info.js";
+import { clientInfoLocale, conversationOf, tenantOf } from "./activity-info.js";
 import { parseSubmit, type SubmitPayload } from "./submit-payload.js";
 import { REPORT_DIALOG_ID, ReportDialog } from "./dialogs/report-dialog.js";
 import { unknownMemberCard } from "./report-views.js";
@@ -87,13 +87,16 @@ export class RepereBot extends TeamsActivityHandler {
       // the client); in a team or group chat greet once, when the bot arrives. The installationUpdate
       // that comes with a personal install is not greeted: it would be a second welcome.
       if (conversationType === "personal" ? added.length > 0 : botAdded) {
-        await ctx.sendActivity(cardMessage(welcomeCard(this.t(ctx))));
+        await ctx.sendActivity(cardMessage(welcomeCard(translator(await this.installLocale(ctx)))));
       }
       await next();
     });
   }
 
   override async run(ctx: TurnContext): Promise<void> {
+    // Some events name the client's language only in their clientInfo entity: read it as the
+    // activity's, so that the conversation reference keeps it and the answer uses it.
+    ctx.activity.locale ??= clientInfoLocale(ctx.activity);
     const tenantId = tenantOf(ctx.activity);
     const allowed = this.deps.config.allowedTenantIds;
     if (allowed.length > 0 && (!tenantId || !allowed.includes(tenantId))) {
@@ -142,6 +145,19 @@ export class RepereBot extends TeamsActivityHandler {
 
   t(ctx: TurnContext): Translate {
     return translator(this.locale(ctx));
+  }
+
+  /** The language of an install or membership event. Teams' conversationUpdate carries none; the
+   *  installationUpdate that comes with it (before it, in Teams as in the Agents Playground) does,
+   *  and the conversation's reference kept it; else the person's own. */
+  private async installLocale(ctx: TurnContext): Promise<Locale> {
+    const fallback = this.deps.config.defaultLocale;
+    if (ctx.activity.locale) return resolveLocale(ctx.activity.locale, fallback);
+    const conversation = conversationOf(ctx.activity);
+    const stored = conversation ? await this.deps.services.conversations.storedLocale(conversation.conversationId) : undefined;
+    if (stored) return resolveLocale(stored, fallback);
+    const member = await this.deps.services.members.identify(tenantOf(ctx.activity), ctx.activity.from?.aadObjectId);
+    return resolveLocale(member?.locale ?? undefined, fallback);
   }
 
   /** Action.Execute (Universal Actions): answer with the card to show in place of the one clicked. */

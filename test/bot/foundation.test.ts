@@ -115,8 +115,44 @@ describe("the bot over HTTP, in local mode", () => {
     await bot.post({ ...base, id: "added-karim", type: "conversationUpdate", membersAdded: [{ id: `29:${karim.aadObjectId}`, aadObjectId: karim.aadObjectId }], locale: undefined });
     const welcomes = bot.connector.sent.slice(before);
     expect(welcomes).toHaveLength(1);
-    expect(cardText(welcomes[0]!.body.attachments![0]!.content)).toMatch(/Bienvenue dans Repère|Welcome to Repère/);
+    expect(cardText(welcomes[0]!.body.attachments![0]!.content)).toContain("Welcome to Repère"); // the locale his messages gave
     expect((await bot.app.store.conversations.personalChatOf(karim.aadObjectId))?.reference.locale).toBe("en-US");
+  });
+
+  it("greets in the language of the client that installs it, in a personal chat and in a team, as the Agents Playground and Teams send the events", async () => {
+    // Teams and the Playground: an installationUpdate that carries the client's locale, then a
+    // conversationUpdate that carries none.
+    const marc = person("Marc Petit");
+    const base = personalMessage(bot.connector.url, marc, { locale: "en-US" });
+    const clientInfo = [{ type: "clientInfo", locale: "en-US" }];
+    let before = bot.connector.sent.length;
+    await bot.post({ ...base, id: "install-marc", type: "installationUpdate", action: "add", entities: clientInfo });
+    await bot.post({ ...base, id: "added-marc", type: "conversationUpdate", membersAdded: [{ id: `29:${marc.aadObjectId}`, aadObjectId: marc.aadObjectId }, { id: BOT.id }], locale: undefined });
+    const personal = bot.connector.sent.slice(before);
+    expect(personal).toHaveLength(1);
+    expect(cardText(personal[0]!.body.attachments![0]!.content)).toContain("Welcome to Repère");
+
+    const teamId = "19:team-english@thread.tacv2";
+    const inTeam = {
+      serviceUrl: bot.connector.url,
+      channelId: "msteams",
+      from: { id: `29:${marc.aadObjectId}`, aadObjectId: marc.aadObjectId },
+      recipient: BOT,
+      conversation: { id: teamId, conversationType: "channel", isGroup: true, tenantId: DEMO_TENANT_ID },
+      channelData: { tenant: { id: DEMO_TENANT_ID }, team: { id: teamId }, channel: { id: teamId } },
+    };
+    before = bot.connector.sent.length;
+    await bot.post({ ...inTeam, id: "install-team-en", type: "installationUpdate", action: "add", locale: "en-US", entities: clientInfo });
+    await bot.post({ ...inTeam, id: "added-team-en", type: "conversationUpdate", membersAdded: [{ id: BOT.id }] });
+    const team = bot.connector.sent.slice(before);
+    expect(team).toHaveLength(1);
+    expect(cardText(team[0]!.body.attachments![0]!.content)).toContain("Welcome to Repère");
+
+    // A member event with only the client information entity (no locale field) is read the same way.
+    const nathalie = person("Nathalie Roux");
+    before = bot.connector.sent.length;
+    await bot.post({ ...personalMessage(bot.connector.url, nathalie, {}), id: "added-nathalie", type: "conversationUpdate", locale: undefined, entities: [{ type: "clientInfo", locale: "en-GB" }], membersAdded: [{ id: `29:${nathalie.aadObjectId}` }] });
+    expect(cardText(bot.connector.sent.slice(before)[0]!.body.attachments![0]!.content)).toContain("Welcome to Repère");
   });
 
   it("remembers the team's channel when installed in a team, and greets the team once", async () => {

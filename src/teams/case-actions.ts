@@ -1,11 +1,11 @@
 import type { TurnContext } from "botbuilder";
 import { z } from "zod";
 import type { Actor, Services } from "../services/index.js";
-import type { TriageCommand, TriageResult } from "../services/triage.js";
+import { TEXT_MAX, type TriageCommand, type TriageResult } from "../services/triage.js";
 import type { CaseRecord, MemberSummary } from "../store/index.js";
 import type { AdaptiveCardJson } from "./card-renderer.js";
 import { ExecuteVerb } from "./card-verbs.js";
-import { caseCard, caseDetailsCard, noticeCard, type Audience, type Notice } from "./case-views.js";
+import { caseCard, caseDetailsCard, infoRequestCard, noticeCard, type Audience, type Notice } from "./case-views.js";
 import { historyCard, planCard, type TypedPlanForm } from "./plan-views.js";
 import type { PlanCommand, PlanResult } from "../services/plans.js";
 import type { Locale, Translate } from "./i18n.js";
@@ -93,8 +93,15 @@ export async function handleCaseAction(
       return render(c);
     }
     case "case.answerInfo": {
-      const result = await triage.answerInfo(actor, caseId, data.data.answer ?? "");
+      const answer = data.data.answer ?? "";
+      const result = await triage.answerInfo(actor, caseId, answer);
       if (!result.ok) {
+        if (result.reason === "INVALID_INPUT" && result.case?.infoRequest) {
+          // The question again, with what was typed and why it was refused: nothing is lost.
+          const asker = result.case.infoRequest.askedById ? await deps.services.members.byId(result.case.infoRequest.askedById) : null;
+          const error = answer.trim().length > TEXT_MAX ? t("fieldError.textTooLong", { count: answer.trim().length, max: TEXT_MAX }) : t("case.notice.INVALID_INPUT.answer");
+          return infoRequestCard(t, result.case, result.case.infoRequest.question, asker?.displayName ?? "—", { answer: answer.slice(0, 2000), error });
+        }
         if (result.reason === "INVALID_INPUT") return noticeCard(t("case.notice.INVALID_INPUT.answer"), "", "Attention");
         return noticeCard(t(`case.notice.${result.reason}`), "", "Attention");
       }

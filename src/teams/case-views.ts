@@ -126,9 +126,11 @@ export function caseDetailsCard(t: Translate, locale: Locale, c: CaseRecord, exc
   });
 }
 
-export function infoRequestCard(t: Translate, c: CaseRecord, question: string, askerName: string): AdaptiveCardJson {
+export function infoRequestCard(t: Translate, c: CaseRecord, question: string, askerName: string, typed: { answer: string; error: string } = { answer: "", error: "" }): AdaptiveCardJson {
   return renderCard("info-request", {
     caseId: c.id,
+    answer: typed.answer,
+    error: typed.error,
     title: t("case.reporterNotice.INFO_REQUEST.title", { reference: c.reference }),
     intro: t("case.reporterNotice.INFO_REQUEST.intro", { name: askerName }),
     question,

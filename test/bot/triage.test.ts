@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEMO_CHANNELS, DEMO_TENANT_ID } from "../../src/store/demo-seed.js";
 import type { Actor } from "../../src/services/index.js";
 import { cardText, execute, invokeActivity, person, startTestBot, type Person, type TestBot, installInTeam } from "../helpers/bot-harness.js";
-import { Conversation } from "../helpers/conversation.js";
+import { Conversation, inputValues } from "../helpers/conversation.js";
 
 const claire = person("Claire Martin"); // teacher, Lycée Victor-Hugo (Bassin Nord)
 const karim = person("Karim Benali"); // référent, Lycée Victor-Hugo
@@ -166,6 +166,18 @@ describe("routing a new case and triage from its card", () => {
     const adminHistory = JSON.stringify(await execute(bot, nathalie, personalOf(nathalie), "case.history", { caseId }));
     expect(adminHistory).toContain("Réponse du signalant");
     expect(adminHistory).not.toContain("Depuis");
+  });
+
+  it("gives the reporter's too long answer back with a clear message, instead of losing it", async () => {
+    const { caseId } = await report("Longue", YEAR - 17);
+    await execute(bot, sophie, inNord, "case.requestInfo", { caseId, version: await version(caseId), question: "Que s'est-il passé lundi ?" });
+    const long = "Il est arrivé à 10 h. ".repeat(30).trim();
+    const card = await execute(bot, claire, personalOf(claire), "case.answerInfo", { caseId, answer: long });
+    const text = cardText(card);
+    expect(text).toContain("Que s'est-il passé lundi ?");
+    expect(text).toContain(`500 caractères au plus : ce texte en compte ${long.length}. Raccourcissez-le.`);
+    expect(inputValues(card).answer).toBe(long);
+    expect(await prisma().caseEvent.count({ where: { caseId, type: "INFO_ANSWERED" } })).toBe(0);
   });
 
   it("closes without follow-up only with a reason", async () => {

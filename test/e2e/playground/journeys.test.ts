@@ -100,7 +100,7 @@ async function report(person: Person, pupil: Pupil, opts: { wrongBirthYear?: str
   await expectText(card, ["6 unjustified half-days: the legal alert threshold (4 a month) is reached."]);
   await card.getByRole("checkbox", { name: /Family contacted/ }).check();
   await card.getByRole("radio", { name: /^2 – Concerning/ }).check();
-  await card.getByRole("textbox", { name: "Observations (optional)" }).fill(OBSERVATIONS);
+  await card.getByRole("textbox", { name: /^Observations \(optional/ }).fill(OBSERVATIONS);
   await shot("04-steps");
   card = await person.newCard("Step 4 of 4", () => card.getByRole("button", { name: "See the summary" }).click());
   await expectText(card, ["Report summary", `${pupil.firstName} ${pupil.lastName}`, pupil.className, "Lycée Victor-Hugo", pupil.birthYear, "Unjustified absences", "Work not done", "Family contacted", OBSERVATIONS]);

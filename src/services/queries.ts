@@ -34,6 +34,8 @@ export type CaseLine = {
   tracking: { assigneeName: string | null; lastEvent: { type: string; at: Date } | null; nextReviewAt: Date | null; late: Lateness | null } | null;
   /** Whether the case card (Action.Execute case.refresh) is worth offering: the caller acts on it. */
   canOpen: boolean;
+  /** Who follows the case, as a reporter may know it (no name): nobody yet, the school, the MLDS. */
+  followedBy: "NOBODY" | "SCHOOL" | "MLDS";
 };
 
 export type CaseList = { lines: CaseLine[]; total: number; counts: { status: CaseStatus; count: number }[] };
@@ -181,6 +183,7 @@ export class QueryService {
           }
         : null,
       canOpen: details || can(actor, "TRIAGE", scope),
+      followedBy: !row.assignee ? "NOBODY" : row.assignee.role === "COORDINATOR" ? "MLDS" : "SCHOOL",
     };
   }
 }

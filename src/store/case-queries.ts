@@ -25,7 +25,8 @@ export type CaseSummaryRow = {
   districtId: string;
   pupil: { firstName: string; lastName: string; className: string | null; birthYear: number; birthDate: Date | null; anonymized: boolean };
   reporterIds: string[];
-  assignee: { id: string; displayName: string } | null;
+  /** `role`: whether the school (référent) or the MLDS (coordinator) follows the case. */
+  assignee: { id: string; displayName: string; role: string | null } | null;
   lastEvent: { type: string; at: Date } | null;
   nextReviewAt: Date | null;
   createdAt: Date;
@@ -47,7 +48,7 @@ const SUMMARY_SELECT = Prisma.raw(`
              s."id" AS "schoolId", s."name" AS "schoolName", c."districtId",
              p."firstName", p."lastName", p."className", p."birthYear", p."birthDate", p."anonymizedAt" AS "pupilAnonymizedAt",
              ARRAY(SELECT DISTINCT r."reporterId" FROM "Report" r WHERE r."caseId" = c."id" AND r."reporterId" IS NOT NULL) AS "reporterIds",
-             a."id" AS "assigneeId", a."displayName" AS "assigneeName",
+             a."id" AS "assigneeId", a."displayName" AS "assigneeName", a."role"::text AS "assigneeRole",
              le."type" AS "lastEventType", le."at" AS "lastEventAt",
              c."nextReviewAt", c."createdAt", c."closedAt"
         FROM picked k
@@ -78,6 +79,7 @@ type SummarySqlRow = {
   reporterIds: string[] | null;
   assigneeId: string | null;
   assigneeName: string | null;
+  assigneeRole: string | null;
   lastEventType: string | null;
   lastEventAt: Date | null;
   nextReviewAt: Date | null;
@@ -267,7 +269,7 @@ function toSummary(r: SummarySqlRow): CaseSummaryRow {
       anonymized: r.pupilAnonymizedAt !== null,
     },
     reporterIds: r.reporterIds ?? [],
-    assignee: r.assigneeId !== null && r.assigneeName !== null ? { id: r.assigneeId, displayName: r.assigneeName } : null,
+    assignee: r.assigneeId !== null && r.assigneeName !== null ? { id: r.assigneeId, displayName: r.assigneeName, role: r.assigneeRole } : null,
     lastEvent: r.lastEventType !== null && r.lastEventAt !== null ? { type: r.lastEventType, at: r.lastEventAt } : null,
     nextReviewAt: r.nextReviewAt,
     createdAt: r.createdAt,

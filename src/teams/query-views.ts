@@ -42,10 +42,17 @@ export function statusCard(t: Translate, locale: Locale, line: CaseLine, audienc
     headline: [pupilLabel(line, audience), line.pupil?.className ?? null, line.schoolName].filter((x): x is string => Boolean(x)).join(" · "),
     late: late ? t(`query.late.${late}`, { date: tracking?.nextReviewAt ? formatDate(tracking.nextReviewAt, locale) : "" }) : "",
     facts,
-    note: tracking ? (audience === "channel" ? t("query.channelNote") : "") : t("query.card.statusOnly"),
+    note: tracking ? (audience === "channel" ? t("query.channelNote") : "") : t("query.card.statusOnly", { context: nextStepOf(line) }),
     canOpen: line.canOpen,
     openLabel: t("query.card.open"),
   });
+}
+
+/** What a reporter may expect next: the case is closed, or followed by the MLDS, the school, or
+ *  nobody yet (the i18n context of query.card.statusOnly). */
+function nextStepOf(line: CaseLine): string {
+  if (line.status === "CLOSED") return "closed";
+  return { NOBODY: "waiting", SCHOOL: "school", MLDS: "mlds" }[line.followedBy];
 }
 
 export type CaseListKind = "name" | "mine" | "todo" | "overdue";

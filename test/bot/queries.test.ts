@@ -265,6 +265,21 @@ describe("quick status queries", () => {
       expect(cardText(r.cards[0])).toContain("Vous n'êtes pas encore inscrit(e) dans Repère");
       expect(r.json).not.toContain("Dupont");
     });
+
+    it("tells the teacher what comes next as it is: not taken yet, followed by the MLDS, closed", async () => {
+      const note = async (reference: string) => cardText((await say(claire, `statut ${reference}`)).cards[0]);
+      expect(await note(cases.lea!.reference)).toContain("Le référent décrochage de l'établissement examinera la situation");
+      expect(await note(cases.zoe!.reference)).toContain("La MLDS du bassin suit ce dossier");
+      expect(await note(cases.zoe!.reference)).not.toContain("référent décrochage");
+      const closed = await report(claire, "Clos", "Noa", 17);
+      const sophieActor = await actorOf(sophie);
+      const v = (await prisma().case.findUniqueOrThrow({ where: { id: closed.caseId } })).version;
+      const dismissed = await bot.app.services.triage.act(sophieActor, closed.caseId, v, { verb: "dismiss", reason: "Situation réglée" });
+      expect(dismissed.ok).toBe(true);
+      const text = await note(closed.reference);
+      expect(text).toContain("Ce dossier est clos. Merci pour votre vigilance.");
+      expect(text).not.toContain("vous préviendra");
+    });
   });
 
   describe("in a channel, with an @mention", () => {

@@ -9,8 +9,6 @@ import type { RoutingService } from "./routing.js";
  *  and whether they were told (they have a personal chat with the bot, and did not report it). */
 export type JoinedCase = { followedBy: { name: string; told: boolean; isReporter: boolean } | null };
 
-const FAMILY_ORDER: readonly string[] = SIGNAL_FAMILIES;
-
 export type ReportOutcome =
   | { ok: true; recorded: RecordedReport; joined?: JoinedCase }
   | { ok: false; reason: "NOT_ALLOWED" | "INCOMPLETE" };
@@ -99,7 +97,7 @@ export class ReportService {
       messages.push({
         conversationId: chat.conversationId,
         kind: "post",
-        render: { view: "reportAdded", caseId, reporterId: actor.memberId, families: FAMILY_ORDER.filter((f) => families.includes(f)), urgency },
+        render: { view: "reportAdded", caseId, reporterId: actor.memberId, families: SIGNAL_FAMILIES.filter((f) => families.includes(f)), urgency },
         dedupeKey: `report-added:${caseId}:${submissionKey}`,
       });
     }

@@ -3,6 +3,7 @@
 
 import { normalizeReference } from "./reference.js";
 import { normalizeText, typoDistance } from "./text.js";
+import { commandText } from "./safe-text.js";
 
 export type Query =
   | { kind: "help" }
@@ -123,7 +124,9 @@ interface Candidate {
 /** Reads a chat message as a command. Never throws; anything unrecognised is `unknown`. */
 export function parseQuery(text: string): Query {
   if (typeof text !== "string") return { kind: "unknown", text: "" };
-  const trimmed = text.trim();
+  // Invisible characters (marks, zero-width spaces, bidirectional and other controls) come with
+  // pasted text and would split or hide a word: they are removed before anything is read.
+  const trimmed = commandText(text).trim();
   if (text.length > MAX_QUERY_LENGTH) return { kind: "unknown", text: trimmed.slice(0, MAX_QUERY_LENGTH) };
   const unknown: Query = { kind: "unknown", text: trimmed };
 

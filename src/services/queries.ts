@@ -47,7 +47,7 @@ export type StatusResult =
 
 /** `closeNames`: when nothing matched in a personal chat, the names of the caller's cases one slip
  *  away from what was typed ("Henaut" for Hénault), closest first. */
-export type NameSearchResult = { ok: true; lines: CaseLine[]; more: boolean; closeNames?: string[] } | { ok: false; reason: "NO_NAMES" | "INVALID_NAME" };
+export type NameSearchResult = { ok: true; lines: CaseLine[]; more: boolean; closeNames?: string[] } | { ok: false; reason: "NO_NAMES" | "INVALID_NAME" | "PERSONAL_ONLY" };
 
 /** At most this many close names are offered. */
 export const CLOSE_NAMES_LIMIT = 5;
@@ -73,9 +73,12 @@ export class QueryService {
     return { ok: true, line: this.line(actor, row, scope, audience, now) };
   }
 
-  /** Cases whose pupil's name holds every typed word. Not for the académie's admins, who see no
-   *  pupil names. */
+  /** Cases whose pupil's name holds every typed word, in personal chat. Not for the académie's
+   *  admins, who see no pupil names. */
   async statusByName(actor: Actor, name: string, audience: QueryAudience): Promise<NameSearchResult> {
+    // In a channel or a group chat, any answer (even "none", even initials) would tell everyone
+    // whether the name typed there has a dropout case: names are searched in personal chat only.
+    if (audience === "channel") return { ok: false, reason: "PERSONAL_ONLY" };
     const now = this.clock();
     const filter = this.filter(actor, audience, now);
     // Names are matched only for people who may see them: those who follow cases, and reporters.

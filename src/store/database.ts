@@ -13,8 +13,6 @@ export type Database = {
   kind: "postgres" | "embedded";
   /** PostgreSQL schema holding the tables ("public" unless a test isolates itself). */
   schema: string;
-  /** True when a trivial query answers within the timeout. */
-  ping(timeoutMs?: number): Promise<boolean>;
   /** The embedded database only: a consistent archive of it (PostgreSQL has pg_dump). */
   backup?: () => Promise<Uint8Array>;
   close(): Promise<void>;
@@ -50,6 +48,17 @@ export async function openDatabase(database: Config["database"], opts: OpenOptio
   });
   // An idle client losing its connection (database restart) must not crash the process.
   pool.on("error", () => {});
+  if (embedded) {
+    // pglite-socket serves every connection from PGlite's one backend, so session state outlives a
+    // connection. pg-pool drops a client whose statement failed and opens a new one that knows no
+    // prepared statement, while the backend still holds those of the dropped client (and the
+    // failed one, parsed before its bind failed): the next Parse of any of those names was refused
+    // with 42P05 on every turn of every user. A new connection starts from a clean session, as a
+    // PostgreSQL backend does; the pool sends this before the query that asked for the client.
+    pool.on("connect", (client) => {
+      client.query("DEALLOCATE ALL").catch(() => {});
+    });
+  }
   try {
     if (schema !== "public") await pool.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
     if (opts.migrate ?? true) await applyMigrations(pool);
@@ -66,20 +75,6 @@ export async function openDatabase(database: Config["database"], opts: OpenOptio
     kind: embedded ? "embedded" : "postgres",
     schema,
     ...(embedded ? { backup: () => embedded.dump() } : {}),
-    async ping(timeoutMs = 2000) {
-      let timer: NodeJS.Timeout | undefined;
-      try {
-        const timeout = new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(new Error("timeout")), timeoutMs);
-        });
-        await Promise.race([pool.query("SELECT 1"), timeout]);
-        return true;
-      } catch {
-        return false;
-      } finally {
-        clearTimeout(timer);
-      }
-    },
     async close() {
       if (closed) return;
       closed = true;

@@ -23,6 +23,7 @@ import { resolveLocale, translator, type Locale, type Translate } from "./i18n.j
 import { helpCard, welcomeCard } from "./views.js";
 import { clientInfoLocale, conversationOf, tenantOf } from "./activity-info.js";
 import { parseSubmit, type SubmitPayload } from "./submit-payload.js";
+import { InvokeValue } from "./card-verbs.js";
 import { REPORT_DIALOG_ID, ReportDialog } from "./dialogs/report-dialog.js";
 import { unknownMemberCard } from "./report-views.js";
 import { handleCaseAction } from "./case-actions.js";
@@ -35,13 +36,14 @@ import { answerBareName, answerQuery } from "./query-answers.js";
 import { answerPrivacyCommand, handlePrivacyAction } from "./privacy-commands.js";
 import { answerStats } from "./stats-answers.js";
 import { PrimedStorage } from "./primed-storage.js";
+import { escapeMarkdown } from "./markdown.js";
 
 export { cardMessage };
 
 export type BotDeps = {
   services: Services;
   storage: Storage;
-  config: Pick<Config, "defaultLocale" | "allowedTenantIds">;
+  config: Pick<Config, "defaultLocale" | "allowedTenantIds" | "importDownloads">;
   logger: Logger;
   clock?: () => Date;
   /** Tells the outbox worker that sends were queued. */
@@ -163,11 +165,18 @@ export class RepereBot extends TeamsActivityHandler {
   /** Action.Execute (Universal Actions): answer with the card to show in place of the one clicked. */
   protected override async onAdaptiveCardInvoke(ctx: TurnContext, invokeValue: AdaptiveCardInvokeValue): Promise<AdaptiveCardInvokeResponse> {
     let card;
+    const parsed = InvokeValue.safeParse(invokeValue);
+    if (!parsed.success) {
+      // A verb that is not a string of the list, data that is not an object: not one of our cards.
+      this.deps.logger.warn({ activityId: ctx.activity.id, issue: parsed.error.issues[0]?.path.join(".") }, "card action refused: invalid value");
+      return { statusCode: 200, type: "application/vnd.microsoft.card.adaptive", value: noticeCard(this.t(ctx)("case.notice.invalidCard"), "", "Attention") as unknown as Record<string, unknown> };
+    }
+    const action = parsed.data.action;
     try {
       const start = await this.deps.services.conversations.beginInvoke(tenantOf(ctx.activity), ctx.activity.from?.aadObjectId, ctx.activity.id);
       const actor = start.actor;
       ctx.turnState.set(ACTOR, actor);
-      let verb = invokeValue.action?.verb ?? "";
+      let verb: string = action.verb;
       // Teams retries an invoke it got no answer to, with the same id: answer it with the current
       // state rather than applying the change twice.
       if (!start.firstDelivery) {
@@ -175,9 +184,9 @@ export class RepereBot extends TeamsActivityHandler {
         else if (verb.startsWith("case.")) verb = "case.refresh";
       }
       card = verb.startsWith("import.")
-        ? await handleImportAction(ctx, { services: this.deps.services, logger: this.deps.logger, onQueued: () => this.deps.onQueued?.() }, actor, this.t(ctx), this.locale(ctx), verb, invokeValue.action?.data)
+        ? await handleImportAction(ctx, { services: this.deps.services, logger: this.deps.logger, onQueued: () => this.deps.onQueued?.() }, actor, this.t(ctx), this.locale(ctx), verb, action.data)
         : null;
-      card ??= verb.startsWith("privacy.") ? await handlePrivacyAction(ctx, { services: this.deps.services, onQueued: () => this.deps.onQueued?.() }, actor, this.t(ctx), this.locale(ctx), verb, invokeValue.action?.data) : null;
+      card ??= verb.startsWith("privacy.") ? await handlePrivacyAction(ctx, { services: this.deps.services, onQueued: () => this.deps.onQueued?.() }, actor, this.t(ctx), this.locale(ctx), verb, action.data) : null;
       card ??= await handleCaseAction(
         ctx,
         { services: this.deps.services, clock: this.clock, onQueued: () => this.deps.onQueued?.() },
@@ -185,7 +194,7 @@ export class RepereBot extends TeamsActivityHandler {
         this.t(ctx),
         this.locale(ctx),
         verb,
-        invokeValue.action?.data,
+        action.data,
       );
     } catch (err) {
       // Teams would show "Something went wrong": say it in the user's words, nothing changed.
@@ -199,7 +208,7 @@ export class RepereBot extends TeamsActivityHandler {
   private async handleMessage(ctx: TurnContext): Promise<void> {
     const actor = await this.actorOf(ctx);
     const t = this.t(ctx);
-    if (await handleImportUpload(ctx, { services: this.deps.services, logger: this.deps.logger, onQueued: () => this.deps.onQueued?.() }, actor, t, this.locale(ctx))) return;
+    if (await handleImportUpload(ctx, { services: this.deps.services, logger: this.deps.logger, onQueued: () => this.deps.onQueued?.(), downloads: this.deps.config.importDownloads }, actor, t, this.locale(ctx))) return;
     const submit = parseSubmit(ctx.activity.value);
     const text = (TurnContext.removeRecipientMention(ctx.activity) ?? ctx.activity.text ?? "").trim();
     const query = submit ? null : parseQuery(text);
@@ -219,7 +228,8 @@ export class RepereBot extends TeamsActivityHandler {
       else await dc.continueDialog(); // says what the report waits for
       return;
     }
-    if (!answered) await ctx.sendActivity(text ? t("hint.unknown", { text: text.length > 60 ? `${text.slice(0, 57)}…` : text }) : t("hint.unknownEmpty"));
+    // What was typed is repeated as typed (Teams reads a message's text as Markdown).
+    if (!answered) await ctx.sendActivity(text ? t("hint.unknown", { text: escapeMarkdown(text.length > 60 ? `${text.slice(0, 57)}…` : text) }) : t("hint.unknownEmpty"));
   }
 
   /** Answers a message that is not a step of a report; false when nothing understood it. */

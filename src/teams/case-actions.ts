@@ -1,7 +1,8 @@
 import type { TurnContext } from "botbuilder";
 import { z } from "zod";
+import { cleanText, safeText } from "../domain/safe-text.js";
 import type { Actor, Services } from "../services/index.js";
-import { TEXT_MAX, type TriageCommand, type TriageResult } from "../services/triage.js";
+import { TEXT_MAX, type PrivateSendResult, type TriageCommand, type TriageResult } from "../services/triage.js";
 import type { CaseRecord, MemberSummary } from "../store/index.js";
 import type { AdaptiveCardJson } from "./card-renderer.js";
 import { ExecuteVerb } from "./card-verbs.js";
@@ -18,9 +19,9 @@ const CaseActionData = z
     caseId: z.uuid(),
     version: z.coerce.number().int().nonnegative().optional(),
     assigneeId: z.string().max(64).optional(),
-    question: z.string().max(2000).optional(),
-    reason: z.string().max(2000).optional(),
-    answer: z.string().max(2000).optional(),
+    question: safeText({ max: 2000, lines: true }).optional(),
+    reason: safeText({ max: 2000, lines: true }).optional(),
+    answer: safeText({ max: 2000, lines: true }).optional(),
     editActionId: z.string().max(64).optional(),
   })
   .loose();
@@ -40,6 +41,11 @@ const NOTICE_OF: Record<TriageCommand["verb"], string> = {
   escalate: "ESCALATED",
   openPlan: "PLAN_OPENED",
 };
+
+/** The conversation an activity comes from; a reply in a channel thread names the channel itself. */
+function conversationIdOf(ctx: TurnContext): string {
+  return (ctx.activity.conversation?.id ?? "").split(";messageid=")[0]!;
+}
 
 export async function handleCaseAction(
   ctx: TurnContext,
@@ -66,30 +72,52 @@ export async function handleCaseAction(
   const { caseId, version } = data.data;
   const inChannel = ctx.activity.conversation?.conversationType !== "personal";
   const triage = deps.services.triage;
+  const refused = () => noticeCard(t("case.notice.FORBIDDEN"), "", "Attention");
+
+  // In a channel (or a group chat) everyone reads the answer: a case's card is answered there only
+  // for a case routed to that conversation, and to someone who may see the case. Otherwise the
+  // same neutral refusal whatever the case (its existence is not revealed either).
+  if (inChannel) {
+    const c = await triage.systemView(caseId);
+    if (!c || !triage.may(actor, "VIEW_STATUS", c) || !(await triage.routedTo(c, conversationIdOf(ctx)))) return refused();
+  }
 
   const render = async (c: CaseRecord, notice?: Notice, assignees?: MemberSummary[]): Promise<AdaptiveCardJson> => {
     const audience: Audience = !inChannel && triage.may(actor, "VIEW_DETAILS", c) ? "personal" : "channel";
-    return caseCard(t, locale, c, { audience, assignees: assignees ?? (await triage.assignees(c)), notice, now: deps.clock() });
+    // The people a case may be assigned to (names and ids) only for who may assign it.
+    const choices = triage.may(actor, "TRIAGE", c) ? (assignees ?? (await triage.assignees(c))) : [];
+    return caseCard(t, locale, c, { audience, assignees: choices, notice, now: deps.clock() });
   };
   const failure = async (result: Extract<TriageResult, { ok: false }>): Promise<AdaptiveCardJson> => {
     const text =
       result.reason === "INVALID_INPUT" ? t(`case.notice.INVALID_INPUT.${result.field ?? "question"}`) : t(`case.notice.${result.reason}`);
     const color: Notice["color"] = result.reason === "CONFLICT" ? "Warning" : "Attention";
-    // A refused caller outside a channel sees nothing of the case; in a channel the card is public anyway.
+    // A refused caller outside a channel sees nothing of the case; in a channel the case is one
+    // routed there, which the caller may see (checked above).
     if (!result.case || (result.reason === "FORBIDDEN" && !inChannel)) return noticeCard(text, "", color);
     return render(result.case, { text, color });
+  };
+  /** Details and history asked for in a channel go to the personal chat; the post keeps the case card. */
+  const sentPrivately = async (result: PrivateSendResult, what: "details" | "history"): Promise<AdaptiveCardJson> => {
+    if (result.ok) {
+      deps.onQueued();
+      return render(result.case, { text: t(`protection.${what}Sent`), color: "Accent" });
+    }
+    if (result.reason === "NO_PERSONAL_CHAT") return render(result.case!, { text: t("protection.noPersonalChat"), color: "Warning" });
+    return failure({ ok: false, reason: result.reason, case: result.case });
   };
 
   switch (parsedVerb.data) {
     case "case.details": {
+      if (inChannel) return sentPrivately(await triage.sendDetails(actor, caseId), "details");
       const result = await triage.details(actor, caseId);
-      if (!result.ok) return failure(result.reason === "FORBIDDEN" && inChannel ? { ...result, case: (await triage.systemView(caseId)) ?? undefined } : result);
+      if (!result.ok) return failure(result);
       return caseDetailsCard(t, locale, result.case, result.exchanges);
     }
     case "case.refresh": {
       const c = await triage.systemView(caseId);
       if (!c) return noticeCard(t("case.notice.NOT_FOUND"), "", "Attention");
-      if (!inChannel && !triage.may(actor, "VIEW_STATUS", c)) return noticeCard(t("case.notice.FORBIDDEN"), "", "Attention");
+      if (!triage.may(actor, "VIEW_STATUS", c)) return refused();
       return render(c);
     }
     case "case.answerInfo": {
@@ -125,11 +153,20 @@ export async function handleCaseAction(
       return render(result.case, { text: t(`case.notice.${NOTICE_OF[cmd.verb]}`, { name }), color: "Good" }, result.assignees);
     }
     case "case.history": {
+      if (inChannel) {
+        const sent = await deps.services.plans.sendHistory(actor, caseId);
+        // From the plan card, the post keeps showing the plan (as the channel may see it).
+        const plan = sent.ok && (data.data as Record<string, unknown>).from === "plan" ? await deps.services.plans.view(actor, caseId) : null;
+        if (plan?.ok) {
+          deps.onQueued();
+          return renderPlan(plan, { text: t("protection.historySent"), color: "Accent" });
+        }
+        return sentPrivately(sent, "history");
+      }
       const result = await deps.services.plans.history(actor, caseId);
-      if (!result.ok) return failure({ ok: false, reason: result.reason, case: inChannel ? ((await triage.systemView(caseId)) ?? undefined) : undefined });
-      // Free texts (questions, answers, reasons) only for those who may read the details, in private.
-      const texts = !inChannel && triage.may(actor, "VIEW_DETAILS", result.case);
-      return historyCard(t, locale, result.case.reference, result.case.id, result.events, { texts });
+      if (!result.ok) return failure({ ok: false, reason: result.reason });
+      // Free texts (questions, answers, reasons) only for those who may read the details (in private).
+      return historyCard(t, locale, result.case.reference, result.case.id, result.events, { texts: triage.may(actor, "VIEW_DETAILS", result.case) });
     }
     case "plan.view": {
       const result = await deps.services.plans.view(actor, caseId);
@@ -180,7 +217,7 @@ const FREE_TEXT_FIELDS = new Set(["description", "company", "comment", "objectiv
  *  they are only echoed into the form, as text). */
 function typedFormOf(verb: ExecuteVerb, data: z.infer<typeof CaseActionData>): TypedPlanForm | undefined {
   const raw = data as Record<string, unknown>;
-  const text = (v: unknown) => (typeof v === "string" ? v.slice(0, 1000) : "");
+  const text = (v: unknown) => (typeof v === "string" ? cleanText(v.slice(0, 1000), { lines: true }) : "");
   const form = (key: string, names: string[]) => Object.fromEntries(names.map((n) => [n, text(raw[`${n}__${key}`])]));
   const actionFields = ["description", "startDate", "endDate", "partner", "company"];
   switch (verb) {

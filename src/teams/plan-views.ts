@@ -23,6 +23,10 @@ export function planCard(t: Translate, locale: Locale, v: PlanView, opts: { audi
   const kept = (form: TypedPlanForm["form"], field: string): string | undefined => (typed?.form === form ? typed.values[field] : undefined);
   const editActionId = typed?.form === "edit" ? typed.actionId : opts.editActionId;
   const editable = c.status === "PLAN_ACTIVE" || c.status === "REVIEW_DUE";
+  // In a channel a plan shows counts and statuses only: its free texts (objective, descriptions,
+  // companies) name people and places ("Entretien avec Théo et sa mère au CIO"). They are shown,
+  // and edited, in personal chat.
+  const showTexts = opts.audience === "personal";
   const name = opts.audience === "personal" && !c.pupil.anonymized ? `${c.pupil.firstName} ${c.pupil.lastName}` : initials(c.pupil.firstName, c.pupil.lastName);
   return renderCard("plan-card", {
     caseId: c.id,
@@ -33,8 +37,10 @@ export function planCard(t: Translate, locale: Locale, v: PlanView, opts: { audi
     statusLabel: t(`status.${c.status}`),
     statusColor: STATUS_COLOR[c.status],
     headline: `${c.school.name} · ${c.pupil.className ?? "—"} · ${name}`,
+    showTexts,
+    textsElsewhere: showTexts ? "" : t("protection.planTextsInPersonalChat"),
     facts: [
-      { title: t("plan.objective"), value: plan?.objective || t("plan.noObjective") },
+      ...(showTexts ? [{ title: t("plan.objective"), value: plan?.objective || t("plan.noObjective") }] : []),
       { title: t("plan.nextReview"), value: plan?.nextReviewAt ? formatDate(plan.nextReviewAt, locale) : t("plan.noReview") },
       { title: t("case.assignee"), value: c.assignee?.displayName ?? t("case.nobody") },
     ],
@@ -51,7 +57,7 @@ export function planCard(t: Translate, locale: Locale, v: PlanView, opts: { audi
         a.partner ? t("plan.partnerLine", { partner: t(`plan.partner.${a.partner}`) }) : "",
         a.company ? t("plan.companyLine", { company: a.company }) : "",
       ].filter(Boolean);
-      const editing = editable && a.id === editActionId;
+      const editing = editable && showTexts && a.id === editActionId;
       const field = (name: string, stored: string) => (editing ? (kept("edit", name) ?? stored) : stored);
       return {
         id: a.id,
@@ -59,9 +65,9 @@ export function planCard(t: Translate, locale: Locale, v: PlanView, opts: { audi
         editError: editing && typed?.form === "edit" ? (typed.error ?? "") : "",
         type: a.type,
         label: t(`plan.action.${a.type}`),
-        description: a.description,
-        editDescription: field("description", a.description),
-        details: details.join(" · "),
+        description: showTexts ? a.description : "",
+        editDescription: editing ? field("description", a.description) : "",
+        details: showTexts ? details.join(" · ") : "",
         statusLabel: t(`plan.actionStatus.${a.status}`),
         statusColor: ACTION_STATUS_COLOR[a.status],
         canStart: applyActionStatus(a.status, "IN_PROGRESS").ok,
@@ -69,7 +75,7 @@ export function planCard(t: Translate, locale: Locale, v: PlanView, opts: { audi
         startDate: field("startDate", isoDay(a.startDate)),
         endDate: field("endDate", isoDay(a.endDate)),
         partner: field("partner", a.partner ?? ""),
-        company: field("company", a.company ?? ""),
+        company: field("company", showTexts ? (a.company ?? "") : ""),
       };
     }),
     newType: kept("new", "type") ?? v.suggestions[0] ?? "",
@@ -86,7 +92,7 @@ export function planCard(t: Translate, locale: Locale, v: PlanView, opts: { audi
     catalogue: PLAN_ACTION_CODES.map((code) => ({ title: t(`plan.action.${code}`), value: code })),
     partners: PARTNERS.map((p) => ({ title: t(`plan.partner.${p}`), value: p })),
     outcomes: CLOSING_OUTCOMES.map((o) => ({ title: t(`plan.outcome.${o}`), value: o })),
-    objective: kept("review", "objective") ?? plan?.objective ?? "",
+    objective: kept("review", "objective") ?? (showTexts ? (plan?.objective ?? "") : ""),
     nextReviewAt: kept("review", "nextReviewAt") ?? isoDay(plan?.nextReviewAt ?? null),
     labels: Object.fromEntries(
       ["start", "done", "abandon", "edit", "save", "add", "addConfirm", "type", "description", "descriptionPlaceholder", "startDate", "endDate", "partner", "partnerPlaceholder", "company", "requirements", "review", "objective", "nextReview", "close", "outcome", "outcomeRequired", "comment", "closeConfirm", "history", "required", "cancel"].map((k) => [k, t(`plan.labels.${k}`)]),

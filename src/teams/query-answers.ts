@@ -50,7 +50,7 @@ export async function answerQuery(ctx: TurnContext, deps: QueryAnswerDeps, actor
       // In a channel the typed name is not repeated back: the answer carries no name.
       const name = audience === "personal" ? query.name : undefined;
       const result = await queries.statusByName(actor, query.name, audience);
-      if (!result.ok) await ctx.sendActivity(t(result.reason === "NO_NAMES" ? "query.name.noNames" : "query.name.invalid"));
+      if (!result.ok) await ctx.sendActivity(t({ NO_NAMES: "query.name.noNames", INVALID_NAME: "query.name.invalid", PERSONAL_ONLY: "protection.nameSearchPersonalOnly" }[result.reason]));
       else if (result.lines.length === 0 && result.closeNames?.length && name !== undefined) await ctx.sendActivity(cardMessage(closeNamesCard(t, name, result.closeNames)));
       else if (result.lines.length === 0) await ctx.sendActivity(name === undefined ? t("query.name.noneHidden") : t("query.name.none", { name }));
       else if (result.lines.length === 1 && !result.more) await ctx.sendActivity(cardMessage(statusCard(t, locale, result.lines[0]!, audience)));

@@ -310,17 +310,24 @@ describe("quick status queries", () => {
       noFullName(r);
     });
 
-    it("answers statut <nom> without repeating the name", async () => {
-      const several = await inChannel(karim, "statut Dupont");
-      expect(cardText(several.cards[0])).toContain("Dossiers correspondant à votre recherche");
-      expect(cardText(several.cards[0])).toContain(cases.lea!.reference);
-      noFullName(several);
-      const one = await inChannel(karim, "statut Léa Dupont");
-      expect(cardText(one.cards[0])).toContain(cases.lea!.reference);
-      noFullName(one);
-      const none = await inChannel(karim, "statut Durand");
-      expect(none.texts).toEqual(["Aucun dossier ne correspond à ce nom parmi ceux que vous pouvez consulter."]);
-      noFullName(none);
+    it("refuses a search by name, which would tie the name typed to a case in front of everyone; references still work", async () => {
+      for (const [who, text] of [[karim, "statut Dupont"], [karim, "statut Léa Dupont"], [sophie, "statut Durand"]] as const) {
+        const r = await inChannel(who, text);
+        expect(r.cards, text).toEqual([]);
+        expect(r.texts, text).toEqual(["Dans un canal ou une conversation de groupe, je ne cherche pas les élèves par leur nom : tout le monde y verrait qu'un dossier existe pour ce nom. Demandez-le-moi en conversation privée, ou donnez la référence du dossier (par exemple « statut D-2026-0042 »)."]);
+      }
+      const byReference = await inChannel(karim, `statut ${cases.lea!.reference}`);
+      expect(cardText(byReference.cards[0])).toContain(cases.lea!.reference);
+      noFullName(byReference);
+    });
+
+    it("refuses a search by name in a group chat too", async () => {
+      const activity = channelMessage(bot.connector.url, karim, "statut Dupont");
+      activity.conversation = { id: "19:group-chat@thread.v2", conversationType: "groupChat", isGroup: true, tenantId: DEMO_TENANT_ID };
+      activity.channelData = { tenant: { id: DEMO_TENANT_ID } };
+      const r = await turn(activity);
+      expect(r.cards).toEqual([]);
+      expect(r.texts.join(" ")).toContain("je ne cherche pas les élèves par leur nom");
     });
 
     it("answers mes signalements, à traiter and en retard with initials only", async () => {

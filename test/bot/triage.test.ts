@@ -202,7 +202,8 @@ describe("routing a new case and triage from its card", () => {
 
   it("shows the details only to authorised people, and records who looked", async () => {
     const { caseId } = await report("Detail", YEAR - 17);
-    const card = await execute(bot, sophie, inNord, "case.details", { caseId });
+    // In personal chat; clicked in a channel they are sent there too (test/bot/channel-scope.test.ts).
+    const card = await execute(bot, sophie, personalOf(sophie), "case.details", { caseId });
     const text = cardText(card);
     expect(text).toContain("Léa Detail");
     expect(text).toContain("Arrive en retard tous les matins");

@@ -1,9 +1,12 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { loadConfig } from "../../src/config.js";
 import { startApp, type App } from "../../src/app.js";
 import type { Logger } from "../../src/logging.js";
 import { DEMO_CHANNELS, DEMO_PEOPLE, DEMO_TENANT_ID } from "../../src/store/demo-seed.js";
 import { FakeConnector } from "./fake-connector.js";
-import { POSTGRES_URL, dropSchema, uniqueSchemaName } from "./database.js";
+import { POSTGRES_URL, dropSchema, uniqueSchemaName, type TestDatabaseKind } from "./database.js";
 
 export const BOT = { id: "28:repere-bot", name: "Repère" };
 
@@ -52,12 +55,15 @@ export type TestBot = {
 };
 
 /** The whole bot (HTTP server, services, PostgreSQL in a schema of its own) with a fake connector. */
-export async function startTestBot(opts: { schema?: string; env?: Record<string, string>; connector?: FakeConnector; outboxDelivery?: "auto" | "manual"; clock?: () => Date; databaseUrl?: string; logger?: Logger } = {}): Promise<TestBot> {
+export async function startTestBot(opts: { schema?: string; env?: Record<string, string>; connector?: FakeConnector; outboxDelivery?: "auto" | "manual"; clock?: () => Date; databaseUrl?: string; logger?: Logger; database?: TestDatabaseKind } = {}): Promise<TestBot> {
   const connector = opts.connector ?? (await new FakeConnector().start());
   const schema = opts.schema ?? uniqueSchemaName();
-  const config = loadConfig({ PORT: "0", DATABASE_URL: opts.databaseUrl ?? POSTGRES_URL, SEED_DEMO: "always", LOG_LEVEL: "silent", ...opts.env });
+  // The embedded database in a directory of its own (what `npm start` runs by default).
+  const dataDir = opts.database === "embedded" ? mkdtempSync(path.join(tmpdir(), "repere-bot-")) : null;
+  const database = dataDir ? { DATABASE_URL: "", DATA_DIR: dataDir } : { DATABASE_URL: opts.databaseUrl ?? POSTGRES_URL };
+  const config = loadConfig({ PORT: "0", ...database, SEED_DEMO: "always", LOG_LEVEL: "silent", ...opts.env });
   // Tests deliver the outbox themselves (app.outbox.drainOnce()) so that they see each step.
-  const app = await startApp(config, { schema, outboxDelivery: opts.outboxDelivery ?? "manual", clock: opts.clock, logger: opts.logger });
+  const app = await startApp(config, { schema: dataDir ? undefined : schema, outboxDelivery: opts.outboxDelivery ?? "manual", clock: opts.clock, logger: opts.logger });
   const url = `http://127.0.0.1:${app.port}`;
   const post = (activity: Record<string, unknown>) =>
     fetch(`${url}/api/messages`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(activity) });
@@ -81,7 +87,8 @@ export async function startTestBot(opts: { schema?: string; env?: Record<string,
     async stop({ keepSchema = false } = {}) {
       await app.stop();
       if (!opts.connector) await connector.stop();
-      if (!keepSchema) await dropSchema(schema);
+      if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+      else if (!keepSchema) await dropSchema(schema);
     },
   };
 }

@@ -8,6 +8,7 @@ import { parseQuery } from "../../domain/query-parser.js";
 import type { Services, Actor } from "../../services/index.js";
 import type { OpenCaseMatch } from "../../store/index.js";
 import { cardMessage } from "../card-message.js";
+import { REPORT_STEP_IN_FLIGHT } from "../adapter.js";
 import type { Translate } from "../i18n.js";
 import { parseSubmit, type SubmitPayload } from "../submit-payload.js";
 import { confirmedCard, duplicateCard, notesCard, pupilCard, reportWaitingCard, signalsCard, stepsCard, summaryCard, type ReportStep } from "../report-views.js";
@@ -74,6 +75,8 @@ export class ReportDialog extends Dialog {
       return Dialog.EndOfTurn;
     }
 
+    // Should this turn fail, the person is told that this step was not saved (adapter.ts).
+    dc.context.turnState.set(REPORT_STEP_IN_FLIGHT, state.step);
     switch (state.step) {
       case "pupil":
         return this.receivePupil(dc, state, submit);

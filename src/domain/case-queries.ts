@@ -6,6 +6,7 @@
 import { ASSIGNEE_OPERATIONS, scopeOf, type Actor, type CaseScope, type Operation } from "./permissions.js";
 import type { CaseStatus } from "./lifecycle.js";
 import { MLDS_MIN_AGE } from "./routing.js";
+import { isBassinRole } from "./roles.js";
 import { addSchoolDays, parisCalendarDate } from "./school-year.js";
 import { nameWords, typoDistance } from "./text.js";
 
@@ -18,12 +19,13 @@ export type CaseArea =
   | { kind: "reportedBy"; memberId: string }
   | { kind: "schools"; schoolIds: string[] }
   | { kind: "district"; districtId: string }
+  | { kind: "department"; departmentCode: string }
   | { kind: "academy" }
   | { kind: "nothing" };
 
 /**
- * The cases a member may see for an operation: those of the area (for a coordinator, only the ones
- * that concern the MLDS: 16 or over, or sent by the school), plus those assigned to them when the
+ * The cases a member may see for an operation: those of the area (for the bassin's roles, only the
+ * ones that concern the MLDS: 16 or over, or sent by the school), plus those assigned to them when the
  * operation is one the person in charge may always do.
  */
 export type CaseVisibility = {
@@ -62,10 +64,14 @@ export function visibilityOf(actor: Actor, op: Operation, now: Date): CaseVisibi
           ? actor.districtId !== null
             ? { kind: "district", districtId: actor.districtId }
             : { kind: "nothing" }
-          : { kind: "academy" };
+          : scope === "DEPARTMENT"
+            ? actor.departmentCode !== null && actor.departmentCode !== undefined
+              ? { kind: "department", departmentCode: actor.departmentCode }
+              : { kind: "nothing" }
+            : { kind: "academy" };
   return {
     area,
-    mldsOnly: actor.role === "COORDINATOR" && op !== "CREATE_REPORT" ? mldsAgeLimit(now) : null,
+    mldsOnly: isBassinRole(actor.role) && op !== "CREATE_REPORT" ? mldsAgeLimit(now) : null,
     // A branch that could find nothing still costs its planning: the cases a member holds are
     // looked for only when they hold some.
     alsoAssignedTo: (ASSIGNEE_OPERATIONS as readonly Operation[]).includes(op) && actor.holdsCases !== false ? actor.memberId : null,
@@ -73,7 +79,7 @@ export function visibilityOf(actor: Actor, op: Operation, now: Date): CaseVisibi
 }
 
 /** What a visibility says about one case; the store says the same in SQL. */
-export type VisibleCase = Pick<CaseScope, "schoolId" | "districtId" | "reporterIds" | "assigneeId" | "escalatedToMlds"> & {
+export type VisibleCase = Pick<CaseScope, "schoolId" | "districtId" | "departmentCode" | "reporterIds" | "assigneeId" | "escalatedToMlds"> & {
   birthYear: number;
   birthDate: Date | null;
 };
@@ -97,6 +103,8 @@ function inArea(area: CaseArea, c: VisibleCase): boolean {
       return area.schoolIds.includes(c.schoolId);
     case "district":
       return c.districtId === area.districtId;
+    case "department":
+      return c.departmentCode === area.departmentCode;
     case "academy":
       return true;
     case "nothing":

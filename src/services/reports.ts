@@ -25,10 +25,17 @@ export class ReportService {
   async reportingSchools(actor: Actor): Promise<SchoolSummary[]> {
     switch (actor.role) {
       case "STAFF":
+      case "CPE":
+      case "HEAD":
       case "REFERENT":
+      case "PSYEN":
+      case "SOCIAL_WORKER":
+      case "NURSE":
         return this.store.schools.byIds(actor.schoolIds);
       case "COORDINATOR":
         return actor.districtId ? this.store.schools.inDistrict(actor.districtId) : [];
+      case "IEN_IO":
+      case "DSDEN":
       case "ADMIN":
         return [];
     }

@@ -230,6 +230,10 @@ function areaSql(area: CaseVisibility["area"]): Prisma.Sql | null {
       return area.schoolIds.length === 0 ? null : Prisma.sql`c."schoolId" IN (${Prisma.join(area.schoolIds)})`;
     case "district":
       return Prisma.sql`c."districtId" = ${area.districtId}`;
+    case "department":
+      // No list reaches a département yet (the DSDEN has statistics only) and schools do not
+      // record theirs yet (issue 24): nothing, rather than a guess.
+      return null;
     case "academy":
       return Prisma.sql`TRUE`;
     case "nothing":

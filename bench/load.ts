@@ -113,7 +113,10 @@ async function main(): Promise<number> {
       const signals = await turn({ value: pupilValue }, "report.pupil");
       const signalsValue = signals.card && submitValue(signals.card, "Suivant", { signal_UNJUSTIFIED_ABSENCES: "true", absenceHalfDays: "5", signal_WORK_NOT_DONE: "true" });
       if (!signalsValue) return fail(`no signals card (HTTP ${signals.status}) ${signals.texts.join(" ")}`);
-      const steps = await turn({ value: signalsValue }, "report.signals");
+      const notes = await turn({ value: signalsValue }, "report.signals");
+      const notesValue = notes.card && submitValue(notes.card, "Suivant", { note_WORK_NOT_DONE: "Aucun devoir rendu depuis trois semaines" });
+      if (!notesValue) return fail(`no notes card (HTTP ${notes.status}) ${notes.texts.join(" ")}`);
+      const steps = await turn({ value: notesValue }, "report.notes");
       const stepsValue = steps.card && submitValue(steps.card, "Voir le récapitulatif", { urgency: String(1 + (i % 3)), stepsTaken: "FAMILY_CONTACTED,INTERVIEW_PP_CPE" });
       if (!stepsValue) return fail(`no steps card (HTTP ${steps.status}) ${steps.texts.join(" ")}`);
       const summary = await turn({ value: stepsValue }, "report.steps");

@@ -280,7 +280,10 @@ function workloadUnit(workload: Workload, client: Client, fx: Fixtures, laneStat
           const signals = await step({ value: pupilValue });
           const signalsValue = signals && submitValue(signals, "Suivant", { signal_WITHDRAWAL: "true", signal_LATENESS: "true" });
           if (!signalsValue) return fail("no signals card");
-          const steps = await step({ value: signalsValue });
+          const notesCard = await step({ value: signalsValue });
+          const notesValue = notesCard && submitValue(notesCard, "Suivant", { note_LATENESS: "En retard trois fois cette semaine" });
+          if (!notesValue) return fail("no notes card");
+          const steps = await step({ value: notesValue });
           const stepsValue = steps && submitValue(steps, "Voir le récapitulatif", { urgency: "2", stepsTaken: "FAMILY_CONTACTED" });
           if (!stepsValue) return fail("no steps card");
           const summary = await step({ value: stepsValue });

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { SIGNALS, STEPS_TAKEN, absenceAlert, isSignalCode, type SignalCode, type StepTaken, type Urgency } from "./signals.js";
-import { nameKey } from "./text.js";
+import { foldApostrophes, nameKey } from "./text.js";
 import { cleanText } from "./safe-text.js";
 
 /** The fiche de repérage being filled in, step by step, and the rules each step's answers must
@@ -48,8 +48,9 @@ export function validatePupil(input: unknown, ctx: { allowedSchoolIds: string[];
   const data = raw.safeParse(input).success ? (input as Record<string, unknown>) : {};
   const values = echo(data, ["lastName", "firstName", "className", "schoolId", "birthYear"]);
   const errors: FieldErrors = {};
-  const lastName = collapse(values.lastName!);
-  const firstName = collapse(values.firstName!);
+  // One apostrophe is stored, whichever the keyboard typed (« N’Diaye » from a phone).
+  const lastName = foldApostrophes(collapse(values.lastName!));
+  const firstName = foldApostrophes(collapse(values.firstName!));
   const className = collapse(values.className!);
   const schoolId = values.schoolId!.trim();
   const birthYearText = values.birthYear!.trim();
@@ -81,7 +82,8 @@ export const noteInputId = (code: SignalCode) => `note_${code}`;
 
 export function validateSignals(input: unknown): StepResult<SignalsStep> {
   const data = raw.safeParse(input).success ? (input as Record<string, unknown>) : {};
-  const keys = ["absenceHalfDays", ...SIGNALS.flatMap((s) => [signalInputId(s.code), noteInputId(s.code)])];
+  // The notes of the ticked signals come with the next card (validateNotes).
+  const keys = ["absenceHalfDays", ...SIGNALS.map((s) => signalInputId(s.code))];
   const values = echo(data, keys);
   const errors: FieldErrors = {};
 
@@ -109,10 +111,7 @@ export function validateSignals(input: unknown): StepResult<SignalsStep> {
     let checked = checkedText === "true";
     // Half-days counted imply the signal, so the teacher need not tick it as well.
     if (code === "UNJUSTIFIED_ABSENCES" && absenceHalfDays && absenceHalfDays > 0) checked = true;
-    const note = collapse(values[noteInputId(code)]!);
-    if (note.length > REPORT_LIMITS.noteMax) errors[noteInputId(code)] = "noteTooLong";
-    else if (note && !checked) errors[noteInputId(code)] = "noteWithoutSignal";
-    if (checked) signals.push(note ? { code, note } : { code });
+    if (checked) signals.push({ code });
   }
   if (signals.some((s) => s.code === "UNJUSTIFIED_ABSENCES") && !absenceHalfDays && !errors.absenceHalfDays) {
     errors.absenceHalfDays = "halfDaysRequired";
@@ -121,6 +120,25 @@ export function validateSignals(input: unknown): StepResult<SignalsStep> {
 
   if (Object.keys(errors).length > 0) return { ok: false, errors, values };
   return { ok: true, value: absenceHalfDays !== undefined ? { signals, absenceHalfDays } : { signals } };
+}
+
+/** The notes of the ticked signals (their own short card, after the signals): each optional, at
+ *  most `noteMax` characters. A note for a signal that is not ticked is a forged submit. */
+export function validateNotes(input: unknown, ticked: SignalEntry[]): StepResult<SignalEntry[]> {
+  const data = raw.safeParse(input).success ? (input as Record<string, unknown>) : {};
+  const values = echo(data, ticked.map((s) => noteInputId(s.code)));
+  const errors: FieldErrors = {};
+  for (const key of Object.keys(data)) {
+    const m = /^note_(.+)$/.exec(key);
+    if (m && !ticked.some((s) => s.code === m[1]) && str(data[key]).trim() !== "") errors.signals = "unknownSignal";
+  }
+  const signals = ticked.map(({ code }) => {
+    const note = collapse(values[noteInputId(code)]!);
+    if (note.length > REPORT_LIMITS.noteMax) errors[noteInputId(code)] = "noteTooLong";
+    return note ? { code, note } : { code };
+  });
+  if (Object.keys(errors).length > 0) return { ok: false, errors, values };
+  return { ok: true, value: signals };
 }
 
 export function validateStepsTaken(input: unknown): StepResult<StepsTakenStep> {

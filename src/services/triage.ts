@@ -2,7 +2,7 @@ import { applyTransition, type CaseAction } from "../domain/lifecycle.js";
 import { can, staysWithSchool, type CaseScope, type Operation } from "../domain/permissions.js";
 import { ageOn } from "../domain/routing.js";
 import { cleanText } from "../domain/safe-text.js";
-import { VersionConflictError, type CaseChange, type CaseRecord, type MemberSummary, type OutgoingMessage, type Store } from "../store/index.js";
+import { VersionConflictError, type CaseChange, type CaseRecord, type InfoExchange, type MemberSummary, type OutgoingMessage, type Store } from "../store/index.js";
 import type { Actor } from "./members.js";
 import type { RoutingService } from "./routing.js";
 import { DEFAULT_REVIEW_DAYS } from "./plans.js";
@@ -20,6 +20,8 @@ export type TriageFailure = "NOT_FOUND" | "FORBIDDEN" | "CONFLICT" | "INVALID_TR
 /** `assignees`: the people the case may be assigned to, when the action had to read them (the
  *  card shows them next, and they do not change with the action). */
 export type TriageResult = { ok: true; case: CaseRecord; assignees?: MemberSummary[] } | { ok: false; reason: TriageFailure; case?: CaseRecord; field?: string };
+/** The details of a case, with the questions asked to its reporters and their answers. */
+export type DetailsResult = { ok: true; case: CaseRecord; exchanges: InfoExchange[] } | { ok: false; reason: "NOT_FOUND" | "FORBIDDEN" };
 
 /** Something shown in the caller's personal chat rather than where they asked (a channel). */
 export type PrivateSendResult = { ok: true; case: CaseRecord } | { ok: false; reason: "NOT_FOUND" | "FORBIDDEN" | "NO_PERSONAL_CHAT"; case?: CaseRecord };
@@ -82,12 +84,12 @@ export class TriageService {
   }
 
   /** Full details (names, notes) for authorised people only; every consultation is audited. */
-  async details(actor: Actor, caseId: string): Promise<TriageResult> {
+  async details(actor: Actor, caseId: string): Promise<DetailsResult> {
     const c = await this.store.caseChanges.get({ id: caseId });
     if (!c) return { ok: false, reason: "NOT_FOUND" };
     if (!this.may(actor, "VIEW_DETAILS", c)) return { ok: false, reason: "FORBIDDEN" };
     await this.store.caseChanges.record(c.id, { type: "DETAILS_VIEWED", actorId: actor.memberId });
-    return { ok: true, case: c };
+    return { ok: true, case: c, exchanges: await this.store.caseChanges.infoExchanges(c.id) };
   }
 
   /** Details asked for from a channel or a group chat: they are sent to the caller's personal chat
@@ -106,9 +108,9 @@ export class TriageService {
   }
 
   /** The details a queued send shows, if the member it goes to may still see them. */
-  async detailsFor(actor: Actor, caseId: string): Promise<CaseRecord | null> {
+  async detailsFor(actor: Actor, caseId: string): Promise<{ case: CaseRecord; exchanges: InfoExchange[] } | null> {
     const c = await this.store.caseChanges.get({ id: caseId });
-    return c && this.may(actor, "VIEW_DETAILS", c) ? c : null;
+    return c && this.may(actor, "VIEW_DETAILS", c) ? { case: c, exchanges: await this.store.caseChanges.infoExchanges(c.id) } : null;
   }
 
   /** The member's personal chat with the bot (its conversation id), if they have one. */

@@ -5,6 +5,8 @@ export type RenderSpec =
   | { view: "caseCard"; caseId: string }
   | { view: "reporterNotice"; caseId: string; notice: "TAKEN_IN_CHARGE" | "CLOSED" | "INFO_REQUEST" }
   | { view: "assigned"; caseId: string }
+  /** A report joined a case: told to whoever follows it (signal families and urgency, no text). */
+  | { view: "reportAdded"; caseId: string; reporterId: string; families: string[]; urgency: number }
   | { view: "planReminder"; caseId: string }
   /** Details or history asked for from a channel, shown in the asker's personal chat (the member
    *  it is for: checked again when it is delivered). */

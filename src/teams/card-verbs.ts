@@ -50,12 +50,15 @@ export const SUBMIT_ACTIONS = [
   "report.start",
   "report.pupil",
   "report.signals",
+  "report.notes",
   "report.steps",
   "report.confirm",
   "report.edit",
   "report.cancel",
   "report.attach",
   "report.separate",
+  "report.resume",
+  "query.name",
   "help",
 ] as const;
 export const SubmitAction = z.enum(SUBMIT_ACTIONS);

@@ -1,13 +1,13 @@
 import type { TurnContext } from "botbuilder";
 import { z } from "zod";
-import { safeText } from "../domain/safe-text.js";
+import { cleanText, safeText } from "../domain/safe-text.js";
 import type { Actor, Services } from "../services/index.js";
-import type { PrivateSendResult, TriageCommand, TriageResult } from "../services/triage.js";
+import { TEXT_MAX, type PrivateSendResult, type TriageCommand, type TriageResult } from "../services/triage.js";
 import type { CaseRecord, MemberSummary } from "../store/index.js";
 import type { AdaptiveCardJson } from "./card-renderer.js";
 import { ExecuteVerb } from "./card-verbs.js";
-import { caseCard, caseDetailsCard, noticeCard, type Audience, type Notice } from "./case-views.js";
-import { historyCard, planCard } from "./plan-views.js";
+import { caseCard, caseDetailsCard, infoRequestCard, noticeCard, type Audience, type Notice } from "./case-views.js";
+import { historyCard, planCard, type TypedPlanForm } from "./plan-views.js";
 import type { PlanCommand, PlanResult } from "../services/plans.js";
 import type { Locale, Translate } from "./i18n.js";
 
@@ -112,7 +112,7 @@ export async function handleCaseAction(
       if (inChannel) return sentPrivately(await triage.sendDetails(actor, caseId), "details");
       const result = await triage.details(actor, caseId);
       if (!result.ok) return failure(result);
-      return caseDetailsCard(t, locale, result.case);
+      return caseDetailsCard(t, locale, result.case, result.exchanges);
     }
     case "case.refresh": {
       const c = await triage.systemView(caseId);
@@ -121,8 +121,15 @@ export async function handleCaseAction(
       return render(c);
     }
     case "case.answerInfo": {
-      const result = await triage.answerInfo(actor, caseId, data.data.answer ?? "");
+      const answer = data.data.answer ?? "";
+      const result = await triage.answerInfo(actor, caseId, answer);
       if (!result.ok) {
+        if (result.reason === "INVALID_INPUT" && result.case?.infoRequest) {
+          // The question again, with what was typed and why it was refused: nothing is lost.
+          const asker = result.case.infoRequest.askedById ? await deps.services.members.byId(result.case.infoRequest.askedById) : null;
+          const error = answer.trim().length > TEXT_MAX ? t("fieldError.textTooLong", { count: answer.trim().length, max: TEXT_MAX }) : t("case.notice.INVALID_INPUT.answer");
+          return infoRequestCard(t, result.case, result.case.infoRequest.question, asker?.displayName ?? "—", { answer: answer.slice(0, 2000), error });
+        }
         if (result.reason === "INVALID_INPUT") return noticeCard(t("case.notice.INVALID_INPUT.answer"), "", "Attention");
         return noticeCard(t(`case.notice.${result.reason}`), "", "Attention");
       }
@@ -158,7 +165,8 @@ export async function handleCaseAction(
       }
       const result = await deps.services.plans.history(actor, caseId);
       if (!result.ok) return failure({ ok: false, reason: result.reason });
-      return historyCard(t, locale, result.case.reference, result.case.id, result.events);
+      // Free texts (questions, answers, reasons) only for those who may read the details (in private).
+      return historyCard(t, locale, result.case.reference, result.case.id, result.events, { texts: triage.may(actor, "VIEW_DETAILS", result.case) });
     }
     case "plan.view": {
       const result = await deps.services.plans.view(actor, caseId);
@@ -171,7 +179,7 @@ export async function handleCaseAction(
     case "plan.close": {
       if (version === undefined) return noticeCard(t("case.notice.invalidCard"), "", "Attention");
       const result = await deps.services.plans.act(actor, caseId, version, planCommandOf(parsedVerb.data, data.data));
-      if (!result.ok) return planFailure(result);
+      if (!result.ok) return planFailure(result, typedFormOf(parsedVerb.data, data.data));
       deps.onQueued();
       // When the case's status changed, its shared cards are updated for everyone: show that card.
       if (result.sharedCardsUpdated) return render(result.view.case, { text: t(`plan.notice.${result.event}`), color: "Good" });
@@ -181,12 +189,15 @@ export async function handleCaseAction(
       return noticeCard(t("case.notice.invalidCard"), "", "Attention");
   }
 
-  function renderPlan(result: Extract<PlanResult, { ok: true }> | { view: NonNullable<Extract<PlanResult, { ok: false }>["view"]> }, notice?: Notice, editActionId?: string): AdaptiveCardJson {
+  function renderPlan(result: Extract<PlanResult, { ok: true }> | { view: NonNullable<Extract<PlanResult, { ok: false }>["view"]> }, notice?: Notice, editActionId?: string, typed?: TypedPlanForm): AdaptiveCardJson {
     const audience: Audience = !inChannel && triage.may(actor!, "VIEW_DETAILS", result.view.case) ? "personal" : "channel";
-    return planCard(t, locale, result.view, { audience, notice, editActionId });
+    // Free texts typed in a form are not echoed into a card that a channel may see.
+    const shown = typed && audience === "channel" ? { ...typed, values: Object.fromEntries(Object.entries(typed.values).filter(([k]) => !FREE_TEXT_FIELDS.has(k))) } : typed;
+    return planCard(t, locale, result.view, { audience, notice, editActionId, ...(shown ? { typed: shown } : {}) });
   }
 
-  function planFailure(result: Extract<PlanResult, { ok: false }>): AdaptiveCardJson {
+  /** A refused plan form comes back with everything that was typed in it, and the problem next to it. */
+  function planFailure(result: Extract<PlanResult, { ok: false }>, typed?: TypedPlanForm): AdaptiveCardJson {
     const text =
       result.reason === "INVALID_INPUT"
         ? t(`plan.notice.INVALID_INPUT.${result.field ?? "description"}`)
@@ -195,7 +206,31 @@ export async function handleCaseAction(
           : t(`case.notice.${result.reason}`);
     const color: Notice["color"] = result.reason === "CONFLICT" ? "Warning" : "Attention";
     if (!result.view || result.reason === "FORBIDDEN") return noticeCard(text, "", color);
-    return renderPlan({ view: result.view }, { text, color });
+    // After a conflict the form shows the plan as it now is; what was typed is kept all the same.
+    return renderPlan({ view: result.view }, { text, color }, undefined, typed ? { ...typed, error: text } : undefined);
+  }
+}
+
+const FREE_TEXT_FIELDS = new Set(["description", "company", "comment", "objective"]);
+
+/** The values of the plan form a refused action came from, to show them again (never trusted:
+ *  they are only echoed into the form, as text). */
+function typedFormOf(verb: ExecuteVerb, data: z.infer<typeof CaseActionData>): TypedPlanForm | undefined {
+  const raw = data as Record<string, unknown>;
+  const text = (v: unknown) => (typeof v === "string" ? cleanText(v.slice(0, 1000), { lines: true }) : "");
+  const form = (key: string, names: string[]) => Object.fromEntries(names.map((n) => [n, text(raw[`${n}__${key}`])]));
+  const actionFields = ["description", "startDate", "endDate", "partner", "company"];
+  switch (verb) {
+    case "plan.addAction":
+      return { form: "new", values: form("new", ["type", ...actionFields]) };
+    case "plan.editAction":
+      return { form: "edit", actionId: text(raw.actionId), values: form("edit", actionFields) };
+    case "plan.setReview":
+      return { form: "review", values: { objective: text(raw.objective), nextReviewAt: text(raw.nextReviewAt) } };
+    case "plan.close":
+      return { form: "close", values: { outcome: text(raw.outcome), comment: text(raw.comment) } };
+    default:
+      return undefined;
   }
 }
 

@@ -32,6 +32,11 @@ export async function renderOutgoing(spec: RenderSpec, conversation: StoredConve
       const card = caseCard(t, locale, c, { audience: "personal", assignees: await deps.services.triage.assignees(c), now: deps.clock(), notice: { text: t("case.assigned", { reference: c.reference }), color: "Accent" } });
       return cardMessage(card);
     }
+    case "reportAdded": {
+      const reporter = await deps.services.members.byId(spec.reporterId);
+      const families = spec.families.map((f) => t(`family.${f}`)).join(", ");
+      return MessageFactory.text(t("case.reportAdded", { reference: c.reference, name: reporter?.displayName ?? "—", families, urgency: spec.urgency }));
+    }
     case "planReminder": {
       const view = await deps.services.plans.viewOf(c);
       return cardMessage(planCard(t, locale, view, { audience: "personal", notice: { text: t("plan.reminder", { reference: c.reference }), color: "Warning" } }));
@@ -43,10 +48,12 @@ export async function renderOutgoing(spec: RenderSpec, conversation: StoredConve
       if (!owner || owner.memberId !== spec.memberId) return null;
       if (spec.view === "caseDetails") {
         const details = await deps.services.triage.detailsFor(owner, c.id);
-        return details ? cardMessage(caseDetailsCard(t, locale, details)) : null;
+        return details ? cardMessage(caseDetailsCard(t, locale, details.case, details.exchanges)) : null;
       }
       const history = await deps.services.plans.historyFor(owner, c.id);
-      return history ? cardMessage(historyCard(t, locale, history.case.reference, history.case.id, history.events)) : null;
+      // A personal chat: the free texts of the events for those who may read the details.
+      const texts = history ? deps.services.triage.may(owner, "VIEW_DETAILS", history.case) : false;
+      return history ? cardMessage(historyCard(t, locale, history.case.reference, history.case.id, history.events, { texts })) : null;
     }
     case "reporterNotice": {
       if (spec.notice === "INFO_REQUEST") {

@@ -51,7 +51,8 @@ describe.each(DATABASE_KINDS)("control characters in what people send, on the %s
     const step2 = await c.press("Suivant", { lastName: "Nul", firstName: "Zoé", className: "2nde\u00001", birthYear: String(YEAR - 16) });
     expect(step2.texts.join("\n")).not.toMatch(/erreur/i);
     expect(cardText(c.lastCard)).toContain("Signaux observés");
-    await c.press("Suivant", { signal_LATENESS: "true", note_LATENESS: "En re\u0000tard" });
+    await c.press("Suivant", { signal_LATENESS: "true" });
+    await c.press("Suivant", { note_LATENESS: "En re\u0000tard" });
     await c.press("Voir le récapitulatif", { urgency: "2", observations: "Ligne 1\u0000\nLigne 2" });
     const sent = await c.press("Envoyer le signalement");
     expect(cardText(sent.cards[0])).toMatch(/D-\d{4}-\d{4}/);

@@ -78,6 +78,18 @@ describe("quick status queries", () => {
     return { ...r, json: JSON.stringify([r.cards, r.texts]) };
   };
   const inChannel = (who: Person, text: string, opts?: { mention?: boolean; locale?: string }) => turn(channelMessage(bot.connector.url, who, text, opts));
+  const submitActions = (card: unknown) => {
+    const found: any[] = [];
+    const walk = (n: unknown) => {
+      if (Array.isArray(n)) return n.forEach(walk);
+      if (!n || typeof n !== "object") return;
+      const o = n as Record<string, unknown>;
+      if (o.type === "Action.Submit") found.push(o);
+      Object.values(o).forEach(walk);
+    };
+    walk(card);
+    return found;
+  };
   const executeActions = (card: unknown) => {
     const found: any[] = [];
     const walk = (n: unknown) => {
@@ -153,8 +165,39 @@ describe("quick status queries", () => {
       expect(list).toContain(`${cases.lea!.reference} · Signalé`);
       expect(list).toContain(`${cases.paul!.reference} · Signalé`);
       expect(executeActions(several.cards[0]).map((a) => a.data.caseId).sort()).toEqual([cases.lea!.caseId, cases.paul!.caseId].sort());
-      const none = await say(karim, "statut Dupond");
-      expect(none.texts).toEqual(["Aucun dossier ne correspond à « Dupond » parmi ceux que vous pouvez consulter."]);
+      const none = await say(karim, "statut Martinez");
+      expect(none.texts).toEqual(["Aucun dossier ne correspond à « Martinez » parmi ceux que vous pouvez consulter."]);
+    });
+
+    it("reads a question in plain French: « où en est le dossier de Léa ? »", async () => {
+      for (const question of ["où en est le dossier de Léa ?", "Où en est Léa Dupont ?", "statut de l'élève Léa Dupont", "suivi du dossier de Léa"]) {
+        const r = await say(karim, question);
+        expect(r.texts.join("\n"), question).not.toContain("Aucun dossier");
+        expect(cardText(r.cards[0]), question).toContain(cases.lea!.reference);
+      }
+    });
+
+    it("offers the close names of the caller's own cases on a one-letter slip, as buttons", async () => {
+      const thomas = person("Thomas Girard"); // teacher in two other schools
+      const ines = await report(thomas, "Hénault", "Inès", 17);
+      const r = await say(thomas, "statut Henaut");
+      const card = cardText(r.cards[0]);
+      expect(card).toContain("Aucun dossier ne correspond à « Henaut »");
+      expect(card).toContain("Vouliez-vous dire :");
+      const button = submitActions(r.cards[0]).find((a) => a.title === "Inès Hénault");
+      expect(button, card).toBeDefined();
+      const chosen = await bot.submit(thomas, button.data);
+      expect(cardText(chosen.cards[0])).toContain(ines.reference);
+      // Two names one slip away from « Dupond »: both offered to the référent of their school.
+      const dupond = await say(karim, "statut Dupond");
+      expect(submitActions(dupond.cards[0]).map((a) => a.title).sort()).toEqual(["Léa Dupont", "Paul Dupont"]);
+      // Nobody is offered a name outside what they may see.
+      const elsewhere = await say(karim, "statut Henaut");
+      expect(elsewhere.json).not.toContain("Hénault");
+      expect(elsewhere.texts).toEqual(["Aucun dossier ne correspond à « Henaut » parmi ceux que vous pouvez consulter."]);
+      // Nor in English without the English words.
+      const english = await say(thomas, "status Henaut", "en-US");
+      expect(cardText(english.cards[0])).toContain("Did you mean:");
     });
 
     it("statut <nom> is not offered to an admin, who sees statuses without names", async () => {
@@ -221,6 +264,21 @@ describe("quick status queries", () => {
       const r = await say(stranger, `statut ${cases.lea!.reference}`);
       expect(cardText(r.cards[0])).toContain("Vous n'êtes pas encore inscrit(e) dans Repère");
       expect(r.json).not.toContain("Dupont");
+    });
+
+    it("tells the teacher what comes next as it is: not taken yet, followed by the MLDS, closed", async () => {
+      const note = async (reference: string) => cardText((await say(claire, `statut ${reference}`)).cards[0]);
+      expect(await note(cases.lea!.reference)).toContain("Le référent décrochage de l'établissement examinera la situation");
+      expect(await note(cases.zoe!.reference)).toContain("La MLDS du bassin suit ce dossier");
+      expect(await note(cases.zoe!.reference)).not.toContain("référent décrochage");
+      const closed = await report(claire, "Clos", "Noa", 17);
+      const sophieActor = await actorOf(sophie);
+      const v = (await prisma().case.findUniqueOrThrow({ where: { id: closed.caseId } })).version;
+      const dismissed = await bot.app.services.triage.act(sophieActor, closed.caseId, v, { verb: "dismiss", reason: "Situation réglée" });
+      expect(dismissed.ok).toBe(true);
+      const text = await note(closed.reference);
+      expect(text).toContain("Ce dossier est clos. Merci pour votre vigilance.");
+      expect(text).not.toContain("vous préviendra");
     });
   });
 

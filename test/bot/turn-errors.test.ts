@@ -47,6 +47,7 @@ describe("what a person is told when a turn fails", () => {
     await c.say("signaler");
     await c.press("Suivant", { lastName: "Envoi", firstName: "Léo", className: "2nde 4", birthYear: String(YEAR - 16) });
     await c.press("Suivant", { signal_LATENESS: "true" });
+    await c.press("Suivant"); // no note
     await c.press("Voir le récapitulatif", { urgency: "2" });
     const summary = c.lastCard;
     const reports = bot.app.services.reports;

@@ -60,7 +60,7 @@ export function createStore(db: Database): Store {
     processedActivities: new ProcessedActivityRepository(prisma),
     imports: new ImportRepository(prisma),
     statistics: new StatisticsRepository(db.kysely),
-    caseQueries: new CaseQueryRepository(db.sql),
+    caseQueries: new CaseQueryRepository(db.kysely),
     privacy: new PrivacyRepository(db.kysely),
     jobRuns: new JobRunRepository(db.kysely),
     async seedDemo({ onlyIfEmpty, tenantId }) {

@@ -10,7 +10,7 @@ export type NewCaseEvent = { caseId: string; actorId: string | null; type: strin
  * to the case that the surrounding statement writes (a CTE such as `upd`: no row there, no event)
  * instead of each event's caseId. Use it as a statement (recordCaseEvents) or as a CTE.
  */
-export function caseEventsInsert(qc: QueryCreator<DB>, events: readonly (Omit<NewCaseEvent, "caseId"> & { caseId?: string })[], caseOf?: { from: string; id: Expression<string> }) {
+export function caseEventsInsert<D extends DB>(qc: QueryCreator<D>, events: readonly (Omit<NewCaseEvent, "caseId"> & { caseId?: string })[], caseOf?: { from: string; id: Expression<string> }) {
   const source = sql`unnest(${events.map((e) => e.caseId ?? null)}::text[], ${events.map((e) => e.actorId)}::text[], ${events.map((e) => e.type)}::text[],
       ${events.map((e) => JSON.stringify(e.data ?? {}))}::text[]) WITH ORDINALITY AS e("caseId", "actorId", "type", "data", "n")`;
   return qc

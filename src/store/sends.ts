@@ -38,7 +38,7 @@ function nextCreatedAt(): Date {
  * statement writes (a CTE such as `upd`: no row there, no send), instead of each send's caseId.
  * Use it as a statement (queueSends) or as a CTE of a statement that changes a case.
  */
-export function sendsInsert(qc: QueryCreator<DB>, sends: readonly NewSend[], caseOf?: { from: string; id: Expression<string> }) {
+export function sendsInsert<D extends DB>(qc: QueryCreator<D>, sends: readonly NewSend[], caseOf?: { from: string; id: Expression<string> }) {
   const rows = sends.map((s) => ({ ...s, id: randomUUID(), createdAt: nextCreatedAt().toISOString() }));
   const source = sql`unnest(${rows.map((r) => r.id)}::text[], ${rows.map((r) => r.conversationId)}::text[], ${rows.map((r) => r.kind)}::text[],
       ${rows.map((r) => JSON.stringify(r.payload))}::text[], ${rows.map((r) => r.dedupeKey ?? null)}::text[], ${rows.map((r) => r.caseId ?? null)}::text[],

@@ -58,7 +58,7 @@ export function createStore(db: Database): Store {
     outbox: new OutboxRepository(prisma, db.sql),
     reviewReminders: new ReviewReminderRepository(db.kysely),
     processedActivities: new ProcessedActivityRepository(prisma),
-    imports: new ImportRepository(prisma),
+    imports: new ImportRepository(db.kysely),
     statistics: new StatisticsRepository(db.kysely),
     caseQueries: new CaseQueryRepository(db.kysely),
     privacy: new PrivacyRepository(db.kysely),

@@ -64,8 +64,8 @@ export function createStore(db: Database): Store {
     privacy: new PrivacyRepository(db.kysely),
     jobRuns: new JobRunRepository(db.kysely),
     async seedDemo({ onlyIfEmpty, tenantId }) {
-      if (onlyIfEmpty && !(await isDatabaseEmpty(prisma))) return false;
-      await seedDemo(prisma, tenantId);
+      if (onlyIfEmpty && !(await isDatabaseEmpty(db.kysely))) return false;
+      await seedDemo(db.kysely, tenantId);
       return true;
     },
   };

@@ -25,6 +25,9 @@ export type OpenOptions = {
   schema?: string;
   migrate?: boolean;
   poolMax?: number;
+  /** Embedded database: the URL the pool connects to instead of PGlite's socket (tests put a
+   *  proxy that breaks connections in between). */
+  embeddedVia?: (socket: { host: string; port: number }) => Promise<string>;
 };
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
@@ -36,7 +39,7 @@ export async function openDatabase(database: Config["database"], opts: OpenOptio
   let url: string;
   if (database.kind === "embedded") {
     embedded = await startEmbeddedDatabase(database.dataDir);
-    url = embedded.url;
+    url = opts.embeddedVia ? await opts.embeddedVia(embedded) : embedded.url;
   } else {
     url = database.url;
   }

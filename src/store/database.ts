@@ -53,6 +53,17 @@ export async function openDatabase(database: Config["database"], opts: OpenOptio
   });
   // An idle client losing its connection (database restart) must not crash the process.
   pool.on("error", () => {});
+  if (embedded) {
+    // pglite-socket serves every connection from PGlite's one backend, so session state outlives a
+    // connection. pg-pool drops a client whose statement failed and opens a new one that knows no
+    // prepared statement, while the backend still holds those of the dropped client (and the
+    // failed one, parsed before its bind failed): the next Parse of any of those names was refused
+    // with 42P05 on every turn of every user. A new connection starts from a clean session, as a
+    // PostgreSQL backend does; the pool sends this before the query that asked for the client.
+    pool.on("connect", (client) => {
+      client.query("DEALLOCATE ALL").catch(() => {});
+    });
+  }
   try {
     if (schema !== "public") await pool.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
     if (opts.migrate ?? true) await applyMigrations(pool);

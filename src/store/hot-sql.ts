@@ -56,17 +56,53 @@ export class HotSql {
   /** Runs `work` in one transaction on one connection of the pool. */
   async transaction<T>(work: (sql: HotSql) => Promise<T>): Promise<T> {
     if (!(this.executor instanceof pg.Pool)) throw new Error("transactions do not nest");
-    const client = await this.executor.connect();
-    try {
+    return withClient(this.executor, async (client, connection) => {
       await client.query("BEGIN");
-      const result = await work(new HotSql(client));
-      await client.query("COMMIT");
-      return result;
-    } catch (err) {
-      await client.query("ROLLBACK").catch(() => {});
-      throw err;
-    } finally {
-      client.release();
-    }
+      try {
+        const result = await work(new HotSql(client));
+        await client.query("COMMIT");
+        return result;
+      } catch (err) {
+        // A connection that broke, or went silent, is dropped instead: the server rolls back when it
+        // goes, and a ROLLBACK sent into a silent connection would wait as long again.
+        if (!connection.lost(err)) await client.query("ROLLBACK").catch(() => {});
+        throw err;
+      }
+    });
+  }
+}
+
+/** Errors that say the connection itself is gone or silent, rather than a statement refused. */
+export function isConnectionLost(err: unknown): boolean {
+  const e = err as { code?: unknown; message?: unknown } | null;
+  const code = typeof e?.code === "string" ? e.code : "";
+  if (/^(08|57P)/.test(code) || ["ECONNRESET", "ECONNREFUSED", "EPIPE", "ETIMEDOUT"].includes(code)) return true;
+  const message = typeof e?.message === "string" ? e.message : "";
+  return /^(Query read timeout|Connection terminated|Client has encountered a connection error|timeout exceeded when trying to connect)/.test(message);
+}
+
+/**
+ * Borrows a client of the pool for `use`. While a client is borrowed, pg-pool takes off its own
+ * 'error' listener, and a connection that drops (a reset, a failover's pg_terminate_backend) then
+ * raised an 'error' event that nobody heard: Node ended the process. So a borrowed client always
+ * has a listener, and a client whose connection was lost goes back to the pool with the error,
+ * which discards it (the next borrower gets a new connection).
+ */
+export async function withClient<T>(pool: pg.Pool, use: (client: pg.PoolClient, connection: { lost(err?: unknown): boolean }) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  let broken: Error | undefined;
+  const onError = (err: Error) => {
+    broken ??= err;
+  };
+  client.on("error", onError);
+  const connection = { lost: (err?: unknown) => broken !== undefined || (err !== undefined && isConnectionLost(err)) };
+  try {
+    return await use(client, connection);
+  } catch (err) {
+    if (isConnectionLost(err)) broken ??= err as Error;
+    throw err;
+  } finally {
+    client.removeListener("error", onError);
+    client.release(broken);
   }
 }

@@ -3,6 +3,7 @@ import { readdirSync, readFileSync, existsSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type pg from "pg";
+import { withClient } from "./hot-sql.js";
 
 /** Applies prisma/migrations at start, recording them in Prisma's own `_prisma_migrations` table
  *  so that `prisma migrate status` and `migrate dev` keep working. The bot needs no Prisma CLI
@@ -26,7 +27,11 @@ export function readMigrations(dir = MIGRATIONS_DIR): Migration[] {
 }
 
 export async function applyMigrations(pool: pg.Pool, migrations = readMigrations()): Promise<string[]> {
-  const client = await pool.connect();
+  // withClient: a connection lost while migrating fails the start instead of crashing it.
+  return withClient(pool, (client, connection) => migrate(client, connection, migrations));
+}
+
+async function migrate(client: pg.PoolClient, connection: { lost(err?: unknown): boolean }, migrations: Migration[]): Promise<string[]> {
   const applied: string[] = [];
   try {
     await client.query("SELECT pg_advisory_lock($1)", [LOCK_ID]);
@@ -55,13 +60,13 @@ export async function applyMigrations(pool: pg.Pool, migrations = readMigrations
         await client.query("COMMIT");
         applied.push(m.name);
       } catch (err) {
+        if (connection.lost(err)) throw err;
         await client.query("ROLLBACK");
         throw new Error(`migration ${m.name} failed: ${(err as Error).message}`);
       }
     }
   } finally {
-    await client.query("SELECT pg_advisory_unlock($1)", [LOCK_ID]).catch(() => {});
-    client.release();
+    if (!connection.lost()) await client.query("SELECT pg_advisory_unlock($1)", [LOCK_ID]).catch(() => {});
   }
   return applied;
 }

@@ -35,7 +35,7 @@ export type AppOptions = {
 /** Wires config -> store -> services -> bot -> HTTP server, and returns a handle to stop it all. */
 export async function startApp(config: Config, opts: AppOptions = {}): Promise<App> {
   const logger = opts.logger ?? createLogger(config.logLevel);
-  const db = await openDatabase(config.database, { schema: opts.schema });
+  const db = await openDatabase(config.database, { schema: opts.schema, timeouts: config.databaseTimeouts });
   const store = createStore(db);
   try {
     const seed = config.seedDemo === "always" || (config.seedDemo === "auto" && db.kind === "embedded");

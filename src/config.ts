@@ -7,6 +7,12 @@ import { parseHolidays, type DateRange } from "./domain/weekly-digest.js";
 const emptyToUndefined = (v: unknown) => (typeof v === "string" && v.trim() === "" ? undefined : v);
 const optionalString = z.preprocess(emptyToUndefined, z.string().trim().optional());
 
+/** A whole number of seconds within [min, max]. */
+function seconds(min: number, max: number, fallback: number) {
+  const message = `must be a number of seconds (${min}-${max})`;
+  return z.preprocess(emptyToUndefined, z.coerce.number({ error: message }).int(message).min(min, message).max(max, message).default(fallback));
+}
+
 const guid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 const EnvSchema = z
@@ -65,6 +71,8 @@ const EnvSchema = z
       emptyToUndefined,
       z.coerce.number({ error: "must be a number of seconds (2-3600)" }).int("must be a number of seconds (2-3600)").min(2, "must be a number of seconds (2-3600)").max(3600, "must be a number of seconds (2-3600)").default(60),
     ),
+    DATABASE_STATEMENT_TIMEOUT_SECONDS: seconds(1, 600, 5),
+    DATABASE_CONNECT_TIMEOUT_SECONDS: seconds(1, 600, 5),
     LOG_LEVEL: z.preprocess(
       emptyToUndefined,
       z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"], {
@@ -143,6 +151,9 @@ export type Config = {
   seedDemo: "auto" | "always" | "never";
   /** How long an instance holds the outbox sends it claimed; a crashed instance's are taken over after it. */
   outboxLeaseMs: number;
+  /** How long a statement may run, and how long to wait for a connection, before the user is told
+   *  the service is unavailable (Teams gives an action about 10 s). */
+  databaseTimeouts: { statementMs: number; connectMs: number };
   /** Where Teams and browsers reach the bot's HTTP server (chart images, export downloads); empty:
    *  http://127.0.0.1:<port>, for local mode. */
   publicBaseUrl?: string;
@@ -192,6 +203,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: e.LOG_LEVEL,
     seedDemo: e.SEED_DEMO,
     outboxLeaseMs: e.OUTBOX_LEASE_SECONDS * 1000,
+    databaseTimeouts: { statementMs: e.DATABASE_STATEMENT_TIMEOUT_SECONDS * 1000, connectMs: e.DATABASE_CONNECT_TIMEOUT_SECONDS * 1000 },
     publicBaseUrl: e.PUBLIC_BASE_URL,
     signingSecret: e.SIGNING_SECRET,
     retention: e.RETENTION === "end-of-school-year" ? { kind: "endOfSchoolYear" } : { kind: "days", days: Number(e.RETENTION) },

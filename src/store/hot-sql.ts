@@ -72,13 +72,18 @@ export class HotSql {
   }
 }
 
-/** Errors that say the connection itself is gone or silent, rather than a statement refused. */
+/** Errors that say the connection itself is gone or silent, rather than a statement refused: from
+ *  pg, or from Prisma's pg adapter (a DriverAdapterError whose `cause` names the failure). */
 export function isConnectionLost(err: unknown): boolean {
-  const e = err as { code?: unknown; message?: unknown } | null;
-  const code = typeof e?.code === "string" ? e.code : "";
-  if (/^(08|57P)/.test(code) || ["ECONNRESET", "ECONNREFUSED", "EPIPE", "ETIMEDOUT"].includes(code)) return true;
-  const message = typeof e?.message === "string" ? e.message : "";
-  return /^(Query read timeout|Connection terminated|Client has encountered a connection error|timeout exceeded when trying to connect)/.test(message);
+  const e = err as { code?: unknown; originalCode?: unknown; kind?: unknown; message?: unknown; cause?: unknown } | null;
+  if (!e || typeof e !== "object") return false;
+  for (const code of [e.code, e.originalCode]) {
+    if (typeof code === "string" && (/^(08|57P)/.test(code) || ["25P03", "ECONNRESET", "ECONNREFUSED", "EPIPE", "ETIMEDOUT"].includes(code))) return true;
+  }
+  if (typeof e.kind === "string" && ["ConnectionClosed", "SocketTimeout", "DatabaseNotReachable"].includes(e.kind)) return true;
+  const message = typeof e.message === "string" ? e.message : "";
+  if (/^(Query read timeout|Connection terminated|Client has encountered a connection error|timeout exceeded when trying to connect|Server has closed the connection)/.test(message)) return true;
+  return e.cause !== err && e.cause !== undefined && isConnectionLost(e.cause);
 }
 
 /**

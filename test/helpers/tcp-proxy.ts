@@ -13,8 +13,9 @@ function flush(link: Link): void {
  *  - `reset()`: every open connection is reset (RST), as a failover or a restarted router does;
  *  - `stall()`: nothing is forwarded any more, in either direction, and nothing is closed (a
  *    network partition: new connections are accepted and then hear nothing); `resume()` ends it;
- *  - `holdWhen(pattern)`: the first message from the bot that contains `pattern` (a statement's
- *    name or text) and everything after it on that connection is held, until `releaseHeld()`. */
+ *  - `holdWhen(pattern)`: the connection on which the bot sends `pattern` (a statement's name or
+ *    text) goes silent: what the bot sends from then on is held until `releaseHeld()`, what the
+ *    server says is lost (a half-open connection). */
 export class TcpProxy {
   private server: net.Server | null = null;
   private readonly links = new Set<Link>();
@@ -54,6 +55,8 @@ export class TcpProxy {
     for (const s of [client, upstream]) {
       s.on("error", () => s.destroy());
       s.on("close", () => {
+        // A held connection is half-open: the bot does not hear that the server went.
+        if (s === upstream && this.held?.links.has(link)) return;
         this.links.delete(link);
         this.held?.links.delete(link);
         (s === client ? upstream : client).destroy();
@@ -69,8 +72,8 @@ export class TcpProxy {
       else upstream.write(chunk);
     });
     upstream.on("data", (chunk: Buffer) => {
-      // A partition loses what is in flight both ways; answers never arrive.
-      if (!this.stalled) client.write(chunk);
+      // A partition loses what the server says; answers never arrive.
+      if (!this.stalled && !this.held?.links.has(link)) client.write(chunk);
     });
   }
 

@@ -83,4 +83,12 @@ describe("configuration from the environment", () => {
       expect(problems({ RETENTION: wrong })).toEqual([`RETENTION must be "end-of-school-year" or a number of days after closure (1-3650) (got "${wrong}")`]);
     }
   });
+
+  it("reads how long the bot waits for the database: 5 s per statement and per connection by default", () => {
+    expect(loadConfig({}).databaseTimeouts).toEqual({ statementMs: 5000, connectMs: 5000 });
+    expect(loadConfig({ DATABASE_STATEMENT_TIMEOUT_SECONDS: "3", DATABASE_CONNECT_TIMEOUT_SECONDS: "2" }).databaseTimeouts).toEqual({ statementMs: 3000, connectMs: 2000 });
+    for (const wrong of ["0", "2.5", "soon", "601"]) {
+      expect(problems({ DATABASE_STATEMENT_TIMEOUT_SECONDS: wrong })).toEqual([`DATABASE_STATEMENT_TIMEOUT_SECONDS must be a number of seconds (1-600) (got "${wrong}")`]);
+    }
+  });
 });

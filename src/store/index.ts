@@ -57,7 +57,7 @@ export function createStore(db: Database): Store {
     plans: new PlanRepository(prisma),
     outbox: new OutboxRepository(prisma, db.sql),
     reviewReminders: new ReviewReminderRepository(prisma),
-    processedActivities: new ProcessedActivityRepository(prisma),
+    processedActivities: new ProcessedActivityRepository(prisma, db.sql),
     imports: new ImportRepository(prisma),
     statistics: new StatisticsRepository(prisma),
     caseQueries: new CaseQueryRepository(db.sql),

@@ -170,6 +170,8 @@ export class RepereBot extends TeamsActivityHandler {
         verb,
         invokeValue.action?.data,
       );
+      // Marked once done: a retry of an action whose instance died before this applies it.
+      await this.deps.services.conversations.finishInvoke(ctx.activity.id).catch((err: unknown) => this.deps.logger.warn({ err, activityId: ctx.activity.id }, "could not mark the card action handled"));
     } catch (err) {
       // Teams would show "Something went wrong": say it in the user's words, nothing changed.
       this.deps.logger.error({ err, activityId: ctx.activity.id }, "card action failed");

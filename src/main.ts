@@ -24,12 +24,22 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   const shutdown = (signal: string) => {
-    app.logger.info({ signal }, "shutting down");
-    const force = setTimeout(() => process.exit(1), 10_000);
+    app.logger.info({ signal, graceMs: config.shutdownGraceMs }, "shutting down");
+    // app.stop() ends within the grace period; past it and a few seconds more, something hangs.
+    const force = setTimeout(() => {
+      app.logger.error({ signal }, "shutdown did not finish in time; exiting");
+      process.exit(1);
+    }, config.shutdownGraceMs + 5000);
     force.unref();
     app.stop().then(
-      () => process.exit(0),
-      () => process.exit(1),
+      () => {
+        app.logger.info({ signal }, "stopped");
+        process.exit(0);
+      },
+      (err: unknown) => {
+        app.logger.error({ err }, "shutdown failed");
+        process.exit(1);
+      },
     );
   };
   const database = config.database;

@@ -92,11 +92,11 @@ describe.each<TestDatabaseKind>(["embedded", "postgres"])("a connection that dro
     const outbox = new OutboxRepository(b.db.prisma, b.db.sql);
     await outbox.enqueue({ conversationId: "a:1", kind: "post", payload: { activity: { text: "x" } } });
     const held = b.proxy.holdWhen("outbox_claim\0");
-    const claim = outbox.claimDue({ workerId: "w", limit: 5, leaseMs: 60_000, now: new Date() });
+    const claim = outbox.claimDue({ workerId: "w", conversations: 5, leaseMs: 60_000, now: new Date() });
     await held.seen;
     b.proxy.resetHeld();
     await expect(claim).rejects.toThrow();
-    const again = await outbox.claimDue({ workerId: "w", limit: 5, leaseMs: 60_000, now: new Date() });
+    const again = await outbox.claimDue({ workerId: "w", conversations: 5, leaseMs: 60_000, now: new Date() });
     expect(again.map((r) => r.payload.activity)).toEqual([{ text: "x" }]);
   });
 

@@ -222,7 +222,7 @@ export class RepereBot extends TeamsActivityHandler {
       await ctx.sendActivity(recorded ? t("report.alreadyRecorded", { reference: recorded.reference }) : t("report.expired"));
       return;
     }
-    if (!submit && (await answerAdminCommand(ctx, this.deps.services, actor, t, this.locale(ctx), text))) return;
+    if (!submit && (await answerAdminCommand(ctx, this.deps.services, actor, t, this.locale(ctx), text, () => this.deps.onQueued?.()))) return;
     if (query?.kind === "cancel") {
       await ctx.sendActivity(t("report.nothingToCancel"));
       return;

@@ -91,4 +91,11 @@ describe("configuration from the environment", () => {
       expect(problems({ DATABASE_STATEMENT_TIMEOUT_SECONDS: wrong })).toEqual([`DATABASE_STATEMENT_TIMEOUT_SECONDS must be a number of seconds (1-600) (got "${wrong}")`]);
     }
   });
+
+  it("reads how long the outbox retries a failing send (24 h) and the shutdown's grace period (8 s)", () => {
+    expect(loadConfig({})).toMatchObject({ outboxGiveUpMs: 24 * 3_600_000, shutdownGraceMs: 8000 });
+    expect(loadConfig({ OUTBOX_GIVE_UP_HOURS: "72", SHUTDOWN_GRACE_SECONDS: "25" })).toMatchObject({ outboxGiveUpMs: 72 * 3_600_000, shutdownGraceMs: 25_000 });
+    expect(problems({ OUTBOX_GIVE_UP_HOURS: "0" })).toEqual([`OUTBOX_GIVE_UP_HOURS must be a number of hours (1-720) (got "0")`]);
+    expect(problems({ SHUTDOWN_GRACE_SECONDS: "ten" })).toEqual([`SHUTDOWN_GRACE_SECONDS must be a number of seconds (1-300) (got "ten")`]);
+  });
 });

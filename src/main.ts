@@ -1,5 +1,5 @@
 import { ConfigError, loadConfig } from "./config.js";
-import { DataDirLockedError, writeBackup } from "./store/index.js";
+import { DataDirLockedError, recordBackupFailure, writeBackup } from "./store/index.js";
 import { startApp } from "./app.js";
 
 /** Composition root: a readable line and exit code 1 for any start-up problem, never a stack trace. */
@@ -48,7 +48,10 @@ async function main(): Promise<void> {
     process.on("SIGUSR2", () => {
       writeBackup(app.store.db, database.dataDir).then(
         (file) => app.logger.info({ file }, "backup written"),
-        (err) => app.logger.error({ err }, "backup failed"),
+        (err) => {
+          app.logger.error({ err }, "backup failed");
+          recordBackupFailure(database.dataDir, err);
+        },
       );
     });
   }

@@ -6,6 +6,7 @@ import { applyMigrations } from "./migrate.js";
 import { HotSql } from "./hot-sql.js";
 import { ResilientPrismaPg } from "./prisma-pg.js";
 import { timeoutSettings, type DatabaseTimeouts } from "./statement-timeout.js";
+import { freeDiskBytes } from "./disk-space.js";
 
 export type Database = {
   prisma: PrismaClient;
@@ -18,6 +19,8 @@ export type Database = {
   ping(timeoutMs?: number): Promise<boolean>;
   /** The embedded database only: a consistent archive of it (PostgreSQL has pg_dump). */
   backup?: () => Promise<Uint8Array>;
+  /** The embedded database only: free space where it writes (null when it cannot be told). */
+  freeDiskBytes?: () => Promise<number | null>;
   close(): Promise<void>;
 };
 
@@ -85,7 +88,7 @@ export async function openDatabase(database: Config["database"], opts: OpenOptio
     sql: new HotSql(pool),
     kind: embedded ? "embedded" : "postgres",
     schema,
-    ...(embedded ? { backup: () => embedded.dump() } : {}),
+    ...(embedded && database.kind === "embedded" ? { backup: () => embedded.dump(), freeDiskBytes: () => freeDiskBytes(database.dataDir) } : {}),
     async ping(timeoutMs = 2000) {
       let timer: NodeJS.Timeout | undefined;
       try {

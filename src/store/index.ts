@@ -73,7 +73,8 @@ export function createStore(db: Database): Store {
 
 export { openDatabase, type Database, type OpenOptions } from "./database.js";
 export { DataDirLockedError, lockHolder } from "./pglite-server.js";
-export { writeBackup, listBackups, restoreBackup, backupDir } from "./backups.js";
+export { writeBackup, listBackups, restoreBackup, backupDir, recordBackupFailure, backupFailureSince } from "./backups.js";
+export { freeDiskBytes } from "./disk-space.js";
 export { ETagConflictError, type StoreItem, type StoreItems } from "./bot-state-storage.js";
 export type { StoredConversation, ConversationKind } from "./conversations.js";
 export type { MemberRecord } from "./members.js";

@@ -48,6 +48,12 @@ export class TcpProxy {
     return this.links.size;
   }
 
+  /** The local ports of the proxy's connections to the server: PostgreSQL's pg_stat_activity
+   *  shows them as client_port, which picks out the backends of the bot behind this proxy. */
+  upstreamPorts(): number[] {
+    return [...this.links].map((l) => l.upstream.localPort).filter((p): p is number => typeof p === "number");
+  }
+
   private accept(client: net.Socket): void {
     const upstream = net.connect(this.targetPort, this.targetHost);
     const link: Link = { client, upstream, pending: [] };

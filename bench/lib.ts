@@ -1,18 +1,21 @@
-// Shared pieces of `npm run bench` and `npm run loadtest`: a lean fake Teams connector, a keep-alive
-// HTTP client, the bot and baseline processes, Teams activities, card buttons, percentiles and the
-// SQL that fills a database with cases. Everything talks to 127.0.0.1 only.
+// Shared pieces of `npm run bench` and `npm run loadtest` that the tests do not have: a lean fake
+// Teams connector, a keep-alive HTTP client, the bot and baseline processes, percentiles, and SQL
+// from the bench's own connection. Teams activities, card buttons and the fill of a database with
+// cases are the tests' (test/helpers/activities.ts, cards.ts, case-fill.ts). Everything talks to
+// 127.0.0.1 only.
 import http from "node:http";
 import { spawn, type ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
-import net, { type AddressInfo } from "node:net";
+import { type AddressInfo } from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import pg from "pg";
+import { freePort } from "../test/helpers/bot-process.js";
+import type { SqlRunner } from "../test/helpers/case-fill.js";
+import { POSTGRES_URL } from "../test/helpers/database.js";
 
-/** The project root (dist/bench/lib.js -> ../..). */
-export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
-export const POSTGRES_URL = process.env.BENCH_POSTGRES_URL ?? "postgresql://postgres@127.0.0.1:5432/test";
-export const BOT = { id: "28:repere-bot", name: "Repère" };
+/** The project root (bench/lib.ts -> ..). */
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 // ---------------------------------------------------------------------------------------------
@@ -169,14 +172,6 @@ export async function openConnections(url: string, count: number): Promise<void>
 // ---------------------------------------------------------------------------------------------
 // Processes.
 
-export async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const port = (server.address() as AddressInfo).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
 // Children never outlive the bench, even when it is interrupted.
 const children = new Set<ChildProcess>();
 const cleanups = new Set<() => Promise<void>>();
@@ -300,106 +295,6 @@ export function peakRssMb(pid: number): number {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Teams activities (as in test/helpers/bot-harness.ts).
-
-export type Who = { aadObjectId: string; displayName: string };
-let activityCounter = 0;
-const runTag = Math.random().toString(36).slice(2, 8);
-
-export function message(serviceUrl: string, tenantId: string, who: Who, conversationId: string, content: { text?: string; value?: unknown }): Record<string, unknown> {
-  return {
-    type: "message",
-    id: `bench-${runTag}-${++activityCounter}`,
-    timestamp: new Date().toISOString(),
-    serviceUrl,
-    channelId: "msteams",
-    from: { id: `29:${who.aadObjectId}`, name: who.displayName, aadObjectId: who.aadObjectId },
-    recipient: BOT,
-    conversation: { id: conversationId, conversationType: "personal", tenantId },
-    channelData: { tenant: { id: tenantId } },
-    locale: "fr-FR",
-    ...(content.text !== undefined ? { text: content.text } : {}),
-    ...(content.value !== undefined ? { value: content.value } : {}),
-  };
-}
-
-export function invoke(serviceUrl: string, tenantId: string, who: Who, conversationId: string, verb: string, data: Record<string, unknown>): Record<string, unknown> {
-  return {
-    type: "invoke",
-    name: "adaptiveCard/action",
-    id: `bench-inv-${runTag}-${++activityCounter}`,
-    timestamp: new Date().toISOString(),
-    serviceUrl,
-    channelId: "msteams",
-    from: { id: `29:${who.aadObjectId}`, name: who.displayName, aadObjectId: who.aadObjectId },
-    recipient: BOT,
-    conversation: { id: conversationId, conversationType: "personal", tenantId },
-    channelData: { tenant: { id: tenantId } },
-    locale: "fr-FR",
-    value: { action: { type: "Action.Execute", verb, data }, trigger: "manual" },
-  };
-}
-
-/** The bot's installation in a team channel (so that its channel posts have a conversation reference). */
-export function channelInstall(serviceUrl: string, tenantId: string, who: Who, channelId: string): Record<string, unknown> {
-  return {
-    type: "conversationUpdate",
-    id: `bench-install-${runTag}-${++activityCounter}`,
-    serviceUrl,
-    channelId: "msteams",
-    from: { id: `29:${who.aadObjectId}`, aadObjectId: who.aadObjectId },
-    recipient: BOT,
-    conversation: { id: channelId, conversationType: "channel", isGroup: true, tenantId },
-    channelData: { tenant: { id: tenantId }, team: { id: channelId }, channel: { id: channelId } },
-    membersAdded: [{ id: BOT.id }],
-  };
-}
-
-// ---------------------------------------------------------------------------------------------
-// Cards (as in test/helpers/conversation.ts): a button press sends the card's inputs with the button's data.
-
-function walk(node: unknown, visit: (o: Record<string, any>) => void): void {
-  if (Array.isArray(node)) return node.forEach((n) => walk(n, visit));
-  if (!node || typeof node !== "object") return;
-  visit(node as Record<string, any>);
-  for (const v of Object.values(node)) walk(v, visit);
-}
-
-export function findAction(card: unknown, pred: (o: Record<string, any>) => boolean): any {
-  let found: any = null;
-  walk(card, (o) => {
-    if (!found && typeof o.type === "string" && o.type.startsWith("Action.") && pred(o)) found = o;
-  });
-  return found;
-}
-
-export function inputValues(card: unknown): Record<string, string> {
-  const values: Record<string, string> = {};
-  walk(card, (o) => {
-    if (typeof o.type === "string" && o.type.startsWith("Input.") && typeof o.id === "string") {
-      values[o.id] = o.value === undefined ? (o.type === "Input.Toggle" ? (o.valueOff ?? "false") : "") : String(o.value);
-    }
-  });
-  return values;
-}
-
-/** The value of Action.Submit pressing `title` on `card`, with `fill` typed into its inputs. */
-export function press(card: unknown, title: string, fill: Record<string, string> = {}): Record<string, unknown> | null {
-  const action = findAction(card, (o) => o.type === "Action.Submit" && o.title === title);
-  if (!action) return null;
-  const inputs = action.associatedInputs === "none" ? {} : { ...inputValues(card), ...fill };
-  return { ...inputs, ...action.data };
-}
-
-export function cardText(card: unknown): string {
-  const out: string[] = [];
-  walk(card, (o) => {
-    for (const key of ["text", "title", "label", "value"]) if (typeof o[key] === "string") out.push(o[key]);
-  });
-  return out.join("\n");
-}
-
-// ---------------------------------------------------------------------------------------------
 // Figures.
 
 export function percentile(sorted: number[], p: number): number {
@@ -431,7 +326,7 @@ export async function runLanes(lanes: number, budget: () => boolean, unit: (lane
 // Database access from the bench (never through the bot): PostgreSQL, or PGlite on the embedded
 // data directory while the bot is stopped.
 
-export type Sql = { query<T = Record<string, any>>(sql: string, params?: unknown[]): Promise<T[]>; close(): Promise<void> };
+export type Sql = SqlRunner & { close(): Promise<void> };
 
 export async function postgresSql(schema: string): Promise<Sql> {
   const client = new pg.Client({ connectionString: POSTGRES_URL, options: `-c search_path=${schema}` });
@@ -460,16 +355,6 @@ export async function embeddedSql(dataDir: string): Promise<Sql> {
   };
 }
 
-export async function dropPostgresSchema(schema: string): Promise<void> {
-  const client = new pg.Client({ connectionString: POSTGRES_URL });
-  await client.connect();
-  try {
-    await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-  } finally {
-    await client.end();
-  }
-}
-
 export type Member = { id: string; aadObjectId: string; displayName: string; role: string; tenantId: string; schoolId: string | null; districtId: string | null };
 
 export async function members(sql: Sql): Promise<Member[]> {
@@ -479,132 +364,4 @@ export async function members(sql: Sql): Promise<Member[]> {
        LEFT JOIN "School" s ON s.id = ms."schoolId"
       ORDER BY m."displayName"`,
   );
-}
-
-/** `count` STAFF members named "<label> n", each in one school (round robin over the schools), with
- *  their own AAD object ids (…-9000-<prefix><n>). Idempotent. */
-export async function addStaff(sql: Sql, count: number, label: string, prefix: string): Promise<void> {
-  if (count <= 0) return;
-  await sql.query(
-    `WITH t AS (SELECT "tenantId" FROM "Member" LIMIT 1)
-     INSERT INTO "Member" (id, "tenantId", "aadObjectId", "displayName", email, role, "updatedAt")
-     SELECT gen_random_uuid()::text, t."tenantId", '00000000-0000-4000-9000-' || $2 || lpad(k::text, 12 - length($2), '0'), $1 || ' ' || k, NULL, 'STAFF', now()
-       FROM generate_series(1, $3::int) k, t
-     ON CONFLICT ("tenantId", "aadObjectId") DO NOTHING`,
-    [label, prefix, count],
-  );
-  await sql.query(
-    `WITH schools AS (SELECT id, row_number() OVER (ORDER BY uai) - 1 AS i, count(*) OVER () AS n FROM "School"),
-          staff AS (SELECT id, (regexp_replace("displayName", '^.* ', ''))::int AS k FROM "Member" WHERE "aadObjectId" LIKE '00000000-0000-4000-9000-' || $1 || '%')
-     INSERT INTO "MemberSchool" ("memberId", "schoolId")
-     SELECT staff.id, schools.id FROM staff JOIN schools ON schools.i = staff.k % schools.n
-     ON CONFLICT DO NOTHING`,
-    [prefix],
-  );
-}
-
-const SIGNAL_CATALOGUE: [string, string][] = [
-  ["UNJUSTIFIED_ABSENCES", "ATTENDANCE"], ["LATENESS", "ATTENDANCE"], ["INTERMITTENT_ABSENCES", "ATTENDANCE"],
-  ["WORK_NOT_DONE", "ENGAGEMENT"], ["EQUIPMENT_FORGOTTEN", "ENGAGEMENT"], ["PASSIVITY", "ENGAGEMENT"], ["DISENGAGED_INSIDE", "ENGAGEMENT"],
-  ["FALLING_GRADES", "RESULTS"], ["EXAM_FAILED", "RESULTS"], ["INCIDENTS", "BEHAVIOUR"], ["WITHDRAWAL", "BEHAVIOUR"],
-  ["ORIENTATION_SUBIE", "ORIENTATION"], ["NO_PLAN", "ORIENTATION"], ["NOT_ASSIGNED", "ORIENTATION"],
-];
-
-/** Brings the Case table up to `target` rows with INSERT … SELECT generate_series: a pupil, a case
- *  (reference of the current year, after the counter), a report with two signals and its REPORTED
- *  event each (plus TAKEN_IN_CHARGE for the acknowledged ones). Reporters are the STAFF members
- *  who reported fewer than `perReporter` cases (in turn; each case in its reporter's school);
- *  statuses 40 % NEW, 30 % ACKNOWLEDGED (assigned to the district's coordinator), 10 %
- *  INFO_REQUESTED, 20 % CLOSED; each pupil has a last name of its own. Returns how many were added. */
-export async function fillCases(sql: Sql, target: number, year: number, perReporter: number): Promise<number> {
-  const [{ n: existing }] = (await sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM "Case"`)) as [{ n: number }];
-  const add = target - existing;
-  if (add <= 0) return 0;
-  const [counter] = await sql.query<{ last: number }>(`SELECT last FROM "CaseCounter" WHERE year = $1`, [year]);
-  const base = counter?.last ?? 0;
-  const signals = SIGNAL_CATALOGUE.map(([c, f], i) => `(${i}, '${c}', '${f}')`).join(", ");
-  // One statement per table, from a temporary table of generated ids.
-  await sql.query(`DROP TABLE IF EXISTS bench_seed; DROP TABLE IF EXISTS bench_reporters; DROP TABLE IF EXISTS bench_signals`);
-  await sql.query(`CREATE TEMP TABLE bench_signals (i int, code text, family text); INSERT INTO bench_signals VALUES ${signals}`);
-  // One slot per case a STAFF member may still report (up to `perReporter`), taken in turn (every
-  // member's first slot, then every second one...): the cases added go to the members with room.
-  // Spread over every member instead, the measured ones ("Bench Staff") reported 15 cases at 1,000
-  // and 66 at 100,000, and `statut <nom>`, which looks through the caller's own cases, seemed to
-  // grow with the académie.
-  await sql.query(
-    `CREATE TEMP TABLE bench_reporters AS
-       WITH staff AS (
-         SELECT m.id, m."aadObjectId", ms."schoolId", s."districtId",
-                (SELECT count(*) FROM "Case" h WHERE h."reporterId" = m.id)::int AS held
-           FROM "Member" m
-           JOIN LATERAL (SELECT "schoolId" FROM "MemberSchool" WHERE "memberId" = m.id ORDER BY "schoolId" LIMIT 1) ms ON true
-           JOIN "School" s ON s.id = ms."schoolId"
-          WHERE m.role = 'STAFF' AND m.active)
-       SELECT row_number() OVER (ORDER BY k, st."aadObjectId") - 1 AS i, st.id AS member_id, st."schoolId" AS school_id, st."districtId" AS district_id,
-              (SELECT c.id FROM "Member" c WHERE c.role = 'COORDINATOR' AND c."districtId" = st."districtId" ORDER BY c."displayName" LIMIT 1) AS coordinator_id
-         FROM staff st CROSS JOIN LATERAL generate_series(1, greatest(1, ${perReporter} - st.held)) AS k`,
-  );
-  await sql.query(
-    `CREATE TEMP TABLE bench_seed AS
-       SELECT g.n, gen_random_uuid()::text AS pupil_id, gen_random_uuid()::text AS case_id, gen_random_uuid()::text AS report_id,
-              r.member_id, r.school_id, r.district_id, r.coordinator_id,
-              -- One name per pupil, none inside another ("Nombcz" is not in "Nombcdz"): a name search
-              -- finds the one case at every scale, so rows compare the same answer.
-              'Nom' || translate(g.n::text, '0123456789', 'abcdefghij') || 'z' AS last_name,
-              'Prenom' || translate((g.n % 37)::text, '0123456789', 'abcdefghij') AS first_name,
-              CASE WHEN g.n % 10 < 4 THEN 'NEW' WHEN g.n % 10 < 7 THEN 'ACKNOWLEDGED' WHEN g.n % 10 = 7 THEN 'INFO_REQUESTED' ELSE 'CLOSED' END AS status,
-              now() - ((g.n % 365) || ' days')::interval - ((g.n % 1440) || ' minutes')::interval AS created_at
-         FROM generate_series(${base + 1}, ${base + add}) AS g(n)
-         JOIN bench_reporters r ON r.i = (g.n - ${base + 1}) % (SELECT count(*) FROM bench_reporters)`,
-  );
-  await sql.query(
-    `INSERT INTO "Pupil" (id, "schoolId", "lastName", "firstName", "nameKey", "birthYear", "className", "createdAt")
-     SELECT pupil_id, school_id, last_name, first_name, lower(last_name || ' ' || first_name), ${year} - 11 - (n % 8), '2nde ' || (n % 9 + 1), created_at FROM bench_seed`,
-  );
-  await sql.query(
-    `INSERT INTO "Case" (id, reference, "pupilId", "schoolId", "districtId", status, urgency, "reporterId", "assigneeId", "closedAt", "createdAt", "updatedAt")
-     SELECT case_id, 'D-${year}-' || lpad(n::text, greatest(4, length(n::text)), '0'), pupil_id, school_id, district_id, status::"CaseStatus", n % 3 + 1, member_id,
-            CASE WHEN status IN ('ACKNOWLEDGED', 'INFO_REQUESTED') THEN coordinator_id END,
-            CASE WHEN status = 'CLOSED' THEN created_at + interval '20 days' END, created_at, created_at
-       FROM bench_seed`,
-  );
-  await sql.query(
-    `INSERT INTO "Report" (id, "caseId", "reporterId", "submissionKey", "absenceHalfDays", "stepsTaken", urgency, observations, "createdAt")
-     SELECT report_id, case_id, member_id, 'bench-' || case_id, CASE WHEN n % 3 = 0 THEN n % 12 END, ARRAY['FAMILY_CONTACTED'], n % 3 + 1, NULL, created_at FROM bench_seed`,
-  );
-  await sql.query(
-    `INSERT INTO "ReportSignal" (id, "reportId", code, family, note)
-     SELECT gen_random_uuid()::text, b.report_id, s.code, s.family, CASE WHEN k = 0 THEN 'Constat en classe' END
-       FROM bench_seed b CROSS JOIN generate_series(0, 1) AS k JOIN bench_signals s ON s.i = (b.n + k * 5) % 14`,
-  );
-  await sql.query(
-    `INSERT INTO "CaseEvent" ("caseId", at, "actorId", type, data)
-     SELECT b.case_id, b.created_at, b.member_id, 'REPORTED', jsonb_build_object('reportId', b.report_id, 'families', jsonb_build_array(s1.family, s2.family), 'urgency', b.n % 3 + 1)
-       FROM bench_seed b JOIN bench_signals s1 ON s1.i = b.n % 14 JOIN bench_signals s2 ON s2.i = (b.n + 5) % 14`,
-  );
-  await sql.query(
-    `INSERT INTO "CaseEvent" ("caseId", at, "actorId", type, data)
-     SELECT case_id, created_at + interval '1 day', coordinator_id, 'TAKEN_IN_CHARGE', jsonb_build_object('from', 'NEW', 'to', 'ACKNOWLEDGED')
-       FROM bench_seed WHERE status <> 'NEW'`,
-  );
-  await sql.query(
-    `INSERT INTO "CaseCounter" (year, last) VALUES (${year}, ${base + add}) ON CONFLICT (year) DO UPDATE SET last = GREATEST("CaseCounter".last, EXCLUDED.last)`,
-  );
-  await sql.query(`DROP TABLE bench_seed; DROP TABLE bench_reporters; DROP TABLE bench_signals`);
-  // A database that grew over the years has been vacuumed by autovacuum as it went; a bulk load
-  // just before measuring would instead be vacuumed (and its rows' hint bits written by the first
-  // readers) in the middle of the next rows. VACUUM cannot run inside the implicit transaction of
-  // a multi-statement query: one statement, for the tables of the bench schema only.
-  await sql.query(`VACUUM ANALYZE "Pupil", "Case", "Report", "ReportSignal", "CaseEvent", "CaseCounter", "Member", "MemberSchool"`);
-  return add;
-}
-
-/** Letters only (pupil names accept no digits): 0 -> "a", 27 -> "bb". */
-export function letters(n: number): string {
-  let s = "";
-  do {
-    s = String.fromCharCode(97 + (n % 26)) + s;
-    n = Math.floor(n / 26);
-  } while (n > 0);
-  return s;
 }

@@ -14,24 +14,20 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { channelInstallActivity, personalChatId, personalMessage } from "../test/helpers/activities.js";
+import { cardText, submitValue } from "../test/helpers/cards.js";
+import { addStaff, letters } from "../test/helpers/case-fill.js";
+import { POSTGRES_URL, dropSchema } from "../test/helpers/database.js";
 import {
   ROOT,
   LeanConnector,
-  POSTGRES_URL,
-  addStaff,
   onInterrupt,
   botNodeArgs,
-  cardText,
-  channelInstall,
-  dropPostgresSchema,
-  letters,
   members,
-  message,
   peakRssMb,
   percentile,
   postJson,
   postgresSql,
-  press,
   sleep,
   startProcess,
   staleSocketRetries,
@@ -57,7 +53,7 @@ async function main(): Promise<number> {
   const env = { DATABASE_URL: `${POSTGRES_URL}?schema=${schema}`, SEED_DEMO: "always", LOG_LEVEL: "warn" };
   const connector = await new LeanConnector().start();
   const instances: Proc[] = [];
-  const forget = KEEP ? () => {} : onInterrupt(() => dropPostgresSchema(schema));
+  const forget = KEEP ? () => {} : onInterrupt(() => dropSchema(schema));
   const watchdog = setTimeout(() => {
     console.error(`load test: still running after ${TIMEOUT_S} s, giving up`);
     process.kill(process.pid, "SIGTERM"); // stops the instances and drops the schema, exit code 130
@@ -77,7 +73,7 @@ async function main(): Promise<number> {
     if (users.length < USERS) throw new Error(`only ${users.length} STAFF members`);
     const sophie = all.find((m) => m.displayName === "Sophie Laurent")!;
     const tenantId = sophie.tenantId;
-    const [channel] = await sql.query<{ channelId: string }>(`SELECT "channelId" FROM "RoutingChannel" WHERE "districtId" = $1`, [sophie.districtId]);
+    const [channel] = await sql.query<{ teamId: string; channelId: string }>(`SELECT "teamId", "channelId" FROM "RoutingChannel" WHERE "districtId" = $1`, [sophie.districtId]);
     log(`two instances up (${instances.map((p) => `${p.url}, cold start ${p.coldStartMs.toFixed(0)} ms`).join("; ")}); ${users.length} users`);
 
     const turns: TurnRecord[] = [];
@@ -91,18 +87,18 @@ async function main(): Promise<number> {
 
     // The coordinators' channel and the référents' chats are known (as once the app is installed),
     // so that the routed sends have somewhere to go.
-    if (channel) await send(channelInstall(connector.url, tenantId, sophie, channel.channelId), "install");
-    for (const r of all.filter((m) => m.role === "REFERENT")) await send(message(connector.url, tenantId, r, `a:personal-${r.aadObjectId}`, { text: "aide" }), "aide");
+    if (channel) await send(channelInstallActivity(connector.url, sophie, channel, tenantId), "install");
+    for (const r of all.filter((m) => m.role === "REFERENT")) await send(personalMessage(connector.url, r, { text: "aide", tenantId }), "aide");
 
     const confirmations: { user: string; reference: string }[] = [];
     const problems: string[] = [];
     const tag = letters(Date.now() % 1_000_000);
 
     const simulate = async (who: Member, i: number) => {
-      const conversation = `a:personal-${who.aadObjectId}`;
+      const conversation = personalChatId(who);
       const turn = async (content: { text?: string; value?: unknown }, what: string) => {
         const before = connector.count(conversation);
-        const r = await send(message(connector.url, tenantId, who, conversation, content), what);
+        const r = await send(personalMessage(connector.url, who, { ...content, tenantId, conversationId: conversation }), what);
         const sent = connector.since(conversation, before);
         return { status: r.status, card: [...sent].reverse().find((s) => s.card)?.card as unknown, texts: sent.flatMap((s) => (s.text ? [s.text] : [])) };
       };
@@ -112,16 +108,19 @@ async function main(): Promise<number> {
       if (!help.card) fail("no help card");
 
       const pupil = await turn({ text: "signaler" }, "signaler");
-      const pupilValue = pupil.card && press(pupil.card, "Suivant", { lastName: `Charge${tag}`, firstName: `Eleve${letters(i)}`, className: "2nde 3", birthYear: String(YEAR - 16) });
+      const pupilValue = pupil.card && submitValue(pupil.card, "Suivant", { lastName: `Charge${tag}`, firstName: `Eleve${letters(i)}`, className: "2nde 3", birthYear: String(YEAR - 16) });
       if (!pupilValue) return fail(`no pupil card (HTTP ${pupil.status})`);
       const signals = await turn({ value: pupilValue }, "report.pupil");
-      const signalsValue = signals.card && press(signals.card, "Suivant", { signal_UNJUSTIFIED_ABSENCES: "true", absenceHalfDays: "5", signal_WORK_NOT_DONE: "true" });
+      const signalsValue = signals.card && submitValue(signals.card, "Suivant", { signal_UNJUSTIFIED_ABSENCES: "true", absenceHalfDays: "5", signal_WORK_NOT_DONE: "true" });
       if (!signalsValue) return fail(`no signals card (HTTP ${signals.status}) ${signals.texts.join(" ")}`);
-      const steps = await turn({ value: signalsValue }, "report.signals");
-      const stepsValue = steps.card && press(steps.card, "Voir le récapitulatif", { urgency: String(1 + (i % 3)), stepsTaken: "FAMILY_CONTACTED,INTERVIEW_PP_CPE" });
+      const notes = await turn({ value: signalsValue }, "report.signals");
+      const notesValue = notes.card && submitValue(notes.card, "Suivant", { note_WORK_NOT_DONE: "Aucun devoir rendu depuis trois semaines" });
+      if (!notesValue) return fail(`no notes card (HTTP ${notes.status}) ${notes.texts.join(" ")}`);
+      const steps = await turn({ value: notesValue }, "report.notes");
+      const stepsValue = steps.card && submitValue(steps.card, "Voir le récapitulatif", { urgency: String(1 + (i % 3)), stepsTaken: "FAMILY_CONTACTED,INTERVIEW_PP_CPE" });
       if (!stepsValue) return fail(`no steps card (HTTP ${steps.status}) ${steps.texts.join(" ")}`);
       const summary = await turn({ value: stepsValue }, "report.steps");
-      const summaryValue = summary.card && press(summary.card, "Envoyer le signalement");
+      const summaryValue = summary.card && submitValue(summary.card, "Envoyer le signalement");
       if (!summaryValue) return fail(`no summary card (HTTP ${summary.status}) ${summary.texts.join(" ")}`);
       const confirmed = await turn({ value: summaryValue }, "report.confirm");
       const reference = confirmed.card ? /D-\d{4}-\d+/.exec(cardText(confirmed.card))?.[0] : undefined;
@@ -179,14 +178,14 @@ async function main(): Promise<number> {
     const rss = instances.map((p) => peakRssMb(p.pid));
     const row = (what: string, l: number[]) =>
       `| ${what} | ${l.length} | ${percentile(l, 50).toFixed(0)} | ${percentile(l, 95).toFixed(0)} | ${percentile(l, 99).toFixed(0)} | ${(l.at(-1) ?? 0).toFixed(0)} |`;
-    const command = `node dist/bench/load.js ${args.join(" ")}`.trim();
+    const command = `npm run loadtest${args.length ? ` -- ${args.join(" ")}` : ""}`;
     const passed = checks.filter(([, ok]) => ok).length;
     const lines = [
       "# Repère load test",
       "",
       `${new Date().toISOString()} · ${os.cpus().length} CPUs (${os.cpus()[0]?.model.trim() ?? ""}) · Node ${process.version} · ${os.platform()} ${os.release()}`,
       "",
-      `Command: \`npm run loadtest\` (\`${command}\`). ${users.length} users at once, 2 instances (\`node --disable-warning=DEP0111 ${[...NODE_ARGS, "dist/main.js"].join(" ")}\`) on one PostgreSQL schema (${schema}, dropped afterwards), each turn sent to either instance at random.`,
+      `Command: \`${command}\`. ${users.length} users at once, 2 instances (\`node --disable-warning=DEP0111 ${[...NODE_ARGS, "dist/main.js"].join(" ")}\`) on one PostgreSQL schema (${schema}, dropped afterwards), each turn sent to either instance at random.`,
       "",
       `- **${passed} / ${checks.length} checks passed**`,
       `- turns: ${measured.length} (${perInstance.join(" + ")} per instance) in ${seconds.toFixed(1)} s = ${(measured.length / seconds).toFixed(0)} turns/s`,
@@ -222,7 +221,7 @@ async function main(): Promise<number> {
     await Promise.all(instances.map((p) => p.stop()));
     await connector.stop();
     forget();
-    if (!KEEP) await dropPostgresSchema(schema).catch(() => {});
+    if (!KEEP) await dropSchema(schema).catch(() => {});
     else log(`kept schema ${schema}`);
   }
 }

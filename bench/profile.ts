@@ -1,5 +1,5 @@
 // Summarises a V8 CPU profile (`node --cpu-prof`, e.g. `npm run bench -- --cpu-prof`): self time
-// by package / area and the top functions. Usage: node dist/bench/profile.js <file.cpuprofile> [top]
+// by package / area and the top functions. Usage: npm run profile -w bench -- <file.cpuprofile> [top]
 import { readFileSync } from "node:fs";
 
 type Node = { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; children?: number[] };
@@ -7,7 +7,7 @@ type Profile = { nodes: Node[]; samples: number[]; timeDeltas: number[]; startTi
 
 const file = process.argv[2];
 if (!file) {
-  console.error("usage: node dist/bench/profile.js <file.cpuprofile> [top]");
+  console.error("usage: npm run profile -w bench -- <file.cpuprofile> [top]");
   process.exit(2);
 }
 const top = Number(process.argv[3] ?? 25);

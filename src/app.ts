@@ -10,7 +10,7 @@ import { renderOutgoing } from "./teams/outbox-renderer.js";
 import { every } from "./services/review-reminders.js";
 import { SignedLinks } from "./services/signed-links.js";
 import { serveStatsFile } from "./teams/stats-downloads.js";
-import { activityRequestProblem } from "./teams/request-guard.js";
+import { activityRequestProblem, cleanActivity } from "./teams/request-guard.js";
 
 export type App = {
   port: number;
@@ -30,7 +30,11 @@ export type AppOptions = {
   clock?: () => Date;
   /** Extra Bot Framework authentication settings (tests point the OpenID metadata at a local server). */
   authSettings?: Parameters<typeof createAdapter>[2];
+  /** How often the warning about unauthenticated requests is repeated (an hour; tests shorten it). */
+  unauthenticatedWarningMs?: number;
 };
+
+const UNAUTHENTICATED_WARNING = "requests are not authenticated (no MicrosoftAppId) and HOST is reachable from other machines (ALLOW_UNAUTHENTICATED=true): anyone who reaches this port can act as any member";
 
 /** Wires config -> store -> services -> bot -> HTTP server, and returns a handle to stop it all. */
 export async function startApp(config: Config, opts: AppOptions = {}): Promise<App> {
@@ -67,6 +71,7 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<A
           res.send(400, { error: "not a Bot Framework activity" });
           return;
         }
+        req.body = cleanActivity(req.body);
         await adapter.process(req, res, (ctx) => bot.run(ctx));
       },
       pupilDataDownload: async (path, exp, sig) => {
@@ -80,6 +85,13 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<A
     const port = await listen(server, config.port, config.host);
     baseUrl ||= `http://${config.host === "0.0.0.0" || config.host === "::" ? "localhost" : config.host}:${port}`;
     logger.info({ port, host: config.host, database: db.kind }, "Repère is listening");
+    // Said at start and every hour, so that a test set-up left running in the open does not go unnoticed.
+    let exposedWarning: NodeJS.Timeout | null = null;
+    if (config.exposedWithoutAuthentication) {
+      logger.warn({ host: config.host, port }, UNAUTHENTICATED_WARNING);
+      exposedWarning = setInterval(() => logger.warn({ host: config.host, port }, UNAUTHENTICATED_WARNING), opts.unauthenticatedWarningMs ?? 60 * 60_000);
+      exposedWarning.unref();
+    }
     const automatic = (opts.outboxDelivery ?? "auto") === "auto";
     if (automatic) outbox.start();
     const reminders = automatic
@@ -136,6 +148,7 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<A
           // close the database.
           const grace = config.shutdownGraceMs;
           const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()));
+          if (exposedWarning) clearInterval(exposedWarning);
           const outboxStopped = outbox.stop(grace);
           await Promise.all([reminders?.stop(), retention?.stop(), digest?.stop()]);
           const late = setTimeout(() => server.server.closeAllConnections(), grace);

@@ -1,6 +1,7 @@
 import path from "node:path";
 import { z } from "zod";
 import { parseHolidays, type DateRange } from "./domain/weekly-digest.js";
+import { parseHostPatterns, TEAMS_FILE_HOSTS } from "./domain/download-hosts.js";
 
 /** The only module that reads the environment. Everything else receives a Config. */
 
@@ -14,6 +15,15 @@ function seconds(min: number, max: number, fallback: number) {
 }
 
 const guid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+const flag = () =>
+  z.preprocess(emptyToUndefined, z.enum(["true", "false"], { error: `must be true or false` }).default("false").transform((v) => v === "true"));
+
+/** Interfaces only this machine reaches. */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.trim().toLowerCase().replace(/^\[|\]$/g, "");
+  return h === "localhost" || h === "::1" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h);
+}
 
 const EnvSchema = z
   .object({
@@ -107,6 +117,21 @@ const EnvSchema = z
         })
         .default("end-of-school-year"),
     ),
+    ALLOW_UNAUTHENTICATED: flag(),
+    IMPORT_DOWNLOAD_HOSTS: z.preprocess(
+      emptyToUndefined,
+      z
+        .string()
+        .default(TEAMS_FILE_HOSTS.join(","))
+        .transform((v, ctx) => {
+          const parsed = parseHostPatterns(v);
+          if (parsed.invalid.length === 0 && parsed.patterns.length > 0) return parsed.patterns;
+          const shown = parsed.invalid.map((p) => `"${p}"`).join(", ");
+          ctx.addIssue({ code: "custom", message: `must be host names or *.domain patterns separated by commas${shown ? ` (not ${shown})` : ""}` });
+          return z.NEVER;
+        }),
+    ),
+    IMPORT_DOWNLOAD_ALLOW_LOOPBACK: flag(),
     SIGNING_SECRET: z.preprocess(emptyToUndefined, z.string().min(32, "must be at least 32 characters (e.g. openssl rand -base64 48)").optional()),
     SCHOOL_HOLIDAYS: z.preprocess(
       emptyToUndefined,
@@ -133,6 +158,15 @@ function crossVariableProblems(env: NodeJS.ProcessEnv): string[] {
   }
   if (appType === "SingleTenant" && set("MicrosoftAppId") && !set("MicrosoftAppTenantId")) {
     problems.push("MicrosoftAppTenantId is required when MicrosoftAppType is SingleTenant");
+  }
+  // Without an app id nothing checks who sends the requests: fine on this machine (Agents
+  // Playground, tests), not on an interface other machines reach, unless someone says so.
+  const host = (env.HOST ?? "").trim() || "127.0.0.1";
+  if (!set("MicrosoftAppId") && !isLoopbackHost(host) && (env.ALLOW_UNAUTHENTICATED ?? "").trim() !== "true") {
+    problems.push(`HOST ${host} is reachable from other machines but MicrosoftAppId is empty: requests would not be authenticated. Set MicrosoftAppId (and MicrosoftAppPassword), or ALLOW_UNAUTHENTICATED=true for a test network`);
+  }
+  if (set("MicrosoftAppId") && (env.IMPORT_DOWNLOAD_ALLOW_LOOPBACK ?? "").trim() === "true") {
+    problems.push("IMPORT_DOWNLOAD_ALLOW_LOOPBACK is for local mode only (tests): it cannot be set with MicrosoftAppId");
   }
   return problems;
 }
@@ -173,6 +207,11 @@ export type Config = {
   retention: { kind: "endOfSchoolYear" } | { kind: "days"; days: number };
   /** School holidays (both ends included, Paris dates): no weekly digest on a Monday within them. */
   schoolHolidays: DateRange[];
+  /** Listening beyond loopback without an app id (ALLOW_UNAUTHENTICATED=true): warned at start and every hour. */
+  exposedWithoutAuthentication: boolean;
+  /** Where a list sent in Teams may be downloaded from: host patterns (IMPORT_DOWNLOAD_HOSTS), and
+   *  in local mode only, this machine over http (the tests' file server). */
+  importDownloads: { hosts: string[]; allowLoopback: boolean };
 };
 
 export class ConfigError extends Error {
@@ -219,6 +258,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     signingSecret: e.SIGNING_SECRET,
     retention: e.RETENTION === "end-of-school-year" ? { kind: "endOfSchoolYear" } : { kind: "days", days: Number(e.RETENTION) },
     schoolHolidays: e.SCHOOL_HOLIDAYS ?? [],
+    exposedWithoutAuthentication: !e.MicrosoftAppId && !isLoopbackHost(e.HOST),
+    importDownloads: { hosts: e.IMPORT_DOWNLOAD_HOSTS, allowLoopback: e.IMPORT_DOWNLOAD_ALLOW_LOOPBACK },
   };
 }
 

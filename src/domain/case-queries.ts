@@ -6,8 +6,9 @@
 import { ASSIGNEE_OPERATIONS, scopeOf, type Actor, type CaseScope, type Operation } from "./permissions.js";
 import type { CaseStatus } from "./lifecycle.js";
 import { MLDS_MIN_AGE } from "./routing.js";
+import { isBassinRole } from "./roles.js";
 import { addSchoolDays, parisCalendarDate } from "./school-year.js";
-import { normalizeText } from "./text.js";
+import { nameWords, typoDistance } from "./text.js";
 
 /** The latest birth (date, or year when only the year is known) of a pupil who is 16 or over on a
  *  given day: `ageOn(...) >= MLDS_MIN_AGE` exactly when the birth is on or before these. */
@@ -18,12 +19,13 @@ export type CaseArea =
   | { kind: "reportedBy"; memberId: string }
   | { kind: "schools"; schoolIds: string[] }
   | { kind: "district"; districtId: string }
+  | { kind: "department"; departmentCode: string }
   | { kind: "academy" }
   | { kind: "nothing" };
 
 /**
- * The cases a member may see for an operation: those of the area (for a coordinator, only the ones
- * that concern the MLDS: 16 or over, or sent by the school), plus those assigned to them when the
+ * The cases a member may see for an operation: those of the area (for the bassin's roles, only the
+ * ones that concern the MLDS: 16 or over, or sent by the school), plus those assigned to them when the
  * operation is one the person in charge may always do.
  */
 export type CaseVisibility = {
@@ -62,10 +64,14 @@ export function visibilityOf(actor: Actor, op: Operation, now: Date): CaseVisibi
           ? actor.districtId !== null
             ? { kind: "district", districtId: actor.districtId }
             : { kind: "nothing" }
-          : { kind: "academy" };
+          : scope === "DEPARTMENT"
+            ? actor.departmentCode !== null && actor.departmentCode !== undefined
+              ? { kind: "department", departmentCode: actor.departmentCode }
+              : { kind: "nothing" }
+            : { kind: "academy" };
   return {
     area,
-    mldsOnly: actor.role === "COORDINATOR" && op !== "CREATE_REPORT" ? mldsAgeLimit(now) : null,
+    mldsOnly: isBassinRole(actor.role) && op !== "CREATE_REPORT" ? mldsAgeLimit(now) : null,
     // A branch that could find nothing still costs its planning: the cases a member holds are
     // looked for only when they hold some.
     alsoAssignedTo: (ASSIGNEE_OPERATIONS as readonly Operation[]).includes(op) && actor.holdsCases !== false ? actor.memberId : null,
@@ -73,7 +79,7 @@ export function visibilityOf(actor: Actor, op: Operation, now: Date): CaseVisibi
 }
 
 /** What a visibility says about one case; the store says the same in SQL. */
-export type VisibleCase = Pick<CaseScope, "schoolId" | "districtId" | "reporterIds" | "assigneeId" | "escalatedToMlds"> & {
+export type VisibleCase = Pick<CaseScope, "schoolId" | "districtId" | "departmentCode" | "reporterIds" | "assigneeId" | "escalatedToMlds"> & {
   birthYear: number;
   birthDate: Date | null;
 };
@@ -97,6 +103,8 @@ function inArea(area: CaseArea, c: VisibleCase): boolean {
       return area.schoolIds.includes(c.schoolId);
     case "district":
       return c.districtId === area.districtId;
+    case "department":
+      return c.departmentCode === area.departmentCode;
     case "academy":
       return true;
     case "nothing":
@@ -136,16 +144,57 @@ export function latenessOf(c: { status: CaseStatus; createdAt: Date; nextReviewA
 export const MAX_NAME_TOKENS = 5;
 
 /**
- * The words of a typed name, in the form of `Pupil.nameKey` ("last first", normalised): every one
- * must appear in the key. Dots of initials are dropped ("L. Dupont" -> "l", "dupont").
+ * The words of a typed name, in the form of `Pupil.nameKey` ("last first", as `nameWords`): every
+ * one must appear in the key. Dots of initials are dropped ("L. Dupont" -> "l", "dupont"), and a
+ * compound name gives its parts ("Moreau-Lefèvre" -> "moreau", "lefevre").
  */
 export function nameSearchTokens(name: string): string[] {
-  const tokens = normalizeText(name)
-    .replace(/[.,;:]/g, " ")
-    .split(" ")
-    .map((w) => w.replace(/^['-]+|['-]+$/g, ""))
-    .filter((w) => w !== "");
+  const tokens = nameWords(name.replace(/[.,;:]/g, " "));
   return [...new Set(tokens)].slice(0, MAX_NAME_TOKENS);
+}
+
+/** Words shorter than this are not corrected: one slip away from "lea" are dozens of names. */
+export const MIN_SLIP_WORD_LENGTH = 4;
+
+/**
+ * LIKE patterns (on `Pupil.nameKey`) for one typed word: the word itself anywhere in the key, and,
+ * for a long enough word, every form one slip away (a letter changed, missing, extra, or two letters
+ * swapped), so that the database offers the few keys worth comparing. `_` is LIKE's one character;
+ * the word's own LIKE characters are escaped.
+ */
+export function slipPatterns(word: string): string[] {
+  const letters = Array.from(word);
+  const esc = (chars: string[]) => chars.map((c) => c.replace(/[\\%_]/g, (x) => `\\${x}`)).join("");
+  const patterns = new Set([`%${esc(letters)}%`]);
+  if (letters.length >= MIN_SLIP_WORD_LENGTH) {
+    for (let i = 0; i <= letters.length; i++) {
+      const before = esc(letters.slice(0, i));
+      if (i < letters.length) {
+        patterns.add(`%${before}_${esc(letters.slice(i + 1))}%`); // changed
+        patterns.add(`%${before}${esc(letters.slice(i + 1))}%`); // extra letter typed
+      }
+      patterns.add(`%${before}_${esc(letters.slice(i))}%`); // letter missing
+      if (i + 1 < letters.length) patterns.add(`%${before}${esc([letters[i + 1]!, letters[i]!])}${esc(letters.slice(i + 2))}%`); // swapped
+    }
+  }
+  return [...patterns];
+}
+
+/**
+ * How far a typed name is from a pupil's name: the slips of the typed words that are not found as
+ * they are, each within one slip of a word of the name; null when a word is further away. A word
+ * found as it is (anywhere in the name, as the search looks for it) costs nothing.
+ */
+export function nameSlips(tokens: readonly string[], pupil: { lastName: string; firstName: string }): number | null {
+  const words = nameWords(`${pupil.lastName} ${pupil.firstName}`);
+  const key = words.join(" ");
+  let slips = 0;
+  for (const token of tokens) {
+    if (key.includes(token)) continue;
+    if (Array.from(token).length < MIN_SLIP_WORD_LENGTH || !words.some((w) => typoDistance(token, w) <= 1)) return null;
+    slips++;
+  }
+  return slips;
 }
 
 function daysInMonth(year: number, month: number): number {

@@ -4,6 +4,7 @@ import { ageOn } from "./routing.js";
 import { parisCalendarDate } from "./school-year.js";
 import { signalCodeSchema, type SignalCode } from "./signals.js";
 import { nameKey, normalizeText, typoDistance } from "./text.js";
+import { cleanText, safeText } from "./safe-text.js";
 
 /** Rentrée repérage campaign: the columns of a list of young people without a solution (SIEI/RIO
  *  exports, schools' own spreadsheets), matched loosely, and the rules every row must follow.
@@ -165,6 +166,7 @@ export function findHeaderRow(records: readonly (readonly string[])[]): number {
 
 export const ROW_ERROR_CODES = [
   "REQUIRED",
+  "CONTROL_CHARACTER",
   "TOO_LONG",
   "INVALID_NAME",
   "INVALID_DATE",
@@ -254,7 +256,9 @@ export function signalForMotif(motif: string | null): SignalCode {
   return "NO_PLAN";
 }
 
-const trimmed = z.string().transform(collapse);
+// A control character in a cell (U+0000 above all) is a row error: the cell is not what the
+// person meant, and the database would refuse it.
+const trimmed = safeText({ controls: "refuse" }).transform(collapse);
 const required = (max: number) =>
   trimmed.pipe(z.string().min(1, "REQUIRED").max(max, "TOO_LONG"));
 const optional = (max: number) =>
@@ -318,7 +322,7 @@ function rowSchema(today: Date) {
 const VALIDATED_FIELDS = ["lastName", "firstName", "birthDate", "ine", "uai", "lastTraining", "exitDate", "motif"] as const;
 
 function shown(value: string): string {
-  const v = collapse(value);
+  const v = collapse(cleanText(value));
   return v.length > 40 ? `${v.slice(0, 39)}…` : v;
 }
 

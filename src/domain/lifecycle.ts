@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { Role } from "./roles.js";
+import { ROLES, type Role } from "./roles.js";
 
 /** Statuses of a case, the same values as the Prisma enum CaseStatus. */
 export const CASE_STATUSES = ["NEW", "ACKNOWLEDGED", "INFO_REQUESTED", "PLAN_ACTIVE", "REVIEW_DUE", "CLOSED"] as const;
@@ -36,7 +36,8 @@ export type TransitionResult =
   | { ok: false; reason: "INVALID_TRANSITION" | "ROLE_NOT_ALLOWED" };
 
 const TRIAGE_ROLES = ["REFERENT", "COORDINATOR", "ADMIN"] as const satisfies readonly Role[];
-const ANY_ROLE = ["STAFF", "REFERENT", "COORDINATOR", "ADMIN"] as const satisfies readonly Role[];
+// Every member role: whether this member may report on, or answer for, this case is for permissions.
+const ANY_ROLE: readonly Role[] = ROLES;
 
 interface TransitionRule {
   readonly by: readonly TransitionActor[];

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { Role } from "./roles.js";
+import { ROLE_ATTACHMENT, isBassinRole, type Role, type RoleAttachment } from "./roles.js";
 import { MLDS_MIN_AGE } from "./routing.js";
 
 export const OPERATIONS = [
@@ -10,42 +10,87 @@ export const OPERATIONS = [
   "EDIT_PLAN",
   "CLOSE_CASE",
   "VIEW_HISTORY",
+  /** Completing a case's counts of absences (half-days), as the CPE keeps them. */
+  "RECORD_ABSENCES",
   "VIEW_STATS",
   "EXPORT_CASES",
   "EXPORT_PUPIL_DATA",
   "ERASE_PUPIL_DATA",
+  /** Adding people, changing their role or scope, deactivating them: see mayManageMembership. */
   "MANAGE_MEMBERS",
+  /** Approving or refusing someone who enrolled themselves: see mayManageMembership. */
+  "APPROVE_ENROLMENT",
+  /** The académie's own settings: where each bassin's cases are posted, failed sends, the school
+   *  directory. Kept apart from MANAGE_MEMBERS, which chefs d'établissement hold for their school. */
+  "CONFIGURE_ACADEMY",
 ] as const;
 export type Operation = (typeof OPERATIONS)[number];
 
 export const operationSchema = z.enum(OPERATIONS);
 
-/** How far a permission reaches, from the narrowest to the widest. */
-export const SCOPES = ["OWN_REPORTS", "SCHOOL", "DISTRICT", "ACADEMY"] as const;
+/** How far a permission reaches, from the narrowest to the widest. DISTRICT is the bassin. */
+export const SCOPES = ["OWN_REPORTS", "SCHOOL", "DISTRICT", "DEPARTMENT", "ACADEMY"] as const;
 export type Scope = (typeof SCOPES)[number];
 
 /**
  * The one table of who may do what, and over which cases. A missing cell means never.
  * Admins see the académie through statistics and data-protection requests, not pupil names; the
- * people who triage see details only where they act; staff see what they reported.
+ * people who triage see details only where they act; staff see what they reported. The school's
+ * GPDS (CPE, chef d'établissement, psy-EN, assistant(e) social(e), infirmier(ère), with the
+ * référent who runs it) reads the school's cases; only the référent triages them. The bassin's
+ * IEN-IO reads the cases the MLDS sees (status and history, no pupil details) and the statistics;
+ * the DSDEN sees the département's statistics.
  */
 export const PERMISSIONS: Readonly<Record<Operation, Readonly<Partial<Record<Role, Scope>>>>> = {
-  CREATE_REPORT: { STAFF: "SCHOOL", REFERENT: "SCHOOL", COORDINATOR: "DISTRICT" },
-  VIEW_STATUS: { STAFF: "OWN_REPORTS", REFERENT: "SCHOOL", COORDINATOR: "DISTRICT", ADMIN: "ACADEMY" },
-  VIEW_DETAILS: { REFERENT: "SCHOOL", COORDINATOR: "DISTRICT" },
+  CREATE_REPORT: {
+    STAFF: "SCHOOL",
+    CPE: "SCHOOL",
+    HEAD: "SCHOOL",
+    REFERENT: "SCHOOL",
+    PSYEN: "SCHOOL",
+    SOCIAL_WORKER: "SCHOOL",
+    NURSE: "SCHOOL",
+    COORDINATOR: "DISTRICT",
+  },
+  VIEW_STATUS: {
+    STAFF: "OWN_REPORTS",
+    CPE: "SCHOOL",
+    HEAD: "SCHOOL",
+    REFERENT: "SCHOOL",
+    PSYEN: "SCHOOL",
+    SOCIAL_WORKER: "SCHOOL",
+    NURSE: "SCHOOL",
+    COORDINATOR: "DISTRICT",
+    IEN_IO: "DISTRICT",
+    ADMIN: "ACADEMY",
+  },
+  VIEW_DETAILS: { CPE: "SCHOOL", HEAD: "SCHOOL", REFERENT: "SCHOOL", PSYEN: "SCHOOL", SOCIAL_WORKER: "SCHOOL", NURSE: "SCHOOL", COORDINATOR: "DISTRICT" },
   TRIAGE: { REFERENT: "SCHOOL", COORDINATOR: "DISTRICT" },
   EDIT_PLAN: { REFERENT: "SCHOOL", COORDINATOR: "DISTRICT" },
   CLOSE_CASE: { REFERENT: "SCHOOL", COORDINATOR: "DISTRICT" },
-  VIEW_HISTORY: { REFERENT: "SCHOOL", COORDINATOR: "DISTRICT", ADMIN: "ACADEMY" },
-  VIEW_STATS: { REFERENT: "SCHOOL", COORDINATOR: "DISTRICT", ADMIN: "ACADEMY" },
+  VIEW_HISTORY: {
+    CPE: "SCHOOL",
+    HEAD: "SCHOOL",
+    REFERENT: "SCHOOL",
+    PSYEN: "SCHOOL",
+    SOCIAL_WORKER: "SCHOOL",
+    NURSE: "SCHOOL",
+    COORDINATOR: "DISTRICT",
+    IEN_IO: "DISTRICT",
+    ADMIN: "ACADEMY",
+  },
+  RECORD_ABSENCES: { CPE: "SCHOOL", REFERENT: "SCHOOL" },
+  VIEW_STATS: { HEAD: "SCHOOL", REFERENT: "SCHOOL", COORDINATOR: "DISTRICT", IEN_IO: "DISTRICT", DSDEN: "DEPARTMENT", ADMIN: "ACADEMY" },
   EXPORT_CASES: { REFERENT: "SCHOOL", COORDINATOR: "DISTRICT" },
   EXPORT_PUPIL_DATA: { ADMIN: "ACADEMY" },
   ERASE_PUPIL_DATA: { ADMIN: "ACADEMY" },
-  MANAGE_MEMBERS: { ADMIN: "ACADEMY" },
+  MANAGE_MEMBERS: { HEAD: "SCHOOL", ADMIN: "ACADEMY" },
+  APPROVE_ENROLMENT: { HEAD: "SCHOOL", REFERENT: "SCHOOL", ADMIN: "ACADEMY" },
+  CONFIGURE_ACADEMY: { ADMIN: "ACADEMY" },
 };
 
 /** Operations that make sense without a case: asking only whether the role may do them at all. */
-export const TARGETLESS_OPERATIONS = ["VIEW_STATS", "EXPORT_CASES", "MANAGE_MEMBERS"] as const satisfies readonly Operation[];
+export const TARGETLESS_OPERATIONS = ["VIEW_STATS", "EXPORT_CASES", "MANAGE_MEMBERS", "APPROVE_ENROLMENT", "CONFIGURE_ACADEMY"] as const satisfies readonly Operation[];
 
 /** What the person in charge of a case may do on it wherever it sits, provided their role allows it at all. */
 export const ASSIGNEE_OPERATIONS = ["VIEW_STATUS", "VIEW_DETAILS", "VIEW_HISTORY", "EDIT_PLAN", "CLOSE_CASE"] as const satisfies readonly Operation[];
@@ -55,6 +100,9 @@ export interface Actor {
   role: Role;
   schoolIds: string[];
   districtId: string | null;
+  /** The département of a DSDEN member (its code, e.g. "069"). Unknown (null or absent) reaches
+   *  no département. */
+  departmentCode?: string | null;
   /** False when the member is known to hold no case at all (read with who is talking): their
    *  lists then need no "assigned to me" branch. Unknown (undefined) counts as holding some. */
   holdsCases?: boolean;
@@ -64,6 +112,8 @@ export interface Actor {
 export interface CaseScope {
   schoolId: string;
   districtId: string;
+  /** The département of the case's school. Unknown (null or absent) is outside every département. */
+  departmentCode?: string | null;
   reporterIds: string[];
   assigneeId: string | null;
   escalatedToMlds: boolean;
@@ -78,7 +128,7 @@ export function scopeOf(role: Role, op: Operation): Scope | null {
 /**
  * Whether a member may perform an operation on a case. Without a case (target null), only the
  * operations of TARGETLESS_OPERATIONS are answered, from the role alone; the caller then limits
- * the data to scopeOf(role, op).
+ * the data to scopeOf(role, op) (for members, to mayManageMembership).
  */
 export function can(actor: Actor, op: Operation, target: CaseScope | null): boolean {
   const scope = scopeOf(actor.role, op);
@@ -87,13 +137,14 @@ export function can(actor: Actor, op: Operation, target: CaseScope | null): bool
   if (target.assigneeId !== null && target.assigneeId === actor.memberId && isAssigneeOperation(op)) {
     return true;
   }
-  if (actor.role === "COORDINATOR" && op !== "CREATE_REPORT" && staysWithSchool(target)) return false;
+  if (isBassinRole(actor.role) && op !== "CREATE_REPORT" && staysWithSchool(target)) return false;
   return withinScope(actor, scope, target);
 }
 
 /**
  * An under-16 case that the school has not escalated is followed by the school's GPDS alone; the
- * MLDS coordinators of the district do not see it.
+ * bassin's MLDS coordinators and IEN-IO do not see it (roles.BASSIN_ROLES). The DSDEN's statistics
+ * count it: the DASEN answers for compulsory schooling, which is what such a case is about.
  */
 export function staysWithSchool(target: Pick<CaseScope, "pupilAge" | "escalatedToMlds">): boolean {
   const age = target.pupilAge;
@@ -112,6 +163,57 @@ function withinScope(actor: Actor, scope: Scope, target: CaseScope): boolean {
       return actor.schoolIds.includes(target.schoolId);
     case "DISTRICT":
       return actor.districtId !== null && actor.districtId === target.districtId;
+    case "DEPARTMENT":
+      return sameKnown(actor.departmentCode, target.departmentCode);
+    case "ACADEMY":
+      return true;
+  }
+}
+
+function sameKnown(a: string | null | undefined, b: string | null | undefined): boolean {
+  return a !== null && a !== undefined && b !== null && b !== undefined && a === b;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Members
+
+/**
+ * One place where a person holds a role: a school for the school roles (with that school's bassin
+ * and département when known), a bassin for COORDINATOR and IEN_IO, a département for DSDEN, the
+ * académie for ADMIN. A teacher of two schools holds two memberships.
+ */
+export type Membership = {
+  role: Role;
+  schoolId?: string | null;
+  districtId?: string | null;
+  departmentCode?: string | null;
+};
+
+export const MEMBER_OPERATIONS = ["MANAGE_MEMBERS", "APPROVE_ENROLMENT"] as const satisfies readonly Operation[];
+export type MemberOperation = (typeof MEMBER_OPERATIONS)[number];
+
+const REACH: Readonly<Record<Scope | RoleAttachment, number>> = { OWN_REPORTS: 0, SCHOOL: 1, DISTRICT: 2, DEPARTMENT: 3, ACADEMY: 4 };
+
+/**
+ * Whether `actor` may grant, change, take away (MANAGE_MEMBERS) or approve (APPROVE_ENROLMENT)
+ * this membership. Both the role and the place must be within the actor's reach: a chef
+ * d'établissement handles the school roles of their own schools (an adjoint included), never a
+ * bassin, département or académie role, which only the académie's admins grant. Changing someone's
+ * role or school is allowed when both the old and the new membership are.
+ */
+export function mayManageMembership(actor: Actor, membership: Membership, op: MemberOperation = "MANAGE_MEMBERS"): boolean {
+  const scope = scopeOf(actor.role, op);
+  if (scope === null) return false;
+  if (REACH[ROLE_ATTACHMENT[membership.role]] > REACH[scope]) return false;
+  switch (scope) {
+    case "OWN_REPORTS":
+      return false;
+    case "SCHOOL":
+      return membership.schoolId !== null && membership.schoolId !== undefined && actor.schoolIds.includes(membership.schoolId);
+    case "DISTRICT":
+      return sameKnown(actor.districtId, membership.districtId);
+    case "DEPARTMENT":
+      return sameKnown(actor.departmentCode, membership.departmentCode);
     case "ACADEMY":
       return true;
   }

@@ -3,6 +3,7 @@
 
 import { normalizeReference } from "./reference.js";
 import { normalizeText, typoDistance } from "./text.js";
+import { commandText } from "./safe-text.js";
 
 export type Query =
   | { kind: "help" }
@@ -17,6 +18,8 @@ export type Query =
   | { kind: "stats"; scope?: string }
   | { kind: "exportPupil"; reference: string }
   | { kind: "erasePupil"; reference: string }
+  | { kind: "greeting" }
+  | { kind: "thanks" }
   | { kind: "unknown"; text: string };
 
 export type QueryKind = Query["kind"];
@@ -34,6 +37,8 @@ export const QUERY_KINDS = [
   "stats",
   "exportPupil",
   "erasePupil",
+  "greeting",
+  "thanks",
   "unknown",
 ] as const satisfies readonly QueryKind[];
 
@@ -46,7 +51,8 @@ type Tail =
   | "anything" // ignored: "signaler un élève en difficulté" is still a report
   | "reference"
   | "referenceOrName"
-  | "optionalScope";
+  | "optionalScope"
+  | "politeness"; // ignored, unless it holds a command: "bonjour, je voudrais signaler un élève"
 
 type CommandKind = Exclude<QueryKind, "unknown" | "statusByName">;
 
@@ -79,7 +85,15 @@ const COMMANDS: readonly Command[] = [
   // Data-protection requests (admins, personal chat); both end on a confirmation card.
   { kind: "exportPupil", phrases: ["export eleve", "exporter eleve", "export pupil", "export student"], tail: "reference" },
   { kind: "erasePupil", phrases: ["effacer eleve", "supprimer eleve", "erase pupil", "erase student", "delete pupil"], tail: "reference" },
+  // Politeness gets a word back rather than "I did not understand".
+  { kind: "greeting", phrases: ["bonjour", "bonsoir", "salut", "coucou", "hello", "hi", "hey", "good morning"], tail: "politeness" },
+  { kind: "thanks", phrases: ["merci", "thanks", "thank you", "thx", "super", "parfait", "ok merci", "👍", "🙏", "👌"], tail: "politeness" },
 ];
+
+/** Verbs that make a sentence a report wherever they are: "je voudrais signaler un élève". */
+const REPORT_VERBS = new Set(["signaler", "reperer"]);
+/** Longer messages are read as text, not searched for a verb. */
+const MAX_SENTENCE_WORDS = 15;
 
 // Short words are too easily one slip away from another word, and "stats" is one letter from both
 // "statut" and "status", so these must be typed exactly.
@@ -89,6 +103,9 @@ const EXACT_ONLY = new Set(["stats", "effacer", "supprimer", "erase", "delete"])
 
 /** Small words people put before a reference: "historique du dossier D-2026-0042". */
 const REFERENCE_FILLERS = new Set(["du", "de", "le", "la", "dossier", "suivi", "of", "the", "case", "for", "pour"]);
+/** And before a name: "où en est le dossier de Léa ?", "statut de l'élève Dupont". A name's own
+ *  particle ("Le Goff") may go too: names are matched by their words, so "Goff" still finds it. */
+const NAME_FILLERS = new Set([...REFERENCE_FILLERS, "des", "les", "d'", "l'", "eleve", "l'eleve", "d'eleve", "jeune", "mon", "ma", "son", "sa", "pupil", "student", "my"]);
 
 const NAME = /^[\p{L}\p{M}][\p{L}\p{M}'’. -]*$/u;
 
@@ -107,7 +124,9 @@ interface Candidate {
 /** Reads a chat message as a command. Never throws; anything unrecognised is `unknown`. */
 export function parseQuery(text: string): Query {
   if (typeof text !== "string") return { kind: "unknown", text: "" };
-  const trimmed = text.trim();
+  // Invisible characters (marks, zero-width spaces, bidirectional and other controls) come with
+  // pasted text and would split or hide a word: they are removed before anything is read.
+  const trimmed = commandText(text).trim();
   if (text.length > MAX_QUERY_LENGTH) return { kind: "unknown", text: trimmed.slice(0, MAX_QUERY_LENGTH) };
   const unknown: Query = { kind: "unknown", text: trimmed };
 
@@ -126,7 +145,20 @@ export function parseQuery(text: string): Query {
     const query = withTail(candidate.command, tokens.slice(candidate.length));
     if (query !== null) return query;
   }
+  if (tokens.length <= MAX_SENTENCE_WORDS && tokens.some((t) => REPORT_VERBS.has(t.key.replace(/^[a-z]'/, "")))) return { kind: "report" };
   return unknown;
+}
+
+/**
+ * A message that is only a name ("Léa Dupont", "dupont"): one to four words of letters. The bot
+ * reads it as `statut <name>` when it matches a case the caller may see, and as a message it did
+ * not understand otherwise. Call it on what `parseQuery` did not recognise.
+ */
+export function bareName(text: string): string | null {
+  if (typeof text !== "string" || text.length > 80) return null;
+  const name = text.replace(/<at>[^<]*<\/at>/gi, " ").replace(/[\s?!.…]+$/u, "").replace(/\s+/g, " ").trim();
+  const words = name.split(" ").filter((w) => w !== "");
+  return words.length >= 1 && words.length <= 4 && isName(name) ? name : null;
 }
 
 function tokenize(body: string): Token[] {
@@ -184,11 +216,16 @@ function withTail(command: Command, rest: readonly Token[]): Query | null {
     case "referenceOrName": {
       const reference = referenceIn(rest);
       if (reference !== null) return { kind: "statusByReference", reference };
-      const name = joinRaw(rest);
+      const name = joinRaw(withoutNameFillers(rest));
       return isName(name) ? { kind: "statusByName", name } : null;
     }
     case "optionalScope":
       return rest.length === 0 ? { kind: "stats" } : { kind: "stats", scope: joinRaw(rest) };
+    case "politeness": {
+      const inner = rest.length > 0 ? parseQuery(joinRaw(rest)) : null;
+      if (inner && inner.kind !== "unknown" && inner.kind !== "greeting" && inner.kind !== "thanks") return inner;
+      return command.kind === "greeting" || command.kind === "thanks" ? { kind: command.kind } : null;
+    }
   }
 }
 
@@ -210,6 +247,20 @@ function referenceIn(rest: readonly Token[]): string | null {
   let start = 0;
   while (start < rest.length - 1 && REFERENCE_FILLERS.has(rest[start]?.key ?? "")) start++;
   return rest.length === 0 ? null : normalizeReference(joinRaw(rest.slice(start)));
+}
+
+/** The typed name without the small words before it; an elided article goes too ("d'Inès"). */
+function withoutNameFillers(rest: readonly Token[]): Token[] {
+  let start = 0;
+  while (start < rest.length - 1 && NAME_FILLERS.has(rest[start]?.key ?? "")) start++;
+  const kept = rest.slice(start);
+  const first = kept[0];
+  const elided = first ? /^[dl]'(?=\p{L})/u.exec(first.key) : null;
+  if (first && elided && kept.length >= 1 && !NAME_FILLERS.has(first.key)) {
+    const raw = first.raw.replace(/^[dlDL]['\u2019]/u, "");
+    return raw ? [{ raw, key: first.key.slice(2) }, ...kept.slice(1)] : kept;
+  }
+  return kept;
 }
 
 function isName(text: string): boolean {

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { SIGNALS, STEPS_TAKEN, absenceAlert, isSignalCode, type SignalCode, type StepTaken, type Urgency } from "./signals.js";
-import { nameKey } from "./text.js";
+import { foldApostrophes, nameKey } from "./text.js";
+import { cleanText } from "./safe-text.js";
 
 /** The fiche de repérage being filled in, step by step, and the rules each step's answers must
  *  follow. Errors are codes per field; the Teams layer words them in the user's language. */
@@ -32,9 +33,10 @@ export type ReportDraft = {
 export type FieldErrors = Record<string, string>;
 export type StepResult<T> = { ok: true; value: T } | { ok: false; errors: FieldErrors; values: Record<string, string> };
 
-/** Card inputs arrive as strings (or are missing); anything else is treated as forged. */
+/** Card inputs arrive as strings (or are missing); anything else is treated as forged. Control
+ *  characters are dropped (domain/safe-text.ts); line breaks stay for the observations. */
 const raw = z.record(z.string(), z.unknown());
-const str = (v: unknown): string => (typeof v === "string" ? v : typeof v === "number" ? String(v) : "");
+const str = (v: unknown): string => (typeof v === "string" ? cleanText(v, { lines: true }) : typeof v === "number" ? String(v) : "");
 const collapse = (s: string) => s.replace(/\s+/g, " ").trim();
 
 /** Keeps what the user typed, to show it again next to the errors. */
@@ -46,8 +48,9 @@ export function validatePupil(input: unknown, ctx: { allowedSchoolIds: string[];
   const data = raw.safeParse(input).success ? (input as Record<string, unknown>) : {};
   const values = echo(data, ["lastName", "firstName", "className", "schoolId", "birthYear"]);
   const errors: FieldErrors = {};
-  const lastName = collapse(values.lastName!);
-  const firstName = collapse(values.firstName!);
+  // One apostrophe is stored, whichever the keyboard typed (« N’Diaye » from a phone).
+  const lastName = foldApostrophes(collapse(values.lastName!));
+  const firstName = foldApostrophes(collapse(values.firstName!));
   const className = collapse(values.className!);
   const schoolId = values.schoolId!.trim();
   const birthYearText = values.birthYear!.trim();
@@ -59,6 +62,7 @@ export function validatePupil(input: unknown, ctx: { allowedSchoolIds: string[];
   }
   if (!className) errors.className = "required";
   else if (className.length > REPORT_LIMITS.classMax) errors.className = "tooLong";
+  else if (!CLASS_PATTERN.test(className)) errors.className = "invalidClass";
 
   if (!schoolId) errors.schoolId = "required";
   else if (!ctx.allowedSchoolIds.includes(schoolId)) errors.schoolId = "unknownSchool";
@@ -78,7 +82,8 @@ export const noteInputId = (code: SignalCode) => `note_${code}`;
 
 export function validateSignals(input: unknown): StepResult<SignalsStep> {
   const data = raw.safeParse(input).success ? (input as Record<string, unknown>) : {};
-  const keys = ["absenceHalfDays", ...SIGNALS.flatMap((s) => [signalInputId(s.code), noteInputId(s.code)])];
+  // The notes of the ticked signals come with the next card (validateNotes).
+  const keys = ["absenceHalfDays", ...SIGNALS.map((s) => signalInputId(s.code))];
   const values = echo(data, keys);
   const errors: FieldErrors = {};
 
@@ -106,10 +111,7 @@ export function validateSignals(input: unknown): StepResult<SignalsStep> {
     let checked = checkedText === "true";
     // Half-days counted imply the signal, so the teacher need not tick it as well.
     if (code === "UNJUSTIFIED_ABSENCES" && absenceHalfDays && absenceHalfDays > 0) checked = true;
-    const note = collapse(values[noteInputId(code)]!);
-    if (note.length > REPORT_LIMITS.noteMax) errors[noteInputId(code)] = "noteTooLong";
-    else if (note && !checked) errors[noteInputId(code)] = "noteWithoutSignal";
-    if (checked) signals.push(note ? { code, note } : { code });
+    if (checked) signals.push({ code });
   }
   if (signals.some((s) => s.code === "UNJUSTIFIED_ABSENCES") && !absenceHalfDays && !errors.absenceHalfDays) {
     errors.absenceHalfDays = "halfDaysRequired";
@@ -118,6 +120,25 @@ export function validateSignals(input: unknown): StepResult<SignalsStep> {
 
   if (Object.keys(errors).length > 0) return { ok: false, errors, values };
   return { ok: true, value: absenceHalfDays !== undefined ? { signals, absenceHalfDays } : { signals } };
+}
+
+/** The notes of the ticked signals (their own short card, after the signals): each optional, at
+ *  most `noteMax` characters. A note for a signal that is not ticked is a forged submit. */
+export function validateNotes(input: unknown, ticked: SignalEntry[]): StepResult<SignalEntry[]> {
+  const data = raw.safeParse(input).success ? (input as Record<string, unknown>) : {};
+  const values = echo(data, ticked.map((s) => noteInputId(s.code)));
+  const errors: FieldErrors = {};
+  for (const key of Object.keys(data)) {
+    const m = /^note_(.+)$/.exec(key);
+    if (m && !ticked.some((s) => s.code === m[1]) && str(data[key]).trim() !== "") errors.signals = "unknownSignal";
+  }
+  const signals = ticked.map(({ code }) => {
+    const note = collapse(values[noteInputId(code)]!);
+    if (note.length > REPORT_LIMITS.noteMax) errors[noteInputId(code)] = "noteTooLong";
+    return note ? { code, note } : { code };
+  });
+  if (Object.keys(errors).length > 0) return { ok: false, errors, values };
+  return { ok: true, value: signals };
 }
 
 export function validateStepsTaken(input: unknown): StepResult<StepsTakenStep> {
@@ -150,6 +171,9 @@ export function isComplete(d: ReportDraft): d is CompleteDraft {
 }
 
 const NAME_PATTERN = /^[\p{L}][\p{L}\p{M}' .-]*$/u;
+/** A class as schools write it ("2nde 3", "1re STMG", "Tle°2", "3e-B"): the channel card shows it,
+ *  so nothing else (a full name, a link) can be typed there. */
+const CLASS_PATTERN = /^[\p{L}\p{N}][\p{L}\p{M}\p{N}° -]*$/u;
 
 /** Whether a complete draft keeps every rule of the steps (lengths, catalogues, ranges): what the
  *  dialog checked, checked again where it is recorded, so that no other way in stores more. */
@@ -159,7 +183,7 @@ export function withinLimits(d: CompleteDraft): boolean {
   const pupilOk =
     text(p.lastName, REPORT_LIMITS.nameMax, 1) && NAME_PATTERN.test(p.lastName) &&
     text(p.firstName, REPORT_LIMITS.nameMax, 1) && NAME_PATTERN.test(p.firstName) &&
-    text(p.className, REPORT_LIMITS.classMax, 1) && text(p.schoolId, 64, 1) &&
+    text(p.className, REPORT_LIMITS.classMax, 1) && CLASS_PATTERN.test(p.className) && text(p.schoolId, 64, 1) &&
     Number.isInteger(p.birthYear) && p.birthYear >= REPORT_LIMITS.minBirthYear && p.birthYear <= 9999;
   const signals = d.signals.signals;
   const signalsOk =

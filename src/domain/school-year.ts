@@ -88,6 +88,13 @@ export function schoolYearOf(date: Date): SchoolYear {
   return { start, end: start + 1, label: `${start}-${start + 1}` };
 }
 
+/** The calendar days ("YYYY-MM-DD") from the start of the school year before the one containing a
+ *  date to the end of the one after: where the dates of a follow-up plan may fall. */
+export function schoolYearsAround(date: Date): { first: string; last: string } {
+  const { start } = schoolYearOf(date);
+  return { first: `${start - 1}-09-01`, last: `${start + 2}-08-31` };
+}
+
 /**
  * The last moment (23:59:59.999 Paris time) of the school year containing a date: the default
  * retention limit. Being the end of the day, it is always after the date itself.

@@ -27,9 +27,28 @@ export function normalizeText(s: string): string {
     .trim();
 }
 
-/** Key that identifies the same pupil whatever the case, accents or spacing of the typed name. */
+/** The plain apostrophe for the typographic ones (’ ʼ ‘ ′) that phones and word processors type,
+ *  so that a name is stored in one form. */
+export function foldApostrophes(s: string): string {
+  return s.replace(TYPOGRAPHIC_APOSTROPHES, "'");
+}
+
+/** The words of a name as they are compared: normalised, apostrophes dropped ("N'Diaye" and
+ *  "Ndiaye"), hyphens and spaces alike ("Lefèvre-Nguyen" and "Lefèvre Nguyen"). */
+export function nameWords(s: string): string[] {
+  return normalizeText(s)
+    .replace(/'/g, "")
+    .split(/[\s-]+/)
+    .filter((w) => w !== "");
+}
+
+/**
+ * Key that identifies the same pupil whatever the case, accents, spacing, hyphens or apostrophes
+ * of the typed name: "last first" as `nameWords`. Stored keys were brought to this form by the
+ * migration 20261206090000_name_key_fold (the same folding, in SQL, of the former key).
+ */
 export function nameKey(lastName: string, firstName: string): string {
-  return normalizeText(`${lastName} ${firstName}`);
+  return nameWords(`${lastName} ${firstName}`).join(" ");
 }
 
 /**

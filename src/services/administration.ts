@@ -10,7 +10,7 @@ export class AdministrationService {
   constructor(private readonly store: Store) {}
 
   private isAdmin(actor: Actor): boolean {
-    return can({ memberId: actor.memberId, role: actor.role, schoolIds: actor.schoolIds, districtId: actor.districtId }, "MANAGE_MEMBERS", null);
+    return can({ memberId: actor.memberId, role: actor.role, schoolIds: actor.schoolIds, districtId: actor.districtId }, "CONFIGURE_ACADEMY", null);
   }
 
   async routeDistrictHere(actor: Actor, districtCode: string, channel: { teamId: string; channelId: string; name: string }) {

@@ -29,6 +29,12 @@ export class ConversationService {
     this.written.set(conversation.conversationId, { json, at });
   }
 
+  /** The language the conversation's reference holds (the last activity that gave one). */
+  async storedLocale(conversationId: string): Promise<string | undefined> {
+    const locale = (await this.store.conversations.get(conversationId))?.reference.locale;
+    return typeof locale === "string" ? locale : undefined;
+  }
+
   /** The start of a message: who is talking and the conversation's dialog state (`stateKey`), in
    *  one statement. */
   async beginMessage(tenantId: string | undefined, aadObjectId: string | undefined, stateKey: string): Promise<{ actor: Actor | null; state: StoreItem | null }> {

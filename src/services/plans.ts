@@ -2,10 +2,12 @@ import { z } from "zod";
 import { applyTransition, type CaseAction } from "../domain/lifecycle.js";
 import { applyActionStatus, closingOutcomeSchema, isPartner, isPlanActionCode, planActionStatusSchema, requirementsOf, suggestActions, type PlanActionCode } from "../domain/plan-catalogue.js";
 import { ageOn } from "../domain/routing.js";
+import { schoolYearsAround } from "../domain/school-year.js";
+import { safeText } from "../domain/safe-text.js";
 import { isSignalCode, type SignalCode } from "../domain/signals.js";
 import { UnknownPlanActionError, VersionConflictError, type CaseRecord, type OutgoingMessage, type PlanActionFields, type PlanOp, type PlanRecord, type Store } from "../store/index.js";
 import type { Actor } from "./members.js";
-import type { TriageService } from "./triage.js";
+import type { PrivateSendResult, TriageService } from "./triage.js";
 
 export type PlanFailure = "NOT_FOUND" | "FORBIDDEN" | "CONFLICT" | "INVALID_TRANSITION" | "INVALID_INPUT" | "OUTCOME_REQUIRED";
 export type PlanView = { case: CaseRecord; plan: PlanRecord | null; suggestions: PlanActionCode[] };
@@ -15,15 +17,17 @@ const isoDate = z
   .string()
   .trim()
   .regex(/^\d{4}-\d{2}-\d{2}$/)
-  .transform((s) => new Date(`${s}T00:00:00Z`))
-  .refine((d) => !Number.isNaN(d.getTime()));
+  // "2026-02-30" would become 2 March: only a day of the calendar.
+  .refine((s) => { const d = new Date(`${s}T00:00:00Z`); return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === s; })
+  .transform((s) => new Date(`${s}T00:00:00Z`));
 const optionalDate = z.preprocess((v) => (v === "" || v === null ? undefined : v), isoDate.optional());
-const text = (max: number) => z.string().trim().max(max);
+// One line each, but the closing comment (a multi-line input).
+const text = (max: number, min?: number) => safeText({ max, min, lines: max > 200 });
 
 /** The fields of a plan action as a card sends them (strings). */
 export const ActionInput = z.object({
   type: z.string(),
-  description: text(200).min(1),
+  description: text(200, 1),
   startDate: optionalDate,
   endDate: optionalDate,
   partner: z.preprocess((v) => (v === "" ? undefined : v), z.string().optional()),
@@ -80,7 +84,7 @@ export class PlanService {
     switch (cmd.verb) {
       case "addAction":
       case "editAction": {
-        const parsed = parseAction(cmd.input);
+        const parsed = parseAction(cmd.input, this.clock());
         if (!parsed.ok) return fail("INVALID_INPUT", parsed.field);
         if (cmd.verb === "addAction") {
           planOp = { kind: "addAction", fields: parsed.fields };
@@ -105,10 +109,12 @@ export class PlanService {
         break;
       }
       case "setReview": {
-        const objective = text(200).safeParse(cmd.objective ?? "");
+        // A review recorded from a channel card has no objective input (the plan's texts are not
+        // shown there): the objective stays as it is.
+        const objective = text(200).safeParse(cmd.objective === undefined ? (plan?.objective ?? "") : cmd.objective);
         const review = optionalDate.safeParse(cmd.nextReviewAt);
         if (!objective.success) return fail("INVALID_INPUT", "objective");
-        if (!review.success || (review.data && review.data.getTime() < startOfDay(this.clock()).getTime())) return fail("INVALID_INPUT", "nextReviewAt");
+        if (!review.success || (review.data && (review.data.getTime() < startOfDay(this.clock()).getTime() || !withinSchoolYears(review.data, this.clock())))) return fail("INVALID_INPUT", "nextReviewAt");
         // Setting the next review is how a review is recorded.
         action = "RECORD_REVIEW";
         planOp = { kind: "setReview", objective: objective.data, nextReviewAt: review.data ?? null };
@@ -156,6 +162,27 @@ export class PlanService {
     }
   }
 
+  /** The chronology asked for from a channel or a group chat: sent to the caller's personal chat
+   *  (see TriageService.sendDetails), audited when queued. */
+  async sendHistory(actor: Actor, caseId: string): Promise<PrivateSendResult> {
+    const c = await this.store.caseChanges.get({ id: caseId });
+    if (!c) return { ok: false, reason: "NOT_FOUND" };
+    if (!this.triage.may(actor, "VIEW_HISTORY", c)) return { ok: false, reason: "FORBIDDEN", case: c };
+    const chat = await this.triage.personalChatOf(actor);
+    if (!chat) return { ok: false, reason: "NO_PERSONAL_CHAT", case: c };
+    await this.store.caseChanges.record(c.id, { type: "HISTORY_VIEWED", actorId: actor.memberId }, [
+      { conversationId: chat, kind: "post", render: { view: "caseHistory", caseId: c.id, memberId: actor.memberId } },
+    ]);
+    return { ok: true, case: c };
+  }
+
+  /** The chronology a queued send shows, if the member it goes to may still see it. */
+  async historyFor(actor: Actor, caseId: string, limit = 30) {
+    const c = await this.store.caseChanges.get({ id: caseId });
+    if (!c || !this.triage.may(actor, "VIEW_HISTORY", c)) return null;
+    return { case: c, events: await this.store.plans.events(c.id, limit) };
+  }
+
   /** The case's chronology (who did what, when), for the people allowed to see it. */
   async history(actor: Actor, caseId: string, limit = 30) {
     const c = await this.store.caseChanges.get({ id: caseId });
@@ -170,10 +197,20 @@ function startOfDay(d: Date): Date {
   return new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate()));
 }
 
-function parseAction(input: unknown): { ok: true; fields: PlanActionFields } | { ok: false; field: string } {
+/** Whether a plan date falls within the school years around today (a year typed as 0000 or 9999
+ *  is a slip, and the database refuses some of them). */
+function withinSchoolYears(d: Date, now: Date): boolean {
+  const { first, last } = schoolYearsAround(now);
+  const day = d.toISOString().slice(0, 10);
+  return day >= first && day <= last;
+}
+
+function parseAction(input: unknown, now: Date): { ok: true; fields: PlanActionFields } | { ok: false; field: string } {
   const parsed = ActionInput.safeParse(input);
   if (!parsed.success) return { ok: false, field: String(parsed.error.issues[0]?.path[0] ?? "description") };
   const a = parsed.data;
+  if (a.startDate && !withinSchoolYears(a.startDate, now)) return { ok: false, field: "startDate" };
+  if (a.endDate && !withinSchoolYears(a.endDate, now)) return { ok: false, field: "endDate" };
   if (!isPlanActionCode(a.type)) return { ok: false, field: "type" };
   if (a.startDate && a.endDate && a.endDate < a.startDate) return { ok: false, field: "endDate" };
   const needs = requirementsOf(a.type);

@@ -2,7 +2,9 @@ import {
   latenessOf,
   mldsAgeLimit,
   nameSearchTokens,
+  nameSlips,
   newCaseLateBefore,
+  slipPatterns,
   visibilityOf,
   type Lateness,
 } from "../domain/case-queries.js";
@@ -32,6 +34,8 @@ export type CaseLine = {
   tracking: { assigneeName: string | null; lastEvent: { type: string; at: Date } | null; nextReviewAt: Date | null; late: Lateness | null } | null;
   /** Whether the case card (Action.Execute case.refresh) is worth offering: the caller acts on it. */
   canOpen: boolean;
+  /** Who follows the case, as a reporter may know it (no name): nobody yet, the school, the MLDS. */
+  followedBy: "NOBODY" | "SCHOOL" | "MLDS";
 };
 
 export type CaseList = { lines: CaseLine[]; total: number; counts: { status: CaseStatus; count: number }[] };
@@ -41,7 +45,12 @@ export type StatusResult =
   /** NOT_FOUND also when the case exists but is not the caller's to see: existence is not revealed. */
   | { ok: false; reason: "NOT_FOUND" | "PERSONAL_ONLY" };
 
-export type NameSearchResult = { ok: true; lines: CaseLine[]; more: boolean } | { ok: false; reason: "NO_NAMES" | "INVALID_NAME" };
+/** `closeNames`: when nothing matched in a personal chat, the names of the caller's cases one slip
+ *  away from what was typed ("Henaut" for Hénault), closest first. */
+export type NameSearchResult = { ok: true; lines: CaseLine[]; more: boolean; closeNames?: string[] } | { ok: false; reason: "NO_NAMES" | "INVALID_NAME" | "PERSONAL_ONLY" };
+
+/** At most this many close names are offered. */
+export const CLOSE_NAMES_LIMIT = 5;
 export type ToDoResult = { ok: true; list: CaseList } | { ok: false; reason: "NOT_FOR_ROLE" };
 
 /** The quick questions typed in chat. Every answer is filtered by the caller's scope in the
@@ -64,9 +73,12 @@ export class QueryService {
     return { ok: true, line: this.line(actor, row, scope, audience, now) };
   }
 
-  /** Cases whose pupil's name holds every typed word. Not for the académie's admins, who see no
-   *  pupil names. */
+  /** Cases whose pupil's name holds every typed word, in personal chat. Not for the académie's
+   *  admins, who see no pupil names. */
   async statusByName(actor: Actor, name: string, audience: QueryAudience): Promise<NameSearchResult> {
+    // In a channel or a group chat, any answer (even "none", even initials) would tell everyone
+    // whether the name typed there has a dropout case: names are searched in personal chat only.
+    if (audience === "channel") return { ok: false, reason: "PERSONAL_ONLY" };
     const now = this.clock();
     const filter = this.filter(actor, audience, now);
     // Names are matched only for people who may see them: those who follow cases, and reporters.
@@ -75,7 +87,25 @@ export class QueryService {
     const tokens = nameSearchTokens(name);
     if (tokens.length === 0) return { ok: false, reason: "INVALID_NAME" };
     const rows = await this.store.caseQueries.searchByName(filter, tokens, QUERY_LIST_LIMIT + 1);
+    if (rows.length === 0 && audience === "personal") {
+      const closeNames = await this.closeNames(actor, filter, tokens, now);
+      if (closeNames.length > 0) return { ok: true, lines: [], more: false, closeNames };
+    }
     return { ok: true, lines: this.lines(actor, rows.slice(0, QUERY_LIST_LIMIT), audience, now), more: rows.length > QUERY_LIST_LIMIT };
+  }
+
+  /** Names one slip away, among the cases the caller may see by name (the same scope and checks
+   *  as the search itself). */
+  private async closeNames(actor: Actor, filter: CaseFilter, tokens: string[], now: Date): Promise<string[]> {
+    const rows = await this.store.caseQueries.searchByNamePatterns(filter, tokens.map(slipPatterns), 4 * QUERY_LIST_LIMIT);
+    const found = new Map<string, number>();
+    for (const line of this.lines(actor, rows, "personal", now)) {
+      const row = rows.find((r) => r.id === line.caseId)!;
+      const slips = line.pupil?.name ? nameSlips(tokens, row.pupil) : null;
+      if (slips === null || !line.pupil?.name) continue;
+      found.set(line.pupil.name, Math.min(found.get(line.pupil.name) ?? Infinity, slips));
+    }
+    return [...found].sort((a, b) => a[1] - b[1] || a[0].localeCompare(b[0], "fr")).slice(0, CLOSE_NAMES_LIMIT).map(([name]) => name);
   }
 
   /** The cases the caller reported (whatever their role), newest first. */
@@ -156,6 +186,7 @@ export class QueryService {
           }
         : null,
       canOpen: details || can(actor, "TRIAGE", scope),
+      followedBy: !row.assignee ? "NOBODY" : row.assignee.role === "COORDINATOR" ? "MLDS" : "SCHOOL",
     };
   }
 }

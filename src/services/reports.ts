@@ -1,12 +1,16 @@
-import type { Store, SchoolSummary, OpenCaseMatch, RecordedReport } from "../store/index.js";
+import type { Store, SchoolSummary, OpenCaseMatch, OutgoingMessage, RecordedReport } from "../store/index.js";
 import { isComplete, pupilKey, withinLimits, type CompleteDraft, type PupilStep, type ReportDraft } from "../domain/report-draft.js";
-import { signalFamily } from "../domain/signals.js";
+import { SIGNAL_FAMILIES, signalFamily } from "../domain/signals.js";
 import { nameKey } from "../domain/text.js";
 import type { Actor } from "./members.js";
 import type { RoutingService } from "./routing.js";
 
+/** What became of a report that joined an open case: who follows that case (null: nobody yet),
+ *  and whether they were told (they have a personal chat with the bot, and did not report it). */
+export type JoinedCase = { followedBy: { name: string; told: boolean; isReporter: boolean } | null };
+
 export type ReportOutcome =
-  | { ok: true; recorded: RecordedReport }
+  | { ok: true; recorded: RecordedReport; joined?: JoinedCase }
   | { ok: false; reason: "NOT_ALLOWED" | "INCOMPLETE" };
 
 /** The fiche de repérage: who may report for which school, duplicate detection, and recording. */
@@ -21,10 +25,17 @@ export class ReportService {
   async reportingSchools(actor: Actor): Promise<SchoolSummary[]> {
     switch (actor.role) {
       case "STAFF":
+      case "CPE":
+      case "HEAD":
       case "REFERENT":
+      case "PSYEN":
+      case "SOCIAL_WORKER":
+      case "NURSE":
         return this.store.schools.byIds(actor.schoolIds);
       case "COORDINATOR":
         return actor.districtId ? this.store.schools.inDistrict(actor.districtId) : [];
+      case "IEN_IO":
+      case "DSDEN":
       case "ADMIN":
         return [];
     }
@@ -51,6 +62,8 @@ export class ReportService {
     const school = (await this.reportingSchools(actor)).find((s) => s.id === d.pupil.schoolId);
     if (!school) return { ok: false, reason: "NOT_ALLOWED" };
     const route = await this.routing.sendsFor({ schoolId: school.id, districtId: school.districtId, birthYear: d.pupil.birthYear, birthDate: null, escalatedToMlds: false });
+    const families = [...new Set(d.signals.signals.map((s) => signalFamily(s.code)))];
+    const join = d.attachToCase ? await this.joinSends(actor, d.attachToCase.caseId, families, d.steps.urgency, submissionKey) : null;
     const recorded = await this.store.cases.recordReport({
       submissionKey,
       reporterId: actor.memberId,
@@ -69,7 +82,32 @@ export class ReportService {
       ...(d.steps.observations ? { observations: d.steps.observations } : {}),
       ...(d.attachToCase ? { attachToCaseId: d.attachToCase.caseId } : {}),
       year: this.clock().getFullYear(),
-    }, route);
-    return { ok: true, recorded };
+    }, route, join?.messages);
+    return recorded.joinedExisting && join ? { ok: true, recorded, joined: join.joined } : { ok: true, recorded };
+  }
+
+  /** A report that joins an open case: its posted cards (channel, référents' chats) are redrawn
+   *  with the new signals and urgency, and whoever follows the case is told, in their personal
+   *  chat (the families and the urgency; no name, no note). */
+  private async joinSends(actor: Actor, caseId: string, families: string[], urgency: number, submissionKey: string): Promise<{ messages: OutgoingMessage[]; joined: JoinedCase }> {
+    const c = await this.store.caseChanges.get({ id: caseId });
+    const messages: OutgoingMessage[] = (await this.store.caseChanges.channelPosts(caseId)).map((post) => ({
+      conversationId: post.conversationId,
+      kind: "update" as const,
+      render: { view: "caseCard" as const, caseId },
+    }));
+    if (!c?.assignee) return { messages, joined: { followedBy: null } };
+    const isReporter = c.assignee.id === actor.memberId;
+    const follower = isReporter ? null : await this.store.members.byId(c.assignee.id);
+    const chat = follower ? await this.store.conversations.personalChatOf(follower.aadObjectId) : null;
+    if (chat) {
+      messages.push({
+        conversationId: chat.conversationId,
+        kind: "post",
+        render: { view: "reportAdded", caseId, reporterId: actor.memberId, families: SIGNAL_FAMILIES.filter((f) => families.includes(f)), urgency },
+        dedupeKey: `report-added:${caseId}:${submissionKey}`,
+      });
+    }
+    return { messages, joined: { followedBy: { name: c.assignee.displayName, told: chat !== null, isReporter } } };
   }
 }

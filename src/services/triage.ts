@@ -1,7 +1,8 @@
 import { applyTransition, type CaseAction } from "../domain/lifecycle.js";
 import { can, staysWithSchool, type CaseScope, type Operation } from "../domain/permissions.js";
 import { ageOn } from "../domain/routing.js";
-import { VersionConflictError, type CaseChange, type CaseRecord, type MemberSummary, type OutgoingMessage, type Store } from "../store/index.js";
+import { cleanText } from "../domain/safe-text.js";
+import { VersionConflictError, type CaseChange, type CaseRecord, type InfoExchange, type MemberSummary, type OutgoingMessage, type Store } from "../store/index.js";
 import type { Actor } from "./members.js";
 import type { RoutingService } from "./routing.js";
 import { DEFAULT_REVIEW_DAYS } from "./plans.js";
@@ -19,6 +20,11 @@ export type TriageFailure = "NOT_FOUND" | "FORBIDDEN" | "CONFLICT" | "INVALID_TR
 /** `assignees`: the people the case may be assigned to, when the action had to read them (the
  *  card shows them next, and they do not change with the action). */
 export type TriageResult = { ok: true; case: CaseRecord; assignees?: MemberSummary[] } | { ok: false; reason: TriageFailure; case?: CaseRecord; field?: string };
+/** The details of a case, with the questions asked to its reporters and their answers. */
+export type DetailsResult = { ok: true; case: CaseRecord; exchanges: InfoExchange[] } | { ok: false; reason: "NOT_FOUND" | "FORBIDDEN" };
+
+/** Something shown in the caller's personal chat rather than where they asked (a channel). */
+export type PrivateSendResult = { ok: true; case: CaseRecord } | { ok: false; reason: "NOT_FOUND" | "FORBIDDEN" | "NO_PERSONAL_CHAT"; case?: CaseRecord };
 
 export const TEXT_MAX = 500;
 
@@ -78,12 +84,48 @@ export class TriageService {
   }
 
   /** Full details (names, notes) for authorised people only; every consultation is audited. */
-  async details(actor: Actor, caseId: string): Promise<TriageResult> {
+  async details(actor: Actor, caseId: string): Promise<DetailsResult> {
     const c = await this.store.caseChanges.get({ id: caseId });
     if (!c) return { ok: false, reason: "NOT_FOUND" };
     if (!this.may(actor, "VIEW_DETAILS", c)) return { ok: false, reason: "FORBIDDEN" };
     await this.store.caseChanges.record(c.id, { type: "DETAILS_VIEWED", actorId: actor.memberId });
+    return { ok: true, case: c, exchanges: await this.store.caseChanges.infoExchanges(c.id) };
+  }
+
+  /** Details asked for from a channel or a group chat: they are sent to the caller's personal chat
+   *  with the bot, never shown in the post (everyone in the channel, or watching a screen, sees
+   *  it). The consultation is audited when the send is queued. */
+  async sendDetails(actor: Actor, caseId: string): Promise<PrivateSendResult> {
+    const c = await this.store.caseChanges.get({ id: caseId });
+    if (!c) return { ok: false, reason: "NOT_FOUND" };
+    if (!this.may(actor, "VIEW_DETAILS", c)) return { ok: false, reason: "FORBIDDEN", case: c };
+    const chat = await this.personalChatOf(actor);
+    if (!chat) return { ok: false, reason: "NO_PERSONAL_CHAT", case: c };
+    await this.store.caseChanges.record(c.id, { type: "DETAILS_VIEWED", actorId: actor.memberId }, [
+      { conversationId: chat, kind: "post", render: { view: "caseDetails", caseId: c.id, memberId: actor.memberId } },
+    ]);
     return { ok: true, case: c };
+  }
+
+  /** The details a queued send shows, if the member it goes to may still see them. */
+  async detailsFor(actor: Actor, caseId: string): Promise<{ case: CaseRecord; exchanges: InfoExchange[] } | null> {
+    const c = await this.store.caseChanges.get({ id: caseId });
+    return c && this.may(actor, "VIEW_DETAILS", c) ? { case: c, exchanges: await this.store.caseChanges.infoExchanges(c.id) } : null;
+  }
+
+  /** The member's personal chat with the bot (its conversation id), if they have one. */
+  async personalChatOf(actor: Actor): Promise<string | null> {
+    const member = await this.store.members.byId(actor.memberId);
+    return member ? ((await this.store.conversations.personalChatOf(member.aadObjectId))?.conversationId ?? null) : null;
+  }
+
+  /** Whether the case was routed to this conversation (a channel): its card was posted there, or
+   *  routing sends it there now (a channel set up after the case was reported). A card action from
+   *  any other channel or group chat is refused: the cards of a case belong where it was sent. */
+  async routedTo(c: CaseRecord, conversationId: string): Promise<boolean> {
+    if ((await this.store.caseChanges.channelPosts(c.id)).some((p) => p.conversationId === conversationId)) return true;
+    const recipients = await this.routing.recipientsFor({ schoolId: c.school.id, districtId: c.districtId, birthYear: c.pupil.birthYear, birthDate: c.pupil.birthDate, escalatedToMlds: c.escalatedToMlds });
+    return recipients.includes(conversationId);
   }
 
   /** People a case can be assigned to: the district's coordinators and the school's référents. */
@@ -124,14 +166,14 @@ export class TriageService {
         break;
       }
       case "requestInfo": {
-        const question = cmd.question.trim();
+        const question = cleanText(cmd.question, { lines: true }).trim();
         if (!question || question.length > TEXT_MAX) return { ok: false, reason: "INVALID_INPUT", field: "question", case: c };
         data.question = question;
         messages.push(...(await this.toReporters(c, "INFO_REQUEST")));
         break;
       }
       case "dismiss": {
-        const reason = cmd.reason.trim();
+        const reason = cleanText(cmd.reason, { lines: true }).trim();
         if (!reason || reason.length > TEXT_MAX) return { ok: false, reason: "INVALID_INPUT", field: "reason", case: c };
         data.reason = reason;
         change.closedAt = now;
@@ -177,7 +219,7 @@ export class TriageService {
     const c = await this.store.caseChanges.get({ id: caseId });
     if (!c) return { ok: false, reason: "NOT_FOUND" };
     if (!c.reporterIds.includes(actor.memberId)) return { ok: false, reason: "FORBIDDEN" };
-    const text = answer.trim();
+    const text = cleanText(answer, { lines: true }).trim();
     if (!text || text.length > TEXT_MAX) return { ok: false, reason: "INVALID_INPUT", field: "answer", case: c };
     const transition = applyTransition(c.status, "INFO_RECEIVED", actor.role);
     if (!transition.ok) return { ok: false, reason: "INVALID_TRANSITION", case: c };

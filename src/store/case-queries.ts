@@ -25,7 +25,8 @@ export type CaseSummaryRow = {
   districtId: string;
   pupil: { firstName: string; lastName: string; className: string | null; birthYear: number; birthDate: Date | null; anonymized: boolean };
   reporterIds: string[];
-  assignee: { id: string; displayName: string } | null;
+  /** `role`: whether the school (référent) or the MLDS (coordinator) follows the case. */
+  assignee: { id: string; displayName: string; role: string | null } | null;
   lastEvent: { type: string; at: Date } | null;
   nextReviewAt: Date | null;
   createdAt: Date;
@@ -47,7 +48,7 @@ const SUMMARY_SELECT = Prisma.raw(`
              s."id" AS "schoolId", s."name" AS "schoolName", c."districtId",
              p."firstName", p."lastName", p."className", p."birthYear", p."birthDate", p."anonymizedAt" AS "pupilAnonymizedAt",
              ARRAY(SELECT DISTINCT r."reporterId" FROM "Report" r WHERE r."caseId" = c."id" AND r."reporterId" IS NOT NULL) AS "reporterIds",
-             a."id" AS "assigneeId", a."displayName" AS "assigneeName",
+             a."id" AS "assigneeId", a."displayName" AS "assigneeName", a."role"::text AS "assigneeRole",
              le."type" AS "lastEventType", le."at" AS "lastEventAt",
              c."nextReviewAt", c."createdAt", c."closedAt"
         FROM picked k
@@ -78,6 +79,7 @@ type SummarySqlRow = {
   reporterIds: string[] | null;
   assigneeId: string | null;
   assigneeName: string | null;
+  assigneeRole: string | null;
   lastEventType: string | null;
   lastEventAt: Date | null;
   nextReviewAt: Date | null;
@@ -102,11 +104,23 @@ export class CaseQueryRepository {
   async searchByName(filter: CaseFilter, tokens: string[], limit: number): Promise<CaseSummaryRow[]> {
     if (tokens.length === 0) return [];
     const patterns = Prisma.sql`ARRAY[${Prisma.join(tokens.map((token) => `%${escapeLike(token)}%`))}]::text[]`;
+    return this.searchByKey(filter, (key) => Prisma.sql`${key} LIKE ALL (${patterns})`, limit);
+  }
+
+  /** Cases whose pupil's name key matches, for every group, one of its LIKE patterns (patterns
+   *  written by the caller, escaped already): the close names offered after a search found
+   *  nothing (domain: slipPatterns). */
+  async searchByNamePatterns(filter: CaseFilter, groups: string[][], limit: number): Promise<CaseSummaryRow[]> {
+    if (groups.length === 0 || groups.some((g) => g.length === 0)) return [];
+    return this.searchByKey(filter, (key) => Prisma.join(groups.map((g) => Prisma.sql`${key} LIKE ANY (ARRAY[${Prisma.join(g)}]::text[])`), " AND "), limit);
+  }
+
+  private async searchByKey(filter: CaseFilter, matches: (key: Prisma.Sql) => Prisma.Sql, limit: number): Promise<CaseSummaryRow[]> {
     const notAnonymized = Prisma.sql`(SELECT xp."anonymizedAt" FROM "Pupil" xp WHERE xp."id" = c."pupilId") IS NULL`;
-    const perCase = Prisma.sql`(SELECT np."nameKey" FROM "Pupil" np WHERE np."id" = c."pupilId" AND np."anonymizedAt" IS NULL) LIKE ALL (${patterns})`;
+    const perCase = matches(Prisma.sql`(SELECT np."nameKey" FROM "Pupil" np WHERE np."id" = c."pupilId" AND np."anonymizedAt" IS NULL)`);
     // The pupil of a case belongs to the case's school.
     const bySchools = (schools: Prisma.Sql) =>
-      Prisma.sql`c."pupilId" IN (SELECT np."id" FROM "Pupil" np WHERE np."schoolId" IN (${schools}) AND np."nameKey" LIKE ALL (${patterns})) AND ${notAnonymized}`;
+      Prisma.sql`c."pupilId" IN (SELECT np."id" FROM "Pupil" np WHERE np."schoolId" IN (${schools}) AND ${matches(Prisma.sql`np."nameKey"`)}) AND ${notAnonymized}`;
     const area = filter.visibility.area;
     const inArea =
       area.kind === "schools" && area.schoolIds.length > 0
@@ -216,6 +230,10 @@ function areaSql(area: CaseVisibility["area"]): Prisma.Sql | null {
       return area.schoolIds.length === 0 ? null : Prisma.sql`c."schoolId" IN (${Prisma.join(area.schoolIds)})`;
     case "district":
       return Prisma.sql`c."districtId" = ${area.districtId}`;
+    case "department":
+      // No list reaches a département yet (the DSDEN has statistics only) and schools do not
+      // record theirs yet (issue 24): nothing, rather than a guess.
+      return null;
     case "academy":
       return Prisma.sql`TRUE`;
     case "nothing":
@@ -255,7 +273,7 @@ function toSummary(r: SummarySqlRow): CaseSummaryRow {
       anonymized: r.pupilAnonymizedAt !== null,
     },
     reporterIds: r.reporterIds ?? [],
-    assignee: r.assigneeId !== null && r.assigneeName !== null ? { id: r.assigneeId, displayName: r.assigneeName } : null,
+    assignee: r.assigneeId !== null && r.assigneeName !== null ? { id: r.assigneeId, displayName: r.assigneeName, role: r.assigneeRole } : null,
     lastEvent: r.lastEventType !== null && r.lastEventAt !== null ? { type: r.lastEventType, at: r.lastEventAt } : null,
     nextReviewAt: r.nextReviewAt,
     createdAt: r.createdAt,

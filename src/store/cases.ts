@@ -64,23 +64,30 @@ export class CaseRepository {
    *  (`route` is asked for them once the case id is known). The submission key makes it idempotent.
    *  Four statements on the pool where Prisma made a dozen queries (`npm run bench`, workload c:
    *  Prisma was 28 % of the bot's busy time in report dialogs). */
-  async recordReport(r: NewReport, route: (caseId: string) => OutgoingMessage[] = () => []): Promise<RecordedReport> {
+  async recordReport(r: NewReport, route: (caseId: string) => OutgoingMessage[] = () => [], joinSends: OutgoingMessage[] = []): Promise<RecordedReport> {
     const existing = await this.findBySubmissionKey(r.submissionKey);
     if (existing) return existing;
     try {
       return await this.sql.transaction(async (tx) => {
         let target: { id: string; reference: string; status: CaseStatus } | null = null;
+        const families = [...new Set(r.signals.map((s) => s.family))];
         if (r.attachToCaseId) {
-          // A new report may raise the urgency of the case it joins, never lower it (the triage decides that).
+          // A new report may raise the urgency of the case it joins, never lower it (the triage decides
+          // that). When it changes what the case card shows (the urgency, a new family of signals), the
+          // case's version moves on: the cards posted with the former one are updated (`joinSends`),
+          // and an action from a copy of the card that was not is told that the case changed.
           const joined = await tx.rows<{ id: string; reference: string; status: CaseStatus }>(
             "report_join_case",
-            `UPDATE "Case" SET
+            `WITH known AS (
+               SELECT COALESCE(array_agg(DISTINCT rs."family"), '{}') AS "families" FROM "Report" kr JOIN "ReportSignal" rs ON rs."reportId" = kr."id" WHERE kr."caseId" = $1)
+             UPDATE "Case" SET
                "urgency" = GREATEST("urgency", $3),
-               "version" = "version" + CASE WHEN "urgency" < $3 THEN 1 ELSE 0 END,
-               "updatedAt" = CASE WHEN "urgency" < $3 THEN now() AT TIME ZONE 'UTC' ELSE "updatedAt" END
+               "version" = "version" + CASE WHEN "urgency" < $3 OR NOT ($4::text[] <@ known."families") THEN 1 ELSE 0 END,
+               "updatedAt" = now() AT TIME ZONE 'UTC'
+              FROM known
              WHERE "id" = $1 AND "schoolId" = $2 AND "status" IN (${OPEN_SQL})
              RETURNING "id", "reference", "status"::text AS "status"`,
-            [r.attachToCaseId, r.schoolId, r.urgency],
+            [r.attachToCaseId, r.schoolId, r.urgency, families],
           );
           target = joined[0] ?? null;
         }
@@ -113,8 +120,7 @@ export class CaseRepository {
           if (!target) throw new Error(`school ${r.schoolId} not found`);
         }
         const reportId = randomUUID();
-        const families = [...new Set(r.signals.map((s) => s.family))];
-        const sends = joinedExisting ? [] : route(target.id).map((m) => outboxRow(m));
+        const sends = (joinedExisting ? joinSends : route(target.id)).map((m) => outboxRow(m));
         // The report, its signals, the case event and the sends: one statement.
         await tx.rows(
           "report_insert",
@@ -192,6 +198,14 @@ export type CaseRecord = {
   updatedAt: Date;
   closedAt: Date | null;
   lastEvent: { type: string; at: Date } | null;
+};
+
+/** A request for information and the reporter's answer, as the details of a case show them. */
+export type InfoExchange = {
+  question: string | null;
+  askedBy: string | null;
+  askedAt: Date;
+  answer: { text: string | null; by: string | null; at: Date } | null;
 };
 
 export class VersionConflictError extends Error {
@@ -418,6 +432,29 @@ export class CaseChangeRepository {
       await tx.caseEvent.create({ data: { caseId, actorId: event.actorId, type: event.type, data: (event.data ?? {}) as Prisma.InputJsonValue } });
       await enqueueMessages(tx, messages, caseId);
     });
+  }
+
+  /** The questions asked to the reporters and their answers, oldest first, with who wrote them
+   *  (texts removed at retention read as null). */
+  async infoExchanges(caseId: string): Promise<InfoExchange[]> {
+    const rows = await this.sql.rows<{ type: string; at: Date; text: string | null; actorName: string | null }>(
+      "case_info_exchanges",
+      `SELECT e."type", e."at", COALESCE(e."data"->>'question', e."data"->>'answer') AS "text", m."displayName" AS "actorName"
+         FROM "CaseEvent" e LEFT JOIN "Member" m ON m."id" = e."actorId"
+        WHERE e."caseId" = $1 AND e."type" IN ('INFO_REQUESTED', 'INFO_ANSWERED')
+        ORDER BY e."id"`,
+      [caseId],
+    );
+    const exchanges: InfoExchange[] = [];
+    for (const r of rows) {
+      const at = r.at instanceof Date ? r.at : new Date(`${String(r.at)}Z`);
+      if (r.type === "INFO_REQUESTED") exchanges.push({ question: r.text, askedBy: r.actorName, askedAt: at, answer: null });
+      else {
+        const open = exchanges.at(-1);
+        if (open && !open.answer) open.answer = { text: r.text, by: r.actorName, at };
+      }
+    }
+    return exchanges;
   }
 
   async channelPosts(caseId: string): Promise<{ conversationId: string; activityId: string }[]> {

@@ -15,8 +15,6 @@ export type Database = {
   kind: "postgres" | "embedded";
   /** PostgreSQL schema holding the tables ("public" unless a test isolates itself). */
   schema: string;
-  /** True when a trivial query answers within the timeout. */
-  ping(timeoutMs?: number): Promise<boolean>;
   /** The embedded database only: a consistent archive of it (PostgreSQL has pg_dump). */
   backup?: () => Promise<Uint8Array>;
   /** The embedded database only: free space where it writes (null when it cannot be told). */
@@ -89,20 +87,6 @@ export async function openDatabase(database: Config["database"], opts: OpenOptio
     kind: embedded ? "embedded" : "postgres",
     schema,
     ...(embedded && database.kind === "embedded" ? { backup: () => embedded.dump(), freeDiskBytes: () => freeDiskBytes(database.dataDir) } : {}),
-    async ping(timeoutMs = 2000) {
-      let timer: NodeJS.Timeout | undefined;
-      try {
-        const timeout = new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(new Error("timeout")), timeoutMs);
-        });
-        await Promise.race([pool.query("SELECT 1"), timeout]);
-        return true;
-      } catch {
-        return false;
-      } finally {
-        clearTimeout(timer);
-      }
-    },
     async close() {
       if (closed) return;
       closed = true;

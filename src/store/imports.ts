@@ -77,6 +77,11 @@ type Candidate = {
   sourceLabel: string | null;
 };
 
+/** Status of a batch whose preview rows are being written (followed by the writer's own mark). */
+const PREPARING = "PREPARING:";
+/** Rows appended to a preview per statement (about 250 bytes of JSON each). */
+const PREVIEW_ROWS_PER_STATEMENT = 2_000;
+
 export const submissionKeyOf = (batchId: string, line: number) => `import:${batchId}:${line}`;
 
 export class ImportRepository {
@@ -104,7 +109,14 @@ export class ImportRepository {
   }
 
   /** Keeps the preview of a file (replacing an earlier preview, cancelled or expired one of the
-   *  same file), with its valid rows. An imported file, or one being imported, is left alone: null. */
+   *  same file), with its valid rows. An imported file, or one being imported, is left alone: null.
+   *
+   *  No interactive transaction: a 20,000-row list is several megabytes of JSON, and Prisma's
+   *  interactive transactions end after 5 s whatever the database is doing (P2028 on a busy
+   *  machine). One statement takes the batch, marked as being prepared by this call alone; the rows
+   *  follow by batches, each appended only while the mark is still this call's; a last statement
+   *  makes it a preview. A preview of the same file started meanwhile takes the batch over, and this
+   *  one then answers null (the file is being previewed). */
   async savePreview(p: {
     fileHash: string;
     fileName: string;
@@ -119,32 +131,33 @@ export class ImportRepository {
     /** An import that gave no news since (real time) stopped with its instance: it may be previewed again. */
     staleBefore: Date;
   }): Promise<ImportBatchRecord | null> {
-    const data = {
-      updatedAt: p.now,
-      fileName: p.fileName,
-      districtId: p.districtId,
-      importedById: p.importedById,
-      rowCount: p.rowCount,
-      errorCount: p.errorCount,
-      sourceLabel: p.sourceLabel,
-      rows: p.rows as unknown as Prisma.InputJsonValue,
-      status: "PREVIEW",
-      createdCount: 0,
-      attachedCount: 0,
-      skippedCount: 0,
-    };
-    return this.prisma.$transaction(async (tx) => {
-      const existing = await tx.$queryRaw<{ id: string; status: string; updatedAt: Date }[]>`
-        SELECT "id", "status", "updatedAt" FROM "ImportBatch" WHERE "fileHash" = ${p.fileHash} FOR UPDATE`;
-      const row = existing[0];
-      if (!row) return (await tx.importBatch.create({ data: { fileHash: p.fileHash, ...data }, select: BATCH_SELECT })) as ImportBatchRecord;
-      if (row.status === "IMPORTED" || (row.status === "IMPORTING" && row.updatedAt >= p.staleBefore)) return null;
-      // An import cut short keeps its counters: the rows it already imported are recognised by
-      // their report's key when it resumes.
-      const interrupted = row.status === "FAILED" || row.status === "IMPORTING";
-      const { createdCount: _c, attachedCount: _a, skippedCount: _s, ...keepCounts } = data;
-      return (await tx.importBatch.update({ where: { id: row.id }, data: interrupted ? keepCounts : data, select: BATCH_SELECT })) as ImportBatchRecord;
-    });
+    const mark = `${PREPARING}${randomUUID()}`;
+    // An import cut short keeps its counters: the rows it already imported are recognised by their
+    // report's key when it resumes.
+    const taken = await this.prisma.$queryRaw<{ id: string }[]>`
+      INSERT INTO "ImportBatch" ("id", "fileHash", "fileName", "districtId", "importedById", "rowCount", "errorCount", "sourceLabel", "rows", "status",
+                                 "createdCount", "attachedCount", "skippedCount", "createdAt", "updatedAt")
+      VALUES (${randomUUID()}, ${p.fileHash}, ${p.fileName}, ${p.districtId}, ${p.importedById}, ${p.rowCount}, ${p.errorCount}, ${p.sourceLabel}, '[]'::jsonb, ${mark},
+              0, 0, 0, ${p.now}, ${p.now})
+      ON CONFLICT ("fileHash") DO UPDATE SET
+        "fileName" = EXCLUDED."fileName", "districtId" = EXCLUDED."districtId", "importedById" = EXCLUDED."importedById",
+        "rowCount" = EXCLUDED."rowCount", "errorCount" = EXCLUDED."errorCount", "sourceLabel" = EXCLUDED."sourceLabel",
+        "rows" = '[]'::jsonb, "status" = EXCLUDED."status", "updatedAt" = EXCLUDED."updatedAt",
+        "createdCount" = CASE WHEN "ImportBatch"."status" IN ('FAILED', 'IMPORTING') THEN "ImportBatch"."createdCount" ELSE 0 END,
+        "attachedCount" = CASE WHEN "ImportBatch"."status" IN ('FAILED', 'IMPORTING') THEN "ImportBatch"."attachedCount" ELSE 0 END,
+        "skippedCount" = CASE WHEN "ImportBatch"."status" IN ('FAILED', 'IMPORTING') THEN "ImportBatch"."skippedCount" ELSE 0 END
+      WHERE "ImportBatch"."status" <> 'IMPORTED' AND NOT ("ImportBatch"."status" = 'IMPORTING' AND "ImportBatch"."updatedAt" >= ${p.staleBefore})
+      RETURNING "id"`;
+    const id = taken[0]?.id;
+    if (!id) return null;
+    for (let start = 0; start < p.rows.length; start += PREVIEW_ROWS_PER_STATEMENT) {
+      const chunk = JSON.stringify(p.rows.slice(start, start + PREVIEW_ROWS_PER_STATEMENT));
+      const appended = await this.prisma.$executeRaw`
+        UPDATE "ImportBatch" SET "rows" = "rows" || ${chunk}::jsonb WHERE "id" = ${id} AND "status" = ${mark}`;
+      if (appended !== 1) return null;
+    }
+    const ready = await this.prisma.$executeRaw`UPDATE "ImportBatch" SET "status" = 'PREVIEW' WHERE "id" = ${id} AND "status" = ${mark}`;
+    return ready === 1 ? this.get(id) : null;
   }
 
   /** The rows kept with a batch, checked again (they come back from a Json column). */
@@ -220,7 +233,11 @@ export class ImportRepository {
 
   /** Previews nobody confirmed in time lose their rows (names and birth dates are not kept for nothing). */
   async expirePreviews(before: Date): Promise<number> {
-    const r = await this.prisma.importBatch.updateMany({ where: { status: "PREVIEW", updatedAt: { lt: before } }, data: { status: "EXPIRED", rows: Prisma.DbNull } });
+    // A preview whose writing stopped half-way (its instance stopped) goes the same way.
+    const r = await this.prisma.importBatch.updateMany({
+      where: { OR: [{ status: "PREVIEW" }, { status: { startsWith: PREPARING } }], updatedAt: { lt: before } },
+      data: { status: "EXPIRED", rows: Prisma.DbNull },
+    });
     return r.count;
   }
 

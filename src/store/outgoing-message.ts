@@ -5,7 +5,13 @@ export type RenderSpec =
   | { view: "caseCard"; caseId: string }
   | { view: "reporterNotice"; caseId: string; notice: "TAKEN_IN_CHARGE" | "CLOSED" | "INFO_REQUEST" }
   | { view: "assigned"; caseId: string }
+  /** A report joined a case: told to whoever follows it (signal families and urgency, no text). */
+  | { view: "reportAdded"; caseId: string; reporterId: string; families: string[]; urgency: number }
   | { view: "planReminder"; caseId: string }
+  /** Details or history asked for from a channel, shown in the asker's personal chat (the member
+   *  it is for: checked again when it is delivered). */
+  | { view: "caseDetails"; caseId: string; memberId: string }
+  | { view: "caseHistory"; caseId: string; memberId: string }
   /** The coordinators' Monday digest: aggregate counts only, computed when it was claimed. */
   | { view: "weeklyDigest"; districtName: string; weekStart: string; counts: WeeklyDigestCounts; schools: ({ name: string } & WeeklyDigestCounts)[] }
   /** A confirmed list import, told once to each recipient instead of one card per case (a list of

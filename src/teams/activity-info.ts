@@ -8,6 +8,12 @@ export function tenantOf(activity: Partial<Activity>): string | undefined {
   return channelData?.tenant?.id ?? activity.conversation?.tenantId ?? undefined;
 }
 
+/** The locale of Teams' clientInfo entity ("en-US"), when the activity carries one. */
+export function clientInfoLocale(activity: Partial<Activity>): string | undefined {
+  const info = (activity.entities ?? []).find((e) => e?.type === "clientInfo" && typeof (e as { locale?: unknown }).locale === "string");
+  return info ? ((info as { locale?: string }).locale ?? undefined) : undefined;
+}
+
 /** What the bot keeps of a conversation to write to it later (proactive messages). */
 export function conversationOf(activity: Activity): StoredConversation | null {
   const conv = activity.conversation;

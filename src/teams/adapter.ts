@@ -14,6 +14,11 @@ import { resolveLocale, translator } from "./i18n.js";
 
 /** The Bot Framework adapter. With an app id configured every request must carry a valid token;
  *  without one (local mode: Agents Playground, tests) requests are not authenticated. */
+/** Set in turnState (to the step) while a step of a report is handled: if the turn fails, its
+ *  dialog state is not saved (that happens at the end of a turn that succeeds), so that step is
+ *  lost and the earlier ones are kept; the person is told exactly that. */
+export const REPORT_STEP_IN_FLIGHT = Symbol("reportStepInFlight");
+
 export function createAdapter(config: Pick<Config, "bot" | "defaultLocale">, logger: Logger, extraAuthSettings: Partial<ConfigurationBotFrameworkAuthenticationOptions> = {}): CloudAdapter {
   const auth = new ConfigurationBotFrameworkAuthentication({
     MicrosoftAppId: config.bot.appId ?? "",
@@ -44,7 +49,15 @@ export function createAdapter(config: Pick<Config, "bot" | "defaultLocale">, log
     // Never a stack trace to a user: log it (no activity text: it may hold pupil data) and answer briefly.
     logger.error({ err: error, activityId: ctx.activity.id, type: ctx.activity.type }, "turn failed");
     const t = translator(resolveLocale(ctx.activity.locale, config.defaultLocale));
-    const message = isDatabaseUnavailable(error) ? t("errors.unavailable") : t("errors.generic");
+    const unavailable = isDatabaseUnavailable(error);
+    const step = ctx.turnState.get(REPORT_STEP_IN_FLIGHT) as string | undefined;
+    // Sending the summary may have recorded the report before failing: sending it again is safe
+    // (a report is recorded once), so that is what the person is told.
+    const message = step === "summary"
+      ? t("protection.reportSendFailed")
+      : step
+        ? t(unavailable ? "protection.reportStepUnavailable" : "protection.reportStepFailed")
+        : t(unavailable ? "errors.unavailable" : "errors.generic");
     try {
       if (ctx.activity.type === "invoke") return; // the invoke handler answers for itself
       await ctx.sendActivity(message);

@@ -11,17 +11,19 @@ import {
 // about 40 MB of memory (npm run bench): only the modules of the classes used are imported.
 import { DialogSet } from "botbuilder-dialogs/lib/dialogSet.js";
 import { DialogTurnStatus } from "botbuilder-dialogs/lib/dialog.js";
-import type { DialogState } from "botbuilder-dialogs/lib/dialogContext.js";
+import type { DialogContext, DialogState } from "botbuilder-dialogs/lib/dialogContext.js";
+import { z } from "zod";
 import type { Config } from "../config.js";
 import type { Logger } from "../logging.js";
 import type { Actor, Services } from "../services/index.js";
-import { parseQuery } from "../domain/query-parser.js";
+import { bareName, MAX_QUERY_LENGTH, parseQuery, type Query } from "../domain/query-parser.js";
 import { ETagConflictError } from "../store/index.js";
 import { cardMessage } from "./card-message.js";
-import { resolveLocale, translator, type Translate } from "./i18n.js";
+import { resolveLocale, translator, type Locale, type Translate } from "./i18n.js";
 import { helpCard, welcomeCard } from "./views.js";
-import { conversationOf, tenantOf } from "./activity-info.js";
-import { parseSubmit } from "./submit-payload.js";
+import { clientInfoLocale, conversationOf, tenantOf } from "./activity-info.js";
+import { parseSubmit, type SubmitPayload } from "./submit-payload.js";
+import { InvokeValue } from "./card-verbs.js";
 import { REPORT_DIALOG_ID, ReportDialog } from "./dialogs/report-dialog.js";
 import { unknownMemberCard } from "./report-views.js";
 import { handleCaseAction } from "./case-actions.js";
@@ -30,17 +32,18 @@ import { noticeCard } from "./case-views.js";
 import { isDatabaseUnavailable } from "./adapter.js";
 import { answerAdminCommand } from "./admin-commands.js";
 import { handleImportAction, handleImportUpload } from "./import-handler.js";
-import { answerQuery } from "./query-answers.js";
+import { answerBareName, answerQuery } from "./query-answers.js";
 import { answerPrivacyCommand, handlePrivacyAction } from "./privacy-commands.js";
 import { answerStats } from "./stats-answers.js";
 import { PrimedStorage } from "./primed-storage.js";
+import { escapeMarkdown } from "./markdown.js";
 
 export { cardMessage };
 
 export type BotDeps = {
   services: Services;
   storage: Storage;
-  config: Pick<Config, "defaultLocale" | "allowedTenantIds">;
+  config: Pick<Config, "defaultLocale" | "allowedTenantIds" | "importDownloads">;
   logger: Logger;
   clock?: () => Date;
   /** Tells the outbox worker that sends were queued. */
@@ -54,6 +57,7 @@ export class RepereBot extends TeamsActivityHandler {
   private readonly storage: PrimedStorage;
   private readonly conversationState: ConversationState;
   private readonly dialogs: DialogSet;
+  private readonly report: ReportDialog;
   private readonly clock: () => Date;
 
   constructor(private readonly deps: BotDeps) {
@@ -62,15 +66,14 @@ export class RepereBot extends TeamsActivityHandler {
     this.storage = new PrimedStorage(deps.storage);
     this.conversationState = new ConversationState(this.storage);
     this.dialogs = new DialogSet(this.conversationState.createProperty<DialogState>("dialogState"));
-    this.dialogs.add(
-      new ReportDialog({
-        services: deps.services,
-        translate: (ctx) => this.t(ctx),
-        actor: (ctx) => ctx.turnState.get(ACTOR) ?? null,
-        onQueued: () => deps.onQueued?.(),
-        clock: this.clock,
-      }),
-    );
+    this.report = new ReportDialog({
+      services: deps.services,
+      translate: (ctx) => this.t(ctx),
+      actor: (ctx) => ctx.turnState.get(ACTOR) ?? null,
+      onQueued: () => deps.onQueued?.(),
+      clock: this.clock,
+    });
+    this.dialogs.add(this.report);
 
     this.onMessage(async (ctx, next) => {
       await this.handleMessage(ctx);
@@ -86,13 +89,16 @@ export class RepereBot extends TeamsActivityHandler {
       // the client); in a team or group chat greet once, when the bot arrives. The installationUpdate
       // that comes with a personal install is not greeted: it would be a second welcome.
       if (conversationType === "personal" ? added.length > 0 : botAdded) {
-        await ctx.sendActivity(cardMessage(welcomeCard(this.t(ctx))));
+        await ctx.sendActivity(cardMessage(welcomeCard(translator(await this.installLocale(ctx)))));
       }
       await next();
     });
   }
 
   override async run(ctx: TurnContext): Promise<void> {
+    // Some events name the client's language only in their clientInfo entity: read it as the
+    // activity's, so that the conversation reference keeps it and the answer uses it.
+    ctx.activity.locale ??= clientInfoLocale(ctx.activity);
     const tenantId = tenantOf(ctx.activity);
     const allowed = this.deps.config.allowedTenantIds;
     if (allowed.length > 0 && (!tenantId || !allowed.includes(tenantId))) {
@@ -143,14 +149,34 @@ export class RepereBot extends TeamsActivityHandler {
     return translator(this.locale(ctx));
   }
 
+  /** The language of an install or membership event. Teams' conversationUpdate carries none; the
+   *  installationUpdate that comes with it (before it, in Teams as in the Agents Playground) does,
+   *  and the conversation's reference kept it; else the person's own. */
+  private async installLocale(ctx: TurnContext): Promise<Locale> {
+    const fallback = this.deps.config.defaultLocale;
+    if (ctx.activity.locale) return resolveLocale(ctx.activity.locale, fallback);
+    const conversation = conversationOf(ctx.activity);
+    const stored = conversation ? await this.deps.services.conversations.storedLocale(conversation.conversationId) : undefined;
+    if (stored) return resolveLocale(stored, fallback);
+    const member = await this.deps.services.members.identify(tenantOf(ctx.activity), ctx.activity.from?.aadObjectId);
+    return resolveLocale(member?.locale ?? undefined, fallback);
+  }
+
   /** Action.Execute (Universal Actions): answer with the card to show in place of the one clicked. */
   protected override async onAdaptiveCardInvoke(ctx: TurnContext, invokeValue: AdaptiveCardInvokeValue): Promise<AdaptiveCardInvokeResponse> {
     let card;
+    const parsed = InvokeValue.safeParse(invokeValue);
+    if (!parsed.success) {
+      // A verb that is not a string of the list, data that is not an object: not one of our cards.
+      this.deps.logger.warn({ activityId: ctx.activity.id, issue: parsed.error.issues[0]?.path.join(".") }, "card action refused: invalid value");
+      return { statusCode: 200, type: "application/vnd.microsoft.card.adaptive", value: noticeCard(this.t(ctx)("case.notice.invalidCard"), "", "Attention") as unknown as Record<string, unknown> };
+    }
+    const action = parsed.data.action;
     try {
       const start = await this.deps.services.conversations.beginInvoke(tenantOf(ctx.activity), ctx.activity.from?.aadObjectId, ctx.activity.id);
       const actor = start.actor;
       ctx.turnState.set(ACTOR, actor);
-      let verb = invokeValue.action?.verb ?? "";
+      let verb: string = action.verb;
       // Teams retries an invoke it got no answer to, with the same id: answer it with the current
       // state rather than applying the change twice.
       if (!start.firstDelivery) {
@@ -158,9 +184,9 @@ export class RepereBot extends TeamsActivityHandler {
         else if (verb.startsWith("case.")) verb = "case.refresh";
       }
       card = verb.startsWith("import.")
-        ? await handleImportAction(ctx, { services: this.deps.services, logger: this.deps.logger, onQueued: () => this.deps.onQueued?.() }, actor, this.t(ctx), this.locale(ctx), verb, invokeValue.action?.data)
+        ? await handleImportAction(ctx, { services: this.deps.services, logger: this.deps.logger, onQueued: () => this.deps.onQueued?.() }, actor, this.t(ctx), this.locale(ctx), verb, action.data)
         : null;
-      card ??= verb.startsWith("privacy.") ? await handlePrivacyAction(ctx, { services: this.deps.services, onQueued: () => this.deps.onQueued?.() }, actor, this.t(ctx), this.locale(ctx), verb, invokeValue.action?.data) : null;
+      card ??= verb.startsWith("privacy.") ? await handlePrivacyAction(ctx, { services: this.deps.services, onQueued: () => this.deps.onQueued?.() }, actor, this.t(ctx), this.locale(ctx), verb, action.data) : null;
       card ??= await handleCaseAction(
         ctx,
         { services: this.deps.services, clock: this.clock, onQueued: () => this.deps.onQueued?.() },
@@ -168,7 +194,7 @@ export class RepereBot extends TeamsActivityHandler {
         this.t(ctx),
         this.locale(ctx),
         verb,
-        invokeValue.action?.data,
+        action.data,
       );
       // Marked once done: a retry of an action whose instance died before this applies it.
       await this.deps.services.conversations.finishInvoke(ctx.activity.id).catch((err: unknown) => this.deps.logger.warn({ err, activityId: ctx.activity.id }, "could not mark the card action handled"));
@@ -184,57 +210,79 @@ export class RepereBot extends TeamsActivityHandler {
   private async handleMessage(ctx: TurnContext): Promise<void> {
     const actor = await this.actorOf(ctx);
     const t = this.t(ctx);
-    if (await handleImportUpload(ctx, { services: this.deps.services, logger: this.deps.logger, onQueued: () => this.deps.onQueued?.() }, actor, t, this.locale(ctx))) return;
-    const personal = (ctx.activity.conversation.conversationType ?? "personal") === "personal";
+    if (await handleImportUpload(ctx, { services: this.deps.services, logger: this.deps.logger, onQueued: () => this.deps.onQueued?.(), downloads: this.deps.config.importDownloads }, actor, t, this.locale(ctx))) return;
     const submit = parseSubmit(ctx.activity.value);
     const text = (TurnContext.removeRecipientMention(ctx.activity) ?? ctx.activity.text ?? "").trim();
     const query = submit ? null : parseQuery(text);
 
     const dc = await this.dialogs.createContext(ctx);
-    if (dc.activeDialog && actor) {
+    // A report in progress keeps what is about it (its cards, « aide », « annuler », « signaler »);
+    // any other question is answered, and the report is recalled with a button to take it up again.
+    const reportWaiting = dc.activeDialog !== undefined && actor !== null;
+    const forReport = submit ? submit.action.startsWith("report.") || submit.action === "help" : query?.kind === "cancel" || query?.kind === "help" || query?.kind === "report";
+    if (reportWaiting && forReport) {
       const result = await dc.continueDialog();
       if (result.status !== DialogTurnStatus.empty) return;
     }
-
-    if (submit?.action === "help" || query?.kind === "help") {
-      await ctx.sendActivity(cardMessage(helpCard(t, actor?.role)));
+    const answered = await this.answer(ctx, dc, actor, t, submit, text, query);
+    if (reportWaiting) {
+      if (answered) await this.report.remind(dc);
+      else await dc.continueDialog(); // says what the report waits for
       return;
     }
+    // What was typed is repeated as typed (Teams reads a message's text as Markdown).
+    if (!answered) await ctx.sendActivity(text ? t("hint.unknown", { text: escapeMarkdown(text.length > 60 ? `${text.slice(0, 57)}…` : text) }) : t("hint.unknownEmpty"));
+  }
+
+  /** Answers a message that is not a step of a report; false when nothing understood it. */
+  private async answer(ctx: TurnContext, dc: DialogContext, actor: Actor | null, t: Translate, submit: SubmitPayload | null, text: string, query: Query | null): Promise<boolean> {
+    const personal = (ctx.activity.conversation.conversationType ?? "personal") === "personal";
+    const locale = this.locale(ctx);
+    const services = this.deps.services;
+    if (submit?.action === "help" || query?.kind === "help") {
+      await ctx.sendActivity(cardMessage(helpCard(t, actor?.role)));
+      return true;
+    }
     if (submit?.action === "report.start" || query?.kind === "report") {
-      if (!personal) {
-        await ctx.sendActivity(t("report.personalOnly"));
-        return;
-      }
-      if (!actor) {
-        await ctx.sendActivity(cardMessage(unknownMemberCard(t, ctx.activity.from?.name)));
-        return;
-      }
-      if ((await this.deps.services.reports.reportingSchools(actor)).length === 0) {
-        await ctx.sendActivity(t("report.notAllowed"));
-        return;
-      }
-      await dc.beginDialog(REPORT_DIALOG_ID);
-      return;
+      if (!personal) await ctx.sendActivity(t("report.personalOnly"));
+      else if (!actor) await ctx.sendActivity(cardMessage(unknownMemberCard(t, ctx.activity.from?.name)));
+      else if ((await services.reports.reportingSchools(actor)).length === 0) await ctx.sendActivity(t("report.notAllowed"));
+      else await dc.beginDialog(REPORT_DIALOG_ID);
+      return true;
+    }
+    if (submit?.action === "query.name") {
+      // A name offered on a card (« Vouliez-vous dire… »): the same as typing `statut <name>`.
+      const name = z.string().trim().min(1).max(MAX_QUERY_LENGTH).safeParse((ctx.activity.value as { name?: unknown }).name);
+      if (name.success) await answerQuery(ctx, { services }, actor, { kind: "statusByName", name: name.data }, t, locale);
+      else await ctx.sendActivity(t("query.name.invalid"));
+      return true;
     }
     if (submit?.action.startsWith("report.")) {
       // A card of a report that is over: a second click on "Envoyer" finds the case it created.
-      const recorded = submit.action === "report.confirm" && submit.draftId ? await this.deps.services.reports.alreadyRecorded(submit.draftId) : null;
+      const recorded = submit.action === "report.confirm" && submit.draftId ? await services.reports.alreadyRecorded(submit.draftId) : null;
       await ctx.sendActivity(recorded ? t("report.alreadyRecorded", { reference: recorded.reference }) : t("report.expired"));
-      return;
+      return true;
     }
-    if (!submit && (await answerAdminCommand(ctx, this.deps.services, actor, t, this.locale(ctx), text, () => this.deps.onQueued?.()))) return;
+    if (!submit && (await answerAdminCommand(ctx, services, actor, t, locale, text, () => this.deps.onQueued?.()))) return true;
     if (query?.kind === "cancel") {
       await ctx.sendActivity(t("report.nothingToCancel"));
-      return;
+      return true;
     }
-    if (query && (await answerQuery(ctx, { services: this.deps.services }, actor, query, t, this.locale(ctx)))) return;
-    if (!submit && (await answerPrivacyCommand(ctx, this.deps.services, actor, t, this.locale(ctx), text))) return;
-    if (query && (await answerStats(ctx, { services: this.deps.services }, actor, query, text, t, this.locale(ctx)))) return;
+    if (query?.kind === "greeting" || query?.kind === "thanks") {
+      const firstName = (actor?.displayName ?? ctx.activity.from?.name ?? "").split(" ")[0] ?? "";
+      await ctx.sendActivity(query.kind === "greeting" && firstName ? t("hint.greetingNamed", { name: firstName }) : t(`hint.${query.kind}`));
+      return true;
+    }
+    if (query && (await answerQuery(ctx, { services }, actor, query, t, locale))) return true;
+    if (!submit && (await answerPrivacyCommand(ctx, services, actor, t, locale, text))) return true;
+    if (query && (await answerStats(ctx, { services }, actor, query, text, t, locale))) return true;
     // « statut » alone is what Teams' command list inserts: ask for what it needs.
     if (["statut", "status", "historique", "history"].includes(normalizeText(text))) {
       await ctx.sendActivity(t("hint.whichCase"));
-      return;
+      return true;
     }
-    await ctx.sendActivity(text ? t("hint.unknown", { text: text.length > 60 ? `${text.slice(0, 57)}…` : text }) : t("hint.unknownEmpty"));
+    // A name alone is a status question when it names a case the caller may see.
+    const name = query?.kind === "unknown" && personal ? bareName(text) : null;
+    return name !== null && (await answerBareName(ctx, { services }, actor, name, t, locale));
   }
 }

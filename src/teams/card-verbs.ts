@@ -29,18 +29,36 @@ export const EXECUTE_VERBS = [
 export const ExecuteVerb = z.enum(EXECUTE_VERBS);
 export type ExecuteVerb = z.infer<typeof ExecuteVerb>;
 
+/** The value of an Action.Execute invoke, parsed as a whole before anything reads it: a verb of
+ *  the list, data an object (each handler parses its own fields). */
+export const InvokeValue = z
+  .object({
+    action: z
+      .object({
+        type: z.literal("Action.Execute"),
+        verb: ExecuteVerb,
+        data: z.record(z.string(), z.unknown()).optional(),
+      })
+      .loose(),
+  })
+  .loose();
+export type InvokeValue = z.infer<typeof InvokeValue>;
+
 /** Action.Submit payloads carry an `action` field from this closed list: they drive the
  *  personal-chat dialogs (a submit arrives as a message activity with `value`). */
 export const SUBMIT_ACTIONS = [
   "report.start",
   "report.pupil",
   "report.signals",
+  "report.notes",
   "report.steps",
   "report.confirm",
   "report.edit",
   "report.cancel",
   "report.attach",
   "report.separate",
+  "report.resume",
+  "query.name",
   "help",
 ] as const;
 export const SubmitAction = z.enum(SUBMIT_ACTIONS);

@@ -1,12 +1,13 @@
 import type { TurnContext } from "botbuilder";
 import { z } from "zod";
+import { cleanText, safeText } from "../domain/safe-text.js";
 import type { Actor, Services } from "../services/index.js";
-import type { TriageCommand, TriageResult } from "../services/triage.js";
+import { TEXT_MAX, type PrivateSendResult, type TriageCommand, type TriageResult } from "../services/triage.js";
 import type { CaseRecord, MemberSummary } from "../store/index.js";
 import type { AdaptiveCardJson } from "./card-renderer.js";
 import { ExecuteVerb } from "./card-verbs.js";
-import { caseCard, caseDetailsCard, noticeCard, type Audience, type Notice } from "./case-views.js";
-import { historyCard, planCard } from "./plan-views.js";
+import { caseCard, caseDetailsCard, infoRequestCard, noticeCard, type Audience, type Notice } from "./case-views.js";
+import { historyCard, planCard, type TypedPlanForm } from "./plan-views.js";
 import type { PlanCommand, PlanResult } from "../services/plans.js";
 import type { Locale, Translate } from "./i18n.js";
 
@@ -18,9 +19,9 @@ const CaseActionData = z
     caseId: z.uuid(),
     version: z.coerce.number().int().nonnegative().optional(),
     assigneeId: z.string().max(64).optional(),
-    question: z.string().max(2000).optional(),
-    reason: z.string().max(2000).optional(),
-    answer: z.string().max(2000).optional(),
+    question: safeText({ max: 2000, lines: true }).optional(),
+    reason: safeText({ max: 2000, lines: true }).optional(),
+    answer: safeText({ max: 2000, lines: true }).optional(),
     editActionId: z.string().max(64).optional(),
   })
   .loose();
@@ -40,6 +41,11 @@ const NOTICE_OF: Record<TriageCommand["verb"], string> = {
   escalate: "ESCALATED",
   openPlan: "PLAN_OPENED",
 };
+
+/** The conversation an activity comes from; a reply in a channel thread names the channel itself. */
+function conversationIdOf(ctx: TurnContext): string {
+  return (ctx.activity.conversation?.id ?? "").split(";messageid=")[0]!;
+}
 
 export async function handleCaseAction(
   ctx: TurnContext,
@@ -66,35 +72,64 @@ export async function handleCaseAction(
   const { caseId, version } = data.data;
   const inChannel = ctx.activity.conversation?.conversationType !== "personal";
   const triage = deps.services.triage;
+  const refused = () => noticeCard(t("case.notice.FORBIDDEN"), "", "Attention");
+
+  // In a channel (or a group chat) everyone reads the answer: a case's card is answered there only
+  // for a case routed to that conversation, and to someone who may see the case. Otherwise the
+  // same neutral refusal whatever the case (its existence is not revealed either).
+  if (inChannel) {
+    const c = await triage.systemView(caseId);
+    if (!c || !triage.may(actor, "VIEW_STATUS", c) || !(await triage.routedTo(c, conversationIdOf(ctx)))) return refused();
+  }
 
   const render = async (c: CaseRecord, notice?: Notice, assignees?: MemberSummary[]): Promise<AdaptiveCardJson> => {
     const audience: Audience = !inChannel && triage.may(actor, "VIEW_DETAILS", c) ? "personal" : "channel";
-    return caseCard(t, locale, c, { audience, assignees: assignees ?? (await triage.assignees(c)), notice, now: deps.clock() });
+    // The people a case may be assigned to (names and ids) only for who may assign it.
+    const choices = triage.may(actor, "TRIAGE", c) ? (assignees ?? (await triage.assignees(c))) : [];
+    return caseCard(t, locale, c, { audience, assignees: choices, notice, now: deps.clock() });
   };
   const failure = async (result: Extract<TriageResult, { ok: false }>): Promise<AdaptiveCardJson> => {
     const text =
       result.reason === "INVALID_INPUT" ? t(`case.notice.INVALID_INPUT.${result.field ?? "question"}`) : t(`case.notice.${result.reason}`);
     const color: Notice["color"] = result.reason === "CONFLICT" ? "Warning" : "Attention";
-    // A refused caller outside a channel sees nothing of the case; in a channel the card is public anyway.
+    // A refused caller outside a channel sees nothing of the case; in a channel the case is one
+    // routed there, which the caller may see (checked above).
     if (!result.case || (result.reason === "FORBIDDEN" && !inChannel)) return noticeCard(text, "", color);
     return render(result.case, { text, color });
+  };
+  /** Details and history asked for in a channel go to the personal chat; the post keeps the case card. */
+  const sentPrivately = async (result: PrivateSendResult, what: "details" | "history"): Promise<AdaptiveCardJson> => {
+    if (result.ok) {
+      deps.onQueued();
+      return render(result.case, { text: t(`protection.${what}Sent`), color: "Accent" });
+    }
+    if (result.reason === "NO_PERSONAL_CHAT") return render(result.case!, { text: t("protection.noPersonalChat"), color: "Warning" });
+    return failure({ ok: false, reason: result.reason, case: result.case });
   };
 
   switch (parsedVerb.data) {
     case "case.details": {
+      if (inChannel) return sentPrivately(await triage.sendDetails(actor, caseId), "details");
       const result = await triage.details(actor, caseId);
-      if (!result.ok) return failure(result.reason === "FORBIDDEN" && inChannel ? { ...result, case: (await triage.systemView(caseId)) ?? undefined } : result);
-      return caseDetailsCard(t, locale, result.case);
+      if (!result.ok) return failure(result);
+      return caseDetailsCard(t, locale, result.case, result.exchanges);
     }
     case "case.refresh": {
       const c = await triage.systemView(caseId);
       if (!c) return noticeCard(t("case.notice.NOT_FOUND"), "", "Attention");
-      if (!inChannel && !triage.may(actor, "VIEW_STATUS", c)) return noticeCard(t("case.notice.FORBIDDEN"), "", "Attention");
+      if (!triage.may(actor, "VIEW_STATUS", c)) return refused();
       return render(c);
     }
     case "case.answerInfo": {
-      const result = await triage.answerInfo(actor, caseId, data.data.answer ?? "");
+      const answer = data.data.answer ?? "";
+      const result = await triage.answerInfo(actor, caseId, answer);
       if (!result.ok) {
+        if (result.reason === "INVALID_INPUT" && result.case?.infoRequest) {
+          // The question again, with what was typed and why it was refused: nothing is lost.
+          const asker = result.case.infoRequest.askedById ? await deps.services.members.byId(result.case.infoRequest.askedById) : null;
+          const error = answer.trim().length > TEXT_MAX ? t("fieldError.textTooLong", { count: answer.trim().length, max: TEXT_MAX }) : t("case.notice.INVALID_INPUT.answer");
+          return infoRequestCard(t, result.case, result.case.infoRequest.question, asker?.displayName ?? "—", { answer: answer.slice(0, 2000), error });
+        }
         if (result.reason === "INVALID_INPUT") return noticeCard(t("case.notice.INVALID_INPUT.answer"), "", "Attention");
         return noticeCard(t(`case.notice.${result.reason}`), "", "Attention");
       }
@@ -118,9 +153,20 @@ export async function handleCaseAction(
       return render(result.case, { text: t(`case.notice.${NOTICE_OF[cmd.verb]}`, { name }), color: "Good" }, result.assignees);
     }
     case "case.history": {
+      if (inChannel) {
+        const sent = await deps.services.plans.sendHistory(actor, caseId);
+        // From the plan card, the post keeps showing the plan (as the channel may see it).
+        const plan = sent.ok && (data.data as Record<string, unknown>).from === "plan" ? await deps.services.plans.view(actor, caseId) : null;
+        if (plan?.ok) {
+          deps.onQueued();
+          return renderPlan(plan, { text: t("protection.historySent"), color: "Accent" });
+        }
+        return sentPrivately(sent, "history");
+      }
       const result = await deps.services.plans.history(actor, caseId);
-      if (!result.ok) return failure({ ok: false, reason: result.reason, case: inChannel ? ((await triage.systemView(caseId)) ?? undefined) : undefined });
-      return historyCard(t, locale, result.case.reference, result.case.id, result.events);
+      if (!result.ok) return failure({ ok: false, reason: result.reason });
+      // Free texts (questions, answers, reasons) only for those who may read the details (in private).
+      return historyCard(t, locale, result.case.reference, result.case.id, result.events, { texts: triage.may(actor, "VIEW_DETAILS", result.case) });
     }
     case "plan.view": {
       const result = await deps.services.plans.view(actor, caseId);
@@ -133,7 +179,7 @@ export async function handleCaseAction(
     case "plan.close": {
       if (version === undefined) return noticeCard(t("case.notice.invalidCard"), "", "Attention");
       const result = await deps.services.plans.act(actor, caseId, version, planCommandOf(parsedVerb.data, data.data));
-      if (!result.ok) return planFailure(result);
+      if (!result.ok) return planFailure(result, typedFormOf(parsedVerb.data, data.data));
       deps.onQueued();
       // When the case's status changed, its shared cards are updated for everyone: show that card.
       if (result.sharedCardsUpdated) return render(result.view.case, { text: t(`plan.notice.${result.event}`), color: "Good" });
@@ -143,12 +189,15 @@ export async function handleCaseAction(
       return noticeCard(t("case.notice.invalidCard"), "", "Attention");
   }
 
-  function renderPlan(result: Extract<PlanResult, { ok: true }> | { view: NonNullable<Extract<PlanResult, { ok: false }>["view"]> }, notice?: Notice, editActionId?: string): AdaptiveCardJson {
+  function renderPlan(result: Extract<PlanResult, { ok: true }> | { view: NonNullable<Extract<PlanResult, { ok: false }>["view"]> }, notice?: Notice, editActionId?: string, typed?: TypedPlanForm): AdaptiveCardJson {
     const audience: Audience = !inChannel && triage.may(actor!, "VIEW_DETAILS", result.view.case) ? "personal" : "channel";
-    return planCard(t, locale, result.view, { audience, notice, editActionId });
+    // Free texts typed in a form are not echoed into a card that a channel may see.
+    const shown = typed && audience === "channel" ? { ...typed, values: Object.fromEntries(Object.entries(typed.values).filter(([k]) => !FREE_TEXT_FIELDS.has(k))) } : typed;
+    return planCard(t, locale, result.view, { audience, notice, editActionId, ...(shown ? { typed: shown } : {}) });
   }
 
-  function planFailure(result: Extract<PlanResult, { ok: false }>): AdaptiveCardJson {
+  /** A refused plan form comes back with everything that was typed in it, and the problem next to it. */
+  function planFailure(result: Extract<PlanResult, { ok: false }>, typed?: TypedPlanForm): AdaptiveCardJson {
     const text =
       result.reason === "INVALID_INPUT"
         ? t(`plan.notice.INVALID_INPUT.${result.field ?? "description"}`)
@@ -157,7 +206,31 @@ export async function handleCaseAction(
           : t(`case.notice.${result.reason}`);
     const color: Notice["color"] = result.reason === "CONFLICT" ? "Warning" : "Attention";
     if (!result.view || result.reason === "FORBIDDEN") return noticeCard(text, "", color);
-    return renderPlan({ view: result.view }, { text, color });
+    // After a conflict the form shows the plan as it now is; what was typed is kept all the same.
+    return renderPlan({ view: result.view }, { text, color }, undefined, typed ? { ...typed, error: text } : undefined);
+  }
+}
+
+const FREE_TEXT_FIELDS = new Set(["description", "company", "comment", "objective"]);
+
+/** The values of the plan form a refused action came from, to show them again (never trusted:
+ *  they are only echoed into the form, as text). */
+function typedFormOf(verb: ExecuteVerb, data: z.infer<typeof CaseActionData>): TypedPlanForm | undefined {
+  const raw = data as Record<string, unknown>;
+  const text = (v: unknown) => (typeof v === "string" ? cleanText(v.slice(0, 1000), { lines: true }) : "");
+  const form = (key: string, names: string[]) => Object.fromEntries(names.map((n) => [n, text(raw[`${n}__${key}`])]));
+  const actionFields = ["description", "startDate", "endDate", "partner", "company"];
+  switch (verb) {
+    case "plan.addAction":
+      return { form: "new", values: form("new", ["type", ...actionFields]) };
+    case "plan.editAction":
+      return { form: "edit", actionId: text(raw.actionId), values: form("edit", actionFields) };
+    case "plan.setReview":
+      return { form: "review", values: { objective: text(raw.objective), nextReviewAt: text(raw.nextReviewAt) } };
+    case "plan.close":
+      return { form: "close", values: { outcome: text(raw.outcome), comment: text(raw.comment) } };
+    default:
+      return undefined;
   }
 }
 

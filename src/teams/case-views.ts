@@ -1,7 +1,7 @@
 import { applyTransition, type CaseAction, type CaseStatus } from "../domain/lifecycle.js";
 import { ageOn, MLDS_MIN_AGE } from "../domain/routing.js";
 import { initials } from "../domain/text.js";
-import type { CaseRecord, MemberSummary } from "../store/index.js";
+import type { CaseRecord, InfoExchange, MemberSummary } from "../store/index.js";
 import { renderCard, type AdaptiveCardJson } from "./card-renderer.js";
 import type { Locale, Translate } from "./i18n.js";
 
@@ -94,7 +94,7 @@ export function caseCard(t: Translate, locale: Locale, c: CaseRecord, opts: { au
   });
 }
 
-export function caseDetailsCard(t: Translate, locale: Locale, c: CaseRecord): AdaptiveCardJson {
+export function caseDetailsCard(t: Translate, locale: Locale, c: CaseRecord, exchanges: InfoExchange[] = []): AdaptiveCardJson {
   const facts = [
     { title: t("case.details.pupil"), value: c.pupil.anonymized ? "—" : `${c.pupil.firstName} ${c.pupil.lastName}` },
     { title: t("case.details.birthYear"), value: String(c.pupil.birthYear) },
@@ -115,13 +115,22 @@ export function caseDetailsCard(t: Translate, locale: Locale, c: CaseRecord): Ad
     signals: c.signals.map((s) => ({ title: t(`signal.${s.code}`), value: s.note ?? "✓" })),
     observationsTitle: t("case.details.observations"),
     observations: c.observations,
+    exchangesTitle: t("case.details.exchanges"),
+    exchanges: exchanges.map((x) => ({
+      question: t("case.details.question", { name: x.askedBy ?? "—", date: formatDate(x.askedAt, locale) }),
+      questionText: x.question ?? "—",
+      answer: x.answer ? t("case.details.answer", { name: x.answer.by ?? "—", date: formatDate(x.answer.at, locale) }) : t("case.details.noAnswer"),
+      answerText: x.answer ? (x.answer.text ?? "—") : "",
+    })),
     back: t("case.details.back"),
   });
 }
 
-export function infoRequestCard(t: Translate, c: CaseRecord, question: string, askerName: string): AdaptiveCardJson {
+export function infoRequestCard(t: Translate, c: CaseRecord, question: string, askerName: string, typed: { answer: string; error: string } = { answer: "", error: "" }): AdaptiveCardJson {
   return renderCard("info-request", {
     caseId: c.id,
+    answer: typed.answer,
+    error: typed.error,
     title: t("case.reporterNotice.INFO_REQUEST.title", { reference: c.reference }),
     intro: t("case.reporterNotice.INFO_REQUEST.intro", { name: askerName }),
     question,

@@ -8,7 +8,8 @@ import { SMALL_COUNT_LABEL } from "../domain/statistics.js";
  *  nothing, any instance draws it, and the image can hold nothing but those numbers. */
 
 /** "columns": one bar per month; "bars": one horizontal bar per category. A null value is a count
- *  hidden by the small-number rule: drawn as a pale stub labelled "< 5". */
+ *  hidden by the small-number rule: no bar at all, only the words "< 5" where the bar would start
+ *  (a stub of any height would be read against the grid as a number). */
 export type Chart = { kind: "columns" | "bars"; rows: [label: string, value: number | null][] };
 
 const ChartSchema = z.object({
@@ -47,17 +48,16 @@ function spec(chart: Chart): TopLevelSpec {
     i,
     label,
     value: value ?? 0,
-    // Hidden counts get a visible stub so that the eye sees "a few", not "none".
-    shown: value === null ? 1 : value,
     text: value === null ? SMALL_COUNT_LABEL : String(value),
     hidden: value === null,
   }));
-  const category = { field: "label", type: "nominal" as const, sort: null, title: null };
-  const amount = { field: "shown", type: "quantitative" as const, title: null, axis: { tickMinStep: 1, format: "d", grid: true } };
-  const color = { condition: { test: "datum.hidden", value: "#b8c4d6" }, value: "#3b5ba5" };
+  // The rows' own order: the bars' layer, which leaves the hidden rows out, must not reorder them.
+  const category = { field: "label", type: "nominal" as const, sort: null, title: null, scale: { domain: [...new Set(values.map((v) => v.label))] } };
+  const amount = { field: "value", type: "quantitative" as const, title: null, axis: { tickMinStep: 1, format: "d", grid: true } };
   const columns = chart.kind === "columns";
-  // Room for the value written past the end of the longest bar.
-  const top = Math.max(4, Math.ceil(Math.max(...values.map((v) => v.shown)) * 1.12));
+  // Room for the value written past the end of the longest bar; never a 0–4 scale, on which a
+  // "< 5" would seem to sit at a value.
+  const top = Math.max(5, Math.ceil(Math.max(...values.map((v) => v.value)) * 1.12));
   return {
     $schema: "https://vega.github.io/schema/vega-lite/v5.json",
     width,
@@ -71,10 +71,16 @@ function spec(chart: Chart): TopLevelSpec {
       ? { x: { ...category, axis: { labelAngle: 0, labelOverlap: true } }, y: { ...amount, scale: { domain: [0, top], nice: true } } }
       : { y: { ...category, axis: { labelLimit: 260 } }, x: { ...amount, scale: { domain: [0, top], nice: true } } },
     layer: [
-      { mark: { type: "bar", ...(columns ? { cornerRadiusTopLeft: 3, cornerRadiusTopRight: 3 } : { cornerRadiusTopRight: 3, cornerRadiusBottomRight: 3 }) }, encoding: { color } },
       {
-        mark: columns ? { type: "text", dy: -7, fontSize: 12, color: "#222" } : { type: "text", align: "left", dx: 4, fontSize: 12, color: "#222" },
-        encoding: { text: { field: "text" } },
+        transform: [{ filter: "!datum.hidden" }],
+        mark: { type: "bar", color: "#3b5ba5", ...(columns ? { cornerRadiusTopLeft: 3, cornerRadiusTopRight: 3 } : { cornerRadiusTopRight: 3, cornerRadiusBottomRight: 3 }) },
+      },
+      {
+        mark: columns ? { type: "text", dy: -7, fontSize: 12 } : { type: "text", align: "left", dx: 4, fontSize: 12 },
+        encoding: {
+          text: { field: "text" },
+          color: { condition: { test: "datum.hidden", value: "#666" }, value: "#222" },
+        },
       },
     ],
   } as TopLevelSpec;

@@ -9,6 +9,7 @@ import { cardMessage } from "./card-message.js";
 import { noticeCard } from "./case-views.js";
 import type { Locale, Translate } from "./i18n.js";
 import { confirmRefusalText, doneText, importPreviewCard, previewRefusalText } from "./import-views.js";
+import { downloadAttachment, DownloadError } from "./attachment-download.js";
 
 /** Rentrée campaign lists sent to the bot in personal chat: Teams hands the bot a download URL for
  *  the file; the bot downloads it, answers with the preview card, and imports on "Importer". */
@@ -48,39 +49,11 @@ export function fileAttachmentOf(activity: Partial<Activity>): FileAttachment | 
   return null;
 }
 
-class DownloadError extends Error {
-  constructor(readonly reason: "TOO_BIG" | "FAILED", message: string) {
-    super(message);
-  }
-}
-
-/** Teams' download URLs are HTTPS; plain HTTP is only accepted on this machine (local mode, tests). */
-function allowedUrl(url: URL): boolean {
-  return url.protocol === "https:" || (url.protocol === "http:" && ["127.0.0.1", "localhost", "[::1]"].includes(url.hostname));
-}
-
-async function download(downloadUrl: string): Promise<Uint8Array> {
-  const url = new URL(downloadUrl);
-  if (!allowedUrl(url)) throw new DownloadError("FAILED", `refused download URL scheme or host ${url.protocol}//${url.hostname}`);
-  const res = await fetch(url, { signal: AbortSignal.timeout(TEAMS_IMPORT.downloadTimeoutMs), redirect: "follow" });
-  if (!res.ok || !res.body) throw new DownloadError("FAILED", `download answered HTTP ${res.status}`);
-  const declared = Number(res.headers.get("content-length") ?? "NaN");
-  if (declared > TEAMS_IMPORT.maxBytes) {
-    await res.body.cancel().catch(() => {});
-    throw new DownloadError("TOO_BIG", `file of ${declared} bytes`);
-  }
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for await (const chunk of res.body as AsyncIterable<Uint8Array>) {
-    size += chunk.byteLength;
-    if (size > TEAMS_IMPORT.maxBytes) throw new DownloadError("TOO_BIG", `file over ${TEAMS_IMPORT.maxBytes} bytes`);
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks);
-}
-
 /** A message with a file: true when it was one (answered here), false to let the bot go on. */
-export async function handleImportUpload(ctx: TurnContext, deps: ImportHandlerDeps, actor: Actor | null, t: Translate, locale: Locale): Promise<boolean> {
+/** Receiving a file needs to know where it may be downloaded from (IMPORT_DOWNLOAD_HOSTS). */
+export type ImportUploadDeps = ImportHandlerDeps & { downloads: { hosts: readonly string[]; allowLoopback: boolean } };
+
+export async function handleImportUpload(ctx: TurnContext, deps: ImportUploadDeps, actor: Actor | null, t: Translate, locale: Locale): Promise<boolean> {
   const file = fileAttachmentOf(ctx.activity);
   if (!file) return false;
   const reply = async (text: string) => void (await ctx.sendActivity(MessageFactory.text(text)));
@@ -91,11 +64,17 @@ export async function handleImportUpload(ctx: TurnContext, deps: ImportHandlerDe
 
   let bytes: Uint8Array;
   try {
-    bytes = await download(file.downloadUrl);
+    bytes = await downloadAttachment(file.downloadUrl, { ...deps.downloads, maxBytes: TEAMS_IMPORT.maxBytes, timeoutMs: TEAMS_IMPORT.downloadTimeoutMs });
   } catch (err) {
-    const tooBig = err instanceof DownloadError && err.reason === "TOO_BIG";
-    deps.logger.warn({ err: (err as Error).message, activityId: ctx.activity.id }, "list download failed");
-    await reply(tooBig ? t("import.tooBig", { max: TEAMS_IMPORT.maxBytes / 1024 / 1024 }) : t("import.downloadFailed"));
+    const reason = err instanceof DownloadError ? err.reason : "FAILED";
+    deps.logger.warn({ err: (err as Error).message, reason, activityId: ctx.activity.id }, "list download failed");
+    const text = {
+      TOO_BIG: t("import.tooBig", { max: TEAMS_IMPORT.maxBytes / 1024 / 1024 }),
+      REFUSED: t("protection.downloadRefused"),
+      NOT_A_FILE: t("import.notCsv"),
+      FAILED: t("import.downloadFailed"),
+    }[reason];
+    await reply(text);
     return true;
   }
   const outcome = await deps.services.imports.preview({ kind: "member", actor }, { name: file.name, bytes });

@@ -94,6 +94,18 @@ export function previewText(t: Translate, p: ImportPreview): string {
   ].join("\n");
 }
 
+/** What a column title looks like: words, numbers and a little punctuation ("Date de naissance
+ *  (JJ/MM/AAAA)", "N° INE"). */
+const COLUMN_TITLE = /^[\p{L}\p{N}][\p{L}\p{N}\p{M} °'’().,/_&+-]{0,59}$/u;
+
+/** The first line read, to help fix a file, only when it looks like column titles: a first line
+ *  that is not (a web page, an API answer, any other content) is never repeated back. */
+function shownHeaders(headers: readonly string[]): string | null {
+  const listed = headers.slice(0, 15);
+  if (listed.length === 0 || !listed.every((h) => COLUMN_TITLE.test(h))) return null;
+  return listed.join(", ").slice(0, 300);
+}
+
 /** Why a file was not previewed, in one or two sentences. */
 export function previewRefusalText(t: Translate, locale: Locale, outcome: Extract<PreviewOutcome, { ok: false }>): string {
   switch (outcome.reason) {
@@ -110,7 +122,7 @@ export function previewRefusalText(t: Translate, locale: Locale, outcome: Extrac
     case "UNKNOWN_LAYOUT":
       return `${t("import.unknownLayout", {
         missing: outcome.missing.map((f) => t(`import.field.${f}`)).join(", "),
-        headers: outcome.headers.slice(0, 15).join(", ").slice(0, 300) || "—",
+        headers: shownHeaders(outcome.headers) ?? t("protection.headersNotShown"),
       })}\n\n${t("import.expectedColumns")}`;
     case "TOO_MANY_ROWS":
       return t("import.tooManyRows", { rows: outcome.rows, max: outcome.max });

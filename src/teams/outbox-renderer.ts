@@ -2,8 +2,8 @@ import { MessageFactory, type Activity } from "botbuilder";
 import type { Services } from "../services/index.js";
 import type { RenderSpec, StoredConversation } from "../store/index.js";
 import { cardMessage } from "./card-message.js";
-import { caseCard, infoRequestCard } from "./case-views.js";
-import { planCard } from "./plan-views.js";
+import { caseCard, caseDetailsCard, infoRequestCard } from "./case-views.js";
+import { historyCard, planCard } from "./plan-views.js";
 import { resolveLocale, translator, type Locale } from "./i18n.js";
 import { importSummaryCard } from "./import-views.js";
 import { weeklyDigestCard } from "./stats-views.js";
@@ -32,9 +32,28 @@ export async function renderOutgoing(spec: RenderSpec, conversation: StoredConve
       const card = caseCard(t, locale, c, { audience: "personal", assignees: await deps.services.triage.assignees(c), now: deps.clock(), notice: { text: t("case.assigned", { reference: c.reference }), color: "Accent" } });
       return cardMessage(card);
     }
+    case "reportAdded": {
+      const reporter = await deps.services.members.byId(spec.reporterId);
+      const families = spec.families.map((f) => t(`family.${f}`)).join(", ");
+      return MessageFactory.text(t("case.reportAdded", { reference: c.reference, name: reporter?.displayName ?? "—", families, urgency: spec.urgency }));
+    }
     case "planReminder": {
       const view = await deps.services.plans.viewOf(c);
       return cardMessage(planCard(t, locale, view, { audience: "personal", notice: { text: t("plan.reminder", { reference: c.reference }), color: "Warning" } }));
+    }
+    case "caseDetails":
+    case "caseHistory": {
+      // Only to the personal chat of the member who asked, if they may still see it now.
+      const owner = conversation.kind === "PERSONAL" ? await deps.services.members.identify(conversation.tenantId ?? undefined, conversation.aadObjectId ?? undefined) : null;
+      if (!owner || owner.memberId !== spec.memberId) return null;
+      if (spec.view === "caseDetails") {
+        const details = await deps.services.triage.detailsFor(owner, c.id);
+        return details ? cardMessage(caseDetailsCard(t, locale, details.case, details.exchanges)) : null;
+      }
+      const history = await deps.services.plans.historyFor(owner, c.id);
+      // A personal chat: the free texts of the events for those who may read the details.
+      const texts = history ? deps.services.triage.may(owner, "VIEW_DETAILS", history.case) : false;
+      return history ? cardMessage(historyCard(t, locale, history.case.reference, history.case.id, history.events, { texts })) : null;
     }
     case "reporterNotice": {
       if (spec.notice === "INFO_REQUEST") {

@@ -13,10 +13,20 @@ const isoDay = (d: Date | null) => (d ? d.toISOString().slice(0, 10) : "");
  *  to add an action, record a review and close the case. One action at a time is edited inline
  *  (a form per action would push a long plan over Teams' 28 KB card limit). Input ids carry the
  *  form's key ("new", "edit") so that every id in the card is unique. */
-export function planCard(t: Translate, locale: Locale, v: PlanView, opts: { audience: Audience; notice?: Notice; editActionId?: string }): AdaptiveCardJson {
+/** What was typed in a plan form that was refused, shown again as it was (input name -> value). */
+export type TypedPlanForm = { form: "new" | "edit" | "review" | "close"; actionId?: string; values: Record<string, string>; error?: string };
+
+export function planCard(t: Translate, locale: Locale, v: PlanView, opts: { audience: Audience; notice?: Notice; editActionId?: string; typed?: TypedPlanForm }): AdaptiveCardJson {
   const c = v.case;
   const plan = v.plan;
+  const typed = opts.typed;
+  const kept = (form: TypedPlanForm["form"], field: string): string | undefined => (typed?.form === form ? typed.values[field] : undefined);
+  const editActionId = typed?.form === "edit" ? typed.actionId : opts.editActionId;
   const editable = c.status === "PLAN_ACTIVE" || c.status === "REVIEW_DUE";
+  // In a channel a plan shows counts and statuses only: its free texts (objective, descriptions,
+  // companies) name people and places ("Entretien avec Théo et sa mère au CIO"). They are shown,
+  // and edited, in personal chat.
+  const showTexts = opts.audience === "personal";
   const name = opts.audience === "personal" && !c.pupil.anonymized ? `${c.pupil.firstName} ${c.pupil.lastName}` : initials(c.pupil.firstName, c.pupil.lastName);
   return renderCard("plan-card", {
     caseId: c.id,
@@ -27,13 +37,16 @@ export function planCard(t: Translate, locale: Locale, v: PlanView, opts: { audi
     statusLabel: t(`status.${c.status}`),
     statusColor: STATUS_COLOR[c.status],
     headline: `${c.school.name} · ${c.pupil.className ?? "—"} · ${name}`,
+    showTexts,
+    textsElsewhere: showTexts ? "" : t("protection.planTextsInPersonalChat"),
     facts: [
-      { title: t("plan.objective"), value: plan?.objective || t("plan.noObjective") },
+      ...(showTexts ? [{ title: t("plan.objective"), value: plan?.objective || t("plan.noObjective") }] : []),
       { title: t("plan.nextReview"), value: plan?.nextReviewAt ? formatDate(plan.nextReviewAt, locale) : t("plan.noReview") },
       { title: t("case.assignee"), value: c.assignee?.displayName ?? t("case.nobody") },
     ],
     reviewDue: c.status === "REVIEW_DUE" ? t("plan.reviewDue") : "",
-    suggestions: editable && v.suggestions.length ? t("plan.suggestions", { list: v.suggestions.map((s) => t(`plan.action.${s}`)).join(", ") }) : "",
+    // Suggestions help to start a plan: once it has actions they are noise.
+    suggestions: editable && v.suggestions.length && !plan?.actions.length ? t("plan.suggestions", { list: v.suggestions.map((s) => t(`plan.action.${s}`)).join(", ") }) : "",
     actionsTitle: t("plan.actions", { count: plan?.actions.length ?? 0 }),
     noAction: t("plan.noAction"),
     editable,
@@ -44,45 +57,77 @@ export function planCard(t: Translate, locale: Locale, v: PlanView, opts: { audi
         a.partner ? t("plan.partnerLine", { partner: t(`plan.partner.${a.partner}`) }) : "",
         a.company ? t("plan.companyLine", { company: a.company }) : "",
       ].filter(Boolean);
+      const editing = editable && showTexts && a.id === editActionId;
+      const field = (name: string, stored: string) => (editing ? (kept("edit", name) ?? stored) : stored);
       return {
         id: a.id,
-        editing: editable && a.id === opts.editActionId,
+        editing,
+        editError: editing && typed?.form === "edit" ? (typed.error ?? "") : "",
         type: a.type,
         label: t(`plan.action.${a.type}`),
-        description: a.description,
-        details: details.join(" · "),
+        description: showTexts ? a.description : "",
+        editDescription: editing ? field("description", a.description) : "",
+        details: showTexts ? details.join(" · ") : "",
         statusLabel: t(`plan.actionStatus.${a.status}`),
         statusColor: ACTION_STATUS_COLOR[a.status],
         canStart: applyActionStatus(a.status, "IN_PROGRESS").ok,
         canFinish: applyActionStatus(a.status, "DONE").ok,
-        startDate: isoDay(a.startDate),
-        endDate: isoDay(a.endDate),
-        partner: a.partner ?? "",
-        company: a.company ?? "",
+        startDate: field("startDate", isoDay(a.startDate)),
+        endDate: field("endDate", isoDay(a.endDate)),
+        partner: field("partner", a.partner ?? ""),
+        company: field("company", showTexts ? (a.company ?? "") : ""),
       };
     }),
-    newType: v.suggestions[0] ?? "",
+    newType: kept("new", "type") ?? v.suggestions[0] ?? "",
+    newAction: {
+      description: kept("new", "description") ?? "",
+      startDate: kept("new", "startDate") ?? "",
+      endDate: kept("new", "endDate") ?? "",
+      partner: kept("new", "partner") ?? "",
+      company: kept("new", "company") ?? "",
+      error: typed?.form === "new" ? (typed.error ?? "") : "",
+    },
+    closeForm: { outcome: kept("close", "outcome") ?? "", comment: kept("close", "comment") ?? "", error: typed?.form === "close" ? (typed.error ?? "") : "" },
+    reviewError: typed?.form === "review" ? (typed.error ?? "") : "",
     catalogue: PLAN_ACTION_CODES.map((code) => ({ title: t(`plan.action.${code}`), value: code })),
     partners: PARTNERS.map((p) => ({ title: t(`plan.partner.${p}`), value: p })),
     outcomes: CLOSING_OUTCOMES.map((o) => ({ title: t(`plan.outcome.${o}`), value: o })),
-    objective: plan?.objective ?? "",
-    nextReviewAt: isoDay(plan?.nextReviewAt ?? null),
+    objective: kept("review", "objective") ?? (showTexts ? (plan?.objective ?? "") : ""),
+    nextReviewAt: kept("review", "nextReviewAt") ?? isoDay(plan?.nextReviewAt ?? null),
     labels: Object.fromEntries(
       ["start", "done", "abandon", "edit", "save", "add", "addConfirm", "type", "description", "descriptionPlaceholder", "startDate", "endDate", "partner", "partnerPlaceholder", "company", "requirements", "review", "objective", "nextReview", "close", "outcome", "outcomeRequired", "comment", "closeConfirm", "history", "required", "cancel"].map((k) => [k, t(`plan.labels.${k}`)]),
     ),
   });
 }
 
-export function historyCard(t: Translate, locale: Locale, reference: string, caseId: string, events: { type: string; at: Date; actorName: string | null }[]): AdaptiveCardJson {
+/** Free texts an event holds, shown under it to those who may read the case's details. */
+const EVENT_TEXT: Record<string, string> = { INFO_REQUESTED: "question", INFO_ANSWERED: "answer", DISMISSED: "reason" };
+
+export function historyCard(
+  t: Translate,
+  locale: Locale,
+  reference: string,
+  caseId: string,
+  events: { type: string; at: Date; actorName: string | null; data?: Record<string, unknown> | null }[],
+  opts: { texts: boolean } = { texts: false },
+): AdaptiveCardJson {
   const when = new Intl.DateTimeFormat(locale === "fr" ? "fr-FR" : "en-GB", { timeZone: "Europe/Paris", day: "2-digit", month: "2-digit", year: "numeric", hour: "2-digit", minute: "2-digit" });
   return renderCard("history", {
     caseId,
     title: t("plan.history.title", { reference }),
     empty: t("plan.history.empty"),
     back: t("case.details.back"),
-    events: events.map((e) => ({
-      when: when.format(e.at),
-      what: t("plan.history.by", { what: t(`plan.history.event.${e.type}`, { defaultValue: e.type }), who: e.actorName ?? t("plan.history.system") }),
-    })),
+    events: events.map((e) => {
+      // A closure names its outcome (a code from the catalogue, not a text anyone typed).
+      const outcome = e.type === "CLOSED" && typeof e.data?.outcome === "string" ? e.data.outcome : null;
+      const label = outcome ? t("plan.history.closedWith", { outcome: t(`plan.outcome.${outcome}`, { defaultValue: outcome }) }) : t(`plan.history.event.${e.type}`, { defaultValue: e.type });
+      const field = EVENT_TEXT[e.type];
+      const text = opts.texts && field && typeof e.data?.[field] === "string" ? (e.data[field] as string) : "";
+      return {
+        when: when.format(e.at),
+        what: t("plan.history.by", { what: label, who: e.actorName ?? t("plan.history.system") }),
+        detail: text ? t("plan.history.quoted", { text }) : "",
+      };
+    }),
   });
 }

@@ -4,7 +4,7 @@ import type { Actor, Services } from "../services/index.js";
 import type { QueryAudience } from "../services/queries.js";
 import { cardMessage } from "./card-message.js";
 import type { Locale, Translate } from "./i18n.js";
-import { caseListCard, statusCard } from "./query-views.js";
+import { caseListCard, closeNamesCard, statusCard } from "./query-views.js";
 import { unknownMemberCard } from "./report-views.js";
 
 /** The quick questions typed in chat: `statut D-2026-0042`, `statut Dupont`, `mes signalements`,
@@ -50,7 +50,8 @@ export async function answerQuery(ctx: TurnContext, deps: QueryAnswerDeps, actor
       // In a channel the typed name is not repeated back: the answer carries no name.
       const name = audience === "personal" ? query.name : undefined;
       const result = await queries.statusByName(actor, query.name, audience);
-      if (!result.ok) await ctx.sendActivity(t(result.reason === "NO_NAMES" ? "query.name.noNames" : "query.name.invalid"));
+      if (!result.ok) await ctx.sendActivity(t({ NO_NAMES: "query.name.noNames", INVALID_NAME: "query.name.invalid", PERSONAL_ONLY: "protection.nameSearchPersonalOnly" }[result.reason]));
+      else if (result.lines.length === 0 && result.closeNames?.length && name !== undefined) await ctx.sendActivity(cardMessage(closeNamesCard(t, name, result.closeNames)));
       else if (result.lines.length === 0) await ctx.sendActivity(name === undefined ? t("query.name.noneHidden") : t("query.name.none", { name }));
       else if (result.lines.length === 1 && !result.more) await ctx.sendActivity(cardMessage(statusCard(t, locale, result.lines[0]!, audience)));
       else await ctx.sendActivity(cardMessage(caseListCard(t, locale, "name", { lines: result.lines, more: result.more, ...(name === undefined ? {} : { name }) }, audience)));
@@ -76,4 +77,14 @@ export async function answerQuery(ctx: TurnContext, deps: QueryAnswerDeps, actor
       return true;
     }
   }
+}
+
+/** A message that is only a name, in a personal chat: answered as `statut <name>` when it finds a
+ *  case the caller may see (or names one slip away); false when it finds nothing, so that the
+ *  caller answers that it did not understand (a word such as « ok » is not taken for a name). */
+export async function answerBareName(ctx: TurnContext, deps: QueryAnswerDeps, actor: Actor | null, name: string, t: Translate, locale: Locale): Promise<boolean> {
+  if (!actor) return false;
+  const found = await deps.services.queries.statusByName(actor, name, "personal");
+  if (!found.ok || (found.lines.length === 0 && !found.closeNames?.length)) return false;
+  return answerQuery(ctx, deps, actor, { kind: "statusByName", name }, t, locale);
 }

@@ -42,10 +42,17 @@ export function statusCard(t: Translate, locale: Locale, line: CaseLine, audienc
     headline: [pupilLabel(line, audience), line.pupil?.className ?? null, line.schoolName].filter((x): x is string => Boolean(x)).join(" · "),
     late: late ? t(`query.late.${late}`, { date: tracking?.nextReviewAt ? formatDate(tracking.nextReviewAt, locale) : "" }) : "",
     facts,
-    note: tracking ? (audience === "channel" ? t("query.channelNote") : "") : t("query.card.statusOnly"),
+    note: tracking ? (audience === "channel" ? t("query.channelNote") : "") : t("query.card.statusOnly", { context: nextStepOf(line) }),
     canOpen: line.canOpen,
     openLabel: t("query.card.open"),
   });
+}
+
+/** What a reporter may expect next: the case is closed, or followed by the MLDS, the school, or
+ *  nobody yet (the i18n context of query.card.statusOnly). */
+function nextStepOf(line: CaseLine): string {
+  if (line.status === "CLOSED") return "closed";
+  return { NOBODY: "waiting", SCHOOL: "school", MLDS: "mlds" }[line.followedBy];
 }
 
 export type CaseListKind = "name" | "mine" | "todo" | "overdue";
@@ -85,4 +92,15 @@ function lineDetail(t: Translate, locale: Locale, line: CaseLine, audience: Quer
   if (line.tracking?.assigneeName) parts.push(t("query.line.assignee", { name: line.tracking.assigneeName }));
   if (line.tracking?.late) parts.push(`⚠ ${t(`query.line.late.${line.tracking.late}`)}`);
   return parts.filter((x): x is string => Boolean(x)).join(" · ");
+}
+
+/** Nothing matched the typed name, but these names of the caller's cases are one slip away: each a
+ *  button that asks for its status. */
+export function closeNamesCard(t: Translate, typed: string, names: string[]): AdaptiveCardJson {
+  return renderCard("prompt", {
+    title: t("query.name.none", { name: typed }),
+    weight: "Default",
+    body: t("query.name.didYouMean"),
+    buttons: names.map((name) => ({ title: name, action: "query.name", name })),
+  });
 }

@@ -2,13 +2,14 @@ import { SIGNAL_FAMILIES, SIGNALS, STEPS_TAKEN, absenceAlert, ABSENCE_ALERT_THRE
 import { initials } from "../domain/text.js";
 import { REPORT_LIMITS, noteInputId, signalInputId, type FieldErrors, type ReportDraft } from "../domain/report-draft.js";
 import type { SchoolSummary, OpenCaseMatch, RecordedReport } from "../store/index.js";
+import type { JoinedCase } from "../services/reports.js";
 import { renderCard, type AdaptiveCardJson } from "./card-renderer.js";
 import type { Translate } from "./i18n.js";
 
 /** Card data for each step of the fiche de repérage. `values` are what the user typed (kept on
  *  errors), `errors` field error codes from the domain, worded here. */
 
-export type ReportStep = "pupil" | "duplicate" | "signals" | "steps" | "summary";
+export type ReportStep = "pupil" | "duplicate" | "signals" | "notes" | "steps" | "summary";
 
 type Shown = { values?: Record<string, string>; errors?: FieldErrors };
 
@@ -72,7 +73,7 @@ function alertText(t: Translate, halfDays: number | undefined): string {
 }
 
 export function signalsCard(t: Translate, a: { draftId: string; draft: ReportDraft } & Shown): AdaptiveCardJson {
-  const chosen = new Map((a.draft.signals?.signals ?? []).map((s) => [s.code, s.note ?? ""]));
+  const chosen = new Set((a.draft.signals?.signals ?? []).map((s) => s.code));
   const values = a.values;
   const e = a.errors ?? {};
   const halfDays = values ? (values.absenceHalfDays ?? "") : a.draft.signals?.absenceHalfDays !== undefined ? String(a.draft.signals.absenceHalfDays) : "";
@@ -90,7 +91,6 @@ export function signalsCard(t: Translate, a: { draftId: string; draft: ReportDra
     labels: {
       halfDays: t("report.signals.halfDays"),
       halfDaysPlaceholder: t("report.signals.halfDaysPlaceholder"),
-      notePlaceholder: t("report.signals.notePlaceholder"),
       next: t("report.signals.next"),
       cancel: t("report.summary.cancel"),
     },
@@ -99,18 +99,45 @@ export function signalsCard(t: Translate, a: { draftId: string; draft: ReportDra
       showHalfDays: family === "ATTENDANCE",
       signals: SIGNALS.filter((s) => s.family === family).map((s) => {
         const toggleId = signalInputId(s.code);
-        const noteId = noteInputId(s.code);
         return {
           toggleId,
-          noteId,
           label: t(`signal.${s.code}`),
           checked: values ? (values[toggleId] === "true" ? "true" : "false") : chosen.has(s.code) ? "true" : "false",
-          note: values ? (values[noteId] ?? "") : (chosen.get(s.code) ?? ""),
-          noteError: e[noteId] ? t(`fieldError.${e[noteId]}`) : "",
         };
       }),
     })),
   });
+}
+
+/** A short card after the signals: one labelled note field for each ticked signal, so that nobody
+ *  scrolls past fourteen empty fields (and a screen reader does not read fourteen placeholders). */
+export function notesCard(t: Translate, a: { draftId: string; draft: ReportDraft } & Shown): AdaptiveCardJson {
+  const e = a.errors ?? {};
+  return renderCard("report-notes", {
+    draftId: a.draftId,
+    progress: t("report.progress", { step: 2 }),
+    title: t("report.notes.title"),
+    intro: t("report.notes.intro", { max: REPORT_LIMITS.noteMax }),
+    fix: Object.keys(e).length ? t("report.fix") : "",
+    signalsError: e.signals ? t(`fieldError.${e.signals}`) : "",
+    privacy: t("report.steps.privacy"),
+    labels: {
+      notePlaceholder: t("report.signals.notePlaceholder"),
+      next: t("report.signals.next"),
+      back: t("report.notes.back"),
+      cancel: t("report.summary.cancel"),
+    },
+    notes: (a.draft.signals?.signals ?? []).map((s) => {
+      const noteId = noteInputId(s.code);
+      const note = a.values ? (a.values[noteId] ?? "") : (s.note ?? "");
+      return { noteId, label: t(`signal.${s.code}`), note, noteError: e[noteId] ? lengthError(t, e[noteId], note, REPORT_LIMITS.noteMax) : "" };
+    }),
+  });
+}
+
+/** A text over its limit says how long it is, so that the person knows how much to cut. */
+function lengthError(t: Translate, code: string, typed: string, max: number): string {
+  return code.endsWith("TooLong") || code === "tooLong" ? t("fieldError.textTooLong", { count: typed.length, max }) : t(`fieldError.${code}`);
 }
 
 export function stepsCard(t: Translate, a: { draftId: string; draft: ReportDraft } & Shown): AdaptiveCardJson {
@@ -121,7 +148,7 @@ export function stepsCard(t: Translate, a: { draftId: string; draft: ReportDraft
     observations: s?.observations ?? "",
   };
   const e = a.errors ?? {};
-  const err = (k: string) => (e[k] ? t(`fieldError.${e[k]}`) : "");
+  const err = (k: string) => (e[k] ? (k === "observations" ? lengthError(t, e[k], values.observations ?? "", REPORT_LIMITS.observationsMax) : t(`fieldError.${e[k]}`)) : "");
   return renderCard("report-steps", {
     draftId: a.draftId,
     progress: t("report.progress", { step: 3 }),
@@ -182,14 +209,40 @@ export function summaryCard(t: Translate, a: { draftId: string; draft: ReportDra
   });
 }
 
-export function confirmedCard(t: Translate, r: RecordedReport): AdaptiveCardJson {
+/** The confirmation says what really happened: a new case was routed, or the report joined an open
+ *  case, followed by someone who was told (or who will see it there), or by nobody yet. */
+export function confirmedCard(t: Translate, r: RecordedReport, joined?: JoinedCase): AdaptiveCardJson {
+  const follower = joined?.followedBy ?? null;
+  const joinedText = !r.joinedExisting
+    ? ""
+    : !follower
+      ? t("report.confirmed.joinedWaiting", { reference: r.reference })
+      : follower.isReporter
+        ? t("report.confirmed.joinedYours", { reference: r.reference })
+        : t(follower.told ? "report.confirmed.joinedTold" : "report.confirmed.joinedFollowed", { reference: r.reference, name: follower.name });
   return renderCard("report-confirmed", {
     title: t("report.confirmed.title"),
     referenceLine: t("report.confirmed.reference", { reference: r.reference }),
-    joined: r.joinedExisting ? t("report.confirmed.joined", { reference: r.reference }) : "",
-    next: t("report.confirmed.next"),
+    joined: joinedText,
+    next: r.joinedExisting ? "" : t("report.confirmed.next"),
     follow: t("report.confirmed.follow", { reference: r.reference }),
     thanks: t("report.confirmed.thanks"),
+  });
+}
+
+/** The number shown as "Étape n sur 4" for each step. */
+export function stepNumber(step: ReportStep): number {
+  return { pupil: 1, duplicate: 1, signals: 2, notes: 2, steps: 3, summary: 4 }[step];
+}
+
+/** A report waits while the person asked something else, or after a reload of Teams, when its
+ *  card is no longer on screen: a button brings its current step back. */
+export function reportWaitingCard(t: Translate, step: ReportStep): AdaptiveCardJson {
+  return renderCard("prompt", {
+    title: t("report.waiting.title", { step: stepNumber(step) }),
+    weight: "Bolder",
+    body: t("report.waiting.body"),
+    buttons: [{ title: t("report.waiting.resume"), action: "report.resume", name: "" }],
   });
 }
 

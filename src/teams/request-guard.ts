@@ -1,9 +1,13 @@
 import { z } from "zod";
+import { cleanStrings } from "../domain/safe-text.js";
 
 /** The shape every Bot Framework request must have before it reaches the adapter: botbuilder
  *  throws (HTTP 500) on a body without a `type`, and the handlers expect a conversation, a sender
  *  and a service URL. A request that does not fit is answered 400 and reaches nothing. Lengths are
- *  bounded too: Teams refuses messages over about 28 KB, so longer text was not typed in Teams. */
+ *  bounded too: Teams refuses messages over about 28 KB, so longer text was not typed in Teams.
+ *  Every string of an accepted activity loses its control characters (domain/safe-text.ts): the
+ *  sender's name, the text, card inputs and action data are stored as they come (the conversation
+ *  reference, dialog state, notes), and one U+0000 failed the statement that stored it. */
 
 export const MAX_ACTIVITY_TEXT = 28_000;
 
@@ -40,4 +44,9 @@ export function activityRequestProblem(body: unknown): string | null {
   if (parsed.success) return null;
   const issue = parsed.error.issues[0];
   return `${issue?.path.join(".") || "body"}: ${issue?.message ?? "invalid"}`;
+}
+
+/** The activity as the bot may read it: every string without control characters. */
+export function cleanActivity<T>(body: T): T {
+  return cleanStrings(body) as T;
 }

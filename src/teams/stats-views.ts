@@ -1,4 +1,5 @@
 import { stringify } from "csv-stringify/sync";
+import { neutralizeCsvCell } from "../domain/csv-cell.js";
 import { SMALL_COUNT_LABEL } from "../domain/statistics.js";
 import type { ExportRequestResult, Shown, StatsScopeView, StatsView } from "../services/statistics.js";
 import type { CaseExportRow, RenderSpec } from "../store/index.js";
@@ -143,7 +144,7 @@ export function weeklyDigestCard(t: Translate, locale: Locale, spec: Extract<Ren
 /** UTF-8 with a byte-order mark and ";" between fields: what a French Excel opens with its accents. */
 function csv(rows: string[][]): Buffer {
   // A cell that a spreadsheet would read as a formula is written as text.
-  const safe = rows.map((r) => r.map((cell) => (/^[=+@\t\r]|^-[^\d]/.test(cell) ? `'${cell}` : cell)));
+  const safe = rows.map((r) => r.map(neutralizeCsvCell));
   return Buffer.from(stringify(safe, { bom: true, delimiter: ";", record_delimiter: "\r\n" }), "utf8");
 }
 

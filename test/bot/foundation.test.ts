@@ -50,11 +50,43 @@ describe("the bot over HTTP, in local mode", () => {
   });
 
   it("answers what it does not understand with a short hint, never silence", async () => {
-    const { texts, cards } = await bot.say(claire, "bonjour, tu vas bien ?");
-    expect(cards).toEqual([]);
-    expect(texts).toHaveLength(1);
-    expect(texts[0]).toContain("Je n'ai pas compris");
-    expect(texts[0]).toContain("aide");
+    for (const text of ["la cantine est fermée demain ?", "ok"]) {
+      const { texts, cards } = await bot.say(claire, text);
+      expect(cards).toEqual([]);
+      expect(texts).toHaveLength(1);
+      expect(texts[0]).toContain("Je n'ai pas compris");
+      expect(texts[0]).toContain("aide");
+    }
+  });
+
+  it("greets, thanks, reads a bare pupil name as « statut » and a sentence with « signaler » as the command", async () => {
+    const actor = (await bot.app.services.members.identify(DEMO_TENANT_ID, claire.aadObjectId))!;
+    const [school] = await bot.app.services.reports.reportingSchools(actor);
+    const reported = await bot.app.services.reports.submit(
+      actor,
+      { pupil: { lastName: "Gauthier", firstName: "Maël", className: "2nde 1", schoolId: school!.id, birthYear: new Date().getFullYear() - 16 }, signals: { signals: [{ code: "LATENESS" }] }, steps: { stepsTaken: [], urgency: 1 } },
+      "foundation-bare-name",
+    );
+    if (!reported.ok) throw new Error(reported.reason);
+    const transcript: [string, (r: { cards: any[]; texts: string[] }) => void][] = [
+      ["bonjour", (r) => expect(r.texts).toEqual(["Bonjour Claire ! Écrivez « signaler » pour signaler un élève, « mes signalements » pour suivre les vôtres, ou « aide » pour voir ce que je sais faire."])],
+      ["merci", (r) => expect(r.texts[0]).toContain("Avec plaisir")],
+      ["👍", (r) => expect(r.texts[0]).toContain("Avec plaisir")],
+      ["Maël Gauthier", (r) => expect(cardText(r.cards[0])).toContain(reported.recorded.reference)],
+      ["gauthier", (r) => expect(cardText(r.cards[0])).toContain(reported.recorded.reference)],
+      ["je voudrais signaler un élève", (r) => expect(cardText(r.cards[0])).toContain("Étape 1 sur 4")],
+    ];
+    for (const [text, check] of transcript) {
+      const r = await bot.say(claire, text);
+      try {
+        check(r);
+      } catch (err) {
+        (err as Error).message = `« ${text} »: ${(err as Error).message}\n--- bot sent:\n${r.texts.join("\n")}\n${r.cards.map(cardText).join("\n")}`;
+        throw err;
+      }
+    }
+    await bot.say(claire, "annuler");
+    expect((await bot.say(claire, "thanks", { locale: "en-US" })).texts[0]).toContain("You're welcome");
   });
 
   it("greets a person who opens a personal chat with the welcome card, and remembers the chat", async () => {
@@ -83,8 +115,44 @@ describe("the bot over HTTP, in local mode", () => {
     await bot.post({ ...base, id: "added-karim", type: "conversationUpdate", membersAdded: [{ id: `29:${karim.aadObjectId}`, aadObjectId: karim.aadObjectId }], locale: undefined });
     const welcomes = bot.connector.sent.slice(before);
     expect(welcomes).toHaveLength(1);
-    expect(cardText(welcomes[0]!.body.attachments![0]!.content)).toMatch(/Bienvenue dans Repère|Welcome to Repère/);
+    expect(cardText(welcomes[0]!.body.attachments![0]!.content)).toContain("Welcome to Repère"); // the locale his messages gave
     expect((await bot.app.store.conversations.personalChatOf(karim.aadObjectId))?.reference.locale).toBe("en-US");
+  });
+
+  it("greets in the language of the client that installs it, in a personal chat and in a team, as the Agents Playground and Teams send the events", async () => {
+    // Teams and the Playground: an installationUpdate that carries the client's locale, then a
+    // conversationUpdate that carries none.
+    const marc = person("Marc Petit");
+    const base = personalMessage(bot.connector.url, marc, { locale: "en-US" });
+    const clientInfo = [{ type: "clientInfo", locale: "en-US" }];
+    let before = bot.connector.sent.length;
+    await bot.post({ ...base, id: "install-marc", type: "installationUpdate", action: "add", entities: clientInfo });
+    await bot.post({ ...base, id: "added-marc", type: "conversationUpdate", membersAdded: [{ id: `29:${marc.aadObjectId}`, aadObjectId: marc.aadObjectId }, { id: BOT.id }], locale: undefined });
+    const personal = bot.connector.sent.slice(before);
+    expect(personal).toHaveLength(1);
+    expect(cardText(personal[0]!.body.attachments![0]!.content)).toContain("Welcome to Repère");
+
+    const teamId = "19:team-english@thread.tacv2";
+    const inTeam = {
+      serviceUrl: bot.connector.url,
+      channelId: "msteams",
+      from: { id: `29:${marc.aadObjectId}`, aadObjectId: marc.aadObjectId },
+      recipient: BOT,
+      conversation: { id: teamId, conversationType: "channel", isGroup: true, tenantId: DEMO_TENANT_ID },
+      channelData: { tenant: { id: DEMO_TENANT_ID }, team: { id: teamId }, channel: { id: teamId } },
+    };
+    before = bot.connector.sent.length;
+    await bot.post({ ...inTeam, id: "install-team-en", type: "installationUpdate", action: "add", locale: "en-US", entities: clientInfo });
+    await bot.post({ ...inTeam, id: "added-team-en", type: "conversationUpdate", membersAdded: [{ id: BOT.id }] });
+    const team = bot.connector.sent.slice(before);
+    expect(team).toHaveLength(1);
+    expect(cardText(team[0]!.body.attachments![0]!.content)).toContain("Welcome to Repère");
+
+    // A member event with only the client information entity (no locale field) is read the same way.
+    const nathalie = person("Nathalie Roux");
+    before = bot.connector.sent.length;
+    await bot.post({ ...personalMessage(bot.connector.url, nathalie, {}), id: "added-nathalie", type: "conversationUpdate", locale: undefined, entities: [{ type: "clientInfo", locale: "en-GB" }], membersAdded: [{ id: `29:${nathalie.aadObjectId}` }] });
+    expect(cardText(bot.connector.sent.slice(before)[0]!.body.attachments![0]!.content)).toContain("Welcome to Repère");
   });
 
   it("remembers the team's channel when installed in a team, and greets the team once", async () => {

@@ -3,6 +3,7 @@ import { DEMO_TENANT_ID } from "../../src/store/demo-seed.js";
 import { createServices, type Actor } from "../../src/services/index.js";
 import { createStore, openDatabase } from "../../src/store/index.js";
 import { cardText, execute, person, startTestBot, type Person, type TestBot } from "../helpers/bot-harness.js";
+import { inputValues } from "../helpers/conversation.js";
 import { POSTGRES_URL } from "../helpers/database.js";
 
 const claire = person("Claire Martin");
@@ -126,6 +127,30 @@ describe("support plans edited from cards", () => {
     expect(status.ok && status.case.status).toBe("PLAN_ACTIVE");
   });
 
+  it("keeps every value typed in « Ajouter une action » when it is refused, so that only the missing field is to fill", async () => {
+    const { caseId } = await caseWithPlan("Saisie");
+    const typed = { type__new: "INTERNSHIP", description__new: "Stage découverte au garage", startDate__new: "2026-12-01", endDate__new: "2026-12-12", partner__new: "", company__new: "" };
+    const refused = await execute(bot, sophie, personalOf(sophie), "plan.addAction", { caseId, version: await version(caseId), form: "new", ...typed });
+    expect(cardText(refused)).toContain("Indiquez l'entreprise du stage.");
+    expect(inputValues(refused)).toMatchObject(typed);
+    // The coordinator fills in the company only: the action recorded is the one she meant.
+    const added = await execute(bot, sophie, personalOf(sophie), "plan.addAction", { caseId, version: await version(caseId), form: "new", ...inputValues(refused), company__new: "Garage Dupuis" });
+    expect(cardText(added)).toContain("Action ajoutée.");
+    const [action] = await prisma().planAction.findMany({ where: { plan: { caseId } } });
+    expect(action).toMatchObject({ type: "INTERNSHIP", description: "Stage découverte au garage", company: "Garage Dupuis" });
+    // Once the plan has actions, the suggestions to start with are gone; the new form starts empty.
+    expect(cardText(added)).not.toContain("Suggestions pour commencer");
+    expect(inputValues(added)).toMatchObject({ description__new: "", company__new: "" });
+
+    // The same for an action being edited: the form stays open with what was typed.
+    const editing = await execute(bot, sophie, personalOf(sophie), "plan.view", { caseId, editActionId: action!.id });
+    const badEdit = { description__edit: "Stage prolongé", startDate__edit: "2026-12-20", endDate__edit: "2026-12-10", partner__edit: "", company__edit: "Garage Dupuis" };
+    const refusedEdit = await execute(bot, sophie, personalOf(sophie), "plan.editAction", { caseId, version: await version(caseId), form: "edit", actionId: action!.id, type: "INTERNSHIP", ...badEdit });
+    expect(cardText(editing)).toContain("Enregistrer");
+    expect(cardText(refusedEdit)).toContain("après la date de début");
+    expect(inputValues(refusedEdit)).toMatchObject(badEdit);
+  });
+
   it("refuses to close without an outcome, with a clear message; closes with one and tells the reporter", async () => {
     const { caseId, reference } = await caseWithPlan("Cloture");
     const refused = await execute(bot, sophie, personalOf(sophie), "plan.close", { caseId, version: await version(caseId), outcome: "", comment: "" });
@@ -140,6 +165,8 @@ describe("support plans edited from cards", () => {
     bot.connector.clear();
     while ((await bot.app.outbox.drainOnce()).claimed > 0);
     expect(bot.connector.texts()).toContain(`Le dossier ${reference} que vous avez signalé est clos. Merci pour votre vigilance.`);
+    // The history says how the case ended.
+    expect(cardText(await execute(bot, sophie, personalOf(sophie), "case.history", { caseId }))).toContain("Dossier clos : Apprentissage (Sophie Laurent)");
   });
 
   it("shows the chronology with who and when, to authorised people, and records the consultation", async () => {

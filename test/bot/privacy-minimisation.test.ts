@@ -84,7 +84,8 @@ describe("minimisation in channels and in logs", () => {
       const c = new Conversation(bot, claire);
       await c.say("signaler");
       await c.press("Suivant", { lastName: p.lastName, firstName: p.firstName, className: "1re 4", birthYear: String(YEAR - p.age) });
-      await c.press("Suivant", { signal_LATENESS: "true", note_LATENESS: p.note, signal_NO_PLAN: "true" });
+      await c.press("Suivant", { signal_LATENESS: "true", signal_NO_PLAN: "true" });
+      await c.press("Suivant", { note_LATENESS: p.note });
       await c.press("Voir le récapitulatif", { stepsTaken: "FAMILY_CONTACTED", urgency: "2", observations: p.observations });
       const sent = await c.press("Envoyer le signalement");
       const reference = /D-\d{4}-\d{4,}/.exec(sent.cards.map(cardText).join("\n"))?.[0];

@@ -78,6 +78,18 @@ describe("quick status queries", () => {
     return { ...r, json: JSON.stringify([r.cards, r.texts]) };
   };
   const inChannel = (who: Person, text: string, opts?: { mention?: boolean; locale?: string }) => turn(channelMessage(bot.connector.url, who, text, opts));
+  const submitActions = (card: unknown) => {
+    const found: any[] = [];
+    const walk = (n: unknown) => {
+      if (Array.isArray(n)) return n.forEach(walk);
+      if (!n || typeof n !== "object") return;
+      const o = n as Record<string, unknown>;
+      if (o.type === "Action.Submit") found.push(o);
+      Object.values(o).forEach(walk);
+    };
+    walk(card);
+    return found;
+  };
   const executeActions = (card: unknown) => {
     const found: any[] = [];
     const walk = (n: unknown) => {
@@ -153,8 +165,39 @@ describe("quick status queries", () => {
       expect(list).toContain(`${cases.lea!.reference} · Signalé`);
       expect(list).toContain(`${cases.paul!.reference} · Signalé`);
       expect(executeActions(several.cards[0]).map((a) => a.data.caseId).sort()).toEqual([cases.lea!.caseId, cases.paul!.caseId].sort());
-      const none = await say(karim, "statut Dupond");
-      expect(none.texts).toEqual(["Aucun dossier ne correspond à « Dupond » parmi ceux que vous pouvez consulter."]);
+      const none = await say(karim, "statut Martinez");
+      expect(none.texts).toEqual(["Aucun dossier ne correspond à « Martinez » parmi ceux que vous pouvez consulter."]);
+    });
+
+    it("reads a question in plain French: « où en est le dossier de Léa ? »", async () => {
+      for (const question of ["où en est le dossier de Léa ?", "Où en est Léa Dupont ?", "statut de l'élève Léa Dupont", "suivi du dossier de Léa"]) {
+        const r = await say(karim, question);
+        expect(r.texts.join("\n"), question).not.toContain("Aucun dossier");
+        expect(cardText(r.cards[0]), question).toContain(cases.lea!.reference);
+      }
+    });
+
+    it("offers the close names of the caller's own cases on a one-letter slip, as buttons", async () => {
+      const thomas = person("Thomas Girard"); // teacher in two other schools
+      const ines = await report(thomas, "Hénault", "Inès", 17);
+      const r = await say(thomas, "statut Henaut");
+      const card = cardText(r.cards[0]);
+      expect(card).toContain("Aucun dossier ne correspond à « Henaut »");
+      expect(card).toContain("Vouliez-vous dire :");
+      const button = submitActions(r.cards[0]).find((a) => a.title === "Inès Hénault");
+      expect(button, card).toBeDefined();
+      const chosen = await bot.submit(thomas, button.data);
+      expect(cardText(chosen.cards[0])).toContain(ines.reference);
+      // Two names one slip away from « Dupond »: both offered to the référent of their school.
+      const dupond = await say(karim, "statut Dupond");
+      expect(submitActions(dupond.cards[0]).map((a) => a.title).sort()).toEqual(["Léa Dupont", "Paul Dupont"]);
+      // Nobody is offered a name outside what they may see.
+      const elsewhere = await say(karim, "statut Henaut");
+      expect(elsewhere.json).not.toContain("Hénault");
+      expect(elsewhere.texts).toEqual(["Aucun dossier ne correspond à « Henaut » parmi ceux que vous pouvez consulter."]);
+      // Nor in English without the English words.
+      const english = await say(thomas, "status Henaut", "en-US");
+      expect(cardText(english.cards[0])).toContain("Did you mean:");
     });
 
     it("statut <nom> is not offered to an admin, who sees statuses without names", async () => {
@@ -222,6 +265,21 @@ describe("quick status queries", () => {
       expect(cardText(r.cards[0])).toContain("Vous n'êtes pas encore inscrit(e) dans Repère");
       expect(r.json).not.toContain("Dupont");
     });
+
+    it("tells the teacher what comes next as it is: not taken yet, followed by the MLDS, closed", async () => {
+      const note = async (reference: string) => cardText((await say(claire, `statut ${reference}`)).cards[0]);
+      expect(await note(cases.lea!.reference)).toContain("Le référent décrochage de l'établissement examinera la situation");
+      expect(await note(cases.zoe!.reference)).toContain("La MLDS du bassin suit ce dossier");
+      expect(await note(cases.zoe!.reference)).not.toContain("référent décrochage");
+      const closed = await report(claire, "Clos", "Noa", 17);
+      const sophieActor = await actorOf(sophie);
+      const v = (await prisma().case.findUniqueOrThrow({ where: { id: closed.caseId } })).version;
+      const dismissed = await bot.app.services.triage.act(sophieActor, closed.caseId, v, { verb: "dismiss", reason: "Situation réglée" });
+      expect(dismissed.ok).toBe(true);
+      const text = await note(closed.reference);
+      expect(text).toContain("Ce dossier est clos. Merci pour votre vigilance.");
+      expect(text).not.toContain("vous préviendra");
+    });
   });
 
   describe("in a channel, with an @mention", () => {
@@ -252,17 +310,24 @@ describe("quick status queries", () => {
       noFullName(r);
     });
 
-    it("answers statut <nom> without repeating the name", async () => {
-      const several = await inChannel(karim, "statut Dupont");
-      expect(cardText(several.cards[0])).toContain("Dossiers correspondant à votre recherche");
-      expect(cardText(several.cards[0])).toContain(cases.lea!.reference);
-      noFullName(several);
-      const one = await inChannel(karim, "statut Léa Dupont");
-      expect(cardText(one.cards[0])).toContain(cases.lea!.reference);
-      noFullName(one);
-      const none = await inChannel(karim, "statut Durand");
-      expect(none.texts).toEqual(["Aucun dossier ne correspond à ce nom parmi ceux que vous pouvez consulter."]);
-      noFullName(none);
+    it("refuses a search by name, which would tie the name typed to a case in front of everyone; references still work", async () => {
+      for (const [who, text] of [[karim, "statut Dupont"], [karim, "statut Léa Dupont"], [sophie, "statut Durand"]] as const) {
+        const r = await inChannel(who, text);
+        expect(r.cards, text).toEqual([]);
+        expect(r.texts, text).toEqual(["Dans un canal ou une conversation de groupe, je ne cherche pas les élèves par leur nom : tout le monde y verrait qu'un dossier existe pour ce nom. Demandez-le-moi en conversation privée, ou donnez la référence du dossier (par exemple « statut D-2026-0042 »)."]);
+      }
+      const byReference = await inChannel(karim, `statut ${cases.lea!.reference}`);
+      expect(cardText(byReference.cards[0])).toContain(cases.lea!.reference);
+      noFullName(byReference);
+    });
+
+    it("refuses a search by name in a group chat too", async () => {
+      const activity = channelMessage(bot.connector.url, karim, "statut Dupont");
+      activity.conversation = { id: "19:group-chat@thread.v2", conversationType: "groupChat", isGroup: true, tenantId: DEMO_TENANT_ID };
+      activity.channelData = { tenant: { id: DEMO_TENANT_ID } };
+      const r = await turn(activity);
+      expect(r.cards).toEqual([]);
+      expect(r.texts.join(" ")).toContain("je ne cherche pas les élèves par leur nom");
     });
 
     it("answers mes signalements, à traiter and en retard with initials only", async () => {

@@ -7,7 +7,8 @@ const thomas = person("Thomas Girard"); // teacher in two schools
 const YEAR = new Date().getFullYear();
 
 const LEA = { lastName: "Dupont", firstName: "Léa", className: "2nde 3", birthYear: "2010" };
-const SIGNALS = { absenceHalfDays: "5", signal_LATENESS: "true", note_LATENESS: "En retard 3 fois cette semaine", signal_PASSIVITY: "true" };
+const SIGNALS = { absenceHalfDays: "5", signal_LATENESS: "true", signal_PASSIVITY: "true" };
+const NOTES = { note_LATENESS: "En retard 3 fois cette semaine" };
 const STEPS = { stepsTaken: "FAMILY_CONTACTED,INTERVIEW_PP_CPE", urgency: "2", observations: "Ne rend plus les devoirs depuis la Toussaint." };
 
 /** One row of a transcript: what the person does, and what the bot must answer. */
@@ -26,11 +27,20 @@ async function play(c: Conversation, rows: Row[]): Promise<void> {
   }
 }
 
+/** From the signals card to the card of step 3, with the signals of SIGNALS and the notes of NOTES. */
+async function reachStepsFrom(c: Conversation): Promise<void> {
+  await play(c, [
+    { press: "Suivant", fill: SIGNALS, expect: (r) => expect(r.card).toContain("Précisions sur les signaux cochés") },
+    { press: "Suivant", fill: NOTES, expect: (r) => expect(r.card).toContain("Ce qui a déjà été fait") },
+  ]);
+}
+
 async function reachSummary(c: Conversation, pupil = LEA): Promise<void> {
   await play(c, [
     { say: "signaler", expect: (r) => expect(r.card).toContain("Étape 1 sur 4") },
     { press: "Suivant", fill: pupil, expect: (r) => expect(r.card).toContain("Signaux observés") },
-    { press: "Suivant", fill: SIGNALS, expect: (r) => expect(r.card).toContain("Ce qui a déjà été fait") },
+    { press: "Suivant", fill: SIGNALS, expect: (r) => expect(r.card).toContain("Précisions sur les signaux cochés") },
+    { press: "Suivant", fill: NOTES, expect: (r) => expect(r.card).toContain("Ce qui a déjà été fait") },
     { press: "Voir le récapitulatif", fill: STEPS, expect: (r) => expect(r.card).toContain("Récapitulatif du signalement") },
   ]);
 }
@@ -66,6 +76,17 @@ describe("a teacher reports a pupil in a personal chat", () => {
       {
         press: "Suivant",
         fill: SIGNALS,
+        expect: (r) => {
+          // One labelled field for each ticked signal, and no other.
+          expect(r.card).toContain("Étape 2 sur 4");
+          expect(Object.keys(inputValues(r.cards[0])).sort()).toEqual(["note_LATENESS", "note_PASSIVITY", "note_UNJUSTIFIED_ABSENCES"]);
+          expect(r.card).toMatch(/Retards répétés\n/);
+          expect(r.card).not.toContain("Absences perlées");
+        },
+      },
+      {
+        press: "Suivant",
+        fill: NOTES,
         expect: (r) => {
           expect(r.card).toContain("Étape 3 sur 4");
           expect(r.card).toContain("seuil d'alerte légal");
@@ -130,7 +151,12 @@ describe("a teacher reports a pupil in a personal chat", () => {
     const editSignals = c.lastCard.body.flatMap((b: any) => (b.items ?? [])).flatMap((i: any) => i.columns ?? []).flatMap((col: any) => col.items ?? []).flatMap((i: any) => i.actions ?? []).filter((a: any) => a.data?.step === "signals")[0];
     const r = await bot.submit(claire, editSignals.data);
     const values = inputValues(r.cards[0]);
-    expect(values).toMatchObject({ absenceHalfDays: "5", signal_LATENESS: "true", note_LATENESS: "En retard 3 fois cette semaine", signal_PASSIVITY: "true", signal_WORK_NOT_DONE: "false" });
+    expect(values).toMatchObject({ absenceHalfDays: "5", signal_LATENESS: "true", signal_PASSIVITY: "true", signal_WORK_NOT_DONE: "false" });
+    // One more signal ticked: the note written before is still there, the new one has its field.
+    const notes = await c.press("Suivant", { ...values, signal_WORK_NOT_DONE: "true" }, r.cards[0]);
+    expect(inputValues(notes.cards[0])).toMatchObject({ note_LATENESS: "En retard 3 fois cette semaine", note_WORK_NOT_DONE: "" });
+    await play(c, [{ press: "Suivant", expect: (x) => expect(x.card).toContain("Travail non fait") }]);
+    expect(c.lastCard && cardText(c.lastCard)).toContain("Récapitulatif du signalement");
     await c.say("annuler");
   });
 
@@ -166,10 +192,44 @@ describe("a teacher reports a pupil in a personal chat", () => {
           expect(r.card).toContain("Signaux observés");
         },
       },
-      { press: "Suivant", fill: SIGNALS, expect: (r) => expect(r.card).toContain("Ce qui a déjà été fait") },
-      { say: "on en est où ?", expect: (r) => expect(r.text).toContain("Un signalement est en cours") },
+      { press: "Suivant", fill: SIGNALS, expect: (r) => expect(r.card).toContain("Précisions sur les signaux cochés") },
+      { say: "on en est où ?", expect: (r) => expect(r.card).toContain("Votre signalement en cours (étape 2 sur 4) vous attend.") },
     ]);
     await c.say("annuler");
+  });
+
+  it("answers questions while a report waits, reminds it with a button to resume it, and « signaler » shows the step again", async () => {
+    const earlier = new Conversation(bot, claire);
+    await reachSummary(earlier, { ...LEA, lastName: "Anterieur" });
+    await earlier.press("Envoyer le signalement");
+    const someCase = (await cases()).find((x) => x.pupil.lastName === "Anterieur");
+    const c = new Conversation(bot, claire);
+    await play(c, [
+      { say: "signaler", expect: () => {} },
+      { press: "Suivant", fill: { ...LEA, lastName: "Attente" }, expect: (r) => expect(r.card).toContain("Signaux observés") },
+      {
+        say: `statut ${someCase!.reference}`,
+        expect: (r) => {
+          expect(r.card).toContain(someCase!.reference); // the question is answered...
+          expect(r.card).toContain("Votre signalement en cours (étape 2 sur 4) vous attend."); // ...and the report is not forgotten
+        },
+      },
+      { say: "mes signalements", expect: (r) => expect(r.card).toContain("Vos signalements") },
+      { press: "Reprendre le signalement", expect: (r) => expect(r.card).toContain("Signaux observés") },
+      { say: "signaler", expect: (r) => {
+        expect(r.text).toContain("Un signalement est déjà en cours");
+        expect(r.card).toContain("Signaux observés");
+      } },
+    ]);
+    // The teacher reloads Teams: no card above any more. « signaler » brings the current step back.
+    const reloaded = new Conversation(bot, claire);
+    await play(reloaded, [
+      { say: "je ne sais plus où j'en étais", expect: (r) => expect(r.card).toContain("Reprendre le signalement") },
+      { say: "signaler", expect: (r) => expect(r.card).toContain("Signaux observés") },
+    ]);
+    await reachStepsFrom(reloaded);
+    await play(reloaded, [{ press: "Voir le récapitulatif", fill: STEPS, expect: (r) => expect(r.card).toContain("Léa Attente") }]);
+    await reloaded.say("annuler");
   });
 
   describe("re-shows the same card with the values kept and a message next to the problem", () => {
@@ -194,8 +254,6 @@ describe("a teacher reports a pupil in a personal chat", () => {
 
     it.each([
       ["no signal", {}, null, "Cochez au moins un signal."],
-      ["a note over 200 characters", { signal_LATENESS: "true", note_LATENESS: "x".repeat(201) }, "note_LATENESS", "200 caractères au plus."],
-      ["a note on a signal not ticked", { note_INCIDENTS: "Bagarre le 3 mars" }, "note_INCIDENTS", "Cochez ce signal ou effacez la précision."],
       ["half-days that are not a number", { absenceHalfDays: "beaucoup" }, "absenceHalfDays", "Indiquez un nombre entre 0 et 200."],
       ["unjustified absences without a count", { signal_UNJUSTIFIED_ABSENCES: "true" }, "absenceHalfDays", "Indiquez le nombre de demi-journées"],
       ["a forged signal", { signal_SMOKING: "true" }, null, "Un signal envoyé n'existe pas"],
@@ -213,15 +271,32 @@ describe("a teacher reports a pupil in a personal chat", () => {
     });
 
     it.each([
+      ["a note over 200 characters", { note_LATENESS: "x".repeat(1000) }, "note_LATENESS", "200 caractères au plus : ce texte en compte 1000. Raccourcissez-le."],
+      ["a note on a signal not ticked (forged)", { note_INCIDENTS: "Bagarre le 3 mars" }, null, "Un signal envoyé n'existe pas"],
+    ])("notes of the signals: %s", async (_label, fill, field, message) => {
+      const c = new Conversation(bot, claire);
+      await c.say("signaler");
+      await c.press("Suivant", { ...LEA, lastName: "Precisions" });
+      await c.press("Suivant", SIGNALS);
+      const r = await c.press("Suivant", fill);
+      expect(cardText(r.cards[0])).toContain("Précisions sur les signaux cochés");
+      if (field) {
+        expect(messageUnder(r.cards[0], field)).toContain(message);
+        expect(inputValues(r.cards[0])[field]).toBe(fill[field as keyof typeof fill]); // kept, to be shortened
+      } else expect(cardText(r.cards[0])).toContain(message);
+      await c.say("annuler");
+    });
+
+    it.each([
       ["no urgency", { urgency: "" }, "urgency", "Ce champ est obligatoire."],
       ["a forged urgency", { urgency: "9" }, "urgency", "Choisissez dans la liste."],
       ["a forged step", { stepsTaken: "FAMILY_CONTACTED,POLICE" }, "stepsTaken", "Choisissez dans la liste."],
-      ["observations over 500 characters", { observations: "y".repeat(501) }, "observations", "500 caractères au plus."],
+      ["observations over 500 characters", { observations: "y".repeat(501) }, "observations", "500 caractères au plus : ce texte en compte 501."],
     ])("steps step: %s", async (_label, change, field, message) => {
       const c = new Conversation(bot, claire);
       await c.say("signaler");
       await c.press("Suivant", { ...LEA, lastName: "Etapes" });
-      await c.press("Suivant", SIGNALS);
+      await reachStepsFrom(c);
       const r = await c.press("Voir le récapitulatif", { ...STEPS, ...change });
       expect(cardText(r.cards[0])).toContain("Étape 3 sur 4");
       expect(messageUnder(r.cards[0], field)).toContain(message);
@@ -250,6 +325,7 @@ describe("a teacher reports a pupil in a personal chat", () => {
       },
       { press: `Ajouter au dossier ${reference}`, expect: (r) => expect(r.card).toContain("Signaux observés") },
       { press: "Suivant", fill: SIGNALS, expect: () => {} },
+      { press: "Suivant", fill: NOTES, expect: () => {} },
       { press: "Voir le récapitulatif", fill: { ...STEPS, urgency: "3" }, expect: (r) => expect(r.card).toContain(`ajouté au dossier ${reference}`) },
       { press: "Envoyer le signalement", expect: (r) => expect(r.card).toContain(`Votre signalement a été ajouté au dossier ${reference}`) },
     ]);
@@ -264,10 +340,40 @@ describe("a teacher reports a pupil in a personal chat", () => {
     await third.say("signaler");
     await third.press("Suivant", { ...LEA, lastName: "Martinez", firstName: "Inès" });
     await play(third, [{ press: "C'est un autre élève", expect: (r) => expect(r.card).toContain("Signaux observés") }]);
-    await third.press("Suivant", SIGNALS);
+    await reachStepsFrom(third);
     await third.press("Voir le récapitulatif", STEPS);
     await third.press("Envoyer le signalement");
     expect((await cases()).filter((x) => x.pupil.lastName === "Martinez")).toHaveLength(2);
+  });
+
+  it("accepts the typographic apostrophes phones and Word type, and stores the plain one", async () => {
+    const c = new Conversation(bot, claire);
+    await play(c, [
+      { say: "signaler", expect: () => {} },
+      { press: "Suivant", fill: { ...LEA, lastName: "N\u2019Diaye", firstName: "A\u02BCissatou" }, expect: (r) => expect(r.card).toContain("Signaux observés") },
+    ]);
+    await reachStepsFrom(c);
+    await play(c, [
+      { press: "Voir le récapitulatif", fill: STEPS, expect: (r) => expect(r.card).toContain("A'issatou N'Diaye") },
+      { press: "Envoyer le signalement", expect: (r) => expect(r.card).toContain("Signalement envoyé") },
+    ]);
+    const [stored] = (await cases()).filter((x) => x.pupil.lastName.endsWith("Diaye"));
+    expect(stored!.pupil).toMatchObject({ lastName: "N'Diaye", firstName: "A'issatou" });
+  });
+
+  it("finds the open case of « Lefèvre-Nguyen » when the same pupil is typed « Lefèvre Nguyen » or « lefevre nguyen »", async () => {
+    const first = new Conversation(bot, claire);
+    await reachSummary(first, { ...LEA, lastName: "Lefèvre-Nguyen", firstName: "Anh" });
+    await first.press("Envoyer le signalement");
+    const reference = /D-\d{4}-\d{4}/.exec(cardText(first.lastCard))![0];
+    for (const lastName of ["Lefèvre Nguyen", "LEFEVRE  NGUYEN", "Lefèvre - Nguyen"]) {
+      const again = new Conversation(bot, claire);
+      await play(again, [
+        { say: "signaler", expect: () => {} },
+        { press: "Suivant", fill: { ...LEA, lastName, firstName: "Anh" }, expect: (r) => expect(r.card, lastName).toContain(`Ajouter au dossier ${reference}`) },
+        { say: "annuler", expect: () => {} },
+      ]);
+    }
   });
 
   it("never creates a second case on a second click, sequential or simultaneous", async () => {
@@ -339,7 +445,8 @@ describe("a bot restart in the middle of a report", () => {
     try {
       const resumed = new Conversation(second, claire);
       const r = await resumed.press("Suivant", SIGNALS, signals);
-      expect(cardText(r.cards[0])).toContain("Ce qui a déjà été fait");
+      expect(cardText(r.cards[0])).toContain("Précisions sur les signaux cochés");
+      await resumed.press("Suivant", NOTES);
       await resumed.press("Voir le récapitulatif", STEPS);
       const done = await resumed.press("Envoyer le signalement");
       expect(cardText(done.cards[0])).toContain("Signalement envoyé");

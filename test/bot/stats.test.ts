@@ -99,6 +99,10 @@ describe("statistics, exports and the weekly digest in Teams", () => {
 
   it("answers in English, and refuses people without statistics or out of their scope", async () => {
     expect(cardText((await bot.say(karim, "stats", { locale: "en-US" })).cards[0])).toContain("Statistics · Lycée Victor-Hugo");
+    // The commands it points to are the English ones, which the bot understands.
+    const english = cardText((await bot.say(sophie, "statistics", { locale: "en-US" })).cards[0]);
+    expect(english).toContain("“export cases”: the list of cases");
+    expect(english).not.toContain("dossiers");
     expect((await bot.say(claire, "statistiques")).texts).toEqual(["Les statistiques sont réservées aux référents, aux coordonnateurs MLDS et à l'académie."]);
     expect((await bot.say(karim, "statistiques 0690004D")).texts[0]).toMatch(/ne relève pas du vôtre/);
     expect((await bot.say(karim, "statistiques 2026-2030")).texts[0]).toMatch(/pas compris la période/);

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEMO_CHANNELS, DEMO_TENANT_ID } from "../../src/store/demo-seed.js";
 import type { Actor } from "../../src/services/index.js";
 import { cardText, execute, invokeActivity, person, startTestBot, type Person, type TestBot, installInTeam } from "../helpers/bot-harness.js";
+import { Conversation, inputValues } from "../helpers/conversation.js";
 
 const claire = person("Claire Martin"); // teacher, Lycée Victor-Hugo (Bassin Nord)
 const karim = person("Karim Benali"); // référent, Lycée Victor-Hugo
@@ -143,6 +144,42 @@ describe("routing a new case and triage from its card", () => {
     expect(cardText(refreshed)).toContain("Réponse reçue");
   });
 
+  it("shows the question asked and the answer given in the details and the history, to those who may see details, never on the channel card", async () => {
+    const nathalie = person("Nathalie Roux"); // académie admin: history, no details
+    const { caseId } = await report("Echange", YEAR - 17);
+    await execute(bot, sophie, inNord, "case.requestInfo", { caseId, version: await version(caseId), question: "Depuis quand les retards ?" });
+    const before = cardText(await execute(bot, sophie, personalOf(sophie), "case.details", { caseId }));
+    expect(before).toContain("Demande d'informations");
+    expect(before).toContain("Depuis quand les retards ?");
+    expect(before).toContain("Pas encore de réponse");
+    await execute(bot, claire, personalOf(claire), "case.answerInfo", { caseId, answer: "Depuis la rentrée de novembre." });
+
+    const details = cardText(await execute(bot, sophie, personalOf(sophie), "case.details", { caseId }));
+    expect(details).toMatch(/Question de Sophie Laurent, le .*\nDepuis quand les retards \?/);
+    expect(details).toMatch(/Réponse de Claire Martin, le .*\nDepuis la rentrée de novembre\./);
+    const history = cardText(await execute(bot, sophie, personalOf(sophie), "case.history", { caseId }));
+    expect(history).toContain("Informations demandées (Sophie Laurent)\n« Depuis quand les retards ? »");
+    expect(history).toContain("Réponse du signalant (Claire Martin)\n« Depuis la rentrée de novembre. »");
+
+    const channelCard = JSON.stringify(await execute(bot, sophie, inNord, "case.refresh", { caseId }));
+    expect(channelCard).not.toContain("Depuis");
+    const adminHistory = JSON.stringify(await execute(bot, nathalie, personalOf(nathalie), "case.history", { caseId }));
+    expect(adminHistory).toContain("Réponse du signalant");
+    expect(adminHistory).not.toContain("Depuis");
+  });
+
+  it("gives the reporter's too long answer back with a clear message, instead of losing it", async () => {
+    const { caseId } = await report("Longue", YEAR - 17);
+    await execute(bot, sophie, inNord, "case.requestInfo", { caseId, version: await version(caseId), question: "Que s'est-il passé lundi ?" });
+    const long = "Il est arrivé à 10 h. ".repeat(30).trim();
+    const card = await execute(bot, claire, personalOf(claire), "case.answerInfo", { caseId, answer: long });
+    const text = cardText(card);
+    expect(text).toContain("Que s'est-il passé lundi ?");
+    expect(text).toContain(`500 caractères au plus : ce texte en compte ${long.length}. Raccourcissez-le.`);
+    expect(inputValues(card).answer).toBe(long);
+    expect(await prisma().caseEvent.count({ where: { caseId, type: "INFO_ANSWERED" } })).toBe(0);
+  });
+
   it("closes without follow-up only with a reason", async () => {
     const { caseId } = await report("Classement", YEAR - 17);
     const noReason = await execute(bot, sophie, inNord, "case.dismiss", { caseId, version: await version(caseId), reason: "  " });
@@ -165,7 +202,8 @@ describe("routing a new case and triage from its card", () => {
 
   it("shows the details only to authorised people, and records who looked", async () => {
     const { caseId } = await report("Detail", YEAR - 17);
-    const card = await execute(bot, sophie, inNord, "case.details", { caseId });
+    // In personal chat; clicked in a channel they are sent there too (test/bot/channel-scope.test.ts).
+    const card = await execute(bot, sophie, personalOf(sophie), "case.details", { caseId });
     const text = cardText(card);
     expect(text).toContain("Léa Detail");
     expect(text).toContain("Arrive en retard tous les matins");
@@ -217,6 +255,61 @@ describe("routing a new case and triage from its card", () => {
     bot.connector.clear();
     await bot.app.outbox.drainOnce();
     expect(bot.connector.sent).toEqual([]);
+  });
+
+  it("a second report that joins the open case updates its cards, tells who follows it, and tells the reporter what happened", async () => {
+    while ((await bot.app.outbox.drainOnce()).claimed > 0); // what earlier tests queued
+    const pupil = { lastName: "Rejoint", firstName: "Léa", className: "1re 4", birthYear: String(YEAR - 17) };
+    /** Claire reports the pupil through the dialog; returns the confirmation card's text. */
+    const claireReports = async (signal: string, urgency: string, attach: boolean): Promise<string> => {
+      const c = new Conversation(bot, claire);
+      await c.say("signaler");
+      await c.press("Suivant", pupil);
+      if (attach) await c.press(cardText(c.lastCard).match(/Ajouter au dossier D-\d{4}-\d{4}/)![0]);
+      await c.press("Suivant", { [`signal_${signal}`]: "true" });
+      await c.press("Suivant");
+      await c.press("Voir le récapitulatif", { urgency });
+      await c.press("Envoyer le signalement");
+      return cardText(c.lastCard);
+    };
+    const takeChargeVersion = (card: unknown): number => Number(JSON.stringify(card).match(/"verb":"case.takeCharge","style":"positive","data":\{"caseId":"[^"]+","version":"?(\d+)/)![1]);
+
+    const first = await claireReports("LATENESS", "2", false);
+    const reference = /D-\d{4}-\d{4}/.exec(first)![0];
+    const caseId = (await prisma().case.findUniqueOrThrow({ where: { reference } })).id;
+    await bot.app.outbox.drainOnce();
+    const posted = bot.connector.sent.filter((a) => a.conversationId === NORD).at(-1)!;
+    expect(cardText(posted.body.attachments![0]!.content)).toMatch(/Signaux\nAssiduité\nVigilance\nVigilance 2/);
+
+    // A second report of the same pupil, with another family of signals and a higher concern.
+    bot.connector.clear();
+    const second = await claireReports("WORK_NOT_DONE", "3", true);
+    expect(second).toContain(`Votre signalement a été ajouté au dossier ${reference}, qui n'est pas encore pris en charge : la personne qui le prendra en charge verra vos signaux avec les précédents.`);
+    expect(second).not.toContain("est prévenu"); // nobody was told anything new
+    await bot.app.outbox.drainOnce();
+    const update = bot.connector.sent.find((a) => a.method === "PUT" && a.conversationId === NORD);
+    expect(update, "the channel card is updated in place").toBeDefined();
+    const updated = update!.body.attachments![0]!.content;
+    expect(cardText(updated)).toMatch(/Signaux\nAssiduité, Investissement\nVigilance\nVigilance 3/);
+    expect(JSON.stringify(updated)).not.toContain("Rejoint");
+    expect(bot.connector.sent.some((a) => a.method === "PUT" && a.conversationId === `a:personal-${karim.aadObjectId}`)).toBe(true);
+
+    // The coordinator acts on the card as it now stands: not refused as « changed meanwhile ».
+    const taken = await execute(bot, sophie, inNord, "case.takeCharge", { caseId, version: takeChargeVersion(updated) });
+    expect(cardText(taken)).toContain("Dossier pris en charge par Sophie Laurent.");
+
+    // A third report, now that Sophie follows the case: she is told in her personal chat.
+    while ((await bot.app.outbox.drainOnce()).claimed > 0);
+    bot.connector.clear();
+    const third = await claireReports("INCIDENTS", "3", true);
+    expect(third).toContain(`Votre signalement a été ajouté au dossier ${reference}, suivi par Sophie Laurent, qui en est informé(e).`);
+    await bot.app.outbox.drainOnce();
+    const toSophie = bot.connector.sent.filter((a) => a.conversationId === `a:personal-${sophie.aadObjectId}` && a.method === "POST");
+    expect(toSophie.map((a) => a.body.text)).toEqual([`Nouveau signalement de Claire Martin ajouté au dossier ${reference}, que vous suivez : Comportement, vigilance 3.`]);
+    const channelUpdate = bot.connector.sent.find((a) => a.method === "PUT" && a.conversationId === NORD)!;
+    expect(cardText(channelUpdate.body.attachments![0]!.content)).toContain("Assiduité, Investissement, Comportement");
+    const events = await prisma().caseEvent.findMany({ where: { caseId, type: "REPORT_ADDED" } });
+    expect(events).toHaveLength(2);
   });
 
   it("refuses forged invokes: unknown verb, malformed case id, a teacher triaging", async () => {

@@ -1,42 +1,22 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { loadConfig } from "../../src/config.js";
 import { startApp, type App } from "../../src/app.js";
 import type { Logger } from "../../src/logging.js";
-import { DEMO_CHANNELS, DEMO_PEOPLE, DEMO_TENANT_ID } from "../../src/store/demo-seed.js";
+import { DEMO_CHANNELS, DEMO_PEOPLE } from "../../src/store/demo-seed.js";
+import { channelInstallActivity, invokeActivity, personalMessage } from "./activities.js";
 import { FakeConnector } from "./fake-connector.js";
-import { POSTGRES_URL, dropSchema, uniqueSchemaName } from "./database.js";
+import { POSTGRES_URL, dropSchema, uniqueSchemaName, type TestDatabaseKind } from "./database.js";
 
-export const BOT = { id: "28:repere-bot", name: "Repère" };
+export { BOT, invokeActivity, personalMessage } from "./activities.js";
+export { cardText } from "./cards.js";
 
 export type Person = (typeof DEMO_PEOPLE)[number];
 export function person(displayName: string): Person {
   const p = DEMO_PEOPLE.find((x) => x.displayName === displayName);
   if (!p) throw new Error(`no demo person ${displayName}`);
   return p;
-}
-
-let activityCounter = 0;
-
-/** Builds Teams activities as Teams (or the Agents Playground) would send them. */
-export function personalMessage(
-  serviceUrl: string,
-  who: { aadObjectId: string; displayName: string },
-  content: { text?: string; value?: unknown; locale?: string; tenantId?: string },
-): Record<string, unknown> {
-  const tenantId = content.tenantId ?? DEMO_TENANT_ID;
-  return {
-    type: "message",
-    id: `act-${Date.now()}-${++activityCounter}`,
-    timestamp: new Date().toISOString(),
-    serviceUrl,
-    channelId: "msteams",
-    from: { id: `29:${who.aadObjectId}`, name: who.displayName, aadObjectId: who.aadObjectId },
-    recipient: BOT,
-    conversation: { id: `a:personal-${who.aadObjectId}`, conversationType: "personal", tenantId },
-    channelData: { tenant: { id: tenantId } },
-    locale: content.locale ?? "fr-FR",
-    ...(content.text !== undefined ? { text: content.text } : {}),
-    ...(content.value !== undefined ? { value: content.value } : {}),
-  };
 }
 
 export type TestBot = {
@@ -52,12 +32,15 @@ export type TestBot = {
 };
 
 /** The whole bot (HTTP server, services, PostgreSQL in a schema of its own) with a fake connector. */
-export async function startTestBot(opts: { schema?: string; env?: Record<string, string>; connector?: FakeConnector; outboxDelivery?: "auto" | "manual"; clock?: () => Date; databaseUrl?: string; logger?: Logger } = {}): Promise<TestBot> {
+export async function startTestBot(opts: { schema?: string; env?: Record<string, string>; connector?: FakeConnector; outboxDelivery?: "auto" | "manual"; clock?: () => Date; databaseUrl?: string; logger?: Logger; database?: TestDatabaseKind } = {}): Promise<TestBot> {
   const connector = opts.connector ?? (await new FakeConnector().start());
   const schema = opts.schema ?? uniqueSchemaName();
-  const config = loadConfig({ PORT: "0", DATABASE_URL: opts.databaseUrl ?? POSTGRES_URL, SEED_DEMO: "always", LOG_LEVEL: "silent", ...opts.env });
+  // The embedded database in a directory of its own (what `npm start` runs by default).
+  const dataDir = opts.database === "embedded" ? mkdtempSync(path.join(tmpdir(), "repere-bot-")) : null;
+  const database = dataDir ? { DATABASE_URL: "", DATA_DIR: dataDir } : { DATABASE_URL: opts.databaseUrl ?? POSTGRES_URL };
+  const config = loadConfig({ PORT: "0", ...database, SEED_DEMO: "always", LOG_LEVEL: "silent", ...opts.env });
   // Tests deliver the outbox themselves (app.outbox.drainOnce()) so that they see each step.
-  const app = await startApp(config, { schema, outboxDelivery: opts.outboxDelivery ?? "manual", clock: opts.clock, logger: opts.logger });
+  const app = await startApp(config, { schema: dataDir ? undefined : schema, outboxDelivery: opts.outboxDelivery ?? "manual", clock: opts.clock, logger: opts.logger });
   const url = `http://127.0.0.1:${app.port}`;
   const post = (activity: Record<string, unknown>) =>
     fetch(`${url}/api/messages`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(activity) });
@@ -81,49 +64,9 @@ export async function startTestBot(opts: { schema?: string; env?: Record<string,
     async stop({ keepSchema = false } = {}) {
       await app.stop();
       if (!opts.connector) await connector.stop();
-      if (!keepSchema) await dropSchema(schema);
+      if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+      else if (!keepSchema) await dropSchema(schema);
     },
-  };
-}
-
-/** All the text of a card (TextBlocks, facts, action titles), to assert on what a person reads. */
-export function cardText(card: unknown): string {
-  const out: string[] = [];
-  const walk = (node: unknown) => {
-    if (Array.isArray(node)) return node.forEach(walk);
-    if (!node || typeof node !== "object") return;
-    const o = node as Record<string, unknown>;
-    for (const key of ["text", "title", "label", "value", "placeholder", "errorMessage"]) {
-      if (typeof o[key] === "string") out.push(o[key] as string);
-    }
-    for (const v of Object.values(o)) if (typeof v === "object") walk(v);
-  };
-  walk(card);
-  return out.join("\n");
-}
-
-/** An Action.Execute invoke as Teams sends it when a card button is pressed. */
-export function invokeActivity(
-  serviceUrl: string,
-  who: { aadObjectId: string; displayName: string },
-  where: { conversationId: string; type: "personal" | "channel"; teamId?: string },
-  verb: string,
-  data: Record<string, unknown>,
-  locale = "fr-FR",
-): Record<string, unknown> {
-  return {
-    type: "invoke",
-    name: "adaptiveCard/action",
-    id: `inv-${Date.now()}-${++activityCounter}`,
-    timestamp: new Date().toISOString(),
-    serviceUrl,
-    channelId: "msteams",
-    from: { id: `29:${who.aadObjectId}`, name: who.displayName, aadObjectId: who.aadObjectId },
-    recipient: BOT,
-    conversation: { id: where.conversationId, conversationType: where.type, tenantId: DEMO_TENANT_ID, ...(where.type === "channel" ? { isGroup: true } : {}) },
-    channelData: { tenant: { id: DEMO_TENANT_ID }, ...(where.teamId ? { team: { id: where.teamId }, channel: { id: where.conversationId } } : {}) },
-    locale,
-    value: { action: { type: "Action.Execute", verb, data }, trigger: "manual" },
   };
 }
 
@@ -139,15 +82,5 @@ export async function execute(bot: TestBot, ...args: Parameters<typeof invokeAct
 /** The bot is added to a team (by default the coordinators' team of Bassin Nord): Teams sends a
  *  conversationUpdate in the team's General channel, and the bot remembers that channel. */
 export async function installInTeam(bot: TestBot, by: Person, channel: { teamId: string; channelId: string } = DEMO_CHANNELS[0]): Promise<void> {
-  await bot.post({
-    type: "conversationUpdate",
-    id: `install-${channel.channelId}-${++activityCounter}`,
-    serviceUrl: bot.connector.url,
-    channelId: "msteams",
-    from: { id: `29:${by.aadObjectId}`, aadObjectId: by.aadObjectId },
-    recipient: BOT,
-    conversation: { id: channel.channelId, conversationType: "channel", isGroup: true, tenantId: DEMO_TENANT_ID },
-    channelData: { tenant: { id: DEMO_TENANT_ID }, team: { id: channel.teamId }, channel: { id: channel.channelId } },
-    membersAdded: [{ id: BOT.id }],
-  });
+  await bot.post(channelInstallActivity(bot.connector.url, by, channel));
 }

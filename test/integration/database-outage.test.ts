@@ -37,7 +37,7 @@ describe("when the database becomes unreachable", () => {
     expect((await fetch(`${bot.url}/healthz`)).status).toBe(200);
     // The same card, pressed again: the report goes on from where it was.
     const after = await c.press("Suivant", { signal_LATENESS: "true" }, signals);
-    expect(cardText(after.cards[0])).toContain("Ce qui a déjà été fait");
+    expect(cardText(after.cards[0])).toContain("Précisions sur les signaux cochés");
   });
 
   it("says the same when the connection is lost inside a step of the report dialog (an error botbuilder-dialogs wraps)", async () => {

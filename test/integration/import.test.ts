@@ -260,7 +260,8 @@ describe.each(DATABASE_KINDS)("rentrée campaign import on %s", (kind) => {
 });
 
 describe("a list of 10,000 young people", () => {
-  it("is previewed and imported within a minute", async () => {
+  // How long it takes is measured by the bench (npm run bench -- --only=import), not asserted here.
+  it("is previewed and imported whole, its progress told every 500 rows, one summary per recipient", async () => {
     const db = await openTestDatabase("postgres");
     try {
       const store = createStore(db);
@@ -271,17 +272,11 @@ describe("a list of 10,000 young people", () => {
       const bytes = csvBytes(generatedList(10_000, NORD_UAIS, { withIne: true }), { encoding: "windows-1252" });
       const who = { kind: "member" as const, actor: sophie };
 
-      const started = performance.now();
       const p = await services.imports.preview(who, { name: "siei-rentree-2026.csv", bytes });
-      const previewed = performance.now();
       if (!p.ok) throw new Error(JSON.stringify(p));
       expect(p.preview).toMatchObject({ totalRows: 10_000, ready: 10_000, errors: [], encoding: "windows-1252", contactDropped: true });
       const progress: number[] = [];
       const done = await services.imports.confirm(who, p.preview.batchId, { onProgress: (n) => void progress.push(n) });
-      const finished = performance.now();
-      console.log(
-        `10,000-row import on PostgreSQL: preview ${((previewed - started) / 1000).toFixed(1)} s, import ${((finished - previewed) / 1000).toFixed(1)} s, total ${((finished - started) / 1000).toFixed(1)} s`,
-      );
       expect(done).toMatchObject({ ok: true, result: { created: 10_000, firstReference: "D-2026-0001", lastReference: "D-2026-10000" } });
       expect(progress).toEqual(Array.from({ length: 20 }, (_, i) => (i + 1) * 500));
       expect(await db.prisma.case.count({ where: { source: "IMPORT" } })).toBe(10_000);
@@ -294,7 +289,6 @@ describe("a list of 10,000 young people", () => {
       expect(render(NORD_CHANNEL)).toMatchObject({ view: "importSummary", districts: ["Bassin Nord"], total: p.preview.mlds, attached: 0 });
       expect(render(NORD_CHANNEL).schools).toHaveLength(3);
       expect(render("a:karim")).toMatchObject({ total: 3_334, schools: [{ name: "Lycée Victor-Hugo", count: 3_334 }] });
-      expect(finished - started).toBeLessThan(60_000);
     } finally {
       await db.drop();
     }

@@ -59,7 +59,9 @@ describe("two bot instances on one database", () => {
     await post(b, personalMessage(connector.url, claire, { value: press("Suivant", { lastName: "Alterne", firstName: "Eva", className: "2nde 2", birthYear: String(new Date().getFullYear() - 17) }) }));
     expect(cardText(lastCard())).toContain("Signaux observés");
     await post(a, personalMessage(connector.url, claire, { value: press("Suivant", { signal_WITHDRAWAL: "true" }) }));
-    await post(b, personalMessage(connector.url, claire, { value: press("Voir le récapitulatif", { urgency: "2" }) }));
+    expect(cardText(lastCard())).toContain("Précisions sur les signaux cochés");
+    await post(b, personalMessage(connector.url, claire, { value: press("Suivant", { note_WITHDRAWAL: "Seul à la récréation" }) }));
+    await post(a, personalMessage(connector.url, claire, { value: press("Voir le récapitulatif", { urgency: "2" }) }));
     const summary = press("Envoyer le signalement", {});
     await Promise.all([post(a, personalMessage(connector.url, claire, { value: summary })), post(b, personalMessage(connector.url, claire, { value: summary }))]);
     const cases = await store.db.prisma.case.findMany({ where: { pupil: { lastName: "Alterne" } }, include: { reports: true } });

@@ -196,10 +196,8 @@ describe.each(DATABASE_KINDS)("status queries on %s", (kind) => {
       expect(await services.queries.statusByName(actors.nathalie, "Dupont", "personal")).toEqual({ ok: false, reason: "NO_NAMES" });
     });
 
-    it("in a channel matches the same cases without returning a name, and without under-16 school cases", async () => {
-      const r = await search(actors.karim, "Escalier", "channel");
-      expect(r.lines.map((l) => l.pupil)).toEqual([{ name: null, initials: "T. E.", className: "2nde 3" }]);
-      expect((await search(actors.karim, "Durand", "channel")).lines).toEqual([]);
+    it("in a channel or a group chat searches nothing: a name is searched in personal chat only", async () => {
+      for (const name of ["Escalier", "Durand", "Zzz"]) expect(await services.queries.statusByName(actors.karim, name, "channel")).toEqual({ ok: false, reason: "PERSONAL_ONLY" });
       expect(refs((await search(actors.karim, "Durand", "personal")).lines)).toEqual([cases.hugoDurand!.reference]);
     });
   });

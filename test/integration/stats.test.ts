@@ -5,9 +5,6 @@ import type { StatsView } from "../../src/services/statistics.js";
 import { createStore, openDatabase, type Database, type Store } from "../../src/store/index.js";
 import { DEMO_PEOPLE, DEMO_TENANT_ID } from "../../src/store/demo-seed.js";
 import { DATABASE_KINDS, POSTGRES_URL, dropSchema, openTestDatabase, uniqueSchemaName } from "../helpers/database.js";
-import { fillCases } from "../helpers/stats-volume.js";
-import { translator } from "../../src/teams/i18n.js";
-import { statsCard } from "../../src/teams/stats-views.js";
 
 /** Statistics on a seeded data set whose answers were worked out by hand (see the table below).
  *  "Now" is Monday 30 November 2026, 8:05 in Paris: the default period is the school year 2026-2027. */
@@ -301,41 +298,4 @@ describe("the weekly digest with two scheduler instances on one PostgreSQL", () 
     expect(await one.weeklyDigest.runOnce()).toBeNull();
     expect(await digests()).toBe(2);
   });
-});
-
-describe("statistics on 100,000 cases (PostgreSQL)", () => {
-  const N = 100_000;
-  let db: Awaited<ReturnType<typeof openTestDatabase>>;
-  let services: Services;
-
-  beforeAll(async () => {
-    db = await openTestDatabase("postgres");
-    const store = createStore(db);
-    await store.seedDemo({ onlyIfEmpty: false });
-    const started = Date.now();
-    await fillCases(db.prisma, N);
-    console.log(`[stats volume] ${N} cases inserted in ${Date.now() - started} ms`);
-    services = createServices(store, () => new Date("2027-06-30T10:00:00Z"));
-  }, 120_000);
-  afterAll(async () => db?.drop());
-
-  it("answers the statistics card of the académie and of a district within a second", async () => {
-    const t = translator("fr");
-    for (const who of ["Nathalie Roux", "Sophie Laurent", "Karim Benali"]) {
-      const actor = await actorOf(services, who);
-      const times: number[] = [];
-      let view: StatsView | null = null;
-      for (let i = 0; i < 3; i++) {
-        const started = performance.now();
-        const r = await services.statistics.view(actor);
-        if (!r.ok) throw new Error(r.reason);
-        statsCard(t, "fr", r.view, (e) => services.statistics.chartUrl(e), { mayExportCases: true });
-        times.push(performance.now() - started);
-        view = r.view;
-      }
-      const best = Math.min(...times);
-      console.log(`[stats volume] ${who} (${view!.scope.kind}, ${view!.openedTotal} cases opened in 2026-2027): ${times.map((x) => x.toFixed(0)).join(" / ")} ms`);
-      expect(best).toBeLessThan(1000);
-    }
-  }, 60_000);
 });

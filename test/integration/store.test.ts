@@ -6,6 +6,7 @@ import { applyMigrations, readMigrations } from "../../src/store/migrate.js";
 import { DEMO_CHANNELS, DEMO_PEOPLE, DEMO_SCHOOLS, DEMO_TENANT_ID } from "../../src/store/demo-seed.js";
 import { DATABASE_KINDS, openTestDatabase } from "../helpers/database.js";
 import pg from "pg";
+import { nameKey } from "../../src/domain/text.js";
 
 describe.each(DATABASE_KINDS)("store on %s", (kind) => {
   let db: Awaited<ReturnType<typeof openTestDatabase>>;
@@ -49,6 +50,27 @@ describe.each(DATABASE_KINDS)("store on %s", (kind) => {
     await store.conversations.upsert({ conversationId: "a:1", kind: "PERSONAL", tenantId: DEMO_TENANT_ID, aadObjectId: "aad-1", teamId: null, channelId: null, serviceUrl: "http://y", reference });
     const found = await store.conversations.personalChatOf("aad-1");
     expect(found).toMatchObject({ conversationId: "a:1", serviceUrl: "http://y", reference });
+  });
+
+  it("brings name keys stored by earlier versions to the folded form, so that duplicates are found (migration name_key_fold)", async () => {
+    const claire = (await store.members.findByAad(DEMO_TENANT_ID, DEMO_PEOPLE[0]!.aadObjectId))!;
+    const schoolId = claire.schoolIds[0]!;
+    // Keys as earlier versions wrote them: hyphens and apostrophes kept.
+    const earlier = [
+      { lastName: "Lefèvre-Nguyen", firstName: "Anh", nameKey: "lefevre-nguyen anh", sameAs: ["Lefèvre Nguyen", "Anh"] },
+      { lastName: "N'Diaye", firstName: "Awa-Marie", nameKey: "n'diaye awa-marie", sameAs: ["Ndiaye", "Awa Marie"] },
+      { lastName: "Dupont", firstName: "Léon", nameKey: "dupont leon", sameAs: ["DUPONT", "Léon"] },
+    ] as const;
+    for (const [i, p] of earlier.entries()) {
+      await store.cases.recordReport({ submissionKey: `name-key-fold-${i}`, reporterId: claire.id, schoolId, pupil: { lastName: p.lastName, firstName: p.firstName, nameKey: p.nameKey, birthYear: 2009, className: "1re 1" }, signals: [{ code: "LATENESS", family: "ATTENDANCE" }], stepsTaken: [], urgency: 1, year: 2026 });
+    }
+    const find = (p: (typeof earlier)[number]) => store.cases.findOpenCaseForPupil({ schoolId, nameKey: nameKey(p.sameAs[0], p.sameAs[1]), birthYear: 2009 });
+    expect(await find(earlier[0])).toBeNull(); // what the issue saw
+    const migration = readMigrations().find((m) => m.name.endsWith("_name_key_fold"))!;
+    await db.prisma.$executeRawUnsafe(migration.sql);
+    for (const p of earlier) expect(await find(p), p.lastName).not.toBeNull();
+    const keys = await db.prisma.pupil.findMany({ where: { lastName: { in: earlier.map((p) => p.lastName) } }, select: { lastName: true, firstName: true, nameKey: true } });
+    for (const k of keys) expect(k.nameKey).toBe(nameKey(k.lastName, k.firstName));
   });
 
   it("applies a case change with its event and sends in one go, or nothing of it on a stale version", async () => {

@@ -38,6 +38,14 @@ function renderTemplateFile(file: string, data: object): unknown {
   return new ACData.Template(JSON.parse(readFileSync(file, "utf8"))).expand({ $root: data });
 }
 
+function inputsOf(node: unknown): Record<string, any>[] {
+  if (Array.isArray(node)) return node.flatMap(inputsOf);
+  if (!node || typeof node !== "object") return [];
+  const o = node as Record<string, any>;
+  const own = typeof o.type === "string" && o.type.startsWith("Input.") ? [o] : [];
+  return [...own, ...Object.values(o).flatMap(inputsOf)];
+}
+
 function strings(value: unknown): string[] {
   if (typeof value === "string") return [value];
   if (Array.isArray(value)) return value.flatMap(strings);
@@ -73,6 +81,16 @@ describe("every card in cards/ with every sample", () => {
       for (const [sample, data] of Object.entries(samples)) {
         it(`sample "${sample}" renders to a valid Adaptive Card 1.5`, () => {
           expect(validateCard(renderCard(name, data))).toEqual([]);
+        });
+
+        it(`sample "${sample}": every input has a label (a toggle its title) and every text input a maxLength`, () => {
+          // A screen reader names an input by its label; a placeholder is not a name. A limit the
+          // card does not state is a text cut without warning.
+          for (const input of inputsOf(renderCard(name, data))) {
+            const named = input.type === "Input.Toggle" ? input.title : input.label;
+            expect(typeof named === "string" && named.trim() !== "", `${input.id} has no ${input.type === "Input.Toggle" ? "title" : "label"}`).toBe(true);
+            if (input.type === "Input.Text") expect(input.maxLength, `${input.id} has no maxLength`).toBeGreaterThan(0);
+          }
         });
       }
     });

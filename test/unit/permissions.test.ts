@@ -1,94 +1,185 @@
 import { describe, expect, it } from "vitest";
 import {
+  MEMBER_OPERATIONS,
   OPERATIONS,
   PERMISSIONS,
   can,
+  mayManageMembership,
   scopeOf,
   staysWithSchool,
   type Actor,
   type CaseScope,
+  type Membership,
   type Operation,
 } from "../../src/domain/permissions.js";
-import { ROLES, type Role } from "../../src/domain/roles.js";
+import { applyTransition } from "../../src/domain/lifecycle.js";
+import { ROLES, ROLE_ATTACHMENT, type Role } from "../../src/domain/roles.js";
 
-// A small académie: schools S1 and S2 in district D1, school S3 in district D2.
-const ACTORS: Record<Role, Actor> = {
-  STAFF: { memberId: "staff", role: "STAFF", schoolIds: ["S1"], districtId: null },
-  REFERENT: { memberId: "referent", role: "REFERENT", schoolIds: ["S1"], districtId: null },
-  COORDINATOR: { memberId: "coordinator", role: "COORDINATOR", schoolIds: [], districtId: "D1" },
-  ADMIN: { memberId: "admin", role: "ADMIN", schoolIds: [], districtId: null },
-};
-
-const base: CaseScope = {
-  schoolId: "S1",
-  districtId: "D1",
-  reporterIds: ["someone-else"],
-  assigneeId: null,
-  escalatedToMlds: false,
-  pupilAge: 17,
-};
-
-/** Where a case sits relative to the member looking at it. */
-const SITUATIONS = {
-  OWN_REPORT: (a: Actor): CaseScope => ({ ...base, reporterIds: ["someone-else", a.memberId] }),
-  SCHOOL: (): CaseScope => base,
-  DISTRICT: (): CaseScope => ({ ...base, schoolId: "S2" }),
-  DISTRICT_UNKNOWN_AGE: (): CaseScope => ({ ...base, schoolId: "S2", pupilAge: null }),
-  OUTSIDE: (): CaseScope => ({ ...base, schoolId: "S3", districtId: "D2" }),
-  UNDER_16: (): CaseScope => ({ ...base, pupilAge: 14 }),
-  UNDER_16_ESCALATED: (): CaseScope => ({ ...base, pupilAge: 14, escalatedToMlds: true }),
-  ASSIGNED_OUTSIDE: (a: Actor): CaseScope => ({ ...base, schoolId: "S3", districtId: "D2", assigneeId: a.memberId }),
-  ASSIGNED_UNDER_16: (a: Actor): CaseScope => ({ ...base, pupilAge: 14, assigneeId: a.memberId }),
+// A small académie. Département 069: bassin D1 (schools S1 and S2) and bassin D2 (school S3).
+// Département 001: bassin D3 (school S4).
+const SCHOOLS = {
+  S1: { districtId: "D1", departmentCode: "069" },
+  S2: { districtId: "D1", departmentCode: "069" },
+  S3: { districtId: "D2", departmentCode: "069" },
+  S4: { districtId: "D3", departmentCode: "001" },
 } as const;
-type Situation = keyof typeof SITUATIONS;
-const ALL_SITUATIONS = Object.keys(SITUATIONS) as Situation[];
+type SchoolId = keyof typeof SCHOOLS;
 
-// Situations inside each role's reach, before the assignee rule.
-const IN_SCHOOL: Situation[] = ["OWN_REPORT", "SCHOOL", "UNDER_16", "UNDER_16_ESCALATED", "ASSIGNED_UNDER_16"];
-const IN_DISTRICT_ALL: Situation[] = [...IN_SCHOOL, "DISTRICT", "DISTRICT_UNKNOWN_AGE"];
-// The MLDS does not see an under-16 case the school kept.
-const IN_DISTRICT_VISIBLE: Situation[] = IN_DISTRICT_ALL.filter((s) => s !== "UNDER_16" && s !== "ASSIGNED_UNDER_16");
-const ASSIGNED: Situation[] = ["ASSIGNED_OUTSIDE", "ASSIGNED_UNDER_16"];
+// Every member sits at the same place: school S1, bassin D1, département 069. So whatever differs
+// between two roles below comes from the permission table, not from where the people are.
+const actorOf = (role: Role): Actor => ({ memberId: `m-${role}`, role, schoolIds: ["S1"], districtId: "D1", departmentCode: "069" });
 
-/** The expected answer for every operation and role: the situations where it is allowed. */
-const EXPECTED: Record<Operation, Record<Role, Situation[]>> = {
-  CREATE_REPORT: { STAFF: IN_SCHOOL, REFERENT: IN_SCHOOL, COORDINATOR: IN_DISTRICT_ALL, ADMIN: [] },
+/** Where a case sits relative to the member looking at it (the columns of the tables below). */
+const RELATIONS = ["own", "school", "bassin", "dept", "other", "assigned"] as const;
+type Relation = (typeof RELATIONS)[number];
+
+/** The pupil of the case: 16 or over, under 16 and kept by the school's GPDS, under 16 and sent
+ *  to the MLDS by the school, age unknown (no birth date on file). */
+const PUPILS = ["16+", "kept", "sent", "age?"] as const;
+type Pupil = (typeof PUPILS)[number];
+
+function caseOf(relation: Relation, pupil: Pupil, actor: Actor): CaseScope {
+  const school: SchoolId = { own: "S1", school: "S1", bassin: "S2", dept: "S3", other: "S4", assigned: "S4" }[relation] as SchoolId;
+  return {
+    schoolId: school,
+    ...SCHOOLS[school],
+    reporterIds: relation === "own" ? ["someone-else", actor.memberId] : ["someone-else"],
+    assigneeId: relation === "assigned" ? actor.memberId : "someone-else",
+    escalatedToMlds: pupil === "sent",
+    pupilAge: { "16+": 17, kept: 14, sent: 14, "age?": null }[pupil],
+  };
+}
+
+// Cells: Y allowed, whatever the pupil; M allowed unless the pupil is under 16 and kept by the
+// school (the MLDS side of a bassin does not see those: staysWithSchool); - never.
+type Cell = "Y" | "M" | "-";
+type Row = readonly [own: Cell, school: Cell, bassin: Cell, dept: Cell, other: Cell, assigned: Cell];
+
+const NEVER: Row = ["-", "-", "-", "-", "-", "-"];
+const EVERYWHERE: Row = ["Y", "Y", "Y", "Y", "Y", "Y"];
+
+//                            own  school bassin dept other assigned
+const SCHOOL_ONLY: Row =     ["Y", "Y",   "-",   "-", "-",  "-"];
+const SCHOOL_OR_HELD: Row =  ["Y", "Y",   "-",   "-", "-",  "Y"];
+const BASSIN_MLDS: Row =     ["M", "M",   "M",   "-", "-",  "-"];
+const BASSIN_OR_HELD: Row =  ["M", "M",   "M",   "-", "-",  "Y"];
+
+/**
+ * The expected answer of can(), by operation, role and relation. Why the cells that are not obvious
+ * are what they are:
+ * - assigned: the person in charge of a case keeps the operations of ASSIGNEE_OPERATIONS wherever
+ *   the case sits (here in another département), but only those their role has at all: a teacher
+ *   only sees the status; an IEN-IO the status and history; the GPDS members also the details.
+ *   The under-16 rule does not hide a case from the person holding it.
+ * - STAFF, own: a teacher sees the status of what they reported, never a colleague's report (school).
+ * - COORDINATOR, CREATE_REPORT: a coordinator reports for any school of the bassin, whatever the
+ *   pupil's age: reporting an under-16 pupil does not mean seeing the case afterwards (Y, not M).
+ * - COORDINATOR and IEN_IO elsewhere: only the MLDS's cases (M) of their bassin.
+ * - HEAD, VIEW_STATS: the chef d'établissement chairs the GPDS and answers for the school: the
+ *   school's figures; no TRIAGE, EDIT_PLAN nor CLOSE_CASE, which the référent does.
+ * - CPE, PSYEN, SOCIAL_WORKER, NURSE: GPDS members read the school's cases (status, details,
+ *   history) but do not triage; the CPE (and the référent) completes the absence counts.
+ * - IEN_IO: status and history, not the details (no pupil names); statistics of the bassin.
+ * - DSDEN: statistics of the département only (own, school, bassin and dept are all in 069). Its
+ *   figures include the under-16 cases kept by schools (Y, not M): the DASEN answers for
+ *   compulsory schooling.
+ * - ADMIN: the académie through status, history, statistics and data-protection requests; never the
+ *   details, triage, plans or closing.
+ * - MANAGE_MEMBERS, APPROVE_ENROLMENT, CONFIGURE_ACADEMY do not apply to cases: with a case, can()
+ *   answers from the place alone (the school for a chef d'établissement or référent, anywhere for
+ *   an admin). The people they concern are checked with mayManageMembership, tested further down.
+ */
+const EXPECTED: Record<Operation, Record<Role, Row>> = {
+  CREATE_REPORT: {
+    STAFF: SCHOOL_ONLY, CPE: SCHOOL_ONLY, HEAD: SCHOOL_ONLY, REFERENT: SCHOOL_ONLY, PSYEN: SCHOOL_ONLY, SOCIAL_WORKER: SCHOOL_ONLY, NURSE: SCHOOL_ONLY,
+    COORDINATOR: ["Y", "Y", "Y", "-", "-", "-"],
+    IEN_IO: NEVER, DSDEN: NEVER, ADMIN: NEVER,
+  },
   VIEW_STATUS: {
-    STAFF: ["OWN_REPORT", ...ASSIGNED],
-    REFERENT: [...IN_SCHOOL, ...ASSIGNED],
-    COORDINATOR: [...IN_DISTRICT_VISIBLE, ...ASSIGNED],
-    ADMIN: ALL_SITUATIONS,
+    STAFF: ["Y", "-", "-", "-", "-", "Y"],
+    CPE: SCHOOL_OR_HELD, HEAD: SCHOOL_OR_HELD, REFERENT: SCHOOL_OR_HELD, PSYEN: SCHOOL_OR_HELD, SOCIAL_WORKER: SCHOOL_OR_HELD, NURSE: SCHOOL_OR_HELD,
+    COORDINATOR: BASSIN_OR_HELD, IEN_IO: BASSIN_OR_HELD,
+    DSDEN: NEVER, ADMIN: EVERYWHERE,
   },
-  VIEW_DETAILS: { STAFF: [], REFERENT: [...IN_SCHOOL, ...ASSIGNED], COORDINATOR: [...IN_DISTRICT_VISIBLE, ...ASSIGNED], ADMIN: [] },
-  TRIAGE: { STAFF: [], REFERENT: IN_SCHOOL, COORDINATOR: IN_DISTRICT_VISIBLE, ADMIN: [] },
-  EDIT_PLAN: { STAFF: [], REFERENT: [...IN_SCHOOL, ...ASSIGNED], COORDINATOR: [...IN_DISTRICT_VISIBLE, ...ASSIGNED], ADMIN: [] },
-  CLOSE_CASE: { STAFF: [], REFERENT: [...IN_SCHOOL, ...ASSIGNED], COORDINATOR: [...IN_DISTRICT_VISIBLE, ...ASSIGNED], ADMIN: [] },
+  VIEW_DETAILS: {
+    STAFF: NEVER,
+    CPE: SCHOOL_OR_HELD, HEAD: SCHOOL_OR_HELD, REFERENT: SCHOOL_OR_HELD, PSYEN: SCHOOL_OR_HELD, SOCIAL_WORKER: SCHOOL_OR_HELD, NURSE: SCHOOL_OR_HELD,
+    COORDINATOR: BASSIN_OR_HELD, IEN_IO: NEVER,
+    DSDEN: NEVER, ADMIN: NEVER,
+  },
+  TRIAGE: {
+    STAFF: NEVER, CPE: NEVER, HEAD: NEVER, REFERENT: SCHOOL_ONLY, PSYEN: NEVER, SOCIAL_WORKER: NEVER, NURSE: NEVER,
+    COORDINATOR: BASSIN_MLDS, IEN_IO: NEVER, DSDEN: NEVER, ADMIN: NEVER,
+  },
+  EDIT_PLAN: {
+    STAFF: NEVER, CPE: NEVER, HEAD: NEVER, REFERENT: SCHOOL_OR_HELD, PSYEN: NEVER, SOCIAL_WORKER: NEVER, NURSE: NEVER,
+    COORDINATOR: BASSIN_OR_HELD, IEN_IO: NEVER, DSDEN: NEVER, ADMIN: NEVER,
+  },
+  CLOSE_CASE: {
+    STAFF: NEVER, CPE: NEVER, HEAD: NEVER, REFERENT: SCHOOL_OR_HELD, PSYEN: NEVER, SOCIAL_WORKER: NEVER, NURSE: NEVER,
+    COORDINATOR: BASSIN_OR_HELD, IEN_IO: NEVER, DSDEN: NEVER, ADMIN: NEVER,
+  },
   VIEW_HISTORY: {
-    STAFF: [],
-    REFERENT: [...IN_SCHOOL, ...ASSIGNED],
-    COORDINATOR: [...IN_DISTRICT_VISIBLE, ...ASSIGNED],
-    ADMIN: ALL_SITUATIONS,
+    STAFF: NEVER,
+    CPE: SCHOOL_OR_HELD, HEAD: SCHOOL_OR_HELD, REFERENT: SCHOOL_OR_HELD, PSYEN: SCHOOL_OR_HELD, SOCIAL_WORKER: SCHOOL_OR_HELD, NURSE: SCHOOL_OR_HELD,
+    COORDINATOR: BASSIN_OR_HELD, IEN_IO: BASSIN_OR_HELD,
+    DSDEN: NEVER, ADMIN: EVERYWHERE,
   },
-  VIEW_STATS: { STAFF: [], REFERENT: IN_SCHOOL, COORDINATOR: IN_DISTRICT_VISIBLE, ADMIN: ALL_SITUATIONS },
-  EXPORT_CASES: { STAFF: [], REFERENT: IN_SCHOOL, COORDINATOR: IN_DISTRICT_VISIBLE, ADMIN: [] },
-  EXPORT_PUPIL_DATA: { STAFF: [], REFERENT: [], COORDINATOR: [], ADMIN: ALL_SITUATIONS },
-  ERASE_PUPIL_DATA: { STAFF: [], REFERENT: [], COORDINATOR: [], ADMIN: ALL_SITUATIONS },
-  MANAGE_MEMBERS: { STAFF: [], REFERENT: [], COORDINATOR: [], ADMIN: ALL_SITUATIONS },
+  RECORD_ABSENCES: {
+    STAFF: NEVER, CPE: SCHOOL_ONLY, HEAD: NEVER, REFERENT: SCHOOL_ONLY, PSYEN: NEVER, SOCIAL_WORKER: NEVER, NURSE: NEVER,
+    COORDINATOR: NEVER, IEN_IO: NEVER, DSDEN: NEVER, ADMIN: NEVER,
+  },
+  VIEW_STATS: {
+    STAFF: NEVER, CPE: NEVER, HEAD: SCHOOL_ONLY, REFERENT: SCHOOL_ONLY, PSYEN: NEVER, SOCIAL_WORKER: NEVER, NURSE: NEVER,
+    COORDINATOR: BASSIN_MLDS, IEN_IO: BASSIN_MLDS,
+    DSDEN: ["Y", "Y", "Y", "Y", "-", "-"],
+    ADMIN: EVERYWHERE,
+  },
+  EXPORT_CASES: {
+    STAFF: NEVER, CPE: NEVER, HEAD: NEVER, REFERENT: SCHOOL_ONLY, PSYEN: NEVER, SOCIAL_WORKER: NEVER, NURSE: NEVER,
+    COORDINATOR: BASSIN_MLDS, IEN_IO: NEVER, DSDEN: NEVER, ADMIN: NEVER,
+  },
+  EXPORT_PUPIL_DATA: {
+    STAFF: NEVER, CPE: NEVER, HEAD: NEVER, REFERENT: NEVER, PSYEN: NEVER, SOCIAL_WORKER: NEVER, NURSE: NEVER,
+    COORDINATOR: NEVER, IEN_IO: NEVER, DSDEN: NEVER, ADMIN: EVERYWHERE,
+  },
+  ERASE_PUPIL_DATA: {
+    STAFF: NEVER, CPE: NEVER, HEAD: NEVER, REFERENT: NEVER, PSYEN: NEVER, SOCIAL_WORKER: NEVER, NURSE: NEVER,
+    COORDINATOR: NEVER, IEN_IO: NEVER, DSDEN: NEVER, ADMIN: EVERYWHERE,
+  },
+  MANAGE_MEMBERS: {
+    STAFF: NEVER, CPE: NEVER, HEAD: SCHOOL_ONLY, REFERENT: NEVER, PSYEN: NEVER, SOCIAL_WORKER: NEVER, NURSE: NEVER,
+    COORDINATOR: NEVER, IEN_IO: NEVER, DSDEN: NEVER, ADMIN: EVERYWHERE,
+  },
+  APPROVE_ENROLMENT: {
+    STAFF: NEVER, CPE: NEVER, HEAD: SCHOOL_ONLY, REFERENT: SCHOOL_ONLY, PSYEN: NEVER, SOCIAL_WORKER: NEVER, NURSE: NEVER,
+    COORDINATOR: NEVER, IEN_IO: NEVER, DSDEN: NEVER, ADMIN: EVERYWHERE,
+  },
+  CONFIGURE_ACADEMY: {
+    STAFF: NEVER, CPE: NEVER, HEAD: NEVER, REFERENT: NEVER, PSYEN: NEVER, SOCIAL_WORKER: NEVER, NURSE: NEVER,
+    COORDINATOR: NEVER, IEN_IO: NEVER, DSDEN: NEVER, ADMIN: EVERYWHERE,
+  },
 };
+
+function allowedBy(cell: Cell, pupil: Pupil): boolean {
+  return cell === "Y" || (cell === "M" && pupil !== "kept");
+}
 
 const EVERY_COMBINATION = OPERATIONS.flatMap((op) =>
-  ROLES.flatMap((role) => ALL_SITUATIONS.map((situation) => [op, role, situation] as const)),
+  ROLES.flatMap((role) => RELATIONS.flatMap((relation) => PUPILS.map((pupil) => [op, role, relation, pupil] as const))),
 );
 
-describe("can, every operation x role x situation", () => {
+describe("can, every operation x role x relation x pupil", () => {
   it("walks the whole table", () => {
-    expect(EVERY_COMBINATION).toHaveLength(OPERATIONS.length * ROLES.length * ALL_SITUATIONS.length);
+    expect(EVERY_COMBINATION).toHaveLength(OPERATIONS.length * ROLES.length * RELATIONS.length * PUPILS.length);
     expect(Object.keys(PERMISSIONS).sort()).toEqual([...OPERATIONS].sort());
+    expect(Object.keys(EXPECTED).sort()).toEqual([...OPERATIONS].sort());
   });
 
-  it.each(EVERY_COMBINATION)("%s by %s on a case %s", (op, role, situation) => {
-    const actor = ACTORS[role];
-    expect(can(actor, op, SITUATIONS[situation](actor))).toBe(EXPECTED[op][role].includes(situation));
+  it.each(EVERY_COMBINATION)("%s by %s on a case (%s, pupil %s)", (op, role, relation, pupil) => {
+    const actor = actorOf(role);
+    const cell = EXPECTED[op][role][RELATIONS.indexOf(relation)]!;
+    expect(can(actor, op, caseOf(relation, pupil, actor))).toBe(allowedBy(cell, pupil));
   });
 });
 
@@ -101,40 +192,74 @@ describe("can without a case", () => {
     EDIT_PLAN: [],
     CLOSE_CASE: [],
     VIEW_HISTORY: [],
-    VIEW_STATS: ["REFERENT", "COORDINATOR", "ADMIN"],
+    RECORD_ABSENCES: [],
+    VIEW_STATS: ["HEAD", "REFERENT", "COORDINATOR", "IEN_IO", "DSDEN", "ADMIN"],
     EXPORT_CASES: ["REFERENT", "COORDINATOR"],
     EXPORT_PUPIL_DATA: [],
     ERASE_PUPIL_DATA: [],
-    MANAGE_MEMBERS: ["ADMIN"],
+    // Whether the role manages people at all; which people: mayManageMembership.
+    MANAGE_MEMBERS: ["HEAD", "ADMIN"],
+    APPROVE_ENROLMENT: ["HEAD", "REFERENT", "ADMIN"],
+    // The académie's settings (routing, failed sends, directory): admins only, never a chef d'établissement.
+    CONFIGURE_ACADEMY: ["ADMIN"],
   };
 
   it.each(OPERATIONS.flatMap((op) => ROLES.map((role) => [op, role] as const)))("%s by %s", (op, role) => {
-    expect(can(ACTORS[role], op, null)).toBe(expectedWithoutCase[op].includes(role));
+    expect(can(actorOf(role), op, null)).toBe(expectedWithoutCase[op].includes(role));
   });
 });
 
 describe("scope details", () => {
+  const base = caseOf("school", "16+", actorOf("STAFF"));
+
   it("admins never see pupil details nor triage, wherever the case is", () => {
     for (const op of ["VIEW_DETAILS", "TRIAGE", "EDIT_PLAN", "CLOSE_CASE"] as const) {
       expect(scopeOf("ADMIN", op)).toBeNull();
     }
   });
 
-  it("a coordinator with no district reaches no case", () => {
-    const lost: Actor = { ...ACTORS.COORDINATOR, districtId: null };
+  it.each(["COORDINATOR", "IEN_IO"] as const)("a %s with no district reaches no case", (role) => {
+    const lost: Actor = { ...actorOf(role), districtId: null };
     for (const op of OPERATIONS) {
       expect(can(lost, op, { ...base, districtId: "D1" })).toBe(false);
     }
   });
 
+  it("the DSDEN reaches a département only when both its own and the case's are known", () => {
+    const dsden = actorOf("DSDEN");
+    expect(can(dsden, "VIEW_STATS", { ...base, departmentCode: "069" })).toBe(true);
+    expect(can(dsden, "VIEW_STATS", { ...base, departmentCode: null })).toBe(false);
+    const { departmentCode: _unknown, ...withoutDepartment } = base;
+    expect(can(dsden, "VIEW_STATS", withoutDepartment)).toBe(false);
+    expect(can({ ...dsden, departmentCode: null }, "VIEW_STATS", { ...base, departmentCode: "069" })).toBe(false);
+    const { departmentCode: _none, ...dsdenWithout } = dsden;
+    expect(can(dsdenWithout, "VIEW_STATS", withoutDepartment)).toBe(false);
+  });
+
   it("a member of several schools reaches each of them", () => {
-    const referent: Actor = { ...ACTORS.REFERENT, schoolIds: ["S1", "S3"] };
+    const referent: Actor = { ...actorOf("REFERENT"), schoolIds: ["S1", "S3"] };
     expect(can(referent, "VIEW_DETAILS", { ...base, schoolId: "S3", districtId: "D2" })).toBe(true);
     expect(can(referent, "VIEW_DETAILS", { ...base, schoolId: "S2" })).toBe(false);
   });
 
   it("staff do not see a colleague's report in their own school", () => {
-    expect(can(ACTORS.STAFF, "VIEW_STATUS", base)).toBe(false);
+    expect(can(actorOf("STAFF"), "VIEW_STATUS", base)).toBe(false);
+  });
+
+  it("every role that reports may see what it reported", () => {
+    for (const role of ROLES.filter((r) => scopeOf(r, "CREATE_REPORT") !== null)) {
+      const actor = actorOf(role);
+      expect(can(actor, "VIEW_STATUS", caseOf("own", "16+", actor)), role).toBe(true);
+    }
+  });
+
+  it("every role that reports may add a report to an open case and answer a request for information", () => {
+    // The lifecycle says who may ever make a move; a role of the table that reports must not be
+    // stopped there (a CPE reporting a pupil who already has a case joins that case).
+    for (const role of ROLES.filter((r) => scopeOf(r, "CREATE_REPORT") !== null)) {
+      expect(applyTransition("NEW", "ADD_REPORT", role).ok, role).toBe(true);
+      expect(applyTransition("INFO_REQUESTED", "INFO_RECEIVED", role).ok, role).toBe(true);
+    }
   });
 
   it.each([
@@ -146,5 +271,58 @@ describe("scope details", () => {
     [{ escalatedToMlds: false }, false],
   ])("staysWithSchool(%j) is %s", (target, expected) => {
     expect(staysWithSchool(target)).toBe(expected);
+  });
+});
+
+describe("mayManageMembership", () => {
+  // The memberships a member may be asked to grant, change or approve (columns).
+  const MEMBERSHIPS = {
+    "teacher@S1": { role: "STAFF", schoolId: "S1", districtId: "D1", departmentCode: "069" },
+    "teacher@S2": { role: "STAFF", schoolId: "S2", districtId: "D1", departmentCode: "069" },
+    "cpe@S1": { role: "CPE", schoolId: "S1", districtId: "D1", departmentCode: "069" },
+    "adjoint@S1": { role: "HEAD", schoolId: "S1", districtId: "D1", departmentCode: "069" },
+    "referent@S1": { role: "REFERENT", schoolId: "S1", districtId: "D1", departmentCode: "069" },
+    "coordinator@D1": { role: "COORDINATOR", districtId: "D1", departmentCode: "069" },
+    "ien-io@D2": { role: "IEN_IO", districtId: "D2", departmentCode: "069" },
+    "dsden@069": { role: "DSDEN", departmentCode: "069" },
+    admin: { role: "ADMIN" },
+  } as const satisfies Record<string, Membership>;
+  type Target = keyof typeof MEMBERSHIPS;
+  const TARGETS = Object.keys(MEMBERSHIPS) as Target[];
+
+  // A chef d'établissement handles the school roles of their own school, an adjoint included (the
+  // chef appoints the adjoint; either may be the one who adds colleagues); a colleague of another
+  // school, or anyone attached to a bassin, a département or the académie, is for the admins.
+  const HEAD_REACH: Target[] = ["teacher@S1", "cpe@S1", "adjoint@S1", "referent@S1"];
+  const EXPECTED_MEMBERS: Record<(typeof MEMBER_OPERATIONS)[number], Partial<Record<Role, Target[]>>> = {
+    MANAGE_MEMBERS: { HEAD: HEAD_REACH, ADMIN: TARGETS },
+    // Self-enrolment is approved by the school's chef d'établissement or référent; bassin,
+    // département and académie roles by an admin.
+    APPROVE_ENROLMENT: { HEAD: HEAD_REACH, REFERENT: HEAD_REACH, ADMIN: TARGETS },
+  };
+
+  it.each(MEMBER_OPERATIONS.flatMap((op) => ROLES.flatMap((role) => TARGETS.map((target) => [op, role, target] as const))))(
+    "%s by %s: %s",
+    (op, role, target) => {
+      const expected = (EXPECTED_MEMBERS[op][role] ?? []).includes(target);
+      expect(mayManageMembership(actorOf(role), MEMBERSHIPS[target], op)).toBe(expected);
+    },
+  );
+
+  it("manages members by default (MANAGE_MEMBERS)", () => {
+    expect(mayManageMembership(actorOf("REFERENT"), MEMBERSHIPS["teacher@S1"])).toBe(false);
+    expect(mayManageMembership(actorOf("HEAD"), MEMBERSHIPS["teacher@S1"])).toBe(true);
+  });
+
+  it("a school membership without its school is out of a chef d'établissement's reach", () => {
+    expect(mayManageMembership(actorOf("HEAD"), { role: "STAFF" })).toBe(false);
+    expect(mayManageMembership(actorOf("HEAD"), { role: "STAFF", schoolId: null })).toBe(false);
+  });
+
+  it("knows where every role is attached", () => {
+    expect(ROLES.filter((r) => ROLE_ATTACHMENT[r] === "SCHOOL")).toEqual(["STAFF", "CPE", "HEAD", "REFERENT", "PSYEN", "SOCIAL_WORKER", "NURSE"]);
+    expect(ROLES.filter((r) => ROLE_ATTACHMENT[r] === "DISTRICT")).toEqual(["COORDINATOR", "IEN_IO"]);
+    expect(ROLES.filter((r) => ROLE_ATTACHMENT[r] === "DEPARTMENT")).toEqual(["DSDEN"]);
+    expect(ROLES.filter((r) => ROLE_ATTACHMENT[r] === "ACADEMY")).toEqual(["ADMIN"]);
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { MAX_QUERY_LENGTH, QUERY_KINDS, parseQuery, type Query } from "../../src/domain/query-parser.js";
+import { MAX_QUERY_LENGTH, QUERY_KINDS, bareName, parseQuery, type Query } from "../../src/domain/query-parser.js";
 
 const unknown = (text: string): Query => ({ kind: "unknown", text });
 
@@ -56,7 +56,24 @@ describe("parseQuery", () => {
     ["suivi Léa", { kind: "statusByName", name: "Léa" }],
     ["où en est Léa Dupont ?", { kind: "statusByName", name: "Léa Dupont" }],
     // Any words shaped like a name pass; the search then simply finds no pupil.
-    ["statuts des sorties scolaires", { kind: "statusByName", name: "des sorties scolaires" }],
+    ["statuts des sorties scolaires", { kind: "statusByName", name: "sorties scolaires" }],
+    // plain-French questions: the small words before a name go, as before a reference
+    ["où en est le dossier de Léa ?", { kind: "statusByName", name: "Léa" }],
+    ["statut de l'élève Léa Dupont", { kind: "statusByName", name: "Léa Dupont" }],
+    ["suivi du dossier d'Inès", { kind: "statusByName", name: "Inès" }],
+    ["statut D'Angelo", { kind: "statusByName", name: "Angelo" }], // found anyway: names are matched by their words
+    ["statut Le Goff", { kind: "statusByName", name: "Goff" }],
+    ["statut de", { kind: "statusByName", name: "de" }],
+    // politeness, and a report asked for in a sentence
+    ["bonjour", { kind: "greeting" }],
+    ["Bonjour, tu vas bien ?", { kind: "greeting" }],
+    ["merci !", { kind: "thanks" }],
+    ["Merci beaucoup", { kind: "thanks" }],
+    ["👍", { kind: "thanks" }],
+    ["bonjour, je voudrais signaler un élève", { kind: "report" }],
+    ["merci, à traiter", { kind: "toDo" }],
+    ["je voudrais signaler un élève", { kind: "report" }],
+    ["Comment repérer un élève qui décroche ?", { kind: "report" }],
     // my reports
     ["mes signalements", { kind: "myReports" }],
     ["Mes Signalements", { kind: "myReports" }],
@@ -105,7 +122,7 @@ describe("parseQuery", () => {
     // unknown
     ["", unknown("")],
     ["   ", unknown("")],
-    ["bonjour", unknown("bonjour")],
+    ["j'ai signalé Léa hier", unknown("j'ai signalé Léa hier")],
     ["Léa Dupont", unknown("Léa Dupont")],
     ["statut", unknown("statut")],
     ["statut D-2026", unknown("statut D-2026")],
@@ -160,5 +177,21 @@ describe("parseQuery", () => {
         expect(parseQuery(`statut d-${year}-${n}`)).toEqual({ kind: "statusByReference", reference: expected });
       }),
     );
+  });
+});
+
+describe("bareName", () => {
+  it.each([
+    ["Léa Dupont", "Léa Dupont"],
+    ["dupont", "dupont"],
+    ["N'Diaye ?", "N'Diaye"],
+    ["Zoé Moreau-Lefèvre", "Zoé Moreau-Lefèvre"],
+    ["la cantine est fermée demain", null],
+    ["D-2026-0042", null],
+    ["42", null],
+    ["x", null],
+    ["", null],
+  ])("%j -> %j", (text, expected) => {
+    expect(bareName(text)).toBe(expected);
   });
 });

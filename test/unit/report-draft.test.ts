@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { validatePupil, validateSignals, validateStepsTaken } from "../../src/domain/report-draft.js";
+import { validateNotes, validatePupil, validateSignals, validateStepsTaken } from "../../src/domain/report-draft.js";
 
 const ctx = { allowedSchoolIds: ["school-a", "school-b"], currentYear: 2026 };
 const pupil = { lastName: " Dupont ", firstName: "Léa", className: "2nde  3", schoolId: "school-a", birthYear: "2010" };
@@ -41,9 +41,9 @@ describe("pupil step", () => {
 });
 
 describe("signals step", () => {
-  it("collects the ticked signals with their notes, in catalogue order", () => {
+  it("collects the ticked signals in catalogue order (their notes come with the next card)", () => {
     const r = validateSignals({ signal_PASSIVITY: "true", note_PASSIVITY: " Dort en cours ", signal_LATENESS: "true", signal_INCIDENTS: "false" });
-    expect(r).toEqual({ ok: true, value: { signals: [{ code: "LATENESS" }, { code: "PASSIVITY", note: "Dort en cours" }] } });
+    expect(r).toEqual({ ok: true, value: { signals: [{ code: "LATENESS" }, { code: "PASSIVITY" }] } });
   });
 
   it("counts half-days as the unjustified-absences signal", () => {
@@ -54,8 +54,6 @@ describe("signals step", () => {
     [{}, { signals: "atLeastOneSignal" }],
     [{ signal_LATENESS: "yes" }, { signals: "unknownSignal" }],
     [{ signal_VAPING: "true" }, { signals: "unknownSignal" }],
-    [{ signal_LATENESS: "true", note_LATENESS: "n".repeat(201) }, { note_LATENESS: "noteTooLong" }],
-    [{ signal_LATENESS: "true", note_WITHDRAWAL: "Seul à la récréation" }, { note_WITHDRAWAL: "noteWithoutSignal" }],
     [{ absenceHalfDays: "-2" }, { absenceHalfDays: "halfDaysRange" }],
     [{ absenceHalfDays: "201" }, { absenceHalfDays: "halfDaysRange" }],
     [{ signal_UNJUSTIFIED_ABSENCES: "true" }, { absenceHalfDays: "halfDaysRequired" }],
@@ -66,6 +64,28 @@ describe("signals step", () => {
   it("never throws, whatever is submitted", () => {
     fc.assert(fc.property(fc.dictionary(fc.string(), fc.oneof(fc.string(), fc.integer(), fc.constant(null))), (input) => {
       expect(typeof validateSignals(input).ok).toBe("boolean");
+    }));
+  });
+});
+
+describe("notes of the ticked signals", () => {
+  const ticked = [{ code: "LATENESS" as const }, { code: "PASSIVITY" as const }];
+
+  it("keeps a note per ticked signal, trimmed, and none for an empty field", () => {
+    expect(validateNotes({ note_PASSIVITY: " Dort   en cours ", note_LATENESS: "" }, ticked)).toEqual({ ok: true, value: [{ code: "LATENESS" }, { code: "PASSIVITY", note: "Dort en cours" }] });
+  });
+
+  it.each([
+    [{ note_LATENESS: "n".repeat(201) }, { note_LATENESS: "noteTooLong" }],
+    [{ note_WITHDRAWAL: "Seul à la récréation" }, { signals: "unknownSignal" }],
+    [{ note_VAPING: "x" }, { signals: "unknownSignal" }],
+  ])("%o -> %o", (input, errors) => {
+    expect(validateNotes(input, ticked)).toMatchObject({ ok: false, errors });
+  });
+
+  it("never throws, whatever is submitted", () => {
+    fc.assert(fc.property(fc.dictionary(fc.string(), fc.oneof(fc.string(), fc.integer(), fc.constant(null))), (input) => {
+      expect(typeof validateNotes(input, ticked).ok).toBe("boolean");
     }));
   });
 });

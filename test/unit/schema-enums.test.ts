@@ -30,7 +30,15 @@ describe("domain enums match schema.prisma", () => {
 describe("roles", () => {
   it.each([
     ["STAFF", true],
+    ["CPE", true],
+    ["HEAD", true],
+    ["PSYEN", true],
+    ["SOCIAL_WORKER", true],
+    ["NURSE", true],
+    ["IEN_IO", true],
+    ["DSDEN", true],
     ["ADMIN", true],
+    ["TEACHER", false],
     ["SYSTEM", false],
     ["admin", false],
     [undefined, false],

@@ -29,6 +29,27 @@ describe("chart images", () => {
     for (const text of texts) expect(text).toMatch(/^(sept\.|oct\.|nov\.|déc\.|&lt; 5|\d+)$/);
   });
 
+  it("draws no bar for a hidden count, so that nobody reads a number off the grid; its label says « < 5 »", async () => {
+    for (const chart of [months, statuses, { kind: "columns", rows: [["sept.", null], ["oct.", null]] } satisfies Chart]) {
+      const svg = await chartSvg(chart);
+      const bars = [...svg.matchAll(/aria-roledescription="bar"[^>]*aria-label="([^"]*)"|aria-label="([^"]*)"[^>]*aria-roledescription="bar"/g)].map((m) => m[1] ?? m[2]);
+      const hidden = chart.rows.filter(([, v]) => v === null).map(([label]) => label);
+      expect(bars, JSON.stringify(chart.rows)).toHaveLength(chart.rows.length - hidden.length);
+      for (const label of hidden) expect(bars.some((b) => b!.includes(`label: ${label};`))).toBe(false);
+      expect(svg).toContain("&lt; 5");
+      // The value axis reaches 5 at least: a hidden count is not shown against a 0–4 grid.
+      const axis = /aria-label="[YX]-axis for a linear scale with values from 0 to (\d+)"/.exec(svg);
+      expect(Number(axis![1])).toBeGreaterThanOrEqual(5);
+    }
+    // The rows keep their order (the months' chart is read left to right).
+    expect(await chartSvg(months)).toContain("X-axis for a discrete scale with 4 values: sept., oct., nov., déc.");
+    // Nor in the PNG: no pale stub.
+    const image = PNG.sync.read(await renderChartPng({ kind: "columns", rows: [["sept.", null], ["oct.", 3]] }));
+    let pale = 0;
+    for (let i = 0; i < image.data.length; i += 4) if (image.data[i] === 0xb8 && image.data[i + 1] === 0xc4 && image.data[i + 2] === 0xd6) pale++;
+    expect(pale).toBe(0);
+  });
+
   it("carries its data in the link, and refuses what is not a chart", () => {
     expect(decodeChart(encodeChart(months))).toEqual(months);
     expect(encodeChart(months)).toMatch(/^[A-Za-z0-9_-]+$/);

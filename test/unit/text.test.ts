@@ -51,7 +51,10 @@ describe("nameKey", () => {
   it.each([
     ["Dupont", "Léa", "dupont lea"],
     ["  DUPONT ", " lea", "dupont lea"],
-    ["Dupont-Martin", "Jean Marc", "dupont-martin jean marc"],
+    ["Dupont-Martin", "Jean Marc", "dupont martin jean marc"],
+    ["Lefèvre Nguyen", "Léa", "lefevre nguyen lea"],
+    ["N’Diaye", "Awa", "ndiaye awa"],
+    ["Lefèvre - Nguyen", "Léa", "lefevre nguyen lea"],
     ["", "Léa", "lea"],
   ])("(%j, %j) -> %j", (last, first, expected) => {
     expect(nameKey(last, first)).toBe(expected);
@@ -59,6 +62,8 @@ describe("nameKey", () => {
 
   it("matches the same pupil typed differently", () => {
     expect(nameKey("DUPONT", "LÉA")).toBe(nameKey("dupont", "Lea"));
+    expect(nameKey("Lefèvre-Nguyen", "Anh")).toBe(nameKey("Lefèvre Nguyen", "Anh"));
+    expect(nameKey("N'Diaye", "Awa")).toBe(nameKey("Ndiaye", "Awa"));
   });
 
   it("keeps last and first name apart", () => {

@@ -3,14 +3,15 @@ import { randomUUID } from "node:crypto";
 import { Dialog, type DialogTurnResult } from "botbuilder-dialogs/lib/dialog.js";
 import type { DialogContext } from "botbuilder-dialogs/lib/dialogContext.js";
 import type { TurnContext } from "botbuilder";
-import { validatePupil, validateSignals, validateStepsTaken, type FieldErrors, type ReportDraft } from "../../domain/report-draft.js";
+import { validateNotes, validatePupil, validateSignals, validateStepsTaken, type FieldErrors, type ReportDraft } from "../../domain/report-draft.js";
 import { parseQuery } from "../../domain/query-parser.js";
 import type { Services, Actor } from "../../services/index.js";
 import type { OpenCaseMatch } from "../../store/index.js";
 import { cardMessage } from "../card-message.js";
+import { REPORT_STEP_IN_FLIGHT } from "../adapter.js";
 import type { Translate } from "../i18n.js";
 import { parseSubmit, type SubmitPayload } from "../submit-payload.js";
-import { confirmedCard, duplicateCard, pupilCard, signalsCard, stepsCard, summaryCard, type ReportStep } from "../report-views.js";
+import { confirmedCard, duplicateCard, notesCard, pupilCard, reportWaitingCard, signalsCard, stepsCard, summaryCard, type ReportStep } from "../report-views.js";
 
 export const REPORT_DIALOG_ID = "report";
 
@@ -63,8 +64,8 @@ export class ReportDialog extends Dialog {
       await dc.context.sendActivity(t(`report.help.${state.step}`));
       return Dialog.EndOfTurn;
     }
-    if (submit.action === "report.start") {
-      await dc.context.sendActivity(t("report.alreadyInProgress"));
+    if (submit.action === "report.start" || submit.action === "report.resume") {
+      if (submit.action === "report.start") await dc.context.sendActivity(t("report.alreadyInProgress"));
       await this.show(dc, state);
       return Dialog.EndOfTurn;
     }
@@ -74,6 +75,8 @@ export class ReportDialog extends Dialog {
       return Dialog.EndOfTurn;
     }
 
+    // Should this turn fail, the person is told that this step was not saved (adapter.ts).
+    dc.context.turnState.set(REPORT_STEP_IN_FLIGHT, state.step);
     switch (state.step) {
       case "pupil":
         return this.receivePupil(dc, state, submit);
@@ -81,6 +84,8 @@ export class ReportDialog extends Dialog {
         return this.receiveDuplicateChoice(dc, state, submit);
       case "signals":
         return this.receiveSignals(dc, state, submit);
+      case "notes":
+        return submit.action === "report.edit" ? this.backToSignals(dc, state) : this.receiveNotes(dc, state, submit);
       case "steps":
         return this.receiveStepsTaken(dc, state, submit);
       case "summary":
@@ -96,6 +101,8 @@ export class ReportDialog extends Dialog {
         return submit.action === "report.attach" || submit.action === "report.separate";
       case "signals":
         return submit.action === "report.signals";
+      case "notes":
+        return submit.action === "report.notes" || (submit.action === "report.edit" && submit.step === "signals");
       case "steps":
         return submit.action === "report.steps";
       case "summary":
@@ -106,13 +113,21 @@ export class ReportDialog extends Dialog {
   private async interruption(dc: DialogContext, state: ReportState, t: Translate): Promise<DialogTurnResult> {
     const query = parseQuery(dc.context.activity.text ?? "");
     if (query.kind === "cancel") return this.cancel(dc, t);
-    if (query.kind === "help") {
-      await dc.context.sendActivity(t(`report.help.${state.step}`));
+    if (query.kind === "help" || query.kind === "report") {
+      // « signaler » again: the step in progress, whether its card is above or was lost to a reload.
+      await dc.context.sendActivity(query.kind === "help" ? t(`report.help.${state.step}`) : t("report.alreadyInProgress"));
       await this.show(dc, state);
       return Dialog.EndOfTurn;
     }
-    await dc.context.sendActivity(t("report.continueHint"));
+    await this.remind(dc);
     return Dialog.EndOfTurn;
+  }
+
+  /** Recalls the report in progress, with a button that shows its current step again. */
+  async remind(dc: DialogContext): Promise<void> {
+    const state = dc.activeDialog?.state as ReportState | undefined;
+    if (!state?.step) return;
+    await dc.context.sendActivity(cardMessage(reportWaitingCard(this.deps.translate(dc.context), state.step)));
   }
 
   private async cancel(dc: DialogContext, t: Translate): Promise<DialogTurnResult> {
@@ -166,7 +181,22 @@ export class ReportDialog extends Dialog {
       await this.show(dc, state, { values: result.values, errors: result.errors });
       return Dialog.EndOfTurn;
     }
-    state.draft.signals = result.value;
+    // The notes already written stay with the signals still ticked (the signals step shows no note).
+    const before = new Map((state.draft.signals?.signals ?? []).map((e) => [e.code, e.note]));
+    const signals = result.value.signals.map((e) => (e.note === undefined && before.get(e.code) ? { ...e, note: before.get(e.code)! } : e));
+    state.draft.signals = { ...result.value, signals };
+    state.step = "notes";
+    await this.show(dc, state);
+    return Dialog.EndOfTurn;
+  }
+
+  private async receiveNotes(dc: DialogContext, state: ReportState, submit: SubmitPayload): Promise<DialogTurnResult> {
+    const result = validateNotes(submit, state.draft.signals!.signals);
+    if (!result.ok) {
+      await this.show(dc, state, { values: result.values, errors: result.errors });
+      return Dialog.EndOfTurn;
+    }
+    state.draft.signals = { ...state.draft.signals!, signals: result.value };
     state.step = state.editing ? "summary" : "steps";
     await this.show(dc, state);
     return Dialog.EndOfTurn;
@@ -180,6 +210,12 @@ export class ReportDialog extends Dialog {
     }
     state.draft.steps = result.value;
     state.step = "summary";
+    await this.show(dc, state);
+    return Dialog.EndOfTurn;
+  }
+
+  private async backToSignals(dc: DialogContext, state: ReportState): Promise<DialogTurnResult> {
+    state.step = "signals";
     await this.show(dc, state);
     return Dialog.EndOfTurn;
   }
@@ -200,7 +236,7 @@ export class ReportDialog extends Dialog {
       return dc.endDialog();
     }
     if (!outcome.recorded.alreadyRecorded) this.deps.onQueued();
-    await dc.context.sendActivity(cardMessage(confirmedCard(t, outcome.recorded)));
+    await dc.context.sendActivity(cardMessage(confirmedCard(t, outcome.recorded, outcome.joined)));
     return dc.endDialog(outcome.recorded);
   }
 
@@ -221,6 +257,9 @@ export class ReportDialog extends Dialog {
         return;
       case "signals":
         await dc.context.sendActivity(cardMessage(signalsCard(t, base)));
+        return;
+      case "notes":
+        await dc.context.sendActivity(cardMessage(notesCard(t, base)));
         return;
       case "steps":
         await dc.context.sendActivity(cardMessage(stepsCard(t, base)));

@@ -23,6 +23,7 @@ const year = new Date().getFullYear();
 /** 17 this year: old enough for the MLDS, so the case goes to the bassin's channel. */
 const PUPIL = { lastName: "Dupont", firstName: "Léa", className: "1re 2", birthYear: String(year - 17), initials: "L. D." };
 const OBSERVATIONS = "Absent most Monday mornings since the autumn holidays.";
+const WORK_NOTE = "No homework handed in since 4 November.";
 const SECOND_PUPIL = { lastName: "Lefèvre", firstName: "Noah", className: "2nde 4", birthYear: String(year - 16), initials: "N. L." };
 const ACTIONS = [
   { type: "Situation interview", description: "Interview with the pupil and the family at the CIO" },
@@ -39,6 +40,8 @@ let coordinator: Person;
  *  reached (in English, as the Playground's user reads it). */
 let reference: string | undefined;
 let status = "Reported";
+/** The case of the second pupil, reported in journey 4 and nobody's yet. */
+let secondReference: string | undefined;
 
 function needReference(): string {
   expect(reference, "journey 1 did not give a case reference: the later journeys follow that case").toBeDefined();
@@ -96,14 +99,19 @@ async function report(person: Person, pupil: Pupil, opts: { wrongBirthYear?: str
   await card.getByRole("checkbox", { name: "Unjustified absences" }).check();
   await card.getByRole("checkbox", { name: "Work not done" }).check();
   await shot("03-signals");
+  // A short card asks one labelled note for each ticked sign, and no other.
+  card = await person.newCard("Details of the ticked signs", () => card.getByRole("button", { name: "Next" }).click());
+  expect(await card.getByRole("textbox").count(), "one note field per ticked sign").toBe(2);
+  await card.getByRole("textbox", { name: "Work not done" }).fill(WORK_NOTE);
+  await shot("03b-notes");
   card = await person.newCard("Step 3 of 4", () => card.getByRole("button", { name: "Next" }).click());
   await expectText(card, ["6 unjustified half-days: the legal alert threshold (4 a month) is reached."]);
   await card.getByRole("checkbox", { name: /Family contacted/ }).check();
   await card.getByRole("radio", { name: /^2 – Concerning/ }).check();
-  await card.getByRole("textbox", { name: "Observations (optional)" }).fill(OBSERVATIONS);
+  await card.getByRole("textbox", { name: /^Observations \(optional/ }).fill(OBSERVATIONS);
   await shot("04-steps");
   card = await person.newCard("Step 4 of 4", () => card.getByRole("button", { name: "See the summary" }).click());
-  await expectText(card, ["Report summary", `${pupil.firstName} ${pupil.lastName}`, pupil.className, "Lycée Victor-Hugo", pupil.birthYear, "Unjustified absences", "Work not done", "Family contacted", OBSERVATIONS]);
+  await expectText(card, ["Report summary", `${pupil.firstName} ${pupil.lastName}`, pupil.className, "Lycée Victor-Hugo", pupil.birthYear, "Unjustified absences", "Work not done", WORK_NOTE, "Family contacted", OBSERVATIONS]);
   await shot("05-summary");
   card = await person.newCard("Report sent", () => card.getByRole("button", { name: "Send the report" }).click());
   const text = await card.innerText();
@@ -157,6 +165,8 @@ describe("Repère in the Microsoft 365 Agents Playground", () => {
   }, 60_000);
 
   it("1. a teacher reports a pupil through the whole dialog, fixing one error on the way, and gets a reference", async () => {
+    // The Playground's client is in English: so is the welcome it got when the chat was opened.
+    await expectText(teacher.card(/Welcome to Repère|Bienvenue dans Repère/), ["Welcome to Repère"], { message: "the welcome card of the teacher's personal chat" });
     reference = await report(teacher, PUPIL, { wrongBirthYear: "1990", shots: "j1" });
     await docsPicture(teacher, path.join(ROOT, "docs/try-report.png"));
   });
@@ -164,7 +174,7 @@ describe("Repère in the Microsoft 365 Agents Playground", () => {
   it("2. the case reaches the team channel without the pupil's name; the coordinator takes it in charge, the card updates in place, the teacher is told", async () => {
     const ref = needReference();
     const post = coordinator.posts(ref);
-    await expectText(post.first(), [ref, "Reported", `Lycée Victor-Hugo · ${PUPIL.className} · ${PUPIL.initials}`, "Attendance, Engagement", "Vigilance 2", "Nobody yet"], {
+    await expectText(post.first(), [ref, "Reported", `Lycée Victor-Hugo · ${PUPIL.className} · ${PUPIL.initials}`, "Attendance, Engagement", "Concern level 2", "Nobody yet"], {
       absent: [PUPIL.firstName, PUPIL.lastName, OBSERVATIONS, PUPIL.birthYear],
       message: "the triage card in the team channel",
     });
@@ -212,22 +222,23 @@ describe("Repère in the Microsoft 365 Agents Playground", () => {
       await post.getByRole("textbox", { name: "Description" }).fill(action.description);
       await coordinator.screenshot(`j3-0${2 + 2 * i}-adding-action-${i + 1}`);
       await post.getByRole("button", { name: "Add", exact: true }).click();
-      await expectText(post, ["Action added.", `Actions (${i + 1})`, action.type, action.description]);
+      // In the channel a plan shows counts and statuses only: the description stays in personal chat.
+      await expectText(post, ["Action added.", `Actions (${i + 1})`, action.type], { absent: [action.description] });
       await coordinator.settled();
-      await expectText(post, [`Support plan · ${ref}`, `Actions (${i + 1})`, action.description], { message: `${planHere} (after adding action ${i + 1})` });
+      await expectText(post, [`Support plan · ${ref}`, `Actions (${i + 1})`, action.type], { message: `${planHere} (after adding action ${i + 1})`, absent: [action.description] });
       await coordinator.screenshot(`j3-0${3 + 2 * i}-action-${i + 1}-added`);
     }
 
-    // "Done" on the first action: its own row, found by its description.
+    // "Done" on the first action: its own row, found by its type.
     const first = post
       .locator(".ac-container")
-      .filter({ hasText: ACTIONS[0]!.description })
+      .filter({ hasText: ACTIONS[0]!.type })
       .filter({ has: coordinator.page.getByRole("button", { name: "Done", exact: true }) })
       .last();
     await first.getByRole("button", { name: "Done", exact: true }).click();
-    await expectText(post, ["Action status updated.", new RegExp(`${ACTIONS[0]!.description}\\s+Done`), new RegExp(`${ACTIONS[1]!.description}\\s+Planned`)]);
+    await expectText(post, ["Action status updated.", new RegExp(`${escape(ACTIONS[0]!.type)}\\s+Done`), new RegExp(`${escape(ACTIONS[1]!.type)}\\s+Planned`)]);
     await coordinator.settled();
-    await expectText(post, [`Support plan · ${ref}`, "Actions (2)", new RegExp(`${ACTIONS[0]!.description}\\s+Done`), new RegExp(`${ACTIONS[1]!.description}\\s+Planned`)], {
+    await expectText(post, [`Support plan · ${ref}`, "Actions (2)", new RegExp(`${escape(ACTIONS[0]!.type)}\\s+Done`), new RegExp(`${escape(ACTIONS[1]!.type)}\\s+Planned`)], {
       message: `${planHere} (after marking an action done)`,
     });
     // The channel sees initials only, on the plan as on the case card.
@@ -263,6 +274,7 @@ describe("Repère in the Microsoft 365 Agents Playground", () => {
 
     // A second pupil is reported; nobody has taken that case yet, so it is waiting for the coordinator.
     const second = await report(teacher, SECOND_PUPIL);
+    secondReference = second;
     await coordinator.posts(second).first().waitFor();
 
     const question = await coordinator.postMentioning(BOT, "à traiter");
@@ -271,5 +283,37 @@ describe("Repère in the Microsoft 365 Agents Playground", () => {
       message: "the answer to « @Repère à traiter » in the channel lists the case nobody has taken, without pupils' names",
     });
     await coordinator.screenshot("j4-02-to-do");
+  });
+
+  it("5. the teacher reports the second pupil again and adds it to the open case: the channel card shows it, the coordinator takes it in charge at once", async () => {
+    const ref = secondReference;
+    expect(ref, "journey 4 did not report the second pupil").toBeDefined();
+    let card = await teacher.newCard("Step 1 of 4", () => teacher.say("signaler"));
+    await card.getByRole("textbox", { name: "Last name" }).fill(SECOND_PUPIL.lastName);
+    await card.getByRole("textbox", { name: "First name" }).fill(SECOND_PUPIL.firstName);
+    await card.getByRole("textbox", { name: "Class" }).fill(SECOND_PUPIL.className);
+    await card.getByRole("textbox", { name: "Year of birth" }).fill(SECOND_PUPIL.birthYear);
+    card = await teacher.newCard(`Add to case ${ref}`, () => card.getByRole("button", { name: "Next" }).click());
+    card = await teacher.newCard("Step 2 of 4", () => card.getByRole("button", { name: `Add to case ${ref}` }).click());
+    await card.getByRole("checkbox", { name: "Incidents" }).check();
+    card = await teacher.newCard("Details of the ticked signs", () => card.getByRole("button", { name: "Next" }).click());
+    card = await teacher.newCard("Step 3 of 4", () => card.getByRole("button", { name: "Next" }).click());
+    await card.getByRole("radio", { name: /^3 – Urgent/ }).check();
+    card = await teacher.newCard("Step 4 of 4", () => card.getByRole("button", { name: "See the summary" }).click());
+    card = await teacher.newCard("Report sent", () => card.getByRole("button", { name: "Send the report" }).click());
+    // She is told what happened, not that someone was warned.
+    await expectText(card, [`Your report was added to case ${ref}, which nobody has taken in charge yet`], { absent: ["has been told"] });
+    await teacher.screenshot("j5-01-added-to-case");
+
+    // The channel card shows the new family of signs and the higher concern, still without a name.
+    // (Its own post: the answer to « à traiter » names the case too.)
+    const post = coordinator.posts(ref!).filter({ hasNotText: "à traiter" });
+    await expectText(post.first(), [ref!, "Attendance, Engagement, Behaviour", "Concern level 3"], { absent: [SECOND_PUPIL.firstName, SECOND_PUPIL.lastName], message: "the case card in the channel, after the second report" });
+    await coordinator.settled();
+    await post.first().scrollIntoViewIfNeeded();
+    await coordinator.screenshot("j5-02-card-updated");
+    await post.getByRole("button", { name: "Take charge" }).click();
+    await expectText(post.first(), ["Taken in charge", `Followed by ${COORDINATOR}`], { absent: ["changed meanwhile"] });
+    await coordinator.screenshot("j5-03-taken-in-charge");
   });
 });

@@ -1,0 +1,108 @@
+// Service measures of `npm run bench` (--only=stats, --only=import): the timings that the test
+// suite used to assert (test/integration/stats.test.ts, import.test.ts), which vary with the
+// machine and its load and so belong here. Each runs the services in this process on a fresh
+// PostgreSQL schema (dropped afterwards), as the tests do, and returns its figures and its target.
+import os from "node:os";
+import { createServices } from "../src/services/index.js";
+import { createStore, openDatabase } from "../src/store/index.js";
+import { DEMO_PEOPLE, DEMO_TENANT_ID } from "../src/store/demo-seed.js";
+import { translator } from "../src/teams/i18n.js";
+import { statsCard } from "../src/teams/stats-views.js";
+import { addStaff, fillCases } from "../test/helpers/case-fill.js";
+import { POSTGRES_URL, dropSchema, uniqueSchemaName } from "../test/helpers/database.js";
+import { csvBytes, generatedList } from "../test/helpers/import-files.js";
+import { postgresSql } from "./lib.js";
+
+export type MeasureRow = { measure: string; figures: string; target: string; pass: boolean; load: number };
+
+const aad = (name: string) => DEMO_PEOPLE.find((p) => p.displayName === name)!.aadObjectId;
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+async function withDatabase<T>(run: (db: Awaited<ReturnType<typeof openDatabase>>) => Promise<T>): Promise<T> {
+  const schema = uniqueSchemaName();
+  const db = await openDatabase({ kind: "postgres", url: POSTGRES_URL }, { schema });
+  try {
+    return await run(db);
+  } finally {
+    await db.close();
+    await dropSchema(schema);
+  }
+}
+
+/** The statistics card (the service's aggregation and the card) of the académie, of a district and
+ *  of a school, on 100,000 cases: five times each; the target is on the median. */
+export async function measureStatistics(cases = 100_000, log: (...a: unknown[]) => void = () => {}): Promise<MeasureRow[]> {
+  return withDatabase(async (db) => {
+    const store = createStore(db);
+    await store.seedDemo({ onlyIfEmpty: false });
+    // Filled through a connection of the bench's own, as the turn rows are.
+    const sql = await postgresSql(db.schema);
+    const started = performance.now();
+    try {
+      await addStaff(sql, Math.ceil(cases / 25), "Reporting Staff", "r");
+      await fillCases(sql, cases, { bulkSession: true });
+    } finally {
+      await sql.close();
+    }
+    log(`stats: ${cases.toLocaleString("en-US")} cases filled in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+    const services = createServices(store, () => new Date());
+    const t = translator("fr");
+    const out: MeasureRow[] = [];
+    for (const who of ["Nathalie Roux", "Sophie Laurent", "Karim Benali"]) {
+      const actor = await services.members.identify(DEMO_TENANT_ID, aad(who));
+      if (!actor) throw new Error(`no demo member ${who}`);
+      const times: number[] = [];
+      let scope = "";
+      for (let i = 0; i < 5; i++) {
+        const t0 = performance.now();
+        const r = await services.statistics.view(actor);
+        if (!r.ok) throw new Error(`statistics refused for ${who}: ${r.reason}`);
+        statsCard(t, "fr", r.view, (e) => services.statistics.chartUrl(e), { mayExportCases: true });
+        times.push(performance.now() - t0);
+        scope = `${r.view.scope.kind}, ${r.view.openedTotal?.toLocaleString("en-US") ?? "< 5"} cases opened in the period`;
+      }
+      const p50 = median(times);
+      out.push({
+        measure: `statistics card of ${who} (${scope}) on ${cases.toLocaleString("en-US")} cases`,
+        figures: `median ${p50.toFixed(0)} ms (best ${Math.min(...times).toFixed(0)}, worst ${Math.max(...times).toFixed(0)}; 5 runs)`,
+        target: "median < 1,000 ms",
+        pass: p50 < 1000,
+        load: os.loadavg()[0]!,
+      });
+      log(`stats: ${who}: ${times.map((x) => x.toFixed(0)).join(" / ")} ms`);
+    }
+    return out;
+  });
+}
+
+/** A rentrée list of 10,000 young people (Windows-1252, with INE) previewed and imported by a
+ *  coordinator, as test/integration/import.test.ts does it; the target is on the whole. */
+export async function measureImport(rows = 10_000, log: (...a: unknown[]) => void = () => {}): Promise<MeasureRow[]> {
+  return withDatabase(async (db) => {
+    const store = createStore(db);
+    await store.seedDemo({ onlyIfEmpty: false });
+    const services = createServices(store, () => new Date());
+    const sophie = await services.members.identify(DEMO_TENANT_ID, aad("Sophie Laurent"));
+    if (!sophie) throw new Error("no demo coordinator");
+    const bytes = csvBytes(generatedList(rows, ["0690001A", "0690002B", "0690003C"], { withIne: true }), { encoding: "windows-1252" });
+    const who = { kind: "member" as const, actor: sophie };
+    const started = performance.now();
+    const p = await services.imports.preview(who, { name: "siei-rentree.csv", bytes });
+    const previewed = performance.now();
+    if (!p.ok) throw new Error(`import preview refused: ${JSON.stringify(p)}`);
+    const done = await services.imports.confirm(who, p.preview.batchId);
+    const finished = performance.now();
+    if (!done.ok || done.result.created !== rows) throw new Error(`import did not create ${rows} cases: ${JSON.stringify(done)}`);
+    const total = (finished - started) / 1000;
+    log(`import: preview ${((previewed - started) / 1000).toFixed(1)} s, import ${((finished - previewed) / 1000).toFixed(1)} s`);
+    return [
+      {
+        measure: `rentrée list of ${rows.toLocaleString("en-US")} young people, previewed and imported (PostgreSQL)`,
+        figures: `preview ${((previewed - started) / 1000).toFixed(1)} s, import ${((finished - previewed) / 1000).toFixed(1)} s, total ${total.toFixed(1)} s`,
+        target: "total < 60 s",
+        pass: total < 60,
+        load: os.loadavg()[0]!,
+      },
+    ];
+  });
+}

@@ -1,0 +1,67 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { isVisible, visibilityOf, type VisibleCase } from "../../src/domain/case-queries.js";
+import { OPERATIONS, can, type Actor } from "../../src/domain/permissions.js";
+import { ROLES } from "../../src/domain/roles.js";
+import { ageOn } from "../../src/domain/routing.js";
+
+// The chat queries filter cases in SQL from `visibilityOf`: with départements known (or not) on
+// both sides, every role of issue 24 and every operation, it must still say what `can()` says.
+
+const members = ["m1", "m2"];
+const schools = ["S1", "S2"];
+const districts = ["D1", "D2"];
+const departments = ["069", "001"];
+const maybe = <T>(arb: fc.Arbitrary<T>) => fc.option(arb, { nil: null });
+
+const actorArb: fc.Arbitrary<Actor> = fc.record(
+  {
+    memberId: fc.constantFrom(...members),
+    role: fc.constantFrom(...ROLES),
+    schoolIds: fc.subarray(schools),
+    districtId: maybe(fc.constantFrom(...districts)),
+    departmentCode: maybe(fc.constantFrom(...departments)),
+    holdsCases: fc.boolean(),
+  },
+  { requiredKeys: ["memberId", "role", "schoolIds", "districtId"] },
+);
+
+const caseArb: fc.Arbitrary<VisibleCase> = fc.record(
+  {
+    schoolId: fc.constantFrom(...schools),
+    districtId: fc.constantFrom(...districts),
+    departmentCode: maybe(fc.constantFrom(...departments)),
+    reporterIds: fc.subarray(members),
+    assigneeId: maybe(fc.constantFrom(...members)),
+    escalatedToMlds: fc.boolean(),
+    birthYear: fc.integer({ min: 2000, max: 2020 }),
+    birthDate: fc.constant(null),
+  },
+  { requiredKeys: ["schoolId", "districtId", "reporterIds", "assigneeId", "escalatedToMlds", "birthYear", "birthDate"] },
+);
+
+describe("visibilityOf with départements", () => {
+  it("says of every case what can() says", () => {
+    const now = new Date("2026-12-01T10:00:00Z");
+    fc.assert(
+      fc.property(actorArb, caseArb, fc.constantFrom(...OPERATIONS), (actor, c, op) => {
+        fc.pre(!(actor.holdsCases === false && c.assigneeId === actor.memberId));
+        const allowed = can(actor, op, { ...c, pupilAge: ageOn(c.birthYear, c.birthDate, now) });
+        const v = visibilityOf(actor, op, now);
+        expect(v === null ? false : isVisible(v, c)).toBe(allowed);
+      }),
+      { numRuns: 5000 },
+    );
+  });
+
+  it("gives the DSDEN its département's statistics, and nothing without a département", () => {
+    const dsden: Actor = { memberId: "d", role: "DSDEN", schoolIds: [], districtId: null, departmentCode: "069" };
+    expect(visibilityOf(dsden, "VIEW_STATS", new Date())?.area).toEqual({ kind: "department", departmentCode: "069" });
+    expect(visibilityOf({ ...dsden, departmentCode: null }, "VIEW_STATS", new Date())?.area).toEqual({ kind: "nothing" });
+  });
+
+  it("keeps the under-16 cases of schools away from the IEN-IO as from the coordinators", () => {
+    const ien: Actor = { memberId: "i", role: "IEN_IO", schoolIds: [], districtId: "D1" };
+    expect(visibilityOf(ien, "VIEW_STATUS", new Date())?.mldsOnly).not.toBeNull();
+  });
+});

@@ -78,7 +78,8 @@ export function isConnectionLost(err: unknown): boolean {
   const e = err as { code?: unknown; originalCode?: unknown; kind?: unknown; message?: unknown; cause?: unknown } | null;
   if (!e || typeof e !== "object") return false;
   for (const code of [e.code, e.originalCode]) {
-    if (typeof code === "string" && (/^(08|57P)/.test(code) || ["25P03", "ECONNRESET", "ECONNREFUSED", "EPIPE", "ETIMEDOUT"].includes(code))) return true;
+    // 08P01 (protocol violation) is a statement sent wrong, on a connection that stays usable.
+    if (typeof code === "string" && ((/^(08|57P)/.test(code) && code !== "08P01") || ["25P03", "ECONNRESET", "ECONNREFUSED", "EPIPE", "ETIMEDOUT"].includes(code))) return true;
   }
   if (typeof e.kind === "string" && ["ConnectionClosed", "SocketTimeout", "DatabaseNotReachable"].includes(e.kind)) return true;
   const message = typeof e.message === "string" ? e.message : "";

@@ -123,6 +123,8 @@ class CachedConnectorFactory extends ConnectorFactory {
  *  connection from the pool, P2037 too many connections). */
 const UNAVAILABLE_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "ENOSPC", "57014", "25P03", "58030", "P1001", "P1008", "P1017", "P2024", "P2037"]);
 const UNAVAILABLE_CLASSES = /^(08|53|57P)/;
+/** In class 08, but a statement the bot sent wrong (a bug), on a connection that stays usable. */
+const PROTOCOL_VIOLATION = "08P01";
 /** Prisma's driver adapter names network failures by kind rather than code. */
 const UNAVAILABLE_KINDS = new Set(["DatabaseNotReachable", "ConnectionClosed", "SocketTimeout", "TooManyConnections"]);
 const UNAVAILABLE_MESSAGE = /connect(ion)? (refused|terminated|timeout)|Connection terminated|timeout exceeded when trying to connect|read ECONNRESET|Query read timeout|did not answer within|No space left on device|could not (extend|write to) file/i;
@@ -141,7 +143,7 @@ export function isDatabaseUnavailable(error: unknown): boolean {
     const x = e as { code?: unknown; originalCode?: unknown; kind?: unknown; message?: unknown; cause?: unknown; error?: unknown; meta?: { driverAdapterError?: unknown } };
     if (typeof x.kind === "string" && UNAVAILABLE_KINDS.has(x.kind)) return true;
     for (const code of [x.code, x.originalCode]) {
-      if (typeof code === "string" && (UNAVAILABLE_CODES.has(code) || (/^[0-9A-Z]{5}$/.test(code) && UNAVAILABLE_CLASSES.test(code)))) return true;
+      if (typeof code === "string" && (UNAVAILABLE_CODES.has(code) || (/^[0-9A-Z]{5}$/.test(code) && UNAVAILABLE_CLASSES.test(code) && code !== PROTOCOL_VIOLATION))) return true;
     }
     if (typeof x.message === "string" && UNAVAILABLE_MESSAGE.test(x.message)) return true;
     queue.push(x.cause, x.error, x.meta?.driverAdapterError);

@@ -39,7 +39,7 @@ const UNAUTHENTICATED_WARNING = "requests are not authenticated (no MicrosoftApp
 /** Wires config -> store -> services -> bot -> HTTP server, and returns a handle to stop it all. */
 export async function startApp(config: Config, opts: AppOptions = {}): Promise<App> {
   const logger = opts.logger ?? createLogger(config.logLevel);
-  const db = await openDatabase(config.database, { schema: opts.schema });
+  const db = await openDatabase(config.database, { schema: opts.schema, timeouts: config.databaseTimeouts });
   const store = createStore(db);
   try {
     const seed = config.seedDemo === "always" || (config.seedDemo === "auto" && db.kind === "embedded");
@@ -59,6 +59,7 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<A
       conversations: store.conversations,
       logger,
       leaseMs: config.outboxLeaseMs,
+      giveUpAfterMs: config.outboxGiveUpMs,
       render: (spec, conversation) => renderOutgoing(spec, conversation, { services, defaultLocale: config.defaultLocale, clock }),
     });
     const bot = new RepereBot({ services, storage: store.botState, config, logger, clock, onQueued: () => outbox.kick() });
@@ -142,13 +143,17 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<A
       outbox,
       stop() {
         stopping ??= (async () => {
-          // Stop taking requests, let the ones in flight finish, then close the database.
-          await new Promise<void>((resolve) => server.close(() => resolve()));
+          // Stop taking requests and claiming sends at once; let what is in flight finish within
+          // the grace period (sends not started are handed back to the other instances), then
+          // close the database.
+          const grace = config.shutdownGraceMs;
+          const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()));
           if (exposedWarning) clearInterval(exposedWarning);
-          await reminders?.stop();
-          await retention?.stop();
-          await digest?.stop();
-          await outbox.stop();
+          const outboxStopped = outbox.stop(grace);
+          await Promise.all([reminders?.stop(), retention?.stop(), digest?.stop()]);
+          const late = setTimeout(() => server.server.closeAllConnections(), grace);
+          await Promise.all([serverClosed, outboxStopped]);
+          clearTimeout(late);
           await db.close();
         })();
         return stopping;

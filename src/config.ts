@@ -8,6 +8,12 @@ import { parseHostPatterns, TEAMS_FILE_HOSTS } from "./domain/download-hosts.js"
 const emptyToUndefined = (v: unknown) => (typeof v === "string" && v.trim() === "" ? undefined : v);
 const optionalString = z.preprocess(emptyToUndefined, z.string().trim().optional());
 
+/** A whole number of seconds within [min, max]. */
+function seconds(min: number, max: number, fallback: number) {
+  const message = `must be a number of seconds (${min}-${max})`;
+  return z.preprocess(emptyToUndefined, z.coerce.number({ error: message }).int(message).min(min, message).max(max, message).default(fallback));
+}
+
 const guid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 const flag = () =>
@@ -75,6 +81,13 @@ const EnvSchema = z
       emptyToUndefined,
       z.coerce.number({ error: "must be a number of seconds (2-3600)" }).int("must be a number of seconds (2-3600)").min(2, "must be a number of seconds (2-3600)").max(3600, "must be a number of seconds (2-3600)").default(60),
     ),
+    OUTBOX_GIVE_UP_HOURS: z.preprocess(
+      emptyToUndefined,
+      z.coerce.number({ error: "must be a number of hours (1-720)" }).int("must be a number of hours (1-720)").min(1, "must be a number of hours (1-720)").max(720, "must be a number of hours (1-720)").default(24),
+    ),
+    SHUTDOWN_GRACE_SECONDS: seconds(1, 300, 8),
+    DATABASE_STATEMENT_TIMEOUT_SECONDS: seconds(1, 600, 5),
+    DATABASE_CONNECT_TIMEOUT_SECONDS: seconds(1, 600, 5),
     LOG_LEVEL: z.preprocess(
       emptyToUndefined,
       z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"], {
@@ -177,6 +190,13 @@ export type Config = {
   seedDemo: "auto" | "always" | "never";
   /** How long an instance holds the outbox sends it claimed; a crashed instance's are taken over after it. */
   outboxLeaseMs: number;
+  /** How long the outbox keeps retrying a send that fails before it gives it up (FAILED). */
+  outboxGiveUpMs: number;
+  /** On SIGTERM: how long sends and requests in flight may take to finish before the process exits. */
+  shutdownGraceMs: number;
+  /** How long a statement may run, and how long to wait for a connection, before the user is told
+   *  the service is unavailable (Teams gives an action about 10 s). */
+  databaseTimeouts: { statementMs: number; connectMs: number };
   /** Where Teams and browsers reach the bot's HTTP server (chart images, export downloads); empty:
    *  http://127.0.0.1:<port>, for local mode. */
   publicBaseUrl?: string;
@@ -231,6 +251,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: e.LOG_LEVEL,
     seedDemo: e.SEED_DEMO,
     outboxLeaseMs: e.OUTBOX_LEASE_SECONDS * 1000,
+    outboxGiveUpMs: e.OUTBOX_GIVE_UP_HOURS * 3_600_000,
+    shutdownGraceMs: e.SHUTDOWN_GRACE_SECONDS * 1000,
+    databaseTimeouts: { statementMs: e.DATABASE_STATEMENT_TIMEOUT_SECONDS * 1000, connectMs: e.DATABASE_CONNECT_TIMEOUT_SECONDS * 1000 },
     publicBaseUrl: e.PUBLIC_BASE_URL,
     signingSecret: e.SIGNING_SECRET,
     retention: e.RETENTION === "end-of-school-year" ? { kind: "endOfSchoolYear" } : { kind: "days", days: Number(e.RETENTION) },

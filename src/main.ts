@@ -1,5 +1,5 @@
 import { ConfigError, loadConfig } from "./config.js";
-import { DataDirLockedError, writeBackup } from "./store/index.js";
+import { DataDirLockedError, recordBackupFailure, writeBackup } from "./store/index.js";
 import { startApp } from "./app.js";
 
 /** Composition root: a readable line and exit code 1 for any start-up problem, never a stack trace. */
@@ -24,12 +24,22 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   const shutdown = (signal: string) => {
-    app.logger.info({ signal }, "shutting down");
-    const force = setTimeout(() => process.exit(1), 10_000);
+    app.logger.info({ signal, graceMs: config.shutdownGraceMs }, "shutting down");
+    // app.stop() ends within the grace period; past it and a few seconds more, something hangs.
+    const force = setTimeout(() => {
+      app.logger.error({ signal }, "shutdown did not finish in time; exiting");
+      process.exit(1);
+    }, config.shutdownGraceMs + 5000);
     force.unref();
     app.stop().then(
-      () => process.exit(0),
-      () => process.exit(1),
+      () => {
+        app.logger.info({ signal }, "stopped");
+        process.exit(0);
+      },
+      (err: unknown) => {
+        app.logger.error({ err }, "shutdown failed");
+        process.exit(1);
+      },
     );
   };
   const database = config.database;
@@ -38,7 +48,10 @@ async function main(): Promise<void> {
     process.on("SIGUSR2", () => {
       writeBackup(app.store.db, database.dataDir).then(
         (file) => app.logger.info({ file }, "backup written"),
-        (err) => app.logger.error({ err }, "backup failed"),
+        (err) => {
+          app.logger.error({ err }, "backup failed");
+          recordBackupFailure(database.dataDir, err);
+        },
       );
     });
   }

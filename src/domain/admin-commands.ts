@@ -5,7 +5,8 @@ import { normalizeText } from "./text.js";
 export type AdminCommand =
   | { kind: "routeDistrictHere"; districtCode: string }
   | { kind: "routeFallbackHere" }
-  | { kind: "failedSends" };
+  | { kind: "failedSends" }
+  | { kind: "requeueFailedSends" };
 
 const DISTRICT_CODE = /^[a-z0-9_-]{1,20}$/;
 
@@ -14,6 +15,7 @@ export function parseAdminCommand(input: string): AdminCommand | null {
   const words = normalizeText(input.replace(/<at>.*?<\/at>/g, " ")).split(" ").filter(Boolean);
   const text = words.join(" ");
   if (["envois en echec", "failed sends", "envois echoues"].includes(text)) return { kind: "failedSends" };
+  if (["renvoyer les envois en echec", "renvoyer envois en echec", "requeue failed sends", "resend failed sends"].includes(text)) return { kind: "requeueFailedSends" };
   // "canal mlds NORD" / "route here NORD"; "canal academie" / "route here fallback"
   let rest: string[] | null = null;
   if (words[0] === "canal" && (words[1] === "mlds" || words[1] === "academie")) rest = words[1] === "academie" ? ["academie"] : words.slice(2);

@@ -41,4 +41,11 @@ export class AdministrationService {
     if (!this.isAdmin(actor)) return "FORBIDDEN";
     return (await this.store.outbox.requeue(outboxId)) ? "REQUEUED" : "NOT_FAILED";
   }
+
+  /** Every failed send back in the queue at once (after an outage of Teams longer than the outbox
+   *  retries); each keeps its place before the later sends of its conversation. */
+  async requeueAllFailed(actor: Actor): Promise<{ ok: true; requeued: number } | { ok: false; reason: "FORBIDDEN" }> {
+    if (!this.isAdmin(actor)) return { ok: false, reason: "FORBIDDEN" };
+    return { ok: true, requeued: await this.store.outbox.requeueAllFailed() };
+  }
 }

@@ -49,6 +49,12 @@ export class ConversationService {
     return { actor: start.member ? actorOf(start.member) : null, firstDelivery: start.firstDelivery };
   }
 
+  /** Marks a card action handled, once it is done (its change committed, or refused): a later
+   *  delivery of the same activity id only shows the current state. */
+  async finishInvoke(activityId: string | undefined): Promise<void> {
+    if (activityId) await this.store.processedActivities.markHandled(`invoke:${activityId}`);
+  }
+
   /** Forgets handled activity ids older than a day (retries come within minutes). */
   forgetOldDeliveries(now: Date): Promise<number> {
     return this.store.processedActivities.forgetOlderThan(new Date(now.getTime() - 86_400_000));

@@ -1,11 +1,13 @@
 import pg from "pg";
-import { PrismaPg } from "@prisma/adapter-pg";
 import { PrismaClient } from "../generated/prisma/client.js";
 import type { Config } from "../config.js";
 import { startEmbeddedDatabase, type EmbeddedDatabase } from "./pglite-server.js";
 import { applyMigrations } from "./migrate.js";
 import { HotSql } from "./hot-sql.js";
 import { createKysely, type Db } from "./kysely.js";
+import { ResilientPrismaPg } from "./prisma-pg.js";
+import { timeoutSettings, type DatabaseTimeouts } from "./statement-timeout.js";
+import { freeDiskBytes } from "./disk-space.js";
 
 export type Database = {
   prisma: PrismaClient;
@@ -18,6 +20,8 @@ export type Database = {
   schema: string;
   /** The embedded database only: a consistent archive of it (PostgreSQL has pg_dump). */
   backup?: () => Promise<Uint8Array>;
+  /** The embedded database only: free space where it writes (null when it cannot be told). */
+  freeDiskBytes?: () => Promise<number | null>;
   close(): Promise<void>;
 };
 
@@ -26,6 +30,13 @@ export type OpenOptions = {
   schema?: string;
   migrate?: boolean;
   poolMax?: number;
+  /** Embedded database: the URL the pool connects to instead of PGlite's socket (tests put a
+   *  proxy that breaks connections in between). */
+  embeddedVia?: (socket: { host: string; port: number }) => Promise<string>;
+  /** The bot's limits on waiting for the database (scripts wait as long as it takes). On the embedded
+   *  database only the connection one applies: PGlite runs in this process, where no network can
+   *  cut it off, and it honours no statement_timeout. */
+  timeouts?: DatabaseTimeouts;
 };
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
@@ -37,7 +48,7 @@ export async function openDatabase(database: Config["database"], opts: OpenOptio
   let url: string;
   if (database.kind === "embedded") {
     embedded = await startEmbeddedDatabase(database.dataDir);
-    url = embedded.url;
+    url = opts.embeddedVia ? await opts.embeddedVia(embedded) : embedded.url;
   } else {
     url = database.url;
   }
@@ -48,8 +59,9 @@ export async function openDatabase(database: Config["database"], opts: OpenOptio
     // Instants are timestamptz: the session's zone only matters to the SQL that still writes UTC
     // wall time (now() AT TIME ZONE 'UTC'), which must then be read back as UTC.
     options: `-c TimeZone=UTC${schema === "public" ? "" : ` -c search_path=${schema}`}`,
-    connectionTimeoutMillis: 5000,
+    connectionTimeoutMillis: opts.timeouts?.connectMs ?? 5000,
     idleTimeoutMillis: 30_000,
+    ...(opts.timeouts && !embedded ? timeoutSettings(opts.timeouts) : {}),
   });
   // An idle client losing its connection (database restart) must not crash the process.
   pool.on("error", () => {});
@@ -72,7 +84,7 @@ export async function openDatabase(database: Config["database"], opts: OpenOptio
     await embedded?.stop();
     throw err;
   }
-  const prisma = new PrismaClient({ adapter: new PrismaPg(pool, { schema }) });
+  const prisma = new PrismaClient({ adapter: new ResilientPrismaPg(pool, { schema }) });
   let closed = false;
   return {
     prisma,
@@ -80,7 +92,7 @@ export async function openDatabase(database: Config["database"], opts: OpenOptio
     sql: new HotSql(pool),
     kind: embedded ? "embedded" : "postgres",
     schema,
-    ...(embedded ? { backup: () => embedded.dump() } : {}),
+    ...(embedded && database.kind === "embedded" ? { backup: () => embedded.dump(), freeDiskBytes: () => freeDiskBytes(database.dataDir) } : {}),
     async close() {
       if (closed) return;
       closed = true;

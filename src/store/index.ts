@@ -57,7 +57,7 @@ export function createStore(db: Database): Store {
     plans: new PlanRepository(db.kysely),
     outbox: new OutboxRepository(prisma, db.sql),
     reviewReminders: new ReviewReminderRepository(db.kysely),
-    processedActivities: new ProcessedActivityRepository(prisma),
+    processedActivities: new ProcessedActivityRepository(prisma, db.sql),
     imports: new ImportRepository(db.kysely),
     statistics: new StatisticsRepository(db.kysely),
     caseQueries: new CaseQueryRepository(db.kysely),
@@ -73,7 +73,8 @@ export function createStore(db: Database): Store {
 
 export { openDatabase, type Database, type OpenOptions } from "./database.js";
 export { DataDirLockedError, lockHolder } from "./pglite-server.js";
-export { writeBackup, listBackups, restoreBackup, backupDir } from "./backups.js";
+export { writeBackup, listBackups, restoreBackup, backupDir, recordBackupFailure, backupFailureSince } from "./backups.js";
+export { freeDiskBytes } from "./disk-space.js";
 export { ETagConflictError, type StoreItem, type StoreItems } from "./bot-state-storage.js";
 export type { StoredConversation, ConversationKind } from "./conversations.js";
 export type { MemberRecord } from "./members.js";

@@ -3,6 +3,7 @@ import { readdirSync, readFileSync, existsSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type pg from "pg";
+import { withClient } from "./hot-sql.js";
 
 /** Applies prisma/migrations at start, recording them in Prisma's own `_prisma_migrations` table
  *  so that `prisma migrate status` and `migrate dev` keep working. The bot needs no Prisma CLI
@@ -26,11 +27,21 @@ export function readMigrations(dir = MIGRATIONS_DIR): Migration[] {
 }
 
 export async function applyMigrations(pool: pg.Pool, migrations = readMigrations()): Promise<string[]> {
-  const client = await pool.connect();
+  // withClient: a connection lost while migrating fails the start instead of crashing it.
+  return withClient(pool, (client, connection) => migrate(client, connection, migrations));
+}
+
+async function migrate(client: pg.PoolClient, connection: { lost(err?: unknown): boolean }, migrations: Migration[]): Promise<string[]> {
+  // A migration may rewrite a large table, and waiting for another instance's migrations takes as
+  // long as they do: the bot's statement timeouts do not apply here (server side, and the client's
+  // own timer with query_timeout 0), and are restored before the connection goes back to the pool.
+  const query = <R extends pg.QueryResultRow>(text: string, values?: unknown[]) => client.query<R>({ text, values, query_timeout: 0 } as pg.QueryConfig);
   const applied: string[] = [];
+  await query("SET statement_timeout = 0");
+  await query("SET idle_in_transaction_session_timeout = 0");
   try {
-    await client.query("SELECT pg_advisory_lock($1)", [LOCK_ID]);
-    await client.query(`CREATE TABLE IF NOT EXISTS "_prisma_migrations" (
+    await query("SELECT pg_advisory_lock($1)", [LOCK_ID]);
+    await query(`CREATE TABLE IF NOT EXISTS "_prisma_migrations" (
       "id" VARCHAR(36) PRIMARY KEY NOT NULL,
       "checksum" VARCHAR(64) NOT NULL,
       "finished_at" TIMESTAMPTZ,
@@ -39,29 +50,33 @@ export async function applyMigrations(pool: pg.Pool, migrations = readMigrations
       "rolled_back_at" TIMESTAMPTZ,
       "started_at" TIMESTAMPTZ NOT NULL DEFAULT now(),
       "applied_steps_count" INTEGER NOT NULL DEFAULT 0)`);
-    const done = await client.query<{ migration_name: string }>(
+    const done = await query<{ migration_name: string }>(
       `SELECT migration_name FROM "_prisma_migrations" WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL`,
     );
     const doneNames = new Set(done.rows.map((r) => r.migration_name));
     for (const m of migrations) {
       if (doneNames.has(m.name)) continue;
-      await client.query("BEGIN");
+      await query("BEGIN");
       try {
-        await client.query(m.sql);
-        await client.query(
+        await query(m.sql);
+        await query(
           `INSERT INTO "_prisma_migrations" (id, checksum, finished_at, migration_name, applied_steps_count) VALUES ($1, $2, now(), $3, 1)`,
           [randomUUID(), m.checksum, m.name],
         );
-        await client.query("COMMIT");
+        await query("COMMIT");
         applied.push(m.name);
       } catch (err) {
-        await client.query("ROLLBACK");
+        if (connection.lost(err)) throw err;
+        await query("ROLLBACK");
         throw new Error(`migration ${m.name} failed: ${(err as Error).message}`, { cause: err });
       }
     }
   } finally {
-    await client.query("SELECT pg_advisory_unlock($1)", [LOCK_ID]).catch(() => {});
-    client.release();
+    if (!connection.lost()) {
+      await query("SELECT pg_advisory_unlock($1)", [LOCK_ID]).catch(() => {});
+      await query("RESET statement_timeout").catch(() => {});
+      await query("RESET idle_in_transaction_session_timeout").catch(() => {});
+    }
   }
   return applied;
 }

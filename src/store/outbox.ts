@@ -40,7 +40,17 @@ export type OutboxRecord = {
   caseId: string | null;
   createdAt: Date;
   sentAt: Date | null;
+  /** The first failed attempt of the current run of failures (null when none failed). */
+  failingSince: Date | null;
 };
+
+/** When an attempt to send ended (database time, ms), when its conversation may send next, and how
+ *  long sends matter to its pace. */
+export type PaceUpdate = { endedAt: number; nextStartAt: number; memoryMs: number };
+
+/** A claimed send, with its conversation's pace: when its last sends ended, and the database's
+ *  time at the claim (ms), from which the deliverer counts. */
+export type ClaimedSend = OutboxRecord & { pace: { sends: number[]; dbNow: number } };
 
 export type ChannelPostRecord = { caseId: string; conversationId: string; activityId: string; createdAt: Date };
 
@@ -135,95 +145,186 @@ export class OutboxRepository {
     return enqueueOutbox(tx ?? this.prisma, msg);
   }
 
-  /** Claims up to `limit` due PENDING sends for `leaseMs`, oldest first. A conversation's sends
-   *  are delivered in order: a send is not claimed while an older send of the same conversation
-   *  waits for a retry or is leased to someone. Claims are serialised per schema by a
-   *  transaction-level advisory lock (they take milliseconds), so that two instances never take
-   *  two sends of one conversation at once; FOR UPDATE SKIP LOCKED keeps them off rows that are
-   *  being marked. */
-  async claimDue(opts: { workerId: string; limit: number; leaseMs: number; now: Date }): Promise<OutboxRecord[]> {
-    const { workerId, limit, leaseMs, now } = opts;
-    if (limit <= 0) return [];
-    const until = new Date(now.getTime() + leaseMs);
-    const rows = await this.sql.transaction(async (tx) => {
+  /**
+   * Claims due PENDING sends for this worker, for at most `conversations` conversations and
+   * `perConversation` sends each, oldest first.
+   *
+   * - A conversation's sends go out in order: a send is not claimed while an older send of the
+   *   same conversation waits for a retry or is leased to someone (so one instance at a time
+   *   delivers a conversation).
+   * - Its pace is shared by every instance through OutboxPace (see recordPace): `schedule`
+   *   (Teams' limits, from the Teams layer) turns the conversation's last sends into the next
+   *   start times, and only the sends that may start within `horizonMs` are claimed. Each claimed
+   *   send comes back with those last sends and the database's time, so that its deliverer keeps
+   *   the pace in the database's time whatever its own clock says.
+   * - Each claimed send is leased until its planned start plus `leaseMs`.
+   *
+   * Claims are serialised per schema by a transaction-level advisory lock (they take
+   * milliseconds), so that two instances never take sends of one conversation at once.
+   */
+  async claimDue(opts: {
+    workerId: string;
+    conversations: number;
+    /** Default: every due send of each conversation. */
+    perConversation?: number;
+    leaseMs: number;
+    now: Date;
+    /** Default 0: only sends that may start now. */
+    horizonMs?: number;
+    /** The next `n` start times (ms) after the conversation's last `sends` (ends, ms), from `now`
+     *  (database time, ms). Default: no pace, all now. */
+    schedule?: (sends: number[], n: number, now: number) => number[];
+    /** How far back sends matter to `schedule` (default: none kept). */
+    memoryMs?: number;
+  }): Promise<ClaimedSend[]> {
+    const { workerId, now, leaseMs, horizonMs = 0, memoryMs = 0 } = opts;
+    const schedule = opts.schedule ?? ((_sends: number[], n: number, at: number) => Array.from({ length: n }, () => at));
+    const perConversation = opts.perConversation ?? 1000;
+    if (opts.conversations <= 0 || perConversation <= 0) return [];
+    return this.sql.transaction(async (tx) => {
       await tx.rows("outbox_claim_lock", `SELECT 1 FROM pg_advisory_xact_lock(hashtext(current_schema() || '.OutboxMessage.claim'))`, []);
-      return tx.rows<RawOutboxRow>(
-        "outbox_claim",
-        // Picked rows are materialised first: as an IN (subquery), PostgreSQL may run the subquery
-        // again for each row updated, and each run skips the rows just updated and takes the next
-        // ones, past the LIMIT (measured on the review reminders' claim, which had the same form).
-        `WITH picked AS MATERIALIZED (
-            SELECT o."id" FROM "OutboxMessage" o
+      const [clock] = await tx.rows<{ dbNow: Date }>("outbox_claim_clock", `SELECT now() AT TIME ZONE 'UTC' AS "dbNow"`, []);
+      const dbNow = clock!.dbNow.getTime();
+      const due = await tx.rows<{ id: string; conversationId: string; sends: Date[] | null }>(
+        "outbox_claim_due",
+        `WITH due AS MATERIALIZED (
+           SELECT o."id", o."conversationId", o."createdAt",
+                  row_number() OVER (PARTITION BY o."conversationId" ORDER BY o."createdAt", o."id") AS "n"
+             FROM "OutboxMessage" o
             WHERE o."status" = 'PENDING'
-              AND o."nextAttemptAt" <= $3::timestamp(3)
-              AND (o."lockedUntil" IS NULL OR o."lockedUntil" < $3::timestamp(3))
+              AND o."nextAttemptAt" <= $1::timestamp(3)
+              AND (o."lockedUntil" IS NULL OR o."lockedUntil" < $1::timestamp(3))
               AND NOT EXISTS (
                 SELECT 1 FROM "OutboxMessage" p
-                WHERE p."conversationId" = o."conversationId"
-                  AND p."status" = 'PENDING'
-                  AND (p."createdAt", p."id") < (o."createdAt", o."id")
-                  AND (p."nextAttemptAt" > $3::timestamp(3) OR p."lockedUntil" >= $3::timestamp(3))
-              )
-            ORDER BY o."createdAt", o."id"
-            LIMIT $4
-            FOR UPDATE SKIP LOCKED)
-         UPDATE "OutboxMessage" m SET "lockedBy" = $1, "lockedUntil" = $2::timestamp(3)
-           FROM picked WHERE m."id" = picked."id"
-          RETURNING m."id", m."conversationId", m."kind", m."payload", m."dedupeKey", m."status"::text AS "status", m."attempts", m."nextAttemptAt", m."lockedUntil",
-                    m."lockedBy", m."lastError", m."resultActivityId", m."caseId", m."createdAt", m."sentAt"`,
-        [workerId, until, now, limit],
+                 WHERE p."conversationId" = o."conversationId"
+                   AND p."status" = 'PENDING'
+                   AND (p."createdAt", p."id") < (o."createdAt", o."id")
+                   AND (p."nextAttemptAt" > $1::timestamp(3) OR p."lockedUntil" >= $1::timestamp(3)))
+              AND NOT EXISTS (SELECT 1 FROM "OutboxPace" q WHERE q."conversationId" = o."conversationId" AND q."nextStartAt" > $2::timestamp(3))),
+         firsts AS (
+           SELECT "conversationId", min("createdAt") AS "first" FROM due GROUP BY "conversationId" ORDER BY 2, 1 LIMIT $3)
+         SELECT due."id", due."conversationId", q."sends" FROM due JOIN firsts USING ("conversationId")
+           LEFT JOIN "OutboxPace" q ON q."conversationId" = due."conversationId"
+          WHERE due."n" <= $4 ORDER BY due."createdAt", due."id"`,
+        [now, new Date(dbNow + horizonMs), opts.conversations, perConversation],
       );
+      const byConversation = new Map<string, { ids: string[]; sends: number[] }>();
+      for (const r of due) {
+        const entry = byConversation.get(r.conversationId);
+        if (entry) entry.ids.push(r.id);
+        else byConversation.set(r.conversationId, { ids: [r.id], sends: (r.sends ?? []).map((d) => toDate(d).getTime()).filter((t) => t > dbNow - memoryMs).sort((a, b) => a - b) });
+      }
+      const leases: { id: string; until: Date; pace: ClaimedSend["pace"] }[] = [];
+      for (const { ids, sends } of byConversation.values()) {
+        const slots = schedule(sends, ids.length, dbNow).filter((t) => t <= dbNow + horizonMs);
+        const pace = { sends, dbNow };
+        slots.forEach((t, i) => leases.push({ id: ids[i]!, until: new Date(now.getTime() + (t - dbNow) + leaseMs), pace }));
+      }
+      if (leases.length === 0) return [];
+      const rows = await tx.rows<RawOutboxRow>(
+        "outbox_claim",
+        `UPDATE "OutboxMessage" m SET "lockedBy" = $1, "lockedUntil" = c."until"
+           FROM unnest($2::text[], $3::timestamp(3)[]) AS c("id", "until")
+          WHERE m."id" = c."id" AND m."status" = 'PENDING'
+          RETURNING ${RETURNED_COLUMNS}`,
+        [workerId, leases.map((l) => l.id), leases.map((l) => l.until.toISOString())],
+      );
+      const paceOf = new Map(leases.map((l) => [l.id, l.pace]));
+      return rows
+        .map((r) => ({ ...fromRaw(r), pace: paceOf.get(r.id)! }))
+        .sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime() || (a.id < b.id ? -1 : 1));
     });
-    return rows.map(fromRaw).sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime() || (a.id < b.id ? -1 : 1));
   }
 
-  /** Extends a lease still held by `workerId`; false when it was lost (expired and taken over, or finished). */
-  async renewLease(id: string, workerId: string, until: Date): Promise<boolean> {
-    return this.held("outbox_renew", `"lockedUntil" = $3::timestamp(3)`, id, workerId, [until]);
+  /** Extends the leases `workerId` still holds among `ids`; answers the ids it still holds. */
+  async renewLeases(ids: string[], workerId: string, until: Date): Promise<string[]> {
+    if (ids.length === 0) return [];
+    const rows = await this.sql.rows<{ id: string }>(
+      "outbox_renew",
+      `UPDATE "OutboxMessage" SET "lockedUntil" = $3::timestamp(3) WHERE "id" = ANY($1::text[]) AND "lockedBy" = $2 AND "status" = 'PENDING' RETURNING "id"`,
+      [ids, workerId, until],
+    );
+    return rows.map((r) => r.id);
   }
 
-  async markSent(id: string, workerId: string, resultActivityId?: string): Promise<boolean> {
+  async markSent(id: string, workerId: string, resultActivityId?: string, pace?: PaceUpdate): Promise<boolean> {
     return this.held(
       "outbox_sent",
-      `"status" = 'SENT', "sentAt" = now() AT TIME ZONE 'UTC', "attempts" = "attempts" + 1, "resultActivityId" = $3, "lastError" = NULL, "lockedBy" = NULL, "lockedUntil" = NULL`,
+      `"status" = 'SENT', "sentAt" = now() AT TIME ZONE 'UTC', "attempts" = "attempts" + 1, "resultActivityId" = $3, "lastError" = NULL, "failingSince" = NULL, "lockedBy" = NULL, "lockedUntil" = NULL`,
       id,
       workerId,
       [resultActivityId ?? null],
+      pace,
     );
   }
 
-  /** Counts a failed attempt and schedules the next one; releases the lease. */
-  async markRetry(id: string, workerId: string, error: string, nextAttemptAt: Date): Promise<boolean> {
+  /** Counts a failed attempt and schedules the next one; releases the lease. `failingSince` is
+   *  kept from the first failure of the run. */
+  async markRetry(id: string, workerId: string, error: string, nextAttemptAt: Date, failedAt: Date, pace?: PaceUpdate): Promise<boolean> {
     return this.held(
       "outbox_retry",
-      `"attempts" = "attempts" + 1, "lastError" = $3, "nextAttemptAt" = $4::timestamp(3), "lockedBy" = NULL, "lockedUntil" = NULL`,
+      `"attempts" = "attempts" + 1, "lastError" = $3, "nextAttemptAt" = $4::timestamp(3), "failingSince" = COALESCE("failingSince", $5::timestamp(3)), "lockedBy" = NULL, "lockedUntil" = NULL`,
       id,
       workerId,
-      [truncate(error), nextAttemptAt],
+      [truncate(error), nextAttemptAt, failedAt],
+      pace,
     );
   }
 
   /** Gives up on a send (counting the attempt that failed); it stays listed by failed() for admins. */
-  async markFailed(id: string, workerId: string, error: string, opts: { countAttempt?: boolean } = {}): Promise<boolean> {
+  async markFailed(id: string, workerId: string, error: string, opts: { countAttempt?: boolean; pace?: PaceUpdate } = {}): Promise<boolean> {
     return this.held(
       "outbox_failed",
       `"status" = 'FAILED', "attempts" = "attempts" + $3::int, "lastError" = $4, "lockedBy" = NULL, "lockedUntil" = NULL`,
       id,
       workerId,
       [opts.countAttempt === false ? 0 : 1, truncate(error)],
+      opts.pace,
     );
   }
 
-  /** Hands a claimed send back without counting an attempt (e.g. an earlier send of the same
-   *  conversation must be retried first). */
-  async release(id: string, workerId: string): Promise<boolean> {
-    return this.held("outbox_release", `"lockedBy" = NULL, "lockedUntil" = NULL`, id, workerId, []);
+  /** Hands claimed sends back without counting an attempt (an earlier send of the same
+   *  conversation must be retried first, or the instance stops), so that any instance may take them now. */
+  async release(ids: string[], workerId: string): Promise<number> {
+    if (ids.length === 0) return 0;
+    return this.sql.rowCount(
+      "outbox_release",
+      `UPDATE "OutboxMessage" SET "lockedBy" = NULL, "lockedUntil" = NULL WHERE "id" = ANY($1::text[]) AND "lockedBy" = $2 AND "status" = 'PENDING'`,
+      [ids, workerId],
+    );
   }
 
-  /** An UPDATE of a send that applies only while `workerId` still holds its lease. */
-  private async held(name: string, set: string, id: string, workerId: string, values: unknown[]): Promise<boolean> {
-    const n = await this.sql.rowCount(name, `UPDATE "OutboxMessage" SET ${set} WHERE "id" = $1 AND "lockedBy" = $2 AND "status" = 'PENDING'`, [id, workerId, ...values]);
-    return n === 1;
+  /**
+   * An UPDATE of a send that applies only while `workerId` still holds its lease. With `pace`, the
+   * same statement records when the attempt ended in its conversation's pace: a conversation
+   * becomes claimable again (its last lease gone) only with the pace of what was just sent.
+   */
+  private async held(name: string, set: string, id: string, workerId: string, values: unknown[], pace?: PaceUpdate): Promise<boolean> {
+    const p = values.length + 3;
+    const rows = await this.sql.rows<{ n: number }>(
+      name,
+      `WITH m AS (
+         UPDATE "OutboxMessage" SET ${set} WHERE "id" = $1 AND "lockedBy" = $2 AND "status" = 'PENDING' RETURNING "conversationId"),
+       pace AS (
+         INSERT INTO "OutboxPace" ("conversationId", "sends", "nextStartAt")
+         SELECT m."conversationId", ARRAY[$${p}::timestamp(3)], $${p + 1}::timestamp(3) FROM m WHERE $${p}::timestamp(3) IS NOT NULL
+         ON CONFLICT ("conversationId") DO UPDATE SET
+           "sends" = ARRAY(SELECT t FROM unnest("OutboxPace"."sends" || EXCLUDED."sends") t
+                            WHERE t > EXCLUDED."nextStartAt" - make_interval(secs => $${p + 2}::float8 / 1000) ORDER BY t),
+           "nextStartAt" = GREATEST("OutboxPace"."nextStartAt", EXCLUDED."nextStartAt"))
+       SELECT count(*)::int AS "n" FROM m`,
+      [id, workerId, ...values, pace ? new Date(pace.endedAt) : null, pace ? new Date(pace.nextStartAt) : null, pace?.memoryMs ?? 0],
+    );
+    return rows[0]?.n === 1;
+  }
+
+  /** Forgets the pace of conversations that sent nothing for `memoryMs` (database time). */
+  async forgetIdlePaces(memoryMs: number): Promise<number> {
+    return this.sql.rowCount(
+      "outbox_pace_forget",
+      `DELETE FROM "OutboxPace" WHERE "nextStartAt" < (now() AT TIME ZONE 'UTC') - make_interval(secs => $1::float8 / 1000)`,
+      [memoryMs],
+    );
   }
 
   /** Sends given up on, newest first (for admins). */
@@ -234,11 +335,21 @@ export class OutboxRepository {
 
   /** Puts a failed send back in the queue, with a fresh attempt count (admin action). */
   async requeue(id: string, now = new Date()): Promise<boolean> {
+    return (await this.requeueWhere({ id, status: "FAILED" }, now)) === 1;
+  }
+
+  /** Puts every failed send back in the queue (admin action, after an outage); answers how many.
+   *  They keep their place: each goes out before the later sends of its conversation that wait. */
+  async requeueAllFailed(now = new Date()): Promise<number> {
+    return this.requeueWhere({ status: "FAILED" }, now);
+  }
+
+  private async requeueWhere(where: Prisma.OutboxMessageWhereInput, now: Date): Promise<number> {
     const r = await this.prisma.outboxMessage.updateMany({
-      where: { id, status: "FAILED" },
-      data: { status: "PENDING", attempts: 0, nextAttemptAt: now, lockedBy: null, lockedUntil: null },
+      where,
+      data: { status: "PENDING", attempts: 0, nextAttemptAt: now, failingSince: null, lastError: null, lockedBy: null, lockedUntil: null },
     });
-    return r.count === 1;
+    return r.count;
   }
 
   async pendingCount(): Promise<number> {
@@ -278,6 +389,9 @@ export class OutboxRepository {
   }
 }
 
+const RETURNED_COLUMNS = `m."id", m."conversationId", m."kind", m."payload", m."dedupeKey", m."status"::text AS "status", m."attempts", m."nextAttemptAt", m."lockedUntil",
+  m."lockedBy", m."lastError", m."resultActivityId", m."caseId", m."createdAt", m."sentAt", m."failingSince"`;
+
 type RawOutboxRow = Omit<OutboxRecord, "payload" | "kind"> & { kind: string; payload: unknown };
 
 function truncate(s: string, max = 1000): string {
@@ -314,6 +428,7 @@ function fromRaw(r: RawOutboxRow): OutboxRecord {
     caseId: r.caseId,
     createdAt: toDate(r.createdAt),
     sentAt: toDateOrNull(r.sentAt),
+    failingSince: toDateOrNull(r.failingSince),
   };
 }
 

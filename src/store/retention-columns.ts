@@ -66,6 +66,7 @@ export const COLUMN_FATES = {
     resultActivityId: KEY,
     caseId: KEY,
   },
+  OutboxPace: { conversationId: KEY },
   BotState: { key: KEY, data: { transient: "an unfinished report is deleted after 30 idle days (retention job)" }, eTag: KEY },
   ProcessedActivity: { activityId: { transient: "deleted after a day (review reminders job)" } },
   JobRun: { name: KEY, lockedBy: KEY },

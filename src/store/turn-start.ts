@@ -65,19 +65,19 @@ export class TurnStartRepository {
     return rows[0] ? toMember(rows[0]) : null;
   }
 
+  /** `firstDelivery` is false when the activity id was marked handled (see
+   *  ProcessedActivityRepository.markHandled): the mark is read here and written once the action
+   *  is done, so that a retry of an action that never finished (its instance died) applies it. */
   async invoke(tenantId: string | null, aadObjectId: string | null, activityKey: string | null): Promise<InvokeTurnStart> {
-    const rows = await this.sql.rows<MemberColumns & { firstDelivery: boolean }>(
-      "turn_start_invoke",
-      `WITH seen AS (
-         INSERT INTO "ProcessedActivity" ("activityId", "createdAt") SELECT $3::text, now() AT TIME ZONE 'UTC' WHERE $3::text IS NOT NULL
-         ON CONFLICT DO NOTHING RETURNING 1)
-       SELECT ${MEMBER_COLUMNS}, ($3::text IS NULL OR EXISTS (SELECT 1 FROM seen)) AS "firstDelivery"
+    const rows = await this.sql.rows<MemberColumns & { handled: boolean }>(
+      "turn_start_invoke_read",
+      `SELECT ${MEMBER_COLUMNS}, EXISTS (SELECT 1 FROM "ProcessedActivity" WHERE "activityId" = $3::text) AS "handled"
          FROM (SELECT 1) one
          LEFT JOIN "Member" m ON m."tenantId" = $1 AND m."aadObjectId" = $2`,
       [tenantId, aadObjectId, activityKey],
     );
     const row = rows[0];
-    return { member: row ? toMember(row) : null, firstDelivery: row?.firstDelivery ?? true };
+    return { member: row ? toMember(row) : null, firstDelivery: !row?.handled };
   }
 }
 

@@ -116,16 +116,37 @@ class CachedConnectorFactory extends ConnectorFactory {
   }
 }
 
-const UNAVAILABLE_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "57P01", "57P03", "P1001", "P1017", "P2024"]);
+/** Error codes that mean "the database cannot serve now", not "this request is wrong": network
+ *  errors, PostgreSQL's connection exceptions (class 08), shutdowns (57P), a statement cancelled by
+ *  its timeout (57014), a session ended for idling in a transaction (25P03), insufficient resources such as a full disk (class 53), I/O errors (58030),
+ *  and Prisma's codes for the same (P1001 unreachable, P1008 timeout, P1017 closed, P2024 no
+ *  connection from the pool, P2037 too many connections). */
+const UNAVAILABLE_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "ENOSPC", "57014", "25P03", "58030", "P1001", "P1008", "P1017", "P2024", "P2037"]);
+const UNAVAILABLE_CLASSES = /^(08|53|57P)/;
+/** In class 08, but a statement the bot sent wrong (a bug), on a connection that stays usable. */
+const PROTOCOL_VIOLATION = "08P01";
+/** Prisma's driver adapter names network failures by kind rather than code. */
+const UNAVAILABLE_KINDS = new Set(["DatabaseNotReachable", "ConnectionClosed", "SocketTimeout", "TooManyConnections"]);
+const UNAVAILABLE_MESSAGE = /connect(ion)? (refused|terminated|timeout)|Connection terminated|timeout exceeded when trying to connect|read ECONNRESET|Query read timeout|did not answer within|No space left on device|could not (extend|write to) file/i;
 
+/** Whether an error comes from a database that is unreachable, silent or out of resources: the user
+ *  is told to try again in a minute. The cause is looked for through the wrappers in between:
+ *  `cause`, botbuilder-dialogs' DialogContextError (`error`), Prisma's driver adapter error
+ *  (`meta.driverAdapterError`, whose `cause` holds the PostgreSQL code). */
 export function isDatabaseUnavailable(error: unknown): boolean {
-  let e: unknown = error;
-  for (let depth = 0; e && depth < 5; depth++) {
-    const code = (e as { code?: unknown }).code;
-    if (typeof code === "string" && UNAVAILABLE_CODES.has(code)) return true;
-    const message = (e as { message?: unknown }).message;
-    if (typeof message === "string" && /connect(ion)? (refused|terminated|timeout)|Connection terminated|timeout exceeded when trying to connect/i.test(message)) return true;
-    e = (e as { cause?: unknown }).cause;
+  const seen = new Set<unknown>();
+  const queue: unknown[] = [error];
+  while (queue.length > 0 && seen.size < 20) {
+    const e = queue.shift();
+    if (!e || typeof e !== "object" || seen.has(e)) continue;
+    seen.add(e);
+    const x = e as { code?: unknown; originalCode?: unknown; kind?: unknown; message?: unknown; cause?: unknown; error?: unknown; meta?: { driverAdapterError?: unknown } };
+    if (typeof x.kind === "string" && UNAVAILABLE_KINDS.has(x.kind)) return true;
+    for (const code of [x.code, x.originalCode]) {
+      if (typeof code === "string" && (UNAVAILABLE_CODES.has(code) || (/^[0-9A-Z]{5}$/.test(code) && UNAVAILABLE_CLASSES.test(code) && code !== PROTOCOL_VIOLATION))) return true;
+    }
+    if (typeof x.message === "string" && UNAVAILABLE_MESSAGE.test(x.message)) return true;
+    queue.push(x.cause, x.error, x.meta?.driverAdapterError);
   }
   return false;
 }

@@ -11,8 +11,9 @@ type ChannelData = { team?: { id?: string; name?: string }; channel?: { id?: str
 
 /** Académie administration from Teams: `canal MLDS NORD` / `canal académie` typed in a team
  *  channel makes it the destination of a district's cases (or of what has no route), and
- *  `envois en échec` lists the sends that Teams refused for good, with a button to retry. */
-export async function answerAdminCommand(ctx: TurnContext, services: Services, actor: Actor | null, t: Translate, locale: Locale, text: string): Promise<boolean> {
+ *  `envois en échec` lists the sends that Teams refused for good, with a button to retry, and
+ *  `renvoyer les envois en échec` puts them all back in the queue. */
+export async function answerAdminCommand(ctx: TurnContext, services: Services, actor: Actor | null, t: Translate, locale: Locale, text: string, onQueued?: () => void): Promise<boolean> {
   const command = parseAdminCommand(text);
   if (!command) return false;
   if (!actor) {
@@ -23,6 +24,15 @@ export async function answerAdminCommand(ctx: TurnContext, services: Services, a
     const result = await services.administration.failedSends(actor);
     if (!result.ok) await ctx.sendActivity(t("admin.forbidden"));
     else await ctx.sendActivity(cardMessage(failedSendsCard(t, locale, result.sends)));
+    return true;
+  }
+  if (command.kind === "requeueFailedSends") {
+    const result = await services.administration.requeueAllFailed(actor);
+    if (!result.ok) await ctx.sendActivity(t("admin.forbidden"));
+    else {
+      if (result.requeued > 0) onQueued?.();
+      await ctx.sendActivity(t("admin.failed.requeuedAll", { count: result.requeued }));
+    }
     return true;
   }
   const data = ctx.activity.channelData as ChannelData | undefined;
@@ -50,6 +60,7 @@ export function failedSendsCard(t: Translate, locale: Locale, sends: FailedSend[
     title: t("admin.failed.title"),
     none: t("admin.failed.none"),
     requeue: t("admin.failed.requeue"),
+    requeueAll: t("admin.failed.requeueAllHint"),
     sends: sends.map((s) => ({
       id: s.id,
       line: t("admin.failed.line", {

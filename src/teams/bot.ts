@@ -196,6 +196,8 @@ export class RepereBot extends TeamsActivityHandler {
         verb,
         action.data,
       );
+      // Marked once done: a retry of an action whose instance died before this applies it.
+      await this.deps.services.conversations.finishInvoke(ctx.activity.id).catch((err: unknown) => this.deps.logger.warn({ err, activityId: ctx.activity.id }, "could not mark the card action handled"));
     } catch (err) {
       // Teams would show "Something went wrong": say it in the user's words, nothing changed.
       this.deps.logger.error({ err, activityId: ctx.activity.id }, "card action failed");
@@ -261,7 +263,7 @@ export class RepereBot extends TeamsActivityHandler {
       await ctx.sendActivity(recorded ? t("report.alreadyRecorded", { reference: recorded.reference }) : t("report.expired"));
       return true;
     }
-    if (!submit && (await answerAdminCommand(ctx, services, actor, t, locale, text))) return true;
+    if (!submit && (await answerAdminCommand(ctx, services, actor, t, locale, text, () => this.deps.onQueued?.()))) return true;
     if (query?.kind === "cancel") {
       await ctx.sendActivity(t("report.nothingToCancel"));
       return true;

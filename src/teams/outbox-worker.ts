@@ -2,9 +2,10 @@ import { randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Activity, CloudAdapter, ConversationReference, TurnContext } from "botbuilder";
 import type { Logger } from "../logging.js";
-import type { OutboxRecord, OutboxRepository } from "../store/outbox.js";
+import type { ClaimedSend, OutboxRecord, OutboxRepository, PaceUpdate } from "../store/outbox.js";
 import type { ConversationRepository, StoredConversation } from "../store/conversations.js";
 import type { RenderSpec } from "../store/outgoing-message.js";
+import { TEAMS_THREAD_LIMITS, nextSlots, paceMemoryMs, type SendLimit } from "./send-pace.js";
 
 /** Renders a queued view for the conversation it goes to; null when there is nothing to send any more. */
 export type OutboxRenderer = (spec: RenderSpec, conversation: StoredConversation) => Promise<Partial<Activity> | null>;
@@ -18,22 +19,28 @@ export type OutboxWorkerOptions = {
   /** Renders payloads that name a view rather than carry an activity. */
   render?: OutboxRenderer;
   workerId?: string;
-  /** Time used for due dates and leases (tests inject one). Rate spacing always uses real time. */
+  /** Time used for due dates and leases (tests inject one). A conversation's pace uses the
+   *  database's clock, and waiting uses real time. */
   clock?: () => Date;
   pollMs?: number;
-  /** How long a claim is held (default 60 s); a crashed instance's claims are taken over after it. */
+  /** How long a claim is held (default 60 s): renewed while its conversation is being delivered,
+   *  and a stopped instance's claims are taken over after it. */
   leaseMs?: number;
-  /** Attempts before a send is marked FAILED (default 8). */
-  maxAttempts?: number;
+  /** How long a send keeps being retried after its first failure before it is given up and marked
+   *  FAILED (default 24 h). */
+  giveUpAfterMs?: number;
   /** Delay before the next attempt, given the number of attempts made so far (1 after the first failure). */
   backoff?: (attempt: number) => number;
-  /** Sends started per conversation in any rolling second (default 7, Teams' limit). */
-  perConversationPerSecond?: number;
-  /** Sends claimed per drain (default 50). */
-  batchSize?: number;
-  /** Conversations delivered in parallel within a drain (default 16). */
+  /** Teams' limits on the sends to one conversation (default: TEAMS_THREAD_LIMITS). */
+  limits?: readonly SendLimit[];
+  /** Conversations delivered at once, each at its own pace (default 16). */
   concurrency?: number;
-  /** An HTTP call to Teams taking longer is abandoned and retried (default 30 s, at most leaseMs / 2). */
+  /** Sends claimed per conversation at most (default 8), among those its pace lets start within
+   *  the next `horizonMs` (default 2 s). */
+  perConversation?: number;
+  horizonMs?: number;
+  /** An HTTP call to Teams taking longer is abandoned (default 90 s); the attempt is retried no
+   *  sooner than it lasted. The lease is renewed meanwhile. */
   sendTimeoutMs?: number;
 };
 
@@ -41,6 +48,8 @@ export type DrainResult = { claimed: number; sent: number; retried: number; fail
 
 const MAX_BACKOFF_MS = 5 * 60_000;
 const MAX_RETRY_AFTER_MS = 60 * 60_000;
+/** How often idle conversations' pace is forgotten. */
+const PACE_CLEANUP_MS = 10 * 60_000;
 
 /** 1 s, 2 s, 4 s… capped at 5 minutes, plus up to 10 % jitter so that instances do not retry in step. */
 export function defaultBackoff(attempt: number): number {
@@ -50,10 +59,20 @@ export function defaultBackoff(attempt: number): number {
 
 type Outcome = "sent" | "retried" | "failed" | "skipped";
 
-/** Delivers the outbox: claims due sends (with a lease, so several instances share the work and a
- *  crashed instance's claims are taken over), sends them proactively through the stored
- *  conversation reference, and retries with backoff on throttling, server errors and network
- *  failures. A conversation's sends go out in order and no faster than Teams allows. */
+/** One conversation's claimed sends being delivered by this instance. */
+type Lane = { conversationId: string; waiting: Set<string>; done: Promise<void> };
+
+/**
+ * Delivers the outbox: claims due sends (with a lease, so that several instances share the work and
+ * a crashed instance's claims are taken over), sends them proactively through the stored
+ * conversation reference, and retries with backoff on throttling, server errors and network
+ * failures, for hours, before giving up.
+ *
+ * Each conversation is delivered in a lane of its own: its sends go out in order, each no sooner
+ * than the conversation's pace allows (decided by the claim, in the database, for every instance),
+ * and a slow conversation holds up no other. When a lane ends, or something is queued (kick), or
+ * every poll, free lanes take more conversations.
+ */
 export class OutboxWorker {
   readonly workerId: string;
   private readonly adapter: CloudAdapter;
@@ -65,20 +84,25 @@ export class OutboxWorker {
   private readonly clock: () => Date;
   private readonly pollMs: number;
   private readonly leaseMs: number;
-  private readonly maxAttempts: number;
+  private readonly giveUpAfterMs: number;
   private readonly backoff: (attempt: number) => number;
-  private readonly batchSize: number;
+  private readonly limits: readonly SendLimit[];
   private readonly concurrency: number;
+  private readonly perConversation: number;
+  private readonly horizonMs: number;
   private readonly sendTimeoutMs: number;
-  private readonly limiter: ConversationRateLimiter;
 
   private started = false;
-  private stopped = false;
-  private timer: NodeJS.Timeout | undefined;
-  private ticking = false;
-  private kicked = false;
+  private stopping = false;
+  /** Set when stop() gave up waiting: lanes still running must not write any more. */
+  private abandoned = false;
+  private readonly stopSignal = new AbortController();
+  private poller: NodeJS.Timeout | undefined;
+  private readonly lanes = new Set<Lane>();
+  private claiming: Promise<void> | undefined;
+  private claimAgain = false;
+  private lastPaceCleanup = 0;
   private tail: Promise<unknown> = Promise.resolve();
-  private loop: Promise<void> | undefined;
 
   constructor(opts: OutboxWorkerOptions) {
     this.adapter = opts.adapter;
@@ -90,122 +114,180 @@ export class OutboxWorker {
     this.workerId = opts.workerId ?? `outbox-${randomUUID()}`;
     this.clock = opts.clock ?? (() => new Date());
     this.pollMs = opts.pollMs ?? 1000;
-    this.maxAttempts = Math.max(1, opts.maxAttempts ?? 8);
-    this.backoff = opts.backoff ?? defaultBackoff;
-    this.batchSize = opts.batchSize ?? 50;
-    this.concurrency = Math.max(1, opts.concurrency ?? 16);
     this.leaseMs = opts.leaseMs ?? 60_000;
-    // The lease must outlive a send that times out, or another instance could send it meanwhile.
-    this.sendTimeoutMs = Math.max(1, Math.min(opts.sendTimeoutMs ?? 30_000, Math.floor(this.leaseMs / 2)));
-    this.limiter = new ConversationRateLimiter(opts.perConversationPerSecond ?? 7);
+    this.giveUpAfterMs = opts.giveUpAfterMs ?? 24 * 3_600_000;
+    this.backoff = opts.backoff ?? defaultBackoff;
+    this.limits = opts.limits ?? TEAMS_THREAD_LIMITS;
+    this.concurrency = Math.max(1, opts.concurrency ?? 16);
+    this.perConversation = Math.max(1, opts.perConversation ?? 8);
+    this.horizonMs = opts.horizonMs ?? 2000;
+    this.sendTimeoutMs = Math.max(1, opts.sendTimeoutMs ?? 90_000);
   }
 
-  /** Polls every pollMs (the timer does not keep the process alive). */
+  /** Claims and delivers in the background: now, every pollMs, when a lane ends and on kick()
+   *  (the timer does not keep the process alive). */
   start(): void {
-    if (this.started || this.stopped) return;
+    if (this.started || this.stopping) return;
     this.started = true;
-    this.schedule(0);
+    this.poller = setInterval(() => this.pump(), this.pollMs);
+    this.poller.unref();
+    this.pump();
   }
 
-  /** Stops polling and waits for the batch in flight. */
-  async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
-    await this.loop?.catch(() => {});
+  /**
+   * Stops within `graceMs`: claims nothing more, hands back at once the claimed sends that have not
+   * started (any instance may take them), and waits for the sends in flight. Those still in flight
+   * when the grace period ends are abandoned: their leases expire and another instance sends them
+   * again (Teams may then show them twice).
+   */
+  async stop(graceMs = 10_000): Promise<void> {
+    this.stopping = true;
+    if (this.poller) clearInterval(this.poller);
+    this.poller = undefined;
+    this.stopSignal.abort();
+    await this.claiming?.catch(() => {});
+    const all = Promise.all([...this.lanes].map((l) => l.done)).then(() => true);
+    const finished = await Promise.race([all, sleep(graceMs, false, { ref: false })]);
+    if (!finished) {
+      const waiting = [...this.lanes].flatMap((l) => [...l.waiting]);
+      await this.outbox.release(waiting, this.workerId).catch(() => 0);
+      this.abandoned = true;
+      this.logger.warn({ workerId: this.workerId, inFlight: this.lanes.size }, "outbox stopped with sends in flight; their leases will expire");
+    }
     await this.tail.catch(() => {});
   }
 
-  /** Runs a drain soon (call after an enqueue rather than waiting for the next poll). */
+  /** Claims soon (call after an enqueue rather than waiting for the next poll). */
   kick(): void {
-    if (!this.started || this.stopped) return;
-    if (this.ticking) {
-      this.kicked = true;
-      return;
-    }
-    this.schedule(0);
+    if (this.started) this.pump();
   }
 
-  /** Claims one batch of due sends and delivers it. Drains of one worker run one after another. */
+  /** Claims once with every lane free and delivers what it claimed, for tests and tools that drive
+   *  the outbox themselves. Drains of one worker run one after another. */
   drainOnce(): Promise<DrainResult> {
-    const run = this.tail.catch(() => {}).then(() => this.drain());
+    const run = this.tail.catch(() => {}).then(async () => {
+      const result: DrainResult = { claimed: 0, sent: 0, retried: 0, failed: 0 };
+      const lanes = await this.claimInto(this.concurrency, result);
+      await Promise.all(lanes.map((l) => l.done));
+      return result;
+    });
     this.tail = run;
     return run;
   }
 
-  private schedule(delayMs: number): void {
-    if (this.stopped) return;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      this.loop = this.tick();
-    }, delayMs);
-    this.timer.unref();
+  private pump(): void {
+    if (!this.started || this.stopping) return;
+    if (this.claiming) {
+      this.claimAgain = true;
+      return;
+    }
+    this.claiming = (async () => {
+      try {
+        do {
+          this.claimAgain = false;
+          const free = this.concurrency - this.lanes.size;
+          if (free > 0) await this.claimInto(free, { claimed: 0, sent: 0, retried: 0, failed: 0 });
+        } while (this.claimAgain && !this.stopping);
+        await this.forgetIdlePaces();
+      } catch (err) {
+        this.logger.warn({ err: errorSummary(err), workerId: this.workerId }, "outbox claim failed");
+      } finally {
+        this.claiming = undefined;
+      }
+    })();
   }
 
-  private async tick(): Promise<void> {
-    this.ticking = true;
-    try {
-      for (;;) {
-        this.kicked = false;
-        const r = await this.drainOnce();
-        // A full batch means more may be due at once; a kick means something was just enqueued.
-        if (this.stopped || (r.claimed < this.batchSize && !this.kicked)) break;
-      }
-    } catch (err) {
-      this.logger.warn({ err: errorSummary(err), workerId: this.workerId }, "outbox drain failed");
-    } finally {
-      this.ticking = false;
-      this.schedule(this.kicked ? 0 : this.pollMs);
+  /** Claims for up to `free` conversations and starts a lane for each. */
+  private async claimInto(free: number, result: DrainResult): Promise<Lane[]> {
+    const rows = await this.outbox.claimDue({
+      workerId: this.workerId,
+      conversations: free,
+      perConversation: this.perConversation,
+      leaseMs: this.leaseMs,
+      now: this.clock(),
+      horizonMs: this.horizonMs,
+      schedule: (starts, n, now) => nextSlots(starts, n, now, this.limits),
+      memoryMs: paceMemoryMs(this.limits),
+    });
+    result.claimed += rows.length;
+    const byConversation = new Map<string, ClaimedSend[]>();
+    for (const row of rows) byConversation.set(row.conversationId, [...(byConversation.get(row.conversationId) ?? []), row]);
+    const started: Lane[] = [];
+    for (const [conversationId, sends] of byConversation) {
+      const lane: Lane = { conversationId, waiting: new Set(sends.map((r) => r.id)), done: Promise.resolve() };
+      lane.done = this.deliverConversation(lane, sends, result)
+        .catch((err: unknown) => {
+          // Most likely the database: the sends keep their leases and are taken again when they expire.
+          this.logger.warn({ err: errorSummary(err), workerId: this.workerId, conversationId }, "outbox conversation interrupted");
+        })
+        .finally(() => {
+          this.lanes.delete(lane);
+          this.pump();
+        });
+      this.lanes.add(lane);
+      started.push(lane);
     }
+    return started;
   }
 
-  private async drain(): Promise<DrainResult> {
-    const result: DrainResult = { claimed: 0, sent: 0, retried: 0, failed: 0 };
-    const rows = await this.outbox.claimDue({ workerId: this.workerId, limit: this.batchSize, leaseMs: this.leaseMs, now: this.clock() });
-    result.claimed = rows.length;
-    if (rows.length === 0) return result;
-    const leases = new Map(rows.map((r) => [r.id, r.lockedUntil?.getTime() ?? 0]));
-    const byConversation = new Map<string, OutboxRecord[]>();
-    for (const row of rows) {
-      const list = byConversation.get(row.conversationId);
-      if (list) list.push(row);
-      else byConversation.set(row.conversationId, [row]);
-    }
-    const groups = [...byConversation.values()];
-    let next = 0;
-    const lane = async () => {
-      for (let g = groups[next++]; g; g = groups[next++]) {
-        try {
-          await this.deliverConversation(g, leases, result);
-        } catch (err) {
-          // Most likely the database: the rows keep their lease and are taken again when it expires.
-          this.logger.warn({ err: errorSummary(err), workerId: this.workerId, conversationId: g[0]?.conversationId }, "outbox conversation batch interrupted");
-        }
-      }
+  private async forgetIdlePaces(): Promise<void> {
+    const now = Date.now();
+    if (now - this.lastPaceCleanup < PACE_CLEANUP_MS) return;
+    this.lastPaceCleanup = now;
+    await this.outbox.forgetIdlePaces(paceMemoryMs(this.limits));
+  }
+
+  /** One conversation's claimed sends, in order, each no sooner than its pace allows. When one
+   *  must wait for a retry, the later ones are handed back so that the conversation keeps its order. */
+  private async deliverConversation(lane: Lane, sends: ClaimedSend[], result: DrainResult): Promise<void> {
+    // The pace is counted in the database's time, from the claim on, and from the ends of the
+    // sends (when Teams answered): a request arrives at Teams after it starts and before it is
+    // answered, so a start a window after the end of the send `count` places back never makes
+    // `count + 1` arrivals within the window, however long each request travels.
+    const claimedAt = performance.now();
+    const dbTime = () => (sends[0]?.pace.dbNow ?? 0) + (performance.now() - claimedAt);
+    const ended = [...(sends[0]?.pace.sends ?? [])];
+    const memoryMs = paceMemoryMs(this.limits);
+    const attemptEnded = (): PaceUpdate => {
+      const at = dbTime();
+      ended.push(at);
+      return { endedAt: at, nextStartAt: nextSlots(ended, 1, at, this.limits)[0]!, memoryMs };
     };
-    await Promise.all(Array.from({ length: Math.min(this.concurrency, groups.length) }, lane));
-    return result;
-  }
-
-  /** One conversation's claimed sends, in order. When one must wait for a retry, the later ones
-   *  are handed back so that the conversation keeps its order. */
-  private async deliverConversation(rows: OutboxRecord[], leases: Map<string, number>, result: DrainResult): Promise<void> {
-    const first = rows[0];
-    if (!first) return;
-    const stored = await this.conversations.get(first.conversationId);
-    for (let i = 0; i < rows.length; i++) {
-      const row = rows[i]!;
-      const outcome = await this.deliverOne(row, stored, leases);
-      if (outcome !== "skipped") result[outcome]++;
-      if (outcome === "retried") {
-        for (const later of rows.slice(i + 1)) await this.outbox.release(later.id, this.workerId);
-        return;
+    let current: ClaimedSend | undefined;
+    // Leases stay ahead of the sends while the lane works (slow Teams, pace waits): no other
+    // instance takes over a send that is still on its way.
+    const heartbeat = setInterval(() => {
+      const ids = sends.filter((r) => lane.waiting.has(r.id) || r === current).map((r) => r.id);
+      if (this.abandoned || ids.length === 0) return;
+      this.outbox.renewLeases(ids, this.workerId, new Date(this.clock().getTime() + this.leaseMs)).catch(() => {});
+    }, Math.max(50, Math.floor(this.leaseMs / 3)));
+    heartbeat.unref();
+    try {
+      const stored = await this.conversations.get(lane.conversationId);
+      for (const row of sends) {
+        const wait = nextSlots(ended, 1, dbTime(), this.limits)[0]! - dbTime();
+        if (wait > 0) await sleep(wait, undefined, { signal: this.stopSignal.signal }).catch(() => {});
+        if (this.stopping) break;
+        lane.waiting.delete(row.id);
+        current = row;
+        const outcome = await this.deliverOne(row, stored, attemptEnded);
+        current = undefined;
+        if (outcome !== "skipped") result[outcome]++;
+        if (outcome === "retried") break;
+      }
+    } finally {
+      clearInterval(heartbeat);
+      if (lane.waiting.size > 0 && !this.abandoned) {
+        const ids = [...lane.waiting];
+        lane.waiting.clear();
+        await this.outbox.release(ids, this.workerId);
       }
     }
   }
 
-  private async deliverOne(row: OutboxRecord, stored: StoredConversation | null, leases: Map<string, number>): Promise<Outcome> {
+  /** One send. `attemptEnded` is called once a request to Teams was answered or failed: it gives the
+   *  conversation's pace, recorded with the outcome. */
+  private async deliverOne(row: OutboxRecord, stored: StoredConversation | null, attemptEnded: () => PaceUpdate): Promise<Outcome> {
     const log = { outboxId: row.id, kind: row.kind, conversationId: row.conversationId, caseId: row.caseId ?? undefined, attempt: row.attempts + 1, workerId: this.workerId };
     if (!stored) {
       await this.outbox.markFailed(row.id, this.workerId, `no stored conversation reference for ${row.conversationId}`, { countAttempt: false });
@@ -226,20 +308,10 @@ export class OutboxWorker {
       return "failed";
     }
 
-    await this.limiter.acquire(row.conversationId);
-    // Rate spacing may have taken a while: make sure the lease still covers the send.
-    const now = this.clock().getTime();
-    const until = leases.get(row.id) ?? 0;
-    if (until - now < this.leaseMs / 2) {
-      const renewed = new Date(now + this.leaseMs);
-      if (!(await this.outbox.renewLease(row.id, this.workerId, renewed))) {
-        this.logger.warn(log, "outbox lease lost before sending; another instance has it");
-        return "skipped";
-      }
-      leases.set(row.id, renewed.getTime());
-    }
-
     let activityId: string | undefined;
+    let pace: PaceUpdate | undefined;
+    const attemptedAt = this.clock();
+    const started = performance.now();
     try {
       const activity = await this.activityOf(row, stored);
       if (!activity) {
@@ -247,11 +319,17 @@ export class OutboxWorker {
         await this.outbox.markSent(row.id, this.workerId, targetId);
         return "sent";
       }
-      activityId = await this.send(stored, row, targetId, activity);
+      try {
+        activityId = await this.send(stored, row, targetId, activity);
+      } finally {
+        pace = attemptEnded();
+      }
     } catch (err) {
-      return this.handleFailure(row, err, log);
+      if (this.abandoned) return "skipped";
+      return this.handleFailure(row, err, log, attemptedAt, performance.now() - started, pace);
     }
-    const marked = await this.outbox.markSent(row.id, this.workerId, activityId ?? targetId);
+    if (this.abandoned) return "skipped";
+    const marked = await this.markDelivered(row, activityId ?? targetId, pace);
     if (!marked) this.logger.warn(log, "outbox send delivered but its lease was lost (it may be sent twice)");
     // Only a posted case card is updated when the case changes; a notice to the reporter or a
     // reminder stays as it was written (otherwise the next update would turn it into a case card).
@@ -268,21 +346,40 @@ export class OutboxWorker {
     return "sent";
   }
 
-  private async handleFailure(row: OutboxRecord, err: unknown, log: Record<string, unknown>): Promise<Outcome> {
+  /** Records a delivered send. Teams has it: should the database fail for a moment, trying again
+   *  for a while (the lease is renewed meanwhile) spares sending it twice. */
+  private async markDelivered(row: OutboxRecord, activityId: string | undefined, pace: PaceUpdate): Promise<boolean> {
+    const deadline = performance.now() + this.leaseMs / 2;
+    for (let delay = 250; ; delay = Math.min(delay * 2, 5000)) {
+      try {
+        return await this.outbox.markSent(row.id, this.workerId, activityId, pace);
+      } catch (err) {
+        if (performance.now() + delay > deadline || this.abandoned) throw err;
+        await sleep(delay);
+      }
+    }
+  }
+
+  private async handleFailure(row: OutboxRecord, err: unknown, log: Record<string, unknown>, attemptedAt: Date, tookMs: number, pace: PaceUpdate | undefined): Promise<Outcome> {
     const failure = classify(err);
     const attempts = row.attempts + 1;
     const description = failure.status ? `HTTP ${failure.status}` : `network error${failure.code ? ` ${failure.code}` : ""}`;
     const detail = `${description}${failure.message ? `: ${failure.message}` : ""}`;
     const fields = { ...log, status: failure.status, code: failure.code };
-    if (!failure.retryable || attempts >= this.maxAttempts) {
-      const why = failure.retryable ? `${detail} (gave up after ${attempts} attempts)` : detail;
-      await this.outbox.markFailed(row.id, this.workerId, why);
+    const failingSince = row.failingSince ?? attemptedAt;
+    const failingForMs = this.clock().getTime() - failingSince.getTime();
+    if (!failure.retryable || failingForMs >= this.giveUpAfterMs) {
+      const why = failure.retryable ? `${detail} (gave up after ${attempts} attempts over ${formatDuration(failingForMs)})` : detail;
+      await this.outbox.markFailed(row.id, this.workerId, why, { pace });
       this.logger.error(fields, failure.retryable ? "outbox send failed after its last attempt" : "outbox send rejected");
       return "failed";
     }
-    const delay = failure.retryAfterMs ?? Math.max(0, this.backoff(attempts));
+    // Without an answer (a timeout, a connection lost), Teams may have received it: never again
+    // sooner than this attempt lasted, or a Teams that answers late would get it again and again.
+    const backoff = failure.retryAfterMs ?? Math.max(0, this.backoff(attempts));
+    const delay = failure.status === undefined ? Math.max(backoff, Math.round(tookMs)) : backoff;
     const nextAttemptAt = new Date(this.clock().getTime() + delay);
-    await this.outbox.markRetry(row.id, this.workerId, detail, nextAttemptAt);
+    await this.outbox.markRetry(row.id, this.workerId, detail, nextAttemptAt, failingSince, pace);
     this.logger.warn({ ...fields, retryInMs: delay }, "outbox send will be retried");
     return "retried";
   }
@@ -414,35 +511,7 @@ function errorSummary(err: unknown): { name?: string; code?: string; status?: nu
   };
 }
 
-/** At most `limit` starts per key in any rolling window (in this process); callers wait their turn. */
-export class ConversationRateLimiter {
-  private readonly starts = new Map<string, number[]>();
-
-  /** The window has a small margin over one second: Teams counts arrivals, and a request can
-   *  arrive faster than the one started before it. */
-  constructor(
-    private readonly limit: number,
-    private readonly windowMs = 1100,
-  ) {}
-
-  async acquire(key: string): Promise<void> {
-    if (this.limit <= 0) return;
-    for (;;) {
-      const now = performance.now();
-      const recent = (this.starts.get(key) ?? []).filter((t) => now - t < this.windowMs);
-      if (recent.length < this.limit) {
-        recent.push(now);
-        this.starts.set(key, recent);
-        this.prune(now);
-        return;
-      }
-      this.starts.set(key, recent);
-      await sleep(Math.max(1, Math.ceil(recent[0]! + this.windowMs - now)));
-    }
-  }
-
-  private prune(now: number): void {
-    if (this.starts.size < 1000) return;
-    for (const [key, list] of this.starts) if (list.every((t) => now - t >= this.windowMs)) this.starts.delete(key);
-  }
+function formatDuration(ms: number): string {
+  const minutes = Math.round(ms / 60_000);
+  return minutes < 120 ? `${minutes} min` : `${Math.round(minutes / 60)} h`;
 }

@@ -79,4 +79,25 @@ describe("académie administration from Teams", () => {
     const forbidden = await execute(bot, sophie, { conversationId: `a:personal-${sophie.aadObjectId}`, type: "personal" }, "outbox.requeue", { outboxId: failed.id });
     expect(cardText(forbidden)).toContain("réservée aux administrateurs");
   });
+
+  it("puts every failed send back at once on an admin's request, to admins only", async () => {
+    // Teams refuses two notices to a personal chat.
+    const chat = `a:personal-${nathalie.aadObjectId}`;
+    for (const text of ["notice 1", "notice 2"]) await bot.app.store.outbox.enqueue({ conversationId: chat, kind: "post", payload: { activity: { type: "message", text } } });
+    bot.connector.respond = (a) => (a.conversationId === chat ? { status: 403 } : { status: 200 });
+    while ((await bot.app.outbox.drainOnce()).claimed > 0);
+    bot.connector.respond = () => ({ status: 200 });
+    const failedBefore = await bot.app.store.db.prisma.outboxMessage.count({ where: { status: "FAILED" } });
+    expect(failedBefore).toBeGreaterThanOrEqual(2);
+
+    expect(cardText((await bot.say(nathalie, "envois en échec")).cards[0])).toContain("renvoyer les envois en échec");
+    expect((await bot.say(sophie, "renvoyer les envois en échec")).texts).toEqual(["Cette commande est réservée aux administrateurs de l'académie."]);
+    expect(await bot.app.store.db.prisma.outboxMessage.count({ where: { status: "FAILED" } })).toBe(failedBefore);
+    const done = await bot.say(nathalie, "renvoyer les envois en échec");
+    expect(done.texts).toEqual([`${failedBefore} envois remis en file, dans l'ordre de chaque conversation : ils partent dans quelques minutes.`]);
+    expect(await bot.app.store.db.prisma.outboxMessage.count({ where: { status: "FAILED" } })).toBe(0);
+    while ((await bot.app.outbox.drainOnce()).claimed > 0);
+    expect(await bot.app.store.db.prisma.outboxMessage.count({ where: { status: { not: "SENT" } } })).toBe(0);
+    expect((await bot.say(nathalie, "renvoyer les envois en échec")).texts).toEqual(["Aucun envoi en échec à renvoyer."]);
+  });
 });

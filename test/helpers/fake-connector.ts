@@ -7,6 +7,8 @@ export type SentActivity = {
   conversationId: string;
   replyToId?: string;
   activityId?: string;
+  /** When the request arrived (Date.now()). */
+  at: number;
   body: Record<string, unknown> & { type?: string; text?: string; attachments?: { contentType: string; content: any }[] };
 };
 
@@ -19,6 +21,10 @@ export class FakeConnector {
   respond: (a: SentActivity) => ConnectorReply = () => ({ status: 200 });
   /** Answers this late, like a busy Teams (lets a test catch sends in flight). */
   delayMs = 0;
+  /** Or this late for this request (a slow channel among quick chats). */
+  delayOf: ((a: SentActivity) => number) | null = null;
+  /** Refuses connections, like a Teams that is down (the requests never arrive). */
+  down = false;
   private server = http.createServer((req, res) => this.handle(req, res));
   private counter = 0;
   url = "";
@@ -48,6 +54,11 @@ export class FakeConnector {
   }
 
   private handle(req: http.IncomingMessage, res: http.ServerResponse): void {
+    if (this.down) {
+      req.socket.destroy();
+      return;
+    }
+    const at = Date.now();
     let raw = "";
     req.on("data", (chunk) => (raw += chunk));
     req.on("end", () => {
@@ -58,6 +69,7 @@ export class FakeConnector {
         method: req.method ?? "",
         path,
         conversationId: m?.[1] ?? "",
+        at,
         ...(req.method === "PUT" ? { activityId: m?.[2] } : { replyToId: m?.[2] }),
         body,
       };
@@ -67,7 +79,8 @@ export class FakeConnector {
         res.writeHead(reply.status, { "content-type": "application/json", ...reply.headers });
         res.end(JSON.stringify(reply.body ?? { id: `activity-${++this.counter}` }));
       };
-      if (this.delayMs > 0) setTimeout(answer, this.delayMs);
+      const delay = this.delayOf?.(activity) ?? this.delayMs;
+      if (delay > 0) setTimeout(answer, delay);
       else answer();
     });
   }

@@ -50,7 +50,7 @@ describe("starting the bot", () => {
     const first = start({ PORT: "39781", DATA_DIR: dataDir });
     const res = await waitHealthy(39781);
     expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({ status: "ok", database: "ok", databaseKind: "embedded" });
+    expect(await res.json()).toMatchObject({ status: "ok", database: "ok", databaseKind: "embedded", disk: { space: "ok" } });
     expect(existsSync(path.join(dataDir, "repere.lock"))).toBe(true);
 
     // A person of the demo académie asks for help in a personal chat.

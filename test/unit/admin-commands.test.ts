@@ -11,6 +11,8 @@ describe("administration commands", () => {
     ["route here fallback", { kind: "routeFallbackHere" }],
     ["envois en échec", { kind: "failedSends" }],
     ["Failed sends", { kind: "failedSends" }],
+    ["Renvoyer les envois en échec", { kind: "requeueFailedSends" }],
+    ["<at>Repère</at> requeue failed sends", { kind: "requeueFailedSends" }],
     ["canal MLDS", null],
     ["canal MLDS NORD SUD", null],
     ["canal MLDS ../../x", null],

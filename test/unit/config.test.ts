@@ -83,4 +83,19 @@ describe("configuration from the environment", () => {
       expect(problems({ RETENTION: wrong })).toEqual([`RETENTION must be "end-of-school-year" or a number of days after closure (1-3650) (got "${wrong}")`]);
     }
   });
+
+  it("reads how long the bot waits for the database: 5 s per statement and per connection by default", () => {
+    expect(loadConfig({}).databaseTimeouts).toEqual({ statementMs: 5000, connectMs: 5000 });
+    expect(loadConfig({ DATABASE_STATEMENT_TIMEOUT_SECONDS: "3", DATABASE_CONNECT_TIMEOUT_SECONDS: "2" }).databaseTimeouts).toEqual({ statementMs: 3000, connectMs: 2000 });
+    for (const wrong of ["0", "2.5", "soon", "601"]) {
+      expect(problems({ DATABASE_STATEMENT_TIMEOUT_SECONDS: wrong })).toEqual([`DATABASE_STATEMENT_TIMEOUT_SECONDS must be a number of seconds (1-600) (got "${wrong}")`]);
+    }
+  });
+
+  it("reads how long the outbox retries a failing send (24 h) and the shutdown's grace period (8 s)", () => {
+    expect(loadConfig({})).toMatchObject({ outboxGiveUpMs: 24 * 3_600_000, shutdownGraceMs: 8000 });
+    expect(loadConfig({ OUTBOX_GIVE_UP_HOURS: "72", SHUTDOWN_GRACE_SECONDS: "25" })).toMatchObject({ outboxGiveUpMs: 72 * 3_600_000, shutdownGraceMs: 25_000 });
+    expect(problems({ OUTBOX_GIVE_UP_HOURS: "0" })).toEqual([`OUTBOX_GIVE_UP_HOURS must be a number of hours (1-720) (got "0")`]);
+    expect(problems({ SHUTDOWN_GRACE_SECONDS: "ten" })).toEqual([`SHUTDOWN_GRACE_SECONDS must be a number of seconds (1-300) (got "ten")`]);
+  });
 });

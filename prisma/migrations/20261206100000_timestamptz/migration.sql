@@ -1,7 +1,9 @@
 -- Every instant is stored with its time zone (timestamptz): the values were written as UTC wall
 -- time into `timestamp` columns (Prisma's convention), so each is read as UTC. From here on a
 -- statement writes now() and PostgreSQL, pg and Prisma all read the same instant, whatever the
--- session's or the process's time zone.
+-- session's or the process's time zone. (A timestamp array has no AT TIME ZONE: it is cast in a
+-- UTC session.)
+SET LOCAL TimeZone = 'UTC';
 ALTER TABLE "District"
   ALTER COLUMN "createdAt" SET DATA TYPE TIMESTAMPTZ(3) USING "createdAt" AT TIME ZONE 'UTC';
 ALTER TABLE "School"
@@ -42,7 +44,11 @@ ALTER TABLE "OutboxMessage"
   ALTER COLUMN "nextAttemptAt" SET DATA TYPE TIMESTAMPTZ(3) USING "nextAttemptAt" AT TIME ZONE 'UTC',
   ALTER COLUMN "lockedUntil" SET DATA TYPE TIMESTAMPTZ(3) USING "lockedUntil" AT TIME ZONE 'UTC',
   ALTER COLUMN "createdAt" SET DATA TYPE TIMESTAMPTZ(3) USING "createdAt" AT TIME ZONE 'UTC',
-  ALTER COLUMN "sentAt" SET DATA TYPE TIMESTAMPTZ(3) USING "sentAt" AT TIME ZONE 'UTC';
+  ALTER COLUMN "sentAt" SET DATA TYPE TIMESTAMPTZ(3) USING "sentAt" AT TIME ZONE 'UTC',
+  ALTER COLUMN "failingSince" SET DATA TYPE TIMESTAMPTZ(3) USING "failingSince" AT TIME ZONE 'UTC';
+ALTER TABLE "OutboxPace"
+  ALTER COLUMN "sends" SET DATA TYPE TIMESTAMPTZ(3)[] USING "sends"::TIMESTAMPTZ(3)[],
+  ALTER COLUMN "nextStartAt" SET DATA TYPE TIMESTAMPTZ(3) USING "nextStartAt" AT TIME ZONE 'UTC';
 ALTER TABLE "BotState"
   ALTER COLUMN "updatedAt" SET DATA TYPE TIMESTAMPTZ(3) USING "updatedAt" AT TIME ZONE 'UTC';
 ALTER TABLE "ProcessedActivity"

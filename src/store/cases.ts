@@ -3,7 +3,7 @@ import { sql, type QueryCreator, type Selectable } from "kysely";
 import { jsonArrayFrom } from "kysely/helpers/postgres";
 import { OPEN_STATUSES, type CaseStatus } from "../domain/lifecycle.js";
 import { formatReference } from "../domain/reference.js";
-import type { DB, Db } from "./kysely.js";
+import { runNamed, type DB, type Db } from "./kysely.js";
 import type { OutgoingMessage } from "./outgoing-message.js";
 import { applyPlanOp, type PlanOp } from "./plans.js";
 import { caseEventsInsert } from "./case-events.js";
@@ -52,18 +52,21 @@ export class CaseRepository {
    *  does not follow the number of open cases (Prisma's relation filter walked the open cases newest
    *  first: the report dialog's p50 grew by half from 1,000 to 100,000 cases, `npm run bench`). */
   async findOpenCaseForPupil(key: { schoolId: string; nameKey: string; birthYear: number }): Promise<OpenCaseMatch | null> {
-    const row = await this.db
-      .selectFrom("Pupil as p")
-      .innerJoin("Case as c", "c.pupilId", "p.id")
-      .select(["c.id as caseId", "c.reference", "c.status"])
-      .where("p.schoolId", "=", key.schoolId)
-      .where("p.nameKey", "=", key.nameKey)
-      .where("p.birthYear", "=", key.birthYear)
-      .where("p.anonymizedAt", "is", null)
-      .where("c.status", "in", OPEN)
-      .orderBy("c.createdAt", "desc")
-      .limit(1)
-      .executeTakeFirst();
+    const [row] = await runNamed(
+      this.db,
+      "case_open_for_pupil",
+      this.db
+        .selectFrom("Pupil as p")
+        .innerJoin("Case as c", "c.pupilId", "p.id")
+        .select(["c.id as caseId", "c.reference", "c.status"])
+        .where("p.schoolId", "=", key.schoolId)
+        .where("p.nameKey", "=", key.nameKey)
+        .where("p.birthYear", "=", key.birthYear)
+        .where("p.anonymizedAt", "is", null)
+        .where("c.status", "in", OPEN)
+        .orderBy("c.createdAt", "desc")
+        .limit(1),
+    );
     return row ?? null;
   }
 
@@ -160,10 +163,7 @@ export class CaseRepository {
             .columns(["id", "reference", "pupilId", "schoolId", "districtId", "urgency", "reporterId", "updatedAt"])
             .expression((eb) =>
               eb
-                .selectFrom([
-                  "School as s",
-                  eb.selectFrom("touched").select("touched.id").unionAll(eb.selectFrom("added").select("added.id")).as("p"),
-                ])
+                .selectFrom(["School as s", eb.selectFrom("touched").select("touched.id").unionAll(eb.selectFrom("added").select("added.id")).as("p")])
                 .select([
                   eb.val(randomUUID()).as("id"),
                   eb.val(reference!).as("reference"),
@@ -210,7 +210,11 @@ export class CaseRepository {
                                           ${r.signals.map((s) => s.family)}::text[], ${r.signals.map((s) => s.note ?? null)}::text[]) AS g("id", "code", "family", "note")`,
               ),
           )
-          .with("event", (qc) => caseEventsInsert(qc, [{ caseId, actorId: r.reporterId, type: joinedExisting ? "REPORT_ADDED" : "REPORTED", data: { reportId, families, urgency: r.urgency } }]))
+          .with("event", (qc) =>
+            caseEventsInsert(qc, [
+              { caseId, actorId: r.reporterId, type: joinedExisting ? "REPORT_ADDED" : "REPORTED", data: { reportId, families, urgency: r.urgency } },
+            ]),
+          )
           .with("sends", (qc) => sendsInsert(qc, sends))
           .selectFrom("report")
           .select("report.id")
@@ -334,7 +338,9 @@ function selectRecord(qc: QueryCreator<DB & RecordCtes>) {
         eb
           .selectFrom("Report as r")
           .select(["r.reporterId", "r.absenceHalfDays", "r.stepsTaken", "r.observations"])
-          .select((rb) => jsonArrayFrom(rb.selectFrom("ReportSignal as rs").select(["rs.code", "rs.family", "rs.note"]).whereRef("rs.reportId", "=", "r.id")).as("signals"))
+          .select((rb) =>
+            jsonArrayFrom(rb.selectFrom("ReportSignal as rs").select(["rs.code", "rs.family", "rs.note"]).whereRef("rs.reportId", "=", "r.id")).as("signals"),
+          )
           .whereRef("r.caseId", "=", "c.id")
           .orderBy("r.createdAt"),
       ).as("reports"),
@@ -399,7 +405,10 @@ function toCaseRecord(c: CaseRow): CaseRecord {
     assignee: c.assigneeId !== null && c.assigneeName !== null ? { id: c.assigneeId, displayName: c.assigneeName } : null,
     families: FAMILY_ORDER.filter((f) => families.has(f)),
     signals: c.reports.flatMap((r) => r.signals.map((s) => ({ code: s.code, note: s.note }))),
-    absenceHalfDays: c.reports.reduce<number | null>((max, r) => (r.absenceHalfDays !== null && (max === null || r.absenceHalfDays > max) ? r.absenceHalfDays : max), null),
+    absenceHalfDays: c.reports.reduce<number | null>(
+      (max, r) => (r.absenceHalfDays !== null && (max === null || r.absenceHalfDays > max) ? r.absenceHalfDays : max),
+      null,
+    ),
     stepsTaken: [...new Set(c.reports.flatMap((r) => r.stepsTaken))],
     observations: c.reports.map((r) => r.observations).filter((o): o is string => Boolean(o)),
     // Events are newest first: the request is answered when an answer came after it.
@@ -421,7 +430,10 @@ function questionOf(data: unknown): string {
 
 /** No event besides the stored ones (a read). */
 const NO_EVENT = (qc: QueryCreator<DB & Pick<RecordCtes, "upd">>) =>
-  qc.selectFrom("CaseEvent").select(["id", "type", "at", "data", "actorId"]).where(sql<boolean>`false`);
+  qc
+    .selectFrom("CaseEvent")
+    .select(["id", "type", "at", "data", "actorId"])
+    .where(sql<boolean>`false`);
 
 export class CaseChangeRepository {
   constructor(private readonly db: Db) {}
@@ -443,7 +455,14 @@ export class CaseChangeRepository {
   /** Applies a change if the case is still at `expectedVersion` (optimistic concurrency: of two
    *  coordinators acting at once, the second gets VersionConflictError), with its event and sends,
    *  and a plan change in the same transaction. The one place where a case changes. */
-  async apply(caseId: string, expectedVersion: number, change: CaseChange, event: CaseEventInput, messages: OutgoingMessage[], planOp?: PlanOp): Promise<CaseRecord> {
+  async apply(
+    caseId: string,
+    expectedVersion: number,
+    change: CaseChange,
+    event: CaseEventInput,
+    messages: OutgoingMessage[],
+    planOp?: PlanOp,
+  ): Promise<CaseRecord> {
     if (!planOp) return this.applyChange(this.db, caseId, expectedVersion, change, event, messages);
     return this.db.transaction().execute(async (trx) => {
       // The case row first: its lock makes a concurrent change of the same case wait, then fail on the version.
@@ -458,32 +477,57 @@ export class CaseChangeRepository {
    *  not at all, and it answers with the case as changed (one round trip instead of 6 Prisma
    *  queries; `npm run bench`, workload d). As with Prisma, an undefined field is left as it is and
    *  a null one is emptied. */
-  private async applyChange(db: Db, caseId: string, expectedVersion: number, change: CaseChange, event: CaseEventInput, messages: OutgoingMessage[]): Promise<CaseRecord> {
+  private async applyChange(
+    db: Db,
+    caseId: string,
+    expectedVersion: number,
+    change: CaseChange,
+    event: CaseEventInput,
+    messages: OutgoingMessage[],
+  ): Promise<CaseRecord> {
     const upd = { from: "upd", id: sql<string>`upd."id"` };
-    const row = await selectRecord(
-      reading(
-      db
-      .with("upd", (qc) =>
-        qc
-          .updateTable("Case")
-          .set((eb) => ({
-            status: change.status !== undefined ? sql.val(change.status) : eb.ref("status"),
-            assigneeId: change.assigneeId !== undefined ? sql.val(change.assigneeId) : eb.ref("assigneeId"),
-            escalatedToMlds: change.escalatedToMlds !== undefined ? sql.val(change.escalatedToMlds) : eb.ref("escalatedToMlds"),
-            closedAt: change.closedAt !== undefined ? sql.val(change.closedAt) : eb.ref("closedAt"),
-            nextReviewAt: change.nextReviewAt !== undefined ? sql.val(change.nextReviewAt) : eb.ref("nextReviewAt"),
-            reviewRemindedFor: change.reviewRemindedFor !== undefined ? sql.val(change.reviewRemindedFor) : eb.ref("reviewRemindedFor"),
-            version: eb("version", "+", 1),
-            updatedAt: sql<Date>`now()`,
-          }))
-          .where("id", "=", caseId)
-          .where("version", "=", expectedVersion)
-          .returningAll(),
-      )
-      .with("ev", (qc) => caseEventsInsert(qc, [{ actorId: event.actorId, type: event.type, data: event.data ?? {} }], upd).returning(["id", "type", "at", "data", "actorId"]))
-      .with("sends", (qc) => sendsInsert(qc, messages.map((m) => sendOf(m)), upd)),
+    const [row] = await runNamed(
+      db,
+      "case_apply",
+      selectRecord(
+        reading(
+          db
+            .with("upd", (qc) =>
+              qc
+                .updateTable("Case")
+                .set((eb) => ({
+                  status: change.status !== undefined ? sql.val(change.status) : eb.ref("status"),
+                  assigneeId: change.assigneeId !== undefined ? sql.val(change.assigneeId) : eb.ref("assigneeId"),
+                  escalatedToMlds: change.escalatedToMlds !== undefined ? sql.val(change.escalatedToMlds) : eb.ref("escalatedToMlds"),
+                  closedAt: change.closedAt !== undefined ? sql.val(change.closedAt) : eb.ref("closedAt"),
+                  nextReviewAt: change.nextReviewAt !== undefined ? sql.val(change.nextReviewAt) : eb.ref("nextReviewAt"),
+                  reviewRemindedFor: change.reviewRemindedFor !== undefined ? sql.val(change.reviewRemindedFor) : eb.ref("reviewRemindedFor"),
+                  version: eb("version", "+", 1),
+                  updatedAt: sql<Date>`now()`,
+                }))
+                .where("id", "=", caseId)
+                .where("version", "=", expectedVersion)
+                .returningAll(),
+            )
+            .with("ev", (qc) =>
+              caseEventsInsert(qc, [{ actorId: event.actorId, type: event.type, data: event.data ?? {} }], upd).returning([
+                "id",
+                "type",
+                "at",
+                "data",
+                "actorId",
+              ]),
+            )
+            .with("sends", (qc) =>
+              sendsInsert(
+                qc,
+                messages.map((m) => sendOf(m)),
+                upd,
+              ),
+            ),
+        ),
       ),
-    ).executeTakeFirst();
+    );
     if (!row) throw new VersionConflictError(caseId);
     return toCaseRecord(row);
   }
@@ -492,7 +536,12 @@ export class CaseChangeRepository {
   async record(caseId: string, event: CaseEventInput, messages: OutgoingMessage[] = []): Promise<void> {
     await this.db
       .with("ev", (qc) => caseEventsInsert(qc, [{ caseId, ...event }]))
-      .with("sends", (qc) => sendsInsert(qc, messages.map((m) => sendOf(m, caseId))))
+      .with("sends", (qc) =>
+        sendsInsert(
+          qc,
+          messages.map((m) => sendOf(m, caseId)),
+        ),
+      )
       .selectNoFrom(sql<number>`1`.as("done"))
       .execute();
   }

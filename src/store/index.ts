@@ -55,7 +55,7 @@ export function createStore(db: Database): Store {
     caseChanges: new CaseChangeRepository(db.kysely),
     routingChannels: new RoutingChannelRepository(db.kysely),
     plans: new PlanRepository(db.kysely),
-    outbox: new OutboxRepository(prisma, db.sql),
+    outbox: new OutboxRepository(db.kysely),
     reviewReminders: new ReviewReminderRepository(db.kysely),
     processedActivities: new ProcessedActivityRepository(prisma, db.sql),
     imports: new ImportRepository(db.kysely),

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import pg from "pg";
-import { Kysely, PostgresDialect, type PostgresCursor, type PostgresPool, type PostgresPoolClient, type PostgresQueryResult } from "kysely";
+import { Kysely, PostgresDialect, type Compilable, type PostgresCursor, type PostgresPool, type PostgresPoolClient, type PostgresQueryResult } from "kysely";
 import type { DB } from "../generated/kysely/database.js";
 
 /**
@@ -38,14 +38,25 @@ function param(value: unknown): unknown {
 }
 
 const names = new Map<string, string>();
-function statementName(text: string): string {
+function statementName(text: string, label = "k"): string {
   let name = names.get(text);
   if (name === undefined) {
     if (names.size >= MAX_NAMES) names.clear();
-    name = `k_${createHash("sha1").update(text).digest("base64url").slice(0, 22)}`;
+    name = `${label}.${createHash("sha1").update(text).digest("base64url").slice(0, 22)}`;
     names.set(text, name);
   }
   return name;
+}
+
+/**
+ * Runs a statement under a name that says what it is (`case_apply.<hash of its text>`): PostgreSQL's
+ * logs of slow statements and pg_stat_activity then name it, and fault tests can pick it out on
+ * the wire. Others are named after their text alone.
+ */
+export async function runNamed<R>(db: Db, label: string, query: Compilable<R>): Promise<R[]> {
+  const compiled = query.compile();
+  if (!names.has(compiled.sql)) statementName(compiled.sql, label);
+  return (await db.executeQuery(compiled)).rows;
 }
 
 class NamingClient implements PostgresPoolClient {

@@ -89,9 +89,9 @@ describe.each<TestDatabaseKind>(["embedded", "postgres"])("a connection that dro
   });
 
   it("the outbox claim, reset while its statement is on the wire, fails once and the next claim works", async () => {
-    const outbox = new OutboxRepository(b.db.prisma, b.db.sql);
+    const outbox = new OutboxRepository(b.db.kysely);
     await outbox.enqueue({ conversationId: "a:1", kind: "post", payload: { activity: { text: "x" } } });
-    const held = b.proxy.holdWhen("outbox_claim\0");
+    const held = b.proxy.holdWhen("outbox_claim.");
     const claim = outbox.claimDue({ workerId: "w", conversations: 5, leaseMs: 60_000, now: new Date() });
     await held.seen;
     b.proxy.resetHeld();

@@ -35,8 +35,8 @@ describe("outbox faults, two instances on PostgreSQL", () => {
       return marked;
     }
   }
-  const repos = () => ({ outbox: new CountingOutbox(db.prisma, db.sql), conversations: new ConversationRepository(db.kysely) });
-  const repos2 = () => ({ outbox: new CountingOutbox(db2.prisma, db2.sql), conversations: new ConversationRepository(db2.kysely) });
+  const repos = () => ({ outbox: new CountingOutbox(db.kysely), conversations: new ConversationRepository(db.kysely) });
+  const repos2 = () => ({ outbox: new CountingOutbox(db2.kysely), conversations: new ConversationRepository(db2.kysely) });
   const workers: OutboxWorker[] = [];
   const worker = (instance: 1 | 2, opts: Partial<OutboxWorkerOptions> = {}) => {
     const w = new OutboxWorker({ adapter, botAppId: "", logger, clock, pollMs: 50, workerId: `instance-${instance}-${workers.length}`, ...(instance === 1 ? repos() : repos2()), ...opts });

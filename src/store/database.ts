@@ -3,7 +3,6 @@ import { PrismaClient } from "../generated/prisma/client.js";
 import type { Config } from "../config.js";
 import { startEmbeddedDatabase, type EmbeddedDatabase } from "./pglite-server.js";
 import { applyMigrations } from "./migrate.js";
-import { HotSql } from "./hot-sql.js";
 import { createKysely, type Db } from "./kysely.js";
 import { ResilientPrismaPg } from "./prisma-pg.js";
 import { timeoutSettings, type DatabaseTimeouts } from "./statement-timeout.js";
@@ -13,8 +12,6 @@ export type Database = {
   prisma: PrismaClient;
   /** The store's typed statements (kysely.ts), on the same connections. */
   kysely: Db;
-  /** The same connections without Prisma, for the statements of every turn (hot-sql.ts). */
-  sql: HotSql;
   kind: "postgres" | "embedded";
   /** PostgreSQL schema holding the tables ("public" unless a test isolates itself). */
   schema: string;
@@ -89,7 +86,6 @@ export async function openDatabase(database: Config["database"], opts: OpenOptio
   return {
     prisma,
     kysely: createKysely(pool),
-    sql: new HotSql(pool),
     kind: embedded ? "embedded" : "postgres",
     schema,
     ...(embedded && database.kind === "embedded" ? { backup: () => embedded.dump(), freeDiskBytes: () => freeDiskBytes(database.dataDir) } : {}),

@@ -42,8 +42,7 @@ export type Store = {
 };
 
 export function createStore(db: Database): Store {
-  const prisma = db.prisma;
-  const turnStart = new TurnStartRepository(db.sql);
+  const turnStart = new TurnStartRepository(db.kysely);
   return {
     db,
     botState: new DatabaseStorage(db.kysely),
@@ -57,7 +56,7 @@ export function createStore(db: Database): Store {
     plans: new PlanRepository(db.kysely),
     outbox: new OutboxRepository(db.kysely),
     reviewReminders: new ReviewReminderRepository(db.kysely),
-    processedActivities: new ProcessedActivityRepository(prisma, db.sql),
+    processedActivities: new ProcessedActivityRepository(db.kysely),
     imports: new ImportRepository(db.kysely),
     statistics: new StatisticsRepository(db.kysely),
     caseQueries: new CaseQueryRepository(db.kysely),

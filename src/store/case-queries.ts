@@ -42,6 +42,18 @@ export type CaseListRows = { rows: CaseSummaryRow[]; counts: StatusCount[] };
 /** Who may see what, plus, in a channel, the rule that a school's own cases stay out of it. */
 export type CaseFilter = { visibility: CaseVisibility; onlyMldsCases?: MldsAgeLimit | null };
 
+/** What a case shows of its pupil ("Pupil" as p) and of who follows it ("Member" as a). */
+export const PUPIL_AND_ASSIGNEE = [
+  "p.firstName",
+  "p.lastName",
+  "p.className",
+  "p.birthYear",
+  "p.birthDate",
+  "p.anonymizedAt as pupilAnonymizedAt",
+  "a.id as assigneeId",
+  "a.displayName as assigneeName",
+] as const;
+
 /** Consultations are audit entries, not something that happened to the case. */
 const NOT_EVENTS = ["DETAILS_VIEWED", "HISTORY_VIEWED", "EXPORTED"] as const;
 
@@ -215,14 +227,7 @@ export class CaseQueryRepository {
         "s.id as schoolId",
         "s.name as schoolName",
         "c.districtId",
-        "p.firstName",
-        "p.lastName",
-        "p.className",
-        "p.birthYear",
-        "p.birthDate",
-        "p.anonymizedAt as pupilAnonymizedAt",
-        "a.id as assigneeId",
-        "a.displayName as assigneeName",
+        ...PUPIL_AND_ASSIGNEE,
         "a.role as assigneeRole",
         "le.type as lastEventType",
         "le.at as lastEventAt",

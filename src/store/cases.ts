@@ -7,6 +7,7 @@ import { runNamed, type DB, type Db } from "./kysely.js";
 import type { OutgoingMessage } from "./outgoing-message.js";
 import { applyPlanOp, type PlanOp } from "./plans.js";
 import { caseEventsInsert } from "./case-events.js";
+import { PUPIL_AND_ASSIGNEE } from "./case-queries.js";
 import { sendOf, sendsInsert } from "./sends.js";
 
 export type OpenCaseMatch = { caseId: string; reference: string; status: CaseStatus };
@@ -323,14 +324,7 @@ function selectRecord(qc: QueryCreator<DB & RecordCtes>) {
       "s.id as schoolId",
       "s.name as schoolName",
       "s.uai as schoolUai",
-      "p.lastName",
-      "p.firstName",
-      "p.className",
-      "p.birthYear",
-      "p.birthDate",
-      "p.anonymizedAt as pupilAnonymizedAt",
-      "a.id as assigneeId",
-      "a.displayName as assigneeName",
+      ...PUPIL_AND_ASSIGNEE,
     ])
     .select((eb) => [
       // Oldest first, each with its signals.

@@ -35,7 +35,7 @@ async function checkRoom(dataDir: string): Promise<void> {
     mkdirSync(dir, { recursive: true });
     accessSync(dir, constants.W_OK);
   } catch (err) {
-    throw new Error(`cannot write to ${dir}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    throw new Error(`cannot write to ${dir}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { cause: err });
   }
   const free = await freeDiskBytes(dir);
   const needed = expectedSize(dataDir) + KEEP_FREE;

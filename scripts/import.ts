@@ -50,7 +50,7 @@ async function main(): Promise<number> {
   try {
     bytes = await readFile(file);
   } catch (err) {
-    throw new Error(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    throw new Error(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { cause: err });
   }
 
   let db: Database | undefined;

@@ -1,3 +1,4 @@
+/* eslint-disable no-control-regex -- this module exists to find control characters. */
 import { z } from "zod";
 
 /** Text as it may cross a boundary (Teams activities, card inputs, CSV files, plan forms): without

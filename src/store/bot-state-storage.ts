@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
-import type { HotSql } from "./hot-sql.js";
+import { sql } from "kysely";
+import type { Db } from "./kysely.js";
 
 /** The shape of botbuilder's Storage interface (kept here so that only src/teams imports botbuilder). */
 export type StoreItem = { eTag?: string; [key: string]: unknown };
@@ -16,16 +17,11 @@ export class ETagConflictError extends Error {
  *  storages: a write carrying an eTag succeeds only if the stored item still has that eTag;
  *  "*" or no eTag writes unconditionally. */
 export class DatabaseStorage {
-  constructor(private readonly sql: HotSql) {}
+  constructor(private readonly db: Db) {}
 
-  // Every turn reads and most dialog turns write: statements straight on the pool (hot-sql.ts).
   async read(keys: string[]): Promise<StoreItems> {
     if (keys.length === 0) return {};
-    const rows = await this.sql.rows<{ key: string; data: unknown; eTag: string }>(
-      "bot_state_read",
-      `SELECT "key", "data", "eTag" FROM "BotState" WHERE "key" = ANY($1::text[])`,
-      [keys],
-    );
+    const rows = await this.db.selectFrom("BotState").select(["key", "data", "eTag"]).where("key", "=", sql<string>`any(${keys}::text[])`).execute();
     const items: StoreItems = {};
     for (const row of rows) items[row.key] = { ...(row.data as object), eTag: row.eTag };
     return items;
@@ -36,34 +32,26 @@ export class DatabaseStorage {
       const { eTag, ...rest } = item;
       const data = JSON.stringify(rest);
       const newETag = randomUUID();
+      const row = { key, data, eTag: newETag, updatedAt: sql<Date>`now()` };
       if (!eTag || eTag === "*") {
-        await this.sql.rowCount(
-          "bot_state_put",
-          `INSERT INTO "BotState" ("key", "data", "eTag", "updatedAt") VALUES ($1, $2::jsonb, $3, now() AT TIME ZONE 'UTC')
-           ON CONFLICT ("key") DO UPDATE SET "data" = EXCLUDED."data", "eTag" = EXCLUDED."eTag", "updatedAt" = EXCLUDED."updatedAt"`,
-          [key, data, newETag],
-        );
+        await this.db
+          .insertInto("BotState")
+          .values(row)
+          .onConflict((oc) => oc.column("key").doUpdateSet((eb) => ({ data: eb.ref("excluded.data"), eTag: eb.ref("excluded.eTag"), updatedAt: eb.ref("excluded.updatedAt") })))
+          .execute();
         continue;
       }
       // One conditional UPDATE: of two writers holding the same eTag, exactly one matches.
-      const updated = await this.sql.rowCount(
-        "bot_state_update",
-        `UPDATE "BotState" SET "data" = $2::jsonb, "eTag" = $3, "updatedAt" = now() AT TIME ZONE 'UTC' WHERE "key" = $1 AND "eTag" = $4`,
-        [key, data, newETag, eTag],
-      );
-      if (updated === 1) continue;
+      const updated = await this.db.updateTable("BotState").set({ data, eTag: newETag, updatedAt: sql<Date>`now()` }).where("key", "=", key).where("eTag", "=", eTag).executeTakeFirst();
+      if (updated.numUpdatedRows === 1n) continue;
       // No row with that eTag: either the item is new (first write wins) or someone else changed it.
-      const created = await this.sql.rowCount(
-        "bot_state_create",
-        `INSERT INTO "BotState" ("key", "data", "eTag", "updatedAt") VALUES ($1, $2::jsonb, $3, now() AT TIME ZONE 'UTC') ON CONFLICT ("key") DO NOTHING`,
-        [key, data, newETag],
-      );
-      if (created !== 1) throw new ETagConflictError(key);
+      const created = await this.db.insertInto("BotState").values(row).onConflict((oc) => oc.column("key").doNothing()).executeTakeFirst();
+      if (created.numInsertedOrUpdatedRows !== 1n) throw new ETagConflictError(key);
     }
   }
 
   async delete(keys: string[]): Promise<void> {
     if (keys.length === 0) return;
-    await this.sql.rowCount("bot_state_delete", `DELETE FROM "BotState" WHERE "key" = ANY($1::text[])`, [keys]);
+    await this.db.deleteFrom("BotState").where("key", "=", sql<string>`any(${keys}::text[])`).execute();
   }
 }

@@ -1,12 +1,14 @@
 import { randomUUID } from "node:crypto";
-import type { PrismaClient } from "../generated/prisma/client.js";
-import { Prisma } from "../generated/prisma/client.js";
+import { sql, type QueryCreator, type Selectable } from "kysely";
+import { jsonArrayFrom } from "kysely/helpers/postgres";
+import { OPEN_STATUSES, type CaseStatus } from "../domain/lifecycle.js";
 import { formatReference } from "../domain/reference.js";
+import { runNamed, type DB, type Db } from "./kysely.js";
 import type { OutgoingMessage } from "./outgoing-message.js";
 import { applyPlanOp, type PlanOp } from "./plans.js";
-import { enqueueOutbox, outboxColumns, outboxRow } from "./outbox.js";
-import type { HotSql } from "./hot-sql.js";
-import type { CaseStatus } from "../domain/lifecycle.js";
+import { caseEventsInsert } from "./case-events.js";
+import { PUPIL_AND_ASSIGNEE } from "./case-queries.js";
+import { sendOf, sendsInsert } from "./sends.js";
 
 export type OpenCaseMatch = { caseId: string; reference: string; status: CaseStatus };
 
@@ -27,137 +29,198 @@ export type NewReport = {
 
 export type RecordedReport = { caseId: string; reference: string; status: CaseStatus; joinedExisting: boolean; alreadyRecorded: boolean };
 
-const OPEN: CaseStatus[] = ["NEW", "ACKNOWLEDGED", "INFO_REQUESTED", "PLAN_ACTIVE", "REVIEW_DUE"];
+/** Constants of the code go into the statement text (a prepared statement's plan knows them). */
+const OPEN = OPEN_STATUSES.map((status) => sql.lit(status));
+
+/** The next reference of a year (D-2026-0042): the one place where the yearly counter moves. The
+ *  row lock taken by the upsert serialises concurrent reports and imports of the same year. */
+export async function nextReferences(trx: Db, year: number, count = 1): Promise<string[]> {
+  if (count <= 0) return [];
+  const row = await trx
+    .insertInto("CaseCounter")
+    .values({ year, last: count })
+    .onConflict((oc) => oc.column("year").doUpdateSet((eb) => ({ last: eb("CaseCounter.last", "+", count) })))
+    .returning("last")
+    .executeTakeFirstOrThrow();
+  return Array.from({ length: count }, (_, i) => formatReference(year, row.last - count + 1 + i));
+}
 
 export class CaseRepository {
-  constructor(private readonly sql: HotSql) {}
+  constructor(private readonly db: Db) {}
 
   /** The open case of the same pupil (same school, same normalised names, same birth year), if any.
    *  Asked before every report is confirmed: from the pupil's index to its cases, so that the cost
    *  does not follow the number of open cases (Prisma's relation filter walked the open cases newest
    *  first: the report dialog's p50 grew by half from 1,000 to 100,000 cases, `npm run bench`). */
   async findOpenCaseForPupil(key: { schoolId: string; nameKey: string; birthYear: number }): Promise<OpenCaseMatch | null> {
-    const rows = await this.sql.rows<OpenCaseMatch>(
+    const [row] = await runNamed(
+      this.db,
       "case_open_for_pupil",
-      `SELECT c."id" AS "caseId", c."reference", c."status"::text AS "status"
-         FROM "Pupil" p JOIN "Case" c ON c."pupilId" = p."id"
-        WHERE p."schoolId" = $1 AND p."nameKey" = $2 AND p."birthYear" = $3 AND p."anonymizedAt" IS NULL
-          AND c."status" IN (${OPEN_SQL})
-        ORDER BY c."createdAt" DESC LIMIT 1`,
-      [key.schoolId, key.nameKey, key.birthYear],
+      this.db
+        .selectFrom("Pupil as p")
+        .innerJoin("Case as c", "c.pupilId", "p.id")
+        .select(["c.id as caseId", "c.reference", "c.status"])
+        .where("p.schoolId", "=", key.schoolId)
+        .where("p.nameKey", "=", key.nameKey)
+        .where("p.birthYear", "=", key.birthYear)
+        .where("p.anonymizedAt", "is", null)
+        .where("c.status", "in", OPEN)
+        .orderBy("c.createdAt", "desc")
+        .limit(1),
     );
-    return rows[0] ?? null;
+    return row ?? null;
   }
 
   async findBySubmissionKey(submissionKey: string): Promise<RecordedReport | null> {
-    const rows = await this.sql.rows<{ caseId: string; reference: string; status: CaseStatus }>(
-      "report_by_submission_key",
-      `SELECT c."id" AS "caseId", c."reference", c."status"::text AS "status" FROM "Report" r JOIN "Case" c ON c."id" = r."caseId" WHERE r."submissionKey" = $1`,
-      [submissionKey],
-    );
-    const r = rows[0];
-    return r ? { ...r, joinedExisting: false, alreadyRecorded: true } : null;
+    const row = await this.db
+      .selectFrom("Report as r")
+      .innerJoin("Case as c", "c.id", "r.caseId")
+      .select(["c.id as caseId", "c.reference", "c.status"])
+      .where("r.submissionKey", "=", submissionKey)
+      .executeTakeFirst();
+    return row ? { ...row, joinedExisting: false, alreadyRecorded: true } : null;
   }
 
   /** One transaction: pupil (reused when known), case (new reference) or the open case it joins,
    *  report with its signals, the first case event, and the sends that route a new case
    *  (`route` is asked for them once the case id is known). The submission key makes it idempotent.
-   *  Four statements on the pool where Prisma made a dozen queries (`npm run bench`, workload c:
-   *  Prisma was 28 % of the bot's busy time in report dialogs). */
+   *  Four statements where Prisma made a dozen queries (`npm run bench`, workload c: Prisma was
+   *  28 % of the bot's busy time in report dialogs). */
   async recordReport(r: NewReport, route: (caseId: string) => OutgoingMessage[] = () => [], joinSends: OutgoingMessage[] = []): Promise<RecordedReport> {
     const existing = await this.findBySubmissionKey(r.submissionKey);
     if (existing) return existing;
     try {
-      return await this.sql.transaction(async (tx) => {
-        let target: { id: string; reference: string; status: CaseStatus } | null = null;
+      return await this.db.transaction().execute(async (trx) => {
+        let target: { id: string; reference: string; status: CaseStatus } | undefined;
         const families = [...new Set(r.signals.map((s) => s.family))];
         if (r.attachToCaseId) {
           // A new report may raise the urgency of the case it joins, never lower it (the triage decides
           // that). When it changes what the case card shows (the urgency, a new family of signals), the
           // case's version moves on: the cards posted with the former one are updated (`joinSends`),
           // and an action from a copy of the card that was not is told that the case changed.
-          const joined = await tx.rows<{ id: string; reference: string; status: CaseStatus }>(
-            "report_join_case",
-            `WITH known AS (
-               SELECT COALESCE(array_agg(DISTINCT rs."family"), '{}') AS "families" FROM "Report" kr JOIN "ReportSignal" rs ON rs."reportId" = kr."id" WHERE kr."caseId" = $1)
-             UPDATE "Case" SET
-               "urgency" = GREATEST("urgency", $3),
-               "version" = "version" + CASE WHEN "urgency" < $3 OR NOT ($4::text[] <@ known."families") THEN 1 ELSE 0 END,
-               "updatedAt" = now() AT TIME ZONE 'UTC'
-              FROM known
-             WHERE "id" = $1 AND "schoolId" = $2 AND "status" IN (${OPEN_SQL})
-             RETURNING "id", "reference", "status"::text AS "status"`,
-            [r.attachToCaseId, r.schoolId, r.urgency, families],
-          );
-          target = joined[0] ?? null;
+          target = await trx
+            .with("known", (qc) =>
+              qc
+                .selectFrom("Report as kr")
+                .innerJoin("ReportSignal as rs", "rs.reportId", "kr.id")
+                .select(sql<string[]>`COALESCE(array_agg(DISTINCT rs."family"), '{}')`.as("families"))
+                .where("kr.caseId", "=", r.attachToCaseId!),
+            )
+            .updateTable("Case")
+            .from("known")
+            .set((eb) => ({
+              urgency: sql<number>`GREATEST(${eb.ref("Case.urgency")}, ${r.urgency})`,
+              version: sql<number>`${eb.ref("Case.version")} + CASE WHEN ${eb.ref("Case.urgency")} < ${r.urgency} OR NOT (${families}::text[] <@ ${eb.ref("known.families")}) THEN 1 ELSE 0 END`,
+              updatedAt: sql<Date>`now()`,
+            }))
+            .where("Case.id", "=", r.attachToCaseId)
+            .where("Case.schoolId", "=", r.schoolId)
+            .where("Case.status", "in", OPEN)
+            .returning(["Case.id", "Case.reference", "Case.status"])
+            .executeTakeFirst();
         }
-        const joinedExisting = target !== null;
+        const joinedExisting = target !== undefined;
         if (!target) {
-          // The row lock taken by the upsert serialises concurrent reports of the same year.
-          const [counter] = await tx.rows<{ last: number }>(
-            "case_counter_next",
-            `INSERT INTO "CaseCounter" ("year", "last") VALUES ($1, 1) ON CONFLICT ("year") DO UPDATE SET "last" = "CaseCounter"."last" + 1 RETURNING "last"`,
-            [r.year],
-          );
+          const [reference] = await nextReferences(trx, r.year);
           // The pupil is reused when known in the school (its class brought up to date), else created.
-          const created = await tx.rows<{ id: string; reference: string; status: CaseStatus }>(
-            "report_new_case",
-            `WITH known AS (
-               SELECT "id" FROM "Pupil" WHERE "schoolId" = $1::text AND "nameKey" = $2::text AND "birthYear" = $3::int AND "anonymizedAt" IS NULL LIMIT 1),
-             touched AS (
-               UPDATE "Pupil" SET "className" = $4::text WHERE "id" IN (SELECT "id" FROM known) RETURNING "id"),
-             added AS (
-               INSERT INTO "Pupil" ("id", "schoolId", "lastName", "firstName", "nameKey", "birthYear", "className", "createdAt")
-               SELECT $5::text, $1, $6::text, $7::text, $2, $3, $4, now() AT TIME ZONE 'UTC' WHERE NOT EXISTS (SELECT 1 FROM known) RETURNING "id")
-             INSERT INTO "Case" ("id", "reference", "pupilId", "schoolId", "districtId", "urgency", "reporterId", "createdAt", "updatedAt")
-             SELECT $8::text, $9::text, p."id", s."id", s."districtId", $10::int, $11::text, now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC'
-               FROM "School" s, (SELECT "id" FROM touched UNION ALL SELECT "id" FROM added) p
-              WHERE s."id" = $1
-             RETURNING "id", "reference", "status"::text AS "status"`,
-            [r.schoolId, r.pupil.nameKey, r.pupil.birthYear, r.pupil.className, randomUUID(), r.pupil.lastName, r.pupil.firstName, randomUUID(), formatReference(r.year, counter!.last), r.urgency, r.reporterId],
-          );
-          target = created[0] ?? null;
+          target = await trx
+            .with("known", (qc) =>
+              qc
+                .selectFrom("Pupil")
+                .select("id")
+                .where("schoolId", "=", r.schoolId)
+                .where("nameKey", "=", r.pupil.nameKey)
+                .where("birthYear", "=", r.pupil.birthYear)
+                .where("anonymizedAt", "is", null)
+                .limit(1),
+            )
+            .with("touched", (qc) =>
+              qc
+                .updateTable("Pupil")
+                .set({ className: r.pupil.className })
+                .where("id", "in", (eb) => eb.selectFrom("known").select("known.id"))
+                .returning("id"),
+            )
+            .with("added", (qc) =>
+              qc
+                .insertInto("Pupil")
+                .columns(["id", "schoolId", "lastName", "firstName", "nameKey", "birthYear", "className"])
+                .expression((eb) =>
+                  qc
+                    .selectNoFrom([
+                      eb.val(randomUUID()).as("id"),
+                      eb.val(r.schoolId).as("schoolId"),
+                      eb.val(r.pupil.lastName).as("lastName"),
+                      eb.val(r.pupil.firstName).as("firstName"),
+                      eb.val(r.pupil.nameKey).as("nameKey"),
+                      eb.val(r.pupil.birthYear).as("birthYear"),
+                      eb.val(r.pupil.className).as("className"),
+                    ])
+                    .where(eb.not(eb.exists(eb.selectFrom("known").select("known.id")))),
+                )
+                .returning("id"),
+            )
+            .insertInto("Case")
+            .columns(["id", "reference", "pupilId", "schoolId", "districtId", "urgency", "reporterId", "updatedAt"])
+            .expression((eb) =>
+              eb
+                .selectFrom(["School as s", eb.selectFrom("touched").select("touched.id").unionAll(eb.selectFrom("added").select("added.id")).as("p")])
+                .select([
+                  eb.val(randomUUID()).as("id"),
+                  eb.val(reference!).as("reference"),
+                  "p.id as pupilId",
+                  "s.id as schoolId",
+                  "s.districtId",
+                  eb.val(r.urgency).as("urgency"),
+                  eb.val(r.reporterId).as("reporterId"),
+                  sql<Date>`now()`.as("updatedAt"),
+                ])
+                .where("s.id", "=", r.schoolId),
+            )
+            .returning(["id", "reference", "status"])
+            .executeTakeFirst();
           if (!target) throw new Error(`school ${r.schoolId} not found`);
         }
+        const caseId = target.id;
         const reportId = randomUUID();
-        const sends = (joinedExisting ? joinSends : route(target.id)).map((m) => outboxRow(m));
+        const sends = (joinedExisting ? joinSends : route(caseId)).map((m) => sendOf(m, caseId));
         // The report, its signals, the case event and the sends: one statement.
-        await tx.rows(
-          "report_insert",
-          `WITH report AS (
-             INSERT INTO "Report" ("id", "caseId", "reporterId", "submissionKey", "absenceHalfDays", "stepsTaken", "urgency", "observations", "createdAt")
-             VALUES ($1, $2, $3, $4, $5, $6::text[], $7, $8, now() AT TIME ZONE 'UTC') RETURNING "id"),
-           signals AS (
-             INSERT INTO "ReportSignal" ("id", "reportId", "code", "family", "note")
-             SELECT g."id", report."id", g."code", g."family", g."note" FROM report, unnest($9::text[], $10::text[], $11::text[], $12::text[]) WITH ORDINALITY AS g("id", "code", "family", "note", "n")),
-           event AS (
-             INSERT INTO "CaseEvent" ("caseId", "actorId", "type", "data", "at")
-             SELECT $2, $3, $13::text, $14::jsonb, now() AT TIME ZONE 'UTC' FROM report),
-           sends AS (
-             INSERT INTO "OutboxMessage" ("id", "conversationId", "kind", "payload", "dedupeKey", "caseId", "createdAt", "nextAttemptAt")
-             SELECT o."id", o."conversationId", o."kind", o."payload"::jsonb, o."dedupeKey", $2, o."createdAt"::timestamp, o."createdAt"::timestamp
-               FROM report, unnest($15::text[], $16::text[], $17::text[], $18::text[], $19::text[], $20::text[]) AS o("id", "conversationId", "kind", "payload", "dedupeKey", "createdAt")
-             ON CONFLICT ("dedupeKey") DO NOTHING)
-           SELECT "id" FROM report`,
-          [
-            reportId,
-            target.id,
-            r.reporterId,
-            r.submissionKey,
-            r.absenceHalfDays ?? null,
-            r.stepsTaken,
-            r.urgency,
-            r.observations ?? null,
-            r.signals.map(() => randomUUID()),
-            r.signals.map((s) => s.code),
-            r.signals.map((s) => s.family),
-            r.signals.map((s) => s.note ?? null),
-            joinedExisting ? "REPORT_ADDED" : "REPORTED",
-            JSON.stringify({ reportId, families, urgency: r.urgency }),
-            ...outboxColumns(sends),
-          ],
-        );
-        return { caseId: target.id, reference: target.reference, status: target.status, joinedExisting, alreadyRecorded: false };
+        await trx
+          .with("report", (qc) =>
+            qc
+              .insertInto("Report")
+              .values({
+                id: reportId,
+                caseId,
+                reporterId: r.reporterId,
+                submissionKey: r.submissionKey,
+                absenceHalfDays: r.absenceHalfDays ?? null,
+                stepsTaken: r.stepsTaken,
+                urgency: r.urgency,
+                observations: r.observations ?? null,
+              })
+              .returning("id"),
+          )
+          .with("signals", (qc) =>
+            qc
+              .insertInto("ReportSignal")
+              .columns(["id", "reportId", "code", "family", "note"])
+              .expression(
+                sql`SELECT g."id", report."id", g."code", g."family", g."note"
+                      FROM report, unnest(${r.signals.map(() => randomUUID())}::text[], ${r.signals.map((s) => s.code)}::text[],
+                                          ${r.signals.map((s) => s.family)}::text[], ${r.signals.map((s) => s.note ?? null)}::text[]) AS g("id", "code", "family", "note")`,
+              ),
+          )
+          .with("event", (qc) =>
+            caseEventsInsert(qc, [
+              { caseId, actorId: r.reporterId, type: joinedExisting ? "REPORT_ADDED" : "REPORTED", data: { reportId, families, urgency: r.urgency } },
+            ]),
+          )
+          .with("sends", (qc) => sendsInsert(qc, sends))
+          .selectFrom("report")
+          .select("report.id")
+          .execute();
+        return { caseId, reference: target.reference, status: target.status, joinedExisting, alreadyRecorded: false };
       });
     } catch (err) {
       // Two confirms at once: the unique submission key lets one through; the other reads its result.
@@ -171,7 +234,6 @@ export class CaseRepository {
 }
 
 const UNIQUE_VIOLATION = "23505";
-const OPEN_SQL = OPEN.map((status) => `'${status}'`).join(", ");
 
 /** Everything the triage needs to know about a case, read in one query. */
 export type CaseRecord = {
@@ -227,84 +289,89 @@ export type CaseEventInput = { type: string; actorId: string | null; data?: Reco
 
 const FAMILY_ORDER = ["ATTENDANCE", "ENGAGEMENT", "RESULTS", "BEHAVIOUR", "ORIENTATION"];
 
-type CaseRow = {
-  id: string;
-  reference: string;
-  status: CaseStatus;
-  urgency: number;
-  version: number;
-  escalatedToMlds: boolean;
-  source: "REPORT" | "IMPORT";
-  districtId: string;
-  nextReviewAt: Date | null;
-  createdAt: Date;
-  updatedAt: Date;
-  closedAt: Date | null;
-  schoolId: string;
-  schoolName: string;
-  schoolUai: string;
-  lastName: string;
-  firstName: string;
-  className: string | null;
-  birthYear: number;
-  birthDate: Date | null;
-  pupilAnonymizedAt: Date | null;
-  assigneeId: string | null;
-  assigneeName: string | null;
-  /** Oldest first, each with its signals. */
-  reports: { reporterId: string | null; absenceHalfDays: number | null; stepsTaken: string[] | null; observations: string | null; signals: { code: string; family: string; note: string | null }[] }[];
-  /** The 20 latest, newest first; `at` as PostgreSQL writes a timestamp in JSON (UTC, no zone). */
-  events: { type: string; at: string; data: unknown; actorId: string | null }[];
-};
+/** The statement that reads a case record works on two CTEs: `upd`, the case's row, and `ev`,
+ *  events to show besides the stored ones. A read fills them from the tables; a change fills `upd`
+ *  with the row it wrote and `ev` with the event it added (what a statement writes is not visible
+ *  to the tables it reads from). Either way the record is read by the same statement text below. */
+type RecordCtes = { upd: Selectable<DB["Case"]>; ev: { id: string; type: string; at: Date; data: unknown; actorId: string | null } };
 
-/** Everything about a case in one statement (it was seven Prisma queries, read on every triage
- *  action, status card and queued card; measured by `npm run bench`): the case rows of `cases`,
- *  with the 20 latest of `events` (a statement on the case `c`). */
-function caseRecordSelect(cases: string, events: string): string {
-  return `
-    SELECT c."id", c."reference", c."status"::text AS "status", c."urgency", c."version", c."escalatedToMlds", c."source"::text AS "source",
-           c."districtId", c."nextReviewAt", c."createdAt", c."updatedAt", c."closedAt",
-           s."id" AS "schoolId", s."name" AS "schoolName", s."uai" AS "schoolUai",
-           p."lastName", p."firstName", p."className", p."birthYear", p."birthDate", p."anonymizedAt" AS "pupilAnonymizedAt",
-           a."id" AS "assigneeId", a."displayName" AS "assigneeName",
-           COALESCE((SELECT json_agg(json_build_object(
-                        'reporterId', r."reporterId", 'absenceHalfDays', r."absenceHalfDays", 'stepsTaken', r."stepsTaken", 'observations', r."observations",
-                        'signals', COALESCE((SELECT json_agg(json_build_object('code', rs."code", 'family', rs."family", 'note', rs."note"))
-                                               FROM "ReportSignal" rs WHERE rs."reportId" = r."id"), '[]'::json))
-                      ORDER BY r."createdAt")
-                       FROM "Report" r WHERE r."caseId" = c."id"), '[]'::json) AS "reports",
-           COALESCE((SELECT json_agg(json_build_object('type', e."type", 'at', e."at", 'data', e."data", 'actorId', e."actorId") ORDER BY e."id" DESC)
-                       FROM (${events}) e), '[]'::json) AS "events"
-      FROM ${cases} c
-      JOIN "School" s ON s."id" = c."schoolId"
-      JOIN "Pupil" p ON p."id" = c."pupilId"
-      LEFT JOIN "Member" a ON a."id" = c."assigneeId"`;
+/** The CTEs the record reads, with their types checked; others that the statement writes (its
+ *  sends) are left out of the type only: a query creator's type lists every CTE, and Kysely's types
+ *  cannot be generic over them. */
+function reading<E extends RecordCtes>(qc: QueryCreator<DB & E>): QueryCreator<DB & RecordCtes> {
+  return qc as unknown as QueryCreator<DB & RecordCtes>;
 }
 
-const LATEST_EVENTS = `SELECT "id", "type", "at", "data", "actorId" FROM "CaseEvent" WHERE "caseId" = c."id" ORDER BY "id" DESC LIMIT 20`;
-const CASE_RECORD_SELECT = caseRecordSelect(`"Case"`, LATEST_EVENTS);
-/** The same in a statement that changed the case (CTE `upd`, returning the new row) and added an
- *  event (CTE `ev`): what such a statement wrote is not in the tables it reads from. */
-const APPLIED_CASE_RECORD = caseRecordSelect(
-  "upd",
-  `SELECT * FROM (SELECT "id", "type", "at", "data", "actorId" FROM ev UNION ALL (${LATEST_EVENTS})) latest ORDER BY "id" DESC LIMIT 20`,
-);
-
-async function loadCaseRecord(prisma: PrismaClient | Prisma.TransactionClient, where: { id: string } | { reference: string }): Promise<CaseRecord | null> {
-  const rows = await prisma.$queryRawUnsafe<CaseRow[]>(`${CASE_RECORD_SELECT} WHERE ${"id" in where ? `c."id"` : `c."reference"`} = $1`, "id" in where ? where.id : where.reference);
-  return rows[0] ? toCaseRecord(rows[0]) : null;
+function selectRecord(qc: QueryCreator<DB & RecordCtes>) {
+  return qc
+    .selectFrom("upd as c")
+    .innerJoin("School as s", "s.id", "c.schoolId")
+    .innerJoin("Pupil as p", "p.id", "c.pupilId")
+    .leftJoin("Member as a", "a.id", "c.assigneeId")
+    .select([
+      "c.id",
+      "c.reference",
+      "c.status",
+      "c.urgency",
+      "c.version",
+      "c.escalatedToMlds",
+      "c.source",
+      "c.districtId",
+      "c.nextReviewAt",
+      "c.createdAt",
+      "c.updatedAt",
+      "c.closedAt",
+      "s.id as schoolId",
+      "s.name as schoolName",
+      "s.uai as schoolUai",
+      ...PUPIL_AND_ASSIGNEE,
+    ])
+    .select((eb) => [
+      // Oldest first, each with its signals.
+      jsonArrayFrom(
+        eb
+          .selectFrom("Report as r")
+          .select(["r.reporterId", "r.absenceHalfDays", "r.stepsTaken", "r.observations"])
+          .select((rb) =>
+            jsonArrayFrom(rb.selectFrom("ReportSignal as rs").select(["rs.code", "rs.family", "rs.note"]).whereRef("rs.reportId", "=", "r.id")).as("signals"),
+          )
+          .whereRef("r.caseId", "=", "c.id")
+          .orderBy("r.createdAt"),
+      ).as("reports"),
+      // The 20 latest events, newest first; instants as epoch milliseconds (JSON has no dates).
+      jsonArrayFrom(
+        eb
+          .selectFrom(
+            eb
+              .selectFrom("ev")
+              .select(["ev.id", "ev.type", "ev.at", "ev.data", "ev.actorId"])
+              .unionAll(
+                // A derived table keeps its ORDER BY and LIMIT its own (a UNION member's would apply to the union).
+                eb
+                  .selectFrom(
+                    eb
+                      .selectFrom("CaseEvent as se")
+                      .select(["se.id", "se.type", "se.at", "se.data", "se.actorId"])
+                      .whereRef("se.caseId", "=", "c.id")
+                      .orderBy("se.id", "desc")
+                      .limit(20)
+                      .as("latest"),
+                  )
+                  .selectAll("latest"),
+              )
+              .as("e"),
+          )
+          .select(["e.type", "e.data", "e.actorId", sql<number>`(extract(epoch FROM e."at") * 1000)::float8`.as("atMs")])
+          .orderBy("e.id", "desc")
+          .limit(20),
+      ).as("events"),
+    ]);
 }
 
-/** The same on the hot path (triage actions, status cards): straight on the pool. */
-async function readCaseRecord(sql: HotSql, where: { id: string } | { reference: string }): Promise<CaseRecord | null> {
-  const rows = "id" in where
-    ? await sql.rows<CaseRow>("case_record_by_id", `${CASE_RECORD_SELECT} WHERE c."id" = $1`, [where.id])
-    : await sql.rows<CaseRow>("case_record_by_reference", `${CASE_RECORD_SELECT} WHERE c."reference" = $1`, [where.reference]);
-  return rows[0] ? toCaseRecord(rows[0]) : null;
-}
+type CaseRow = Awaited<ReturnType<ReturnType<typeof selectRecord>["executeTakeFirstOrThrow"]>>;
 
 function toCaseRecord(c: CaseRow): CaseRecord {
-  const events = c.events.map((e) => ({ ...e, at: new Date(`${e.at}Z`) }));
+  const events = c.events.map((e) => ({ ...e, at: new Date(e.atMs) }));
   const families = new Set(c.reports.flatMap((r) => r.signals.map((s) => s.family)));
   const lastRequest = events.find((e) => e.type === "INFO_REQUESTED");
   const lastAnswer = events.find((e) => e.type === "INFO_ANSWERED");
@@ -332,12 +399,15 @@ function toCaseRecord(c: CaseRow): CaseRecord {
     assignee: c.assigneeId !== null && c.assigneeName !== null ? { id: c.assigneeId, displayName: c.assigneeName } : null,
     families: FAMILY_ORDER.filter((f) => families.has(f)),
     signals: c.reports.flatMap((r) => r.signals.map((s) => ({ code: s.code, note: s.note }))),
-    absenceHalfDays: c.reports.reduce<number | null>((max, r) => (r.absenceHalfDays !== null && (max === null || r.absenceHalfDays > max) ? r.absenceHalfDays : max), null),
-    stepsTaken: [...new Set(c.reports.flatMap((r) => r.stepsTaken ?? []))],
+    absenceHalfDays: c.reports.reduce<number | null>(
+      (max, r) => (r.absenceHalfDays !== null && (max === null || r.absenceHalfDays > max) ? r.absenceHalfDays : max),
+      null,
+    ),
+    stepsTaken: [...new Set(c.reports.flatMap((r) => r.stepsTaken))],
     observations: c.reports.map((r) => r.observations).filter((o): o is string => Boolean(o)),
     // Events are newest first: the request is answered when an answer came after it.
     infoRequest: lastRequest
-      ? { question: String((lastRequest.data as { question?: string } | null)?.question ?? ""), answered: answerIndex !== -1 && answerIndex < requestIndex, askedById: lastRequest.actorId }
+      ? { question: questionOf(lastRequest.data), answered: answerIndex !== -1 && answerIndex < requestIndex, askedById: lastRequest.actorId }
       : null,
     nextReviewAt: c.nextReviewAt,
     createdAt: c.createdAt,
@@ -347,117 +417,152 @@ function toCaseRecord(c: CaseRow): CaseRecord {
   };
 }
 
-/** Outbox rows for messages decided with a case change, in the same transaction: a committed
- *  change always has its sends queued, and a rolled-back one has none. */
-export async function enqueueMessages(tx: Prisma.TransactionClient, messages: OutgoingMessage[], caseId: string): Promise<void> {
-  for (const m of messages) {
-    await enqueueOutbox(tx, { conversationId: m.conversationId, kind: m.kind, payload: { render: m.render }, caseId, ...(m.dedupeKey ? { dedupeKey: m.dedupeKey } : {}) });
-  }
+function questionOf(data: unknown): string {
+  const question = data !== null && typeof data === "object" ? (data as { question?: unknown }).question : undefined;
+  return typeof question === "string" ? question : "";
 }
 
-export class CaseChangeRepository {
-  constructor(
-    private readonly prisma: PrismaClient,
-    private readonly sql: HotSql,
-  ) {}
+/** No event besides the stored ones (a read). */
+const NO_EVENT = (qc: QueryCreator<DB & Pick<RecordCtes, "upd">>) =>
+  qc
+    .selectFrom("CaseEvent")
+    .select(["id", "type", "at", "data", "actorId"])
+    .where(sql<boolean>`false`);
 
-  get(where: { id: string } | { reference: string }): Promise<CaseRecord | null> {
-    return readCaseRecord(this.sql, where);
+export class CaseChangeRepository {
+  constructor(private readonly db: Db) {}
+
+  async get(where: { id: string } | { reference: string }): Promise<CaseRecord | null> {
+    const row = await selectRecord(
+      reading(
+        this.db
+          .with("upd", (qc) => {
+            const cases = qc.selectFrom("Case").selectAll();
+            return "id" in where ? cases.where("id", "=", where.id) : cases.where("reference", "=", where.reference);
+          })
+          .with("ev", NO_EVENT),
+      ),
+    ).executeTakeFirst();
+    return row ? toCaseRecord(row) : null;
   }
 
   /** Applies a change if the case is still at `expectedVersion` (optimistic concurrency: of two
-   *  coordinators acting at once, the second gets VersionConflictError), with its event and sends. */
-  async apply(caseId: string, expectedVersion: number, change: CaseChange, event: CaseEventInput, messages: OutgoingMessage[], planOp?: PlanOp): Promise<CaseRecord> {
-    if (planOp) return this.applyWithPlan(caseId, expectedVersion, change, event, messages, planOp);
-    // A triage action is one statement: its event and sends are written by the same statement, so
-    // they commit with the change or not at all, and it answers with the case as changed (one round
-    // trip instead of 6 Prisma queries, then one instead of 2; `npm run bench`, workload d).
-    const sends = messages.map((m) => outboxRow(m));
-    // As with Prisma, an undefined field is left as it is and a null one is emptied.
-    const set = <K extends keyof CaseChange>(key: K) => [change[key] !== undefined, change[key] ?? null];
-    const rows = await this.sql.rows<CaseRow>(
+   *  coordinators acting at once, the second gets VersionConflictError), with its event and sends,
+   *  and a plan change in the same transaction. The one place where a case changes. */
+  async apply(
+    caseId: string,
+    expectedVersion: number,
+    change: CaseChange,
+    event: CaseEventInput,
+    messages: OutgoingMessage[],
+    planOp?: PlanOp,
+  ): Promise<CaseRecord> {
+    if (!planOp) return this.applyChange(this.db, caseId, expectedVersion, change, event, messages);
+    return this.db.transaction().execute(async (trx) => {
+      // The case row first: its lock makes a concurrent change of the same case wait, then fail on the version.
+      const locked = await trx.selectFrom("Case").select("version").where("id", "=", caseId).forUpdate().executeTakeFirst();
+      if (locked?.version !== expectedVersion) throw new VersionConflictError(caseId);
+      await applyPlanOp(trx, caseId, planOp);
+      return this.applyChange(trx, caseId, expectedVersion, change, event, messages);
+    });
+  }
+
+  /** The change, its event and its sends are written by one statement, so they commit together or
+   *  not at all, and it answers with the case as changed (one round trip instead of 6 Prisma
+   *  queries; `npm run bench`, workload d). As with Prisma, an undefined field is left as it is and
+   *  a null one is emptied. */
+  private async applyChange(
+    db: Db,
+    caseId: string,
+    expectedVersion: number,
+    change: CaseChange,
+    event: CaseEventInput,
+    messages: OutgoingMessage[],
+  ): Promise<CaseRecord> {
+    const upd = { from: "upd", id: sql<string>`upd."id"` };
+    const [row] = await runNamed(
+      db,
       "case_apply",
-      `WITH upd AS (
-         UPDATE "Case" SET
-           "status" = CASE WHEN $3::boolean THEN $4::"CaseStatus" ELSE "status" END,
-           "assigneeId" = CASE WHEN $5::boolean THEN $6::text ELSE "assigneeId" END,
-           "escalatedToMlds" = CASE WHEN $7::boolean THEN $8::boolean ELSE "escalatedToMlds" END,
-           "closedAt" = CASE WHEN $9::boolean THEN $10::timestamp ELSE "closedAt" END,
-           "nextReviewAt" = CASE WHEN $11::boolean THEN $12::timestamp ELSE "nextReviewAt" END,
-           "reviewRemindedFor" = CASE WHEN $13::boolean THEN $14::timestamp ELSE "reviewRemindedFor" END,
-           "version" = "version" + 1, "updatedAt" = now() AT TIME ZONE 'UTC'
-          WHERE "id" = $1 AND "version" = $2 RETURNING *),
-       ev AS (
-         INSERT INTO "CaseEvent" ("caseId", "actorId", "type", "data", "at") SELECT upd."id", $15, $16, $17::jsonb, now() AT TIME ZONE 'UTC' FROM upd
-         RETURNING "id", "type", "at", "data", "actorId"),
-       sends AS (
-         INSERT INTO "OutboxMessage" ("id", "conversationId", "kind", "payload", "dedupeKey", "caseId", "createdAt", "nextAttemptAt")
-         SELECT o."id", o."conversationId", o."kind", o."payload"::jsonb, o."dedupeKey", upd."id", o."createdAt"::timestamp, o."createdAt"::timestamp
-           FROM upd, unnest($18::text[], $19::text[], $20::text[], $21::text[], $22::text[], $23::text[]) AS o("id", "conversationId", "kind", "payload", "dedupeKey", "createdAt")
-         ON CONFLICT ("dedupeKey") DO NOTHING)
-       ${APPLIED_CASE_RECORD}`,
-      [
-        caseId,
-        expectedVersion,
-        ...set("status"),
-        ...set("assigneeId"),
-        ...set("escalatedToMlds"),
-        ...set("closedAt"),
-        ...set("nextReviewAt"),
-        ...set("reviewRemindedFor"),
-        event.actorId,
-        event.type,
-        JSON.stringify(event.data ?? {}),
-        ...outboxColumns(sends),
-      ],
+      selectRecord(
+        reading(
+          db
+            .with("upd", (qc) =>
+              qc
+                .updateTable("Case")
+                .set((eb) => ({
+                  status: change.status !== undefined ? sql.val(change.status) : eb.ref("status"),
+                  assigneeId: change.assigneeId !== undefined ? sql.val(change.assigneeId) : eb.ref("assigneeId"),
+                  escalatedToMlds: change.escalatedToMlds !== undefined ? sql.val(change.escalatedToMlds) : eb.ref("escalatedToMlds"),
+                  closedAt: change.closedAt !== undefined ? sql.val(change.closedAt) : eb.ref("closedAt"),
+                  nextReviewAt: change.nextReviewAt !== undefined ? sql.val(change.nextReviewAt) : eb.ref("nextReviewAt"),
+                  reviewRemindedFor: change.reviewRemindedFor !== undefined ? sql.val(change.reviewRemindedFor) : eb.ref("reviewRemindedFor"),
+                  version: eb("version", "+", 1),
+                  updatedAt: sql<Date>`now()`,
+                }))
+                .where("id", "=", caseId)
+                .where("version", "=", expectedVersion)
+                .returningAll(),
+            )
+            .with("ev", (qc) =>
+              caseEventsInsert(qc, [{ actorId: event.actorId, type: event.type, data: event.data ?? {} }], upd).returning([
+                "id",
+                "type",
+                "at",
+                "data",
+                "actorId",
+              ]),
+            )
+            .with("sends", (qc) =>
+              sendsInsert(
+                qc,
+                messages.map((m) => sendOf(m)),
+                upd,
+              ),
+            ),
+        ),
+      ),
     );
-    if (!rows[0]) throw new VersionConflictError(caseId);
-    return toCaseRecord(rows[0]);
+    if (!row) throw new VersionConflictError(caseId);
+    return toCaseRecord(row);
   }
 
-  private applyWithPlan(caseId: string, expectedVersion: number, change: CaseChange, event: CaseEventInput, messages: OutgoingMessage[], planOp: PlanOp): Promise<CaseRecord> {
-    return this.prisma.$transaction(async (tx) => {
-      const updated = await tx.case.updateMany({ where: { id: caseId, version: expectedVersion }, data: { ...change, version: { increment: 1 } } });
-      if (updated.count !== 1) throw new VersionConflictError(caseId);
-      await applyPlanOp(tx, caseId, planOp);
-      await tx.caseEvent.create({ data: { caseId, actorId: event.actorId, type: event.type, data: (event.data ?? {}) as Prisma.InputJsonValue } });
-      await enqueueMessages(tx, messages, caseId);
-      return (await loadCaseRecord(tx, { id: caseId }))!;
-    });
-  }
-
-  /** An event that changes nothing else (audit of a consultation, a reply received). */
+  /** An event that changes nothing else (audit of a consultation, a reply received), with its sends. */
   async record(caseId: string, event: CaseEventInput, messages: OutgoingMessage[] = []): Promise<void> {
-    await this.prisma.$transaction(async (tx) => {
-      await tx.caseEvent.create({ data: { caseId, actorId: event.actorId, type: event.type, data: (event.data ?? {}) as Prisma.InputJsonValue } });
-      await enqueueMessages(tx, messages, caseId);
-    });
+    await this.db
+      .with("ev", (qc) => caseEventsInsert(qc, [{ caseId, ...event }]))
+      .with("sends", (qc) =>
+        sendsInsert(
+          qc,
+          messages.map((m) => sendOf(m, caseId)),
+        ),
+      )
+      .selectNoFrom(sql<number>`1`.as("done"))
+      .execute();
   }
 
   /** The questions asked to the reporters and their answers, oldest first, with who wrote them
    *  (texts removed at retention read as null). */
   async infoExchanges(caseId: string): Promise<InfoExchange[]> {
-    const rows = await this.sql.rows<{ type: string; at: Date; text: string | null; actorName: string | null }>(
-      "case_info_exchanges",
-      `SELECT e."type", e."at", COALESCE(e."data"->>'question', e."data"->>'answer') AS "text", m."displayName" AS "actorName"
-         FROM "CaseEvent" e LEFT JOIN "Member" m ON m."id" = e."actorId"
-        WHERE e."caseId" = $1 AND e."type" IN ('INFO_REQUESTED', 'INFO_ANSWERED')
-        ORDER BY e."id"`,
-      [caseId],
-    );
+    const rows = await this.db
+      .selectFrom("CaseEvent as e")
+      .leftJoin("Member as m", "m.id", "e.actorId")
+      .select(["e.type", "e.at", "m.displayName as actorName", sql<string | null>`COALESCE(e."data"->>'question', e."data"->>'answer')`.as("text")])
+      .where("e.caseId", "=", caseId)
+      .where("e.type", "in", [sql.lit("INFO_REQUESTED"), sql.lit("INFO_ANSWERED")])
+      .orderBy("e.id")
+      .execute();
     const exchanges: InfoExchange[] = [];
     for (const r of rows) {
-      const at = r.at instanceof Date ? r.at : new Date(`${String(r.at)}Z`);
-      if (r.type === "INFO_REQUESTED") exchanges.push({ question: r.text, askedBy: r.actorName, askedAt: at, answer: null });
+      if (r.type === "INFO_REQUESTED") exchanges.push({ question: r.text, askedBy: r.actorName, askedAt: r.at, answer: null });
       else {
         const open = exchanges.at(-1);
-        if (open && !open.answer) open.answer = { text: r.text, by: r.actorName, at };
+        if (open && !open.answer) open.answer = { text: r.text, by: r.actorName, at: r.at };
       }
     }
     return exchanges;
   }
 
   async channelPosts(caseId: string): Promise<{ conversationId: string; activityId: string }[]> {
-    return this.sql.rows("case_channel_posts", `SELECT "conversationId", "activityId" FROM "ChannelPost" WHERE "caseId" = $1`, [caseId]);
+    return this.db.selectFrom("ChannelPost").select(["conversationId", "activityId"]).where("caseId", "=", caseId).execute();
   }
 }

@@ -3,15 +3,15 @@ import { PrismaClient } from "../generated/prisma/client.js";
 import type { Config } from "../config.js";
 import { startEmbeddedDatabase, type EmbeddedDatabase } from "./pglite-server.js";
 import { applyMigrations } from "./migrate.js";
-import { HotSql } from "./hot-sql.js";
+import { createKysely, type Db } from "./kysely.js";
 import { ResilientPrismaPg } from "./prisma-pg.js";
 import { timeoutSettings, type DatabaseTimeouts } from "./statement-timeout.js";
 import { freeDiskBytes } from "./disk-space.js";
 
 export type Database = {
   prisma: PrismaClient;
-  /** The same connections without Prisma, for the statements of every turn (hot-sql.ts). */
-  sql: HotSql;
+  /** The store's typed statements (kysely.ts), on the same connections. */
+  kysely: Db;
   kind: "postgres" | "embedded";
   /** PostgreSQL schema holding the tables ("public" unless a test isolates itself). */
   schema: string;
@@ -51,9 +51,11 @@ export async function openDatabase(database: Config["database"], opts: OpenOptio
   }
   const pool = new pg.Pool({
     connectionString: url,
-    // pglite-socket serves one query at a time: several client connections only queue (PRISMA.md).
+    // pglite-socket serves one query at a time: several client connections only queue (docs/ARCHITECTURE.md, D5).
     max: embedded ? 1 : (opts.poolMax ?? 10),
-    options: schema === "public" ? undefined : `-c search_path=${schema}`,
+    // Instants are timestamptz: the session's zone only matters to the SQL that still writes UTC
+    // wall time (now() AT TIME ZONE 'UTC'), which must then be read back as UTC.
+    options: `-c TimeZone=UTC${schema === "public" ? "" : ` -c search_path=${schema}`}`,
     connectionTimeoutMillis: opts.timeouts?.connectMs ?? 5000,
     idleTimeoutMillis: 30_000,
     ...(opts.timeouts && !embedded ? timeoutSettings(opts.timeouts) : {}),
@@ -83,7 +85,7 @@ export async function openDatabase(database: Config["database"], opts: OpenOptio
   let closed = false;
   return {
     prisma,
-    sql: new HotSql(pool),
+    kysely: createKysely(pool),
     kind: embedded ? "embedded" : "postgres",
     schema,
     ...(embedded && database.kind === "embedded" ? { backup: () => embedded.dump(), freeDiskBytes: () => freeDiskBytes(database.dataDir) } : {}),

@@ -1,5 +1,7 @@
-import type { PrismaClient } from "../generated/prisma/client.js";
+import { randomUUID } from "node:crypto";
+import { sql } from "kysely";
 import type { Role } from "../domain/roles.js";
+import type { Db } from "./kysely.js";
 
 /** A demo académie for the Agents Playground and the tests. Ids of people match the committed
  *  Playground configurations (.m365agentsplayground.yml and playground/coordinator.yml):
@@ -45,49 +47,59 @@ export const DEMO_CHANNELS = [
   { district: "NORD", teamId: "19:demo-team-nord@thread.tacv2", channelId: "19:demo-team-nord@thread.tacv2", name: "MLDS Bassin Nord - Général" },
 ] as const;
 
-export async function isDatabaseEmpty(prisma: PrismaClient): Promise<boolean> {
-  return (await prisma.district.count()) === 0 && (await prisma.member.count()) === 0;
+export async function isDatabaseEmpty(db: Db): Promise<boolean> {
+  const districts = await db.selectFrom("District").select("id").limit(1).execute();
+  const members = await db.selectFrom("Member").select("id").limit(1).execute();
+  return districts.length === 0 && members.length === 0;
 }
 
 /** Idempotent: running it twice changes nothing. */
-export async function seedDemo(prisma: PrismaClient, tenantId = DEMO_TENANT_ID): Promise<void> {
-  const districtIds = new Map<string, string>();
-  for (const d of DEMO_DISTRICTS) {
-    const row = await prisma.district.upsert({ where: { code: d.code }, create: d, update: { name: d.name } });
-    districtIds.set(d.code, row.id);
-  }
-  const schoolIds = new Map<string, string>();
-  for (const s of DEMO_SCHOOLS) {
-    const data = { uai: s.uai, name: s.name, kind: s.kind, city: s.city, districtId: districtIds.get(s.district)! };
-    const row = await prisma.school.upsert({ where: { uai: s.uai }, create: data, update: data });
-    schoolIds.set(s.uai, row.id);
-  }
-  for (const p of DEMO_PEOPLE) {
-    const data = {
-      tenantId,
-      aadObjectId: p.aadObjectId,
-      displayName: p.displayName,
-      email: p.email,
-      role: p.role,
-      districtId: p.district ? districtIds.get(p.district)! : null,
-    };
-    const member = await prisma.member.upsert({
-      where: { tenantId_aadObjectId: { tenantId, aadObjectId: p.aadObjectId } },
-      create: data,
-      update: data,
-    });
-    for (const uai of p.schools ?? []) {
-      const schoolId = schoolIds.get(uai)!;
-      await prisma.memberSchool.upsert({
-        where: { memberId_schoolId: { memberId: member.id, schoolId } },
-        create: { memberId: member.id, schoolId },
-        update: {},
-      });
+export async function seedDemo(db: Db, tenantId = DEMO_TENANT_ID): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    const districtIds = new Map<string, string>();
+    for (const d of DEMO_DISTRICTS) {
+      const row = await trx
+        .insertInto("District")
+        .values({ id: randomUUID(), ...d })
+        .onConflict((oc) => oc.column("code").doUpdateSet({ name: d.name }))
+        .returning("id")
+        .executeTakeFirstOrThrow();
+      districtIds.set(d.code, row.id);
     }
-  }
-  for (const c of DEMO_CHANNELS) {
-    const districtId = districtIds.get(c.district)!;
-    const data = { districtId, teamId: c.teamId, channelId: c.channelId, name: c.name };
-    await prisma.routingChannel.upsert({ where: { districtId }, create: data, update: data });
-  }
+    const schoolIds = new Map<string, string>();
+    for (const s of DEMO_SCHOOLS) {
+      const data = { uai: s.uai, name: s.name, kind: s.kind, city: s.city, districtId: districtIds.get(s.district)! };
+      const row = await trx
+        .insertInto("School")
+        .values({ id: randomUUID(), ...data })
+        .onConflict((oc) => oc.column("uai").doUpdateSet(data))
+        .returning("id")
+        .executeTakeFirstOrThrow();
+      schoolIds.set(s.uai, row.id);
+    }
+    for (const p of DEMO_PEOPLE) {
+      const data = { displayName: p.displayName, email: p.email, role: p.role, districtId: p.district ? districtIds.get(p.district)! : null, updatedAt: sql<Date>`now()` };
+      const member = await trx
+        .insertInto("Member")
+        .values({ id: randomUUID(), tenantId, aadObjectId: p.aadObjectId, ...data })
+        .onConflict((oc) => oc.columns(["tenantId", "aadObjectId"]).doUpdateSet(data))
+        .returning("id")
+        .executeTakeFirstOrThrow();
+      for (const uai of p.schools ?? []) {
+        await trx
+          .insertInto("MemberSchool")
+          .values({ memberId: member.id, schoolId: schoolIds.get(uai)! })
+          .onConflict((oc) => oc.columns(["memberId", "schoolId"]).doNothing())
+          .execute();
+      }
+    }
+    for (const c of DEMO_CHANNELS) {
+      const data = { districtId: districtIds.get(c.district)!, teamId: c.teamId, channelId: c.channelId, name: c.name };
+      await trx
+        .insertInto("RoutingChannel")
+        .values({ id: randomUUID(), ...data })
+        .onConflict((oc) => oc.column("districtId").doUpdateSet(data))
+        .execute();
+    }
+  });
 }

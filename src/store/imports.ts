@@ -1,11 +1,13 @@
 import { randomUUID } from "node:crypto";
-import type { PrismaClient } from "../generated/prisma/client.js";
-import { Prisma } from "../generated/prisma/client.js";
+import { sql, type Insertable } from "kysely";
+import { z } from "zod";
 import { importRowSchema, type ImportRow } from "../domain/import-columns.js";
-import { formatReference } from "../domain/reference.js";
 import { signalFamily } from "../domain/signals.js";
-import { enqueueOutbox } from "./outbox.js";
+import type { DB, Db } from "./kysely.js";
 import type { OutgoingMessage } from "./outgoing-message.js";
+import { nextReferences } from "./cases.js";
+import { caseEventsInsert, type NewCaseEvent } from "./case-events.js";
+import { queueSends, sendOf } from "./sends.js";
 
 /** Rentrée campaign imports: the batch (keyed by the file's SHA-256, so that the same file is
  *  recognised), the rows waiting between preview and confirmation, the bulk creation of pupils,
@@ -58,12 +60,19 @@ export type ImportedGroup = {
   count: number;
 };
 
-const BATCH_SELECT = {
-  id: true, fileHash: true, fileName: true, districtId: true, importedById: true, status: true, rowCount: true, createdCount: true,
-  attachedCount: true, skippedCount: true, errorCount: true, sourceLabel: true, createdAt: true, updatedAt: true, importedAt: true,
-} as const;
+const BATCH_COLUMNS = [
+  "id", "fileHash", "fileName", "districtId", "importedById", "status", "rowCount", "createdCount",
+  "attachedCount", "skippedCount", "errorCount", "sourceLabel", "createdAt", "updatedAt", "importedAt",
+] as const;
 
-type Db = PrismaClient | Prisma.TransactionClient;
+const BATCH_STATUSES: readonly ImportBatchStatus[] = ["PREVIEW", "IMPORTING", "IMPORTED", "CANCELLED", "EXPIRED", "FAILED"];
+
+/** A batch as read: its status is one of the statuses (a batch being written is not read). */
+function batchOf<T extends { status: string }>(row: T | undefined): (Omit<T, "status"> & { status: ImportBatchStatus }) | null {
+  if (!row) return null;
+  const status = BATCH_STATUSES.find((s) => s === row.status);
+  return status ? { ...row, status } : null;
+}
 
 type Candidate = {
   pupilId: string;
@@ -85,38 +94,37 @@ const PREVIEW_ROWS_PER_STATEMENT = 2_000;
 export const submissionKeyOf = (batchId: string, line: number) => `import:${batchId}:${line}`;
 
 export class ImportRepository {
-  constructor(private readonly prisma: PrismaClient) {}
+  constructor(private readonly db: Db) {}
 
   async districtByCode(code: string): Promise<{ id: string; code: string; name: string } | null> {
-    return this.prisma.district.findUnique({ where: { code: code.trim().toUpperCase() }, select: { id: true, code: true, name: true } });
+    return (await this.db.selectFrom("District").select(["id", "code", "name"]).where("code", "=", code.trim().toUpperCase()).executeTakeFirst()) ?? null;
   }
 
   async districtName(id: string): Promise<string | null> {
-    return (await this.prisma.district.findUnique({ where: { id }, select: { name: true } }))?.name ?? null;
+    return (await this.db.selectFrom("District").select("name").where("id", "=", id).executeTakeFirst())?.name ?? null;
   }
 
   async schoolsByUai(uais: string[]): Promise<{ id: string; uai: string; districtId: string }[]> {
     if (uais.length === 0) return [];
-    return this.prisma.school.findMany({ where: { uai: { in: [...new Set(uais)] } }, select: { id: true, uai: true, districtId: true } });
+    return this.db.selectFrom("School").select(["id", "uai", "districtId"]).where("uai", "=", sql<string>`any(${[...new Set(uais)]}::text[])`).execute();
   }
 
   async get(id: string): Promise<ImportBatchRecord | null> {
-    return (await this.prisma.importBatch.findUnique({ where: { id }, select: BATCH_SELECT })) as ImportBatchRecord | null;
+    return batchOf(await this.db.selectFrom("ImportBatch").select(BATCH_COLUMNS).where("id", "=", id).executeTakeFirst());
   }
 
   async findByHash(fileHash: string): Promise<ImportBatchRecord | null> {
-    return (await this.prisma.importBatch.findUnique({ where: { fileHash }, select: BATCH_SELECT })) as ImportBatchRecord | null;
+    return batchOf(await this.db.selectFrom("ImportBatch").select(BATCH_COLUMNS).where("fileHash", "=", fileHash).executeTakeFirst());
   }
 
   /** Keeps the preview of a file (replacing an earlier preview, cancelled or expired one of the
    *  same file), with its valid rows. An imported file, or one being imported, is left alone: null.
    *
-   *  No interactive transaction: a 20,000-row list is several megabytes of JSON, and Prisma's
-   *  interactive transactions end after 5 s whatever the database is doing (P2028 on a busy
-   *  machine). One statement takes the batch, marked as being prepared by this call alone; the rows
-   *  follow by batches, each appended only while the mark is still this call's; a last statement
-   *  makes it a preview. A preview of the same file started meanwhile takes the batch over, and this
-   *  one then answers null (the file is being previewed). */
+   *  No long transaction: a 20,000-row list is several megabytes of JSON. One statement takes the
+   *  batch, marked as being prepared by this call alone; the rows follow by batches, each appended
+   *  only while the mark is still this call's; a last statement makes it a preview. A preview of the
+   *  same file started meanwhile takes the batch over, and this one then answers null (the file is
+   *  being previewed). */
   async savePreview(p: {
     fileHash: string;
     fileName: string;
@@ -134,68 +142,102 @@ export class ImportRepository {
     const mark = `${PREPARING}${randomUUID()}`;
     // An import cut short keeps its counters: the rows it already imported are recognised by their
     // report's key when it resumes.
-    const taken = await this.prisma.$queryRaw<{ id: string }[]>`
-      INSERT INTO "ImportBatch" ("id", "fileHash", "fileName", "districtId", "importedById", "rowCount", "errorCount", "sourceLabel", "rows", "status",
-                                 "createdCount", "attachedCount", "skippedCount", "createdAt", "updatedAt")
-      VALUES (${randomUUID()}, ${p.fileHash}, ${p.fileName}, ${p.districtId}, ${p.importedById}, ${p.rowCount}, ${p.errorCount}, ${p.sourceLabel}, '[]'::jsonb, ${mark},
-              0, 0, 0, ${p.now}, ${p.now})
-      ON CONFLICT ("fileHash") DO UPDATE SET
-        "fileName" = EXCLUDED."fileName", "districtId" = EXCLUDED."districtId", "importedById" = EXCLUDED."importedById",
-        "rowCount" = EXCLUDED."rowCount", "errorCount" = EXCLUDED."errorCount", "sourceLabel" = EXCLUDED."sourceLabel",
-        "rows" = '[]'::jsonb, "status" = EXCLUDED."status", "updatedAt" = EXCLUDED."updatedAt",
-        "createdCount" = CASE WHEN "ImportBatch"."status" IN ('FAILED', 'IMPORTING') THEN "ImportBatch"."createdCount" ELSE 0 END,
-        "attachedCount" = CASE WHEN "ImportBatch"."status" IN ('FAILED', 'IMPORTING') THEN "ImportBatch"."attachedCount" ELSE 0 END,
-        "skippedCount" = CASE WHEN "ImportBatch"."status" IN ('FAILED', 'IMPORTING') THEN "ImportBatch"."skippedCount" ELSE 0 END
-      WHERE "ImportBatch"."status" <> 'IMPORTED' AND NOT ("ImportBatch"."status" = 'IMPORTING' AND "ImportBatch"."updatedAt" >= ${p.staleBefore})
-      RETURNING "id"`;
-    const id = taken[0]?.id;
+    const keepCount = (column: "createdCount" | "attachedCount" | "skippedCount") =>
+      sql<number>`CASE WHEN "ImportBatch"."status" IN ('FAILED', 'IMPORTING') THEN ${sql.ref(`ImportBatch.${column}`)} ELSE 0 END`;
+    const taken = await this.db
+      .insertInto("ImportBatch")
+      .values({
+        id: randomUUID(),
+        fileHash: p.fileHash,
+        fileName: p.fileName,
+        districtId: p.districtId,
+        importedById: p.importedById,
+        rowCount: p.rowCount,
+        errorCount: p.errorCount,
+        sourceLabel: p.sourceLabel,
+        rows: sql`'[]'::jsonb`,
+        status: mark,
+        createdAt: p.now,
+        updatedAt: p.now,
+      })
+      .onConflict((oc) =>
+        oc
+          .column("fileHash")
+          .doUpdateSet((eb) => ({
+            fileName: eb.ref("excluded.fileName"),
+            districtId: eb.ref("excluded.districtId"),
+            importedById: eb.ref("excluded.importedById"),
+            rowCount: eb.ref("excluded.rowCount"),
+            errorCount: eb.ref("excluded.errorCount"),
+            sourceLabel: eb.ref("excluded.sourceLabel"),
+            rows: sql`'[]'::jsonb`,
+            status: eb.ref("excluded.status"),
+            updatedAt: eb.ref("excluded.updatedAt"),
+            createdCount: keepCount("createdCount"),
+            attachedCount: keepCount("attachedCount"),
+            skippedCount: keepCount("skippedCount"),
+          }))
+          .where((eb) =>
+            eb.and([
+              eb("ImportBatch.status", "<>", "IMPORTED"),
+              eb.not(eb.and([eb("ImportBatch.status", "=", "IMPORTING"), eb("ImportBatch.updatedAt", ">=", p.staleBefore)])),
+            ]),
+          ),
+      )
+      .returning("id")
+      .executeTakeFirst();
+    const id = taken?.id;
     if (!id) return null;
     for (let start = 0; start < p.rows.length; start += PREVIEW_ROWS_PER_STATEMENT) {
       const chunk = JSON.stringify(p.rows.slice(start, start + PREVIEW_ROWS_PER_STATEMENT));
-      const appended = await this.prisma.$executeRaw`
-        UPDATE "ImportBatch" SET "rows" = "rows" || ${chunk}::jsonb WHERE "id" = ${id} AND "status" = ${mark}`;
-      if (appended !== 1) return null;
+      const appended = await this.db
+        .updateTable("ImportBatch")
+        .set({ rows: sql`"rows" || ${chunk}::jsonb` })
+        .where("id", "=", id)
+        .where("status", "=", mark)
+        .executeTakeFirst();
+      if (appended.numUpdatedRows !== 1n) return null;
     }
-    const ready = await this.prisma.$executeRaw`UPDATE "ImportBatch" SET "status" = 'PREVIEW' WHERE "id" = ${id} AND "status" = ${mark}`;
-    return ready === 1 ? this.get(id) : null;
+    const ready = await this.db.updateTable("ImportBatch").set({ status: "PREVIEW" }).where("id", "=", id).where("status", "=", mark).executeTakeFirst();
+    return ready.numUpdatedRows === 1n ? this.get(id) : null;
   }
 
-  /** The rows kept with a batch, checked again (they come back from a Json column). */
+  /** The rows kept with a batch, checked again (they come back from a JSON column). */
   async rowsOf(id: string): Promise<ImportTarget[]> {
-    const b = await this.prisma.importBatch.findUnique({ where: { id }, select: { rows: true } });
-    const rows = Array.isArray(b?.rows) ? b.rows : [];
-    return rows.map((r) => {
-      const o = r as Record<string, unknown>;
-      return { ...importRowSchema.parse(o), schoolId: String(o.schoolId), districtId: String(o.districtId) };
-    });
+    const b = await this.db.selectFrom("ImportBatch").select("rows").where("id", "=", id).executeTakeFirst();
+    const rows: unknown[] = Array.isArray(b?.rows) ? b.rows : [];
+    return rows.map((r) => importTargetSchema.parse(r));
   }
 
   /** How many rows wait in a batch (0 once imported, cancelled or expired). */
   async waitingRows(id: string): Promise<number> {
-    const r = await this.prisma.$queryRaw<{ n: number | null }[]>`SELECT jsonb_array_length("rows")::int AS n FROM "ImportBatch" WHERE "id" = ${id}`;
-    return r[0]?.n ?? 0;
+    const r = await this.db.selectFrom("ImportBatch").select(sql<number | null>`jsonb_array_length("rows")`.as("n")).where("id", "=", id).executeTakeFirst();
+    return r?.n ?? 0;
   }
 
   /** Takes the batch for importing: from PREVIEW or FAILED, or from IMPORTING when the instance that
    *  had it stopped giving news before `staleBefore` (real time: each chunk committed refreshes
    *  updatedAt). Null when someone else holds it or it is over. */
   async claim(id: string, staleBefore: Date): Promise<ImportBatchRecord | null> {
-    const taken = await this.prisma.importBatch.updateMany({
-      where: { id, OR: [{ status: { in: ["PREVIEW", "FAILED"] } }, { status: "IMPORTING", updatedAt: { lt: staleBefore } }] },
-      data: { status: "IMPORTING", updatedAt: new Date() },
-    });
-    return taken.count === 1 ? this.get(id) : null;
+    const taken = await this.db
+      .updateTable("ImportBatch")
+      .set({ status: "IMPORTING", updatedAt: sql<Date>`now()` })
+      .where("id", "=", id)
+      .where((eb) => eb.or([eb("status", "in", ["PREVIEW", "FAILED"]), eb.and([eb("status", "=", "IMPORTING"), eb("updatedAt", "<", staleBefore)])]))
+      .executeTakeFirst();
+    return taken.numUpdatedRows === 1n ? this.get(id) : null;
   }
 
   /** Marks the batch imported and queues its summaries in the same transaction: an import that
    *  stops before this point is resumed and sends them then, and one that got past it never sends
    *  them again (each has a dedupe key as well). */
   async finish(id: string, now: Date, summaries: OutgoingMessage[] = []): Promise<ImportBatchRecord> {
-    return this.prisma.$transaction(async (tx) => {
-      const batch = (await tx.importBatch.update({ where: { id }, data: { status: "IMPORTED", importedAt: now, rows: Prisma.DbNull }, select: BATCH_SELECT })) as ImportBatchRecord;
-      for (const m of summaries) {
-        await enqueueOutbox(tx, { conversationId: m.conversationId, kind: m.kind, payload: { render: m.render }, ...(m.dedupeKey ? { dedupeKey: m.dedupeKey } : {}) });
-      }
+    return this.db.transaction().execute(async (trx) => {
+      const batch = batchOf(
+        await trx.updateTable("ImportBatch").set({ status: "IMPORTED", importedAt: now, rows: null }).where("id", "=", id).returning(BATCH_COLUMNS).executeTakeFirst(),
+      );
+      if (!batch) throw new Error(`import batch ${id} not found`);
+      await queueSends(trx, summaries.map((m) => sendOf(m)));
       return batch;
     });
   }
@@ -206,44 +248,48 @@ export class ImportRepository {
   async importedGroups(batchId: string, lines: number[]): Promise<ImportedGroup[]> {
     if (lines.length === 0) return [];
     const keys = lines.map((line) => submissionKeyOf(batchId, line));
-    const rows = await this.prisma.$queryRaw<ImportedGroup[]>`
-      SELECT c."schoolId", s."name" AS "schoolName", c."districtId", d."name" AS "districtName",
-             p."birthYear", p."birthDate", c."escalatedToMlds",
-             (e."type" = 'IMPORT_ADDED') AS "attached", count(*)::int AS "count"
-      FROM "Report" r
-      JOIN "Case" c ON c."id" = r."caseId"
-      JOIN "Pupil" p ON p."id" = c."pupilId"
-      JOIN "School" s ON s."id" = c."schoolId"
-      JOIN "District" d ON d."id" = c."districtId"
-      JOIN "CaseEvent" e ON e."caseId" = c."id" AND e."type" IN ('IMPORTED', 'IMPORT_ADDED') AND e."data"->>'reportId' = r."id"
-      WHERE r."submissionKey" = ANY(${keys}::text[]) AND c."anonymizedAt" IS NULL
-      GROUP BY c."schoolId", s."name", c."districtId", d."name", p."birthYear", p."birthDate", c."escalatedToMlds", e."type"`;
-    return rows.map((r) => ({ ...r, birthYear: Number(r.birthYear), count: Number(r.count) }));
+    return this.db
+      .selectFrom("Report as r")
+      .innerJoin("Case as c", "c.id", "r.caseId")
+      .innerJoin("Pupil as p", "p.id", "c.pupilId")
+      .innerJoin("School as s", "s.id", "c.schoolId")
+      .innerJoin("District as d", "d.id", "c.districtId")
+      .innerJoin("CaseEvent as e", (join) =>
+        join.onRef("e.caseId", "=", "c.id").on("e.type", "in", [sql.lit("IMPORTED"), sql.lit("IMPORT_ADDED")]).on(sql<boolean>`e."data"->>'reportId' = r."id"`),
+      )
+      .select(["c.schoolId", "s.name as schoolName", "c.districtId", "d.name as districtName", "p.birthYear", "p.birthDate", "c.escalatedToMlds"])
+      .select([sql<boolean>`(e."type" = 'IMPORT_ADDED')`.as("attached"), sql<number>`count(*)::int`.as("count")])
+      .where("r.submissionKey", "=", sql<string>`any(${keys}::text[])`)
+      .where("c.anonymizedAt", "is", null)
+      .groupBy(["c.schoolId", "s.name", "c.districtId", "d.name", "p.birthYear", "p.birthDate", "c.escalatedToMlds", "e.type"])
+      .execute();
   }
 
   async fail(id: string): Promise<void> {
-    await this.prisma.importBatch.updateMany({ where: { id, status: "IMPORTING" }, data: { status: "FAILED" } });
+    await this.db.updateTable("ImportBatch").set({ status: "FAILED" }).where("id", "=", id).where("status", "=", "IMPORTING").execute();
   }
 
   /** Drops a preview and its rows. False when it is no longer a preview. */
   async cancel(id: string): Promise<boolean> {
-    const r = await this.prisma.importBatch.updateMany({ where: { id, status: { in: ["PREVIEW", "FAILED"] } }, data: { status: "CANCELLED", rows: Prisma.DbNull } });
-    return r.count === 1;
+    const r = await this.db.updateTable("ImportBatch").set({ status: "CANCELLED", rows: null }).where("id", "=", id).where("status", "in", ["PREVIEW", "FAILED"]).executeTakeFirst();
+    return r.numUpdatedRows === 1n;
   }
 
   /** Previews nobody confirmed in time lose their rows (names and birth dates are not kept for nothing). */
   async expirePreviews(before: Date): Promise<number> {
     // A preview whose writing stopped half-way (its instance stopped) goes the same way.
-    const r = await this.prisma.importBatch.updateMany({
-      where: { OR: [{ status: "PREVIEW" }, { status: { startsWith: PREPARING } }], updatedAt: { lt: before } },
-      data: { status: "EXPIRED", rows: Prisma.DbNull },
-    });
-    return r.count;
+    const r = await this.db
+      .updateTable("ImportBatch")
+      .set({ status: "EXPIRED", rows: null })
+      .where((eb) => eb.or([eb("status", "=", "PREVIEW"), eb("status", "like", `${PREPARING}%`)]))
+      .where("updatedAt", "<", before)
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows);
   }
 
   /** For each row, what the database already knows of that young person: an open case (found by
    *  INE anywhere in the académie, else by school, names and birth year), or the pupil. */
-  async matchRows(rows: ImportTarget[], sourceLabel: string, db: Db = this.prisma): Promise<RowMatch[]> {
+  async matchRows(rows: ImportTarget[], sourceLabel: string, db: Db = this.db): Promise<RowMatch[]> {
     const candidates = await this.candidates(db, rows);
     return rows.map((row) => matchRow(row, candidates, sourceLabel));
   }
@@ -251,22 +297,30 @@ export class ImportRepository {
   private async candidates(db: Db, rows: ImportTarget[]): Promise<Candidate[]> {
     if (rows.length === 0) return [];
     const ines = [...new Set(rows.flatMap((r) => (r.ine ? [r.ine] : [])))];
-    const schoolIds = rows.map((r) => r.schoolId);
-    const nameKeys = rows.map((r) => r.nameKey);
-    const years = rows.map((r) => r.birthYear);
-    return db.$queryRaw<Candidate[]>`
-      SELECT p."id" AS "pupilId", p."ine", p."schoolId", p."nameKey", p."birthYear",
-             c."id" AS "caseId", c."reference", c."source"::text AS "source", c."sourceLabel"
-      FROM "Pupil" p
-      LEFT JOIN LATERAL (
-        SELECT "id", "reference", "source", "sourceLabel" FROM "Case"
-        WHERE "pupilId" = p."id" AND "status" <> 'CLOSED' AND "anonymizedAt" IS NULL
-        ORDER BY "createdAt" DESC LIMIT 1
-      ) c ON true
-      WHERE p."anonymizedAt" IS NULL
-        AND (p."ine" = ANY(${ines}::text[])
-             OR (p."schoolId", p."nameKey", p."birthYear") IN (
-               SELECT * FROM unnest(${schoolIds}::text[], ${nameKeys}::text[], ${years}::int[])))`;
+    return db
+      .selectFrom("Pupil as p")
+      .leftJoinLateral(
+        (eb) =>
+          eb
+            .selectFrom("Case")
+            .select(["id", "reference", "source", "sourceLabel"])
+            .whereRef("pupilId", "=", "p.id")
+            .where("status", "<>", sql.lit("CLOSED"))
+            .where("anonymizedAt", "is", null)
+            .orderBy("createdAt", "desc")
+            .limit(1)
+            .as("c"),
+        (join) => join.onTrue(),
+      )
+      .select(["p.id as pupilId", "p.ine", "p.schoolId", "p.nameKey", "p.birthYear", "c.id as caseId", "c.reference", "c.source", "c.sourceLabel"])
+      .where("p.anonymizedAt", "is", null)
+      .where((eb) =>
+        eb.or([
+          eb("p.ine", "=", sql<string>`any(${ines}::text[])`),
+          sql<boolean>`(p."schoolId", p."nameKey", p."birthYear") IN (SELECT * FROM unnest(${rows.map((r) => r.schoolId)}::text[], ${rows.map((r) => r.nameKey)}::text[], ${rows.map((r) => r.birthYear)}::int[]))`,
+        ]),
+      )
+      .execute();
   }
 
   /** One transaction: the chunk's new cases (pupil reused or created, reference, first report with
@@ -279,112 +333,122 @@ export class ImportRepository {
     rows: ImportTarget[],
     opts: { year: number; urgency: number; now: Date },
   ): Promise<ChunkResult> {
-    return this.prisma.$transaction(
-      async (tx) => {
-        const keys = rows.map((r) => submissionKeyOf(batch.id, r.line));
-        const done = new Set((await tx.report.findMany({ where: { submissionKey: { in: keys } }, select: { submissionKey: true } })).map((r) => r.submissionKey));
-        const todo = rows.filter((r) => !done.has(submissionKeyOf(batch.id, r.line)));
-        const matches = await this.matchRows(todo, batch.sourceLabel, tx);
+    return this.db.transaction().execute(async (trx) => {
+      const keys = rows.map((r) => submissionKeyOf(batch.id, r.line));
+      const done = new Set((await trx.selectFrom("Report").select("submissionKey").where("submissionKey", "=", sql<string>`any(${keys}::text[])`).execute()).map((r) => r.submissionKey));
+      const todo = rows.filter((r) => !done.has(submissionKeyOf(batch.id, r.line)));
+      const matches = await this.matchRows(todo, batch.sourceLabel, trx);
 
-        const pupils: Prisma.PupilCreateManyInput[] = [];
-        const cases: Prisma.CaseCreateManyInput[] = [];
-        const reports: Prisma.ReportCreateManyInput[] = [];
-        const signals: Prisma.ReportSignalCreateManyInput[] = [];
-        const events: Prisma.CaseEventCreateManyInput[] = [];
-        const fillPupils: { id: string; ine: string | null; birthDate: string; className: string | null }[] = [];
-        const attachedCaseIds: string[] = [];
-        const references: string[] = [];
-        let skipped = 0;
+      const pupils: Insertable<DB["Pupil"]>[] = [];
+      const cases: Insertable<DB["Case"]>[] = [];
+      const reports: Insertable<DB["Report"]>[] = [];
+      const signals: Insertable<DB["ReportSignal"]>[] = [];
+      const events: NewCaseEvent[] = [];
+      const fillPupils: { id: string; ine: string | null; birthDate: string; className: string | null }[] = [];
+      const attachedCaseIds: string[] = [];
+      let skipped = 0;
 
-        const fresh = todo.filter((_, i) => matches[i]!.kind === "new");
-        let number = fresh.length > 0 ? (await reserveCaseNumbers(tx, opts.year, fresh.length)) - fresh.length : 0;
+      const fresh = todo.filter((_, i) => matches[i]!.kind === "new");
+      const references = await nextReferences(trx, opts.year, fresh.length);
+      let next = 0;
 
-        todo.forEach((row, i) => {
-          const match = matches[i]!;
-          if (match.kind === "already") {
-            skipped++;
-            return;
-          }
-          const reportId = randomUUID();
-          const family = signalFamily(row.signal);
-          let caseId: string;
-          if (match.kind === "attach") {
-            caseId = match.caseId;
-            attachedCaseIds.push(caseId);
-            fillPupils.push({ id: match.pupilId, ine: row.ine, birthDate: row.birthDate, className: row.lastTraining });
+      todo.forEach((row, i) => {
+        const match = matches[i]!;
+        if (match.kind === "already") {
+          skipped++;
+          return;
+        }
+        const reportId = randomUUID();
+        const family = signalFamily(row.signal);
+        let caseId: string;
+        if (match.kind === "attach") {
+          caseId = match.caseId;
+          attachedCaseIds.push(caseId);
+          fillPupils.push({ id: match.pupilId, ine: row.ine, birthDate: row.birthDate, className: row.lastTraining });
+        } else {
+          let pupilId = match.pupilId;
+          if (pupilId) {
+            fillPupils.push({ id: pupilId, ine: row.ine, birthDate: row.birthDate, className: row.lastTraining });
           } else {
-            let pupilId = match.pupilId;
-            if (pupilId) {
-              fillPupils.push({ id: pupilId, ine: row.ine, birthDate: row.birthDate, className: row.lastTraining });
-            } else {
-              pupilId = randomUUID();
-              pupils.push({
-                id: pupilId,
-                schoolId: row.schoolId,
-                lastName: row.lastName,
-                firstName: row.firstName,
-                nameKey: row.nameKey,
-                birthYear: row.birthYear,
-                birthDate: new Date(`${row.birthDate}T00:00:00Z`),
-                className: row.lastTraining,
-                ine: row.ine,
-              });
-            }
-            caseId = randomUUID();
-            const reference = formatReference(opts.year, ++number);
-            references.push(reference);
-            cases.push({
-              id: caseId,
-              reference,
-              pupilId,
+            pupilId = randomUUID();
+            pupils.push({
+              id: pupilId,
               schoolId: row.schoolId,
-              districtId: row.districtId,
-              urgency: opts.urgency,
-              source: "IMPORT",
-              sourceLabel: batch.sourceLabel,
-              reporterId: null,
+              lastName: row.lastName,
+              firstName: row.firstName,
+              nameKey: row.nameKey,
+              birthYear: row.birthYear,
+              birthDate: row.birthDate,
+              className: row.lastTraining,
+              ine: row.ine,
             });
           }
-          reports.push({
-            id: reportId,
-            caseId,
-            reporterId: null,
-            submissionKey: submissionKeyOf(batch.id, row.line),
-            stepsTaken: [],
+          caseId = randomUUID();
+          cases.push({
+            id: caseId,
+            reference: references[next++]!,
+            pupilId,
+            schoolId: row.schoolId,
+            districtId: row.districtId,
             urgency: opts.urgency,
-            observations: row.exitDate ? `Date de sortie : ${frenchDate(row.exitDate)}` : null,
+            source: "IMPORT",
+            sourceLabel: batch.sourceLabel,
+            reporterId: null,
+            updatedAt: opts.now,
           });
-          signals.push({ reportId, code: row.signal, family, note: row.motif });
-          events.push({
-            caseId,
-            actorId: batch.importedById,
-            at: opts.now,
-            type: match.kind === "attach" ? "IMPORT_ADDED" : "IMPORTED",
-            data: { reportId, batchId: batch.id, line: row.line, source: batch.sourceLabel, families: [family], urgency: opts.urgency },
-          });
-        });
-
-        if (pupils.length) await tx.pupil.createMany({ data: pupils });
-        if (fillPupils.length) await fillPupilDetails(tx, fillPupils);
-        if (cases.length) await tx.case.createMany({ data: cases });
-        if (attachedCaseIds.length) {
-          // A report may raise the urgency of the case it joins, never lower it (as reports do).
-          await tx.case.updateMany({ where: { id: { in: attachedCaseIds }, urgency: { lt: opts.urgency } }, data: { urgency: opts.urgency, version: { increment: 1 } } });
         }
-        if (reports.length) await tx.report.createMany({ data: reports });
-        if (signals.length) await tx.reportSignal.createMany({ data: signals });
-        if (events.length) await tx.caseEvent.createMany({ data: events });
-        const result = { created: cases.length, attached: attachedCaseIds.length, skipped, references };
-        await tx.importBatch.update({
-          where: { id: batch.id },
-          data: { createdCount: { increment: result.created }, attachedCount: { increment: result.attached }, skippedCount: { increment: skipped }, updatedAt: new Date() },
+        reports.push({
+          id: reportId,
+          caseId,
+          reporterId: null,
+          submissionKey: submissionKeyOf(batch.id, row.line),
+          stepsTaken: [],
+          urgency: opts.urgency,
+          observations: row.exitDate ? `Date de sortie : ${frenchDate(row.exitDate)}` : null,
         });
-        return result;
-      },
-      { timeout: 120_000, maxWait: 20_000 },
-    );
+        signals.push({ id: randomUUID(), reportId, code: row.signal, family, note: row.motif });
+        events.push({
+          caseId,
+          actorId: batch.importedById,
+          at: opts.now,
+          type: match.kind === "attach" ? "IMPORT_ADDED" : "IMPORTED",
+          data: { reportId, batchId: batch.id, line: row.line, source: batch.sourceLabel, families: [family], urgency: opts.urgency },
+        });
+      });
+
+      if (pupils.length) await trx.insertInto("Pupil").values(pupils).execute();
+      if (fillPupils.length) await fillPupilDetails(trx, fillPupils);
+      if (cases.length) await trx.insertInto("Case").values(cases).execute();
+      if (attachedCaseIds.length) {
+        // A report may raise the urgency of the case it joins, never lower it (as reports do).
+        await trx
+          .updateTable("Case")
+          .set((eb) => ({ urgency: opts.urgency, version: eb("version", "+", 1) }))
+          .where("id", "=", sql<string>`any(${attachedCaseIds}::text[])`)
+          .where("urgency", "<", opts.urgency)
+          .execute();
+      }
+      if (reports.length) await trx.insertInto("Report").values(reports).execute();
+      if (signals.length) await trx.insertInto("ReportSignal").values(signals).execute();
+      if (events.length) await caseEventsInsert(trx, events).execute();
+      const result = { created: cases.length, attached: attachedCaseIds.length, skipped, references };
+      await trx
+        .updateTable("ImportBatch")
+        .set((eb) => ({
+          createdCount: eb("createdCount", "+", result.created),
+          attachedCount: eb("attachedCount", "+", result.attached),
+          skippedCount: eb("skippedCount", "+", skipped),
+          updatedAt: sql<Date>`now()`,
+        }))
+        .where("id", "=", batch.id)
+        .execute();
+      return result;
+    });
   }
 }
+
+/** A row kept with a batch: a valid import row with the school it names. */
+const importTargetSchema = importRowSchema.and(z.object({ schoolId: z.string(), districtId: z.string() }));
 
 function matchRow(row: ImportTarget, candidates: Candidate[], sourceLabel: string): RowMatch {
   const byIne = row.ine ? candidates.filter((c) => c.ine === row.ine) : [];
@@ -402,27 +466,21 @@ function matchRow(row: ImportTarget, candidates: Candidate[], sourceLabel: strin
   return { kind: "new", pupilId: pupil?.pupilId ?? null };
 }
 
-/** Reserves n consecutive case numbers of a year; returns the last one. The row lock of the upsert
- *  serialises it with reports being recorded at the same time. */
-async function reserveCaseNumbers(tx: Prisma.TransactionClient, year: number, n: number): Promise<number> {
-  const rows = await tx.$queryRaw<{ last: number }[]>`
-    INSERT INTO "CaseCounter" ("year", "last") VALUES (${year}, ${n})
-    ON CONFLICT ("year") DO UPDATE SET "last" = "CaseCounter"."last" + ${n}
-    RETURNING "last"`;
-  return rows[0]!.last;
-}
-
 /** The official list completes what a report left out (INE, birth date); the last training it
  *  names becomes the class shown on cards. */
-async function fillPupilDetails(tx: Prisma.TransactionClient, rows: { id: string; ine: string | null; birthDate: string; className: string | null }[]): Promise<void> {
-  await tx.$executeRaw`
-    UPDATE "Pupil" p SET
-      "ine" = COALESCE(p."ine", u.ine),
-      "birthDate" = COALESCE(p."birthDate", u.birth_date::date),
-      "className" = COALESCE(u.class_name, p."className")
-    FROM unnest(${rows.map((r) => r.id)}::text[], ${rows.map((r) => r.ine)}::text[], ${rows.map((r) => r.birthDate)}::text[], ${rows.map((r) => r.className)}::text[])
-      AS u(id, ine, birth_date, class_name)
-    WHERE p."id" = u.id`;
+async function fillPupilDetails(trx: Db, rows: { id: string; ine: string | null; birthDate: string; className: string | null }[]): Promise<void> {
+  const given = sql<{ id: string; ine: string | null; birthDate: string; className: string | null }>`(SELECT * FROM unnest(${rows.map((r) => r.id)}::text[], ${rows.map((r) => r.ine)}::text[],
+      ${rows.map((r) => r.birthDate)}::text[], ${rows.map((r) => r.className)}::text[]) AS g("id", "ine", "birthDate", "className"))`;
+  await trx
+    .updateTable("Pupil as p")
+    .from(given.as("u"))
+    .set((eb) => ({
+      ine: eb.fn.coalesce("p.ine", "u.ine"),
+      birthDate: eb.fn.coalesce("p.birthDate", sql<Date>`u."birthDate"::date`),
+      className: eb.fn.coalesce("u.className", "p.className"),
+    }))
+    .whereRef("p.id", "=", "u.id")
+    .execute();
 }
 
 function frenchDate(isoDate: string): string {

@@ -42,30 +42,29 @@ export type Store = {
 };
 
 export function createStore(db: Database): Store {
-  const prisma = db.prisma;
-  const turnStart = new TurnStartRepository(db.sql);
+  const turnStart = new TurnStartRepository(db.kysely);
   return {
     db,
-    botState: new DatabaseStorage(db.sql),
+    botState: new DatabaseStorage(db.kysely),
     turnStart,
-    conversations: new ConversationRepository(prisma, db.sql),
-    members: new MemberRepository(prisma, turnStart, db.sql),
-    schools: new SchoolRepository(db.sql),
-    cases: new CaseRepository(db.sql),
-    caseChanges: new CaseChangeRepository(prisma, db.sql),
-    routingChannels: new RoutingChannelRepository(prisma, db.sql),
-    plans: new PlanRepository(prisma),
-    outbox: new OutboxRepository(prisma, db.sql),
-    reviewReminders: new ReviewReminderRepository(prisma),
-    processedActivities: new ProcessedActivityRepository(prisma, db.sql),
-    imports: new ImportRepository(prisma),
-    statistics: new StatisticsRepository(prisma),
-    caseQueries: new CaseQueryRepository(db.sql),
-    privacy: new PrivacyRepository(prisma),
-    jobRuns: new JobRunRepository(prisma),
+    conversations: new ConversationRepository(db.kysely),
+    members: new MemberRepository(db.kysely, turnStart),
+    schools: new SchoolRepository(db.kysely),
+    cases: new CaseRepository(db.kysely),
+    caseChanges: new CaseChangeRepository(db.kysely),
+    routingChannels: new RoutingChannelRepository(db.kysely),
+    plans: new PlanRepository(db.kysely),
+    outbox: new OutboxRepository(db.kysely),
+    reviewReminders: new ReviewReminderRepository(db.kysely),
+    processedActivities: new ProcessedActivityRepository(db.kysely),
+    imports: new ImportRepository(db.kysely),
+    statistics: new StatisticsRepository(db.kysely),
+    caseQueries: new CaseQueryRepository(db.kysely),
+    privacy: new PrivacyRepository(db.kysely),
+    jobRuns: new JobRunRepository(db.kysely),
     async seedDemo({ onlyIfEmpty, tenantId }) {
-      if (onlyIfEmpty && !(await isDatabaseEmpty(prisma))) return false;
-      await seedDemo(prisma, tenantId);
+      if (onlyIfEmpty && !(await isDatabaseEmpty(db.kysely))) return false;
+      await seedDemo(db.kysely, tenantId);
       return true;
     },
   };

@@ -1,7 +1,7 @@
-import type { PrismaClient } from "../generated/prisma/client.js";
+import { sql, type ExpressionBuilder } from "kysely";
 import type { Role } from "../domain/roles.js";
 import type { TurnStartRepository } from "./turn-start.js";
-import type { HotSql } from "./hot-sql.js";
+import type { DB, Db } from "./kysely.js";
 
 export type MemberRecord = {
   id: string;
@@ -19,57 +19,57 @@ export type MemberRecord = {
 
 export type MemberSummary = { id: string; displayName: string; aadObjectId: string; role: Role; locale: string | null };
 
-const SUMMARY = { id: true, displayName: true, aadObjectId: true, role: true, locale: true } as const;
-/** SUMMARY's columns, for the statements on the pool. */
-const SUMMARY_COLUMNS = `m."id", m."displayName", m."aadObjectId", m."role"::text AS "role", m."locale"`;
+const SUMMARY = ["m.id", "m.displayName", "m.aadObjectId", "m.role", "m.locale"] as const;
+
+/** Whether the member `m` works in the school. */
+function inSchool(eb: ExpressionBuilder<DB & { m: DB["Member"] }, "m">, schoolId: string) {
+  return eb.exists(eb.selectFrom("MemberSchool as ms").select("ms.memberId").whereRef("ms.memberId", "=", "m.id").where("ms.schoolId", "=", schoolId));
+}
 
 export class MemberRepository {
   constructor(
-    private readonly prisma: PrismaClient,
+    private readonly db: Db,
     private readonly turnStart: TurnStartRepository,
-    private readonly sql: HotSql,
   ) {}
 
   async byId(id: string): Promise<MemberSummary | null> {
-    return this.prisma.member.findFirst({ where: { id, active: true }, select: SUMMARY });
+    return (await this.db.selectFrom("Member as m").select(SUMMARY).where("m.id", "=", id).where("m.active", "=", true).executeTakeFirst()) ?? null;
   }
 
-  /** The school's référents décrochage (GPDS). */
+  /** The school's référents décrochage (GPDS); asked for every new report. */
   async referentsOf(schoolId: string): Promise<MemberSummary[]> {
-    // Asked for every new report (routing): on the pool (hot-sql.ts).
-    return this.sql.rows<MemberSummary>(
-      "member_referents_of",
-      `SELECT ${SUMMARY_COLUMNS}
-         FROM "Member" m
-        WHERE m."active" AND m."role" = 'REFERENT' AND EXISTS (SELECT 1 FROM "MemberSchool" ms WHERE ms."memberId" = m."id" AND ms."schoolId" = $1)
-        ORDER BY m."displayName", m."id"`,
-      [schoolId],
-    );
+    return this.db
+      .selectFrom("Member as m")
+      .select(SUMMARY)
+      .where("m.active", "=", true)
+      .where("m.role", "=", "REFERENT")
+      .where((eb) => inSchool(eb, schoolId))
+      .orderBy("m.displayName")
+      .orderBy("m.id")
+      .execute();
   }
 
   /** The MLDS coordinators of a district. */
   async coordinatorsOf(districtId: string): Promise<MemberSummary[]> {
-    return this.prisma.member.findMany({ where: { role: "COORDINATOR", active: true, districtId }, select: SUMMARY, orderBy: { displayName: "asc" } });
+    return this.db.selectFrom("Member as m").select(SUMMARY).where("m.role", "=", "COORDINATOR").where("m.active", "=", true).where("m.districtId", "=", districtId).orderBy("m.displayName").execute();
   }
 
   /** People a case can be assigned to, in one statement: the district's coordinators, then the
-   *  school's référents (each by name), as coordinatorsOf + referentsOf would list them. */
+   *  school's référents (each by name), as coordinatorsOf + referentsOf would list them. Read by
+   *  every triage action. */
   async assigneesOf(districtId: string, schoolId: string): Promise<MemberSummary[]> {
-    // Read twice by every triage action (the choice, then the card): on the pool (hot-sql.ts).
-    return this.sql.rows<MemberSummary>(
-      "member_assignees",
-      `SELECT ${SUMMARY_COLUMNS}
-         FROM "Member" m
-        WHERE m."active" AND ((m."role" = 'COORDINATOR' AND m."districtId" = $1)
-           OR (m."role" = 'REFERENT' AND EXISTS (SELECT 1 FROM "MemberSchool" ms WHERE ms."memberId" = m."id" AND ms."schoolId" = $2)))
-        ORDER BY m."role" = 'REFERENT', m."displayName"`,
-      [districtId, schoolId],
-    );
+    return this.db
+      .selectFrom("Member as m")
+      .select(SUMMARY)
+      .where("m.active", "=", true)
+      .where((eb) => eb.or([eb.and([eb("m.role", "=", "COORDINATOR"), eb("m.districtId", "=", districtId)]), eb.and([eb("m.role", "=", "REFERENT"), inSchool(eb, schoolId)])]))
+      .orderBy(sql`m."role" = 'REFERENT'`)
+      .orderBy("m.displayName")
+      .execute();
   }
 
   /** Who is talking (turns read it with their first statement: store/turn-start.ts). */
   findByAad(tenantId: string, aadObjectId: string): Promise<MemberRecord | null> {
     return this.turnStart.member(tenantId, aadObjectId);
   }
-
 }

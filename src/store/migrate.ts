@@ -3,7 +3,7 @@ import { readdirSync, readFileSync, existsSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type pg from "pg";
-import { withClient } from "./hot-sql.js";
+import { withClient } from "./connections.js";
 
 /** Applies prisma/migrations at start, recording them in Prisma's own `_prisma_migrations` table
  *  so that `prisma migrate status` and `migrate dev` keep working. The bot needs no Prisma CLI
@@ -68,7 +68,7 @@ async function migrate(client: pg.PoolClient, connection: { lost(err?: unknown):
       } catch (err) {
         if (connection.lost(err)) throw err;
         await query("ROLLBACK");
-        throw new Error(`migration ${m.name} failed: ${(err as Error).message}`);
+        throw new Error(`migration ${m.name} failed: ${(err as Error).message}`, { cause: err });
       }
     }
   } finally {

@@ -1,15 +1,12 @@
-import type { OutgoingMessage, RenderSpec } from "./outgoing-message.js";
-import type { HotSql } from "./hot-sql.js";
 import { randomUUID } from "node:crypto";
-import type { PrismaClient } from "../generated/prisma/client.js";
-import { Prisma } from "../generated/prisma/client.js";
+import { sql, type Selectable, type UpdateObject } from "kysely";
+import type { Timestamp } from "../generated/kysely/database.js";
+import { z } from "zod";
+import { runNamed, type DB, type Db } from "./kysely.js";
+import type { RenderSpec } from "./outgoing-message.js";
+import { sendsInsert, type NewSend, type OutboxPayload } from "./sends.js";
 
-/** What to send: the activity (text or Adaptive Card attachment) and, for an "update", the id of
- *  the activity to replace. An "update" with a caseId and no activityId targets the card the
- *  outbox posted for that case in that conversation (see ChannelPost). */
-/** Either a ready activity, or a view that the Teams layer renders at delivery time (services
- *  never build cards), and for an update the id of the activity to replace. */
-export type OutboxPayload = { activity?: Record<string, unknown>; render?: RenderSpec; activityId?: string };
+export type { OutboxPayload };
 
 export type OutboxKind = "post" | "update";
 export type OutboxStatus = "PENDING" | "SENT" | "FAILED";
@@ -54,95 +51,42 @@ export type ClaimedSend = OutboxRecord & { pace: { sends: number[]; dbNow: numbe
 
 export type ChannelPostRecord = { caseId: string; conversationId: string; activityId: string; createdAt: Date };
 
-/** A Prisma client or the client of an interactive transaction. */
-type Db = PrismaClient | Prisma.TransactionClient;
+/** A payload as stored (written by sends.ts): an object; its render spec is the services' own. */
+const payloadSchema = z.object({
+  activity: z.record(z.string(), z.unknown()).optional(),
+  render: z.custom<RenderSpec>((v) => v !== null && typeof v === "object" && typeof (v as { view?: unknown }).view === "string").optional(),
+  activityId: z.string().optional(),
+});
 
-// createdAt orders a conversation's sends (FIFO). Several enqueues in the same millisecond (one
-// transaction often enqueues a channel post and several notifications) keep their order this way.
-let lastCreatedAt = 0;
-function nextCreatedAt(): Date {
-  lastCreatedAt = Math.max(Date.now(), lastCreatedAt + 1);
-  return new Date(lastCreatedAt);
-}
+const OUTBOX_KINDS: readonly OutboxKind[] = ["post", "update"];
 
-/** An outbox row as text columns, for statements that insert sends with a case change. */
-export function outboxRow(m: OutgoingMessage): { id: string; conversationId: string; kind: string; payload: string; dedupeKey: string | null; createdAt: string } {
-  return {
-    id: randomUUID(),
-    conversationId: m.conversationId,
-    kind: m.kind,
-    payload: JSON.stringify({ render: m.render }),
-    dedupeKey: m.dedupeKey ?? null,
-    createdAt: nextCreatedAt().toISOString(),
-  };
-}
-
-/** Rows of `outboxRow` as the six text arrays a statement unnests into OutboxMessage columns
- *  ("id", "conversationId", "kind", "payload", "dedupeKey", "createdAt"), in that order. */
-export function outboxColumns(rows: ReturnType<typeof outboxRow>[]): (string | null)[][] {
-  return [rows.map((o) => o.id), rows.map((o) => o.conversationId), rows.map((o) => o.kind), rows.map((o) => o.payload), rows.map((o) => o.dedupeKey), rows.map((o) => o.createdAt)];
-}
-
-/** Adds many sends with one statement (rows of `outboxRow`, each about a case); with a dedupeKey
- *  already queued, a row is left out. `db` may be a transaction. */
-export async function insertOutboxRows(db: Db, rows: (ReturnType<typeof outboxRow> & { caseId: string | null })[]): Promise<void> {
-  if (rows.length === 0) return;
-  const [ids, conversationIds, kinds, payloads, dedupeKeys, createdAts] = outboxColumns(rows);
-  await db.$executeRaw`
-    INSERT INTO "OutboxMessage" ("id", "conversationId", "kind", "payload", "dedupeKey", "caseId", "createdAt", "nextAttemptAt")
-    SELECT o."id", o."conversationId", o."kind", o."payload"::jsonb, o."dedupeKey", o."caseId", o."createdAt"::timestamp(3), o."createdAt"::timestamp(3)
-      FROM unnest(${ids}::text[], ${conversationIds}::text[], ${kinds}::text[], ${payloads}::text[], ${dedupeKeys}::text[], ${createdAts}::text[], ${rows.map((r) => r.caseId)}::text[])
-        AS o("id", "conversationId", "kind", "payload", "dedupeKey", "createdAt", "caseId")
-    ON CONFLICT ("dedupeKey") DO NOTHING`;
-}
-
-/** Adds a send; with a dedupeKey, enqueuing twice creates one row. `db` may be a transaction. */
-export async function enqueueOutbox(db: Db, msg: NewOutboxMessage): Promise<{ id: string; created: boolean }> {
-  const createdAt = nextCreatedAt();
-  const payload = JSON.stringify(msg.payload);
-  if (msg.dedupeKey === undefined) {
-    const row = await db.outboxMessage.create({
-      data: {
-        conversationId: msg.conversationId,
-        kind: msg.kind,
-        payload: msg.payload as unknown as Prisma.InputJsonValue,
-        caseId: msg.caseId ?? null,
-        createdAt,
-        nextAttemptAt: createdAt,
-      },
-      select: { id: true },
-    });
-    return { id: row.id, created: true };
-  }
-  // ON CONFLICT rather than catching a unique violation: inside a transaction the violation
-  // would abort the caller's whole transaction.
-  const inserted = await db.$queryRaw<{ id: string }[]>`
-    INSERT INTO "OutboxMessage" ("id", "conversationId", "kind", "payload", "dedupeKey", "caseId", "createdAt", "nextAttemptAt")
-    VALUES (${randomUUID()}, ${msg.conversationId}, ${msg.kind}, ${payload}::jsonb, ${msg.dedupeKey}, ${msg.caseId ?? null},
-            ${createdAt}::timestamp(3), ${createdAt}::timestamp(3))
-    ON CONFLICT ("dedupeKey") DO NOTHING
-    RETURNING "id"`;
-  if (inserted[0]) return { id: inserted[0].id, created: true };
-  const existing = await db.outboxMessage.findUnique({ where: { dedupeKey: msg.dedupeKey }, select: { id: true } });
-  if (!existing) throw new Error("outbox dedupe key conflict without a row");
-  return { id: existing.id, created: false };
+/** An outbox row as the deliverer reads it. */
+function recordOf(r: Selectable<DB["OutboxMessage"]>): OutboxRecord {
+  const kind = OUTBOX_KINDS.find((k) => k === r.kind);
+  if (!kind) throw new Error(`outbox row ${r.id} has an unknown kind ${r.kind}`);
+  return { ...r, kind, payload: payloadSchema.parse(r.payload) };
 }
 
 /** The outbox of pending Teams sends. Rows are claimed with a lease (lockedBy/lockedUntil) so
  *  that several bot instances on one database deliver each send once, and a crashed instance's
  *  claims are taken over when their lease expires. Every mark* call only applies while the caller
  *  still holds the lease, and answers whether it did. */
-// Claims, marks and channel posts run for every send (a triage action queues two or three): they go
-// straight to the pool (hot-sql.ts); the admins' listings stay on Prisma.
 export class OutboxRepository {
-  constructor(
-    private readonly prisma: PrismaClient,
-    private readonly sql: HotSql,
-  ) {}
+  constructor(private readonly db: Db) {}
 
-  /** Adds a send. Pass the transaction client to commit it together with the case it is about. */
-  enqueue(msg: NewOutboxMessage, tx?: Prisma.TransactionClient): Promise<{ id: string; created: boolean }> {
-    return enqueueOutbox(tx ?? this.prisma, msg);
+  /** Queues a send (sends.ts writes it); with a dedupeKey already queued, the send queued with it.
+   *  Pass a transaction to commit the send with what it is about. */
+  async enqueue(msg: NewOutboxMessage, trx: Db = this.db): Promise<{ id: string; created: boolean }> {
+    const send: NewSend = { ...msg, dedupeKey: msg.dedupeKey ?? null, caseId: msg.caseId ?? null };
+    const inserted = await sendsInsert(trx, [send]).returning("id").executeTakeFirst();
+    if (inserted) return { id: inserted.id, created: true };
+    const existing = await trx
+      .selectFrom("OutboxMessage")
+      .select("id")
+      .where("dedupeKey", "=", msg.dedupeKey ?? null)
+      .executeTakeFirst();
+    if (!existing) throw new Error("outbox dedupe key conflict without a row");
+    return { id: existing.id, created: false };
   }
 
   /**
@@ -181,38 +125,80 @@ export class OutboxRepository {
     const schedule = opts.schedule ?? ((_sends: number[], n: number, at: number) => Array.from({ length: n }, () => at));
     const perConversation = opts.perConversation ?? 1000;
     if (opts.conversations <= 0 || perConversation <= 0) return [];
-    return this.sql.transaction(async (tx) => {
-      await tx.rows("outbox_claim_lock", `SELECT 1 FROM pg_advisory_xact_lock(hashtext(current_schema() || '.OutboxMessage.claim'))`, []);
-      const [clock] = await tx.rows<{ dbNow: Date }>("outbox_claim_clock", `SELECT now() AT TIME ZONE 'UTC' AS "dbNow"`, []);
-      const dbNow = clock!.dbNow.getTime();
-      const due = await tx.rows<{ id: string; conversationId: string; sends: Date[] | null }>(
-        "outbox_claim_due",
-        `WITH due AS MATERIALIZED (
-           SELECT o."id", o."conversationId", o."createdAt",
-                  row_number() OVER (PARTITION BY o."conversationId" ORDER BY o."createdAt", o."id") AS "n"
-             FROM "OutboxMessage" o
-            WHERE o."status" = 'PENDING'
-              AND o."nextAttemptAt" <= $1::timestamp(3)
-              AND (o."lockedUntil" IS NULL OR o."lockedUntil" < $1::timestamp(3))
-              AND NOT EXISTS (
-                SELECT 1 FROM "OutboxMessage" p
-                 WHERE p."conversationId" = o."conversationId"
-                   AND p."status" = 'PENDING'
-                   AND (p."createdAt", p."id") < (o."createdAt", o."id")
-                   AND (p."nextAttemptAt" > $1::timestamp(3) OR p."lockedUntil" >= $1::timestamp(3)))
-              AND NOT EXISTS (SELECT 1 FROM "OutboxPace" q WHERE q."conversationId" = o."conversationId" AND q."nextStartAt" > $2::timestamp(3))),
-         firsts AS (
-           SELECT "conversationId", min("createdAt") AS "first" FROM due GROUP BY "conversationId" ORDER BY 2, 1 LIMIT $3)
-         SELECT due."id", due."conversationId", q."sends" FROM due JOIN firsts USING ("conversationId")
-           LEFT JOIN "OutboxPace" q ON q."conversationId" = due."conversationId"
-          WHERE due."n" <= $4 ORDER BY due."createdAt", due."id"`,
-        [now, new Date(dbNow + horizonMs), opts.conversations, perConversation],
-      );
+    return this.db.transaction().execute(async (trx) => {
+      await sql`SELECT pg_advisory_xact_lock(hashtext(current_schema() || '.OutboxMessage.claim'))`.execute(trx);
+      const { rows: clock } = await sql<{ dbNow: Date }>`SELECT now() AS "dbNow"`.execute(trx);
+      const dbNow = clock[0]!.dbNow.getTime();
+      const paceLimit = new Date(dbNow + horizonMs);
+      const due = await trx
+        .with(
+          (wb) => wb("due").materialized(),
+          (qc) =>
+            qc
+              .selectFrom("OutboxMessage as o")
+              .select(["o.id", "o.conversationId", "o.createdAt"])
+              .select((eb) =>
+                eb.fn
+                  .agg<number>("row_number")
+                  .over((ob) => ob.partitionBy("o.conversationId").orderBy("o.createdAt").orderBy("o.id"))
+                  .as("n"),
+              )
+              .where("o.status", "=", sql.lit("PENDING"))
+              .where("o.nextAttemptAt", "<=", now)
+              .where((eb) => eb.or([eb("o.lockedUntil", "is", null), eb("o.lockedUntil", "<", now)]))
+              .where(({ not, exists, selectFrom }) =>
+                not(
+                  exists(
+                    selectFrom("OutboxMessage as p")
+                      .select("p.id")
+                      .whereRef("p.conversationId", "=", "o.conversationId")
+                      .where("p.status", "=", sql.lit("PENDING"))
+                      .where(sql<boolean>`(p."createdAt", p."id") < (o."createdAt", o."id")`)
+                      .where((eb) => eb.or([eb("p.nextAttemptAt", ">", now), eb("p.lockedUntil", ">=", now)])),
+                  ),
+                ),
+              )
+              .where(({ not, exists, selectFrom }) =>
+                not(
+                  exists(
+                    selectFrom("OutboxPace as q")
+                      .select("q.conversationId")
+                      .whereRef("q.conversationId", "=", "o.conversationId")
+                      .where("q.nextStartAt", ">", paceLimit),
+                  ),
+                ),
+              ),
+        )
+        .with("firsts", (qc) =>
+          qc
+            .selectFrom("due")
+            .select(["due.conversationId", (eb) => eb.fn.min("due.createdAt").as("first")])
+            .groupBy("due.conversationId")
+            .orderBy("first")
+            .orderBy("due.conversationId")
+            .limit(opts.conversations),
+        )
+        .selectFrom("due")
+        .innerJoin("firsts", "firsts.conversationId", "due.conversationId")
+        .leftJoin("OutboxPace as q", "q.conversationId", "due.conversationId")
+        // An array of instants: Kysely's types keep its elements as the column type, pg gives Dates.
+        .select(["due.id", "due.conversationId", (eb) => eb.ref("q.sends").$castTo<Date[] | null>().as("sends")])
+        .where("due.n", "<=", perConversation)
+        .orderBy("due.createdAt")
+        .orderBy("due.id")
+        .execute();
       const byConversation = new Map<string, { ids: string[]; sends: number[] }>();
       for (const r of due) {
         const entry = byConversation.get(r.conversationId);
         if (entry) entry.ids.push(r.id);
-        else byConversation.set(r.conversationId, { ids: [r.id], sends: (r.sends ?? []).map((d) => toDate(d).getTime()).filter((t) => t > dbNow - memoryMs).sort((a, b) => a - b) });
+        else
+          byConversation.set(r.conversationId, {
+            ids: [r.id],
+            sends: (r.sends ?? [])
+              .map((d) => d.getTime())
+              .filter((t) => t > dbNow - memoryMs)
+              .sort((a, b) => a - b),
+          });
       }
       const leases: { id: string; until: Date; pace: ClaimedSend["pace"] }[] = [];
       for (const { ids, sends } of byConversation.values()) {
@@ -221,17 +207,24 @@ export class OutboxRepository {
         slots.forEach((t, i) => leases.push({ id: ids[i]!, until: new Date(now.getTime() + (t - dbNow) + leaseMs), pace }));
       }
       if (leases.length === 0) return [];
-      const rows = await tx.rows<RawOutboxRow>(
+      const leased = sql<{
+        id: string;
+        until: Date;
+      }>`(SELECT * FROM unnest(${leases.map((l) => l.id)}::text[], ${leases.map((l) => l.until.toISOString())}::timestamptz[]) AS c("id", "until"))`;
+      const rows = await runNamed(
+        trx,
         "outbox_claim",
-        `UPDATE "OutboxMessage" m SET "lockedBy" = $1, "lockedUntil" = c."until"
-           FROM unnest($2::text[], $3::timestamp(3)[]) AS c("id", "until")
-          WHERE m."id" = c."id" AND m."status" = 'PENDING'
-          RETURNING ${RETURNED_COLUMNS}`,
-        [workerId, leases.map((l) => l.id), leases.map((l) => l.until.toISOString())],
+        trx
+          .updateTable("OutboxMessage as m")
+          .from(leased.as("c"))
+          .set((eb) => ({ lockedBy: workerId, lockedUntil: eb.ref("c.until") }))
+          .whereRef("m.id", "=", "c.id")
+          .where("m.status", "=", sql.lit("PENDING"))
+          .returningAll("m"),
       );
       const paceOf = new Map(leases.map((l) => [l.id, l.pace]));
       return rows
-        .map((r) => ({ ...fromRaw(r), pace: paceOf.get(r.id)! }))
+        .map((r) => ({ ...recordOf(r), pace: paceOf.get(r.id)! }))
         .sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime() || (a.id < b.id ? -1 : 1));
     });
   }
@@ -239,21 +232,31 @@ export class OutboxRepository {
   /** Extends the leases `workerId` still holds among `ids`; answers the ids it still holds. */
   async renewLeases(ids: string[], workerId: string, until: Date): Promise<string[]> {
     if (ids.length === 0) return [];
-    const rows = await this.sql.rows<{ id: string }>(
-      "outbox_renew",
-      `UPDATE "OutboxMessage" SET "lockedUntil" = $3::timestamp(3) WHERE "id" = ANY($1::text[]) AND "lockedBy" = $2 AND "status" = 'PENDING' RETURNING "id"`,
-      [ids, workerId, until],
-    );
+    const rows = await this.db
+      .updateTable("OutboxMessage")
+      .set({ lockedUntil: until })
+      .where("id", "=", sql<string>`any(${ids}::text[])`)
+      .where("lockedBy", "=", workerId)
+      .where("status", "=", sql.lit("PENDING"))
+      .returning("id")
+      .execute();
     return rows.map((r) => r.id);
   }
 
   async markSent(id: string, workerId: string, resultActivityId?: string, pace?: PaceUpdate): Promise<boolean> {
     return this.held(
-      "outbox_sent",
-      `"status" = 'SENT', "sentAt" = now() AT TIME ZONE 'UTC', "attempts" = "attempts" + 1, "resultActivityId" = $3, "lastError" = NULL, "failingSince" = NULL, "lockedBy" = NULL, "lockedUntil" = NULL`,
+      {
+        status: "SENT",
+        sentAt: sql<Date>`now()`,
+        attempts: sql<number>`"attempts" + 1`,
+        resultActivityId: resultActivityId ?? null,
+        lastError: null,
+        failingSince: null,
+        lockedBy: null,
+        lockedUntil: null,
+      },
       id,
       workerId,
-      [resultActivityId ?? null],
       pace,
     );
   }
@@ -262,11 +265,16 @@ export class OutboxRepository {
    *  kept from the first failure of the run. */
   async markRetry(id: string, workerId: string, error: string, nextAttemptAt: Date, failedAt: Date, pace?: PaceUpdate): Promise<boolean> {
     return this.held(
-      "outbox_retry",
-      `"attempts" = "attempts" + 1, "lastError" = $3, "nextAttemptAt" = $4::timestamp(3), "failingSince" = COALESCE("failingSince", $5::timestamp(3)), "lockedBy" = NULL, "lockedUntil" = NULL`,
+      {
+        attempts: sql<number>`"attempts" + 1`,
+        lastError: truncate(error),
+        nextAttemptAt,
+        failingSince: sql<Date>`COALESCE("failingSince", ${failedAt}::timestamptz)`,
+        lockedBy: null,
+        lockedUntil: null,
+      },
       id,
       workerId,
-      [truncate(error), nextAttemptAt, failedAt],
       pace,
     );
   }
@@ -274,11 +282,15 @@ export class OutboxRepository {
   /** Gives up on a send (counting the attempt that failed); it stays listed by failed() for admins. */
   async markFailed(id: string, workerId: string, error: string, opts: { countAttempt?: boolean; pace?: PaceUpdate } = {}): Promise<boolean> {
     return this.held(
-      "outbox_failed",
-      `"status" = 'FAILED', "attempts" = "attempts" + $3::int, "lastError" = $4, "lockedBy" = NULL, "lockedUntil" = NULL`,
+      {
+        status: "FAILED",
+        attempts: sql<number>`"attempts" + ${opts.countAttempt === false ? 0 : 1}::int`,
+        lastError: truncate(error),
+        lockedBy: null,
+        lockedUntil: null,
+      },
       id,
       workerId,
-      [opts.countAttempt === false ? 0 : 1, truncate(error)],
       opts.pace,
     );
   }
@@ -287,11 +299,14 @@ export class OutboxRepository {
    *  conversation must be retried first, or the instance stops), so that any instance may take them now. */
   async release(ids: string[], workerId: string): Promise<number> {
     if (ids.length === 0) return 0;
-    return this.sql.rowCount(
-      "outbox_release",
-      `UPDATE "OutboxMessage" SET "lockedBy" = NULL, "lockedUntil" = NULL WHERE "id" = ANY($1::text[]) AND "lockedBy" = $2 AND "status" = 'PENDING'`,
-      [ids, workerId],
-    );
+    const r = await this.db
+      .updateTable("OutboxMessage")
+      .set({ lockedBy: null, lockedUntil: null })
+      .where("id", "=", sql<string>`any(${ids}::text[])`)
+      .where("lockedBy", "=", workerId)
+      .where("status", "=", sql.lit("PENDING"))
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows);
   }
 
   /**
@@ -299,139 +314,133 @@ export class OutboxRepository {
    * same statement records when the attempt ended in its conversation's pace: a conversation
    * becomes claimable again (its last lease gone) only with the pace of what was just sent.
    */
-  private async held(name: string, set: string, id: string, workerId: string, values: unknown[], pace?: PaceUpdate): Promise<boolean> {
-    const p = values.length + 3;
-    const rows = await this.sql.rows<{ n: number }>(
-      name,
-      `WITH m AS (
-         UPDATE "OutboxMessage" SET ${set} WHERE "id" = $1 AND "lockedBy" = $2 AND "status" = 'PENDING' RETURNING "conversationId"),
-       pace AS (
-         INSERT INTO "OutboxPace" ("conversationId", "sends", "nextStartAt")
-         SELECT m."conversationId", ARRAY[$${p}::timestamp(3)], $${p + 1}::timestamp(3) FROM m WHERE $${p}::timestamp(3) IS NOT NULL
-         ON CONFLICT ("conversationId") DO UPDATE SET
-           "sends" = ARRAY(SELECT t FROM unnest("OutboxPace"."sends" || EXCLUDED."sends") t
-                            WHERE t > EXCLUDED."nextStartAt" - make_interval(secs => $${p + 2}::float8 / 1000) ORDER BY t),
-           "nextStartAt" = GREATEST("OutboxPace"."nextStartAt", EXCLUDED."nextStartAt"))
-       SELECT count(*)::int AS "n" FROM m`,
-      [id, workerId, ...values, pace ? new Date(pace.endedAt) : null, pace ? new Date(pace.nextStartAt) : null, pace?.memoryMs ?? 0],
-    );
-    return rows[0]?.n === 1;
+  private async held(set: OutboxChange, id: string, workerId: string, pace?: PaceUpdate): Promise<boolean> {
+    const endedAt = pace ? new Date(pace.endedAt) : null;
+    const nextStartAt = pace ? new Date(pace.nextStartAt) : null;
+    const rows = await this.db
+      .with("m", (qc) =>
+        qc
+          .updateTable("OutboxMessage")
+          .set(set)
+          .where("id", "=", id)
+          .where("lockedBy", "=", workerId)
+          .where("status", "=", sql.lit("PENDING"))
+          .returning("conversationId"),
+      )
+      .with("pace", (qc) =>
+        qc
+          .insertInto("OutboxPace")
+          .columns(["conversationId", "sends", "nextStartAt"])
+          .expression((eb) =>
+            eb
+              .selectFrom("m")
+              .select(["m.conversationId", sql<Date[]>`ARRAY[${endedAt}::timestamptz]`.as("sends"), sql<Date>`${nextStartAt}::timestamptz`.as("nextStartAt")])
+              .where(sql<boolean>`${endedAt}::timestamptz IS NOT NULL`),
+          )
+          .onConflict((oc) =>
+            oc.column("conversationId").doUpdateSet({
+              sends: sql<Timestamp[]>`ARRAY(SELECT t FROM unnest("OutboxPace"."sends" || EXCLUDED."sends") t
+                                        WHERE t > EXCLUDED."nextStartAt" - make_interval(secs => ${pace?.memoryMs ?? 0}::float8 / 1000) ORDER BY t)`,
+              nextStartAt: sql<Date>`GREATEST("OutboxPace"."nextStartAt", EXCLUDED."nextStartAt")`,
+            }),
+          ),
+      )
+      .selectFrom("m")
+      .select(sql<number>`count(*)::int`.as("n"))
+      .executeTakeFirst();
+    return rows?.n === 1;
   }
 
   /** Forgets the pace of conversations that sent nothing for `memoryMs` (database time). */
   async forgetIdlePaces(memoryMs: number): Promise<number> {
-    return this.sql.rowCount(
-      "outbox_pace_forget",
-      `DELETE FROM "OutboxPace" WHERE "nextStartAt" < (now() AT TIME ZONE 'UTC') - make_interval(secs => $1::float8 / 1000)`,
-      [memoryMs],
-    );
+    const r = await this.db
+      .deleteFrom("OutboxPace")
+      .where("nextStartAt", "<", sql<Date>`now() - make_interval(secs => ${memoryMs}::float8 / 1000)`)
+      .executeTakeFirst();
+    return Number(r.numDeletedRows);
   }
 
   /** Sends given up on, newest first (for admins). */
   async failed(limit = 50): Promise<OutboxRecord[]> {
-    const rows = await this.prisma.outboxMessage.findMany({ where: { status: "FAILED" }, orderBy: [{ createdAt: "desc" }, { id: "asc" }], take: limit });
-    return rows.map(fromModel);
+    const rows = await this.db
+      .selectFrom("OutboxMessage")
+      .selectAll()
+      .where("status", "=", "FAILED")
+      .orderBy("createdAt", "desc")
+      .orderBy("id")
+      .limit(limit)
+      .execute();
+    return rows.map(recordOf);
   }
 
   /** Puts a failed send back in the queue, with a fresh attempt count (admin action). */
   async requeue(id: string, now = new Date()): Promise<boolean> {
-    return (await this.requeueWhere({ id, status: "FAILED" }, now)) === 1;
+    return (await this.requeueFailed(now, id)) === 1;
   }
 
   /** Puts every failed send back in the queue (admin action, after an outage); answers how many.
    *  They keep their place: each goes out before the later sends of its conversation that wait. */
   async requeueAllFailed(now = new Date()): Promise<number> {
-    return this.requeueWhere({ status: "FAILED" }, now);
+    return this.requeueFailed(now);
   }
 
-  private async requeueWhere(where: Prisma.OutboxMessageWhereInput, now: Date): Promise<number> {
-    const r = await this.prisma.outboxMessage.updateMany({
-      where,
-      data: { status: "PENDING", attempts: 0, nextAttemptAt: now, failingSince: null, lastError: null, lockedBy: null, lockedUntil: null },
-    });
-    return r.count;
+  private async requeueFailed(now: Date, id?: string): Promise<number> {
+    const r = await this.db
+      .updateTable("OutboxMessage")
+      .set({ status: "PENDING", attempts: 0, nextAttemptAt: now, failingSince: null, lastError: null, lockedBy: null, lockedUntil: null })
+      .where("status", "=", "FAILED")
+      .$if(id !== undefined, (q) => q.where("id", "=", id!))
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows);
   }
 
   async pendingCount(): Promise<number> {
-    return this.prisma.outboxMessage.count({ where: { status: "PENDING" } });
+    const r = await this.db
+      .selectFrom("OutboxMessage")
+      .select(sql<number>`count(*)::int`.as("n"))
+      .where("status", "=", "PENDING")
+      .executeTakeFirstOrThrow();
+    return r.n;
   }
 
   async get(id: string): Promise<OutboxRecord | null> {
-    const row = await this.prisma.outboxMessage.findUnique({ where: { id } });
-    return row ? fromModel(row) : null;
+    const row = await this.db.selectFrom("OutboxMessage").selectAll().where("id", "=", id).executeTakeFirst();
+    return row ? recordOf(row) : null;
   }
 
   /** Remembers the activity posted for a case in a conversation, so later updates replace it. */
   async recordChannelPost(caseId: string, conversationId: string, activityId: string): Promise<void> {
-    await this.sql.rowCount(
-      "channel_post_record",
-      `INSERT INTO "ChannelPost" ("id", "caseId", "conversationId", "activityId", "createdAt") VALUES ($1, $2, $3, $4, now() AT TIME ZONE 'UTC')
-       ON CONFLICT ("caseId", "conversationId") DO UPDATE SET "activityId" = EXCLUDED."activityId"`,
-      [randomUUID(), caseId, conversationId, activityId],
-    );
+    await this.db
+      .insertInto("ChannelPost")
+      .values({ id: randomUUID(), caseId, conversationId, activityId })
+      .onConflict((oc) => oc.columns(["caseId", "conversationId"]).doUpdateSet((eb) => ({ activityId: eb.ref("excluded.activityId") })))
+      .execute();
   }
 
   async channelPostsOf(caseId: string): Promise<ChannelPostRecord[]> {
-    return this.prisma.channelPost.findMany({
-      where: { caseId },
-      orderBy: { createdAt: "asc" },
-      select: { caseId: true, conversationId: true, activityId: true, createdAt: true },
-    });
+    return this.db
+      .selectFrom("ChannelPost")
+      .select(["caseId", "conversationId", "activityId", "createdAt"])
+      .where("caseId", "=", caseId)
+      .orderBy("createdAt")
+      .execute();
   }
 
   async channelPost(caseId: string, conversationId: string): Promise<ChannelPostRecord | null> {
-    const rows = await this.sql.rows<ChannelPostRecord>(
-      "channel_post_get",
-      `SELECT "caseId", "conversationId", "activityId", "createdAt" FROM "ChannelPost" WHERE "caseId" = $1 AND "conversationId" = $2`,
-      [caseId, conversationId],
+    return (
+      (await this.db
+        .selectFrom("ChannelPost")
+        .select(["caseId", "conversationId", "activityId", "createdAt"])
+        .where("caseId", "=", caseId)
+        .where("conversationId", "=", conversationId)
+        .executeTakeFirst()) ?? null
     );
-    return rows[0] ?? null;
   }
 }
 
-const RETURNED_COLUMNS = `m."id", m."conversationId", m."kind", m."payload", m."dedupeKey", m."status"::text AS "status", m."attempts", m."nextAttemptAt", m."lockedUntil",
-  m."lockedBy", m."lastError", m."resultActivityId", m."caseId", m."createdAt", m."sentAt", m."failingSince"`;
-
-type RawOutboxRow = Omit<OutboxRecord, "payload" | "kind"> & { kind: string; payload: unknown };
+/** What a mark changes on a send: values or expressions over its row. */
+type OutboxChange = UpdateObject<DB, "OutboxMessage">;
 
 function truncate(s: string, max = 1000): string {
   return s.length > max ? `${s.slice(0, max - 1)}…` : s;
-}
-
-function toDate(v: unknown): Date {
-  return v instanceof Date ? v : new Date(typeof v === "string" && !/[zZ]|[+-]\d\d:?\d\d$/.test(v) ? `${v}Z` : (v as string));
-}
-
-function toDateOrNull(v: unknown): Date | null {
-  return v === null || v === undefined ? null : toDate(v);
-}
-
-function toPayload(v: unknown): OutboxPayload {
-  const p = (typeof v === "string" ? JSON.parse(v) : v) as OutboxPayload;
-  return p;
-}
-
-function fromRaw(r: RawOutboxRow): OutboxRecord {
-  return {
-    id: r.id,
-    conversationId: r.conversationId,
-    kind: r.kind as OutboxKind,
-    payload: toPayload(r.payload),
-    dedupeKey: r.dedupeKey,
-    status: r.status,
-    attempts: Number(r.attempts),
-    nextAttemptAt: toDate(r.nextAttemptAt),
-    lockedUntil: toDateOrNull(r.lockedUntil),
-    lockedBy: r.lockedBy,
-    lastError: r.lastError,
-    resultActivityId: r.resultActivityId,
-    caseId: r.caseId,
-    createdAt: toDate(r.createdAt),
-    sentAt: toDateOrNull(r.sentAt),
-    failingSince: toDateOrNull(r.failingSince),
-  };
-}
-
-function fromModel(r: Prisma.OutboxMessageGetPayload<object>): OutboxRecord {
-  return { ...r, kind: r.kind as OutboxKind, payload: r.payload as unknown as OutboxPayload, status: r.status };
 }

@@ -81,7 +81,7 @@ export async function restoreEmbeddedDatabase(dataDir: string, archive: Uint8Arr
 }
 
 /** Start PGlite on `dataDir` ("memory://" for a throwaway database).
- *  maxConnections >= 2: with 1, pg-pool's reconnect after an error is refused (see PRISMA.md). */
+ *  maxConnections >= 2: with 1, pg-pool's reconnect after an error is refused (docs/ARCHITECTURE.md, D5). */
 export async function startEmbeddedDatabase(
   dataDir: string,
   opts: { maxConnections?: number; unref?: boolean } = {},

@@ -1,5 +1,7 @@
-import type { PrismaClient } from "../generated/prisma/client.js";
-import { Prisma } from "../generated/prisma/client.js";
+import { randomUUID } from "node:crypto";
+import { sql } from "kysely";
+import type { OutcomeKind } from "../domain/plan-catalogue.js";
+import type { Db } from "./kysely.js";
 
 export type PlanActionStatusValue = "PLANNED" | "IN_PROGRESS" | "DONE" | "ABANDONED";
 
@@ -25,64 +27,84 @@ export type PlanOp =
   | { kind: "editAction"; actionId: string; fields: PlanActionFields }
   | { kind: "setActionStatus"; actionId: string; status: PlanActionStatusValue }
   | { kind: "setReview"; objective: string; nextReviewAt: Date | null }
-  | { kind: "close"; outcome: string; comment: string | null; decidedById: string };
+  | { kind: "close"; outcome: OutcomeKind; comment: string | null; decidedById: string };
 
 export class UnknownPlanActionError extends Error {}
 
-export async function applyPlanOp(tx: Prisma.TransactionClient, caseId: string, op: PlanOp): Promise<void> {
+/** The one place where a plan changes (inside the transaction that changes its case). */
+export async function applyPlanOp(trx: Db, caseId: string, op: PlanOp): Promise<void> {
   switch (op.kind) {
     case "open":
-      await tx.plan.upsert({
-        where: { caseId },
-        create: { caseId, objective: op.objective, nextReviewAt: op.nextReviewAt, createdById: op.createdById },
-        update: {},
-      });
+      await trx
+        .insertInto("Plan")
+        .values({ id: randomUUID(), caseId, objective: op.objective, nextReviewAt: op.nextReviewAt, createdById: op.createdById, updatedAt: sql<Date>`now()` })
+        .onConflict((oc) => oc.column("caseId").doNothing())
+        .execute();
       return;
     case "addAction": {
-      const plan = await tx.plan.findUniqueOrThrow({ where: { caseId }, select: { id: true } });
-      await tx.planAction.create({ data: { planId: plan.id, ...op.fields } });
+      const plan = await trx.selectFrom("Plan").select("id").where("caseId", "=", caseId).executeTakeFirstOrThrow();
+      await trx
+        .insertInto("PlanAction")
+        .values({ id: randomUUID(), planId: plan.id, ...op.fields, updatedAt: sql<Date>`now()` })
+        .execute();
       return;
     }
     case "editAction":
     case "setActionStatus": {
       // The action must belong to this case's plan: an id from another case's card changes nothing.
-      const data = op.kind === "editAction" ? op.fields : { status: op.status };
-      const updated = await tx.planAction.updateMany({ where: { id: op.actionId, plan: { caseId } }, data });
-      if (updated.count !== 1) throw new UnknownPlanActionError(op.actionId);
+      const set = op.kind === "editAction" ? op.fields : { status: op.status };
+      const updated = await trx
+        .updateTable("PlanAction")
+        .set({ ...set, updatedAt: sql<Date>`now()` })
+        .where("id", "=", op.actionId)
+        .where("planId", "in", (eb) => eb.selectFrom("Plan").select("id").where("caseId", "=", caseId))
+        .executeTakeFirst();
+      if (updated.numUpdatedRows !== 1n) throw new UnknownPlanActionError(op.actionId);
       return;
     }
     case "setReview":
-      await tx.plan.update({ where: { caseId }, data: { objective: op.objective, nextReviewAt: op.nextReviewAt } });
+      await trx.updateTable("Plan").set({ objective: op.objective, nextReviewAt: op.nextReviewAt, updatedAt: sql<Date>`now()` }).where("caseId", "=", caseId).execute();
       return;
     case "close":
-      await tx.outcome.upsert({
-        where: { caseId },
-        create: { caseId, kind: op.outcome as never, comment: op.comment, decidedById: op.decidedById },
-        update: { kind: op.outcome as never, comment: op.comment, decidedById: op.decidedById, decidedAt: new Date() },
-      });
+      await trx
+        .insertInto("Outcome")
+        .values({ caseId, kind: op.outcome, comment: op.comment, decidedById: op.decidedById })
+        .onConflict((oc) => oc.column("caseId").doUpdateSet({ kind: op.outcome, comment: op.comment, decidedById: op.decidedById, decidedAt: sql<Date>`now()` }))
+        .execute();
       return;
   }
 }
 
 export class PlanRepository {
-  constructor(private readonly prisma: PrismaClient) {}
+  constructor(private readonly db: Db) {}
 
   async get(caseId: string): Promise<PlanRecord | null> {
-    const plan = await this.prisma.plan.findUnique({ where: { caseId }, include: { actions: { orderBy: { createdAt: "asc" } } } });
+    const plan = await this.db.selectFrom("Plan").select(["id", "caseId", "objective", "nextReviewAt"]).where("caseId", "=", caseId).executeTakeFirst();
     if (!plan) return null;
-    return {
-      id: plan.id,
-      caseId: plan.caseId,
-      objective: plan.objective,
-      nextReviewAt: plan.nextReviewAt,
-      actions: plan.actions.map((a) => ({ id: a.id, type: a.type, description: a.description, startDate: a.startDate, endDate: a.endDate, partner: a.partner, company: a.company, status: a.status })),
-    };
+    const actions = await this.db
+      .selectFrom("PlanAction")
+      .select(["id", "type", "description", "startDate", "endDate", "partner", "company", "status"])
+      .where("planId", "=", plan.id)
+      .orderBy("createdAt")
+      .orderBy("id")
+      .execute();
+    return { ...plan, actions };
   }
 
   async events(caseId: string, limit: number): Promise<{ type: string; at: Date; actorName: string | null; data: Record<string, unknown> }[]> {
-    const events = await this.prisma.caseEvent.findMany({ where: { caseId }, orderBy: { id: "desc" }, take: limit });
-    const actorIds = [...new Set(events.map((e) => e.actorId).filter((x): x is string => x !== null))];
-    const actors = new Map((await this.prisma.member.findMany({ where: { id: { in: actorIds } }, select: { id: true, displayName: true } })).map((m) => [m.id, m.displayName]));
-    return events.map((e) => ({ type: e.type, at: e.at, actorName: e.actorId ? (actors.get(e.actorId) ?? null) : null, data: e.data as Record<string, unknown> }));
+    const events = await this.db
+      .selectFrom("CaseEvent as e")
+      .leftJoin("Member as m", "m.id", "e.actorId")
+      .select(["e.type", "e.at", "m.displayName as actorName", "e.data"])
+      .where("e.caseId", "=", caseId)
+      .orderBy("e.id", "desc")
+      .limit(limit)
+      .execute();
+    return events.map((e) => ({ ...e, data: eventData(e.data) }));
   }
+}
+
+/** An event's data is a JSON object (written by case-events.ts). */
+function eventData(data: unknown): Record<string, unknown> {
+  return data !== null && typeof data === "object" && !Array.isArray(data) ? (data as Record<string, unknown>) : {};
 }

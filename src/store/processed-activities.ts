@@ -1,5 +1,4 @@
-import type { PrismaClient } from "../generated/prisma/client.js";
-import type { HotSql } from "./hot-sql.js";
+import type { Db } from "./kysely.js";
 
 /** Activity ids already handled. Teams retries an invoke that was not answered in time with the
  *  same activity id: a delivery after the action was done must not change the case again. The mark
@@ -7,21 +6,15 @@ import type { HotSql } from "./hot-sql.js";
  *  action whose instance died before finishing is applied by the retry. Two deliveries handled at
  *  the same moment are told apart by the case's version (optimistic concurrency), as two people are. */
 export class ProcessedActivityRepository {
-  constructor(
-    private readonly prisma: PrismaClient,
-    private readonly sql: HotSql,
-  ) {}
+  constructor(private readonly db: Db) {}
 
   async markHandled(activityKey: string): Promise<void> {
-    await this.sql.rowCount(
-      "processed_activity_mark",
-      `INSERT INTO "ProcessedActivity" ("activityId", "createdAt") VALUES ($1, now() AT TIME ZONE 'UTC') ON CONFLICT DO NOTHING`,
-      [activityKey],
-    );
+    await this.db.insertInto("ProcessedActivity").values({ activityId: activityKey }).onConflict((oc) => oc.doNothing()).execute();
   }
 
   /** Retries come within minutes; a day of memory is plenty. */
   async forgetOlderThan(date: Date): Promise<number> {
-    return (await this.prisma.processedActivity.deleteMany({ where: { createdAt: { lt: date } } })).count;
+    const r = await this.db.deleteFrom("ProcessedActivity").where("createdAt", "<", date).executeTakeFirst();
+    return Number(r.numDeletedRows);
   }
 }

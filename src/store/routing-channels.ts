@@ -1,40 +1,37 @@
-import type { PrismaClient } from "../generated/prisma/client.js";
-import type { HotSql } from "./hot-sql.js";
+import { randomUUID } from "node:crypto";
+import type { Db } from "./kysely.js";
 
 export type RoutingChannelRecord = { teamId: string; channelId: string; name: string };
 
 /** Routing rules are data: each district's coordinator channel, and the académie's fallback. */
 export class RoutingChannelRepository {
-  constructor(
-    private readonly prisma: PrismaClient,
-    private readonly sql: HotSql,
-  ) {}
+  constructor(private readonly db: Db) {}
 
-  // ofDistrict and fallback route every new report: on the pool (hot-sql.ts).
   async ofDistrict(districtId: string): Promise<RoutingChannelRecord | null> {
-    const rows = await this.sql.rows<RoutingChannelRecord>("routing_channel_of_district", `SELECT "teamId", "channelId", "name" FROM "RoutingChannel" WHERE "districtId" = $1`, [districtId]);
-    return rows[0] ?? null;
+    return (await this.db.selectFrom("RoutingChannel").select(["teamId", "channelId", "name"]).where("districtId", "=", districtId).executeTakeFirst()) ?? null;
   }
 
-  /** Makes this channel the one of the district (by code); false when no district has that code. */
+  /** Makes this channel the one of the district (by code); null when no district has that code. */
   async setForDistrict(districtCode: string, channel: RoutingChannelRecord): Promise<{ districtName: string } | null> {
-    const district = await this.prisma.district.findUnique({ where: { code: districtCode }, select: { id: true, name: true } });
+    const district = await this.db.selectFrom("District").select(["id", "name"]).where("code", "=", districtCode).executeTakeFirst();
     if (!district) return null;
-    const data = { districtId: district.id, isFallback: false, ...channel };
-    await this.prisma.routingChannel.upsert({ where: { districtId: district.id }, create: data, update: data });
+    await this.db
+      .insertInto("RoutingChannel")
+      .values({ id: randomUUID(), districtId: district.id, isFallback: false, ...channel })
+      .onConflict((oc) => oc.column("districtId").doUpdateSet({ isFallback: false, ...channel }))
+      .execute();
     return { districtName: district.name };
   }
 
   /** The académie's fallback channel: there is one at most. */
   async setFallback(channel: RoutingChannelRecord): Promise<void> {
-    await this.prisma.$transaction(async (tx) => {
-      await tx.routingChannel.deleteMany({ where: { isFallback: true } });
-      await tx.routingChannel.create({ data: { isFallback: true, ...channel } });
+    await this.db.transaction().execute(async (trx) => {
+      await trx.deleteFrom("RoutingChannel").where("isFallback", "=", true).execute();
+      await trx.insertInto("RoutingChannel").values({ id: randomUUID(), isFallback: true, ...channel }).execute();
     });
   }
 
   async fallback(): Promise<RoutingChannelRecord | null> {
-    const rows = await this.sql.rows<RoutingChannelRecord>("routing_channel_fallback", `SELECT "teamId", "channelId", "name" FROM "RoutingChannel" WHERE "isFallback" LIMIT 1`, []);
-    return rows[0] ?? null;
+    return (await this.db.selectFrom("RoutingChannel").select(["teamId", "channelId", "name"]).where("isFallback", "=", true).limit(1).executeTakeFirst()) ?? null;
   }
 }

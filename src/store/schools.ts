@@ -1,19 +1,18 @@
-import type { HotSql } from "./hot-sql.js";
+import { sql } from "kysely";
+import type { Db } from "./kysely.js";
 
 export type SchoolSummary = { id: string; uai: string; name: string; city: string | null; districtId: string };
 
-const COLUMNS = `"id", "uai", "name", "city", "districtId"`;
-
 export class SchoolRepository {
-  // Read at every step of a report dialog (where may this person report?): on the pool (hot-sql.ts).
-  constructor(private readonly sql: HotSql) {}
+  // Read at every step of a report dialog (where may this person report?).
+  constructor(private readonly db: Db) {}
 
   async byIds(ids: string[]): Promise<SchoolSummary[]> {
     if (ids.length === 0) return [];
-    return this.sql.rows<SchoolSummary>("schools_by_ids", `SELECT ${COLUMNS} FROM "School" WHERE "id" = ANY($1::text[]) ORDER BY "name", "id"`, [ids]);
+    return this.db.selectFrom("School").select(["id", "uai", "name", "city", "districtId"]).where("id", "=", sql<string>`any(${ids}::text[])`).orderBy("name").orderBy("id").execute();
   }
 
   async inDistrict(districtId: string): Promise<SchoolSummary[]> {
-    return this.sql.rows<SchoolSummary>("schools_in_district", `SELECT ${COLUMNS} FROM "School" WHERE "districtId" = $1 ORDER BY "name", "id"`, [districtId]);
+    return this.db.selectFrom("School").select(["id", "uai", "name", "city", "districtId"]).where("districtId", "=", districtId).orderBy("name").orderBy("id").execute();
   }
 }

@@ -1,12 +1,13 @@
-import type { PrismaClient } from "../generated/prisma/client.js";
-import { Prisma } from "../generated/prisma/client.js";
+import { randomUUID } from "node:crypto";
+import { sql, type ExpressionBuilder, type Expression, type SqlBool } from "kysely";
 import type { HistogramBucket } from "../domain/statistics.js";
-import { enqueueOutbox } from "./outbox.js";
+import type { DB, Db } from "./kysely.js";
 import type { RenderSpec, WeeklyDigestCounts } from "./outgoing-message.js";
+import { queueSends } from "./sends.js";
 
 /** Statistics are aggregated by PostgreSQL (GROUP BY over the Case indexes), never by loading
  *  cases: what leaves the database is a few dozen numbers. Every query is limited to the scope in
- *  SQL. Months and weeks are read on Paris clocks (timestamps are stored in UTC). */
+ *  SQL. Months and weeks are read on Paris clocks. */
 
 /** Which cases count. `mldsOnlyOn`: leave out the under-16 cases that the school has not handed to
  *  the MLDS (as the coordinators do not see them), ages taken on that date. */
@@ -50,149 +51,197 @@ const DIGEST_JOB = "weekly-digest";
 
 type Period = { from: Date; to: Date };
 
-function ts(d: Date): Prisma.Sql {
-  return Prisma.sql`${d.toISOString()}::timestamp(3)`;
-}
+/** The cases of a scope: "Case" as c. */
+type Scoped = ExpressionBuilder<DB & { c: DB["Case"] }, "c">;
 
-/** The WHERE conditions of a scope, on "Case" c (joined with "Pupil" p when mldsOnlyOn is set). */
-function scopeSql(f: StatsFilter): Prisma.Sql {
-  const parts: Prisma.Sql[] = [Prisma.sql`TRUE`];
-  if (f.schoolIds) parts.push(f.schoolIds.length ? Prisma.sql`c."schoolId" IN (${Prisma.join(f.schoolIds)})` : Prisma.sql`FALSE`);
-  if (f.districtIds) parts.push(f.districtIds.length ? Prisma.sql`c."districtId" IN (${Prisma.join(f.districtIds)})` : Prisma.sql`FALSE`);
+/** The conditions of a scope, on "Case" c. */
+function inScope(eb: Scoped, f: StatsFilter): Expression<SqlBool> {
+  const parts: Expression<SqlBool>[] = [];
+  if (f.schoolIds) parts.push(f.schoolIds.length ? eb("c.schoolId", "=", sql<string>`any(${f.schoolIds}::text[])`) : sql<boolean>`false`);
+  if (f.districtIds) parts.push(f.districtIds.length ? eb("c.districtId", "=", sql<string>`any(${f.districtIds}::text[])`) : sql<boolean>`false`);
   if (f.mldsOnlyOn) {
     const day = parisDate(f.mldsOnlyOn);
     // Same rule as ageOn(): the exact age with a birth date, the age reached this year without.
-    parts.push(Prisma.sql`(c."escalatedToMlds" OR (CASE WHEN p."birthDate" IS NULL THEN ${Number(day.slice(0, 4))}::int - p."birthYear"
-      ELSE date_part('year', age(${day}::date, p."birthDate"))::int END) >= 16)`);
+    // The pupil is read by its key for each case (no join of the whole Pupil table).
+    const sixteen = eb
+      .selectFrom("Pupil as ap")
+      .select(
+        sql<boolean>`(CASE WHEN ap."birthDate" IS NULL THEN ${Number(day.slice(0, 4))}::int - ap."birthYear"
+          ELSE date_part('year', age(${day}::date, ap."birthDate"))::int END) >= 16`.as("sixteen"),
+      )
+      .whereRef("ap.id", "=", "c.pupilId");
+    parts.push(eb.or([eb("c.escalatedToMlds", "=", true), eb(sixteen, "=", true)]));
   }
-  return Prisma.join(parts, " AND ");
-}
-
-function pupilJoin(f: StatsFilter): Prisma.Sql {
-  return f.mldsOnlyOn ? Prisma.sql`JOIN "Pupil" p ON p."id" = c."pupilId"` : Prisma.empty;
+  return eb.and(parts);
 }
 
 function parisDate(d: Date): string {
   return new Intl.DateTimeFormat("en-CA", { timeZone: "Europe/Paris", year: "numeric", month: "2-digit", day: "2-digit" }).format(d);
 }
 
-const PARIS_MONTH = Prisma.sql`to_char(("createdAt" AT TIME ZONE 'UTC') AT TIME ZONE 'Europe/Paris', 'YYYY-MM')`;
-
 export class StatisticsRepository {
-  constructor(private readonly prisma: PrismaClient) {}
+  constructor(private readonly db: Db) {}
+
+  /** The cases of the scope with their pupils, to aggregate. */
+  private scoped(f: StatsFilter) {
+    return this.db.selectFrom("Case as c").where((eb) => inScope(eb, f));
+  }
 
   /** Every aggregate of the statistics card, in parallel queries. `now` decides what is overdue. */
   async aggregate(f: StatsFilter, period: Period, now: Date): Promise<RawStats> {
-    const where = scopeSql(f);
-    const join = pupilJoin(f);
-    const inPeriod = (col: Prisma.Sql) => Prisma.sql`${col} >= ${ts(period.from)} AND ${col} < ${ts(period.to)}`;
-    const n = <T extends { count: bigint | number }>(rows: T[]) => rows.map((r) => ({ ...r, count: Number(r.count) }));
-
+    const count = sql<number>`count(*)::int`;
     const [perMonth, byStatus, families, outcomes, delays, perSchool] = await Promise.all([
-      this.prisma.$queryRaw<{ month: string; count: bigint }[]>`
-        SELECT ${PARIS_MONTH} AS "month", count(*) AS "count"
-        FROM (SELECT c."createdAt" FROM "Case" c ${join} WHERE ${where} AND ${inPeriod(Prisma.sql`c."createdAt"`)}) x
-        GROUP BY 1 ORDER BY 1`,
-      this.prisma.$queryRaw<{ status: string; count: bigint }[]>`
-        SELECT c."status"::text AS "status", count(*) AS "count" FROM "Case" c ${join}
-        WHERE ${where} AND c."status" <> 'CLOSED' GROUP BY 1`,
+      this.scoped(f)
+        .select(sql<string>`to_char(c."createdAt" AT TIME ZONE 'Europe/Paris', 'YYYY-MM')`.as("month"))
+        .select(count.as("count"))
+        .where("c.createdAt", ">=", period.from)
+        .where("c.createdAt", "<", period.to)
+        .groupBy(sql`1`)
+        .orderBy(sql`1`)
+        .execute(),
+      this.scoped(f).select(["c.status"]).select(count.as("count")).where("c.status", "<>", "CLOSED").groupBy("c.status").execute(),
       // A case counts once per family, whatever the number of reports or signals.
-      this.prisma.$queryRaw<{ family: string; count: bigint }[]>`
-        SELECT "family", count(*) AS "count" FROM (
-          SELECT DISTINCT c."id", s."family"
-          FROM "Case" c ${join} JOIN "Report" r ON r."caseId" = c."id" JOIN "ReportSignal" s ON s."reportId" = r."id"
-          WHERE ${where} AND ${inPeriod(Prisma.sql`r."createdAt"`)}) x
-        GROUP BY 1`,
-      // Classé sans suite leaves no Outcome row: it is the DISMISSED outcome.
-      this.prisma.$queryRaw<{ kind: string; count: bigint }[]>`
-        SELECT COALESCE(o."kind"::text, 'DISMISSED') AS "kind", count(*) AS "count"
-        FROM "Case" c ${join} LEFT JOIN "Outcome" o ON o."caseId" = c."id"
-        WHERE ${where} AND c."status" = 'CLOSED' AND ${inPeriod(Prisma.sql`c."closedAt"`)} GROUP BY 1`,
+      this.db
+        .selectFrom(() =>
+          this.scoped(f)
+            .innerJoin("Report as r", "r.caseId", "c.id")
+            .innerJoin("ReportSignal as s", "s.reportId", "r.id")
+            .select(["c.id", "s.family"])
+            .distinct()
+            .where("r.createdAt", ">=", period.from)
+            .where("r.createdAt", "<", period.to)
+            .as("x"),
+        )
+        .select(["x.family"])
+        .select(count.as("count"))
+        .groupBy("x.family")
+        .execute(),
+      // Closed without a follow-up leaves no Outcome row: it is the DISMISSED outcome.
+      this.scoped(f)
+        .leftJoin("Outcome as o", "o.caseId", "c.id")
+        .select(sql<string>`COALESCE(o."kind"::text, 'DISMISSED')`.as("kind"))
+        .select(count.as("count"))
+        .where("c.status", "=", "CLOSED")
+        .where("c.closedAt", ">=", period.from)
+        .where("c.closedAt", "<", period.to)
+        .groupBy(sql`1`)
+        .execute(),
       // Both delays in one pass: the first take-in-charge of each case (grouped once, hash-joined:
       // far cheaper than a look-up per case), then one histogram per measure in 0.1-day steps.
-      this.prisma.$queryRaw<{ measure: "take" | "plan"; value: number; count: bigint }[]>`
-        WITH e AS (
-          SELECT "caseId", min("at") AS "taken" FROM "CaseEvent" WHERE "type" IN (${Prisma.join(TAKEN_EVENTS)}) GROUP BY 1),
-        t AS MATERIALIZED (
-          SELECT c."createdAt", e."taken", pl."createdAt" AS "planAt"
-          FROM "Case" c ${join} JOIN e ON e."caseId" = c."id" LEFT JOIN "Plan" pl ON pl."caseId" = c."id"
-          WHERE ${where} AND ${inPeriod(Prisma.sql`c."createdAt"`)})
-        SELECT 'take' AS "measure", round((extract(epoch FROM "taken" - "createdAt") / 86400.0)::numeric, 1)::float8 AS "value", count(*) AS "count"
-        FROM t GROUP BY 2
-        UNION ALL
-        SELECT 'plan', round((extract(epoch FROM "planAt" - "taken") / 86400.0)::numeric, 1)::float8, count(*)
-        FROM t WHERE "planAt" IS NOT NULL AND "planAt" >= "taken" GROUP BY 2`,
-      this.prisma.$queryRaw<{ schoolId: string; uai: string; name: string; opened: bigint; open: bigint; withPlan: bigint; overdue: bigint }[]>`
-        SELECT c."schoolId" AS "schoolId", sc."uai" AS "uai", sc."name" AS "name",
-          count(*) FILTER (WHERE ${inPeriod(Prisma.sql`c."createdAt"`)}) AS "opened",
-          count(*) FILTER (WHERE c."status" <> 'CLOSED') AS "open",
-          count(*) FILTER (WHERE c."status" IN ('PLAN_ACTIVE', 'REVIEW_DUE')) AS "withPlan",
-          count(*) FILTER (WHERE c."status" = 'REVIEW_DUE' OR (c."status" = 'PLAN_ACTIVE' AND c."nextReviewAt" < ${ts(now)})) AS "overdue"
-        FROM "Case" c ${join} JOIN "School" sc ON sc."id" = c."schoolId"
-        WHERE ${where} AND (c."status" <> 'CLOSED' OR ${inPeriod(Prisma.sql`c."createdAt"`)})
-        GROUP BY 1, 2, 3 ORDER BY 3`,
+      this.db
+        .with("e", (qc) => qc.selectFrom("CaseEvent").select(["caseId", (eb) => eb.fn.min("at").as("taken")]).where("type", "in", TAKEN_EVENTS).groupBy("caseId"))
+        .with(
+          (wb) => wb("t").materialized(),
+          (qc) =>
+            qc
+              .selectFrom("Case as c")
+              .innerJoin("e", "e.caseId", "c.id")
+              .leftJoin("Plan as pl", "pl.caseId", "c.id")
+              .select(["c.createdAt", "e.taken", "pl.createdAt as planAt"])
+              .where((eb) => inScope(eb, f))
+              .where("c.createdAt", ">=", period.from)
+              .where("c.createdAt", "<", period.to),
+        )
+        .selectFrom("t")
+        .select([sql<"take" | "plan">`'take'`.as("measure"), sql<number>`round((extract(epoch FROM "taken" - "createdAt") / 86400.0)::numeric, 1)::float8`.as("value"), count.as("count")])
+        .groupBy(sql`2`)
+        .unionAll((qc) =>
+          qc
+            .selectFrom("t")
+            .select([sql<"take" | "plan">`'plan'`.as("measure"), sql<number>`round((extract(epoch FROM "planAt" - "taken") / 86400.0)::numeric, 1)::float8`.as("value"), count.as("count")])
+            .where("planAt", "is not", null)
+            .whereRef("planAt", ">=", "taken")
+            .groupBy(sql`2`),
+        )
+        .execute(),
+      this.scoped(f)
+        .innerJoin("School as sc", "sc.id", "c.schoolId")
+        .select(["c.schoolId", "sc.uai", "sc.name"])
+        .select((eb) => [
+          sql<number>`count(*) FILTER (WHERE ${eb.and([eb("c.createdAt", ">=", period.from), eb("c.createdAt", "<", period.to)])})::int`.as("opened"),
+          sql<number>`count(*) FILTER (WHERE ${eb("c.status", "<>", "CLOSED")})::int`.as("open"),
+          sql<number>`count(*) FILTER (WHERE ${eb("c.status", "in", ["PLAN_ACTIVE", "REVIEW_DUE"])})::int`.as("withPlan"),
+          sql<number>`count(*) FILTER (WHERE ${eb.or([eb("c.status", "=", "REVIEW_DUE"), eb.and([eb("c.status", "=", "PLAN_ACTIVE"), eb("c.nextReviewAt", "<", now)])])})::int`.as("overdue"),
+        ])
+        .where((eb) => eb.or([eb("c.status", "<>", "CLOSED"), eb.and([eb("c.createdAt", ">=", period.from), eb("c.createdAt", "<", period.to)])]))
+        .groupBy(["c.schoolId", "sc.uai", "sc.name"])
+        .orderBy("sc.name")
+        .execute(),
     ]);
+    const histogram = (measure: "take" | "plan") => delays.filter((d) => d.measure === measure).map(({ value, count }) => ({ value, count }));
     return {
-      openedPerMonth: n(perMonth),
-      openByStatus: n(byStatus),
-      signalFamilies: n(families),
-      outcomes: n(outcomes),
-      takeInChargeDays: n(delays.filter((d) => d.measure === "take")).map(({ value, count }) => ({ value, count })),
-      planDays: n(delays.filter((d) => d.measure === "plan")).map(({ value, count }) => ({ value, count })),
-      perSchool: perSchool.map((r) => ({ schoolId: r.schoolId, uai: r.uai, name: r.name, opened: Number(r.opened), open: Number(r.open), withPlan: Number(r.withPlan), overdue: Number(r.overdue) })),
+      openedPerMonth: perMonth,
+      openByStatus: byStatus,
+      signalFamilies: families,
+      outcomes,
+      takeInChargeDays: histogram("take"),
+      planDays: histogram("plan"),
+      perSchool,
     };
   }
 
   /** The cases of a scope for a CSV export: those opened in the period and those still open.
    *  Reference, school, status, dates and outcome only: no pupil, no note. */
   async casesForExport(f: StatsFilter, period: Period): Promise<CaseExportRow[]> {
-    return this.prisma.$queryRaw<CaseExportRow[]>`
-      SELECT c."reference", sc."uai", sc."name" AS "schoolName", c."status"::text AS "status", c."urgency", c."escalatedToMlds",
-        c."createdAt" AS "openedAt",
-        (SELECT min(e."at") FROM "CaseEvent" e WHERE e."caseId" = c."id" AND e."type" IN (${Prisma.join(TAKEN_EVENTS)})) AS "takenInChargeAt",
-        pl."createdAt" AS "planOpenedAt", c."nextReviewAt", c."closedAt",
-        CASE WHEN c."status" = 'CLOSED' THEN COALESCE(o."kind"::text, 'DISMISSED') END AS "outcome"
-      FROM "Case" c ${pupilJoin(f)} JOIN "School" sc ON sc."id" = c."schoolId"
-        LEFT JOIN "Plan" pl ON pl."caseId" = c."id" LEFT JOIN "Outcome" o ON o."caseId" = c."id"
-      WHERE ${scopeSql(f)} AND c."createdAt" < ${ts(period.to)}
-        AND (c."createdAt" >= ${ts(period.from)} OR c."status" <> 'CLOSED')
-      ORDER BY c."createdAt", c."reference"`;
+    return this.scoped(f)
+      .innerJoin("School as sc", "sc.id", "c.schoolId")
+      .leftJoin("Plan as pl", "pl.caseId", "c.id")
+      .leftJoin("Outcome as o", "o.caseId", "c.id")
+      .select(["c.reference", "sc.uai", "sc.name as schoolName", "c.status", "c.urgency", "c.escalatedToMlds", "c.createdAt as openedAt", "pl.createdAt as planOpenedAt", "c.nextReviewAt", "c.closedAt"])
+      .select((eb) => [
+        eb.selectFrom("CaseEvent as e").select((e) => e.fn.min("e.at").as("at")).whereRef("e.caseId", "=", "c.id").where("e.type", "in", TAKEN_EVENTS).as("takenInChargeAt"),
+        sql<string | null>`CASE WHEN c."status" = 'CLOSED' THEN COALESCE(o."kind"::text, 'DISMISSED') END`.as("outcome"),
+      ])
+      .where("c.createdAt", "<", period.to)
+      .where((eb) => eb.or([eb("c.createdAt", ">=", period.from), eb("c.status", "<>", "CLOSED")]))
+      .orderBy("c.createdAt")
+      .orderBy("c.reference")
+      .execute();
   }
 
   // --- Scope look-ups ---
 
   async schoolByUai(uai: string): Promise<{ id: string; uai: string; name: string; districtId: string } | null> {
-    return this.prisma.school.findUnique({ where: { uai }, select: { id: true, uai: true, name: true, districtId: true } });
+    return (await this.db.selectFrom("School").select(["id", "uai", "name", "districtId"]).where("uai", "=", uai).executeTakeFirst()) ?? null;
   }
 
   async schoolsByIds(ids: string[]): Promise<{ id: string; uai: string; name: string; districtId: string }[]> {
     if (ids.length === 0) return [];
-    return this.prisma.school.findMany({ where: { id: { in: ids } }, select: { id: true, uai: true, name: true, districtId: true }, orderBy: { name: "asc" } });
+    return this.db.selectFrom("School").select(["id", "uai", "name", "districtId"]).where("id", "=", sql<string>`any(${ids}::text[])`).orderBy("name").execute();
   }
 
   async districts(): Promise<{ id: string; code: string; name: string }[]> {
-    return this.prisma.district.findMany({ select: { id: true, code: true, name: true }, orderBy: { name: "asc" } });
+    return this.db.selectFrom("District").select(["id", "code", "name"]).orderBy("name").execute();
   }
 
   /** A member as permissions need them, read again when a download link is used. */
   async actor(memberId: string): Promise<StatsActorRecord | null> {
-    const m = await this.prisma.member.findUnique({ where: { id: memberId }, select: { id: true, role: true, active: true, districtId: true, schools: { select: { schoolId: true } } } });
-    return m && { id: m.id, role: m.role, active: m.active, districtId: m.districtId, schoolIds: m.schools.map((s) => s.schoolId) };
+    const m = await this.db
+      .selectFrom("Member as m")
+      .select(["m.id", "m.role", "m.active", "m.districtId"])
+      .select((eb) => eb.fn.coalesce(eb.selectFrom("MemberSchool as ms").select(sql<string[]>`array_agg(ms."schoolId")`.as("ids")).whereRef("ms.memberId", "=", "m.id"), sql<string[]>`'{}'::text[]`).as("schoolIds"))
+      .where("m.id", "=", memberId)
+      .executeTakeFirst();
+    return m ?? null;
   }
 
   // --- Exports (audit) ---
 
   async recordExport(memberId: string, kind: string, scope: Record<string, unknown>): Promise<string> {
-    const row = await this.prisma.dataExport.create({ data: { memberId, kind, scope: scope as Prisma.InputJsonValue }, select: { id: true } });
+    const row = await this.db.insertInto("DataExport").values({ id: randomUUID(), memberId, kind, scope: JSON.stringify(scope) }).returning("id").executeTakeFirstOrThrow();
     return row.id;
   }
 
   async export(id: string): Promise<DataExportRecord | null> {
-    return this.prisma.dataExport.findUnique({ where: { id }, select: { id: true, memberId: true, kind: true, scope: true, createdAt: true, downloads: true } });
+    return (await this.db.selectFrom("DataExport").select(["id", "memberId", "kind", "scope", "createdAt", "downloads"]).where("id", "=", id).executeTakeFirst()) ?? null;
   }
 
   async recordDownload(id: string, rowCount: number, at: Date): Promise<void> {
-    await this.prisma.dataExport.update({ where: { id }, data: { rowCount, downloads: { increment: 1 }, lastDownloadAt: at } });
+    await this.db
+      .updateTable("DataExport")
+      .set((eb) => ({ rowCount, downloads: eb("downloads", "+", 1), lastDownloadAt: at }))
+      .where("id", "=", id)
+      .execute();
   }
 
   // --- Weekly digest ---
@@ -201,43 +250,51 @@ export class StatisticsRepository {
    *  several instances asking at once, the conditional UPDATE lets exactly one through (the others
    *  wait for its row lock, then find the week done). Null: already sent this week. */
   async claimWeeklyDigest(week: { weekStart: string; lastWeekFrom: Date; weekFrom: Date; weekTo: Date }, now: Date): Promise<number | null> {
-    return this.prisma.$transaction(async (tx) => {
-      await tx.$executeRaw`INSERT INTO "JobRun" ("name") VALUES (${DIGEST_JOB}) ON CONFLICT ("name") DO NOTHING`;
-      const claimed = await tx.$queryRaw<{ name: string }[]>`
-        UPDATE "JobRun" SET "lastRunAt" = ${ts(now)}
-        WHERE "name" = ${DIGEST_JOB} AND ("lastRunAt" IS NULL OR "lastRunAt" < ${ts(week.weekFrom)})
-        RETURNING "name"`;
-      if (claimed.length === 0) return null;
-      const channels = await tx.routingChannel.findMany({ where: { districtId: { not: null } }, select: { districtId: true, channelId: true, district: { select: { name: true } } } });
-      const districtIds = channels.map((c) => c.districtId!);
-      if (districtIds.length === 0) return 0;
-      const f: StatsFilter = { districtIds, mldsOnlyOn: now };
-      const rows = await tx.$queryRaw<{ districtId: string; schoolName: string; newLastWeek: bigint; waiting: bigint; reviewsThisWeek: bigint; reviewsOverdue: bigint }[]>`
-        SELECT c."districtId" AS "districtId", sc."name" AS "schoolName",
-          count(*) FILTER (WHERE c."createdAt" >= ${ts(week.lastWeekFrom)} AND c."createdAt" < ${ts(week.weekFrom)}) AS "newLastWeek",
-          count(*) FILTER (WHERE c."status" = 'NEW') AS "waiting",
-          count(*) FILTER (WHERE c."status" IN ('PLAN_ACTIVE', 'REVIEW_DUE') AND c."nextReviewAt" >= ${ts(week.weekFrom)} AND c."nextReviewAt" < ${ts(week.weekTo)}) AS "reviewsThisWeek",
-          count(*) FILTER (WHERE c."status" IN ('PLAN_ACTIVE', 'REVIEW_DUE') AND c."nextReviewAt" < ${ts(week.weekFrom)}) AS "reviewsOverdue"
-        FROM "Case" c ${pupilJoin(f)} JOIN "School" sc ON sc."id" = c."schoolId"
-        WHERE ${scopeSql(f)} AND (c."status" <> 'CLOSED' OR c."createdAt" >= ${ts(week.lastWeekFrom)})
-        GROUP BY 1, 2 ORDER BY 2`;
-      let queued = 0;
-      for (const channel of channels) {
-        const schools = rows
-          .filter((r) => r.districtId === channel.districtId)
-          .map((r) => ({ name: r.schoolName, newLastWeek: Number(r.newLastWeek), waiting: Number(r.waiting), reviewsThisWeek: Number(r.reviewsThisWeek), reviewsOverdue: Number(r.reviewsOverdue) }));
+    return this.db.transaction().execute(async (trx) => {
+      await trx.insertInto("JobRun").values({ name: DIGEST_JOB }).onConflict((oc) => oc.column("name").doNothing()).execute();
+      const claimed = await trx
+        .updateTable("JobRun")
+        .set({ lastRunAt: now })
+        .where("name", "=", DIGEST_JOB)
+        .where((eb) => eb.or([eb("lastRunAt", "is", null), eb("lastRunAt", "<", week.weekFrom)]))
+        .executeTakeFirst();
+      if (claimed.numUpdatedRows === 0n) return null;
+      const channels = await trx
+        .selectFrom("RoutingChannel as rc")
+        .innerJoin("District as d", "d.id", "rc.districtId")
+        .select(["d.id as districtId", "d.name as districtName", "rc.channelId"])
+        .execute();
+      if (channels.length === 0) return 0;
+      const f: StatsFilter = { districtIds: channels.map((c) => c.districtId), mldsOnlyOn: now };
+      const reviewed = ["PLAN_ACTIVE", "REVIEW_DUE"] as const;
+      const rows = await trx
+        .selectFrom("Case as c")
+        .innerJoin("School as sc", "sc.id", "c.schoolId")
+        .select(["c.districtId", "sc.name as schoolName"])
+        .select((eb) => [
+          sql<number>`count(*) FILTER (WHERE ${eb.and([eb("c.createdAt", ">=", week.lastWeekFrom), eb("c.createdAt", "<", week.weekFrom)])})::int`.as("newLastWeek"),
+          sql<number>`count(*) FILTER (WHERE ${eb("c.status", "=", "NEW")})::int`.as("waiting"),
+          sql<number>`count(*) FILTER (WHERE ${eb.and([eb("c.status", "in", reviewed), eb("c.nextReviewAt", ">=", week.weekFrom), eb("c.nextReviewAt", "<", week.weekTo)])})::int`.as("reviewsThisWeek"),
+          sql<number>`count(*) FILTER (WHERE ${eb.and([eb("c.status", "in", reviewed), eb("c.nextReviewAt", "<", week.weekFrom)])})::int`.as("reviewsOverdue"),
+        ])
+        .where((eb) => inScope(eb, f))
+        .where((eb) => eb.or([eb("c.status", "<>", "CLOSED"), eb("c.createdAt", ">=", week.lastWeekFrom)]))
+        .groupBy(["c.districtId", "sc.name"])
+        .orderBy("sc.name")
+        .execute();
+      const sends = channels.map((channel) => {
+        const schools = rows.filter((r) => r.districtId === channel.districtId).map(({ districtId: _, schoolName, ...counts }) => ({ name: schoolName, ...counts }));
         const total = (k: keyof WeeklyDigestCounts) => schools.reduce((s, r) => s + r[k], 0);
         const render: RenderSpec = {
           view: "weeklyDigest",
-          districtName: channel.district?.name ?? "",
+          districtName: channel.districtName,
           weekStart: week.weekStart,
           counts: { newLastWeek: total("newLastWeek"), waiting: total("waiting"), reviewsThisWeek: total("reviewsThisWeek"), reviewsOverdue: total("reviewsOverdue") },
           schools: schools.filter((s) => s.newLastWeek + s.waiting + s.reviewsThisWeek + s.reviewsOverdue > 0),
         };
-        const { created } = await enqueueOutbox(tx, { conversationId: channel.channelId, kind: "post", payload: { render }, dedupeKey: `${DIGEST_JOB}:${week.weekStart}:${channel.districtId}` });
-        if (created) queued++;
-      }
-      return queued;
+        return { conversationId: channel.channelId, kind: "post" as const, payload: { render }, dedupeKey: `${DIGEST_JOB}:${week.weekStart}:${channel.districtId}` };
+      });
+      return queueSends(trx, sends);
     });
   }
 }

@@ -7,7 +7,7 @@ import type { Locale, Translate } from "./i18n.js";
 
 /** Cards about a case. The channel card is seen by every member of the channel: reference,
  *  school, class, initials, signal families, urgency and status, never a full name, a birth date
- *  or a note (DESIGN.md §3). Personal chats of authorised people may show the pupil's name. */
+ *  or a note (README, « Data protection »). Personal chats of authorised people may show the pupil's name. */
 
 export type Audience = "channel" | "personal";
 export type Notice = { text: string; color: "Good" | "Attention" | "Warning" | "Accent" };

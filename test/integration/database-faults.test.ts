@@ -1,11 +1,18 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import pg from "pg";
+import { sql } from "kysely";
+import type { Db } from "../../src/store/kysely.js";
 import { openDatabase, type Database } from "../../src/store/index.js";
 import { OutboxRepository } from "../../src/store/outbox.js";
 import { applyMigrations } from "../../src/store/migrate.js";
 import { timeoutSettings } from "../../src/store/statement-timeout.js";
 import { POSTGRES_URL, dropSchema, uniqueSchemaName, type TestDatabaseKind } from "../helpers/database.js";
 import { TcpProxy } from "../helpers/tcp-proxy.js";
+
+/** A statement of the test's own, on the store's connections (or in one of its transactions). */
+async function run<T = unknown>(db: Db, text: string): Promise<T[]> {
+  return (await sql.raw<T>(text).execute(db)).rows;
+}
 import { isDatabaseUnavailable } from "../../src/teams/adapter.js";
 
 // Connections that break under a running bot: a proxy between the pool and the database (PostgreSQL,
@@ -60,16 +67,16 @@ describe.each<TestDatabaseKind>(["embedded", "postgres"])("a connection that dro
   beforeEach(() => b.proxy.releaseHeld());
 
   it("fails that transaction only; the process goes on and the next transaction works", async () => {
-    const tx = b.db.sql.transaction(async (sql) => {
-      await sql.rows(null, `SELECT 1 AS "n"`, []);
+    const tx = b.db.kysely.transaction().execute(async (trx) => {
+      await run(trx, `SELECT 1 AS "n"`);
       // Between two statements, the connection is reset (the client is borrowed, idle in transaction).
       b.proxy.reset();
       await new Promise((r) => setTimeout(r, 100));
-      return sql.rows(null, `SELECT 2 AS "n"`, []);
+      return run(trx, `SELECT 2 AS "n"`);
     });
     await expect(tx).rejects.toThrow();
     await new Promise((r) => setTimeout(r, 100));
-    expect(await b.db.sql.transaction((sql) => sql.rows<{ n: number }>(null, `SELECT 3 AS "n"`, []))).toEqual([{ n: 3 }]);
+    expect(await b.db.kysely.transaction().execute((trx) => run<{ n: number }>(trx, `SELECT 3 AS "n"`))).toEqual([{ n: 3 }]);
   });
 
   it("a Prisma transaction whose connection is reset fails, and does not keep its connection from the pool", async () => {
@@ -85,13 +92,13 @@ describe.each<TestDatabaseKind>(["embedded", "postgres"])("a connection that dro
       expect(isDatabaseUnavailable(e)).toBe(true);
     }
     expect(await b.db.prisma.$transaction((t) => t.district.count())).toBe(0);
-    expect(await b.db.sql.rows(null, `SELECT 10 AS "n"`, [])).toEqual([{ n: 10 }]);
+    expect(await run(b.db.kysely, `SELECT 10 AS "n"`)).toEqual([{ n: 10 }]);
   });
 
   it("the outbox claim, reset while its statement is on the wire, fails once and the next claim works", async () => {
-    const outbox = new OutboxRepository(b.db.prisma, b.db.sql);
+    const outbox = new OutboxRepository(b.db.kysely);
     await outbox.enqueue({ conversationId: "a:1", kind: "post", payload: { activity: { text: "x" } } });
-    const held = b.proxy.holdWhen("outbox_claim\0");
+    const held = b.proxy.holdWhen("outbox_claim.");
     const claim = outbox.claimDue({ workerId: "w", conversations: 5, leaseMs: 60_000, now: new Date() });
     await held.seen;
     b.proxy.resetHeld();
@@ -132,14 +139,14 @@ describe("a backend terminated by PostgreSQL (what a failover does)", () => {
   });
 
   it("pg_terminate_backend during a transaction fails it; the process goes on and the next one works", async () => {
-    const tx = db.sql.transaction(async (sql) => {
-      const [{ pid }] = (await sql.rows<{ pid: number }>(null, `SELECT pg_backend_pid() AS "pid"`, [])) as [{ pid: number }];
+    const tx = db.kysely.transaction().execute(async (trx) => {
+      const [{ pid }] = (await run<{ pid: number }>(trx, `SELECT pg_backend_pid() AS "pid"`)) as [{ pid: number }];
       await admin.query("SELECT pg_terminate_backend($1)", [pid]);
       await new Promise((r) => setTimeout(r, 100));
-      return sql.rows(null, `SELECT 1`, []);
+      return run(trx, `SELECT 1`);
     });
     await expect(tx).rejects.toThrow();
-    expect(await db.sql.transaction((sql) => sql.rows<{ n: number }>(null, `SELECT 4 AS "n"`, []))).toEqual([{ n: 4 }]);
+    expect(await db.kysely.transaction().execute((trx) => run<{ n: number }>(trx, `SELECT 4 AS "n"`))).toEqual([{ n: 4 }]);
   });
 });
 
@@ -162,17 +169,17 @@ describe("statement timeouts on PostgreSQL", () => {
     const viaPrisma = await db.prisma.$queryRaw`SELECT pg_sleep(3)`.catch((e: unknown) => e);
     expect(viaPrisma).toMatchObject({ code: "P2010" });
     expect(isDatabaseUnavailable(viaPrisma)).toBe(true);
-    const viaPool = await db.sql.rows(null, "SELECT pg_sleep(3)", []).catch((e: unknown) => e);
+    const viaPool = await run(db.kysely, "SELECT pg_sleep(3)").catch((e: unknown) => e);
     expect(viaPool).toMatchObject({ code: "57014" });
     expect(isDatabaseUnavailable(viaPool)).toBe(true);
-    expect(await db.sql.rows(null, `SELECT 6 AS "n"`, [])).toEqual([{ n: 6 }]);
+    expect(await run(db.kysely, `SELECT 6 AS "n"`)).toEqual([{ n: 6 }]);
   });
 
   it("a server that stops answering: statements and transactions fail after the timeout, through the pool and through Prisma, and all goes on afterwards", async () => {
     proxy.stall();
     const failures = await Promise.all([
-      db.sql.rows(null, "SELECT 1", []).catch((e: unknown) => e),
-      db.sql.transaction((sql) => sql.rows(null, "SELECT 1", [])).catch((e: unknown) => e),
+      run(db.kysely, "SELECT 1").catch((e: unknown) => e),
+      db.kysely.transaction().execute((trx) => run(trx, "SELECT 1")).catch((e: unknown) => e),
       db.prisma.district.count().catch((e: unknown) => e),
       db.prisma.$transaction((tx) => tx.district.count()).catch((e: unknown) => e),
     ]);
@@ -182,7 +189,7 @@ describe("statement timeouts on PostgreSQL", () => {
     // still waiting for its answer.
     for (let i = 0; i < 12; i++) {
       expect(await db.prisma.district.count()).toBe(0);
-      expect(await db.sql.transaction((sql) => sql.rows(null, `SELECT 7 AS "n"`, []))).toEqual([{ n: 7 }]);
+      expect(await db.kysely.transaction().execute((trx) => run(trx, `SELECT 7 AS "n"`))).toEqual([{ n: 7 }]);
     }
   });
 
@@ -193,7 +200,7 @@ describe("statement timeouts on PostgreSQL", () => {
     expect(isDatabaseUnavailable(lost)).toBe(true);
     // The pool hands out the connection released last first: the silent one, had it been kept.
     expect(await db.prisma.district.count()).toBe(0);
-    expect(await db.sql.rows(null, `SELECT 9 AS "n"`, [])).toEqual([{ n: 9 }]);
+    expect(await run(db.kysely, `SELECT 9 AS "n"`)).toEqual([{ n: 9 }]);
     proxy.resetHeld();
   });
 

@@ -1,3 +1,4 @@
+/* eslint-disable no-control-regex -- the test looks for control characters. */
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { createStore, type Store } from "../../src/store/index.js";
 import { createServices, type Actor, type Services } from "../../src/services/index.js";

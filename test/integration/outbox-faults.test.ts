@@ -1,3 +1,4 @@
+import { sql } from "kysely";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { CloudAdapter } from "botbuilder";
@@ -35,8 +36,8 @@ describe("outbox faults, two instances on PostgreSQL", () => {
       return marked;
     }
   }
-  const repos = () => ({ outbox: new CountingOutbox(db.prisma, db.sql), conversations: new ConversationRepository(db.prisma, db.sql) });
-  const repos2 = () => ({ outbox: new CountingOutbox(db2.prisma, db2.sql), conversations: new ConversationRepository(db2.prisma, db2.sql) });
+  const repos = () => ({ outbox: new CountingOutbox(db.kysely), conversations: new ConversationRepository(db.kysely) });
+  const repos2 = () => ({ outbox: new CountingOutbox(db2.kysely), conversations: new ConversationRepository(db2.kysely) });
   const workers: OutboxWorker[] = [];
   const worker = (instance: 1 | 2, opts: Partial<OutboxWorkerOptions> = {}) => {
     const w = new OutboxWorker({ adapter, botAppId: "", logger, clock, pollMs: 50, workerId: `instance-${instance}-${workers.length}`, ...(instance === 1 ? repos() : repos2()), ...opts });
@@ -103,7 +104,7 @@ describe("outbox faults, two instances on PostgreSQL", () => {
   it("the claim keeps to the pace another instance recorded: a conversation is not claimed before its next start", async () => {
     await enqueue(CHANNEL, "paced");
     await enqueue(PERSONAL, "free");
-    const [{ dbNow }] = (await db.sql.rows<{ dbNow: Date }>(null, `SELECT now() AT TIME ZONE 'UTC' AS "dbNow"`, [])) as [{ dbNow: Date }];
+    const { dbNow } = await db.kysely.selectNoFrom(sql<Date>`now()`.as("dbNow")).executeTakeFirstOrThrow();
     // Another instance just made eight sends to the channel: the next may start 2.2 s after the first.
     const sends = Array.from({ length: 8 }, (_, i) => dbNow.getTime() - 100 + i);
     const memoryMs = paceMemoryMs(TEAMS_THREAD_LIMITS);

@@ -57,8 +57,8 @@ describe("outbox on postgres", () => {
     db = await openTestDatabase("postgres");
     connector = await new FakeConnector().start();
     adapter = createAdapter({ bot: { appType: "MultiTenant" }, defaultLocale: "fr" }, logger);
-    outbox = new OutboxRepository(db.prisma, db.sql);
-    conversations = new ConversationRepository(db.prisma, db.sql);
+    outbox = new OutboxRepository(db.kysely);
+    conversations = new ConversationRepository(db.kysely);
     // A case for ChannelPost bookkeeping (its foreign key).
     const district = await db.prisma.district.create({ data: { code: "D1", name: "District 1" } });
     const school = await db.prisma.school.create({ data: { uai: "0000001A", name: "Lycée A", kind: "LYCEE_GT", districtId: district.id } });
@@ -245,9 +245,9 @@ describe("outbox on postgres", () => {
 
   it("enqueue with a dedupeKey is idempotent, also inside the caller's transaction", async () => {
     const a = await outbox.enqueue({ conversationId: CHANNEL, kind: "post", caseId, payload: text("once"), dedupeKey: `triage:${caseId}` });
-    const b = await db.prisma.$transaction(async (tx) => {
-      const r = await outbox.enqueue({ conversationId: CHANNEL, kind: "post", caseId, payload: text("once"), dedupeKey: `triage:${caseId}` }, tx);
-      await tx.caseEvent.create({ data: { caseId, type: "ROUTED" } }); // the transaction is still usable
+    const b = await db.kysely.transaction().execute(async (trx) => {
+      const r = await outbox.enqueue({ conversationId: CHANNEL, kind: "post", caseId, payload: text("once"), dedupeKey: `triage:${caseId}` }, trx);
+      await trx.insertInto("CaseEvent").values({ caseId, type: "ROUTED" }).execute(); // the transaction is still usable
       return r;
     });
     expect(a.created).toBe(true);
@@ -255,8 +255,8 @@ describe("outbox on postgres", () => {
     expect(await db.prisma.outboxMessage.count()).toBe(1);
     // A rolled-back transaction leaves no send behind.
     await expect(
-      db.prisma.$transaction(async (tx) => {
-        await outbox.enqueue({ conversationId: CHANNEL, kind: "post", payload: text("rolled back") }, tx);
+      db.kysely.transaction().execute(async (trx) => {
+        await outbox.enqueue({ conversationId: CHANNEL, kind: "post", payload: text("rolled back") }, trx);
         throw new Error("case not committed");
       }),
     ).rejects.toThrow("case not committed");
@@ -276,8 +276,8 @@ describe("outbox on postgres", () => {
     // "Restart": another connection pool, repository and worker on the same schema.
     const db2: Database = await openDatabase({ kind: "postgres", url: POSTGRES_URL }, { schema: db.schema, migrate: false });
     try {
-      const outbox2 = new OutboxRepository(db2.prisma, db2.sql);
-      const w2 = new OutboxWorker({ adapter, botAppId: "", outbox: outbox2, conversations: new ConversationRepository(db2.prisma, db2.sql), logger, clock });
+      const outbox2 = new OutboxRepository(db2.kysely);
+      const w2 = new OutboxWorker({ adapter, botAppId: "", outbox: outbox2, conversations: new ConversationRepository(db2.kysely), logger, clock });
       expect(await w2.drainOnce()).toMatchObject({ claimed: 2, sent: 2 });
       expect(connector.texts()).toEqual(["pending 1", "pending 2"]);
       expect((await outbox2.get(first.id))!.status).toBe("SENT");
@@ -325,7 +325,7 @@ describe("outbox on postgres", () => {
     const db2: Database = await openDatabase({ kind: "postgres", url: POSTGRES_URL }, { schema: db.schema, migrate: false });
     try {
       const w1 = worker({ concurrency: 5, workerId: "w1" });
-      const w2 = new OutboxWorker({ adapter, botAppId: "", outbox: new OutboxRepository(db2.prisma, db2.sql), conversations: new ConversationRepository(db2.prisma, db2.sql), logger, clock, concurrency: 5, workerId: "w2" });
+      const w2 = new OutboxWorker({ adapter, botAppId: "", outbox: new OutboxRepository(db2.kysely), conversations: new ConversationRepository(db2.kysely), logger, clock, concurrency: 5, workerId: "w2" });
       const run = async (w: OutboxWorker) => {
         let sent = 0;
         for (;;) {
@@ -388,12 +388,12 @@ describe("outbox on embedded PGlite (the default database)", () => {
     const db = await openTestDatabase("embedded");
     const connector = await new FakeConnector().start();
     try {
-      const outbox = new OutboxRepository(db.prisma, db.sql);
-      const conversations = new ConversationRepository(db.prisma, db.sql);
+      const outbox = new OutboxRepository(db.kysely);
+      const conversations = new ConversationRepository(db.kysely);
       const reference = { conversation: { id: "a:1" }, serviceUrl: connector.url, bot: { id: "28:bot" }, channelId: "msteams", user: { id: "29:u" } };
       await conversations.upsert({ conversationId: "a:1", kind: "PERSONAL", tenantId: null, aadObjectId: null, teamId: null, channelId: null, serviceUrl: connector.url, reference });
       const a = await outbox.enqueue({ conversationId: "a:1", kind: "post", payload: { activity: { text: "one" } }, dedupeKey: "k" });
-      const b = await db.prisma.$transaction((tx) => outbox.enqueue({ conversationId: "a:1", kind: "post", payload: { activity: { text: "one" } }, dedupeKey: "k" }, tx));
+      const b = await db.kysely.transaction().execute((trx) => outbox.enqueue({ conversationId: "a:1", kind: "post", payload: { activity: { text: "one" } }, dedupeKey: "k" }, trx));
       expect(b).toEqual({ id: a.id, created: false });
       const adapter = createAdapter({ bot: { appType: "MultiTenant" }, defaultLocale: "fr" }, logger);
       const w = new OutboxWorker({ adapter, botAppId: "", outbox, conversations, logger });

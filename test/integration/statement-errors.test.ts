@@ -31,7 +31,8 @@ describe.each<TestDatabaseKind>(["embedded", "postgres"])("a statement that fail
       const named = config && typeof config === "object" && typeof (config as { name?: unknown }).name === "string" ? (config as pg.QueryConfig) : null;
       if (named?.name) {
         seen.add(named.name);
-        if (armed.delete(named.name) || broken.has(named.name)) {
+        // A statement's name is its label, a dot and a hash of its text (store/kysely.ts).
+        if (armed.delete(named.name) || broken.has(named.name.split(".")[0]!)) {
           failed.add(named.name);
           config = { ...named, values: [...(named.values ?? []), "one value too many"] };
         }

@@ -7,7 +7,7 @@ describe.each(DATABASE_KINDS)("dialog state storage on %s", (kind) => {
   let storage: DatabaseStorage;
   beforeAll(async () => {
     db = await openTestDatabase(kind);
-    storage = new DatabaseStorage(db.sql);
+    storage = new DatabaseStorage(db.kysely);
   });
   afterAll(async () => db?.drop());
 

@@ -1,3 +1,4 @@
+/* eslint-disable no-control-regex -- the test looks for control characters. */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { cleanStrings, cleanText, commandText, hasControlCharacters, safeText } from "../../src/domain/safe-text.js";

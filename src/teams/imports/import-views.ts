@@ -1,9 +1,9 @@
-import type { RowError } from "../domain/import-columns.js";
-import type { ConfirmOutcome, ImportDone, ImportPreview, PreviewOutcome } from "../services/imports.js";
-import type { RenderSpec } from "../store/index.js";
-import { renderCard, type AdaptiveCardJson } from "./card-renderer.js";
-import { formatDate } from "./case-views.js";
-import type { Locale, Translate } from "./i18n.js";
+import type { RowError } from "../../domain/import-columns.js";
+import type { ConfirmOutcome, ImportDone, ImportPreview, PreviewOutcome } from "../../services/imports.js";
+import type { RenderSpec } from "../../store/index.js";
+import { renderCard, type AdaptiveCardJson } from "../cards/card-renderer.js";
+import { formatDate } from "../cases/case-views.js";
+import type { Locale, Translate } from "../i18n.js";
 
 /** Words and cards of a list import, shared by the Teams handler and `npm run import`. */
 

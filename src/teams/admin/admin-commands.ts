@@ -1,11 +1,11 @@
 import type { TurnContext } from "botbuilder";
-import { parseAdminCommand } from "../domain/admin-commands.js";
-import type { Actor, Services } from "../services/index.js";
-import type { FailedSend } from "../services/administration.js";
-import { renderCard, type AdaptiveCardJson } from "./card-renderer.js";
-import { cardMessage } from "./card-message.js";
-import { formatDate } from "./case-views.js";
-import type { Locale, Translate } from "./i18n.js";
+import { parseAdminCommand } from "../../domain/admin-commands.js";
+import type { Actor, Services } from "../../services/index.js";
+import type { FailedSend } from "../../services/administration.js";
+import { renderCard, type AdaptiveCardJson } from "../cards/card-renderer.js";
+import { cardMessage } from "../cards/card-message.js";
+import { formatDate } from "../cases/case-views.js";
+import type { Locale, Translate } from "../i18n.js";
 
 type ChannelData = { team?: { id?: string; name?: string }; channel?: { id?: string; name?: string } };
 

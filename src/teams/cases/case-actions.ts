@@ -1,15 +1,15 @@
 import type { TurnContext } from "botbuilder";
 import { z } from "zod";
-import { cleanText, safeText } from "../domain/safe-text.js";
-import type { Actor, Services } from "../services/index.js";
-import { TEXT_MAX, type PrivateSendResult, type TriageCommand, type TriageResult } from "../services/triage.js";
-import type { CaseRecord, MemberSummary } from "../store/index.js";
-import type { AdaptiveCardJson } from "./card-renderer.js";
-import { ExecuteVerb } from "./card-verbs.js";
+import { cleanText, safeText } from "../../domain/safe-text.js";
+import type { Actor, Services } from "../../services/index.js";
+import { TEXT_MAX, type PrivateSendResult, type TriageCommand, type TriageResult } from "../../services/triage.js";
+import type { CaseRecord, MemberSummary } from "../../store/index.js";
+import type { AdaptiveCardJson } from "../cards/card-renderer.js";
+import { ExecuteVerb } from "../cards/card-verbs.js";
 import { caseCard, caseDetailsCard, infoRequestCard, noticeCard, type Audience, type Notice } from "./case-views.js";
 import { historyCard, planCard, type TypedPlanForm } from "./plan-views.js";
-import type { PlanCommand, PlanResult } from "../services/plans.js";
-import type { Locale, Translate } from "./i18n.js";
+import type { PlanCommand, PlanResult } from "../../services/plans.js";
+import type { Locale, Translate } from "../i18n.js";
 
 /** Action.Execute on case cards. The invoke answers at once with the updated card (Teams shows it
  *  to the person who acted); the other copies are updated through the outbox. */

@@ -1,15 +1,15 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { MessageFactory, type Activity, type TurnContext } from "botbuilder";
 import { z } from "zod";
-import type { Logger } from "../logging.js";
-import type { Actor, Services } from "../services/index.js";
-import type { ConfirmOutcome } from "../services/imports.js";
-import type { AdaptiveCardJson } from "./card-renderer.js";
-import { cardMessage } from "./card-message.js";
-import { noticeCard } from "./case-views.js";
-import type { Locale, Translate } from "./i18n.js";
+import type { Logger } from "../../logging.js";
+import type { Actor, Services } from "../../services/index.js";
+import type { ConfirmOutcome } from "../../services/imports.js";
+import type { AdaptiveCardJson } from "../cards/card-renderer.js";
+import { cardMessage } from "../cards/card-message.js";
+import { noticeCard } from "../cases/case-views.js";
+import type { Locale, Translate } from "../i18n.js";
 import { confirmRefusalText, doneText, importPreviewCard, previewRefusalText } from "./import-views.js";
-import { downloadAttachment, DownloadError } from "./attachment-download.js";
+import { downloadAttachment, DownloadError } from "../platform/attachment-download.js";
 
 /** Rentrée campaign lists sent to the bot in personal chat: Teams hands the bot a download URL for
  *  the file; the bot downloads it, answers with the preview card, and imports on "Importer". */

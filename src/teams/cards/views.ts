@@ -1,6 +1,6 @@
 import { renderCard, type AdaptiveCardJson } from "./card-renderer.js";
-import type { Translate } from "./i18n.js";
-import type { Role } from "../domain/roles.js";
+import type { Translate } from "../i18n.js";
+import type { Role } from "../../domain/roles.js";
 
 /** Builds the data of each card from translated texts: templates in cards/ hold no language. */
 

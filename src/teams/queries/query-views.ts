@@ -1,7 +1,7 @@
-import type { CaseLine, CaseList, QueryAudience } from "../services/queries.js";
-import { renderCard, type AdaptiveCardJson } from "./card-renderer.js";
-import { STATUS_COLOR, formatDate } from "./case-views.js";
-import type { Locale, Translate } from "./i18n.js";
+import type { CaseLine, CaseList, QueryAudience } from "../../services/queries.js";
+import { renderCard, type AdaptiveCardJson } from "../cards/card-renderer.js";
+import { STATUS_COLOR, formatDate } from "../cases/case-views.js";
+import type { Locale, Translate } from "../i18n.js";
 
 /** Cards answering the chat queries: a compact status card for one case, and a list with counts
  *  per status. They show what the service let through (CaseLine), and in a channel never a full

@@ -1,9 +1,9 @@
-import { applyActionStatus, CLOSING_OUTCOMES, PARTNERS, PLAN_ACTION_CODES } from "../domain/plan-catalogue.js";
-import { initials } from "../domain/text.js";
-import type { PlanView } from "../services/plans.js";
-import { renderCard, type AdaptiveCardJson } from "./card-renderer.js";
+import { applyActionStatus, CLOSING_OUTCOMES, PARTNERS, PLAN_ACTION_CODES } from "../../domain/plan-catalogue.js";
+import { initials } from "../../domain/text.js";
+import type { PlanView } from "../../services/plans.js";
+import { renderCard, type AdaptiveCardJson } from "../cards/card-renderer.js";
 import { STATUS_COLOR, formatDate, type Audience, type Notice } from "./case-views.js";
-import type { Locale, Translate } from "./i18n.js";
+import type { Locale, Translate } from "../i18n.js";
 
 const ACTION_STATUS_COLOR: Record<string, string> = { PLANNED: "Default", IN_PROGRESS: "Accent", DONE: "Good", ABANDONED: "Attention" };
 

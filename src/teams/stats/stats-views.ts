@@ -1,12 +1,12 @@
 import { stringify } from "csv-stringify/sync";
-import { neutralizeCsvCell } from "../domain/csv-cell.js";
-import { SMALL_COUNT_LABEL } from "../domain/statistics.js";
-import type { ExportRequestResult, Shown, StatsScopeView, StatsView } from "../services/statistics.js";
-import type { CaseExportRow, RenderSpec } from "../store/index.js";
-import type { StatsPeriod } from "../domain/statistics.js";
-import { renderCard, type AdaptiveCardJson } from "./card-renderer.js";
+import { neutralizeCsvCell } from "../../domain/csv-cell.js";
+import { SMALL_COUNT_LABEL } from "../../domain/statistics.js";
+import type { ExportRequestResult, Shown, StatsScopeView, StatsView } from "../../services/statistics.js";
+import type { CaseExportRow, RenderSpec } from "../../store/index.js";
+import type { StatsPeriod } from "../../domain/statistics.js";
+import { renderCard, type AdaptiveCardJson } from "../cards/card-renderer.js";
 import { encodeChart, type Chart } from "./charts.js";
-import type { Locale, Translate } from "./i18n.js";
+import type { Locale, Translate } from "../i18n.js";
 
 /** The statistics card, the export card, the weekly digest card and the CSV files: numbers from
  *  the services, words from the locales, layout from cards/*.json. */

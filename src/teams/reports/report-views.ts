@@ -1,10 +1,10 @@
-import { SIGNAL_FAMILIES, SIGNALS, STEPS_TAKEN, absenceAlert, ABSENCE_ALERT_THRESHOLD } from "../domain/signals.js";
-import { initials } from "../domain/text.js";
-import { REPORT_LIMITS, noteInputId, signalInputId, type FieldErrors, type ReportDraft } from "../domain/report-draft.js";
-import type { SchoolSummary, OpenCaseMatch, RecordedReport } from "../store/index.js";
-import type { JoinedCase } from "../services/reports.js";
-import { renderCard, type AdaptiveCardJson } from "./card-renderer.js";
-import type { Translate } from "./i18n.js";
+import { SIGNAL_FAMILIES, SIGNALS, STEPS_TAKEN, absenceAlert, ABSENCE_ALERT_THRESHOLD } from "../../domain/signals.js";
+import { initials } from "../../domain/text.js";
+import { REPORT_LIMITS, noteInputId, signalInputId, type FieldErrors, type ReportDraft } from "../../domain/report-draft.js";
+import type { SchoolSummary, OpenCaseMatch, RecordedReport } from "../../store/index.js";
+import type { JoinedCase } from "../../services/reports.js";
+import { renderCard, type AdaptiveCardJson } from "../cards/card-renderer.js";
+import type { Translate } from "../i18n.js";
 
 /** Card data for each step of the fiche de repérage. `values` are what the user typed (kept on
  *  errors), `errors` field error codes from the domain, worded here. */

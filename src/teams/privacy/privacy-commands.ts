@@ -1,14 +1,14 @@
 import type { TurnContext } from "botbuilder";
 import { z } from "zod";
-import { parseQuery } from "../domain/query-parser.js";
-import type { Actor, Services } from "../services/index.js";
-import type { PupilSummary } from "../services/privacy.js";
-import { renderCard, type AdaptiveCardJson } from "./card-renderer.js";
-import { cardMessage } from "./card-message.js";
-import { noticeCard } from "./case-views.js";
-import type { Locale, Translate } from "./i18n.js";
-import { historyCard } from "./plan-views.js";
-import { unknownMemberCard } from "./report-views.js";
+import { parseQuery } from "../../domain/query-parser.js";
+import type { Actor, Services } from "../../services/index.js";
+import type { PupilSummary } from "../../services/privacy.js";
+import { renderCard, type AdaptiveCardJson } from "../cards/card-renderer.js";
+import { cardMessage } from "../cards/card-message.js";
+import { noticeCard } from "../cases/case-views.js";
+import type { Locale, Translate } from "../i18n.js";
+import { historyCard } from "../cases/plan-views.js";
+import { unknownMemberCard } from "../reports/report-views.js";
 
 /** Data-protection commands, typed in a personal chat:
  *  - `export élève D-2026-0042` / `export pupil …` (admins): a confirmation card, then a signed

@@ -1,9 +1,9 @@
-import { applyTransition, type CaseAction, type CaseStatus } from "../domain/lifecycle.js";
-import { ageOn, MLDS_MIN_AGE } from "../domain/routing.js";
-import { initials } from "../domain/text.js";
-import type { CaseRecord, InfoExchange, MemberSummary } from "../store/index.js";
-import { renderCard, type AdaptiveCardJson } from "./card-renderer.js";
-import type { Locale, Translate } from "./i18n.js";
+import { applyTransition, type CaseAction, type CaseStatus } from "../../domain/lifecycle.js";
+import { ageOn, MLDS_MIN_AGE } from "../../domain/routing.js";
+import { initials } from "../../domain/text.js";
+import type { CaseRecord, InfoExchange, MemberSummary } from "../../store/index.js";
+import { renderCard, type AdaptiveCardJson } from "../cards/card-renderer.js";
+import type { Locale, Translate } from "../i18n.js";
 
 /** Cards about a case. The channel card is seen by every member of the channel: reference,
  *  school, class, initials, signal families, urgency and status, never a full name, a birth date

@@ -4,6 +4,7 @@ import { parseQuery } from "../../domain/query-parser.js";
 import type { Actor, Services } from "../../services/index.js";
 import type { PupilSummary } from "../../services/privacy.js";
 import { renderCard, type AdaptiveCardJson } from "../cards/card-renderer.js";
+import type { CardActionRequest } from "../cards/card-action.js";
 import { cardMessage } from "../cards/card-message.js";
 import { noticeCard } from "../cases/case-views.js";
 import type { Locale, Translate } from "../i18n.js";
@@ -74,15 +75,16 @@ export function confirmCard(t: Translate, kind: "export" | "erase", s: PupilSumm
   });
 }
 
-const PrivacyActionData = z.object({ caseId: z.uuid() }).loose();
+export const PrivacyActionData = z.object({ caseId: z.uuid() }).loose();
+export type PrivacyActionData = z.infer<typeof PrivacyActionData>;
 
 /** The buttons of the confirmation card. Nothing in the card is trusted but the case id. */
-export async function handlePrivacyAction(ctx: TurnContext, deps: PrivacyDeps, actor: Actor | null, t: Translate, locale: Locale, verb: string, rawData: unknown): Promise<AdaptiveCardJson> {
-  const data = PrivacyActionData.safeParse(rawData);
-  if (!data.success || !["privacy.export", "privacy.erase", "privacy.cancel"].includes(verb)) return noticeCard(t("case.notice.invalidCard"), "", "Attention");
+export async function handlePrivacyAction(request: CardActionRequest<PrivacyActionData>): Promise<AdaptiveCardJson> {
+  const { ctx, actor, t, locale, verb } = request;
+  const deps = request;
   if (!isPersonal(ctx)) return noticeCard(t("privacy.personalOnly"), "", "Attention");
   if (!actor) return noticeCard(t("case.notice.unknownMember"), "", "Attention");
-  const { caseId } = data.data;
+  const { caseId } = request.data;
   if (verb === "privacy.cancel") return noticeCard(t("privacy.cancelled"), "", "Accent");
   if (verb === "privacy.export") {
     const link = await deps.services.privacy.exportLink(actor, caseId);

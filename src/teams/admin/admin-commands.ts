@@ -8,6 +8,7 @@ import { cardMessage } from "../cards/card-message.js";
 import { formatDate, noticeCard } from "../cases/case-views.js";
 import type { CardActionRequest } from "../cards/card-action.js";
 import type { Locale, Translate } from "../i18n.js";
+import type { FailedSendsCardData } from "../cards/card-data.js";
 
 type ChannelData = { team?: { id?: string; name?: string }; channel?: { id?: string; name?: string } };
 
@@ -73,7 +74,7 @@ export function failedSendsCard(t: Translate, locale: Locale, sends: FailedSend[
         error: (s.lastError ?? "").slice(0, 120),
       }),
     })),
-  });
+  } satisfies FailedSendsCardData);
 }
 
 export const RequeueActionData = z.object({ outboxId: z.uuid() });

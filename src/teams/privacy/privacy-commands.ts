@@ -10,6 +10,7 @@ import { noticeCard } from "../cases/case-views.js";
 import type { Locale, Translate } from "../i18n.js";
 import { historyCard } from "../cases/plan-views.js";
 import { unknownMemberCard } from "../reports/report-views.js";
+import type { PrivacyConfirmCardData, PrivacyExportCardData } from "../cards/card-data.js";
 
 /** Data-protection commands, typed in a personal chat:
  *  - `export élève D-2026-0042` / `export pupil …` (admins): a confirmation card, then a signed
@@ -72,7 +73,7 @@ export function confirmCard(t: Translate, kind: "export" | "erase", s: PupilSumm
     cancel: t("privacy.confirm.cancel"),
     caseId: s.caseId,
     reference: s.reference,
-  });
+  } satisfies PrivacyConfirmCardData);
 }
 
 export const PrivacyActionData = z.object({ caseId: z.uuid() }).loose();
@@ -96,7 +97,7 @@ export async function handlePrivacyAction(request: CardActionRequest<PrivacyActi
       caution: t("privacy.exportReady.caution"),
       download: t("privacy.exportReady.download"),
       url: link.url,
-    });
+    } satisfies PrivacyExportCardData);
   }
   const erased = await deps.services.privacy.erase(actor, caseId);
   if (!erased.ok) {

@@ -17,7 +17,9 @@ export type MemberRecord = {
   holdsCases?: boolean;
 };
 
-export type MemberSummary = { id: string; displayName: string; aadObjectId: string; role: Role; locale: string | null };
+/** aadObjectId is null for a person loaded from the staff list who has not written to the bot yet:
+ *  they can be assigned cases but not mentioned or messaged until then. */
+export type MemberSummary = { id: string; displayName: string; aadObjectId: string | null; role: Role; locale: string | null };
 
 const SUMMARY = ["m.id", "m.displayName", "m.aadObjectId", "m.role", "m.locale"] as const;
 

@@ -6,6 +6,8 @@ export type Actor = {
   role: MemberRecord["role"];
   schoolIds: string[];
   districtId: string | null;
+  /** DSDEN members: their département ("069"), the scope of their statistics. */
+  departmentCode: string | null;
   locale: string | null;
   /** See domain/permissions Actor: false only when known to hold no case. */
   holdsCases?: boolean;
@@ -28,7 +30,7 @@ export class MemberService {
 }
 
 export function actorOf(m: MemberRecord): Actor {
-  const actor: Actor = { memberId: m.id, displayName: m.displayName, role: m.role, schoolIds: m.schoolIds, districtId: m.districtId, locale: m.locale };
+  const actor: Actor = { memberId: m.id, displayName: m.displayName, role: m.role, schoolIds: m.schoolIds, districtId: m.districtId, departmentCode: m.departmentCode, locale: m.locale };
   if (m.holdsCases !== undefined) actor.holdsCases = m.holdsCases;
   return actor;
 }

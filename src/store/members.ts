@@ -12,6 +12,8 @@ export type MemberRecord = {
   role: Role;
   locale: string | null;
   districtId: string | null;
+  /** DSDEN members: their département ("069"). */
+  departmentCode: string | null;
   schoolIds: string[];
   /** Whether any case is assigned to the member; read only where a turn starts. */
   holdsCases?: boolean;

@@ -16,6 +16,7 @@ import { SignedLinks } from "./signed-links.js";
 import type { RetentionPolicy } from "../domain/retention.js";
 import { StatisticsService, WeeklyDigestService } from "./statistics.js";
 import type { DateRange } from "../domain/weekly-digest.js";
+import { DirectoryPeopleService } from "./directory-people.js";
 
 export type Services = {
   conversations: ConversationService;
@@ -33,6 +34,7 @@ export type Services = {
   retention: RetentionService;
   statistics: StatisticsService;
   weeklyDigest: WeeklyDigestService;
+  directoryPeople: DirectoryPeopleService;
 };
 
 /** What the services take from the configuration. */
@@ -65,6 +67,7 @@ export function createServices(store: Store, clock: () => Date = () => new Date(
     health: new HealthService(store),
     statistics: new StatisticsService(store, links, clock),
     weeklyDigest: new WeeklyDigestService(store, clock, options.schoolHolidays),
+    directoryPeople: new DirectoryPeopleService(store, clock),
   };
 }
 

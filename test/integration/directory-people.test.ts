@@ -4,6 +4,7 @@ import { createServices, type Services } from "../../src/services/index.js";
 import { createStore } from "../../src/store/index.js";
 import { DATABASE_KINDS, openTestDatabase } from "../helpers/database.js";
 import { seedPlaces, type PlaceIds } from "../helpers/directory-places.js";
+import { generateDirectoryExtract, generateStaffList } from "../helpers/directory-files.js";
 
 const SAMPLE = readFileSync("data/samples/personnels.csv");
 const HEADER = "Nom;Prénom;Courriel;Fonction;Rattachement";
@@ -112,5 +113,36 @@ describe.each(DATABASE_KINDS)("staff list import (%s)", (kind) => {
     expect(await services.directoryPeople.confirm(system, outcome.preview.importId!)).toEqual({ ok: false, reason: "FORBIDDEN" });
     expect(await services.directoryPeople.confirm({ kind: "member", actor: admin! }, outcome.preview.importId!)).toMatchObject({ ok: true, result: { created: 1 } });
     expect(await db.prisma.memberEvent.findFirstOrThrow({ where: { member: { email: "jean.neuf@demo.repere.fr" } } })).toMatchObject({ kind: "CREATED", actorId: admin!.memberId });
+  });
+});
+
+describe("a staff list of 5,000 people", () => {
+  it("is applied whole over 1,500 schools, then read again without any change", async () => {
+    const db = await openTestDatabase("postgres");
+    try {
+      const extract = generateDirectoryExtract({ schools: 1_500, seed: 7 });
+      await seedPlaces(db, {
+        bassins: extract.bassins,
+        schools: extract.schools.map((s) => ({ uai: s.uai, name: s.name, bassin: s.bassinCode, departmentCode: s.departmentCode })),
+      });
+      const departments = [...new Set(extract.schools.map((s) => s.departmentCode))];
+      const list = generateStaffList({ people: 5_000, seed: 7, schools: extract.schools, bassins: extract.bassins, departments });
+      const services = createServices(createStore(db));
+      const system = { kind: "system" as const };
+      const p = await services.directoryPeople.preview(system, { name: "personnels.csv", bytes: Buffer.from(list.csv) });
+      if (!p.ok) throw new Error(p.reason);
+      expect(p.preview.errors).toEqual([]);
+      expect(p.preview.toCreate).toBe(5_000);
+      expect(await services.directoryPeople.confirm(system, p.preview.importId!)).toMatchObject({ ok: true, result: { created: 5_000 } });
+      expect(await db.prisma.member.count()).toBe(5_000);
+      expect(await db.prisma.memberEvent.count({ where: { kind: "CREATED" } })).toBe(5_000);
+      const twoSchools = list.people.filter((x) => x.uais.length === 2);
+      expect(twoSchools.length).toBeGreaterThan(0);
+      expect(await db.prisma.memberSchool.count()).toBe(list.people.reduce((n, x) => n + x.uais.length, 0));
+      const again = await services.directoryPeople.preview(system, { name: "personnels.csv", bytes: Buffer.from(list.csv) });
+      expect(again).toMatchObject({ ok: true, preview: { importId: null, toCreate: 0, toUpdate: [], unchanged: 5_000 } });
+    } finally {
+      await db.drop();
+    }
   });
 });

@@ -63,7 +63,7 @@ export function createServices(store: Store, clock: () => Date = () => new Date(
     imports: new ImportService(store, routing, clock),
     queries: new QueryService(store, clock),
     conversations: new ConversationService(store),
-    members: new MemberService(store),
+    members: new MemberService(store, clock),
     health: new HealthService(store),
     statistics: new StatisticsService(store, links, clock),
     weeklyDigest: new WeeklyDigestService(store, clock, options.schoolHolidays),

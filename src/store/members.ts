@@ -2,6 +2,7 @@ import { sql, type ExpressionBuilder } from "kysely";
 import type { Role } from "../domain/roles.js";
 import type { TurnStartRepository } from "./turn-start.js";
 import type { DB, Db } from "./kysely.js";
+import { writeMemberEvents } from "./member-events.js";
 
 export type MemberRecord = {
   id: string;
@@ -70,6 +71,40 @@ export class MemberRepository {
       .orderBy(sql`m."role" = 'REFERENT'`)
       .orderBy("m.displayName")
       .execute();
+  }
+
+  /**
+   * First contact: binds the Teams identity to the active member listed with one of these e-mails
+   * (lower-cased) who has none yet, with its BOUND event, in one transaction. A member already
+   * bound keeps their identity; an identity that some member (even deactivated) already holds is
+   * not bound twice. Returns the member bound, or null.
+   */
+  async bindByEmail(tenantId: string, aadObjectId: string, emails: readonly string[], now: Date): Promise<MemberRecord | null> {
+    if (emails.length === 0) return null;
+    const bound = await this.db.transaction().execute(async (trx) => {
+      const taken = await trx.selectFrom("Member").select("id").where("tenantId", "=", tenantId).where("aadObjectId", "=", aadObjectId).executeTakeFirst();
+      if (taken) return null;
+      const row = await trx
+        .updateTable("Member")
+        .set({ tenantId, aadObjectId, boundAt: now, updatedAt: now })
+        .where("id", "=", (eb) =>
+          eb
+            .selectFrom("Member")
+            .select("id")
+            .where("email", "=", sql<string>`any(${[...emails]}::text[])`)
+            .where("active", "=", true)
+            .where("aadObjectId", "is", null)
+            .orderBy("createdAt")
+            .limit(1),
+        )
+        .where("aadObjectId", "is", null)
+        .returning(["id", "email"])
+        .executeTakeFirst();
+      if (!row) return null;
+      await writeMemberEvents(trx, [{ memberId: row.id, actorId: null, kind: "BOUND", detail: { via: "FIRST_CONTACT", tenantId } }], now);
+      return row.id;
+    });
+    return bound === null ? null : this.turnStart.member(tenantId, aadObjectId);
   }
 
   /** Who is talking (turns read it with their first statement: store/turn-start.ts). */

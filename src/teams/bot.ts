@@ -37,6 +37,7 @@ import { answerPrivacyCommand, handlePrivacyAction } from "./privacy-commands.js
 import { answerStats } from "./stats-answers.js";
 import { PrimedStorage } from "./primed-storage.js";
 import { escapeMarkdown } from "./markdown.js";
+import { identifyAtFirstContact } from "./directory/first-contact.js";
 
 export { cardMessage };
 
@@ -117,7 +118,7 @@ export class RepereBot extends TeamsActivityHandler {
       if (stateKey !== undefined) {
         // Who is talking and the dialog state in one statement; ConversationState then finds the state primed.
         const start = await conversations.beginMessage(tenantId, ctx.activity.from?.aadObjectId, stateKey);
-        ctx.turnState.set(ACTOR, start.actor);
+        ctx.turnState.set(ACTOR, start.actor ?? (await identifyAtFirstContact(ctx, this.deps.services, this.deps.logger)));
         this.storage.prime(stateKey, start.state);
       }
       await super.run(ctx);

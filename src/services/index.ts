@@ -17,6 +17,8 @@ import type { RetentionPolicy } from "../domain/retention.js";
 import { StatisticsService, WeeklyDigestService } from "./statistics.js";
 import type { DateRange } from "../domain/weekly-digest.js";
 import { DirectoryPeopleService } from "./directory-people.js";
+import { EnrolmentService } from "./enrolments.js";
+import { MemberAdminService } from "./member-admin.js";
 
 export type Services = {
   conversations: ConversationService;
@@ -35,6 +37,8 @@ export type Services = {
   statistics: StatisticsService;
   weeklyDigest: WeeklyDigestService;
   directoryPeople: DirectoryPeopleService;
+  enrolments: EnrolmentService;
+  memberAdmin: MemberAdminService;
 };
 
 /** What the services take from the configuration. */
@@ -68,6 +72,8 @@ export function createServices(store: Store, clock: () => Date = () => new Date(
     statistics: new StatisticsService(store, links, clock),
     weeklyDigest: new WeeklyDigestService(store, clock, options.schoolHolidays),
     directoryPeople: new DirectoryPeopleService(store, clock),
+    enrolments: new EnrolmentService(store, clock),
+    memberAdmin: new MemberAdminService(store, clock),
   };
 }
 

@@ -18,6 +18,7 @@ import { StatisticsRepository } from "./statistics.js";
 import { TurnStartRepository } from "./turn-start.js";
 import { DirectoryPeopleRepository } from "./directory-people.js";
 import { MemberEventRepository } from "./member-events.js";
+import { EnrolmentRepository } from "./enrolments.js";
 
 /** Everything the services need from the database, behind plain TypeScript types. */
 export type Store = {
@@ -41,6 +42,7 @@ export type Store = {
   statistics: StatisticsRepository;
   directoryPeople: DirectoryPeopleRepository;
   memberEvents: MemberEventRepository;
+  enrolments: EnrolmentRepository;
   /** Seeds the demo académie; `onlyIfEmpty` leaves a database in use alone. Returns whether it seeded. */
   seedDemo(opts: { onlyIfEmpty: boolean; tenantId?: string }): Promise<boolean>;
 };
@@ -68,6 +70,7 @@ export function createStore(db: Database): Store {
     jobRuns: new JobRunRepository(db.kysely),
     directoryPeople: new DirectoryPeopleRepository(db.kysely),
     memberEvents: new MemberEventRepository(db.kysely),
+    enrolments: new EnrolmentRepository(db.kysely),
     async seedDemo({ onlyIfEmpty, tenantId }) {
       if (onlyIfEmpty && !(await isDatabaseEmpty(db.kysely))) return false;
       await seedDemo(db.kysely, tenantId);

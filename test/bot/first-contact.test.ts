@@ -6,10 +6,10 @@ import { cardText, startTestBot, type TestBot } from "../helpers/bot-harness.js"
 /** A person of the staff list writes to the bot for the first time: Teams says who they are. */
 describe("first contact", () => {
   let bot: TestBot;
-  const lea = { aadObjectId: "00000000-0000-4000-8000-00000000f001", displayName: "Léa Nouvelle" };
-  const leaOtherAccount = { aadObjectId: "00000000-0000-4000-8000-00000000f002", displayName: "Léa Nouvelle (2)" };
-  const stranger = { aadObjectId: "00000000-0000-4000-8000-00000000f003", displayName: "Inconnu Total" };
-  const flaky = { aadObjectId: "00000000-0000-4000-8000-00000000f004", displayName: "Paul Listé" };
+  const lea = { aadObjectId: "00000000-0000-4000-8000-00000000f001", displayName: "Léa Nouvelle", email: "", role: "STAFF" as const };
+  const leaOtherAccount = { aadObjectId: "00000000-0000-4000-8000-00000000f002", displayName: "Léa Nouvelle (2)", email: "", role: "STAFF" as const };
+  const stranger = { aadObjectId: "00000000-0000-4000-8000-00000000f003", displayName: "Inconnu Total", email: "", role: "STAFF" as const };
+  const flaky = { aadObjectId: "00000000-0000-4000-8000-00000000f004", displayName: "Paul Listé", email: "", role: "STAFF" as const };
   const unknownCard = "Vous n'êtes pas encore inscrit(e) dans Repère";
 
   async function listed(email: string, uai: string, role: "REFERENT" | "STAFF") {

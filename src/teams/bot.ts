@@ -38,6 +38,7 @@ import { answerStats } from "./stats-answers.js";
 import { PrimedStorage } from "./primed-storage.js";
 import { escapeMarkdown } from "./markdown.js";
 import { identifyAtFirstContact } from "./directory/first-contact.js";
+import { answerEnrolment, handleEnrolmentAction } from "./directory/enrolment-handler.js";
 
 export { cardMessage };
 
@@ -187,6 +188,7 @@ export class RepereBot extends TeamsActivityHandler {
       card = verb.startsWith("import.")
         ? await handleImportAction(ctx, { services: this.deps.services, logger: this.deps.logger, onQueued: () => this.deps.onQueued?.() }, actor, this.t(ctx), this.locale(ctx), verb, action.data)
         : null;
+      card ??= verb.startsWith("enrolment.") ? await handleEnrolmentAction(this.directoryDeps(), actor, this.t(ctx), this.locale(ctx), verb, action.data) : null;
       card ??= verb.startsWith("privacy.") ? await handlePrivacyAction(ctx, { services: this.deps.services, onQueued: () => this.deps.onQueued?.() }, actor, this.t(ctx), this.locale(ctx), verb, action.data) : null;
       card ??= await handleCaseAction(
         ctx,
@@ -235,6 +237,10 @@ export class RepereBot extends TeamsActivityHandler {
     if (!answered) await ctx.sendActivity(text ? t("hint.unknown", { text: escapeMarkdown(text.length > 60 ? `${text.slice(0, 57)}…` : text) }) : t("hint.unknownEmpty"));
   }
 
+  private directoryDeps() {
+    return { services: this.deps.services, logger: this.deps.logger, onQueued: () => this.deps.onQueued?.() };
+  }
+
   /** Answers a message that is not a step of a report; false when nothing understood it. */
   private async answer(ctx: TurnContext, dc: DialogContext, actor: Actor | null, t: Translate, submit: SubmitPayload | null, text: string, query: Query | null): Promise<boolean> {
     const personal = (ctx.activity.conversation.conversationType ?? "personal") === "personal";
@@ -244,6 +250,7 @@ export class RepereBot extends TeamsActivityHandler {
       await ctx.sendActivity(cardMessage(helpCard(t, actor?.role)));
       return true;
     }
+    if (await answerEnrolment(ctx, this.directoryDeps(), actor, t, submit, text)) return true;
     if (submit?.action === "report.start" || query?.kind === "report") {
       if (!personal) await ctx.sendActivity(t("report.personalOnly"));
       else if (!actor) await ctx.sendActivity(cardMessage(unknownMemberCard(t, ctx.activity.from?.name)));

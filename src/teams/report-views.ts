@@ -252,5 +252,6 @@ export function unknownMemberCard(t: Translate, name: string | undefined): Adapt
     body: t("unknownMember.body"),
     how: t("unknownMember.how", { name: name || "?" }),
     meanwhile: t("unknownMember.meanwhile"),
+    enrol: t("enrolment.start"),
   });
 }

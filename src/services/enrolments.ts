@@ -56,6 +56,11 @@ export class EnrolmentService {
       .slice(0, ENROLMENT_LIMITS.results);
   }
 
+  /** A school by id (its name and UAI, to show). */
+  school(id: string) {
+    return this.store.enrolments.school(id);
+  }
+
   /** The role a function stands for (the functions table), or null. */
   roleOf(fn: string): Role | null {
     return roleOfFunction(fn);

@@ -57,6 +57,30 @@ export class MemberAdminService {
     return m;
   }
 
+  /** One person as the administration shows them, when within the actor's reach. */
+  async get(actor: Actor, memberId: string): Promise<{ ok: true; member: DirectoryMember } | { ok: false; reason: AdminFailure }> {
+    const m = await this.managed(actor, memberId);
+    return "error" in m ? { ok: false, reason: m.error } : { ok: true, member: m };
+  }
+
+  /** Who could take over a member's cases: the référents of their schools and the coordinators of
+   *  their bassin(s), active, the member aside. */
+  async successors(actor: Actor, memberId: string): Promise<DirectoryMember[]> {
+    const m = await this.managed(actor, memberId);
+    if ("error" in m) return [];
+    const districtIds = new Set<string>(m.districtId ? [m.districtId] : []);
+    const found = new Map<string, string>();
+    for (const schoolId of m.schoolIds) {
+      const school = await this.store.enrolments.school(schoolId);
+      if (school) districtIds.add(school.districtId);
+      for (const r of await this.store.members.referentsOf(schoolId)) found.set(r.id, r.displayName);
+    }
+    for (const d of districtIds) for (const c of await this.store.members.coordinatorsOf(d)) found.set(c.id, c.displayName);
+    found.delete(memberId);
+    const people = await Promise.all([...found.keys()].map((id) => this.store.members.directoryMember(id)));
+    return people.filter((p): p is DirectoryMember => p !== null && p.active).sort((a, b) => a.displayName.localeCompare(b.displayName, "fr"));
+  }
+
   /** A new role and/or place: both the old and the new membership must be within the actor's reach. */
   async change(actor: Actor, memberId: string, to: NewPlace): Promise<{ ok: true; member: DirectoryMember } | { ok: false; reason: AdminFailure }> {
     const m = await this.managed(actor, memberId);

@@ -39,6 +39,7 @@ import { PrimedStorage } from "./primed-storage.js";
 import { escapeMarkdown } from "./markdown.js";
 import { identifyAtFirstContact } from "./directory/first-contact.js";
 import { answerEnrolment, handleEnrolmentAction } from "./directory/enrolment-handler.js";
+import { answerMemberCommand, handleMemberAction } from "./directory/member-admin-handler.js";
 
 export { cardMessage };
 
@@ -189,6 +190,7 @@ export class RepereBot extends TeamsActivityHandler {
         ? await handleImportAction(ctx, { services: this.deps.services, logger: this.deps.logger, onQueued: () => this.deps.onQueued?.() }, actor, this.t(ctx), this.locale(ctx), verb, action.data)
         : null;
       card ??= verb.startsWith("enrolment.") ? await handleEnrolmentAction(this.directoryDeps(), actor, this.t(ctx), this.locale(ctx), verb, action.data) : null;
+      card ??= verb.startsWith("member.") ? await handleMemberAction(this.directoryDeps(), actor, this.t(ctx), verb, action.data) : null;
       card ??= verb.startsWith("privacy.") ? await handlePrivacyAction(ctx, { services: this.deps.services, onQueued: () => this.deps.onQueued?.() }, actor, this.t(ctx), this.locale(ctx), verb, action.data) : null;
       card ??= await handleCaseAction(
         ctx,
@@ -251,6 +253,7 @@ export class RepereBot extends TeamsActivityHandler {
       return true;
     }
     if (await answerEnrolment(ctx, this.directoryDeps(), actor, t, submit, text)) return true;
+    if (!submit && (await answerMemberCommand(ctx, this.directoryDeps(), actor, t, text))) return true;
     if (submit?.action === "report.start" || query?.kind === "report") {
       if (!personal) await ctx.sendActivity(t("report.personalOnly"));
       else if (!actor) await ctx.sendActivity(cardMessage(unknownMemberCard(t, ctx.activity.from?.name)));

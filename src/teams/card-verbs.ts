@@ -27,6 +27,10 @@ export const EXECUTE_VERBS = [
   "privacy.cancel",
   "enrolment.approve",
   "enrolment.refuse",
+  "member.open",
+  "member.changeRole",
+  "member.handOver",
+  "member.deactivate",
 ] as const;
 export const ExecuteVerb = z.enum(EXECUTE_VERBS);
 export type ExecuteVerb = z.infer<typeof ExecuteVerb>;

@@ -5,12 +5,13 @@ import { normalizeText } from "../../domain/text.js";
 import { ENROLMENT_LIMITS } from "../../services/enrolments.js";
 import type { Actor, Services } from "../../services/index.js";
 import type { Logger } from "../../logging.js";
-import type { AdaptiveCardJson } from "../card-renderer.js";
-import { cardMessage } from "../card-message.js";
-import { noticeCard } from "../case-views.js";
+import type { AdaptiveCardJson } from "../cards/card-renderer.js";
+import type { CardActionRequest } from "../cards/card-action.js";
+import { cardMessage } from "../cards/card-message.js";
+import { noticeCard } from "../cases/case-views.js";
 import type { Locale, Translate } from "../i18n.js";
-import type { SubmitPayload } from "../submit-payload.js";
-import { tenantOf } from "../activity-info.js";
+import type { SubmitPayload } from "../cards/submit-payload.js";
+import { tenantOf } from "../platform/activity-info.js";
 import { enrolmentFormCard, enrolmentRequestCard, placeOf } from "./enrolment-views.js";
 
 /** Self-enrolment in Teams: « inscription » (or the button of the « not known » card) opens a card
@@ -27,13 +28,25 @@ const RequestInput = z
     function: z.string().max(ENROLMENT_LIMITS.functionMax).optional().default(""),
   })
   .loose();
-const DecideInput = z.object({ enrolmentId: z.string().min(1).max(64) });
+const DecideInput = z.object({ enrolmentId: z.string().min(1).max(64) }).loose();
+export const EnrolmentActionData = DecideInput;
+
+/** Whether a typed message asks to join (« inscription », « m'inscrire », « enrol »…). */
+export function isEnrolmentText(text: string): boolean {
+  return WORDS.has(normalizeText(text).replace(/[^a-z ]+/g, " ").trim());
+}
+
+/** The entry of the table of card actions (enrolment.approve, enrolment.refuse). */
+export async function handleEnrolmentCardAction(r: CardActionRequest<z.output<typeof DecideInput>>): Promise<AdaptiveCardJson> {
+  return (await handleEnrolmentAction(r, r.actor, r.t, r.locale, r.verb, r.data)) ?? noticeCard(r.t("case.notice.invalidCard"), "", "Attention");
+}
 
 export type EnrolmentDeps = { services: Services; logger: Logger; onQueued: () => void };
 
+
 /** Answers the enrolment words and cards of a message; false when the message is not about it. */
 export async function answerEnrolment(ctx: TurnContext, deps: EnrolmentDeps, actor: Actor | null, t: Translate, submit: SubmitPayload | null, text: string): Promise<boolean> {
-  const asked = submit?.action === "enrol.search" || submit?.action === "enrol.request" || (!submit && WORDS.has(normalizeText(text).replace(/[^a-z ]+/g, " ").trim()));
+  const asked = submit?.action === "enrol.search" || submit?.action === "enrol.request" || (!submit && isEnrolmentText(text));
   if (!asked) return false;
   if ((ctx.activity.conversation.conversationType ?? "personal") !== "personal") {
     await ctx.sendActivity(t("report.personalOnly"));

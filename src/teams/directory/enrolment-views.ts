@@ -2,9 +2,9 @@ import { MessageFactory, type Activity } from "botbuilder";
 import type { Services } from "../../services/index.js";
 import type { EnrolmentRecord, SchoolChoice } from "../../store/enrolments.js";
 import type { RenderSpec } from "../../store/index.js";
-import { cardMessage } from "../card-message.js";
-import { renderCard, type AdaptiveCardJson } from "../card-renderer.js";
-import { formatDate } from "../case-views.js";
+import { cardMessage } from "../cards/card-message.js";
+import { renderCard, type AdaptiveCardJson } from "../cards/card-renderer.js";
+import { formatDate } from "../cases/case-views.js";
 import type { Locale, Translate } from "../i18n.js";
 
 /** Cards and words of self-enrolment and of the administration of people. */

@@ -1,7 +1,7 @@
 import { TeamsInfo, type TurnContext } from "botbuilder";
 import type { Logger } from "../../logging.js";
 import type { Actor, Services } from "../../services/index.js";
-import { tenantOf } from "../activity-info.js";
+import { tenantOf } from "../platform/activity-info.js";
 
 /**
  * The first message of someone the bot does not know: Teams tells who they are in this

@@ -5,9 +5,10 @@ import { ROLE_ATTACHMENT, ROLES, roleSchema, type Role } from "../../domain/role
 import { MEMBER_ADMIN_LIMITS } from "../../services/member-admin.js";
 import type { Actor, Services } from "../../services/index.js";
 import type { DirectoryMember } from "../../store/members.js";
-import { cardMessage } from "../card-message.js";
-import { renderCard, type AdaptiveCardJson } from "../card-renderer.js";
-import { noticeCard } from "../case-views.js";
+import { cardMessage } from "../cards/card-message.js";
+import type { CardActionRequest } from "../cards/card-action.js";
+import { renderCard, type AdaptiveCardJson } from "../cards/card-renderer.js";
+import { noticeCard } from "../cases/case-views.js";
 import type { Translate } from "../i18n.js";
 
 /** Administration of people in Teams: `personnes <nom ou courriel>` lists the people within the
@@ -107,6 +108,17 @@ async function detailCard(deps: MemberAdminDeps, actor: Actor, t: Translate, m: 
 }
 
 const Data = z.object({ memberId: z.string().min(1).max(64), role: roleSchema.optional(), toId: z.string().max(64).optional() }).loose();
+export const MemberActionData = Data;
+
+/** Whether a typed message is the people command (« personnes Dupont »). */
+export function isMemberCommand(text: string): boolean {
+  return COMMAND.test(text.trim());
+}
+
+/** The entry of the table of card actions (member.*). */
+export async function handleMemberCardAction(r: CardActionRequest<z.output<typeof Data>>): Promise<AdaptiveCardJson> {
+  return (await handleMemberAction(r, r.actor, r.t, r.verb, r.data)) ?? noticeCard(r.t("case.notice.invalidCard"), "", "Attention");
+}
 
 /** The member.* buttons: the card to show in place of the one pressed. */
 export async function handleMemberAction(deps: MemberAdminDeps, actor: Actor | null, t: Translate, verb: string, data: unknown): Promise<AdaptiveCardJson | null> {

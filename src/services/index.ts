@@ -16,6 +16,9 @@ import { SignedLinks } from "./signed-links.js";
 import type { RetentionPolicy } from "../domain/retention.js";
 import { StatisticsService, WeeklyDigestService } from "./statistics.js";
 import type { DateRange } from "../domain/weekly-digest.js";
+import { DirectoryPeopleService } from "./directory-people.js";
+import { EnrolmentService } from "./enrolments.js";
+import { MemberAdminService } from "./member-admin.js";
 
 export type Services = {
   conversations: ConversationService;
@@ -33,6 +36,9 @@ export type Services = {
   retention: RetentionService;
   statistics: StatisticsService;
   weeklyDigest: WeeklyDigestService;
+  directoryPeople: DirectoryPeopleService;
+  enrolments: EnrolmentService;
+  memberAdmin: MemberAdminService;
 };
 
 /** What the services take from the configuration. */
@@ -61,10 +67,13 @@ export function createServices(store: Store, clock: () => Date = () => new Date(
     imports: new ImportService(store, routing, clock),
     queries: new QueryService(store, clock),
     conversations: new ConversationService(store),
-    members: new MemberService(store),
+    members: new MemberService(store, clock),
     health: new HealthService(store),
     statistics: new StatisticsService(store, links, clock),
     weeklyDigest: new WeeklyDigestService(store, clock, options.schoolHolidays),
+    directoryPeople: new DirectoryPeopleService(store, clock),
+    enrolments: new EnrolmentService(store, clock),
+    memberAdmin: new MemberAdminService(store, clock),
   };
 }
 

@@ -55,7 +55,10 @@ export class ConversationRepository {
   }
 
   /** Where to tell someone that a case was assigned to them (every assignment). */
-  async personalChatOf(aadObjectId: string): Promise<StoredConversation | null> {
+  /** A member loaded from the staff list who never wrote to the bot has no Teams identity yet
+   *  (null), hence no chat. */
+  async personalChatOf(aadObjectId: string | null): Promise<StoredConversation | null> {
+    if (aadObjectId === null) return null;
     const row = await this.db.selectFrom("ConversationRef").select(COLUMNS).where("aadObjectId", "=", aadObjectId).where("kind", "=", "PERSONAL").orderBy("updatedAt", "desc").limit(1).executeTakeFirst();
     return row ? stored(row) : null;
   }

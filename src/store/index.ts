@@ -16,6 +16,9 @@ import { JobRunRepository } from "./job-runs.js";
 import { isDatabaseEmpty, seedDemo } from "./demo-seed.js";
 import { StatisticsRepository } from "./statistics.js";
 import { TurnStartRepository } from "./turn-start.js";
+import { DirectoryPeopleRepository } from "./directory-people.js";
+import { MemberEventRepository } from "./member-events.js";
+import { EnrolmentRepository } from "./enrolments.js";
 
 /** Everything the services need from the database, behind plain TypeScript types. */
 export type Store = {
@@ -37,6 +40,9 @@ export type Store = {
   privacy: PrivacyRepository;
   jobRuns: JobRunRepository;
   statistics: StatisticsRepository;
+  directoryPeople: DirectoryPeopleRepository;
+  memberEvents: MemberEventRepository;
+  enrolments: EnrolmentRepository;
   /** Seeds the demo académie; `onlyIfEmpty` leaves a database in use alone. Returns whether it seeded. */
   seedDemo(opts: { onlyIfEmpty: boolean; tenantId?: string }): Promise<boolean>;
 };
@@ -62,6 +68,9 @@ export function createStore(db: Database): Store {
     caseQueries: new CaseQueryRepository(db.kysely),
     privacy: new PrivacyRepository(db.kysely),
     jobRuns: new JobRunRepository(db.kysely),
+    directoryPeople: new DirectoryPeopleRepository(db.kysely),
+    memberEvents: new MemberEventRepository(db.kysely),
+    enrolments: new EnrolmentRepository(db.kysely),
     async seedDemo({ onlyIfEmpty, tenantId }) {
       if (onlyIfEmpty && !(await isDatabaseEmpty(db.kysely))) return false;
       await seedDemo(db.kysely, tenantId);

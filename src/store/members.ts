@@ -2,6 +2,7 @@ import { sql, type ExpressionBuilder } from "kysely";
 import type { Role } from "../domain/roles.js";
 import type { TurnStartRepository } from "./turn-start.js";
 import type { DB, Db } from "./kysely.js";
+import { writeMemberEvents, type MemberEventInput } from "./member-events.js";
 
 export type MemberRecord = {
   id: string;
@@ -12,12 +13,33 @@ export type MemberRecord = {
   role: Role;
   locale: string | null;
   districtId: string | null;
+  /** DSDEN members: their département ("069"). */
+  departmentCode: string | null;
   schoolIds: string[];
   /** Whether any case is assigned to the member; read only where a turn starts. */
   holdsCases?: boolean;
 };
 
-export type MemberSummary = { id: string; displayName: string; aadObjectId: string; role: Role; locale: string | null };
+/** A member as the administration shows them. */
+export type DirectoryMember = {
+  id: string;
+  displayName: string;
+  email: string | null;
+  role: Role;
+  function: string | null;
+  active: boolean;
+  districtId: string | null;
+  districtCode: string | null;
+  departmentCode: string | null;
+  aadObjectId: string | null;
+  schoolIds: string[];
+  /** Open cases they hold (to hand over before they leave). */
+  openCases: number;
+};
+
+/** aadObjectId is null for a person loaded from the staff list who has not written to the bot yet:
+ *  they can be assigned cases but not mentioned or messaged until then. */
+export type MemberSummary = { id: string; displayName: string; aadObjectId: string | null; role: Role; locale: string | null };
 
 const SUMMARY = ["m.id", "m.displayName", "m.aadObjectId", "m.role", "m.locale"] as const;
 
@@ -66,6 +88,118 @@ export class MemberRepository {
       .orderBy(sql`m."role" = 'REFERENT'`)
       .orderBy("m.displayName")
       .execute();
+  }
+
+  /**
+   * First contact: binds the Teams identity to the active member listed with one of these e-mails
+   * (lower-cased) who has none yet, with its BOUND event, in one transaction. A member already
+   * bound keeps their identity; an identity that some member (even deactivated) already holds is
+   * not bound twice. Returns the member bound, or null.
+   */
+  async bindByEmail(tenantId: string, aadObjectId: string, emails: readonly string[], now: Date): Promise<MemberRecord | null> {
+    if (emails.length === 0) return null;
+    const bound = await this.db.transaction().execute(async (trx) => {
+      const taken = await trx.selectFrom("Member").select("id").where("tenantId", "=", tenantId).where("aadObjectId", "=", aadObjectId).executeTakeFirst();
+      if (taken) return null;
+      const row = await trx
+        .updateTable("Member")
+        .set({ tenantId, aadObjectId, boundAt: now, updatedAt: now })
+        .where("id", "=", (eb) =>
+          eb
+            .selectFrom("Member")
+            .select("id")
+            .where("email", "=", sql<string>`any(${[...emails]}::text[])`)
+            .where("active", "=", true)
+            .where("aadObjectId", "is", null)
+            .orderBy("createdAt")
+            .limit(1),
+        )
+        .where("aadObjectId", "is", null)
+        .returning(["id", "email"])
+        .executeTakeFirst();
+      if (!row) return null;
+      await writeMemberEvents(trx, [{ memberId: row.id, actorId: null, kind: "BOUND", detail: { via: "FIRST_CONTACT", tenantId } }], now);
+      return row.id;
+    });
+    return bound === null ? null : this.turnStart.member(tenantId, aadObjectId);
+  }
+
+  /** People of the directory for administration: by name or e-mail (every word, accents aside, as
+   *  `key` gives them), limited to `schoolIds` when given (a chef d'établissement's schools). */
+  async directory(filter: { words: readonly string[]; schoolIds?: readonly string[]; limit: number }): Promise<DirectoryMember[]> {
+    let q = this.db
+      .selectFrom("Member as m")
+      .leftJoin("District as d", "d.id", "m.districtId")
+      .select(["m.id", "m.displayName", "m.email", "m.role", "m.function", "m.active", "m.districtId", "d.code as districtCode", "m.departmentCode", "m.aadObjectId"])
+      .select((eb) => [
+        eb.fn.coalesce(eb.selectFrom("MemberSchool as ms").select(sql<string[]>`array_agg(ms."schoolId" ORDER BY ms."schoolId")`.as("ids")).whereRef("ms.memberId", "=", "m.id"), sql<string[]>`'{}'::text[]`).as("schoolIds"),
+        eb.selectFrom("Case as c").select(sql<number>`count(*)::int`.as("n")).whereRef("c.assigneeId", "=", "m.id").where("c.status", "!=", "CLOSED").as("openCases"),
+      ]);
+    if (filter.schoolIds) {
+      const ids = [...filter.schoolIds];
+      q = q.where((eb) => eb.exists(eb.selectFrom("MemberSchool as ms").select("ms.memberId").whereRef("ms.memberId", "=", "m.id").where("ms.schoolId", "=", sql<string>`any(${ids}::text[])`)));
+    }
+    for (const w of filter.words) {
+      const like = `%${w.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+      q = q.where((eb) => eb.or([eb(sql`lower(m."displayName")`, "like", like), eb(sql`lower(coalesce(m."email", ''))`, "like", like)]));
+    }
+    const rows = await q.orderBy("m.displayName").orderBy("m.id").limit(filter.limit).execute();
+    return rows.map((r) => ({ ...r, openCases: r.openCases ?? 0 }));
+  }
+
+  async directoryMember(id: string): Promise<DirectoryMember | null> {
+    const row = await this.db
+      .selectFrom("Member as m")
+      .leftJoin("District as d", "d.id", "m.districtId")
+      .select(["m.id", "m.displayName", "m.email", "m.role", "m.function", "m.active", "m.districtId", "d.code as districtCode", "m.departmentCode", "m.aadObjectId"])
+      .select((eb) => [
+        eb.fn.coalesce(eb.selectFrom("MemberSchool as ms").select(sql<string[]>`array_agg(ms."schoolId" ORDER BY ms."schoolId")`.as("ids")).whereRef("ms.memberId", "=", "m.id"), sql<string[]>`'{}'::text[]`).as("schoolIds"),
+        eb.selectFrom("Case as c").select(sql<number>`count(*)::int`.as("n")).whereRef("c.assigneeId", "=", "m.id").where("c.status", "!=", "CLOSED").as("openCases"),
+      ])
+      .where("m.id", "=", id)
+      .executeTakeFirst();
+    return row ? { ...row, openCases: row.openCases ?? 0 } : null;
+  }
+
+  /** A new role and place for a member, with its ROLE_CHANGED / PLACE_CHANGED events, in one
+   *  transaction. */
+  async changeMembership(
+    id: string,
+    to: { role: Role; schoolIds: readonly string[]; districtId: string | null; departmentCode: string | null },
+    events: readonly MemberEventInput[],
+    now: Date,
+  ): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      await trx.updateTable("Member").set({ role: to.role, districtId: to.districtId, departmentCode: to.departmentCode, updatedAt: now }).where("id", "=", id).execute();
+      await trx.deleteFrom("MemberSchool").where("memberId", "=", id).execute();
+      if (to.schoolIds.length > 0) await trx.insertInto("MemberSchool").values(to.schoolIds.map((schoolId) => ({ memberId: id, schoolId }))).execute();
+      await writeMemberEvents(trx, events, now);
+    });
+  }
+
+  /** Deactivates a member who holds no open case (checked in the same statement): false otherwise. */
+  async deactivate(id: string, actorId: string | null, now: Date): Promise<boolean> {
+    return this.db.transaction().execute(async (trx) => {
+      const r = await trx
+        .updateTable("Member")
+        .set({ active: false, updatedAt: now })
+        .where("id", "=", id)
+        .where("active", "=", true)
+        .where((eb) => eb.not(eb.exists(eb.selectFrom("Case as c").select("c.id").whereRef("c.assigneeId", "=", "Member.id").where("c.status", "!=", "CLOSED"))))
+        .executeTakeFirst();
+      if (Number(r.numUpdatedRows) !== 1) return false;
+      await writeMemberEvents(trx, [{ memberId: id, actorId, kind: "DEACTIVATED" }], now);
+      return true;
+    });
+  }
+
+  /** Ids of the open cases a member holds, oldest first. */
+  async openCaseIdsOf(id: string): Promise<string[]> {
+    return (await this.db.selectFrom("Case").select("id").where("assigneeId", "=", id).where("status", "!=", "CLOSED").orderBy("createdAt").orderBy("id").execute()).map((r) => r.id);
+  }
+
+  async recordEvents(events: readonly MemberEventInput[], now: Date): Promise<void> {
+    await writeMemberEvents(this.db, events, now);
   }
 
   /** Who is talking (turns read it with their first statement: store/turn-start.ts). */

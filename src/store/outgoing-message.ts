@@ -16,7 +16,13 @@ export type RenderSpec =
   | { view: "weeklyDigest"; districtName: string; weekStart: string; counts: WeeklyDigestCounts; schools: ({ name: string } & WeeklyDigestCounts)[] }
   /** A confirmed list import, told once to each recipient instead of one card per case (a list of
    *  thousands would bury a channel): counts only, since a channel is seen by all its members. */
-  | { view: "importSummary"; batchId: string; districts: string[]; total: number; attached: number; schools: ImportSummarySchool[] };
+  | { view: "importSummary"; batchId: string; districts: string[]; total: number; attached: number; schools: ImportSummarySchool[] }
+  /** Someone asked to join: the card to approve or refuse, for one approver (about staff, no pupil). */
+  | { view: "enrolmentRequest"; enrolmentId: string }
+  /** The person who asked to join is told the decision in their personal chat. */
+  | { view: "enrolmentDecision"; enrolmentId: string }
+  /** A member's cases were handed over to this member (told in their personal chat). */
+  | { view: "casesHandedOver"; fromName: string; references: string[] };
 
 export type ImportSummarySchool = { name: string; count: number };
 

@@ -67,7 +67,7 @@ export type PupilExport = {
   }>;
 };
 
-export type DownloadMember = { memberId: string; displayName: string; role: Role; schoolIds: string[]; districtId: string | null; locale: string | null };
+export type DownloadMember = { memberId: string; displayName: string; role: Role; schoolIds: string[]; districtId: string | null; departmentCode: string | null; locale: string | null };
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 const day = (d: Date | null) => (d ? d.toISOString().slice(0, 10) : null);
@@ -99,7 +99,7 @@ export class PrivacyRepository {
   async member(memberId: string): Promise<DownloadMember | null> {
     const m = await this.db
       .selectFrom("Member as m")
-      .select(["m.id as memberId", "m.displayName", "m.role", "m.districtId", "m.locale"])
+      .select(["m.id as memberId", "m.displayName", "m.role", "m.districtId", "m.departmentCode", "m.locale"])
       .select((eb) => eb.fn.coalesce(eb.selectFrom("MemberSchool as ms").select(sql<string[]>`array_agg(ms."schoolId" ORDER BY ms."schoolId")`.as("ids")).whereRef("ms.memberId", "=", "m.id"), sql<string[]>`'{}'::text[]`).as("schoolIds"))
       .where("m.id", "=", memberId)
       .where("m.active", "=", true)

@@ -11,7 +11,7 @@ export type MessageTurnStart = { member: MemberRecord | null; state: StoreItem |
  *  new (Teams retries an unanswered invoke with the same id). */
 export type InvokeTurnStart = { member: MemberRecord | null; firstDelivery: boolean };
 
-const MEMBER_COLUMNS = ["m.id", "m.tenantId", "m.aadObjectId", "m.displayName", "m.email", "m.role", "m.locale", "m.districtId", "m.active"] as const;
+const MEMBER_COLUMNS = ["m.id", "m.tenantId", "m.aadObjectId", "m.displayName", "m.email", "m.role", "m.locale", "m.districtId", "m.departmentCode", "m.active"] as const;
 
 /** The member's schools, ordered. */
 function schoolIdsOf(eb: ExpressionBuilder<DB & { m: DB["Member"] }, "m">) {
@@ -99,6 +99,7 @@ type MemberColumns = {
   role: MemberRecord["role"] | null;
   locale: string | null;
   districtId: string | null;
+  departmentCode: string | null;
   active: boolean | null;
   schoolIds: string[] | null;
 };
@@ -115,6 +116,7 @@ function toMember(m: MemberColumns): MemberRecord | null {
     role: m.role,
     locale: m.locale,
     districtId: m.districtId,
+    departmentCode: m.departmentCode,
     schoolIds: m.schoolIds ?? [],
   };
 }

@@ -31,6 +31,7 @@ import { isDatabaseUnavailable } from "./platform/adapter.js";
 import { handleImportUpload } from "./imports/import-handler.js";
 import { PrimedStorage } from "./platform/primed-storage.js";
 import { escapeMarkdown } from "./cards/markdown.js";
+import { identifyAtFirstContact } from "./directory/first-contact.js";
 
 export { cardMessage };
 
@@ -111,7 +112,7 @@ export class RepereBot extends TeamsActivityHandler {
       if (stateKey !== undefined) {
         // Who is talking and the dialog state in one statement; ConversationState then finds the state primed.
         const start = await conversations.beginMessage(tenantId, ctx.activity.from?.aadObjectId, stateKey);
-        ctx.turnState.set(ACTOR, start.actor);
+        ctx.turnState.set(ACTOR, start.actor ?? (await identifyAtFirstContact(ctx, this.deps.services, this.deps.logger)));
         this.storage.prime(stateKey, start.state);
       }
       await super.run(ctx);
@@ -225,7 +226,7 @@ export class RepereBot extends TeamsActivityHandler {
    *  nothing understood it. */
   private answer(ctx: TurnContext, dc: DialogContext, actor: Actor | null, t: Translate, submit: SubmitPayload | null, text: string, query: Query | null): Promise<boolean> {
     const personal = (ctx.activity.conversation.conversationType ?? "personal") === "personal";
-    const request = { ctx, dc, actor, t, locale: this.locale(ctx), personal, submit, query, text, services: this.deps.services, onQueued: () => this.deps.onQueued?.() };
+    const request = { ctx, dc, actor, t, locale: this.locale(ctx), personal, submit, query, text, services: this.deps.services, logger: this.deps.logger, onQueued: () => this.deps.onQueued?.() };
     return MESSAGE_COMMANDS[messageKind(submit, query, text)](request);
   }
 }

@@ -4,10 +4,14 @@ import type { ExecuteVerb } from "./cards/card-verbs.js";
 import { CaseActionData, handleCaseAction } from "./cases/case-actions.js";
 import { handleImportAction, ImportActionData } from "./imports/import-handler.js";
 import { handlePrivacyAction, PrivacyActionData } from "./privacy/privacy-commands.js";
+import { EnrolmentActionData, handleEnrolmentCardAction } from "./directory/enrolment-handler.js";
+import { handleMemberCardAction, MemberActionData } from "./directory/member-admin-handler.js";
 
 const caseAction = cardAction({ data: CaseActionData, handle: handleCaseAction });
 const importAction = cardAction({ data: ImportActionData, handle: handleImportAction });
 const privacyAction = cardAction({ data: PrivacyActionData, handle: handlePrivacyAction });
+const enrolmentAction = cardAction({ data: EnrolmentActionData, handle: handleEnrolmentCardAction });
+const memberAction = cardAction({ data: MemberActionData, handle: handleMemberCardAction });
 
 /** The table of card actions (Action.Execute): each verb of the closed list, the schema its data
  *  must pass (else the « carte non valide » notice) and its handler. Who may do what is decided by
@@ -35,4 +39,10 @@ export const CARD_ACTIONS: { readonly [Verb in ExecuteVerb]: CardAction } = {
   "privacy.export": privacyAction,
   "privacy.erase": privacyAction,
   "privacy.cancel": privacyAction,
+  "enrolment.approve": enrolmentAction,
+  "enrolment.refuse": enrolmentAction,
+  "member.open": memberAction,
+  "member.changeRole": memberAction,
+  "member.handOver": memberAction,
+  "member.deactivate": memberAction,
 };

@@ -16,6 +16,9 @@ import { answerBareName, answerQuery } from "./queries/query-answers.js";
 import { REPORT_DIALOG_ID } from "./reports/report-dialog.js";
 import { unknownMemberCard } from "./reports/report-views.js";
 import { answerStats } from "./stats/stats-answers.js";
+import { answerEnrolment, isEnrolmentText } from "./directory/enrolment-handler.js";
+import { answerMemberCommand, isMemberCommand } from "./directory/member-admin-handler.js";
+import type { Logger } from "../logging.js";
 
 /** What a message handler receives: one object. A message is either a card's Action.Submit
  *  (`submit`) or typed text (`query`, parsed once; null for a submit). */
@@ -31,12 +34,15 @@ export type MessageRequest = {
   query: Query | null;
   text: string;
   services: Services;
+  logger: Logger;
   onQueued: () => void;
 };
 
 /** The kinds of message the bot answers (a report in progress answers its own steps first). */
 export type MessageKind =
   | "help"
+  | "enrolment"
+  | "people"
   | "report"
   | "offeredName"
   | "pastReport"
@@ -53,10 +59,13 @@ export type MessageKind =
 export function messageKind(submit: SubmitPayload | null, query: Query | null, text: string): MessageKind {
   if (submit) {
     if (submit.action === "help") return "help";
+    if (submit.action === "enrol.search" || submit.action === "enrol.request") return "enrolment";
     if (submit.action === "report.start") return "report";
     if (submit.action === "query.name") return "offeredName";
     return "pastReport";
   }
+  if (isEnrolmentText(text)) return "enrolment";
+  if (isMemberCommand(text)) return "people";
   if (parseAdminCommand(text)) return "admin";
   switch (query?.kind) {
     case "help":
@@ -90,6 +99,8 @@ export const MESSAGE_COMMANDS: { readonly [Kind in MessageKind]: (request: Messa
     await ctx.sendActivity(cardMessage(helpCard(t, actor?.role)));
     return true;
   },
+  enrolment: async ({ ctx, t, actor, submit, text, services, logger, onQueued }) => answerEnrolment(ctx, { services, logger, onQueued }, actor, t, submit, text),
+  people: async ({ ctx, t, actor, text, services, onQueued }) => answerMemberCommand(ctx, { services, onQueued }, actor, t, text),
   report: async ({ ctx, dc, t, actor, personal, services }) => {
     if (!personal) await ctx.sendActivity(t("report.personalOnly"));
     else if (!actor) await ctx.sendActivity(cardMessage(unknownMemberCard(t, ctx.activity.from?.name)));

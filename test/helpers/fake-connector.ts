@@ -23,6 +23,10 @@ export class FakeConnector {
   delayMs = 0;
   /** Or this late for this request (a slow channel among quick chats). */
   delayOf: ((a: SentActivity) => number) | null = null;
+  /** What the members API (TeamsInfo.getMember) answers, by user id ("29:…"): a person of the
+   *  conversation with their userPrincipalName and email, or a status (403, 500) for a failure.
+   *  An id not listed gets 404. These requests are not kept in `sent`. */
+  readonly members = new Map<string, Record<string, unknown> | { status: number }>();
   /** Refuses connections, like a Teams that is down (the requests never arrive). */
   down = false;
   private server = http.createServer((req, res) => this.handle(req, res));
@@ -63,6 +67,14 @@ export class FakeConnector {
     req.on("data", (chunk) => (raw += chunk));
     req.on("end", () => {
       const path = decodeURIComponent(req.url ?? "");
+      const memberAsked = req.method === "GET" ? /\/v3\/conversations\/[^/]+\/members\/([^/?]+)/.exec(path) : null;
+      if (memberAsked) {
+        const member = this.members.get(memberAsked[1]!);
+        const status = member === undefined ? 404 : typeof member.status === "number" ? member.status : 200;
+        res.writeHead(status, { "content-type": "application/json" });
+        res.end(JSON.stringify(status === 200 ? member : { error: { code: "NotFound", message: "member not found" } }));
+        return;
+      }
       const m = /\/v3\/conversations\/([^/]+)\/activities(?:\/([^/]+))?/.exec(path);
       const body = raw ? JSON.parse(raw) : {};
       const activity: SentActivity = {

@@ -540,6 +540,68 @@ export type UnknownMemberCardData = {
   body: string;
   how: string;
   meanwhile: string;
+  /** The button to ask to join (empty: none). */
+  enrol: string;
+};
+
+type Fact = { title: string; value: string };
+type Choice = { title: string; value: string };
+
+/** cards/enrolment-form.json */
+export type EnrolmentFormCardData = {
+  title: string;
+  intro: string;
+  queryLabel: string;
+  queryPlaceholder: string;
+  query: string;
+  schoolLabel: string;
+  schools: Choice[];
+  noSchool: string;
+  functionLabel: string;
+  functionPlaceholder: string;
+  function: string;
+  error: string;
+  privacy: string;
+  search: string;
+  send: string;
+};
+
+/** cards/enrolment-request.json */
+export type EnrolmentRequestCardData = {
+  title: string;
+  intro: string;
+  facts: Fact[];
+  status: string;
+  statusColor: string;
+  hint: string;
+  approve: string;
+  refuse: string;
+  enrolmentId: string;
+};
+
+/** cards/member-list.json */
+export type MemberListCardData = {
+  title: string;
+  empty: string;
+  people: Array<{ id: string; name: string; line: string; manage: string }>;
+};
+
+/** cards/member-detail.json */
+export type MemberDetailCardData = {
+  title: string;
+  facts: Fact[];
+  notice: string;
+  noticeColor: string;
+  roles: Choice[];
+  role: string;
+  roleLabel: string;
+  changeRole: string;
+  successors: Choice[];
+  handOverLabel: string;
+  handOver: string;
+  noSuccessor: string;
+  deactivate: string;
+  memberId: string;
 };
 
 /** cards/weekly-digest.json */
@@ -582,12 +644,16 @@ export type CardDataByName = {
   "case-card": CaseCardData;
   "case-details": CaseDetailsCardData;
   "case-list": CaseListCardData;
+  "enrolment-form": EnrolmentFormCardData;
+  "enrolment-request": EnrolmentRequestCardData;
   "failed-sends": FailedSendsCardData;
   "help": HelpCardData;
   "history": HistoryCardData;
   "import-preview": ImportPreviewCardData;
   "import-summary": ImportSummaryCardData;
   "info-request": InfoRequestCardData;
+  "member-detail": MemberDetailCardData;
+  "member-list": MemberListCardData;
   "notice": NoticeCardData;
   "plan-card": PlanCardData;
   "privacy-confirm": PrivacyConfirmCardData;

@@ -25,6 +25,12 @@ export const EXECUTE_VERBS = [
   "privacy.export",
   "privacy.erase",
   "privacy.cancel",
+  "enrolment.approve",
+  "enrolment.refuse",
+  "member.open",
+  "member.changeRole",
+  "member.handOver",
+  "member.deactivate",
 ] as const;
 export const ExecuteVerb = z.enum(EXECUTE_VERBS);
 export type ExecuteVerb = z.infer<typeof ExecuteVerb>;
@@ -60,6 +66,8 @@ export const SUBMIT_ACTIONS = [
   "report.resume",
   "query.name",
   "help",
+  "enrol.search",
+  "enrol.request",
 ] as const;
 export const SubmitAction = z.enum(SUBMIT_ACTIONS);
 export type SubmitAction = z.infer<typeof SubmitAction>;

@@ -36,8 +36,10 @@ export function helpCard(t: Translate, role?: Role | null): AdaptiveCardJson {
         ]
       : []),
     ...(role === "ADMIN"
-      ? [{ title: t("help.adminTitle"), commands: [t("help.routeDistrict"), t("help.routeFallback"), t("help.failedSends"), t("help.pupilData")] }]
+      ? [{ title: t("help.adminTitle"), commands: [t("help.routeDistrict"), t("help.routeFallback"), t("help.failedSends"), t("help.pupilData"), t("members.help")] }]
       : []),
+    ...(role === "HEAD" ? [{ title: t("members.helpTitle"), commands: [t("members.help")] }] : []),
+    ...(role ? [] : [{ title: t("enrolment.helpTitle"), commands: [t("enrolment.help")] }]),
   ];
   return renderCard("help", {
     title: t("help.title"),

@@ -7,6 +7,7 @@ import { historyCard, planCard } from "../cases/plan-views.js";
 import { resolveLocale, translator, type Locale } from "../i18n.js";
 import { importSummaryCard } from "../imports/import-views.js";
 import { weeklyDigestCard } from "../stats/stats-views.js";
+import { isDirectoryRender, renderDirectoryOutgoing } from "../directory/enrolment-views.js";
 
 export type OutboxRenderDeps = { services: Services; defaultLocale: Locale; clock: () => Date };
 
@@ -20,6 +21,7 @@ export async function renderOutgoing(spec: RenderSpec, conversation: StoredConve
   // Nor is an import summary; routing sent it to a personal chat because its owner is a référent
   // of the schools it counts.
   if (spec.view === "importSummary") return cardMessage(importSummaryCard(t, spec, conversation.kind === "PERSONAL" ? "personal" : "channel"));
+  if (isDirectoryRender(spec)) return renderDirectoryOutgoing(spec, deps.services, t, locale);
   const c = await deps.services.triage.systemView(spec.caseId);
   if (!c) return null;
   switch (spec.view) {

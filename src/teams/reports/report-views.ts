@@ -253,5 +253,6 @@ export function unknownMemberCard(t: Translate, name: string | undefined): Adapt
     body: t("unknownMember.body"),
     how: t("unknownMember.how", { name: name || "?" }),
     meanwhile: t("unknownMember.meanwhile"),
+    enrol: t("enrolment.start"),
   } satisfies UnknownMemberCardData);
 }

@@ -6,6 +6,8 @@ export type Actor = {
   role: MemberRecord["role"];
   schoolIds: string[];
   districtId: string | null;
+  /** A DSDEN member's département ("069"); null or absent otherwise. */
+  departmentCode?: string | null;
   locale: string | null;
   /** See domain/permissions Actor: false only when known to hold no case. */
   holdsCases?: boolean;

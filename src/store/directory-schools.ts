@@ -124,6 +124,13 @@ export class DirectorySchoolRepository {
     return new Set(rows.map((r) => r.id));
   }
 
+  /** Active members of a role (of a bassin when given) with how to reach them. */
+  async activeMembers(role: "ADMIN" | "COORDINATOR", districtId?: string): Promise<{ id: string; aadObjectId: string | null }[]> {
+    let q = this.db.selectFrom("Member").select(["id", "aadObjectId"]).where("role", "=", role).where("active", "=", true);
+    if (districtId !== undefined) q = q.where("districtId", "=", districtId);
+    return q.orderBy("displayName").orderBy("id").execute();
+  }
+
   async hasFallbackChannel(): Promise<boolean> {
     return (await this.db.selectFrom("RoutingChannel").select("id").where("isFallback", "=", true).limit(1).executeTakeFirst()) !== undefined;
   }
@@ -180,10 +187,12 @@ export class DirectorySchoolRepository {
       ])
       .where("s.state", "!=", "CLOSED");
     if (academyCode) q = q.where((eb) => eb.or([eb("s.academyCode", "=", academyCode), eb("s.academyCode", "is", null)]));
-    const rows = await q.orderBy("d.code").orderBy("s.name").orderBy("s.uai").execute();
+    const rows = await q.execute();
+    // Sorted here: the database's collation may not be French.
     return rows
       .map((r) => ({ ...r, noLead: Boolean(r.noLead), noRoute: Boolean(r.noRoute) && !fallback }))
-      .filter((r) => r.noLead || r.noRoute);
+      .filter((r) => r.noLead || r.noRoute)
+      .sort((a, b) => a.districtCode.localeCompare(b.districtCode, "fr") || a.name.localeCompare(b.name, "fr") || a.uai.localeCompare(b.uai));
   }
 
   async findImport(id: string): Promise<DirectoryImportRecord | null> {

@@ -16,7 +16,14 @@ export type RenderSpec =
   | { view: "weeklyDigest"; districtName: string; weekStart: string; counts: WeeklyDigestCounts; schools: ({ name: string } & WeeklyDigestCounts)[] }
   /** A confirmed list import, told once to each recipient instead of one card per case (a list of
    *  thousands would bury a channel): counts only, since a channel is seen by all its members. */
-  | { view: "importSummary"; batchId: string; districts: string[]; total: number; attached: number; schools: ImportSummarySchool[] };
+  | { view: "importSummary"; batchId: string; districts: string[]; total: number; attached: number; schools: ImportSummarySchool[] }
+  /** To the académie's admins: a report in a school with no référent and no chef d'établissement
+   *  (reference and school only: admins do not see pupils). */
+  | { view: "ownerlessReport"; caseId: string; schoolName: string; coordinators: number }
+  /** The daily list of open schools without an owner, to the académie's admins. */
+  | { view: "ownerlessSchools"; count: number; schools: OwnerlessSchoolLine[] };
+
+export type OwnerlessSchoolLine = { uai: string; name: string; districtCode: string | null; districtName?: string; noLead: boolean; noRoute: boolean };
 
 export type ImportSummarySchool = { name: string; count: number };
 

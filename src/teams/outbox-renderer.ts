@@ -7,6 +7,7 @@ import { historyCard, planCard } from "./plan-views.js";
 import { resolveLocale, translator, type Locale } from "./i18n.js";
 import { importSummaryCard } from "./import-views.js";
 import { weeklyDigestCard } from "./stats-views.js";
+import { ownerlessReportText, ownerlessSchoolsText } from "./school-directory-views.js";
 
 export type OutboxRenderDeps = { services: Services; defaultLocale: Locale; clock: () => Date };
 
@@ -20,6 +21,7 @@ export async function renderOutgoing(spec: RenderSpec, conversation: StoredConve
   // Nor is an import summary; routing sent it to a personal chat because its owner is a référent
   // of the schools it counts.
   if (spec.view === "importSummary") return cardMessage(importSummaryCard(t, spec, conversation.kind === "PERSONAL" ? "personal" : "channel"));
+  if (spec.view === "ownerlessSchools") return MessageFactory.text(ownerlessSchoolsText(t, spec));
   const c = await deps.services.triage.systemView(spec.caseId);
   if (!c) return null;
   switch (spec.view) {
@@ -55,6 +57,8 @@ export async function renderOutgoing(spec: RenderSpec, conversation: StoredConve
       const texts = history ? deps.services.triage.may(owner, "VIEW_DETAILS", history.case) : false;
       return history ? cardMessage(historyCard(t, locale, history.case.reference, history.case.id, history.events, { texts })) : null;
     }
+    case "ownerlessReport":
+      return MessageFactory.text(ownerlessReportText(t, c.reference, spec));
     case "reporterNotice": {
       if (spec.notice === "INFO_REQUEST") {
         if (!c.infoRequest) return null;

@@ -95,3 +95,22 @@ export function schoolsRefusalText(t: Translate, o: Extract<SchoolsPreviewOutcom
 export function schoolsDoneText(t: Translate, d: SchoolsImportDone): string {
   return t(`${K}.result.done`, { created: d.created, updated: d.updated, unchanged: d.unchanged, closed: d.closed, bassins: d.newBassins });
 }
+
+/** The daily message to the académie's admins: the open schools without an owner, by bassin. */
+export function ownerlessSchoolsText(t: Translate, spec: { count: number; schools: readonly (OwnerlessLine & { districtName?: string })[] }): string {
+  const lines = [`**${t(`${K}.owner.title`, { count: spec.count })}**`, "", t(`${K}.owner.intro`), "", ...ownerlessLines(t, spec.schools).map((l) => (l.startsWith("  ") ? `- ${l.trim()}` : `**${l}**`))];
+  if (spec.count > spec.schools.length) lines.push("", t(`${K}.owner.cardMore`, { count: spec.count - spec.schools.length }));
+  return lines.join("\n\n").replace(/\n\n- /g, "\n- ");
+}
+
+/** To an admin: a report in a school with nobody to follow it (reference and school only). */
+export function ownerlessReportText(t: Translate, reference: string, spec: { schoolName: string; coordinators: number }): string {
+  return t(spec.coordinators > 0 ? `${K}.report.adminToldWithCoordinators` : `${K}.report.adminTold`, { reference, school: spec.schoolName, count: spec.coordinators });
+}
+
+/** The reporter's confirmation when their school has no référent décrochage or chef d'établissement:
+ *  who was really told. */
+export function ownerlessReporterText(t: Translate, told: { coordinators: number; admins: number }): string {
+  const key = told.coordinators > 0 && told.admins > 0 ? "both" : told.coordinators > 0 ? "coordinators" : told.admins > 0 ? "admins" : "fallback";
+  return t(`${K}.report.reporter.${key}`);
+}

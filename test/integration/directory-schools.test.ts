@@ -111,8 +111,8 @@ describe.each(DATABASE_KINDS)("directory import of schools (%s)", (kind) => {
       ["0690003D", true, false],
       ["0690002C", true, false],
       ["0690006G", true, true],
-      ["0690004E", true, true],
       ["0690005F", true, true],
+      ["0690004E", true, true],
     ]);
   });
 

@@ -7,7 +7,7 @@ import { createServices } from "../src/services/index.js";
 import { createStore, openDatabase } from "../src/store/index.js";
 import { DEMO_PEOPLE, DEMO_TENANT_ID } from "../src/store/demo-seed.js";
 import { translator } from "../src/teams/i18n.js";
-import { statsCard } from "../src/teams/stats-views.js";
+import { statsCard } from "../src/teams/stats/stats-views.js";
 import { addStaff, fillCases } from "../test/helpers/case-fill.js";
 import { POSTGRES_URL, dropSchema, uniqueSchemaName } from "../test/helpers/database.js";
 import { csvBytes, generatedList } from "../test/helpers/import-files.js";

@@ -8,7 +8,7 @@ import { academyCodeOf } from "../src/domain/directory/index.js";
 import { DirectorySchoolService } from "../src/services/directory-schools.js";
 import { createStore, openDatabase, type Database } from "../src/store/index.js";
 import { translator } from "../src/teams/i18n.js";
-import { ownerlessLines } from "../src/teams/school-directory-views.js";
+import { ownerlessLines } from "../src/teams/directory/school-directory-views.js";
 
 const USAGE = "usage: npm run directory:check [-- --academie CODE]";
 

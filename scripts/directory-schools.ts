@@ -11,7 +11,7 @@ import { ConfigError, loadConfig } from "../src/config.js";
 import { DirectorySchoolService } from "../src/services/directory-schools.js";
 import { createStore, openDatabase, type Database } from "../src/store/index.js";
 import { translator } from "../src/teams/i18n.js";
-import { ownerlessLines, schoolsDoneText, schoolsPreviewText, schoolsRefusalText, schoolsToWrite } from "../src/teams/school-directory-views.js";
+import { ownerlessLines, schoolsDoneText, schoolsPreviewText, schoolsRefusalText, schoolsToWrite } from "../src/teams/directory/school-directory-views.js";
 
 const USAGE = "usage: npm run directory:schools -- FILE.csv --academie CODE [--bassins BASSINS.csv] [--yes]";
 

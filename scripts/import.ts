@@ -9,7 +9,7 @@ import { ConfigError, loadConfig } from "../src/config.js";
 import { createServices } from "../src/services/index.js";
 import { createStore, openDatabase, type Database } from "../src/store/index.js";
 import { translator } from "../src/teams/i18n.js";
-import { confirmRefusalText, doneText, importable, previewRefusalText, previewText } from "../src/teams/import-views.js";
+import { confirmRefusalText, doneText, importable, previewRefusalText, previewText } from "../src/teams/imports/import-views.js";
 
 const USAGE = "usage: npm run import -- FILE --district CODE [--yes]";
 

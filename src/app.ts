@@ -2,15 +2,15 @@ import type { Config } from "./config.js";
 import { createLogger, type Logger } from "./logging.js";
 import { createStore, openDatabase, type Store } from "./store/index.js";
 import { createServices, type Services } from "./services/index.js";
-import { createAdapter } from "./teams/adapter.js";
+import { createAdapter } from "./teams/platform/adapter.js";
 import { RepereBot } from "./teams/bot.js";
 import { createHttpServer, listen } from "./http/server.js";
-import { OutboxWorker } from "./teams/outbox-worker.js";
-import { renderOutgoing } from "./teams/outbox-renderer.js";
+import { OutboxWorker } from "./teams/outbox/outbox-worker.js";
+import { renderOutgoing } from "./teams/outbox/outbox-renderer.js";
 import { every } from "./services/review-reminders.js";
 import { SignedLinks } from "./services/signed-links.js";
-import { serveStatsFile } from "./teams/stats-downloads.js";
-import { activityRequestProblem, cleanActivity } from "./teams/request-guard.js";
+import { serveStatsFile } from "./teams/stats/stats-downloads.js";
+import { activityRequestProblem, cleanActivity } from "./teams/platform/request-guard.js";
 
 export type App = {
   port: number;

@@ -1,7 +1,7 @@
 import { sql, type Expression, type ExpressionBuilder, type SelectQueryBuilder, type SqlBool } from "kysely";
 import type { CaseStatus } from "../domain/lifecycle.js";
 import type { CaseVisibility, MldsAgeLimit } from "../domain/case-queries.js";
-import type { DB, Db } from "./kysely.js";
+import { prepared, type DB, type Db } from "./kysely.js";
 
 /** Read-only queries behind the chat commands (statut, mes signalements, à traiter, en retard).
  *  Every list is filtered by the caller's scope in SQL (a `CaseVisibility` from src/domain), is
@@ -76,9 +76,8 @@ export class CaseQueryRepository {
 
   /** A case by its reference (unique index); the caller checks the permission on what it gets. */
   async byReference(reference: string): Promise<CaseSummaryRow | null> {
-    const picked = this.db.selectFrom("Case as c").select(["c.id", "c.createdAt", "c.status"]).where("c.reference", "=", reference);
-    const rows = await this.summaries(picked, "oldest");
-    return rows[0] ?? null;
+    const [row] = await caseByReference(this.db, reference);
+    return row ? toSummary(row) : null;
   }
 
   /** Cases whose pupil's name key holds every token, open ones first, then the newest. In a
@@ -198,64 +197,78 @@ export class CaseQueryRepository {
   /** The details of the picked cases (at most `limit` of them), each read through its indexes. */
   private async summaries(picked: CaseBranch | null, order: Order): Promise<CaseSummaryRow[]> {
     if (picked === null) return [];
-    const query = this.db
-      .with("picked", () => picked)
-      .selectFrom("picked as k")
-      .innerJoin("Case as c", "c.id", "k.id")
-      .innerJoin("School as s", "s.id", "c.schoolId")
-      .innerJoin("Pupil as p", "p.id", "c.pupilId")
-      .leftJoin("Member as a", "a.id", "c.assigneeId")
-      .leftJoinLateral(
-        (eb) =>
-          eb
-            .selectFrom("CaseEvent as e")
-            .select(["e.type", "e.at"])
-            .whereRef("e.caseId", "=", "c.id")
-            .where("e.type", "not in", lits(NOT_EVENTS))
-            .orderBy("e.at", "desc")
-            .orderBy("e.id", "desc")
-            .limit(1)
-            .as("le"),
-        (join) => join.onTrue(),
-      )
-      .select([
-        "c.id",
-        "c.reference",
-        "c.status",
-        "c.urgency",
-        "c.escalatedToMlds",
-        "s.id as schoolId",
-        "s.name as schoolName",
-        "c.districtId",
-        ...PUPIL_AND_ASSIGNEE,
-        "a.role as assigneeRole",
-        "le.type as lastEventType",
-        "le.at as lastEventAt",
-        "c.nextReviewAt",
-        "c.createdAt",
-        "c.closedAt",
-      ])
-      .select((eb) => sql<string[]>`ARRAY(${eb.selectFrom("Report as r").select("r.reporterId").distinct().whereRef("r.caseId", "=", "c.id").where("r.reporterId", "is not", null)})`.as("reporterIds"));
-    const rows = await ordered(query, order).execute();
-    return rows.map((r) => ({
-      id: r.id,
-      reference: r.reference,
-      status: r.status,
-      urgency: r.urgency,
-      escalatedToMlds: r.escalatedToMlds,
-      schoolId: r.schoolId,
-      schoolName: r.schoolName,
-      districtId: r.districtId,
-      pupil: { firstName: r.firstName, lastName: r.lastName, className: r.className, birthYear: r.birthYear, birthDate: r.birthDate, anonymized: r.pupilAnonymizedAt !== null },
-      reporterIds: r.reporterIds,
-      assignee: r.assigneeId !== null && r.assigneeName !== null ? { id: r.assigneeId, displayName: r.assigneeName, role: r.assigneeRole } : null,
-      lastEvent: r.lastEventType !== null && r.lastEventAt !== null ? { type: r.lastEventType, at: r.lastEventAt } : null,
-      nextReviewAt: r.nextReviewAt,
-      createdAt: r.createdAt,
-      closedAt: r.closedAt,
-    }));
+    return (await ordered(summaryQuery(this.db, picked), order).execute()).map(toSummary);
   }
 }
+
+/** The columns of a case that a status answer shows, for the picked cases ("picked" as k). */
+function summaryQuery(db: Db, picked: CaseBranch) {
+  return db
+    .with("picked", () => picked)
+    .selectFrom("picked as k")
+    .innerJoin("Case as c", "c.id", "k.id")
+    .innerJoin("School as s", "s.id", "c.schoolId")
+    .innerJoin("Pupil as p", "p.id", "c.pupilId")
+    .leftJoin("Member as a", "a.id", "c.assigneeId")
+    .leftJoinLateral(
+      (eb) =>
+        eb
+          .selectFrom("CaseEvent as e")
+          .select(["e.type", "e.at"])
+          .whereRef("e.caseId", "=", "c.id")
+          .where("e.type", "not in", lits(NOT_EVENTS))
+          .orderBy("e.at", "desc")
+          .orderBy("e.id", "desc")
+          .limit(1)
+          .as("le"),
+      (join) => join.onTrue(),
+    )
+    .select([
+      "c.id",
+      "c.reference",
+      "c.status",
+      "c.urgency",
+      "c.escalatedToMlds",
+      "s.id as schoolId",
+      "s.name as schoolName",
+      "c.districtId",
+      ...PUPIL_AND_ASSIGNEE,
+      "a.role as assigneeRole",
+      "le.type as lastEventType",
+      "le.at as lastEventAt",
+      "c.nextReviewAt",
+      "c.createdAt",
+      "c.closedAt",
+    ])
+    .select((eb) => sql<string[]>`ARRAY(${eb.selectFrom("Report as r").select("r.reporterId").distinct().whereRef("r.caseId", "=", "c.id").where("r.reporterId", "is not", null)})`.as("reporterIds"));
+}
+
+type SummaryColumns = Awaited<ReturnType<ReturnType<typeof summaryQuery>["execute"]>>[number];
+
+function toSummary(r: SummaryColumns): CaseSummaryRow {
+  return {
+    id: r.id,
+    reference: r.reference,
+    status: r.status,
+    urgency: r.urgency,
+    escalatedToMlds: r.escalatedToMlds,
+    schoolId: r.schoolId,
+    schoolName: r.schoolName,
+    districtId: r.districtId,
+    pupil: { firstName: r.firstName, lastName: r.lastName, className: r.className, birthYear: r.birthYear, birthDate: r.birthDate, anonymized: r.pupilAnonymizedAt !== null },
+    reporterIds: r.reporterIds,
+    assignee: r.assigneeId !== null && r.assigneeName !== null ? { id: r.assigneeId, displayName: r.assigneeName, role: r.assigneeRole } : null,
+    lastEvent: r.lastEventType !== null && r.lastEventAt !== null ? { type: r.lastEventType, at: r.lastEventAt } : null,
+    nextReviewAt: r.nextReviewAt,
+    createdAt: r.createdAt,
+    closedAt: r.closedAt,
+  };
+}
+
+/** A case by its reference: the statement of every `statut D-…`, compiled once (store/kysely.ts). */
+const caseByReference = prepared("case_by_reference", (db, reference: string) =>
+  ordered(summaryQuery(db, db.selectFrom("Case as c").select(["c.id", "c.createdAt", "c.status"]).where("c.reference", "=", reference)), "oldest"),
+);
 
 /** A selection of cases, `c`, with the columns the lists order and count by. */
 type CaseBranch = SelectQueryBuilder<DB & { c: DB["Case"] }, "c", { id: string; createdAt: Date; status: CaseStatus }>;

@@ -12,31 +12,25 @@ import {
 import { DialogSet } from "botbuilder-dialogs/lib/dialogSet.js";
 import { DialogTurnStatus } from "botbuilder-dialogs/lib/dialog.js";
 import type { DialogContext, DialogState } from "botbuilder-dialogs/lib/dialogContext.js";
-import { z } from "zod";
 import type { Config } from "../config.js";
 import type { Logger } from "../logging.js";
 import type { Actor, Services } from "../services/index.js";
-import { bareName, MAX_QUERY_LENGTH, parseQuery, type Query } from "../domain/query-parser.js";
+import { parseQuery, type Query } from "../domain/query-parser.js";
 import { ETagConflictError } from "../store/index.js";
-import { cardMessage } from "./card-message.js";
+import { cardMessage } from "./cards/card-message.js";
 import { resolveLocale, translator, type Locale, type Translate } from "./i18n.js";
-import { helpCard, welcomeCard } from "./views.js";
-import { clientInfoLocale, conversationOf, tenantOf } from "./activity-info.js";
-import { parseSubmit, type SubmitPayload } from "./submit-payload.js";
-import { InvokeValue } from "./card-verbs.js";
-import { REPORT_DIALOG_ID, ReportDialog } from "./dialogs/report-dialog.js";
-import { unknownMemberCard } from "./report-views.js";
-import { handleCaseAction } from "./case-actions.js";
-import { normalizeText } from "../domain/text.js";
-import { noticeCard } from "./case-views.js";
-import { isDatabaseUnavailable } from "./adapter.js";
-import { answerAdminCommand } from "./admin-commands.js";
-import { handleImportAction, handleImportUpload } from "./import-handler.js";
-import { answerBareName, answerQuery } from "./query-answers.js";
-import { answerPrivacyCommand, handlePrivacyAction } from "./privacy-commands.js";
-import { answerStats } from "./stats-answers.js";
-import { PrimedStorage } from "./primed-storage.js";
-import { escapeMarkdown } from "./markdown.js";
+import { clientInfoLocale, conversationOf, tenantOf } from "./platform/activity-info.js";
+import { parseSubmit, type SubmitPayload } from "./cards/submit-payload.js";
+import { InvokeValue, type ExecuteVerb } from "./cards/card-verbs.js";
+import { CARD_ACTIONS } from "./card-actions.js";
+import { MESSAGE_COMMANDS, messageKind } from "./message-commands.js";
+import { welcomeCard } from "./cards/views.js";
+import { ReportDialog } from "./reports/report-dialog.js";
+import { noticeCard } from "./cases/case-views.js";
+import { isDatabaseUnavailable } from "./platform/adapter.js";
+import { handleImportUpload } from "./imports/import-handler.js";
+import { PrimedStorage } from "./platform/primed-storage.js";
+import { escapeMarkdown } from "./cards/markdown.js";
 
 export { cardMessage };
 
@@ -176,26 +170,19 @@ export class RepereBot extends TeamsActivityHandler {
       const start = await this.deps.services.conversations.beginInvoke(tenantOf(ctx.activity), ctx.activity.from?.aadObjectId, ctx.activity.id);
       const actor = start.actor;
       ctx.turnState.set(ACTOR, actor);
-      let verb: string = action.verb;
+      let verb: ExecuteVerb = action.verb;
       // Teams retries an invoke it got no answer to, with the same id: answer it with the current
       // state rather than applying the change twice.
       if (!start.firstDelivery) {
         if (verb.startsWith("plan.")) verb = "plan.view";
         else if (verb.startsWith("case.")) verb = "case.refresh";
       }
-      card = verb.startsWith("import.")
-        ? await handleImportAction(ctx, { services: this.deps.services, logger: this.deps.logger, onQueued: () => this.deps.onQueued?.() }, actor, this.t(ctx), this.locale(ctx), verb, action.data)
-        : null;
-      card ??= verb.startsWith("privacy.") ? await handlePrivacyAction(ctx, { services: this.deps.services, onQueued: () => this.deps.onQueued?.() }, actor, this.t(ctx), this.locale(ctx), verb, action.data) : null;
-      card ??= await handleCaseAction(
-        ctx,
-        { services: this.deps.services, clock: this.clock, onQueued: () => this.deps.onQueued?.() },
-        actor,
-        this.t(ctx),
-        this.locale(ctx),
-        verb,
-        action.data,
-      );
+      const entry = CARD_ACTIONS[verb];
+      const data = entry.data.safeParse(action.data);
+      const t = this.t(ctx);
+      card = data.success
+        ? await entry.handle({ ctx, actor, t, locale: this.locale(ctx), verb, data: data.data, services: this.deps.services, logger: this.deps.logger, clock: this.clock, onQueued: () => this.deps.onQueued?.() })
+        : noticeCard(t("case.notice.invalidCard"), "", "Attention");
       // Marked once done: a retry of an action whose instance died before this applies it.
       await this.deps.services.conversations.finishInvoke(ctx.activity.id).catch((err: unknown) => this.deps.logger.warn({ err, activityId: ctx.activity.id }, "could not mark the card action handled"));
     } catch (err) {
@@ -234,55 +221,11 @@ export class RepereBot extends TeamsActivityHandler {
     if (!answered) await ctx.sendActivity(text ? t("hint.unknown", { text: escapeMarkdown(text.length > 60 ? `${text.slice(0, 57)}…` : text) }) : t("hint.unknownEmpty"));
   }
 
-  /** Answers a message that is not a step of a report; false when nothing understood it. */
-  private async answer(ctx: TurnContext, dc: DialogContext, actor: Actor | null, t: Translate, submit: SubmitPayload | null, text: string, query: Query | null): Promise<boolean> {
+  /** Answers a message that is not a step of a report, through the table of messages; false when
+   *  nothing understood it. */
+  private answer(ctx: TurnContext, dc: DialogContext, actor: Actor | null, t: Translate, submit: SubmitPayload | null, text: string, query: Query | null): Promise<boolean> {
     const personal = (ctx.activity.conversation.conversationType ?? "personal") === "personal";
-    const locale = this.locale(ctx);
-    const services = this.deps.services;
-    if (submit?.action === "help" || query?.kind === "help") {
-      await ctx.sendActivity(cardMessage(helpCard(t, actor?.role)));
-      return true;
-    }
-    if (submit?.action === "report.start" || query?.kind === "report") {
-      if (!personal) await ctx.sendActivity(t("report.personalOnly"));
-      else if (!actor) await ctx.sendActivity(cardMessage(unknownMemberCard(t, ctx.activity.from?.name)));
-      else if ((await services.reports.reportingSchools(actor)).length === 0) await ctx.sendActivity(t("report.notAllowed"));
-      else await dc.beginDialog(REPORT_DIALOG_ID);
-      return true;
-    }
-    if (submit?.action === "query.name") {
-      // A name offered on a card (« Vouliez-vous dire… »): the same as typing `statut <name>`.
-      const name = z.string().trim().min(1).max(MAX_QUERY_LENGTH).safeParse((ctx.activity.value as { name?: unknown }).name);
-      if (name.success) await answerQuery(ctx, { services }, actor, { kind: "statusByName", name: name.data }, t, locale);
-      else await ctx.sendActivity(t("query.name.invalid"));
-      return true;
-    }
-    if (submit?.action.startsWith("report.")) {
-      // A card of a report that is over: a second click on "Envoyer" finds the case it created.
-      const recorded = submit.action === "report.confirm" && submit.draftId ? await services.reports.alreadyRecorded(submit.draftId) : null;
-      await ctx.sendActivity(recorded ? t("report.alreadyRecorded", { reference: recorded.reference }) : t("report.expired"));
-      return true;
-    }
-    if (!submit && (await answerAdminCommand(ctx, services, actor, t, locale, text, () => this.deps.onQueued?.()))) return true;
-    if (query?.kind === "cancel") {
-      await ctx.sendActivity(t("report.nothingToCancel"));
-      return true;
-    }
-    if (query?.kind === "greeting" || query?.kind === "thanks") {
-      const firstName = (actor?.displayName ?? ctx.activity.from?.name ?? "").split(" ")[0] ?? "";
-      await ctx.sendActivity(query.kind === "greeting" && firstName ? t("hint.greetingNamed", { name: firstName }) : t(`hint.${query.kind}`));
-      return true;
-    }
-    if (query && (await answerQuery(ctx, { services }, actor, query, t, locale))) return true;
-    if (!submit && (await answerPrivacyCommand(ctx, services, actor, t, locale, text))) return true;
-    if (query && (await answerStats(ctx, { services }, actor, query, text, t, locale))) return true;
-    // « statut » alone is what Teams' command list inserts: ask for what it needs.
-    if (["statut", "status", "historique", "history"].includes(normalizeText(text))) {
-      await ctx.sendActivity(t("hint.whichCase"));
-      return true;
-    }
-    // A name alone is a status question when it names a case the caller may see.
-    const name = query?.kind === "unknown" && personal ? bareName(text) : null;
-    return name !== null && (await answerBareName(ctx, { services }, actor, name, t, locale));
+    const request = { ctx, dc, actor, t, locale: this.locale(ctx), personal, submit, query, text, services: this.deps.services, onQueued: () => this.deps.onQueued?.() };
+    return MESSAGE_COMMANDS[messageKind(submit, query, text)](request);
   }
 }

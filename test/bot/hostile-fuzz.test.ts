@@ -2,7 +2,7 @@ import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Actor } from "../../src/services/index.js";
 import { DEMO_CHANNELS, DEMO_TENANT_ID } from "../../src/store/demo-seed.js";
-import { EXECUTE_VERBS } from "../../src/teams/card-verbs.js";
+import { EXECUTE_VERBS } from "../../src/teams/cards/card-verbs.js";
 import { BOT, cardText, installInTeam, invokeActivity, person, personalMessage, startTestBot, type Person, type TestBot } from "../helpers/bot-harness.js";
 import { DATABASE_KINDS } from "../helpers/database.js";
 

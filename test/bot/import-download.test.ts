@@ -1,7 +1,7 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { FILE_DOWNLOAD_INFO } from "../../src/teams/import-handler.js";
+import { FILE_DOWNLOAD_INFO } from "../../src/teams/imports/import-handler.js";
 import { person, personalMessage, startTestBot, type Person, type TestBot } from "../helpers/bot-harness.js";
 
 /** A file sent to the bot names a download URL that the server fetches: an attacker could name one

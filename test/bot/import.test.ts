@@ -1,7 +1,7 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { FILE_DOWNLOAD_INFO, TEAMS_IMPORT } from "../../src/teams/import-handler.js";
+import { FILE_DOWNLOAD_INFO, TEAMS_IMPORT } from "../../src/teams/imports/import-handler.js";
 import type { Actor } from "../../src/services/index.js";
 import { DEMO_CHANNELS, DEMO_TENANT_ID } from "../../src/store/demo-seed.js";
 import { BOT, cardText, execute, invokeActivity, person, personalMessage, startTestBot, type Person, type TestBot } from "../helpers/bot-harness.js";

@@ -4,7 +4,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { cardNames, renderCard } from "../../src/teams/card-renderer.js";
+import { cardNames, renderCard } from "../../src/teams/cards/card-renderer.js";
 
 /** Renders every card sample with the adaptivecards renderer and the Teams light host config in
  *  headless Chromium, and saves a PNG of each under test-results/cards/ for a person to look at.

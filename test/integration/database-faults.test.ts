@@ -13,7 +13,7 @@ import { TcpProxy } from "../helpers/tcp-proxy.js";
 async function run<T = unknown>(db: Db, text: string): Promise<T[]> {
   return (await sql.raw<T>(text).execute(db)).rows;
 }
-import { isDatabaseUnavailable } from "../../src/teams/adapter.js";
+import { isDatabaseUnavailable } from "../../src/teams/platform/adapter.js";
 
 // Connections that break under a running bot: a proxy between the pool and the database (PostgreSQL,
 // or the embedded PGlite's socket) resets or stalls them. An 'error' event nobody listens to would

@@ -1,6 +1,6 @@
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runNamed } from "../../src/store/kysely.js";
+import { prepared, runNamed } from "../../src/store/kysely.js";
 import { DATABASE_KINDS, openTestDatabase } from "../helpers/database.js";
 
 describe.each(DATABASE_KINDS)("the store's statements, on %s", (kind) => {
@@ -46,5 +46,32 @@ describe.each(DATABASE_KINDS)("the store's statements, on %s", (kind) => {
     }
     const names = await prepared();
     expect(names.filter((n) => n.startsWith("test_double."))).toHaveLength(1);
+  });
+
+  it("compile a hot statement once and put each call's arguments in their places, null included", async () => {
+    await db.kysely.insertInto("District").values([{ id: "d-p1", code: "P1", name: "Prepared one" }, { id: "d-p2", code: "P2", name: "Prepared two" }]).execute();
+    let builds = 0;
+    const byCode = prepared("test_by_code", (k, code: string | null, name: string) => {
+      builds++;
+      return k.selectFrom("District").select(["id", sql<string>`${name}::text`.as("echoed")]).where("code", "=", code).where("id", "like", "d-p%");
+    });
+    expect(await byCode(db.kysely, "P2", "first")).toEqual([{ id: "d-p2", echoed: "first" }]);
+    expect(await byCode(db.kysely, "P1", "second")).toEqual([{ id: "d-p1", echoed: "second" }]);
+    expect(await byCode(db.kysely, null, "third")).toEqual([]);
+    expect(builds).toBe(1);
+    const names = (await sql<{ name: string }>`SELECT name FROM pg_prepared_statements`.execute(db.kysely)).rows.map((r) => r.name);
+    expect(names.filter((n) => n.startsWith("test_by_code."))).toHaveLength(1);
+  });
+
+  it("build at each call a statement whose text depends on its arguments", async () => {
+    let builds = 0;
+    // The argument decides the text (a literal): stand-ins cannot be swapped, so each call builds.
+    const literal = prepared("test_literal", (k, n: number) => {
+      builds++;
+      return k.selectNoFrom(sql.lit(n).as("n"));
+    });
+    expect(await literal(db.kysely, 4)).toEqual([{ n: 4 }]);
+    expect(await literal(db.kysely, 5)).toEqual([{ n: 5 }]);
+    expect(builds).toBe(3);
   });
 });

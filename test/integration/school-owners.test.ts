@@ -3,8 +3,8 @@ import { createServices, type Actor, type Services } from "../../src/services/in
 import { DEMO_CHANNELS, DEMO_PEOPLE, DEMO_TENANT_ID } from "../../src/store/demo-seed.js";
 import { createStore, type Store } from "../../src/store/index.js";
 import { translator } from "../../src/teams/i18n.js";
-import { confirmedCard } from "../../src/teams/report-views.js";
-import { ownerlessReportText, ownerlessSchoolsText } from "../../src/teams/school-directory-views.js";
+import { confirmedCard } from "../../src/teams/reports/report-views.js";
+import { ownerlessReportText, ownerlessSchoolsText } from "../../src/teams/directory/school-directory-views.js";
 import { DATABASE_KINDS, openTestDatabase } from "../helpers/database.js";
 
 // A report in a school with nobody to follow it (no référent, no chef d'établissement) still

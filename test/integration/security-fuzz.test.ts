@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { EXECUTE_VERBS, SUBMIT_ACTIONS } from "../../src/teams/card-verbs.js";
-import { MAX_ACTIVITY_TEXT } from "../../src/teams/request-guard.js";
+import { EXECUTE_VERBS, SUBMIT_ACTIONS } from "../../src/teams/cards/card-verbs.js";
+import { MAX_ACTIVITY_TEXT } from "../../src/teams/platform/request-guard.js";
 import type { Actor } from "../../src/services/index.js";
 import { DEMO_PEOPLE, DEMO_TENANT_ID } from "../../src/store/demo-seed.js";
 import { invokeActivity, personalMessage, startTestBot, type TestBot } from "../helpers/bot-harness.js";

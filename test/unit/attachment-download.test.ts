@@ -1,7 +1,7 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { downloadAttachment, DownloadError, isPublicAddress, type DownloadPolicy } from "../../src/teams/attachment-download.js";
+import { downloadAttachment, DownloadError, isPublicAddress, type DownloadPolicy } from "../../src/teams/platform/attachment-download.js";
 import { hostAllowed, parseHostPatterns } from "../../src/domain/download-hosts.js";
 
 /** The file of a message is downloaded by the server: what it may reach is limited (SSRF). */

@@ -2,9 +2,9 @@ import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { cardNames, renderCard } from "../../src/teams/card-renderer.js";
-import { validateCard } from "../../src/teams/card-validation.js";
-import { escapeMarkdown } from "../../src/teams/markdown.js";
+import { cardNames, renderCard } from "../../src/teams/cards/card-renderer.js";
+import { validateCard } from "../../src/teams/cards/card-validation.js";
+import { escapeMarkdown } from "../../src/teams/cards/markdown.js";
 
 /** Teams renders Markdown in TextBlocks and facts. Whatever text a card receives (a class, a note,
  *  a plan description, a file name, a school's name) must read as it was typed: no link, no

@@ -4,8 +4,8 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import * as ACData from "adaptivecards-templating";
 import { afterAll, describe, expect, it } from "vitest";
-import { cardNames, renderCard } from "../../src/teams/card-renderer.js";
-import { MAX_CARD_BYTES, validateCard } from "../../src/teams/card-validation.js";
+import { cardNames, renderCard } from "../../src/teams/cards/card-renderer.js";
+import { MAX_CARD_BYTES, validateCard } from "../../src/teams/cards/card-validation.js";
 
 /** Every card the bot can send, with every sample of its data, must be a card that Teams renders
  *  and the bot handles. The samples live in test/fixtures/cards/<name>.samples.json, written with

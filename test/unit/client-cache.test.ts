@@ -2,7 +2,7 @@ import type { TurnContext } from "botbuilder";
 import { ConnectorFactory, type ConnectorClient, type UserTokenClient } from "botframework-connector";
 import { describe, expect, it } from "vitest";
 import { createLogger } from "../../src/logging.js";
-import { ClientCache, createAdapter } from "../../src/teams/adapter.js";
+import { ClientCache, createAdapter } from "../../src/teams/platform/adapter.js";
 
 /** botbuilder would build these clients again for every turn; Repère keeps them. */
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { Activity } from "botbuilder";
 import { ConversationService } from "../../src/services/conversations.js";
-import { conversationOf } from "../../src/teams/activity-info.js";
+import { conversationOf } from "../../src/teams/platform/activity-info.js";
 import type { Store, StoredConversation } from "../../src/store/index.js";
 
 function fakeStore() {

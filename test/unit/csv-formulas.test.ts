@@ -3,7 +3,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { neutralizeCsvCell } from "../../src/domain/csv-cell.js";
 import { translator } from "../../src/teams/i18n.js";
-import { casesCsv } from "../../src/teams/stats-views.js";
+import { casesCsv } from "../../src/teams/stats/stats-views.js";
 
 /** A cell that a spreadsheet would read as a formula is written as text (OWASP, CSV injection):
  *  every cell starting with =, +, -, @, tab or carriage return is prefixed with a quote, whatever

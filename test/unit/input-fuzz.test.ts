@@ -4,8 +4,8 @@ import { parseQuery, QUERY_KINDS, MAX_QUERY_LENGTH } from "../../src/domain/quer
 import { parseAdminCommand } from "../../src/domain/admin-commands.js";
 import { REPORT_LIMITS, validatePupil, validateSignals, validateStepsTaken, withinLimits, type CompleteDraft } from "../../src/domain/report-draft.js";
 import { SignedLinks } from "../../src/services/signed-links.js";
-import { parseSubmit } from "../../src/teams/submit-payload.js";
-import { activityRequestProblem, MAX_ACTIVITY_TEXT } from "../../src/teams/request-guard.js";
+import { parseSubmit } from "../../src/teams/cards/submit-payload.js";
+import { activityRequestProblem, MAX_ACTIVITY_TEXT } from "../../src/teams/platform/request-guard.js";
 import { safeError } from "../../src/logging.js";
 
 /** Whatever people type, click or forge, the parsers answer without throwing, and what they let

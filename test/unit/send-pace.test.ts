@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { TEAMS_THREAD_LIMITS, nextSlots, type SendLimit } from "../../src/teams/send-pace.js";
+import { TEAMS_THREAD_LIMITS, nextSlots, type SendLimit } from "../../src/teams/outbox/send-pace.js";
 
 /** The most starts any window of `limit` holds (windows are half-open: (t - windowMs, t]). */
 function busiestWindow(starts: number[], limit: SendLimit): number {

@@ -1,6 +1,6 @@
 import { PNG } from "pngjs";
 import { describe, expect, it } from "vitest";
-import { chartSize, chartSvg, decodeChart, encodeChart, renderChartPng, type Chart } from "../../src/teams/charts.js";
+import { chartSize, chartSvg, decodeChart, encodeChart, renderChartPng, type Chart } from "../../src/teams/stats/charts.js";
 
 const months: Chart = { kind: "columns", rows: [["sept.", 12], ["oct.", null], ["nov.", 30], ["déc.", 0]] };
 const statuses: Chart = { kind: "bars", rows: [["Signalé", 12], ["Pris en charge", null], ["Bilan à faire", 6]] };

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import type { StatsView } from "../../src/services/statistics.js";
 import { schoolYearPeriod } from "../../src/domain/statistics.js";
 import { translator } from "../../src/teams/i18n.js";
-import { casesCsv, statsCsv } from "../../src/teams/stats-views.js";
+import { casesCsv, statsCsv } from "../../src/teams/stats/stats-views.js";
 
 const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
 const read = (b: Buffer) => parse(b.subarray(3).toString("utf8"), { delimiter: ";" }) as string[][];

@@ -1,5 +1,5 @@
 import { TurnContext, type Activity } from "botbuilder";
-import type { StoredConversation } from "../store/index.js";
+import type { StoredConversation } from "../../store/index.js";
 
 type TeamsChannelData = { tenant?: { id?: string }; team?: { id?: string }; channel?: { id?: string } };
 

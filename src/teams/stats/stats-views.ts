@@ -1,12 +1,13 @@
 import { stringify } from "csv-stringify/sync";
-import { neutralizeCsvCell } from "../domain/csv-cell.js";
-import { SMALL_COUNT_LABEL } from "../domain/statistics.js";
-import type { ExportRequestResult, Shown, StatsScopeView, StatsView } from "../services/statistics.js";
-import type { CaseExportRow, RenderSpec } from "../store/index.js";
-import type { StatsPeriod } from "../domain/statistics.js";
-import { renderCard, type AdaptiveCardJson } from "./card-renderer.js";
+import { neutralizeCsvCell } from "../../domain/csv-cell.js";
+import { SMALL_COUNT_LABEL } from "../../domain/statistics.js";
+import type { ExportRequestResult, Shown, StatsScopeView, StatsView } from "../../services/statistics.js";
+import type { CaseExportRow, RenderSpec } from "../../store/index.js";
+import type { StatsPeriod } from "../../domain/statistics.js";
+import { renderCard, type AdaptiveCardJson } from "../cards/card-renderer.js";
 import { encodeChart, type Chart } from "./charts.js";
-import type { Locale, Translate } from "./i18n.js";
+import type { Locale, Translate } from "../i18n.js";
+import type { StatsCardData, StatsExportCardData, WeeklyDigestCardData } from "../cards/card-data.js";
 
 /** The statistics card, the export card, the weekly digest card and the CSV files: numbers from
  *  the services, words from the locales, layout from cards/*.json. */
@@ -103,7 +104,7 @@ export function statsCard(t: Translate, locale: Locale, view: StatsView, chartUr
     schools: listed.map((s) => ({ name: s.name, open: shown(s.open), withPlan: shown(s.withPlan), overdue: s.share === null ? shown(s.overdue) : percent(locale, s.share) })),
     moreSchools: schools.length > listed.length ? t("stats.moreSchools", { count: schools.length - listed.length }) : "",
     exportHint: opts.mayExportCases ? t("stats.exportHintCases") : t("stats.exportHint"),
-  });
+  } satisfies StatsCardData);
 }
 
 export function exportCard(t: Translate, locale: Locale, result: Extract<ExportRequestResult, { ok: true }>): AdaptiveCardJson {
@@ -114,7 +115,7 @@ export function exportCard(t: Translate, locale: Locale, result: Extract<ExportR
     body: t("stats.export.body", { time: time(locale, result.expiresAt) }),
     download: t("stats.export.download"),
     url: result.url,
-  });
+  } satisfies StatsExportCardData);
 }
 
 export function weeklyDigestCard(t: Translate, locale: Locale, spec: Extract<RenderSpec, { view: "weeklyDigest" }>): AdaptiveCardJson {
@@ -136,7 +137,7 @@ export function weeklyDigestCard(t: Translate, locale: Locale, spec: Extract<Ren
       ? []
       : spec.schools.slice(0, 20).map((s) => ({ name: s.name, newLastWeek: String(s.newLastWeek), waiting: String(s.waiting), reviews: String(s.reviewsThisWeek + s.reviewsOverdue) })),
     hint: t("stats.digest.hint"),
-  });
+  } satisfies WeeklyDigestCardData);
 }
 
 // --- CSV ------------------------------------------------------------------------------------

@@ -1,9 +1,10 @@
-import { applyActionStatus, CLOSING_OUTCOMES, PARTNERS, PLAN_ACTION_CODES } from "../domain/plan-catalogue.js";
-import { initials } from "../domain/text.js";
-import type { PlanView } from "../services/plans.js";
-import { renderCard, type AdaptiveCardJson } from "./card-renderer.js";
+import { applyActionStatus, CLOSING_OUTCOMES, PARTNERS, PLAN_ACTION_CODES } from "../../domain/plan-catalogue.js";
+import { initials } from "../../domain/text.js";
+import type { PlanView } from "../../services/plans.js";
+import { renderCard, type AdaptiveCardJson } from "../cards/card-renderer.js";
 import { STATUS_COLOR, formatDate, type Audience, type Notice } from "./case-views.js";
-import type { Locale, Translate } from "./i18n.js";
+import type { Locale, Translate } from "../i18n.js";
+import { PLAN_LABEL_KEYS, type HistoryCardData, type PlanCardData, type PlanLabelKey } from "../cards/card-data.js";
 
 const ACTION_STATUS_COLOR: Record<string, string> = { PLANNED: "Default", IN_PROGRESS: "Accent", DONE: "Good", ABANDONED: "Attention" };
 
@@ -94,10 +95,8 @@ export function planCard(t: Translate, locale: Locale, v: PlanView, opts: { audi
     outcomes: CLOSING_OUTCOMES.map((o) => ({ title: t(`plan.outcome.${o}`), value: o })),
     objective: kept("review", "objective") ?? (showTexts ? (plan?.objective ?? "") : ""),
     nextReviewAt: kept("review", "nextReviewAt") ?? isoDay(plan?.nextReviewAt ?? null),
-    labels: Object.fromEntries(
-      ["start", "done", "abandon", "edit", "save", "add", "addConfirm", "type", "description", "descriptionPlaceholder", "startDate", "endDate", "partner", "partnerPlaceholder", "company", "requirements", "review", "objective", "nextReview", "close", "outcome", "outcomeRequired", "comment", "closeConfirm", "history", "required", "cancel"].map((k) => [k, t(`plan.labels.${k}`)]),
-    ),
-  });
+    labels: Object.fromEntries(PLAN_LABEL_KEYS.map((k) => [k, t(`plan.labels.${k}`)])) as Record<PlanLabelKey, string>,
+  } satisfies PlanCardData);
 }
 
 /** Free texts an event holds, shown under it to those who may read the case's details. */
@@ -129,5 +128,5 @@ export function historyCard(
         detail: text ? t("plan.history.quoted", { text }) : "",
       };
     }),
-  });
+  } satisfies HistoryCardData);
 }

@@ -1,13 +1,13 @@
 import { MessageFactory, type Activity } from "botbuilder";
-import type { Services } from "../services/index.js";
-import type { RenderSpec, StoredConversation } from "../store/index.js";
-import { cardMessage } from "./card-message.js";
-import { caseCard, caseDetailsCard, infoRequestCard } from "./case-views.js";
-import { historyCard, planCard } from "./plan-views.js";
-import { resolveLocale, translator, type Locale } from "./i18n.js";
-import { importSummaryCard } from "./import-views.js";
-import { weeklyDigestCard } from "./stats-views.js";
-import { ownerlessReportText, ownerlessSchoolsText } from "./school-directory-views.js";
+import type { Services } from "../../services/index.js";
+import type { RenderSpec, StoredConversation } from "../../store/index.js";
+import { cardMessage } from "../cards/card-message.js";
+import { caseCard, caseDetailsCard, infoRequestCard } from "../cases/case-views.js";
+import { historyCard, planCard } from "../cases/plan-views.js";
+import { resolveLocale, translator, type Locale } from "../i18n.js";
+import { importSummaryCard } from "../imports/import-views.js";
+import { weeklyDigestCard } from "../stats/stats-views.js";
+import { ownerlessReportText, ownerlessSchoolsText } from "../directory/school-directory-views.js";
 
 export type OutboxRenderDeps = { services: Services; defaultLocale: Locale; clock: () => Date };
 

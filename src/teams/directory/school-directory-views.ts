@@ -1,5 +1,5 @@
-import type { SchoolsConfirmOutcome, SchoolsImportDone, SchoolsPreview, SchoolsPreviewOutcome, OwnerlessLine } from "../services/directory-schools.js";
-import type { Translate } from "./i18n.js";
+import type { SchoolsConfirmOutcome, SchoolsImportDone, SchoolsPreview, SchoolsPreviewOutcome, OwnerlessLine } from "../../services/directory-schools.js";
+import type { Translate } from "../i18n.js";
 
 /** Texts of the school directory import (`npm run directory:schools`) and of the "schools without
  *  an owner" check (`npm run directory:check`, the daily message to the admins). */

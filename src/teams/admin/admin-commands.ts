@@ -1,11 +1,14 @@
 import type { TurnContext } from "botbuilder";
-import { parseAdminCommand } from "../domain/admin-commands.js";
-import type { Actor, Services } from "../services/index.js";
-import type { FailedSend } from "../services/administration.js";
-import { renderCard, type AdaptiveCardJson } from "./card-renderer.js";
-import { cardMessage } from "./card-message.js";
-import { formatDate } from "./case-views.js";
-import type { Locale, Translate } from "./i18n.js";
+import { z } from "zod";
+import { parseAdminCommand } from "../../domain/admin-commands.js";
+import type { Actor, Services } from "../../services/index.js";
+import type { FailedSend } from "../../services/administration.js";
+import { renderCard, type AdaptiveCardJson } from "../cards/card-renderer.js";
+import { cardMessage } from "../cards/card-message.js";
+import { formatDate, noticeCard } from "../cases/case-views.js";
+import type { CardActionRequest } from "../cards/card-action.js";
+import type { Locale, Translate } from "../i18n.js";
+import type { FailedSendsCardData } from "../cards/card-data.js";
 
 type ChannelData = { team?: { id?: string; name?: string }; channel?: { id?: string; name?: string } };
 
@@ -71,5 +74,17 @@ export function failedSendsCard(t: Translate, locale: Locale, sends: FailedSend[
         error: (s.lastError ?? "").slice(0, 120),
       }),
     })),
-  });
+  } satisfies FailedSendsCardData);
+}
+
+export const RequeueActionData = z.object({ outboxId: z.uuid() });
+export type RequeueActionData = z.infer<typeof RequeueActionData>;
+
+/** « Renvoyer » on the card of failed sends (Action.Execute `outbox.requeue`). */
+export async function requeueFailedSend({ actor, t, data, services, onQueued }: CardActionRequest<RequeueActionData>): Promise<AdaptiveCardJson> {
+  if (!actor) return noticeCard(t("case.notice.unknownMember"), "", "Attention");
+  const result = await services.administration.requeue(actor, data.outboxId);
+  if (result === "REQUEUED") onQueued();
+  const text = { REQUEUED: t("admin.failed.requeued"), NOT_FAILED: t("admin.failed.notRequeued"), FORBIDDEN: t("admin.forbidden") }[result];
+  return noticeCard(text, "", result === "REQUEUED" ? "Good" : "Attention");
 }

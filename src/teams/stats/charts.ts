@@ -1,6 +1,6 @@
 import type { TopLevelSpec } from "vega-lite";
 import { z } from "zod";
-import { SMALL_COUNT_LABEL } from "../domain/statistics.js";
+import { SMALL_COUNT_LABEL } from "../../domain/statistics.js";
 
 /** Charts of the statistics card: PNG images drawn on the server (Vega-Lite -> SVG -> PNG with
  *  resvg, no browser) from aggregate counts only. The card references each image by a signed

@@ -1,10 +1,10 @@
 import { MessageFactory, type TurnContext } from "botbuilder";
-import type { Query } from "../domain/query-parser.js";
-import { parseExportCommand } from "../domain/statistics.js";
-import type { Actor, Services } from "../services/index.js";
-import type { StatsFailure } from "../services/statistics.js";
-import { cardMessage } from "./card-message.js";
-import type { Locale, Translate } from "./i18n.js";
+import type { Query } from "../../domain/query-parser.js";
+import { parseExportCommand } from "../../domain/statistics.js";
+import type { Actor, Services } from "../../services/index.js";
+import type { StatsFailure } from "../../services/statistics.js";
+import { cardMessage } from "../cards/card-message.js";
+import type { Locale, Translate } from "../i18n.js";
 import { exportCard, statsCard } from "./stats-views.js";
 
 /** « statistiques [scope] [period] », « export stats [...] », « export dossiers [...] ». Answers and

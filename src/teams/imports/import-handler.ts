@@ -1,15 +1,16 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { MessageFactory, type Activity, type TurnContext } from "botbuilder";
 import { z } from "zod";
-import type { Logger } from "../logging.js";
-import type { Actor, Services } from "../services/index.js";
-import type { ConfirmOutcome } from "../services/imports.js";
-import type { AdaptiveCardJson } from "./card-renderer.js";
-import { cardMessage } from "./card-message.js";
-import { noticeCard } from "./case-views.js";
-import type { Locale, Translate } from "./i18n.js";
+import type { Logger } from "../../logging.js";
+import type { Actor, Services } from "../../services/index.js";
+import type { ConfirmOutcome } from "../../services/imports.js";
+import type { AdaptiveCardJson } from "../cards/card-renderer.js";
+import type { CardActionRequest } from "../cards/card-action.js";
+import { cardMessage } from "../cards/card-message.js";
+import { noticeCard } from "../cases/case-views.js";
+import type { Locale, Translate } from "../i18n.js";
 import { confirmRefusalText, doneText, importPreviewCard, previewRefusalText } from "./import-views.js";
-import { downloadAttachment, DownloadError } from "./attachment-download.js";
+import { downloadAttachment, DownloadError } from "../platform/attachment-download.js";
 
 /** Rentrée campaign lists sent to the bot in personal chat: Teams hands the bot a download URL for
  *  the file; the bot downloads it, answers with the preview card, and imports on "Importer". */
@@ -83,25 +84,18 @@ export async function handleImportUpload(ctx: TurnContext, deps: ImportUploadDep
   return true;
 }
 
-const ImportActionData = z.object({ batchId: z.uuid() }).loose();
+export const ImportActionData = z.object({ batchId: z.uuid() }).loose();
+export type ImportActionData = z.infer<typeof ImportActionData>;
 
 /** "Importer" and "Annuler" on the preview card (Action.Execute): answers with the card to show in
  *  its place. An import that takes longer than Teams waits for an invoke answers "in progress",
  *  goes on, and writes its progress and its end in the chat through the outbox. */
-export async function handleImportAction(
-  ctx: TurnContext,
-  deps: ImportHandlerDeps,
-  actor: Actor | null,
-  t: Translate,
-  locale: Locale,
-  verb: string,
-  rawData: unknown,
-): Promise<AdaptiveCardJson> {
-  const data = ImportActionData.safeParse(rawData);
-  if (!data.success || (verb !== "import.confirm" && verb !== "import.cancel")) return noticeCard(t("case.notice.invalidCard"), "", "Attention");
+export async function handleImportAction(request: CardActionRequest<ImportActionData>): Promise<AdaptiveCardJson> {
+  const { ctx, actor, t, locale, verb } = request;
+  const deps = request;
   if (!actor) return noticeCard(t("import.unknownMember"), "", "Attention");
   const importer = { kind: "member" as const, actor };
-  const { batchId } = data.data;
+  const { batchId } = request.data;
 
   if (verb === "import.cancel") {
     const outcome = await deps.services.imports.cancel(importer, batchId);

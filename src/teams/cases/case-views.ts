@@ -1,9 +1,10 @@
-import { applyTransition, type CaseAction, type CaseStatus } from "../domain/lifecycle.js";
-import { ageOn, MLDS_MIN_AGE } from "../domain/routing.js";
-import { initials } from "../domain/text.js";
-import type { CaseRecord, InfoExchange, MemberSummary } from "../store/index.js";
-import { renderCard, type AdaptiveCardJson } from "./card-renderer.js";
-import type { Locale, Translate } from "./i18n.js";
+import { applyTransition, type CaseAction, type CaseStatus } from "../../domain/lifecycle.js";
+import { ageOn, MLDS_MIN_AGE } from "../../domain/routing.js";
+import { initials } from "../../domain/text.js";
+import type { CaseRecord, InfoExchange, MemberSummary } from "../../store/index.js";
+import { renderCard, type AdaptiveCardJson } from "../cards/card-renderer.js";
+import type { Locale, Translate } from "../i18n.js";
+import type { CaseCardData, CaseDetailsCardData, InfoRequestCardData, NoticeCardData } from "../cards/card-data.js";
 
 /** Cards about a case. The channel card is seen by every member of the channel: reference,
  *  school, class, initials, signal families, urgency and status, never a full name, a birth date
@@ -91,7 +92,7 @@ export function caseCard(t: Translate, locale: Locale, c: CaseRecord, opts: { au
       escalate: t("case.labels.escalate"),
       required: t("case.labels.required"),
     },
-  });
+  } satisfies CaseCardData);
 }
 
 export function caseDetailsCard(t: Translate, locale: Locale, c: CaseRecord, exchanges: InfoExchange[] = []): AdaptiveCardJson {
@@ -123,7 +124,7 @@ export function caseDetailsCard(t: Translate, locale: Locale, c: CaseRecord, exc
       answerText: x.answer ? (x.answer.text ?? "—") : "",
     })),
     back: t("case.details.back"),
-  });
+  } satisfies CaseDetailsCardData);
 }
 
 export function infoRequestCard(t: Translate, c: CaseRecord, question: string, askerName: string, typed: { answer: string; error: string } = { answer: "", error: "" }): AdaptiveCardJson {
@@ -138,9 +139,9 @@ export function infoRequestCard(t: Translate, c: CaseRecord, question: string, a
     privacy: t("case.reporterNotice.INFO_REQUEST.privacy"),
     send: t("case.reporterNotice.INFO_REQUEST.send"),
     required: t("case.labels.required"),
-  });
+  } satisfies InfoRequestCardData);
 }
 
 export function noticeCard(title: string, body = "", color: Notice["color"] = "Good"): AdaptiveCardJson {
-  return renderCard("notice", { title, body, color });
+  return renderCard("notice", { title, body, color } satisfies NoticeCardData);
 }

@@ -1,20 +1,19 @@
 import type { TurnContext } from "botbuilder";
 import { z } from "zod";
-import { cleanText, safeText } from "../domain/safe-text.js";
-import type { Actor, Services } from "../services/index.js";
-import { TEXT_MAX, type PrivateSendResult, type TriageCommand, type TriageResult } from "../services/triage.js";
-import type { CaseRecord, MemberSummary } from "../store/index.js";
-import type { AdaptiveCardJson } from "./card-renderer.js";
-import { ExecuteVerb } from "./card-verbs.js";
+import { cleanText, safeText } from "../../domain/safe-text.js";
+import { TEXT_MAX, type PrivateSendResult, type TriageCommand, type TriageResult } from "../../services/triage.js";
+import type { CaseRecord, MemberSummary } from "../../store/index.js";
+import type { AdaptiveCardJson } from "../cards/card-renderer.js";
+import type { ExecuteVerb } from "../cards/card-verbs.js";
+import type { CardActionRequest } from "../cards/card-action.js";
 import { caseCard, caseDetailsCard, infoRequestCard, noticeCard, type Audience, type Notice } from "./case-views.js";
 import { historyCard, planCard, type TypedPlanForm } from "./plan-views.js";
-import type { PlanCommand, PlanResult } from "../services/plans.js";
-import type { Locale, Translate } from "./i18n.js";
+import type { PlanCommand, PlanResult } from "../../services/plans.js";
 
 /** Action.Execute on case cards. The invoke answers at once with the updated card (Teams shows it
  *  to the person who acted); the other copies are updated through the outbox. */
 
-const CaseActionData = z
+export const CaseActionData = z
   .object({
     caseId: z.uuid(),
     version: z.coerce.number().int().nonnegative().optional(),
@@ -26,12 +25,7 @@ const CaseActionData = z
   })
   .loose();
 
-export type CaseActionDeps = {
-  services: Services;
-  clock: () => Date;
-  /** Called after a change is committed, so that queued sends go out without waiting for the poll. */
-  onQueued: () => void;
-};
+export type CaseActionData = z.infer<typeof CaseActionData>;
 
 const NOTICE_OF: Record<TriageCommand["verb"], string> = {
   takeCharge: "TAKEN_IN_CHARGE",
@@ -47,29 +41,12 @@ function conversationIdOf(ctx: TurnContext): string {
   return (ctx.activity.conversation?.id ?? "").split(";messageid=")[0]!;
 }
 
-export async function handleCaseAction(
-  ctx: TurnContext,
-  deps: CaseActionDeps,
-  actor: Actor | null,
-  t: Translate,
-  locale: Locale,
-  verb: string,
-  rawData: unknown,
-): Promise<AdaptiveCardJson> {
-  const parsedVerb = ExecuteVerb.safeParse(verb);
-  if (parsedVerb.success && parsedVerb.data === "outbox.requeue") {
-    const outboxId = z.object({ outboxId: z.uuid() }).safeParse(rawData);
-    if (!outboxId.success) return noticeCard(t("case.notice.invalidCard"), "", "Attention");
-    if (!actor) return noticeCard(t("case.notice.unknownMember"), "", "Attention");
-    const result = await deps.services.administration.requeue(actor, outboxId.data.outboxId);
-    if (result === "REQUEUED") deps.onQueued();
-    const text = { REQUEUED: t("admin.failed.requeued"), NOT_FAILED: t("admin.failed.notRequeued"), FORBIDDEN: t("admin.forbidden") }[result];
-    return noticeCard(text, "", result === "REQUEUED" ? "Good" : "Attention");
-  }
-  const data = CaseActionData.safeParse(rawData);
-  if (!parsedVerb.success || !data.success) return noticeCard(t("case.notice.invalidCard"), "", "Attention");
-  if (!actor) return noticeCard(t("case.notice.unknownMember"), "", "Attention");
-  const { caseId, version } = data.data;
+export async function handleCaseAction(request: CardActionRequest<CaseActionData>): Promise<AdaptiveCardJson> {
+  const { ctx, actor: caller, t, locale, verb, data } = request;
+  const deps = request;
+  if (!caller) return noticeCard(t("case.notice.unknownMember"), "", "Attention");
+  const actor = caller;
+  const { caseId, version } = data;
   const inChannel = ctx.activity.conversation?.conversationType !== "personal";
   const triage = deps.services.triage;
   const refused = () => noticeCard(t("case.notice.FORBIDDEN"), "", "Attention");
@@ -107,7 +84,7 @@ export async function handleCaseAction(
     return failure({ ok: false, reason: result.reason, case: result.case });
   };
 
-  switch (parsedVerb.data) {
+  switch (verb) {
     case "case.details": {
       if (inChannel) return sentPrivately(await triage.sendDetails(actor, caseId), "details");
       const result = await triage.details(actor, caseId);
@@ -121,7 +98,7 @@ export async function handleCaseAction(
       return render(c);
     }
     case "case.answerInfo": {
-      const answer = data.data.answer ?? "";
+      const answer = data.answer ?? "";
       const result = await triage.answerInfo(actor, caseId, answer);
       if (!result.ok) {
         if (result.reason === "INVALID_INPUT" && result.case?.infoRequest) {
@@ -142,7 +119,7 @@ export async function handleCaseAction(
     case "case.dismiss":
     case "case.escalate":
     case "case.openPlan": {
-      const cmd = commandOf(parsedVerb.data, data.data);
+      const cmd = commandOf(verb, data);
       if (version === undefined) return noticeCard(t("case.notice.invalidCard"), "", "Attention");
       const result = await triage.act(actor, caseId, version, cmd);
       if (!result.ok) return failure(result);
@@ -156,7 +133,7 @@ export async function handleCaseAction(
       if (inChannel) {
         const sent = await deps.services.plans.sendHistory(actor, caseId);
         // From the plan card, the post keeps showing the plan (as the channel may see it).
-        const plan = sent.ok && (data.data as Record<string, unknown>).from === "plan" ? await deps.services.plans.view(actor, caseId) : null;
+        const plan = sent.ok && (data as Record<string, unknown>).from === "plan" ? await deps.services.plans.view(actor, caseId) : null;
         if (plan?.ok) {
           deps.onQueued();
           return renderPlan(plan, { text: t("protection.historySent"), color: "Accent" });
@@ -170,7 +147,7 @@ export async function handleCaseAction(
     }
     case "plan.view": {
       const result = await deps.services.plans.view(actor, caseId);
-      return result.ok ? renderPlan(result, undefined, data.data.editActionId) : planFailure(result);
+      return result.ok ? renderPlan(result, undefined, data.editActionId) : planFailure(result);
     }
     case "plan.addAction":
     case "plan.editAction":
@@ -178,8 +155,8 @@ export async function handleCaseAction(
     case "plan.setReview":
     case "plan.close": {
       if (version === undefined) return noticeCard(t("case.notice.invalidCard"), "", "Attention");
-      const result = await deps.services.plans.act(actor, caseId, version, planCommandOf(parsedVerb.data, data.data));
-      if (!result.ok) return planFailure(result, typedFormOf(parsedVerb.data, data.data));
+      const result = await deps.services.plans.act(actor, caseId, version, planCommandOf(verb, data));
+      if (!result.ok) return planFailure(result, typedFormOf(verb, data));
       deps.onQueued();
       // When the case's status changed, its shared cards are updated for everyone: show that card.
       if (result.sharedCardsUpdated) return render(result.view.case, { text: t(`plan.notice.${result.event}`), color: "Good" });
@@ -215,7 +192,7 @@ const FREE_TEXT_FIELDS = new Set(["description", "company", "comment", "objectiv
 
 /** The values of the plan form a refused action came from, to show them again (never trusted:
  *  they are only echoed into the form, as text). */
-function typedFormOf(verb: ExecuteVerb, data: z.infer<typeof CaseActionData>): TypedPlanForm | undefined {
+function typedFormOf(verb: ExecuteVerb, data: CaseActionData): TypedPlanForm | undefined {
   const raw = data as Record<string, unknown>;
   const text = (v: unknown) => (typeof v === "string" ? cleanText(v.slice(0, 1000), { lines: true }) : "");
   const form = (key: string, names: string[]) => Object.fromEntries(names.map((n) => [n, text(raw[`${n}__${key}`])]));
@@ -236,7 +213,7 @@ function typedFormOf(verb: ExecuteVerb, data: z.infer<typeof CaseActionData>): T
 
 /** Plan forms name their inputs `<field>__<form>` (one form name per form in the card; the action data
  *  names the form: a data field called "key" breaks the Agents Playground renderer). */
-function planCommandOf(verb: ExecuteVerb, data: z.infer<typeof CaseActionData>): PlanCommand {
+function planCommandOf(verb: ExecuteVerb, data: CaseActionData): PlanCommand {
   const raw = data as Record<string, unknown>;
   const key = typeof raw.form === "string" ? raw.form : "new";
   const field = (name: string) => raw[`${name}__${key}`];
@@ -262,7 +239,7 @@ function planCommandOf(verb: ExecuteVerb, data: z.infer<typeof CaseActionData>):
   }
 }
 
-function commandOf(verb: ExecuteVerb, data: z.infer<typeof CaseActionData>): TriageCommand {
+function commandOf(verb: ExecuteVerb, data: CaseActionData): TriageCommand {
   switch (verb) {
     case "case.assign":
       return { verb: "assign", assigneeId: data.assigneeId ?? "" };

@@ -1,9 +1,10 @@
-import type { RowError } from "../domain/import-columns.js";
-import type { ConfirmOutcome, ImportDone, ImportPreview, PreviewOutcome } from "../services/imports.js";
-import type { RenderSpec } from "../store/index.js";
-import { renderCard, type AdaptiveCardJson } from "./card-renderer.js";
-import { formatDate } from "./case-views.js";
-import type { Locale, Translate } from "./i18n.js";
+import type { RowError } from "../../domain/import-columns.js";
+import type { ConfirmOutcome, ImportDone, ImportPreview, PreviewOutcome } from "../../services/imports.js";
+import type { RenderSpec } from "../../store/index.js";
+import { renderCard, type AdaptiveCardJson } from "../cards/card-renderer.js";
+import { formatDate } from "../cases/case-views.js";
+import type { Locale, Translate } from "../i18n.js";
+import type { ImportPreviewCardData, ImportSummaryCardData } from "../cards/card-data.js";
 
 /** Words and cards of a list import, shared by the Teams handler and `npm run import`. */
 
@@ -74,7 +75,7 @@ export function importPreviewCard(t: Translate, p: ImportPreview): AdaptiveCardJ
     confirm: n > 0 ? t("import.preview.confirm", { count: n }) : "",
     cancel: t("import.preview.cancel"),
     batchId: p.batchId,
-  });
+  } satisfies ImportPreviewCardData);
 }
 
 /** The preview as plain text (command line), every error listed. */
@@ -182,5 +183,5 @@ export function importSummaryCard(t: Translate, spec: Extract<RenderSpec, { view
     schools: listed.map((s) => ({ name: s.name, count: String(s.count) })),
     others: listed.length > 0 && others > 0 ? t("import.summary.others", { count: others }) : "",
     hint: t(audience === "channel" ? "import.summary.hintChannel" : "import.summary.hintPersonal"),
-  });
+  } satisfies ImportSummaryCardData);
 }

@@ -1,6 +1,7 @@
 import { renderCard, type AdaptiveCardJson } from "./card-renderer.js";
-import type { Translate } from "./i18n.js";
-import type { Role } from "../domain/roles.js";
+import type { Translate } from "../i18n.js";
+import type { Role } from "../../domain/roles.js";
+import type { HelpCardData, WelcomeCardData } from "./card-data.js";
 
 /** Builds the data of each card from translated texts: templates in cards/ hold no language. */
 
@@ -13,7 +14,7 @@ export function welcomeCard(t: Translate): AdaptiveCardJson {
     privacy: t("welcome.privacy"),
     startReport: t("welcome.startReport"),
     helpLabel: t("welcome.help"),
-  }, { constant: true });
+  } satisfies WelcomeCardData, { constant: true });
 }
 
 /** The help lists what the caller may use: everyone reports and asks; référents and coordinators
@@ -45,5 +46,5 @@ export function helpCard(t: Translate, role?: Role | null): AdaptiveCardJson {
     sections,
     channel: t("help.channel"),
     startReport: t("help.startReport"),
-  }, { constant: true });
+  } satisfies HelpCardData, { constant: true });
 }

@@ -7,7 +7,7 @@ import { escapeMarkdown } from "./markdown.js";
 /** Adaptive Card templates live in cards/<name>.json (Adaptive Cards 1.5, `${}` templating,
  *  `$data` repeats and `$when`). Each template is parsed once and expanded per message. */
 
-export const CARDS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../cards");
+export const CARDS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../cards");
 
 export type AdaptiveCardJson = { type: "AdaptiveCard"; version: string; body?: unknown[]; actions?: unknown[]; [k: string]: unknown };
 

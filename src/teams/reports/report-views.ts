@@ -1,11 +1,12 @@
-import { SIGNAL_FAMILIES, SIGNALS, STEPS_TAKEN, absenceAlert, ABSENCE_ALERT_THRESHOLD } from "../domain/signals.js";
-import { initials } from "../domain/text.js";
-import { REPORT_LIMITS, noteInputId, signalInputId, type FieldErrors, type ReportDraft } from "../domain/report-draft.js";
-import type { SchoolSummary, OpenCaseMatch, RecordedReport } from "../store/index.js";
-import type { JoinedCase, ToldInstead } from "../services/reports.js";
-import { ownerlessReporterText } from "./school-directory-views.js";
-import { renderCard, type AdaptiveCardJson } from "./card-renderer.js";
-import type { Translate } from "./i18n.js";
+import { SIGNAL_FAMILIES, SIGNALS, STEPS_TAKEN, absenceAlert, ABSENCE_ALERT_THRESHOLD } from "../../domain/signals.js";
+import { initials } from "../../domain/text.js";
+import { REPORT_LIMITS, noteInputId, signalInputId, type FieldErrors, type ReportDraft } from "../../domain/report-draft.js";
+import type { SchoolSummary, OpenCaseMatch, RecordedReport } from "../../store/index.js";
+import type { JoinedCase, ToldInstead } from "../../services/reports.js";
+import { ownerlessReporterText } from "../directory/school-directory-views.js";
+import { renderCard, type AdaptiveCardJson } from "../cards/card-renderer.js";
+import type { Translate } from "../i18n.js";
+import type { PromptCardData, ReportConfirmedCardData, ReportDuplicateCardData, ReportNotesCardData, ReportPupilCardData, ReportSignalsCardData, ReportStepsCardData, ReportSummaryCardData, UnknownMemberCardData } from "../cards/card-data.js";
 
 /** Card data for each step of the fiche de repérage. `values` are what the user typed (kept on
  *  errors), `errors` field error codes from the domain, worded here. */
@@ -52,7 +53,7 @@ export function pupilCard(t: Translate, a: { draftId: string; draft: ReportDraft
     values,
     errors: { lastName: err("lastName"), firstName: err("firstName"), className: err("className"), birthYear: err("birthYear"), schoolId: err("schoolId") },
     schools: a.schools.map((s) => ({ title: s.city ? `${s.name} (${s.city}) – ${s.uai}` : `${s.name} – ${s.uai}`, value: s.id })),
-  });
+  } satisfies ReportPupilCardData);
 }
 
 export function duplicateCard(t: Translate, a: { draftId: string; draft: ReportDraft; match: OpenCaseMatch }): AdaptiveCardJson {
@@ -66,7 +67,7 @@ export function duplicateCard(t: Translate, a: { draftId: string; draft: ReportD
     attach: t("report.duplicate.attach", vars),
     separate: t("report.duplicate.separate"),
     cancel: t("report.summary.cancel"),
-  });
+  } satisfies ReportDuplicateCardData);
 }
 
 function alertText(t: Translate, halfDays: number | undefined): string {
@@ -107,7 +108,7 @@ export function signalsCard(t: Translate, a: { draftId: string; draft: ReportDra
         };
       }),
     })),
-  });
+  } satisfies ReportSignalsCardData);
 }
 
 /** A short card after the signals: one labelled note field for each ticked signal, so that nobody
@@ -133,7 +134,7 @@ export function notesCard(t: Translate, a: { draftId: string; draft: ReportDraft
       const note = a.values ? (a.values[noteId] ?? "") : (s.note ?? "");
       return { noteId, label: t(`signal.${s.code}`), note, noteError: e[noteId] ? lengthError(t, e[noteId], note, REPORT_LIMITS.noteMax) : "" };
     }),
-  });
+  } satisfies ReportNotesCardData);
 }
 
 /** A text over its limit says how long it is, so that the person knows how much to cut. */
@@ -170,7 +171,7 @@ export function stepsCard(t: Translate, a: { draftId: string; draft: ReportDraft
     errors: { stepsTaken: err("stepsTaken"), urgency: err("urgency"), observations: err("observations") },
     stepChoices: STEPS_TAKEN.map((code) => ({ title: t(`stepTaken.${code}`), value: code })),
     urgencyChoices: ["1", "2", "3"].map((u) => ({ title: t(`urgency.${u}`), value: u })),
-  });
+  } satisfies ReportStepsCardData);
 }
 
 export function summaryCard(t: Translate, a: { draftId: string; draft: ReportDraft; schoolName: string }): AdaptiveCardJson {
@@ -207,7 +208,7 @@ export function summaryCard(t: Translate, a: { draftId: string; draft: ReportDra
       { step: "signals", label: t("report.summary.signals"), facts: signalFacts },
       { step: "steps", label: t("report.summary.steps"), facts: stepFacts },
     ],
-  });
+  } satisfies ReportSummaryCardData);
 }
 
 /** The confirmation says what really happened: a new case was routed, or the report joined an open
@@ -229,7 +230,7 @@ export function confirmedCard(t: Translate, r: RecordedReport, joined?: JoinedCa
     next: r.joinedExisting ? "" : toldInstead ? ownerlessReporterText(t, toldInstead) : t("report.confirmed.next"),
     follow: t("report.confirmed.follow", { reference: r.reference }),
     thanks: t("report.confirmed.thanks"),
-  });
+  } satisfies ReportConfirmedCardData);
 }
 
 /** The number shown as "Étape n sur 4" for each step. */
@@ -245,7 +246,7 @@ export function reportWaitingCard(t: Translate, step: ReportStep): AdaptiveCardJ
     weight: "Bolder",
     body: t("report.waiting.body"),
     buttons: [{ title: t("report.waiting.resume"), action: "report.resume", name: "" }],
-  });
+  } satisfies PromptCardData);
 }
 
 export function unknownMemberCard(t: Translate, name: string | undefined): AdaptiveCardJson {
@@ -254,5 +255,5 @@ export function unknownMemberCard(t: Translate, name: string | undefined): Adapt
     body: t("unknownMember.body"),
     how: t("unknownMember.how", { name: name || "?" }),
     meanwhile: t("unknownMember.meanwhile"),
-  });
+  } satisfies UnknownMemberCardData);
 }

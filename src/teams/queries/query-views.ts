@@ -1,7 +1,8 @@
-import type { CaseLine, CaseList, QueryAudience } from "../services/queries.js";
-import { renderCard, type AdaptiveCardJson } from "./card-renderer.js";
-import { STATUS_COLOR, formatDate } from "./case-views.js";
-import type { Locale, Translate } from "./i18n.js";
+import type { CaseLine, CaseList, QueryAudience } from "../../services/queries.js";
+import { renderCard, type AdaptiveCardJson } from "../cards/card-renderer.js";
+import { STATUS_COLOR, formatDate } from "../cases/case-views.js";
+import type { Locale, Translate } from "../i18n.js";
+import type { CaseListCardData, PromptCardData, StatusCardData } from "../cards/card-data.js";
 
 /** Cards answering the chat queries: a compact status card for one case, and a list with counts
  *  per status. They show what the service let through (CaseLine), and in a channel never a full
@@ -45,7 +46,7 @@ export function statusCard(t: Translate, locale: Locale, line: CaseLine, audienc
     note: tracking ? (audience === "channel" ? t("query.channelNote") : "") : t("query.card.statusOnly", { context: nextStepOf(line) }),
     canOpen: line.canOpen,
     openLabel: t("query.card.open"),
-  });
+  } satisfies StatusCardData);
 }
 
 /** What a reporter may expect next: the case is closed, or followed by the MLDS, the school, or
@@ -84,7 +85,7 @@ export function caseListCard(
     more,
     hint: shown === 0 ? "" : list.lines.some((l) => l.canOpen) ? t("query.openHint") : t("query.statusHint"),
     note: audience === "channel" ? t("query.channelNote") : "",
-  });
+  } satisfies CaseListCardData);
 }
 
 function lineDetail(t: Translate, locale: Locale, line: CaseLine, audience: QueryAudience): string {
@@ -102,5 +103,5 @@ export function closeNamesCard(t: Translate, typed: string, names: string[]): Ad
     weight: "Default",
     body: t("query.name.didYouMean"),
     buttons: names.map((name) => ({ title: name, action: "query.name", name })),
-  });
+  } satisfies PromptCardData);
 }

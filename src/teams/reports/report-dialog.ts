@@ -7,11 +7,11 @@ import { validateNotes, validatePupil, validateSignals, validateStepsTaken, type
 import { parseQuery } from "../../domain/query-parser.js";
 import type { Services, Actor } from "../../services/index.js";
 import type { OpenCaseMatch } from "../../store/index.js";
-import { cardMessage } from "../card-message.js";
-import { REPORT_STEP_IN_FLIGHT } from "../adapter.js";
+import { cardMessage } from "../cards/card-message.js";
+import { REPORT_STEP_IN_FLIGHT } from "../platform/adapter.js";
 import type { Translate } from "../i18n.js";
-import { parseSubmit, type SubmitPayload } from "../submit-payload.js";
-import { confirmedCard, duplicateCard, notesCard, pupilCard, reportWaitingCard, signalsCard, stepsCard, summaryCard, type ReportStep } from "../report-views.js";
+import { parseSubmit, type SubmitPayload } from "../cards/submit-payload.js";
+import { confirmedCard, duplicateCard, notesCard, pupilCard, reportWaitingCard, signalsCard, stepsCard, summaryCard, type ReportStep } from "./report-views.js";
 
 export const REPORT_DIALOG_ID = "report";
 

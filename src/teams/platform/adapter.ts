@@ -8,9 +8,9 @@ import {
 // botbuilder's own dependency (one copy in node_modules): the error CloudAdapter answers 401 for,
 // and the clients it builds for each turn.
 import { AuthenticationError, ConnectorFactory, JwtTokenValidation, type ConnectorClient, type UserTokenClient } from "botframework-connector";
-import type { Config } from "../config.js";
-import type { Logger } from "../logging.js";
-import { resolveLocale, translator } from "./i18n.js";
+import type { Config } from "../../config.js";
+import type { Logger } from "../../logging.js";
+import { resolveLocale, translator } from "../i18n.js";
 
 /** The Bot Framework adapter. With an app id configured every request must carry a valid token;
  *  without one (local mode: Agents Playground, tests) requests are not authenticated. */

@@ -1,7 +1,7 @@
-import type { Services } from "../services/index.js";
-import { CHART_PATH, EXPORT_PATH } from "../services/statistics.js";
+import type { Services } from "../../services/index.js";
+import { CHART_PATH, EXPORT_PATH } from "../../services/statistics.js";
 import { decodeChart, renderChartPng } from "./charts.js";
-import { resolveLocale, translator } from "./i18n.js";
+import { resolveLocale, translator } from "../i18n.js";
 import { casesCsv, statsCsv } from "./stats-views.js";
 
 /** What GET /dl/stats/... answers: a chart image or a CSV export, or why not. */

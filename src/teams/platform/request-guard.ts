@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { cleanStrings } from "../domain/safe-text.js";
+import { cleanStrings } from "../../domain/safe-text.js";
 
 /** The shape every Bot Framework request must have before it reaches the adapter: botbuilder
  *  throws (HTTP 500) on a body without a `type`, and the handlers expect a conversation, a sender

@@ -1,11 +1,11 @@
 import { TurnContext } from "botbuilder";
-import type { Query } from "../domain/query-parser.js";
-import type { Actor, Services } from "../services/index.js";
-import type { QueryAudience } from "../services/queries.js";
-import { cardMessage } from "./card-message.js";
-import type { Locale, Translate } from "./i18n.js";
+import type { Query } from "../../domain/query-parser.js";
+import type { Actor, Services } from "../../services/index.js";
+import type { QueryAudience } from "../../services/queries.js";
+import { cardMessage } from "../cards/card-message.js";
+import type { Locale, Translate } from "../i18n.js";
 import { caseListCard, closeNamesCard, statusCard } from "./query-views.js";
-import { unknownMemberCard } from "./report-views.js";
+import { unknownMemberCard } from "../reports/report-views.js";
 
 /** The quick questions typed in chat: `statut D-2026-0042`, `statut Dupont`, `mes signalements`,
  *  `à traiter`, `en retard`. In a channel the bot answers only when it is mentioned, and its

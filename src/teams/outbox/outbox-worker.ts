@@ -1,10 +1,10 @@
 import { randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Activity, CloudAdapter, ConversationReference, TurnContext } from "botbuilder";
-import type { Logger } from "../logging.js";
-import type { ClaimedSend, OutboxRecord, OutboxRepository, PaceUpdate } from "../store/outbox.js";
-import type { ConversationRepository, StoredConversation } from "../store/conversations.js";
-import type { RenderSpec } from "../store/outgoing-message.js";
+import type { Logger } from "../../logging.js";
+import type { ClaimedSend, OutboxRecord, OutboxRepository, PaceUpdate } from "../../store/outbox.js";
+import type { ConversationRepository, StoredConversation } from "../../store/conversations.js";
+import type { RenderSpec } from "../../store/outgoing-message.js";
 import { TEAMS_THREAD_LIMITS, nextSlots, paceMemoryMs, type SendLimit } from "./send-pace.js";
 
 /** Renders a queued view for the conversation it goes to; null when there is nothing to send any more. */

@@ -1,14 +1,16 @@
 import type { TurnContext } from "botbuilder";
 import { z } from "zod";
-import { parseQuery } from "../domain/query-parser.js";
-import type { Actor, Services } from "../services/index.js";
-import type { PupilSummary } from "../services/privacy.js";
-import { renderCard, type AdaptiveCardJson } from "./card-renderer.js";
-import { cardMessage } from "./card-message.js";
-import { noticeCard } from "./case-views.js";
-import type { Locale, Translate } from "./i18n.js";
-import { historyCard } from "./plan-views.js";
-import { unknownMemberCard } from "./report-views.js";
+import { parseQuery } from "../../domain/query-parser.js";
+import type { Actor, Services } from "../../services/index.js";
+import type { PupilSummary } from "../../services/privacy.js";
+import { renderCard, type AdaptiveCardJson } from "../cards/card-renderer.js";
+import type { CardActionRequest } from "../cards/card-action.js";
+import { cardMessage } from "../cards/card-message.js";
+import { noticeCard } from "../cases/case-views.js";
+import type { Locale, Translate } from "../i18n.js";
+import { historyCard } from "../cases/plan-views.js";
+import { unknownMemberCard } from "../reports/report-views.js";
+import type { PrivacyConfirmCardData, PrivacyExportCardData } from "../cards/card-data.js";
 
 /** Data-protection commands, typed in a personal chat:
  *  - `export élève D-2026-0042` / `export pupil …` (admins): a confirmation card, then a signed
@@ -71,18 +73,19 @@ export function confirmCard(t: Translate, kind: "export" | "erase", s: PupilSumm
     cancel: t("privacy.confirm.cancel"),
     caseId: s.caseId,
     reference: s.reference,
-  });
+  } satisfies PrivacyConfirmCardData);
 }
 
-const PrivacyActionData = z.object({ caseId: z.uuid() }).loose();
+export const PrivacyActionData = z.object({ caseId: z.uuid() }).loose();
+export type PrivacyActionData = z.infer<typeof PrivacyActionData>;
 
 /** The buttons of the confirmation card. Nothing in the card is trusted but the case id. */
-export async function handlePrivacyAction(ctx: TurnContext, deps: PrivacyDeps, actor: Actor | null, t: Translate, locale: Locale, verb: string, rawData: unknown): Promise<AdaptiveCardJson> {
-  const data = PrivacyActionData.safeParse(rawData);
-  if (!data.success || !["privacy.export", "privacy.erase", "privacy.cancel"].includes(verb)) return noticeCard(t("case.notice.invalidCard"), "", "Attention");
+export async function handlePrivacyAction(request: CardActionRequest<PrivacyActionData>): Promise<AdaptiveCardJson> {
+  const { ctx, actor, t, locale, verb } = request;
+  const deps = request;
   if (!isPersonal(ctx)) return noticeCard(t("privacy.personalOnly"), "", "Attention");
   if (!actor) return noticeCard(t("case.notice.unknownMember"), "", "Attention");
-  const { caseId } = data.data;
+  const { caseId } = request.data;
   if (verb === "privacy.cancel") return noticeCard(t("privacy.cancelled"), "", "Accent");
   if (verb === "privacy.export") {
     const link = await deps.services.privacy.exportLink(actor, caseId);
@@ -94,7 +97,7 @@ export async function handlePrivacyAction(ctx: TurnContext, deps: PrivacyDeps, a
       caution: t("privacy.exportReady.caution"),
       download: t("privacy.exportReady.download"),
       url: link.url,
-    });
+    } satisfies PrivacyExportCardData);
   }
   const erased = await deps.services.privacy.erase(actor, caseId);
   if (!erased.ok) {

@@ -2,7 +2,7 @@ import dns from "node:dns";
 import http from "node:http";
 import https from "node:https";
 import net from "node:net";
-import { hostAllowed } from "../domain/download-hosts.js";
+import { hostAllowed } from "../../domain/download-hosts.js";
 
 /** Downloads a file a message names (a list sent to the bot in Teams). The server makes the request,
  *  so what it may reach is limited (server-side request forgery): https only, hosts of the

@@ -1,0 +1,38 @@
+import { RequeueActionData, requeueFailedSend } from "./admin/admin-commands.js";
+import { cardAction, type CardAction } from "./cards/card-action.js";
+import type { ExecuteVerb } from "./cards/card-verbs.js";
+import { CaseActionData, handleCaseAction } from "./cases/case-actions.js";
+import { handleImportAction, ImportActionData } from "./imports/import-handler.js";
+import { handlePrivacyAction, PrivacyActionData } from "./privacy/privacy-commands.js";
+
+const caseAction = cardAction({ data: CaseActionData, handle: handleCaseAction });
+const importAction = cardAction({ data: ImportActionData, handle: handleImportAction });
+const privacyAction = cardAction({ data: PrivacyActionData, handle: handlePrivacyAction });
+
+/** The table of card actions (Action.Execute): each verb of the closed list, the schema its data
+ *  must pass (else the « carte non valide » notice) and its handler. Who may do what is decided by
+ *  the services each handler calls (src/services, src/domain/permissions.ts), never here. */
+export const CARD_ACTIONS: { readonly [Verb in ExecuteVerb]: CardAction } = {
+  "case.takeCharge": caseAction,
+  "case.assign": caseAction,
+  "case.requestInfo": caseAction,
+  "case.dismiss": caseAction,
+  "case.escalate": caseAction,
+  "case.openPlan": caseAction,
+  "case.details": caseAction,
+  "case.refresh": caseAction,
+  "case.history": caseAction,
+  "case.answerInfo": caseAction,
+  "plan.view": caseAction,
+  "plan.addAction": caseAction,
+  "plan.setActionStatus": caseAction,
+  "plan.editAction": caseAction,
+  "plan.setReview": caseAction,
+  "plan.close": caseAction,
+  "outbox.requeue": cardAction({ data: RequeueActionData, handle: requeueFailedSend }),
+  "import.confirm": importAction,
+  "import.cancel": importAction,
+  "privacy.export": privacyAction,
+  "privacy.erase": privacyAction,
+  "privacy.cancel": privacyAction,
+};

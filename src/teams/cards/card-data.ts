@@ -1,0 +1,609 @@
+/** The data of each Adaptive Card template (cards/<name>.json): one type per template, used with
+ *  `satisfies` by the view that builds it (src/teams/**) and by its samples
+ *  (test/fixtures/cards/samples.ts), so that a change of shape fails typecheck in both places.
+ *  Texts are plain strings: the templates read no literal values. */
+
+/** The samples of one card: a name per case shown (« typical », « longest »…). */
+export type CardSamples<Data> = Record<string, Data>;
+
+/** cards/case-card.json */
+export type CaseCardData = {
+  caseId: string;
+  version: number;
+  reference: string;
+  statusLabel: string;
+  statusColor: string;
+  notice: string;
+  noticeColor: string;
+  headline: string;
+  pupilName: string;
+  facts: Array<{
+    title: string;
+    value: string;
+  }>;
+  flags: string;
+  showActions: boolean;
+  can: {
+    takeCharge: boolean;
+    openPlan: boolean;
+    viewPlan: boolean;
+    assign: boolean;
+    requestInfo: boolean;
+    dismiss: boolean;
+    escalate: boolean;
+  };
+  assignees: Array<{
+    title: string;
+    value: string;
+  }>;
+  labels: {
+    takeCharge: string;
+    openPlan: string;
+    viewPlan: string;
+    details: string;
+    assign: string;
+    assignTo: string;
+    assignConfirm: string;
+    requestInfo: string;
+    question: string;
+    questionPlaceholder: string;
+    send: string;
+    dismiss: string;
+    reason: string;
+    reasonPlaceholder: string;
+    dismissConfirm: string;
+    escalate: string;
+    required: string;
+  };
+};
+
+/** cards/case-details.json */
+export type CaseDetailsCardData = {
+  caseId: string;
+  title: string;
+  privacy: string;
+  facts: Array<{
+    title: string;
+    value: string;
+  }>;
+  signalsTitle: string;
+  signals: Array<{
+    title: string;
+    value: string;
+  }>;
+  observationsTitle: string;
+  observations: Array<string>;
+  back: string;
+  exchangesTitle: string;
+  exchanges: Array<{
+    question: string;
+    questionText: string;
+    answer: string;
+    answerText: string;
+  }>;
+};
+
+/** cards/case-list.json */
+export type CaseListCardData = {
+  title: string;
+  summary: string;
+  showCounts: boolean;
+  counts: Array<{
+    title: string;
+    value: string;
+  }>;
+  showLines: boolean;
+  lines: Array<{
+    caseId: string;
+    canOpen: boolean;
+    heading: string;
+    detail: string;
+  }>;
+  more: string;
+  hint: string;
+  note: string;
+};
+
+/** cards/failed-sends.json */
+export type FailedSendsCardData = {
+  title: string;
+  none: string;
+  requeue: string;
+  requeueAll: string;
+  sends: Array<{
+    id: string;
+    line: string;
+  }>;
+};
+
+/** cards/help.json */
+export type HelpCardData = {
+  title: string;
+  intro: string;
+  commands: Array<string>;
+  channel: string;
+  startReport: string;
+  sections: Array<{
+    title: string;
+    commands: Array<string>;
+  }>;
+};
+
+/** cards/history.json */
+export type HistoryCardData = {
+  caseId: string;
+  title: string;
+  empty: string;
+  back: string;
+  events: Array<{
+    when: string;
+    what: string;
+    detail: string;
+  }>;
+};
+
+/** cards/import-preview.json */
+export type ImportPreviewCardData = {
+  title: string;
+  source: string;
+  facts: Array<{
+    title: string;
+    value: string;
+  }>;
+  notes: Array<string>;
+  errorsTitle: string;
+  errors: Array<string>;
+  errorsMore: string;
+  attachTitle: string;
+  attach: Array<string>;
+  attachMore: string;
+  nothing: string;
+  confirm: string;
+  cancel: string;
+  batchId: string;
+};
+
+/** cards/import-summary.json */
+export type ImportSummaryCardData = {
+  title: string;
+  schoolsTitle: string;
+  schools: Array<{
+    name: string;
+    count: string;
+  }>;
+  others: string;
+  hint: string;
+};
+
+/** cards/info-request.json */
+export type InfoRequestCardData = {
+  caseId: string;
+  title: string;
+  intro: string;
+  question: string;
+  answerLabel: string;
+  privacy: string;
+  send: string;
+  required: string;
+  answer: string;
+  error: string;
+};
+
+/** cards/notice.json */
+export type NoticeCardData = {
+  title: string;
+  body: string;
+  color: string;
+};
+
+/** cards/plan-card.json */
+/** The labels of the plan card, each read from plan.labels.<key> in the locales. */
+export const PLAN_LABEL_KEYS = ["start", "done", "abandon", "edit", "save", "add", "addConfirm", "type", "description", "descriptionPlaceholder", "startDate", "endDate", "partner", "partnerPlaceholder", "company", "requirements", "review", "objective", "nextReview", "close", "outcome", "outcomeRequired", "comment", "closeConfirm", "history", "required", "cancel"] as const;
+export type PlanLabelKey = (typeof PLAN_LABEL_KEYS)[number];
+
+export type PlanCardData = {
+  caseId: string;
+  version: number;
+  notice: string;
+  noticeColor: string;
+  title: string;
+  statusLabel: string;
+  statusColor: string;
+  headline: string;
+  showTexts: boolean;
+  textsElsewhere: string;
+  facts: Array<{
+    title: string;
+    value: string;
+  }>;
+  reviewDue: string;
+  suggestions: string;
+  actionsTitle: string;
+  noAction: string;
+  editable: boolean;
+  actions: Array<{
+    id: string;
+    editing: boolean;
+    type: string;
+    label: string;
+    description: string;
+    details: string;
+    statusLabel: string;
+    /** No colour for an action in progress. */
+    statusColor: string | undefined;
+    canStart: boolean;
+    canFinish: boolean;
+    startDate: string;
+    endDate: string;
+    partner: string;
+    company: string;
+    editError: string;
+    editDescription: string;
+  }>;
+  newType: string;
+  catalogue: Array<{
+    title: string;
+    value: string;
+  }>;
+  partners: Array<{
+    title: string;
+    value: string;
+  }>;
+  outcomes: Array<{
+    title: string;
+    value: string;
+  }>;
+  objective: string;
+  nextReviewAt: string;
+  labels: Record<PlanLabelKey, string>;
+  newAction: {
+    description: string;
+    startDate: string;
+    endDate: string;
+    partner: string;
+    company: string;
+    error: string;
+  };
+  closeForm: {
+    outcome: string;
+    comment: string;
+    error: string;
+  };
+  reviewError: string;
+};
+
+/** cards/privacy-confirm.json */
+export type PrivacyConfirmCardData = {
+  title: string;
+  intro: string;
+  facts: Array<{
+    title: string;
+    value: string;
+  }>;
+  warning: string;
+  warningColor: string;
+  confirm: string;
+  confirmStyle: string;
+  verb: string;
+  cancel: string;
+  caseId: string;
+  reference: string;
+};
+
+/** cards/privacy-export.json */
+export type PrivacyExportCardData = {
+  title: string;
+  body: string;
+  caution: string;
+  download: string;
+  url: string;
+};
+
+/** cards/prompt.json */
+export type PromptCardData = {
+  title: string;
+  weight: string;
+  body: string;
+  buttons: Array<{
+    title: string;
+    action: string;
+    name: string;
+  }>;
+};
+
+/** cards/report-confirmed.json */
+export type ReportConfirmedCardData = {
+  title: string;
+  referenceLine: string;
+  joined: string;
+  next: string;
+  follow: string;
+  thanks: string;
+};
+
+/** cards/report-duplicate.json */
+export type ReportDuplicateCardData = {
+  draftId: string;
+  title: string;
+  body: string;
+  question: string;
+  attach: string;
+  separate: string;
+  cancel: string;
+};
+
+/** cards/report-notes.json */
+export type ReportNotesCardData = {
+  draftId: string;
+  progress: string;
+  title: string;
+  intro: string;
+  fix: string;
+  privacy: string;
+  labels: {
+    notePlaceholder: string;
+    next: string;
+    back: string;
+    cancel: string;
+  };
+  notes: Array<{
+    noteId: string;
+    label: string;
+    note: string;
+    noteError: string;
+  }>;
+  signalsError: string;
+};
+
+/** cards/report-pupil.json */
+export type ReportPupilCardData = {
+  draftId: string;
+  progress: string;
+  title: string;
+  intro: string;
+  fix: string;
+  labels: {
+    lastName: string;
+    firstName: string;
+    className: string;
+    classPlaceholder: string;
+    birthYear: string;
+    birthYearPlaceholder: string;
+    school: string;
+    schoolPlaceholder: string;
+    next: string;
+    cancel: string;
+    required: string;
+  };
+  /** What the person typed, given back as typed (a refused step), else from the draft. */
+  values: Partial<Record<"lastName" | "firstName" | "className" | "schoolId" | "birthYear", string>>;
+  errors: {
+    lastName: string;
+    firstName: string;
+    className: string;
+    birthYear: string;
+    schoolId: string;
+  };
+  schools: Array<{
+    title: string;
+    value: string;
+  }>;
+};
+
+/** cards/report-signals.json */
+export type ReportSignalsCardData = {
+  draftId: string;
+  progress: string;
+  title: string;
+  intro: string;
+  fix: string;
+  signalsError: string;
+  alert: string;
+  halfDays: string;
+  halfDaysError: string;
+  labels: {
+    halfDays: string;
+    halfDaysPlaceholder: string;
+    next: string;
+    cancel: string;
+  };
+  families: Array<{
+    label: string;
+    showHalfDays: boolean;
+    signals: Array<{
+      toggleId: string;
+      label: string;
+      checked: string;
+    }>;
+  }>;
+};
+
+/** cards/report-steps.json */
+export type ReportStepsCardData = {
+  draftId: string;
+  progress: string;
+  title: string;
+  fix: string;
+  alert: string;
+  labels: {
+    stepsLabel: string;
+    urgencyLabel: string;
+    observations: string;
+    observationsPlaceholder: string;
+    privacy: string;
+    next: string;
+    cancel: string;
+    required: string;
+  };
+  /** What the person typed, given back as typed (a refused step), else from the draft. */
+  values: Partial<Record<"stepsTaken" | "urgency" | "observations", string>>;
+  errors: {
+    stepsTaken: string;
+    urgency: string;
+    observations: string;
+  };
+  stepChoices: Array<{
+    title: string;
+    value: string;
+  }>;
+  urgencyChoices: Array<{
+    title: string;
+    value: string;
+  }>;
+};
+
+/** cards/report-summary.json */
+export type ReportSummaryCardData = {
+  draftId: string;
+  progress: string;
+  title: string;
+  intro: string;
+  joins: string;
+  alert: string;
+  labels: {
+    edit: string;
+    confirm: string;
+    cancel: string;
+  };
+  sections: Array<{
+    step: string;
+    label: string;
+    facts: Array<{
+      title: string;
+      value: string;
+    }>;
+  }>;
+};
+
+/** cards/stats-card.json */
+export type StatsCardData = {
+  title: string;
+  subtitle: string;
+  protectNote: string;
+  keyFigures: string;
+  facts: Array<{
+    title: string;
+    value: string;
+  }>;
+  charts: Array<{
+    title: string;
+    url: string;
+    altText: string;
+  }>;
+  schoolsTitle: string;
+  noSchool: string;
+  columns: {
+    school: string;
+    open: string;
+    plan: string;
+    overdue: string;
+  };
+  schools: Array<{
+    name: string;
+    open: string;
+    withPlan: string;
+    overdue: string;
+  }>;
+  moreSchools: string;
+  exportHint: string;
+};
+
+/** cards/stats-export.json */
+export type StatsExportCardData = {
+  title: string;
+  subtitle: string;
+  body: string;
+  download: string;
+  url: string;
+};
+
+/** cards/status-card.json */
+export type StatusCardData = {
+  caseId: string;
+  reference: string;
+  statusLabel: string;
+  statusColor: string;
+  headline: string;
+  late: string;
+  facts: Array<{
+    title: string;
+    value: string;
+  }>;
+  note: string;
+  canOpen: boolean;
+  openLabel: string;
+};
+
+/** cards/unknown-member.json */
+export type UnknownMemberCardData = {
+  title: string;
+  body: string;
+  how: string;
+  meanwhile: string;
+};
+
+/** cards/weekly-digest.json */
+export type WeeklyDigestCardData = {
+  title: string;
+  week: string;
+  facts: Array<{
+    title: string;
+    value: string;
+  }>;
+  nothing: string;
+  columns: {
+    school: string;
+    new: string;
+    waiting: string;
+    reviews: string;
+  };
+  schools: Array<{
+    name: string;
+    newLastWeek: string;
+    waiting: string;
+    reviews: string;
+  }>;
+  hint: string;
+};
+
+/** cards/welcome.json */
+export type WelcomeCardData = {
+  title: string;
+  intro: string;
+  can: string;
+  items: Array<string>;
+  privacy: string;
+  startReport: string;
+  helpLabel: string;
+};
+
+/** Every template by name. */
+export type CardDataByName = {
+  "case-card": CaseCardData;
+  "case-details": CaseDetailsCardData;
+  "case-list": CaseListCardData;
+  "failed-sends": FailedSendsCardData;
+  "help": HelpCardData;
+  "history": HistoryCardData;
+  "import-preview": ImportPreviewCardData;
+  "import-summary": ImportSummaryCardData;
+  "info-request": InfoRequestCardData;
+  "notice": NoticeCardData;
+  "plan-card": PlanCardData;
+  "privacy-confirm": PrivacyConfirmCardData;
+  "privacy-export": PrivacyExportCardData;
+  "prompt": PromptCardData;
+  "report-confirmed": ReportConfirmedCardData;
+  "report-duplicate": ReportDuplicateCardData;
+  "report-notes": ReportNotesCardData;
+  "report-pupil": ReportPupilCardData;
+  "report-signals": ReportSignalsCardData;
+  "report-steps": ReportStepsCardData;
+  "report-summary": ReportSummaryCardData;
+  "stats-card": StatsCardData;
+  "stats-export": StatsExportCardData;
+  "status-card": StatusCardData;
+  "unknown-member": UnknownMemberCardData;
+  "weekly-digest": WeeklyDigestCardData;
+  "welcome": WelcomeCardData;
+};

@@ -134,6 +134,20 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<A
         )
       : null;
 
+    // Schools without an owner: checked every hour, listed to the admins once a day across instances.
+    const ownerless = automatic
+      ? every(
+          60 * 60_000,
+          async () => {
+            const queued = await services.owners.runDaily();
+            if (queued !== null) logger.info({ queued }, "schools without an owner listed to the admins");
+            if (queued) outbox.kick();
+          },
+          logger,
+          "schools without an owner",
+        )
+      : null;
+
     let stopping: Promise<void> | undefined;
     return {
       port,
@@ -150,7 +164,7 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<A
           const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()));
           if (exposedWarning) clearInterval(exposedWarning);
           const outboxStopped = outbox.stop(grace);
-          await Promise.all([reminders?.stop(), retention?.stop(), digest?.stop()]);
+          await Promise.all([reminders?.stop(), retention?.stop(), digest?.stop(), ownerless?.stop()]);
           const late = setTimeout(() => server.server.closeAllConnections(), grace);
           await Promise.all([serverClosed, outboxStopped]);
           clearTimeout(late);

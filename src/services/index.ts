@@ -15,6 +15,7 @@ import { RetentionService } from "./retention.js";
 import { SignedLinks } from "./signed-links.js";
 import type { RetentionPolicy } from "../domain/retention.js";
 import { StatisticsService, WeeklyDigestService } from "./statistics.js";
+import { SchoolOwnerService } from "./school-owners.js";
 import type { DateRange } from "../domain/weekly-digest.js";
 import { DirectoryPeopleService } from "./directory-people.js";
 import { EnrolmentService } from "./enrolments.js";
@@ -39,6 +40,8 @@ export type Services = {
   directoryPeople: DirectoryPeopleService;
   enrolments: EnrolmentService;
   memberAdmin: MemberAdminService;
+  /** Schools without an owner: the fallback of a report there, the admins' daily list. */
+  owners: SchoolOwnerService;
 };
 
 /** What the services take from the configuration. */
@@ -55,9 +58,11 @@ export function createServices(store: Store, clock: () => Date = () => new Date(
   const triage = new TriageService(store, routing, clock);
   const plans = new PlanService(store, triage, clock);
   const links = options.links ?? new SignedLinks(undefined, () => "http://127.0.0.1", clock);
+  const owners = new SchoolOwnerService(store, clock);
   return {
     routing,
-    reports: new ReportService(store, routing, clock),
+    owners,
+    reports: new ReportService(store, routing, clock, owners),
     triage,
     plans,
     privacy: new PrivacyService(store, triage, plans, links, clock),

@@ -4,14 +4,19 @@ import { SIGNAL_FAMILIES, signalFamily } from "../domain/signals.js";
 import { nameKey } from "../domain/text.js";
 import type { Actor } from "./members.js";
 import type { RoutingService } from "./routing.js";
+import { SchoolOwnerService } from "./school-owners.js";
 
 /** What became of a report that joined an open case: who follows that case (null: nobody yet),
  *  and whether they were told (they have a personal chat with the bot, and did not report it). */
 export type JoinedCase = { followedBy: { name: string; told: boolean; isReporter: boolean } | null };
 
+/** A new case in a school with no active référent décrochage or chef d'établissement: who was told
+ *  instead (the bassin's coordinators, the académie's admins), for the reporter's confirmation. */
+export type ToldInstead = { coordinators: number; admins: number };
+
 export type ReportOutcome =
-  | { ok: true; recorded: RecordedReport; joined?: JoinedCase }
-  | { ok: false; reason: "NOT_ALLOWED" | "INCOMPLETE" };
+  | { ok: true; recorded: RecordedReport; joined?: JoinedCase; toldInstead?: ToldInstead }
+  | { ok: false; reason: "NOT_ALLOWED" | "INCOMPLETE" | "SCHOOL_CLOSED" };
 
 /** The fiche de repérage: who may report for which school, duplicate detection, and recording. */
 export class ReportService {
@@ -19,6 +24,7 @@ export class ReportService {
     private readonly store: Store,
     private readonly routing: RoutingService,
     private readonly clock: () => Date = () => new Date(),
+    private readonly owners: SchoolOwnerService = new SchoolOwnerService(store, clock),
   ) {}
 
   /** Schools the actor may report for: their own schools; a coordinator's district. */
@@ -61,7 +67,14 @@ export class ReportService {
     const d: CompleteDraft = draft;
     const school = (await this.reportingSchools(actor)).find((s) => s.id === d.pupil.schoolId);
     if (!school) return { ok: false, reason: "NOT_ALLOWED" };
-    const route = await this.routing.sendsFor({ schoolId: school.id, districtId: school.districtId, birthYear: d.pupil.birthYear, birthDate: null, escalatedToMlds: false });
+    // A closed school keeps its cases but takes no new report (a report joining one of its open
+    // cases is still a new report).
+    if (school.state === "CLOSED") return { ok: false, reason: "SCHOOL_CLOSED" };
+    // Nobody at the school to follow a new case: it goes to the bassin's MLDS from the start (whose
+    // coordinators may then see it, whatever the pupil's age) and the admins are told.
+    const orphan = d.attachToCase ? null : await this.owners.routeWithoutOwner(school);
+    const usual = await this.routing.sendsFor({ schoolId: school.id, districtId: school.districtId, birthYear: d.pupil.birthYear, birthDate: null, escalatedToMlds: orphan !== null });
+    const route = orphan ? (caseId: string) => [...usual(caseId), ...orphan.extraSends(caseId)] : usual;
     const families = [...new Set(d.signals.signals.map((s) => signalFamily(s.code)))];
     const join = d.attachToCase ? await this.joinSends(actor, d.attachToCase.caseId, families, d.steps.urgency, submissionKey) : null;
     const recorded = await this.store.cases.recordReport({
@@ -81,9 +94,11 @@ export class ReportService {
       urgency: d.steps.urgency,
       ...(d.steps.observations ? { observations: d.steps.observations } : {}),
       ...(d.attachToCase ? { attachToCaseId: d.attachToCase.caseId } : {}),
+      ...(orphan ? { escalatedToMlds: true } : {}),
       year: this.clock().getFullYear(),
     }, route, join?.messages);
-    return recorded.joinedExisting && join ? { ok: true, recorded, joined: join.joined } : { ok: true, recorded };
+    if (recorded.joinedExisting && join) return { ok: true, recorded, joined: join.joined };
+    return orphan && !recorded.joinedExisting ? { ok: true, recorded, toldInstead: { coordinators: orphan.coordinators, admins: orphan.admins } } : { ok: true, recorded };
   }
 
   /** A report that joins an open case: its posted cards (channel, référents' chats) are redrawn

@@ -146,7 +146,7 @@ export class StatisticsService {
     if (!record) return { ok: false, reason: "NOT_FOUND" };
     const member = await this.store.statistics.actor(record.memberId);
     if (!member || !member.active || !isRole(member.role)) return { ok: false, reason: "FORBIDDEN" };
-    const who: PermissionActor = { memberId: member.id, role: member.role, schoolIds: member.schoolIds, districtId: member.districtId };
+    const who: PermissionActor = { memberId: member.id, role: member.role, schoolIds: member.schoolIds, districtId: member.districtId, departmentCode: member.departmentCode };
     const kind: ExportKind = record.kind === "CASES" ? "cases" : "stats";
     const op = kind === "stats" ? "VIEW_STATS" : "EXPORT_CASES";
     if (!can(who, op, null)) return { ok: false, reason: "FORBIDDEN" };
@@ -202,6 +202,20 @@ export class StatisticsService {
           return { reason: known ? "OUT_OF_SCOPE" : "UNKNOWN_DISTRICT" };
         }
         return { filter: { districtIds: [district.id], ...mlds }, view: { kind: "district", label: district.name, uais: [] }, protect: true };
+      }
+      case "DEPARTMENT": {
+        // A DSDEN: the cases of the schools of its département, under-16 ones included (the DASEN
+        // answers for compulsory schooling); small numbers protected, as outside a school.
+        const code = actor.departmentCode;
+        if (code === null || code === undefined) return { reason: "FORBIDDEN" };
+        if (target.kind === "school") {
+          const school = await this.store.statistics.schoolByUai(target.uai);
+          if (!school) return { reason: "UNKNOWN_SCHOOL" };
+          if (school.departmentCode !== code) return { reason: "OUT_OF_SCOPE" };
+          return { filter: { schoolIds: [school.id] }, view: { kind: "schools", label: school.name, uais: [school.uai] }, protect: true };
+        }
+        if (target.kind !== "own") return { reason: "OUT_OF_SCOPE" };
+        return { filter: { departmentCode: code }, view: { kind: "district", label: `Département ${code}`, uais: [] }, protect: true };
       }
       case "ACADEMY": {
         if (target.kind === "school") {
@@ -287,5 +301,5 @@ export class WeeklyDigestService {
 }
 
 function permissionActor(actor: Actor | PermissionActor): PermissionActor {
-  return { memberId: actor.memberId, role: actor.role, schoolIds: actor.schoolIds, districtId: actor.districtId };
+  return { memberId: actor.memberId, role: actor.role, schoolIds: actor.schoolIds, districtId: actor.districtId, departmentCode: actor.departmentCode ?? null };
 }

@@ -60,6 +60,7 @@ export class TriageService {
     return {
       schoolId: c.school.id,
       districtId: c.districtId,
+      departmentCode: c.school.departmentCode,
       reporterIds: c.reporterIds,
       assigneeId: c.assignee?.id ?? null,
       escalatedToMlds: c.escalatedToMlds,
@@ -68,7 +69,7 @@ export class TriageService {
   }
 
   may(actor: Actor, op: Operation, c: CaseRecord): boolean {
-    return can({ memberId: actor.memberId, role: actor.role, schoolIds: actor.schoolIds, districtId: actor.districtId }, op, this.scopeOf(c));
+    return can({ memberId: actor.memberId, role: actor.role, schoolIds: actor.schoolIds, districtId: actor.districtId, departmentCode: actor.departmentCode ?? null }, op, this.scopeOf(c));
   }
 
   /** The case as its card shows it; for the Teams layer rendering a queued card (no caller). */

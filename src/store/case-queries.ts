@@ -298,9 +298,8 @@ function areaCondition(area: CaseVisibility["area"]): CaseCondition | null {
     case "district":
       return (eb) => eb("c.districtId", "=", area.districtId);
     case "department":
-      // No list reaches a département yet (the DSDEN has statistics only) and schools do not
-      // record theirs yet (issue 24): nothing, rather than a guess.
-      return null;
+      // The cases of the schools of the département (the directory import records it).
+      return (eb) => eb("c.schoolId", "in", eb.selectFrom("School as ds").select("ds.id").where("ds.departmentCode", "=", area.departmentCode));
     case "academy":
       return () => sql<boolean>`TRUE`;
     case "nothing":

@@ -24,6 +24,8 @@ export type NewReport = {
   observations?: string;
   /** Join this open case instead of opening a new one. */
   attachToCaseId?: string;
+  /** A new case goes to the MLDS from the start (its school has nobody to follow it). */
+  escalatedToMlds?: boolean;
   year: number;
 };
 
@@ -161,7 +163,7 @@ export class CaseRepository {
                 .returning("id"),
             )
             .insertInto("Case")
-            .columns(["id", "reference", "pupilId", "schoolId", "districtId", "urgency", "reporterId", "updatedAt"])
+            .columns(["id", "reference", "pupilId", "schoolId", "districtId", "urgency", "reporterId", "escalatedToMlds", "updatedAt"])
             .expression((eb) =>
               eb
                 .selectFrom(["School as s", eb.selectFrom("touched").select("touched.id").unionAll(eb.selectFrom("added").select("added.id")).as("p")])
@@ -173,6 +175,7 @@ export class CaseRepository {
                   "s.districtId",
                   eb.val(r.urgency).as("urgency"),
                   eb.val(r.reporterId).as("reporterId"),
+                  eb.val(r.escalatedToMlds === true).as("escalatedToMlds"),
                   sql<Date>`now()`.as("updatedAt"),
                 ])
                 .where("s.id", "=", r.schoolId),
@@ -244,7 +247,8 @@ export type CaseRecord = {
   version: number;
   escalatedToMlds: boolean;
   source: "REPORT" | "IMPORT";
-  school: { id: string; name: string; uai: string };
+  /** departmentCode: the département of the school ("069"), for the DSDEN's scope; null when unknown. */
+  school: { id: string; name: string; uai: string; departmentCode: string | null };
   districtId: string;
   pupil: { lastName: string; firstName: string; className: string | null; birthYear: number; birthDate: Date | null; anonymized: boolean };
   reporterIds: string[];
@@ -324,6 +328,7 @@ function selectRecord(qc: QueryCreator<DB & RecordCtes>) {
       "s.id as schoolId",
       "s.name as schoolName",
       "s.uai as schoolUai",
+      "s.departmentCode as schoolDepartmentCode",
       ...PUPIL_AND_ASSIGNEE,
     ])
     .select((eb) => [
@@ -385,7 +390,7 @@ function toCaseRecord(c: CaseRow): CaseRecord {
     version: c.version,
     escalatedToMlds: c.escalatedToMlds,
     source: c.source,
-    school: { id: c.schoolId, name: c.schoolName, uai: c.schoolUai },
+    school: { id: c.schoolId, name: c.schoolName, uai: c.schoolUai, departmentCode: c.schoolDepartmentCode },
     districtId: c.districtId,
     pupil: {
       lastName: c.lastName,

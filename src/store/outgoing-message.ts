@@ -22,7 +22,14 @@ export type RenderSpec =
   /** The person who asked to join is told the decision in their personal chat. */
   | { view: "enrolmentDecision"; enrolmentId: string }
   /** A member's cases were handed over to this member (told in their personal chat). */
-  | { view: "casesHandedOver"; fromName: string; references: string[] };
+  | { view: "casesHandedOver"; fromName: string; references: string[] }
+  /** To the académie's admins: a report in a school with no référent and no chef d'établissement
+   *  (reference and school only: admins do not see pupils). */
+  | { view: "ownerlessReport"; caseId: string; schoolName: string; coordinators: number }
+  /** The daily list of open schools without an owner, to the académie's admins. */
+  | { view: "ownerlessSchools"; count: number; schools: OwnerlessSchoolLine[] };
+
+export type OwnerlessSchoolLine = { uai: string; name: string; districtCode: string | null; districtName?: string; noLead: boolean; noRoute: boolean };
 
 export type ImportSummarySchool = { name: string; count: number };
 

@@ -11,7 +11,7 @@ import { queueSends } from "./sends.js";
 
 /** Which cases count. `mldsOnlyOn`: leave out the under-16 cases that the school has not handed to
  *  the MLDS (as the coordinators do not see them), ages taken on that date. */
-export type StatsFilter = { schoolIds?: string[]; districtIds?: string[]; mldsOnlyOn?: Date };
+export type StatsFilter = { schoolIds?: string[]; districtIds?: string[]; departmentCode?: string; mldsOnlyOn?: Date };
 
 export type RawStats = {
   openedPerMonth: { month: string; count: number }[];
@@ -42,7 +42,7 @@ export type CaseExportRow = {
 
 export type DataExportRecord = { id: string; memberId: string; kind: string; scope: unknown; createdAt: Date; downloads: number };
 
-export type StatsActorRecord = { id: string; role: string; active: boolean; districtId: string | null; schoolIds: string[] };
+export type StatsActorRecord = { id: string; role: string; active: boolean; districtId: string | null; departmentCode: string | null; schoolIds: string[] };
 
 /** Events that mean someone took the case in charge (an assignment of a new case counts). */
 const TAKEN_EVENTS = ["TAKEN_IN_CHARGE", "ASSIGNED"];
@@ -59,6 +59,7 @@ function inScope(eb: Scoped, f: StatsFilter): Expression<SqlBool> {
   const parts: Expression<SqlBool>[] = [];
   if (f.schoolIds) parts.push(f.schoolIds.length ? eb("c.schoolId", "=", sql<string>`any(${f.schoolIds}::text[])`) : sql<boolean>`false`);
   if (f.districtIds) parts.push(f.districtIds.length ? eb("c.districtId", "=", sql<string>`any(${f.districtIds}::text[])`) : sql<boolean>`false`);
+  if (f.departmentCode !== undefined) parts.push(eb("c.schoolId", "in", eb.selectFrom("School as ds").select("ds.id").where("ds.departmentCode", "=", f.departmentCode)));
   if (f.mldsOnlyOn) {
     const day = parisDate(f.mldsOnlyOn);
     // Same rule as ageOn(): the exact age with a birth date, the age reached this year without.
@@ -201,8 +202,8 @@ export class StatisticsRepository {
 
   // --- Scope look-ups ---
 
-  async schoolByUai(uai: string): Promise<{ id: string; uai: string; name: string; districtId: string } | null> {
-    return (await this.db.selectFrom("School").select(["id", "uai", "name", "districtId"]).where("uai", "=", uai).executeTakeFirst()) ?? null;
+  async schoolByUai(uai: string): Promise<{ id: string; uai: string; name: string; districtId: string; departmentCode: string | null } | null> {
+    return (await this.db.selectFrom("School").select(["id", "uai", "name", "districtId", "departmentCode"]).where("uai", "=", uai).executeTakeFirst()) ?? null;
   }
 
   async schoolsByIds(ids: string[]): Promise<{ id: string; uai: string; name: string; districtId: string }[]> {
@@ -218,7 +219,7 @@ export class StatisticsRepository {
   async actor(memberId: string): Promise<StatsActorRecord | null> {
     const m = await this.db
       .selectFrom("Member as m")
-      .select(["m.id", "m.role", "m.active", "m.districtId"])
+      .select(["m.id", "m.role", "m.active", "m.districtId", "m.departmentCode"])
       .select((eb) => eb.fn.coalesce(eb.selectFrom("MemberSchool as ms").select(sql<string[]>`array_agg(ms."schoolId")`.as("ids")).whereRef("ms.memberId", "=", "m.id"), sql<string[]>`'{}'::text[]`).as("schoolIds"))
       .where("m.id", "=", memberId)
       .executeTakeFirst();

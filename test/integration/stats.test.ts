@@ -183,6 +183,27 @@ describe.each(DATABASE_KINDS)("statistics on %s, with known answers", (kind) => 
     expect((await view(sophie, "ce mois")).openedTotal).toBeNull();
   });
 
+  it("gives a DSDEN the statistics of the schools of its département, protected, and nothing else", async () => {
+    await db.prisma.school.updateMany({ where: { uai: { in: [VH, JM] } }, data: { departmentCode: "069" } });
+    await db.prisma.school.updateMany({ where: { uai: SV }, data: { departmentCode: "038" } });
+    try {
+      const dsden = (departmentCode: string | null): Actor => ({ memberId: "dsden", displayName: "DSDEN", role: "DSDEN", schoolIds: [], districtId: null, departmentCode, locale: null });
+      const rhone = await view(dsden("069"));
+      expect(rhone.protect).toBe(true);
+      expect(rhone.scope).toEqual({ kind: "district", label: "Département 069", uais: [] });
+      expect(rhone.schools.map((s) => s.uai).sort()).toEqual([VH, JM].sort());
+      const ines = await view(await actorOf(services, "Inès Moreau"));
+      expect(rhone.openedTotal).toBe(8 + (ines.openedTotal as number));
+      expect((await view(dsden("069"), VH.toLowerCase())).openedTotal).toBe(8);
+      expect(await services.statistics.view(dsden("069"), SV.toLowerCase())).toEqual({ ok: false, reason: "OUT_OF_SCOPE" });
+      expect(await services.statistics.view(dsden("069"), "bassin sud")).toEqual({ ok: false, reason: "OUT_OF_SCOPE" });
+      expect((await view(dsden("001"))).schools).toEqual([]);
+      expect(await services.statistics.view(dsden(null))).toEqual({ ok: false, reason: "FORBIDDEN" });
+    } finally {
+      await db.prisma.school.updateMany({ data: { departmentCode: null } });
+    }
+  });
+
   it("refuses what is outside the caller's scope", async () => {
     const reason = async (a: Actor, s?: string) => {
       const r = await services.statistics.view(a, s);

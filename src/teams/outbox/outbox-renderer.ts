@@ -8,6 +8,7 @@ import { resolveLocale, translator, type Locale } from "../i18n.js";
 import { importSummaryCard } from "../imports/import-views.js";
 import { weeklyDigestCard } from "../stats/stats-views.js";
 import { isDirectoryRender, renderDirectoryOutgoing } from "../directory/enrolment-views.js";
+import { ownerlessReportText, ownerlessSchoolsText } from "../directory/school-directory-views.js";
 
 export type OutboxRenderDeps = { services: Services; defaultLocale: Locale; clock: () => Date };
 
@@ -22,6 +23,7 @@ export async function renderOutgoing(spec: RenderSpec, conversation: StoredConve
   // of the schools it counts.
   if (spec.view === "importSummary") return cardMessage(importSummaryCard(t, spec, conversation.kind === "PERSONAL" ? "personal" : "channel"));
   if (isDirectoryRender(spec)) return renderDirectoryOutgoing(spec, deps.services, t, locale);
+  if (spec.view === "ownerlessSchools") return MessageFactory.text(ownerlessSchoolsText(t, spec));
   const c = await deps.services.triage.systemView(spec.caseId);
   if (!c) return null;
   switch (spec.view) {
@@ -57,6 +59,8 @@ export async function renderOutgoing(spec: RenderSpec, conversation: StoredConve
       const texts = history ? deps.services.triage.may(owner, "VIEW_DETAILS", history.case) : false;
       return history ? cardMessage(historyCard(t, locale, history.case.reference, history.case.id, history.events, { texts })) : null;
     }
+    case "ownerlessReport":
+      return MessageFactory.text(ownerlessReportText(t, c.reference, spec));
     case "reporterNotice": {
       if (spec.notice === "INFO_REQUEST") {
         if (!c.infoRequest) return null;

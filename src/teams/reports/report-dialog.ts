@@ -231,12 +231,13 @@ export class ReportDialog extends Dialog {
     const actor = this.deps.actor(dc.context)!;
     const outcome = await this.deps.services.reports.submit(actor, state.draft, state.draftId);
     if (!outcome.ok) {
-      // The reporter lost the right to report for that school meanwhile, or the draft is incomplete.
-      await dc.context.sendActivity(t("report.notAllowed"));
+      // The school closed meanwhile, the reporter lost the right to report for that school, or the
+      // draft is incomplete.
+      await dc.context.sendActivity(outcome.reason === "SCHOOL_CLOSED" ? t("schoolDirectory.report.closedSchool") : t("report.notAllowed"));
       return dc.endDialog();
     }
     if (!outcome.recorded.alreadyRecorded) this.deps.onQueued();
-    await dc.context.sendActivity(cardMessage(confirmedCard(t, outcome.recorded, outcome.joined)));
+    await dc.context.sendActivity(cardMessage(confirmedCard(t, outcome.recorded, outcome.joined, outcome.toldInstead)));
     return dc.endDialog(outcome.recorded);
   }
 
@@ -247,7 +248,8 @@ export class ReportDialog extends Dialog {
     switch (state.step) {
       case "pupil": {
         const actor = this.deps.actor(dc.context)!;
-        const schools = await this.deps.services.reports.reportingSchools(actor);
+        // A closed school takes no new report: it is not offered.
+        const schools = (await this.deps.services.reports.reportingSchools(actor)).filter((s) => s.state !== "CLOSED");
         const card = pupilCard(t, { ...base, schools, defaultSchoolId: schools.length === 1 ? schools[0]!.id : actor.schoolIds[0], currentYear: this.deps.clock().getFullYear() });
         await dc.context.sendActivity(cardMessage(card));
         return;

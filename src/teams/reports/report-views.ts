@@ -2,7 +2,8 @@ import { SIGNAL_FAMILIES, SIGNALS, STEPS_TAKEN, absenceAlert, ABSENCE_ALERT_THRE
 import { initials } from "../../domain/text.js";
 import { REPORT_LIMITS, noteInputId, signalInputId, type FieldErrors, type ReportDraft } from "../../domain/report-draft.js";
 import type { SchoolSummary, OpenCaseMatch, RecordedReport } from "../../store/index.js";
-import type { JoinedCase } from "../../services/reports.js";
+import type { JoinedCase, ToldInstead } from "../../services/reports.js";
+import { ownerlessReporterText } from "../directory/school-directory-views.js";
 import { renderCard, type AdaptiveCardJson } from "../cards/card-renderer.js";
 import type { Translate } from "../i18n.js";
 import type { PromptCardData, ReportConfirmedCardData, ReportDuplicateCardData, ReportNotesCardData, ReportPupilCardData, ReportSignalsCardData, ReportStepsCardData, ReportSummaryCardData, UnknownMemberCardData } from "../cards/card-data.js";
@@ -212,7 +213,7 @@ export function summaryCard(t: Translate, a: { draftId: string; draft: ReportDra
 
 /** The confirmation says what really happened: a new case was routed, or the report joined an open
  *  case, followed by someone who was told (or who will see it there), or by nobody yet. */
-export function confirmedCard(t: Translate, r: RecordedReport, joined?: JoinedCase): AdaptiveCardJson {
+export function confirmedCard(t: Translate, r: RecordedReport, joined?: JoinedCase, toldInstead?: ToldInstead): AdaptiveCardJson {
   const follower = joined?.followedBy ?? null;
   const joinedText = !r.joinedExisting
     ? ""
@@ -225,7 +226,8 @@ export function confirmedCard(t: Translate, r: RecordedReport, joined?: JoinedCa
     title: t("report.confirmed.title"),
     referenceLine: t("report.confirmed.reference", { reference: r.reference }),
     joined: joinedText,
-    next: r.joinedExisting ? "" : t("report.confirmed.next"),
+    // A school with nobody to follow the case: say who was really told.
+    next: r.joinedExisting ? "" : toldInstead ? ownerlessReporterText(t, toldInstead) : t("report.confirmed.next"),
     follow: t("report.confirmed.follow", { reference: r.reference }),
     thanks: t("report.confirmed.thanks"),
   } satisfies ReportConfirmedCardData);

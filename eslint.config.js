@@ -26,7 +26,10 @@ export default tseslint.config(
   },
   {
     files: ["src/services/**/*.ts"],
-    rules: layer("src/services decide and authorise; only src/teams speaks botbuilder and only src/store the database.", [["../teams/**", "../http/**"], [...DATABASE, ...BOTBUILDER]]),
+    rules: layer("src/services decide and authorise; only src/teams speaks botbuilder and only src/store the database.", [
+      ["../teams/**", "../http/**"],
+      [...DATABASE, ...BOTBUILDER],
+    ]),
   },
   {
     files: ["src/http/**/*.ts", "src/app.ts", "src/main.ts", "src/config.ts", "src/logging.ts"],

@@ -4,7 +4,9 @@ import restify from "restify";
 import { CloudAdapter, ConfigurationBotFrameworkAuthentication, type TurnContext } from "botbuilder";
 
 const port = Number(process.env.PORT ?? 3979);
-const adapter = new CloudAdapter(new ConfigurationBotFrameworkAuthentication({ MicrosoftAppId: "", MicrosoftAppPassword: "", MicrosoftAppType: "MultiTenant", MicrosoftAppTenantId: "" }));
+const adapter = new CloudAdapter(
+  new ConfigurationBotFrameworkAuthentication({ MicrosoftAppId: "", MicrosoftAppPassword: "", MicrosoftAppType: "MultiTenant", MicrosoftAppTenantId: "" }),
+);
 adapter.onTurnError = async (ctx: TurnContext, err: unknown) => {
   console.error("echo turn failed", err);
 };

@@ -121,12 +121,28 @@ export function postJson(url: string, payload: unknown, timeoutMs = 30_000): Pro
   const started = performance.now();
   const attempt = (retried: boolean): Promise<HttpResult> =>
     new Promise((resolve) => {
-      const req = http.request(url, { method: "POST", agent: retried ? freshAgent : agent, headers: { "content-type": "application/json", "content-length": data.length }, timeout: timeoutMs }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on("data", (c: Buffer) => chunks.push(c));
-        res.on("end", () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString("utf8"), ms: performance.now() - started, ...(retried ? { retried } : {}) }));
-        res.on("error", (err) => resolve({ status: 0, body: "", ms: performance.now() - started, error: err.message }));
-      });
+      const req = http.request(
+        url,
+        {
+          method: "POST",
+          agent: retried ? freshAgent : agent,
+          headers: { "content-type": "application/json", "content-length": data.length },
+          timeout: timeoutMs,
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on("data", (c: Buffer) => chunks.push(c));
+          res.on("end", () =>
+            resolve({
+              status: res.statusCode ?? 0,
+              body: Buffer.concat(chunks).toString("utf8"),
+              ms: performance.now() - started,
+              ...(retried ? { retried } : {}),
+            }),
+          );
+          res.on("error", (err) => resolve({ status: 0, body: "", ms: performance.now() - started, error: err.message }));
+        },
+      );
       req.on("timeout", () => req.destroy(new Error("timeout")));
       req.on("error", (err: NodeJS.ErrnoException) => {
         // The server closes a kept-alive socket after its idle timeout (5 s in Node); a request
@@ -307,7 +323,15 @@ export type Summary = { turns: number; seconds: number; perSecond: number; p50: 
 
 export function summarise(latencies: number[], seconds: number, errors: number): Summary {
   const sorted = [...latencies].sort((a, b) => a - b);
-  return { turns: sorted.length, seconds, perSecond: sorted.length / seconds, p50: percentile(sorted, 50), p95: percentile(sorted, 95), p99: percentile(sorted, 99), errors };
+  return {
+    turns: sorted.length,
+    seconds,
+    perSecond: sorted.length / seconds,
+    p50: percentile(sorted, 50),
+    p95: percentile(sorted, 95),
+    p99: percentile(sorted, 99),
+    errors,
+  };
 }
 
 /** Runs `lanes` simulated users at once; each calls `unit(lane)` again and again until `budget()`
@@ -355,7 +379,15 @@ export async function embeddedSql(dataDir: string): Promise<Sql> {
   };
 }
 
-export type Member = { id: string; aadObjectId: string; displayName: string; role: string; tenantId: string; schoolId: string | null; districtId: string | null };
+export type Member = {
+  id: string;
+  aadObjectId: string;
+  displayName: string;
+  role: string;
+  tenantId: string;
+  schoolId: string | null;
+  districtId: string | null;
+};
 
 export async function members(sql: Sql): Promise<Member[]> {
   return sql.query<Member>(

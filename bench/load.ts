@@ -73,7 +73,9 @@ async function main(): Promise<number> {
     if (users.length < USERS) throw new Error(`only ${users.length} STAFF members`);
     const sophie = all.find((m) => m.displayName === "Sophie Laurent")!;
     const tenantId = sophie.tenantId;
-    const [channel] = await sql.query<{ teamId: string; channelId: string }>(`SELECT "teamId", "channelId" FROM "RoutingChannel" WHERE "districtId" = $1`, [sophie.districtId]);
+    const [channel] = await sql.query<{ teamId: string; channelId: string }>(`SELECT "teamId", "channelId" FROM "RoutingChannel" WHERE "districtId" = $1`, [
+      sophie.districtId,
+    ]);
     log(`two instances up (${instances.map((p) => `${p.url}, cold start ${p.coldStartMs.toFixed(0)} ms`).join("; ")}); ${users.length} users`);
 
     const turns: TurnRecord[] = [];
@@ -108,16 +110,20 @@ async function main(): Promise<number> {
       if (!help.card) fail("no help card");
 
       const pupil = await turn({ text: "signaler" }, "signaler");
-      const pupilValue = pupil.card && submitValue(pupil.card, "Suivant", { lastName: `Charge${tag}`, firstName: `Eleve${letters(i)}`, className: "2nde 3", birthYear: String(YEAR - 16) });
+      const pupilValue =
+        pupil.card &&
+        submitValue(pupil.card, "Suivant", { lastName: `Charge${tag}`, firstName: `Eleve${letters(i)}`, className: "2nde 3", birthYear: String(YEAR - 16) });
       if (!pupilValue) return fail(`no pupil card (HTTP ${pupil.status})`);
       const signals = await turn({ value: pupilValue }, "report.pupil");
-      const signalsValue = signals.card && submitValue(signals.card, "Suivant", { signal_UNJUSTIFIED_ABSENCES: "true", absenceHalfDays: "5", signal_WORK_NOT_DONE: "true" });
+      const signalsValue =
+        signals.card && submitValue(signals.card, "Suivant", { signal_UNJUSTIFIED_ABSENCES: "true", absenceHalfDays: "5", signal_WORK_NOT_DONE: "true" });
       if (!signalsValue) return fail(`no signals card (HTTP ${signals.status}) ${signals.texts.join(" ")}`);
       const notes = await turn({ value: signalsValue }, "report.signals");
       const notesValue = notes.card && submitValue(notes.card, "Suivant", { note_WORK_NOT_DONE: "Aucun devoir rendu depuis trois semaines" });
       if (!notesValue) return fail(`no notes card (HTTP ${notes.status}) ${notes.texts.join(" ")}`);
       const steps = await turn({ value: notesValue }, "report.notes");
-      const stepsValue = steps.card && submitValue(steps.card, "Voir le récapitulatif", { urgency: String(1 + (i % 3)), stepsTaken: "FAMILY_CONTACTED,INTERVIEW_PP_CPE" });
+      const stepsValue =
+        steps.card && submitValue(steps.card, "Voir le récapitulatif", { urgency: String(1 + (i % 3)), stepsTaken: "FAMILY_CONTACTED,INTERVIEW_PP_CPE" });
       if (!stepsValue) return fail(`no steps card (HTTP ${steps.status}) ${steps.texts.join(" ")}`);
       const summary = await turn({ value: stepsValue }, "report.steps");
       const summaryValue = summary.card && submitValue(summary.card, "Envoyer le signalement");
@@ -153,7 +159,10 @@ async function main(): Promise<number> {
     const drainSeconds = (performance.now() - drainStarted) / 1000;
 
     const references = confirmations.map((c) => c.reference);
-    const counted = await sql.query<{ reference: string; n: number }>(`SELECT reference, count(*)::int AS n FROM "Case" WHERE reference = ANY($1::text[]) GROUP BY reference`, [references]);
+    const counted = await sql.query<{ reference: string; n: number }>(
+      `SELECT reference, count(*)::int AS n FROM "Case" WHERE reference = ANY($1::text[]) GROUP BY reference`,
+      [references],
+    );
     const [{ cases }] = (await sql.query<{ cases: number }>(`SELECT count(*)::int AS cases FROM "Case"`)) as [{ cases: number }];
     const [{ reports }] = (await sql.query<{ reports: number }>(`SELECT count(*)::int AS reports FROM "Report"`)) as [{ reports: number }];
     await sql.close();
@@ -167,8 +176,14 @@ async function main(): Promise<number> {
       [`no HTTP status >= 500 (got ${server5xx}) and no request without an answer (got ${noAnswer})`, server5xx === 0 && noAnswer === 0],
       [`every user's report confirmed (${confirmations.length} / ${users.length})`, confirmations.length === users.length],
       [`confirmed references all different (${new Set(references).size} / ${references.length})`, new Set(references).size === references.length],
-      [`each confirmed reference exactly once in Case (${counted.filter((c) => c.n === 1).length} / ${references.length})`, counted.length === references.length && counted.every((c) => c.n === 1)],
-      [`as many cases as confirmations (${cases} cases, ${reports} reports, ${confirmations.length} confirmations)`, cases === confirmations.length && reports === confirmations.length],
+      [
+        `each confirmed reference exactly once in Case (${counted.filter((c) => c.n === 1).length} / ${references.length})`,
+        counted.length === references.length && counted.every((c) => c.n === 1),
+      ],
+      [
+        `as many cases as confirmations (${cases} cases, ${reports} reports, ${confirmations.length} confirmations)`,
+        cases === confirmations.length && reports === confirmations.length,
+      ],
       [`outbox drained: no PENDING row (${box.PENDING ?? 0}) after ${drainSeconds.toFixed(1)} s`, (box.PENDING ?? 0) === 0],
       [`no FAILED outbox row (${box.FAILED ?? 0})`, (box.FAILED ?? 0) === 0],
       [`no simulated user saw a problem (${problems.length})`, problems.length === 0],
@@ -198,12 +213,23 @@ async function main(): Promise<number> {
       "| turn | count | p50 ms | p95 ms | p99 ms | max ms |",
       "|---|---:|---:|---:|---:|---:|",
       row("all", latencies),
-      ...[...new Set(measured.map((t) => t.what))].map((what) => row(what, measured.filter((t) => t.what === what).map((t) => t.ms).sort((a, b) => a - b))),
+      ...[...new Set(measured.map((t) => t.what))].map((what) =>
+        row(
+          what,
+          measured
+            .filter((t) => t.what === what)
+            .map((t) => t.ms)
+            .sort((a, b) => a - b),
+        ),
+      ),
       "",
       "## Checks",
       "",
       ...checks.map(([what, ok]) => `- ${ok ? "PASS" : "FAIL"} ${what}`),
-      ...turns.filter((t) => t.status === 0).slice(0, 10).map((t) => `  - no answer: ${t.what} on instance ${t.instance} after ${t.ms.toFixed(0)} ms (${t.error ?? "?"})`),
+      ...turns
+        .filter((t) => t.status === 0)
+        .slice(0, 10)
+        .map((t) => `  - no answer: ${t.what} on instance ${t.instance} after ${t.ms.toFixed(0)} ms (${t.error ?? "?"})`),
       ...problems.slice(0, 20).map((p) => `  - problem: ${p}`),
       "",
     ];

@@ -61,8 +61,14 @@ for (const [id, t] of self) {
 const GROUPS: [string, (a: string) => boolean][] = [
   ["Prisma (client, query compiler wasm, adapter)", (a) => a.startsWith("@prisma/") || a.startsWith("wasm://")],
   ["pg driver", (a) => a === "pg" || a.startsWith("pg-")],
-  ["Bot Framework (botbuilder, connector client, @azure/*, @typespec)", (a) => /^(botbuilder|botframework|@azure\/|@typespec\/|@microsoft\/recognizers)/.test(a)],
-  ["card templating (adaptivecards-templating, adaptive-expressions, antlr4ts)", (a) => /^(adaptivecards-templating|adaptive-expressions|antlr4ts|lodash)$/.test(a)],
+  [
+    "Bot Framework (botbuilder, connector client, @azure/*, @typespec)",
+    (a) => /^(botbuilder|botframework|@azure\/|@typespec\/|@microsoft\/recognizers)/.test(a),
+  ],
+  [
+    "card templating (adaptivecards-templating, adaptive-expressions, antlr4ts)",
+    (a) => /^(adaptivecards-templating|adaptive-expressions|antlr4ts|lodash)$/.test(a),
+  ],
   ["HTTP server and Node core (restify, sockets, streams)", (a) => a === "restify" || a === "node core" || a === "find-my-way"],
   ["i18next, zod, pino", (a) => a === "i18next" || a === "zod" || a === "pino"],
   ["Repère code", (a) => a.startsWith("repere ")],

@@ -69,7 +69,8 @@ const WORKLOADS = (option("workloads") ?? "aide,statusRef,statusName,triage,dial
  *  one académie to every académie of France are measured (issue 23). */
 const LARGE_SCALE = 100_000;
 const LARGE_SCALE_WORKLOADS: Workload[] = ["statusRef", "triage"];
-const workloadsAt = (kind: Kind, scale: number) => (scale <= LARGE_SCALE ? WORKLOADS : kind === "postgres" ? WORKLOADS.filter((w) => LARGE_SCALE_WORKLOADS.includes(w)) : []);
+const workloadsAt = (kind: Kind, scale: number) =>
+  scale <= LARGE_SCALE ? WORKLOADS : kind === "postgres" ? WORKLOADS.filter((w) => LARGE_SCALE_WORKLOADS.includes(w)) : [];
 /** --keep: the databases are left; --keep=<name>: that database is used, and kept for the next run. */
 const KEEP = flag("keep") || option("keep") !== undefined;
 const KEEP_NAME = option("keep");
@@ -93,7 +94,19 @@ const WORKLOAD_LABEL: Record<Workload, string> = {
   triage: "(d) triage invoke",
 };
 
-type Row = Summary & { cpuMsPerTurn: number; workload: Workload; kind: Kind | "-"; cases: number | null; concurrency: number; rssMb: number | null; note?: string; echoP50?: number; ratioP50?: number; ratioRate?: number; load: number };
+type Row = Summary & {
+  cpuMsPerTurn: number;
+  workload: Workload;
+  kind: Kind | "-";
+  cases: number | null;
+  concurrency: number;
+  rssMb: number | null;
+  note?: string;
+  echoP50?: number;
+  ratioP50?: number;
+  ratioRate?: number;
+  load: number;
+};
 type StartRow = { kind: Kind; cases: number | null; coldStartMs: number; seedSeconds: number | null; what: string };
 /** One fill of the database before a scale: how long it took, statement by statement. */
 type FillRow = { kind: Kind; from: number; to: number; seconds: number; steps: [string, number][] };
@@ -123,7 +136,10 @@ class Client {
   }
 
   async invoke(who: Member, conversationId: string, verb: string, data: Record<string, unknown>): Promise<Turn> {
-    const r = await postJson(`${this.bot.url}/api/messages`, invokeActivity(this.connector.url, who, { conversationId, type: "personal", tenantId: this.tenantId }, verb, data));
+    const r = await postJson(
+      `${this.bot.url}/api/messages`,
+      invokeActivity(this.connector.url, who, { conversationId, type: "personal", tenantId: this.tenantId }, verb, data),
+    );
     return { ok: r.status === 200, ms: r.ms, sent: [], body: r.body, status: r.status };
   }
 }
@@ -144,7 +160,9 @@ type Fixtures = {
 
 async function loadFixtures(sql: Sql): Promise<Fixtures> {
   const all = await members(sql);
-  const staff = all.filter((m) => m.role === "STAFF" && m.displayName.startsWith("Bench Staff")).sort((a, b) => Number(a.displayName.split(" ").at(-1)) - Number(b.displayName.split(" ").at(-1)));
+  const staff = all
+    .filter((m) => m.role === "STAFF" && m.displayName.startsWith("Bench Staff"))
+    .sort((a, b) => Number(a.displayName.split(" ").at(-1)) - Number(b.displayName.split(" ").at(-1)));
   const coordinator = all.find((m) => m.displayName === "Sophie Laurent")!;
   const referents = all.filter((m) => m.role === "REFERENT");
   const own = await sql.query<{ reporterId: string; reference: string; lastName: string }>(
@@ -170,13 +188,20 @@ async function loadFixtures(sql: Sql): Promise<Fixtures> {
     [coordinator.districtId, String(Date.now())],
   );
   const byId = new Map(all.map((m) => [m.id, m]));
-  const [channel] = await sql.query<{ teamId: string; channelId: string }>(`SELECT "teamId", "channelId" FROM "RoutingChannel" WHERE "districtId" = $1`, [coordinator.districtId]);
+  const [channel] = await sql.query<{ teamId: string; channelId: string }>(`SELECT "teamId", "channelId" FROM "RoutingChannel" WHERE "districtId" = $1`, [
+    coordinator.districtId,
+  ]);
   return {
     staff,
     coordinator,
     referents,
     ownCases,
-    triage: triage.map((t) => ({ caseId: t.id, version: String(t.version), assignees: [t.referentId, coordinator.id], actor: new Date().getFullYear() - t.birthYear >= 16 ? coordinator : byId.get(t.referentId)! })),
+    triage: triage.map((t) => ({
+      caseId: t.id,
+      version: String(t.version),
+      assignees: [t.referentId, coordinator.id],
+      actor: new Date().getFullYear() - t.birthYear >= 16 ? coordinator : byId.get(t.referentId)!,
+    })),
     channel: channel ?? null,
   };
 }
@@ -276,7 +301,14 @@ function workloadUnit(workload: Workload, client: Client, fx: Fixtures, laneStat
             return t.ok ? [...t.sent].reverse().find((s) => s.card)?.card : undefined;
           };
           const pupil = await step({ text: "signaler" });
-          const pupilValue = pupil && submitValue(pupil, "Suivant", { lastName: `Bench${letters(n)}`, firstName: `Eleve${letters(lane)}${laneState.get("tag")}`, className: "2nde 1", birthYear: String(YEAR - 16) });
+          const pupilValue =
+            pupil &&
+            submitValue(pupil, "Suivant", {
+              lastName: `Bench${letters(n)}`,
+              firstName: `Eleve${letters(lane)}${laneState.get("tag")}`,
+              className: "2nde 1",
+              birthYear: String(YEAR - 16),
+            });
           if (!pupilValue) return fail("no pupil card");
           const signals = await step({ value: pupilValue });
           const signalsValue = signals && submitValue(signals, "Suivant", { signal_WITHDRAWAL: "true", signal_LATENESS: "true" });
@@ -298,7 +330,14 @@ function workloadUnit(workload: Workload, client: Client, fx: Fixtures, laneStat
   }
 }
 
-async function measure(workload: Workload, client: Client, fx: Fixtures, laneState: Map<string, any>, concurrency: number, turns: number): Promise<{ summary: Summary & { cpuMsPerTurn: number }; notes: Map<string, number> }> {
+async function measure(
+  workload: Workload,
+  client: Client,
+  fx: Fixtures,
+  laneState: Map<string, any>,
+  concurrency: number,
+  turns: number,
+): Promise<{ summary: Summary & { cpuMsPerTurn: number }; notes: Map<string, number> }> {
   const unit = workloadUnit(workload, client, fx, laneState);
   await openConnections(client.bot.url, concurrency);
   const cpuBefore = cpuMs(client.bot.pid);
@@ -308,7 +347,11 @@ async function measure(workload: Workload, client: Client, fx: Fixtures, laneSta
   const units = Math.max(1, Math.round(turns / unit.turns));
   let issued = 0;
   const deadline = Date.now() + MAX_ROW_SECONDS * 1000;
-  const seconds = await runLanes(concurrency, () => issued++ < units && Date.now() < deadline, (lane) => unit.run(lane, latencies, failures, notes));
+  const seconds = await runLanes(
+    concurrency,
+    () => issued++ < units && Date.now() < deadline,
+    (lane) => unit.run(lane, latencies, failures, notes),
+  );
   // The bot's own CPU (user + system) per answered turn, the sends its outbox made meanwhile included.
   const cpuMsPerTurn = (cpuMs(client.bot.pid) - cpuBefore) / Math.max(1, latencies.length);
   return { summary: { ...summarise(latencies, seconds, failures.n), cpuMsPerTurn }, notes };
@@ -319,7 +362,14 @@ async function measure(workload: Workload, client: Client, fx: Fixtures, laneSta
  * both meet the machine in the same state: measured one after the other, a minute apart, their
  * ratio moved by ±30 % from run to run on these shared machines.
  */
-async function measurePaired(workload: Workload, client: Client, fx: Fixtures, laneState: Map<string, any>, echo: EchoBaseline, turns: number): Promise<{ summary: Summary & { cpuMsPerTurn: number }; notes: Map<string, number>; beside: Summary }> {
+async function measurePaired(
+  workload: Workload,
+  client: Client,
+  fx: Fixtures,
+  laneState: Map<string, any>,
+  echo: EchoBaseline,
+  turns: number,
+): Promise<{ summary: Summary & { cpuMsPerTurn: number }; notes: Map<string, number>; beside: Summary }> {
   const unit = workloadUnit(workload, client, fx, laneState);
   const echoUnit = echo.unit();
   const cpuBefore = cpuMs(client.bot.pid);
@@ -352,7 +402,11 @@ async function warmUp(workload: Workload, client: Client, fx: Fixtures, laneStat
   // At the highest concurrency, so that every connection exists and the code is compiled.
   const lanes = Math.max(64, ...CONCURRENCY);
   const units = workload === "dialog" ? lanes : lanes * 3;
-  await runLanes(lanes, () => issued++ < units, (lane) => unit.run(lane, [], failures, new Map()));
+  await runLanes(
+    lanes,
+    () => issued++ < units,
+    (lane) => unit.run(lane, [], failures, new Map()),
+  );
 }
 
 function describe(workload: Workload, notes: Map<string, number>): string {
@@ -385,7 +439,15 @@ class EchoBaseline {
   static async start(connector: LeanConnector): Promise<EchoBaseline> {
     const proc = await startProcess("echo", "dist/bench/echo-bot.js", { LOG_LEVEL: "silent" });
     const client = new Client(proc, connector, "bench-tenant");
-    const staff: Member[] = Array.from({ length: 64 }, (_, i) => ({ id: `echo-${i}`, aadObjectId: `echo-user-${i}`, displayName: `Echo ${i}`, role: "STAFF", tenantId: "bench-tenant", schoolId: null, districtId: null }));
+    const staff: Member[] = Array.from({ length: 64 }, (_, i) => ({
+      id: `echo-${i}`,
+      aadObjectId: `echo-user-${i}`,
+      displayName: `Echo ${i}`,
+      role: "STAFF",
+      tenantId: "bench-tenant",
+      schoolId: null,
+      districtId: null,
+    }));
     const fx: Fixtures = { staff, coordinator: staff[0]!, referents: [], ownCases: new Map(), triage: [], channel: null };
     const echo = new EchoBaseline(proc, client, fx, new Map());
     await warmUp("echo", client, fx, echo.laneState);
@@ -426,7 +488,10 @@ function diagnosticEnv(): Record<string, string> {
 
 async function benchDatabase(kind: Kind, connector: LeanConnector): Promise<void> {
   const scales = SCALES.filter((scale) => workloadsAt(kind, scale).length > 0);
-  for (const scale of SCALES.filter((x) => !scales.includes(x))) log(`${kind}: ${scale.toLocaleString("en-US")} cases skipped (above ${LARGE_SCALE.toLocaleString("en-US")}: PostgreSQL only, rows ${LARGE_SCALE_WORKLOADS.join(", ")})`);
+  for (const scale of SCALES.filter((x) => !scales.includes(x)))
+    log(
+      `${kind}: ${scale.toLocaleString("en-US")} cases skipped (above ${LARGE_SCALE.toLocaleString("en-US")}: PostgreSQL only, rows ${LARGE_SCALE_WORKLOADS.join(", ")})`,
+    );
   if (scales.length === 0) return;
   const name = KEEP_NAME ?? Date.now().toString(36);
   const schema = `bench_${name}`;
@@ -435,7 +500,10 @@ async function benchDatabase(kind: Kind, connector: LeanConnector): Promise<void
   // RETENTION: the filled cases reach a year back; a start on a later day (a kept database) would
   // otherwise anonymise the closed ones while rows are measured. Nothing measured depends on it.
   const botEnv: Record<string, string> = { ...dbEnv, SEED_DEMO: "always", LOG_LEVEL: "warn", RETENTION: "3650", ...diagnosticEnv() };
-  const nodeArgs = [...BOT_NODE_ARGS, ...(flag("cpu-prof") ? ["--cpu-prof", `--cpu-prof-dir=${PROFILE_DIR}`, `--cpu-prof-name=bot-${kind}-${Date.now()}.cpuprofile`] : [])];
+  const nodeArgs = [
+    ...BOT_NODE_ARGS,
+    ...(flag("cpu-prof") ? ["--cpu-prof", `--cpu-prof-dir=${PROFILE_DIR}`, `--cpu-prof-name=bot-${kind}-${Date.now()}.cpuprofile`] : []),
+  ];
   if (flag("cpu-prof")) mkdirSync(PROFILE_DIR, { recursive: true });
   const openSql = () => (kind === "postgres" ? postgresSql(schema) : embeddedSql(dataDir));
   const drop = async () => {
@@ -446,7 +514,13 @@ async function benchDatabase(kind: Kind, connector: LeanConnector): Promise<void
   try {
     log(`${kind}: ${KEEP_NAME ? `database ${KEEP_NAME} (created if missing, migrated, kept)` : "fresh database (migrations + demo académie)"}`);
     const fresh = await startProcess("bot", "dist/main.js", botEnv);
-    starts.push({ kind, cases: null, coldStartMs: fresh.coldStartMs, seedSeconds: null, what: KEEP_NAME ? `database ${KEEP_NAME} as found: migrations + demo seed if missing` : "empty database: migrations + demo seed" });
+    starts.push({
+      kind,
+      cases: null,
+      coldStartMs: fresh.coldStartMs,
+      seedSeconds: null,
+      what: KEEP_NAME ? `database ${KEEP_NAME} as found: migrations + demo seed if missing` : "empty database: migrations + demo seed",
+    });
     // Its jobs run once at start, the daily retention among them: stopped in the middle, that run
     // would be taken up again by a later start (its lease expired) and anonymise the filled cases
     // while rows are measured.
@@ -462,19 +536,32 @@ async function benchDatabase(kind: Kind, connector: LeanConnector): Promise<void
       // reports each: one reporting STAFF member per CASES_PER_REPORTER cases.
       await addStaff(sql, Math.ceil(scale / CASES_PER_REPORTER) - BENCH_STAFF, "Reporting Staff", "r");
       const steps: [string, number][] = [];
-      const added = await fillCases(sql, scale, { year: YEAR, perReporter: CASES_PER_REPORTER, bulkSession: true, onStep: (step, ms) => steps.push([step, ms]) });
+      const added = await fillCases(sql, scale, {
+        year: YEAR,
+        perReporter: CASES_PER_REPORTER,
+        bulkSession: true,
+        onStep: (step, ms) => steps.push([step, ms]),
+      });
       const seedSeconds = (performance.now() - t0) / 1000;
       const [{ n: cases }] = (await sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM "Case"`)) as [{ n: number }];
       if (added > 0) fills.push({ kind, from: before, to: cases, seconds: seedSeconds, steps });
-      if (cases > scale * 1.05) log(`${kind}: the kept database already holds ${cases.toLocaleString("en-US")} cases, more than ${scale.toLocaleString("en-US")}: measured as it is`);
+      if (cases > scale * 1.05)
+        log(`${kind}: the kept database already holds ${cases.toLocaleString("en-US")} cases, more than ${scale.toLocaleString("en-US")}: measured as it is`);
       const fx = await loadFixtures(sql);
       await sql.close();
-      log(`${kind}: ${cases} cases (${added} added in ${seedSeconds.toFixed(1)} s${added > 0 ? `: ${steps.map(([k, ms]) => `${k} ${(ms / 1000).toFixed(1)}`).join(", ")}` : ""}); starting the bot`);
+      log(
+        `${kind}: ${cases} cases (${added} added in ${seedSeconds.toFixed(1)} s${added > 0 ? `: ${steps.map(([k, ms]) => `${k} ${(ms / 1000).toFixed(1)}`).join(", ")}` : ""}); starting the bot`,
+      );
 
       // A fresh echo for each bot process: both answer about as many turns, so V8 has optimised
       // them alike (an echo kept all run long answered in 0.8-1.3 ms at one conversation where a fresh one took 1.5).
       const echo = await EchoBaseline.start(connector);
-      const bot = await startProcess("bot", "dist/main.js", botEnv, nodeArgs.map((a) => a.replace(".cpuprofile", `-${scale}.cpuprofile`)));
+      const bot = await startProcess(
+        "bot",
+        "dist/main.js",
+        botEnv,
+        nodeArgs.map((a) => a.replace(".cpuprofile", `-${scale}.cpuprofile`)),
+      );
       starts.push({ kind, cases, coldStartMs: bot.coldStartMs, seedSeconds, what: "existing database" });
       log(`${kind}: cold start ${bot.coldStartMs.toFixed(0)} ms`);
       // The bot's scheduled jobs tick once a second after the start (review reminders; the daily
@@ -510,8 +597,11 @@ async function benchDatabase(kind: Kind, connector: LeanConnector): Promise<void
               ratioRate: summary.perSecond / beside.perSecond,
             };
             rows.push(row);
-            if (bot.child.exitCode !== null || bot.child.signalCode !== null) throw new Error(`the bot stopped during ${workload}:\n${bot.output().slice(-3000)}`);
-            log(`${kind} ${cases} ${workload} c=${c}: ${summary.turns} turns ${summary.perSecond.toFixed(0)}/s p50 ${summary.p50.toFixed(1)} p95 ${summary.p95.toFixed(1)} p99 ${summary.p99.toFixed(1)} ms, errors ${summary.errors}, RSS ${row.rssMb} MB ${row.note ?? ""}`);
+            if (bot.child.exitCode !== null || bot.child.signalCode !== null)
+              throw new Error(`the bot stopped during ${workload}:\n${bot.output().slice(-3000)}`);
+            log(
+              `${kind} ${cases} ${workload} c=${c}: ${summary.turns} turns ${summary.perSecond.toFixed(0)}/s p50 ${summary.p50.toFixed(1)} p95 ${summary.p95.toFixed(1)} p99 ${summary.p99.toFixed(1)} ms, errors ${summary.errors}, RSS ${row.rssMb} MB ${row.note ?? ""}`,
+            );
             // The sends that the turns queued (channel posts, notifications) go out in the background,
             // at most 7 a second per conversation as Teams allows; wait a little, not for all of them.
             await connector.quiet(700, 3000);
@@ -550,15 +640,23 @@ function sourceVersion(): string {
 function markdown(cpuModel: string): string {
   const lines: string[] = [];
   lines.push(`# Repère benchmark`, "");
-  lines.push(`${new Date().toISOString()} · ${os.cpus().length} CPUs (${cpuModel}) · Node ${process.version} · ${os.platform()} ${os.release()}${QUICK ? " · --quick" : ""}`, "");
+  lines.push(
+    `${new Date().toISOString()} · ${os.cpus().length} CPUs (${cpuModel}) · Node ${process.version} · ${os.platform()} ${os.release()}${QUICK ? " · --quick" : ""}`,
+    "",
+  );
   lines.push(`Command: \`npm run bench${args.length ? ` -- ${args.join(" ")}` : ""}\`${sourceVersion()}.`, "");
   if (rows.length > 0) {
-    lines.push(`Bot started as \`node --disable-warning=DEP0111 ${BOT_NODE_ARGS.filter((a) => !a.includes("/tmp/")).join(" ")} dist/main.js\` (flags of \`npm run start:prod\`${option("bot-node-args") ? ` plus \`${option("bot-node-args")}\`` : ""}); baseline \`node dist/bench/echo-bot.js\`.`, "");
+    lines.push(
+      `Bot started as \`node --disable-warning=DEP0111 ${BOT_NODE_ARGS.filter((a) => !a.includes("/tmp/")).join(" ")} dist/main.js\` (flags of \`npm run start:prod\`${option("bot-node-args") ? ` plus \`${option("bot-node-args")}\`` : ""}); baseline \`node dist/bench/echo-bot.js\`.`,
+      "",
+    );
     lines.push(
       "Latencies are per HTTP turn (POST /api/messages until the bot's answer, its replies delivered to a fake connector on loopback), on connections opened before the row (bench/README.md: Node accepts one new connection per event-loop turn). Ratios compare with the echo baseline at the same concurrency (echo p50 beside; the machine's speed drifts during a run, so each row is compared with echo turns of the same moment): at 1 conversation echo turns alternate with the row's turns, at 16 and 64 the echo is measured just before the row: p50 ratio (higher = slower) and throughput ratio (lower = slower). The echo lines at the top of each database are the first of these measures. Peak RSS: VmHWM of the bot process at the end of the row (it is a high-water mark since that process started). PostgreSQL 15 on the same machine; the embedded database runs inside the bot process, so its RSS includes it. Bot CPU: user + system time of the bot process during the row per turn (10 ms ticks of /proc; for Repère it includes the Teams sends its outbox made meanwhile). Load avg: the machine's 1-minute load average at the end of the row (the bench alone keeps it near 2; more means other work shared the 2 CPUs and the row is slower for it).",
       "",
     );
-    lines.push("| workload | database | cases | conc. | turns | turns/s | p50 ms | p95 ms | p99 ms | echo p50 ms beside | p50 × echo | turns/s × echo | bot CPU ms/turn | peak RSS MB | errors | load avg | note |");
+    lines.push(
+      "| workload | database | cases | conc. | turns | turns/s | p50 ms | p95 ms | p99 ms | echo p50 ms beside | p50 × echo | turns/s × echo | bot CPU ms/turn | peak RSS MB | errors | load avg | note |",
+    );
     lines.push("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|");
     for (const r of rows) {
       lines.push(
@@ -568,15 +666,22 @@ function markdown(cpuModel: string): string {
     lines.push("", "## Cold start (from `node` to a healthy `/healthz`)", "");
     lines.push("| database | cases | cold start ms | what | seeding by SQL before it, s |");
     lines.push("|---|---:|---:|---|---:|");
-    for (const s of starts) lines.push(`| ${s.kind} | ${s.cases?.toLocaleString("en-US") ?? "–"} | ${fmt(s.coldStartMs, 0)} | ${s.what} | ${fmt(s.seedSeconds, 1)} |`);
+    for (const s of starts)
+      lines.push(`| ${s.kind} | ${s.cases?.toLocaleString("en-US") ?? "–"} | ${fmt(s.coldStartMs, 0)} | ${s.what} | ${fmt(s.seedSeconds, 1)} |`);
   }
   if (fills.length > 0) {
     lines.push("", "## Fills (INSERT … SELECT generate_series, then VACUUM ANALYZE; test/helpers/case-fill.ts)", "");
     lines.push("| database | cases before | cases after | seconds | cases/s | slowest statements, s |");
     lines.push("|---|---:|---:|---:|---:|---|");
     for (const f of fills) {
-      const slowest = [...f.steps].sort((a, b) => b[1] - a[1]).slice(0, 4).map(([k, ms]) => `${k} ${(ms / 1000).toFixed(1)}`).join(", ");
-      lines.push(`| ${f.kind} | ${f.from.toLocaleString("en-US")} | ${f.to.toLocaleString("en-US")} | ${fmt(f.seconds, 1)} | ${fmt((f.to - f.from) / f.seconds, 0)} | ${slowest} |`);
+      const slowest = [...f.steps]
+        .sort((a, b) => b[1] - a[1])
+        .slice(0, 4)
+        .map(([k, ms]) => `${k} ${(ms / 1000).toFixed(1)}`)
+        .join(", ");
+      lines.push(
+        `| ${f.kind} | ${f.from.toLocaleString("en-US")} | ${f.to.toLocaleString("en-US")} | ${fmt(f.seconds, 1)} | ${fmt((f.to - f.from) / f.seconds, 0)} | ${slowest} |`,
+      );
     }
   }
   if (measures.length > 0) {
@@ -600,7 +705,9 @@ function targets(): string[] {
     if (k.length === 0) continue;
     for (const w of ["statusRef", "statusName"] as Workload[]) {
       for (const r of k.filter((x) => x.workload === w && x.concurrency === 1)) {
-        out.push(`${r.ratioP50 !== undefined && r.ratioP50 <= 2 ? "PASS" : "MISS"} ${kind} ${r.cases} cases ${WORKLOAD_LABEL[w]} p50 at concurrency 1 = ${fmt(r.ratioP50, 2)} × echo (target ≤ 2)${r.note?.startsWith("text") ? " — status queries not answered yet: measured the fallback reply" : ""}`);
+        out.push(
+          `${r.ratioP50 !== undefined && r.ratioP50 <= 2 ? "PASS" : "MISS"} ${kind} ${r.cases} cases ${WORKLOAD_LABEL[w]} p50 at concurrency 1 = ${fmt(r.ratioP50, 2)} × echo (target ≤ 2)${r.note?.startsWith("text") ? " — status queries not answered yet: measured the fallback reply" : ""}`,
+        );
       }
     }
     // Judged on the p50 relative to the echo beside each row (the machine's own drift aside), from
@@ -623,16 +730,22 @@ function targets(): string[] {
       }
     }
     for (const r of k.filter((x) => x.concurrency === 64 && ["aide", "statusRef", "statusName", "triage"].includes(x.workload))) {
-      out.push(`${r.p99 < 250 ? "PASS" : "MISS"} ${kind} ${r.cases} cases ${WORKLOAD_LABEL[r.workload]} at 64 conversations: p99 ${fmt(r.p99, 1)} ms (target < 250)`);
+      out.push(
+        `${r.p99 < 250 ? "PASS" : "MISS"} ${kind} ${r.cases} cases ${WORKLOAD_LABEL[r.workload]} at 64 conversations: p99 ${fmt(r.p99, 1)} ms (target < 250)`,
+      );
     }
     const peak = Math.max(...k.map((r) => r.rssMb ?? 0));
-    out.push(`${kind === "postgres" ? (peak < 250 ? "PASS" : "MISS") : "INFO"} ${kind}: peak RSS ${peak} MB${kind === "postgres" ? " (target < 250)" : " (embedded, reported beside the PostgreSQL figure)"}`);
+    out.push(
+      `${kind === "postgres" ? (peak < 250 ? "PASS" : "MISS") : "INFO"} ${kind}: peak RSS ${peak} MB${kind === "postgres" ? " (target < 250)" : " (embedded, reported beside the PostgreSQL figure)"}`,
+    );
   }
   return out;
 }
 
 async function main(): Promise<void> {
-  if (KINDS.length > 0) for (const f of ["dist/main.js", "dist/bench/echo-bot.js"]) if (!existsSync(path.join(ROOT, f))) throw new Error(`${f} is missing: run npm run bench from the root (it builds them)`);
+  if (KINDS.length > 0)
+    for (const f of ["dist/main.js", "dist/bench/echo-bot.js"])
+      if (!existsSync(path.join(ROOT, f))) throw new Error(`${f} is missing: run npm run bench from the root (it builds them)`);
   const connector = await new LeanConnector().start();
   const cpuModel = os.cpus()[0]?.model.trim() ?? "";
   try {
@@ -672,7 +785,14 @@ async function main(): Promise<void> {
   mkdirSync(path.dirname(OUT), { recursive: true });
   writeFileSync(OUT, md);
   // The raw figures, for whoever wants to compare runs by script; git ignores them (.gitignore).
-  writeFileSync(OUT.replace(/\.md$/, ".json"), JSON.stringify({ date: new Date().toISOString(), args, cpus: os.cpus().length, cpuModel, node: process.version, quick: QUICK, rows, starts, fills, measures }, null, 2));
+  writeFileSync(
+    OUT.replace(/\.md$/, ".json"),
+    JSON.stringify(
+      { date: new Date().toISOString(), args, cpus: os.cpus().length, cpuModel, node: process.version, quick: QUICK, rows, starts, fills, measures },
+      null,
+      2,
+    ),
+  );
   log(`written ${path.relative(ROOT, OUT)}`);
 }
 

@@ -102,7 +102,9 @@ async function main(): Promise<number> {
 main().then(
   (code) => process.exit(code),
   (err) => {
-    console.error(err instanceof ConfigError ? err.problems.join("\n") : err instanceof UsageError ? err.message : `Import failed: ${oneLine((err as Error).message)}`);
+    console.error(
+      err instanceof ConfigError ? err.problems.join("\n") : err instanceof UsageError ? err.message : `Import failed: ${oneLine((err as Error).message)}`,
+    );
     process.exit(1);
   },
 );

@@ -27,11 +27,15 @@ function distanceToSegment(p: Point, a: Point, b: Point): number {
   return Math.hypot(p.x - (a.x + t * dx), p.y - (a.y + t * dy));
 }
 
-const ring = (cx: number, cy: number, radius: number, width: number): Shape => (p) =>
-  Math.abs(Math.hypot(p.x - cx, p.y - cy) - radius) <= width / 2;
+const ring =
+  (cx: number, cy: number, radius: number, width: number): Shape =>
+  (p) =>
+    Math.abs(Math.hypot(p.x - cx, p.y - cy) - radius) <= width / 2;
 
-const polyline = (points: Point[], width: number): Shape => (p) =>
-  points.slice(1).some((b, i) => distanceToSegment(p, points[i]!, b) <= width / 2);
+const polyline =
+  (points: Point[], width: number): Shape =>
+  (p) =>
+    points.slice(1).some((b, i) => distanceToSegment(p, points[i]!, b) <= width / 2);
 
 /** The mark: a ring with a check mark, drawn thicker on the small icon so that it stays legible. */
 function mark(stroke: number): Shape {

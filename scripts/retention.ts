@@ -39,7 +39,9 @@ async function main(): Promise<number> {
     const report = await services.retention.run({ dryRun });
     const when = report.cutoff.toISOString();
     if (dryRun) {
-      console.log(`Retention: ${report.policy}. ${report.references.length} closed case(s) closed before ${when} are past their retention (dry run, nothing changed).`);
+      console.log(
+        `Retention: ${report.policy}. ${report.references.length} closed case(s) closed before ${when} are past their retention (dry run, nothing changed).`,
+      );
       if (report.references.length > 0) console.log(report.references.join("\n"));
       if (report.references.length > 0) console.log("Run with --apply to anonymise them.");
     } else {

@@ -34,7 +34,8 @@ export type AppOptions = {
   unauthenticatedWarningMs?: number;
 };
 
-const UNAUTHENTICATED_WARNING = "requests are not authenticated (no MicrosoftAppId) and HOST is reachable from other machines (ALLOW_UNAUTHENTICATED=true): anyone who reaches this port can act as any member";
+const UNAUTHENTICATED_WARNING =
+  "requests are not authenticated (no MicrosoftAppId) and HOST is reachable from other machines (ALLOW_UNAUTHENTICATED=true): anyone who reaches this port can act as any member";
 
 /** Wires config -> store -> services -> bot -> HTTP server, and returns a handle to stop it all. */
 export async function startApp(config: Config, opts: AppOptions = {}): Promise<App> {
@@ -111,7 +112,11 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<A
           60 * 60_000,
           async () => {
             const run = await services.retention.runDaily();
-            if (run.ran) logger.info({ anonymized: run.anonymized, idleDialogsForgotten: run.idleDialogsForgotten }, "retention: closed cases past their retention anonymised, idle unfinished reports deleted");
+            if (run.ran)
+              logger.info(
+                { anonymized: run.anonymized, idleDialogsForgotten: run.idleDialogsForgotten },
+                "retention: closed cases past their retention anonymised, idle unfinished reports deleted",
+              );
             if (run.anonymized > 0) outbox.kick();
           },
           logger,

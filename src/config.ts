@@ -17,135 +17,150 @@ function seconds(min: number, max: number, fallback: number) {
 const guid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 const flag = () =>
-  z.preprocess(emptyToUndefined, z.enum(["true", "false"], { error: `must be true or false` }).default("false").transform((v) => v === "true"));
+  z.preprocess(
+    emptyToUndefined,
+    z
+      .enum(["true", "false"], { error: `must be true or false` })
+      .default("false")
+      .transform((v) => v === "true"),
+  );
 
 /** Interfaces only this machine reaches. */
 export function isLoopbackHost(host: string): boolean {
-  const h = host.trim().toLowerCase().replace(/^\[|\]$/g, "");
+  const h = host
+    .trim()
+    .toLowerCase()
+    .replace(/^\[|\]$/g, "");
   return h === "localhost" || h === "::1" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h);
 }
 
-const EnvSchema = z
-  .object({
-    PORT: z.preprocess(
-      emptyToUndefined,
-      z.coerce
-        .number({ error: "must be a port number (0-65535)" })
-        .int("must be a port number (0-65535)")
-        .min(0, "must be a port number (0-65535)")
-        .max(65535, "must be a port number (0-65535)")
-        .default(3978),
-    ),
-    HOST: z.preprocess(emptyToUndefined, z.string().default("127.0.0.1")),
-    DATABASE_URL: z.preprocess(
-      emptyToUndefined,
-      z
-        .string()
-        .refine((v) => /^postgres(ql)?:\/\/[^\s]+$/.test(v), {
-          message: "must be a PostgreSQL URL (postgresql://user@host:5432/database); leave it empty for the embedded database",
-        })
-        .refine((v) => !/[?&]schema=/.test(v) || /[?&]schema=[a-z_][a-z0-9_]{0,62}(&|$)/.test(v), {
-          message: "has a schema parameter that is not a plain lower-case PostgreSQL name",
-        })
-        .optional(),
-    ),
-    DATA_DIR: z.preprocess(emptyToUndefined, z.string().default("./data")),
-    MicrosoftAppId: z.preprocess(
-      emptyToUndefined,
-      z.string().regex(guid, "must be the bot's Microsoft app id (a GUID), or empty for local mode").optional(),
-    ),
-    MicrosoftAppPassword: optionalString,
-    MicrosoftAppTenantId: z.preprocess(
-      emptyToUndefined,
-      z.string().regex(guid, "must be a tenant id (a GUID)").optional(),
-    ),
-    MicrosoftAppType: z.preprocess(
-      emptyToUndefined,
-      z.enum(["MultiTenant", "SingleTenant", "UserAssignedMSI"], {
+const EnvSchema = z.object({
+  PORT: z.preprocess(
+    emptyToUndefined,
+    z.coerce
+      .number({ error: "must be a port number (0-65535)" })
+      .int("must be a port number (0-65535)")
+      .min(0, "must be a port number (0-65535)")
+      .max(65535, "must be a port number (0-65535)")
+      .default(3978),
+  ),
+  HOST: z.preprocess(emptyToUndefined, z.string().default("127.0.0.1")),
+  DATABASE_URL: z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .refine((v) => /^postgres(ql)?:\/\/[^\s]+$/.test(v), {
+        message: "must be a PostgreSQL URL (postgresql://user@host:5432/database); leave it empty for the embedded database",
+      })
+      .refine((v) => !/[?&]schema=/.test(v) || /[?&]schema=[a-z_][a-z0-9_]{0,62}(&|$)/.test(v), {
+        message: "has a schema parameter that is not a plain lower-case PostgreSQL name",
+      })
+      .optional(),
+  ),
+  DATA_DIR: z.preprocess(emptyToUndefined, z.string().default("./data")),
+  MicrosoftAppId: z.preprocess(emptyToUndefined, z.string().regex(guid, "must be the bot's Microsoft app id (a GUID), or empty for local mode").optional()),
+  MicrosoftAppPassword: optionalString,
+  MicrosoftAppTenantId: z.preprocess(emptyToUndefined, z.string().regex(guid, "must be a tenant id (a GUID)").optional()),
+  MicrosoftAppType: z.preprocess(
+    emptyToUndefined,
+    z
+      .enum(["MultiTenant", "SingleTenant", "UserAssignedMSI"], {
         error: "must be MultiTenant, SingleTenant or UserAssignedMSI",
-      }).default("MultiTenant"),
-    ),
-    ALLOWED_TENANT_IDS: z.preprocess(
-      emptyToUndefined,
-      z
-        .string()
-        .transform((v) => v.split(",").map((s) => s.trim()).filter(Boolean))
-        .pipe(z.array(z.string().min(1)))
-        .optional(),
-    ),
-    DEFAULT_LOCALE: z.preprocess(
-      emptyToUndefined,
-      z.enum(["fr", "en"], { error: "must be fr or en" }).default("fr"),
-    ),
-    OUTBOX_LEASE_SECONDS: z.preprocess(
-      emptyToUndefined,
-      z.coerce.number({ error: "must be a number of seconds (2-3600)" }).int("must be a number of seconds (2-3600)").min(2, "must be a number of seconds (2-3600)").max(3600, "must be a number of seconds (2-3600)").default(60),
-    ),
-    OUTBOX_GIVE_UP_HOURS: z.preprocess(
-      emptyToUndefined,
-      z.coerce.number({ error: "must be a number of hours (1-720)" }).int("must be a number of hours (1-720)").min(1, "must be a number of hours (1-720)").max(720, "must be a number of hours (1-720)").default(24),
-    ),
-    SHUTDOWN_GRACE_SECONDS: seconds(1, 300, 8),
-    DATABASE_STATEMENT_TIMEOUT_SECONDS: seconds(1, 600, 5),
-    DATABASE_CONNECT_TIMEOUT_SECONDS: seconds(1, 600, 5),
-    LOG_LEVEL: z.preprocess(
-      emptyToUndefined,
-      z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"], {
+      })
+      .default("MultiTenant"),
+  ),
+  ALLOWED_TENANT_IDS: z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .transform((v) =>
+        v
+          .split(",")
+          .map((s) => s.trim())
+          .filter(Boolean),
+      )
+      .pipe(z.array(z.string().min(1)))
+      .optional(),
+  ),
+  DEFAULT_LOCALE: z.preprocess(emptyToUndefined, z.enum(["fr", "en"], { error: "must be fr or en" }).default("fr")),
+  OUTBOX_LEASE_SECONDS: z.preprocess(
+    emptyToUndefined,
+    z.coerce
+      .number({ error: "must be a number of seconds (2-3600)" })
+      .int("must be a number of seconds (2-3600)")
+      .min(2, "must be a number of seconds (2-3600)")
+      .max(3600, "must be a number of seconds (2-3600)")
+      .default(60),
+  ),
+  OUTBOX_GIVE_UP_HOURS: z.preprocess(
+    emptyToUndefined,
+    z.coerce
+      .number({ error: "must be a number of hours (1-720)" })
+      .int("must be a number of hours (1-720)")
+      .min(1, "must be a number of hours (1-720)")
+      .max(720, "must be a number of hours (1-720)")
+      .default(24),
+  ),
+  SHUTDOWN_GRACE_SECONDS: seconds(1, 300, 8),
+  DATABASE_STATEMENT_TIMEOUT_SECONDS: seconds(1, 600, 5),
+  DATABASE_CONNECT_TIMEOUT_SECONDS: seconds(1, 600, 5),
+  LOG_LEVEL: z.preprocess(
+    emptyToUndefined,
+    z
+      .enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"], {
         error: "must be one of fatal, error, warn, info, debug, trace, silent",
-      }).default("info"),
-    ),
-    SEED_DEMO: z.preprocess(
-      emptyToUndefined,
-      z.enum(["auto", "always", "never"], { error: "must be auto, always or never" }).default("auto"),
-    ),
-    PUBLIC_BASE_URL: z.preprocess(
-      emptyToUndefined,
-      z
-        .string()
-        .trim()
-        .refine((v) => /^https?:\/\/[^\s/?#]+(\/[^\s?#]*)?$/.test(v), { message: "must be the bot's public address, such as https://repere.ac-exemple.fr" })
-        .transform((v) => v.replace(/\/+$/, ""))
-        .optional(),
-    ),
-    RETENTION: z.preprocess(
-      emptyToUndefined,
-      z
-        .string()
-        .trim()
-        .refine((v) => v === "end-of-school-year" || (/^\d{1,4}$/.test(v) && Number(v) >= 1 && Number(v) <= 3650), {
-          message: 'must be "end-of-school-year" or a number of days after closure (1-3650)',
-        })
-        .default("end-of-school-year"),
-    ),
-    ALLOW_UNAUTHENTICATED: flag(),
-    IMPORT_DOWNLOAD_HOSTS: z.preprocess(
-      emptyToUndefined,
-      z
-        .string()
-        .default(TEAMS_FILE_HOSTS.join(","))
-        .transform((v, ctx) => {
-          const parsed = parseHostPatterns(v);
-          if (parsed.invalid.length === 0 && parsed.patterns.length > 0) return parsed.patterns;
-          const shown = parsed.invalid.map((p) => `"${p}"`).join(", ");
-          ctx.addIssue({ code: "custom", message: `must be host names or *.domain patterns separated by commas${shown ? ` (not ${shown})` : ""}` });
-          return z.NEVER;
-        }),
-    ),
-    IMPORT_DOWNLOAD_ALLOW_LOOPBACK: flag(),
-    SIGNING_SECRET: z.preprocess(emptyToUndefined, z.string().min(32, "must be at least 32 characters (e.g. openssl rand -base64 48)").optional()),
-    SCHOOL_HOLIDAYS: z.preprocess(
-      emptyToUndefined,
-      z
-        .string()
-        .transform((v, ctx) => {
-          const parsed = parseHolidays(v);
-          if (parsed.ok) return parsed.ranges;
-          ctx.addIssue({ code: "custom", message: `must be date ranges such as 2026-12-19..2027-01-03,2027-02-06..2027-02-21: ${parsed.problem}` });
-          return z.NEVER;
-        })
-        .optional(),
-    ),
-  });
+      })
+      .default("info"),
+  ),
+  SEED_DEMO: z.preprocess(emptyToUndefined, z.enum(["auto", "always", "never"], { error: "must be auto, always or never" }).default("auto")),
+  PUBLIC_BASE_URL: z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .trim()
+      .refine((v) => /^https?:\/\/[^\s/?#]+(\/[^\s?#]*)?$/.test(v), { message: "must be the bot's public address, such as https://repere.ac-exemple.fr" })
+      .transform((v) => v.replace(/\/+$/, ""))
+      .optional(),
+  ),
+  RETENTION: z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .trim()
+      .refine((v) => v === "end-of-school-year" || (/^\d{1,4}$/.test(v) && Number(v) >= 1 && Number(v) <= 3650), {
+        message: 'must be "end-of-school-year" or a number of days after closure (1-3650)',
+      })
+      .default("end-of-school-year"),
+  ),
+  ALLOW_UNAUTHENTICATED: flag(),
+  IMPORT_DOWNLOAD_HOSTS: z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .default(TEAMS_FILE_HOSTS.join(","))
+      .transform((v, ctx) => {
+        const parsed = parseHostPatterns(v);
+        if (parsed.invalid.length === 0 && parsed.patterns.length > 0) return parsed.patterns;
+        const shown = parsed.invalid.map((p) => `"${p}"`).join(", ");
+        ctx.addIssue({ code: "custom", message: `must be host names or *.domain patterns separated by commas${shown ? ` (not ${shown})` : ""}` });
+        return z.NEVER;
+      }),
+  ),
+  IMPORT_DOWNLOAD_ALLOW_LOOPBACK: flag(),
+  SIGNING_SECRET: z.preprocess(emptyToUndefined, z.string().min(32, "must be at least 32 characters (e.g. openssl rand -base64 48)").optional()),
+  SCHOOL_HOLIDAYS: z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .transform((v, ctx) => {
+        const parsed = parseHolidays(v);
+        if (parsed.ok) return parsed.ranges;
+        ctx.addIssue({ code: "custom", message: `must be date ranges such as 2026-12-19..2027-01-03,2027-02-06..2027-02-21: ${parsed.problem}` });
+        return z.NEVER;
+      })
+      .optional(),
+  ),
+});
 
 /** Rules between variables, checked on the raw values so that they are reported together with
  *  the per-variable problems. */
@@ -163,7 +178,9 @@ function crossVariableProblems(env: NodeJS.ProcessEnv): string[] {
   // Playground, tests), not on an interface other machines reach, unless someone says so.
   const host = (env.HOST ?? "").trim() || "127.0.0.1";
   if (!set("MicrosoftAppId") && !isLoopbackHost(host) && (env.ALLOW_UNAUTHENTICATED ?? "").trim() !== "true") {
-    problems.push(`HOST ${host} is reachable from other machines but MicrosoftAppId is empty: requests would not be authenticated. Set MicrosoftAppId (and MicrosoftAppPassword), or ALLOW_UNAUTHENTICATED=true for a test network`);
+    problems.push(
+      `HOST ${host} is reachable from other machines but MicrosoftAppId is empty: requests would not be authenticated. Set MicrosoftAppId (and MicrosoftAppPassword), or ALLOW_UNAUTHENTICATED=true for a test network`,
+    );
   }
   if (set("MicrosoftAppId") && (env.IMPORT_DOWNLOAD_ALLOW_LOOPBACK ?? "").trim() === "true") {
     problems.push("IMPORT_DOWNLOAD_ALLOW_LOOPBACK is for local mode only (tests): it cannot be set with MicrosoftAppId");
@@ -237,9 +254,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return {
     port: e.PORT,
     host: e.HOST,
-    database: e.DATABASE_URL
-      ? postgresDatabase(e.DATABASE_URL)
-      : { kind: "embedded", dataDir: path.resolve(e.DATA_DIR) },
+    database: e.DATABASE_URL ? postgresDatabase(e.DATABASE_URL) : { kind: "embedded", dataDir: path.resolve(e.DATA_DIR) },
     bot: {
       appId: e.MicrosoftAppId,
       appPassword: e.MicrosoftAppPassword,

@@ -50,7 +50,12 @@ export function safeError(err: unknown, depth = 0): Record<string, unknown> {
   const status = typeof e.statusCode === "number" ? e.statusCode : typeof e.status === "number" ? e.status : undefined;
   if (status !== undefined) out.status = status;
   if (typeof e.message === "string") out.message = maskQuoted(firstLine(e.message));
-  if (typeof e.stack === "string") out.stack = e.stack.split("\n").filter((l) => /^\s+at /.test(l)).slice(0, 15).join("\n");
+  if (typeof e.stack === "string")
+    out.stack = e.stack
+      .split("\n")
+      .filter((l) => /^\s+at /.test(l))
+      .slice(0, 15)
+      .join("\n");
   if (e.cause !== undefined && depth < 3) out.cause = safeError(e.cause, depth + 1);
   return out;
 }

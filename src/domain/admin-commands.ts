@@ -3,19 +3,19 @@ import { normalizeText } from "./text.js";
 /** Administration commands of the académie (routing channels, failed sends). Separate from the
  *  everyday queries: only admins use them, mostly from a team channel. Pure, never throws. */
 export type AdminCommand =
-  | { kind: "routeDistrictHere"; districtCode: string }
-  | { kind: "routeFallbackHere" }
-  | { kind: "failedSends" }
-  | { kind: "requeueFailedSends" };
+  { kind: "routeDistrictHere"; districtCode: string } | { kind: "routeFallbackHere" } | { kind: "failedSends" } | { kind: "requeueFailedSends" };
 
 const DISTRICT_CODE = /^[a-z0-9_-]{1,20}$/;
 
 export function parseAdminCommand(input: string): AdminCommand | null {
   if (typeof input !== "string" || input.length > 200) return null;
-  const words = normalizeText(input.replace(/<at>.*?<\/at>/g, " ")).split(" ").filter(Boolean);
+  const words = normalizeText(input.replace(/<at>.*?<\/at>/g, " "))
+    .split(" ")
+    .filter(Boolean);
   const text = words.join(" ");
   if (["envois en echec", "failed sends", "envois echoues"].includes(text)) return { kind: "failedSends" };
-  if (["renvoyer les envois en echec", "renvoyer envois en echec", "requeue failed sends", "resend failed sends"].includes(text)) return { kind: "requeueFailedSends" };
+  if (["renvoyer les envois en echec", "renvoyer envois en echec", "requeue failed sends", "resend failed sends"].includes(text))
+    return { kind: "requeueFailedSends" };
   // "canal mlds NORD" / "route here NORD"; "canal academie" / "route here fallback"
   let rest: string[] | null = null;
   if (words[0] === "canal" && (words[1] === "mlds" || words[1] === "academie")) rest = words[1] === "academie" ? ["academie"] : words.slice(2);

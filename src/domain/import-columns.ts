@@ -34,27 +34,126 @@ export const IMPORT_LIMITS = {
 const ALIASES: Readonly<Record<ImportField, readonly string[]>> = {
   lastName: ["nom", "noms", "nomfamille", "nomusage", "nompatronymique", "patronyme", "nomnaissance", "lastname", "surname", "familyname", "name"],
   firstName: ["prenom", "prenoms", "prenom1", "premierprenom", "prenomusuel", "firstname", "givenname", "forename"],
-  birthDate: ["datenaissance", "naissance", "datenaiss", "dtnaissance", "datenais", "dnaissance", "ddn", "ne", "nele", "birthdate", "datebirth", "dob", "birthday"],
+  birthDate: [
+    "datenaissance",
+    "naissance",
+    "datenaiss",
+    "dtnaissance",
+    "datenais",
+    "dnaissance",
+    "ddn",
+    "ne",
+    "nele",
+    "birthdate",
+    "datebirth",
+    "dob",
+    "birthday",
+  ],
   ine: ["ine", "nine", "noine", "numine", "numeroine", "codeine", "identifiantnational", "identifiantnationaleleve", "inebea", "inernie"],
   uai: [
-    "uai", "codeuai", "numerouai", "nuai", "rne", "coderne", "uaietablissement", "etablissementuai", "dernieretablissement", "dernieretablissementuai",
-    "uaidernieretablissement", "etablissementorigine", "uaiorigine", "etablissementorigineuai", "uaietablissementorigine", "etablissement",
-    "dernieretablissementfrequente", "uaidernieretablissementfrequente", "school", "schooluai", "lastschool",
+    "uai",
+    "codeuai",
+    "numerouai",
+    "nuai",
+    "rne",
+    "coderne",
+    "uaietablissement",
+    "etablissementuai",
+    "dernieretablissement",
+    "dernieretablissementuai",
+    "uaidernieretablissement",
+    "etablissementorigine",
+    "uaiorigine",
+    "etablissementorigineuai",
+    "uaietablissementorigine",
+    "etablissement",
+    "dernieretablissementfrequente",
+    "uaidernieretablissementfrequente",
+    "school",
+    "schooluai",
+    "lastschool",
   ],
   lastTraining: [
-    "derniereformation", "formation", "formationorigine", "derniereclasse", "classe", "niveau", "dernierniveau", "mef", "libellemef", "libelleformation",
-    "formationsuivie", "derniereformationsuivie", "diplomeprepare", "dernierdiplomeprepare", "division", "lasttraining", "training", "course", "lastcourse",
+    "derniereformation",
+    "formation",
+    "formationorigine",
+    "derniereclasse",
+    "classe",
+    "niveau",
+    "dernierniveau",
+    "mef",
+    "libellemef",
+    "libelleformation",
+    "formationsuivie",
+    "derniereformationsuivie",
+    "diplomeprepare",
+    "dernierdiplomeprepare",
+    "division",
+    "lasttraining",
+    "training",
+    "course",
+    "lastcourse",
   ],
   exitDate: ["datesortie", "sortie", "datesortieformation", "datefinformation", "datefin", "daterupture", "datedecrochage", "exitdate", "lefton", "dateleft"],
   motif: ["motif", "motifsortie", "motifs", "raison", "raisonsortie", "situation", "cause", "typesortie", "reason", "exitreason"],
   phone: [
-    "telephone", "tel", "portable", "mobile", "telephoneportable", "telephonefamille", "telfamille", "telephoneresponsable", "telresponsable",
-    "telephoneresponsablelegal", "telresponsablelegal", "telephonerepresentantlegal", "numerotelephone", "phone", "phonenumber",
+    "telephone",
+    "tel",
+    "portable",
+    "mobile",
+    "telephoneportable",
+    "telephonefamille",
+    "telfamille",
+    "telephoneresponsable",
+    "telresponsable",
+    "telephoneresponsablelegal",
+    "telresponsablelegal",
+    "telephonerepresentantlegal",
+    "numerotelephone",
+    "phone",
+    "phonenumber",
   ],
-  email: ["email", "mail", "courriel", "adressemail", "adresseemail", "adresseelectronique", "emailfamille", "mailfamille", "emailresponsable", "emailresponsablelegal", "adressecourriel"],
+  email: [
+    "email",
+    "mail",
+    "courriel",
+    "adressemail",
+    "adresseemail",
+    "adresseelectronique",
+    "emailfamille",
+    "mailfamille",
+    "emailresponsable",
+    "emailresponsablelegal",
+    "adressecourriel",
+  ],
 };
 
-const FILLER_WORDS = new Set(["de", "du", "des", "la", "le", "les", "l", "d", "a", "au", "aux", "en", "e", "eleve", "jeune", "apprenant", "the", "of", "jj", "mm", "aaaa", "aa", "yyyy", "dd"]);
+const FILLER_WORDS = new Set([
+  "de",
+  "du",
+  "des",
+  "la",
+  "le",
+  "les",
+  "l",
+  "d",
+  "a",
+  "au",
+  "aux",
+  "en",
+  "e",
+  "eleve",
+  "jeune",
+  "apprenant",
+  "the",
+  "of",
+  "jj",
+  "mm",
+  "aaaa",
+  "aa",
+  "yyyy",
+  "dd",
+]);
 
 /** The comparable form of a column name: "Date de naissance (JJ/MM/AAAA)" -> "datenaissance",
  *  "N° INE" -> "nine", "Dernier établissement (UAI)" -> "dernieretablissementuai". */
@@ -259,10 +358,8 @@ export function signalForMotif(motif: string | null): SignalCode {
 // A control character in a cell (U+0000 above all) is a row error: the cell is not what the
 // person meant, and the database would refuse it.
 const trimmed = safeText({ controls: "refuse" }).transform(collapse);
-const required = (max: number) =>
-  trimmed.pipe(z.string().min(1, "REQUIRED").max(max, "TOO_LONG"));
-const optional = (max: number) =>
-  trimmed.transform((s) => (s === "" ? null : s)).pipe(z.string().max(max, "TOO_LONG").nullable());
+const required = (max: number) => trimmed.pipe(z.string().min(1, "REQUIRED").max(max, "TOO_LONG"));
+const optional = (max: number) => trimmed.transform((s) => (s === "" ? null : s)).pipe(z.string().max(max, "TOO_LONG").nullable());
 const personName = required(IMPORT_LIMITS.nameMax).refine((s) => NAME.test(s), "INVALID_NAME");
 
 function rowSchema(today: Date) {
@@ -354,13 +451,20 @@ export function validateRows(records: readonly SourceRecord[], mapping: ColumnMa
       const perField = new Map<ImportField, RowErrorCode>();
       for (const issue of parsed.error.issues) {
         const field = issue.path[0] as ImportField;
-        if (!perField.has(field)) perField.set(field, (ROW_ERROR_CODES as readonly string[]).includes(issue.message) ? (issue.message as RowErrorCode) : "REQUIRED");
+        if (!perField.has(field))
+          perField.set(field, (ROW_ERROR_CODES as readonly string[]).includes(issue.message) ? (issue.message as RowErrorCode) : "REQUIRED");
       }
       for (const field of VALIDATED_FIELDS) {
         const code = perField.get(field);
         if (!code) continue;
         const raw = cell(record, field);
-        errors.push({ line: record.line, field, column: mapping.headers[field] ?? field, code, ...(code !== "REQUIRED" && raw.trim() ? { value: shown(raw) } : {}) });
+        errors.push({
+          line: record.line,
+          field,
+          column: mapping.headers[field] ?? field,
+          code,
+          ...(code !== "REQUIRED" && raw.trim() ? { value: shown(raw) } : {}),
+        });
       }
       continue;
     }
@@ -404,7 +508,10 @@ export const importRowSchema: z.ZodType<ImportRow> = z.object({
   ine: z.string().nullable(),
   uai: z.string(),
   lastTraining: z.string().nullable(),
-  exitDate: z.string().regex(/^\d{4}-\d{2}-\d{2}$/).nullable(),
+  exitDate: z
+    .string()
+    .regex(/^\d{4}-\d{2}-\d{2}$/)
+    .nullable(),
   motif: z.string().nullable(),
   signal: signalCodeSchema,
 }) as z.ZodType<ImportRow>;

@@ -31,9 +31,7 @@ export const caseActionSchema = z.enum(CASE_ACTIONS);
 /** Who performs a transition: a member in a role, or the scheduler (for review reminders). */
 export type TransitionActor = Role | "SYSTEM";
 
-export type TransitionResult =
-  | { ok: true; to: CaseStatus }
-  | { ok: false; reason: "INVALID_TRANSITION" | "ROLE_NOT_ALLOWED" };
+export type TransitionResult = { ok: true; to: CaseStatus } | { ok: false; reason: "INVALID_TRANSITION" | "ROLE_NOT_ALLOWED" };
 
 const TRIAGE_ROLES = ["REFERENT", "COORDINATOR", "ADMIN"] as const satisfies readonly Role[];
 // Every member role: whether this member may report on, or answer for, this case is for permissions.

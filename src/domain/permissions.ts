@@ -90,7 +90,13 @@ export const PERMISSIONS: Readonly<Record<Operation, Readonly<Partial<Record<Rol
 };
 
 /** Operations that make sense without a case: asking only whether the role may do them at all. */
-export const TARGETLESS_OPERATIONS = ["VIEW_STATS", "EXPORT_CASES", "MANAGE_MEMBERS", "APPROVE_ENROLMENT", "CONFIGURE_ACADEMY"] as const satisfies readonly Operation[];
+export const TARGETLESS_OPERATIONS = [
+  "VIEW_STATS",
+  "EXPORT_CASES",
+  "MANAGE_MEMBERS",
+  "APPROVE_ENROLMENT",
+  "CONFIGURE_ACADEMY",
+] as const satisfies readonly Operation[];
 
 /** What the person in charge of a case may do on it wherever it sits, provided their role allows it at all. */
 export const ASSIGNEE_OPERATIONS = ["VIEW_STATUS", "VIEW_DETAILS", "VIEW_HISTORY", "EDIT_PLAN", "CLOSE_CASE"] as const satisfies readonly Operation[];

@@ -26,9 +26,7 @@ export const PLAN_ACTION_CODES: readonly PlanActionCode[] = PLAN_ACTIONS.map((a)
 
 export const planActionCodeSchema = z.enum(PLAN_ACTIONS.map((a) => a.code) as [PlanActionCode, ...PlanActionCode[]]);
 
-const REQUIREMENTS_BY_CODE: ReadonlyMap<string, readonly PlanActionRequirement[]> = new Map(
-  PLAN_ACTIONS.map((a) => [a.code, a.requires]),
-);
+const REQUIREMENTS_BY_CODE: ReadonlyMap<string, readonly PlanActionRequirement[]> = new Map(PLAN_ACTIONS.map((a) => [a.code, a.requires]));
 
 export function isPlanActionCode(x: unknown): x is PlanActionCode {
   return typeof x === "string" && REQUIREMENTS_BY_CODE.has(x);
@@ -84,9 +82,7 @@ export const OUTCOMES = [
 export type OutcomeKind = (typeof OUTCOMES)[number];
 
 /** Outcomes a CLOSE may choose; DISMISSED is recorded only by classer sans suite (DISMISS). */
-export const CLOSING_OUTCOMES = OUTCOMES.filter(
-  (o): o is Exclude<OutcomeKind, "DISMISSED"> => o !== "DISMISSED",
-);
+export const CLOSING_OUTCOMES = OUTCOMES.filter((o): o is Exclude<OutcomeKind, "DISMISSED"> => o !== "DISMISSED");
 export type ClosingOutcome = Exclude<OutcomeKind, "DISMISSED">;
 
 export const outcomeSchema = z.enum(OUTCOMES);

@@ -105,7 +105,24 @@ const EXACT_ONLY = new Set(["stats", "effacer", "supprimer", "erase", "delete"])
 const REFERENCE_FILLERS = new Set(["du", "de", "le", "la", "dossier", "suivi", "of", "the", "case", "for", "pour"]);
 /** And before a name: "où en est le dossier de Léa ?", "statut de l'élève Dupont". A name's own
  *  particle ("Le Goff") may go too: names are matched by their words, so "Goff" still finds it. */
-const NAME_FILLERS = new Set([...REFERENCE_FILLERS, "des", "les", "d'", "l'", "eleve", "l'eleve", "d'eleve", "jeune", "mon", "ma", "son", "sa", "pupil", "student", "my"]);
+const NAME_FILLERS = new Set([
+  ...REFERENCE_FILLERS,
+  "des",
+  "les",
+  "d'",
+  "l'",
+  "eleve",
+  "l'eleve",
+  "d'eleve",
+  "jeune",
+  "mon",
+  "ma",
+  "son",
+  "sa",
+  "pupil",
+  "student",
+  "my",
+]);
 
 const NAME = /^[\p{L}\p{M}][\p{L}\p{M}'’. -]*$/u;
 
@@ -156,7 +173,11 @@ export function parseQuery(text: string): Query {
  */
 export function bareName(text: string): string | null {
   if (typeof text !== "string" || text.length > 80) return null;
-  const name = text.replace(/<at>[^<]*<\/at>/gi, " ").replace(/[\s?!.…]+$/u, "").replace(/\s+/g, " ").trim();
+  const name = text
+    .replace(/<at>[^<]*<\/at>/gi, " ")
+    .replace(/[\s?!.…]+$/u, "")
+    .replace(/\s+/g, " ")
+    .trim();
   const words = name.split(" ").filter((w) => w !== "");
   return words.length >= 1 && words.length <= 4 && isName(name) ? name : null;
 }

@@ -55,7 +55,10 @@ export function validatePupil(input: unknown, ctx: { allowedSchoolIds: string[];
   const schoolId = values.schoolId!.trim();
   const birthYearText = values.birthYear!.trim();
 
-  for (const [field, v] of [["lastName", lastName], ["firstName", firstName]] as const) {
+  for (const [field, v] of [
+    ["lastName", lastName],
+    ["firstName", firstName],
+  ] as const) {
     if (!v) errors[field] = "required";
     else if (v.length > REPORT_LIMITS.nameMax) errors[field] = "tooLong";
     else if (!/^[\p{L}][\p{L}\p{M}' .-]*$/u.test(v)) errors[field] = "invalidName";
@@ -126,7 +129,10 @@ export function validateSignals(input: unknown): StepResult<SignalsStep> {
  *  most `noteMax` characters. A note for a signal that is not ticked is a forged submit. */
 export function validateNotes(input: unknown, ticked: SignalEntry[]): StepResult<SignalEntry[]> {
   const data = raw.safeParse(input).success ? (input as Record<string, unknown>) : {};
-  const values = echo(data, ticked.map((s) => noteInputId(s.code)));
+  const values = echo(
+    data,
+    ticked.map((s) => noteInputId(s.code)),
+  );
   const errors: FieldErrors = {};
   for (const key of Object.keys(data)) {
     const m = /^note_(.+)$/.exec(key);
@@ -145,7 +151,10 @@ export function validateStepsTaken(input: unknown): StepResult<StepsTakenStep> {
   const data = raw.safeParse(input).success ? (input as Record<string, unknown>) : {};
   const values = echo(data, ["stepsTaken", "urgency", "observations"]);
   const errors: FieldErrors = {};
-  const chosen = values.stepsTaken!.split(",").map((s) => s.trim()).filter(Boolean);
+  const chosen = values
+    .stepsTaken!.split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
   const stepsTaken: StepTaken[] = [];
   for (const c of chosen) {
     if ((STEPS_TAKEN as readonly string[]).includes(c)) {
@@ -181,20 +190,32 @@ export function withinLimits(d: CompleteDraft): boolean {
   const p = d.pupil;
   const text = (v: unknown, max: number, min = 0) => typeof v === "string" && v.length >= min && v.length <= max;
   const pupilOk =
-    text(p.lastName, REPORT_LIMITS.nameMax, 1) && NAME_PATTERN.test(p.lastName) &&
-    text(p.firstName, REPORT_LIMITS.nameMax, 1) && NAME_PATTERN.test(p.firstName) &&
-    text(p.className, REPORT_LIMITS.classMax, 1) && CLASS_PATTERN.test(p.className) && text(p.schoolId, 64, 1) &&
-    Number.isInteger(p.birthYear) && p.birthYear >= REPORT_LIMITS.minBirthYear && p.birthYear <= 9999;
+    text(p.lastName, REPORT_LIMITS.nameMax, 1) &&
+    NAME_PATTERN.test(p.lastName) &&
+    text(p.firstName, REPORT_LIMITS.nameMax, 1) &&
+    NAME_PATTERN.test(p.firstName) &&
+    text(p.className, REPORT_LIMITS.classMax, 1) &&
+    CLASS_PATTERN.test(p.className) &&
+    text(p.schoolId, 64, 1) &&
+    Number.isInteger(p.birthYear) &&
+    p.birthYear >= REPORT_LIMITS.minBirthYear &&
+    p.birthYear <= 9999;
   const signals = d.signals.signals;
   const signalsOk =
-    Array.isArray(signals) && signals.length >= 1 && signals.length <= SIGNALS.length &&
+    Array.isArray(signals) &&
+    signals.length >= 1 &&
+    signals.length <= SIGNALS.length &&
     new Set(signals.map((s) => s?.code)).size === signals.length &&
     signals.every((s) => isSignalCode(s?.code) && (s.note === undefined || text(s.note, REPORT_LIMITS.noteMax))) &&
-    (d.signals.absenceHalfDays === undefined || (Number.isInteger(d.signals.absenceHalfDays) && d.signals.absenceHalfDays >= 0 && d.signals.absenceHalfDays <= REPORT_LIMITS.halfDaysMax));
+    (d.signals.absenceHalfDays === undefined ||
+      (Number.isInteger(d.signals.absenceHalfDays) && d.signals.absenceHalfDays >= 0 && d.signals.absenceHalfDays <= REPORT_LIMITS.halfDaysMax));
   const st = d.steps;
   const stepsOk =
-    Array.isArray(st.stepsTaken) && st.stepsTaken.length <= STEPS_TAKEN.length && st.stepsTaken.every((x) => (STEPS_TAKEN as readonly string[]).includes(x)) &&
-    [1, 2, 3].includes(st.urgency) && (st.observations === undefined || text(st.observations, REPORT_LIMITS.observationsMax));
+    Array.isArray(st.stepsTaken) &&
+    st.stepsTaken.length <= STEPS_TAKEN.length &&
+    st.stepsTaken.every((x) => (STEPS_TAKEN as readonly string[]).includes(x)) &&
+    [1, 2, 3].includes(st.urgency) &&
+    (st.observations === undefined || text(st.observations, REPORT_LIMITS.observationsMax));
   return pupilOk && signalsOk && stepsOk;
 }
 

@@ -56,7 +56,22 @@ export const ANONYMOUS_PUPIL = { lastName: "Anonyme", firstName: "Élève" } as 
  * reasons, comments, plan texts). Anonymisation removes them; the rest (types, statuses, codes,
  * dates, ids of members) stays for the statistics and the audit.
  */
-export const FREE_TEXT_EVENT_KEYS = ["question", "answer", "reason", "comment", "objective", "description", "company", "note", "notes", "observations", "text", "name", "lastName", "firstName"] as const;
+export const FREE_TEXT_EVENT_KEYS = [
+  "question",
+  "answer",
+  "reason",
+  "comment",
+  "objective",
+  "description",
+  "company",
+  "note",
+  "notes",
+  "observations",
+  "text",
+  "name",
+  "lastName",
+  "firstName",
+] as const;
 
 /** The data of an event once anonymised (what the store's SQL does, for tests and previews). */
 export function anonymizedEventData(data: Record<string, unknown>): Record<string, unknown> {

@@ -36,9 +36,7 @@ export function concernsMlds(pupilAge: number | null, escalatedToMlds: boolean):
 
 export function routeCase(input: RoutingInput): Routing {
   const notifyMemberIds = [...new Set(input.referentIds)];
-  const mldsChannel = concernsMlds(input.pupilAge, input.escalatedToMlds)
-    ? (input.districtChannel ?? input.fallbackChannel)
-    : null;
+  const mldsChannel = concernsMlds(input.pupilAge, input.escalatedToMlds) ? (input.districtChannel ?? input.fallbackChannel) : null;
   // A case nobody hears about is lost: with no référent and no channel, the académie's fallback gets it.
   const channel = mldsChannel ?? (notifyMemberIds.length === 0 ? input.fallbackChannel : null);
   return { notifyMemberIds, channels: channel ? [channel] : [] };
@@ -57,7 +55,6 @@ export function ageOn(birthYear: number, birthDate: Date | null, on: Date): numb
   }
   const birthMonth = birthDate.getUTCMonth() + 1;
   const years = today.year - birthDate.getUTCFullYear();
-  const birthdayPassed =
-    today.month > birthMonth || (today.month === birthMonth && today.day >= birthDate.getUTCDate());
+  const birthdayPassed = today.month > birthMonth || (today.month === birthMonth && today.day >= birthDate.getUTCDate());
   return birthdayPassed ? years : years - 1;
 }

@@ -84,7 +84,8 @@ export function cleanStrings(value: unknown, depth = 0): unknown {
   if (!keysToClean) return o;
   const out: Record<string, unknown> = {};
   // defineProperty: a "__proto__" key (JSON.parse makes it an own property) stays a plain key.
-  for (const [k, v] of Object.entries(o)) Object.defineProperty(out, cleanText(k, { lines: true }), { value: v, enumerable: true, writable: true, configurable: true });
+  for (const [k, v] of Object.entries(o))
+    Object.defineProperty(out, cleanText(k, { lines: true }), { value: v, enumerable: true, writable: true, configurable: true });
   return out;
 }
 

@@ -112,7 +112,7 @@ export function addSchoolDays(date: Date, n: number): Date {
   if (!Number.isInteger(n)) throw new RangeError(`School days must be a whole number: ${n}`);
   const step = n < 0 ? -1 : 1;
   let day = parisDayNumber(date);
-  for (let remaining = Math.abs(n); remaining > 0; ) {
+  for (let remaining = Math.abs(n); remaining > 0;) {
     day += step;
     if (isSchoolDay(day)) remaining--;
   }

@@ -115,8 +115,30 @@ export type StatsRequest = { target: StatsTarget; period: StatsPeriod };
 export type StatsScopeProblem = "PERIOD" | "SCOPE";
 
 const MONTHS: Readonly<Record<string, number>> = {
-  janvier: 1, fevrier: 2, mars: 3, avril: 4, mai: 5, juin: 6, juillet: 7, aout: 8, septembre: 9, octobre: 10, novembre: 11, decembre: 12,
-  january: 1, february: 2, march: 3, april: 4, may: 5, june: 6, july: 7, august: 8, september: 9, october: 10, november: 11, december: 12,
+  janvier: 1,
+  fevrier: 2,
+  mars: 3,
+  avril: 4,
+  mai: 5,
+  juin: 6,
+  juillet: 7,
+  aout: 8,
+  septembre: 9,
+  octobre: 10,
+  novembre: 11,
+  decembre: 12,
+  january: 1,
+  february: 2,
+  march: 3,
+  april: 4,
+  may: 5,
+  june: 6,
+  july: 7,
+  august: 8,
+  september: 9,
+  october: 10,
+  november: 11,
+  december: 12,
 };
 
 const THIS_MONTH = ["ce mois", "ce mois ci", "ce mois-ci", "mois en cours", "this month"];
@@ -131,7 +153,9 @@ const UAI = /^\d{7}[a-z]$/;
  *  scope (a school's UAI, a district, « académie »), in any order. Default: the current school
  *  year, the caller's own scope. Never throws. */
 export function parseStatsScope(text: string | undefined, now: Date): { ok: true; request: StatsRequest } | { ok: false; problem: StatsScopeProblem } {
-  let rest = ` ${normalizeText(text ?? "").replace(/[,;]/g, " ").replace(/\s+/g, " ")} `;
+  let rest = ` ${normalizeText(text ?? "")
+    .replace(/[,;]/g, " ")
+    .replace(/\s+/g, " ")} `;
   let period: StatsPeriod | null = null;
   const today = parisClock(now);
   const setPeriod = (p: StatsPeriod | null): boolean => {
@@ -191,7 +215,8 @@ export function parseStatsScope(text: string | undefined, now: Date): { ok: true
   if (scopeText === "") target = { kind: "own" };
   else if (UAI.test(scopeText)) target = { kind: "school", uai: scopeText.toUpperCase() };
   else if (ACADEMY.includes(scopeText)) target = { kind: "academy" };
-  else if (/^[\p{L}\p{N}' -]{2,60}$/u.test(scopeText)) target = { kind: "district", name: scopeText.replace(/^(le |du )?(bassin|district) (de |du |d')?/, "").trim() || scopeText };
+  else if (/^[\p{L}\p{N}' -]{2,60}$/u.test(scopeText))
+    target = { kind: "district", name: scopeText.replace(/^(le |du )?(bassin|district) (de |du |d')?/, "").trim() || scopeText };
   else return { ok: false, problem: "SCOPE" };
   return { ok: true, request: { target, period: period ?? schoolYearPeriod(schoolYearOf(now).start) } };
 }
@@ -215,7 +240,10 @@ const FILLERS = new Set(["les", "des", "mes", "the", "my", "de", "la", "le"]);
 /** « export stats [period/scope] », « exporter les dossiers », « export cases ». Null otherwise. */
 export function parseExportCommand(text: string): ExportCommand | null {
   if (typeof text !== "string" || text.length > 200) return null;
-  const words = normalizeText(text.replace(/<at>.*?<\/at>/g, " ")).replace(/^\//, "").split(" ").filter(Boolean);
+  const words = normalizeText(text.replace(/<at>.*?<\/at>/g, " "))
+    .replace(/^\//, "")
+    .split(" ")
+    .filter(Boolean);
   if (!EXPORT_WORDS.has(words[0] ?? "")) return null;
   let i = 1;
   while (FILLERS.has(words[i] ?? "")) i++;

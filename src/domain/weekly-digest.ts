@@ -22,9 +22,13 @@ function validDate(s: string): boolean {
 /** Reads "2026-12-19..2027-01-03,2027-02-06..2027-02-21" (a single day may stand alone). */
 export function parseHolidays(text: string): { ok: true; ranges: DateRange[] } | { ok: false; problem: string } {
   const ranges: DateRange[] = [];
-  for (const part of text.split(/[,;\n]/).map((p) => p.trim()).filter(Boolean)) {
+  for (const part of text
+    .split(/[,;\n]/)
+    .map((p) => p.trim())
+    .filter(Boolean)) {
     const [from = "", to = from, extra] = part.split("..").map((s) => s.trim());
-    if (extra !== undefined || !validDate(from) || !validDate(to)) return { ok: false, problem: `"${part}" is not a date range such as 2026-12-19..2027-01-03` };
+    if (extra !== undefined || !validDate(from) || !validDate(to))
+      return { ok: false, problem: `"${part}" is not a date range such as 2026-12-19..2027-01-03` };
     if (to < from) return { ok: false, problem: `"${part}" ends before it starts` };
     ranges.push({ from, to });
   }

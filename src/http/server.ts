@@ -17,7 +17,8 @@ export type HttpDeps = {
   statsDownload?: (path: string, exp: string | null, sig: string | null) => Promise<StatsDownload>;
 };
 
-export type StatsDownload = { ok: true; contentType: string; body: Buffer; fileName?: string } | { ok: false; reason: "INVALID" | "EXPIRED" | "FORBIDDEN" | "NOT_FOUND" };
+export type StatsDownload =
+  { ok: true; contentType: string; body: Buffer; fileName?: string } | { ok: false; reason: "INVALID" | "EXPIRED" | "FORBIDDEN" | "NOT_FOUND" };
 
 export type FileDownload = { ok: true; fileName: string; body: unknown } | { ok: false; reason: "INVALID" | "EXPIRED" | "FORBIDDEN" | "NOT_FOUND" };
 
@@ -48,7 +49,11 @@ export function createHttpServer(deps: HttpDeps): restify.Server {
         res.end(result.reason === "EXPIRED" ? "This link has expired: ask for a new export.\n" : "This link is not valid.\n");
         return;
       }
-      res.writeHead(200, { ...headers, "content-type": "application/json; charset=utf-8", "content-disposition": `attachment; filename="${result.fileName.replace(/[^\w.-]/g, "_")}"` });
+      res.writeHead(200, {
+        ...headers,
+        "content-type": "application/json; charset=utf-8",
+        "content-disposition": `attachment; filename="${result.fileName.replace(/[^\w.-]/g, "_")}"`,
+      });
       res.end(JSON.stringify(result.body, null, 2));
     });
   }
@@ -66,7 +71,9 @@ export function createHttpServer(deps: HttpDeps): restify.Server {
           return;
         }
         // A chart may be cached by Teams' image proxy for the life of its link; an export never.
-        const file = result.fileName ? { "cache-control": "no-store", "content-disposition": `attachment; filename="${result.fileName.replace(/[^\w.-]/g, "_")}"` } : { "cache-control": "private, max-age=3600" };
+        const file = result.fileName
+          ? { "cache-control": "no-store", "content-disposition": `attachment; filename="${result.fileName.replace(/[^\w.-]/g, "_")}"` }
+          : { "cache-control": "private, max-age=3600" };
         res.writeHead(200, { ...headers, ...file, "content-type": result.contentType, "content-length": String(result.body.length) });
         res.end(result.body);
       } catch (err) {

@@ -2,7 +2,15 @@ import { can } from "../domain/permissions.js";
 import type { Store } from "../store/index.js";
 import type { Actor } from "./members.js";
 
-export type FailedSend = { id: string; kind: string; conversationKind: "CHANNEL" | "PERSONAL" | "GROUP_CHAT" | "UNKNOWN"; reference: string | null; attempts: number; lastError: string | null; createdAt: Date };
+export type FailedSend = {
+  id: string;
+  kind: string;
+  conversationKind: "CHANNEL" | "PERSONAL" | "GROUP_CHAT" | "UNKNOWN";
+  reference: string | null;
+  attempts: number;
+  lastError: string | null;
+  createdAt: Date;
+};
 
 /** The académie's settings that admins change from Teams: where each district's cases are posted,
  *  and the sends that Teams refused for good. */
@@ -32,7 +40,15 @@ export class AdministrationService {
     for (const r of rows) {
       const conversation = await this.store.conversations.get(r.conversationId);
       const c = r.caseId ? await this.store.caseChanges.get({ id: r.caseId }) : null;
-      sends.push({ id: r.id, kind: r.kind, conversationKind: conversation?.kind ?? "UNKNOWN", reference: c?.reference ?? null, attempts: r.attempts, lastError: r.lastError, createdAt: r.createdAt });
+      sends.push({
+        id: r.id,
+        kind: r.kind,
+        conversationKind: conversation?.kind ?? "UNKNOWN",
+        reference: c?.reference ?? null,
+        attempts: r.attempts,
+        lastError: r.lastError,
+        createdAt: r.createdAt,
+      });
     }
     return { ok: true, sends };
   }

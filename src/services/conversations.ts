@@ -37,14 +37,22 @@ export class ConversationService {
 
   /** The start of a message: who is talking and the conversation's dialog state (`stateKey`), in
    *  one statement. */
-  async beginMessage(tenantId: string | undefined, aadObjectId: string | undefined, stateKey: string): Promise<{ actor: Actor | null; state: StoreItem | null }> {
+  async beginMessage(
+    tenantId: string | undefined,
+    aadObjectId: string | undefined,
+    stateKey: string,
+  ): Promise<{ actor: Actor | null; state: StoreItem | null }> {
     const start = await this.store.turnStart.message(tenantId ?? null, aadObjectId ?? null, stateKey);
     return { actor: start.member ? actorOf(start.member) : null, state: start.state };
   }
 
   /** The start of a card action: who is clicking, and false in `firstDelivery` when this activity
    *  id was already handled (a retried delivery). */
-  async beginInvoke(tenantId: string | undefined, aadObjectId: string | undefined, activityId: string | undefined): Promise<{ actor: Actor | null; firstDelivery: boolean }> {
+  async beginInvoke(
+    tenantId: string | undefined,
+    aadObjectId: string | undefined,
+    activityId: string | undefined,
+  ): Promise<{ actor: Actor | null; firstDelivery: boolean }> {
     const start = await this.store.turnStart.invoke(tenantId ?? null, aadObjectId ?? null, activityId ? `invoke:${activityId}` : null);
     return { actor: start.member ? actorOf(start.member) : null, firstDelivery: start.firstDelivery };
   }

@@ -57,7 +57,8 @@ export type PeoplePreviewOutcome =
 
 export type PeopleDone = AppliedPeople & { importId: string; fileName: string };
 
-export type PeopleConfirmOutcome = { ok: true; result: PeopleDone } | { ok: false; reason: "NOT_FOUND" | "FORBIDDEN" | "ALREADY_APPLIED" | "CANCELLED" | "EXPIRED" };
+export type PeopleConfirmOutcome =
+  { ok: true; result: PeopleDone } | { ok: false; reason: "NOT_FOUND" | "FORBIDDEN" | "ALREADY_APPLIED" | "CANCELLED" | "EXPIRED" };
 
 /** The rows kept with a preview, checked again when they come back from the database. */
 const attachmentSchema = z.discriminatedUnion("kind", [
@@ -98,7 +99,8 @@ export class DirectoryPeopleService {
     await this.store.directoryPeople.expirePreviews(new Date(now.getTime() - PEOPLE_IMPORT_SETTINGS.previewTtlMs));
     const csv = readCsv(file.bytes);
     if (!csv.ok) return csv.reason === "EMPTY" ? { ok: false, reason: "EMPTY" } : { ok: false, reason: "UNREADABLE", line: csv.line };
-    if (csv.records.length - 1 > PEOPLE_IMPORT_SETTINGS.maxRows) return { ok: false, reason: "TOO_MANY_ROWS", max: PEOPLE_IMPORT_SETTINGS.maxRows, rows: csv.records.length - 1 };
+    if (csv.records.length - 1 > PEOPLE_IMPORT_SETTINGS.maxRows)
+      return { ok: false, reason: "TOO_MANY_ROWS", max: PEOPLE_IMPORT_SETTINGS.maxRows, rows: csv.records.length - 1 };
 
     const places = await this.store.directoryPeople.knownPlaces();
     const parsed = parsePeople(csv.records, {
@@ -124,7 +126,13 @@ export class DirectoryPeopleService {
       people: parsed.people.length,
       byRole,
       toCreate: changes.toCreate.length,
-      toUpdate: changes.toUpdate.map((u) => ({ line: u.person.lines[0]!, displayName: u.person.displayName, email: u.person.email, role: u.person.role, changes: u.changes })),
+      toUpdate: changes.toUpdate.map((u) => ({
+        line: u.person.lines[0]!,
+        displayName: u.person.displayName,
+        email: u.person.email,
+        role: u.person.role,
+        changes: u.changes,
+      })),
       unchanged: changes.unchanged.length,
       toDeactivate: changes.missing
         .map((m) => ({ displayName: names.get(m.id) ?? "", email: m.email ?? "", role: m.role, openCases: held.get(m.id) ?? 0 }))
@@ -159,7 +167,13 @@ export class DirectoryPeopleService {
       return { ok: false, reason: "EXPIRED" };
     }
     const actorId = importer.kind === "member" ? importer.actor.memberId : null;
-    const applied = await this.store.directoryPeople.apply(importId, actorId, now, (rows) => rowsSchema.parse(rows) as DirectoryPerson[], (changes) => appliedSummary(changes));
+    const applied = await this.store.directoryPeople.apply(
+      importId,
+      actorId,
+      now,
+      (rows) => rowsSchema.parse(rows) as DirectoryPerson[],
+      (changes) => appliedSummary(changes),
+    );
     if (!applied) {
       const again = await this.store.directoryPeople.get(importId);
       return { ok: false, reason: again?.status === "CANCELLED" ? "CANCELLED" : "ALREADY_APPLIED" };
@@ -181,7 +195,15 @@ export function applicable(p: PeoplePreview): number {
 
 /** What the preview showed, kept with the import (counts only: the rows name people). */
 function summaryOf(p: PeoplePreview) {
-  return { rows: p.rows, people: p.people, byRole: p.byRole, toCreate: p.toCreate, toUpdate: p.toUpdate.length, unchanged: p.unchanged, toDeactivate: p.toDeactivate.length };
+  return {
+    rows: p.rows,
+    people: p.people,
+    byRole: p.byRole,
+    toCreate: p.toCreate,
+    toUpdate: p.toUpdate.length,
+    unchanged: p.unchanged,
+    toDeactivate: p.toDeactivate.length,
+  };
 }
 
 function appliedSummary(c: MemberChanges) {
@@ -189,4 +211,3 @@ function appliedSummary(c: MemberChanges) {
   for (const u of c.toUpdate) for (const k of u.changes) changes[k] = (changes[k] ?? 0) + 1;
   return { created: c.toCreate.length, updated: c.toUpdate.length, changes, unchanged: c.unchanged.length, toDeactivate: c.missing.length };
 }
-

@@ -75,9 +75,7 @@ export type SchoolsPreviewOutcome =
 
 export type SchoolsImportDone = { created: number; updated: number; unchanged: number; closed: number; newBassins: number; ownerless: OwnerlessSchool[] };
 
-export type SchoolsConfirmOutcome =
-  | { ok: true; result: SchoolsImportDone }
-  | { ok: false; reason: "NOT_FOUND" | "FORBIDDEN" | "HAS_ERRORS" | "NOT_A_PREVIEW" };
+export type SchoolsConfirmOutcome = { ok: true; result: SchoolsImportDone } | { ok: false; reason: "NOT_FOUND" | "FORBIDDEN" | "HAS_ERRORS" | "NOT_A_PREVIEW" };
 
 const sameSchool = (a: KnownSchool, b: DirectoryRow, districtId: string | null) =>
   a.name === b.name &&
@@ -123,14 +121,18 @@ export class DirectorySchoolService {
     if (academyCode === null) return { ok: false, reason: "BAD_ACADEMY" };
 
     const csv = readCsv(p.file.bytes);
-    if (!csv.ok) return csv.reason === "EMPTY" ? { ok: false, reason: "EMPTY", file: "schools" } : { ok: false, reason: "UNREADABLE", file: "schools", line: csv.line };
+    if (!csv.ok)
+      return csv.reason === "EMPTY" ? { ok: false, reason: "EMPTY", file: "schools" } : { ok: false, reason: "UNREADABLE", file: "schools", line: csv.line };
     const directory = parseSchoolDirectory(csv.records, { academy: academyCode });
     if (directory.missing.length > 0) return { ok: false, reason: "MISSING_COLUMNS", file: "schools", missing: directory.missing };
 
     let bassinFile = null;
     if (p.bassins) {
       const bcsv = readCsv(p.bassins.bytes);
-      if (!bcsv.ok) return bcsv.reason === "EMPTY" ? { ok: false, reason: "EMPTY", file: "bassins" } : { ok: false, reason: "UNREADABLE", file: "bassins", line: bcsv.line };
+      if (!bcsv.ok)
+        return bcsv.reason === "EMPTY"
+          ? { ok: false, reason: "EMPTY", file: "bassins" }
+          : { ok: false, reason: "UNREADABLE", file: "bassins", line: bcsv.line };
       bassinFile = parseBassins(bcsv.records);
       if (bassinFile.missing.length > 0) return { ok: false, reason: "MISSING_COLUMNS", file: "bassins", missing: bassinFile.missing };
     }
@@ -154,7 +156,17 @@ export class DirectorySchoolService {
         withoutBassin.push({ line: s.line, uai: s.uai, name: s.name });
         continue;
       }
-      rows.push({ uai: s.uai, name: s.name, kind: s.kind, city: s.commune, departmentCode: s.departmentCode, academyCode: s.academyCode ?? academyCode, state: s.state, sector: s.sector, districtCode });
+      rows.push({
+        uai: s.uai,
+        name: s.name,
+        kind: s.kind,
+        city: s.commune,
+        departmentCode: s.departmentCode,
+        academyCode: s.academyCode ?? academyCode,
+        state: s.state,
+        sector: s.sector,
+        districtCode,
+      });
     }
 
     const bassins: DirectoryBassin[] = merged.bassins
@@ -192,7 +204,12 @@ export class DirectorySchoolService {
       ownerless: ownerless.slice(0, DIRECTORY_LIST_MAX),
       ownerlessCount: ownerless.length,
     };
-    const hash = createHash("sha256").update(p.file.bytes).update("\0").update(p.bassins?.bytes ?? new Uint8Array()).update(`\0${academyCode}`).digest("hex");
+    const hash = createHash("sha256")
+      .update(p.file.bytes)
+      .update("\0")
+      .update(p.bassins?.bytes ?? new Uint8Array())
+      .update(`\0${academyCode}`)
+      .digest("hex");
     const saved = await this.repo.savePreview({
       fileHash: hash,
       fileName: preview.fileName,
@@ -248,7 +265,14 @@ export class DirectorySchoolService {
     const ownerless = await this.repo.ownerless(record.academyCode);
     return {
       ok: true,
-      result: { created: applied.created, updated: summary.update, unchanged: summary.unchanged, closed: summary.closed, newBassins: applied.districtsCreated, ownerless },
+      result: {
+        created: applied.created,
+        updated: summary.update,
+        unchanged: summary.unchanged,
+        closed: summary.closed,
+        newBassins: applied.districtsCreated,
+        ownerless,
+      },
     };
   }
 
@@ -265,5 +289,12 @@ export class DirectorySchoolService {
 }
 
 function strip(e: { line: number; column: number; header: string; code: string; value?: string; otherLine?: number }): Omit<DirectoryFileError, "file"> {
-  return { line: e.line, column: e.column, header: e.header, code: e.code, ...(e.value !== undefined ? { value: e.value } : {}), ...(e.otherLine !== undefined ? { otherLine: e.otherLine } : {}) };
+  return {
+    line: e.line,
+    column: e.column,
+    header: e.header,
+    code: e.code,
+    ...(e.value !== undefined ? { value: e.value } : {}),
+    ...(e.otherLine !== undefined ? { otherLine: e.otherLine } : {}),
+  };
 }

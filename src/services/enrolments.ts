@@ -23,7 +23,11 @@ export const enrolmentRequestSchema = z.object({
   function: z.string().trim().min(1).max(ENROLMENT_LIMITS.functionMax),
   schoolId: z.string().min(1).max(64).optional(),
   bassinCode: z.string().trim().min(1).max(50).optional(),
-  departmentCode: z.string().trim().regex(/^(\d{3}|02[AB]|97\d)$/).optional(),
+  departmentCode: z
+    .string()
+    .trim()
+    .regex(/^(\d{3}|02[AB]|97\d)$/)
+    .optional(),
 });
 export type EnrolmentRequest = z.infer<typeof enrolmentRequestSchema>;
 
@@ -45,7 +49,9 @@ export class EnrolmentService {
 
   /** Open schools matching every word of the query in their name, UAI or commune. */
   async searchSchools(query: string): Promise<SchoolChoice[]> {
-    const words = normalizeText(query.slice(0, ENROLMENT_LIMITS.queryMax)).split(/[^a-z0-9]+/).filter((w) => w !== "");
+    const words = normalizeText(query.slice(0, ENROLMENT_LIMITS.queryMax))
+      .split(/[^a-z0-9]+/)
+      .filter((w) => w !== "");
     if (words.join("").length < ENROLMENT_LIMITS.queryMin) return [];
     const schools = await this.store.enrolments.openSchools();
     return schools
@@ -104,12 +110,27 @@ export class EnrolmentService {
         break;
     }
     const approvers = await this.store.enrolments.approvers(schoolId);
-    const chats = (await Promise.all(approvers.map(async (a) => ({ a, chat: await this.store.conversations.personalChatOf(a.aadObjectId) })))).filter((x) => x.chat !== null);
+    const chats = (await Promise.all(approvers.map(async (a) => ({ a, chat: await this.store.conversations.personalChatOf(a.aadObjectId) })))).filter(
+      (x) => x.chat !== null,
+    );
     const email = applicant.email?.trim().toLowerCase() || null;
     const id = await this.store.enrolments.create(
-      { ...applicant, email: email && z.email().safeParse(email).success ? email : null, function: request.function.trim(), role, schoolId, districtId, departmentCode },
+      {
+        ...applicant,
+        email: email && z.email().safeParse(email).success ? email : null,
+        function: request.function.trim(),
+        role,
+        schoolId,
+        districtId,
+        departmentCode,
+      },
       (enrolmentId) =>
-        chats.map(({ a, chat }): OutgoingMessage => ({ conversationId: chat!.conversationId, kind: "post", render: { view: "enrolmentRequest", enrolmentId }, dedupeKey: `enrolment:${enrolmentId}:ask:${a.id}` })),
+        chats.map(({ a, chat }): OutgoingMessage => ({
+          conversationId: chat!.conversationId,
+          kind: "post",
+          render: { view: "enrolmentRequest", enrolmentId },
+          dedupeKey: `enrolment:${enrolmentId}:ask:${a.id}`,
+        })),
     );
     return { ok: true, enrolment: (await this.store.enrolments.get(id))!, approversTold: chats.length };
   }
@@ -145,7 +166,16 @@ export class EnrolmentService {
     if (e.status !== "PENDING") return { ok: false, reason: "ALREADY_DECIDED", enrolment: e };
     const chat = await this.store.conversations.personalChatOf(e.aadObjectId);
     const done = await this.store.enrolments.decide(enrolmentId, decision, actor.memberId, this.clock(), () =>
-      chat ? [{ conversationId: chat.conversationId, kind: "post", render: { view: "enrolmentDecision", enrolmentId }, dedupeKey: `enrolment:${enrolmentId}:decision` }] : [],
+      chat
+        ? [
+            {
+              conversationId: chat.conversationId,
+              kind: "post",
+              render: { view: "enrolmentDecision", enrolmentId },
+              dedupeKey: `enrolment:${enrolmentId}:decision`,
+            },
+          ]
+        : [],
     );
     const now = (await this.store.enrolments.get(enrolmentId))!;
     if (!done) return { ok: false, reason: "ALREADY_DECIDED", enrolment: now };

@@ -1,10 +1,4 @@
-import {
-  findHeaderRow,
-  matchColumns,
-  validateRows,
-  type ImportField,
-  type RowError,
-} from "../domain/import-columns.js";
+import { findHeaderRow, matchColumns, validateRows, type ImportField, type RowError } from "../domain/import-columns.js";
 import { ageOn, concernsMlds } from "../domain/routing.js";
 import { schoolYearOf } from "../domain/school-year.js";
 import type { Store, OutgoingMessage, ImportBatchRecord, ImportTarget, ImportedGroup, RenderSpec } from "../store/index.js";
@@ -63,7 +57,16 @@ export type PreviewOutcome =
   | { ok: false; reason: "TOO_MANY_ROWS"; max: number; rows: number }
   | { ok: false; reason: "ALREADY_IMPORTED"; batch: ImportBatchRecord };
 
-export type ImportDone = { batchId: string; fileName: string; total: number; created: number; attached: number; skipped: number; firstReference: string | null; lastReference: string | null };
+export type ImportDone = {
+  batchId: string;
+  fileName: string;
+  total: number;
+  created: number;
+  attached: number;
+  skipped: number;
+  firstReference: string | null;
+  lastReference: string | null;
+};
 
 export type ConfirmOutcome =
   | { ok: true; result: ImportDone }
@@ -94,7 +97,9 @@ export class ImportService {
   private async scopeOf(importer: Importer): Promise<Scope | { error: PreviewOutcome & { ok: false } }> {
     if (importer.kind === "system") {
       const district = await this.store.imports.districtByCode(importer.districtCode);
-      return district ? { districtId: district.id, importedById: null } : { error: { ok: false, reason: "UNKNOWN_DISTRICT", districtCode: importer.districtCode } };
+      return district
+        ? { districtId: district.id, importedById: null }
+        : { error: { ok: false, reason: "UNKNOWN_DISTRICT", districtCode: importer.districtCode } };
     }
     if (!this.mayImport(importer.actor)) return { error: { ok: false, reason: "FORBIDDEN" } };
     return { districtId: importer.actor.role === "ADMIN" ? null : importer.actor.districtId, importedById: importer.actor.memberId };
@@ -118,7 +123,8 @@ export class ImportService {
     const headerIndex = findHeaderRow(csv.records.map((r) => r.fields));
     const header = csv.records[headerIndex]!;
     const mapping = matchColumns(header.fields);
-    if (mapping.missing.length > 0) return { ok: false, reason: "UNKNOWN_LAYOUT", missing: mapping.missing, headers: header.fields.map((h) => h.trim()).filter(Boolean) };
+    if (mapping.missing.length > 0)
+      return { ok: false, reason: "UNKNOWN_LAYOUT", missing: mapping.missing, headers: header.fields.map((h) => h.trim()).filter(Boolean) };
     const data = csv.records.slice(headerIndex + 1).filter((r) => r.fields.some((f) => f.trim() !== ""));
     if (data.length > IMPORT_SETTINGS.maxRows) return { ok: false, reason: "TOO_MANY_ROWS", max: IMPORT_SETTINGS.maxRows, rows: data.length };
 
@@ -130,7 +136,8 @@ export class ImportService {
       const school = schools.get(row.uai);
       const column = mapping.headers.uai ?? "uai";
       if (!school) errors.push({ line: row.line, field: "uai", column, code: "UNKNOWN_SCHOOL", value: row.uai });
-      else if (scope.districtId && school.districtId !== scope.districtId) errors.push({ line: row.line, field: "uai", column, code: "OUT_OF_DISTRICT", value: row.uai });
+      else if (scope.districtId && school.districtId !== scope.districtId)
+        errors.push({ line: row.line, field: "uai", column, code: "OUT_OF_DISTRICT", value: row.uai });
       else targets.push({ ...row, schoolId: school.id, districtId: school.districtId });
     }
     errors.sort((a, b) => a.line - b.line);
@@ -196,7 +203,11 @@ export class ImportService {
   /** Imports the previewed rows, chunk by chunk (one transaction each), telling `onProgress` after
    *  each chunk. A second confirmation (double click, Teams retry) finds the import in progress or
    *  done; an import cut short resumes where it stopped when confirmed again. */
-  async confirm(importer: Importer, batchId: string, opts: { onProgress?: (done: number, total: number) => void | Promise<void> } = {}): Promise<ConfirmOutcome> {
+  async confirm(
+    importer: Importer,
+    batchId: string,
+    opts: { onProgress?: (done: number, total: number) => void | Promise<void> } = {},
+  ): Promise<ConfirmOutcome> {
     const batch = await this.store.imports.get(batchId);
     if (!batch) return { ok: false, reason: "NOT_FOUND" };
     if (importer.kind === "system") {
@@ -226,14 +237,23 @@ export class ImportService {
     try {
       const rows = await this.store.imports.rowsOf(batchId);
       const label = claimed.sourceLabel ?? this.sourceLabel();
-      const done: ImportDone = { batchId, fileName: claimed.fileName, total: rows.length, created: 0, attached: 0, skipped: 0, firstReference: null, lastReference: null };
+      const done: ImportDone = {
+        batchId,
+        fileName: claimed.fileName,
+        total: rows.length,
+        created: 0,
+        attached: 0,
+        skipped: 0,
+        firstReference: null,
+        lastReference: null,
+      };
       for (let start = 0; start < rows.length; start += IMPORT_SETTINGS.chunkSize) {
         const chunk = rows.slice(start, start + IMPORT_SETTINGS.chunkSize);
-        const r = await this.store.imports.importChunk(
-          { id: batchId, sourceLabel: label, importedById: claimed.importedById },
-          chunk,
-          { year: now.getFullYear(), urgency: IMPORT_SETTINGS.urgency, now },
-        );
+        const r = await this.store.imports.importChunk({ id: batchId, sourceLabel: label, importedById: claimed.importedById }, chunk, {
+          year: now.getFullYear(),
+          urgency: IMPORT_SETTINGS.urgency,
+          now,
+        });
         done.created += r.created;
         done.attached += r.attached;
         done.skipped += r.skipped;
@@ -273,7 +293,10 @@ export class ImportService {
    *  only), added up per conversation, with counts only. Built from what the database holds, so
    *  that an import resumed after a stop counts its first run too. */
   private async summariesOf(batchId: string, rows: ImportTarget[]): Promise<OutgoingMessage[]> {
-    const groups = await this.store.imports.importedGroups(batchId, rows.map((r) => r.line));
+    const groups = await this.store.imports.importedGroups(
+      batchId,
+      rows.map((r) => r.line),
+    );
     const now = this.clock();
     const recipients = new Map<string, ImportedGroup[]>();
     // Routing depends only on the school and on whether the MLDS is concerned: asked once per pair.
@@ -283,7 +306,17 @@ export class ImportService {
       const key = `${g.schoolId}:${mlds}`;
       let conversationIds = routed.get(key);
       if (!conversationIds) {
-        conversationIds = [...new Set(await this.routing.recipientsFor({ schoolId: g.schoolId, districtId: g.districtId, birthYear: g.birthYear, birthDate: g.birthDate, escalatedToMlds: g.escalatedToMlds }))];
+        conversationIds = [
+          ...new Set(
+            await this.routing.recipientsFor({
+              schoolId: g.schoolId,
+              districtId: g.districtId,
+              birthYear: g.birthYear,
+              birthDate: g.birthDate,
+              escalatedToMlds: g.escalatedToMlds,
+            }),
+          ),
+        ];
         routed.set(key, conversationIds);
       }
       for (const id of conversationIds) {

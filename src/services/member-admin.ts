@@ -27,7 +27,8 @@ export type HandOverOutcome =
 
 /** The memberships a member holds: one per school for school roles, else their one place. */
 export function membershipsOf(m: Pick<DirectoryMember, "role" | "schoolIds" | "districtId" | "departmentCode">): Membership[] {
-  if (ROLE_ATTACHMENT[m.role] === "SCHOOL") return m.schoolIds.length > 0 ? m.schoolIds.map((schoolId) => ({ role: m.role, schoolId })) : [{ role: m.role, schoolId: null }];
+  if (ROLE_ATTACHMENT[m.role] === "SCHOOL")
+    return m.schoolIds.length > 0 ? m.schoolIds.map((schoolId) => ({ role: m.role, schoolId })) : [{ role: m.role, schoolId: null }];
   return [{ role: m.role, districtId: m.districtId, departmentCode: m.departmentCode }];
 }
 
@@ -45,8 +46,16 @@ export class MemberAdminService {
   /** People by name or e-mail within the actor's reach. */
   async find(actor: Actor, query: string): Promise<{ ok: true; people: DirectoryMember[] } | { ok: false; reason: "FORBIDDEN" }> {
     if (actor.role !== "ADMIN" && actor.role !== "HEAD") return { ok: false, reason: "FORBIDDEN" };
-    const words = query.slice(0, MEMBER_ADMIN_LIMITS.queryMax).toLowerCase().split(/\s+/).filter((w) => w !== "");
-    const found = await this.store.members.directory({ words, ...(actor.role === "ADMIN" ? {} : { schoolIds: actor.schoolIds }), limit: 4 * MEMBER_ADMIN_LIMITS.results });
+    const words = query
+      .slice(0, MEMBER_ADMIN_LIMITS.queryMax)
+      .toLowerCase()
+      .split(/\s+/)
+      .filter((w) => w !== "");
+    const found = await this.store.members.directory({
+      words,
+      ...(actor.role === "ADMIN" ? {} : { schoolIds: actor.schoolIds }),
+      limit: 4 * MEMBER_ADMIN_LIMITS.results,
+    });
     return { ok: true, people: found.filter((m) => this.mayManage(actor, m)).slice(0, MEMBER_ADMIN_LIMITS.results) };
   }
 
@@ -110,7 +119,16 @@ export class MemberAdminService {
     const events: MemberEventInput[] = [];
     if (m.role !== to.role) events.push({ memberId, actorId: actor.memberId, kind: "ROLE_CHANGED", detail: { from: m.role, to: to.role } });
     const placeOf = (x: typeof m) => JSON.stringify([[...x.schoolIds].sort(), x.districtId, x.departmentCode]);
-    if (placeOf(m) !== placeOf(next)) events.push({ memberId, actorId: actor.memberId, kind: "PLACE_CHANGED", detail: { from: { schoolIds: m.schoolIds, districtId: m.districtId, departmentCode: m.departmentCode }, to: { schoolIds: place.schoolIds, districtId: place.districtId, departmentCode: place.departmentCode } } });
+    if (placeOf(m) !== placeOf(next))
+      events.push({
+        memberId,
+        actorId: actor.memberId,
+        kind: "PLACE_CHANGED",
+        detail: {
+          from: { schoolIds: m.schoolIds, districtId: m.districtId, departmentCode: m.departmentCode },
+          to: { schoolIds: place.schoolIds, districtId: place.districtId, departmentCode: place.departmentCode },
+        },
+      });
     if (events.length > 0) await this.store.members.changeMembership(memberId, place, events, this.clock());
     return { ok: true, member: (await this.store.members.directoryMember(memberId))! };
   }
@@ -153,9 +171,19 @@ export class MemberAdminService {
           skipped.push(c.reference);
           break;
         }
-        const messages: OutgoingMessage[] = (await this.store.caseChanges.channelPosts(c.id)).map((p) => ({ conversationId: p.conversationId, kind: "update", render: { view: "caseCard", caseId: c.id } }));
+        const messages: OutgoingMessage[] = (await this.store.caseChanges.channelPosts(c.id)).map((p) => ({
+          conversationId: p.conversationId,
+          kind: "update",
+          render: { view: "caseCard", caseId: c.id },
+        }));
         try {
-          await this.store.caseChanges.apply(c.id, c.version, { assigneeId: toId }, { type: "ASSIGNED", actorId: actor.memberId, data: { assigneeId: toId, from: fromId, handover: true } }, messages);
+          await this.store.caseChanges.apply(
+            c.id,
+            c.version,
+            { assigneeId: toId },
+            { type: "ASSIGNED", actorId: actor.memberId, data: { assigneeId: toId, from: fromId, handover: true } },
+            messages,
+          );
           references.push(c.reference);
           break;
         } catch (err) {
@@ -164,7 +192,10 @@ export class MemberAdminService {
       }
     }
     const now = this.clock();
-    await this.store.members.recordEvents([{ memberId: fromId, actorId: actor.memberId, kind: "CASES_HANDED_OVER", detail: { to: toId, count: references.length, references, skipped } }], now);
+    await this.store.members.recordEvents(
+      [{ memberId: fromId, actorId: actor.memberId, kind: "CASES_HANDED_OVER", detail: { to: toId, count: references.length, references, skipped } }],
+      now,
+    );
     const chat = references.length > 0 ? await this.store.conversations.personalChatOf(to.aadObjectId) : null;
     if (chat) {
       await this.store.outbox.enqueue({

@@ -29,7 +29,11 @@ export class MemberService {
    * that conversation. A listed person (active, not yet bound) with one of them is bound to this
    * Teams identity once (audited BOUND) and goes on as that member; anyone else stays unknown.
    */
-  async bindAtFirstContact(tenantId: string | undefined, aadObjectId: string | undefined, addresses: readonly (string | null | undefined)[]): Promise<Actor | null> {
+  async bindAtFirstContact(
+    tenantId: string | undefined,
+    aadObjectId: string | undefined,
+    addresses: readonly (string | null | undefined)[],
+  ): Promise<Actor | null> {
     if (!tenantId || !aadObjectId) return null;
     const emails = [
       ...new Set(
@@ -54,7 +58,15 @@ export class MemberService {
 }
 
 export function actorOf(m: MemberRecord): Actor {
-  const actor: Actor = { memberId: m.id, displayName: m.displayName, role: m.role, schoolIds: m.schoolIds, districtId: m.districtId, departmentCode: m.departmentCode, locale: m.locale };
+  const actor: Actor = {
+    memberId: m.id,
+    displayName: m.displayName,
+    role: m.role,
+    schoolIds: m.schoolIds,
+    districtId: m.districtId,
+    departmentCode: m.departmentCode,
+    locale: m.locale,
+  };
   if (m.holdsCases !== undefined) actor.holdsCases = m.holdsCases;
   return actor;
 }

@@ -1,24 +1,46 @@
 import { z } from "zod";
 import { applyTransition, type CaseAction } from "../domain/lifecycle.js";
-import { applyActionStatus, closingOutcomeSchema, isPartner, isPlanActionCode, planActionStatusSchema, requirementsOf, suggestActions, type PlanActionCode } from "../domain/plan-catalogue.js";
+import {
+  applyActionStatus,
+  closingOutcomeSchema,
+  isPartner,
+  isPlanActionCode,
+  planActionStatusSchema,
+  requirementsOf,
+  suggestActions,
+  type PlanActionCode,
+} from "../domain/plan-catalogue.js";
 import { ageOn } from "../domain/routing.js";
 import { schoolYearsAround } from "../domain/school-year.js";
 import { safeText } from "../domain/safe-text.js";
 import { isSignalCode, type SignalCode } from "../domain/signals.js";
-import { UnknownPlanActionError, VersionConflictError, type CaseRecord, type OutgoingMessage, type PlanActionFields, type PlanOp, type PlanRecord, type Store } from "../store/index.js";
+import {
+  UnknownPlanActionError,
+  VersionConflictError,
+  type CaseRecord,
+  type OutgoingMessage,
+  type PlanActionFields,
+  type PlanOp,
+  type PlanRecord,
+  type Store,
+} from "../store/index.js";
 import type { Actor } from "./members.js";
 import type { PrivateSendResult, TriageService } from "./triage.js";
 
 export type PlanFailure = "NOT_FOUND" | "FORBIDDEN" | "CONFLICT" | "INVALID_TRANSITION" | "INVALID_INPUT" | "OUTCOME_REQUIRED";
 export type PlanView = { case: CaseRecord; plan: PlanRecord | null; suggestions: PlanActionCode[] };
-export type PlanResult = { ok: true; view: PlanView; event: string; sharedCardsUpdated?: boolean } | { ok: false; reason: PlanFailure; field?: string; view?: PlanView };
+export type PlanResult =
+  { ok: true; view: PlanView; event: string; sharedCardsUpdated?: boolean } | { ok: false; reason: PlanFailure; field?: string; view?: PlanView };
 
 const isoDate = z
   .string()
   .trim()
   .regex(/^\d{4}-\d{2}-\d{2}$/)
   // "2026-02-30" would become 2 March: only a day of the calendar.
-  .refine((s) => { const d = new Date(`${s}T00:00:00Z`); return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === s; })
+  .refine((s) => {
+    const d = new Date(`${s}T00:00:00Z`);
+    return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === s;
+  })
   .transform((s) => new Date(`${s}T00:00:00Z`));
 const optionalDate = z.preprocess((v) => (v === "" || v === null ? undefined : v), isoDate.optional());
 // One line each, but the closing comment (a multi-line input).
@@ -63,7 +85,9 @@ export class PlanService {
     const plan = await this.store.plans.get(c.id);
     const inPlan = new Set(plan?.actions.map((a) => a.type));
     const signals = c.signals.map((s) => s.code).filter((code): code is SignalCode => isSignalCode(code));
-    const suggestions = suggestActions({ signals, age: ageOn(c.pupil.birthYear, c.pupil.birthDate, this.clock()), inSchool: c.source !== "IMPORT" }).filter((code) => !inPlan.has(code));
+    const suggestions = suggestActions({ signals, age: ageOn(c.pupil.birthYear, c.pupil.birthDate, this.clock()), inSchool: c.source !== "IMPORT" }).filter(
+      (code) => !inPlan.has(code),
+    );
     return { case: c, plan, suggestions };
   }
 
@@ -114,7 +138,8 @@ export class PlanService {
         const objective = text(200).safeParse(cmd.objective === undefined ? (plan?.objective ?? "") : cmd.objective);
         const review = optionalDate.safeParse(cmd.nextReviewAt);
         if (!objective.success) return fail("INVALID_INPUT", "objective");
-        if (!review.success || (review.data && (review.data.getTime() < startOfDay(this.clock()).getTime() || !withinSchoolYears(review.data, this.clock())))) return fail("INVALID_INPUT", "nextReviewAt");
+        if (!review.success || (review.data && (review.data.getTime() < startOfDay(this.clock()).getTime() || !withinSchoolYears(review.data, this.clock()))))
+          return fail("INVALID_INPUT", "nextReviewAt");
         // Setting the next review is how a review is recorded.
         action = "RECORD_REVIEW";
         planOp = { kind: "setReview", objective: objective.data, nextReviewAt: review.data ?? null };
@@ -156,7 +181,8 @@ export class PlanService {
       const updated = await this.store.caseChanges.apply(c.id, seenVersion, change, { type: event, actorId: actor.memberId, data }, messages, planOp);
       return { ok: true, view: await this.viewOf(updated), event, sharedCardsUpdated };
     } catch (err) {
-      if (err instanceof VersionConflictError) return { ok: false, reason: "CONFLICT", view: await this.viewOf((await this.store.caseChanges.get({ id: c.id })) ?? c) };
+      if (err instanceof VersionConflictError)
+        return { ok: false, reason: "CONFLICT", view: await this.viewOf((await this.store.caseChanges.get({ id: c.id })) ?? c) };
       if (err instanceof UnknownPlanActionError) return fail("INVALID_INPUT", "actionId");
       throw err;
     }
@@ -220,6 +246,13 @@ function parseAction(input: unknown, now: Date): { ok: true; fields: PlanActionF
   if (needs.includes("dates") && (!a.startDate || !a.endDate)) return { ok: false, field: a.startDate ? "endDate" : "startDate" };
   return {
     ok: true,
-    fields: { type: a.type, description: a.description, startDate: a.startDate ?? null, endDate: a.endDate ?? null, partner: a.partner ?? null, company: a.company ?? null },
+    fields: {
+      type: a.type,
+      description: a.description,
+      startDate: a.startDate ?? null,
+      endDate: a.endDate ?? null,
+      partner: a.partner ?? null,
+      company: a.company ?? null,
+    },
   };
 }

@@ -25,9 +25,7 @@ export type PupilSummary = {
   anonymized: boolean;
 };
 
-export type DownloadResult =
-  | { ok: true; fileName: string; data: PupilExport }
-  | { ok: false; reason: "INVALID" | "EXPIRED" | "FORBIDDEN" | "NOT_FOUND" };
+export type DownloadResult = { ok: true; fileName: string; data: PupilExport } | { ok: false; reason: "INVALID" | "EXPIRED" | "FORBIDDEN" | "NOT_FOUND" };
 
 /** Path of a pupil's export: names who asked for it, so that the download is checked (and
  *  audited) for that member. Ids are UUIDs: no personal data in the link. */
@@ -72,16 +70,27 @@ export class PrivacyService {
 
   /** A download link to the export, signed and valid one hour. The export itself is built, checked
    *  and audited when the link is used. */
-  async exportLink(actor: Actor, caseId: string): Promise<{ ok: true; url: string; expiresAt: Date; reference: string } | { ok: false; reason: PrivacyFailure }> {
+  async exportLink(
+    actor: Actor,
+    caseId: string,
+  ): Promise<{ ok: true; url: string; expiresAt: Date; reference: string } | { ok: false; reason: PrivacyFailure }> {
     if (scopeOf(actor.role, "EXPORT_PUPIL_DATA") === null) return forbidden;
     const c = await this.store.caseChanges.get({ id: caseId });
     if (!c) return notFound;
     if (!this.triage.may(actor, "EXPORT_PUPIL_DATA", c)) return forbidden;
-    return { ok: true, url: this.links.url(pupilExportPath(actor.memberId, c.id)), expiresAt: new Date(this.clock().getTime() + DEFAULT_LINK_TTL_MS), reference: c.reference };
+    return {
+      ok: true,
+      url: this.links.url(pupilExportPath(actor.memberId, c.id)),
+      expiresAt: new Date(this.clock().getTime() + DEFAULT_LINK_TTL_MS),
+      reference: c.reference,
+    };
   }
 
   /** Everything held on the pupil of a case; an EXPORTED event on each of the pupil's cases. */
-  async exportData(actor: Actor, caseId: string): Promise<{ ok: true; fileName: string; data: PupilExport } | { ok: false; reason: "FORBIDDEN" | "NOT_FOUND" }> {
+  async exportData(
+    actor: Actor,
+    caseId: string,
+  ): Promise<{ ok: true; fileName: string; data: PupilExport } | { ok: false; reason: "FORBIDDEN" | "NOT_FOUND" }> {
     if (scopeOf(actor.role, "EXPORT_PUPIL_DATA") === null) return forbidden;
     const c = await this.store.caseChanges.get({ id: caseId });
     if (!c) return notFound;

@@ -1,13 +1,4 @@
-import {
-  latenessOf,
-  mldsAgeLimit,
-  nameSearchTokens,
-  nameSlips,
-  newCaseLateBefore,
-  slipPatterns,
-  visibilityOf,
-  type Lateness,
-} from "../domain/case-queries.js";
+import { latenessOf, mldsAgeLimit, nameSearchTokens, nameSlips, newCaseLateBefore, slipPatterns, visibilityOf, type Lateness } from "../domain/case-queries.js";
 import { CASE_STATUSES, type CaseStatus } from "../domain/lifecycle.js";
 import { can, scopeOf, staysWithSchool, type CaseScope } from "../domain/permissions.js";
 import { ageOn } from "../domain/routing.js";
@@ -47,7 +38,8 @@ export type StatusResult =
 
 /** `closeNames`: when nothing matched in a personal chat, the names of the caller's cases one slip
  *  away from what was typed ("Henaut" for Hénault), closest first. */
-export type NameSearchResult = { ok: true; lines: CaseLine[]; more: boolean; closeNames?: string[] } | { ok: false; reason: "NO_NAMES" | "INVALID_NAME" | "PERSONAL_ONLY" };
+export type NameSearchResult =
+  { ok: true; lines: CaseLine[]; more: boolean; closeNames?: string[] } | { ok: false; reason: "NO_NAMES" | "INVALID_NAME" | "PERSONAL_ONLY" };
 
 /** At most this many close names are offered. */
 export const CLOSE_NAMES_LIMIT = 5;
@@ -105,7 +97,10 @@ export class QueryService {
       if (slips === null || !line.pupil?.name) continue;
       found.set(line.pupil.name, Math.min(found.get(line.pupil.name) ?? Infinity, slips));
     }
-    return [...found].sort((a, b) => a[1] - b[1] || a[0].localeCompare(b[0], "fr")).slice(0, CLOSE_NAMES_LIMIT).map(([name]) => name);
+    return [...found]
+      .sort((a, b) => a[1] - b[1] || a[0].localeCompare(b[0], "fr"))
+      .slice(0, CLOSE_NAMES_LIMIT)
+      .map(([name]) => name);
   }
 
   /** The cases the caller reported (whatever their role), newest first. */

@@ -73,38 +73,56 @@ export class ReportService {
     // Nobody at the school to follow a new case: it goes to the bassin's MLDS from the start (whose
     // coordinators may then see it, whatever the pupil's age) and the admins are told.
     const orphan = d.attachToCase ? null : await this.owners.routeWithoutOwner(school);
-    const usual = await this.routing.sendsFor({ schoolId: school.id, districtId: school.districtId, birthYear: d.pupil.birthYear, birthDate: null, escalatedToMlds: orphan !== null });
+    const usual = await this.routing.sendsFor({
+      schoolId: school.id,
+      districtId: school.districtId,
+      birthYear: d.pupil.birthYear,
+      birthDate: null,
+      escalatedToMlds: orphan !== null,
+    });
     const route = orphan ? (caseId: string) => [...usual(caseId), ...orphan.extraSends(caseId)] : usual;
     const families = [...new Set(d.signals.signals.map((s) => signalFamily(s.code)))];
     const join = d.attachToCase ? await this.joinSends(actor, d.attachToCase.caseId, families, d.steps.urgency, submissionKey) : null;
-    const recorded = await this.store.cases.recordReport({
-      submissionKey,
-      reporterId: actor.memberId,
-      schoolId: d.pupil.schoolId,
-      pupil: {
-        lastName: d.pupil.lastName,
-        firstName: d.pupil.firstName,
-        nameKey: nameKey(d.pupil.lastName, d.pupil.firstName),
-        birthYear: d.pupil.birthYear,
-        className: d.pupil.className,
+    const recorded = await this.store.cases.recordReport(
+      {
+        submissionKey,
+        reporterId: actor.memberId,
+        schoolId: d.pupil.schoolId,
+        pupil: {
+          lastName: d.pupil.lastName,
+          firstName: d.pupil.firstName,
+          nameKey: nameKey(d.pupil.lastName, d.pupil.firstName),
+          birthYear: d.pupil.birthYear,
+          className: d.pupil.className,
+        },
+        signals: d.signals.signals.map((s) => ({ code: s.code, family: signalFamily(s.code), ...(s.note ? { note: s.note } : {}) })),
+        ...(d.signals.absenceHalfDays !== undefined ? { absenceHalfDays: d.signals.absenceHalfDays } : {}),
+        stepsTaken: [...d.steps.stepsTaken],
+        urgency: d.steps.urgency,
+        ...(d.steps.observations ? { observations: d.steps.observations } : {}),
+        ...(d.attachToCase ? { attachToCaseId: d.attachToCase.caseId } : {}),
+        ...(orphan ? { escalatedToMlds: true } : {}),
+        year: this.clock().getFullYear(),
       },
-      signals: d.signals.signals.map((s) => ({ code: s.code, family: signalFamily(s.code), ...(s.note ? { note: s.note } : {}) })),
-      ...(d.signals.absenceHalfDays !== undefined ? { absenceHalfDays: d.signals.absenceHalfDays } : {}),
-      stepsTaken: [...d.steps.stepsTaken],
-      urgency: d.steps.urgency,
-      ...(d.steps.observations ? { observations: d.steps.observations } : {}),
-      ...(d.attachToCase ? { attachToCaseId: d.attachToCase.caseId } : {}),
-      ...(orphan ? { escalatedToMlds: true } : {}),
-      year: this.clock().getFullYear(),
-    }, route, join?.messages);
+      route,
+      join?.messages,
+    );
     if (recorded.joinedExisting && join) return { ok: true, recorded, joined: join.joined };
-    return orphan && !recorded.joinedExisting ? { ok: true, recorded, toldInstead: { coordinators: orphan.coordinators, admins: orphan.admins } } : { ok: true, recorded };
+    return orphan && !recorded.joinedExisting
+      ? { ok: true, recorded, toldInstead: { coordinators: orphan.coordinators, admins: orphan.admins } }
+      : { ok: true, recorded };
   }
 
   /** A report that joins an open case: its posted cards (channel, référents' chats) are redrawn
    *  with the new signals and urgency, and whoever follows the case is told, in their personal
    *  chat (the families and the urgency; no name, no note). */
-  private async joinSends(actor: Actor, caseId: string, families: string[], urgency: number, submissionKey: string): Promise<{ messages: OutgoingMessage[]; joined: JoinedCase }> {
+  private async joinSends(
+    actor: Actor,
+    caseId: string,
+    families: string[],
+    urgency: number,
+    submissionKey: string,
+  ): Promise<{ messages: OutgoingMessage[]; joined: JoinedCase }> {
     const c = await this.store.caseChanges.get({ id: caseId });
     const messages: OutgoingMessage[] = (await this.store.caseChanges.channelPosts(caseId)).map((post) => ({
       conversationId: post.conversationId,

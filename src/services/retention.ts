@@ -38,7 +38,7 @@ export class RetentionService {
     const cutoff = retentionCutoff(now, this.policy);
     const references: string[] = [];
     if (dryRun) {
-      for (let seen = new Set<string>(); ; ) {
+      for (let seen = new Set<string>(); ;) {
         const due = (await this.store.privacy.retentionDue(cutoff, 10_000)).filter((c) => !seen.has(c.id));
         due.forEach((c) => (seen.add(c.id), references.push(c.reference)));
         if (due.length < 10_000) break;

@@ -48,7 +48,12 @@ export class SchoolOwnerService {
       coordinators: coordinators.length,
       admins: admins.length,
       extraSends: (caseId) => [
-        ...coordinatorChats.map((conversationId) => ({ conversationId, kind: "post" as const, render: { view: "caseCard" as const, caseId }, dedupeKey: `case-card:${caseId}:${conversationId}` })),
+        ...coordinatorChats.map((conversationId) => ({
+          conversationId,
+          kind: "post" as const,
+          render: { view: "caseCard" as const, caseId },
+          dedupeKey: `case-card:${caseId}:${conversationId}`,
+        })),
         ...adminChats.map((conversationId) => ({
           conversationId,
           kind: "post" as const,
@@ -84,7 +89,9 @@ export class SchoolOwnerService {
     const render = {
       view: "ownerlessSchools" as const,
       count: schools.length,
-      schools: schools.slice(0, OWNERLESS_MESSAGE_MAX).map((s) => ({ uai: s.uai, name: s.name, districtCode: s.districtCode, districtName: s.districtName, noLead: s.noLead, noRoute: s.noRoute })),
+      schools: schools
+        .slice(0, OWNERLESS_MESSAGE_MAX)
+        .map((s) => ({ uai: s.uai, name: s.name, districtCode: s.districtCode, districtName: s.districtName, noLead: s.noLead, noRoute: s.noRoute })),
     };
     return queueSends(
       this.store.db.kysely,

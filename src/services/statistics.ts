@@ -23,7 +23,16 @@ import { DEFAULT_LINK_TTL_MS, DOWNLOAD_PREFIX, type LinkCheck, type SignedLinks 
  *  (the cases the MLDS sees), an admin the académie. Outside a référent's own school, counts of 1 to
  *  4 are hidden (the small-number rule). Services return numbers; the Teams layer draws them. */
 
-export const OUTCOME_KINDS = ["BACK_IN_TRAINING", "KEPT_IN_TRAINING", "APPRENTICESHIP", "EMPLOYMENT", "PARTNER_REFERRAL", "MOVED_AWAY", "NO_SOLUTION", "DISMISSED"] as const;
+export const OUTCOME_KINDS = [
+  "BACK_IN_TRAINING",
+  "KEPT_IN_TRAINING",
+  "APPRENTICESHIP",
+  "EMPLOYMENT",
+  "PARTNER_REFERRAL",
+  "MOVED_AWAY",
+  "NO_SOLUTION",
+  "DISMISSED",
+] as const;
 
 /** A count as shown: null when hidden by the small-number rule. */
 export type Shown = number | null;
@@ -55,8 +64,7 @@ export type StatsResult = { ok: true; view: StatsView } | { ok: false; reason: S
 
 export type ExportKind = "stats" | "cases";
 export type ExportRequestResult =
-  | { ok: true; kind: ExportKind; url: string; expiresAt: Date; scope: StatsScopeView; period: StatsPeriod }
-  | { ok: false; reason: StatsFailure };
+  { ok: true; kind: ExportKind; url: string; expiresAt: Date; scope: StatsScopeView; period: StatsPeriod } | { ok: false; reason: StatsFailure };
 
 export type ExportDownload =
   | { ok: true; kind: "stats"; fileName: string; locale: string; view: StatsView }
@@ -130,9 +138,20 @@ export class StatisticsService {
     const scope = await this.resolve(who, op, parsed.request.target, now);
     if ("reason" in scope) return { ok: false, reason: scope.reason };
     const { period, target } = parsed.request;
-    const stored: StoredExportScope = { target, period: { label: period.label, kind: period.kind, from: period.from.toISOString(), to: period.to.toISOString() }, locale };
+    const stored: StoredExportScope = {
+      target,
+      period: { label: period.label, kind: period.kind, from: period.from.toISOString(), to: period.to.toISOString() },
+      locale,
+    };
     const id = await this.store.statistics.recordExport(actor.memberId, kind === "stats" ? "STATS" : "CASES", { ...stored, scope: scope.view });
-    return { ok: true, kind, url: this.links.url(`${STATS_DOWNLOAD_PREFIX}export-${id}.csv`), expiresAt: new Date(now.getTime() + DEFAULT_LINK_TTL_MS), scope: scope.view, period };
+    return {
+      ok: true,
+      kind,
+      url: this.links.url(`${STATS_DOWNLOAD_PREFIX}export-${id}.csv`),
+      expiresAt: new Date(now.getTime() + DEFAULT_LINK_TTL_MS),
+      scope: scope.view,
+      period,
+    };
   }
 
   /** Serves an export link: the member who asked must still be allowed, for the same scope, now;
@@ -146,7 +165,13 @@ export class StatisticsService {
     if (!record) return { ok: false, reason: "NOT_FOUND" };
     const member = await this.store.statistics.actor(record.memberId);
     if (!member || !member.active || !isRole(member.role)) return { ok: false, reason: "FORBIDDEN" };
-    const who: PermissionActor = { memberId: member.id, role: member.role, schoolIds: member.schoolIds, districtId: member.districtId, departmentCode: member.departmentCode };
+    const who: PermissionActor = {
+      memberId: member.id,
+      role: member.role,
+      schoolIds: member.schoolIds,
+      districtId: member.districtId,
+      departmentCode: member.departmentCode,
+    };
     const kind: ExportKind = record.kind === "CASES" ? "cases" : "stats";
     const op = kind === "stats" ? "VIEW_STATS" : "EXPORT_CASES";
     if (!can(who, op, null)) return { ok: false, reason: "FORBIDDEN" };
@@ -167,7 +192,12 @@ export class StatisticsService {
   }
 
   /** What a member may see for `target`, as SQL filters. */
-  private async resolve(actor: PermissionActor, op: "VIEW_STATS" | "EXPORT_CASES", target: StatsTarget, now: Date): Promise<ResolvedScope | { reason: StatsFailure }> {
+  private async resolve(
+    actor: PermissionActor,
+    op: "VIEW_STATS" | "EXPORT_CASES",
+    target: StatsTarget,
+    now: Date,
+  ): Promise<ResolvedScope | { reason: StatsFailure }> {
     const reach = scopeOf(actor.role, op);
     const academy: StatsScopeView = { kind: "academy", label: "", uais: [] };
     switch (reach) {
@@ -182,7 +212,11 @@ export class StatisticsService {
         } else if (target.kind !== "own") return { reason: "OUT_OF_SCOPE" };
         const schools = await this.store.statistics.schoolsByIds(ids);
         if (schools.length === 0) return { reason: "FORBIDDEN" };
-        return { filter: { schoolIds: schools.map((s) => s.id) }, view: { kind: "schools", label: schools.map((s) => s.name).join(", "), uais: schools.map((s) => s.uai) }, protect: false };
+        return {
+          filter: { schoolIds: schools.map((s) => s.id) },
+          view: { kind: "schools", label: schools.map((s) => s.name).join(", "), uais: schools.map((s) => s.uai) },
+          protect: false,
+        };
       }
       case "DISTRICT": {
         // A coordinator: the MLDS's cases of their district (not the under-16 cases kept by a school).
@@ -243,10 +277,22 @@ export class StatisticsService {
       const map = new Map(entries);
       return keys.map((k) => ({ key: k, n: map.get(k) ?? 0 }));
     };
-    const months = byKey(raw.openedPerMonth.map((r) => [r.month, r.count]), monthsOf(period, now));
-    const statuses = byKey(raw.openByStatus.map((r) => [r.status, r.count]), OPEN_STATUSES);
-    const families = byKey(raw.signalFamilies.map((r) => [r.family, r.count]), SIGNAL_FAMILIES);
-    const outcomes = byKey(raw.outcomes.map((r) => [r.kind, r.count]), OUTCOME_KINDS);
+    const months = byKey(
+      raw.openedPerMonth.map((r) => [r.month, r.count]),
+      monthsOf(period, now),
+    );
+    const statuses = byKey(
+      raw.openByStatus.map((r) => [r.status, r.count]),
+      OPEN_STATUSES,
+    );
+    const families = byKey(
+      raw.signalFamilies.map((r) => [r.family, r.count]),
+      SIGNAL_FAMILIES,
+    );
+    const outcomes = byKey(
+      raw.outcomes.map((r) => [r.kind, r.count]),
+      OUTCOME_KINDS,
+    );
     const sum = (xs: { n: number }[]) => xs.reduce((s, x) => s + x.n, 0);
     const takenCases = histogramSize(raw.takeInChargeDays);
     const planCases = histogramSize(raw.planDays);

@@ -2,7 +2,15 @@ import { applyTransition, type CaseAction } from "../domain/lifecycle.js";
 import { can, staysWithSchool, type CaseScope, type Operation } from "../domain/permissions.js";
 import { ageOn } from "../domain/routing.js";
 import { cleanText } from "../domain/safe-text.js";
-import { VersionConflictError, type CaseChange, type CaseRecord, type InfoExchange, type MemberSummary, type OutgoingMessage, type Store } from "../store/index.js";
+import {
+  VersionConflictError,
+  type CaseChange,
+  type CaseRecord,
+  type InfoExchange,
+  type MemberSummary,
+  type OutgoingMessage,
+  type Store,
+} from "../store/index.js";
 import type { Actor } from "./members.js";
 import type { RoutingService } from "./routing.js";
 import { DEFAULT_REVIEW_DAYS } from "./plans.js";
@@ -19,7 +27,8 @@ export type TriageCommand =
 export type TriageFailure = "NOT_FOUND" | "FORBIDDEN" | "CONFLICT" | "INVALID_TRANSITION" | "INVALID_INPUT";
 /** `assignees`: the people the case may be assigned to, when the action had to read them (the
  *  card shows them next, and they do not change with the action). */
-export type TriageResult = { ok: true; case: CaseRecord; assignees?: MemberSummary[] } | { ok: false; reason: TriageFailure; case?: CaseRecord; field?: string };
+export type TriageResult =
+  { ok: true; case: CaseRecord; assignees?: MemberSummary[] } | { ok: false; reason: TriageFailure; case?: CaseRecord; field?: string };
 /** The details of a case, with the questions asked to its reporters and their answers. */
 export type DetailsResult = { ok: true; case: CaseRecord; exchanges: InfoExchange[] } | { ok: false; reason: "NOT_FOUND" | "FORBIDDEN" };
 
@@ -69,7 +78,11 @@ export class TriageService {
   }
 
   may(actor: Actor, op: Operation, c: CaseRecord): boolean {
-    return can({ memberId: actor.memberId, role: actor.role, schoolIds: actor.schoolIds, districtId: actor.districtId, departmentCode: actor.departmentCode ?? null }, op, this.scopeOf(c));
+    return can(
+      { memberId: actor.memberId, role: actor.role, schoolIds: actor.schoolIds, districtId: actor.districtId, departmentCode: actor.departmentCode ?? null },
+      op,
+      this.scopeOf(c),
+    );
   }
 
   /** The case as its card shows it; for the Teams layer rendering a queued card (no caller). */
@@ -125,7 +138,13 @@ export class TriageService {
    *  any other channel or group chat is refused: the cards of a case belong where it was sent. */
   async routedTo(c: CaseRecord, conversationId: string): Promise<boolean> {
     if ((await this.store.caseChanges.channelPosts(c.id)).some((p) => p.conversationId === conversationId)) return true;
-    const recipients = await this.routing.recipientsFor({ schoolId: c.school.id, districtId: c.districtId, birthYear: c.pupil.birthYear, birthDate: c.pupil.birthDate, escalatedToMlds: c.escalatedToMlds });
+    const recipients = await this.routing.recipientsFor({
+      schoolId: c.school.id,
+      districtId: c.districtId,
+      birthYear: c.pupil.birthYear,
+      birthDate: c.pupil.birthDate,
+      escalatedToMlds: c.escalatedToMlds,
+    });
     return recipients.includes(conversationId);
   }
 
@@ -162,7 +181,12 @@ export class TriageService {
         data.assigneeId = target.id;
         const chat = await this.store.conversations.personalChatOf(target.aadObjectId);
         if (chat && target.id !== actor.memberId) {
-          messages.push({ conversationId: chat.conversationId, kind: "post", render: { view: "assigned", caseId: c.id }, dedupeKey: `assigned:${c.id}:${c.version}` });
+          messages.push({
+            conversationId: chat.conversationId,
+            kind: "post",
+            render: { view: "assigned", caseId: c.id },
+            dedupeKey: `assigned:${c.id}:${c.version}`,
+          });
         }
         break;
       }
@@ -186,7 +210,14 @@ export class TriageService {
         // already has the others.
         if (!staysWithSchool(this.scopeOf(c))) return { ok: false, reason: "INVALID_TRANSITION", case: c };
         change.escalatedToMlds = true;
-        const route = await this.routing.sendsFor({ schoolId: c.school.id, districtId: c.districtId, birthYear: c.pupil.birthYear, birthDate: c.pupil.birthDate, escalatedToMlds: true, onlyMlds: true });
+        const route = await this.routing.sendsFor({
+          schoolId: c.school.id,
+          districtId: c.districtId,
+          birthYear: c.pupil.birthYear,
+          birthDate: c.pupil.birthDate,
+          escalatedToMlds: true,
+          onlyMlds: true,
+        });
         messages.push(...route(c.id));
         break;
       }
@@ -204,7 +235,14 @@ export class TriageService {
       messages.push({ conversationId: post.conversationId, kind: "update", render: { view: "caseCard", caseId: c.id } });
     }
     try {
-      const updated = await this.store.caseChanges.apply(c.id, seenVersion, change, { type: EVENT_OF[cmd.verb], actorId: actor.memberId, data }, messages, planOp);
+      const updated = await this.store.caseChanges.apply(
+        c.id,
+        seenVersion,
+        change,
+        { type: EVENT_OF[cmd.verb], actorId: actor.memberId, data },
+        messages,
+        planOp,
+      );
       return assignees ? { ok: true, case: updated, assignees } : { ok: true, case: updated };
     } catch (err) {
       if (err instanceof VersionConflictError) {
@@ -224,9 +262,19 @@ export class TriageService {
     if (!text || text.length > TEXT_MAX) return { ok: false, reason: "INVALID_INPUT", field: "answer", case: c };
     const transition = applyTransition(c.status, "INFO_RECEIVED", actor.role);
     if (!transition.ok) return { ok: false, reason: "INVALID_TRANSITION", case: c };
-    const messages: OutgoingMessage[] = (await this.store.caseChanges.channelPosts(c.id)).map((p) => ({ conversationId: p.conversationId, kind: "update" as const, render: { view: "caseCard" as const, caseId: c.id } }));
+    const messages: OutgoingMessage[] = (await this.store.caseChanges.channelPosts(c.id)).map((p) => ({
+      conversationId: p.conversationId,
+      kind: "update" as const,
+      render: { view: "caseCard" as const, caseId: c.id },
+    }));
     try {
-      const updated = await this.store.caseChanges.apply(c.id, c.version, { status: transition.to }, { type: "INFO_ANSWERED", actorId: actor.memberId, data: { answer: text } }, messages);
+      const updated = await this.store.caseChanges.apply(
+        c.id,
+        c.version,
+        { status: transition.to },
+        { type: "INFO_ANSWERED", actorId: actor.memberId, data: { answer: text } },
+        messages,
+      );
       return { ok: true, case: updated };
     } catch (err) {
       if (err instanceof VersionConflictError) return this.answerInfo(actor, caseId, answer);
@@ -243,7 +291,13 @@ export class TriageService {
     for (const reporterId of c.reporterIds) {
       const reporter = await this.store.members.byId(reporterId);
       const chat = reporter && (await this.store.conversations.personalChatOf(reporter.aadObjectId));
-      if (chat) out.push({ conversationId: chat.conversationId, kind: "post", render: { view: "reporterNotice", caseId: c.id, notice }, dedupeKey: `notice:${c.id}:${notice}:${c.version}:${reporterId}` });
+      if (chat)
+        out.push({
+          conversationId: chat.conversationId,
+          kind: "post",
+          render: { view: "reporterNotice", caseId: c.id, notice },
+          dedupeKey: `notice:${c.id}:${notice}:${c.version}:${reporterId}`,
+        });
     }
     return out;
   }

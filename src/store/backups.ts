@@ -52,7 +52,10 @@ export function backupFailureSince(dataDir: string, since: Date): string | null 
 export function listBackups(dataDir: string): string[] {
   const dir = backupDir(dataDir);
   if (!existsSync(dir)) return [];
-  return readdirSync(dir).filter((f) => f.endsWith(".tar.gz")).sort().map((f) => path.join(dir, f));
+  return readdirSync(dir)
+    .filter((f) => f.endsWith(".tar.gz"))
+    .sort()
+    .map((f) => path.join(dir, f));
 }
 
 /** Replaces the data directory's database with a backup; the previous one is kept aside. */

@@ -21,7 +21,11 @@ export class DatabaseStorage {
 
   async read(keys: string[]): Promise<StoreItems> {
     if (keys.length === 0) return {};
-    const rows = await this.db.selectFrom("BotState").select(["key", "data", "eTag"]).where("key", "=", sql<string>`any(${keys}::text[])`).execute();
+    const rows = await this.db
+      .selectFrom("BotState")
+      .select(["key", "data", "eTag"])
+      .where("key", "=", sql<string>`any(${keys}::text[])`)
+      .execute();
     const items: StoreItems = {};
     for (const row of rows) items[row.key] = { ...(row.data as object), eTag: row.eTag };
     return items;
@@ -37,21 +41,35 @@ export class DatabaseStorage {
         await this.db
           .insertInto("BotState")
           .values(row)
-          .onConflict((oc) => oc.column("key").doUpdateSet((eb) => ({ data: eb.ref("excluded.data"), eTag: eb.ref("excluded.eTag"), updatedAt: eb.ref("excluded.updatedAt") })))
+          .onConflict((oc) =>
+            oc.column("key").doUpdateSet((eb) => ({ data: eb.ref("excluded.data"), eTag: eb.ref("excluded.eTag"), updatedAt: eb.ref("excluded.updatedAt") })),
+          )
           .execute();
         continue;
       }
       // One conditional UPDATE: of two writers holding the same eTag, exactly one matches.
-      const updated = await this.db.updateTable("BotState").set({ data, eTag: newETag, updatedAt: sql<Date>`now()` }).where("key", "=", key).where("eTag", "=", eTag).executeTakeFirst();
+      const updated = await this.db
+        .updateTable("BotState")
+        .set({ data, eTag: newETag, updatedAt: sql<Date>`now()` })
+        .where("key", "=", key)
+        .where("eTag", "=", eTag)
+        .executeTakeFirst();
       if (updated.numUpdatedRows === 1n) continue;
       // No row with that eTag: either the item is new (first write wins) or someone else changed it.
-      const created = await this.db.insertInto("BotState").values(row).onConflict((oc) => oc.column("key").doNothing()).executeTakeFirst();
+      const created = await this.db
+        .insertInto("BotState")
+        .values(row)
+        .onConflict((oc) => oc.column("key").doNothing())
+        .executeTakeFirst();
       if (created.numInsertedOrUpdatedRows !== 1n) throw new ETagConflictError(key);
     }
   }
 
   async delete(keys: string[]): Promise<void> {
     if (keys.length === 0) return;
-    await this.db.deleteFrom("BotState").where("key", "=", sql<string>`any(${keys}::text[])`).execute();
+    await this.db
+      .deleteFrom("BotState")
+      .where("key", "=", sql<string>`any(${keys}::text[])`)
+      .execute();
   }
 }

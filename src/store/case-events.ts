@@ -2,7 +2,13 @@ import { sql, type Expression, type QueryCreator } from "kysely";
 import type { DB, Db } from "./kysely.js";
 
 /** An entry of a case's history (append-only: a correction is a new event). */
-export type NewCaseEvent = { caseId: string; actorId: string | null; type: string; data?: Record<string, unknown>; /** By default, the database's now(). */ at?: Date };
+export type NewCaseEvent = {
+  caseId: string;
+  actorId: string | null;
+  type: string;
+  data?: Record<string, unknown>;
+  /** By default, the database's now(). */ at?: Date;
+};
 
 /**
  * The one place where case events are written: an INSERT … SELECT over the events as arrays (one
@@ -10,7 +16,11 @@ export type NewCaseEvent = { caseId: string; actorId: string | null; type: strin
  * to the case that the surrounding statement writes (a CTE such as `upd`: no row there, no event)
  * instead of each event's caseId. Use it as a statement (recordCaseEvents) or as a CTE.
  */
-export function caseEventsInsert<D extends DB>(qc: QueryCreator<D>, events: readonly (Omit<NewCaseEvent, "caseId"> & { caseId?: string })[], caseOf?: { from: string; id: Expression<string> }) {
+export function caseEventsInsert<D extends DB>(
+  qc: QueryCreator<D>,
+  events: readonly (Omit<NewCaseEvent, "caseId"> & { caseId?: string })[],
+  caseOf?: { from: string; id: Expression<string> },
+) {
   const source = sql`unnest(${events.map((e) => e.caseId ?? null)}::text[], ${events.map((e) => e.actorId)}::text[], ${events.map((e) => e.type)}::text[],
       ${events.map((e) => JSON.stringify(e.data ?? {}))}::text[], ${events.map((e) => e.at?.toISOString() ?? null)}::text[]) WITH ORDINALITY AS e("caseId", "actorId", "type", "data", "at", "n")`;
   return qc

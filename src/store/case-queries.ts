@@ -95,7 +95,15 @@ export class CaseQueryRepository {
    *  nothing (domain: slipPatterns). */
   async searchByNamePatterns(filter: CaseFilter, groups: string[][], limit: number): Promise<CaseSummaryRow[]> {
     if (groups.length === 0 || groups.some((g) => g.length === 0)) return [];
-    return this.searchByKey(filter, (key) => sql<boolean>`${sql.join(groups.map((g) => sql`${key} LIKE ANY (${g}::text[])`), sql` AND `)}`, limit);
+    return this.searchByKey(
+      filter,
+      (key) =>
+        sql<boolean>`${sql.join(
+          groups.map((g) => sql`${key} LIKE ANY (${g}::text[])`),
+          sql` AND `,
+        )}`,
+      limit,
+    );
   }
 
   private searchByKey(filter: CaseFilter, matches: (key: Expression<string>) => Expression<SqlBool>, limit: number): Promise<CaseSummaryRow[]> {
@@ -107,7 +115,15 @@ export class CaseQueryRepository {
       (schools: (eb: OnCase) => Expression<string>): CaseCondition =>
       (eb) =>
         eb.and([
-          eb("c.pupilId", "in", eb.selectFrom("Pupil as np").select("np.id").where("np.schoolId", "=", schools(eb)).where((p) => matches(p.ref("np.nameKey")))),
+          eb(
+            "c.pupilId",
+            "in",
+            eb
+              .selectFrom("Pupil as np")
+              .select("np.id")
+              .where("np.schoolId", "=", schools(eb))
+              .where((p) => matches(p.ref("np.nameKey"))),
+          ),
           notAnonymized(eb),
         ]);
     const area = filter.visibility.area;
@@ -117,7 +133,10 @@ export class CaseQueryRepository {
         : area.kind === "district"
           ? bySchools((eb) => sql<string>`any(${eb.selectFrom("School as ds").select("ds.id").where("ds.districtId", "=", area.districtId)})`)
           : perCase;
-    return this.summaries(this.picked(filter, (branch) => (branch === "area" ? inArea : perCase), "newestOpenFirst", limit), "newestOpenFirst");
+    return this.summaries(
+      this.picked(filter, (branch) => (branch === "area" ? inArea : perCase), "newestOpenFirst", limit),
+      "newestOpenFirst",
+    );
   }
 
   /** Cases with a report by this member, newest first. */
@@ -151,7 +170,14 @@ export class CaseQueryRepository {
   private async list(filter: CaseFilter, condition: Condition, order: Order, limit: number): Promise<CaseListRows> {
     const rows = await this.summaries(this.picked(filter, condition, order, limit), order);
     const union = this.branches(filter, condition);
-    const counts = union === null ? [] : await this.db.selectFrom(union.as("c")).select(["c.status", sql<number>`count(*)::int`.as("count")]).groupBy("c.status").execute();
+    const counts =
+      union === null
+        ? []
+        : await this.db
+            .selectFrom(union.as("c"))
+            .select(["c.status", sql<number>`count(*)::int`.as("count")])
+            .groupBy("c.status")
+            .execute();
     return { rows, counts };
   }
 
@@ -178,7 +204,14 @@ export class CaseQueryRepository {
     const add = (parts: CaseCondition[], cond: CaseCondition | null) => {
       if (cond === null) return;
       const all = [...parts, ...(channelLimit ? [concernsMlds(channelLimit)] : []), cond];
-      branches.push(tail(this.db.selectFrom("Case as c").select(["c.id", "c.createdAt", "c.status"]).where((eb) => eb.and(all.map((p) => p(eb))))));
+      branches.push(
+        tail(
+          this.db
+            .selectFrom("Case as c")
+            .select(["c.id", "c.createdAt", "c.status"])
+            .where((eb) => eb.and(all.map((p) => p(eb)))),
+        ),
+      );
     };
     const area = areaCondition(v.area);
     // A coordinator's area keeps only the MLDS's cases; in a channel that rule is already there.
@@ -240,7 +273,13 @@ function summaryQuery(db: Db, picked: CaseBranch) {
       "c.createdAt",
       "c.closedAt",
     ])
-    .select((eb) => sql<string[]>`ARRAY(${eb.selectFrom("Report as r").select("r.reporterId").distinct().whereRef("r.caseId", "=", "c.id").where("r.reporterId", "is not", null)})`.as("reporterIds"));
+    .select((eb) =>
+      sql<
+        string[]
+      >`ARRAY(${eb.selectFrom("Report as r").select("r.reporterId").distinct().whereRef("r.caseId", "=", "c.id").where("r.reporterId", "is not", null)})`.as(
+        "reporterIds",
+      ),
+    );
 }
 
 type SummaryColumns = Awaited<ReturnType<ReturnType<typeof summaryQuery>["execute"]>>[number];
@@ -255,7 +294,14 @@ function toSummary(r: SummaryColumns): CaseSummaryRow {
     schoolId: r.schoolId,
     schoolName: r.schoolName,
     districtId: r.districtId,
-    pupil: { firstName: r.firstName, lastName: r.lastName, className: r.className, birthYear: r.birthYear, birthDate: r.birthDate, anonymized: r.pupilAnonymizedAt !== null },
+    pupil: {
+      firstName: r.firstName,
+      lastName: r.lastName,
+      className: r.className,
+      birthYear: r.birthYear,
+      birthDate: r.birthDate,
+      anonymized: r.pupilAnonymizedAt !== null,
+    },
     reporterIds: r.reporterIds,
     assignee: r.assigneeId !== null && r.assigneeName !== null ? { id: r.assigneeId, displayName: r.assigneeName, role: r.assigneeRole } : null,
     lastEvent: r.lastEventType !== null && r.lastEventAt !== null ? { type: r.lastEventType, at: r.lastEventAt } : null,
@@ -277,7 +323,10 @@ type CaseBranch = SelectQueryBuilder<DB & { c: DB["Case"] }, "c", { id: string; 
 function ordered<Q extends SelectQueryBuilder<DB & { c: DB["Case"] }, "c", object>>(q: Q, order: Order): Q {
   switch (order) {
     case "newestOpenFirst":
-      return q.orderBy(sql`(c."status" = 'CLOSED')`).orderBy("c.createdAt", "desc").orderBy("c.id") as Q;
+      return q
+        .orderBy(sql`(c."status" = 'CLOSED')`)
+        .orderBy("c.createdAt", "desc")
+        .orderBy("c.id") as Q;
     case "newest":
       return q.orderBy("c.createdAt", "desc").orderBy("c.id") as Q;
     case "oldest":
@@ -316,7 +365,11 @@ function concernsMlds(limit: MldsAgeLimit): CaseCondition {
       eb.ref("c.escalatedToMlds"),
       eb
         .selectFrom("Pupil as ap")
-        .select(sql<boolean>`CASE WHEN ap."birthDate" IS NOT NULL THEN ap."birthDate" <= ${limit.bornOnOrBefore}::date ELSE ap."birthYear" <= ${limit.birthYearAtMost}::int END`.as("old"))
+        .select(
+          sql<boolean>`CASE WHEN ap."birthDate" IS NOT NULL THEN ap."birthDate" <= ${limit.bornOnOrBefore}::date ELSE ap."birthYear" <= ${limit.birthYearAtMost}::int END`.as(
+            "old",
+          ),
+        )
         .whereRef("ap.id", "=", "c.pupilId")
         .$asScalar(),
     ]);

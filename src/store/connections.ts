@@ -7,11 +7,20 @@ export function isConnectionLost(err: unknown): boolean {
   if (!e || typeof e !== "object") return false;
   for (const code of [e.code, e.originalCode]) {
     // 08P01 (protocol violation) is a statement sent wrong, on a connection that stays usable.
-    if (typeof code === "string" && ((/^(08|57P)/.test(code) && code !== "08P01") || ["25P03", "ECONNRESET", "ECONNREFUSED", "EPIPE", "ETIMEDOUT"].includes(code))) return true;
+    if (
+      typeof code === "string" &&
+      ((/^(08|57P)/.test(code) && code !== "08P01") || ["25P03", "ECONNRESET", "ECONNREFUSED", "EPIPE", "ETIMEDOUT"].includes(code))
+    )
+      return true;
   }
   if (typeof e.kind === "string" && ["ConnectionClosed", "SocketTimeout", "DatabaseNotReachable"].includes(e.kind)) return true;
   const message = typeof e.message === "string" ? e.message : "";
-  if (/^(Query read timeout|Connection terminated|Client has encountered a connection error|timeout exceeded when trying to connect|Server has closed the connection)/.test(message)) return true;
+  if (
+    /^(Query read timeout|Connection terminated|Client has encountered a connection error|timeout exceeded when trying to connect|Server has closed the connection)/.test(
+      message,
+    )
+  )
+    return true;
   return e.cause !== err && e.cause !== undefined && isConnectionLost(e.cause);
 }
 

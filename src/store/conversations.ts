@@ -59,12 +59,26 @@ export class ConversationRepository {
    *  (null), hence no chat. */
   async personalChatOf(aadObjectId: string | null): Promise<StoredConversation | null> {
     if (aadObjectId === null) return null;
-    const row = await this.db.selectFrom("ConversationRef").select(COLUMNS).where("aadObjectId", "=", aadObjectId).where("kind", "=", "PERSONAL").orderBy("updatedAt", "desc").limit(1).executeTakeFirst();
+    const row = await this.db
+      .selectFrom("ConversationRef")
+      .select(COLUMNS)
+      .where("aadObjectId", "=", aadObjectId)
+      .where("kind", "=", "PERSONAL")
+      .orderBy("updatedAt", "desc")
+      .limit(1)
+      .executeTakeFirst();
     return row ? stored(row) : null;
   }
 
   async channel(teamId: string, channelId: string): Promise<StoredConversation | null> {
-    const row = await this.db.selectFrom("ConversationRef").select(COLUMNS).where("teamId", "=", teamId).where("channelId", "=", channelId).where("kind", "=", "CHANNEL").limit(1).executeTakeFirst();
+    const row = await this.db
+      .selectFrom("ConversationRef")
+      .select(COLUMNS)
+      .where("teamId", "=", teamId)
+      .where("channelId", "=", channelId)
+      .where("kind", "=", "CHANNEL")
+      .limit(1)
+      .executeTakeFirst();
     return row ? stored(row) : null;
   }
 }

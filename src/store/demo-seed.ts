@@ -33,13 +33,43 @@ export type DemoPerson = {
 };
 
 export const DEMO_PEOPLE: readonly DemoPerson[] = [
-  { aadObjectId: "00000000-0000-4000-8000-000000000101", displayName: "Claire Martin", email: "claire.martin@demo.repere.fr", role: "STAFF", schools: ["0690001A"] },
-  { aadObjectId: "00000000-0000-4000-8000-000000000102", displayName: "Karim Benali", email: "karim.benali@demo.repere.fr", role: "REFERENT", schools: ["0690001A"] },
-  { aadObjectId: "00000000-0000-4000-8000-000000000103", displayName: "Sophie Laurent", email: "sophie.laurent@demo.repere.fr", role: "COORDINATOR", district: "NORD" },
+  {
+    aadObjectId: "00000000-0000-4000-8000-000000000101",
+    displayName: "Claire Martin",
+    email: "claire.martin@demo.repere.fr",
+    role: "STAFF",
+    schools: ["0690001A"],
+  },
+  {
+    aadObjectId: "00000000-0000-4000-8000-000000000102",
+    displayName: "Karim Benali",
+    email: "karim.benali@demo.repere.fr",
+    role: "REFERENT",
+    schools: ["0690001A"],
+  },
+  {
+    aadObjectId: "00000000-0000-4000-8000-000000000103",
+    displayName: "Sophie Laurent",
+    email: "sophie.laurent@demo.repere.fr",
+    role: "COORDINATOR",
+    district: "NORD",
+  },
   { aadObjectId: "00000000-0000-4000-8000-000000000104", displayName: "Marc Petit", email: "marc.petit@demo.repere.fr", role: "COORDINATOR", district: "SUD" },
   { aadObjectId: "00000000-0000-4000-8000-000000000105", displayName: "Nathalie Roux", email: "nathalie.roux@demo.repere.fr", role: "ADMIN" },
-  { aadObjectId: "00000000-0000-4000-8000-000000000106", displayName: "Thomas Girard", email: "thomas.girard@demo.repere.fr", role: "STAFF", schools: ["0690002B", "0690003C"] },
-  { aadObjectId: "00000000-0000-4000-8000-000000000107", displayName: "Inès Moreau", email: "ines.moreau@demo.repere.fr", role: "REFERENT", schools: ["0690002B"] },
+  {
+    aadObjectId: "00000000-0000-4000-8000-000000000106",
+    displayName: "Thomas Girard",
+    email: "thomas.girard@demo.repere.fr",
+    role: "STAFF",
+    schools: ["0690002B", "0690003C"],
+  },
+  {
+    aadObjectId: "00000000-0000-4000-8000-000000000107",
+    displayName: "Inès Moreau",
+    email: "ines.moreau@demo.repere.fr",
+    role: "REFERENT",
+    schools: ["0690002B"],
+  },
 ];
 
 /** The coordinators' team of Bassin Nord in the Playground (team id and its General channel). */
@@ -78,7 +108,13 @@ export async function seedDemo(db: Db, tenantId = DEMO_TENANT_ID): Promise<void>
       schoolIds.set(s.uai, row.id);
     }
     for (const p of DEMO_PEOPLE) {
-      const data = { displayName: p.displayName, email: p.email, role: p.role, districtId: p.district ? districtIds.get(p.district)! : null, updatedAt: sql<Date>`now()` };
+      const data = {
+        displayName: p.displayName,
+        email: p.email,
+        role: p.role,
+        districtId: p.district ? districtIds.get(p.district)! : null,
+        updatedAt: sql<Date>`now()`,
+      };
       const member = await trx
         .insertInto("Member")
         .values({ id: randomUUID(), tenantId, aadObjectId: p.aadObjectId, ...data })

@@ -72,7 +72,16 @@ export class DirectoryPeopleRepository {
           .as("schoolUais"),
       )
       .execute();
-    return rows.map((r) => ({ id: r.id, displayName: r.displayName, email: r.email, role: r.role, active: r.active, schoolUais: r.schoolUais ?? [], districtCode: r.districtCode, departmentCode: r.departmentCode }));
+    return rows.map((r) => ({
+      id: r.id,
+      displayName: r.displayName,
+      email: r.email,
+      role: r.role,
+      active: r.active,
+      schoolUais: r.schoolUais ?? [],
+      districtCode: r.districtCode,
+      departmentCode: r.departmentCode,
+    }));
   }
 
   /** Open cases held by each of these members (to say who must hand over before leaving). */
@@ -88,7 +97,13 @@ export class DirectoryPeopleRepository {
     return new Map(rows.map((r) => [r.assigneeId!, r.n]));
   }
 
-  async savePreview(p: { fileHash: string; fileName: string; importedById: string | null; summary: unknown; people: readonly DirectoryPerson[] }): Promise<string> {
+  async savePreview(p: {
+    fileHash: string;
+    fileName: string;
+    importedById: string | null;
+    summary: unknown;
+    people: readonly DirectoryPerson[];
+  }): Promise<string> {
     const id = randomUUID();
     await this.db
       .insertInto("DirectoryImport")
@@ -117,13 +132,25 @@ export class DirectoryPeopleRepository {
   }
 
   async cancel(id: string): Promise<boolean> {
-    const r = await this.db.updateTable("DirectoryImport").set({ status: "CANCELLED", rows: null }).where("id", "=", id).where("kind", "=", KIND).where("status", "=", "PREVIEW").executeTakeFirst();
+    const r = await this.db
+      .updateTable("DirectoryImport")
+      .set({ status: "CANCELLED", rows: null })
+      .where("id", "=", id)
+      .where("kind", "=", KIND)
+      .where("status", "=", "PREVIEW")
+      .executeTakeFirst();
     return Number(r.numUpdatedRows) === 1;
   }
 
   /** Drops previews nobody confirmed (their rows name people) older than `before`. */
   async expirePreviews(before: Date): Promise<void> {
-    await this.db.updateTable("DirectoryImport").set({ status: "CANCELLED", rows: null }).where("kind", "=", KIND).where("status", "=", "PREVIEW").where("createdAt", "<", before).execute();
+    await this.db
+      .updateTable("DirectoryImport")
+      .set({ status: "CANCELLED", rows: null })
+      .where("kind", "=", KIND)
+      .where("status", "=", "PREVIEW")
+      .where("createdAt", "<", before)
+      .execute();
   }
 
   /**
@@ -142,7 +169,13 @@ export class DirectoryPeopleRepository {
   ): Promise<AppliedPeople | null> {
     return this.db.transaction().execute(async (trx) => {
       // The preview's row lock: a second confirmation waits here, then finds it applied.
-      const held = await trx.selectFrom("DirectoryImport").select(["status", "rows"]).where("id", "=", id).where("kind", "=", KIND).forUpdate().executeTakeFirst();
+      const held = await trx
+        .selectFrom("DirectoryImport")
+        .select(["status", "rows"])
+        .where("id", "=", id)
+        .where("kind", "=", KIND)
+        .forUpdate()
+        .executeTakeFirst();
       if (held?.status !== "PREVIEW") return null;
       const people = parse(held.rows);
       const places = await this.knownPlaces(trx);
@@ -172,9 +205,17 @@ export class DirectoryPeopleRepository {
           )
           .execute();
       }
-      await insertSchools(trx, created.flatMap(({ id: memberId, place }) => place.schoolIds.map((schoolId) => ({ memberId, schoolId }))));
+      await insertSchools(
+        trx,
+        created.flatMap(({ id: memberId, place }) => place.schoolIds.map((schoolId) => ({ memberId, schoolId }))),
+      );
       for (const { id: memberId, person } of created) {
-        events.push({ memberId, actorId, kind: "CREATED", detail: { role: person.role, function: person.function, place: describe(person.attachment), source: "STAFF_LIST", importId: id} });
+        events.push({
+          memberId,
+          actorId,
+          kind: "CREATED",
+          detail: { role: person.role, function: person.function, place: describe(person.attachment), source: "STAFF_LIST", importId: id },
+        });
       }
 
       const current = new Map(members.map((m) => [m.id, m]));
@@ -184,23 +225,44 @@ export class DirectoryPeopleRepository {
         const place = placeOf(u.person.attachment);
         await trx
           .updateTable("Member")
-          .set({ role: u.person.role, function: u.person.function, districtId: place.districtId, departmentCode: place.departmentCode, active: true, updatedAt: now })
+          .set({
+            role: u.person.role,
+            function: u.person.function,
+            districtId: place.districtId,
+            departmentCode: place.departmentCode,
+            active: true,
+            updatedAt: now,
+          })
           .where("id", "=", u.memberId)
           .execute();
         if (u.changes.includes("PLACE") || u.changes.includes("ROLE")) {
           await trx.deleteFrom("MemberSchool").where("memberId", "=", u.memberId).execute();
-          await insertSchools(trx, place.schoolIds.map((schoolId) => ({ memberId: u.memberId, schoolId })));
+          await insertSchools(
+            trx,
+            place.schoolIds.map((schoolId) => ({ memberId: u.memberId, schoolId })),
+          );
         }
         const detail = { importId: id };
-        if (u.changes.includes("ROLE")) events.push({ memberId: u.memberId, actorId, kind: "ROLE_CHANGED", detail: { ...detail, from: before?.role ?? null, to: u.person.role } });
-        if (u.changes.includes("PLACE")) events.push({ memberId: u.memberId, actorId, kind: "PLACE_CHANGED", detail: { ...detail, from: before ? placeText(before) : null, to: describe(u.person.attachment) } });
+        if (u.changes.includes("ROLE"))
+          events.push({ memberId: u.memberId, actorId, kind: "ROLE_CHANGED", detail: { ...detail, from: before?.role ?? null, to: u.person.role } });
+        if (u.changes.includes("PLACE"))
+          events.push({
+            memberId: u.memberId,
+            actorId,
+            kind: "PLACE_CHANGED",
+            detail: { ...detail, from: before ? placeText(before) : null, to: describe(u.person.attachment) },
+          });
         if (u.changes.includes("REACTIVATE")) {
           reactivated++;
           events.push({ memberId: u.memberId, actorId, kind: "REACTIVATED", detail });
         }
       }
       await writeMemberEvents(trx, events, now);
-      await trx.updateTable("DirectoryImport").set({ status: "APPLIED", appliedAt: now, rows: null, summary: JSON.stringify(summarise(changes)) }).where("id", "=", id).execute();
+      await trx
+        .updateTable("DirectoryImport")
+        .set({ status: "APPLIED", appliedAt: now, rows: null, summary: JSON.stringify(summarise(changes)) })
+        .where("id", "=", id)
+        .execute();
       return { created: created.length, updated: changes.toUpdate.length, reactivated, unchanged: changes.unchanged.length, missing: changes.missing.length };
     });
   }
@@ -213,7 +275,11 @@ type PlaceColumns = { schoolIds: string[]; districtId: string | null; department
 function placeColumns(a: PersonAttachment, places: KnownPlacesRecord): PlaceColumns {
   switch (a.kind) {
     case "SCHOOL":
-      return { schoolIds: a.uais.map((u) => places.schools.get(u.toUpperCase())).filter((s): s is string => s !== undefined), districtId: null, departmentCode: null };
+      return {
+        schoolIds: a.uais.map((u) => places.schools.get(u.toUpperCase())).filter((s): s is string => s !== undefined),
+        districtId: null,
+        departmentCode: null,
+      };
     case "DISTRICT":
       return { schoolIds: [], districtId: places.bassins.find((b) => b.code.toUpperCase() === a.bassinCode.toUpperCase())?.id ?? null, departmentCode: null };
     case "DEPARTMENT":
@@ -259,4 +325,3 @@ async function insertSchools(db: Db, rows: { memberId: string; schoolId: string 
       .execute();
   }
 }
-

@@ -99,14 +99,30 @@ export class DirectorySchoolRepository {
     return this.db
       .selectFrom("School as s")
       .innerJoin("District as d", "d.id", "s.districtId")
-      .select(["s.id", "s.uai", "s.name", "s.kind", "s.city", "s.departmentCode", "s.academyCode", "s.state", "s.sector", "s.districtId", "d.code as districtCode"])
+      .select([
+        "s.id",
+        "s.uai",
+        "s.name",
+        "s.kind",
+        "s.city",
+        "s.departmentCode",
+        "s.academyCode",
+        "s.state",
+        "s.sector",
+        "s.districtId",
+        "d.code as districtCode",
+      ])
       .where("s.uai", "=", sql<string>`any(${[...new Set(uais)]}::text[])`)
       .execute();
   }
 
   async districtsByCode(codes: string[]): Promise<KnownDistrict[]> {
     if (codes.length === 0) return [];
-    return this.db.selectFrom("District").select(["id", "code", "name", "departmentCode"]).where("code", "=", sql<string>`any(${[...new Set(codes)]}::text[])`).execute();
+    return this.db
+      .selectFrom("District")
+      .select(["id", "code", "name", "departmentCode"])
+      .where("code", "=", sql<string>`any(${[...new Set(codes)]}::text[])`)
+      .execute();
   }
 
   /** Districts that have a route for their cases: an active coordinator or a channel of their own. */
@@ -116,7 +132,9 @@ export class DirectorySchoolRepository {
       .select("d.id")
       .where((eb) =>
         eb.or([
-          eb.exists(eb.selectFrom("Member as m").select("m.id").whereRef("m.districtId", "=", "d.id").where("m.role", "=", "COORDINATOR").where("m.active", "=", true)),
+          eb.exists(
+            eb.selectFrom("Member as m").select("m.id").whereRef("m.districtId", "=", "d.id").where("m.role", "=", "COORDINATOR").where("m.active", "=", true),
+          ),
           eb.exists(eb.selectFrom("RoutingChannel as c").select("c.id").whereRef("c.districtId", "=", "d.id")),
         ]),
       )
@@ -179,7 +197,14 @@ export class DirectorySchoolRepository {
         eb
           .not(
             eb.or([
-              eb.exists(eb.selectFrom("Member as m").select("m.id").whereRef("m.districtId", "=", "d.id").where("m.role", "=", "COORDINATOR").where("m.active", "=", true)),
+              eb.exists(
+                eb
+                  .selectFrom("Member as m")
+                  .select("m.id")
+                  .whereRef("m.districtId", "=", "d.id")
+                  .where("m.role", "=", "COORDINATOR")
+                  .where("m.active", "=", true),
+              ),
               eb.exists(eb.selectFrom("RoutingChannel as c").select("c.id").whereRef("c.districtId", "=", "d.id")),
             ]),
           )
@@ -200,7 +225,15 @@ export class DirectorySchoolRepository {
   }
 
   /** Keeps a preview with the rows to import; an earlier preview of the same file is cancelled. */
-  async savePreview(p: { fileHash: string; fileName: string; academyCode: string; importedById: string | null; summary: unknown; rows: DirectoryRows; now: Date }): Promise<DirectoryImportRecord> {
+  async savePreview(p: {
+    fileHash: string;
+    fileName: string;
+    academyCode: string;
+    importedById: string | null;
+    summary: unknown;
+    rows: DirectoryRows;
+    now: Date;
+  }): Promise<DirectoryImportRecord> {
     return this.db.transaction().execute(async (trx) => {
       await trx
         .updateTable("DirectoryImport")
@@ -237,7 +270,12 @@ export class DirectorySchoolRepository {
   }
 
   async cancel(id: string): Promise<boolean> {
-    const r = await this.db.updateTable("DirectoryImport").set({ status: "CANCELLED", rows: null }).where("id", "=", id).where("status", "=", "PREVIEW").executeTakeFirst();
+    const r = await this.db
+      .updateTable("DirectoryImport")
+      .set({ status: "CANCELLED", rows: null })
+      .where("id", "=", id)
+      .where("status", "=", "PREVIEW")
+      .executeTakeFirst();
     return r.numUpdatedRows === 1n;
   }
 
@@ -259,7 +297,11 @@ export class DirectorySchoolRepository {
       if (claimed.numUpdatedRows !== 1n) return null;
 
       const codes = [...new Set(rows.schools.map((s) => s.districtCode))];
-      const before = await trx.selectFrom("District").select(["id", "code"]).where("code", "=", sql<string>`any(${codes}::text[])`).execute();
+      const before = await trx
+        .selectFrom("District")
+        .select(["id", "code"])
+        .where("code", "=", sql<string>`any(${codes}::text[])`)
+        .execute();
       let districtsCreated = 0;
       const bassins = rows.bassins.filter((b) => codes.includes(b.code));
       if (bassins.length > 0) {
@@ -277,10 +319,24 @@ export class DirectorySchoolRepository {
           )
           .execute();
       }
-      const districts = new Map((await trx.selectFrom("District").select(["id", "code"]).where("code", "=", sql<string>`any(${codes}::text[])`).execute()).map((d) => [d.code, d.id]));
+      const districts = new Map(
+        (
+          await trx
+            .selectFrom("District")
+            .select(["id", "code"])
+            .where("code", "=", sql<string>`any(${codes}::text[])`)
+            .execute()
+        ).map((d) => [d.code, d.id]),
+      );
 
       const existing = new Set(
-        (await trx.selectFrom("School").select("uai").where("uai", "=", sql<string>`any(${rows.schools.map((s) => s.uai)}::text[])`).execute()).map((s) => s.uai),
+        (
+          await trx
+            .selectFrom("School")
+            .select("uai")
+            .where("uai", "=", sql<string>`any(${rows.schools.map((s) => s.uai)}::text[])`)
+            .execute()
+        ).map((s) => s.uai),
       );
       for (let i = 0; i < rows.schools.length; i += SCHOOLS_PER_STATEMENT) {
         const chunk = rows.schools.slice(i, i + SCHOOLS_PER_STATEMENT);

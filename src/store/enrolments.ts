@@ -57,15 +57,33 @@ export class EnrolmentRepository {
 
   /** The académie's open schools (a few thousand at most), to search among. */
   async openSchools(): Promise<SchoolChoice[]> {
-    return this.db.selectFrom("School").select(["id", "uai", "name", "city", "districtId", "departmentCode"]).where("state", "=", "OPEN").orderBy("name").orderBy("uai").execute();
+    return this.db
+      .selectFrom("School")
+      .select(["id", "uai", "name", "city", "districtId", "departmentCode"])
+      .where("state", "=", "OPEN")
+      .orderBy("name")
+      .orderBy("uai")
+      .execute();
   }
 
   async school(id: string): Promise<(SchoolChoice & { state: string }) | null> {
-    return (await this.db.selectFrom("School").select(["id", "uai", "name", "city", "districtId", "departmentCode", "state"]).where("id", "=", id).executeTakeFirst()) ?? null;
+    return (
+      (await this.db
+        .selectFrom("School")
+        .select(["id", "uai", "name", "city", "districtId", "departmentCode", "state"])
+        .where("id", "=", id)
+        .executeTakeFirst()) ?? null
+    );
   }
 
   async districtByCode(code: string): Promise<{ id: string; code: string; name: string } | null> {
-    return (await this.db.selectFrom("District").select(["id", "code", "name"]).where(sql`upper("code")`, "=", code.toUpperCase()).executeTakeFirst()) ?? null;
+    return (
+      (await this.db
+        .selectFrom("District")
+        .select(["id", "code", "name"])
+        .where(sql`upper("code")`, "=", code.toUpperCase())
+        .executeTakeFirst()) ?? null
+    );
   }
 
   /** Who decides: the school's active chefs d'établissement and référents, or the académie's
@@ -77,7 +95,9 @@ export class EnrolmentRepository {
         .select(SUMMARY)
         .where("m.active", "=", true)
         .where("m.role", "in", ["HEAD", "REFERENT"])
-        .where((eb) => eb.exists(eb.selectFrom("MemberSchool as ms").select("ms.memberId").whereRef("ms.memberId", "=", "m.id").where("ms.schoolId", "=", schoolId)))
+        .where((eb) =>
+          eb.exists(eb.selectFrom("MemberSchool as ms").select("ms.memberId").whereRef("ms.memberId", "=", "m.id").where("ms.schoolId", "=", schoolId)),
+        )
         .orderBy("m.displayName")
         .execute();
       if (school.length > 0) return school;
@@ -86,7 +106,11 @@ export class EnrolmentRepository {
   }
 
   async pendingOf(tenantId: string, aadObjectId: string): Promise<EnrolmentRecord | null> {
-    const row = await this.query(this.db).where("e.tenantId", "=", tenantId).where("e.aadObjectId", "=", aadObjectId).where("e.status", "=", "PENDING").executeTakeFirst();
+    const row = await this.query(this.db)
+      .where("e.tenantId", "=", tenantId)
+      .where("e.aadObjectId", "=", aadObjectId)
+      .where("e.status", "=", "PENDING")
+      .executeTakeFirst();
     return row ? toRecord(row) : null;
   }
 
@@ -99,8 +123,14 @@ export class EnrolmentRepository {
   async create(e: NewEnrolment, messages: (id: string) => OutgoingMessage[]): Promise<string> {
     const id = randomUUID();
     await this.db.transaction().execute(async (trx) => {
-      await trx.insertInto("Enrolment").values({ id, ...e }).execute();
-      await queueSends(trx, messages(id).map((m) => sendOf(m)));
+      await trx
+        .insertInto("Enrolment")
+        .values({ id, ...e })
+        .execute();
+      await queueSends(
+        trx,
+        messages(id).map((m) => sendOf(m)),
+      );
     });
     return id;
   }
@@ -128,20 +158,38 @@ export class EnrolmentRepository {
       if (!e || e.status !== "PENDING") return null;
       let memberId: string | null = null;
       if (decision === "APPROVED") {
-        const holder = await trx.selectFrom("Member").select(["id", "active"]).where("tenantId", "=", e.tenantId).where("aadObjectId", "=", e.aadObjectId).executeTakeFirst();
+        const holder = await trx
+          .selectFrom("Member")
+          .select(["id", "active"])
+          .where("tenantId", "=", e.tenantId)
+          .where("aadObjectId", "=", e.aadObjectId)
+          .executeTakeFirst();
         const listed = holder
           ? null
           : e.email
             ? await trx.selectFrom("Member").select(["id", "aadObjectId"]).where("email", "=", e.email).executeTakeFirst()
             : null;
-        const place = { role: e.role, function: e.function, districtId: e.schoolId ? null : e.districtId, departmentCode: e.schoolId ? null : e.departmentCode };
+        const place = {
+          role: e.role,
+          function: e.function,
+          districtId: e.schoolId ? null : e.districtId,
+          departmentCode: e.schoolId ? null : e.departmentCode,
+        };
         if (holder) {
           // Known again (deactivated before): back with the role asked for.
           memberId = holder.id;
-          await trx.updateTable("Member").set({ ...place, active: true, updatedAt: now }).where("id", "=", holder.id).execute();
+          await trx
+            .updateTable("Member")
+            .set({ ...place, active: true, updatedAt: now })
+            .where("id", "=", holder.id)
+            .execute();
         } else if (listed && listed.aadObjectId === null) {
           memberId = listed.id;
-          await trx.updateTable("Member").set({ ...place, tenantId: e.tenantId, aadObjectId: e.aadObjectId, boundAt: now, active: true, updatedAt: now }).where("id", "=", listed.id).execute();
+          await trx
+            .updateTable("Member")
+            .set({ ...place, tenantId: e.tenantId, aadObjectId: e.aadObjectId, boundAt: now, active: true, updatedAt: now })
+            .where("id", "=", listed.id)
+            .execute();
         } else {
           memberId = randomUUID();
           await trx
@@ -163,10 +211,24 @@ export class EnrolmentRepository {
         }
         await trx.deleteFrom("MemberSchool").where("memberId", "=", memberId).execute();
         if (e.schoolId) await trx.insertInto("MemberSchool").values({ memberId, schoolId: e.schoolId }).execute();
-        await writeMemberEvents(trx, [{ memberId, actorId: deciderId, kind: "ENROLLED", detail: { enrolmentId: id, role: e.role, function: e.function, schoolId: e.schoolId, districtId: e.districtId, departmentCode: e.departmentCode } }], now);
+        await writeMemberEvents(
+          trx,
+          [
+            {
+              memberId,
+              actorId: deciderId,
+              kind: "ENROLLED",
+              detail: { enrolmentId: id, role: e.role, function: e.function, schoolId: e.schoolId, districtId: e.districtId, departmentCode: e.departmentCode },
+            },
+          ],
+          now,
+        );
       }
       await trx.updateTable("Enrolment").set({ status: decision, decidedById: deciderId, decidedAt: now, memberId }).where("id", "=", id).execute();
-      await queueSends(trx, messages(memberId).map((m) => sendOf(m)));
+      await queueSends(
+        trx,
+        messages(memberId).map((m) => sendOf(m)),
+      );
       return { memberId };
     });
   }

@@ -61,8 +61,21 @@ export type ImportedGroup = {
 };
 
 const BATCH_COLUMNS = [
-  "id", "fileHash", "fileName", "districtId", "importedById", "status", "rowCount", "createdCount",
-  "attachedCount", "skippedCount", "errorCount", "sourceLabel", "createdAt", "updatedAt", "importedAt",
+  "id",
+  "fileHash",
+  "fileName",
+  "districtId",
+  "importedById",
+  "status",
+  "rowCount",
+  "createdCount",
+  "attachedCount",
+  "skippedCount",
+  "errorCount",
+  "sourceLabel",
+  "createdAt",
+  "updatedAt",
+  "importedAt",
 ] as const;
 
 const BATCH_STATUSES: readonly ImportBatchStatus[] = ["PREVIEW", "IMPORTING", "IMPORTED", "CANCELLED", "EXPIRED", "FAILED"];
@@ -106,7 +119,11 @@ export class ImportRepository {
 
   async schoolsByUai(uais: string[]): Promise<{ id: string; uai: string; districtId: string }[]> {
     if (uais.length === 0) return [];
-    return this.db.selectFrom("School").select(["id", "uai", "districtId"]).where("uai", "=", sql<string>`any(${[...new Set(uais)]}::text[])`).execute();
+    return this.db
+      .selectFrom("School")
+      .select(["id", "uai", "districtId"])
+      .where("uai", "=", sql<string>`any(${[...new Set(uais)]}::text[])`)
+      .execute();
   }
 
   async get(id: string): Promise<ImportBatchRecord | null> {
@@ -211,7 +228,11 @@ export class ImportRepository {
 
   /** How many rows wait in a batch (0 once imported, cancelled or expired). */
   async waitingRows(id: string): Promise<number> {
-    const r = await this.db.selectFrom("ImportBatch").select(sql<number | null>`jsonb_array_length("rows")`.as("n")).where("id", "=", id).executeTakeFirst();
+    const r = await this.db
+      .selectFrom("ImportBatch")
+      .select(sql<number | null>`jsonb_array_length("rows")`.as("n"))
+      .where("id", "=", id)
+      .executeTakeFirst();
     return r?.n ?? 0;
   }
 
@@ -234,10 +255,18 @@ export class ImportRepository {
   async finish(id: string, now: Date, summaries: OutgoingMessage[] = []): Promise<ImportBatchRecord> {
     return this.db.transaction().execute(async (trx) => {
       const batch = batchOf(
-        await trx.updateTable("ImportBatch").set({ status: "IMPORTED", importedAt: now, rows: null }).where("id", "=", id).returning(BATCH_COLUMNS).executeTakeFirst(),
+        await trx
+          .updateTable("ImportBatch")
+          .set({ status: "IMPORTED", importedAt: now, rows: null })
+          .where("id", "=", id)
+          .returning(BATCH_COLUMNS)
+          .executeTakeFirst(),
       );
       if (!batch) throw new Error(`import batch ${id} not found`);
-      await queueSends(trx, summaries.map((m) => sendOf(m)));
+      await queueSends(
+        trx,
+        summaries.map((m) => sendOf(m)),
+      );
       return batch;
     });
   }
@@ -255,7 +284,10 @@ export class ImportRepository {
       .innerJoin("School as s", "s.id", "c.schoolId")
       .innerJoin("District as d", "d.id", "c.districtId")
       .innerJoin("CaseEvent as e", (join) =>
-        join.onRef("e.caseId", "=", "c.id").on("e.type", "in", [sql.lit("IMPORTED"), sql.lit("IMPORT_ADDED")]).on(sql<boolean>`e."data"->>'reportId' = r."id"`),
+        join
+          .onRef("e.caseId", "=", "c.id")
+          .on("e.type", "in", [sql.lit("IMPORTED"), sql.lit("IMPORT_ADDED")])
+          .on(sql<boolean>`e."data"->>'reportId' = r."id"`),
       )
       .select(["c.schoolId", "s.name as schoolName", "c.districtId", "d.name as districtName", "p.birthYear", "p.birthDate", "c.escalatedToMlds"])
       .select([sql<boolean>`(e."type" = 'IMPORT_ADDED')`.as("attached"), sql<number>`count(*)::int`.as("count")])
@@ -271,7 +303,12 @@ export class ImportRepository {
 
   /** Drops a preview and its rows. False when it is no longer a preview. */
   async cancel(id: string): Promise<boolean> {
-    const r = await this.db.updateTable("ImportBatch").set({ status: "CANCELLED", rows: null }).where("id", "=", id).where("status", "in", ["PREVIEW", "FAILED"]).executeTakeFirst();
+    const r = await this.db
+      .updateTable("ImportBatch")
+      .set({ status: "CANCELLED", rows: null })
+      .where("id", "=", id)
+      .where("status", "in", ["PREVIEW", "FAILED"])
+      .executeTakeFirst();
     return r.numUpdatedRows === 1n;
   }
 
@@ -335,7 +372,15 @@ export class ImportRepository {
   ): Promise<ChunkResult> {
     return this.db.transaction().execute(async (trx) => {
       const keys = rows.map((r) => submissionKeyOf(batch.id, r.line));
-      const done = new Set((await trx.selectFrom("Report").select("submissionKey").where("submissionKey", "=", sql<string>`any(${keys}::text[])`).execute()).map((r) => r.submissionKey));
+      const done = new Set(
+        (
+          await trx
+            .selectFrom("Report")
+            .select("submissionKey")
+            .where("submissionKey", "=", sql<string>`any(${keys}::text[])`)
+            .execute()
+        ).map((r) => r.submissionKey),
+      );
       const todo = rows.filter((r) => !done.has(submissionKeyOf(batch.id, r.line)));
       const matches = await this.matchRows(todo, batch.sourceLabel, trx);
 
@@ -454,7 +499,8 @@ function matchRow(row: ImportTarget, candidates: Candidate[], sourceLabel: strin
   const byIne = row.ine ? candidates.filter((c) => c.ine === row.ine) : [];
   // The same names and birth year at the same school, unless the pupil known there has another INE.
   const byKey = candidates.filter(
-    (c) => c.schoolId === row.schoolId && c.nameKey === row.nameKey && c.birthYear === row.birthYear && (c.ine === null || row.ine === null || c.ine === row.ine),
+    (c) =>
+      c.schoolId === row.schoolId && c.nameKey === row.nameKey && c.birthYear === row.birthYear && (c.ine === null || row.ine === null || c.ine === row.ine),
   );
   const open = byIne.find((c) => c.caseId) ?? byKey.find((c) => c.caseId);
   if (open?.caseId && open.reference) {
@@ -469,7 +515,12 @@ function matchRow(row: ImportTarget, candidates: Candidate[], sourceLabel: strin
 /** The official list completes what a report left out (INE, birth date); the last training it
  *  names becomes the class shown on cards. */
 async function fillPupilDetails(trx: Db, rows: { id: string; ine: string | null; birthDate: string; className: string | null }[]): Promise<void> {
-  const given = sql<{ id: string; ine: string | null; birthDate: string; className: string | null }>`(SELECT * FROM unnest(${rows.map((r) => r.id)}::text[], ${rows.map((r) => r.ine)}::text[],
+  const given = sql<{
+    id: string;
+    ine: string | null;
+    birthDate: string;
+    className: string | null;
+  }>`(SELECT * FROM unnest(${rows.map((r) => r.id)}::text[], ${rows.map((r) => r.ine)}::text[],
       ${rows.map((r) => r.birthDate)}::text[], ${rows.map((r) => r.className)}::text[]) AS g("id", "ine", "birthDate", "className"))`;
   await trx
     .updateTable("Pupil as p")

@@ -9,7 +9,11 @@ export class JobRunRepository {
 
   /** Claims the job when it has not completed since `notRunSince` and nobody holds it. */
   async claim(name: string, opts: { now: Date; notRunSince: Date; leaseMs: number; owner: string }): Promise<boolean> {
-    await this.db.insertInto("JobRun").values({ name }).onConflict((oc) => oc.column("name").doNothing()).execute();
+    await this.db
+      .insertInto("JobRun")
+      .values({ name })
+      .onConflict((oc) => oc.column("name").doNothing())
+      .execute();
     const claimed = await this.db
       .updateTable("JobRun")
       .set({ lockedBy: opts.owner, lockedUntil: new Date(opts.now.getTime() + opts.leaseMs) })
@@ -22,7 +26,12 @@ export class JobRunRepository {
 
   /** Records a completed run (only by the instance holding the claim). */
   async finish(name: string, owner: string, at: Date): Promise<boolean> {
-    const done = await this.db.updateTable("JobRun").set({ lastRunAt: at, lockedBy: null, lockedUntil: null }).where("name", "=", name).where("lockedBy", "=", owner).executeTakeFirst();
+    const done = await this.db
+      .updateTable("JobRun")
+      .set({ lastRunAt: at, lockedBy: null, lockedUntil: null })
+      .where("name", "=", name)
+      .where("lockedBy", "=", owner)
+      .executeTakeFirst();
     return done.numUpdatedRows === 1n;
   }
 

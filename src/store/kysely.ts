@@ -1,6 +1,16 @@
 import { createHash } from "node:crypto";
 import pg from "pg";
-import { Kysely, PostgresDialect, createQueryId, type Compilable, type CompiledQuery, type PostgresCursor, type PostgresPool, type PostgresPoolClient, type PostgresQueryResult } from "kysely";
+import {
+  Kysely,
+  PostgresDialect,
+  createQueryId,
+  type Compilable,
+  type CompiledQuery,
+  type PostgresCursor,
+  type PostgresPool,
+  type PostgresPoolClient,
+  type PostgresQueryResult,
+} from "kysely";
 import type { DB } from "../generated/kysely/database.js";
 
 /**
@@ -108,7 +118,11 @@ class NamingClient implements PostgresPoolClient {
   query<R>(cursor: PostgresCursor<R>): PostgresCursor<R>;
   query<R>(sql: string | PostgresCursor<R>, parameters: ReadonlyArray<unknown> = []): Promise<PostgresQueryResult<R>> | PostgresCursor<R> {
     if (typeof sql !== "string") throw new Error("cursors are not used");
-    const config: pg.QueryConfig = { text: sql, values: parameters.map(param), ...(parameters.length <= MAX_NAMED_PARAMETERS ? { name: statementName(sql) } : {}) };
+    const config: pg.QueryConfig = {
+      text: sql,
+      values: parameters.map(param),
+      ...(parameters.length <= MAX_NAMED_PARAMETERS ? { name: statementName(sql) } : {}),
+    };
     return this.client.query({ ...config, types } as pg.QueryConfig) as unknown as Promise<PostgresQueryResult<R>>;
   }
 

@@ -45,7 +45,13 @@ export class MemberEventRepository {
 
   /** A member's events, oldest first. */
   async of(memberId: string): Promise<MemberEventRecord[]> {
-    const rows = await this.db.selectFrom("MemberEvent").select(["id", "memberId", "actorId", "kind", "detail", "createdAt"]).where("memberId", "=", memberId).orderBy("createdAt").orderBy("id").execute();
+    const rows = await this.db
+      .selectFrom("MemberEvent")
+      .select(["id", "memberId", "actorId", "kind", "detail", "createdAt"])
+      .where("memberId", "=", memberId)
+      .orderBy("createdAt")
+      .orderBy("id")
+      .execute();
     return rows.map((r) => ({ ...r, kind: r.kind as MemberEventKind }));
   }
 }

@@ -73,7 +73,14 @@ export class MemberRepository {
 
   /** The MLDS coordinators of a district. */
   async coordinatorsOf(districtId: string): Promise<MemberSummary[]> {
-    return this.db.selectFrom("Member as m").select(SUMMARY).where("m.role", "=", "COORDINATOR").where("m.active", "=", true).where("m.districtId", "=", districtId).orderBy("m.displayName").execute();
+    return this.db
+      .selectFrom("Member as m")
+      .select(SUMMARY)
+      .where("m.role", "=", "COORDINATOR")
+      .where("m.active", "=", true)
+      .where("m.districtId", "=", districtId)
+      .orderBy("m.displayName")
+      .execute();
   }
 
   /** People a case can be assigned to, in one statement: the district's coordinators, then the
@@ -84,7 +91,12 @@ export class MemberRepository {
       .selectFrom("Member as m")
       .select(SUMMARY)
       .where("m.active", "=", true)
-      .where((eb) => eb.or([eb.and([eb("m.role", "=", "COORDINATOR"), eb("m.districtId", "=", districtId)]), eb.and([eb("m.role", "=", "REFERENT"), inSchool(eb, schoolId)])]))
+      .where((eb) =>
+        eb.or([
+          eb.and([eb("m.role", "=", "COORDINATOR"), eb("m.districtId", "=", districtId)]),
+          eb.and([eb("m.role", "=", "REFERENT"), inSchool(eb, schoolId)]),
+        ]),
+      )
       .orderBy(sql`m."role" = 'REFERENT'`)
       .orderBy("m.displayName")
       .execute();
@@ -130,14 +142,46 @@ export class MemberRepository {
     let q = this.db
       .selectFrom("Member as m")
       .leftJoin("District as d", "d.id", "m.districtId")
-      .select(["m.id", "m.displayName", "m.email", "m.role", "m.function", "m.active", "m.districtId", "d.code as districtCode", "m.departmentCode", "m.aadObjectId"])
+      .select([
+        "m.id",
+        "m.displayName",
+        "m.email",
+        "m.role",
+        "m.function",
+        "m.active",
+        "m.districtId",
+        "d.code as districtCode",
+        "m.departmentCode",
+        "m.aadObjectId",
+      ])
       .select((eb) => [
-        eb.fn.coalesce(eb.selectFrom("MemberSchool as ms").select(sql<string[]>`array_agg(ms."schoolId" ORDER BY ms."schoolId")`.as("ids")).whereRef("ms.memberId", "=", "m.id"), sql<string[]>`'{}'::text[]`).as("schoolIds"),
-        eb.selectFrom("Case as c").select(sql<number>`count(*)::int`.as("n")).whereRef("c.assigneeId", "=", "m.id").where("c.status", "!=", "CLOSED").as("openCases"),
+        eb.fn
+          .coalesce(
+            eb
+              .selectFrom("MemberSchool as ms")
+              .select(sql<string[]>`array_agg(ms."schoolId" ORDER BY ms."schoolId")`.as("ids"))
+              .whereRef("ms.memberId", "=", "m.id"),
+            sql<string[]>`'{}'::text[]`,
+          )
+          .as("schoolIds"),
+        eb
+          .selectFrom("Case as c")
+          .select(sql<number>`count(*)::int`.as("n"))
+          .whereRef("c.assigneeId", "=", "m.id")
+          .where("c.status", "!=", "CLOSED")
+          .as("openCases"),
       ]);
     if (filter.schoolIds) {
       const ids = [...filter.schoolIds];
-      q = q.where((eb) => eb.exists(eb.selectFrom("MemberSchool as ms").select("ms.memberId").whereRef("ms.memberId", "=", "m.id").where("ms.schoolId", "=", sql<string>`any(${ids}::text[])`)));
+      q = q.where((eb) =>
+        eb.exists(
+          eb
+            .selectFrom("MemberSchool as ms")
+            .select("ms.memberId")
+            .whereRef("ms.memberId", "=", "m.id")
+            .where("ms.schoolId", "=", sql<string>`any(${ids}::text[])`),
+        ),
+      );
     }
     for (const w of filter.words) {
       const like = `%${w.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
@@ -151,10 +195,34 @@ export class MemberRepository {
     const row = await this.db
       .selectFrom("Member as m")
       .leftJoin("District as d", "d.id", "m.districtId")
-      .select(["m.id", "m.displayName", "m.email", "m.role", "m.function", "m.active", "m.districtId", "d.code as districtCode", "m.departmentCode", "m.aadObjectId"])
+      .select([
+        "m.id",
+        "m.displayName",
+        "m.email",
+        "m.role",
+        "m.function",
+        "m.active",
+        "m.districtId",
+        "d.code as districtCode",
+        "m.departmentCode",
+        "m.aadObjectId",
+      ])
       .select((eb) => [
-        eb.fn.coalesce(eb.selectFrom("MemberSchool as ms").select(sql<string[]>`array_agg(ms."schoolId" ORDER BY ms."schoolId")`.as("ids")).whereRef("ms.memberId", "=", "m.id"), sql<string[]>`'{}'::text[]`).as("schoolIds"),
-        eb.selectFrom("Case as c").select(sql<number>`count(*)::int`.as("n")).whereRef("c.assigneeId", "=", "m.id").where("c.status", "!=", "CLOSED").as("openCases"),
+        eb.fn
+          .coalesce(
+            eb
+              .selectFrom("MemberSchool as ms")
+              .select(sql<string[]>`array_agg(ms."schoolId" ORDER BY ms."schoolId")`.as("ids"))
+              .whereRef("ms.memberId", "=", "m.id"),
+            sql<string[]>`'{}'::text[]`,
+          )
+          .as("schoolIds"),
+        eb
+          .selectFrom("Case as c")
+          .select(sql<number>`count(*)::int`.as("n"))
+          .whereRef("c.assigneeId", "=", "m.id")
+          .where("c.status", "!=", "CLOSED")
+          .as("openCases"),
       ])
       .where("m.id", "=", id)
       .executeTakeFirst();
@@ -170,9 +238,17 @@ export class MemberRepository {
     now: Date,
   ): Promise<void> {
     await this.db.transaction().execute(async (trx) => {
-      await trx.updateTable("Member").set({ role: to.role, districtId: to.districtId, departmentCode: to.departmentCode, updatedAt: now }).where("id", "=", id).execute();
+      await trx
+        .updateTable("Member")
+        .set({ role: to.role, districtId: to.districtId, departmentCode: to.departmentCode, updatedAt: now })
+        .where("id", "=", id)
+        .execute();
       await trx.deleteFrom("MemberSchool").where("memberId", "=", id).execute();
-      if (to.schoolIds.length > 0) await trx.insertInto("MemberSchool").values(to.schoolIds.map((schoolId) => ({ memberId: id, schoolId }))).execute();
+      if (to.schoolIds.length > 0)
+        await trx
+          .insertInto("MemberSchool")
+          .values(to.schoolIds.map((schoolId) => ({ memberId: id, schoolId })))
+          .execute();
       await writeMemberEvents(trx, events, now);
     });
   }
@@ -185,7 +261,9 @@ export class MemberRepository {
         .set({ active: false, updatedAt: now })
         .where("id", "=", id)
         .where("active", "=", true)
-        .where((eb) => eb.not(eb.exists(eb.selectFrom("Case as c").select("c.id").whereRef("c.assigneeId", "=", "Member.id").where("c.status", "!=", "CLOSED"))))
+        .where((eb) =>
+          eb.not(eb.exists(eb.selectFrom("Case as c").select("c.id").whereRef("c.assigneeId", "=", "Member.id").where("c.status", "!=", "CLOSED"))),
+        )
         .executeTakeFirst();
       if (Number(r.numUpdatedRows) !== 1) return false;
       await writeMemberEvents(trx, [{ memberId: id, actorId, kind: "DEACTIVATED" }], now);
@@ -195,7 +273,9 @@ export class MemberRepository {
 
   /** Ids of the open cases a member holds, oldest first. */
   async openCaseIdsOf(id: string): Promise<string[]> {
-    return (await this.db.selectFrom("Case").select("id").where("assigneeId", "=", id).where("status", "!=", "CLOSED").orderBy("createdAt").orderBy("id").execute()).map((r) => r.id);
+    return (
+      await this.db.selectFrom("Case").select("id").where("assigneeId", "=", id).where("status", "!=", "CLOSED").orderBy("createdAt").orderBy("id").execute()
+    ).map((r) => r.id);
   }
 
   async recordEvents(events: readonly MemberEventInput[], now: Date): Promise<void> {

@@ -59,10 +59,11 @@ async function migrate(client: pg.PoolClient, connection: { lost(err?: unknown):
       await query("BEGIN");
       try {
         await query(m.sql);
-        await query(
-          `INSERT INTO "_prisma_migrations" (id, checksum, finished_at, migration_name, applied_steps_count) VALUES ($1, $2, now(), $3, 1)`,
-          [randomUUID(), m.checksum, m.name],
-        );
+        await query(`INSERT INTO "_prisma_migrations" (id, checksum, finished_at, migration_name, applied_steps_count) VALUES ($1, $2, now(), $3, 1)`, [
+          randomUUID(),
+          m.checksum,
+          m.name,
+        ]);
         await query("COMMIT");
         applied.push(m.name);
       } catch (err) {

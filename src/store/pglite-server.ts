@@ -16,7 +16,10 @@ export type EmbeddedDatabase = {
 };
 
 export class DataDirLockedError extends Error {
-  constructor(readonly dataDir: string, readonly pid: number) {
+  constructor(
+    readonly dataDir: string,
+    readonly pid: number,
+  ) {
     super(`the embedded database ${dataDir} is already open by process ${pid}; stop it first or set DATABASE_URL`);
   }
 }
@@ -82,10 +85,7 @@ export async function restoreEmbeddedDatabase(dataDir: string, archive: Uint8Arr
 
 /** Start PGlite on `dataDir` ("memory://" for a throwaway database).
  *  maxConnections >= 2: with 1, pg-pool's reconnect after an error is refused (docs/ARCHITECTURE.md, D5). */
-export async function startEmbeddedDatabase(
-  dataDir: string,
-  opts: { maxConnections?: number; unref?: boolean } = {},
-): Promise<EmbeddedDatabase> {
+export async function startEmbeddedDatabase(dataDir: string, opts: { maxConnections?: number; unref?: boolean } = {}): Promise<EmbeddedDatabase> {
   const inMemory = dataDir.startsWith("memory://");
   let release = () => {};
   if (!inMemory) {

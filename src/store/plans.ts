@@ -18,7 +18,14 @@ export type PlanActionRecord = {
 
 export type PlanRecord = { id: string; caseId: string; objective: string; nextReviewAt: Date | null; actions: PlanActionRecord[] };
 
-export type PlanActionFields = { type: string; description: string; startDate: Date | null; endDate: Date | null; partner: string | null; company: string | null };
+export type PlanActionFields = {
+  type: string;
+  description: string;
+  startDate: Date | null;
+  endDate: Date | null;
+  partner: string | null;
+  company: string | null;
+};
 
 /** What a plan change does to the plan's rows, inside the case's transaction. */
 export type PlanOp =
@@ -63,13 +70,19 @@ export async function applyPlanOp(trx: Db, caseId: string, op: PlanOp): Promise<
       return;
     }
     case "setReview":
-      await trx.updateTable("Plan").set({ objective: op.objective, nextReviewAt: op.nextReviewAt, updatedAt: sql<Date>`now()` }).where("caseId", "=", caseId).execute();
+      await trx
+        .updateTable("Plan")
+        .set({ objective: op.objective, nextReviewAt: op.nextReviewAt, updatedAt: sql<Date>`now()` })
+        .where("caseId", "=", caseId)
+        .execute();
       return;
     case "close":
       await trx
         .insertInto("Outcome")
         .values({ caseId, kind: op.outcome, comment: op.comment, decidedById: op.decidedById })
-        .onConflict((oc) => oc.column("caseId").doUpdateSet({ kind: op.outcome, comment: op.comment, decidedById: op.decidedById, decidedAt: sql<Date>`now()` }))
+        .onConflict((oc) =>
+          oc.column("caseId").doUpdateSet({ kind: op.outcome, comment: op.comment, decidedById: op.decidedById, decidedAt: sql<Date>`now()` }),
+        )
         .execute();
       return;
   }

@@ -28,7 +28,8 @@ function releasingWhenLost(tx: Transaction): Transaction {
   const giveBack = async () => {
     await rollback().catch(() => {});
   };
-  const guard = <A extends unknown[], R>(run: (...args: A) => Promise<R>) =>
+  const guard =
+    <A extends unknown[], R>(run: (...args: A) => Promise<R>) =>
     async (...args: A): Promise<R> => {
       if (lost !== undefined) throw lost;
       try {

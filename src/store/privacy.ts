@@ -60,14 +60,30 @@ export type PupilExport = {
       objective: string;
       nextReviewAt: string | null;
       openedAt: string;
-      actions: Array<{ type: string; description: string; status: string; startDate: string | null; endDate: string | null; partner: string | null; company: string | null }>;
+      actions: Array<{
+        type: string;
+        description: string;
+        status: string;
+        startDate: string | null;
+        endDate: string | null;
+        partner: string | null;
+        company: string | null;
+      }>;
     };
     outcome: null | { kind: string; comment: string | null; decidedAt: string; decidedBy: string | null };
     history: Array<{ at: string; type: string; by: string | null; data: unknown }>;
   }>;
 };
 
-export type DownloadMember = { memberId: string; displayName: string; role: Role; schoolIds: string[]; districtId: string | null; departmentCode: string | null; locale: string | null };
+export type DownloadMember = {
+  memberId: string;
+  displayName: string;
+  role: Role;
+  schoolIds: string[];
+  districtId: string | null;
+  departmentCode: string | null;
+  locale: string | null;
+};
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 const day = (d: Date | null) => (d ? d.toISOString().slice(0, 10) : null);
@@ -91,7 +107,13 @@ export class PrivacyRepository {
       .where("c.id", "=", caseId)
       .executeTakeFirst();
     if (!pupil) return null;
-    const cases = await this.db.selectFrom("Case").select(["id", "reference", "status", "anonymizedAt"]).where("pupilId", "=", pupil.id).orderBy("createdAt").orderBy("id").execute();
+    const cases = await this.db
+      .selectFrom("Case")
+      .select(["id", "reference", "status", "anonymizedAt"])
+      .where("pupilId", "=", pupil.id)
+      .orderBy("createdAt")
+      .orderBy("id")
+      .execute();
     return { pupilId: pupil.id, anonymized: pupil.anonymizedAt !== null, cases };
   }
 
@@ -100,7 +122,17 @@ export class PrivacyRepository {
     const m = await this.db
       .selectFrom("Member as m")
       .select(["m.id as memberId", "m.displayName", "m.role", "m.districtId", "m.departmentCode", "m.locale"])
-      .select((eb) => eb.fn.coalesce(eb.selectFrom("MemberSchool as ms").select(sql<string[]>`array_agg(ms."schoolId" ORDER BY ms."schoolId")`.as("ids")).whereRef("ms.memberId", "=", "m.id"), sql<string[]>`'{}'::text[]`).as("schoolIds"))
+      .select((eb) =>
+        eb.fn
+          .coalesce(
+            eb
+              .selectFrom("MemberSchool as ms")
+              .select(sql<string[]>`array_agg(ms."schoolId" ORDER BY ms."schoolId")`.as("ids"))
+              .whereRef("ms.memberId", "=", "m.id"),
+            sql<string[]>`'{}'::text[]`,
+          )
+          .as("schoolIds"),
+      )
       .where("m.id", "=", memberId)
       .where("m.active", "=", true)
       .executeTakeFirst();
@@ -111,25 +143,66 @@ export class PrivacyRepository {
     const p = await this.db
       .selectFrom("Pupil as p")
       .innerJoin("School as s", "s.id", "p.schoolId")
-      .select(["p.lastName", "p.firstName", "p.birthYear", "p.birthDate", "p.className", "p.ine", "p.createdAt", "p.anonymizedAt", "s.uai", "s.name as schoolName"])
+      .select([
+        "p.lastName",
+        "p.firstName",
+        "p.birthYear",
+        "p.birthDate",
+        "p.className",
+        "p.ine",
+        "p.createdAt",
+        "p.anonymizedAt",
+        "s.uai",
+        "s.name as schoolName",
+      ])
       .where("p.id", "=", pupilId)
       .executeTakeFirst();
     if (!p) return null;
     const cases = await this.db.selectFrom("Case").selectAll().where("pupilId", "=", pupilId).orderBy("createdAt").orderBy("id").execute();
     const caseIds = cases.map((c) => c.id);
     const inCases = sql<string>`any(${caseIds}::text[])`;
-    const [reports, signals, plans, actions, outcomes, events] = caseIds.length === 0 ? [[], [], [], [], [], []] : await Promise.all([
-      this.db.selectFrom("Report").selectAll().where("caseId", "=", inCases).orderBy("createdAt").orderBy("id").execute(),
-      this.db.selectFrom("ReportSignal as rs").innerJoin("Report as r", "r.id", "rs.reportId").selectAll("rs").where("r.caseId", "=", inCases).orderBy("rs.id").execute(),
-      this.db.selectFrom("Plan").selectAll().where("caseId", "=", inCases).execute(),
-      this.db.selectFrom("PlanAction as a").innerJoin("Plan as pl", "pl.id", "a.planId").selectAll("a").where("pl.caseId", "=", inCases).orderBy("a.createdAt").orderBy("a.id").execute(),
-      this.db.selectFrom("Outcome").selectAll().where("caseId", "=", inCases).execute(),
-      this.db.selectFrom("CaseEvent").selectAll().where("caseId", "=", inCases).orderBy("id").execute(),
-    ]);
+    const [reports, signals, plans, actions, outcomes, events] =
+      caseIds.length === 0
+        ? [[], [], [], [], [], []]
+        : await Promise.all([
+            this.db.selectFrom("Report").selectAll().where("caseId", "=", inCases).orderBy("createdAt").orderBy("id").execute(),
+            this.db
+              .selectFrom("ReportSignal as rs")
+              .innerJoin("Report as r", "r.id", "rs.reportId")
+              .selectAll("rs")
+              .where("r.caseId", "=", inCases)
+              .orderBy("rs.id")
+              .execute(),
+            this.db.selectFrom("Plan").selectAll().where("caseId", "=", inCases).execute(),
+            this.db
+              .selectFrom("PlanAction as a")
+              .innerJoin("Plan as pl", "pl.id", "a.planId")
+              .selectAll("a")
+              .where("pl.caseId", "=", inCases)
+              .orderBy("a.createdAt")
+              .orderBy("a.id")
+              .execute(),
+            this.db.selectFrom("Outcome").selectAll().where("caseId", "=", inCases).execute(),
+            this.db.selectFrom("CaseEvent").selectAll().where("caseId", "=", inCases).orderBy("id").execute(),
+          ]);
     const memberIds = new Set<string>();
-    for (const id of [...cases.map((c) => c.assigneeId), ...outcomes.map((o) => o.decidedById), ...reports.map((r) => r.reporterId), ...events.map((e) => e.actorId)]) if (id) memberIds.add(id);
+    for (const id of [
+      ...cases.map((c) => c.assigneeId),
+      ...outcomes.map((o) => o.decidedById),
+      ...reports.map((r) => r.reporterId),
+      ...events.map((e) => e.actorId),
+    ])
+      if (id) memberIds.add(id);
     const names = new Map(
-      memberIds.size === 0 ? [] : (await this.db.selectFrom("Member").select(["id", "displayName"]).where("id", "=", sql<string>`any(${[...memberIds]}::text[])`).execute()).map((m) => [m.id, m.displayName]),
+      memberIds.size === 0
+        ? []
+        : (
+            await this.db
+              .selectFrom("Member")
+              .select(["id", "displayName"])
+              .where("id", "=", sql<string>`any(${[...memberIds]}::text[])`)
+              .execute()
+          ).map((m) => [m.id, m.displayName]),
     );
     const name = (id: string | null) => (id ? (names.get(id) ?? null) : null);
     return {
@@ -179,10 +252,20 @@ export class PrivacyRepository {
                 openedAt: plan.createdAt.toISOString(),
                 actions: actions
                   .filter((a) => a.planId === plan.id)
-                  .map((a) => ({ type: a.type, description: a.description, status: a.status, startDate: day(a.startDate), endDate: day(a.endDate), partner: a.partner, company: a.company })),
+                  .map((a) => ({
+                    type: a.type,
+                    description: a.description,
+                    status: a.status,
+                    startDate: day(a.startDate),
+                    endDate: day(a.endDate),
+                    partner: a.partner,
+                    company: a.company,
+                  })),
               }
             : null,
-          outcome: outcome ? { kind: outcome.kind, comment: outcome.comment, decidedAt: outcome.decidedAt.toISOString(), decidedBy: name(outcome.decidedById) } : null,
+          outcome: outcome
+            ? { kind: outcome.kind, comment: outcome.comment, decidedAt: outcome.decidedAt.toISOString(), decidedBy: name(outcome.decidedById) }
+            : null,
           history: events.filter((e) => e.caseId === c.id).map((e) => ({ at: e.at.toISOString(), type: e.type, by: name(e.actorId), data: e.data })),
         };
       }),
@@ -191,7 +274,10 @@ export class PrivacyRepository {
 
   /** An audit event on each case of a pupil (who exported or looked, and when). */
   async recordOnCases(caseIds: string[], event: { type: string; actorId: string | null; data: Record<string, unknown> }): Promise<void> {
-    await recordCaseEvents(this.db, caseIds.map((caseId) => ({ caseId, ...event })));
+    await recordCaseEvents(
+      this.db,
+      caseIds.map((caseId) => ({ caseId, ...event })),
+    );
   }
 
   /** Erasure request: every case of the pupil anonymised (open ones closed) and the pupil too, in
@@ -202,7 +288,11 @@ export class PrivacyRepository {
       const locked = await trx.selectFrom("Pupil").select("id").where("id", "=", pupilId).forUpdate().executeTakeFirst();
       if (!locked) return { references: [] };
       const cases = await trx.selectFrom("Case").select("id").where("pupilId", "=", pupilId).orderBy("createdAt").orderBy("id").forUpdate().execute();
-      const done = await anonymizeCasesIn(trx, cases.map((c) => c.id), { now: opts.now, actorId: opts.actorId, cause: "REQUEST", requestedFor: opts.reference, close: true });
+      const done = await anonymizeCasesIn(
+        trx,
+        cases.map((c) => c.id),
+        { now: opts.now, actorId: opts.actorId, cause: "REQUEST", requestedFor: opts.reference, close: true },
+      );
       await anonymizePupils(trx, [pupilId], opts.now);
       return { references: done };
     });
@@ -242,7 +332,11 @@ export class PrivacyRepository {
         .forUpdate()
         .skipLocked()
         .execute();
-      return anonymizeCasesIn(trx, due.map((c) => c.id), { now: opts.now, actorId: null, cause: "RETENTION", close: false });
+      return anonymizeCasesIn(
+        trx,
+        due.map((c) => c.id),
+        { now: opts.now, actorId: null, cause: "RETENTION", close: false },
+      );
     });
   }
 }
@@ -269,7 +363,12 @@ async function anonymizeCasesIn(
         version: eb("version", "+", 1),
         updatedAt: sql<Date>`now()`,
         status: opts.close ? "CLOSED" : eb.ref("status"),
-        closedAt: eb.case().when(closing).then(eb.fn.coalesce("closedAt", sql<Date>`${opts.now}::timestamptz`)).else(eb.ref("closedAt")).end(),
+        closedAt: eb
+          .case()
+          .when(closing)
+          .then(eb.fn.coalesce("closedAt", sql<Date>`${opts.now}::timestamptz`))
+          .else(eb.ref("closedAt"))
+          .end(),
         nextReviewAt: eb.case().when(closing).then(null).else(eb.ref("nextReviewAt")).end(),
       };
     })
@@ -285,8 +384,16 @@ async function anonymizeCasesIn(
   await trx.updateTable("ReportSignal").set(erasedValues("ReportSignal")).where("reportId", "in", reportsOf).execute();
   await trx.updateTable("Report").set(erasedValues("Report")).where("caseId", "=", inCases).execute();
   await trx.updateTable("Outcome").set(erasedValues("Outcome")).where("caseId", "=", inCases).execute();
-  await trx.updateTable("Plan").set({ ...erasedValues("Plan"), updatedAt: sql<Date>`now()` }).where("caseId", "=", inCases).execute();
-  await trx.updateTable("PlanAction").set({ ...erasedValues("PlanAction"), updatedAt: sql<Date>`now()` }).where("planId", "in", plansOf).execute();
+  await trx
+    .updateTable("Plan")
+    .set({ ...erasedValues("Plan"), updatedAt: sql<Date>`now()` })
+    .where("caseId", "=", inCases)
+    .execute();
+  await trx
+    .updateTable("PlanAction")
+    .set({ ...erasedValues("PlanAction"), updatedAt: sql<Date>`now()` })
+    .where("planId", "in", plansOf)
+    .execute();
   const keys = [...FREE_TEXT_EVENT_KEYS];
   await trx
     .updateTable("CaseEvent")
@@ -306,7 +413,9 @@ async function anonymizeCasesIn(
         .select(["c.id as caseId", sql<string>`gen_random_uuid()::text`.as("pupilId"), "p.schoolId", "p.birthYear", "p.className"])
         .where("c.id", "=", inCases)
         .where("p.anonymizedAt", "is", null)
-        .where(({ exists, selectFrom }) => exists(selectFrom("Case as o").select("o.id").whereRef("o.pupilId", "=", "c.pupilId").where("o.anonymizedAt", "is", null))),
+        .where(({ exists, selectFrom }) =>
+          exists(selectFrom("Case as o").select("o.id").whereRef("o.pupilId", "=", "c.pupilId").where("o.anonymizedAt", "is", null)),
+        ),
     )
     .with("placeholders", (qc) =>
       qc
@@ -315,7 +424,17 @@ async function anonymizeCasesIn(
         .expression((eb) =>
           eb
             .selectFrom("moved as m")
-            .select(["m.pupilId", "m.schoolId", sql.lit(pupil.lastName ?? "").as("lastName"), sql.lit(pupil.firstName ?? "").as("firstName"), sql.lit("").as("nameKey"), "m.birthYear", "m.className", sql<Date>`${opts.now}::timestamptz`.as("anonymizedAt"), sql<Date>`now()`.as("createdAt")]),
+            .select([
+              "m.pupilId",
+              "m.schoolId",
+              sql.lit(pupil.lastName ?? "").as("lastName"),
+              sql.lit(pupil.firstName ?? "").as("firstName"),
+              sql.lit("").as("nameKey"),
+              "m.birthYear",
+              "m.className",
+              sql<Date>`${opts.now}::timestamptz`.as("anonymizedAt"),
+              sql<Date>`now()`.as("createdAt"),
+            ]),
         ),
     )
     .updateTable("Case as c")
@@ -325,13 +444,29 @@ async function anonymizeCasesIn(
     .execute();
   // The others lose their identity with their last case.
   const pupils = await trx.selectFrom("Case").select("pupilId").distinct().where("id", "=", inCases).execute();
-  await anonymizePupils(trx, pupils.map((p) => p.pupilId), opts.now);
+  await anonymizePupils(
+    trx,
+    pupils.map((p) => p.pupilId),
+    opts.now,
+  );
 
   const erased = { cause: opts.cause, ...(opts.requestedFor ? { requestedFor: opts.requestedFor } : {}) };
-  await caseEventsInsert(trx, updated.map((c) => ({ caseId: c.id, actorId: opts.actorId, type: "ERASED", data: { ...erased, reference: c.reference } }))).execute();
+  await caseEventsInsert(
+    trx,
+    updated.map((c) => ({ caseId: c.id, actorId: opts.actorId, type: "ERASED", data: { ...erased, reference: c.reference } })),
+  ).execute();
   // Every copy of the case cards in Teams is shown again, without the name it may have carried.
-  const posts = await trx.selectFrom("ChannelPost").select(["caseId", "conversationId"]).where("caseId", "=", inCases).orderBy("createdAt").orderBy("id").execute();
-  await queueSends(trx, posts.map((p) => ({ conversationId: p.conversationId, kind: "update", payload: { render: { view: "caseCard", caseId: p.caseId } }, caseId: p.caseId })));
+  const posts = await trx
+    .selectFrom("ChannelPost")
+    .select(["caseId", "conversationId"])
+    .where("caseId", "=", inCases)
+    .orderBy("createdAt")
+    .orderBy("id")
+    .execute();
+  await queueSends(
+    trx,
+    posts.map((p) => ({ conversationId: p.conversationId, kind: "update", payload: { render: { view: "caseCard", caseId: p.caseId } }, caseId: p.caseId })),
+  );
   const references = new Map(updated.map((c) => [c.id, c.reference]));
   return caseIds.flatMap((id) => references.get(id) ?? []);
 }

@@ -9,7 +9,11 @@ export class ProcessedActivityRepository {
   constructor(private readonly db: Db) {}
 
   async markHandled(activityKey: string): Promise<void> {
-    await this.db.insertInto("ProcessedActivity").values({ activityId: activityKey }).onConflict((oc) => oc.doNothing()).execute();
+    await this.db
+      .insertInto("ProcessedActivity")
+      .values({ activityId: activityKey })
+      .onConflict((oc) => oc.doNothing())
+      .execute();
   }
 
   /** Retries come within minutes; a day of memory is plenty. */

@@ -13,7 +13,11 @@ import type { DB } from "./kysely.js";
  * - erase: emptied on the anonymised case's rows, with the value given.
  * - transient: the rows go away by another rule (named), long before retention.
  */
-export type ColumnFate = { keep: string } | { erase: null | "" | typeof ANONYMOUS_PUPIL.lastName | typeof ANONYMOUS_PUPIL.firstName } | { eraseKeys: "FREE_TEXT_EVENT_KEYS" } | { transient: string };
+export type ColumnFate =
+  | { keep: string }
+  | { erase: null | "" | typeof ANONYMOUS_PUPIL.lastName | typeof ANONYMOUS_PUPIL.firstName }
+  | { eraseKeys: "FREE_TEXT_EVENT_KEYS" }
+  | { transient: string };
 
 type IsText<T> = string extends T ? true : string[] extends T ? true : false;
 type TextColumns<Row> = { [K in keyof Row]-?: IsText<Row[K]> extends true ? K : never }[keyof Row];
@@ -70,7 +74,16 @@ export const COLUMN_FATES = {
     ine: { erase: null },
   },
   CaseCounter: {},
-  Case: { id: KEY, reference: KEY, pupilId: KEY, schoolId: KEY, districtId: KEY, sourceLabel: { keep: "the name of an import campaign" }, reporterId: KEY, assigneeId: KEY },
+  Case: {
+    id: KEY,
+    reference: KEY,
+    pupilId: KEY,
+    schoolId: KEY,
+    districtId: KEY,
+    sourceLabel: { keep: "the name of an import campaign" },
+    reporterId: KEY,
+    assigneeId: KEY,
+  },
   Report: { id: KEY, caseId: KEY, reporterId: KEY, submissionKey: KEY, stepsTaken: CODE, observations: { erase: null } },
   ReportSignal: { id: KEY, reportId: KEY, code: CODE, family: CODE, note: { erase: null } },
   Plan: { id: KEY, caseId: KEY, objective: { erase: "" }, createdById: KEY },
@@ -79,7 +92,15 @@ export const COLUMN_FATES = {
   CaseEvent: { id: KEY, caseId: KEY, actorId: KEY, type: CODE, data: { eraseKeys: "FREE_TEXT_EVENT_KEYS" } },
   RoutingChannel: { id: KEY, districtId: KEY, teamId: KEY, channelId: KEY, name: { keep: "a Teams channel's name" } },
   ChannelPost: { id: KEY, caseId: KEY, conversationId: KEY, activityId: KEY },
-  ConversationRef: { conversationId: KEY, tenantId: KEY, aadObjectId: KEY, teamId: KEY, channelId: KEY, serviceUrl: KEY, reference: { keep: "Teams addresses of staff and channels" } },
+  ConversationRef: {
+    conversationId: KEY,
+    tenantId: KEY,
+    aadObjectId: KEY,
+    teamId: KEY,
+    channelId: KEY,
+    serviceUrl: KEY,
+    reference: { keep: "Teams addresses of staff and channels" },
+  },
   OutboxMessage: {
     id: KEY,
     conversationId: KEY,

@@ -41,7 +41,10 @@ export class ReviewReminderRepository {
         .execute();
       if (claimed.length === 0) return [];
       const ids = claimed.map((c) => c.id);
-      await caseEventsInsert(trx, ids.map((caseId) => ({ caseId, actorId: null, type: "REVIEW_DUE" }))).execute();
+      await caseEventsInsert(
+        trx,
+        ids.map((caseId) => ({ caseId, actorId: null, type: "REVIEW_DUE" })),
+      ).execute();
       // The assignee's latest personal chat with the bot, if they have one; and the case cards in Teams.
       const chats = await trx
         .selectFrom("Case as c")
@@ -61,13 +64,27 @@ export class ReviewReminderRepository {
         .select(["c.id as caseId", "chat.conversationId"])
         .where("c.id", "=", sql<string>`any(${ids}::text[])`)
         .execute();
-      const posts = await trx.selectFrom("ChannelPost").select(["caseId", "conversationId"]).where("caseId", "=", sql<string>`any(${ids}::text[])`).orderBy("createdAt").orderBy("id").execute();
+      const posts = await trx
+        .selectFrom("ChannelPost")
+        .select(["caseId", "conversationId"])
+        .where("caseId", "=", sql<string>`any(${ids}::text[])`)
+        .orderBy("createdAt")
+        .orderBy("id")
+        .execute();
       const day = now.toISOString().slice(0, 10);
       const sends = claimed.flatMap((c): NewSend[] => [
         ...chats
           .filter((chat) => chat.caseId === c.id)
-          .map((chat): NewSend => ({ conversationId: chat.conversationId, kind: "post", payload: { render: { view: "planReminder", caseId: c.id } }, dedupeKey: `review:${c.id}:${day}`, caseId: c.id })),
-        ...posts.filter((p) => p.caseId === c.id).map((p): NewSend => ({ conversationId: p.conversationId, kind: "update", payload: { render: { view: "caseCard", caseId: c.id } }, caseId: c.id })),
+          .map((chat): NewSend => ({
+            conversationId: chat.conversationId,
+            kind: "post",
+            payload: { render: { view: "planReminder", caseId: c.id } },
+            dedupeKey: `review:${c.id}:${day}`,
+            caseId: c.id,
+          })),
+        ...posts
+          .filter((p) => p.caseId === c.id)
+          .map((p): NewSend => ({ conversationId: p.conversationId, kind: "update", payload: { render: { view: "caseCard", caseId: c.id } }, caseId: c.id })),
       ]);
       await queueSends(trx, sends);
       return claimed.map((c) => ({ caseId: c.id, reference: c.reference }));

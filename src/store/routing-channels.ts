@@ -27,11 +27,16 @@ export class RoutingChannelRepository {
   async setFallback(channel: RoutingChannelRecord): Promise<void> {
     await this.db.transaction().execute(async (trx) => {
       await trx.deleteFrom("RoutingChannel").where("isFallback", "=", true).execute();
-      await trx.insertInto("RoutingChannel").values({ id: randomUUID(), isFallback: true, ...channel }).execute();
+      await trx
+        .insertInto("RoutingChannel")
+        .values({ id: randomUUID(), isFallback: true, ...channel })
+        .execute();
     });
   }
 
   async fallback(): Promise<RoutingChannelRecord | null> {
-    return (await this.db.selectFrom("RoutingChannel").select(["teamId", "channelId", "name"]).where("isFallback", "=", true).limit(1).executeTakeFirst()) ?? null;
+    return (
+      (await this.db.selectFrom("RoutingChannel").select(["teamId", "channelId", "name"]).where("isFallback", "=", true).limit(1).executeTakeFirst()) ?? null
+    );
   }
 }

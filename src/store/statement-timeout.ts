@@ -17,7 +17,6 @@ export class StatementTimeoutError extends Error {
   }
 }
 
-
 /** Connection settings that bound every statement of the bot's pool on PostgreSQL. A server that
  *  is reachable cancels a statement past `statement_timeout`, and ends a session left idle inside a
  *  transaction (the claim's advisory lock, held by an instance cut off mid-claim, would otherwise

@@ -59,7 +59,8 @@ function inScope(eb: Scoped, f: StatsFilter): Expression<SqlBool> {
   const parts: Expression<SqlBool>[] = [];
   if (f.schoolIds) parts.push(f.schoolIds.length ? eb("c.schoolId", "=", sql<string>`any(${f.schoolIds}::text[])`) : sql<boolean>`false`);
   if (f.districtIds) parts.push(f.districtIds.length ? eb("c.districtId", "=", sql<string>`any(${f.districtIds}::text[])`) : sql<boolean>`false`);
-  if (f.departmentCode !== undefined) parts.push(eb("c.schoolId", "in", eb.selectFrom("School as ds").select("ds.id").where("ds.departmentCode", "=", f.departmentCode)));
+  if (f.departmentCode !== undefined)
+    parts.push(eb("c.schoolId", "in", eb.selectFrom("School as ds").select("ds.id").where("ds.departmentCode", "=", f.departmentCode)));
   if (f.mldsOnlyOn) {
     const day = parisDate(f.mldsOnlyOn);
     // Same rule as ageOn(): the exact age with a birth date, the age reached this year without.
@@ -130,7 +131,13 @@ export class StatisticsRepository {
       // Both delays in one pass: the first take-in-charge of each case (grouped once, hash-joined:
       // far cheaper than a look-up per case), then one histogram per measure in 0.1-day steps.
       this.db
-        .with("e", (qc) => qc.selectFrom("CaseEvent").select(["caseId", (eb) => eb.fn.min("at").as("taken")]).where("type", "in", TAKEN_EVENTS).groupBy("caseId"))
+        .with("e", (qc) =>
+          qc
+            .selectFrom("CaseEvent")
+            .select(["caseId", (eb) => eb.fn.min("at").as("taken")])
+            .where("type", "in", TAKEN_EVENTS)
+            .groupBy("caseId"),
+        )
         .with(
           (wb) => wb("t").materialized(),
           (qc) =>
@@ -144,12 +151,20 @@ export class StatisticsRepository {
               .where("c.createdAt", "<", period.to),
         )
         .selectFrom("t")
-        .select([sql<"take" | "plan">`'take'`.as("measure"), sql<number>`round((extract(epoch FROM "taken" - "createdAt") / 86400.0)::numeric, 1)::float8`.as("value"), count.as("count")])
+        .select([
+          sql<"take" | "plan">`'take'`.as("measure"),
+          sql<number>`round((extract(epoch FROM "taken" - "createdAt") / 86400.0)::numeric, 1)::float8`.as("value"),
+          count.as("count"),
+        ])
         .groupBy(sql`2`)
         .unionAll((qc) =>
           qc
             .selectFrom("t")
-            .select([sql<"take" | "plan">`'plan'`.as("measure"), sql<number>`round((extract(epoch FROM "planAt" - "taken") / 86400.0)::numeric, 1)::float8`.as("value"), count.as("count")])
+            .select([
+              sql<"take" | "plan">`'plan'`.as("measure"),
+              sql<number>`round((extract(epoch FROM "planAt" - "taken") / 86400.0)::numeric, 1)::float8`.as("value"),
+              count.as("count"),
+            ])
             .where("planAt", "is not", null)
             .whereRef("planAt", ">=", "taken")
             .groupBy(sql`2`),
@@ -162,7 +177,9 @@ export class StatisticsRepository {
           sql<number>`count(*) FILTER (WHERE ${eb.and([eb("c.createdAt", ">=", period.from), eb("c.createdAt", "<", period.to)])})::int`.as("opened"),
           sql<number>`count(*) FILTER (WHERE ${eb("c.status", "<>", "CLOSED")})::int`.as("open"),
           sql<number>`count(*) FILTER (WHERE ${eb("c.status", "in", ["PLAN_ACTIVE", "REVIEW_DUE"])})::int`.as("withPlan"),
-          sql<number>`count(*) FILTER (WHERE ${eb.or([eb("c.status", "=", "REVIEW_DUE"), eb.and([eb("c.status", "=", "PLAN_ACTIVE"), eb("c.nextReviewAt", "<", now)])])})::int`.as("overdue"),
+          sql<number>`count(*) FILTER (WHERE ${eb.or([eb("c.status", "=", "REVIEW_DUE"), eb.and([eb("c.status", "=", "PLAN_ACTIVE"), eb("c.nextReviewAt", "<", now)])])})::int`.as(
+            "overdue",
+          ),
         ])
         .where((eb) => eb.or([eb("c.status", "<>", "CLOSED"), eb.and([eb("c.createdAt", ">=", period.from), eb("c.createdAt", "<", period.to)])]))
         .groupBy(["c.schoolId", "sc.uai", "sc.name"])
@@ -188,9 +205,25 @@ export class StatisticsRepository {
       .innerJoin("School as sc", "sc.id", "c.schoolId")
       .leftJoin("Plan as pl", "pl.caseId", "c.id")
       .leftJoin("Outcome as o", "o.caseId", "c.id")
-      .select(["c.reference", "sc.uai", "sc.name as schoolName", "c.status", "c.urgency", "c.escalatedToMlds", "c.createdAt as openedAt", "pl.createdAt as planOpenedAt", "c.nextReviewAt", "c.closedAt"])
+      .select([
+        "c.reference",
+        "sc.uai",
+        "sc.name as schoolName",
+        "c.status",
+        "c.urgency",
+        "c.escalatedToMlds",
+        "c.createdAt as openedAt",
+        "pl.createdAt as planOpenedAt",
+        "c.nextReviewAt",
+        "c.closedAt",
+      ])
       .select((eb) => [
-        eb.selectFrom("CaseEvent as e").select((e) => e.fn.min("e.at").as("at")).whereRef("e.caseId", "=", "c.id").where("e.type", "in", TAKEN_EVENTS).as("takenInChargeAt"),
+        eb
+          .selectFrom("CaseEvent as e")
+          .select((e) => e.fn.min("e.at").as("at"))
+          .whereRef("e.caseId", "=", "c.id")
+          .where("e.type", "in", TAKEN_EVENTS)
+          .as("takenInChargeAt"),
         sql<string | null>`CASE WHEN c."status" = 'CLOSED' THEN COALESCE(o."kind"::text, 'DISMISSED') END`.as("outcome"),
       ])
       .where("c.createdAt", "<", period.to)
@@ -208,7 +241,12 @@ export class StatisticsRepository {
 
   async schoolsByIds(ids: string[]): Promise<{ id: string; uai: string; name: string; districtId: string }[]> {
     if (ids.length === 0) return [];
-    return this.db.selectFrom("School").select(["id", "uai", "name", "districtId"]).where("id", "=", sql<string>`any(${ids}::text[])`).orderBy("name").execute();
+    return this.db
+      .selectFrom("School")
+      .select(["id", "uai", "name", "districtId"])
+      .where("id", "=", sql<string>`any(${ids}::text[])`)
+      .orderBy("name")
+      .execute();
   }
 
   async districts(): Promise<{ id: string; code: string; name: string }[]> {
@@ -220,7 +258,17 @@ export class StatisticsRepository {
     const m = await this.db
       .selectFrom("Member as m")
       .select(["m.id", "m.role", "m.active", "m.districtId", "m.departmentCode"])
-      .select((eb) => eb.fn.coalesce(eb.selectFrom("MemberSchool as ms").select(sql<string[]>`array_agg(ms."schoolId")`.as("ids")).whereRef("ms.memberId", "=", "m.id"), sql<string[]>`'{}'::text[]`).as("schoolIds"))
+      .select((eb) =>
+        eb.fn
+          .coalesce(
+            eb
+              .selectFrom("MemberSchool as ms")
+              .select(sql<string[]>`array_agg(ms."schoolId")`.as("ids"))
+              .whereRef("ms.memberId", "=", "m.id"),
+            sql<string[]>`'{}'::text[]`,
+          )
+          .as("schoolIds"),
+      )
       .where("m.id", "=", memberId)
       .executeTakeFirst();
     return m ?? null;
@@ -229,12 +277,19 @@ export class StatisticsRepository {
   // --- Exports (audit) ---
 
   async recordExport(memberId: string, kind: string, scope: Record<string, unknown>): Promise<string> {
-    const row = await this.db.insertInto("DataExport").values({ id: randomUUID(), memberId, kind, scope: JSON.stringify(scope) }).returning("id").executeTakeFirstOrThrow();
+    const row = await this.db
+      .insertInto("DataExport")
+      .values({ id: randomUUID(), memberId, kind, scope: JSON.stringify(scope) })
+      .returning("id")
+      .executeTakeFirstOrThrow();
     return row.id;
   }
 
   async export(id: string): Promise<DataExportRecord | null> {
-    return (await this.db.selectFrom("DataExport").select(["id", "memberId", "kind", "scope", "createdAt", "downloads"]).where("id", "=", id).executeTakeFirst()) ?? null;
+    return (
+      (await this.db.selectFrom("DataExport").select(["id", "memberId", "kind", "scope", "createdAt", "downloads"]).where("id", "=", id).executeTakeFirst()) ??
+      null
+    );
   }
 
   async recordDownload(id: string, rowCount: number, at: Date): Promise<void> {
@@ -252,7 +307,11 @@ export class StatisticsRepository {
    *  wait for its row lock, then find the week done). Null: already sent this week. */
   async claimWeeklyDigest(week: { weekStart: string; lastWeekFrom: Date; weekFrom: Date; weekTo: Date }, now: Date): Promise<number | null> {
     return this.db.transaction().execute(async (trx) => {
-      await trx.insertInto("JobRun").values({ name: DIGEST_JOB }).onConflict((oc) => oc.column("name").doNothing()).execute();
+      await trx
+        .insertInto("JobRun")
+        .values({ name: DIGEST_JOB })
+        .onConflict((oc) => oc.column("name").doNothing())
+        .execute();
       const claimed = await trx
         .updateTable("JobRun")
         .set({ lastRunAt: now })
@@ -273,9 +332,13 @@ export class StatisticsRepository {
         .innerJoin("School as sc", "sc.id", "c.schoolId")
         .select(["c.districtId", "sc.name as schoolName"])
         .select((eb) => [
-          sql<number>`count(*) FILTER (WHERE ${eb.and([eb("c.createdAt", ">=", week.lastWeekFrom), eb("c.createdAt", "<", week.weekFrom)])})::int`.as("newLastWeek"),
+          sql<number>`count(*) FILTER (WHERE ${eb.and([eb("c.createdAt", ">=", week.lastWeekFrom), eb("c.createdAt", "<", week.weekFrom)])})::int`.as(
+            "newLastWeek",
+          ),
           sql<number>`count(*) FILTER (WHERE ${eb("c.status", "=", "NEW")})::int`.as("waiting"),
-          sql<number>`count(*) FILTER (WHERE ${eb.and([eb("c.status", "in", reviewed), eb("c.nextReviewAt", ">=", week.weekFrom), eb("c.nextReviewAt", "<", week.weekTo)])})::int`.as("reviewsThisWeek"),
+          sql<number>`count(*) FILTER (WHERE ${eb.and([eb("c.status", "in", reviewed), eb("c.nextReviewAt", ">=", week.weekFrom), eb("c.nextReviewAt", "<", week.weekTo)])})::int`.as(
+            "reviewsThisWeek",
+          ),
           sql<number>`count(*) FILTER (WHERE ${eb.and([eb("c.status", "in", reviewed), eb("c.nextReviewAt", "<", week.weekFrom)])})::int`.as("reviewsOverdue"),
         ])
         .where((eb) => inScope(eb, f))
@@ -284,16 +347,28 @@ export class StatisticsRepository {
         .orderBy("sc.name")
         .execute();
       const sends = channels.map((channel) => {
-        const schools = rows.filter((r) => r.districtId === channel.districtId).map(({ districtId: _, schoolName, ...counts }) => ({ name: schoolName, ...counts }));
+        const schools = rows
+          .filter((r) => r.districtId === channel.districtId)
+          .map(({ districtId: _, schoolName, ...counts }) => ({ name: schoolName, ...counts }));
         const total = (k: keyof WeeklyDigestCounts) => schools.reduce((s, r) => s + r[k], 0);
         const render: RenderSpec = {
           view: "weeklyDigest",
           districtName: channel.districtName,
           weekStart: week.weekStart,
-          counts: { newLastWeek: total("newLastWeek"), waiting: total("waiting"), reviewsThisWeek: total("reviewsThisWeek"), reviewsOverdue: total("reviewsOverdue") },
+          counts: {
+            newLastWeek: total("newLastWeek"),
+            waiting: total("waiting"),
+            reviewsThisWeek: total("reviewsThisWeek"),
+            reviewsOverdue: total("reviewsOverdue"),
+          },
           schools: schools.filter((s) => s.newLastWeek + s.waiting + s.reviewsThisWeek + s.reviewsOverdue > 0),
         };
-        return { conversationId: channel.channelId, kind: "post" as const, payload: { render }, dedupeKey: `${DIGEST_JOB}:${week.weekStart}:${channel.districtId}` };
+        return {
+          conversationId: channel.channelId,
+          kind: "post" as const,
+          payload: { render },
+          dedupeKey: `${DIGEST_JOB}:${week.weekStart}:${channel.districtId}`,
+        };
       });
       return queueSends(trx, sends);
     });

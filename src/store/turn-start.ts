@@ -11,7 +11,18 @@ export type MessageTurnStart = { member: MemberRecord | null; state: StoreItem |
  *  new (Teams retries an unanswered invoke with the same id). */
 export type InvokeTurnStart = { member: MemberRecord | null; firstDelivery: boolean };
 
-const MEMBER_COLUMNS = ["m.id", "m.tenantId", "m.aadObjectId", "m.displayName", "m.email", "m.role", "m.locale", "m.districtId", "m.departmentCode", "m.active"] as const;
+const MEMBER_COLUMNS = [
+  "m.id",
+  "m.tenantId",
+  "m.aadObjectId",
+  "m.displayName",
+  "m.email",
+  "m.role",
+  "m.locale",
+  "m.districtId",
+  "m.departmentCode",
+  "m.active",
+] as const;
 
 /** The member's schools, ordered. */
 function schoolIdsOf(eb: ExpressionBuilder<DB & { m: DB["Member"] }, "m">) {
@@ -39,7 +50,9 @@ const messageStart = prepared("turn_start_message", (db, tenantId: string | null
     .select(MEMBER_COLUMNS)
     .select((eb) => [
       schoolIdsOf(eb),
-      sql<boolean>`(${eb.selectFrom("Case as hc").select(sql.lit(1).as("held")).whereRef("hc.assigneeId", "=", "m.id").orderBy("hc.status").limit(1)}) IS NOT NULL`.as("holdsCases"),
+      sql<boolean>`(${eb.selectFrom("Case as hc").select(sql.lit(1).as("held")).whereRef("hc.assigneeId", "=", "m.id").orderBy("hc.status").limit(1)}) IS NOT NULL`.as(
+        "holdsCases",
+      ),
       "s.data as stateData",
       "s.eTag as stateETag",
     ]),
@@ -51,7 +64,10 @@ const invokeStart = prepared("turn_start_invoke", (db, tenantId: string | null, 
     .selectFrom(ONE)
     .leftJoin("Member as m", (join) => join.on("m.tenantId", "=", tenantId).on("m.aadObjectId", "=", aadObjectId))
     .select(MEMBER_COLUMNS)
-    .select((eb) => [schoolIdsOf(eb), eb.exists(eb.selectFrom("ProcessedActivity as pa").select("pa.activityId").where("pa.activityId", "=", activityKey)).as("handled")]),
+    .select((eb) => [
+      schoolIdsOf(eb),
+      eb.exists(eb.selectFrom("ProcessedActivity as pa").select("pa.activityId").where("pa.activityId", "=", activityKey)).as("handled"),
+    ]),
 );
 
 /** Each turn starts with one statement instead of two or three (`npm run bench`: every round trip

@@ -164,7 +164,11 @@ export class RepereBot extends TeamsActivityHandler {
     if (!parsed.success) {
       // A verb that is not a string of the list, data that is not an object: not one of our cards.
       this.deps.logger.warn({ activityId: ctx.activity.id, issue: parsed.error.issues[0]?.path.join(".") }, "card action refused: invalid value");
-      return { statusCode: 200, type: "application/vnd.microsoft.card.adaptive", value: noticeCard(this.t(ctx)("case.notice.invalidCard"), "", "Attention") as unknown as Record<string, unknown> };
+      return {
+        statusCode: 200,
+        type: "application/vnd.microsoft.card.adaptive",
+        value: noticeCard(this.t(ctx)("case.notice.invalidCard"), "", "Attention") as unknown as Record<string, unknown>,
+      };
     }
     const action = parsed.data.action;
     try {
@@ -182,10 +186,23 @@ export class RepereBot extends TeamsActivityHandler {
       const data = entry.data.safeParse(action.data);
       const t = this.t(ctx);
       card = data.success
-        ? await entry.handle({ ctx, actor, t, locale: this.locale(ctx), verb, data: data.data, services: this.deps.services, logger: this.deps.logger, clock: this.clock, onQueued: () => this.deps.onQueued?.() })
+        ? await entry.handle({
+            ctx,
+            actor,
+            t,
+            locale: this.locale(ctx),
+            verb,
+            data: data.data,
+            services: this.deps.services,
+            logger: this.deps.logger,
+            clock: this.clock,
+            onQueued: () => this.deps.onQueued?.(),
+          })
         : noticeCard(t("case.notice.invalidCard"), "", "Attention");
       // Marked once done: a retry of an action whose instance died before this applies it.
-      await this.deps.services.conversations.finishInvoke(ctx.activity.id).catch((err: unknown) => this.deps.logger.warn({ err, activityId: ctx.activity.id }, "could not mark the card action handled"));
+      await this.deps.services.conversations
+        .finishInvoke(ctx.activity.id)
+        .catch((err: unknown) => this.deps.logger.warn({ err, activityId: ctx.activity.id }, "could not mark the card action handled"));
     } catch (err) {
       // Teams would show "Something went wrong": say it in the user's words, nothing changed.
       this.deps.logger.error({ err, activityId: ctx.activity.id }, "card action failed");
@@ -198,7 +215,16 @@ export class RepereBot extends TeamsActivityHandler {
   private async handleMessage(ctx: TurnContext): Promise<void> {
     const actor = await this.actorOf(ctx);
     const t = this.t(ctx);
-    if (await handleImportUpload(ctx, { services: this.deps.services, logger: this.deps.logger, onQueued: () => this.deps.onQueued?.(), downloads: this.deps.config.importDownloads }, actor, t, this.locale(ctx))) return;
+    if (
+      await handleImportUpload(
+        ctx,
+        { services: this.deps.services, logger: this.deps.logger, onQueued: () => this.deps.onQueued?.(), downloads: this.deps.config.importDownloads },
+        actor,
+        t,
+        this.locale(ctx),
+      )
+    )
+      return;
     const submit = parseSubmit(ctx.activity.value);
     const text = (TurnContext.removeRecipientMention(ctx.activity) ?? ctx.activity.text ?? "").trim();
     const query = submit ? null : parseQuery(text);
@@ -207,7 +233,9 @@ export class RepereBot extends TeamsActivityHandler {
     // A report in progress keeps what is about it (its cards, « aide », « annuler », « signaler »);
     // any other question is answered, and the report is recalled with a button to take it up again.
     const reportWaiting = dc.activeDialog !== undefined && actor !== null;
-    const forReport = submit ? submit.action.startsWith("report.") || submit.action === "help" : query?.kind === "cancel" || query?.kind === "help" || query?.kind === "report";
+    const forReport = submit
+      ? submit.action.startsWith("report.") || submit.action === "help"
+      : query?.kind === "cancel" || query?.kind === "help" || query?.kind === "report";
     if (reportWaiting && forReport) {
       const result = await dc.continueDialog();
       if (result.status !== DialogTurnStatus.empty) return;
@@ -219,14 +247,36 @@ export class RepereBot extends TeamsActivityHandler {
       return;
     }
     // What was typed is repeated as typed (Teams reads a message's text as Markdown).
-    if (!answered) await ctx.sendActivity(text ? t("hint.unknown", { text: escapeMarkdown(text.length > 60 ? `${text.slice(0, 57)}…` : text) }) : t("hint.unknownEmpty"));
+    if (!answered)
+      await ctx.sendActivity(text ? t("hint.unknown", { text: escapeMarkdown(text.length > 60 ? `${text.slice(0, 57)}…` : text) }) : t("hint.unknownEmpty"));
   }
 
   /** Answers a message that is not a step of a report, through the table of messages; false when
    *  nothing understood it. */
-  private answer(ctx: TurnContext, dc: DialogContext, actor: Actor | null, t: Translate, submit: SubmitPayload | null, text: string, query: Query | null): Promise<boolean> {
+  private answer(
+    ctx: TurnContext,
+    dc: DialogContext,
+    actor: Actor | null,
+    t: Translate,
+    submit: SubmitPayload | null,
+    text: string,
+    query: Query | null,
+  ): Promise<boolean> {
     const personal = (ctx.activity.conversation.conversationType ?? "personal") === "personal";
-    const request = { ctx, dc, actor, t, locale: this.locale(ctx), personal, submit, query, text, services: this.deps.services, logger: this.deps.logger, onQueued: () => this.deps.onQueued?.() };
+    const request = {
+      ctx,
+      dc,
+      actor,
+      t,
+      locale: this.locale(ctx),
+      personal,
+      submit,
+      query,
+      text,
+      services: this.deps.services,
+      logger: this.deps.logger,
+      onQueued: () => this.deps.onQueued?.(),
+    };
     return MESSAGE_COMMANDS[messageKind(submit, query, text)](request);
   }
 }

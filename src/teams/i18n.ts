@@ -16,7 +16,9 @@ function resources(lang: Locale, base: Record<string, unknown>): Record<string, 
   const dir = path.join(LOCALES_DIR, lang);
   const merged: Record<string, unknown> = { ...base };
   if (!existsSync(dir)) return merged;
-  for (const file of readdirSync(dir).filter((f) => f.endsWith(".json")).sort()) {
+  for (const file of readdirSync(dir)
+    .filter((f) => f.endsWith(".json"))
+    .sort()) {
     Object.assign(merged, JSON.parse(readFileSync(path.join(dir, file), "utf8")));
   }
   return merged;

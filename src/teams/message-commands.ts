@@ -40,19 +40,7 @@ export type MessageRequest = {
 
 /** The kinds of message the bot answers (a report in progress answers its own steps first). */
 export type MessageKind =
-  | "help"
-  | "enrolment"
-  | "people"
-  | "report"
-  | "offeredName"
-  | "pastReport"
-  | "admin"
-  | "cancel"
-  | "politeness"
-  | "query"
-  | "privacy"
-  | "stats"
-  | "other";
+  "help" | "enrolment" | "people" | "report" | "offeredName" | "pastReport" | "admin" | "cancel" | "politeness" | "query" | "privacy" | "stats" | "other";
 
 /** Which kind a message is: a card's submit by its action, else the administration commands, else
  *  the kind the query parser found. */
@@ -99,7 +87,8 @@ export const MESSAGE_COMMANDS: { readonly [Kind in MessageKind]: (request: Messa
     await ctx.sendActivity(cardMessage(helpCard(t, actor?.role)));
     return true;
   },
-  enrolment: async ({ ctx, t, actor, submit, text, services, logger, onQueued }) => answerEnrolment(ctx, { services, logger, onQueued }, actor, t, submit, text),
+  enrolment: async ({ ctx, t, actor, submit, text, services, logger, onQueued }) =>
+    answerEnrolment(ctx, { services, logger, onQueued }, actor, t, submit, text),
   people: async ({ ctx, t, actor, text, services, onQueued }) => answerMemberCommand(ctx, { services, onQueued }, actor, t, text),
   report: async ({ ctx, dc, t, actor, personal, services }) => {
     if (!personal) await ctx.sendActivity(t("report.personalOnly"));
@@ -110,7 +99,12 @@ export const MESSAGE_COMMANDS: { readonly [Kind in MessageKind]: (request: Messa
   },
   offeredName: async ({ ctx, t, locale, actor, services }) => {
     // A name offered on a card (« Vouliez-vous dire… »): the same as typing `statut <name>`.
-    const name = z.string().trim().min(1).max(MAX_QUERY_LENGTH).safeParse((ctx.activity.value as { name?: unknown }).name);
+    const name = z
+      .string()
+      .trim()
+      .min(1)
+      .max(MAX_QUERY_LENGTH)
+      .safeParse((ctx.activity.value as { name?: unknown }).name);
     if (name.success) await answerQuery(ctx, { services }, actor, { kind: "statusByName", name: name.data }, t, locale);
     else await ctx.sendActivity(t("query.name.invalid"));
     return true;
@@ -128,7 +122,9 @@ export const MESSAGE_COMMANDS: { readonly [Kind in MessageKind]: (request: Messa
   },
   politeness: async ({ ctx, t, actor, query }) => {
     const firstName = (actor?.displayName ?? ctx.activity.from?.name ?? "").split(" ")[0] ?? "";
-    await ctx.sendActivity(query?.kind === "greeting" && firstName ? t("hint.greetingNamed", { name: firstName }) : t(`hint.${query?.kind === "greeting" ? "greeting" : "thanks"}`));
+    await ctx.sendActivity(
+      query?.kind === "greeting" && firstName ? t("hint.greetingNamed", { name: firstName }) : t(`hint.${query?.kind === "greeting" ? "greeting" : "thanks"}`),
+    );
     return true;
   },
   query: ({ ctx, services, actor, query, t, locale }) => answerQuery(ctx, { services }, actor, query!, t, locale),

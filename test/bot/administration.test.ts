@@ -44,7 +44,11 @@ describe("académie administration from Teams", () => {
     const school = (await bot.app.services.reports.reportingSchools(reporter)).find((s) => s.uai === "0690004D")!;
     const outcome = await bot.app.services.reports.submit(
       reporter,
-      { pupil: { lastName: "Sud", firstName: "Ali", className: "2nde 1", schoolId: school.id, birthYear: new Date().getFullYear() - 17 }, signals: { signals: [{ code: "LATENESS" }] }, steps: { stepsTaken: [], urgency: 1 } },
+      {
+        pupil: { lastName: "Sud", firstName: "Ali", className: "2nde 1", schoolId: school.id, birthYear: new Date().getFullYear() - 17 },
+        signals: { signals: [{ code: "LATENESS" }] },
+        steps: { stepsTaken: [], urgency: 1 },
+      },
       "admin-route-1",
     );
     expect(outcome.ok).toBe(true);
@@ -58,10 +62,17 @@ describe("académie administration from Teams", () => {
     const school = (await bot.app.services.reports.reportingSchools(reporter)).find((s) => s.uai === "0690004D")!;
     await bot.app.services.reports.submit(
       reporter,
-      { pupil: { lastName: "Refuse", firstName: "Bob", className: "2nde 1", schoolId: school.id, birthYear: new Date().getFullYear() - 17 }, signals: { signals: [{ code: "LATENESS" }] }, steps: { stepsTaken: [], urgency: 1 } },
+      {
+        pupil: { lastName: "Refuse", firstName: "Bob", className: "2nde 1", schoolId: school.id, birthYear: new Date().getFullYear() - 17 },
+        signals: { signals: [{ code: "LATENESS" }] },
+        steps: { stepsTaken: [], urgency: 1 },
+      },
       "admin-failed-1",
     );
-    bot.connector.respond = () => ({ status: 403, body: { error: { code: "BotNotInConversationRoster", message: "The bot is not part of the conversation roster." } } });
+    bot.connector.respond = () => ({
+      status: 403,
+      body: { error: { code: "BotNotInConversationRoster", message: "The bot is not part of the conversation roster." } },
+    });
     while ((await bot.app.outbox.drainOnce()).claimed > 0);
     bot.connector.respond = () => ({ status: 200 });
 
@@ -73,17 +84,22 @@ describe("académie administration from Teams", () => {
     expect(text).toContain("HTTP 403");
     expect(text).not.toContain("Refuse"); // no pupil name in the admin's list
     const failed = await bot.app.store.db.prisma.outboxMessage.findFirstOrThrow({ where: { status: "FAILED" } });
-    const done = await execute(bot, nathalie, { conversationId: `a:personal-${nathalie.aadObjectId}`, type: "personal" }, "outbox.requeue", { outboxId: failed.id });
+    const done = await execute(bot, nathalie, { conversationId: `a:personal-${nathalie.aadObjectId}`, type: "personal" }, "outbox.requeue", {
+      outboxId: failed.id,
+    });
     expect(cardText(done)).toContain("Envoi remis en file");
     expect((await bot.app.store.db.prisma.outboxMessage.findUniqueOrThrow({ where: { id: failed.id } })).status).toBe("PENDING");
-    const forbidden = await execute(bot, sophie, { conversationId: `a:personal-${sophie.aadObjectId}`, type: "personal" }, "outbox.requeue", { outboxId: failed.id });
+    const forbidden = await execute(bot, sophie, { conversationId: `a:personal-${sophie.aadObjectId}`, type: "personal" }, "outbox.requeue", {
+      outboxId: failed.id,
+    });
     expect(cardText(forbidden)).toContain("réservée aux administrateurs");
   });
 
   it("puts every failed send back at once on an admin's request, to admins only", async () => {
     // Teams refuses two notices to a personal chat.
     const chat = `a:personal-${nathalie.aadObjectId}`;
-    for (const text of ["notice 1", "notice 2"]) await bot.app.store.outbox.enqueue({ conversationId: chat, kind: "post", payload: { activity: { type: "message", text } } });
+    for (const text of ["notice 1", "notice 2"])
+      await bot.app.store.outbox.enqueue({ conversationId: chat, kind: "post", payload: { activity: { type: "message", text } } });
     bot.connector.respond = (a) => (a.conversationId === chat ? { status: 403 } : { status: 200 });
     while ((await bot.app.outbox.drainOnce()).claimed > 0);
     bot.connector.respond = () => ({ status: 200 });

@@ -52,7 +52,8 @@ describe("card actions in channels", () => {
     await bot.app.outbox.drainOnce();
     const out = new Map<string, any[]>();
     for (const a of bot.connector.sent.slice(before)) {
-      for (const x of a.body.attachments ?? []) if (x.contentType === "application/vnd.microsoft.card.adaptive") out.set(a.conversationId, [...(out.get(a.conversationId) ?? []), x.content]);
+      for (const x of a.body.attachments ?? [])
+        if (x.contentType === "application/vnd.microsoft.card.adaptive") out.set(a.conversationId, [...(out.get(a.conversationId) ?? []), x.content]);
     }
     return out;
   }
@@ -82,7 +83,8 @@ describe("card actions in channels", () => {
         const card = await execute(bot, who, inOther, verb, data);
         const json = JSON.stringify(card);
         expect(cardText(card), `${who.displayName} ${verb}`).toContain("Action refusée");
-        for (const leak of [reference, "Victor-Hugo", "2nde 5", "T. H.", "Assiduité", "Henault", ...ids]) expect(json, `${who.displayName} ${verb} shows ${leak}`).not.toContain(leak);
+        for (const leak of [reference, "Victor-Hugo", "2nde 5", "T. H.", "Assiduité", "Henault", ...ids])
+          expect(json, `${who.displayName} ${verb} shows ${leak}`).not.toContain(leak);
       }
     }
     expect(await version(caseId)).toBe(v);
@@ -167,10 +169,20 @@ describe("card actions in channels", () => {
     await bot.app.services.triage.act(so, caseId, await version(caseId), { verb: "openPlan" });
     const add = await bot.app.services.plans.act(so, caseId, await version(caseId), {
       verb: "addAction",
-      input: { type: "INTERNSHIP", description: "Entretien avec Théo et sa mère au CIO", startDate: `${YEAR}-10-01`, endDate: `${YEAR}-10-15`, company: "Boulangerie Martin" },
+      input: {
+        type: "INTERNSHIP",
+        description: "Entretien avec Théo et sa mère au CIO",
+        startDate: `${YEAR}-10-01`,
+        endDate: `${YEAR}-10-15`,
+        company: "Boulangerie Martin",
+      },
     });
     if (!add.ok) throw new Error(add.reason);
-    const review = await bot.app.services.plans.act(so, caseId, await version(caseId), { verb: "setReview", objective: "Retour en formation de Théo", nextReviewAt: `${YEAR + 1}-01-10` });
+    const review = await bot.app.services.plans.act(so, caseId, await version(caseId), {
+      verb: "setReview",
+      objective: "Retour en formation de Théo",
+      nextReviewAt: `${YEAR + 1}-01-10`,
+    });
     if (!review.ok) throw new Error(review.reason);
 
     const inChannel = await execute(bot, sophie, inNord, "plan.view", { caseId });

@@ -27,7 +27,11 @@ describe("self-enrolment in Teams", () => {
     const wrong = await bot.submit(lea, { action: "enrol.request", query: "victor hugo", schoolId, function: "Jardinier" });
     expect(cardText(wrong.cards[0])).toContain("Repère ne connaît pas la fonction « Jardinier »");
 
-    bot.connector.members.set(`29:${lea.aadObjectId}`, { id: `29:${lea.aadObjectId}`, userPrincipalName: "lea.candidate@demo.repere.fr", email: "lea.candidate@demo.repere.fr" });
+    bot.connector.members.set(`29:${lea.aadObjectId}`, {
+      id: `29:${lea.aadObjectId}`,
+      userPrincipalName: "lea.candidate@demo.repere.fr",
+      email: "lea.candidate@demo.repere.fr",
+    });
     const sent = await bot.submit(lea, { action: "enrol.request", query: "victor hugo", schoolId, function: "Professeure de lettres" });
     expect(sent.texts).toEqual([
       "Votre demande d'inscription (Enseignant ou autre personnel, Lycée Victor-Hugo (0690001A)) est transmise à 1 personne(s) qui peuvent la valider. Repère vous écrira ici dès qu'elle sera traitée.",
@@ -49,10 +53,16 @@ describe("self-enrolment in Teams", () => {
 
     bot.connector.clear();
     await bot.app.outbox.drainOnce();
-    expect(bot.connector.texts()).toEqual([expect.stringContaining("Votre inscription dans Repère est validée par Karim Benali : Enseignant ou autre personnel, Lycée Victor-Hugo (0690001A).")]);
+    expect(bot.connector.texts()).toEqual([
+      expect.stringContaining("Votre inscription dans Repère est validée par Karim Benali : Enseignant ou autre personnel, Lycée Victor-Hugo (0690001A)."),
+    ]);
     const help = await bot.say(lea, "aide");
     expect(cardText(help.cards[0])).toContain("Aide de Repère");
-    const member = await bot.app.store.db.kysely.selectFrom("Member").select(["role", "email", "function"]).where("aadObjectId", "=", lea.aadObjectId).executeTakeFirstOrThrow();
+    const member = await bot.app.store.db.kysely
+      .selectFrom("Member")
+      .select(["role", "email", "function"])
+      .where("aadObjectId", "=", lea.aadObjectId)
+      .executeTakeFirstOrThrow();
     expect(member).toEqual({ role: "STAFF", email: "lea.candidate@demo.repere.fr", function: "Professeure de lettres" });
   });
 });

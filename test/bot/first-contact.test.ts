@@ -20,7 +20,8 @@ describe("first contact", () => {
     await db.insertInto("MemberSchool").values({ memberId: id, schoolId: school.id }).execute();
     return id;
   }
-  const member = (id: string) => bot.app.store.db.kysely.selectFrom("Member").select(["tenantId", "aadObjectId", "boundAt"]).where("id", "=", id).executeTakeFirstOrThrow();
+  const member = (id: string) =>
+    bot.app.store.db.kysely.selectFrom("Member").select(["tenantId", "aadObjectId", "boundAt"]).where("id", "=", id).executeTakeFirstOrThrow();
   const events = (id: string) => bot.app.store.db.kysely.selectFrom("MemberEvent").select(["kind", "actorId"]).where("memberId", "=", id).execute();
 
   beforeAll(async () => {
@@ -30,7 +31,13 @@ describe("first contact", () => {
 
   it("recognises a listed person by their UPN at their first message, binds them once and goes on with the turn", async () => {
     const id = await listed("lea.nouvelle@demo.repere.fr", "0690001A", "REFERENT");
-    bot.connector.members.set(`29:${lea.aadObjectId}`, { id: `29:${lea.aadObjectId}`, name: lea.displayName, aadObjectId: lea.aadObjectId, userPrincipalName: "Lea.Nouvelle@demo.repere.fr", email: "lea.n@autre.fr" });
+    bot.connector.members.set(`29:${lea.aadObjectId}`, {
+      id: `29:${lea.aadObjectId}`,
+      name: lea.displayName,
+      aadObjectId: lea.aadObjectId,
+      userPrincipalName: "Lea.Nouvelle@demo.repere.fr",
+      email: "lea.n@autre.fr",
+    });
     const first = await bot.say(lea, "signaler");
     expect(first.cards.map(cardText).join("\n")).not.toContain(unknownCard);
     expect(first.cards.map(cardText).join("\n")).toContain("Lycée Victor-Hugo");
@@ -46,10 +53,18 @@ describe("first contact", () => {
   });
 
   it("never binds a member already bound to another Teams identity", async () => {
-    bot.connector.members.set(`29:${leaOtherAccount.aadObjectId}`, { id: "x", aadObjectId: leaOtherAccount.aadObjectId, userPrincipalName: "lea.nouvelle@demo.repere.fr" });
+    bot.connector.members.set(`29:${leaOtherAccount.aadObjectId}`, {
+      id: "x",
+      aadObjectId: leaOtherAccount.aadObjectId,
+      userPrincipalName: "lea.nouvelle@demo.repere.fr",
+    });
     const r = await bot.say(leaOtherAccount, "signaler");
     expect(cardText(r.cards[0])).toContain(unknownCard);
-    const bound = await bot.app.store.db.kysely.selectFrom("Member").select("aadObjectId").where("email", "=", "lea.nouvelle@demo.repere.fr").executeTakeFirstOrThrow();
+    const bound = await bot.app.store.db.kysely
+      .selectFrom("Member")
+      .select("aadObjectId")
+      .where("email", "=", "lea.nouvelle@demo.repere.fr")
+      .executeTakeFirstOrThrow();
     expect(bound.aadObjectId).toBe(lea.aadObjectId);
   });
 

@@ -64,12 +64,22 @@ describe("the bot over HTTP, in local mode", () => {
     const [school] = await bot.app.services.reports.reportingSchools(actor);
     const reported = await bot.app.services.reports.submit(
       actor,
-      { pupil: { lastName: "Gauthier", firstName: "Maël", className: "2nde 1", schoolId: school!.id, birthYear: new Date().getFullYear() - 16 }, signals: { signals: [{ code: "LATENESS" }] }, steps: { stepsTaken: [], urgency: 1 } },
+      {
+        pupil: { lastName: "Gauthier", firstName: "Maël", className: "2nde 1", schoolId: school!.id, birthYear: new Date().getFullYear() - 16 },
+        signals: { signals: [{ code: "LATENESS" }] },
+        steps: { stepsTaken: [], urgency: 1 },
+      },
       "foundation-bare-name",
     );
     if (!reported.ok) throw new Error(reported.reason);
     const transcript: [string, (r: { cards: any[]; texts: string[] }) => void][] = [
-      ["bonjour", (r) => expect(r.texts).toEqual(["Bonjour Claire ! Écrivez « signaler » pour signaler un élève, « mes signalements » pour suivre les vôtres, ou « aide » pour voir ce que je sais faire."])],
+      [
+        "bonjour",
+        (r) =>
+          expect(r.texts).toEqual([
+            "Bonjour Claire ! Écrivez « signaler » pour signaler un élève, « mes signalements » pour suivre les vôtres, ou « aide » pour voir ce que je sais faire.",
+          ]),
+      ],
       ["merci", (r) => expect(r.texts[0]).toContain("Avec plaisir")],
       ["👍", (r) => expect(r.texts[0]).toContain("Avec plaisir")],
       ["Maël Gauthier", (r) => expect(cardText(r.cards[0])).toContain(reported.recorded.reference)],
@@ -103,7 +113,12 @@ describe("the bot over HTTP, in local mode", () => {
     expect(cardText(card)).toContain("Bienvenue dans Repère");
     expect(cardText(card)).toContain("Signaler un élève");
     const stored = await bot.app.store.conversations.personalChatOf(claire.aadObjectId);
-    expect(stored).toMatchObject({ conversationId: `a:personal-${claire.aadObjectId}`, kind: "PERSONAL", serviceUrl: bot.connector.url, tenantId: DEMO_TENANT_ID });
+    expect(stored).toMatchObject({
+      conversationId: `a:personal-${claire.aadObjectId}`,
+      kind: "PERSONAL",
+      serviceUrl: bot.connector.url,
+      tenantId: DEMO_TENANT_ID,
+    });
   });
 
   it("greets once when the app is installed in a personal chat, and keeps the locale the person's messages gave", async () => {
@@ -112,7 +127,13 @@ describe("the bot over HTTP, in local mode", () => {
     const base = personalMessage(bot.connector.url, karim, {});
     const before = bot.connector.sent.length;
     await bot.post({ ...base, id: "install-karim", type: "installationUpdate", action: "add", locale: undefined });
-    await bot.post({ ...base, id: "added-karim", type: "conversationUpdate", membersAdded: [{ id: `29:${karim.aadObjectId}`, aadObjectId: karim.aadObjectId }], locale: undefined });
+    await bot.post({
+      ...base,
+      id: "added-karim",
+      type: "conversationUpdate",
+      membersAdded: [{ id: `29:${karim.aadObjectId}`, aadObjectId: karim.aadObjectId }],
+      locale: undefined,
+    });
     const welcomes = bot.connector.sent.slice(before);
     expect(welcomes).toHaveLength(1);
     expect(cardText(welcomes[0]!.body.attachments![0]!.content)).toContain("Welcome to Repère"); // the locale his messages gave
@@ -127,7 +148,13 @@ describe("the bot over HTTP, in local mode", () => {
     const clientInfo = [{ type: "clientInfo", locale: "en-US" }];
     let before = bot.connector.sent.length;
     await bot.post({ ...base, id: "install-marc", type: "installationUpdate", action: "add", entities: clientInfo });
-    await bot.post({ ...base, id: "added-marc", type: "conversationUpdate", membersAdded: [{ id: `29:${marc.aadObjectId}`, aadObjectId: marc.aadObjectId }, { id: BOT.id }], locale: undefined });
+    await bot.post({
+      ...base,
+      id: "added-marc",
+      type: "conversationUpdate",
+      membersAdded: [{ id: `29:${marc.aadObjectId}`, aadObjectId: marc.aadObjectId }, { id: BOT.id }],
+      locale: undefined,
+    });
     const personal = bot.connector.sent.slice(before);
     expect(personal).toHaveLength(1);
     expect(cardText(personal[0]!.body.attachments![0]!.content)).toContain("Welcome to Repère");
@@ -151,7 +178,14 @@ describe("the bot over HTTP, in local mode", () => {
     // A member event with only the client information entity (no locale field) is read the same way.
     const nathalie = person("Nathalie Roux");
     before = bot.connector.sent.length;
-    await bot.post({ ...personalMessage(bot.connector.url, nathalie, {}), id: "added-nathalie", type: "conversationUpdate", locale: undefined, entities: [{ type: "clientInfo", locale: "en-GB" }], membersAdded: [{ id: `29:${nathalie.aadObjectId}` }] });
+    await bot.post({
+      ...personalMessage(bot.connector.url, nathalie, {}),
+      id: "added-nathalie",
+      type: "conversationUpdate",
+      locale: undefined,
+      entities: [{ type: "clientInfo", locale: "en-GB" }],
+      membersAdded: [{ id: `29:${nathalie.aadObjectId}` }],
+    });
     expect(cardText(bot.connector.sent.slice(before)[0]!.body.attachments![0]!.content)).toContain("Welcome to Repère");
   });
 

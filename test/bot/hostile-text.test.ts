@@ -56,7 +56,10 @@ describe.each(DATABASE_KINDS)("control characters in what people send, on the %s
     await c.press("Voir le récapitulatif", { urgency: "2", observations: "Ligne 1\u0000\nLigne 2" });
     const sent = await c.press("Envoyer le signalement");
     expect(cardText(sent.cards[0])).toMatch(/D-\d{4}-\d{4}/);
-    const pupil = await prisma().pupil.findFirstOrThrow({ where: { lastName: "Nul" }, include: { cases: { include: { reports: { include: { signals: true } } } } } });
+    const pupil = await prisma().pupil.findFirstOrThrow({
+      where: { lastName: "Nul" },
+      include: { cases: { include: { reports: { include: { signals: true } } } } },
+    });
     expect(pupil.className).toBe("2nde1");
     const report = pupil.cases[0]!.reports[0]!;
     expect(report.signals[0]!.note).toBe("En retard");
@@ -69,7 +72,11 @@ describe.each(DATABASE_KINDS)("control characters in what people send, on the %s
     const [school] = await bot.app.services.reports.reportingSchools(reporter);
     const r = await bot.app.services.reports.submit(
       reporter,
-      { pupil: { lastName: "Question", firstName: "Eva", className: "1re 3", schoolId: school!.id, birthYear: YEAR - 17 }, signals: { signals: [{ code: "LATENESS" }] }, steps: { stepsTaken: [], urgency: 2 } },
+      {
+        pupil: { lastName: "Question", firstName: "Eva", className: "1re 3", schoolId: school!.id, birthYear: YEAR - 17 },
+        signals: { signals: [{ code: "LATENESS" }] },
+        steps: { stepsTaken: [], urgency: 2 },
+      },
       `hostile-${kind}`,
     );
     if (!r.ok) throw new Error(r.reason);

@@ -18,11 +18,21 @@ describe("downloading a list sent in Teams", () => {
 
   async function send(bot: TestBot, who: Person, downloadUrl: string, name = "liste.csv") {
     const activity = personalMessage(bot.connector.url, who, {});
-    activity.attachments = [{ contentType: FILE_DOWNLOAD_INFO, contentUrl: "https://contoso.sharepoint.com/personal/x", name, content: { downloadUrl, uniqueId: "u", fileType: "csv" } }];
+    activity.attachments = [
+      {
+        contentType: FILE_DOWNLOAD_INFO,
+        contentUrl: "https://contoso.sharepoint.com/personal/x",
+        name,
+        content: { downloadUrl, uniqueId: "u", fileType: "csv" },
+      },
+    ];
     const before = bot.connector.sent.length;
     const res = await bot.post(activity);
     expect(res.status).toBe(200);
-    return bot.connector.sent.slice(before).map((a) => JSON.stringify(a.body)).join("\n");
+    return bot.connector.sent
+      .slice(before)
+      .map((a) => JSON.stringify(a.body))
+      .join("\n");
   }
 
   beforeAll(async () => {
@@ -50,7 +60,13 @@ describe("downloading a list sent in Teams", () => {
   it("fetches nothing from this machine or its network, directly or through a redirect", async () => {
     let requests = 0;
     server.on("request", () => requests++);
-    for (const url of [`${base}/internal`, `${base}/redirect`, `${teamsLike.url}/healthz`, "http://169.254.169.254/latest/meta-data/", "https://10.0.0.7/list.csv"]) {
+    for (const url of [
+      `${base}/internal`,
+      `${base}/redirect`,
+      `${teamsLike.url}/healthz`,
+      "http://169.254.169.254/latest/meta-data/",
+      "https://10.0.0.7/list.csv",
+    ]) {
       const answer = await send(teamsLike, sophie, url);
       expect(answer, url).toContain("Repère ne télécharge que les fichiers envoyés dans Teams");
       expect(answer, url).not.toContain("internal-token-42");

@@ -55,11 +55,21 @@ describe("importing a rentrée list through the bot", () => {
     const downloadUrl = opts.url ?? (bytes ? files.put(name, bytes) : `${files.url}/missing`);
     const activity = personalMessage(bot.connector.url, who, { locale: opts.locale });
     activity.attachments = [
-      { contentType: FILE_DOWNLOAD_INFO, contentUrl: `https://contoso.sharepoint.com/personal/${name}`, name, content: { downloadUrl, uniqueId: `u-${name}`, fileType: name.split(".").pop() } },
+      {
+        contentType: FILE_DOWNLOAD_INFO,
+        contentUrl: `https://contoso.sharepoint.com/personal/${name}`,
+        name,
+        content: { downloadUrl, uniqueId: `u-${name}`, fileType: name.split(".").pop() },
+      },
     ];
     if (opts.channel) {
       const channel = DEMO_CHANNELS[0];
-      activity.conversation = { id: channel.channelId, conversationType: "channel", isGroup: true, tenantId: (activity.conversation as { tenantId: string }).tenantId };
+      activity.conversation = {
+        id: channel.channelId,
+        conversationType: "channel",
+        isGroup: true,
+        tenantId: (activity.conversation as { tenantId: string }).tenantId,
+      };
       activity.channelData = { ...(activity.channelData as object), team: { id: channel.teamId }, channel: { id: channel.channelId } };
     }
     const before = bot.connector.sent.length;
@@ -81,7 +91,8 @@ describe("importing a rentrée list through the bot", () => {
     await bot.app.outbox.drainOnce();
     const out = new Map<string, any[]>();
     for (const a of bot.connector.sent.slice(before)) {
-      for (const x of a.body.attachments ?? []) if (x.contentType === "application/vnd.microsoft.card.adaptive") out.set(a.conversationId, [...(out.get(a.conversationId) ?? []), x.content]);
+      for (const x of a.body.attachments ?? [])
+        if (x.contentType === "application/vnd.microsoft.card.adaptive") out.set(a.conversationId, [...(out.get(a.conversationId) ?? []), x.content]);
     }
     return out;
   }
@@ -115,7 +126,17 @@ describe("importing a rentrée list through the bot", () => {
 
   it("answers a list with a preview card, and imports it when the coordinator confirms", async () => {
     const rows = [
-      listRow({ nom: "Durand", prenom: "Léa", naissance: "15/03/2009", ine: "123456789AB", uai: "0690001A", formation: "1re STMG", sortie: "30/06/2026", motif: "non affecté", telephone: "06 11 22 33 44" }),
+      listRow({
+        nom: "Durand",
+        prenom: "Léa",
+        naissance: "15/03/2009",
+        ine: "123456789AB",
+        uai: "0690001A",
+        formation: "1re STMG",
+        sortie: "30/06/2026",
+        motif: "non affecté",
+        telephone: "06 11 22 33 44",
+      }),
       listRow({ nom: "Garnier", prenom: "Zoé", naissance: "31/02/2009", uai: "0690001A" }),
       listRow({ nom: "Petit", prenom: "Noé", naissance: "02/05/2012", uai: "0690001A", motif: "abandon" }),
     ];
@@ -149,10 +170,19 @@ describe("importing a rentrée list through the bot", () => {
     expect([...received.keys()].sort()).toEqual([KARIM_CHAT, CHANNEL].sort());
     expect(received.get(CHANNEL)).toHaveLength(1);
     const inChannel = cardText(received.get(CHANNEL)![0]);
-    expect(inChannel.split("\n")).toEqual(["Campagne de repérage : 1 jeune importé pour Bassin Nord", "Par établissement", "Lycée Victor-Hugo", "1", "Écrivez « @Repère à traiter » pour les examiner un par un."]);
+    expect(inChannel.split("\n")).toEqual([
+      "Campagne de repérage : 1 jeune importé pour Bassin Nord",
+      "Par établissement",
+      "Lycée Victor-Hugo",
+      "1",
+      "Écrivez « @Repère à traiter » pour les examiner un par un.",
+    ]);
     expect(JSON.stringify(received.get(CHANNEL))).not.toMatch(/Durand|Léa|Petit|Noé|D-2026|L\. D\./); // counts only in a channel
     expect(received.get(KARIM_CHAT)).toHaveLength(1);
-    expect(cardText(received.get(KARIM_CHAT)![0]).split("\n")).toEqual(["Campagne de repérage : 2 jeunes importés pour Lycée Victor-Hugo", "Écrivez « à traiter » pour les examiner un par un."]);
+    expect(cardText(received.get(KARIM_CHAT)![0]).split("\n")).toEqual([
+      "Campagne de repérage : 2 jeunes importés pour Lycée Victor-Hugo",
+      "Écrivez « à traiter » pour les examiner un par un.",
+    ]);
 
     // The cases themselves wait in « à traiter », for the référent and for the coordinator.
     const karimTodo = cardText((await bot.say(karim, "à traiter")).cards[0]);
@@ -168,17 +198,42 @@ describe("importing a rentrée list through the bot", () => {
     const [school] = await bot.app.services.reports.reportingSchools(actor);
     const reported = await bot.app.services.reports.submit(
       actor,
-      { pupil: { lastName: "Suivi", firstName: "Rémi", className: "1re 2", schoolId: school!.id, birthYear: 2009 }, signals: { signals: [{ code: "LATENESS" }] }, steps: { stepsTaken: [], urgency: 1 } },
+      {
+        pupil: { lastName: "Suivi", firstName: "Rémi", className: "1re 2", schoolId: school!.id, birthYear: 2009 },
+        signals: { signals: [{ code: "LATENESS" }] },
+        steps: { stepsTaken: [], urgency: 1 },
+      },
       "bot-import-attach",
     );
     if (!reported.ok) throw new Error(reported.reason);
     await deliver(); // the report's own cards
-    const { cards } = await upload(sophie, "rattachement.csv", csvBytes([listRow({ nom: "Suivi", prenom: "Rémi", naissance: "03/04/2009", uai: "0690001A" }), listRow({ nom: "Nouveau", prenom: "Sami", naissance: "03/04/2009", uai: "0690001A" })]));
-    expect(cardText(await execute(bot, sophie, personalOf(sophie), "import.confirm", { batchId: batchIdOf(cards[0]) }))).toContain("1 dossier(s) créé(s), 1 rattaché(s) à un dossier ouvert");
+    const { cards } = await upload(
+      sophie,
+      "rattachement.csv",
+      csvBytes([
+        listRow({ nom: "Suivi", prenom: "Rémi", naissance: "03/04/2009", uai: "0690001A" }),
+        listRow({ nom: "Nouveau", prenom: "Sami", naissance: "03/04/2009", uai: "0690001A" }),
+      ]),
+    );
+    expect(cardText(await execute(bot, sophie, personalOf(sophie), "import.confirm", { batchId: batchIdOf(cards[0]) }))).toContain(
+      "1 dossier(s) créé(s), 1 rattaché(s) à un dossier ouvert",
+    );
     const received = await deliver();
-    expect(received.get(CHANNEL)!.map(cardText).map((t) => t.split("\n")[0])).toEqual(["Campagne de repérage : 2 jeunes importés pour Bassin Nord (1 rattaché à un dossier ouvert)"]);
-    expect(received.get(KARIM_CHAT)!.map(cardText).map((t) => t.split("\n")[0])).toEqual(["Campagne de repérage : 2 jeunes importés pour Lycée Victor-Hugo (1 rattaché à un dossier ouvert)"]);
-    expect(cardText(await execute(bot, karim, personalOf(karim), "case.history", { caseId: reported.recorded.caseId }))).toContain("Signalement ajouté par l'import");
+    expect(
+      received
+        .get(CHANNEL)!
+        .map(cardText)
+        .map((t) => t.split("\n")[0]),
+    ).toEqual(["Campagne de repérage : 2 jeunes importés pour Bassin Nord (1 rattaché à un dossier ouvert)"]);
+    expect(
+      received
+        .get(KARIM_CHAT)!
+        .map(cardText)
+        .map((t) => t.split("\n")[0]),
+    ).toEqual(["Campagne de repérage : 2 jeunes importés pour Lycée Victor-Hugo (1 rattaché à un dossier ouvert)"]);
+    expect(cardText(await execute(bot, karim, personalOf(karim), "case.history", { caseId: reported.recorded.caseId }))).toContain(
+      "Signalement ajouté par l'import",
+    );
   });
 
   it("recognises a file sent again and creates nothing", async () => {
@@ -192,7 +247,9 @@ describe("importing a rentrée list through the bot", () => {
     const queued = await prisma().outboxMessage.count();
     const again = await upload(sophie, "encore-bis.csv", bytes);
     expect(again.cards).toEqual([]);
-    expect(again.texts[0]).toMatch(/^Ce fichier a déjà été importé le .* : 1 dossier\(s\) créé\(s\), 0 rattaché\(s\) à un dossier ouvert\. Rien de nouveau n'est créé\.$/);
+    expect(again.texts[0]).toMatch(
+      /^Ce fichier a déjà été importé le .* : 1 dossier\(s\) créé\(s\), 0 rattaché\(s\) à un dossier ouvert\. Rien de nouveau n'est créé\.$/,
+    );
     expect(cardText(await execute(bot, sophie, personalOf(sophie), "import.confirm", { batchId }))).toContain("déjà été importé");
     expect(await prisma().case.count()).toBe(count);
     // Nobody hears of it twice.
@@ -214,7 +271,9 @@ describe("importing a rentrée list through the bot", () => {
   it("cancels a preview: nothing imported, the list not kept", async () => {
     const { cards } = await upload(sophie, "annule.csv", csvBytes([listRow({ nom: "Annule", prenom: "Léo", naissance: "01/01/2009", uai: "0690001A" })]));
     const batchId = batchIdOf(cards[0]);
-    expect(cardText(await execute(bot, sophie, personalOf(sophie), "import.cancel", { batchId }))).toContain("Import annulé : rien n'a été importé et la liste n'est pas conservée.");
+    expect(cardText(await execute(bot, sophie, personalOf(sophie), "import.cancel", { batchId }))).toContain(
+      "Import annulé : rien n'a été importé et la liste n'est pas conservée.",
+    );
     expect(cardText(await execute(bot, sophie, personalOf(sophie), "import.confirm", { batchId }))).toContain("Cet import a été annulé.");
     expect(await prisma().importBatch.findUniqueOrThrow({ where: { id: batchId } })).toMatchObject({ status: "CANCELLED", rows: null });
     expect(await prisma().case.count({ where: { pupil: { lastName: "Annule" } } })).toBe(0);
@@ -222,15 +281,23 @@ describe("importing a rentrée list through the bot", () => {
 
   it("refuses a list from someone who may not import, and outside the personal chat", async () => {
     const bytes = csvBytes([listRow({ nom: "Refus", prenom: "Ana", naissance: "01/01/2009", uai: "0690001A" })]);
-    expect((await upload(claire, "refus.csv", bytes)).texts).toEqual(["L'import de listes est réservé aux coordonnateurs MLDS (pour leur bassin) et aux administrateurs de l'académie."]);
-    expect((await upload(sophie, "canal.csv", bytes, { channel: true })).texts).toEqual(["Envoyez la liste dans votre conversation privée avec Repère : elle contient des données nominatives."]);
+    expect((await upload(claire, "refus.csv", bytes)).texts).toEqual([
+      "L'import de listes est réservé aux coordonnateurs MLDS (pour leur bassin) et aux administrateurs de l'académie.",
+    ]);
+    expect((await upload(sophie, "canal.csv", bytes, { channel: true })).texts).toEqual([
+      "Envoyez la liste dans votre conversation privée avec Repère : elle contient des données nominatives.",
+    ]);
     expect(await prisma().importBatch.count({ where: { fileName: { in: ["refus.csv", "canal.csv"] } } })).toBe(0);
   });
 
   it("lists the expected columns when it cannot read the layout", async () => {
     const { texts } = await upload(sophie, "colonnes.csv", csvBytes([["Durand", "Léa", "2nde"]], { header: ["Élève", "Prénom", "Classe"], separator: "," }));
-    expect(texts[0]).toContain("Repère ne trouve pas dans ce fichier les colonnes : nom, date de naissance, dernier établissement (UAI). Colonnes lues : Élève, Prénom, Classe.");
-    expect(texts[0]).toContain("Colonnes attendues (sur la ligne d'en-tête, dans n'importe quel ordre) : nom ; prénom ; date de naissance (JJ/MM/AAAA) ; dernier établissement (code UAI).");
+    expect(texts[0]).toContain(
+      "Repère ne trouve pas dans ce fichier les colonnes : nom, date de naissance, dernier établissement (UAI). Colonnes lues : Élève, Prénom, Classe.",
+    );
+    expect(texts[0]).toContain(
+      "Colonnes attendues (sur la ligne d'en-tête, dans n'importe quel ordre) : nom ; prénom ; date de naissance (JJ/MM/AAAA) ; dernier établissement (code UAI).",
+    );
   });
 
   it("says what is wrong with a file it cannot take: not a CSV, too big, not downloadable", async () => {
@@ -240,11 +307,15 @@ describe("importing a rentrée list through the bot", () => {
     ]);
     expect((await upload(sophie, "perdu.csv", null)).texts).toEqual(["Repère n'a pas pu télécharger le fichier. Renvoyez-le dans quelques instants."]);
     // An address that is not where Teams keeps files is not fetched at all (test/bot/import-download.test.ts).
-    expect((await upload(sophie, "ailleurs.csv", null, { url: "http://10.1.2.3/liste.csv" })).texts[0]).toContain("Repère ne télécharge que les fichiers envoyés dans Teams");
+    expect((await upload(sophie, "ailleurs.csv", null, { url: "http://10.1.2.3/liste.csv" })).texts[0]).toContain(
+      "Repère ne télécharge que les fichiers envoyés dans Teams",
+    );
   });
 
   it("speaks English to an English Teams client", async () => {
-    const { cards } = await upload(sophie, "english.csv", csvBytes([listRow({ nom: "Smith", prenom: "Amy", naissance: "01/01/2009", uai: "0690001A" })]), { locale: "en-GB" });
+    const { cards } = await upload(sophie, "english.csv", csvBytes([listRow({ nom: "Smith", prenom: "Amy", naissance: "01/01/2009", uai: "0690001A" })]), {
+      locale: "en-GB",
+    });
     expect(cardText(cards[0])).toContain("List import · english.csv");
     expect(cardText(cards[0])).toContain("Import 1 row(s)");
   });
@@ -260,17 +331,22 @@ describe("importing a rentrée list through the bot", () => {
     expect(cardText(started)).toContain("Import en cours : 1200 ligne(s). Repère vous écrit ici à chaque étape et à la fin.");
 
     const deadline = Date.now() + 20_000;
-    while ((await prisma().importBatch.findUniqueOrThrow({ where: { id: batchId } })).status !== "IMPORTED" && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    while ((await prisma().importBatch.findUniqueOrThrow({ where: { id: batchId } })).status !== "IMPORTED" && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 100));
     let queued: string[] = [];
     while (Date.now() < deadline) {
-      queued = (await prisma().outboxMessage.findMany({ where: { conversationId: personalOf(sophie).conversationId }, orderBy: { createdAt: "asc" } })).map((m) => (m.payload as any).activity?.text);
+      queued = (await prisma().outboxMessage.findMany({ where: { conversationId: personalOf(sophie).conversationId }, orderBy: { createdAt: "asc" } })).map(
+        (m) => (m.payload as any).activity?.text,
+      );
       if (queued.some((q) => q?.startsWith("Import de"))) break;
       await new Promise((r) => setTimeout(r, 100));
     }
     expect(queued).toEqual([
       "Import : 500 ligne(s) sur 1200…",
       "Import : 1000 ligne(s) sur 1200…",
-      expect.stringMatching(/^Import de « longue-liste\.csv » terminé : 1200 dossier\(s\) créé\(s\), 0 rattaché\(s\), 0 déjà présent\(s\)\.\n\nRéférences D-2026-\d+ à D-2026-\d+ : les coordonnateurs les trouvent dans « à traiter »\.$/),
+      expect.stringMatching(
+        /^Import de « longue-liste\.csv » terminé : 1200 dossier\(s\) créé\(s\), 0 rattaché\(s\), 0 déjà présent\(s\)\.\n\nRéférences D-2026-\d+ à D-2026-\d+ : les coordonnateurs les trouvent dans « à traiter »\.$/,
+      ),
     ]);
     expect(await prisma().case.count({ where: { pupil: { lastName: { startsWith: "Long" } } } })).toBe(1_200);
     // 1,200 young people of Jean-Moulin, whose référent has no chat with the bot yet: one message

@@ -20,7 +20,18 @@ describe("administration of people in Teams", () => {
     const sophieId = (await db.kysely.selectFrom("Member").select("id").where("aadObjectId", "=", sophie.aadObjectId).executeTakeFirstOrThrow()).id;
     held = (await db.kysely.selectFrom("Case").select("id").where("assigneeId", "=", sophieId).where("status", "!=", "CLOSED").execute()).length;
     const district = (await db.kysely.selectFrom("District").select("id").where("code", "=", "NORD").executeTakeFirstOrThrow()).id;
-    await db.kysely.insertInto("Member").values({ id: randomUUID(), tenantId: DEMO_TENANT_ID, aadObjectId: "aad-successor", displayName: "Élise Relève", role: "COORDINATOR", districtId: district, updatedAt: new Date() }).execute();
+    await db.kysely
+      .insertInto("Member")
+      .values({
+        id: randomUUID(),
+        tenantId: DEMO_TENANT_ID,
+        aadObjectId: "aad-successor",
+        displayName: "Élise Relève",
+        role: "COORDINATOR",
+        districtId: district,
+        updatedAt: new Date(),
+      })
+      .execute();
   });
   afterAll(async () => bot?.stop());
 

@@ -41,7 +41,11 @@ describe("support plans edited from cards", () => {
     const [school] = await bot.app.services.reports.reportingSchools(reporter);
     const outcome = await bot.app.services.reports.submit(
       reporter,
-      { pupil: { lastName, firstName: "Noé", className: "1re 2", schoolId: school!.id, birthYear: YEAR - 17 }, signals: { signals: [{ code: "NO_PLAN" }, { code: "EXAM_FAILED" }] }, steps: { stepsTaken: [], urgency: 2 } },
+      {
+        pupil: { lastName, firstName: "Noé", className: "1re 2", schoolId: school!.id, birthYear: YEAR - 17 },
+        signals: { signals: [{ code: "NO_PLAN" }, { code: "EXAM_FAILED" }] },
+        steps: { stepsTaken: [], urgency: 2 },
+      },
       `plan-${++n}`,
     );
     if (!outcome.ok) throw new Error(outcome.reason);
@@ -64,7 +68,9 @@ describe("support plans edited from cards", () => {
     expect(cardText(opened)).toContain("Plan d'accompagnement ouvert. « Voir le plan » pour y ajouter les premières actions");
     expect(JSON.stringify(opened)).toContain('"verb":"plan.view"');
     const text = cardText(card);
-    expect(text).toContain("Suggestions pour commencer : Entretien de situation, Entretien avec le PsyEN, Préparation à nouveau d'un examen (MOREA), Construction du projet personnel et professionnel");
+    expect(text).toContain(
+      "Suggestions pour commencer : Entretien de situation, Entretien avec le PsyEN, Préparation à nouveau d'un examen (MOREA), Construction du projet personnel et professionnel",
+    );
     expect(text).toContain("Aucune action pour l'instant");
     expect(JSON.stringify(card)).toContain('"value":"SITUATION_INTERVIEW"');
     const c = await prisma().case.findUniqueOrThrow({ where: { id: caseId }, include: { plan: true } });
@@ -75,9 +81,16 @@ describe("support plans edited from cards", () => {
   it("adds actions from the catalogue, checking what each one requires", async () => {
     const { caseId } = await caseWithPlan("Actions");
     const add = async (fields: Record<string, string>) =>
-      execute(bot, sophie, personalOf(sophie), "plan.addAction", { caseId, version: await version(caseId), form: "new", ...Object.fromEntries(Object.entries(fields).map(([k, v]) => [`${k}__new`, v])) });
+      execute(bot, sophie, personalOf(sophie), "plan.addAction", {
+        caseId,
+        version: await version(caseId),
+        form: "new",
+        ...Object.fromEntries(Object.entries(fields).map(([k, v]) => [`${k}__new`, v])),
+      });
     expect(cardText(await add({ type: "INTERNSHIP", description: "Stage découverte" }))).toContain("Indiquez l'entreprise du stage.");
-    expect(cardText(await add({ type: "INTERNSHIP", description: "Stage", company: "Garage Dupuis", startDate: "2026-12-10", endDate: "2026-12-01" }))).toContain("après la date de début");
+    expect(
+      cardText(await add({ type: "INTERNSHIP", description: "Stage", company: "Garage Dupuis", startDate: "2026-12-10", endDate: "2026-12-01" })),
+    ).toContain("après la date de début");
     expect(cardText(await add({ type: "PARTNER_REFERRAL", description: "Rendez-vous" }))).toContain("Choisissez un partenaire dans la liste.");
     expect(cardText(await add({ type: "TELEPORTATION", description: "x" }))).toContain("Choisissez une action du catalogue.");
     expect(cardText(await add({ type: "SITUATION_INTERVIEW", description: "" }))).toContain("La description est obligatoire");
@@ -94,7 +107,13 @@ describe("support plans edited from cards", () => {
 
   it("marks an action in progress, then done, offering only the possible changes", async () => {
     const { caseId } = await caseWithPlan("Statuts");
-    let card = await execute(bot, sophie, personalOf(sophie), "plan.addAction", { caseId, version: await version(caseId), form: "new", type__new: "SITUATION_INTERVIEW", description__new: "Entretien avec la famille" });
+    let card = await execute(bot, sophie, personalOf(sophie), "plan.addAction", {
+      caseId,
+      version: await version(caseId),
+      form: "new",
+      type__new: "SITUATION_INTERVIEW",
+      description__new: "Entretien avec la famille",
+    });
     card = await execute(bot, sophie, personalOf(sophie), "plan.setActionStatus", { ...executeData(card, "En cours") });
     expect(cardText(card)).toContain("Statut de l'action mis à jour.");
     card = await execute(bot, sophie, personalOf(sophie), "plan.setActionStatus", { ...executeData(card, "Réalisée") });
@@ -102,23 +121,50 @@ describe("support plans edited from cards", () => {
     expect(() => executeData(card, "En cours")).toThrow(); // a done action is final
     const action = await prisma().planAction.findFirstOrThrow({ where: { plan: { caseId } } });
     expect(action.status).toBe("DONE");
-    const forged = await execute(bot, sophie, personalOf(sophie), "plan.setActionStatus", { caseId, version: await version(caseId), actionId: action.id, status: "IN_PROGRESS" });
+    const forged = await execute(bot, sophie, personalOf(sophie), "plan.setActionStatus", {
+      caseId,
+      version: await version(caseId),
+      actionId: action.id,
+      status: "IN_PROGRESS",
+    });
     expect(cardText(forged)).toContain("Ce changement n'est pas possible");
   });
 
   it("edits one action inline, keeping the others as they were", async () => {
     const { caseId } = await caseWithPlan("Edition");
-    let card = await execute(bot, sophie, personalOf(sophie), "plan.addAction", { caseId, version: await version(caseId), form: "new", type__new: "TUTORING", description__new: "Tutorat en maths" });
+    let card = await execute(bot, sophie, personalOf(sophie), "plan.addAction", {
+      caseId,
+      version: await version(caseId),
+      form: "new",
+      type__new: "TUTORING",
+      description__new: "Tutorat en maths",
+    });
     card = await execute(bot, sophie, personalOf(sophie), "plan.view", executeData(card, "Modifier"));
     const save = executeData(card, "Enregistrer");
-    card = await execute(bot, sophie, personalOf(sophie), "plan.editAction", { ...save, description__edit: "Tutorat en maths et français", startDate__edit: "2026-12-02", endDate__edit: "", partner__edit: "", company__edit: "" });
+    card = await execute(bot, sophie, personalOf(sophie), "plan.editAction", {
+      ...save,
+      description__edit: "Tutorat en maths et français",
+      startDate__edit: "2026-12-02",
+      endDate__edit: "",
+      partner__edit: "",
+      company__edit: "",
+    });
     expect(cardText(card)).toContain("Action modifiée.");
     expect(cardText(card)).toContain("Tutorat en maths et français");
   });
 
   it("lets only the assignee, the district's coordinators and the school's référents edit; the reporter sees the status only", async () => {
     const { caseId } = await caseWithPlan("Droits");
-    const attempt = async (who: Person) => cardText(await execute(bot, who, personalOf(who), "plan.addAction", { caseId, version: await version(caseId), form: "new", type__new: "MOREA", description__new: "Préparation du bac" }));
+    const attempt = async (who: Person) =>
+      cardText(
+        await execute(bot, who, personalOf(who), "plan.addAction", {
+          caseId,
+          version: await version(caseId),
+          form: "new",
+          type__new: "MOREA",
+          description__new: "Préparation du bac",
+        }),
+      );
     expect(await attempt(claire)).toContain("Action refusée");
     expect(await attempt(marc)).toContain("Action refusée");
     expect(await attempt(karim)).toContain("Action ajoutée.");
@@ -129,12 +175,25 @@ describe("support plans edited from cards", () => {
 
   it("keeps every value typed in « Ajouter une action » when it is refused, so that only the missing field is to fill", async () => {
     const { caseId } = await caseWithPlan("Saisie");
-    const typed = { type__new: "INTERNSHIP", description__new: "Stage découverte au garage", startDate__new: "2026-12-01", endDate__new: "2026-12-12", partner__new: "", company__new: "" };
+    const typed = {
+      type__new: "INTERNSHIP",
+      description__new: "Stage découverte au garage",
+      startDate__new: "2026-12-01",
+      endDate__new: "2026-12-12",
+      partner__new: "",
+      company__new: "",
+    };
     const refused = await execute(bot, sophie, personalOf(sophie), "plan.addAction", { caseId, version: await version(caseId), form: "new", ...typed });
     expect(cardText(refused)).toContain("Indiquez l'entreprise du stage.");
     expect(inputValues(refused)).toMatchObject(typed);
     // The coordinator fills in the company only: the action recorded is the one she meant.
-    const added = await execute(bot, sophie, personalOf(sophie), "plan.addAction", { caseId, version: await version(caseId), form: "new", ...inputValues(refused), company__new: "Garage Dupuis" });
+    const added = await execute(bot, sophie, personalOf(sophie), "plan.addAction", {
+      caseId,
+      version: await version(caseId),
+      form: "new",
+      ...inputValues(refused),
+      company__new: "Garage Dupuis",
+    });
     expect(cardText(added)).toContain("Action ajoutée.");
     const [action] = await prisma().planAction.findMany({ where: { plan: { caseId } } });
     expect(action).toMatchObject({ type: "INTERNSHIP", description: "Stage découverte au garage", company: "Garage Dupuis" });
@@ -144,8 +203,21 @@ describe("support plans edited from cards", () => {
 
     // The same for an action being edited: the form stays open with what was typed.
     const editing = await execute(bot, sophie, personalOf(sophie), "plan.view", { caseId, editActionId: action!.id });
-    const badEdit = { description__edit: "Stage prolongé", startDate__edit: "2026-12-20", endDate__edit: "2026-12-10", partner__edit: "", company__edit: "Garage Dupuis" };
-    const refusedEdit = await execute(bot, sophie, personalOf(sophie), "plan.editAction", { caseId, version: await version(caseId), form: "edit", actionId: action!.id, type: "INTERNSHIP", ...badEdit });
+    const badEdit = {
+      description__edit: "Stage prolongé",
+      startDate__edit: "2026-12-20",
+      endDate__edit: "2026-12-10",
+      partner__edit: "",
+      company__edit: "Garage Dupuis",
+    };
+    const refusedEdit = await execute(bot, sophie, personalOf(sophie), "plan.editAction", {
+      caseId,
+      version: await version(caseId),
+      form: "edit",
+      actionId: action!.id,
+      type: "INTERNSHIP",
+      ...badEdit,
+    });
     expect(cardText(editing)).toContain("Enregistrer");
     expect(cardText(refusedEdit)).toContain("après la date de début");
     expect(inputValues(refusedEdit)).toMatchObject(badEdit);
@@ -156,7 +228,12 @@ describe("support plans edited from cards", () => {
     const refused = await execute(bot, sophie, personalOf(sophie), "plan.close", { caseId, version: await version(caseId), outcome: "", comment: "" });
     expect(cardText(refused)).toContain("Pour clore le dossier, choisissez son issue");
     expect((await prisma().case.findUniqueOrThrow({ where: { id: caseId } })).status).toBe("PLAN_ACTIVE");
-    const closed = await execute(bot, sophie, personalOf(sophie), "plan.close", { caseId, version: await version(caseId), outcome: "APPRENTICESHIP", comment: "Contrat signé" });
+    const closed = await execute(bot, sophie, personalOf(sophie), "plan.close", {
+      caseId,
+      version: await version(caseId),
+      outcome: "APPRENTICESHIP",
+      comment: "Contrat signé",
+    });
     expect(cardText(closed)).toContain("Dossier clos.");
     const c = await prisma().case.findUniqueOrThrow({ where: { id: caseId }, include: { outcome: true } });
     expect(c.status).toBe("CLOSED");
@@ -200,12 +277,19 @@ describe("support plans edited from cards", () => {
     expect((await prisma().case.findUniqueOrThrow({ where: { id: caseId } })).status).toBe("REVIEW_DUE");
     bot.connector.clear();
     while ((await bot.app.outbox.drainOnce()).claimed > 0);
-    const reminders = bot.connector.sent.filter((s) => s.conversationId === `a:personal-${sophie.aadObjectId}` && JSON.stringify(s.body).includes(`Le bilan du dossier ${reference} est à faire`));
+    const reminders = bot.connector.sent.filter(
+      (s) => s.conversationId === `a:personal-${sophie.aadObjectId}` && JSON.stringify(s.body).includes(`Le bilan du dossier ${reference} est à faire`),
+    );
     expect(reminders).toHaveLength(1);
     expect(cardText(reminders[0]!.body.attachments![0]!.content)).toContain("Bilan à faire");
 
     const next = new Date(Date.now() + 30 * 86_400_000).toISOString().slice(0, 10);
-    const reviewed = await execute(bot, sophie, personalOf(sophie), "plan.setReview", { caseId, version: await version(caseId), objective: "Entrée en apprentissage", nextReviewAt: next });
+    const reviewed = await execute(bot, sophie, personalOf(sophie), "plan.setReview", {
+      caseId,
+      version: await version(caseId),
+      objective: "Entrée en apprentissage",
+      nextReviewAt: next,
+    });
     expect(cardText(reviewed)).toContain("Bilan enregistré.");
     expect((await prisma().case.findUniqueOrThrow({ where: { id: caseId } })).status).toBe("PLAN_ACTIVE");
     expect(await bot.app.services.reviewReminders.runOnce()).toBe(0);
@@ -216,7 +300,10 @@ describe("support plans edited from cards", () => {
     while ((await bot.app.outbox.drainOnce()).claimed > 0);
     const daysAgo = [2, 3, 1];
     for (const [i, c] of cases.entries()) {
-      await prisma().case.update({ where: { id: c.caseId }, data: { nextReviewAt: new Date(Date.now() - daysAgo[i]! * 86_400_000), ...(i === 2 ? { assigneeId: null } : {}) } });
+      await prisma().case.update({
+        where: { id: c.caseId },
+        data: { nextReviewAt: new Date(Date.now() - daysAgo[i]! * 86_400_000), ...(i === 2 ? { assigneeId: null } : {}) },
+      });
     }
     await prisma().channelPost.deleteMany({ where: { caseId: { in: cases.map((c) => c.caseId) } } });
     await prisma().channelPost.create({ data: { caseId: cases[0]!.caseId, conversationId: "19:mlds-nord@thread.tacv2", activityId: "post-lot-a" } });
@@ -233,7 +320,8 @@ describe("support plans edited from cards", () => {
       expect(await prisma().caseEvent.count({ where: { caseId: c.caseId, type: "REVIEW_DUE" } })).toBe(1);
     }
     const sends = (await prisma().outboxMessage.findMany()).filter((m) => !before.has(m.id));
-    const line = (caseId: string, kind: string, conversationId: string, view: string) => JSON.stringify([caseId, kind, conversationId, { render: { view, caseId } }]);
+    const line = (caseId: string, kind: string, conversationId: string, view: string) =>
+      JSON.stringify([caseId, kind, conversationId, { render: { view, caseId } }]);
     expect(sends.map((m) => JSON.stringify([m.caseId, m.kind, m.conversationId, m.payload])).sort()).toEqual(
       [
         line(cases[0]!.caseId, "post", personalOf(sophie).conversationId, "planReminder"),

@@ -23,9 +23,24 @@ describe("forged card actions", () => {
   const version = async (caseId: string) => (await prisma().case.findUniqueOrThrow({ where: { id: caseId } })).version;
   /** Everything a refused action must leave as it was. */
   const state = async (caseId: string) => {
-    const c = await prisma().case.findUniqueOrThrow({ where: { id: caseId }, include: { events: { select: { type: true } }, plan: { include: { actions: true } }, pupil: true } });
-    const members = await prisma().member.findMany({ select: { aadObjectId: true, role: true, districtId: true, active: true }, orderBy: { aadObjectId: "asc" } });
-    return { status: c.status, version: c.version, assigneeId: c.assigneeId, escalated: c.escalatedToMlds, events: c.events.map((e) => e.type), plan: c.plan, pupil: c.pupil.lastName, members };
+    const c = await prisma().case.findUniqueOrThrow({
+      where: { id: caseId },
+      include: { events: { select: { type: true } }, plan: { include: { actions: true } }, pupil: true },
+    });
+    const members = await prisma().member.findMany({
+      select: { aadObjectId: true, role: true, districtId: true, active: true },
+      orderBy: { aadObjectId: "asc" },
+    });
+    return {
+      status: c.status,
+      version: c.version,
+      assigneeId: c.assigneeId,
+      escalated: c.escalatedToMlds,
+      events: c.events.map((e) => e.type),
+      plan: c.plan,
+      pupil: c.pupil.lastName,
+      members,
+    };
   };
 
   async function nordCase(lastName: string, age = 17): Promise<string> {
@@ -33,7 +48,11 @@ describe("forged card actions", () => {
     const [school] = await bot.app.services.reports.reportingSchools(reporter);
     const r = await bot.app.services.reports.submit(
       reporter,
-      { pupil: { lastName, firstName: "Eva", className: "1re 3", schoolId: school!.id, birthYear: YEAR - age }, signals: { signals: [{ code: "LATENESS", note: "Note privée" }] }, steps: { stepsTaken: [], urgency: 2 } },
+      {
+        pupil: { lastName, firstName: "Eva", className: "1re 3", schoolId: school!.id, birthYear: YEAR - age },
+        signals: { signals: [{ code: "LATENESS", note: "Note privée" }] },
+        steps: { stepsTaken: [], urgency: 2 },
+      },
       `forged-${++n}`,
     );
     if (!r.ok) throw new Error(r.reason);
@@ -119,7 +138,16 @@ describe("forged card actions", () => {
     const invalid: [string, Record<string, unknown>][] = [
       ["member.setRole", { memberId: teacher.id, role: "ADMIN" }],
       ["admin.promote", { role: "ADMIN" }],
-      ["case.takeCharge", { caseId, version: before.version, role: "COORDINATOR", actor: { role: "ADMIN" }, memberId: (await prisma().member.findFirstOrThrow({ where: { aadObjectId: sophie.aadObjectId } })).id }],
+      [
+        "case.takeCharge",
+        {
+          caseId,
+          version: before.version,
+          role: "COORDINATOR",
+          actor: { role: "ADMIN" },
+          memberId: (await prisma().member.findFirstOrThrow({ where: { aadObjectId: sophie.aadObjectId } })).id,
+        },
+      ],
       ["case.details", { caseId, role: "REFERENT", schoolIds: ["*"], districtId: before.members[0]!.districtId }],
     ];
     for (const [verb, data] of invalid) {
@@ -131,7 +159,10 @@ describe("forged card actions", () => {
     await bot.submit(thomas, { action: "report.start", role: "ADMIN", aadObjectId: person("Nathalie Roux").aadObjectId });
     await bot.say(thomas, "rôle ADMIN");
     // Another person's identity sent in the activity's channel data is not who is speaking.
-    await bot.post({ ...personalMessage(bot.connector.url, thomas, { text: `effacer élève D-${YEAR}-0001` }), channelData: { tenant: { id: DEMO_TENANT_ID }, aadObjectId: person("Nathalie Roux").aadObjectId, role: "ADMIN" } });
+    await bot.post({
+      ...personalMessage(bot.connector.url, thomas, { text: `effacer élève D-${YEAR}-0001` }),
+      channelData: { tenant: { id: DEMO_TENANT_ID }, aadObjectId: person("Nathalie Roux").aadObjectId, role: "ADMIN" },
+    });
     const after = await state(caseId);
     expect(after).toEqual(before);
     expect(await prisma().member.findFirstOrThrow({ where: { aadObjectId: thomas.aadObjectId } })).toMatchObject({ role: "STAFF", active: true });
@@ -154,7 +185,9 @@ describe("forged card actions", () => {
     for (const data of malformed) {
       for (const verb of ["case.takeCharge", "case.requestInfo", "case.details", "privacy.erase"]) {
         const card = await execute(bot, sophie, personalOf(sophie), verb, data);
-        expect(cardText(card), `${verb} ${JSON.stringify(data).slice(0, 60)}`).toMatch(/Cette carte n'est pas valide|Écrivez une question|Action refusée|réservées aux administrateurs|a changé/);
+        expect(cardText(card), `${verb} ${JSON.stringify(data).slice(0, 60)}`).toMatch(
+          /Cette carte n'est pas valide|Écrivez une question|Action refusée|réservées aux administrateurs|a changé/,
+        );
       }
     }
     expect(await state(caseId)).toEqual(before);

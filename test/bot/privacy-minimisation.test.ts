@@ -20,8 +20,14 @@ const YEAR = new Date().getFullYear();
 
 /** Free text as people type it: letters with accents, digits, punctuation, apostrophes. */
 const freeText = (prefix: string, max: number) =>
-  fc.array(fc.constantFrom(..."abcdefghijklmnopqrstuvwxyzéèàçùôîABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 ,.;:!?'’()-«»"), { minLength: 6, maxLength: max - prefix.length }).map((cs) => `${prefix}${cs.join("").replace(/\s+/g, " ").trim()}x`);
-const word = (prefix: string) => fc.array(fc.constantFrom(..."abcdefghijklmnopqrstuvwxyzéèëïç"), { minLength: 4, maxLength: 10 }).map((cs) => `${prefix}${cs.join("")}`);
+  fc
+    .array(fc.constantFrom(..."abcdefghijklmnopqrstuvwxyzéèàçùôîABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 ,.;:!?'’()-«»"), {
+      minLength: 6,
+      maxLength: max - prefix.length,
+    })
+    .map((cs) => `${prefix}${cs.join("").replace(/\s+/g, " ").trim()}x`);
+const word = (prefix: string) =>
+  fc.array(fc.constantFrom(..."abcdefghijklmnopqrstuvwxyzéèëïç"), { minLength: 4, maxLength: 10 }).map((cs) => `${prefix}${cs.join("")}`);
 
 const pupilArb = fc.record({
   lastName: word("Zq"),
@@ -94,7 +100,11 @@ describe("minimisation in channels and in logs", () => {
       const caseId = created.id;
       // A birth date known from an import, to check that it never shows either.
       await prisma().pupil.update({ where: { id: created.pupilId }, data: { birthDate: new Date(`${YEAR - p.age}-03-14T00:00:00Z`), ine: "123456789AB" } });
-      secrets.push(created.pupil.lastName, `${created.pupil.firstName} ${created.pupil.lastName}`, ...created.reports.flatMap((r) => [r.observations ?? "", ...r.signals.map((s) => s.note ?? "")]).filter(Boolean));
+      secrets.push(
+        created.pupil.lastName,
+        `${created.pupil.firstName} ${created.pupil.lastName}`,
+        ...created.reports.flatMap((r) => [r.observations ?? "", ...r.signals.map((s) => s.note ?? "")]).filter(Boolean),
+      );
       await drain();
 
       // Triage from the channel card, a question to the reporter, a plan, then the end.
@@ -110,9 +120,23 @@ describe("minimisation in channels and in logs", () => {
       } else {
         await execute(bot, sophie, inNord, "case.openPlan", { caseId, version: await version(caseId) });
         await drain();
-        await execute(bot, sophie, inNord, "plan.addAction", { caseId, version: await version(caseId), form: "new", type__new: "INTERNSHIP", description__new: p.description, company__new: p.company, startDate__new: `${YEAR + 1}-02-02`, endDate__new: `${YEAR + 1}-02-13` });
+        await execute(bot, sophie, inNord, "plan.addAction", {
+          caseId,
+          version: await version(caseId),
+          form: "new",
+          type__new: "INTERNSHIP",
+          description__new: p.description,
+          company__new: p.company,
+          startDate__new: `${YEAR + 1}-02-02`,
+          endDate__new: `${YEAR + 1}-02-13`,
+        });
         await drain();
-        await execute(bot, sophie, inNord, "plan.setReview", { caseId, version: await version(caseId), objective: p.description.replace(/^De/, "Ob"), nextReviewAt: `${YEAR + 1}-03-01` });
+        await execute(bot, sophie, inNord, "plan.setReview", {
+          caseId,
+          version: await version(caseId),
+          objective: p.description.replace(/^De/, "Ob"),
+          nextReviewAt: `${YEAR + 1}-03-01`,
+        });
         await drain();
         await execute(bot, sophie, inNord, "plan.close", { caseId, version: await version(caseId), outcome: "APPRENTICESHIP", comment: p.ending });
       }
@@ -132,7 +156,10 @@ describe("minimisation in channels and in logs", () => {
     for (const activity of toChannel) {
       const texts = strings(activity.body);
       for (const secret of [...secrets, ...birthDates, "123456789AB"]) {
-        expect(texts.filter((s) => s.includes(secret)), `"${secret}" in a channel (${activity.method} ${activity.path})`).toEqual([]);
+        expect(
+          texts.filter((s) => s.includes(secret)),
+          `"${secret}" in a channel (${activity.method} ${activity.path})`,
+        ).toEqual([]);
       }
     }
     // Only the case card view is ever queued for a channel.
@@ -174,10 +201,18 @@ describe("minimisation in channels and in logs", () => {
       reports.reportingSchools = schools;
     }
     // Teams refusing a send, with an error that echoes the card it was given.
-    bot.connector.respond = (a) => ({ status: 400, body: { error: { code: "BadArgument", message: `Invalid card: ${JSON.stringify(a.body).slice(0, 2000)}` } } });
+    bot.connector.respond = (a) => ({
+      status: 400,
+      body: { error: { code: "BadArgument", message: `Invalid card: ${JSON.stringify(a.body).slice(0, 2000)}` } },
+    });
     try {
       await execute(bot, sophie, inNord, "case.refresh", { caseId });
-      await bot.app.store.outbox.enqueue({ conversationId: `a:personal-${karim.aadObjectId}`, kind: "post", payload: { render: { view: "caseCard", caseId } }, caseId });
+      await bot.app.store.outbox.enqueue({
+        conversationId: `a:personal-${karim.aadObjectId}`,
+        kind: "post",
+        payload: { render: { view: "caseCard", caseId } },
+        caseId,
+      });
       await drain();
     } finally {
       bot.connector.respond = () => ({ status: 200 });

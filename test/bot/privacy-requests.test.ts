@@ -65,7 +65,9 @@ describe("access and erasure requests, from an admin's personal chat", () => {
     };
     const closed = await submit();
     const triage = bot.app.services.triage;
-    expect((await triage.act(coordinator, closed.id, await version(closed.id), { verb: "requestInfo", question: `Question secrète ${lastName}` })).ok).toBe(true);
+    expect((await triage.act(coordinator, closed.id, await version(closed.id), { verb: "requestInfo", question: `Question secrète ${lastName}` })).ok).toBe(
+      true,
+    );
     expect((await triage.answerInfo(reporter, closed.id, `Réponse secrète ${lastName}`)).ok).toBe(true);
     expect((await triage.act(coordinator, closed.id, await version(closed.id), { verb: "dismiss", reason: `Motif secret ${lastName}` })).ok).toBe(true);
     const open = await submit();
@@ -74,7 +76,13 @@ describe("access and erasure requests, from an admin's personal chat", () => {
     expect((await triage.act(coordinator, open.id, await version(open.id), { verb: "openPlan" })).ok).toBe(true);
     const added = await bot.app.services.plans.act(coordinator, open.id, await version(open.id), {
       verb: "addAction",
-      input: { type: "INTERNSHIP", description: `Stage secret ${lastName}`, company: `Garage ${lastName}`, startDate: `${YEAR + 1}-01-05`, endDate: `${YEAR + 1}-01-16` },
+      input: {
+        type: "INTERNSHIP",
+        description: `Stage secret ${lastName}`,
+        company: `Garage ${lastName}`,
+        startDate: `${YEAR + 1}-01-05`,
+        endDate: `${YEAR + 1}-01-16`,
+      },
     });
     expect(added.ok).toBe(true);
     return { closed, open };
@@ -82,7 +90,9 @@ describe("access and erasure requests, from an admin's personal chat", () => {
 
   /** The rows, in any table, that contain `secret` (as JSON): to prove nothing about a pupil is left. */
   async function rowsContaining(secret: string): Promise<string[]> {
-    const tables = await prisma().$queryRaw<{ table_name: string }[]>`SELECT table_name::text AS table_name FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'`;
+    const tables = await prisma().$queryRaw<
+      { table_name: string }[]
+    >`SELECT table_name::text AS table_name FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'`;
     const found: string[] = [];
     for (const { table_name } of tables) {
       const rows = await prisma().$queryRawUnsafe<{ row: string }[]>(`SELECT row_to_json(t)::text AS row FROM "${table_name}" t`);
@@ -127,10 +137,26 @@ describe("access and erasure requests, from an admin's personal chat", () => {
     expect(res.headers.get("cache-control")).toBe("no-store");
     const data = (await res.json()) as any;
     expect(data.format).toBe("repere-pupil-export/1");
-    expect(data.pupil).toMatchObject({ lastName: "Exportée", firstName: "Zélie", birthYear: YEAR - 17, className: "1re 4", school: { name: "Lycée Victor-Hugo" } });
+    expect(data.pupil).toMatchObject({
+      lastName: "Exportée",
+      firstName: "Zélie",
+      birthYear: YEAR - 17,
+      className: "1re 4",
+      school: { name: "Lycée Victor-Hugo" },
+    });
     expect(data.cases.map((c: any) => c.reference)).toEqual([closed.reference, open.reference]);
     const all = JSON.stringify(data);
-    for (const secret of ["Note secrète Exportée", "Observation secrète Exportée", "Question secrète Exportée", "Réponse secrète Exportée", "Motif secret Exportée", "Stage secret Exportée", "Garage Exportée", "Claire Martin", "Sophie Laurent"]) {
+    for (const secret of [
+      "Note secrète Exportée",
+      "Observation secrète Exportée",
+      "Question secrète Exportée",
+      "Réponse secrète Exportée",
+      "Motif secret Exportée",
+      "Stage secret Exportée",
+      "Garage Exportée",
+      "Claire Martin",
+      "Sophie Laurent",
+    ]) {
       expect(all).toContain(secret);
     }
 
@@ -216,7 +242,9 @@ describe("access and erasure requests, from an admin's personal chat", () => {
     };
     const before = bot.connector.sent.length;
     await bot.post(activity);
-    expect(bot.connector.texts().slice(-1)).toEqual(["Pour protéger les données des élèves, écrivez cette commande dans votre conversation personnelle avec Repère."]);
+    expect(bot.connector.texts().slice(-1)).toEqual([
+      "Pour protéger les données des élèves, écrivez cette commande dans votre conversation personnelle avec Repère.",
+    ]);
     expect(bot.connector.sent.length).toBe(before + 1);
   });
 
@@ -240,7 +268,16 @@ describe("access and erasure requests, from an admin's personal chat", () => {
     expect(cardText(done)).toContain(`Données de l'élève effacées dans 2 dossier(s) : ${closed.reference}, ${open.reference}.`);
 
     const pupil = await prisma().pupil.findUniqueOrThrow({ where: { id: before.pupilId } });
-    expect(pupil).toMatchObject({ lastName: "Anonyme", firstName: "Élève", nameKey: "", birthDate: null, ine: null, birthYear: YEAR - 17, className: "1re 4", schoolId: before.pupil.schoolId });
+    expect(pupil).toMatchObject({
+      lastName: "Anonyme",
+      firstName: "Élève",
+      nameKey: "",
+      birthDate: null,
+      ine: null,
+      birthYear: YEAR - 17,
+      className: "1re 4",
+      schoolId: before.pupil.schoolId,
+    });
     expect(pupil.anonymizedAt).not.toBeNull();
     const cases = await prisma().case.findMany({
       where: { id: { in: [closed.id, open.id] } },
@@ -267,7 +304,17 @@ describe("access and erasure requests, from an admin's personal chat", () => {
     expect(types).toEqual(expect.arrayContaining(["REPORTED", "INFO_REQUESTED", "INFO_ANSWERED", "DISMISSED", "ERASED"]));
 
     // Nothing about the pupil is left anywhere in the database.
-    for (const secret of ["Effacée", "Note secrète Effacée", "Observation secrète Effacée", "Question secrète Effacée", "Réponse secrète Effacée", "Motif secret Effacée", "Stage secret Effacée", "Garage Effacée", "effacee"]) {
+    for (const secret of [
+      "Effacée",
+      "Note secrète Effacée",
+      "Observation secrète Effacée",
+      "Question secrète Effacée",
+      "Réponse secrète Effacée",
+      "Motif secret Effacée",
+      "Stage secret Effacée",
+      "Garage Effacée",
+      "effacee",
+    ]) {
       expect(await rowsContaining(secret), secret).toEqual([]);
     }
 

@@ -137,11 +137,18 @@ describe("quick status queries", () => {
       expect(text).toMatch(/Suivi par\nSophie Laurent/);
       expect(text).toMatch(/Dernier événement\nPris en charge, le /);
       expect(text).toMatch(/Prochain bilan\nNon fixé/);
-      expect(executeActions(r.cards[0])).toEqual([expect.objectContaining({ verb: "case.refresh", data: { caseId: cases.zoe!.caseId }, title: "Ouvrir la fiche" })]);
+      expect(executeActions(r.cards[0])).toEqual([
+        expect.objectContaining({ verb: "case.refresh", data: { caseId: cases.zoe!.caseId }, title: "Ouvrir la fiche" }),
+      ]);
     });
 
     it("forgives case, accents and one slip in the command word", async () => {
-      for (const phrasing of [`STATUT ${cases.lea!.reference}`, `Statut ${cases.lea!.reference.toLowerCase()}`, `stauts ${cases.lea!.reference}`, `état ${cases.lea!.reference}`]) {
+      for (const phrasing of [
+        `STATUT ${cases.lea!.reference}`,
+        `Statut ${cases.lea!.reference.toLowerCase()}`,
+        `stauts ${cases.lea!.reference}`,
+        `état ${cases.lea!.reference}`,
+      ]) {
         const r = await say(karim, phrasing);
         expect(cardText(r.cards[0]), phrasing).toContain(cases.lea!.reference);
       }
@@ -151,7 +158,9 @@ describe("quick status queries", () => {
       const other = await report(person("Thomas Girard"), "Caché", "Tom", 17);
       const r = await say(claire, `statut ${other.reference}`);
       expect(r.cards).toEqual([]);
-      expect(r.texts).toEqual([`Je ne trouve pas de dossier ${other.reference} parmi ceux que vous pouvez consulter. Vérifiez la référence (par exemple D-2026-0042).`]);
+      expect(r.texts).toEqual([
+        `Je ne trouve pas de dossier ${other.reference} parmi ceux que vous pouvez consulter. Vérifiez la référence (par exemple D-2026-0042).`,
+      ]);
       expect(r.json).not.toContain("Caché");
     });
 
@@ -164,7 +173,11 @@ describe("quick status queries", () => {
       expect(list).toContain("Dossiers pour « dupont »");
       expect(list).toContain(`${cases.lea!.reference} · Signalé`);
       expect(list).toContain(`${cases.paul!.reference} · Signalé`);
-      expect(executeActions(several.cards[0]).map((a) => a.data.caseId).sort()).toEqual([cases.lea!.caseId, cases.paul!.caseId].sort());
+      expect(
+        executeActions(several.cards[0])
+          .map((a) => a.data.caseId)
+          .sort(),
+      ).toEqual([cases.lea!.caseId, cases.paul!.caseId].sort());
       const none = await say(karim, "statut Martinez");
       expect(none.texts).toEqual(["Aucun dossier ne correspond à « Martinez » parmi ceux que vous pouvez consulter."]);
     });
@@ -190,7 +203,11 @@ describe("quick status queries", () => {
       expect(cardText(chosen.cards[0])).toContain(ines.reference);
       // Two names one slip away from « Dupond »: both offered to the référent of their school.
       const dupond = await say(karim, "statut Dupond");
-      expect(submitActions(dupond.cards[0]).map((a) => a.title).sort()).toEqual(["Léa Dupont", "Paul Dupont"]);
+      expect(
+        submitActions(dupond.cards[0])
+          .map((a) => a.title)
+          .sort(),
+      ).toEqual(["Léa Dupont", "Paul Dupont"]);
       // Nobody is offered a name outside what they may see.
       const elsewhere = await say(karim, "statut Henaut");
       expect(elsewhere.json).not.toContain("Hénault");
@@ -217,7 +234,9 @@ describe("quick status queries", () => {
       expect(text).toMatch(/Pris en charge\n1/);
       for (const c of ["lea", "paul", "hugo", "zoe"]) expect(text).toContain(cases[c]!.reference);
       expect(text).toContain("Léa Dupont");
-      expect(await say(karim, "mes signalements")).toMatchObject({ texts: ["Vous n'avez signalé aucun élève pour l'instant. Écrivez « signaler » pour le faire."] });
+      expect(await say(karim, "mes signalements")).toMatchObject({
+        texts: ["Vous n'avez signalé aucun élève pour l'instant. Écrivez « signaler » pour le faire."],
+      });
     });
 
     it("à traiter gives the référent the waiting cases, oldest first, and the teacher a kind pointer", async () => {
@@ -284,7 +303,8 @@ describe("quick status queries", () => {
 
   describe("in a channel, with an @mention", () => {
     const noFullName = (t: Turn) => {
-      for (const secret of ["Dupont", "Léa", "Paul", "Moreau-Lefèvre", "Zoé", "Durand", "Mathis", "Arrive en retard", "Dit vouloir"]) expect(t.json, secret).not.toContain(secret);
+      for (const secret of ["Dupont", "Léa", "Paul", "Moreau-Lefèvre", "Zoé", "Durand", "Mathis", "Arrive en retard", "Dit vouloir"])
+        expect(t.json, secret).not.toContain(secret);
     };
 
     it("answers statut D-… with initials, and no name", async () => {
@@ -306,15 +326,23 @@ describe("quick status queries", () => {
 
     it("keeps an under-16 case of the school out of the channel", async () => {
       const r = await inChannel(karim, `statut ${cases.hugo!.reference}`);
-      expect(r.texts).toEqual([`Le dossier ${cases.hugo!.reference} est suivi par l'établissement seul (élève de moins de 16 ans) : demandez-le-moi en conversation privée.`]);
+      expect(r.texts).toEqual([
+        `Le dossier ${cases.hugo!.reference} est suivi par l'établissement seul (élève de moins de 16 ans) : demandez-le-moi en conversation privée.`,
+      ]);
       noFullName(r);
     });
 
     it("refuses a search by name, which would tie the name typed to a case in front of everyone; references still work", async () => {
-      for (const [who, text] of [[karim, "statut Dupont"], [karim, "statut Léa Dupont"], [sophie, "statut Durand"]] as const) {
+      for (const [who, text] of [
+        [karim, "statut Dupont"],
+        [karim, "statut Léa Dupont"],
+        [sophie, "statut Durand"],
+      ] as const) {
         const r = await inChannel(who, text);
         expect(r.cards, text).toEqual([]);
-        expect(r.texts, text).toEqual(["Dans un canal ou une conversation de groupe, je ne cherche pas les élèves par leur nom : tout le monde y verrait qu'un dossier existe pour ce nom. Demandez-le-moi en conversation privée, ou donnez la référence du dossier (par exemple « statut D-2026-0042 »)."]);
+        expect(r.texts, text).toEqual([
+          "Dans un canal ou une conversation de groupe, je ne cherche pas les élèves par leur nom : tout le monde y verrait qu'un dossier existe pour ce nom. Demandez-le-moi en conversation privée, ou donnez la référence du dossier (par exemple « statut D-2026-0042 »).",
+        ]);
       }
       const byReference = await inChannel(karim, `statut ${cases.lea!.reference}`);
       expect(cardText(byReference.cards[0])).toContain(cases.lea!.reference);

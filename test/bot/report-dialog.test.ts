@@ -12,7 +12,12 @@ const NOTES = { note_LATENESS: "En retard 3 fois cette semaine" };
 const STEPS = { stepsTaken: "FAMILY_CONTACTED,INTERVIEW_PP_CPE", urgency: "2", observations: "Ne rend plus les devoirs depuis la Toussaint." };
 
 /** One row of a transcript: what the person does, and what the bot must answer. */
-type Row = { say?: string; press?: string; fill?: Record<string, string>; expect: (reply: { cards: any[]; texts: string[]; card: string; text: string }) => void };
+type Row = {
+  say?: string;
+  press?: string;
+  fill?: Record<string, string>;
+  expect: (reply: { cards: any[]; texts: string[]; card: string; text: string }) => void;
+};
 
 async function play(c: Conversation, rows: Row[]): Promise<void> {
   for (const [i, row] of rows.entries()) {
@@ -148,7 +153,12 @@ describe("a teacher reports a pupil in a personal chat", () => {
   it("keeps the signals when the signals step is edited", async () => {
     const c = new Conversation(bot, claire);
     await reachSummary(c, { ...LEA, lastName: "Petit", firstName: "Zoé" });
-    const editSignals = c.lastCard.body.flatMap((b: any) => (b.items ?? [])).flatMap((i: any) => i.columns ?? []).flatMap((col: any) => col.items ?? []).flatMap((i: any) => i.actions ?? []).filter((a: any) => a.data?.step === "signals")[0];
+    const editSignals = c.lastCard.body
+      .flatMap((b: any) => b.items ?? [])
+      .flatMap((i: any) => i.columns ?? [])
+      .flatMap((col: any) => col.items ?? [])
+      .flatMap((i: any) => i.actions ?? [])
+      .filter((a: any) => a.data?.step === "signals")[0];
     const r = await bot.submit(claire, editSignals.data);
     const values = inputValues(r.cards[0]);
     expect(values).toMatchObject({ absenceHalfDays: "5", signal_LATENESS: "true", signal_PASSIVITY: "true", signal_WORK_NOT_DONE: "false" });
@@ -216,10 +226,13 @@ describe("a teacher reports a pupil in a personal chat", () => {
       },
       { say: "mes signalements", expect: (r) => expect(r.card).toContain("Vos signalements") },
       { press: "Reprendre le signalement", expect: (r) => expect(r.card).toContain("Signaux observés") },
-      { say: "signaler", expect: (r) => {
-        expect(r.text).toContain("Un signalement est déjà en cours");
-        expect(r.card).toContain("Signaux observés");
-      } },
+      {
+        say: "signaler",
+        expect: (r) => {
+          expect(r.text).toContain("Un signalement est déjà en cours");
+          expect(r.card).toContain("Signaux observés");
+        },
+      },
     ]);
     // The teacher reloads Teams: no card above any more. « signaler » brings the current step back.
     const reloaded = new Conversation(bot, claire);
@@ -240,7 +253,12 @@ describe("a teacher reports a pupil in a personal chat", () => {
       ["a birth year too early", { birthYear: "1990" }, "birthYear", `Indiquez une année entre 1995 et ${YEAR - 10}.`],
       ["a birth year too late", { birthYear: String(YEAR - 5) }, "birthYear", "Indiquez une année entre"],
       ["a birth year that is not a year", { birthYear: "deux mille dix" }, "birthYear", "Indiquez une année entre"],
-      ["a school the teacher cannot report for (forged choice)", { schoolId: "00000000-0000-0000-0000-000000000000" }, "schoolId", "Choisissez un établissement de la liste."],
+      [
+        "a school the teacher cannot report for (forged choice)",
+        { schoolId: "00000000-0000-0000-0000-000000000000" },
+        "schoolId",
+        "Choisissez un établissement de la liste.",
+      ],
     ])("pupil step: %s", async (_label, change, field, message) => {
       const c = new Conversation(bot, claire);
       await c.say("signaler");
@@ -271,7 +289,12 @@ describe("a teacher reports a pupil in a personal chat", () => {
     });
 
     it.each([
-      ["a note over 200 characters", { note_LATENESS: "x".repeat(1000) }, "note_LATENESS", "200 caractères au plus : ce texte en compte 1000. Raccourcissez-le."],
+      [
+        "a note over 200 characters",
+        { note_LATENESS: "x".repeat(1000) },
+        "note_LATENESS",
+        "200 caractères au plus : ce texte en compte 1000. Raccourcissez-le.",
+      ],
       ["a note on a signal not ticked (forged)", { note_INCIDENTS: "Bagarre le 3 mars" }, null, "Un signal envoyé n'existe pas"],
     ])("notes of the signals: %s", async (_label, fill, field, message) => {
       const c = new Conversation(bot, claire);
@@ -350,7 +373,11 @@ describe("a teacher reports a pupil in a personal chat", () => {
     const c = new Conversation(bot, claire);
     await play(c, [
       { say: "signaler", expect: () => {} },
-      { press: "Suivant", fill: { ...LEA, lastName: "N\u2019Diaye", firstName: "A\u02BCissatou" }, expect: (r) => expect(r.card).toContain("Signaux observés") },
+      {
+        press: "Suivant",
+        fill: { ...LEA, lastName: "N\u2019Diaye", firstName: "A\u02BCissatou" },
+        expect: (r) => expect(r.card).toContain("Signaux observés"),
+      },
     ]);
     await reachStepsFrom(c);
     await play(c, [
@@ -370,7 +397,11 @@ describe("a teacher reports a pupil in a personal chat", () => {
       const again = new Conversation(bot, claire);
       await play(again, [
         { say: "signaler", expect: () => {} },
-        { press: "Suivant", fill: { ...LEA, lastName, firstName: "Anh" }, expect: (r) => expect(r.card, lastName).toContain(`Ajouter au dossier ${reference}`) },
+        {
+          press: "Suivant",
+          fill: { ...LEA, lastName, firstName: "Anh" },
+          expect: (r) => expect(r.card, lastName).toContain(`Ajouter au dossier ${reference}`),
+        },
         { say: "annuler", expect: () => {} },
       ]);
     }

@@ -38,7 +38,11 @@ describe("statistics, exports and the weekly digest in Teams", () => {
     for (const [i, lastName] of ["Durand", "Lefèvre"].entries()) {
       const outcome = await bot.app.services.reports.submit(
         reporter,
-        { pupil: { lastName, firstName: "Léa", className: "2nde 3", schoolId: school!.id, birthYear: YEAR - 17 }, signals: { signals: [{ code: "UNJUSTIFIED_ABSENCES" }] }, steps: { stepsTaken: [], urgency: 2 } },
+        {
+          pupil: { lastName, firstName: "Léa", className: "2nde 3", schoolId: school!.id, birthYear: YEAR - 17 },
+          signals: { signals: [{ code: "UNJUSTIFIED_ABSENCES" }] },
+          steps: { stepsTaken: [], urgency: 2 },
+        },
         `stats-${i}`,
       );
       if (!outcome.ok) throw new Error(outcome.reason);
@@ -121,7 +125,9 @@ describe("statistics, exports and the weekly digest in Teams", () => {
     const body = Buffer.from(await res.arrayBuffer());
     expect([...body.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
     const lines = body.subarray(3).toString("utf8").trim().split("\r\n");
-    expect(lines[0]).toBe("Référence;UAI;Établissement;Statut;Vigilance;Confié à la MLDS;Signalé le;Pris en charge le;Plan ouvert le;Prochain bilan;Clos le;Issue");
+    expect(lines[0]).toBe(
+      "Référence;UAI;Établissement;Statut;Vigilance;Confié à la MLDS;Signalé le;Pris en charge le;Plan ouvert le;Prochain bilan;Clos le;Issue",
+    );
     expect(lines).toHaveLength(3);
     expect(lines[1]).toMatch(/^D-\d{4}-\d{4};0690001A;Lycée Victor-Hugo;Signalé;2;non;/);
     expect(body.toString("utf8")).not.toMatch(/Durand|Lefèvre|Léa/);

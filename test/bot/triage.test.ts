@@ -70,12 +70,18 @@ describe("routing a new case and triage from its card", () => {
     expect(c.status).toBe("ACKNOWLEDGED");
     expect(c.events.map((e) => e.type)).toContain("TAKEN_IN_CHARGE");
     const sends = await outboxOf(caseId);
-    expect(sends.find((s) => s.conversationId === `a:personal-${claire.aadObjectId}`)?.payload).toMatchObject({ render: { view: "reporterNotice", notice: "TAKEN_IN_CHARGE" } });
+    expect(sends.find((s) => s.conversationId === `a:personal-${claire.aadObjectId}`)?.payload).toMatchObject({
+      render: { view: "reporterNotice", notice: "TAKEN_IN_CHARGE" },
+    });
   });
 
   it("applies an invoke that Teams delivers twice (same activity id) only once", async () => {
     const { caseId } = await report("Rejeu", YEAR - 17);
-    const activity = invokeActivity(bot.connector.url, sophie, inNord, "case.requestInfo", { caseId, version: await version(caseId), question: "Des absences ?" });
+    const activity = invokeActivity(bot.connector.url, sophie, inNord, "case.requestInfo", {
+      caseId,
+      version: await version(caseId),
+      question: "Des absences ?",
+    });
     const first = (await (await bot.post(activity)).json()) as { value: unknown };
     const again = (await (await bot.post(activity)).json()) as { value: unknown };
     expect(cardText(first.value)).toContain("Question envoyée au signalant.");
@@ -131,7 +137,9 @@ describe("routing a new case and triage from its card", () => {
     const { caseId } = await report("Question", YEAR - 17);
     const asked = await execute(bot, sophie, inNord, "case.requestInfo", { caseId, version: await version(caseId), question: "Depuis quand les retards ?" });
     expect(cardText(asked)).toContain("Informations demandées");
-    expect((await outboxOf(caseId)).some((s) => (s.payload as any).render?.notice === "INFO_REQUEST" && s.conversationId === `a:personal-${claire.aadObjectId}`)).toBe(true);
+    expect(
+      (await outboxOf(caseId)).some((s) => (s.payload as any).render?.notice === "INFO_REQUEST" && s.conversationId === `a:personal-${claire.aadObjectId}`),
+    ).toBe(true);
 
     const intruder = await execute(bot, karim, personalOf(karim), "case.answerInfo", { caseId, answer: "Je ne suis pas le signalant" });
     expect(cardText(intruder)).toContain("Action refusée");
@@ -245,12 +253,23 @@ describe("routing a new case and triage from its card", () => {
     await execute(bot, sophie, inNord, "case.openPlan", { caseId, version: await version(caseId) });
     bot.connector.clear();
     await bot.app.outbox.drainOnce();
-    expect(bot.connector.sent.filter((a) => a.method === "PUT").map((a) => a.conversationId).sort()).toEqual([`a:personal-${karim.aadObjectId}`, NORD].sort());
+    expect(
+      bot.connector.sent
+        .filter((a) => a.method === "PUT")
+        .map((a) => a.conversationId)
+        .sort(),
+    ).toEqual([`a:personal-${karim.aadObjectId}`, NORD].sort());
     expect(bot.connector.sent.some((a) => a.conversationId === `a:personal-${claire.aadObjectId}`)).toBe(false);
 
     // Working on the plan from the channel card leaves the posted cards alone (the status did not
     // change), so the coordinator's plan card is not replaced under their eyes.
-    const added = await execute(bot, sophie, inNord, "plan.addAction", { caseId, version: await version(caseId), form: "new", type__new: "SITUATION_INTERVIEW", description__new: "Entretien" });
+    const added = await execute(bot, sophie, inNord, "plan.addAction", {
+      caseId,
+      version: await version(caseId),
+      form: "new",
+      type__new: "SITUATION_INTERVIEW",
+      description__new: "Entretien",
+    });
     expect(cardText(added)).toContain("Action ajoutée.");
     bot.connector.clear();
     await bot.app.outbox.drainOnce();
@@ -272,7 +291,8 @@ describe("routing a new case and triage from its card", () => {
       await c.press("Envoyer le signalement");
       return cardText(c.lastCard);
     };
-    const takeChargeVersion = (card: unknown): number => Number(JSON.stringify(card).match(/"verb":"case.takeCharge","style":"positive","data":\{"caseId":"[^"]+","version":"?(\d+)/)![1]);
+    const takeChargeVersion = (card: unknown): number =>
+      Number(JSON.stringify(card).match(/"verb":"case.takeCharge","style":"positive","data":\{"caseId":"[^"]+","version":"?(\d+)/)![1]);
 
     const first = await claireReports("LATENESS", "2", false);
     const reference = /D-\d{4}-\d{4}/.exec(first)![0];
@@ -284,7 +304,9 @@ describe("routing a new case and triage from its card", () => {
     // A second report of the same pupil, with another family of signals and a higher concern.
     bot.connector.clear();
     const second = await claireReports("WORK_NOT_DONE", "3", true);
-    expect(second).toContain(`Votre signalement a été ajouté au dossier ${reference}, qui n'est pas encore pris en charge : la personne qui le prendra en charge verra vos signaux avec les précédents.`);
+    expect(second).toContain(
+      `Votre signalement a été ajouté au dossier ${reference}, qui n'est pas encore pris en charge : la personne qui le prendra en charge verra vos signaux avec les précédents.`,
+    );
     expect(second).not.toContain("est prévenu"); // nobody was told anything new
     await bot.app.outbox.drainOnce();
     const update = bot.connector.sent.find((a) => a.method === "PUT" && a.conversationId === NORD);
@@ -305,7 +327,9 @@ describe("routing a new case and triage from its card", () => {
     expect(third).toContain(`Votre signalement a été ajouté au dossier ${reference}, suivi par Sophie Laurent, qui en est informé(e).`);
     await bot.app.outbox.drainOnce();
     const toSophie = bot.connector.sent.filter((a) => a.conversationId === `a:personal-${sophie.aadObjectId}` && a.method === "POST");
-    expect(toSophie.map((a) => a.body.text)).toEqual([`Nouveau signalement de Claire Martin ajouté au dossier ${reference}, que vous suivez : Comportement, vigilance 3.`]);
+    expect(toSophie.map((a) => a.body.text)).toEqual([
+      `Nouveau signalement de Claire Martin ajouté au dossier ${reference}, que vous suivez : Comportement, vigilance 3.`,
+    ]);
     const channelUpdate = bot.connector.sent.find((a) => a.method === "PUT" && a.conversationId === NORD)!;
     expect(cardText(channelUpdate.body.attachments![0]!.content)).toContain("Assiduité, Investissement, Comportement");
     const events = await prisma().caseEvent.findMany({ where: { caseId, type: "REPORT_ADDED" } });

@@ -90,7 +90,9 @@ describe("what a person is told when a turn fails", () => {
       throw new Error("simulated failure");
     };
     try {
-      const card = await execute(bot, sophie, { conversationId: `a:personal-${sophie.aadObjectId}`, type: "personal" }, "case.refresh", { caseId: "00000000-0000-4000-8000-000000000000" });
+      const card = await execute(bot, sophie, { conversationId: `a:personal-${sophie.aadObjectId}`, type: "personal" }, "case.refresh", {
+        caseId: "00000000-0000-4000-8000-000000000000",
+      });
       expect(cardText(card)).toMatch(/erreur/);
       expect(cardText(card)).not.toMatch(/conservée/);
     } finally {

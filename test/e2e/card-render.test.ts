@@ -62,7 +62,15 @@ describe.skipIf(!existsSync(CHROMIUM))("cards rendered in headless Chromium", ()
     mkdirSync(OUT_DIR, { recursive: true });
     browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
+      args: [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+      ],
     });
     page = await browser.newPage({ viewport: { width: CARD_WIDTH + 32, height: 600 }, deviceScaleFactor: 1, locale: "fr-FR" });
     // Nothing leaves the machine: only localhost may be reached (cards may hold image URLs).

@@ -36,7 +36,13 @@ describe("a bot process whose database connections break", () => {
   beforeAll(async () => {
     await connector.start();
     proxy = await new TcpProxy().start();
-    bot = await startBotProcess({ DATABASE_URL: `${proxy.url}/test?schema=${schema}`, SEED_DEMO: "always", OUTBOX_LEASE_SECONDS: "3", DATABASE_STATEMENT_TIMEOUT_SECONDS: "2", DATABASE_CONNECT_TIMEOUT_SECONDS: "2" });
+    bot = await startBotProcess({
+      DATABASE_URL: `${proxy.url}/test?schema=${schema}`,
+      SEED_DEMO: "always",
+      OUTBOX_LEASE_SECONDS: "3",
+      DATABASE_STATEMENT_TIMEOUT_SECONDS: "2",
+      DATABASE_CONNECT_TIMEOUT_SECONDS: "2",
+    });
     admin = new pg.Client({ connectionString: POSTGRES_URL });
     await admin.connect();
     const db = await openDatabase({ kind: "postgres", url: POSTGRES_URL }, { schema, migrate: false });
@@ -79,7 +85,8 @@ describe("a bot process whose database connections break", () => {
     const failover = (async () => {
       while (!stop) {
         const ports = proxy.upstreamPorts();
-        if (ports.length > 0) terminated += (await admin.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE client_port = ANY($1::int[])", [ports])).rowCount ?? 0;
+        if (ports.length > 0)
+          terminated += (await admin.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE client_port = ANY($1::int[])", [ports])).rowCount ?? 0;
         await sleep(1000);
       }
     })();
@@ -110,13 +117,20 @@ describe("a bot process whose database connections break", () => {
       const [school] = await services.reports.reportingSchools(reporter);
       const outcome = await services.reports.submit(
         reporter,
-        { pupil: { lastName: "Tue", firstName: "Léa", className: "1re 4", schoolId: school!.id, birthYear: new Date().getFullYear() - 17 }, signals: { signals: [{ code: "LATENESS" }] }, steps: { stepsTaken: [], urgency: 2 } },
+        {
+          pupil: { lastName: "Tue", firstName: "Léa", className: "1re 4", schoolId: school!.id, birthYear: new Date().getFullYear() - 17 },
+          signals: { signals: [{ code: "LATENESS" }] },
+          steps: { stepsTaken: [], urgency: 2 },
+        },
         "faults-kill-9",
       );
       if (!outcome.ok) throw new Error(outcome.reason);
       const caseId = outcome.recorded.caseId;
       const { version } = await store.db.prisma.case.findUniqueOrThrow({ where: { id: caseId } });
-      const activity = invokeActivity(connector.url, sophie, { conversationId: NORD, type: "channel", teamId: DEMO_CHANNELS[0].teamId }, "case.takeCharge", { caseId, version });
+      const activity = invokeActivity(connector.url, sophie, { conversationId: NORD, type: "channel", teamId: DEMO_CHANNELS[0].teamId }, "case.takeCharge", {
+        caseId,
+        version,
+      });
       const held = proxy.holdWhen("case_apply");
       void post(bot, activity).catch(() => {});
       await held.seen;

@@ -29,13 +29,20 @@ describe("the embedded database when its disk is full", () => {
   };
   const turn = async (who: (typeof DEMO_PEOPLE)[number], text: string) => {
     const before = connector.sent.length;
-    await fetch(`${bot.url}/api/messages`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(personalMessage(connector.url, who, { text })) });
+    await fetch(`${bot.url}/api/messages`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(personalMessage(connector.url, who, { text })),
+    });
     return connector.sent.slice(before).map((s) => s.body.text ?? cardText(s.body.attachments?.[0]?.content));
   };
 
   beforeAll(async () => {
     await connector.start();
-    bot = await startBotProcess({ DATA_DIR: dataDir, SMALL_DISK_MB: "100" }, { stdin: "pipe", wrap: (node, args) => ["unshare", ["-rm", "sh", "test/faults/small-disk.sh", node, ...args]] });
+    bot = await startBotProcess(
+      { DATA_DIR: dataDir, SMALL_DISK_MB: "100" },
+      { stdin: "pipe", wrap: (node, args) => ["unshare", ["-rm", "sh", "test/faults/small-disk.sh", node, ...args]] },
+    );
     bot.child.stdout!.on("data", (d) => (output += d));
   });
   afterAll(async () => {

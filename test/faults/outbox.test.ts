@@ -21,8 +21,18 @@ describe("the outbox of two bot processes under a slow and limiting Teams", () =
   let close: () => Promise<void>;
 
   const conversation = async (id: string) =>
-    store.conversations.upsert({ conversationId: id, kind: id.startsWith("19:") ? "CHANNEL" : "PERSONAL", tenantId: DEMO_TENANT_ID, aadObjectId: null, teamId: null, channelId: null, serviceUrl: connector.url, reference: { conversation: { id }, serviceUrl: connector.url, channelId: "msteams", bot: BOT, user: { id: "29:u" } } });
-  const enqueue = (conversationId: string, text: string) => store.outbox.enqueue({ conversationId, kind: "post", payload: { activity: { type: "message", text } } });
+    store.conversations.upsert({
+      conversationId: id,
+      kind: id.startsWith("19:") ? "CHANNEL" : "PERSONAL",
+      tenantId: DEMO_TENANT_ID,
+      aadObjectId: null,
+      teamId: null,
+      channelId: null,
+      serviceUrl: connector.url,
+      reference: { conversation: { id }, serviceUrl: connector.url, channelId: "msteams", bot: BOT, user: { id: "29:u" } },
+    });
+  const enqueue = (conversationId: string, text: string) =>
+    store.outbox.enqueue({ conversationId, kind: "post", payload: { activity: { type: "message", text } } });
   const arrivals = (conversationId: string) => connector.sent.filter((s) => s.conversationId === conversationId);
   const pending = (conversationId: string) => store.db.prisma.outboxMessage.count({ where: { conversationId, status: "PENDING" } });
 
@@ -58,7 +68,9 @@ describe("the outbox of two bot processes under a slow and limiting Teams", () =
     expect(busiest(at, 2000)).toBeLessThanOrEqual(8);
     for (const id of chats) expect(arrivals(id).map((s) => s.body.text)).toEqual([`${id}-0`, `${id}-1`]);
     const chatsDoneMs = Math.max(...chats.flatMap((id) => arrivals(id).map((s) => s.at))) - queuedAt;
-    console.log(`30 sends to one channel in ${at.at(-1)! - at[0]!} ms (at most ${busiest(at, 1000)} in 1 s, ${busiest(at, 2000)} in 2 s); 10 chat notices all delivered ${chatsDoneMs} ms after queuing`);
+    console.log(
+      `30 sends to one channel in ${at.at(-1)! - at[0]!} ms (at most ${busiest(at, 1000)} in 1 s, ${busiest(at, 2000)} in 2 s); 10 chat notices all delivered ${chatsDoneMs} ms after queuing`,
+    );
     connector.delayMs = 0;
   });
 

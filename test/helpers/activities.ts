@@ -66,7 +66,12 @@ export function invokeActivity(
 
 /** The bot is added to a team: Teams sends a conversationUpdate in the team's General channel, and
  *  the bot remembers that channel (where its channel posts go). */
-export function channelInstallActivity(serviceUrl: string, by: { aadObjectId: string }, channel: { teamId: string; channelId: string }, tenantId = DEMO_TENANT_ID): Record<string, unknown> {
+export function channelInstallActivity(
+  serviceUrl: string,
+  by: { aadObjectId: string },
+  channel: { teamId: string; channelId: string },
+  tenantId = DEMO_TENANT_ID,
+): Record<string, unknown> {
   return {
     type: "conversationUpdate",
     id: nextId(`install-${channel.channelId}`),

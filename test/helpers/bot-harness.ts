@@ -32,7 +32,18 @@ export type TestBot = {
 };
 
 /** The whole bot (HTTP server, services, PostgreSQL in a schema of its own) with a fake connector. */
-export async function startTestBot(opts: { schema?: string; env?: Record<string, string>; connector?: FakeConnector; outboxDelivery?: "auto" | "manual"; clock?: () => Date; databaseUrl?: string; logger?: Logger; database?: TestDatabaseKind } = {}): Promise<TestBot> {
+export async function startTestBot(
+  opts: {
+    schema?: string;
+    env?: Record<string, string>;
+    connector?: FakeConnector;
+    outboxDelivery?: "auto" | "manual";
+    clock?: () => Date;
+    databaseUrl?: string;
+    logger?: Logger;
+    database?: TestDatabaseKind;
+  } = {},
+): Promise<TestBot> {
   const connector = opts.connector ?? (await new FakeConnector().start());
   const schema = opts.schema ?? uniqueSchemaName();
   // The embedded database in a directory of its own (what `npm start` runs by default).
@@ -40,7 +51,12 @@ export async function startTestBot(opts: { schema?: string; env?: Record<string,
   const database = dataDir ? { DATABASE_URL: "", DATA_DIR: dataDir } : { DATABASE_URL: opts.databaseUrl ?? POSTGRES_URL };
   const config = loadConfig({ PORT: "0", ...database, SEED_DEMO: "always", LOG_LEVEL: "silent", ...opts.env });
   // Tests deliver the outbox themselves (app.outbox.drainOnce()) so that they see each step.
-  const app = await startApp(config, { schema: dataDir ? undefined : schema, outboxDelivery: opts.outboxDelivery ?? "manual", clock: opts.clock, logger: opts.logger });
+  const app = await startApp(config, {
+    schema: dataDir ? undefined : schema,
+    outboxDelivery: opts.outboxDelivery ?? "manual",
+    clock: opts.clock,
+    logger: opts.logger,
+  });
   const url = `http://127.0.0.1:${app.port}`;
   const post = (activity: Record<string, unknown>) =>
     fetch(`${url}/api/messages`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(activity) });
@@ -49,7 +65,9 @@ export async function startTestBot(opts: { schema?: string; env?: Record<string,
     const res = await post(activity);
     if (res.status >= 300) throw new Error(`bot answered HTTP ${res.status}: ${await res.text()}`);
     const sent = connector.sent.slice(before);
-    const cards = sent.flatMap((a) => (a.body.attachments ?? []).filter((x) => x.contentType === "application/vnd.microsoft.card.adaptive").map((x) => x.content));
+    const cards = sent.flatMap((a) =>
+      (a.body.attachments ?? []).filter((x) => x.contentType === "application/vnd.microsoft.card.adaptive").map((x) => x.content),
+    );
     const texts = sent.map((a) => a.body.text).filter((t): t is string => typeof t === "string");
     return { cards, texts };
   };

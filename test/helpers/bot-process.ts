@@ -13,7 +13,10 @@ export type BotProcess = { port: number; url: string; child: ChildProcess; outpu
 
 /** The bot as production runs it (src/main.ts), in a process of its own. `wrap` runs it through
  *  another command (the fault suite runs it in a mount namespace with a small disk). */
-export async function startBotProcess(env: Record<string, string>, opts: { wrap?: (command: string, args: string[]) => [string, string[]]; stdin?: "ignore" | "pipe" } = {}): Promise<BotProcess> {
+export async function startBotProcess(
+  env: Record<string, string>,
+  opts: { wrap?: (command: string, args: string[]) => [string, string[]]; stdin?: "ignore" | "pipe" } = {},
+): Promise<BotProcess> {
   const port = await freePort();
   const node: [string, string[]] = [process.execPath, ["--disable-warning=DEP0111", "--import", "tsx", "src/main.ts"]];
   const [command, args] = opts.wrap ? opts.wrap(...node) : node;

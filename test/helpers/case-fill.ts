@@ -40,10 +40,20 @@ export async function addStaff(sql: SqlRunner, count: number, label: string, pre
 }
 
 const SIGNAL_CATALOGUE: [string, string][] = [
-  ["UNJUSTIFIED_ABSENCES", "ATTENDANCE"], ["LATENESS", "ATTENDANCE"], ["INTERMITTENT_ABSENCES", "ATTENDANCE"],
-  ["WORK_NOT_DONE", "ENGAGEMENT"], ["EQUIPMENT_FORGOTTEN", "ENGAGEMENT"], ["PASSIVITY", "ENGAGEMENT"], ["DISENGAGED_INSIDE", "ENGAGEMENT"],
-  ["FALLING_GRADES", "RESULTS"], ["EXAM_FAILED", "RESULTS"], ["INCIDENTS", "BEHAVIOUR"], ["WITHDRAWAL", "BEHAVIOUR"],
-  ["ORIENTATION_SUBIE", "ORIENTATION"], ["NO_PLAN", "ORIENTATION"], ["NOT_ASSIGNED", "ORIENTATION"],
+  ["UNJUSTIFIED_ABSENCES", "ATTENDANCE"],
+  ["LATENESS", "ATTENDANCE"],
+  ["INTERMITTENT_ABSENCES", "ATTENDANCE"],
+  ["WORK_NOT_DONE", "ENGAGEMENT"],
+  ["EQUIPMENT_FORGOTTEN", "ENGAGEMENT"],
+  ["PASSIVITY", "ENGAGEMENT"],
+  ["DISENGAGED_INSIDE", "ENGAGEMENT"],
+  ["FALLING_GRADES", "RESULTS"],
+  ["EXAM_FAILED", "RESULTS"],
+  ["INCIDENTS", "BEHAVIOUR"],
+  ["WITHDRAWAL", "BEHAVIOUR"],
+  ["ORIENTATION_SUBIE", "ORIENTATION"],
+  ["NO_PLAN", "ORIENTATION"],
+  ["NOT_ASSIGNED", "ORIENTATION"],
 ];
 
 /** The status of the n-th filled case (n counts from 1 at the first case ever filled): 30 % NEW,
@@ -138,7 +148,9 @@ async function fill(sql: SqlRunner, { first, last, year, perReporter, step }: Fi
   // Working tables in the schema (not TEMP: a pool may run each statement on another connection),
   // unlogged as nothing needs them after a crash; dropped at the end.
   for (const t of ["fill_seed", "fill_reporters", "fill_signals"]) await sql.query(`DROP TABLE IF EXISTS ${t}`);
-  await sql.query(`CREATE UNLOGGED TABLE fill_signals AS SELECT * FROM (VALUES ${SIGNAL_CATALOGUE.map(([c, f], i) => `(${i}, '${c}', '${f}')`).join(", ")}) v(i, code, family)`);
+  await sql.query(
+    `CREATE UNLOGGED TABLE fill_signals AS SELECT * FROM (VALUES ${SIGNAL_CATALOGUE.map(([c, f], i) => `(${i}, '${c}', '${f}')`).join(", ")}) v(i, code, family)`,
+  );
   await step(
     "reporters",
     `CREATE UNLOGGED TABLE fill_reporters AS
@@ -215,7 +227,9 @@ async function fill(sql: SqlRunner, { first, last, year, perReporter, step }: Fi
      SELECT case_id, (ARRAY['BACK_IN_TRAINING','APPRENTICESHIP','EMPLOYMENT','NO_SOLUTION']::"OutcomeKind"[])[1 + n % 4], coordinator_id, closed_at
        FROM fill_seed WHERE status = 'CLOSED'`,
   );
-  await sql.query(`INSERT INTO "CaseCounter" (year, last) VALUES (${year}, ${last}) ON CONFLICT (year) DO UPDATE SET last = GREATEST("CaseCounter".last, EXCLUDED.last)`);
+  await sql.query(
+    `INSERT INTO "CaseCounter" (year, last) VALUES (${year}, ${last}) ON CONFLICT (year) DO UPDATE SET last = GREATEST("CaseCounter".last, EXCLUDED.last)`,
+  );
   for (const t of ["fill_seed", "fill_reporters", "fill_signals"]) await sql.query(`DROP TABLE ${t}`);
 }
 

@@ -8,25 +8,115 @@ import type { Role } from "../../src/domain/roles.js";
 
 /** The 69 columns of the « Annuaire de l'éducation » CSV export with labels as headers. */
 export const ANNUAIRE_HEADER = [
-  "Identifiant_de_l_etablissement", "Nom_etablissement", "Type_etablissement", "Statut_public_prive", "Adresse_1", "Adresse_2", "Adresse_3",
-  "Code_postal", "Code_commune", "Nom_commune", "Code_departement", "Code_academie", "Code_region", "Ecole_maternelle", "Ecole_elementaire",
-  "Voie_generale", "Voie_technologique", "Voie_professionnelle", "Telephone", "Fax", "Web", "Mail", "Restauration", "Hebergement", "ULIS",
-  "Apprentissage", "Segpa", "Section_arts", "Section_cinema", "Section_theatre", "Section_sport", "Section_internationale", "Section_europeenne",
-  "Lycee_Agricole", "Lycee_militaire", "Lycee_des_metiers", "Post_BAC", "Appartenance_Education_Prioritaire", "GRETA", "SIREN_SIRET",
-  "Nombre_d_eleves", "Fiche_onisep", "position", "Type_contrat_prive", "Libelle_departement", "Libelle_academie", "Libelle_region",
-  "coordonnee_X", "coordonnee_Y", "epsg", "nom_circonscription", "latitude", "longitude", "precision_localisation", "date_ouverture",
-  "date_maj_ligne", "etat", "ministere_tutelle", "etablissement_multi_lignes", "rpi_concentre", "rpi_disperse", "code_nature", "libelle_nature",
-  "Code_type_contrat_prive", "PIAL", "etablissement_mere", "type_rattachement_etablissement_mere", "code_bassin_formation", "libelle_bassin_formation",
+  "Identifiant_de_l_etablissement",
+  "Nom_etablissement",
+  "Type_etablissement",
+  "Statut_public_prive",
+  "Adresse_1",
+  "Adresse_2",
+  "Adresse_3",
+  "Code_postal",
+  "Code_commune",
+  "Nom_commune",
+  "Code_departement",
+  "Code_academie",
+  "Code_region",
+  "Ecole_maternelle",
+  "Ecole_elementaire",
+  "Voie_generale",
+  "Voie_technologique",
+  "Voie_professionnelle",
+  "Telephone",
+  "Fax",
+  "Web",
+  "Mail",
+  "Restauration",
+  "Hebergement",
+  "ULIS",
+  "Apprentissage",
+  "Segpa",
+  "Section_arts",
+  "Section_cinema",
+  "Section_theatre",
+  "Section_sport",
+  "Section_internationale",
+  "Section_europeenne",
+  "Lycee_Agricole",
+  "Lycee_militaire",
+  "Lycee_des_metiers",
+  "Post_BAC",
+  "Appartenance_Education_Prioritaire",
+  "GRETA",
+  "SIREN_SIRET",
+  "Nombre_d_eleves",
+  "Fiche_onisep",
+  "position",
+  "Type_contrat_prive",
+  "Libelle_departement",
+  "Libelle_academie",
+  "Libelle_region",
+  "coordonnee_X",
+  "coordonnee_Y",
+  "epsg",
+  "nom_circonscription",
+  "latitude",
+  "longitude",
+  "precision_localisation",
+  "date_ouverture",
+  "date_maj_ligne",
+  "etat",
+  "ministere_tutelle",
+  "etablissement_multi_lignes",
+  "rpi_concentre",
+  "rpi_disperse",
+  "code_nature",
+  "libelle_nature",
+  "Code_type_contrat_prive",
+  "PIAL",
+  "etablissement_mere",
+  "type_rattachement_etablissement_mere",
+  "code_bassin_formation",
+  "libelle_bassin_formation",
 ] as const;
 
 /** The columns of the « Adresse et géolocalisation des établissements d'enseignement du premier et
  *  second degrés » export, by their field names. */
 export const GEOLOCALISATION_HEADER = [
-  "numero_uai", "appellation_officielle", "denomination_principale", "patronyme_uai", "secteur_public_prive_libe", "adresse_uai", "lieu_dit_uai",
-  "boite_postale_uai", "code_postal_uai", "localite_acheminement_uai", "libelle_commune", "coordonnee_x", "coordonnee_y", "epsg", "latitude",
-  "longitude", "appariement", "localisation", "nature_uai", "nature_uai_libe", "etat_etablissement", "etat_etablissement_libe", "code_departement",
-  "code_region", "code_academie", "code_commune", "libelle_departement", "libelle_region", "libelle_academie", "position",
-  "secteur_prive_code_type_contrat", "secteur_prive_libelle_type_contrat", "code_ministere", "libelle_ministere", "date_ouverture",
+  "numero_uai",
+  "appellation_officielle",
+  "denomination_principale",
+  "patronyme_uai",
+  "secteur_public_prive_libe",
+  "adresse_uai",
+  "lieu_dit_uai",
+  "boite_postale_uai",
+  "code_postal_uai",
+  "localite_acheminement_uai",
+  "libelle_commune",
+  "coordonnee_x",
+  "coordonnee_y",
+  "epsg",
+  "latitude",
+  "longitude",
+  "appariement",
+  "localisation",
+  "nature_uai",
+  "nature_uai_libe",
+  "etat_etablissement",
+  "etat_etablissement_libe",
+  "code_departement",
+  "code_region",
+  "code_academie",
+  "code_commune",
+  "libelle_departement",
+  "libelle_region",
+  "libelle_academie",
+  "position",
+  "secteur_prive_code_type_contrat",
+  "secteur_prive_libelle_type_contrat",
+  "code_ministere",
+  "libelle_ministere",
+  "date_ouverture",
 ] as const;
 
 /** A small fast generator (mulberry32): the same seed gives the same files. */
@@ -61,13 +151,41 @@ const NATURES: readonly { kind: SchoolKind; code: string; label: string; type: s
 ];
 
 const PATRONS = [
-  "Victor-Hugo", "Jean-Moulin", "Jules-Ferry", "Simone-Veil", "Louise-Michel", "Jean-Jaurès", "Marie-Curie", "Albert-Camus", "George-Sand", "Lucie-Aubrac",
-  "Paul-Éluard", "Rosa-Parks", "Condorcet", "Jean-Zay", "Olympe-de-Gouges", "Françoise-Dolto", "Pierre-et-Marie-Curie", "Germaine-Tillion", "Louis-Armand", "Édouard-Herriot",
+  "Victor-Hugo",
+  "Jean-Moulin",
+  "Jules-Ferry",
+  "Simone-Veil",
+  "Louise-Michel",
+  "Jean-Jaurès",
+  "Marie-Curie",
+  "Albert-Camus",
+  "George-Sand",
+  "Lucie-Aubrac",
+  "Paul-Éluard",
+  "Rosa-Parks",
+  "Condorcet",
+  "Jean-Zay",
+  "Olympe-de-Gouges",
+  "Françoise-Dolto",
+  "Pierre-et-Marie-Curie",
+  "Germaine-Tillion",
+  "Louis-Armand",
+  "Édouard-Herriot",
 ];
 const COMMUNE_START = ["Saint-", "Sainte-", "Villeneuve-", "Mont", "Beau", "Val-", "Ros", "Bel", "Font", "Cham"];
 const COMMUNE_END = ["Martin", "Foy", "sur-Loire", "lieu", "mont", "d'Azergues", "pierre", "aine", "vert", "bonne"];
 
-export type GeneratedSchool = { uai: string; name: string; kind: SchoolKind; commune: string; departmentCode: string; bassinCode: string; bassinName: string; open: boolean; sector: "PUBLIC" | "PRIVATE_UNDER_CONTRACT" };
+export type GeneratedSchool = {
+  uai: string;
+  name: string;
+  kind: SchoolKind;
+  commune: string;
+  departmentCode: string;
+  bassinCode: string;
+  bassinName: string;
+  open: boolean;
+  sector: "PUBLIC" | "PRIVATE_UNDER_CONTRACT";
+};
 
 export type DirectoryExtract = {
   records: string[][];
@@ -118,8 +236,16 @@ export function generateDirectoryExtract(opts: ExtractOptions): DirectoryExtract
   const commune = () => `${pick(random, COMMUNE_START)}${pick(random, COMMUNE_END)}`;
 
   type Row = {
-    uai: string; name: string; nature: { code: string; label: string; type: string }; sector: "Public" | "Privé"; contract: { code: string; label: string };
-    commune: string; department: string; academy: { code: string; name: string }; state: "OUVERT" | "FERME"; bassin: { code: string; name: string } | null;
+    uai: string;
+    name: string;
+    nature: { code: string; label: string; type: string };
+    sector: "Public" | "Privé";
+    contract: { code: string; label: string };
+    commune: string;
+    department: string;
+    academy: { code: string; name: string };
+    state: "OUVERT" | "FERME";
+    bassin: { code: string; name: string } | null;
   };
   const rows: Row[] = [];
   const kept: GeneratedSchool[] = [];
@@ -143,7 +269,17 @@ export function generateDirectoryExtract(opts: ExtractOptions): DirectoryExtract
       bassin,
     };
     rows.push(row);
-    kept.push({ uai: row.uai, name: row.name, kind: n.kind, commune: row.commune, departmentCode: department, bassinCode: bassin.code, bassinName: bassin.name, open, sector: privateSchool ? "PRIVATE_UNDER_CONTRACT" : "PUBLIC" });
+    kept.push({
+      uai: row.uai,
+      name: row.name,
+      kind: n.kind,
+      commune: row.commune,
+      departmentCode: department,
+      bassinCode: bassin.code,
+      bassinName: bassin.name,
+      open,
+      sector: privateSchool ? "PRIVATE_UNDER_CONTRACT" : "PUBLIC",
+    });
   }
   const ignored = { OTHER_ACADEMY: 0, FIRST_DEGREE: 0, PRIVATE_WITHOUT_CONTRACT: 0 };
   const ignoredRows = opts.ignoredRows ?? Math.floor(opts.schools / 5);
@@ -175,18 +311,29 @@ export function generateDirectoryExtract(opts: ExtractOptions): DirectoryExtract
   for (const r of rows) {
     const v = new Map<string, string>();
     if (layout === "annuaire") {
-      v.set("Identifiant_de_l_etablissement", r.uai).set("Nom_etablissement", r.name).set("Type_etablissement", r.nature.type).set("Statut_public_prive", r.sector);
+      v.set("Identifiant_de_l_etablissement", r.uai)
+        .set("Nom_etablissement", r.name)
+        .set("Type_etablissement", r.nature.type)
+        .set("Statut_public_prive", r.sector);
       v.set("Nom_commune", r.commune).set("Code_departement", r.department).set("Code_academie", r.academy.code).set("Libelle_academie", r.academy.name);
       v.set("Type_contrat_prive", r.contract.label).set("Code_type_contrat_prive", r.contract.code).set("etat", r.state);
       v.set("code_nature", r.nature.code).set("libelle_nature", r.nature.label).set("ministere_tutelle", "MINISTERE DE L'EDUCATION NATIONALE");
-      v.set("code_bassin_formation", r.bassin?.code ?? "").set("libelle_bassin_formation", r.bassin?.name ?? "").set("epsg", "EPSG:2154");
+      v.set("code_bassin_formation", r.bassin?.code ?? "")
+        .set("libelle_bassin_formation", r.bassin?.name ?? "")
+        .set("epsg", "EPSG:2154");
     } else {
       const [denomination, ...patronym] = r.name.split(" ");
-      v.set("numero_uai", r.uai).set("appellation_officielle", r.name).set("denomination_principale", (denomination ?? "").toUpperCase()).set("patronyme_uai", patronym.join(" ").toUpperCase());
+      v.set("numero_uai", r.uai)
+        .set("appellation_officielle", r.name)
+        .set("denomination_principale", (denomination ?? "").toUpperCase())
+        .set("patronyme_uai", patronym.join(" ").toUpperCase());
       v.set("secteur_public_prive_libe", r.sector).set("libelle_commune", r.commune).set("nature_uai", r.nature.code).set("nature_uai_libe", r.nature.label);
       v.set("etat_etablissement", r.state === "OUVERT" ? "1" : "4").set("etat_etablissement_libe", r.state === "OUVERT" ? "OUVERT" : "FERME");
       v.set("code_departement", r.department).set("code_academie", r.academy.code).set("libelle_academie", r.academy.name);
-      v.set("secteur_prive_code_type_contrat", r.contract.code).set("secteur_prive_libelle_type_contrat", r.contract.label).set("code_ministere", "06").set("libelle_ministere", "MINISTERE DE L'EDUCATION NATIONALE");
+      v.set("secteur_prive_code_type_contrat", r.contract.code)
+        .set("secteur_prive_libelle_type_contrat", r.contract.label)
+        .set("code_ministere", "06")
+        .set("libelle_ministere", "MINISTERE DE L'EDUCATION NATIONALE");
     }
     records.push(header.map((h) => v.get(h) ?? ""));
   }
@@ -201,7 +348,18 @@ export function bassinsFileOf(schools: readonly GeneratedSchool[]): { records: s
 
 // Functions as académie directories write them, per role, with their usual variants.
 const FUNCTIONS: Readonly<Record<Role, readonly string[]>> = {
-  STAFF: ["Professeur", "Professeure", "Professeur principal", "PLP", "Professeur documentaliste", "Enseignant", "Enseignante", "AED", "Assistant d'éducation", "Professeur de mathématiques"],
+  STAFF: [
+    "Professeur",
+    "Professeure",
+    "Professeur principal",
+    "PLP",
+    "Professeur documentaliste",
+    "Enseignant",
+    "Enseignante",
+    "AED",
+    "Assistant d'éducation",
+    "Professeur de mathématiques",
+  ],
   CPE: ["CPE", "Conseiller principal d'éducation", "Conseillère principale d'éducation"],
   HEAD: ["Principal", "Principale adjointe", "Proviseur", "Proviseur adjoint", "Chef d'établissement"],
   REFERENT: ["Référent décrochage scolaire", "RDS", "Référente décrochage"],
@@ -214,8 +372,70 @@ const FUNCTIONS: Readonly<Record<Role, readonly string[]>> = {
   ADMIN: ["SAIO", "CSAIO", "Administrateur"],
 };
 
-const LAST_NAMES = ["Martin", "Bernard", "Dubois", "Thomas", "Robert", "Richard", "Petit", "Durand", "Leroy", "Moreau", "Simon", "Laurent", "Lefèvre", "Michel", "Garcia", "Bertrand", "Roux", "Vincent", "Fournier", "Morel", "Girard", "André", "Mercier", "Dupont", "Lambert", "Bonnet", "François", "Martinez", "Legrand", "Garnier", "N'Diaye", "Benali", "Nguyen", "Da Silva", "Le Gall"];
-const FIRST_NAMES = ["Claire", "Karim", "Sophie", "Marc", "Nathalie", "Thomas", "Inès", "Julie", "Olivier", "Hélène", "Amina", "Luc", "Camille", "Pierre", "Élise", "Léa", "Hugo", "Chloé", "Louis", "Manon", "Jean-Baptiste", "Anne-Sophie", "Mathéo", "Zoé", "Yanis"];
+const LAST_NAMES = [
+  "Martin",
+  "Bernard",
+  "Dubois",
+  "Thomas",
+  "Robert",
+  "Richard",
+  "Petit",
+  "Durand",
+  "Leroy",
+  "Moreau",
+  "Simon",
+  "Laurent",
+  "Lefèvre",
+  "Michel",
+  "Garcia",
+  "Bertrand",
+  "Roux",
+  "Vincent",
+  "Fournier",
+  "Morel",
+  "Girard",
+  "André",
+  "Mercier",
+  "Dupont",
+  "Lambert",
+  "Bonnet",
+  "François",
+  "Martinez",
+  "Legrand",
+  "Garnier",
+  "N'Diaye",
+  "Benali",
+  "Nguyen",
+  "Da Silva",
+  "Le Gall",
+];
+const FIRST_NAMES = [
+  "Claire",
+  "Karim",
+  "Sophie",
+  "Marc",
+  "Nathalie",
+  "Thomas",
+  "Inès",
+  "Julie",
+  "Olivier",
+  "Hélène",
+  "Amina",
+  "Luc",
+  "Camille",
+  "Pierre",
+  "Élise",
+  "Léa",
+  "Hugo",
+  "Chloé",
+  "Louis",
+  "Manon",
+  "Jean-Baptiste",
+  "Anne-Sophie",
+  "Mathéo",
+  "Zoé",
+  "Yanis",
+];
 
 export type GeneratedPerson = { email: string; role: Role; uais: string[]; bassinCode: string | null; departmentCode: string | null };
 
@@ -247,9 +467,26 @@ export function generateStaffList(opts: {
     if (r < 0.004 * opts.bassins.length) return random() < 0.5 ? "COORDINATOR" : "IEN_IO";
     if (r < 0.004 * opts.bassins.length + 0.002 * opts.departments.length) return "DSDEN";
     const school = random();
-    return school < 0.78 ? "STAFF" : school < 0.83 ? "CPE" : school < 0.88 ? "HEAD" : school < 0.91 ? "REFERENT" : school < 0.94 ? "PSYEN" : school < 0.97 ? "SOCIAL_WORKER" : "NURSE";
+    return school < 0.78
+      ? "STAFF"
+      : school < 0.83
+        ? "CPE"
+        : school < 0.88
+          ? "HEAD"
+          : school < 0.91
+            ? "REFERENT"
+            : school < 0.94
+              ? "PSYEN"
+              : school < 0.97
+                ? "SOCIAL_WORKER"
+                : "NURSE";
   };
-  const strip = (s: string) => s.normalize("NFKD").replace(/\p{M}+/gu, "").toLowerCase().replace(/[^a-z]+/g, "");
+  const strip = (s: string) =>
+    s
+      .normalize("NFKD")
+      .replace(/\p{M}+/gu, "")
+      .toLowerCase()
+      .replace(/[^a-z]+/g, "");
   for (let i = 0; i < opts.people; i++) {
     const role = roleFor(i);
     const lastName = pick(random, LAST_NAMES);
@@ -272,7 +509,13 @@ export function generateStaffList(opts: {
     } else {
       const first = pick(random, opts.schools).uai;
       person.uais.push(first);
-      const second = random() < 0.03 && opts.schools.length > 1 ? pick(random, opts.schools.filter((s) => s.uai !== first)).uai : null;
+      const second =
+        random() < 0.03 && opts.schools.length > 1
+          ? pick(
+              random,
+              opts.schools.filter((s) => s.uai !== first),
+            ).uai
+          : null;
       if (second === null) line(first);
       else if (random() < 0.5) {
         person.uais.push(second);

@@ -50,7 +50,9 @@ export class FakeConnector {
 
   /** Cards sent, in order (the content of Adaptive Card attachments). */
   cards(): any[] {
-    return this.sent.flatMap((a) => (a.body.attachments ?? []).filter((x) => x.contentType === "application/vnd.microsoft.card.adaptive").map((x) => x.content));
+    return this.sent.flatMap((a) =>
+      (a.body.attachments ?? []).filter((x) => x.contentType === "application/vnd.microsoft.card.adaptive").map((x) => x.content),
+    );
   }
 
   texts(): string[] {

@@ -2,7 +2,17 @@ import iconv from "iconv-lite";
 
 /** CSV files as the MLDS receives them at the rentrée (SIEI/RIO exports, schools' spreadsheets). */
 
-export const LIST_HEADER = ["Nom", "Prénom", "Date de naissance", "INE", "Dernier établissement (UAI)", "Dernière formation", "Date de sortie", "Motif", "Téléphone"];
+export const LIST_HEADER = [
+  "Nom",
+  "Prénom",
+  "Date de naissance",
+  "INE",
+  "Dernier établissement (UAI)",
+  "Dernière formation",
+  "Date de sortie",
+  "Motif",
+  "Téléphone",
+];
 
 export type ListRow = {
   nom: string;
@@ -26,7 +36,10 @@ export function csvText(rows: string[][], opts: { header?: string[]; separator?:
   return [opts.header ?? LIST_HEADER, ...rows].map((r) => r.map(quote).join(sep)).join(opts.eol ?? "\r\n") + (opts.eol ?? "\r\n");
 }
 
-export function csvBytes(rows: string[][], opts: { header?: string[]; separator?: string; eol?: string; encoding?: "utf-8" | "utf-8-bom" | "windows-1252" } = {}): Uint8Array {
+export function csvBytes(
+  rows: string[][],
+  opts: { header?: string[]; separator?: string; eol?: string; encoding?: "utf-8" | "utf-8-bom" | "windows-1252" } = {},
+): Uint8Array {
   const text = csvText(rows, opts);
   switch (opts.encoding ?? "utf-8") {
     case "utf-8":
@@ -38,7 +51,28 @@ export function csvBytes(rows: string[][], opts: { header?: string[]; separator?
   }
 }
 
-const LAST_NAMES = ["Martin", "Bernard", "Dubois", "Thomas", "Robert", "Richard", "Petit", "Durand", "Leroy", "Moreau", "Simon", "Laurent", "Lefèvre", "Michel", "Garcia", "Bonnet", "Fontaine", "Rousseau", "Vincent", "Müller"];
+const LAST_NAMES = [
+  "Martin",
+  "Bernard",
+  "Dubois",
+  "Thomas",
+  "Robert",
+  "Richard",
+  "Petit",
+  "Durand",
+  "Leroy",
+  "Moreau",
+  "Simon",
+  "Laurent",
+  "Lefèvre",
+  "Michel",
+  "Garcia",
+  "Bonnet",
+  "Fontaine",
+  "Rousseau",
+  "Vincent",
+  "Müller",
+];
 const FIRST_NAMES = ["Léa", "Hugo", "Chloé", "Lucas", "Inès", "Nathan", "Manon", "Enzo", "Camille", "Théo", "Zoé", "Noé", "Anaïs", "Maël", "Jade", "Louis"];
 const MOTIFS = ["non affecté", "abandon en cours d'année", "rupture de contrat d'apprentissage", "échec au CAP", "démission", "sans solution"];
 
@@ -54,7 +88,9 @@ export function generatedList(n: number, uais: readonly string[], opts: { withIn
         nom: `${LAST_NAMES[i % LAST_NAMES.length]}-${suffix(i)}`,
         prenom: FIRST_NAMES[i % FIRST_NAMES.length]!,
         naissance: `${day}/${month}/${year}`,
-        ...(opts.withIne ? { ine: `${String(100000000 + i).padStart(9, "0")}${String.fromCharCode(65 + (i % 26))}${String.fromCharCode(65 + ((i >> 3) % 26))}` } : {}),
+        ...(opts.withIne
+          ? { ine: `${String(100000000 + i).padStart(9, "0")}${String.fromCharCode(65 + (i % 26))}${String.fromCharCode(65 + ((i >> 3) % 26))}` }
+          : {}),
         uai: uais[i % uais.length]!,
         formation: i % 2 ? "2nde GT" : "CAP Cuisine 1re année",
         sortie: `30/06/2026`,

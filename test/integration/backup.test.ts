@@ -10,7 +10,11 @@ import { FakeConnector } from "../helpers/fake-connector.js";
 
 const claire = person("Claire Martin");
 const run = (script: string, args: string[], env: Record<string, string>) =>
-  spawnSync(process.execPath, ["--import", "tsx", script, ...args], { env: { PATH: process.env.PATH ?? "", CHECKPOINT_DISABLE: "1", ...env }, encoding: "utf8", timeout: 120_000 });
+  spawnSync(process.execPath, ["--import", "tsx", script, ...args], {
+    env: { PATH: process.env.PATH ?? "", CHECKPOINT_DISABLE: "1", ...env },
+    encoding: "utf8",
+    timeout: 120_000,
+  });
 
 describe("backup of the embedded database", () => {
   const dataDir = mkdtempSync(path.join(tmpdir(), "repere-backup-"));
@@ -20,7 +24,11 @@ describe("backup of the embedded database", () => {
     const connector = await new FakeConnector().start();
     const bot = await startBotProcess({ DATA_DIR: dataDir });
     try {
-      await fetch(`${bot.url}/api/messages`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(personalMessage(connector.url, claire, { text: "aide" })) });
+      await fetch(`${bot.url}/api/messages`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(personalMessage(connector.url, claire, { text: "aide" })),
+      });
       const backup = run("scripts/backup.ts", [], { DATA_DIR: dataDir });
       expect(backup.status, backup.stderr).toBe(0);
       const file = /Backup written by the running bot: (.+\.tar\.gz)/.exec(backup.stdout)?.[1];

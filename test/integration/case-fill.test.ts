@@ -18,8 +18,12 @@ describe.each(DATABASE_KINDS)("the bench's fill of a database with cases, on %s"
   let services: Services;
   let sql: SqlRunner;
   let indexesBefore: { indexname: string; indexdef: string }[];
-  const actor = async (name: string) => (await services.members.identify(DEMO_TENANT_ID, DEMO_PEOPLE.find((p) => p.displayName === name)!.aadObjectId)) as Actor;
-  const indexes = () => sql.query<{ indexname: string; indexdef: string }>(`SELECT indexname::text AS indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema() ORDER BY indexname`);
+  const actor = async (name: string) =>
+    (await services.members.identify(DEMO_TENANT_ID, DEMO_PEOPLE.find((p) => p.displayName === name)!.aadObjectId)) as Actor;
+  const indexes = () =>
+    sql.query<{ indexname: string; indexdef: string }>(
+      `SELECT indexname::text AS indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema() ORDER BY indexname`,
+    );
 
   beforeAll(async () => {
     db = await openTestDatabase(kind);

@@ -179,7 +179,10 @@ describe("statement timeouts on PostgreSQL", () => {
     proxy.stall();
     const failures = await Promise.all([
       run(db.kysely, "SELECT 1").catch((e: unknown) => e),
-      db.kysely.transaction().execute((trx) => run(trx, "SELECT 1")).catch((e: unknown) => e),
+      db.kysely
+        .transaction()
+        .execute((trx) => run(trx, "SELECT 1"))
+        .catch((e: unknown) => e),
       db.prisma.district.count().catch((e: unknown) => e),
       db.prisma.$transaction((tx) => tx.district.count()).catch((e: unknown) => e),
     ]);
@@ -206,7 +209,12 @@ describe("statement timeouts on PostgreSQL", () => {
 
   it("the migrator is not bound by the statement timeout", async () => {
     // A pool set up as the bot's (one connection, so that the migrator's is the one used after it).
-    const pool = new pg.Pool({ connectionString: POSTGRES_URL, max: 1, options: `-c search_path=${schema}`, ...timeoutSettings({ statementMs: 1000, connectMs: 1000 }) });
+    const pool = new pg.Pool({
+      connectionString: POSTGRES_URL,
+      max: 1,
+      options: `-c search_path=${schema}`,
+      ...timeoutSettings({ statementMs: 1000, connectMs: 1000 }),
+    });
     pool.on("error", () => {});
     try {
       const applied = await applyMigrations(pool, [{ name: "20990101000000_slow", sql: `SELECT pg_sleep(3.5)`, checksum: "slow" }]);

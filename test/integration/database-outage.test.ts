@@ -90,7 +90,9 @@ describe("when the database stops answering without closing anything (a partitio
     const messageMs = Date.now() - started;
     expect(during.texts).toEqual(["Le service est momentanément indisponible. Réessayez dans une minute : rien de ce que vous avez saisi n'est perdu."]);
     started = Date.now();
-    const card = await execute(bot, claire, { conversationId: `a:personal-${claire.aadObjectId}`, type: "personal" }, "case.refresh", { caseId: "00000000-0000-4000-8000-000000000000" });
+    const card = await execute(bot, claire, { conversationId: `a:personal-${claire.aadObjectId}`, type: "personal" }, "case.refresh", {
+      caseId: "00000000-0000-4000-8000-000000000000",
+    });
     const invokeMs = Date.now() - started;
     expect(cardText(card)).toContain("Le service est momentanément indisponible.");
     expect((await fetch(`${bot.url}/healthz`)).status).toBe(503);

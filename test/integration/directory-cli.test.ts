@@ -6,7 +6,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openTestDatabase, POSTGRES_URL } from "../helpers/database.js";
 
 /** `npm run directory:schools` and `npm run directory:check` as the académie's IT team runs them. */
-function run(script: string, args: string[], opts: { env: Record<string, string>; input?: string }): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function run(
+  script: string,
+  args: string[],
+  opts: { env: Record<string, string>; input?: string },
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const child = spawn(process.execPath, ["--import", "tsx", script, ...args], {
     env: { PATH: process.env.PATH ?? "", CHECKPOINT_DISABLE: "1", LOG_LEVEL: "silent", ...opts.env },
     stdio: ["pipe", "pipe", "pipe"],
@@ -75,7 +79,9 @@ describe("npm run directory:schools and directory:check", () => {
     writeFileSync(bad, readFileSync(annuaire, "utf8").replace("Collège Jules-Ferry", "Collège renommé").replace("0690004E;", "0690004X;"));
     const r = await schools([bad, "--academie", "10", "--yes"], { env });
     expect(r.code).toBe(1);
-    expect(r.stdout).toContain("annuaire ligne 5, colonne 1 (Identifiant_de_l_etablissement) : la lettre de contrôle de l'UAI ne correspond pas (« 0690004X »)");
+    expect(r.stdout).toContain(
+      "annuaire ligne 5, colonne 1 (Identifiant_de_l_etablissement) : la lettre de contrôle de l'UAI ne correspond pas (« 0690004X »)",
+    );
     expect(r.stderr).toContain("Le fichier comporte des erreurs : rien n'est importé.");
     expect(await db.prisma.school.count({ where: { name: "Collège renommé" } })).toBe(0);
   });
@@ -84,13 +90,16 @@ describe("npm run directory:schools and directory:check", () => {
     const r = await check([], { env });
     expect(r.code).toBe(1);
     expect(r.stdout).toContain("6 établissement(s) ouvert(s) sans responsable");
-    expect(r.stdout).toContain("Bassin NORD · Bassin Nord\n  0690003D Collège Jules-Ferry : aucun référent décrochage ni chef d'établissement ; aucun coordonnateur MLDS ni canal pour le bassin");
+    expect(r.stdout).toContain(
+      "Bassin NORD · Bassin Nord\n  0690003D Collège Jules-Ferry : aucun référent décrochage ni chef d'établissement ; aucun coordonnateur MLDS ni canal pour le bassin",
+    );
     expect(r.stdout).not.toContain("Louis-Pasteur"); // closed
 
     for (const s of await db.prisma.school.findMany({ include: { district: true } })) {
       await db.prisma.member.create({ data: { displayName: `Réf ${s.uai}`, role: "REFERENT", schools: { create: { schoolId: s.id } } } });
     }
-    for (const d of await db.prisma.district.findMany()) await db.prisma.member.create({ data: { displayName: `Coord ${d.code}`, role: "COORDINATOR", districtId: d.id } });
+    for (const d of await db.prisma.district.findMany())
+      await db.prisma.member.create({ data: { displayName: `Coord ${d.code}`, role: "COORDINATOR", districtId: d.id } });
     const ok = await check(["--academie", "10"], { env });
     expect(ok.stdout).toContain("Chaque établissement ouvert a un responsable");
     expect(ok.code).toBe(0);

@@ -66,7 +66,10 @@ describe("npm run directory:people", () => {
 
   it("lists every error with line and column, exits 1 and changes nothing", async () => {
     const bad = path.join(dir, "erreurs.csv");
-    writeFileSync(bad, "Nom;Prénom;Courriel;Fonction;Rattachement\nNeuf;Jean;jean.neuf@demo.repere.fr;Professeur;0690007H\nDurand;Paul;pas-un-mail;Jardinier;0690001B\n");
+    writeFileSync(
+      bad,
+      "Nom;Prénom;Courriel;Fonction;Rattachement\nNeuf;Jean;jean.neuf@demo.repere.fr;Professeur;0690007H\nDurand;Paul;pas-un-mail;Jardinier;0690001B\n",
+    );
     const layout = path.join(dir, "colonnes.csv");
     writeFileSync(layout, "Nom;Prénom\nDurand;Paul\n");
     const [r, badLayout, usage] = await Promise.all([run([bad, "--yes"], { env }), run([layout, "--yes"], { env }), run([], { env })]);

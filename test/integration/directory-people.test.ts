@@ -56,11 +56,21 @@ describe.each(DATABASE_KINDS)("staff list import (%s)", (kind) => {
 
     const done = await services.directoryPeople.confirm(system, p.importId!);
     expect(done).toMatchObject({ ok: true, result: { created: 15, updated: 0, unchanged: 0 } });
-    const thomas = await db.prisma.member.findUniqueOrThrow({ where: { email: "thomas.girard@demo.repere.fr" }, include: { schools: { include: { school: true } } } });
+    const thomas = await db.prisma.member.findUniqueOrThrow({
+      where: { email: "thomas.girard@demo.repere.fr" },
+      include: { schools: { include: { school: true } } },
+    });
     expect(thomas).toMatchObject({ displayName: "Thomas Girard", role: "STAFF", function: "PLP", tenantId: null, aadObjectId: null, active: true });
     expect(thomas.schools.map((s) => s.school.uai).sort()).toEqual(["0690002C", "0690003D"]);
-    expect(await db.prisma.member.findUniqueOrThrow({ where: { email: "sophie.laurent@demo.repere.fr" } })).toMatchObject({ role: "COORDINATOR", districtId: places.districts.get("NORD") });
-    expect(await db.prisma.member.findUniqueOrThrow({ where: { email: "elise.faure@demo.repere.fr" } })).toMatchObject({ role: "DSDEN", departmentCode: "069", districtId: null });
+    expect(await db.prisma.member.findUniqueOrThrow({ where: { email: "sophie.laurent@demo.repere.fr" } })).toMatchObject({
+      role: "COORDINATOR",
+      districtId: places.districts.get("NORD"),
+    });
+    expect(await db.prisma.member.findUniqueOrThrow({ where: { email: "elise.faure@demo.repere.fr" } })).toMatchObject({
+      role: "DSDEN",
+      departmentCode: "069",
+      districtId: null,
+    });
     expect(await db.prisma.memberEvent.count({ where: { kind: "CREATED", actorId: null } })).toBe(15);
     expect(await db.prisma.directoryImport.findUniqueOrThrow({ where: { id: p.importId! } })).toMatchObject({ kind: "PEOPLE", status: "APPLIED", rows: null });
 
@@ -90,7 +100,10 @@ describe.each(DATABASE_KINDS)("staff list import (%s)", (kind) => {
 
     const done = await services.directoryPeople.confirm(system, p.importId!);
     expect(done).toMatchObject({ ok: true, result: { created: 0, updated: 2, reactivated: 1, missing: 1 } });
-    const claire = await db.prisma.member.findUniqueOrThrow({ where: { email: "claire.martin@demo.repere.fr" }, include: { schools: true, events: { orderBy: { createdAt: "asc" } } } });
+    const claire = await db.prisma.member.findUniqueOrThrow({
+      where: { email: "claire.martin@demo.repere.fr" },
+      include: { schools: true, events: { orderBy: { createdAt: "asc" } } },
+    });
     expect(claire.role).toBe("CPE");
     expect(claire.schools.map((s) => s.schoolId)).toEqual([places.schools.get("0690004E")]);
     expect(claire.events.map((e) => e.kind)).toEqual(["CREATED", "ROLE_CHANGED", "PLACE_CHANGED"]);
@@ -104,15 +117,27 @@ describe.each(DATABASE_KINDS)("staff list import (%s)", (kind) => {
     await db.prisma.member.update({ where: { email: "elise.faure@demo.repere.fr" }, data: { tenantId: "t", aadObjectId: "aad-elise" } });
     const elise = await services.members.identify("t", "aad-elise");
     expect(elise).toMatchObject({ role: "DSDEN", departmentCode: "069" });
-    expect(await services.directoryPeople.preview({ kind: "member", actor: elise! }, { name: "personnels.csv", bytes: SAMPLE })).toEqual({ ok: false, reason: "FORBIDDEN" });
+    expect(await services.directoryPeople.preview({ kind: "member", actor: elise! }, { name: "personnels.csv", bytes: SAMPLE })).toEqual({
+      ok: false,
+      reason: "FORBIDDEN",
+    });
     await db.prisma.member.update({ where: { email: "nathalie.roux@demo.repere.fr" }, data: { tenantId: "t", aadObjectId: "aad-nathalie" } });
     const admin = await services.members.identify("t", "aad-nathalie");
-    const outcome = await services.directoryPeople.preview({ kind: "member", actor: admin! }, file("un.csv", ["Neuf;Jean;jean.neuf@demo.repere.fr;Professeur;0690007H"]));
+    const outcome = await services.directoryPeople.preview(
+      { kind: "member", actor: admin! },
+      file("un.csv", ["Neuf;Jean;jean.neuf@demo.repere.fr;Professeur;0690007H"]),
+    );
     expect(outcome).toMatchObject({ ok: true, preview: { toCreate: 1 } });
     if (!outcome.ok) return;
     expect(await services.directoryPeople.confirm(system, outcome.preview.importId!)).toEqual({ ok: false, reason: "FORBIDDEN" });
-    expect(await services.directoryPeople.confirm({ kind: "member", actor: admin! }, outcome.preview.importId!)).toMatchObject({ ok: true, result: { created: 1 } });
-    expect(await db.prisma.memberEvent.findFirstOrThrow({ where: { member: { email: "jean.neuf@demo.repere.fr" } } })).toMatchObject({ kind: "CREATED", actorId: admin!.memberId });
+    expect(await services.directoryPeople.confirm({ kind: "member", actor: admin! }, outcome.preview.importId!)).toMatchObject({
+      ok: true,
+      result: { created: 1 },
+    });
+    expect(await db.prisma.memberEvent.findFirstOrThrow({ where: { member: { email: "jean.neuf@demo.repere.fr" } } })).toMatchObject({
+      kind: "CREATED",
+      actorId: admin!.memberId,
+    });
   });
 });
 

@@ -14,7 +14,16 @@ const lines = sampleText.trimEnd().split("\n");
 
 /** The sample with one line's cell replaced (columns counted from 0). */
 function withCell(uai: string, column: number, value: string): string {
-  return `${lines.map((l) => (l.startsWith(uai) ? l.split(";").map((c, i) => (i === column ? value : c)).join(";") : l)).join("\n")}\n`;
+  return `${lines
+    .map((l) =>
+      l.startsWith(uai)
+        ? l
+            .split(";")
+            .map((c, i) => (i === column ? value : c))
+            .join(";")
+        : l,
+    )
+    .join("\n")}\n`;
 }
 const NAME = 1;
 const STATE = 56;
@@ -34,7 +43,11 @@ describe.each(DATABASE_KINDS)("directory import of schools (%s)", (kind) => {
   });
 
   async function importFile(text: string | Buffer, bassins?: string | Buffer) {
-    const outcome = await service.preview(system, { academy: "10", file: file("annuaire.csv", text), bassins: bassins === undefined ? null : file("bassins.csv", bassins) });
+    const outcome = await service.preview(system, {
+      academy: "10",
+      file: file("annuaire.csv", text),
+      bassins: bassins === undefined ? null : file("bassins.csv", bassins),
+    });
     if (!outcome.ok) throw new Error(outcome.reason);
     const done = await service.confirm(system, outcome.preview.importId);
     return { preview: outcome.preview, done };
@@ -48,8 +61,19 @@ describe.each(DATABASE_KINDS)("directory import of schools (%s)", (kind) => {
     expect(await db.prisma.school.count()).toBe(7);
     const nord = await db.prisma.district.findUniqueOrThrow({ where: { code: "NORD" } });
     expect(nord).toMatchObject({ name: "Bassin Nord", departmentCode: "069" });
-    expect(await db.prisma.school.findUniqueOrThrow({ where: { uai: "0690003D" } })).toMatchObject({ name: "Collège Jules-Ferry", kind: "COLLEGE", academyCode: "10", departmentCode: "069", state: "OPEN", districtId: nord.id });
-    expect(await db.prisma.directoryImport.findFirstOrThrow({ where: { status: "APPLIED" } })).toMatchObject({ kind: "SCHOOLS", rows: null, academyCode: "10" });
+    expect(await db.prisma.school.findUniqueOrThrow({ where: { uai: "0690003D" } })).toMatchObject({
+      name: "Collège Jules-Ferry",
+      kind: "COLLEGE",
+      academyCode: "10",
+      departmentCode: "069",
+      state: "OPEN",
+      districtId: nord.id,
+    });
+    expect(await db.prisma.directoryImport.findFirstOrThrow({ where: { status: "APPLIED" } })).toMatchObject({
+      kind: "SCHOOLS",
+      rows: null,
+      academyCode: "10",
+    });
 
     const same = await importFile(SAMPLE, BASSINS);
     expect(same.preview).toMatchObject({ create: 0, update: 0, unchanged: 7, newBassins: [] });
@@ -67,7 +91,17 @@ describe.each(DATABASE_KINDS)("directory import of schools (%s)", (kind) => {
     await importFile(SAMPLE, BASSINS);
     const school = await db.prisma.school.findUniqueOrThrow({ where: { uai: "0690006G" } });
     const pupil = await db.prisma.pupil.create({ data: { schoolId: school.id, lastName: "Test", firstName: "Léa", nameKey: "test lea", birthYear: 2011 } });
-    await db.prisma.case.create({ data: { reference: "D-2026-0001", pupilId: pupil.id, schoolId: school.id, districtId: school.districtId, status: "NEW", source: "REPORT", urgency: 2 } as never });
+    await db.prisma.case.create({
+      data: {
+        reference: "D-2026-0001",
+        pupilId: pupil.id,
+        schoolId: school.id,
+        districtId: school.districtId,
+        status: "NEW",
+        source: "REPORT",
+        urgency: 2,
+      } as never,
+    });
     await importFile(withCell("0690006G", STATE, "FERME"), BASSINS);
     expect(await db.prisma.school.findUniqueOrThrow({ where: { uai: "0690006G" } })).toMatchObject({ state: "CLOSED" });
     expect(await db.prisma.case.count({ where: { schoolId: school.id } })).toBe(1);
@@ -79,14 +113,28 @@ describe.each(DATABASE_KINDS)("directory import of schools (%s)", (kind) => {
     const bad = withCell("0690003D", NAME, "Collège renommé").replace("0690004E;", "0690004X;");
     const outcome = await service.preview(system, { academy: "10", file: file("annuaire.csv", bad), bassins: null });
     if (!outcome.ok) throw new Error(outcome.reason);
-    expect(outcome.preview.errors).toEqual([{ file: "schools", line: 5, column: 1, header: "Identifiant_de_l_etablissement", code: "UAI_CHECK_LETTER", value: "0690004X" }]);
+    expect(outcome.preview.errors).toEqual([
+      { file: "schools", line: 5, column: 1, header: "Identifiant_de_l_etablissement", code: "UAI_CHECK_LETTER", value: "0690004X" },
+    ]);
     expect(await service.confirm(system, outcome.preview.importId)).toEqual({ ok: false, reason: "HAS_ERRORS" });
     expect(await db.prisma.school.findUniqueOrThrow({ where: { uai: "0690003D" } })).toMatchObject({ name: "Collège Jules-Ferry" });
     expect(await db.prisma.directoryImport.findUniqueOrThrow({ where: { id: outcome.preview.importId } })).toMatchObject({ status: "CANCELLED", rows: null });
   });
 
   it("lists a new school without a bassin and does not create it; a known school keeps its bassin", async () => {
-    const noBassin = lines.slice().join("\n").split("\n").map((l) => (l.startsWith("0690005F") || l.startsWith("0690003D") ? l.split(";").map((c, i) => (i === BASSIN_CODE || i === BASSIN_NAME ? "" : c)).join(";") : l)).join("\n");
+    const noBassin = lines
+      .slice()
+      .join("\n")
+      .split("\n")
+      .map((l) =>
+        l.startsWith("0690005F") || l.startsWith("0690003D")
+          ? l
+              .split(";")
+              .map((c, i) => (i === BASSIN_CODE || i === BASSIN_NAME ? "" : c))
+              .join(";")
+          : l,
+      )
+      .join("\n");
     await importFile(lines.filter((l) => !l.startsWith("0690005F")).join("\n"));
     const { preview } = await importFile(noBassin);
     expect(preview.withoutBassin).toEqual([{ line: 6, uai: "0690005F", name: "Lycée professionnel Louise-Michel" }]);
@@ -105,7 +153,9 @@ describe.each(DATABASE_KINDS)("directory import of schools (%s)", (kind) => {
     await db.prisma.member.create({ data: { displayName: "Coord", role: "COORDINATOR", districtId: nord.id } });
     await db.prisma.member.create({ data: { displayName: "Réf", role: "REFERENT", schools: { create: { schoolId: hugo.id } } } });
     const inactive = await db.prisma.member.create({ data: { displayName: "Ancien", role: "HEAD", active: false } });
-    await db.prisma.memberSchool.create({ data: { memberId: inactive.id, schoolId: (await db.prisma.school.findUniqueOrThrow({ where: { uai: "0690003D" } })).id } });
+    await db.prisma.memberSchool.create({
+      data: { memberId: inactive.id, schoolId: (await db.prisma.school.findUniqueOrThrow({ where: { uai: "0690003D" } })).id },
+    });
     const list = await service.ownerless("10");
     expect(list.map((s) => [s.uai, s.noLead, s.noRoute])).toEqual([
       ["0690003D", true, false],

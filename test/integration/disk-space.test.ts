@@ -34,7 +34,10 @@ describe("the embedded database's disk", () => {
     const reading = app.store.db.freeDiskBytes!;
     app.store.db.freeDiskBytes = async () => 10 * 1024 * 1024;
     try {
-      expect(await healthz()).toEqual({ status: 503, body: { status: "unhealthy", database: "ok", databaseKind: "embedded", disk: { space: "full", freeMb: 10 } } });
+      expect(await healthz()).toEqual({
+        status: 503,
+        body: { status: "unhealthy", database: "ok", databaseKind: "embedded", disk: { space: "full", freeMb: 10 } },
+      });
     } finally {
       app.store.db.freeDiskBytes = reading;
     }
@@ -59,7 +62,13 @@ describe("npm run backup without room for the backup", () => {
       timeout: 60_000,
     });
     expect(run.status).toBe(1);
-    expect(run.stderr.trim()).toMatch(/^Backup failed: not enough room in .*backups: \d+ MB free, a backup needs about \d+ MB \(including 32 MB the database keeps for itself\); delete older backups or free some space, then try again$/);
-    expect(spawnSync("ls", [path.join(dataDir, "backups")], { encoding: "utf8" }).stdout.trim().split("\n")).toEqual([path.basename(last)]);
+    expect(run.stderr.trim()).toMatch(
+      /^Backup failed: not enough room in .*backups: \d+ MB free, a backup needs about \d+ MB \(including 32 MB the database keeps for itself\); delete older backups or free some space, then try again$/,
+    );
+    expect(
+      spawnSync("ls", [path.join(dataDir, "backups")], { encoding: "utf8" })
+        .stdout.trim()
+        .split("\n"),
+    ).toEqual([path.basename(last)]);
   });
 });

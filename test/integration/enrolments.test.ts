@@ -15,26 +15,46 @@ describe.each(DATABASE_KINDS)("self-enrolment (%s)", (kind) => {
     const id = randomUUID();
     const aad = `aad-${id}`;
     await db.kysely.insertInto("Member").values({ id, tenantId: T, aadObjectId: aad, displayName: p.name, role: p.role, updatedAt: new Date() }).execute();
-    if (p.uai) await db.kysely.insertInto("MemberSchool").values({ memberId: id, schoolId: places.schools.get(p.uai)! }).execute();
+    if (p.uai)
+      await db.kysely
+        .insertInto("MemberSchool")
+        .values({ memberId: id, schoolId: places.schools.get(p.uai)! })
+        .execute();
     if (p.chat !== false) await chat(aad);
     return (await services.members.identify(T, aad))!;
   }
   async function chat(aad: string) {
     await db.kysely
       .insertInto("ConversationRef")
-      .values({ conversationId: `a:${aad}`, kind: "PERSONAL", tenantId: T, aadObjectId: aad, serviceUrl: "http://x", reference: JSON.stringify({}), updatedAt: new Date() })
+      .values({
+        conversationId: `a:${aad}`,
+        kind: "PERSONAL",
+        tenantId: T,
+        aadObjectId: aad,
+        serviceUrl: "http://x",
+        reference: JSON.stringify({}),
+        updatedAt: new Date(),
+      })
       .execute();
   }
-  const applicant = (n: string) => ({ tenantId: T, aadObjectId: `aad-applicant-${n}`, displayName: `Candidat ${n}`, email: `Candidat.${n}@demo.repere.fr`, locale: "fr-FR" });
+  const applicant = (n: string) => ({
+    tenantId: T,
+    aadObjectId: `aad-applicant-${n}`,
+    displayName: `Candidat ${n}`,
+    email: `Candidat.${n}@demo.repere.fr`,
+    locale: "fr-FR",
+  });
   const sends = () => db.kysely.selectFrom("OutboxMessage").select(["conversationId", "payload"]).orderBy("createdAt").execute();
 
   beforeAll(async () => {
     db = await openTestDatabase(kind);
-    places = await seedPlaces(db, { schools: [
-      { uai: "0690001B", name: "Lycée Victor-Hugo", city: "Villefranche", bassin: "NORD" },
-      { uai: "0690003D", name: "Collège Jules-Ferry", city: "Belleville", bassin: "NORD" },
-      { uai: "0690006G", name: "Collège Jean-Jaurès", city: "Givors", bassin: "SUD", state: "CLOSED" },
-    ] });
+    places = await seedPlaces(db, {
+      schools: [
+        { uai: "0690001B", name: "Lycée Victor-Hugo", city: "Villefranche", bassin: "NORD" },
+        { uai: "0690003D", name: "Collège Jules-Ferry", city: "Belleville", bassin: "NORD" },
+        { uai: "0690006G", name: "Collège Jean-Jaurès", city: "Givors", bassin: "SUD", state: "CLOSED" },
+      ],
+    });
     services = createServices(createStore(db));
   });
   afterAll(async () => db?.drop());
@@ -56,11 +76,17 @@ describe.each(DATABASE_KINDS)("self-enrolment (%s)", (kind) => {
     await chat(a.aadObjectId);
     const asked = await services.enrolments.enrol(a, { function: "Conseillère principale d'éducation", schoolId: places.schools.get("0690001B")! });
     if (!asked.ok) throw new Error(asked.reason);
-    expect(asked).toMatchObject({ approversTold: 2, enrolment: { status: "PENDING", role: "CPE", email: "candidat.a@demo.repere.fr", schoolName: "Lycée Victor-Hugo" } });
+    expect(asked).toMatchObject({
+      approversTold: 2,
+      enrolment: { status: "PENDING", role: "CPE", email: "candidat.a@demo.repere.fr", schoolName: "Lycée Victor-Hugo" },
+    });
     expect((await sends()).map((s) => s.conversationId).sort()).toEqual([`a:aad-${head.memberId}`, `a:aad-${referent.memberId}`].sort());
     // Still unknown: nothing about pupils until approved.
     expect(await services.members.identify(T, a.aadObjectId)).toBeNull();
-    expect(await services.enrolments.enrol(a, { function: "CPE", schoolId: places.schools.get("0690001B")! })).toMatchObject({ ok: false, reason: "ALREADY_PENDING" });
+    expect(await services.enrolments.enrol(a, { function: "CPE", schoolId: places.schools.get("0690001B")! })).toMatchObject({
+      ok: false,
+      reason: "ALREADY_PENDING",
+    });
 
     const otherHead = (await services.members.identify(T, `aad-${(await db.prisma.member.findFirstOrThrow({ where: { displayName: "Chef Ferry" } })).id}`))!;
     expect(await services.enrolments.decide(otherHead, asked.enrolment.id, "APPROVED")).toEqual({ ok: false, reason: "FORBIDDEN" });
@@ -69,9 +95,16 @@ describe.each(DATABASE_KINDS)("self-enrolment (%s)", (kind) => {
     const m = await services.members.identify(T, a.aadObjectId);
     expect(m).toMatchObject({ role: "CPE", schoolIds: [places.schools.get("0690001B")] });
     expect(await db.prisma.memberEvent.findFirstOrThrow({ where: { memberId: m!.memberId } })).toMatchObject({ kind: "ENROLLED", actorId: head.memberId });
-    expect((await sends()).at(-1)).toMatchObject({ conversationId: `a:${a.aadObjectId}`, payload: { render: { view: "enrolmentDecision", enrolmentId: asked.enrolment.id } } });
+    expect((await sends()).at(-1)).toMatchObject({
+      conversationId: `a:${a.aadObjectId}`,
+      payload: { render: { view: "enrolmentDecision", enrolmentId: asked.enrolment.id } },
+    });
     // The référent's card is now stale: pressing it says it was decided.
-    expect(await services.enrolments.decide(referent, asked.enrolment.id, "REFUSED")).toMatchObject({ ok: false, reason: "ALREADY_DECIDED", enrolment: { status: "APPROVED" } });
+    expect(await services.enrolments.decide(referent, asked.enrolment.id, "REFUSED")).toMatchObject({
+      ok: false,
+      reason: "ALREADY_DECIDED",
+      enrolment: { status: "APPROVED" },
+    });
   });
 
   it("sends bassin roles and schools without head or référent to the admins; a refusal makes no member", async () => {
@@ -85,8 +118,14 @@ describe.each(DATABASE_KINDS)("self-enrolment (%s)", (kind) => {
     expect(await services.enrolments.decide(admin, mlds.enrolment.id, "REFUSED")).toMatchObject({ ok: true, enrolment: { status: "REFUSED" } });
     expect(await services.members.identify(T, b.aadObjectId)).toBeNull();
 
-    expect(await services.enrolments.enrol(applicant("c"), { function: "Jardinier", schoolId: places.schools.get("0690001B")! })).toEqual({ ok: false, reason: "UNKNOWN_FUNCTION" });
-    expect(await services.enrolments.enrol(applicant("c"), { function: "Professeur", schoolId: places.schools.get("0690006G")! })).toEqual({ ok: false, reason: "SCHOOL_CLOSED" });
+    expect(await services.enrolments.enrol(applicant("c"), { function: "Jardinier", schoolId: places.schools.get("0690001B")! })).toEqual({
+      ok: false,
+      reason: "UNKNOWN_FUNCTION",
+    });
+    expect(await services.enrolments.enrol(applicant("c"), { function: "Professeur", schoolId: places.schools.get("0690006G")! })).toEqual({
+      ok: false,
+      reason: "SCHOOL_CLOSED",
+    });
     expect(await services.enrolments.enrol(applicant("c"), { function: "Professeur" })).toEqual({ ok: false, reason: "PLACE_REQUIRED" });
   });
 });

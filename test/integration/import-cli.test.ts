@@ -67,7 +67,9 @@ describe("npm run import", () => {
     const r = await runImport([list, "--district", "nord", "--yes"], { env });
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/Import terminé\. 1 dossier\(s\) créé\(s\), 0 rattaché\(s\) à un dossier ouvert, 0 déjà présent\(s\)\. Références D-\d{4}-0001 à D-\d{4}-0001/);
+    expect(r.stdout).toMatch(
+      /Import terminé\. 1 dossier\(s\) créé\(s\), 0 rattaché\(s\) à un dossier ouvert, 0 déjà présent\(s\)\. Références D-\d{4}-0001 à D-\d{4}-0001/,
+    );
     const c = await db.prisma.case.findFirstOrThrow({ include: { pupil: true } });
     expect(c).toMatchObject({ source: "IMPORT", pupil: { lastName: "Cli", firstName: "Léa" } });
     expect(await db.prisma.importBatch.findFirstOrThrow({ where: { status: "IMPORTED" } })).toMatchObject({ importedById: null, createdCount: 1 });

@@ -25,7 +25,13 @@ describe.each(DATABASE_KINDS)("rentrée campaign import on %s", (kind) => {
   const prisma = () => db.prisma;
   let fileCounter = 0;
   /** Each test's file differs (a comment-free way: one more unique row), so hashes never collide. */
-  const uniqueRow = () => listRow({ nom: `Unique-${String.fromCharCode(97 + (fileCounter % 26))}${String.fromCharCode(97 + Math.floor(fileCounter++ / 26))}`, prenom: "Eva", naissance: "01/02/2009", uai: "0690003C" });
+  const uniqueRow = () =>
+    listRow({
+      nom: `Unique-${String.fromCharCode(97 + (fileCounter % 26))}${String.fromCharCode(97 + Math.floor(fileCounter++ / 26))}`,
+      prenom: "Eva",
+      naissance: "01/02/2009",
+      uai: "0690003C",
+    });
 
   /** The import summaries a batch queued, by conversation. */
   async function summariesOf(batchId: string): Promise<Record<string, any>> {
@@ -45,28 +51,68 @@ describe.each(DATABASE_KINDS)("rentrée campaign import on %s", (kind) => {
     await store.seedDemo({ onlyIfEmpty: false });
     services = createServices(store, () => now);
     // The référent of Lycée Victor-Hugo has a personal chat with the bot.
-    await store.conversations.upsert({ conversationId: "a:karim", kind: "PERSONAL", tenantId: DEMO_TENANT_ID, aadObjectId: aad("Karim Benali"), teamId: null, channelId: null, serviceUrl: "http://x", reference: { conversation: { id: "a:karim" } } });
+    await store.conversations.upsert({
+      conversationId: "a:karim",
+      kind: "PERSONAL",
+      tenantId: DEMO_TENANT_ID,
+      aadObjectId: aad("Karim Benali"),
+      teamId: null,
+      channelId: null,
+      serviceUrl: "http://x",
+      reference: { conversation: { id: "a:karim" } },
+    });
   });
   afterAll(async () => db?.drop());
 
   it("previews a list without creating anything, then imports it on confirmation with the campaign as source", async () => {
     const rows = [
-      listRow({ nom: "Durand", prenom: "Léa", naissance: "15/03/2009", ine: "123456789AB", uai: VICTOR_HUGO, formation: "1re STMG", sortie: "30/06/2026", motif: "non affecté", telephone: "06 11 22 33 44" }),
+      listRow({
+        nom: "Durand",
+        prenom: "Léa",
+        naissance: "15/03/2009",
+        ine: "123456789AB",
+        uai: VICTOR_HUGO,
+        formation: "1re STMG",
+        sortie: "30/06/2026",
+        motif: "non affecté",
+        telephone: "06 11 22 33 44",
+      }),
       listRow({ nom: "Petit", prenom: "Noé", naissance: "2012-05-02", uai: VICTOR_HUGO, motif: "abandon" }),
       listRow({ nom: "Garnier", prenom: "Zoé", naissance: "31/02/2009", uai: VICTOR_HUGO }),
     ];
     const p = await preview(await sophie(), rows);
-    expect(p).toMatchObject({ totalRows: 3, ready: 2, mlds: 1, attach: [], already: [], contactDropped: true, sourceLabel: "campagne de repérage 2026", districtName: "Bassin Nord" });
+    expect(p).toMatchObject({
+      totalRows: 3,
+      ready: 2,
+      mlds: 1,
+      attach: [],
+      already: [],
+      contactDropped: true,
+      sourceLabel: "campagne de repérage 2026",
+      districtName: "Bassin Nord",
+    });
     expect(p.errors).toEqual([{ line: 4, field: "birthDate", column: "Date de naissance", code: "INVALID_DATE", value: "31/02/2009" }]);
     expect(await prisma().case.count()).toBe(0);
 
     const done = await services.imports.confirm({ kind: "member", actor: await sophie() }, p.batchId);
-    expect(done).toMatchObject({ ok: true, result: { total: 2, created: 2, attached: 0, skipped: 0, firstReference: "D-2026-0001", lastReference: "D-2026-0002" } });
+    expect(done).toMatchObject({
+      ok: true,
+      result: { total: 2, created: 2, attached: 0, skipped: 0, firstReference: "D-2026-0001", lastReference: "D-2026-0002" },
+    });
 
-    const cases = await prisma().case.findMany({ include: { pupil: true, reports: { include: { signals: true } }, events: true }, orderBy: { reference: "asc" } });
+    const cases = await prisma().case.findMany({
+      include: { pupil: true, reports: { include: { signals: true } }, events: true },
+      orderBy: { reference: "asc" },
+    });
     expect(cases).toHaveLength(2);
     const lea = cases[0]!;
-    expect(lea).toMatchObject({ status: "NEW", source: "IMPORT", sourceLabel: "campagne de repérage 2026", urgency: IMPORT_SETTINGS.urgency, reporterId: null });
+    expect(lea).toMatchObject({
+      status: "NEW",
+      source: "IMPORT",
+      sourceLabel: "campagne de repérage 2026",
+      urgency: IMPORT_SETTINGS.urgency,
+      reporterId: null,
+    });
     expect(lea.pupil).toMatchObject({ lastName: "Durand", firstName: "Léa", ine: "123456789AB", birthYear: 2009, className: "1re STMG" });
     expect(lea.pupil.birthDate?.toISOString()).toBe("2009-03-15T00:00:00.000Z");
     expect(lea.reports[0]!.signals).toMatchObject([{ code: "NOT_ASSIGNED", family: "ORIENTATION", note: "non affecté" }]);
@@ -75,9 +121,24 @@ describe.each(DATABASE_KINDS)("rentrée campaign import on %s", (kind) => {
     expect((await store.caseChanges.get({ id: lea.id }))!.families).toEqual(["ORIENTATION"]);
 
     // The contact is not kept anywhere, and the batch holds no rows once imported.
-    const dump = JSON.stringify(await Promise.all([prisma().pupil.findMany(), prisma().case.findMany(), prisma().report.findMany(), prisma().caseEvent.findMany(), prisma().importBatch.findMany()]), (_k, v) => (typeof v === "bigint" ? String(v) : v));
+    const dump = JSON.stringify(
+      await Promise.all([
+        prisma().pupil.findMany(),
+        prisma().case.findMany(),
+        prisma().report.findMany(),
+        prisma().caseEvent.findMany(),
+        prisma().importBatch.findMany(),
+      ]),
+      (_k, v) => (typeof v === "bigint" ? String(v) : v),
+    );
     expect(dump).not.toContain("06 11 22 33 44");
-    expect(await prisma().importBatch.findUniqueOrThrow({ where: { id: p.batchId } })).toMatchObject({ status: "IMPORTED", rows: null, createdCount: 2, errorCount: 1, rowCount: 3 });
+    expect(await prisma().importBatch.findUniqueOrThrow({ where: { id: p.batchId } })).toMatchObject({
+      status: "IMPORTED",
+      rows: null,
+      createdCount: 2,
+      errorCount: 1,
+      rowCount: 3,
+    });
   });
 
   it("routes the import like reports, as one summary per recipient: 16 and over to the district's channel and the référents, under 16 to the référents only", async () => {
@@ -110,7 +171,14 @@ describe.each(DATABASE_KINDS)("rentrée campaign import on %s", (kind) => {
       ],
     });
     // The référent of Victor-Hugo hears of both of its young people, the 14-year-old included.
-    expect(summaries["a:karim"]).toEqual({ view: "importSummary", batchId: p.batchId, districts: ["Bassin Nord"], total: 2, attached: 0, schools: [{ name: "Lycée Victor-Hugo", count: 2 }] });
+    expect(summaries["a:karim"]).toEqual({
+      view: "importSummary",
+      batchId: p.batchId,
+      districts: ["Bassin Nord"],
+      total: 2,
+      attached: 0,
+      schools: [{ name: "Lycée Victor-Hugo", count: 2 }],
+    });
     // Pupil data stay out of the queued messages (a channel is seen by all its members).
     expect(JSON.stringify(summaries)).not.toMatch(/Routage|Aïcha|Yanis|Nour|Lina|D-2026/);
   });
@@ -120,11 +188,18 @@ describe.each(DATABASE_KINDS)("rentrée campaign import on %s", (kind) => {
     const [school] = await services.reports.reportingSchools(claire);
     const reported = await services.reports.submit(
       claire,
-      { pupil: { lastName: "Lefèvre", firstName: "Chloé", className: "2nde 3", schoolId: school!.id, birthYear: 2010 }, signals: { signals: [{ code: "LATENESS" }] }, steps: { stepsTaken: [], urgency: 1 } },
+      {
+        pupil: { lastName: "Lefèvre", firstName: "Chloé", className: "2nde 3", schoolId: school!.id, birthYear: 2010 },
+        signals: { signals: [{ code: "LATENESS" }] },
+        steps: { stepsTaken: [], urgency: 1 },
+      },
       "import-test-report",
     );
     if (!reported.ok) throw new Error(reported.reason);
-    const p = await preview(await sophie(), [listRow({ nom: "LEFEVRE", prenom: "chloé", naissance: "04/07/2010", ine: "987654321ZZ", uai: VICTOR_HUGO, motif: "non affecté" }), uniqueRow()]);
+    const p = await preview(await sophie(), [
+      listRow({ nom: "LEFEVRE", prenom: "chloé", naissance: "04/07/2010", ine: "987654321ZZ", uai: VICTOR_HUGO, motif: "non affecté" }),
+      uniqueRow(),
+    ]);
     expect(p.attach).toEqual([{ line: 2, reference: reported.recorded.reference }]);
     expect(p.ready).toBe(1);
     const done = await services.imports.confirm({ kind: "member", actor: await sophie() }, p.batchId);
@@ -147,7 +222,10 @@ describe.each(DATABASE_KINDS)("rentrée campaign import on %s", (kind) => {
     const first = await preview(await sophie(), [listRow({ nom: "Benoît", prenom: "Maël", naissance: "12/12/2008", ine: "555555555AA", uai: VICTOR_HUGO })]);
     await services.imports.confirm({ kind: "member", actor: await sophie() }, first.batchId);
     const reference = (await prisma().case.findFirstOrThrow({ where: { pupil: { ine: "555555555AA" } } })).reference;
-    const second = await preview(await sophie(), [listRow({ nom: "Benoit", prenom: "Mael", naissance: "12/12/2008", ine: "555555555AA", uai: "0690002B" }), uniqueRow()]);
+    const second = await preview(await sophie(), [
+      listRow({ nom: "Benoit", prenom: "Mael", naissance: "12/12/2008", ine: "555555555AA", uai: "0690002B" }),
+      uniqueRow(),
+    ]);
     expect(second.already).toEqual([{ line: 2, reference }]);
     expect(second.ready).toBe(1);
     const done = await services.imports.confirm({ kind: "member", actor: await sophie() }, second.batchId);
@@ -181,12 +259,19 @@ describe.each(DATABASE_KINDS)("rentrée campaign import on %s", (kind) => {
   });
 
   it("resumes an import cut short without duplicating what it had already created", async () => {
-    const p = await preview(await sophie(), generatedList(7, NORD_UAIS).map((r) => [`Reprise${r[0]}`.replace(/[^\p{L}-]/gu, ""), ...r.slice(1)]));
+    const p = await preview(
+      await sophie(),
+      generatedList(7, NORD_UAIS).map((r) => [`Reprise${r[0]}`.replace(/[^\p{L}-]/gu, ""), ...r.slice(1)]),
+    );
     expect(p.ready).toBe(7);
     const batch = (await store.imports.claim(p.batchId, new Date(0)))!;
     const rows = await store.imports.rowsOf(p.batchId);
     // The first run imported three rows, then its instance stopped.
-    await store.imports.importChunk({ id: batch.id, sourceLabel: batch.sourceLabel!, importedById: batch.importedById }, rows.slice(0, 3), { year: 2026, urgency: 2, now });
+    await store.imports.importChunk({ id: batch.id, sourceLabel: batch.sourceLabel!, importedById: batch.importedById }, rows.slice(0, 3), {
+      year: 2026,
+      urgency: 2,
+      now,
+    });
     await store.imports.fail(batch.id);
     expect(await summariesOf(p.batchId)).toEqual({});
     const done = await services.imports.confirm({ kind: "member", actor: await sophie() }, p.batchId);
@@ -211,11 +296,17 @@ describe.each(DATABASE_KINDS)("rentrée campaign import on %s", (kind) => {
   });
 
   it("lets an admin import for any district, and nobody else but coordinators", async () => {
-    const rows = [listRow({ nom: "Admin", prenom: "Nord", naissance: "01/01/2009", uai: VICTOR_HUGO }), listRow({ nom: "Admin", prenom: "Sud", naissance: "01/01/2009", uai: SIMONE_VEIL })];
+    const rows = [
+      listRow({ nom: "Admin", prenom: "Nord", naissance: "01/01/2009", uai: VICTOR_HUGO }),
+      listRow({ nom: "Admin", prenom: "Sud", naissance: "01/01/2009", uai: SIMONE_VEIL }),
+    ];
     const admin = await preview(await actor("Nathalie Roux"), rows, "académie.csv");
     expect(admin).toMatchObject({ ready: 2, errors: [], districtName: null });
     for (const name of ["Claire Martin", "Karim Benali"]) {
-      expect(await services.imports.preview({ kind: "member", actor: await actor(name) }, { name: "x.csv", bytes: csvBytes(rows) })).toEqual({ ok: false, reason: "FORBIDDEN" });
+      expect(await services.imports.preview({ kind: "member", actor: await actor(name) }, { name: "x.csv", bytes: csvBytes(rows) })).toEqual({
+        ok: false,
+        reason: "FORBIDDEN",
+      });
     }
     // Only the person who saw the preview confirms it.
     expect(await services.imports.confirm({ kind: "member", actor: await sophie() }, admin.batchId)).toEqual({ ok: false, reason: "FORBIDDEN" });
@@ -242,14 +333,24 @@ describe.each(DATABASE_KINDS)("rentrée campaign import on %s", (kind) => {
   });
 
   it("refuses a file whose columns it cannot find, naming the missing ones", async () => {
-    const outcome = await services.imports.preview({ kind: "member", actor: await sophie() }, { name: "x.csv", bytes: csvBytes([["Dupont", "Jean"]], { header: ["Nom", "Classe"] }) });
+    const outcome = await services.imports.preview(
+      { kind: "member", actor: await sophie() },
+      { name: "x.csv", bytes: csvBytes([["Dupont", "Jean"]], { header: ["Nom", "Classe"] }) },
+    );
     expect(outcome).toEqual({ ok: false, reason: "UNKNOWN_LAYOUT", missing: ["firstName", "birthDate", "uai"], headers: ["Nom", "Classe"] });
-    expect(await services.imports.preview({ kind: "member", actor: await sophie() }, { name: "vide.csv", bytes: new Uint8Array() })).toEqual({ ok: false, reason: "EMPTY" });
+    expect(await services.imports.preview({ kind: "member", actor: await sophie() }, { name: "vide.csv", bytes: new Uint8Array() })).toEqual({
+      ok: false,
+      reason: "EMPTY",
+    });
   });
 
   it("imports for a district named by code (the IT team's command line), refusing an unknown code", async () => {
     const rows = [listRow({ nom: "Systeme", prenom: "Lou", naissance: "01/01/2009", uai: SIMONE_VEIL })];
-    expect(await services.imports.preview({ kind: "system", districtCode: "EST" }, { name: "x.csv", bytes: csvBytes(rows) })).toEqual({ ok: false, reason: "UNKNOWN_DISTRICT", districtCode: "EST" });
+    expect(await services.imports.preview({ kind: "system", districtCode: "EST" }, { name: "x.csv", bytes: csvBytes(rows) })).toEqual({
+      ok: false,
+      reason: "UNKNOWN_DISTRICT",
+      districtCode: "EST",
+    });
     const p = await services.imports.preview({ kind: "system", districtCode: "sud" }, { name: "x.csv", bytes: csvBytes(rows) });
     if (!p.ok) throw new Error("refused");
     expect(p.preview).toMatchObject({ ready: 1, districtName: "Bassin Sud" });
@@ -267,7 +368,16 @@ describe("a list of 10,000 young people", () => {
       const store = createStore(db);
       await store.seedDemo({ onlyIfEmpty: false });
       const services = createServices(store, () => RENTREE);
-      await store.conversations.upsert({ conversationId: "a:karim", kind: "PERSONAL", tenantId: DEMO_TENANT_ID, aadObjectId: aad("Karim Benali"), teamId: null, channelId: null, serviceUrl: "http://x", reference: { conversation: { id: "a:karim" } } });
+      await store.conversations.upsert({
+        conversationId: "a:karim",
+        kind: "PERSONAL",
+        tenantId: DEMO_TENANT_ID,
+        aadObjectId: aad("Karim Benali"),
+        teamId: null,
+        channelId: null,
+        serviceUrl: "http://x",
+        reference: { conversation: { id: "a:karim" } },
+      });
       const sophie = (await services.members.identify(DEMO_TENANT_ID, aad("Sophie Laurent")))!;
       const bytes = csvBytes(generatedList(10_000, NORD_UAIS, { withIne: true }), { encoding: "windows-1252" });
       const who = { kind: "member" as const, actor: sophie };

@@ -34,7 +34,11 @@ describe("a card action retried on another instance after the first one lost it"
     const [school] = await a.app.services.reports.reportingSchools(claireActor);
     const outcome = await a.app.services.reports.submit(
       claireActor,
-      { pupil: { lastName: "Relance", firstName: "Léa", className: "1re 4", schoolId: school!.id, birthYear: new Date().getFullYear() - 17 }, signals: { signals: [{ code: "LATENESS" }] }, steps: { stepsTaken: [], urgency: 2 } },
+      {
+        pupil: { lastName: "Relance", firstName: "Léa", className: "1re 4", schoolId: school!.id, birthYear: new Date().getFullYear() - 17 },
+        signals: { signals: [{ code: "LATENESS" }] },
+        steps: { stepsTaken: [], urgency: 2 },
+      },
       "retry-after-loss",
     );
     if (!outcome.ok) throw new Error(outcome.reason);

@@ -23,10 +23,17 @@ describe.each(DATABASE_KINDS)("the store's statements, on %s", (kind) => {
     await db.kysely.insertInto("School").values({ id: "s-k", uai: "0690001B", name: "S", kind: "COLLEGE", districtId: "d-k" }).execute();
     // A birth date at UTC midnight is the 3 May, not the 2 May it is in New York at that instant.
     const born = new Date("2010-05-03T00:00:00Z");
-    await db.kysely.insertInto("Pupil").values({ id: "p-k", schoolId: "s-k", lastName: "L", firstName: "F", nameKey: "l f", birthYear: 2010, birthDate: born }).execute();
+    await db.kysely
+      .insertInto("Pupil")
+      .values({ id: "p-k", schoolId: "s-k", lastName: "L", firstName: "F", nameKey: "l f", birthYear: 2010, birthDate: born })
+      .execute();
     const district = await db.kysely.selectFrom("District").select("createdAt").where("id", "=", "d-k").executeTakeFirstOrThrow();
     expect(district.createdAt.toISOString()).toBe(at.toISOString());
-    const pupil = await db.kysely.selectFrom("Pupil").select(["birthDate", sql<string>`"birthDate"::text`.as("stored")]).where("id", "=", "p-k").executeTakeFirstOrThrow();
+    const pupil = await db.kysely
+      .selectFrom("Pupil")
+      .select(["birthDate", sql<string>`"birthDate"::text`.as("stored")])
+      .where("id", "=", "p-k")
+      .executeTakeFirstOrThrow();
     expect(pupil.stored).toBe("2010-05-03");
     expect(pupil.birthDate?.toISOString()).toBe(born.toISOString());
     // What Prisma reads is the same instant.
@@ -49,11 +56,21 @@ describe.each(DATABASE_KINDS)("the store's statements, on %s", (kind) => {
   });
 
   it("compile a hot statement once and put each call's arguments in their places, null included", async () => {
-    await db.kysely.insertInto("District").values([{ id: "d-p1", code: "P1", name: "Prepared one" }, { id: "d-p2", code: "P2", name: "Prepared two" }]).execute();
+    await db.kysely
+      .insertInto("District")
+      .values([
+        { id: "d-p1", code: "P1", name: "Prepared one" },
+        { id: "d-p2", code: "P2", name: "Prepared two" },
+      ])
+      .execute();
     let builds = 0;
     const byCode = prepared("test_by_code", (k, code: string | null, name: string) => {
       builds++;
-      return k.selectFrom("District").select(["id", sql<string>`${name}::text`.as("echoed")]).where("code", "=", code).where("id", "like", "d-p%");
+      return k
+        .selectFrom("District")
+        .select(["id", sql<string>`${name}::text`.as("echoed")])
+        .where("code", "=", code)
+        .where("id", "like", "d-p%");
     });
     expect(await byCode(db.kysely, "P2", "first")).toEqual([{ id: "d-p2", echoed: "first" }]);
     expect(await byCode(db.kysely, "P1", "second")).toEqual([{ id: "d-p1", echoed: "second" }]);

@@ -30,21 +30,55 @@ describe.each(DATABASE_KINDS)("administration of people (%s)", (kind) => {
     const open = await db.kysely.selectFrom("Case").select("id").where("districtId", "=", nord).where("status", "!=", "CLOSED").orderBy("id").execute();
     expect(open.length).toBeGreaterThanOrEqual(40);
     await db.kysely.updateTable("Case").set({ assigneeId: null }).where("assigneeId", "=", sophie.memberId).execute();
-    await db.kysely.updateTable("Case").set({ assigneeId: sophie.memberId }).where("id", "in", open.slice(0, 40).map((c) => c.id)).execute();
+    await db.kysely
+      .updateTable("Case")
+      .set({ assigneeId: sophie.memberId })
+      .where(
+        "id",
+        "in",
+        open.slice(0, 40).map((c) => c.id),
+      )
+      .execute();
     newCoordinator = randomUUID();
-    await db.kysely.insertInto("Member").values({ id: newCoordinator, tenantId: DEMO_TENANT_ID, aadObjectId: "aad-new-coordinator", displayName: "Nouveau Coordonnateur", email: "nouveau@demo.repere.fr", role: "COORDINATOR", districtId: nord, updatedAt: new Date() }).execute();
+    await db.kysely
+      .insertInto("Member")
+      .values({
+        id: newCoordinator,
+        tenantId: DEMO_TENANT_ID,
+        aadObjectId: "aad-new-coordinator",
+        displayName: "Nouveau Coordonnateur",
+        email: "nouveau@demo.repere.fr",
+        role: "COORDINATOR",
+        districtId: nord,
+        updatedAt: new Date(),
+      })
+      .execute();
     await db.kysely
       .insertInto("ConversationRef")
-      .values({ conversationId: "a:new-coordinator", kind: "PERSONAL", tenantId: DEMO_TENANT_ID, aadObjectId: "aad-new-coordinator", serviceUrl: "http://x", reference: JSON.stringify({}), updatedAt: new Date() })
+      .values({
+        conversationId: "a:new-coordinator",
+        kind: "PERSONAL",
+        tenantId: DEMO_TENANT_ID,
+        aadObjectId: "aad-new-coordinator",
+        serviceUrl: "http://x",
+        reference: JSON.stringify({}),
+        updatedAt: new Date(),
+      })
       .execute();
   });
   afterAll(async () => db?.drop());
 
   it("finds people within the actor's reach only", async () => {
-    expect(await services.memberAdmin.find(admin, "sophie")).toMatchObject({ ok: true, people: [{ displayName: "Sophie Laurent", role: "COORDINATOR", openCases: 40 }] });
+    expect(await services.memberAdmin.find(admin, "sophie")).toMatchObject({
+      ok: true,
+      people: [{ displayName: "Sophie Laurent", role: "COORDINATOR", openCases: 40 }],
+    });
     expect(await services.memberAdmin.find(sophie, "sophie")).toEqual({ ok: false, reason: "FORBIDDEN" });
     const head = randomUUID();
-    await db.kysely.insertInto("Member").values({ id: head, tenantId: DEMO_TENANT_ID, aadObjectId: "aad-head", displayName: "Chef Hugo", role: "HEAD", updatedAt: new Date() }).execute();
+    await db.kysely
+      .insertInto("Member")
+      .values({ id: head, tenantId: DEMO_TENANT_ID, aadObjectId: "aad-head", displayName: "Chef Hugo", role: "HEAD", updatedAt: new Date() })
+      .execute();
     const school = await db.kysely.selectFrom("School").select("id").where("uai", "=", "0690001A").executeTakeFirstOrThrow();
     await db.kysely.insertInto("MemberSchool").values({ memberId: head, schoolId: school.id }).execute();
     const chef = (await services.members.identify(DEMO_TENANT_ID, "aad-head"))!;
@@ -57,7 +91,9 @@ describe.each(DATABASE_KINDS)("administration of people (%s)", (kind) => {
     expect(await services.memberAdmin.deactivate(chef, sophie.memberId)).toEqual({ ok: false, reason: "FORBIDDEN" });
     const changed = await services.memberAdmin.change(chef, claire.id, { role: "CPE", schoolIds: [school.id] });
     expect(changed).toMatchObject({ ok: true, member: { role: "CPE" } });
-    expect(await db.prisma.memberEvent.findMany({ where: { memberId: claire.id }, select: { kind: true, actorId: true } })).toEqual([{ kind: "ROLE_CHANGED", actorId: chef.memberId }]);
+    expect(await db.prisma.memberEvent.findMany({ where: { memberId: claire.id }, select: { kind: true, actorId: true } })).toEqual([
+      { kind: "ROLE_CHANGED", actorId: chef.memberId },
+    ]);
   });
 
   it("refuses to deactivate someone who holds cases, hands all 40 over in one action, then deactivates", async () => {
@@ -73,7 +109,10 @@ describe.each(DATABASE_KINDS)("administration of people (%s)", (kind) => {
     const events = await db.kysely.selectFrom("CaseEvent").select(["actorId", "data"]).where("type", "=", "ASSIGNED").execute();
     expect(events.length - before.length).toBe(40);
     expect(events.at(-1)).toMatchObject({ actorId: admin.memberId, data: { assigneeId: newCoordinator, from: sophie.memberId, handover: true } });
-    expect(await db.prisma.memberEvent.findFirstOrThrow({ where: { memberId: sophie.memberId, kind: "CASES_HANDED_OVER" } })).toMatchObject({ actorId: admin.memberId, detail: { to: newCoordinator, count: 40 } });
+    expect(await db.prisma.memberEvent.findFirstOrThrow({ where: { memberId: sophie.memberId, kind: "CASES_HANDED_OVER" } })).toMatchObject({
+      actorId: admin.memberId,
+      detail: { to: newCoordinator, count: 40 },
+    });
     const told = await db.kysely.selectFrom("OutboxMessage").select("payload").where("conversationId", "=", "a:new-coordinator").execute();
     expect(told).toHaveLength(1);
     expect(told[0]!.payload).toMatchObject({ render: { view: "casesHandedOver", fromName: "Sophie Laurent" } });
@@ -81,12 +120,17 @@ describe.each(DATABASE_KINDS)("administration of people (%s)", (kind) => {
     expect(await services.memberAdmin.handOver(admin, sophie.memberId, newCoordinator)).toEqual({ ok: false, reason: "NOTHING_TO_HAND_OVER" });
     expect(await services.memberAdmin.deactivate(admin, sophie.memberId)).toEqual({ ok: true });
     expect(await services.members.identify(DEMO_TENANT_ID, aad("Sophie Laurent"))).toBeNull();
-    expect(await db.prisma.memberEvent.findFirstOrThrow({ where: { memberId: sophie.memberId, kind: "DEACTIVATED" } })).toMatchObject({ actorId: admin.memberId });
+    expect(await db.prisma.memberEvent.findFirstOrThrow({ where: { memberId: sophie.memberId, kind: "DEACTIVATED" } })).toMatchObject({
+      actorId: admin.memberId,
+    });
   });
 
   it("hands over only to someone who can hold the cases", async () => {
     const marc = await who("Marc Petit");
-    expect(await services.memberAdmin.handOver(admin, newCoordinator, (await who("Claire Martin")).memberId)).toEqual({ ok: false, reason: "TARGET_CANNOT_HOLD" });
+    expect(await services.memberAdmin.handOver(admin, newCoordinator, (await who("Claire Martin")).memberId)).toEqual({
+      ok: false,
+      reason: "TARGET_CANNOT_HOLD",
+    });
     // Marc coordinates Bassin Sud: Bassin Nord's cases stay where they are.
     const r = await services.memberAdmin.handOver(admin, newCoordinator, marc.memberId);
     expect(r).toMatchObject({ ok: true, references: [] });

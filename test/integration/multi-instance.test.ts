@@ -40,7 +40,11 @@ describe("two bot instances on one database", () => {
   });
 
   const post = async (instance: BotProcess, activity: Record<string, unknown>) => {
-    const res = await fetch(`${instance.url}/api/messages`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(activity) });
+    const res = await fetch(`${instance.url}/api/messages`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(activity),
+    });
     expect(res.status).toBeLessThan(300);
     return res;
   };
@@ -52,26 +56,47 @@ describe("two bot instances on one database", () => {
 
   it("completes one report whose turns alternate between the instances, then triages it from the other one", async () => {
     // The coordinators' channel and the people's chats are known (as after the bot's installation).
-    await post(a, { type: "conversationUpdate", id: "inst", serviceUrl: connector.url, channelId: "msteams", from: { id: "29:x", aadObjectId: sophie.aadObjectId }, recipient: BOT, conversation: { id: NORD, conversationType: "channel", isGroup: true, tenantId: DEMO_TENANT_ID }, channelData: { tenant: { id: DEMO_TENANT_ID }, team: { id: NORD }, channel: { id: NORD } }, membersAdded: [{ id: BOT.id }] });
+    await post(a, {
+      type: "conversationUpdate",
+      id: "inst",
+      serviceUrl: connector.url,
+      channelId: "msteams",
+      from: { id: "29:x", aadObjectId: sophie.aadObjectId },
+      recipient: BOT,
+      conversation: { id: NORD, conversationType: "channel", isGroup: true, tenantId: DEMO_TENANT_ID },
+      channelData: { tenant: { id: DEMO_TENANT_ID }, team: { id: NORD }, channel: { id: NORD } },
+      membersAdded: [{ id: BOT.id }],
+    });
     await post(b, personalMessage(connector.url, sophie, { text: "aide" }));
 
     await post(a, personalMessage(connector.url, claire, { text: "signaler" }));
-    await post(b, personalMessage(connector.url, claire, { value: press("Suivant", { lastName: "Alterne", firstName: "Eva", className: "2nde 2", birthYear: String(new Date().getFullYear() - 17) }) }));
+    await post(
+      b,
+      personalMessage(connector.url, claire, {
+        value: press("Suivant", { lastName: "Alterne", firstName: "Eva", className: "2nde 2", birthYear: String(new Date().getFullYear() - 17) }),
+      }),
+    );
     expect(cardText(lastCard())).toContain("Signaux observés");
     await post(a, personalMessage(connector.url, claire, { value: press("Suivant", { signal_WITHDRAWAL: "true" }) }));
     expect(cardText(lastCard())).toContain("Précisions sur les signaux cochés");
     await post(b, personalMessage(connector.url, claire, { value: press("Suivant", { note_WITHDRAWAL: "Seul à la récréation" }) }));
     await post(a, personalMessage(connector.url, claire, { value: press("Voir le récapitulatif", { urgency: "2" }) }));
     const summary = press("Envoyer le signalement", {});
-    await Promise.all([post(a, personalMessage(connector.url, claire, { value: summary })), post(b, personalMessage(connector.url, claire, { value: summary }))]);
+    await Promise.all([
+      post(a, personalMessage(connector.url, claire, { value: summary })),
+      post(b, personalMessage(connector.url, claire, { value: summary })),
+    ]);
     const cases = await store.db.prisma.case.findMany({ where: { pupil: { lastName: "Alterne" } }, include: { reports: true } });
     expect(cases).toHaveLength(1);
     expect(cases[0]!.reports).toHaveLength(1);
 
     // The channel card is posted by whichever worker claims it; the other instance handles the click.
     const caseId = cases[0]!.id;
-    await expect.poll(async () => (await store.db.prisma.channelPost.count({ where: { caseId, conversationId: NORD } })), { timeout: 15_000 }).toBe(1);
-    const res = await post(b, invokeActivity(connector.url, sophie, { conversationId: NORD, type: "channel", teamId: NORD }, "case.takeCharge", { caseId, version: cases[0]!.version }));
+    await expect.poll(async () => await store.db.prisma.channelPost.count({ where: { caseId, conversationId: NORD } }), { timeout: 15_000 }).toBe(1);
+    const res = await post(
+      b,
+      invokeActivity(connector.url, sophie, { conversationId: NORD, type: "channel", teamId: NORD }, "case.takeCharge", { caseId, version: cases[0]!.version }),
+    );
     expect(cardText(((await res.json()) as { value: unknown }).value)).toContain("Dossier pris en charge par Sophie Laurent.");
     const posted = await store.db.prisma.channelPost.findFirstOrThrow({ where: { caseId, conversationId: NORD } });
     await expect.poll(() => connector.sent.some((s) => s.method === "PUT" && s.activityId === posted.activityId), { timeout: 15_000 }).toBe(true);
@@ -80,7 +105,16 @@ describe("two bot instances on one database", () => {
   it("delivers 500 queued sends once each across both workers; after a kill -9 mid-batch none is lost", async () => {
     const conversations = Array.from({ length: 50 }, (_, i) => `a:load-${i}`);
     for (const id of conversations) {
-      await store.conversations.upsert({ conversationId: id, kind: "PERSONAL", tenantId: DEMO_TENANT_ID, aadObjectId: null, teamId: null, channelId: null, serviceUrl: connector.url, reference: { conversation: { id }, serviceUrl: connector.url, channelId: "msteams", bot: BOT, user: { id: "29:u" } } });
+      await store.conversations.upsert({
+        conversationId: id,
+        kind: "PERSONAL",
+        tenantId: DEMO_TENANT_ID,
+        aadObjectId: null,
+        teamId: null,
+        channelId: null,
+        serviceUrl: connector.url,
+        reference: { conversation: { id }, serviceUrl: connector.url, channelId: "msteams", bot: BOT, user: { id: "29:u" } },
+      });
     }
     const delivered = () => {
       const counts = new Map<string, number>();

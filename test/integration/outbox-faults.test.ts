@@ -40,7 +40,16 @@ describe("outbox faults, two instances on PostgreSQL", () => {
   const repos2 = () => ({ outbox: new CountingOutbox(db2.kysely), conversations: new ConversationRepository(db2.kysely) });
   const workers: OutboxWorker[] = [];
   const worker = (instance: 1 | 2, opts: Partial<OutboxWorkerOptions> = {}) => {
-    const w = new OutboxWorker({ adapter, botAppId: "", logger, clock, pollMs: 50, workerId: `instance-${instance}-${workers.length}`, ...(instance === 1 ? repos() : repos2()), ...opts });
+    const w = new OutboxWorker({
+      adapter,
+      botAppId: "",
+      logger,
+      clock,
+      pollMs: 50,
+      workerId: `instance-${instance}-${workers.length}`,
+      ...(instance === 1 ? repos() : repos2()),
+      ...opts,
+    });
     workers.push(w);
     return w;
   };
@@ -108,7 +117,9 @@ describe("outbox faults, two instances on PostgreSQL", () => {
     // Another instance just made eight sends to the channel: the next may start 2.2 s after the first.
     const sends = Array.from({ length: 8 }, (_, i) => dbNow.getTime() - 100 + i);
     const memoryMs = paceMemoryMs(TEAMS_THREAD_LIMITS);
-    await db.prisma.outboxPace.create({ data: { conversationId: CHANNEL, sends: sends.map((t) => new Date(t)), nextStartAt: new Date(nextSlots(sends, 1, dbNow.getTime())[0]!) } });
+    await db.prisma.outboxPace.create({
+      data: { conversationId: CHANNEL, sends: sends.map((t) => new Date(t)), nextStartAt: new Date(nextSlots(sends, 1, dbNow.getTime())[0]!) },
+    });
     const schedule = (ended: number[], n: number, now: number) => nextSlots(ended, n, now);
     const now = await repos().outbox.claimDue({ workerId: "a", conversations: 5, leaseMs: 60_000, now: clock(), schedule, memoryMs });
     expect(now.map((r) => r.conversationId)).toEqual([PERSONAL]);

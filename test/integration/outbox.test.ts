@@ -63,9 +63,8 @@ describe("outbox on postgres", () => {
     const district = await db.prisma.district.create({ data: { code: "D1", name: "District 1" } });
     const school = await db.prisma.school.create({ data: { uai: "0000001A", name: "Lycée A", kind: "LYCEE_GT", districtId: district.id } });
     const pupil = await db.prisma.pupil.create({ data: { schoolId: school.id, lastName: "X", firstName: "Y", nameKey: "x y", birthYear: 2009 } });
-    caseId = (
-      await db.prisma.case.create({ data: { reference: "D-2026-0001", pupilId: pupil.id, schoolId: school.id, districtId: district.id, urgency: 2 } })
-    ).id;
+    caseId = (await db.prisma.case.create({ data: { reference: "D-2026-0001", pupilId: pupil.id, schoolId: school.id, districtId: district.id, urgency: 2 } }))
+      .id;
     // The channel reference was stored from a message in a thread: a post must still start a new thread.
     await storeConversation(CHANNEL, connector.url, `${CHANNEL};messageid=1700000000000`);
     await storeConversation(PERSONAL);
@@ -325,7 +324,16 @@ describe("outbox on postgres", () => {
     const db2: Database = await openDatabase({ kind: "postgres", url: POSTGRES_URL }, { schema: db.schema, migrate: false });
     try {
       const w1 = worker({ concurrency: 5, workerId: "w1" });
-      const w2 = new OutboxWorker({ adapter, botAppId: "", outbox: new OutboxRepository(db2.kysely), conversations: new ConversationRepository(db2.kysely), logger, clock, concurrency: 5, workerId: "w2" });
+      const w2 = new OutboxWorker({
+        adapter,
+        botAppId: "",
+        outbox: new OutboxRepository(db2.kysely),
+        conversations: new ConversationRepository(db2.kysely),
+        logger,
+        clock,
+        concurrency: 5,
+        workerId: "w2",
+      });
       const run = async (w: OutboxWorker) => {
         let sent = 0;
         for (;;) {
@@ -391,9 +399,20 @@ describe("outbox on embedded PGlite (the default database)", () => {
       const outbox = new OutboxRepository(db.kysely);
       const conversations = new ConversationRepository(db.kysely);
       const reference = { conversation: { id: "a:1" }, serviceUrl: connector.url, bot: { id: "28:bot" }, channelId: "msteams", user: { id: "29:u" } };
-      await conversations.upsert({ conversationId: "a:1", kind: "PERSONAL", tenantId: null, aadObjectId: null, teamId: null, channelId: null, serviceUrl: connector.url, reference });
+      await conversations.upsert({
+        conversationId: "a:1",
+        kind: "PERSONAL",
+        tenantId: null,
+        aadObjectId: null,
+        teamId: null,
+        channelId: null,
+        serviceUrl: connector.url,
+        reference,
+      });
       const a = await outbox.enqueue({ conversationId: "a:1", kind: "post", payload: { activity: { text: "one" } }, dedupeKey: "k" });
-      const b = await db.kysely.transaction().execute((trx) => outbox.enqueue({ conversationId: "a:1", kind: "post", payload: { activity: { text: "one" } }, dedupeKey: "k" }, trx));
+      const b = await db.kysely
+        .transaction()
+        .execute((trx) => outbox.enqueue({ conversationId: "a:1", kind: "post", payload: { activity: { text: "one" } }, dedupeKey: "k" }, trx));
       expect(b).toEqual({ id: a.id, created: false });
       const adapter = createAdapter({ bot: { appType: "MultiTenant" }, defaultLocale: "fr" }, logger);
       const w = new OutboxWorker({ adapter, botAppId: "", outbox, conversations, logger });

@@ -27,7 +27,15 @@ describe.each(DATABASE_KINDS)("plan dates on the %s database", (kind) => {
     sophie = (await services.members.identify(DEMO_TENANT_ID, aad("Sophie Laurent")))!;
     const claire = (await services.members.identify(DEMO_TENANT_ID, aad("Claire Martin")))!;
     const [school] = await services.reports.reportingSchools(claire);
-    const r = await services.reports.submit(claire, { pupil: { lastName: "Dates", firstName: "Léo", className: "1re 2", schoolId: school!.id, birthYear: 2009 }, signals: { signals: [{ code: "LATENESS" }] }, steps: { stepsTaken: [], urgency: 2 } }, "plan-dates");
+    const r = await services.reports.submit(
+      claire,
+      {
+        pupil: { lastName: "Dates", firstName: "Léo", className: "1re 2", schoolId: school!.id, birthYear: 2009 },
+        signals: { signals: [{ code: "LATENESS" }] },
+        steps: { stepsTaken: [], urgency: 2 },
+      },
+      "plan-dates",
+    );
     if (!r.ok) throw new Error(r.reason);
     caseId = r.recorded.caseId;
     await services.triage.act(sophie, caseId, await version(), { verb: "takeCharge" });

@@ -11,9 +11,13 @@ import { POSTGRES_URL } from "../helpers/database.js";
 // Each work-around in prisma/cli-patches.ts exists because of an upstream bug. These tests fail
 // once the bug is gone, telling us to drop the work-around.
 
-const catalogQuery = { sql: "SELECT nspname, relkind FROM pg_namespace, pg_class WHERE pg_class.relnamespace = pg_namespace.oid LIMIT 1", args: [], argTypes: [] };
+const catalogQuery = {
+  sql: "SELECT nspname, relkind FROM pg_namespace, pg_class WHERE pg_class.relnamespace = pg_namespace.oid LIMIT 1",
+  args: [],
+  argTypes: [],
+};
 
-describe("prisma/orm#27403: adapter-pg cannot read catalog columns of type name / \"char\"", () => {
+describe('prisma/orm#27403: adapter-pg cannot read catalog columns of type name / "char"', () => {
   it("fails unpatched and works patched, on PostgreSQL", async () => {
     const plain = await new PrismaPg({ connectionString: POSTGRES_URL, max: 1 }).connect();
     try {

@@ -115,7 +115,17 @@ describe.each(DATABASE_KINDS)("status queries on %s", (kind) => {
   describe("statut <référence>", () => {
     it("shows a teacher the status of their own report only, with the pupil's name in private", async () => {
       const own = await services.queries.statusByReference(actors.claire, cases.leaDupont!.reference, "personal");
-      expect(own).toMatchObject({ ok: true, line: { reference: cases.leaDupont!.reference, status: "NEW", schoolName: "Lycée Victor-Hugo", pupil: { name: "Léa Dupont", initials: "L. D." }, tracking: null, canOpen: false } });
+      expect(own).toMatchObject({
+        ok: true,
+        line: {
+          reference: cases.leaDupont!.reference,
+          status: "NEW",
+          schoolName: "Lycée Victor-Hugo",
+          pupil: { name: "Léa Dupont", initials: "L. D." },
+          tracking: null,
+          canOpen: false,
+        },
+      });
       expect(await services.queries.statusByReference(actors.claire, cases.marcDupont!.reference, "personal")).toEqual({ ok: false, reason: "NOT_FOUND" });
     });
 
@@ -126,7 +136,15 @@ describe.each(DATABASE_KINDS)("status queries on %s", (kind) => {
 
     it("gives the référent of the school the status, assignee, last event and next review", async () => {
       const result = await services.queries.statusByReference(actors.karim, cases.priseSophie!.reference, "personal");
-      expect(result).toMatchObject({ ok: true, line: { status: "ACKNOWLEDGED", pupil: { name: "Sophie Prise" }, canOpen: true, tracking: { assigneeName: "Sophie Laurent", lastEvent: { type: "TAKEN_IN_CHARGE" }, nextReviewAt: null, late: null } } });
+      expect(result).toMatchObject({
+        ok: true,
+        line: {
+          status: "ACKNOWLEDGED",
+          pupil: { name: "Sophie Prise" },
+          canOpen: true,
+          tracking: { assigneeName: "Sophie Laurent", lastEvent: { type: "TAKEN_IN_CHARGE" }, nextReviewAt: null, late: null },
+        },
+      });
       const plan = await services.queries.statusByReference(actors.ines, cases.plan!.reference, "personal");
       expect(plan.ok && plan.line.tracking?.nextReviewAt).toBeInstanceOf(Date);
       expect(plan.ok && plan.line.tracking?.lastEvent?.type).toBe("PLAN_OPENED");
@@ -134,8 +152,14 @@ describe.each(DATABASE_KINDS)("status queries on %s", (kind) => {
 
     it("hides an under-16 case from the district's coordinator until the school sends it, or assigns it to them", async () => {
       expect(await services.queries.statusByReference(actors.sophie, cases.hugoDurand!.reference, "personal")).toEqual({ ok: false, reason: "NOT_FOUND" });
-      expect(await services.queries.statusByReference(actors.sophie, cases.tomEscalier!.reference, "personal")).toMatchObject({ ok: true, line: { pupil: { name: "Tom Escalier" } } });
-      expect(await services.queries.statusByReference(actors.sophie, cases.noeAssigne!.reference, "personal")).toMatchObject({ ok: true, line: { pupil: { name: "Noé Assigné" } } });
+      expect(await services.queries.statusByReference(actors.sophie, cases.tomEscalier!.reference, "personal")).toMatchObject({
+        ok: true,
+        line: { pupil: { name: "Tom Escalier" } },
+      });
+      expect(await services.queries.statusByReference(actors.sophie, cases.noeAssigne!.reference, "personal")).toMatchObject({
+        ok: true,
+        line: { pupil: { name: "Noé Assigné" } },
+      });
       expect(await services.queries.statusByReference(actors.marc, cases.zoeDupont!.reference, "personal")).toMatchObject({ ok: true });
       expect(await services.queries.statusByReference(actors.sophie, cases.zoeDupont!.reference, "personal")).toEqual({ ok: false, reason: "NOT_FOUND" });
     });
@@ -166,7 +190,9 @@ describe.each(DATABASE_KINDS)("status queries on %s", (kind) => {
       expect(refs((await search(actors.claire, "dupont")).lines).sort()).toEqual([cases.leaDupont!.reference, cases.closed!.reference].sort());
       expect(refs((await search(actors.karim, "DUPONT")).lines).sort()).toEqual([cases.leaDupont!.reference, cases.closed!.reference].sort());
       expect(refs((await search(actors.ines, "Dupont")).lines)).toEqual([cases.marcDupont!.reference]);
-      expect(refs((await search(actors.sophie, "dupont")).lines).sort()).toEqual([cases.leaDupont!.reference, cases.marcDupont!.reference, cases.closed!.reference].sort());
+      expect(refs((await search(actors.sophie, "dupont")).lines).sort()).toEqual(
+        [cases.leaDupont!.reference, cases.marcDupont!.reference, cases.closed!.reference].sort(),
+      );
       expect(refs((await search(actors.marc, "Dupont")).lines)).toEqual([cases.zoeDupont!.reference]);
       expect(refs((await search(actors.karim, "Léa Dupont")).lines)).toEqual([cases.leaDupont!.reference]);
       expect(refs((await search(actors.karim, "dupont LEA")).lines)).toEqual([cases.leaDupont!.reference]);
@@ -197,7 +223,8 @@ describe.each(DATABASE_KINDS)("status queries on %s", (kind) => {
     });
 
     it("in a channel or a group chat searches nothing: a name is searched in personal chat only", async () => {
-      for (const name of ["Escalier", "Durand", "Zzz"]) expect(await services.queries.statusByName(actors.karim, name, "channel")).toEqual({ ok: false, reason: "PERSONAL_ONLY" });
+      for (const name of ["Escalier", "Durand", "Zzz"])
+        expect(await services.queries.statusByName(actors.karim, name, "channel")).toEqual({ ok: false, reason: "PERSONAL_ONLY" });
       expect(refs((await search(actors.karim, "Durand", "personal")).lines)).toEqual([cases.hugoDurand!.reference]);
     });
   });
@@ -208,9 +235,19 @@ describe.each(DATABASE_KINDS)("status queries on %s", (kind) => {
       const reportedByClaire = (await everything()).filter((c) => c.scope.reporterIds.includes(actors.claire.memberId));
       expect(mine.total).toBe(reportedByClaire.length);
       expect(mine.lines.map((l) => l.reference)).toEqual(
-        reportedByClaire.sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime() || (a.id < b.id ? -1 : 1)).slice(0, 10).map((c) => c.reference),
+        reportedByClaire
+          .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime() || (a.id < b.id ? -1 : 1))
+          .slice(0, 10)
+          .map((c) => c.reference),
       );
-      expect(mine.counts).toEqual(expect.arrayContaining([{ status: "NEW", count: 3 }, { status: "ACKNOWLEDGED", count: 3 }, { status: "INFO_REQUESTED", count: 1 }, { status: "CLOSED", count: 1 }]));
+      expect(mine.counts).toEqual(
+        expect.arrayContaining([
+          { status: "NEW", count: 3 },
+          { status: "ACKNOWLEDGED", count: 3 },
+          { status: "INFO_REQUESTED", count: 1 },
+          { status: "CLOSED", count: 1 },
+        ]),
+      );
       expect(mine.lines.every((l) => l.tracking === null && l.pupil?.name)).toBe(true);
       expect(refs(mine.lines)).not.toContain(cases.marcDupont!.reference);
     });
@@ -235,7 +272,12 @@ describe.each(DATABASE_KINDS)("status queries on %s", (kind) => {
           const result = await services.queries.toDo(who, audience);
           if (!result.ok) throw new Error(result.reason);
           const expected = all
-            .filter((c) => can(who, "VIEW_STATUS", c.scope) && isWaitingFor(who.memberId, c) && (audience === "personal" || c.scope.escalatedToMlds || (c.scope.pupilAge ?? 99) >= 16))
+            .filter(
+              (c) =>
+                can(who, "VIEW_STATUS", c.scope) &&
+                isWaitingFor(who.memberId, c) &&
+                (audience === "personal" || c.scope.escalatedToMlds || (c.scope.pupilAge ?? 99) >= 16),
+            )
             .sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime() || (a.id < b.id ? -1 : 1));
           expect(result.list.total, `${who.displayName} ${audience}`).toBe(expected.length);
           expect(refs(result.list.lines), `${who.displayName} ${audience}`).toEqual(expected.slice(0, 10).map((c) => c.reference));

@@ -27,9 +27,25 @@ describe("what anonymisation does to each column", () => {
   });
 
   it("erases the texts people type about a pupil, and keeps what statistics need", () => {
-    const erased = Object.entries(COLUMN_FATES).flatMap(([table, columns]) => Object.entries(columns).filter(([, fate]) => "erase" in fate || "eraseKeys" in fate).map(([column]) => `${table}.${column}`));
+    const erased = Object.entries(COLUMN_FATES).flatMap(([table, columns]) =>
+      Object.entries(columns)
+        .filter(([, fate]) => "erase" in fate || "eraseKeys" in fate)
+        .map(([column]) => `${table}.${column}`),
+    );
     expect(erased.sort()).toEqual(
-      ["CaseEvent.data", "Outcome.comment", "Plan.objective", "PlanAction.company", "PlanAction.description", "Pupil.firstName", "Pupil.ine", "Pupil.lastName", "Pupil.nameKey", "Report.observations", "ReportSignal.note"].sort(),
+      [
+        "CaseEvent.data",
+        "Outcome.comment",
+        "Plan.objective",
+        "PlanAction.company",
+        "PlanAction.description",
+        "Pupil.firstName",
+        "Pupil.ine",
+        "Pupil.lastName",
+        "Pupil.nameKey",
+        "Report.observations",
+        "ReportSignal.note",
+      ].sort(),
     );
   });
 });

@@ -34,7 +34,8 @@ describe("retention of closed cases", () => {
   let n = 0;
   const clock = () => now;
   const prisma = () => db.prisma;
-  const actor = async (name: string) => (await services.members.identify(DEMO_TENANT_ID, DEMO_PEOPLE.find((p) => p.displayName === name)!.aadObjectId)) as Actor;
+  const actor = async (name: string) =>
+    (await services.members.identify(DEMO_TENANT_ID, DEMO_PEOPLE.find((p) => p.displayName === name)!.aadObjectId)) as Actor;
   const version = async (caseId: string) => (await prisma().case.findUniqueOrThrow({ where: { id: caseId } })).version;
 
   async function report(lastName: string, firstName = "Inès"): Promise<string> {
@@ -71,15 +72,33 @@ describe("retention of closed cases", () => {
     expect((await t.answerInfo(claire, caseId, `Réponse ${lastName}`)).ok).toBe(true);
     expect((await t.act(sophie, caseId, await version(caseId), { verb: "openPlan" })).ok).toBe(true);
     const p = services.plans;
-    expect((await p.act(sophie, caseId, await version(caseId), { verb: "setReview", objective: `Objectif ${lastName}`, nextReviewAt: "2026-04-01" })).ok).toBe(true);
-    expect((await p.act(sophie, caseId, await version(caseId), { verb: "addAction", input: { type: "INTERNSHIP", description: `Stage ${lastName}`, company: `Entreprise ${lastName}`, startDate: "2026-03-16", endDate: "2026-03-27" } })).ok).toBe(true);
+    expect((await p.act(sophie, caseId, await version(caseId), { verb: "setReview", objective: `Objectif ${lastName}`, nextReviewAt: "2026-04-01" })).ok).toBe(
+      true,
+    );
+    expect(
+      (
+        await p.act(sophie, caseId, await version(caseId), {
+          verb: "addAction",
+          input: { type: "INTERNSHIP", description: `Stage ${lastName}`, company: `Entreprise ${lastName}`, startDate: "2026-03-16", endDate: "2026-03-27" },
+        })
+      ).ok,
+    ).toBe(true);
     const closed = await p.act(sophie, caseId, await version(caseId), { verb: "close", outcome: "APPRENTICESHIP", comment: `Commentaire ${lastName}` });
     expect(closed.ok).toBe(true);
     return caseId;
   }
 
   const snapshot = (caseId: string) =>
-    prisma().case.findUniqueOrThrow({ where: { id: caseId }, include: { pupil: true, reports: { include: { signals: { orderBy: { code: "asc" } } } }, events: { orderBy: { id: "asc" } }, plan: { include: { actions: true } }, outcome: true } });
+    prisma().case.findUniqueOrThrow({
+      where: { id: caseId },
+      include: {
+        pupil: true,
+        reports: { include: { signals: { orderBy: { code: "asc" } } } },
+        events: { orderBy: { id: "asc" } },
+        plan: { include: { actions: true } },
+        outcome: true,
+      },
+    });
 
   beforeAll(async () => {
     db = await openTestDatabase("postgres");
@@ -118,11 +137,23 @@ describe("retention of closed cases", () => {
     expect(after.plan!.actions.map((a) => [a.type, a.description, a.company, a.partner])).toEqual([["INTERNSHIP", "", null, null]]);
     expect(after.outcome).toMatchObject({ kind: "APPRENTICESHIP", comment: null });
     const texts = JSON.stringify(after.events.map((e) => e.data));
-    for (const secret of ["Question Retenue", "Réponse Retenue", "Objectif", "Stage Retenue", "Entreprise Retenue", "Commentaire Retenue"]) expect(texts).not.toContain(secret);
+    for (const secret of ["Question Retenue", "Réponse Retenue", "Objectif", "Stage Retenue", "Entreprise Retenue", "Commentaire Retenue"])
+      expect(texts).not.toContain(secret);
     // Statistics kept: school, class, birth year, signals, dates, statuses, outcome, event types.
-    expect(after).toMatchObject({ schoolId: before.schoolId, districtId: before.districtId, status: "CLOSED", urgency: 3, closedAt: before.closedAt, createdAt: before.createdAt, reference: before.reference });
+    expect(after).toMatchObject({
+      schoolId: before.schoolId,
+      districtId: before.districtId,
+      status: "CLOSED",
+      urgency: 3,
+      closedAt: before.closedAt,
+      createdAt: before.createdAt,
+      reference: before.reference,
+    });
     expect(after.pupil).toMatchObject({ schoolId: before.pupil.schoolId, birthYear: 2009, className: "2nde 1" });
-    expect(after.reports.flatMap((r) => r.signals.map((s) => [s.code, s.family]))).toEqual([["LATENESS", "ATTENDANCE"], ["NO_PLAN", "ORIENTATION"]]);
+    expect(after.reports.flatMap((r) => r.signals.map((s) => [s.code, s.family]))).toEqual([
+      ["LATENESS", "ATTENDANCE"],
+      ["NO_PLAN", "ORIENTATION"],
+    ]);
     expect(after.reports[0]!.absenceHalfDays).toBe(6);
     expect(after.events.map((e) => e.type)).toEqual([...before.events.map((e) => e.type), "ERASED"]);
     expect(after.events.at(-1)).toMatchObject({ actorId: null, data: { cause: "RETENTION", reference: before.reference } });
@@ -193,7 +224,8 @@ describe("retention of closed cases", () => {
     // The two old cases of the pupil still followed move to anonymous pupils of their own.
     const [first, second, open, alone1, alone2] = after;
     expect(new Set([first!.pupilId, second!.pupilId, followed]).size).toBe(3);
-    for (const c of [first!, second!]) expect(c.pupil).toMatchObject({ lastName: "Anonyme", firstName: "Élève", nameKey: "", birthYear: 2009, className: "2nde 1", anonymizedAt: now });
+    for (const c of [first!, second!])
+      expect(c.pupil).toMatchObject({ lastName: "Anonyme", firstName: "Élève", nameKey: "", birthYear: 2009, className: "2nde 1", anonymizedAt: now });
     expect(open!.pupil).toMatchObject({ id: followed, lastName: "Fratrie", firstName: "Jules", anonymizedAt: null });
     expect(open!.anonymizedAt).toBeNull();
     // A pupil whose cases are all past retention loses their identity, and their cases stay with them.
@@ -245,7 +277,7 @@ describe("retention of closed cases", () => {
       const [a, b] = await Promise.all([services.retention.runDaily(), other.retention.runDaily()]);
       expect([a.ran, b.ran].sort()).toEqual([false, true]);
       expect(a.anonymized + b.anonymized).toBeGreaterThanOrEqual(12);
-      for (const id of ids) expect((await prisma().caseEvent.count({ where: { caseId: id, type: "ERASED" } }))).toBe(1);
+      for (const id of ids) expect(await prisma().caseEvent.count({ where: { caseId: id, type: "ERASED" } })).toBe(1);
       expect((await store.jobRuns.get(RETENTION_JOB))?.lastRunAt).toEqual(now);
 
       // Later the same day (Paris), neither runs; the next day, one does.
@@ -283,7 +315,9 @@ describe("retention of closed cases", () => {
       const t0 = new Date("2027-10-01T06:00:00Z");
       expect(await store.jobRuns.claim("crash-test", { now: t0, notRunSince: t0, leaseMs: 30 * 60_000, owner: "crashed" })).toBe(true);
       // The holder never finishes: nobody else may run it while its lease lasts.
-      expect(await store.jobRuns.claim("crash-test", { now: new Date(t0.getTime() + 10 * 60_000), notRunSince: t0, leaseMs: 30 * 60_000, owner: "other" })).toBe(false);
+      expect(
+        await store.jobRuns.claim("crash-test", { now: new Date(t0.getTime() + 10 * 60_000), notRunSince: t0, leaseMs: 30 * 60_000, owner: "other" }),
+      ).toBe(false);
       const later = new Date(t0.getTime() + 31 * 60_000);
       expect(await store.jobRuns.claim("crash-test", { now: later, notRunSince: t0, leaseMs: 30 * 60_000, owner: "other" })).toBe(true);
       expect(await store.jobRuns.finish("crash-test", "crashed", later)).toBe(false); // the old holder cannot finish it
@@ -320,11 +354,20 @@ describe("retention and erasure on the embedded database", () => {
       await store.seedDemo({ onlyIfEmpty: false });
       let now = new Date("2025-10-15T09:00:00Z");
       const services = createServices(store, () => now);
-      const who = async (name: string) => (await services.members.identify(DEMO_TENANT_ID, DEMO_PEOPLE.find((p) => p.displayName === name)!.aadObjectId)) as Actor;
+      const who = async (name: string) =>
+        (await services.members.identify(DEMO_TENANT_ID, DEMO_PEOPLE.find((p) => p.displayName === name)!.aadObjectId)) as Actor;
       const claire = await who("Claire Martin");
       const [school] = await services.reports.reportingSchools(claire);
       const submit = async (lastName: string, key: string) => {
-        const r = await services.reports.submit(claire, { pupil: { lastName, firstName: "Léo", className: "2nde 2", schoolId: school!.id, birthYear: 2008 }, signals: { signals: [{ code: "LATENESS", note: "Note embarquée" }] }, steps: { stepsTaken: [], urgency: 1 } }, key);
+        const r = await services.reports.submit(
+          claire,
+          {
+            pupil: { lastName, firstName: "Léo", className: "2nde 2", schoolId: school!.id, birthYear: 2008 },
+            signals: { signals: [{ code: "LATENESS", note: "Note embarquée" }] },
+            steps: { stepsTaken: [], urgency: 1 },
+          },
+          key,
+        );
         if (!r.ok) throw new Error(r.reason);
         return r.recorded.caseId;
       };
@@ -334,7 +377,10 @@ describe("retention and erasure on the embedded database", () => {
       expect((await services.triage.act(karim, old, c.version, { verb: "dismiss", reason: "Motif embarqué" })).ok).toBe(true);
       now = new Date("2026-09-15T09:00:00Z");
       expect((await services.retention.runDaily()).ran).toBe(true);
-      const after = await db.prisma.case.findUniqueOrThrow({ where: { id: old }, include: { pupil: true, events: true, reports: { include: { signals: { orderBy: { code: "asc" } } } } } });
+      const after = await db.prisma.case.findUniqueOrThrow({
+        where: { id: old },
+        include: { pupil: true, events: true, reports: { include: { signals: { orderBy: { code: "asc" } } } } },
+      });
       expect(after.pupil.lastName).toBe("Anonyme");
       expect(JSON.stringify(after, (_k, v) => (typeof v === "bigint" ? String(v) : v))).not.toMatch(/Embarqué|embarqué|Note embarquée/);
 

@@ -27,8 +27,21 @@ describe.each(DATABASE_KINDS)("schools without an owner (%s)", (kind) => {
     store = createStore(db);
     await store.seedDemo({ onlyIfEmpty: false });
     services = createServices(store, () => NOW);
-    for (const [id, name] of [["a:sophie", "Sophie Laurent"], ["a:nathalie", "Nathalie Roux"], ["a:ines", "Inès Moreau"]] as const) {
-      await store.conversations.upsert({ conversationId: id, kind: "PERSONAL", tenantId: DEMO_TENANT_ID, aadObjectId: aad(name), teamId: null, channelId: null, serviceUrl: "http://x", reference: { conversation: { id } } });
+    for (const [id, name] of [
+      ["a:sophie", "Sophie Laurent"],
+      ["a:nathalie", "Nathalie Roux"],
+      ["a:ines", "Inès Moreau"],
+    ] as const) {
+      await store.conversations.upsert({
+        conversationId: id,
+        kind: "PERSONAL",
+        tenantId: DEMO_TENANT_ID,
+        aadObjectId: aad(name),
+        teamId: null,
+        channelId: null,
+        serviceUrl: "http://x",
+        reference: { conversation: { id } },
+      });
     }
   });
   afterEach(async () => {
@@ -38,10 +51,20 @@ describe.each(DATABASE_KINDS)("schools without an owner (%s)", (kind) => {
   async function report(uai: string, birthYear: number, key: string) {
     const thomas = await actor("Thomas Girard");
     const school = (await services.reports.reportingSchools(thomas)).find((s) => s.uai === uai)!;
-    return services.reports.submit(thomas, { pupil: { lastName: "Orphelin", firstName: "Léo", className: "4e B", schoolId: school.id, birthYear }, signals: { signals: [{ code: "LATENESS" }] }, steps: { stepsTaken: [], urgency: 2 } }, key);
+    return services.reports.submit(
+      thomas,
+      {
+        pupil: { lastName: "Orphelin", firstName: "Léo", className: "4e B", schoolId: school.id, birthYear },
+        signals: { signals: [{ code: "LATENESS" }] },
+        steps: { stepsTaken: [], urgency: 2 },
+      },
+      key,
+    );
   }
   const sendsOf = async (caseId: string) =>
-    Object.fromEntries((await db.prisma.outboxMessage.findMany({ where: { caseId } })).map((m) => [m.conversationId, (m.payload as { render: { view: string } }).render]));
+    Object.fromEntries(
+      (await db.prisma.outboxMessage.findMany({ where: { caseId } })).map((m) => [m.conversationId, (m.payload as { render: { view: string } }).render]),
+    );
 
   it("sends an under-16 report in a school without a référent to the bassin's coordinators and the admins, who may see it, and tells the reporter", async () => {
     const outcome = await report(JULES_FERRY, 2013, "orphan-1");
@@ -60,10 +83,16 @@ describe.each(DATABASE_KINDS)("schools without an owner (%s)", (kind) => {
     expect(services.triage.may(await actor("Nathalie Roux"), "VIEW_STATUS", c)).toBe(true);
 
     const card = JSON.stringify(confirmedCard(fr, outcome.recorded, outcome.joined, outcome.toldInstead));
-    expect(card).toContain("Aucun référent décrochage n'est enregistré pour votre établissement : le coordonnateur MLDS du bassin et l'administrateur Repère de l'académie ont été prévenus.");
+    expect(card).toContain(
+      "Aucun référent décrochage n'est enregistré pour votre établissement : le coordonnateur MLDS du bassin et l'administrateur Repère de l'académie ont été prévenus.",
+    );
     expect(card).not.toContain("Le référent décrochage de l'établissement est prévenu");
-    expect(ownerlessReportText(fr, outcome.recorded.reference, { schoolName: "Collège Jules-Ferry", coordinators: 1 })).toContain(`Signalement ${outcome.recorded.reference} dans l'établissement Collège Jules-Ferry`);
-    expect(JSON.stringify(confirmedCard(translator("en"), outcome.recorded, outcome.joined, outcome.toldInstead))).toContain("the bassin's MLDS coordinator and the académie's Repère administrator have been told");
+    expect(ownerlessReportText(fr, outcome.recorded.reference, { schoolName: "Collège Jules-Ferry", coordinators: 1 })).toContain(
+      `Signalement ${outcome.recorded.reference} dans l'établissement Collège Jules-Ferry`,
+    );
+    expect(JSON.stringify(confirmedCard(translator("en"), outcome.recorded, outcome.joined, outcome.toldInstead))).toContain(
+      "the bassin's MLDS coordinator and the académie's Repère administrator have been told",
+    );
   });
 
   it("leaves a school with a référent as it was: an under-16 case stays with the school", async () => {
@@ -75,7 +104,9 @@ describe.each(DATABASE_KINDS)("schools without an owner (%s)", (kind) => {
     const c = (await services.triage.systemView(outcome.recorded.caseId))!;
     expect(c.escalatedToMlds).toBe(false);
     expect(services.triage.may(await actor("Sophie Laurent"), "VIEW_DETAILS", c)).toBe(false);
-    expect(JSON.stringify(confirmedCard(fr, outcome.recorded, outcome.joined, outcome.toldInstead))).toContain("Le référent décrochage de l'établissement est prévenu");
+    expect(JSON.stringify(confirmedCard(fr, outcome.recorded, outcome.joined, outcome.toldInstead))).toContain(
+      "Le référent décrochage de l'établissement est prévenu",
+    );
   });
 
   it("counts a chef d'établissement as an owner too", async () => {
@@ -97,7 +128,15 @@ describe.each(DATABASE_KINDS)("schools without an owner (%s)", (kind) => {
     expect(await services.owners.runDaily()).toBe(1);
     expect(await services.owners.runDaily()).toBeNull();
     const sent = await db.prisma.outboxMessage.findFirstOrThrow({ where: { conversationId: "a:nathalie" } });
-    const render = (sent.payload as { render: { view: "ownerlessSchools"; count: number; schools: { uai: string; name: string; districtCode: string | null; districtName?: string; noLead: boolean; noRoute: boolean }[] } }).render;
+    const render = (
+      sent.payload as {
+        render: {
+          view: "ownerlessSchools";
+          count: number;
+          schools: { uai: string; name: string; districtCode: string | null; districtName?: string; noLead: boolean; noRoute: boolean }[];
+        };
+      }
+    ).render;
     // Jules-Ferry (Nord) and the three schools of Bassin Sud have no référent; Sud has a coordinator.
     expect(render.view).toBe("ownerlessSchools");
     expect(render.schools.map((s) => s.uai)).toEqual(["0690003C", "0690006F", "0690005E", "0690004D"]);

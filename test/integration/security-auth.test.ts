@@ -62,7 +62,11 @@ describe("authentication of /api/messages with an app id", () => {
     return { iss: ISSUER, aud: APP_ID, iat: now - 60, nbf: now - 60, exp: now + 3600, serviceurl: connector.url, ...extra };
   };
   const post = (activity: Record<string, unknown>, authorization?: string) =>
-    fetch(`${url}/api/messages`, { method: "POST", headers: { "content-type": "application/json", ...(authorization ? { authorization } : {}) }, body: JSON.stringify(activity) });
+    fetch(`${url}/api/messages`, {
+      method: "POST",
+      headers: { "content-type": "application/json", ...(authorization ? { authorization } : {}) },
+      body: JSON.stringify(activity),
+    });
 
   /** A message that would be answered and remembered if it reached the bot. */
   const message = () => {
@@ -111,7 +115,9 @@ describe("authentication of /api/messages with an app id", () => {
 
   it("lets a request with a valid Teams token reach the bot", async () => {
     // An invoke answers in its HTTP response: the bot needs no outgoing token to reply.
-    const invoke = invokeActivity(connector.url, claire, { conversationId: `a:personal-${claire.aadObjectId}`, type: "personal" }, "case.refresh", { caseId: randomUUID() });
+    const invoke = invokeActivity(connector.url, claire, { conversationId: `a:personal-${claire.aadObjectId}`, type: "personal" }, "case.refresh", {
+      caseId: randomUUID(),
+    });
     const res = await post(invoke, `Bearer ${sign(teamsKey.privateKey, claims())}`);
     expect(res.status).toBe(200);
     const body = (await res.json()) as { value: unknown };
@@ -127,18 +133,27 @@ describe("authentication of /api/messages with an app id", () => {
     ["an expired token", () => `Bearer ${sign(teamsKey.privateKey, claims({ exp: Math.floor(Date.now() / 1000) - 600 }))}`],
     ["a token not valid yet", () => `Bearer ${sign(teamsKey.privateKey, claims({ nbf: Math.floor(Date.now() / 1000) + 3600 }))}`],
     ["a token signed by another key under the Teams key id", () => `Bearer ${sign(strangerKey.privateKey, claims())}`],
-    ["a token with a key id the metadata does not list", () => `Bearer ${sign(strangerKey.privateKey, claims(), { alg: "RS256", typ: "JWT", kid: "unknown-key" })}`],
+    [
+      "a token with a key id the metadata does not list",
+      () => `Bearer ${sign(strangerKey.privateKey, claims(), { alg: "RS256", typ: "JWT", kid: "unknown-key" })}`,
+    ],
     ["a token for another bot", () => `Bearer ${sign(teamsKey.privateKey, claims({ aud: "99999999-2222-4333-8444-555555555555" }))}`],
     ["a token without audience", () => `Bearer ${sign(teamsKey.privateKey, claims({ aud: undefined }))}`],
     ["a token from another issuer", () => `Bearer ${sign(teamsKey.privateKey, claims({ iss: "https://sts.windows.net/evil/" }))}`],
     ["a token for another service URL", () => `Bearer ${sign(teamsKey.privateKey, claims({ serviceurl: "https://smba.trafficmanager.net/evil/" }))}`],
-    ["a key endorsed for another channel than Teams", () => `Bearer ${sign(webchatKey.privateKey, claims(), { alg: "RS256", typ: "JWT", kid: "webchat-key" })}`],
+    [
+      "a key endorsed for another channel than Teams",
+      () => `Bearer ${sign(webchatKey.privateKey, claims(), { alg: "RS256", typ: "JWT", kid: "webchat-key" })}`,
+    ],
     ["an unsigned token (alg none)", () => `Bearer ${b64url({ alg: "none", typ: "JWT", kid: "teams-key" })}.${b64url(claims())}.`],
-    ["an HMAC token keyed with the public key (algorithm confusion)", () => {
-      const unsigned = `${b64url({ alg: "HS256", typ: "JWT", kid: "teams-key" })}.${b64url(claims())}`;
-      const pem = teamsKey.publicKey.export({ format: "pem", type: "spki" }) as string;
-      return `Bearer ${unsigned}.${createHmac("sha256", pem).update(unsigned).digest("base64url")}`;
-    }],
+    [
+      "an HMAC token keyed with the public key (algorithm confusion)",
+      () => {
+        const unsigned = `${b64url({ alg: "HS256", typ: "JWT", kid: "teams-key" })}.${b64url(claims())}`;
+        const pem = teamsKey.publicKey.export({ format: "pem", type: "spki" }) as string;
+        return `Bearer ${unsigned}.${createHmac("sha256", pem).update(unsigned).digest("base64url")}`;
+      },
+    ],
   ])("refuses %s with 401, and nothing reaches the bot or is stored", async (_what, authorization) => {
     connector.clear();
     const activity = message();
@@ -148,7 +163,9 @@ describe("authentication of /api/messages with an app id", () => {
   });
 
   it("refuses a forged invoke without a valid token before any handler", async () => {
-    const invoke = invokeActivity(connector.url, claire, { conversationId: `a:personal-${claire.aadObjectId}`, type: "personal" }, "case.details", { caseId: randomUUID() });
+    const invoke = invokeActivity(connector.url, claire, { conversationId: `a:personal-${claire.aadObjectId}`, type: "personal" }, "case.details", {
+      caseId: randomUUID(),
+    });
     const res = await post(invoke, `Bearer ${sign(strangerKey.privateKey, claims())}`);
     expect(res.status).toBe(401);
     expect(await app.store.db.prisma.processedActivity.count({ where: { activityId: `invoke:${invoke.id as string}` } })).toBe(0);
@@ -166,7 +183,10 @@ describe("tenant allow-list, for messages and card actions", () => {
   const logs: string[] = [];
   const sophie = person("Sophie Laurent");
   beforeAll(async () => {
-    bot = await startTestBot({ env: { ALLOWED_TENANT_IDS: "99999999-9999-4999-8999-999999999999", LOG_LEVEL: "warn" }, logger: createLogger("warn", { write: (line: string) => void logs.push(line) }) });
+    bot = await startTestBot({
+      env: { ALLOWED_TENANT_IDS: "99999999-9999-4999-8999-999999999999", LOG_LEVEL: "warn" },
+      logger: createLogger("warn", { write: (line: string) => void logs.push(line) }),
+    });
   });
   afterAll(async () => bot?.stop());
 
@@ -176,14 +196,20 @@ describe("tenant allow-list, for messages and card actions", () => {
     const [school] = await bot.app.services.reports.reportingSchools(claireActor);
     const outcome = await bot.app.services.reports.submit(
       claireActor,
-      { pupil: { lastName: "Locataire", firstName: "Ana", className: "1re 1", schoolId: school!.id, birthYear: new Date().getFullYear() - 17 }, signals: { signals: [{ code: "NO_PLAN" }] }, steps: { stepsTaken: [], urgency: 1 } },
+      {
+        pupil: { lastName: "Locataire", firstName: "Ana", className: "1re 1", schoolId: school!.id, birthYear: new Date().getFullYear() - 17 },
+        signals: { signals: [{ code: "NO_PLAN" }] },
+        steps: { stepsTaken: [], urgency: 1 },
+      },
       "tenant-1",
     );
     if (!outcome.ok) throw new Error(outcome.reason);
     const caseId = outcome.recorded.caseId;
     const before = await bot.app.store.db.prisma.caseEvent.count({ where: { caseId } });
 
-    const invoke = invokeActivity(bot.connector.url, sophie, { conversationId: `a:personal-${sophie.aadObjectId}`, type: "personal" }, "case.details", { caseId });
+    const invoke = invokeActivity(bot.connector.url, sophie, { conversationId: `a:personal-${sophie.aadObjectId}`, type: "personal" }, "case.details", {
+      caseId,
+    });
     const res = await bot.post(invoke);
     expect(res.status).not.toBe(200);
     expect(await res.text()).not.toContain("Locataire");
@@ -191,7 +217,9 @@ describe("tenant allow-list, for messages and card actions", () => {
     expect(await bot.app.store.db.prisma.processedActivity.count({ where: { activityId: `invoke:${invoke.id as string}` } })).toBe(0);
     expect(await bot.app.store.conversations.personalChatOf(sophie.aadObjectId)).toBeNull();
     expect(bot.connector.sent).toEqual([]);
-    const refusal = logs.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.msg === "activity from a tenant that is not allowed" && l.activityId === invoke.id);
+    const refusal = logs
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .find((l) => l.msg === "activity from a tenant that is not allowed" && l.activityId === invoke.id);
     expect(refusal).toMatchObject({ level: 40, type: "invoke", tenantId: DEMO_TENANT_ID });
   });
 });

@@ -112,14 +112,19 @@ describe("the permission table, through the services", () => {
       const c = await caseWithPlan(where);
       return unchangedWhenDenied(c.id, async () => {
         const v = verdict(await services.plans.view(actor, c.id));
-        const added = await services.plans.act(actor, c.id, await version(c.id), { verb: "addAction", input: { type: "SITUATION_INTERVIEW", description: "Entretien" } });
+        const added = await services.plans.act(actor, c.id, await version(c.id), {
+          verb: "addAction",
+          input: { type: "SITUATION_INTERVIEW", description: "Entretien" },
+        });
         expect(verdict(added)).toBe(v);
         return v;
       });
     },
     CLOSE_CASE: async (actor, where) => {
       const c = await newCase(where);
-      return unchangedWhenDenied(c.id, async () => verdict(await services.triage.act(actor, c.id, await version(c.id), { verb: "dismiss", reason: "Situation réglée" })));
+      return unchangedWhenDenied(c.id, async () =>
+        verdict(await services.triage.act(actor, c.id, await version(c.id), { verb: "dismiss", reason: "Situation réglée" })),
+      );
     },
     VIEW_HISTORY: (actor, where) => unchangedWhenDenied(shared[where].id, async () => verdict(await services.plans.history(actor, shared[where].id))),
     EXPORT_PUPIL_DATA: (actor, where) =>
@@ -176,7 +181,9 @@ describe("the permission table, through the services", () => {
     expect(OPERATIONS.filter((op) => !PROBES[op])).toEqual(NOT_IN_SERVICES_YET);
   });
 
-  const rows = OPERATIONS.flatMap((op) => WALKED_ROLES.flatMap((role) => (["inside", "outside"] as const).map((where) => [op, role, where, expected(op, role, where)] as const)));
+  const rows = OPERATIONS.flatMap((op) =>
+    WALKED_ROLES.flatMap((role) => (["inside", "outside"] as const).map((where) => [op, role, where, expected(op, role, where)] as const)),
+  );
   it.each(rows.filter(([op]) => PROBES[op]))("%s by %s, %s scope: %s", async (op, role, where, want) => {
     expect(await PROBES[op]!(actors[role], where)).toBe(want);
   });

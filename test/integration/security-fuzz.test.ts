@@ -13,7 +13,13 @@ import { invokeActivity, personalMessage, startTestBot, type TestBot } from "../
 const YEAR = new Date().getFullYear();
 const people = DEMO_PEOPLE.map((p) => ({ aadObjectId: p.aadObjectId, displayName: p.displayName }));
 const someone = fc.oneof(fc.constantFrom(...people), fc.record({ aadObjectId: fc.uuid(), displayName: fc.string({ maxLength: 20 }) }));
-const junk = fc.oneof(fc.string({ maxLength: 40 }), fc.string({ unit: "binary", maxLength: 600 }), fc.integer(), fc.constant(null), fc.anything({ maxDepth: 2 }));
+const junk = fc.oneof(
+  fc.string({ maxLength: 40 }),
+  fc.string({ unit: "binary", maxLength: 600 }),
+  fc.integer(),
+  fc.constant(null),
+  fc.anything({ maxDepth: 2 }),
+);
 
 describe("fuzzing the bot and its services", () => {
   let bot: TestBot;
@@ -23,7 +29,10 @@ describe("fuzzing the bot and its services", () => {
 
   /** What a call may change on a case. */
   const trace = async (caseId: string) => {
-    const c = await prisma().case.findUniqueOrThrow({ where: { id: caseId }, include: { _count: { select: { events: true, reports: true } }, plan: { include: { actions: true } }, outcome: true, pupil: true } });
+    const c = await prisma().case.findUniqueOrThrow({
+      where: { id: caseId },
+      include: { _count: { select: { events: true, reports: true } }, plan: { include: { actions: true } }, outcome: true, pupil: true },
+    });
     const { updatedAt: _u, ...rest } = c;
     return rest;
   };
@@ -50,7 +59,17 @@ describe("fuzzing the bot and its services", () => {
     for (let i = 0; i < 6; i++) {
       const r = await bot.app.services.reports.submit(
         claire,
-        { pupil: { lastName: `Aléa${String.fromCharCode(65 + i)}`, firstName: "Noa", className: "1re 1", schoolId: school!.id, birthYear: YEAR - (i % 2 ? 17 : 14) }, signals: { signals: [{ code: "LATENESS", note: "Note" }] }, steps: { stepsTaken: [], urgency: 2 } },
+        {
+          pupil: {
+            lastName: `Aléa${String.fromCharCode(65 + i)}`,
+            firstName: "Noa",
+            className: "1re 1",
+            schoolId: school!.id,
+            birthYear: YEAR - (i % 2 ? 17 : 14),
+          },
+          signals: { signals: [{ code: "LATENESS", note: "Note" }] },
+          steps: { stepsTaken: [], urgency: 2 },
+        },
         `fuzz-${i}`,
       );
       if (!r.ok) throw new Error(r.reason);
@@ -69,7 +88,17 @@ describe("fuzzing the bot and its services", () => {
       fc.string({ maxLength: 300 }),
       fc.json({ maxDepth: 3 }),
       fc.jsonValue({ maxDepth: 3 }).map((v) => JSON.stringify(v)),
-      fc.constantFrom("", "{", "null", "[]", '{"type":1}', '{"type":"message"}', '{"type":"invoke","name":"adaptiveCard/action"}', "\u0000", '{"__proto__":{"admin":true}}'),
+      fc.constantFrom(
+        "",
+        "{",
+        "null",
+        "[]",
+        '{"type":1}',
+        '{"type":"message"}',
+        '{"type":"invoke","name":"adaptiveCard/action"}',
+        "\u0000",
+        '{"__proto__":{"admin":true}}',
+      ),
     );
     const contentType = fc.constantFrom("application/json", "text/plain", "application/x-www-form-urlencoded", "application/json; charset=latin1");
     await fc.assert(
@@ -97,13 +126,45 @@ describe("fuzzing the bot and its services", () => {
   it("handles random activities of every kind without a 500, and leaves the database consistent", async () => {
     const activity = fc.record({
       who: someone,
-      type: fc.oneof(fc.constantFrom("message", "invoke", "conversationUpdate", "installationUpdate", "messageReaction", "typing", "event", "endOfConversation"), fc.string({ minLength: 1, maxLength: 20 })),
-      name: fc.oneof(fc.constantFrom("adaptiveCard/action", "task/fetch", "composeExtension/query", "signin/verifyState", "fileConsent/invoke"), fc.string({ maxLength: 30 })),
-      text: fc.oneof(fc.string({ maxLength: 300 }), fc.constantFrom("signaler", "aide", "statut D-2026-0001", "effacer élève D-2026-0001", "export élève D-2026-0001", "historique D-2026-0001", "à traiter", "canal académie")),
-      value: fc.oneof(junk, fc.record({ action: fc.oneof(fc.constantFrom(...SUBMIT_ACTIONS), fc.string()), draftId: junk }, { requiredKeys: [] }), fc.record({ action: fc.record({ type: fc.constant("Action.Execute"), verb: fc.oneof(fc.constantFrom(...EXECUTE_VERBS), fc.string()), data: fc.oneof(junk, fc.record({ caseId: fc.oneof(fc.constantFrom(...caseIds), fc.uuid(), fc.string()), version: junk })) }) })),
+      type: fc.oneof(
+        fc.constantFrom("message", "invoke", "conversationUpdate", "installationUpdate", "messageReaction", "typing", "event", "endOfConversation"),
+        fc.string({ minLength: 1, maxLength: 20 }),
+      ),
+      name: fc.oneof(
+        fc.constantFrom("adaptiveCard/action", "task/fetch", "composeExtension/query", "signin/verifyState", "fileConsent/invoke"),
+        fc.string({ maxLength: 30 }),
+      ),
+      text: fc.oneof(
+        fc.string({ maxLength: 300 }),
+        fc.constantFrom(
+          "signaler",
+          "aide",
+          "statut D-2026-0001",
+          "effacer élève D-2026-0001",
+          "export élève D-2026-0001",
+          "historique D-2026-0001",
+          "à traiter",
+          "canal académie",
+        ),
+      ),
+      value: fc.oneof(
+        junk,
+        fc.record({ action: fc.oneof(fc.constantFrom(...SUBMIT_ACTIONS), fc.string()), draftId: junk }, { requiredKeys: [] }),
+        fc.record({
+          action: fc.record({
+            type: fc.constant("Action.Execute"),
+            verb: fc.oneof(fc.constantFrom(...EXECUTE_VERBS), fc.string()),
+            data: fc.oneof(junk, fc.record({ caseId: fc.oneof(fc.constantFrom(...caseIds), fc.uuid(), fc.string()), version: junk })),
+          }),
+        }),
+      ),
       conversationType: fc.constantFrom("personal", "channel", "groupChat", undefined),
       locale: fc.oneof(fc.constantFrom("fr-FR", "en-US", undefined), fc.string({ maxLength: 10 })),
-      channelData: fc.oneof(fc.constant(undefined), fc.record({ tenant: fc.record({ id: fc.oneof(fc.constant(DEMO_TENANT_ID), fc.string()) }) }), fc.dictionary(fc.string({ maxLength: 8 }), junk, { maxKeys: 3 })),
+      channelData: fc.oneof(
+        fc.constant(undefined),
+        fc.record({ tenant: fc.record({ id: fc.oneof(fc.constant(DEMO_TENANT_ID), fc.string()) }) }),
+        fc.dictionary(fc.string({ maxLength: 8 }), junk, { maxKeys: 3 }),
+      ),
     });
     await fc.assert(
       fc.asyncProperty(activity, async (a) => {
@@ -132,7 +193,31 @@ describe("fuzzing the bot and its services", () => {
       verb: fc.oneof(fc.constantFrom(...EXECUTE_VERBS), fc.string({ maxLength: 30 })),
       caseIndex: fc.nat({ max: caseIds.length - 1 }),
       versionShift: fc.oneof(fc.constant(0), fc.integer({ min: -2, max: 2 })),
-      extra: fc.dictionary(fc.constantFrom("question", "reason", "answer", "assigneeId", "actionId", "status", "outcome", "comment", "objective", "nextReviewAt", "key", "type__new", "description__new", "company__new", "startDate__new", "endDate__new", "partner__new", "outboxId", "role"), junk, { maxKeys: 6 }),
+      extra: fc.dictionary(
+        fc.constantFrom(
+          "question",
+          "reason",
+          "answer",
+          "assigneeId",
+          "actionId",
+          "status",
+          "outcome",
+          "comment",
+          "objective",
+          "nextReviewAt",
+          "key",
+          "type__new",
+          "description__new",
+          "company__new",
+          "startDate__new",
+          "endDate__new",
+          "partner__new",
+          "outboxId",
+          "role",
+        ),
+        junk,
+        { maxKeys: 6 },
+      ),
       where: fc.constantFrom("personal", "channel"),
     });
     await fc.assert(
@@ -140,7 +225,10 @@ describe("fuzzing the bot and its services", () => {
         const caseId = caseIds[a.caseIndex]!;
         const before = await trace(caseId);
         const data = { ...a.extra, caseId, version: before.version + a.versionShift };
-        const where = a.where === "personal" ? { conversationId: `a:personal-${a.who.aadObjectId}`, type: "personal" as const } : { conversationId: "19:demo-team-nord@thread.tacv2", type: "channel" as const, teamId: "19:demo-team-nord@thread.tacv2" };
+        const where =
+          a.where === "personal"
+            ? { conversationId: `a:personal-${a.who.aadObjectId}`, type: "personal" as const }
+            : { conversationId: "19:demo-team-nord@thread.tacv2", type: "channel" as const, teamId: "19:demo-team-nord@thread.tacv2" };
         const res = await bot.post(invokeActivity(bot.connector.url, a.who, where, a.verb, data));
         expect(res.status).toBe(200);
         const reply = (await res.json()) as { statusCode: number; type: string; value: { type: string } };
@@ -175,7 +263,23 @@ describe("fuzzing the bot and its services", () => {
       fc.record({ verb: fc.constantFrom("dismiss"), reason: fc.oneof(fc.string({ maxLength: 700 }), fc.constant("")) }),
     );
     const planCommand = fc.oneof(
-      fc.record({ verb: fc.constantFrom("addAction"), input: fc.oneof(junk, fc.record({ type: fc.oneof(fc.constantFrom("TUTORING", "INTERNSHIP", "PARTNER_REFERRAL"), fc.string()), description: junk, company: junk, partner: junk, startDate: junk, endDate: junk }, { requiredKeys: [] })) }),
+      fc.record({
+        verb: fc.constantFrom("addAction"),
+        input: fc.oneof(
+          junk,
+          fc.record(
+            {
+              type: fc.oneof(fc.constantFrom("TUTORING", "INTERNSHIP", "PARTNER_REFERRAL"), fc.string()),
+              description: junk,
+              company: junk,
+              partner: junk,
+              startDate: junk,
+              endDate: junk,
+            },
+            { requiredKeys: [] },
+          ),
+        ),
+      }),
       fc.record({ verb: fc.constantFrom("editAction"), actionId: fc.oneof(fc.uuid(), fc.string()), input: junk }),
       fc.record({ verb: fc.constantFrom("setActionStatus"), actionId: fc.oneof(fc.uuid(), fc.string()), status: junk }),
       fc.record({ verb: fc.constantFrom("setReview"), objective: junk, nextReviewAt: junk }),
@@ -243,11 +347,37 @@ describe("fuzzing the bot and its services", () => {
       { numRuns: 250 },
     );
 
-    const draft = fc.record({
-      pupil: fc.record({ lastName: junk, firstName: junk, className: junk, schoolId: fc.oneof(fc.constant((await prisma().school.findFirstOrThrow({ where: { uai: "0690001A" } })).id), fc.string()), birthYear: fc.oneof(fc.integer({ min: 1990, max: 2030 }), junk) }, { requiredKeys: [] }),
-      signals: fc.record({ signals: fc.oneof(fc.array(fc.record({ code: fc.oneof(fc.constantFrom("LATENESS", "NO_PLAN"), fc.string()), note: junk }, { requiredKeys: ["code"] }), { maxLength: 3 }), junk), absenceHalfDays: junk }, { requiredKeys: [] }),
-      steps: fc.record({ stepsTaken: fc.oneof(fc.array(fc.string(), { maxLength: 3 }), junk), urgency: fc.oneof(fc.constantFrom(1, 2, 3), junk), observations: junk }, { requiredKeys: [] }),
-    }, { requiredKeys: [] });
+    const draft = fc.record(
+      {
+        pupil: fc.record(
+          {
+            lastName: junk,
+            firstName: junk,
+            className: junk,
+            schoolId: fc.oneof(fc.constant((await prisma().school.findFirstOrThrow({ where: { uai: "0690001A" } })).id), fc.string()),
+            birthYear: fc.oneof(fc.integer({ min: 1990, max: 2030 }), junk),
+          },
+          { requiredKeys: [] },
+        ),
+        signals: fc.record(
+          {
+            signals: fc.oneof(
+              fc.array(fc.record({ code: fc.oneof(fc.constantFrom("LATENESS", "NO_PLAN"), fc.string()), note: junk }, { requiredKeys: ["code"] }), {
+                maxLength: 3,
+              }),
+              junk,
+            ),
+            absenceHalfDays: junk,
+          },
+          { requiredKeys: [] },
+        ),
+        steps: fc.record(
+          { stepsTaken: fc.oneof(fc.array(fc.string(), { maxLength: 3 }), junk), urgency: fc.oneof(fc.constantFrom(1, 2, 3), junk), observations: junk },
+          { requiredKeys: [] },
+        ),
+      },
+      { requiredKeys: [] },
+    );
     let n = 0;
     await fc.assert(
       fc.asyncProperty(draft, fc.nat({ max: actors.length - 1 }), async (d, i) => {
@@ -256,7 +386,10 @@ describe("fuzzing the bot and its services", () => {
         if (!r.ok) {
           expect([await prisma().case.count(), await prisma().report.count(), await prisma().pupil.count()]).toEqual([cases, reports, pupils]);
         } else {
-          const stored = await prisma().report.findFirstOrThrow({ where: { submissionKey: `fuzz-draft-${n}` }, include: { signals: true, case: { include: { pupil: true } } } });
+          const stored = await prisma().report.findFirstOrThrow({
+            where: { submissionKey: `fuzz-draft-${n}` },
+            include: { signals: true, case: { include: { pupil: true } } },
+          });
           expect(stored.case.pupil.lastName.length).toBeLessThanOrEqual(60);
           expect((stored.observations ?? "").length).toBeLessThanOrEqual(500);
           for (const s of stored.signals) expect((s.note ?? "").length).toBeLessThanOrEqual(200);

@@ -36,7 +36,7 @@ describe("starting the bot", () => {
   afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
   it.each([
-    [{ PORT: "abc" }, "Configuration error: PORT must be a port number (0-65535) (got \"abc\")"],
+    [{ PORT: "abc" }, 'Configuration error: PORT must be a port number (0-65535) (got "abc")'],
     [{ DATABASE_URL: "mysql://root@localhost/repere" }, "Configuration error: DATABASE_URL must be a PostgreSQL URL"],
   ])("stops at once with one readable line for a bad variable %o", async (env, line) => {
     const run = start(env);

@@ -37,7 +37,17 @@ const CASES: Seed[] = [
   { n: 3, uai: VH, created: "2026-10-05", status: "PLAN_ACTIVE", families: ["RESULTS"], takenAfter: 2, planAfter: 3, nextReview: "2026-11-20" },
   { n: 4, uai: VH, created: "2026-10-15", status: "PLAN_ACTIVE", families: ["ORIENTATION"], takenAfter: 4, planAfter: 5, nextReview: "2026-12-20" },
   { n: 5, uai: VH, created: "2026-11-02", status: "REVIEW_DUE", families: ["ATTENDANCE"], takenAfter: 3, planAfter: 1, nextReview: "2026-11-10" },
-  { n: 6, uai: VH, created: "2026-09-05", status: "CLOSED", families: ["BEHAVIOUR"], takenAfter: 0.5, planAfter: 2, closed: "2026-11-01", outcome: "APPRENTICESHIP" },
+  {
+    n: 6,
+    uai: VH,
+    created: "2026-09-05",
+    status: "CLOSED",
+    families: ["BEHAVIOUR"],
+    takenAfter: 0.5,
+    planAfter: 2,
+    closed: "2026-11-01",
+    outcome: "APPRENTICESHIP",
+  },
   { n: 7, uai: VH, created: "2026-09-06", status: "CLOSED", families: ["ATTENDANCE"], closed: "2026-09-08" }, // classé sans suite
   { n: 8, uai: VH, created: "2026-06-15", status: "PLAN_ACTIVE", families: ["ENGAGEMENT"], takenAfter: 1, planAfter: 1, nextReview: "2026-12-01" }, // last school year
   { n: 9, uai: VH, created: "2026-10-20", status: "NEW", families: ["ATTENDANCE"], birthYear: 2012 }, // 14, kept by the school
@@ -53,7 +63,9 @@ async function seedCases(store: Store): Promise<void> {
   for (const c of CASES) {
     const school = schools.get(c.uai)!;
     const created = at(c.created);
-    const pupil = await prisma.pupil.create({ data: { schoolId: school.id, lastName: `Eleve${c.n}`, firstName: "Test", nameKey: `eleve${c.n} test`, birthYear: c.birthYear ?? 2009 } });
+    const pupil = await prisma.pupil.create({
+      data: { schoolId: school.id, lastName: `Eleve${c.n}`, firstName: "Test", nameKey: `eleve${c.n} test`, birthYear: c.birthYear ?? 2009 },
+    });
     const row = await prisma.case.create({
       data: {
         reference: `D-2026-${String(c.n).padStart(4, "0")}`,
@@ -83,7 +95,8 @@ async function seedCases(store: Store): Promise<void> {
       await prisma.caseEvent.create({ data: { caseId: row.id, type: "TAKEN_IN_CHARGE", at: taken } });
       // A later assignment does not move the take-in-charge date.
       await prisma.caseEvent.create({ data: { caseId: row.id, type: "ASSIGNED", at: new Date(taken.getTime() + 10 * DAY) } });
-      if (c.planAfter !== undefined) await prisma.plan.create({ data: { caseId: row.id, objective: "", createdAt: new Date(taken.getTime() + c.planAfter * DAY) } });
+      if (c.planAfter !== undefined)
+        await prisma.plan.create({ data: { caseId: row.id, objective: "", createdAt: new Date(taken.getTime() + c.planAfter * DAY) } });
     }
     if (c.outcome) await prisma.outcome.create({ data: { caseId: row.id, kind: c.outcome, decidedAt: at(c.closed!) } });
   }
@@ -113,7 +126,13 @@ describe.each(DATABASE_KINDS)("statistics on %s, with known answers", (kind) => 
     store = createStore(db);
     await store.seedDemo({ onlyIfEmpty: false });
     await seedCases(store);
-    services = createServices(store, () => NOW, { links: new SignedLinks("k".repeat(40), () => "https://repere.example", () => NOW) });
+    services = createServices(store, () => NOW, {
+      links: new SignedLinks(
+        "k".repeat(40),
+        () => "https://repere.example",
+        () => NOW,
+      ),
+    });
     karim = await actorOf(services, "Karim Benali");
     sophie = await actorOf(services, "Sophie Laurent");
     marc = await actorOf(services, "Marc Petit");
@@ -187,7 +206,15 @@ describe.each(DATABASE_KINDS)("statistics on %s, with known answers", (kind) => 
     await db.prisma.school.updateMany({ where: { uai: { in: [VH, JM] } }, data: { departmentCode: "069" } });
     await db.prisma.school.updateMany({ where: { uai: SV }, data: { departmentCode: "038" } });
     try {
-      const dsden = (departmentCode: string | null): Actor => ({ memberId: "dsden", displayName: "DSDEN", role: "DSDEN", schoolIds: [], districtId: null, departmentCode, locale: null });
+      const dsden = (departmentCode: string | null): Actor => ({
+        memberId: "dsden",
+        displayName: "DSDEN",
+        role: "DSDEN",
+        schoolIds: [],
+        districtId: null,
+        departmentCode,
+        locale: null,
+      });
       const rhone = await view(dsden("069"));
       expect(rhone.protect).toBe(true);
       expect(rhone.scope).toEqual({ kind: "district", label: "Département 069", uais: [] });
@@ -268,7 +295,11 @@ describe.each(DATABASE_KINDS)("statistics on %s, with known answers", (kind) => 
   it("queues one digest per district channel on Monday from 8:00, counting the MLDS's cases", async () => {
     const prisma = store.db.prisma;
     const sud = await prisma.district.findUniqueOrThrow({ where: { code: "SUD" } });
-    await prisma.routingChannel.upsert({ where: { districtId: sud.id }, create: { districtId: sud.id, teamId: "19:sud", channelId: "19:sud-general", name: "MLDS Sud" }, update: {} });
+    await prisma.routingChannel.upsert({
+      where: { districtId: sud.id },
+      create: { districtId: sud.id, teamId: "19:sud", channelId: "19:sud-general", name: "MLDS Sud" },
+      update: {},
+    });
     const early = createServices(store, () => new Date("2026-11-30T06:55:00Z"));
     expect(await early.weeklyDigest.runOnce()).toBeNull(); // 7:55 in Paris
     expect(await services.weeklyDigest.runOnce()).toBe(2);

@@ -32,10 +32,7 @@ describe.each(DATABASE_KINDS)("dialog state storage on %s", (kind) => {
   it("lets exactly one of two concurrent writes holding the same eTag win", async () => {
     await storage.write({ race: { winner: "none" } });
     const { eTag } = (await storage.read(["race"]))["race"]!;
-    const results = await Promise.allSettled([
-      storage.write({ race: { winner: "A", eTag } }),
-      storage.write({ race: { winner: "B", eTag } }),
-    ]);
+    const results = await Promise.allSettled([storage.write({ race: { winner: "A", eTag } }), storage.write({ race: { winner: "B", eTag } })]);
     const fulfilled = results.filter((r) => r.status === "fulfilled");
     const rejected = results.filter((r) => r.status === "rejected");
     expect(fulfilled).toHaveLength(1);
@@ -46,10 +43,7 @@ describe.each(DATABASE_KINDS)("dialog state storage on %s", (kind) => {
   });
 
   it("lets only one of two concurrent first writes of a new key with an eTag win", async () => {
-    const results = await Promise.allSettled([
-      storage.write({ fresh: { by: "A", eTag: "stale-1" } }),
-      storage.write({ fresh: { by: "B", eTag: "stale-2" } }),
-    ]);
+    const results = await Promise.allSettled([storage.write({ fresh: { by: "A", eTag: "stale-1" } }), storage.write({ fresh: { by: "B", eTag: "stale-2" } })]);
     expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(1);
   });
 

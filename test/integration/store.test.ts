@@ -46,8 +46,26 @@ describe.each(DATABASE_KINDS)("store on %s", (kind) => {
 
   it("remembers conversation references and finds a person's personal chat", async () => {
     const reference = { conversation: { id: "a:1" }, serviceUrl: "http://x", bot: { id: "b" } };
-    await store.conversations.upsert({ conversationId: "a:1", kind: "PERSONAL", tenantId: DEMO_TENANT_ID, aadObjectId: "aad-1", teamId: null, channelId: null, serviceUrl: "http://x", reference });
-    await store.conversations.upsert({ conversationId: "a:1", kind: "PERSONAL", tenantId: DEMO_TENANT_ID, aadObjectId: "aad-1", teamId: null, channelId: null, serviceUrl: "http://y", reference });
+    await store.conversations.upsert({
+      conversationId: "a:1",
+      kind: "PERSONAL",
+      tenantId: DEMO_TENANT_ID,
+      aadObjectId: "aad-1",
+      teamId: null,
+      channelId: null,
+      serviceUrl: "http://x",
+      reference,
+    });
+    await store.conversations.upsert({
+      conversationId: "a:1",
+      kind: "PERSONAL",
+      tenantId: DEMO_TENANT_ID,
+      aadObjectId: "aad-1",
+      teamId: null,
+      channelId: null,
+      serviceUrl: "http://y",
+      reference,
+    });
     const found = await store.conversations.personalChatOf("aad-1");
     expect(found).toMatchObject({ conversationId: "a:1", serviceUrl: "http://y", reference });
   });
@@ -62,14 +80,26 @@ describe.each(DATABASE_KINDS)("store on %s", (kind) => {
       { lastName: "Dupont", firstName: "Léon", nameKey: "dupont leon", sameAs: ["DUPONT", "Léon"] },
     ] as const;
     for (const [i, p] of earlier.entries()) {
-      await store.cases.recordReport({ submissionKey: `name-key-fold-${i}`, reporterId: claire.id, schoolId, pupil: { lastName: p.lastName, firstName: p.firstName, nameKey: p.nameKey, birthYear: 2009, className: "1re 1" }, signals: [{ code: "LATENESS", family: "ATTENDANCE" }], stepsTaken: [], urgency: 1, year: 2026 });
+      await store.cases.recordReport({
+        submissionKey: `name-key-fold-${i}`,
+        reporterId: claire.id,
+        schoolId,
+        pupil: { lastName: p.lastName, firstName: p.firstName, nameKey: p.nameKey, birthYear: 2009, className: "1re 1" },
+        signals: [{ code: "LATENESS", family: "ATTENDANCE" }],
+        stepsTaken: [],
+        urgency: 1,
+        year: 2026,
+      });
     }
     const find = (p: (typeof earlier)[number]) => store.cases.findOpenCaseForPupil({ schoolId, nameKey: nameKey(p.sameAs[0], p.sameAs[1]), birthYear: 2009 });
     expect(await find(earlier[0])).toBeNull(); // what the issue saw
     const migration = readMigrations().find((m) => m.name.endsWith("_name_key_fold"))!;
     await db.prisma.$executeRawUnsafe(migration.sql);
     for (const p of earlier) expect(await find(p), p.lastName).not.toBeNull();
-    const keys = await db.prisma.pupil.findMany({ where: { lastName: { in: earlier.map((p) => p.lastName) } }, select: { lastName: true, firstName: true, nameKey: true } });
+    const keys = await db.prisma.pupil.findMany({
+      where: { lastName: { in: earlier.map((p) => p.lastName) } },
+      select: { lastName: true, firstName: true, nameKey: true },
+    });
     for (const k of keys) expect(k.nameKey).toBe(nameKey(k.lastName, k.firstName));
   });
 
@@ -87,10 +117,22 @@ describe.each(DATABASE_KINDS)("store on %s", (kind) => {
     });
     const before = (await store.caseChanges.get({ id: recorded.caseId }))!;
     const send = (dedupeKey: string) => ({ conversationId: "a:1", kind: "post" as const, render: { view: "assigned" as const, caseId: before.id }, dedupeKey });
-    const taken = await store.caseChanges.apply(before.id, before.version, { status: "ACKNOWLEDGED", assigneeId: claire.id }, { type: "TAKEN_IN_CHARGE", actorId: claire.id }, [send("apply-1")]);
+    const taken = await store.caseChanges.apply(
+      before.id,
+      before.version,
+      { status: "ACKNOWLEDGED", assigneeId: claire.id },
+      { type: "TAKEN_IN_CHARGE", actorId: claire.id },
+      [send("apply-1")],
+    );
     expect(taken).toMatchObject({ status: "ACKNOWLEDGED", version: before.version + 1, assignee: { id: claire.id }, lastEvent: { type: "TAKEN_IN_CHARGE" } });
     // A field left undefined keeps its value; null empties it.
-    const kept = await store.caseChanges.apply(before.id, taken.version, { status: "INFO_REQUESTED", assigneeId: undefined }, { type: "INFO_REQUESTED", actorId: claire.id }, []);
+    const kept = await store.caseChanges.apply(
+      before.id,
+      taken.version,
+      { status: "INFO_REQUESTED", assigneeId: undefined },
+      { type: "INFO_REQUESTED", actorId: claire.id },
+      [],
+    );
     expect(kept.assignee?.id).toBe(claire.id);
     const emptied = await store.caseChanges.apply(before.id, kept.version, { assigneeId: null }, { type: "UNASSIGNED", actorId: claire.id }, []);
     expect(emptied.assignee).toBeNull();
@@ -100,7 +142,9 @@ describe.each(DATABASE_KINDS)("store on %s", (kind) => {
     expect(emptied).toEqual(await store.caseChanges.get({ id: before.id }));
     // A stale version changes nothing: no event, no send.
     const events = await db.prisma.caseEvent.count({ where: { caseId: before.id } });
-    await expect(store.caseChanges.apply(before.id, before.version, { status: "CLOSED" }, { type: "DISMISSED", actorId: claire.id }, [send("apply-2")])).rejects.toThrow(/changed since it was read/);
+    await expect(
+      store.caseChanges.apply(before.id, before.version, { status: "CLOSED" }, { type: "DISMISSED", actorId: claire.id }, [send("apply-2")]),
+    ).rejects.toThrow(/changed since it was read/);
     expect(await db.prisma.caseEvent.count({ where: { caseId: before.id } })).toBe(events);
     expect((await db.prisma.outboxMessage.findMany({ where: { caseId: before.id } })).map((o) => o.dedupeKey)).toEqual(["apply-1"]);
     expect((await store.caseChanges.get({ id: before.id }))!.status).toBe("INFO_REQUESTED");

@@ -20,9 +20,15 @@ describe("a bot reachable from other machines without authentication", () => {
   async function start(env: Record<string, string>, logs: string[]) {
     schema = uniqueSchemaName();
     const config = loadConfig({ PORT: "0", DATABASE_URL: POSTGRES_URL, SEED_DEMO: "never", ...env });
-    app = await startApp(config, { schema, outboxDelivery: "manual", logger: createLogger("warn", { write: (line: string) => void logs.push(line) }), unauthenticatedWarningMs: 50 });
+    app = await startApp(config, {
+      schema,
+      outboxDelivery: "manual",
+      logger: createLogger("warn", { write: (line: string) => void logs.push(line) }),
+      unauthenticatedWarningMs: 50,
+    });
   }
-  const warnings = (logs: string[]) => logs.map((l) => JSON.parse(l) as { level: number; msg: string }).filter((l) => l.level === 40 && /requests are not authenticated/.test(l.msg));
+  const warnings = (logs: string[]) =>
+    logs.map((l) => JSON.parse(l) as { level: number; msg: string }).filter((l) => l.level === 40 && /requests are not authenticated/.test(l.msg));
 
   it("warns at start, and again at each interval", async () => {
     const logs: string[] = [];

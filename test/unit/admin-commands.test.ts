@@ -23,9 +23,11 @@ describe("administration commands", () => {
   });
 
   it("never throws", () => {
-    fc.assert(fc.property(fc.string({ maxLength: 300 }), (s) => {
-      const r = parseAdminCommand(s);
-      expect(r === null || typeof r.kind === "string").toBe(true);
-    }));
+    fc.assert(
+      fc.property(fc.string({ maxLength: 300 }), (s) => {
+        const r = parseAdminCommand(s);
+        expect(r === null || typeof r.kind === "string").toBe(true);
+      }),
+    );
   });
 });

@@ -65,7 +65,15 @@ describe("downloading the file of a message", () => {
   };
 
   it("refuses before any connection: http, a host not in the list, credentials, a private literal", async () => {
-    for (const url of ["http://contoso-my.sharepoint.com/f.csv", "https://evil.example.org/f.csv", "https://u:p@contoso-my.sharepoint.com/f.csv", "https://10.0.0.5/f.csv", "https://[::1]/f.csv", "file:///etc/passwd", "not a url"]) {
+    for (const url of [
+      "http://contoso-my.sharepoint.com/f.csv",
+      "https://evil.example.org/f.csv",
+      "https://u:p@contoso-my.sharepoint.com/f.csv",
+      "https://10.0.0.5/f.csv",
+      "https://[::1]/f.csv",
+      "file:///etc/passwd",
+      "not a url",
+    ]) {
       expect(await reasonOf(downloadAttachment(url, TEAMS, neverLookedUp)), url).toBe("REFUSED");
     }
   });

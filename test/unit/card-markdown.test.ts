@@ -21,7 +21,8 @@ function markdownTexts(card: unknown): string[] {
     if (!node || typeof node !== "object") return;
     const o = node as Record<string, unknown>;
     if (o.type === "TextBlock" && typeof o.text === "string") out.push(o.text);
-    if (o.type === "FactSet" && Array.isArray(o.facts)) for (const f of o.facts as { title?: unknown; value?: unknown }[]) for (const v of [f.title, f.value]) if (typeof v === "string") out.push(v);
+    if (o.type === "FactSet" && Array.isArray(o.facts))
+      for (const f of o.facts as { title?: unknown; value?: unknown }[]) for (const v of [f.title, f.value]) if (typeof v === "string") out.push(v);
     for (const v of Object.values(o)) if (typeof v === "object") walk(v);
   };
   walk(card);
@@ -68,7 +69,8 @@ describe("escapeMarkdown", () => {
   });
 
   it("leaves ordinary French text as it is", () => {
-    for (const s of ["Lycée Victor-Hugo (0690001A)", "2 – Préoccupant : signes répétés", "< 5", "Jean-Marc N'Diaye", "D-2026-0042 · Signalé le 3 novembre"]) expect(escapeMarkdown(s)).toBe(s);
+    for (const s of ["Lycée Victor-Hugo (0690001A)", "2 – Préoccupant : signes répétés", "< 5", "Jean-Marc N'Diaye", "D-2026-0042 · Signalé le 3 novembre"])
+      expect(escapeMarkdown(s)).toBe(s);
   });
 });
 
@@ -80,7 +82,9 @@ for (const name of cardNames()) {
     for (const [sample, data] of Object.entries(samples)) {
       it(`sample "${sample}": every text it shows reads as typed, no Markdown acts`, () => {
         // Each string of the data that the card shows as Markdown text, made hostile in turn.
-        const displayed = leaves(data).filter((l) => markdownTexts(renderCard(name, replaced(data, l.path, `${l.value} QZXSHOWN`) as object)).some((t) => t.includes("QZXSHOWN")));
+        const displayed = leaves(data).filter((l) =>
+          markdownTexts(renderCard(name, replaced(data, l.path, `${l.value} QZXSHOWN`) as object)).some((t) => t.includes("QZXSHOWN")),
+        );
         expect(displayed.length, "no text of the sample is shown").toBeGreaterThan(0);
         for (const leaf of displayed) {
           const card = renderCard(name, replaced(data, leaf.path, `${leaf.value} ${HOSTILE}`) as object);

@@ -75,7 +75,10 @@ describe("every card in cards/ with every sample", () => {
       });
 
       it.skipIf(missing !== undefined)("has samples with French accents", () => {
-        expect(strings(samples).some((s) => /[À-ÿŒœ«»’]/.test(s)), "no sample text with accents").toBe(true);
+        expect(
+          strings(samples).some((s) => /[À-ÿŒœ«»’]/.test(s)),
+          "no sample text with accents",
+        ).toBe(true);
       });
 
       for (const [sample, data] of Object.entries(samples)) {
@@ -113,7 +116,10 @@ describe("the card validation catches broken templates", () => {
     ["a boolean where the renderer needs a string", /^body\[6\]\.value: expected a string, got boolean true/],
     ["a number where the renderer needs a string", /^body\[7\]\.facts\[0\]\.value: expected a string, got number 6/],
   ])("reports %s", (_what, pattern) => {
-    expect(typical.some((p) => pattern.test(p)), `no problem matches ${pattern} in:\n${typical.join("\n")}`).toBe(true);
+    expect(
+      typical.some((p) => pattern.test(p)),
+      `no problem matches ${pattern} in:\n${typical.join("\n")}`,
+    ).toBe(true);
   });
 
   it("reports nothing else", () => {

@@ -44,7 +44,10 @@ const caseArb: fc.Arbitrary<VisibleCase> = fc.record({
   escalatedToMlds: fc.boolean(),
   birthYear: fc.integer({ min: 2000, max: 2020 }),
   // Birth dates are calendar dates, stored at UTC midnight.
-  birthDate: fc.option(fc.integer({ min: Date.UTC(2000, 0, 1) / 86_400_000, max: Date.UTC(2020, 11, 31) / 86_400_000 }).map((d) => new Date(d * 86_400_000)), { nil: null }),
+  birthDate: fc.option(
+    fc.integer({ min: Date.UTC(2000, 0, 1) / 86_400_000, max: Date.UTC(2020, 11, 31) / 86_400_000 }).map((d) => new Date(d * 86_400_000)),
+    { nil: null },
+  ),
 });
 
 describe("visibilityOf", () => {
@@ -83,7 +86,10 @@ describe("the MLDS age limit", () => {
       { numRuns: 5000 },
     );
     const leapBirth = new Date(Date.UTC(2012, 1, 29));
-    for (const [day, expected] of [[parisTime(2028, 2, 28, 12), false], [parisTime(2028, 2, 29, 12), true]] as const) {
+    for (const [day, expected] of [
+      [parisTime(2028, 2, 28, 12), false],
+      [parisTime(2028, 2, 29, 12), true],
+    ] as const) {
       expect(reachesMldsAge(2012, leapBirth, mldsAgeLimit(day))).toBe(expected);
     }
   });
@@ -147,7 +153,10 @@ describe("nameSearchTokens", () => {
   it("every token of a name appears in the name's key", () => {
     expect(nameSearchTokens("Léa Dupont").every((t) => "dupont lea".includes(t))).toBe(true);
     for (const typed of ["Moreau-Lefèvre", "Moreau Lefèvre", "Zoé Moreau-Lefèvre"]) {
-      expect(nameSearchTokens(typed).every((t) => nameKey("Moreau-Lefèvre", "Zoé").includes(t)), typed).toBe(true);
+      expect(
+        nameSearchTokens(typed).every((t) => nameKey("Moreau-Lefèvre", "Zoé").includes(t)),
+        typed,
+      ).toBe(true);
     }
   });
 });

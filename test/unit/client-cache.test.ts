@@ -66,7 +66,16 @@ describe("the adapter", () => {
   /** One turn through CloudAdapter.process, as restify hands it over; returns the turn's connector client. */
   async function clientOfTurn(adapter: ReturnType<typeof createAdapter>, serviceUrl: string, n: number): Promise<unknown> {
     let client: unknown;
-    const activity = { type: "message", id: `m${n}`, serviceUrl, channelId: "msteams", from: { id: "29:u" }, recipient: { id: "28:bot" }, conversation: { id: "a:chat" }, text: "aide" };
+    const activity = {
+      type: "message",
+      id: `m${n}`,
+      serviceUrl,
+      channelId: "msteams",
+      from: { id: "29:u" },
+      recipient: { id: "28:bot" },
+      conversation: { id: "a:chat" },
+      text: "aide",
+    };
     const res = { status: () => res, send: () => res, end: () => res, header: () => res };
     await adapter.process({ body: activity, headers: {}, method: "POST" } as never, res as never, async (ctx: TurnContext) => {
       client = ctx.turnState.get(ctx.adapter.ConnectorClientKey);

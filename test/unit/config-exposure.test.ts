@@ -38,7 +38,10 @@ describe("hosts a list sent in Teams may be downloaded from", () => {
   });
 
   it("can be set, and are checked", () => {
-    expect(loadConfig({ IMPORT_DOWNLOAD_HOSTS: "*.sharepoint.com, Files.AC-Exemple.fr" }).importDownloads.hosts).toEqual(["*.sharepoint.com", "files.ac-exemple.fr"]);
+    expect(loadConfig({ IMPORT_DOWNLOAD_HOSTS: "*.sharepoint.com, Files.AC-Exemple.fr" }).importDownloads.hosts).toEqual([
+      "*.sharepoint.com",
+      "files.ac-exemple.fr",
+    ]);
     expect(problems({ IMPORT_DOWNLOAD_HOSTS: "*.sharepoint.com,https://x.fr/,*" })).toEqual([
       'IMPORT_DOWNLOAD_HOSTS must be host names or *.domain patterns separated by commas (not "https://x.fr/", "*") (got "*.sharepoint.com,https://x.fr/,*")',
     ]);
@@ -46,6 +49,8 @@ describe("hosts a list sent in Teams may be downloaded from", () => {
 
   it("include this machine's own addresses (the tests' file server) only in local mode, when told so", () => {
     expect(loadConfig({ IMPORT_DOWNLOAD_ALLOW_LOOPBACK: "true" }).importDownloads.allowLoopback).toBe(true);
-    expect(problems({ IMPORT_DOWNLOAD_ALLOW_LOOPBACK: "true", ...APP })).toEqual(["IMPORT_DOWNLOAD_ALLOW_LOOPBACK is for local mode only (tests): it cannot be set with MicrosoftAppId"]);
+    expect(problems({ IMPORT_DOWNLOAD_ALLOW_LOOPBACK: "true", ...APP })).toEqual([
+      "IMPORT_DOWNLOAD_ALLOW_LOOPBACK is for local mode only (tests): it cannot be set with MicrosoftAppId",
+    ]);
   });
 });

@@ -30,8 +30,16 @@ describe("configuration from the environment", () => {
   });
 
   it("takes the PostgreSQL schema from DATABASE_URL's schema parameter, as Prisma does", () => {
-    expect(loadConfig({ DATABASE_URL: "postgresql://u@h:5432/d?schema=repere_a" }).database).toEqual({ kind: "postgres", url: "postgresql://u@h:5432/d", schema: "repere_a" });
-    expect(loadConfig({ DATABASE_URL: "postgresql://u@h/d?sslmode=require&schema=x&application_name=r" }).database).toEqual({ kind: "postgres", url: "postgresql://u@h/d?sslmode=require&application_name=r", schema: "x" });
+    expect(loadConfig({ DATABASE_URL: "postgresql://u@h:5432/d?schema=repere_a" }).database).toEqual({
+      kind: "postgres",
+      url: "postgresql://u@h:5432/d",
+      schema: "repere_a",
+    });
+    expect(loadConfig({ DATABASE_URL: "postgresql://u@h/d?sslmode=require&schema=x&application_name=r" }).database).toEqual({
+      kind: "postgres",
+      url: "postgresql://u@h/d?sslmode=require&application_name=r",
+      schema: "x",
+    });
     expect(problems({ DATABASE_URL: "postgresql://u@h/d?schema=Bad;Drop" })[0]).toMatch(/^DATABASE_URL has a schema parameter/);
   });
 
@@ -70,7 +78,13 @@ describe("configuration from the environment", () => {
   });
 
   it("reports every wrong variable at once, one line each, and never shows a password", () => {
-    const lines = problems({ PORT: "x", DATABASE_URL: "sqlite:./db", MicrosoftAppType: "SingleTenant", MicrosoftAppId: "0b5c1e3a-9f7d-4c1b-8a2e-6d4f3b2a1c0e", MicrosoftAppPassword: "hunter2" });
+    const lines = problems({
+      PORT: "x",
+      DATABASE_URL: "sqlite:./db",
+      MicrosoftAppType: "SingleTenant",
+      MicrosoftAppId: "0b5c1e3a-9f7d-4c1b-8a2e-6d4f3b2a1c0e",
+      MicrosoftAppPassword: "hunter2",
+    });
     expect(lines.map((l) => l.split(" ")[0])).toEqual(["PORT", "DATABASE_URL", "MicrosoftAppTenantId"]);
     expect(lines.join("\n")).not.toContain("hunter2");
   });
@@ -86,9 +100,14 @@ describe("configuration from the environment", () => {
 
   it("reads how long the bot waits for the database: 5 s per statement and per connection by default", () => {
     expect(loadConfig({}).databaseTimeouts).toEqual({ statementMs: 5000, connectMs: 5000 });
-    expect(loadConfig({ DATABASE_STATEMENT_TIMEOUT_SECONDS: "3", DATABASE_CONNECT_TIMEOUT_SECONDS: "2" }).databaseTimeouts).toEqual({ statementMs: 3000, connectMs: 2000 });
+    expect(loadConfig({ DATABASE_STATEMENT_TIMEOUT_SECONDS: "3", DATABASE_CONNECT_TIMEOUT_SECONDS: "2" }).databaseTimeouts).toEqual({
+      statementMs: 3000,
+      connectMs: 2000,
+    });
     for (const wrong of ["0", "2.5", "soon", "601"]) {
-      expect(problems({ DATABASE_STATEMENT_TIMEOUT_SECONDS: wrong })).toEqual([`DATABASE_STATEMENT_TIMEOUT_SECONDS must be a number of seconds (1-600) (got "${wrong}")`]);
+      expect(problems({ DATABASE_STATEMENT_TIMEOUT_SECONDS: wrong })).toEqual([
+        `DATABASE_STATEMENT_TIMEOUT_SECONDS must be a number of seconds (1-600) (got "${wrong}")`,
+      ]);
     }
   });
 

@@ -43,7 +43,14 @@ describe("conversation references", () => {
   it("are written again when the write failed", async () => {
     let fail = true;
     let writes = 0;
-    const store = { conversations: { upsert: async () => { writes++; if (fail) throw new Error("database down"); } } } as unknown as Store;
+    const store = {
+      conversations: {
+        upsert: async () => {
+          writes++;
+          if (fail) throw new Error("database down");
+        },
+      },
+    } as unknown as Store;
     const service = new ConversationService(store, () => 0);
     await expect(service.remember(chat())).rejects.toThrow("database down");
     fail = false;

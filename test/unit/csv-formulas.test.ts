@@ -38,7 +38,20 @@ describe("CSV cells", () => {
       fc.property(fc.array(risky, { minLength: 1, maxLength: 5 }), (names) => {
         const file = casesCsv(
           translator("fr"),
-          names.map((schoolName, i) => ({ reference: `D-2026-${String(i).padStart(4, "0")}`, uai: "0690001A", schoolName, status: "NEW", urgency: 1, escalatedToMlds: false, openedAt: new Date("2026-10-01T08:00:00Z"), takenInChargeAt: null, planOpenedAt: null, nextReviewAt: null, closedAt: null, outcome: null })),
+          names.map((schoolName, i) => ({
+            reference: `D-2026-${String(i).padStart(4, "0")}`,
+            uai: "0690001A",
+            schoolName,
+            status: "NEW",
+            urgency: 1,
+            escalatedToMlds: false,
+            openedAt: new Date("2026-10-01T08:00:00Z"),
+            takenInChargeAt: null,
+            planOpenedAt: null,
+            nextReviewAt: null,
+            closedAt: null,
+            outcome: null,
+          })),
         );
         for (const row of read(file)) for (const cell of row) expect(cell).not.toMatch(FORMULA_START);
       }),

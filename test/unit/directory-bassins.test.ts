@@ -33,10 +33,16 @@ describe("the bassins file", () => {
   });
 
   it("reads a file without a header line as UAI, code, name", () => {
-    const b = parseBassins([["0690001B", "NORD", "Bassin Nord"], ["0690002C", "NORD"]]);
+    const b = parseBassins([
+      ["0690001B", "NORD", "Bassin Nord"],
+      ["0690002C", "NORD"],
+    ]);
     expect(b.headerLine).toBeNull();
     expect(b.errors).toEqual([]);
-    expect(b.assignments.map((a) => [a.line, a.uai, a.code])).toEqual([[1, "0690001B", "NORD"], [2, "0690002C", "NORD"]]);
+    expect(b.assignments.map((a) => [a.line, a.uai, a.code])).toEqual([
+      [1, "0690001B", "NORD"],
+      [2, "0690002C", "NORD"],
+    ]);
     expect(b.bassins).toEqual([{ code: "NORD", name: "Bassin Nord" }]);
   });
 
@@ -45,7 +51,10 @@ describe("the bassins file", () => {
   });
 
   it("gives a bassin its first name, even when it comes after the first line", () => {
-    const b = parseBassins([["0690001B", "NORD", ""], ["0690002C", "NORD", "Bassin Nord"]]);
+    const b = parseBassins([
+      ["0690001B", "NORD", ""],
+      ["0690002C", "NORD", "Bassin Nord"],
+    ]);
     expect(b.bassins).toEqual([{ code: "NORD", name: "Bassin Nord" }]);
   });
 
@@ -75,14 +84,23 @@ describe("the bassins file", () => {
   });
 
   it("names the line of a bassin's first name when a second one contradicts it", () => {
-    const b = parseBassins([["0690001B", "NORD", "Bassin Nord"], ["0690002C", "NORD", "Nord-Beaujolais"], ["0690003D", "nord", "BASSIN NORD"]]);
+    const b = parseBassins([
+      ["0690001B", "NORD", "Bassin Nord"],
+      ["0690002C", "NORD", "Nord-Beaujolais"],
+      ["0690003D", "nord", "BASSIN NORD"],
+    ]);
     expect(b.errors.map((e) => [e.line, e.code, e.otherLine])).toEqual([[2, "CONFLICTING_BASSIN_NAME", 1]]);
     expect(b.assignments.map((a) => a.uai)).toEqual(["0690001B", "0690003D"]);
   });
 
   it("says what an empty file or one without the needed columns lacks", () => {
     expect(parseBassins([]).missing).toEqual(["uai", "code"]);
-    expect(parseBassins([["UAI", "Commune"], ["0690001B", "Givors"]]).missing).toEqual(["code"]);
+    expect(
+      parseBassins([
+        ["UAI", "Commune"],
+        ["0690001B", "Givors"],
+      ]).missing,
+    ).toEqual(["code"]);
   });
 });
 
@@ -108,7 +126,11 @@ describe("mergeBassins", () => {
       school("0690003D", { code: "10012", name: "BASSIN LYON SUD" }, 4),
       school("0690004E", null, 5),
     ];
-    const file = parseBassins([["0690001B", "NORD", "Bassin Nord"], ["0690002C", "NORD"], ["0380001V", "NORD"]]);
+    const file = parseBassins([
+      ["0690001B", "NORD", "Bassin Nord"],
+      ["0690002C", "NORD"],
+      ["0380001V", "NORD"],
+    ]);
     const merged = mergeBassins(schools, file);
     expect(merged.schools.map((s) => [s.uai, s.bassin])).toEqual([
       ["0690001B", { code: "NORD", name: "Bassin Nord" }],
@@ -128,7 +150,10 @@ describe("mergeBassins", () => {
   it("keeps the directory's bassins when there is no bassins file", () => {
     const merged = mergeBassins([school("0690001B", { code: "NORD", name: null }), school("0690002C", { code: "NORD", name: "Bassin Nord" })], null);
     expect(merged.bassins).toEqual([{ code: "NORD", name: "Bassin Nord" }]);
-    expect(merged.schools.map((s) => s.bassin)).toEqual([{ code: "NORD", name: "Bassin Nord" }, { code: "NORD", name: "Bassin Nord" }]);
+    expect(merged.schools.map((s) => s.bassin)).toEqual([
+      { code: "NORD", name: "Bassin Nord" },
+      { code: "NORD", name: "Bassin Nord" },
+    ]);
     expect(merged.withoutBassin).toEqual([]);
   });
 });

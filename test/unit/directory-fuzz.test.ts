@@ -11,12 +11,80 @@ import { ANNUAIRE_HEADER, GEOLOCALISATION_HEADER } from "../helpers/directory-fi
 // input and a column within it (a spreadsheet can show the cell).
 
 const interesting = [
-  "", " ", "\t", "0690001B", "0690001A", "069000", "6200088B", "0010001w", "10", "010", "08", "Lyon", "Grenoble", "340", "300", "306", "320", "370",
-  "151", "390", "307", "999", "COLLEGE", "LYCEE POLYVALENT", "Ecole", "Lycée", "Public", "Privé", "PR", "-", "10", "30", "99", "HORS CONTRAT",
-  "OUVERT", "FERME", "A OUVRIR", "4", "069", "2A", "Rhône", "NORD", "SUD", "Bassin Nord", "Professeur", "CPE", "Principal adjoint", "IEN-IO",
-  "DASEN", "SAIO", "Cuisinier", "claire.martin@ac-lyon.fr", "CLAIRE.MARTIN@AC-LYON.FR", "pas un mail", "Martin", "Élise", "O'Neil", "X2",
-  "UAI", "Nom", "Prénom", "Courriel", "Fonction", "Rattachement", "Code bassin", "Nom du bassin", "code_nature", "Libellé nature", "\uFEFFUAI",
-  "a;b", '"', "\n", "𝓤𝓐𝓘", "ǅ",
+  "",
+  " ",
+  "\t",
+  "0690001B",
+  "0690001A",
+  "069000",
+  "6200088B",
+  "0010001w",
+  "10",
+  "010",
+  "08",
+  "Lyon",
+  "Grenoble",
+  "340",
+  "300",
+  "306",
+  "320",
+  "370",
+  "151",
+  "390",
+  "307",
+  "999",
+  "COLLEGE",
+  "LYCEE POLYVALENT",
+  "Ecole",
+  "Lycée",
+  "Public",
+  "Privé",
+  "PR",
+  "-",
+  "10",
+  "30",
+  "99",
+  "HORS CONTRAT",
+  "OUVERT",
+  "FERME",
+  "A OUVRIR",
+  "4",
+  "069",
+  "2A",
+  "Rhône",
+  "NORD",
+  "SUD",
+  "Bassin Nord",
+  "Professeur",
+  "CPE",
+  "Principal adjoint",
+  "IEN-IO",
+  "DASEN",
+  "SAIO",
+  "Cuisinier",
+  "claire.martin@ac-lyon.fr",
+  "CLAIRE.MARTIN@AC-LYON.FR",
+  "pas un mail",
+  "Martin",
+  "Élise",
+  "O'Neil",
+  "X2",
+  "UAI",
+  "Nom",
+  "Prénom",
+  "Courriel",
+  "Fonction",
+  "Rattachement",
+  "Code bassin",
+  "Nom du bassin",
+  "code_nature",
+  "Libellé nature",
+  "\uFEFFUAI",
+  "a;b",
+  '"',
+  "\n",
+  "𝓤𝓐𝓘",
+  "ǅ",
 ];
 const cell = fc.oneof(fc.constantFrom(...interesting), fc.string({ maxLength: 12 }), fc.string({ unit: "grapheme", maxLength: 6 }));
 const row = (min: number, max: number) => fc.array(cell, { minLength: min, maxLength: max });
@@ -31,7 +99,12 @@ function withLines(rows: string[][], gaps: boolean) {
 
 /** `layoutWidth`: a file without a header line has the columns of its fixed layout, so a missing
  *  cell of a short row is still named by its column (the bassin's code in column B). */
-function expectPointsIntoInput(errors: readonly DirectoryError<string, string>[], rows: readonly (readonly string[])[], lines: readonly number[], layoutWidth = 0) {
+function expectPointsIntoInput(
+  errors: readonly DirectoryError<string, string>[],
+  rows: readonly (readonly string[])[],
+  lines: readonly number[],
+  layoutWidth = 0,
+) {
   const widest = Math.max(layoutWidth, ...rows.map((r) => r.length));
   for (const e of errors) {
     expect(lines, JSON.stringify(e)).toContain(e.line);
@@ -43,7 +116,12 @@ function expectPointsIntoInput(errors: readonly DirectoryError<string, string>[]
 
 describe("parseSchoolDirectory, whatever the cells", () => {
   const annuaireRow = fc
-    .tuple(row(60, 75), fc.constantFrom("10", "08", "", " 10 ", "Lyon"), fc.constantFrom("340", "300", "151", "390", "307", "", "abc"), fc.constantFrom("Public", "Privé", "", "-"))
+    .tuple(
+      row(60, 75),
+      fc.constantFrom("10", "08", "", " 10 ", "Lyon"),
+      fc.constantFrom("340", "300", "151", "390", "307", "", "abc"),
+      fc.constantFrom("Public", "Privé", "", "-"),
+    )
     .map(([cells, academy, nature, sector]) => {
       const r = [...cells];
       r[ANNUAIRE_HEADER.indexOf("Code_academie")] = academy;

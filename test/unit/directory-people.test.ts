@@ -20,12 +20,66 @@ describe("the staff list", () => {
     );
     expect(p.errors).toEqual([]);
     expect(p.people).toEqual<DirectoryPerson[]>([
-      { lines: [2], email: "claire.martin@ac-lyon.fr", lastName: "Martin", firstName: "Claire", displayName: "Claire Martin", function: "Professeure", role: "STAFF", attachment: { kind: "SCHOOL", uais: ["0690001B"] } },
-      { lines: [3], email: "julie.bernard@ac-lyon.fr", lastName: "Bernard", firstName: "Julie", displayName: "Julie Bernard", function: "Conseillère principale d'éducation", role: "CPE", attachment: { kind: "SCHOOL", uais: ["0690001B"] } },
-      { lines: [4], email: "sophie.laurent@ac-lyon.fr", lastName: "Laurent", firstName: "Sophie", displayName: "Sophie Laurent", function: "Coordonnatrice MLDS", role: "COORDINATOR", attachment: { kind: "DISTRICT", bassinCode: "NORD" } },
-      { lines: [5], email: "elise.faure@ac-lyon.fr", lastName: "Faure", firstName: "Élise", displayName: "Élise Faure", function: "IA-DASEN", role: "DSDEN", attachment: { kind: "DEPARTMENT", departmentCode: "069" } },
-      { lines: [6], email: "nathalie.roux@ac-lyon.fr", lastName: "Roux", firstName: "Nathalie", displayName: "Nathalie Roux", function: "SAIO", role: "ADMIN", attachment: { kind: "ACADEMY" } },
-      { lines: [7], email: "amina.diallo@ac-lyon.fr", lastName: "Diallo", firstName: "Amina", displayName: "Amina Diallo", function: "PSY-EN", role: "PSYEN", attachment: { kind: "SCHOOL", uais: ["0690001B", "0690002C", "0690003D"] } },
+      {
+        lines: [2],
+        email: "claire.martin@ac-lyon.fr",
+        lastName: "Martin",
+        firstName: "Claire",
+        displayName: "Claire Martin",
+        function: "Professeure",
+        role: "STAFF",
+        attachment: { kind: "SCHOOL", uais: ["0690001B"] },
+      },
+      {
+        lines: [3],
+        email: "julie.bernard@ac-lyon.fr",
+        lastName: "Bernard",
+        firstName: "Julie",
+        displayName: "Julie Bernard",
+        function: "Conseillère principale d'éducation",
+        role: "CPE",
+        attachment: { kind: "SCHOOL", uais: ["0690001B"] },
+      },
+      {
+        lines: [4],
+        email: "sophie.laurent@ac-lyon.fr",
+        lastName: "Laurent",
+        firstName: "Sophie",
+        displayName: "Sophie Laurent",
+        function: "Coordonnatrice MLDS",
+        role: "COORDINATOR",
+        attachment: { kind: "DISTRICT", bassinCode: "NORD" },
+      },
+      {
+        lines: [5],
+        email: "elise.faure@ac-lyon.fr",
+        lastName: "Faure",
+        firstName: "Élise",
+        displayName: "Élise Faure",
+        function: "IA-DASEN",
+        role: "DSDEN",
+        attachment: { kind: "DEPARTMENT", departmentCode: "069" },
+      },
+      {
+        lines: [6],
+        email: "nathalie.roux@ac-lyon.fr",
+        lastName: "Roux",
+        firstName: "Nathalie",
+        displayName: "Nathalie Roux",
+        function: "SAIO",
+        role: "ADMIN",
+        attachment: { kind: "ACADEMY" },
+      },
+      {
+        lines: [7],
+        email: "amina.diallo@ac-lyon.fr",
+        lastName: "Diallo",
+        firstName: "Amina",
+        displayName: "Amina Diallo",
+        function: "PSY-EN",
+        role: "PSYEN",
+        attachment: { kind: "SCHOOL", uais: ["0690001B", "0690002C", "0690003D"] },
+      },
     ]);
   });
 
@@ -36,7 +90,13 @@ describe("the staff list", () => {
       ["Martin", "Claire", "claire.martin@ac-lyon.fr", "Enseignante", "0690001B"],
     ]);
     expect(p.headerLine).toBe(2);
-    expect(p.columns).toEqual({ lastName: "NOM D'USAGE", firstName: "Prénom usuel", email: "User Principal Name", function: "Fonction exercée", attachment: "Rattachement (UAI, bassin ou département)" });
+    expect(p.columns).toEqual({
+      lastName: "NOM D'USAGE",
+      firstName: "Prénom usuel",
+      email: "User Principal Name",
+      function: "Fonction exercée",
+      attachment: "Rattachement (UAI, bassin ou département)",
+    });
     expect(p.people.map((x) => [x.lines, x.role])).toEqual([[[3], "STAFF"]]);
   });
 
@@ -66,7 +126,8 @@ describe("the staff list", () => {
       const p = parsePeople(list(["Roux", "Nathalie", "nathalie.roux@ac-lyon.fr", "SAIO", attachment]), { academy: ["10", "Lyon"] });
       expect(p.errors, attachment).toEqual([]);
     }
-    const admin = (attachment: string, academy: string) => parsePeople(list(["Roux", "Nathalie", "nathalie.roux@ac-lyon.fr", "SAIO", attachment]), { academy }).errors.map((e) => e.code);
+    const admin = (attachment: string, academy: string) =>
+      parsePeople(list(["Roux", "Nathalie", "nathalie.roux@ac-lyon.fr", "SAIO", attachment]), { academy }).errors.map((e) => e.code);
     expect(admin("Grenoble", "Lyon")).toEqual(["EXPECTED_ACADEMY"]);
     expect(admin("08", "10")).toEqual(["EXPECTED_ACADEMY"]);
     expect(admin("Lyon", "Lyon")).toEqual([]);
@@ -115,7 +176,12 @@ describe("the staff list", () => {
   });
 
   it("says which columns a list lacks", () => {
-    expect(parsePeople([["Nom", "Prénom", "Courriel"], ["Martin", "Claire", "c@ac-lyon.fr"]]).missing).toEqual(["function", "attachment"]);
+    expect(
+      parsePeople([
+        ["Nom", "Prénom", "Courriel"],
+        ["Martin", "Claire", "c@ac-lyon.fr"],
+      ]).missing,
+    ).toEqual(["function", "attachment"]);
     expect(parsePeople([]).missing).toEqual(["lastName", "firstName", "email", "function", "attachment"]);
   });
 });
@@ -160,7 +226,13 @@ describe("a person on several lines", () => {
 describe("a large académie", () => {
   it("reads a staff list of 5,000 people over 1,500 schools", () => {
     const extract = generateDirectoryExtract({ schools: 1500, seed: 3 });
-    const staff = generateStaffList({ people: 5000, seed: 4, schools: extract.schools, bassins: extract.bassins, departments: ["001", "007", "026", "042", "069"] });
+    const staff = generateStaffList({
+      people: 5000,
+      seed: 4,
+      schools: extract.schools,
+      bassins: extract.bassins,
+      departments: ["001", "007", "026", "042", "069"],
+    });
     const known = { uais: new Set(extract.schools.map((s) => s.uai)), bassins: extract.bassins, departmentCodes: new Set(["001", "007", "026", "042", "069"]) };
     const p = parsePeople(staff.records, { academy: "10", known });
     expect(p.errors).toEqual([]);
@@ -244,10 +316,13 @@ describe("compareMembers", () => {
   });
 
   it("matches an active member rather than a deactivated one with the same e-mail", () => {
-    const c = compareMembers([person("a@ac-lyon.fr", "STAFF", { kind: "SCHOOL", uais: ["0690001B"] })], [
-      member("old", "a@ac-lyon.fr", "STAFF", { schoolUais: ["0690001B"], active: false }),
-      member("current", "a@ac-lyon.fr", "STAFF", { schoolUais: ["0690001B"] }),
-    ]);
+    const c = compareMembers(
+      [person("a@ac-lyon.fr", "STAFF", { kind: "SCHOOL", uais: ["0690001B"] })],
+      [
+        member("old", "a@ac-lyon.fr", "STAFF", { schoolUais: ["0690001B"], active: false }),
+        member("current", "a@ac-lyon.fr", "STAFF", { schoolUais: ["0690001B"] }),
+      ],
+    );
     expect(c.unchanged.map((u) => u.memberId)).toEqual(["current"]);
     expect(c.missing).toEqual([]);
   });

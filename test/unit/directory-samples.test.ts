@@ -49,7 +49,15 @@ describe("data/samples/annuaire-education.csv", () => {
 
   it("leaves out an école, a private lycée without contract, a collège of another académie and a lycée agricole", () => {
     expect(directory.rows).toBe(11);
-    expect(directory.ignored).toEqual({ OTHER_ACADEMY: 1, FIRST_DEGREE: 1, SECTION: 0, OTHER_NATURE: 1, PRIVATE_WITHOUT_CONTRACT: 1, PRIVATE_CONTRACT_UNKNOWN: 0, REPEATED_LINE: 0 });
+    expect(directory.ignored).toEqual({
+      OTHER_ACADEMY: 1,
+      FIRST_DEGREE: 1,
+      SECTION: 0,
+      OTHER_NATURE: 1,
+      PRIVATE_WITHOUT_CONTRACT: 1,
+      PRIVATE_CONTRACT_UNKNOWN: 0,
+      REPEATED_LINE: 0,
+    });
     expect(directory.ignoredNatures.map((n) => n.label)).toEqual(["ECOLE DE NIVEAU ELEMENTAIRE", "LYCEE ENS GENERAL TECHNO PROF AGRICOLE"]);
   });
 
@@ -82,14 +90,20 @@ describe("data/samples/personnels.csv", () => {
       expect(p, demo.email).toBeDefined();
       expect([p!.displayName, p!.role], demo.email).toEqual([demo.displayName, demo.role]);
       const place =
-        p!.attachment.kind === "SCHOOL" ? { schools: p!.attachment.uais.map(digits) } : p!.attachment.kind === "DISTRICT" ? { district: p!.attachment.bassinCode } : {};
+        p!.attachment.kind === "SCHOOL"
+          ? { schools: p!.attachment.uais.map(digits) }
+          : p!.attachment.kind === "DISTRICT"
+            ? { district: p!.attachment.bassinCode }
+            : {};
       const demoPlace = demo.schools ? { schools: demo.schools.map(digits) } : demo.district ? { district: demo.district } : {};
       expect(place, demo.email).toEqual(demoPlace);
     }
   });
 
   it("shows the new roles too, and a person on two lines for two schools", () => {
-    expect(new Set(people.people.map((p) => p.role))).toEqual(new Set(["STAFF", "CPE", "HEAD", "REFERENT", "PSYEN", "SOCIAL_WORKER", "NURSE", "COORDINATOR", "IEN_IO", "DSDEN", "ADMIN"]));
+    expect(new Set(people.people.map((p) => p.role))).toEqual(
+      new Set(["STAFF", "CPE", "HEAD", "REFERENT", "PSYEN", "SOCIAL_WORKER", "NURSE", "COORDINATOR", "IEN_IO", "DSDEN", "ADMIN"]),
+    );
     expect(people.people.find((p) => p.email === "thomas.girard@demo.repere.fr")!.lines).toEqual([7, 8]);
   });
 });

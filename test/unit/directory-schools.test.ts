@@ -22,10 +22,13 @@ const PUBLIC_COLLEGE = {
 type AnnuaireCells = Partial<Record<(typeof ANNUAIRE_HEADER)[number], string>>;
 let counter = 0;
 function annuaire(...rows: AnnuaireCells[]): string[][] {
-  return [[...ANNUAIRE_HEADER], ...rows.map((cells) => {
-    const all: AnnuaireCells = { Identifiant_de_l_etablissement: uaiOf(`069${String(++counter).padStart(4, "0")}`), ...PUBLIC_COLLEGE, ...cells };
-    return ANNUAIRE_HEADER.map((h) => all[h] ?? "");
-  })];
+  return [
+    [...ANNUAIRE_HEADER],
+    ...rows.map((cells) => {
+      const all: AnnuaireCells = { Identifiant_de_l_etablissement: uaiOf(`069${String(++counter).padStart(4, "0")}`), ...PUBLIC_COLLEGE, ...cells };
+      return ANNUAIRE_HEADER.map((h) => all[h] ?? "");
+    }),
+  ];
 }
 const column = (name: (typeof ANNUAIRE_HEADER)[number]) => ANNUAIRE_HEADER.indexOf(name) + 1;
 const lyon = { academy: "10" };
@@ -115,13 +118,7 @@ describe("the Annuaire de l'éducation export", () => {
     });
   });
 
-  it.each([
-    ["10"],
-    ["010"],
-    ["Lyon"],
-    ["LYON"],
-    ["académie de Lyon"],
-  ])("finds the académie given as %j", (academy) => {
+  it.each([["10"], ["010"], ["Lyon"], ["LYON"], ["académie de Lyon"]])("finds the académie given as %j", (academy) => {
     const d = parseSchoolDirectory(annuaire({}, { Code_academie: "08", Libelle_academie: "Grenoble" }), { academy });
     expect(d.schools).toHaveLength(1);
     expect(d.ignored.OTHER_ACADEMY).toBe(1);
@@ -151,7 +148,14 @@ describe("the Annuaire de l'éducation export", () => {
   });
 
   it("takes the département from the UAI when the file has none, and writes it as the ministry does", () => {
-    const d = parseSchoolDirectory(annuaire({ Identifiant_de_l_etablissement: "6200088B", Code_departement: "" }, { Code_departement: "69" }, { Code_departement: "2A", Identifiant_de_l_etablissement: "6200001G" }), lyon);
+    const d = parseSchoolDirectory(
+      annuaire(
+        { Identifiant_de_l_etablissement: "6200088B", Code_departement: "" },
+        { Code_departement: "69" },
+        { Code_departement: "2A", Identifiant_de_l_etablissement: "6200001G" },
+      ),
+      lyon,
+    );
     expect(d.errors).toEqual([]);
     expect(d.schools.map((s) => s.departmentCode)).toEqual(["02A", "069", "02A"]);
   });
@@ -202,8 +206,22 @@ describe("errors, with their line and column", () => {
     );
     expect(d.schools).toEqual([]);
     expect(d.errors).toEqual([
-      { line: 2, column: column("Identifiant_de_l_etablissement"), header: "Identifiant_de_l_etablissement", field: "uai", code: "INVALID_UAI", value: "069001B" },
-      { line: 3, column: column("Identifiant_de_l_etablissement"), header: "Identifiant_de_l_etablissement", field: "uai", code: "UAI_CHECK_LETTER", value: "0690001A" },
+      {
+        line: 2,
+        column: column("Identifiant_de_l_etablissement"),
+        header: "Identifiant_de_l_etablissement",
+        field: "uai",
+        code: "INVALID_UAI",
+        value: "069001B",
+      },
+      {
+        line: 3,
+        column: column("Identifiant_de_l_etablissement"),
+        header: "Identifiant_de_l_etablissement",
+        field: "uai",
+        code: "UAI_CHECK_LETTER",
+        value: "0690001A",
+      },
       { line: 4, column: column("Nom_etablissement"), header: "Nom_etablissement", field: "name", code: "REQUIRED" },
       { line: 5, column: column("etat"), header: "etat", field: "state", code: "INVALID_STATE", value: "PEUT-ETRE" },
       { line: 6, column: column("Statut_public_prive"), header: "Statut_public_prive", field: "sector", code: "INVALID_SECTOR", value: "-" },
@@ -233,7 +251,9 @@ describe("errors, with their line and column", () => {
     const records = annuaire({});
     records[1] = [...records[1]!, "Lyon"];
     const d = parseSchoolDirectory(records, lyon);
-    expect(d.errors).toEqual([{ line: 2, column: ANNUAIRE_HEADER.length + 1, header: "", field: null, code: "COLUMN_COUNT", value: String(ANNUAIRE_HEADER.length + 1) }]);
+    expect(d.errors).toEqual([
+      { line: 2, column: ANNUAIRE_HEADER.length + 1, header: "", field: null, code: "COLUMN_COUNT", value: String(ANNUAIRE_HEADER.length + 1) },
+    ]);
   });
 
   it("asks for the académie of a row of the file that has none", () => {
@@ -254,7 +274,15 @@ describe("errors, with their line and column", () => {
     expect(parseSchoolDirectory(noNames, { academy: "Lyon" }).missing).toEqual(["academyName"]);
     expect(parseSchoolDirectory(noNames, { academy: "10" }).missing).toEqual([]);
     expect(parseSchoolDirectory([], lyon)).toMatchObject({ headerLine: null, missing: ["uai", "name", "nature", "academyCode", "sector"] });
-    expect(parseSchoolDirectory([["Nom", "Prénom"], ["Martin", "Claire"]], lyon).missing).toEqual(["uai", "nature", "academyCode", "sector"]);
+    expect(
+      parseSchoolDirectory(
+        [
+          ["Nom", "Prénom"],
+          ["Martin", "Claire"],
+        ],
+        lyon,
+      ).missing,
+    ).toEqual(["uai", "nature", "academyCode", "sector"]);
   });
 
   it("finds the header after a few title lines, and counts lines as the file does", () => {
@@ -266,17 +294,20 @@ describe("errors, with their line and column", () => {
 
   it("uses the line numbers that the CSV reader gives", () => {
     const [header, row] = annuaire({ Identifiant_de_l_etablissement: "0690001A" });
-    const d = parseSchoolDirectory([{ line: 1, fields: header! }, { line: 5, fields: row! }], lyon);
+    const d = parseSchoolDirectory(
+      [
+        { line: 1, fields: header! },
+        { line: 5, fields: row! },
+      ],
+      lyon,
+    );
     expect(d.errors.map((e) => e.line)).toEqual([5]);
   });
 });
 
 describe("the Adresse et géolocalisation export", () => {
   type GeoCells = Partial<Record<(typeof GEOLOCALISATION_HEADER)[number], string>>;
-  const geo = (header: readonly string[], ...rows: GeoCells[]) => [
-    [...header],
-    ...rows.map((cells) => GEOLOCALISATION_HEADER.map((h) => cells[h] ?? "")),
-  ];
+  const geo = (header: readonly string[], ...rows: GeoCells[]) => [[...header], ...rows.map((cells) => GEOLOCALISATION_HEADER.map((h) => cells[h] ?? ""))];
   const LP: GeoCells = {
     numero_uai: "0690005F",
     appellation_officielle: "Lycée professionnel Louise-Michel",
@@ -296,7 +327,10 @@ describe("the Adresse et géolocalisation export", () => {
   };
 
   it("reads the same school from the field names", () => {
-    const d = parseSchoolDirectory(geo(GEOLOCALISATION_HEADER, LP, { ...LP, numero_uai: "0690007H", etat_etablissement: "4", etat_etablissement_libe: "FERME" }), lyon);
+    const d = parseSchoolDirectory(
+      geo(GEOLOCALISATION_HEADER, LP, { ...LP, numero_uai: "0690007H", etat_etablissement: "4", etat_etablissement_libe: "FERME" }),
+      lyon,
+    );
     expect(d.errors).toEqual([]);
     expect(d.schools.map((s) => [s.uai, s.name, s.kind, s.commune, s.state, s.sector, s.bassin])).toEqual([
       ["0690005F", "Lycée professionnel Louise-Michel", "LYCEE_PRO", "Vénissieux", "OPEN", "PUBLIC", null],
@@ -305,22 +339,29 @@ describe("the Adresse et géolocalisation export", () => {
   });
 
   it("reads it from the labels the export can put as headers", () => {
-    const labels = GEOLOCALISATION_HEADER.map((h) =>
-      ({
-        numero_uai: "Numéro d'UAI",
-        appellation_officielle: "Appellation officielle",
-        secteur_public_prive_libe: "Secteur Public/Privé",
-        libelle_commune: "Libellé de la commune",
-        nature_uai: "Code nature de l'UAI",
-        nature_uai_libe: "Libellé de la nature de l'UAI",
-        etat_etablissement: "Etat de l'établissement",
-        code_academie: "Code académie",
-        libelle_academie: "Académie",
-      })[h as string] ?? h,
+    const labels = GEOLOCALISATION_HEADER.map(
+      (h) =>
+        ({
+          numero_uai: "Numéro d'UAI",
+          appellation_officielle: "Appellation officielle",
+          secteur_public_prive_libe: "Secteur Public/Privé",
+          libelle_commune: "Libellé de la commune",
+          nature_uai: "Code nature de l'UAI",
+          nature_uai_libe: "Libellé de la nature de l'UAI",
+          etat_etablissement: "Etat de l'établissement",
+          code_academie: "Code académie",
+          libelle_academie: "Académie",
+        })[h as string] ?? h,
     );
     const d = parseSchoolDirectory(geo(labels, LP), { academy: "Lyon" });
     expect(d.errors).toEqual([]);
-    expect(d.columns).toMatchObject({ uai: "Numéro d'UAI", name: "Appellation officielle", natureCode: "Code nature de l'UAI", state: "Etat de l'établissement", academyName: "Académie" });
+    expect(d.columns).toMatchObject({
+      uai: "Numéro d'UAI",
+      name: "Appellation officielle",
+      natureCode: "Code nature de l'UAI",
+      state: "Etat de l'établissement",
+      academyName: "Académie",
+    });
     expect(d.schools.map((s) => [s.uai, s.kind, s.sector])).toEqual([["0690005F", "LYCEE_PRO", "PUBLIC"]]);
   });
 
@@ -336,8 +377,19 @@ describe("the Adresse et géolocalisation export", () => {
     const d = parseSchoolDirectory(
       geo(
         GEOLOCALISATION_HEADER,
-        { ...LP, secteur_public_prive_libe: "Privé", secteur_prive_code_type_contrat: "31", secteur_prive_libelle_type_contrat: "CONTRAT D'ASSOCIATION PARTIE DES CLASSES" },
-        { ...LP, numero_uai: "0690001B", secteur_public_prive_libe: "PR", secteur_prive_code_type_contrat: "", secteur_prive_libelle_type_contrat: "Hors contrat" },
+        {
+          ...LP,
+          secteur_public_prive_libe: "Privé",
+          secteur_prive_code_type_contrat: "31",
+          secteur_prive_libelle_type_contrat: "CONTRAT D'ASSOCIATION PARTIE DES CLASSES",
+        },
+        {
+          ...LP,
+          numero_uai: "0690001B",
+          secteur_public_prive_libe: "PR",
+          secteur_prive_code_type_contrat: "",
+          secteur_prive_libelle_type_contrat: "Hors contrat",
+        },
       ),
       lyon,
     );

@@ -36,7 +36,12 @@ describe("the UAI check letter", () => {
   it("reports the demo académie's UAIs with their right letter", () => {
     // src/store/demo-seed.ts writes 0690001A…0690006F; their check letters are B…G.
     expect(["0690001", "0690002", "0690003", "0690004", "0690005", "0690006"].map((d) => d + uaiCheckLetter(d))).toEqual([
-      "0690001B", "0690002C", "0690003D", "0690004E", "0690005F", "0690006G",
+      "0690001B",
+      "0690002C",
+      "0690003D",
+      "0690004E",
+      "0690005F",
+      "0690006G",
     ]);
   });
 });

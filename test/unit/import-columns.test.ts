@@ -74,14 +74,30 @@ describe("column names are matched loosely", () => {
 
   it("recognises every field whatever the case, accents and separators of a known spelling", () => {
     const spellings: [string, ImportField][] = [
-      ["nom", "lastName"], ["prénom", "firstName"], ["date de naissance", "birthDate"], ["INE", "ine"], ["code UAI", "uai"],
-      ["dernière formation", "lastTraining"], ["date de sortie", "exitDate"], ["motif", "motif"], ["téléphone", "phone"], ["courriel", "email"],
+      ["nom", "lastName"],
+      ["prénom", "firstName"],
+      ["date de naissance", "birthDate"],
+      ["INE", "ine"],
+      ["code UAI", "uai"],
+      ["dernière formation", "lastTraining"],
+      ["date de sortie", "exitDate"],
+      ["motif", "motif"],
+      ["téléphone", "phone"],
+      ["courriel", "email"],
     ];
     fc.assert(
-      fc.property(fc.constantFrom(...spellings), fc.array(fc.boolean(), { minLength: 30, maxLength: 30 }), fc.constantFrom(" ", "_", "-", ".", "  "), ([spelling, field], upper, sep) => {
-        const mangled = [...spelling].map((c, i) => (upper[i % upper.length] ? c.toUpperCase() : c)).join("").replace(/ /g, sep);
-        expect(fieldOfHeader(mangled)).toBe(field);
-      }),
+      fc.property(
+        fc.constantFrom(...spellings),
+        fc.array(fc.boolean(), { minLength: 30, maxLength: 30 }),
+        fc.constantFrom(" ", "_", "-", ".", "  "),
+        ([spelling, field], upper, sep) => {
+          const mangled = [...spelling]
+            .map((c, i) => (upper[i % upper.length] ? c.toUpperCase() : c))
+            .join("")
+            .replace(/ /g, sep);
+          expect(fieldOfHeader(mangled)).toBe(field);
+        },
+      ),
     );
   });
 
@@ -102,7 +118,12 @@ describe("column names are matched loosely", () => {
   it("finds the header after title lines", () => {
     const records = [["Extraction SIEI du 01/09/2026"], [], ["Bassin Nord", ""], HEADER, ["Durand", "Léa"]];
     expect(findHeaderRow(records)).toBe(3);
-    expect(findHeaderRow([["a", "b"], ["Nom", "Prénom"]])).toBe(1); // the most complete one
+    expect(
+      findHeaderRow([
+        ["a", "b"],
+        ["Nom", "Prénom"],
+      ]),
+    ).toBe(1); // the most complete one
   });
 });
 
@@ -148,13 +169,25 @@ describe("rows are validated one by one, every problem with its line and column"
   const mapping = matchColumns(HEADER);
   const row = (cells: Partial<Record<"nom" | "prenom" | "naissance" | "ine" | "uai" | "formation" | "sortie" | "motif" | "tel", string>>, line = 2) => ({
     line,
-    fields: [cells.nom ?? "Durand", cells.prenom ?? "Léa", cells.naissance ?? "15/03/2009", cells.ine ?? "", cells.uai ?? "0690001A", cells.formation ?? "", cells.sortie ?? "", cells.motif ?? "", cells.tel ?? ""],
+    fields: [
+      cells.nom ?? "Durand",
+      cells.prenom ?? "Léa",
+      cells.naissance ?? "15/03/2009",
+      cells.ine ?? "",
+      cells.uai ?? "0690001A",
+      cells.formation ?? "",
+      cells.sortie ?? "",
+      cells.motif ?? "",
+      cells.tel ?? "",
+    ],
   });
   const validate = (...records: { line: number; fields: string[] }[]) => validateRows(records, mapping, { today: TODAY, headerLength: HEADER.length });
   const errorsOf = (...records: { line: number; fields: string[] }[]) => validate(...records).errors;
 
   it("reads a valid row, tidying spaces and case", () => {
-    const r = validate(row({ nom: "  Durand   Martin ", ine: "12345 6789 ab", uai: "0690001a", formation: "CAP Cuisine", sortie: "30/06/2026", motif: "non affecté" }));
+    const r = validate(
+      row({ nom: "  Durand   Martin ", ine: "12345 6789 ab", uai: "0690001a", formation: "CAP Cuisine", sortie: "30/06/2026", motif: "non affecté" }),
+    );
     expect(r.errors).toEqual([]);
     expect(r.rows).toEqual([
       {
@@ -180,13 +213,25 @@ describe("rows are validated one by one, every problem with its line and column"
     ["a missing birth date", { naissance: "" }, { field: "birthDate", column: "Date de naissance", code: "REQUIRED" }],
     ["a missing school", { uai: "" }, { field: "uai", column: "UAI", code: "REQUIRED" }],
     ["a name too long", { nom: "A".repeat(61) }, { field: "lastName", column: "Nom", code: "TOO_LONG", value: `${"A".repeat(39)}…` }],
-    ["a last training too long", { formation: "x".repeat(101) }, { field: "lastTraining", column: "Dernière formation", code: "TOO_LONG", value: `${"x".repeat(39)}…` }],
+    [
+      "a last training too long",
+      { formation: "x".repeat(101) },
+      { field: "lastTraining", column: "Dernière formation", code: "TOO_LONG", value: `${"x".repeat(39)}…` },
+    ],
     ["a motif too long", { motif: "m".repeat(201) }, { field: "motif", column: "Motif", code: "TOO_LONG", value: `${"m".repeat(39)}…` }],
     ["a name with digits", { nom: "Durand2" }, { field: "lastName", column: "Nom", code: "INVALID_NAME", value: "Durand2" }],
     ["an impossible date", { naissance: "31/02/2009" }, { field: "birthDate", column: "Date de naissance", code: "INVALID_DATE", value: "31/02/2009" }],
     ["a two-digit year", { naissance: "15/03/09" }, { field: "birthDate", column: "Date de naissance", code: "INVALID_DATE", value: "15/03/09" }],
-    ["a child too young for the list", { naissance: "01/01/2020" }, { field: "birthDate", column: "Date de naissance", code: "IMPLAUSIBLE_BIRTH_DATE", value: "01/01/2020" }],
-    ["an adult too old for the list", { naissance: "01/01/1990" }, { field: "birthDate", column: "Date de naissance", code: "IMPLAUSIBLE_BIRTH_DATE", value: "01/01/1990" }],
+    [
+      "a child too young for the list",
+      { naissance: "01/01/2020" },
+      { field: "birthDate", column: "Date de naissance", code: "IMPLAUSIBLE_BIRTH_DATE", value: "01/01/2020" },
+    ],
+    [
+      "an adult too old for the list",
+      { naissance: "01/01/1990" },
+      { field: "birthDate", column: "Date de naissance", code: "IMPLAUSIBLE_BIRTH_DATE", value: "01/01/1990" },
+    ],
     ["an exit date to come", { sortie: "01/10/2026" }, { field: "exitDate", column: "Date de sortie", code: "INVALID_EXIT_DATE", value: "01/10/2026" }],
     ["an exit date before birth", { sortie: "01/01/2008" }, { field: "exitDate", column: "Date de sortie", code: "INVALID_EXIT_DATE", value: "01/01/2008" }],
     ["an unreadable exit date", { sortie: "juin" }, { field: "exitDate", column: "Date de sortie", code: "INVALID_EXIT_DATE", value: "juin" }],

@@ -14,7 +14,30 @@ import { safeError } from "../../src/logging.js";
 const RUNS = { numRuns: 300 };
 const text = fc.oneof(fc.string({ maxLength: 80 }), fc.string({ unit: "grapheme", maxLength: 200 }), fc.string({ unit: "binary", maxLength: 700 }));
 const commandish = fc
-  .array(fc.oneof(fc.constantFrom("export", "exporter", "effacer", "erase", "pupil", "élève", "eleve", "historique", "D-2026-0042", "d-2026-42", "du", "dossier", "<at>Repère</at>", "statut", "\u0000", "\u202e"), fc.string({ maxLength: 8 })), { maxLength: 6 })
+  .array(
+    fc.oneof(
+      fc.constantFrom(
+        "export",
+        "exporter",
+        "effacer",
+        "erase",
+        "pupil",
+        "élève",
+        "eleve",
+        "historique",
+        "D-2026-0042",
+        "d-2026-42",
+        "du",
+        "dossier",
+        "<at>Repère</at>",
+        "statut",
+        "\u0000",
+        "\u202e",
+      ),
+      fc.string({ maxLength: 8 }),
+    ),
+    { maxLength: 6 },
+  )
   .map((w) => w.join(" "));
 
 describe("chat commands", () => {
@@ -55,7 +78,28 @@ describe("card submits", () => {
 
   it("give report steps that keep the limits, or errors, never an exception", () => {
     const field = fc.oneof(text, fc.constant(""), fc.integer().map(String), fc.constant("x".repeat(5000)), fc.anything());
-    const input = fc.dictionary(fc.oneof(fc.constantFrom("lastName", "firstName", "className", "schoolId", "birthYear", "absenceHalfDays", "signal_LATENESS", "note_LATENESS", "signal_NO_PLAN", "signal_FORGED", "stepsTaken", "urgency", "observations"), fc.string({ maxLength: 10 })), field, { maxKeys: 10 });
+    const input = fc.dictionary(
+      fc.oneof(
+        fc.constantFrom(
+          "lastName",
+          "firstName",
+          "className",
+          "schoolId",
+          "birthYear",
+          "absenceHalfDays",
+          "signal_LATENESS",
+          "note_LATENESS",
+          "signal_NO_PLAN",
+          "signal_FORGED",
+          "stepsTaken",
+          "urgency",
+          "observations",
+        ),
+        fc.string({ maxLength: 10 }),
+      ),
+      field,
+      { maxKeys: 10 },
+    );
     fc.assert(
       fc.property(fc.oneof(input, fc.anything()), (raw) => {
         const pupil = validatePupil(raw, { allowedSchoolIds: ["s1"], currentYear: 2026 });
@@ -69,7 +113,8 @@ describe("card submits", () => {
         if (steps.ok) expect((steps.value.observations ?? "").length).toBeLessThanOrEqual(REPORT_LIMITS.observationsMax);
         // What the steps accept, the service accepts.
         if (pupil.ok && signals.ok && steps.ok) expect(withinLimits({ pupil: pupil.value, signals: signals.value, steps: steps.value })).toBe(true);
-        else for (const v of Object.values({ ...(pupil.ok ? {} : pupil.values), ...(steps.ok ? {} : steps.values) })) expect(v.length).toBeLessThanOrEqual(1000);
+        else
+          for (const v of Object.values({ ...(pupil.ok ? {} : pupil.values), ...(steps.ok ? {} : steps.values) })) expect(v.length).toBeLessThanOrEqual(1000);
       }),
       RUNS,
     );
@@ -86,10 +131,16 @@ describe("card submits", () => {
       fc.string({ minLength: REPORT_LIMITS.nameMax + 1, maxLength: 300 }).map((s) => (d) => ({ ...d, pupil: { ...d.pupil, lastName: `A${s}` } })),
       fc.string({ minLength: REPORT_LIMITS.noteMax + 1, maxLength: 600 }).map((s) => (d) => ({ ...d, signals: { signals: [{ code: "LATENESS", note: s }] } })),
       fc.string({ minLength: REPORT_LIMITS.observationsMax + 1, maxLength: 900 }).map((s) => (d) => ({ ...d, steps: { ...d.steps, observations: s } })),
-      fc.string({ maxLength: 20 }).filter((s) => !["LATENESS", "NO_PLAN"].includes(s)).map((code) => (d) => ({ ...d, signals: { signals: [{ code: code as never }] } })),
-      fc.integer().filter((u) => ![1, 2, 3].includes(u)).map((u) => (d) => ({ ...d, steps: { ...d.steps, urgency: u as never } })),
+      fc
+        .string({ maxLength: 20 })
+        .filter((s) => !["LATENESS", "NO_PLAN"].includes(s))
+        .map((code) => (d) => ({ ...d, signals: { signals: [{ code: code as never }] } })),
+      fc
+        .integer()
+        .filter((u) => ![1, 2, 3].includes(u))
+        .map((u) => (d) => ({ ...d, steps: { ...d.steps, urgency: u as never } })),
       fc.integer({ min: REPORT_LIMITS.halfDaysMax + 1 }).map((h) => (d) => ({ ...d, signals: { ...d.signals, absenceHalfDays: h } })),
-      fc.constantFrom("<script>", "1=1", "Robert'); DROP TABLE \"Pupil\";--").map((s) => (d) => ({ ...d, pupil: { ...d.pupil, firstName: s } })),
+      fc.constantFrom("<script>", "1=1", 'Robert\'); DROP TABLE "Pupil";--').map((s) => (d) => ({ ...d, pupil: { ...d.pupil, firstName: s } })),
     ];
     fc.assert(
       fc.property(fc.oneof(...mutations), (mutate) => {
@@ -120,19 +171,40 @@ describe("activities arriving over HTTP", () => {
         const problem = activityRequestProblem(body);
         const b = body as Record<string, any> | null;
         const wellFormed =
-          typeof b === "object" && b !== null && !Array.isArray(b) && typeof b.type === "string" && b.type.length > 0 && b.type.length <= 64 &&
-          typeof b.serviceUrl === "string" && b.serviceUrl.length > 0 && typeof b.conversation?.id === "string" && typeof b.from === "object" && b.from !== null;
+          typeof b === "object" &&
+          b !== null &&
+          !Array.isArray(b) &&
+          typeof b.type === "string" &&
+          b.type.length > 0 &&
+          b.type.length <= 64 &&
+          typeof b.serviceUrl === "string" &&
+          b.serviceUrl.length > 0 &&
+          typeof b.conversation?.id === "string" &&
+          typeof b.from === "object" &&
+          b.from !== null;
         if (!wellFormed) expect(problem).not.toBeNull();
       }),
       RUNS,
     );
-    expect(activityRequestProblem({ type: "message", serviceUrl: "https://x", from: { id: "1" }, conversation: { id: "c" }, text: "x".repeat(MAX_ACTIVITY_TEXT + 1) })).toMatch(/^text:/);
+    expect(
+      activityRequestProblem({
+        type: "message",
+        serviceUrl: "https://x",
+        from: { id: "1" },
+        conversation: { id: "c" },
+        text: "x".repeat(MAX_ACTIVITY_TEXT + 1),
+      }),
+    ).toMatch(/^text:/);
   });
 });
 
 describe("signed download links", () => {
   const now = new Date("2026-11-28T10:00:00Z");
-  const links = new SignedLinks("a-secret-of-at-least-thirty-two-characters!", () => "https://repere.example", () => now);
+  const links = new SignedLinks(
+    "a-secret-of-at-least-thirty-two-characters!",
+    () => "https://repere.example",
+    () => now,
+  );
   const path = "/dl/pupil-data/0b6f3f2e-5f1c-4c47-9d1a-3e8f1c2b7a10/1c2b7a10-5f1c-4c47-9d1a-3e8f0b6f3f2e.json";
   const url = new URL(links.url(path));
   const exp = url.searchParams.get("exp")!;
@@ -141,14 +213,26 @@ describe("signed download links", () => {
   it("accept the link as made, and nothing changed in it", () => {
     expect(links.check(path, exp, sig)).toBe("VALID");
     fc.assert(
-      fc.property(fc.string({ maxLength: 60 }), fc.string({ maxLength: 20 }), fc.string({ maxLength: 50 }), fc.constantFrom("path", "exp", "sig"), (p, e, s, which) => {
-        const args: [string, unknown, unknown] = which === "path" ? [`${path}${p}`, exp, sig] : which === "exp" ? [path, e, sig] : [path, exp, s];
-        const changed = (which === "path" && p !== "") || (which === "exp" && e !== exp) || (which === "sig" && s !== sig);
-        if (changed) expect(links.check(...args)).toBe("INVALID");
-      }),
+      fc.property(
+        fc.string({ maxLength: 60 }),
+        fc.string({ maxLength: 20 }),
+        fc.string({ maxLength: 50 }),
+        fc.constantFrom("path", "exp", "sig"),
+        (p, e, s, which) => {
+          const args: [string, unknown, unknown] = which === "path" ? [`${path}${p}`, exp, sig] : which === "exp" ? [path, e, sig] : [path, exp, s];
+          const changed = (which === "path" && p !== "") || (which === "exp" && e !== exp) || (which === "sig" && s !== sig);
+          if (changed) expect(links.check(...args)).toBe("INVALID");
+        },
+      ),
       RUNS,
     );
-    expect(new SignedLinks("another-secret-of-thirty-two-characters!!", () => "", () => now).check(path, exp, sig)).toBe("INVALID");
+    expect(
+      new SignedLinks(
+        "another-secret-of-thirty-two-characters!!",
+        () => "",
+        () => now,
+      ).check(path, exp, sig),
+    ).toBe("INVALID");
   });
 });
 

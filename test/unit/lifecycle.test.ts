@@ -66,9 +66,7 @@ function expectedMove(from: CaseStatus, action: CaseAction) {
   return ALLOWED_MOVES.find(([f, a]) => f === from && a === action);
 }
 
-const EVERY_COMBINATION = CASE_STATUSES.flatMap((from) =>
-  CASE_ACTIONS.flatMap((action) => ACTORS.map((actor) => [from, action, actor] as const)),
-);
+const EVERY_COMBINATION = CASE_STATUSES.flatMap((from) => CASE_ACTIONS.flatMap((action) => ACTORS.map((actor) => [from, action, actor] as const)));
 
 describe("applyTransition, every status x action x actor", () => {
   it("covers the whole cube", () => {

@@ -38,6 +38,7 @@ describe.each(files)("texts %s", (file) => {
 it("feature files never redefine a section of the main files", () => {
   const main = Object.keys(JSON.parse(readFileSync(path.join(DIR, "fr.json"), "utf8")));
   for (const file of files.filter(Boolean)) {
-    for (const section of Object.keys(JSON.parse(readFileSync(path.join(DIR, "fr", file), "utf8")))) expect(main, `${file} redefines ${section}`).not.toContain(section);
+    for (const section of Object.keys(JSON.parse(readFileSync(path.join(DIR, "fr", file), "utf8"))))
+      expect(main, `${file} redefines ${section}`).not.toContain(section);
   }
 });

@@ -172,7 +172,9 @@ describe("npm run package", () => {
     expect(result.file).toBe(outFile);
     expect(result.warnings).toEqual([]);
     const zip = await JSZip.loadAsync(readFileSync(outFile));
-    const names = Object.values(zip.files).filter((f) => !f.dir).map((f) => f.name);
+    const names = Object.values(zip.files)
+      .filter((f) => !f.dir)
+      .map((f) => f.name);
     expect(names.sort()).toEqual([...PACKAGE_FILES].sort());
 
     const manifestText = await zip.file("manifest.json")!.async("string");

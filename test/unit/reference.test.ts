@@ -1,12 +1,6 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import {
-  REFERENCE_PATTERN,
-  findReference,
-  formatReference,
-  normalizeReference,
-  parseReference,
-} from "../../src/domain/reference.js";
+import { REFERENCE_PATTERN, findReference, formatReference, normalizeReference, parseReference } from "../../src/domain/reference.js";
 
 describe("formatReference", () => {
   it.each([

@@ -14,10 +14,13 @@ describe("the class of a reported pupil", () => {
     expect(r.ok && r.value.className).toBe(className);
   });
 
-  it.each(["[x](https://e.x)", "Léa Dupont, 2nde 3!", "2nde_3", "**2nde**", "2nde/3", "<b>2</b>", "°2nde", "-2nde", "2nde 3 (Mme Martin)"])("refuses %j", (className) => {
-    const r = validatePupil(pupil(className), ctx);
-    expect(r.ok ? null : r.errors.className).toBe("invalidClass");
-  });
+  it.each(["[x](https://e.x)", "Léa Dupont, 2nde 3!", "2nde_3", "**2nde**", "2nde/3", "<b>2</b>", "°2nde", "-2nde", "2nde 3 (Mme Martin)"])(
+    "refuses %j",
+    (className) => {
+      const r = validatePupil(pupil(className), ctx);
+      expect(r.ok ? null : r.errors.className).toBe("invalidClass");
+    },
+  );
 
   it("is checked again where a report is recorded", () => {
     const draft = (className: string): CompleteDraft => ({

@@ -7,7 +7,10 @@ const pupil = { lastName: " Dupont ", firstName: "Léa", className: "2nde  3", s
 
 describe("pupil step", () => {
   it("accepts a complete pupil and tidies spaces", () => {
-    expect(validatePupil(pupil, ctx)).toEqual({ ok: true, value: { lastName: "Dupont", firstName: "Léa", className: "2nde 3", schoolId: "school-a", birthYear: 2010 } });
+    expect(validatePupil(pupil, ctx)).toEqual({
+      ok: true,
+      value: { lastName: "Dupont", firstName: "Léa", className: "2nde 3", schoolId: "school-a", birthYear: 2010 },
+    });
   });
 
   it.each([
@@ -33,10 +36,12 @@ describe("pupil step", () => {
   });
 
   it("never throws, whatever is submitted", () => {
-    fc.assert(fc.property(fc.anything(), (input) => {
-      const r = validatePupil(input, ctx);
-      expect(typeof r.ok).toBe("boolean");
-    }));
+    fc.assert(
+      fc.property(fc.anything(), (input) => {
+        const r = validatePupil(input, ctx);
+        expect(typeof r.ok).toBe("boolean");
+      }),
+    );
   });
 });
 
@@ -62,9 +67,11 @@ describe("signals step", () => {
   });
 
   it("never throws, whatever is submitted", () => {
-    fc.assert(fc.property(fc.dictionary(fc.string(), fc.oneof(fc.string(), fc.integer(), fc.constant(null))), (input) => {
-      expect(typeof validateSignals(input).ok).toBe("boolean");
-    }));
+    fc.assert(
+      fc.property(fc.dictionary(fc.string(), fc.oneof(fc.string(), fc.integer(), fc.constant(null))), (input) => {
+        expect(typeof validateSignals(input).ok).toBe("boolean");
+      }),
+    );
   });
 });
 
@@ -72,7 +79,10 @@ describe("notes of the ticked signals", () => {
   const ticked = [{ code: "LATENESS" as const }, { code: "PASSIVITY" as const }];
 
   it("keeps a note per ticked signal, trimmed, and none for an empty field", () => {
-    expect(validateNotes({ note_PASSIVITY: " Dort   en cours ", note_LATENESS: "" }, ticked)).toEqual({ ok: true, value: [{ code: "LATENESS" }, { code: "PASSIVITY", note: "Dort en cours" }] });
+    expect(validateNotes({ note_PASSIVITY: " Dort   en cours ", note_LATENESS: "" }, ticked)).toEqual({
+      ok: true,
+      value: [{ code: "LATENESS" }, { code: "PASSIVITY", note: "Dort en cours" }],
+    });
   });
 
   it.each([
@@ -84,9 +94,11 @@ describe("notes of the ticked signals", () => {
   });
 
   it("never throws, whatever is submitted", () => {
-    fc.assert(fc.property(fc.dictionary(fc.string(), fc.oneof(fc.string(), fc.integer(), fc.constant(null))), (input) => {
-      expect(typeof validateNotes(input, ticked).ok).toBe("boolean");
-    }));
+    fc.assert(
+      fc.property(fc.dictionary(fc.string(), fc.oneof(fc.string(), fc.integer(), fc.constant(null))), (input) => {
+        expect(typeof validateNotes(input, ticked).ok).toBe("boolean");
+      }),
+    );
   });
 });
 

@@ -26,7 +26,10 @@ describe("retention limits", () => {
   });
 
   const instant = fc.date({ min: new Date("2000-01-01T00:00:00Z"), max: new Date("2100-01-01T00:00:00Z"), noInvalidDate: true });
-  const policy = fc.oneof(fc.constant(SCHOOL_YEAR), fc.integer({ min: 1, max: 3650 }).map((days): RetentionPolicy => ({ kind: "days", days })));
+  const policy = fc.oneof(
+    fc.constant(SCHOOL_YEAR),
+    fc.integer({ min: 1, max: 3650 }).map((days): RetentionPolicy => ({ kind: "days", days })),
+  );
 
   it("agrees with the cutoff the database is asked with: due exactly when closed before it", () => {
     fc.assert(
@@ -65,7 +68,22 @@ describe("retention limits", () => {
 
 describe("anonymised event data", () => {
   it("drops every free text and keeps codes, statuses and ids", () => {
-    expect(anonymizedEventData({ from: "NEW", to: "CLOSED", reason: "Décès d'un parent", question: "?", answer: "!", comment: "c", objective: "o", description: "d", company: "Garage", type: "INTERNSHIP", assigneeId: "m-1", families: ["ATTENDANCE"] })).toEqual({
+    expect(
+      anonymizedEventData({
+        from: "NEW",
+        to: "CLOSED",
+        reason: "Décès d'un parent",
+        question: "?",
+        answer: "!",
+        comment: "c",
+        objective: "o",
+        description: "d",
+        company: "Garage",
+        type: "INTERNSHIP",
+        assigneeId: "m-1",
+        families: ["ATTENDANCE"],
+      }),
+    ).toEqual({
       from: "NEW",
       to: "CLOSED",
       type: "INTERNSHIP",

@@ -26,24 +26,9 @@ describe("routeCase", () => {
     ["no channel at all: référents only", { districtChannel: null, fallbackChannel: null }, ["r1", "r2"], []],
     ["under 16 without référent: fallback so nobody misses it", { pupilAge: 12, referentIds: [] }, [], [FALLBACK]],
     ["16+ without référent: district channel only", { referentIds: [] }, [], [DISTRICT]],
-    [
-      "16+ without référent nor district channel: fallback",
-      { referentIds: [], districtChannel: null },
-      [],
-      [FALLBACK],
-    ],
-    [
-      "nothing configured at all: nobody",
-      { referentIds: [], districtChannel: null, fallbackChannel: null },
-      [],
-      [],
-    ],
-    [
-      "under 16, no référent, no fallback: nobody",
-      { pupilAge: 12, referentIds: [], fallbackChannel: null },
-      [],
-      [],
-    ],
+    ["16+ without référent nor district channel: fallback", { referentIds: [], districtChannel: null }, [], [FALLBACK]],
+    ["nothing configured at all: nobody", { referentIds: [], districtChannel: null, fallbackChannel: null }, [], []],
+    ["under 16, no référent, no fallback: nobody", { pupilAge: 12, referentIds: [], fallbackChannel: null }, [], []],
     ["a référent listed twice is told once", { referentIds: ["r1", "r1", "r2"] }, ["r1", "r2"], [DISTRICT]],
   ])("%s", (_, overrides, members, channels) => {
     expect(routeCase({ ...base, ...overrides })).toEqual({ notifyMemberIds: members, channels });

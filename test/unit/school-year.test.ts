@@ -1,12 +1,6 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import {
-  addSchoolDays,
-  nextAugust31After,
-  parisCalendarDate,
-  schoolDaysBetween,
-  schoolYearOf,
-} from "../../src/domain/school-year.js";
+import { addSchoolDays, nextAugust31After, parisCalendarDate, schoolDaysBetween, schoolYearOf } from "../../src/domain/school-year.js";
 
 /** Paris weekday (0 = Sunday) and wall-clock time, computed independently of the module. */
 function parisView(date: Date): { weekday: string; time: string } {
@@ -99,12 +93,16 @@ describe("addSchoolDays", () => {
 
   it("lands on a weekday at the same Paris time", () => {
     fc.assert(
-      fc.property(someInstant, fc.integer({ min: -400, max: 400 }).filter((n) => n !== 0), (date, n) => {
-        const result = addSchoolDays(date, n);
-        expect(["Sat", "Sun"]).not.toContain(parisView(result).weekday);
-        // Except in the hour that does not exist on the day of the spring change, which is a Sunday.
-        expect(parisView(result).time).toBe(parisView(date).time);
-      }),
+      fc.property(
+        someInstant,
+        fc.integer({ min: -400, max: 400 }).filter((n) => n !== 0),
+        (date, n) => {
+          const result = addSchoolDays(date, n);
+          expect(["Sat", "Sun"]).not.toContain(parisView(result).weekday);
+          // Except in the hour that does not exist on the day of the spring change, which is a Sunday.
+          expect(parisView(result).time).toBe(parisView(date).time);
+        },
+      ),
     );
   });
 });

@@ -63,8 +63,14 @@ describe("familiesOf", () => {
   it.each<[SignalCode[], SignalFamily[]]>([
     [[], []],
     [["LATENESS"], ["ATTENDANCE"]],
-    [["NO_PLAN", "LATENESS", "UNJUSTIFIED_ABSENCES"], ["ATTENDANCE", "ORIENTATION"]],
-    [["WITHDRAWAL", "FALLING_GRADES", "PASSIVITY", "INCIDENTS"], ["ENGAGEMENT", "RESULTS", "BEHAVIOUR"]],
+    [
+      ["NO_PLAN", "LATENESS", "UNJUSTIFIED_ABSENCES"],
+      ["ATTENDANCE", "ORIENTATION"],
+    ],
+    [
+      ["WITHDRAWAL", "FALLING_GRADES", "PASSIVITY", "INCIDENTS"],
+      ["ENGAGEMENT", "RESULTS", "BEHAVIOUR"],
+    ],
   ])("%j -> %j", (codes, families) => {
     expect(familiesOf(codes)).toEqual(families);
   });

@@ -2,8 +2,23 @@ import { PNG } from "pngjs";
 import { describe, expect, it } from "vitest";
 import { chartSize, chartSvg, decodeChart, encodeChart, renderChartPng, type Chart } from "../../src/teams/stats/charts.js";
 
-const months: Chart = { kind: "columns", rows: [["sept.", 12], ["oct.", null], ["nov.", 30], ["déc.", 0]] };
-const statuses: Chart = { kind: "bars", rows: [["Signalé", 12], ["Pris en charge", null], ["Bilan à faire", 6]] };
+const months: Chart = {
+  kind: "columns",
+  rows: [
+    ["sept.", 12],
+    ["oct.", null],
+    ["nov.", 30],
+    ["déc.", 0],
+  ],
+};
+const statuses: Chart = {
+  kind: "bars",
+  rows: [
+    ["Signalé", 12],
+    ["Pris en charge", null],
+    ["Bilan à faire", 6],
+  ],
+};
 
 describe("chart images", () => {
   it("draws a PNG of the expected size, a valid image", async () => {
@@ -30,9 +45,21 @@ describe("chart images", () => {
   });
 
   it("draws no bar for a hidden count, so that nobody reads a number off the grid; its label says « < 5 »", async () => {
-    for (const chart of [months, statuses, { kind: "columns", rows: [["sept.", null], ["oct.", null]] } satisfies Chart]) {
+    for (const chart of [
+      months,
+      statuses,
+      {
+        kind: "columns",
+        rows: [
+          ["sept.", null],
+          ["oct.", null],
+        ],
+      } satisfies Chart,
+    ]) {
       const svg = await chartSvg(chart);
-      const bars = [...svg.matchAll(/aria-roledescription="bar"[^>]*aria-label="([^"]*)"|aria-label="([^"]*)"[^>]*aria-roledescription="bar"/g)].map((m) => m[1] ?? m[2]);
+      const bars = [...svg.matchAll(/aria-roledescription="bar"[^>]*aria-label="([^"]*)"|aria-label="([^"]*)"[^>]*aria-roledescription="bar"/g)].map(
+        (m) => m[1] ?? m[2],
+      );
       const hidden = chart.rows.filter(([, v]) => v === null).map(([label]) => label);
       expect(bars, JSON.stringify(chart.rows)).toHaveLength(chart.rows.length - hidden.length);
       for (const label of hidden) expect(bars.some((b) => b!.includes(`label: ${label};`))).toBe(false);
@@ -44,7 +71,15 @@ describe("chart images", () => {
     // The rows keep their order (the months' chart is read left to right).
     expect(await chartSvg(months)).toContain("X-axis for a discrete scale with 4 values: sept., oct., nov., déc.");
     // Nor in the PNG: no pale stub.
-    const image = PNG.sync.read(await renderChartPng({ kind: "columns", rows: [["sept.", null], ["oct.", 3]] }));
+    const image = PNG.sync.read(
+      await renderChartPng({
+        kind: "columns",
+        rows: [
+          ["sept.", null],
+          ["oct.", 3],
+        ],
+      }),
+    );
     let pale = 0;
     for (let i = 0; i < image.data.length; i += 4) if (image.data[i] === 0xb8 && image.data[i + 1] === 0xc4 && image.data[i + 2] === 0xd6) pale++;
     expect(pale).toBe(0);

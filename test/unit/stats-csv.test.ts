@@ -13,11 +13,26 @@ const view: StatsView = {
   period: schoolYearPeriod(2026),
   protect: true,
   generatedAt: new Date("2026-11-30T07:05:00Z"),
-  months: [{ month: "2026-09", count: 12 }, { month: "2026-10", count: null }],
+  months: [
+    { month: "2026-09", count: 12 },
+    { month: "2026-10", count: null },
+  ],
   openedTotal: 14,
-  openByStatus: [{ status: "NEW", count: null }, { status: "ACKNOWLEDGED", count: 0 }, { status: "INFO_REQUESTED", count: 0 }, { status: "PLAN_ACTIVE", count: 7 }, { status: "REVIEW_DUE", count: null }],
+  openByStatus: [
+    { status: "NEW", count: null },
+    { status: "ACKNOWLEDGED", count: 0 },
+    { status: "INFO_REQUESTED", count: 0 },
+    { status: "PLAN_ACTIVE", count: 7 },
+    { status: "REVIEW_DUE", count: null },
+  ],
   openTotal: 10,
-  signalFamilies: [{ family: "ATTENDANCE", count: 9 }, { family: "ENGAGEMENT", count: null }, { family: "RESULTS", count: 0 }, { family: "BEHAVIOUR", count: 0 }, { family: "ORIENTATION", count: 5 }],
+  signalFamilies: [
+    { family: "ATTENDANCE", count: 9 },
+    { family: "ENGAGEMENT", count: null },
+    { family: "RESULTS", count: 0 },
+    { family: "BEHAVIOUR", count: 0 },
+    { family: "ORIENTATION", count: 5 },
+  ],
   outcomes: [{ kind: "APPRENTICESHIP", count: null }],
   closedTotal: null,
   takeInCharge: { medianDays: 2.5, cases: 11 },
@@ -52,15 +67,67 @@ describe("CSV exports", () => {
 
   it("list cases with their reference, school, status, dates and outcome, nothing else", () => {
     const file = casesCsv(translator("fr"), [
-      { reference: "D-2026-0042", uai: "0690001A", schoolName: "Lycée Victor-Hugo", status: "CLOSED", urgency: 2, escalatedToMlds: true, openedAt: new Date("2026-09-04T22:30:00Z"), takenInChargeAt: new Date("2026-09-06T08:00:00Z"), planOpenedAt: null, nextReviewAt: new Date("2026-10-01T08:00:00Z"), closedAt: new Date("2026-11-01T10:00:00Z"), outcome: "APPRENTICESHIP" },
-      { reference: "D-2026-0043", uai: "0690002B", schoolName: "=HYPERLINK(\"x\")", status: "NEW", urgency: 3, escalatedToMlds: false, openedAt: new Date("2026-11-02T10:00:00Z"), takenInChargeAt: null, planOpenedAt: null, nextReviewAt: null, closedAt: null, outcome: null },
+      {
+        reference: "D-2026-0042",
+        uai: "0690001A",
+        schoolName: "Lycée Victor-Hugo",
+        status: "CLOSED",
+        urgency: 2,
+        escalatedToMlds: true,
+        openedAt: new Date("2026-09-04T22:30:00Z"),
+        takenInChargeAt: new Date("2026-09-06T08:00:00Z"),
+        planOpenedAt: null,
+        nextReviewAt: new Date("2026-10-01T08:00:00Z"),
+        closedAt: new Date("2026-11-01T10:00:00Z"),
+        outcome: "APPRENTICESHIP",
+      },
+      {
+        reference: "D-2026-0043",
+        uai: "0690002B",
+        schoolName: '=HYPERLINK("x")',
+        status: "NEW",
+        urgency: 3,
+        escalatedToMlds: false,
+        openedAt: new Date("2026-11-02T10:00:00Z"),
+        takenInChargeAt: null,
+        planOpenedAt: null,
+        nextReviewAt: null,
+        closedAt: null,
+        outcome: null,
+      },
     ]);
     expect(file.subarray(0, 3)).toEqual(BOM);
     const rows = read(file);
-    expect(rows[0]).toEqual(["Référence", "UAI", "Établissement", "Statut", "Vigilance", "Confié à la MLDS", "Signalé le", "Pris en charge le", "Plan ouvert le", "Prochain bilan", "Clos le", "Issue"]);
+    expect(rows[0]).toEqual([
+      "Référence",
+      "UAI",
+      "Établissement",
+      "Statut",
+      "Vigilance",
+      "Confié à la MLDS",
+      "Signalé le",
+      "Pris en charge le",
+      "Plan ouvert le",
+      "Prochain bilan",
+      "Clos le",
+      "Issue",
+    ]);
     // Dates are Paris calendar days: 22:30 UTC on 4 September is the 5th in Paris.
-    expect(rows[1]).toEqual(["D-2026-0042", "0690001A", "Lycée Victor-Hugo", "Clos", "2", "oui", "2026-09-05", "2026-09-06", "", "", "2026-11-01", "Apprentissage"]);
-    expect(rows[2]![2]).toBe("'=HYPERLINK(\"x\")"); // never a formula in Excel
+    expect(rows[1]).toEqual([
+      "D-2026-0042",
+      "0690001A",
+      "Lycée Victor-Hugo",
+      "Clos",
+      "2",
+      "oui",
+      "2026-09-05",
+      "2026-09-06",
+      "",
+      "",
+      "2026-11-01",
+      "Apprentissage",
+    ]);
+    expect(rows[2]![2]).toBe('\'=HYPERLINK("x")'); // never a formula in Excel
     expect(rows[2]!.slice(3, 7)).toEqual(["Signalé", "3", "non", "2026-11-02"]);
   });
 

@@ -48,7 +48,13 @@ describe("when the weekly digest is due", () => {
 describe("the holiday calendar", () => {
   it("reads ranges and single days, both ends included", () => {
     const r = parseHolidays("2026-10-17..2026-11-01;2026-11-11");
-    expect(r).toEqual({ ok: true, ranges: [{ from: "2026-10-17", to: "2026-11-01" }, { from: "2026-11-11", to: "2026-11-11" }] });
+    expect(r).toEqual({
+      ok: true,
+      ranges: [
+        { from: "2026-10-17", to: "2026-11-01" },
+        { from: "2026-11-11", to: "2026-11-11" },
+      ],
+    });
     if (!r.ok) return;
     expect(inHolidays("2026-11-01", r.ranges)).toBe(true);
     expect(inHolidays("2026-11-02", r.ranges)).toBe(false);

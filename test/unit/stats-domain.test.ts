@@ -31,10 +31,12 @@ describe("the small-number rule", () => {
   });
 
   it("never shows a hidden count, whatever the count", () => {
-    fc.assert(fc.property(fc.integer({ min: 0, max: 1_000_000 }), (n) => {
-      const shown = protectCount(n, true);
-      return shown === null ? n >= 1 && n <= 4 : shown === n && (n === 0 || n >= 5);
-    }));
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 1_000_000 }), (n) => {
+        const shown = protectCount(n, true);
+        return shown === null ? n >= 1 && n <= 4 : shown === n && (n === 0 || n >= 5);
+      }),
+    );
   });
 
   it("gives a share only over 5 cases or more when protected, and never over nothing", () => {
@@ -64,12 +66,22 @@ describe("medians", () => {
   it("from a histogram, as from the values it stands for", () => {
     expect(medianOfHistogram([])).toBeNull();
     expect(medianOfHistogram([{ value: 2, count: 3 }])).toBe(2);
-    expect(medianOfHistogram([{ value: 5, count: 1 }, { value: 1, count: 1 }, { value: 2, count: 1 }, { value: 3, count: 1 }])).toBe(2.5);
+    expect(
+      medianOfHistogram([
+        { value: 5, count: 1 },
+        { value: 1, count: 1 },
+        { value: 2, count: 1 },
+        { value: 3, count: 1 },
+      ]),
+    ).toBe(2.5);
     fc.assert(
-      fc.property(fc.array(fc.record({ value: fc.integer({ min: 0, max: 400 }).map((v) => v / 10), count: fc.integer({ min: 0, max: 6 }) }), { maxLength: 30 }), (buckets) => {
-        const values = buckets.flatMap((b) => Array.from({ length: b.count }, () => b.value));
-        expect(medianOfHistogram(buckets)).toBe(median(values));
-      }),
+      fc.property(
+        fc.array(fc.record({ value: fc.integer({ min: 0, max: 400 }).map((v) => v / 10), count: fc.integer({ min: 0, max: 6 }) }), { maxLength: 30 }),
+        (buckets) => {
+          const values = buckets.flatMap((b) => Array.from({ length: b.count }, () => b.value));
+          expect(medianOfHistogram(buckets)).toBe(median(values));
+        },
+      ),
     );
   });
 });
@@ -120,9 +132,11 @@ describe("periods and scopes after « statistiques »", () => {
       const parsed = parseStatsScope(s, NOW);
       expect(parsed.ok && parsed.request.period.kind === "month").toBe(false);
     }
-    fc.assert(fc.property(fc.string({ maxLength: 80 }), (s) => {
-      expect(() => parseStatsScope(s, NOW)).not.toThrow();
-    }));
+    fc.assert(
+      fc.property(fc.string({ maxLength: 80 }), (s) => {
+        expect(() => parseStatsScope(s, NOW)).not.toThrow();
+      }),
+    );
   });
 
   it("matches a district by code or name, with or without « bassin »", () => {

@@ -4,7 +4,11 @@ import { loadConfig } from "../../src/config.js";
 
 describe("signed download links", () => {
   let now = new Date("2026-11-30T10:00:00Z");
-  const links = new SignedLinks("s".repeat(40), () => "https://repere.example", () => now);
+  const links = new SignedLinks(
+    "s".repeat(40),
+    () => "https://repere.example",
+    () => now,
+  );
   const parts = (url: string) => {
     const u = new URL(url);
     return [u.pathname, u.searchParams.get("exp"), u.searchParams.get("sig")] as const;
@@ -32,9 +36,27 @@ describe("signed download links", () => {
 
   it("are only valid with the key that signed them (the one all instances share)", () => {
     const url = links.url("/dl/stats/chart-abc.png");
-    expect(new SignedLinks("s".repeat(40), () => "", () => now).check(...parts(url))).toBe("VALID");
-    expect(new SignedLinks("t".repeat(40), () => "", () => now).check(...parts(url))).toBe("INVALID");
-    expect(new SignedLinks(undefined, () => "", () => now).check(...parts(url))).toBe("INVALID");
+    expect(
+      new SignedLinks(
+        "s".repeat(40),
+        () => "",
+        () => now,
+      ).check(...parts(url)),
+    ).toBe("VALID");
+    expect(
+      new SignedLinks(
+        "t".repeat(40),
+        () => "",
+        () => now,
+      ).check(...parts(url)),
+    ).toBe("INVALID");
+    expect(
+      new SignedLinks(
+        undefined,
+        () => "",
+        () => now,
+      ).check(...parts(url)),
+    ).toBe("INVALID");
   });
 
   it("are made for download paths only", () => {

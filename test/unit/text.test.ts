@@ -41,9 +41,7 @@ describe("normalizeText", () => {
 
   it("ignores case and accents of French letters", () => {
     const french = fc.string({ unit: fc.constantFrom(..."aàâäbcçdeéèêëiîïoôöuùûüyÿAÀÂÉÈÊÎÔÛÇ -".split("")) });
-    fc.assert(
-      fc.property(french, (s) => normalizeText(s.toUpperCase()) === normalizeText(s.toLowerCase())),
-    );
+    fc.assert(fc.property(french, (s) => normalizeText(s.toUpperCase()) === normalizeText(s.toLowerCase())));
   });
 });
 
@@ -90,7 +88,9 @@ describe("initials", () => {
   it("never reveals more than one letter per name part", () => {
     fc.assert(
       fc.property(fc.string(), fc.string(), (first, last) => {
-        const parts = initials(first, last).split(/[ -]/).filter((p) => p !== "");
+        const parts = initials(first, last)
+          .split(/[ -]/)
+          .filter((p) => p !== "");
         return parts.every((p) => Array.from(p).length === 2 && p.endsWith("."));
       }),
     );

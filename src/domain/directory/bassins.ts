@@ -81,10 +81,7 @@ const rowSchema = z.object({
     .string()
     .transform((s) => collapse(s).toUpperCase())
     .pipe(z.string().min(1, "REQUIRED").max(BASSIN_LIMITS.codeMax, "TOO_LONG")),
-  name: z
-    .string()
-    .transform(collapse)
-    .pipe(z.string().max(BASSIN_LIMITS.nameMax, "TOO_LONG")),
+  name: z.string().transform(collapse).pipe(z.string().max(BASSIN_LIMITS.nameMax, "TOO_LONG")),
 });
 
 /** Without a header line the columns are, in order, the UAI, the bassin's code and its name. */

@@ -188,7 +188,9 @@ const ENTRIES: readonly Entry[] = (() => {
 
 /** The role a function stands for, or null when the table does not know it. */
 export function roleOfFunction(text: string): Role | null {
-  const words = functionKey(text).split(" ").filter((w) => w !== "");
+  const words = functionKey(text)
+    .split(" ")
+    .filter((w) => w !== "");
   if (words.length === 0) return null;
   for (const entry of ENTRIES) {
     if (entry.whole && entry.words.length !== words.length) continue;

@@ -39,13 +39,58 @@ export const PERSON_COLUMNS: ColumnAliases<PersonField> = {
   lastName: ["nom", "nomusage", "nomfamille", "nompatronymique", "patronyme", "nomagent", "lastname", "surname", "familyname", "sn"],
   firstName: ["prenom", "prenoms", "prenomusuel", "prenomagent", "firstname", "givenname"],
   email: [
-    "mail", "email", "courriel", "adressemail", "adresseemail", "adressecourriel", "adresseelectronique", "adressemessagerie", "mailacademique",
-    "emailacademique", "courrielacademique", "upn", "userprincipalname", "identifiantconnexion", "login", "identifiant",
+    "mail",
+    "email",
+    "courriel",
+    "adressemail",
+    "adresseemail",
+    "adressecourriel",
+    "adresseelectronique",
+    "adressemessagerie",
+    "mailacademique",
+    "emailacademique",
+    "courrielacademique",
+    "upn",
+    "userprincipalname",
+    "identifiantconnexion",
+    "login",
+    "identifiant",
   ],
-  function: ["fonction", "fonctions", "fonctionexercee", "libellefonction", "emploi", "libelleemploi", "poste", "metier", "qualite", "role", "jobtitle", "title", "function"],
+  function: [
+    "fonction",
+    "fonctions",
+    "fonctionexercee",
+    "libellefonction",
+    "emploi",
+    "libelleemploi",
+    "poste",
+    "metier",
+    "qualite",
+    "role",
+    "jobtitle",
+    "title",
+    "function",
+  ],
   attachment: [
-    "rattachement", "affectation", "uairattachement", "uaiaffectation", "lieuexercice", "lieutravail", "perimetre", "structure", "codestructure",
-    "uai", "codeuai", "rne", "etablissement", "uaietablissement", "bassin", "codebassin", "departement", "codedepartement", "scope",
+    "rattachement",
+    "affectation",
+    "uairattachement",
+    "uaiaffectation",
+    "lieuexercice",
+    "lieutravail",
+    "perimetre",
+    "structure",
+    "codestructure",
+    "uai",
+    "codeuai",
+    "rne",
+    "etablissement",
+    "uaietablissement",
+    "bassin",
+    "codebassin",
+    "departement",
+    "codedepartement",
+    "scope",
   ],
 };
 
@@ -81,10 +126,7 @@ export type PersonErrorCode = (typeof PERSON_ERROR_CODES)[number];
 export type PersonError = DirectoryError<PersonErrorCode, PersonField>;
 
 export type PersonAttachment =
-  | { kind: "SCHOOL"; uais: string[] }
-  | { kind: "DISTRICT"; bassinCode: string }
-  | { kind: "DEPARTMENT"; departmentCode: string }
-  | { kind: "ACADEMY" };
+  { kind: "SCHOOL"; uais: string[] } | { kind: "DISTRICT"; bassinCode: string } | { kind: "DEPARTMENT"; departmentCode: string } | { kind: "ACADEMY" };
 
 export type DirectoryPerson = {
   /** Every line that describes this person, the first one first. */
@@ -126,7 +168,14 @@ const personName = z
   .refine((s) => NAME.test(s), "INVALID_NAME");
 const emailSchema = z
   .string()
-  .transform((s) => s.trim().replace(/^mailto:/i, "").replace(/^<(.*)>$/, "$1").trim().toLowerCase())
+  .transform((s) =>
+    s
+      .trim()
+      .replace(/^mailto:/i, "")
+      .replace(/^<(.*)>$/, "$1")
+      .trim()
+      .toLowerCase(),
+  )
   .pipe(z.string().min(1, "REQUIRED").max(PERSON_LIMITS.emailMax, "TOO_LONG").pipe(z.email("INVALID_EMAIL")));
 const functionSchema = z
   .string()
@@ -168,8 +217,7 @@ function attach(role: Role, cellText: string, known: KnownPlaces, academy: reado
       const code = text.toUpperCase();
       if (!known.bassins) return { ok: true, attachment: { kind: "DISTRICT", bassinCode: code } };
       const bassin =
-        known.bassins.find((b) => b.code.toUpperCase() === code) ??
-        known.bassins.find((b) => b.name != null && labelKey(b.name) === labelKey(text));
+        known.bassins.find((b) => b.code.toUpperCase() === code) ?? known.bassins.find((b) => b.name != null && labelKey(b.name) === labelKey(text));
       return bassin ? { ok: true, attachment: { kind: "DISTRICT", bassinCode: bassin.code } } : { ok: false, code: "UNKNOWN_BASSIN", value: shown(text) };
     }
     case "DEPARTMENT": {
@@ -201,7 +249,10 @@ function samePlace(a: PersonAttachment, b: PersonAttachment): boolean {
 export function placeKey(a: PersonAttachment): string {
   switch (a.kind) {
     case "SCHOOL":
-      return `SCHOOL:${a.uais.map((u) => u.toUpperCase()).sort().join(",")}`;
+      return `SCHOOL:${a.uais
+        .map((u) => u.toUpperCase())
+        .sort()
+        .join(",")}`;
     case "DISTRICT":
       return `DISTRICT:${a.bassinCode.toUpperCase()}`;
     case "DEPARTMENT":
@@ -245,14 +296,23 @@ export function parsePeople(input: DirectoryInput, opts: { academy?: string | re
       errors.push({ line: r.line, column: overflow, header: "", field: null, code: "COLUMN_COUNT", value: String(r.fields.length) });
       continue;
     }
-    const parsed = rowSchema.safeParse({ lastName: cell(r, "lastName"), firstName: cell(r, "firstName"), email: cell(r, "email"), function: cell(r, "function") });
+    const parsed = rowSchema.safeParse({
+      lastName: cell(r, "lastName"),
+      firstName: cell(r, "firstName"),
+      email: cell(r, "email"),
+      function: cell(r, "function"),
+    });
     if (!parsed.success) {
       const reported = new Set<RowField>();
       for (const issue of parsed.error.issues) {
         const f = issue.path[0] as RowField;
         if (reported.has(f)) continue;
         reported.add(f);
-        const code = (PERSON_ERROR_CODES as readonly string[]).includes(issue.message) ? (issue.message as PersonErrorCode) : f === "email" ? "INVALID_EMAIL" : "REQUIRED";
+        const code = (PERSON_ERROR_CODES as readonly string[]).includes(issue.message)
+          ? (issue.message as PersonErrorCode)
+          : f === "email"
+            ? "INVALID_EMAIL"
+            : "REQUIRED";
         const raw = cell(r, f);
         // Never echo a whole e-mail address into an error that may be shown in a channel.
         const value = code === "REQUIRED" || raw.trim() === "" || f === "email" ? {} : { value: shown(raw) };
@@ -287,7 +347,16 @@ export function parsePeople(input: DirectoryInput, opts: { academy?: string | re
       }
       continue;
     }
-    const person: DirectoryPerson = { lines: [r.line], email, lastName, firstName, displayName: `${firstName} ${lastName}`, function: fn.text, role: fn.role, attachment };
+    const person: DirectoryPerson = {
+      lines: [r.line],
+      email,
+      lastName,
+      firstName,
+      displayName: `${firstName} ${lastName}`,
+      function: fn.text,
+      role: fn.role,
+      attachment,
+    };
     byEmail.set(email, person);
     people.push(person);
   }

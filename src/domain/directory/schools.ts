@@ -254,7 +254,10 @@ function natureFromType(type: string, name: string): Nature {
   return { ignore: "OTHER_NATURE", label: collapse(type) };
 }
 
-const labelWords = (s: string) => normalizeText(s).replace(/[^a-z0-9]+/g, " ").trim();
+const labelWords = (s: string) =>
+  normalizeText(s)
+    .replace(/[^a-z0-9]+/g, " ")
+    .trim();
 
 function sectorOf(text: string): "PUBLIC" | "PRIVATE" | null {
   const key = labelKey(text);
@@ -447,7 +450,11 @@ export function parseSchoolDirectory(input: DirectoryInput, opts: { academy: str
           ? natureFromType(cell(r, "type"), name)
           : null;
     if (nature === null) {
-      error(r, (["natureCode", "natureLabel", "type"] as const).find((f) => index[f] !== undefined)!, "REQUIRED");
+      error(
+        r,
+        (["natureCode", "natureLabel", "type"] as const).find((f) => index[f] !== undefined)!,
+        "REQUIRED",
+      );
       continue;
     }
     if ("ignore" in nature) {

@@ -16,7 +16,15 @@ type ChannelData = { team?: { id?: string; name?: string }; channel?: { id?: str
  *  channel makes it the destination of a district's cases (or of what has no route), and
  *  `envois en échec` lists the sends that Teams refused for good, with a button to retry, and
  *  `renvoyer les envois en échec` puts them all back in the queue. */
-export async function answerAdminCommand(ctx: TurnContext, services: Services, actor: Actor | null, t: Translate, locale: Locale, text: string, onQueued?: () => void): Promise<boolean> {
+export async function answerAdminCommand(
+  ctx: TurnContext,
+  services: Services,
+  actor: Actor | null,
+  t: Translate,
+  locale: Locale,
+  text: string,
+  onQueued?: () => void,
+): Promise<boolean> {
   const command = parseAdminCommand(text);
   if (!command) return false;
   if (!actor) {

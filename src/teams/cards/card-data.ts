@@ -198,7 +198,35 @@ export type NoticeCardData = {
 
 /** cards/plan-card.json */
 /** The labels of the plan card, each read from plan.labels.<key> in the locales. */
-export const PLAN_LABEL_KEYS = ["start", "done", "abandon", "edit", "save", "add", "addConfirm", "type", "description", "descriptionPlaceholder", "startDate", "endDate", "partner", "partnerPlaceholder", "company", "requirements", "review", "objective", "nextReview", "close", "outcome", "outcomeRequired", "comment", "closeConfirm", "history", "required", "cancel"] as const;
+export const PLAN_LABEL_KEYS = [
+  "start",
+  "done",
+  "abandon",
+  "edit",
+  "save",
+  "add",
+  "addConfirm",
+  "type",
+  "description",
+  "descriptionPlaceholder",
+  "startDate",
+  "endDate",
+  "partner",
+  "partnerPlaceholder",
+  "company",
+  "requirements",
+  "review",
+  "objective",
+  "nextReview",
+  "close",
+  "outcome",
+  "outcomeRequired",
+  "comment",
+  "closeConfirm",
+  "history",
+  "required",
+  "cancel",
+] as const;
 export type PlanLabelKey = (typeof PLAN_LABEL_KEYS)[number];
 
 export type PlanCardData = {
@@ -647,18 +675,18 @@ export type CardDataByName = {
   "enrolment-form": EnrolmentFormCardData;
   "enrolment-request": EnrolmentRequestCardData;
   "failed-sends": FailedSendsCardData;
-  "help": HelpCardData;
-  "history": HistoryCardData;
+  help: HelpCardData;
+  history: HistoryCardData;
   "import-preview": ImportPreviewCardData;
   "import-summary": ImportSummaryCardData;
   "info-request": InfoRequestCardData;
   "member-detail": MemberDetailCardData;
   "member-list": MemberListCardData;
-  "notice": NoticeCardData;
+  notice: NoticeCardData;
   "plan-card": PlanCardData;
   "privacy-confirm": PrivacyConfirmCardData;
   "privacy-export": PrivacyExportCardData;
-  "prompt": PromptCardData;
+  prompt: PromptCardData;
   "report-confirmed": ReportConfirmedCardData;
   "report-duplicate": ReportDuplicateCardData;
   "report-notes": ReportNotesCardData;
@@ -671,5 +699,5 @@ export type CardDataByName = {
   "status-card": StatusCardData;
   "unknown-member": UnknownMemberCardData;
   "weekly-digest": WeeklyDigestCardData;
-  "welcome": WelcomeCardData;
+  welcome: WelcomeCardData;
 };

@@ -66,8 +66,7 @@ export async function handleCaseAction(request: CardActionRequest<CaseActionData
     return caseCard(t, locale, c, { audience, assignees: choices, notice, now: deps.clock() });
   };
   const failure = async (result: Extract<TriageResult, { ok: false }>): Promise<AdaptiveCardJson> => {
-    const text =
-      result.reason === "INVALID_INPUT" ? t(`case.notice.INVALID_INPUT.${result.field ?? "question"}`) : t(`case.notice.${result.reason}`);
+    const text = result.reason === "INVALID_INPUT" ? t(`case.notice.INVALID_INPUT.${result.field ?? "question"}`) : t(`case.notice.${result.reason}`);
     const color: Notice["color"] = result.reason === "CONFLICT" ? "Warning" : "Attention";
     // A refused caller outside a channel sees nothing of the case; in a channel the case is one
     // routed there, which the caller may see (checked above).
@@ -104,7 +103,10 @@ export async function handleCaseAction(request: CardActionRequest<CaseActionData
         if (result.reason === "INVALID_INPUT" && result.case?.infoRequest) {
           // The question again, with what was typed and why it was refused: nothing is lost.
           const asker = result.case.infoRequest.askedById ? await deps.services.members.byId(result.case.infoRequest.askedById) : null;
-          const error = answer.trim().length > TEXT_MAX ? t("fieldError.textTooLong", { count: answer.trim().length, max: TEXT_MAX }) : t("case.notice.INVALID_INPUT.answer");
+          const error =
+            answer.trim().length > TEXT_MAX
+              ? t("fieldError.textTooLong", { count: answer.trim().length, max: TEXT_MAX })
+              : t("case.notice.INVALID_INPUT.answer");
           return infoRequestCard(t, result.case, result.case.infoRequest.question, asker?.displayName ?? "—", { answer: answer.slice(0, 2000), error });
         }
         if (result.reason === "INVALID_INPUT") return noticeCard(t("case.notice.INVALID_INPUT.answer"), "", "Attention");
@@ -166,10 +168,18 @@ export async function handleCaseAction(request: CardActionRequest<CaseActionData
       return noticeCard(t("case.notice.invalidCard"), "", "Attention");
   }
 
-  function renderPlan(result: Extract<PlanResult, { ok: true }> | { view: NonNullable<Extract<PlanResult, { ok: false }>["view"]> }, notice?: Notice, editActionId?: string, typed?: TypedPlanForm): AdaptiveCardJson {
+  function renderPlan(
+    result: Extract<PlanResult, { ok: true }> | { view: NonNullable<Extract<PlanResult, { ok: false }>["view"]> },
+    notice?: Notice,
+    editActionId?: string,
+    typed?: TypedPlanForm,
+  ): AdaptiveCardJson {
     const audience: Audience = !inChannel && triage.may(actor!, "VIEW_DETAILS", result.view.case) ? "personal" : "channel";
     // Free texts typed in a form are not echoed into a card that a channel may see.
-    const shown = typed && audience === "channel" ? { ...typed, values: Object.fromEntries(Object.entries(typed.values).filter(([k]) => !FREE_TEXT_FIELDS.has(k))) } : typed;
+    const shown =
+      typed && audience === "channel"
+        ? { ...typed, values: Object.fromEntries(Object.entries(typed.values).filter(([k]) => !FREE_TEXT_FIELDS.has(k))) }
+        : typed;
     return planCard(t, locale, result.view, { audience, notice, editActionId, ...(shown ? { typed: shown } : {}) });
   }
 

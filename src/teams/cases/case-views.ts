@@ -38,7 +38,12 @@ function offered(status: CaseStatus, action: CaseAction): boolean {
   return applyTransition(status, action, "REFERENT").ok || applyTransition(status, action, "COORDINATOR").ok;
 }
 
-export function caseCard(t: Translate, locale: Locale, c: CaseRecord, opts: { audience: Audience; assignees: MemberSummary[]; notice?: Notice; now: Date }): AdaptiveCardJson {
+export function caseCard(
+  t: Translate,
+  locale: Locale,
+  c: CaseRecord,
+  opts: { audience: Audience; assignees: MemberSummary[]; notice?: Notice; now: Date },
+): AdaptiveCardJson {
   const age = ageOn(c.pupil.birthYear, c.pupil.birthDate, opts.now);
   const flags: string[] = [];
   if (c.infoRequest) flags.push(c.infoRequest.answered ? t("case.answerReceived") : t("case.infoPending"));
@@ -127,7 +132,13 @@ export function caseDetailsCard(t: Translate, locale: Locale, c: CaseRecord, exc
   } satisfies CaseDetailsCardData);
 }
 
-export function infoRequestCard(t: Translate, c: CaseRecord, question: string, askerName: string, typed: { answer: string; error: string } = { answer: "", error: "" }): AdaptiveCardJson {
+export function infoRequestCard(
+  t: Translate,
+  c: CaseRecord,
+  question: string,
+  askerName: string,
+  typed: { answer: string; error: string } = { answer: "", error: "" },
+): AdaptiveCardJson {
   return renderCard("info-request", {
     caseId: c.id,
     answer: typed.answer,

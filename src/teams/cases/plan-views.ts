@@ -17,7 +17,12 @@ const isoDay = (d: Date | null) => (d ? d.toISOString().slice(0, 10) : "");
 /** What was typed in a plan form that was refused, shown again as it was (input name -> value). */
 export type TypedPlanForm = { form: "new" | "edit" | "review" | "close"; actionId?: string; values: Record<string, string>; error?: string };
 
-export function planCard(t: Translate, locale: Locale, v: PlanView, opts: { audience: Audience; notice?: Notice; editActionId?: string; typed?: TypedPlanForm }): AdaptiveCardJson {
+export function planCard(
+  t: Translate,
+  locale: Locale,
+  v: PlanView,
+  opts: { audience: Audience; notice?: Notice; editActionId?: string; typed?: TypedPlanForm },
+): AdaptiveCardJson {
   const c = v.case;
   const plan = v.plan;
   const typed = opts.typed;
@@ -47,7 +52,10 @@ export function planCard(t: Translate, locale: Locale, v: PlanView, opts: { audi
     ],
     reviewDue: c.status === "REVIEW_DUE" ? t("plan.reviewDue") : "",
     // Suggestions help to start a plan: once it has actions they are noise.
-    suggestions: editable && v.suggestions.length && !plan?.actions.length ? t("plan.suggestions", { list: v.suggestions.map((s) => t(`plan.action.${s}`)).join(", ") }) : "",
+    suggestions:
+      editable && v.suggestions.length && !plan?.actions.length
+        ? t("plan.suggestions", { list: v.suggestions.map((s) => t(`plan.action.${s}`)).join(", ") })
+        : "",
     actionsTitle: t("plan.actions", { count: plan?.actions.length ?? 0 }),
     noAction: t("plan.noAction"),
     editable,
@@ -110,7 +118,14 @@ export function historyCard(
   events: { type: string; at: Date; actorName: string | null; data?: Record<string, unknown> | null }[],
   opts: { texts: boolean } = { texts: false },
 ): AdaptiveCardJson {
-  const when = new Intl.DateTimeFormat(locale === "fr" ? "fr-FR" : "en-GB", { timeZone: "Europe/Paris", day: "2-digit", month: "2-digit", year: "numeric", hour: "2-digit", minute: "2-digit" });
+  const when = new Intl.DateTimeFormat(locale === "fr" ? "fr-FR" : "en-GB", {
+    timeZone: "Europe/Paris",
+    day: "2-digit",
+    month: "2-digit",
+    year: "numeric",
+    hour: "2-digit",
+    minute: "2-digit",
+  });
   return renderCard("history", {
     caseId,
     title: t("plan.history.title", { reference }),
@@ -119,7 +134,9 @@ export function historyCard(
     events: events.map((e) => {
       // A closure names its outcome (a code from the catalogue, not a text anyone typed).
       const outcome = e.type === "CLOSED" && typeof e.data?.outcome === "string" ? e.data.outcome : null;
-      const label = outcome ? t("plan.history.closedWith", { outcome: t(`plan.outcome.${outcome}`, { defaultValue: outcome }) }) : t(`plan.history.event.${e.type}`, { defaultValue: e.type });
+      const label = outcome
+        ? t("plan.history.closedWith", { outcome: t(`plan.outcome.${outcome}`, { defaultValue: outcome }) })
+        : t(`plan.history.event.${e.type}`, { defaultValue: e.type });
       const field = EVENT_TEXT[e.type];
       const text = opts.texts && field && typeof e.data?.[field] === "string" ? (e.data[field] as string) : "";
       return {

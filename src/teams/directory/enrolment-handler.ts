@@ -18,7 +18,18 @@ import { enrolmentFormCard, enrolmentRequestCard, placeOf } from "./enrolment-vi
  *  to find one's school and give one's function; the request goes to the approvers, whose card
  *  approves or refuses it. */
 
-const WORDS = new Set(["inscription", "m inscrire", "minscrire", "s inscrire", "demander mon inscription", "enrol", "enroll", "join", "sign up", "ask to join"]);
+const WORDS = new Set([
+  "inscription",
+  "m inscrire",
+  "minscrire",
+  "s inscrire",
+  "demander mon inscription",
+  "enrol",
+  "enroll",
+  "join",
+  "sign up",
+  "ask to join",
+]);
 
 const SearchInput = z.object({ query: z.string().max(ENROLMENT_LIMITS.queryMax).optional().default("") }).loose();
 const RequestInput = z
@@ -33,7 +44,11 @@ export const EnrolmentActionData = DecideInput;
 
 /** Whether a typed message asks to join (« inscription », « m'inscrire », « enrol »…). */
 export function isEnrolmentText(text: string): boolean {
-  return WORDS.has(normalizeText(text).replace(/[^a-z ]+/g, " ").trim());
+  return WORDS.has(
+    normalizeText(text)
+      .replace(/[^a-z ]+/g, " ")
+      .trim(),
+  );
 }
 
 /** The entry of the table of card actions (enrolment.approve, enrolment.refuse). */
@@ -43,9 +58,15 @@ export async function handleEnrolmentCardAction(r: CardActionRequest<z.output<ty
 
 export type EnrolmentDeps = { services: Services; logger: Logger; onQueued: () => void };
 
-
 /** Answers the enrolment words and cards of a message; false when the message is not about it. */
-export async function answerEnrolment(ctx: TurnContext, deps: EnrolmentDeps, actor: Actor | null, t: Translate, submit: SubmitPayload | null, text: string): Promise<boolean> {
+export async function answerEnrolment(
+  ctx: TurnContext,
+  deps: EnrolmentDeps,
+  actor: Actor | null,
+  t: Translate,
+  submit: SubmitPayload | null,
+  text: string,
+): Promise<boolean> {
   const asked = submit?.action === "enrol.search" || submit?.action === "enrol.request" || (!submit && isEnrolmentText(text));
   if (!asked) return false;
   if ((ctx.activity.conversation.conversationType ?? "personal") !== "personal") {
@@ -66,7 +87,7 @@ export async function answerEnrolment(ctx: TurnContext, deps: EnrolmentDeps, act
     return true;
   }
   if (submit?.action !== "enrol.request") {
-    const query = submit ? SearchInput.safeParse(ctx.activity.value).data?.query.trim() ?? "" : "";
+    const query = submit ? (SearchInput.safeParse(ctx.activity.value).data?.query.trim() ?? "") : "";
     const schools = query ? await services.enrolments.searchSchools(query) : [];
     await ctx.sendActivity(cardMessage(enrolmentFormCard(t, { query, schools, fn: "", error: "", searched: query !== "" })));
     return true;
@@ -75,7 +96,9 @@ export async function answerEnrolment(ctx: TurnContext, deps: EnrolmentDeps, act
   const v = input.success ? input.data : { query: "", schoolId: "", function: "" };
   const again = async (error: string) => {
     const schools = v.query.trim() ? await services.enrolments.searchSchools(v.query.trim()) : [];
-    await ctx.sendActivity(cardMessage(enrolmentFormCard(t, { query: v.query.trim(), schools, fn: v.function.trim(), error, searched: v.query.trim() !== "" })));
+    await ctx.sendActivity(
+      cardMessage(enrolmentFormCard(t, { query: v.query.trim(), schools, fn: v.function.trim(), error, searched: v.query.trim() !== "" })),
+    );
     return true;
   };
   const fn = v.function.trim();
@@ -84,18 +107,31 @@ export async function answerEnrolment(ctx: TurnContext, deps: EnrolmentDeps, act
   if (ROLE_ATTACHMENT[role] !== "SCHOOL") return again(t("enrolment.error.notSchool", { function: fn.slice(0, 60) }));
   if (!v.schoolId) return again(t("enrolment.error.school"));
   const outcome = await services.enrolments.enrol(
-    { tenantId, aadObjectId, displayName: (ctx.activity.from?.name ?? "").slice(0, 200) || "?", email: await emailOf(ctx, deps.logger), locale: ctx.activity.locale ?? null },
+    {
+      tenantId,
+      aadObjectId,
+      displayName: (ctx.activity.from?.name ?? "").slice(0, 200) || "?",
+      email: await emailOf(ctx, deps.logger),
+      locale: ctx.activity.locale ?? null,
+    },
     { function: fn, schoolId: v.schoolId },
   );
   if (!outcome.ok) {
     if (outcome.reason === "ALREADY_MEMBER") await ctx.sendActivity(t("enrolment.alreadyMember"));
-    else if (outcome.reason === "ALREADY_PENDING") await ctx.sendActivity(t("enrolment.pending", { role: t(`role.${outcome.enrolment.role}`), school: placeOf(t, outcome.enrolment) }));
+    else if (outcome.reason === "ALREADY_PENDING")
+      await ctx.sendActivity(t("enrolment.pending", { role: t(`role.${outcome.enrolment.role}`), school: placeOf(t, outcome.enrolment) }));
     else return again(t(`enrolment.error.${outcome.reason}`, { function: fn.slice(0, 60) }));
     return true;
   }
   deps.onQueued();
   const e = outcome.enrolment;
-  await ctx.sendActivity(t(outcome.approversTold > 0 ? "enrolment.sent" : "enrolment.sentNobody", { role: t(`role.${e.role}`), school: placeOf(t, e), count: outcome.approversTold }));
+  await ctx.sendActivity(
+    t(outcome.approversTold > 0 ? "enrolment.sent" : "enrolment.sentNobody", {
+      role: t(`role.${e.role}`),
+      school: placeOf(t, e),
+      count: outcome.approversTold,
+    }),
+  );
   return true;
 }
 
@@ -111,7 +147,14 @@ async function emailOf(ctx: TurnContext, logger: Logger): Promise<string | null>
 }
 
 /** Approve / Refuse pressed on a request card: the card as it is after. */
-export async function handleEnrolmentAction(deps: EnrolmentDeps, actor: Actor | null, t: Translate, locale: Locale, verb: string, data: unknown): Promise<AdaptiveCardJson | null> {
+export async function handleEnrolmentAction(
+  deps: EnrolmentDeps,
+  actor: Actor | null,
+  t: Translate,
+  locale: Locale,
+  verb: string,
+  data: unknown,
+): Promise<AdaptiveCardJson | null> {
   if (verb !== "enrolment.approve" && verb !== "enrolment.refuse") return null;
   const input = DecideInput.safeParse(data);
   if (!input.success) return noticeCard(t("case.notice.invalidCard"), "", "Attention");

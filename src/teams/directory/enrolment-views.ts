@@ -15,7 +15,10 @@ export function isDirectoryRender(spec: RenderSpec): spec is DirectoryRender {
   return spec.view === "enrolmentRequest" || spec.view === "enrolmentDecision" || spec.view === "casesHandedOver";
 }
 
-export function enrolmentFormCard(t: Translate, v: { query: string; schools: readonly SchoolChoice[]; fn: string; error: string; searched: boolean }): AdaptiveCardJson {
+export function enrolmentFormCard(
+  t: Translate,
+  v: { query: string; schools: readonly SchoolChoice[]; fn: string; error: string; searched: boolean },
+): AdaptiveCardJson {
   return renderCard("enrolment-form", {
     title: t("enrolment.form.title"),
     intro: t("enrolment.form.intro"),
@@ -46,7 +49,11 @@ export function placeOf(t: Translate, e: EnrolmentRecord): string {
 export function enrolmentRequestCard(t: Translate, locale: Locale, e: EnrolmentRecord, note = ""): AdaptiveCardJson {
   const pending = e.status === "PENDING";
   const decided = e.status === "APPROVED" || e.status === "REFUSED";
-  const status = decided ? t(`enrolment.request.${e.status}`, { by: e.decidedByName ?? "?", date: e.decidedAt ? formatDate(e.decidedAt, locale) : "" }) : e.status === "WITHDRAWN" ? t("enrolment.request.WITHDRAWN") : note;
+  const status = decided
+    ? t(`enrolment.request.${e.status}`, { by: e.decidedByName ?? "?", date: e.decidedAt ? formatDate(e.decidedAt, locale) : "" })
+    : e.status === "WITHDRAWN"
+      ? t("enrolment.request.WITHDRAWN")
+      : note;
   return renderCard("enrolment-request", {
     title: t("enrolment.request.title"),
     intro: t("enrolment.request.intro", { name: e.displayName }),
@@ -69,14 +76,20 @@ export function enrolmentRequestCard(t: Translate, locale: Locale, e: EnrolmentR
 
 export function enrolmentDecisionText(t: Translate, e: EnrolmentRecord): string | null {
   if (e.status !== "APPROVED" && e.status !== "REFUSED") return null;
-  return t(e.status === "APPROVED" ? "enrolment.approved" : "enrolment.refused", { by: e.decidedByName ?? "?", role: t(`role.${e.role}`), school: placeOf(t, e) });
+  return t(e.status === "APPROVED" ? "enrolment.approved" : "enrolment.refused", {
+    by: e.decidedByName ?? "?",
+    role: t(`role.${e.role}`),
+    school: placeOf(t, e),
+  });
 }
 
 /** Renders the directory's queued messages when they are delivered (outbox-renderer.ts). */
 export async function renderDirectoryOutgoing(spec: DirectoryRender, services: Services, t: Translate, locale: Locale): Promise<Partial<Activity> | null> {
   switch (spec.view) {
     case "casesHandedOver":
-      return MessageFactory.text(t("enrolment.handedOver", { from: spec.fromName, count: spec.references.length, references: spec.references.slice(0, 40).join(", ") }));
+      return MessageFactory.text(
+        t("enrolment.handedOver", { from: spec.fromName, count: spec.references.length, references: spec.references.slice(0, 40).join(", ") }),
+      );
     case "enrolmentRequest": {
       const e = await services.enrolments.systemView(spec.enrolmentId);
       return e ? cardMessage(enrolmentRequestCard(t, locale, e)) : null;

@@ -68,7 +68,12 @@ export function memberListCard(t: Translate, query: string, people: readonly Dir
     people: people.map((p) => ({
       id: p.id,
       name: p.active ? p.displayName : `${p.displayName} (${t("members.inactive")})`,
-      line: t(p.openCases > 0 ? "members.lineCases" : "members.line", { role: t(`role.${p.role}`), place: placeText(t, p, names), email: p.email ?? "—", count: p.openCases }),
+      line: t(p.openCases > 0 ? "members.lineCases" : "members.line", {
+        role: t(`role.${p.role}`),
+        place: placeText(t, p, names),
+        email: p.email ?? "—",
+        count: p.openCases,
+      }),
       manage: t("members.manage"),
     })),
   });
@@ -78,7 +83,13 @@ async function detailCard(deps: MemberAdminDeps, actor: Actor, t: Translate, m: 
   const names = await placeNames(deps.services, [m]);
   // Roles of the same level the actor may grant at this place.
   const roles = m.active
-    ? ROLES.filter((r) => ROLE_ATTACHMENT[r] === ROLE_ATTACHMENT[m.role] && (m.schoolIds.length > 0 ? m.schoolIds : [null]).every((schoolId) => mayManageMembership(actor, { role: r, schoolId, districtId: m.districtId, departmentCode: m.departmentCode })))
+    ? ROLES.filter(
+        (r) =>
+          ROLE_ATTACHMENT[r] === ROLE_ATTACHMENT[m.role] &&
+          (m.schoolIds.length > 0 ? m.schoolIds : [null]).every((schoolId) =>
+            mayManageMembership(actor, { role: r, schoolId, districtId: m.districtId, departmentCode: m.departmentCode }),
+          ),
+      )
     : [];
   const successors = m.active && m.openCases > 0 ? await deps.services.memberAdmin.successors(actor, m.id) : [];
   return renderCard("member-detail", {
@@ -121,7 +132,13 @@ export async function handleMemberCardAction(r: CardActionRequest<z.output<typeo
 }
 
 /** The member.* buttons: the card to show in place of the one pressed. */
-export async function handleMemberAction(deps: MemberAdminDeps, actor: Actor | null, t: Translate, verb: string, data: unknown): Promise<AdaptiveCardJson | null> {
+export async function handleMemberAction(
+  deps: MemberAdminDeps,
+  actor: Actor | null,
+  t: Translate,
+  verb: string,
+  data: unknown,
+): Promise<AdaptiveCardJson | null> {
   if (!verb.startsWith("member.")) return null;
   const input = Data.safeParse(data);
   if (!input.success) return noticeCard(t("case.notice.invalidCard"), "", "Attention");

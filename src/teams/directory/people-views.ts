@@ -6,13 +6,19 @@ import type { Translate } from "../i18n.js";
 
 /** Words of a staff list import, shared by `npm run directory:people` and the Teams handler. */
 
-const ENCODING_NAMES: Record<PeoplePreview["encoding"], string> = { "utf-8": "UTF-8", "windows-1252": "Windows-1252", "utf-16le": "UTF-16", "utf-16be": "UTF-16" };
+const ENCODING_NAMES: Record<PeoplePreview["encoding"], string> = {
+  "utf-8": "UTF-8",
+  "windows-1252": "Windows-1252",
+  "utf-16le": "UTF-16",
+  "utf-16be": "UTF-16",
+};
 const DELIMITER_NAMES: Record<PeoplePreview["delimiter"], string> = { ";": ";", ",": ",", "\t": "tab" };
 
 export function personErrorText(t: Translate, e: PersonError): string {
   const reason = t(`people.error.${e.code}`);
   const base = { line: e.line, column: e.column, header: (e.header || t(`people.field.${e.field ?? "attachment"}`)).slice(0, 60), reason };
-  const text = e.value !== undefined && e.code !== "COLUMN_COUNT" ? t("people.preview.errorLineValue", { ...base, value: e.value }) : t("people.preview.errorLine", base);
+  const text =
+    e.value !== undefined && e.code !== "COLUMN_COUNT" ? t("people.preview.errorLineValue", { ...base, value: e.value }) : t("people.preview.errorLine", base);
   return e.otherLine !== undefined ? t("people.preview.errorOtherLine", { text, other: e.otherLine }) : text;
 }
 
@@ -30,9 +36,13 @@ export function peoplePreviewText(t: Translate, p: PeoplePreview): string {
   ];
   const width = Math.max(...facts.map((f) => f.title.length));
   const roles = ROLES.filter((r) => (p.byRole[r] ?? 0) > 0).map((r) => `  ${t("people.preview.roleCount", { role: t(`role.${r}`), count: p.byRole[r] })}`);
-  const updates = p.toUpdate.map((u) => `  ${t("people.preview.updateLine", { line: u.line, name: u.displayName, changes: u.changes.map((c) => t(`people.preview.change.${c}`, { role: t(`role.${u.role}`) })).join(", ") })}`);
+  const updates = p.toUpdate.map(
+    (u) =>
+      `  ${t("people.preview.updateLine", { line: u.line, name: u.displayName, changes: u.changes.map((c) => t(`people.preview.change.${c}`, { role: t(`role.${u.role}`) })).join(", ") })}`,
+  );
   const leaving = p.toDeactivate.map(
-    (d) => `  ${t(d.openCases > 0 ? "people.preview.deactivateCases" : "people.preview.deactivateLine", { name: d.displayName, email: d.email, role: t(`role.${d.role}`), count: d.openCases })}`,
+    (d) =>
+      `  ${t(d.openCases > 0 ? "people.preview.deactivateCases" : "people.preview.deactivateLine", { name: d.displayName, email: d.email, role: t(`role.${d.role}`), count: d.openCases })}`,
   );
   return [
     t("people.preview.title", { name: p.fileName }),

@@ -13,7 +13,13 @@ type ErrorLike = { file: "schools" | "bassins"; line: number; column: number; he
 export function directoryErrorText(t: Translate, e: ErrorLike): string {
   const reason = t(`${K}.error.${e.code}`, { otherLine: e.otherLine ?? "?" });
   const shown = e.value !== undefined ? `${reason} (« ${e.value} »)` : reason;
-  return t(`${K}.preview.errorLine`, { file: t(`${K}.file.${e.file}`), line: e.line, column: e.column, header: e.header ? ` (${e.header})` : "", reason: shown });
+  return t(`${K}.preview.errorLine`, {
+    file: t(`${K}.file.${e.file}`),
+    line: e.line,
+    column: e.column,
+    header: e.header ? ` (${e.header})` : "",
+    reason: shown,
+  });
 }
 
 export function ownerMissingText(t: Translate, s: { noLead: boolean; noRoute: boolean }): string {
@@ -32,7 +38,11 @@ export function ownerlessLines(t: Translate, schools: readonly (OwnerlessLine & 
   for (const s of schools) {
     if (s.districtCode !== bassin) {
       bassin = s.districtCode;
-      out.push(s.districtName && s.districtName !== s.districtCode ? t(`${K}.owner.bassinNamed`, { code: s.districtCode, name: s.districtName }) : t(`${K}.owner.bassin`, { code: s.districtCode ?? "?" }));
+      out.push(
+        s.districtName && s.districtName !== s.districtCode
+          ? t(`${K}.owner.bassinNamed`, { code: s.districtCode, name: s.districtName })
+          : t(`${K}.owner.bassin`, { code: s.districtCode ?? "?" }),
+      );
     }
     out.push(`  ${t(`${K}.owner.line`, { uai: s.uai, name: s.name, missing: ownerMissingText(t, s) })}`);
   }
@@ -60,17 +70,32 @@ export function schoolsPreviewText(t: Translate, p: SchoolsPreview): string {
     ...facts.map(([k, v]) => `  ${k.padEnd(width)}  ${v}`),
   ];
   if (ignored.length > 0) {
-    lines.push("", `${t(`${K}.preview.ignoredTitle`)} :`, ...ignored.map(([reason, count]) => `  ${t(`${K}.preview.ignoredLine`, { reason: t(`${K}.preview.ignored.${reason}`), count })}`));
-    if (p.ignoredNatures.length > 0) lines.push(`  ${t(`${K}.preview.natures`, { natures: p.ignoredNatures.slice(0, 10).map((n) => `${n.label} (${n.count})`).join(", ") })}`);
+    lines.push(
+      "",
+      `${t(`${K}.preview.ignoredTitle`)} :`,
+      ...ignored.map(([reason, count]) => `  ${t(`${K}.preview.ignoredLine`, { reason: t(`${K}.preview.ignored.${reason}`), count })}`),
+    );
+    if (p.ignoredNatures.length > 0)
+      lines.push(
+        `  ${t(`${K}.preview.natures`, {
+          natures: p.ignoredNatures
+            .slice(0, 10)
+            .map((n) => `${n.label} (${n.count})`)
+            .join(", "),
+        })}`,
+      );
   }
-  if (p.withoutBassin.length > 0) lines.push("", `${t(`${K}.preview.withoutBassinTitle`)} :`, ...limited(t, p.withoutBassin, (s) => t(`${K}.preview.withoutBassinLine`, s)));
+  if (p.withoutBassin.length > 0)
+    lines.push("", `${t(`${K}.preview.withoutBassinTitle`)} :`, ...limited(t, p.withoutBassin, (s) => t(`${K}.preview.withoutBassinLine`, s)));
   if (p.bassinsNotInDirectory > 0) lines.push("", t(`${K}.preview.notInDirectory`, { count: p.bassinsNotInDirectory }));
   if (p.ownerlessCount > 0) {
     const grouped = ownerlessLines(t, p.ownerless.slice(0, LIST_MAX));
     lines.push("", `${t(`${K}.preview.ownerlessTitle`, { count: p.ownerlessCount })} :`, ...grouped.map((l) => `  ${l}`));
-    if (p.ownerlessCount > Math.min(p.ownerless.length, LIST_MAX)) lines.push(`  ${t(`${K}.preview.more`, { count: p.ownerlessCount - Math.min(p.ownerless.length, LIST_MAX) })}`);
+    if (p.ownerlessCount > Math.min(p.ownerless.length, LIST_MAX))
+      lines.push(`  ${t(`${K}.preview.more`, { count: p.ownerlessCount - Math.min(p.ownerless.length, LIST_MAX) })}`);
   }
-  if (p.errors.length > 0) lines.push("", `${t(`${K}.preview.errorsTitle`, { count: p.errors.length })} :`, ...limited(t, p.errors, (e) => directoryErrorText(t, e)));
+  if (p.errors.length > 0)
+    lines.push("", `${t(`${K}.preview.errorsTitle`, { count: p.errors.length })} :`, ...limited(t, p.errors, (e) => directoryErrorText(t, e)));
   return lines.join("\n");
 }
 
@@ -84,7 +109,9 @@ export function schoolsRefusalText(t: Translate, o: Extract<SchoolsPreviewOutcom
     case "EMPTY":
       return t(`${K}.refusal.EMPTY`, { file: t(`${K}.file.${o.file}`) });
     case "UNREADABLE":
-      return o.line !== null ? t(`${K}.refusal.UNREADABLE`, { file: t(`${K}.file.${o.file}`), line: o.line }) : t(`${K}.refusal.UNREADABLE_NO_LINE`, { file: t(`${K}.file.${o.file}`) });
+      return o.line !== null
+        ? t(`${K}.refusal.UNREADABLE`, { file: t(`${K}.file.${o.file}`), line: o.line })
+        : t(`${K}.refusal.UNREADABLE_NO_LINE`, { file: t(`${K}.file.${o.file}`) });
     case "MISSING_COLUMNS":
       return t(`${K}.refusal.MISSING_COLUMNS`, { file: t(`${K}.file.${o.file}`), missing: o.missing.map((m: string) => t(`${K}.column.${m}`)).join(", ") });
     default:
@@ -98,14 +125,24 @@ export function schoolsDoneText(t: Translate, d: SchoolsImportDone): string {
 
 /** The daily message to the académie's admins: the open schools without an owner, by bassin. */
 export function ownerlessSchoolsText(t: Translate, spec: { count: number; schools: readonly (OwnerlessLine & { districtName?: string })[] }): string {
-  const lines = [`**${t(`${K}.owner.title`, { count: spec.count })}**`, "", t(`${K}.owner.intro`), "", ...ownerlessLines(t, spec.schools).map((l) => (l.startsWith("  ") ? `- ${l.trim()}` : `**${l}**`))];
+  const lines = [
+    `**${t(`${K}.owner.title`, { count: spec.count })}**`,
+    "",
+    t(`${K}.owner.intro`),
+    "",
+    ...ownerlessLines(t, spec.schools).map((l) => (l.startsWith("  ") ? `- ${l.trim()}` : `**${l}**`)),
+  ];
   if (spec.count > spec.schools.length) lines.push("", t(`${K}.owner.cardMore`, { count: spec.count - spec.schools.length }));
   return lines.join("\n\n").replace(/\n\n- /g, "\n- ");
 }
 
 /** To an admin: a report in a school with nobody to follow it (reference and school only). */
 export function ownerlessReportText(t: Translate, reference: string, spec: { schoolName: string; coordinators: number }): string {
-  return t(spec.coordinators > 0 ? `${K}.report.adminToldWithCoordinators` : `${K}.report.adminTold`, { reference, school: spec.schoolName, count: spec.coordinators });
+  return t(spec.coordinators > 0 ? `${K}.report.adminToldWithCoordinators` : `${K}.report.adminTold`, {
+    reference,
+    school: spec.schoolName,
+    count: spec.coordinators,
+  });
 }
 
 /** The reporter's confirmation when their school has no référent décrochage or chef d'établissement:

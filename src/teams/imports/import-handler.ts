@@ -33,11 +33,13 @@ export type ImportHandlerDeps = {
   onQueued: () => void;
 };
 
-const FileDownloadInfo = z.object({
-  contentType: z.literal(FILE_DOWNLOAD_INFO),
-  name: z.string().min(1).max(255),
-  content: z.object({ downloadUrl: z.string().url(), fileType: z.string().optional() }).loose(),
-}).loose();
+const FileDownloadInfo = z
+  .object({
+    contentType: z.literal(FILE_DOWNLOAD_INFO),
+    name: z.string().min(1).max(255),
+    content: z.object({ downloadUrl: z.string().url(), fileType: z.string().optional() }).loose(),
+  })
+  .loose();
 
 export type FileAttachment = { name: string; downloadUrl: string; fileType: string | null };
 
@@ -100,7 +102,9 @@ export async function handleImportAction(request: CardActionRequest<ImportAction
   if (verb === "import.cancel") {
     const outcome = await deps.services.imports.cancel(importer, batchId);
     if (outcome.ok) return noticeCard(t("import.result.cancelled"), "", "Good");
-    const text = { NOT_FOUND: t("import.result.notFound"), FORBIDDEN: t("import.result.forbidden"), NOT_A_PREVIEW: t("import.result.notAPreview") }[outcome.reason];
+    const text = { NOT_FOUND: t("import.result.notFound"), FORBIDDEN: t("import.result.forbidden"), NOT_A_PREVIEW: t("import.result.notAPreview") }[
+      outcome.reason
+    ];
     return noticeCard(text, "", "Attention");
   }
 
@@ -138,7 +142,10 @@ export async function handleImportAction(request: CardActionRequest<ImportAction
         await notify(t("import.result.failed"), `failed:${Date.now()}`);
       } else if (r.outcome.ok) {
         const d = r.outcome.result;
-        await notify(`${t("import.result.finished", { name: d.fileName, created: d.created, attached: d.attached, skipped: d.skipped })}${d.firstReference && d.lastReference ? `\n\n${t("import.result.references", { first: d.firstReference, last: d.lastReference })}` : ""}`, "done");
+        await notify(
+          `${t("import.result.finished", { name: d.fileName, created: d.created, attached: d.attached, skipped: d.skipped })}${d.firstReference && d.lastReference ? `\n\n${t("import.result.references", { first: d.firstReference, last: d.lastReference })}` : ""}`,
+          "done",
+        );
       } else {
         await notify(confirmRefusalText(t, locale, r.outcome), `refused:${Date.now()}`);
       }
@@ -152,5 +159,9 @@ export async function handleImportAction(request: CardActionRequest<ImportAction
 
 function confirmCard(t: Translate, locale: Locale, outcome: ConfirmOutcome): AdaptiveCardJson {
   if (outcome.ok) return noticeCard(t("import.result.title"), doneText(t, outcome.result), "Good");
-  return noticeCard(confirmRefusalText(t, locale, outcome), "", outcome.reason === "IN_PROGRESS" || outcome.reason === "ALREADY_IMPORTED" ? "Accent" : "Attention");
+  return noticeCard(
+    confirmRefusalText(t, locale, outcome),
+    "",
+    outcome.reason === "IN_PROGRESS" || outcome.reason === "ALREADY_IMPORTED" ? "Accent" : "Attention",
+  );
 }

@@ -11,7 +11,12 @@ import type { ImportPreviewCardData, ImportSummaryCardData } from "../cards/card
 /** Lines of errors (and of attachments) a card lists; the rest is counted (cards stay under 28 KB). */
 export const LISTED_LINES = 20;
 
-const ENCODING_NAMES: Record<ImportPreview["encoding"], string> = { "utf-8": "UTF-8", "windows-1252": "Windows-1252", "utf-16le": "UTF-16", "utf-16be": "UTF-16" };
+const ENCODING_NAMES: Record<ImportPreview["encoding"], string> = {
+  "utf-8": "UTF-8",
+  "windows-1252": "Windows-1252",
+  "utf-16le": "UTF-16",
+  "utf-16be": "UTF-16",
+};
 const DELIMITER_NAMES: Record<ImportPreview["delimiter"], string> = { ";": ";", ",": ",", "\t": "tab" };
 
 export function rowErrorText(t: Translate, e: RowError): string {
@@ -50,7 +55,10 @@ function previewView(t: Translate, p: ImportPreview, listed: number): PreviewVie
   const more = (n: number) => (n > listed ? t("import.preview.more", { count: n - listed }) : "");
   return {
     title: t("import.preview.title", { name: p.fileName }),
-    source: t("import.preview.source", { source: p.sourceLabel, district: p.districtName ? t("import.preview.district", { district: p.districtName }) : t("import.preview.allDistricts") }),
+    source: t("import.preview.source", {
+      source: p.sourceLabel,
+      district: p.districtName ? t("import.preview.district", { district: p.districtName }) : t("import.preview.allDistricts"),
+    }),
     facts,
     notes,
     errors: p.errors.slice(0, listed).map((e) => rowErrorText(t, e)),
@@ -132,7 +140,11 @@ export function previewRefusalText(t: Translate, locale: Locale, outcome: Extrac
   }
 }
 
-function alreadyImportedText(t: Translate, locale: Locale, b: { importedAt: Date | null; updatedAt: Date; createdCount: number; attachedCount: number }): string {
+function alreadyImportedText(
+  t: Translate,
+  locale: Locale,
+  b: { importedAt: Date | null; updatedAt: Date; createdCount: number; attachedCount: number },
+): string {
   return t("import.alreadyImported", { date: formatDate(b.importedAt ?? b.updatedAt, locale), created: b.createdCount, attached: b.attachedCount });
 }
 

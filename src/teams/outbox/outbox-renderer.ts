@@ -33,7 +33,12 @@ export async function renderOutgoing(spec: RenderSpec, conversation: StoredConve
       return cardMessage(caseCard(t, locale, c, { audience, assignees: await deps.services.triage.assignees(c), now: deps.clock() }));
     }
     case "assigned": {
-      const card = caseCard(t, locale, c, { audience: "personal", assignees: await deps.services.triage.assignees(c), now: deps.clock(), notice: { text: t("case.assigned", { reference: c.reference }), color: "Accent" } });
+      const card = caseCard(t, locale, c, {
+        audience: "personal",
+        assignees: await deps.services.triage.assignees(c),
+        now: deps.clock(),
+        notice: { text: t("case.assigned", { reference: c.reference }), color: "Accent" },
+      });
       return cardMessage(card);
     }
     case "reportAdded": {
@@ -43,12 +48,17 @@ export async function renderOutgoing(spec: RenderSpec, conversation: StoredConve
     }
     case "planReminder": {
       const view = await deps.services.plans.viewOf(c);
-      return cardMessage(planCard(t, locale, view, { audience: "personal", notice: { text: t("plan.reminder", { reference: c.reference }), color: "Warning" } }));
+      return cardMessage(
+        planCard(t, locale, view, { audience: "personal", notice: { text: t("plan.reminder", { reference: c.reference }), color: "Warning" } }),
+      );
     }
     case "caseDetails":
     case "caseHistory": {
       // Only to the personal chat of the member who asked, if they may still see it now.
-      const owner = conversation.kind === "PERSONAL" ? await deps.services.members.identify(conversation.tenantId ?? undefined, conversation.aadObjectId ?? undefined) : null;
+      const owner =
+        conversation.kind === "PERSONAL"
+          ? await deps.services.members.identify(conversation.tenantId ?? undefined, conversation.aadObjectId ?? undefined)
+          : null;
       if (!owner || owner.memberId !== spec.memberId) return null;
       if (spec.view === "caseDetails") {
         const details = await deps.services.triage.detailsFor(owner, c.id);

@@ -165,12 +165,14 @@ export class OutboxWorker {
   /** Claims once with every lane free and delivers what it claimed, for tests and tools that drive
    *  the outbox themselves. Drains of one worker run one after another. */
   drainOnce(): Promise<DrainResult> {
-    const run = this.tail.catch(() => {}).then(async () => {
-      const result: DrainResult = { claimed: 0, sent: 0, retried: 0, failed: 0 };
-      const lanes = await this.claimInto(this.concurrency, result);
-      await Promise.all(lanes.map((l) => l.done));
-      return result;
-    });
+    const run = this.tail
+      .catch(() => {})
+      .then(async () => {
+        const result: DrainResult = { claimed: 0, sent: 0, retried: 0, failed: 0 };
+        const lanes = await this.claimInto(this.concurrency, result);
+        await Promise.all(lanes.map((l) => l.done));
+        return result;
+      });
     this.tail = run;
     return run;
   }
@@ -256,11 +258,14 @@ export class OutboxWorker {
     let current: ClaimedSend | undefined;
     // Leases stay ahead of the sends while the lane works (slow Teams, pace waits): no other
     // instance takes over a send that is still on its way.
-    const heartbeat = setInterval(() => {
-      const ids = sends.filter((r) => lane.waiting.has(r.id) || r === current).map((r) => r.id);
-      if (this.abandoned || ids.length === 0) return;
-      this.outbox.renewLeases(ids, this.workerId, new Date(this.clock().getTime() + this.leaseMs)).catch(() => {});
-    }, Math.max(50, Math.floor(this.leaseMs / 3)));
+    const heartbeat = setInterval(
+      () => {
+        const ids = sends.filter((r) => lane.waiting.has(r.id) || r === current).map((r) => r.id);
+        if (this.abandoned || ids.length === 0) return;
+        this.outbox.renewLeases(ids, this.workerId, new Date(this.clock().getTime() + this.leaseMs)).catch(() => {});
+      },
+      Math.max(50, Math.floor(this.leaseMs / 3)),
+    );
     heartbeat.unref();
     try {
       const stored = await this.conversations.get(lane.conversationId);
@@ -288,7 +293,14 @@ export class OutboxWorker {
   /** One send. `attemptEnded` is called once a request to Teams was answered or failed: it gives the
    *  conversation's pace, recorded with the outcome. */
   private async deliverOne(row: OutboxRecord, stored: StoredConversation | null, attemptEnded: () => PaceUpdate): Promise<Outcome> {
-    const log = { outboxId: row.id, kind: row.kind, conversationId: row.conversationId, caseId: row.caseId ?? undefined, attempt: row.attempts + 1, workerId: this.workerId };
+    const log = {
+      outboxId: row.id,
+      kind: row.kind,
+      conversationId: row.conversationId,
+      caseId: row.caseId ?? undefined,
+      attempt: row.attempts + 1,
+      workerId: this.workerId,
+    };
     if (!stored) {
       await this.outbox.markFailed(row.id, this.workerId, `no stored conversation reference for ${row.conversationId}`, { countAttempt: false });
       this.logger.error(log, "outbox send failed: no conversation reference");
@@ -360,7 +372,14 @@ export class OutboxWorker {
     }
   }
 
-  private async handleFailure(row: OutboxRecord, err: unknown, log: Record<string, unknown>, attemptedAt: Date, tookMs: number, pace: PaceUpdate | undefined): Promise<Outcome> {
+  private async handleFailure(
+    row: OutboxRecord,
+    err: unknown,
+    log: Record<string, unknown>,
+    attemptedAt: Date,
+    tookMs: number,
+    pace: PaceUpdate | undefined,
+  ): Promise<Outcome> {
     const failure = classify(err);
     const attempts = row.attempts + 1;
     const description = failure.status ? `HTTP ${failure.status}` : `network error${failure.code ? ` ${failure.code}` : ""}`;
@@ -393,7 +412,12 @@ export class OutboxWorker {
   }
 
   /** One proactive send. Returns the new activity id for a post. */
-  private async send(stored: StoredConversation, row: OutboxRecord, targetId: string | undefined, payloadActivity: Partial<Activity>): Promise<string | undefined> {
+  private async send(
+    stored: StoredConversation,
+    row: OutboxRecord,
+    targetId: string | undefined,
+    payloadActivity: Partial<Activity>,
+  ): Promise<string | undefined> {
     const reference = proactiveReference(stored.reference);
     let failure: unknown;
     let ran = false;
@@ -445,7 +469,10 @@ export class OutboxWorker {
 type PipelineRequestLike = { timeout: number };
 type PipelineLike = {
   removePolicy(opts: { name?: string; phase?: string }): unknown;
-  addPolicy(policy: { name: string; sendRequest(request: PipelineRequestLike, next: (request: PipelineRequestLike) => Promise<unknown>): Promise<unknown> }): void;
+  addPolicy(policy: {
+    name: string;
+    sendRequest(request: PipelineRequestLike, next: (request: PipelineRequestLike) => Promise<unknown>): Promise<unknown>;
+  }): void;
 };
 
 /** The stored reference, for a proactive send: no activity to reply to, and the channel itself

@@ -19,7 +19,11 @@ import { resolveLocale, translator } from "../i18n.js";
  *  lost and the earlier ones are kept; the person is told exactly that. */
 export const REPORT_STEP_IN_FLIGHT = Symbol("reportStepInFlight");
 
-export function createAdapter(config: Pick<Config, "bot" | "defaultLocale">, logger: Logger, extraAuthSettings: Partial<ConfigurationBotFrameworkAuthenticationOptions> = {}): CloudAdapter {
+export function createAdapter(
+  config: Pick<Config, "bot" | "defaultLocale">,
+  logger: Logger,
+  extraAuthSettings: Partial<ConfigurationBotFrameworkAuthenticationOptions> = {},
+): CloudAdapter {
   const auth = new ConfigurationBotFrameworkAuthentication({
     MicrosoftAppId: config.bot.appId ?? "",
     MicrosoftAppPassword: config.bot.appPassword ?? "",
@@ -34,16 +38,23 @@ export function createAdapter(config: Pick<Config, "bot" | "defaultLocale">, log
   auth.authenticateRequest = async (activity, authHeader) => {
     try {
       const result = await authenticateRequest(activity, authHeader);
-      return { ...result, connectorFactory: clients.connectorFactory(result.connectorFactory, JwtTokenValidation.getAppIdFromClaims(result.claimsIdentity.claims)) };
+      return {
+        ...result,
+        connectorFactory: clients.connectorFactory(result.connectorFactory, JwtTokenValidation.getAppIdFromClaims(result.claimsIdentity.claims)),
+      };
     } catch (err: unknown) {
       if (err instanceof AuthenticationError && err.statusCode === StatusCodes.UNAUTHORIZED) throw err;
       const e = err as { name?: unknown; message?: unknown } | null;
-      logger.warn({ err: { name: String(e?.name ?? "Error"), message: String(e?.message ?? err).slice(0, 200) }, activityId: activity.id }, "request refused: token not valid");
+      logger.warn(
+        { err: { name: String(e?.name ?? "Error"), message: String(e?.message ?? err).slice(0, 200) }, activityId: activity.id },
+        "request refused: token not valid",
+      );
       throw new AuthenticationError("Unauthorized Access. Request is not authorized", StatusCodes.UNAUTHORIZED);
     }
   };
   const createUserTokenClient = auth.createUserTokenClient.bind(auth);
-  auth.createUserTokenClient = (claimsIdentity) => clients.userTokenClient(JwtTokenValidation.getAppIdFromClaims(claimsIdentity.claims), () => createUserTokenClient(claimsIdentity));
+  auth.createUserTokenClient = (claimsIdentity) =>
+    clients.userTokenClient(JwtTokenValidation.getAppIdFromClaims(claimsIdentity.claims), () => createUserTokenClient(claimsIdentity));
   const adapter = new CloudAdapter(auth);
   adapter.onTurnError = async (ctx: TurnContext, error: unknown) => {
     // Never a stack trace to a user: log it (no activity text: it may hold pupil data) and answer briefly.
@@ -53,11 +64,12 @@ export function createAdapter(config: Pick<Config, "bot" | "defaultLocale">, log
     const step = ctx.turnState.get(REPORT_STEP_IN_FLIGHT) as string | undefined;
     // Sending the summary may have recorded the report before failing: sending it again is safe
     // (a report is recorded once), so that is what the person is told.
-    const message = step === "summary"
-      ? t("protection.reportSendFailed")
-      : step
-        ? t(unavailable ? "protection.reportStepUnavailable" : "protection.reportStepFailed")
-        : t(unavailable ? "errors.unavailable" : "errors.generic");
+    const message =
+      step === "summary"
+        ? t("protection.reportSendFailed")
+        : step
+          ? t(unavailable ? "protection.reportStepUnavailable" : "protection.reportStepFailed")
+          : t(unavailable ? "errors.unavailable" : "errors.generic");
     try {
       if (ctx.activity.type === "invoke") return; // the invoke handler answers for itself
       await ctx.sendActivity(message);
@@ -82,7 +94,12 @@ export class ClientCache {
   private readonly tokenClients = new Map<string, Promise<UserTokenClient>>();
 
   connectorFactory(inner: ConnectorFactory | undefined, appId: string | undefined): ConnectorFactory | undefined {
-    return inner && new CachedConnectorFactory(inner, (serviceUrl, audience, create) => ClientCache.remember(this.connectors, `${appId ?? ""}\n${serviceUrl}\n${audience ?? ""}`, create));
+    return (
+      inner &&
+      new CachedConnectorFactory(inner, (serviceUrl, audience, create) =>
+        ClientCache.remember(this.connectors, `${appId ?? ""}\n${serviceUrl}\n${audience ?? ""}`, create),
+      )
+    );
   }
 
   userTokenClient(appId: string | undefined, create: () => Promise<UserTokenClient>): Promise<UserTokenClient> {
@@ -121,13 +138,28 @@ class CachedConnectorFactory extends ConnectorFactory {
  *  its timeout (57014), a session ended for idling in a transaction (25P03), insufficient resources such as a full disk (class 53), I/O errors (58030),
  *  and Prisma's codes for the same (P1001 unreachable, P1008 timeout, P1017 closed, P2024 no
  *  connection from the pool, P2037 too many connections). */
-const UNAVAILABLE_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "ENOSPC", "57014", "25P03", "58030", "P1001", "P1008", "P1017", "P2024", "P2037"]);
+const UNAVAILABLE_CODES = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ETIMEDOUT",
+  "EPIPE",
+  "ENOSPC",
+  "57014",
+  "25P03",
+  "58030",
+  "P1001",
+  "P1008",
+  "P1017",
+  "P2024",
+  "P2037",
+]);
 const UNAVAILABLE_CLASSES = /^(08|53|57P)/;
 /** In class 08, but a statement the bot sent wrong (a bug), on a connection that stays usable. */
 const PROTOCOL_VIOLATION = "08P01";
 /** Prisma's driver adapter names network failures by kind rather than code. */
 const UNAVAILABLE_KINDS = new Set(["DatabaseNotReachable", "ConnectionClosed", "SocketTimeout", "TooManyConnections"]);
-const UNAVAILABLE_MESSAGE = /connect(ion)? (refused|terminated|timeout)|Connection terminated|timeout exceeded when trying to connect|read ECONNRESET|Query read timeout|did not answer within|No space left on device|could not (extend|write to) file/i;
+const UNAVAILABLE_MESSAGE =
+  /connect(ion)? (refused|terminated|timeout)|Connection terminated|timeout exceeded when trying to connect|read ECONNRESET|Query read timeout|did not answer within|No space left on device|could not (extend|write to) file/i;
 
 /** Whether an error comes from a database that is unreachable, silent or out of resources: the user
  *  is told to try again in a minute. The cause is looked for through the wrappers in between:
@@ -140,10 +172,22 @@ export function isDatabaseUnavailable(error: unknown): boolean {
     const e = queue.shift();
     if (!e || typeof e !== "object" || seen.has(e)) continue;
     seen.add(e);
-    const x = e as { code?: unknown; originalCode?: unknown; kind?: unknown; message?: unknown; cause?: unknown; error?: unknown; meta?: { driverAdapterError?: unknown } };
+    const x = e as {
+      code?: unknown;
+      originalCode?: unknown;
+      kind?: unknown;
+      message?: unknown;
+      cause?: unknown;
+      error?: unknown;
+      meta?: { driverAdapterError?: unknown };
+    };
     if (typeof x.kind === "string" && UNAVAILABLE_KINDS.has(x.kind)) return true;
     for (const code of [x.code, x.originalCode]) {
-      if (typeof code === "string" && (UNAVAILABLE_CODES.has(code) || (/^[0-9A-Z]{5}$/.test(code) && UNAVAILABLE_CLASSES.test(code) && code !== PROTOCOL_VIOLATION))) return true;
+      if (
+        typeof code === "string" &&
+        (UNAVAILABLE_CODES.has(code) || (/^[0-9A-Z]{5}$/.test(code) && UNAVAILABLE_CLASSES.test(code) && code !== PROTOCOL_VIOLATION))
+      )
+        return true;
     }
     if (typeof x.message === "string" && UNAVAILABLE_MESSAGE.test(x.message)) return true;
     queue.push(x.cause, x.error, x.meta?.driverAdapterError);

@@ -37,13 +37,38 @@ const systemLookup: Lookup = (host) => dns.promises.lookup(host, { all: true, ve
 // Special-purpose and private ranges (IANA registries): never a file host.
 const NOT_PUBLIC = new net.BlockList();
 for (const [prefix, bits] of [
-  ["0.0.0.0", 8], ["10.0.0.0", 8], ["100.64.0.0", 10], ["127.0.0.0", 8], ["169.254.0.0", 16], ["172.16.0.0", 12], ["192.0.0.0", 24],
-  ["192.0.2.0", 24], ["192.88.99.0", 24], ["192.168.0.0", 16], ["198.18.0.0", 15], ["198.51.100.0", 24], ["203.0.113.0", 24], ["224.0.0.0", 4], ["240.0.0.0", 4],
-] as const) NOT_PUBLIC.addSubnet(prefix, bits, "ipv4");
+  ["0.0.0.0", 8],
+  ["10.0.0.0", 8],
+  ["100.64.0.0", 10],
+  ["127.0.0.0", 8],
+  ["169.254.0.0", 16],
+  ["172.16.0.0", 12],
+  ["192.0.0.0", 24],
+  ["192.0.2.0", 24],
+  ["192.88.99.0", 24],
+  ["192.168.0.0", 16],
+  ["198.18.0.0", 15],
+  ["198.51.100.0", 24],
+  ["203.0.113.0", 24],
+  ["224.0.0.0", 4],
+  ["240.0.0.0", 4],
+] as const)
+  NOT_PUBLIC.addSubnet(prefix, bits, "ipv4");
 for (const [prefix, bits] of [
   // IPv4-mapped addresses (::ffff:a.b.c.d) are judged by the IPv4 rules: BlockList maps them.
-  ["::", 128], ["::1", 128], ["64:ff9b::", 96], ["64:ff9b:1::", 48], ["100::", 64], ["2001::", 23], ["2001:db8::", 32], ["2002::", 16], ["fc00::", 7], ["fe80::", 10], ["ff00::", 8],
-] as const) NOT_PUBLIC.addSubnet(prefix, bits, "ipv6");
+  ["::", 128],
+  ["::1", 128],
+  ["64:ff9b::", 96],
+  ["64:ff9b:1::", 48],
+  ["100::", 64],
+  ["2001::", 23],
+  ["2001:db8::", 32],
+  ["2002::", 16],
+  ["fc00::", 7],
+  ["fe80::", 10],
+  ["ff00::", 8],
+] as const)
+  NOT_PUBLIC.addSubnet(prefix, bits, "ipv6");
 const LOOPBACK = new net.BlockList();
 LOOPBACK.addSubnet("127.0.0.0", 8, "ipv4");
 LOOPBACK.addAddress("::1", "ipv6");
@@ -183,7 +208,10 @@ export async function downloadAttachment(downloadUrl: string, policy: DownloadPo
       }
     } catch (err) {
       if (err instanceof DownloadError) throw err;
-      throw new DownloadError("FAILED", signal.aborted ? `no complete answer within ${policy.timeoutMs} ms` : `download interrupted: ${(err as Error).message}`);
+      throw new DownloadError(
+        "FAILED",
+        signal.aborted ? `no complete answer within ${policy.timeoutMs} ms` : `download interrupted: ${(err as Error).message}`,
+      );
     }
     return Buffer.concat(chunks);
   }

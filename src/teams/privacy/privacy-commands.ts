@@ -25,7 +25,14 @@ export type PrivacyDeps = { services: Services; onQueued?: () => void };
 
 const isPersonal = (ctx: TurnContext) => (ctx.activity.conversation?.conversationType ?? "personal") === "personal";
 
-export async function answerPrivacyCommand(ctx: TurnContext, services: Services, actor: Actor | null, t: Translate, locale: Locale, text: string): Promise<boolean> {
+export async function answerPrivacyCommand(
+  ctx: TurnContext,
+  services: Services,
+  actor: Actor | null,
+  t: Translate,
+  locale: Locale,
+  text: string,
+): Promise<boolean> {
   const query = parseQuery(text);
   if (query.kind !== "exportPupil" && query.kind !== "erasePupil" && query.kind !== "history") return false;
   if (!isPersonal(ctx)) {
@@ -90,7 +97,9 @@ export async function handlePrivacyAction(request: CardActionRequest<PrivacyActi
   if (verb === "privacy.export") {
     const link = await deps.services.privacy.exportLink(actor, caseId);
     if (!link.ok) return noticeCard(link.reason === "FORBIDDEN" ? t("privacy.forbidden") : t("case.notice.NOT_FOUND"), "", "Attention");
-    const time = new Intl.DateTimeFormat(locale === "fr" ? "fr-FR" : "en-GB", { timeZone: "Europe/Paris", hour: "2-digit", minute: "2-digit" }).format(link.expiresAt);
+    const time = new Intl.DateTimeFormat(locale === "fr" ? "fr-FR" : "en-GB", { timeZone: "Europe/Paris", hour: "2-digit", minute: "2-digit" }).format(
+      link.expiresAt,
+    );
     return renderCard("privacy-export", {
       title: t("privacy.exportReady.title", { reference: link.reference }),
       body: t("privacy.exportReady.body", { time }),
@@ -101,7 +110,8 @@ export async function handlePrivacyAction(request: CardActionRequest<PrivacyActi
   }
   const erased = await deps.services.privacy.erase(actor, caseId);
   if (!erased.ok) {
-    const text = erased.reason === "FORBIDDEN" ? t("privacy.forbidden") : erased.reason === "ALREADY_ERASED" ? t("privacy.alreadyErased") : t("case.notice.NOT_FOUND");
+    const text =
+      erased.reason === "FORBIDDEN" ? t("privacy.forbidden") : erased.reason === "ALREADY_ERASED" ? t("privacy.alreadyErased") : t("case.notice.NOT_FOUND");
     return noticeCard(text, "", "Attention");
   }
   deps.onQueued?.();

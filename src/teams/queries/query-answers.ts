@@ -50,11 +50,18 @@ export async function answerQuery(ctx: TurnContext, deps: QueryAnswerDeps, actor
       // In a channel the typed name is not repeated back: the answer carries no name.
       const name = audience === "personal" ? query.name : undefined;
       const result = await queries.statusByName(actor, query.name, audience);
-      if (!result.ok) await ctx.sendActivity(t({ NO_NAMES: "query.name.noNames", INVALID_NAME: "query.name.invalid", PERSONAL_ONLY: "protection.nameSearchPersonalOnly" }[result.reason]));
-      else if (result.lines.length === 0 && result.closeNames?.length && name !== undefined) await ctx.sendActivity(cardMessage(closeNamesCard(t, name, result.closeNames)));
+      if (!result.ok)
+        await ctx.sendActivity(
+          t({ NO_NAMES: "query.name.noNames", INVALID_NAME: "query.name.invalid", PERSONAL_ONLY: "protection.nameSearchPersonalOnly" }[result.reason]),
+        );
+      else if (result.lines.length === 0 && result.closeNames?.length && name !== undefined)
+        await ctx.sendActivity(cardMessage(closeNamesCard(t, name, result.closeNames)));
       else if (result.lines.length === 0) await ctx.sendActivity(name === undefined ? t("query.name.noneHidden") : t("query.name.none", { name }));
       else if (result.lines.length === 1 && !result.more) await ctx.sendActivity(cardMessage(statusCard(t, locale, result.lines[0]!, audience)));
-      else await ctx.sendActivity(cardMessage(caseListCard(t, locale, "name", { lines: result.lines, more: result.more, ...(name === undefined ? {} : { name }) }, audience)));
+      else
+        await ctx.sendActivity(
+          cardMessage(caseListCard(t, locale, "name", { lines: result.lines, more: result.more, ...(name === undefined ? {} : { name }) }, audience)),
+        );
       return true;
     }
     case "myReports": {
@@ -82,7 +89,14 @@ export async function answerQuery(ctx: TurnContext, deps: QueryAnswerDeps, actor
 /** A message that is only a name, in a personal chat: answered as `statut <name>` when it finds a
  *  case the caller may see (or names one slip away); false when it finds nothing, so that the
  *  caller answers that it did not understand (a word such as « ok » is not taken for a name). */
-export async function answerBareName(ctx: TurnContext, deps: QueryAnswerDeps, actor: Actor | null, name: string, t: Translate, locale: Locale): Promise<boolean> {
+export async function answerBareName(
+  ctx: TurnContext,
+  deps: QueryAnswerDeps,
+  actor: Actor | null,
+  name: string,
+  t: Translate,
+  locale: Locale,
+): Promise<boolean> {
   if (!actor) return false;
   const found = await deps.services.queries.statusByName(actor, name, "personal");
   if (!found.ok || (found.lines.length === 0 && !found.closeNames?.length)) return false;

@@ -89,7 +89,12 @@ export function caseListCard(
 }
 
 function lineDetail(t: Translate, locale: Locale, line: CaseLine, audience: QueryAudience): string {
-  const parts = [pupilLabel(line, audience), line.pupil?.className ?? null, line.schoolName, t("query.line.reported", { date: formatDate(line.reportedAt, locale) })];
+  const parts = [
+    pupilLabel(line, audience),
+    line.pupil?.className ?? null,
+    line.schoolName,
+    t("query.line.reported", { date: formatDate(line.reportedAt, locale) }),
+  ];
   if (line.tracking?.assigneeName) parts.push(t("query.line.assignee", { name: line.tracking.assigneeName }));
   if (line.tracking?.late) parts.push(`⚠ ${t(`query.line.late.${line.tracking.late}`)}`);
   return parts.filter((x): x is string => Boolean(x)).join(" · ");

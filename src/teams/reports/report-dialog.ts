@@ -250,7 +250,12 @@ export class ReportDialog extends Dialog {
         const actor = this.deps.actor(dc.context)!;
         // A closed school takes no new report: it is not offered.
         const schools = (await this.deps.services.reports.reportingSchools(actor)).filter((s) => s.state !== "CLOSED");
-        const card = pupilCard(t, { ...base, schools, defaultSchoolId: schools.length === 1 ? schools[0]!.id : actor.schoolIds[0], currentYear: this.deps.clock().getFullYear() });
+        const card = pupilCard(t, {
+          ...base,
+          schools,
+          defaultSchoolId: schools.length === 1 ? schools[0]!.id : actor.schoolIds[0],
+          currentYear: this.deps.clock().getFullYear(),
+        });
         await dc.context.sendActivity(cardMessage(card));
         return;
       }

@@ -6,7 +6,17 @@ import type { JoinedCase, ToldInstead } from "../../services/reports.js";
 import { ownerlessReporterText } from "../directory/school-directory-views.js";
 import { renderCard, type AdaptiveCardJson } from "../cards/card-renderer.js";
 import type { Translate } from "../i18n.js";
-import type { PromptCardData, ReportConfirmedCardData, ReportDuplicateCardData, ReportNotesCardData, ReportPupilCardData, ReportSignalsCardData, ReportStepsCardData, ReportSummaryCardData, UnknownMemberCardData } from "../cards/card-data.js";
+import type {
+  PromptCardData,
+  ReportConfirmedCardData,
+  ReportDuplicateCardData,
+  ReportNotesCardData,
+  ReportPupilCardData,
+  ReportSignalsCardData,
+  ReportStepsCardData,
+  ReportSummaryCardData,
+  UnknownMemberCardData,
+} from "../cards/card-data.js";
 
 /** Card data for each step of the fiche de repérage. `values` are what the user typed (kept on
  *  errors), `errors` field error codes from the domain, worded here. */
@@ -20,7 +30,10 @@ function errorText(t: Translate, code: string | undefined, currentYear: number):
   return t(`fieldError.${code}`, { min: REPORT_LIMITS.minBirthYear, max: currentYear - REPORT_LIMITS.minAge });
 }
 
-export function pupilCard(t: Translate, a: { draftId: string; draft: ReportDraft; schools: SchoolSummary[]; defaultSchoolId?: string; currentYear: number } & Shown): AdaptiveCardJson {
+export function pupilCard(
+  t: Translate,
+  a: { draftId: string; draft: ReportDraft; schools: SchoolSummary[]; defaultSchoolId?: string; currentYear: number } & Shown,
+): AdaptiveCardJson {
   const p = a.draft.pupil;
   const values = a.values ?? {
     lastName: p?.lastName ?? "",
@@ -58,7 +71,13 @@ export function pupilCard(t: Translate, a: { draftId: string; draft: ReportDraft
 
 export function duplicateCard(t: Translate, a: { draftId: string; draft: ReportDraft; match: OpenCaseMatch }): AdaptiveCardJson {
   const p = a.draft.pupil!;
-  const vars = { initials: initials(p.firstName, p.lastName), className: p.className, birthYear: p.birthYear, reference: a.match.reference, status: t(`status.${a.match.status}`) };
+  const vars = {
+    initials: initials(p.firstName, p.lastName),
+    className: p.className,
+    birthYear: p.birthYear,
+    reference: a.match.reference,
+    status: t(`status.${a.match.status}`),
+  };
   return renderCard("report-duplicate", {
     draftId: a.draftId,
     title: t("report.duplicate.title"),
@@ -150,7 +169,8 @@ export function stepsCard(t: Translate, a: { draftId: string; draft: ReportDraft
     observations: s?.observations ?? "",
   };
   const e = a.errors ?? {};
-  const err = (k: string) => (e[k] ? (k === "observations" ? lengthError(t, e[k], values.observations ?? "", REPORT_LIMITS.observationsMax) : t(`fieldError.${e[k]}`)) : "");
+  const err = (k: string) =>
+    e[k] ? (k === "observations" ? lengthError(t, e[k], values.observations ?? "", REPORT_LIMITS.observationsMax) : t(`fieldError.${e[k]}`)) : "";
   return renderCard("report-steps", {
     draftId: a.draftId,
     progress: t("report.progress", { step: 3 }),
@@ -182,7 +202,10 @@ export function summaryCard(t: Translate, a: { draftId: string; draft: ReportDra
   const signalFacts = sig.signals.map((s) => ({ title: t(`signal.${s.code}`), value: s.note ?? "✓" }));
   if (sig.absenceHalfDays !== undefined) signalFacts.unshift({ title: t("report.summary.halfDays"), value: String(sig.absenceHalfDays) });
   const stepFacts = [
-    { title: t("report.summary.stepsTaken"), value: st.stepsTaken.length ? st.stepsTaken.map((c) => t(`stepTaken.${c}`)).join(", ") : t("report.summary.noStep") },
+    {
+      title: t("report.summary.stepsTaken"),
+      value: st.stepsTaken.length ? st.stepsTaken.map((c) => t(`stepTaken.${c}`)).join(", ") : t("report.summary.noStep"),
+    },
     { title: t("report.summary.urgency"), value: t(`urgency.${st.urgency}`) },
   ];
   if (st.observations) stepFacts.push({ title: t("report.summary.observations"), value: st.observations });

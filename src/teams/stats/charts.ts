@@ -14,7 +14,10 @@ export type Chart = { kind: "columns" | "bars"; rows: [label: string, value: num
 
 const ChartSchema = z.object({
   k: z.enum(["c", "b"]),
-  r: z.array(z.tuple([z.string().max(60), z.number().int().nonnegative().max(1e9).nullable()])).min(1).max(40),
+  r: z
+    .array(z.tuple([z.string().max(60), z.number().int().nonnegative().max(1e9).nullable()]))
+    .min(1)
+    .max(40),
 });
 
 export const CHART_WIDTH = 640;
@@ -73,7 +76,11 @@ function spec(chart: Chart): TopLevelSpec {
     layer: [
       {
         transform: [{ filter: "!datum.hidden" }],
-        mark: { type: "bar", color: "#3b5ba5", ...(columns ? { cornerRadiusTopLeft: 3, cornerRadiusTopRight: 3 } : { cornerRadiusTopRight: 3, cornerRadiusBottomRight: 3 }) },
+        mark: {
+          type: "bar",
+          color: "#3b5ba5",
+          ...(columns ? { cornerRadiusTopLeft: 3, cornerRadiusTopRight: 3 } : { cornerRadiusTopRight: 3, cornerRadiusBottomRight: 3 }),
+        },
       },
       {
         mark: columns ? { type: "text", dy: -7, fontSize: 12 } : { type: "text", align: "left", dx: 4, fontSize: 12 },
@@ -103,5 +110,7 @@ export async function renderChartPng(chart: Chart): Promise<Buffer> {
   const svg = await chartSvg(chart);
   const { Resvg } = await import("@resvg/resvg-js");
   const { width } = chartSize(chart);
-  return Buffer.from(new Resvg(svg, { fitTo: { mode: "width", value: width }, font: { loadSystemFonts: true, defaultFontFamily: FONT }, background: "white" }).render().asPng());
+  return Buffer.from(
+    new Resvg(svg, { fitTo: { mode: "width", value: width }, font: { loadSystemFonts: true, defaultFontFamily: FONT }, background: "white" }).render().asPng(),
+  );
 }

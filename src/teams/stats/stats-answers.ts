@@ -9,7 +9,15 @@ import { exportCard, statsCard } from "./stats-views.js";
 
 /** « statistiques [scope] [period] », « export stats [...] », « export dossiers [...] ». Answers and
  *  returns true when the message was one of them. */
-export async function answerStats(ctx: TurnContext, deps: { services: Services }, actor: Actor | null, query: Query | null, text: string, t: Translate, locale: Locale): Promise<boolean> {
+export async function answerStats(
+  ctx: TurnContext,
+  deps: { services: Services },
+  actor: Actor | null,
+  query: Query | null,
+  text: string,
+  t: Translate,
+  locale: Locale,
+): Promise<boolean> {
   const exportCommand = query?.kind === "stats" ? null : parseExportCommand(text);
   if (query?.kind !== "stats" && !exportCommand) return false;
   const reply = async (message: string) => void (await ctx.sendActivity(MessageFactory.text(message)));
@@ -33,6 +41,9 @@ export async function answerStats(ctx: TurnContext, deps: { services: Services }
 
   const result = await stats.view(actor, query?.kind === "stats" ? query.scope : undefined, { inChannel });
   if (!result.ok) await reply(refusal(result.reason));
-  else await ctx.sendActivity(cardMessage(statsCard(t, locale, result.view, (encoded) => stats.chartUrl(encoded), { mayExportCases: stats.mayExportCases(actor) })));
+  else
+    await ctx.sendActivity(
+      cardMessage(statsCard(t, locale, result.view, (encoded) => stats.chartUrl(encoded), { mayExportCases: stats.mayExportCases(actor) })),
+    );
   return true;
 }

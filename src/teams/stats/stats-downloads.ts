@@ -6,8 +6,7 @@ import { casesCsv, statsCsv } from "./stats-views.js";
 
 /** What GET /dl/stats/... answers: a chart image or a CSV export, or why not. */
 export type StatsFile =
-  | { ok: true; contentType: string; body: Buffer; fileName?: string }
-  | { ok: false; reason: "INVALID" | "EXPIRED" | "FORBIDDEN" | "NOT_FOUND" };
+  { ok: true; contentType: string; body: Buffer; fileName?: string } | { ok: false; reason: "INVALID" | "EXPIRED" | "FORBIDDEN" | "NOT_FOUND" };
 
 /** Serves the signed links of the statistics: the chart is drawn from the numbers its path carries,
  *  the export is built for the member who asked, as allowed now. */

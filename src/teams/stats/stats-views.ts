@@ -73,11 +73,18 @@ export function statsCharts(t: Translate, locale: Locale, view: StatsView): { ti
     { title: t("stats.families"), chart: { kind: "bars", rows: view.signalFamilies.map((f) => [t(`family.${f.family}`), f.count]) } },
   ];
   const outcomes = view.outcomes.filter((o) => o.count !== 0);
-  if (outcomes.length > 0) charts.push({ title: t("stats.outcomes"), chart: { kind: "bars", rows: outcomes.map((o) => [t(`plan.outcome.${o.kind}`), o.count]) } });
+  if (outcomes.length > 0)
+    charts.push({ title: t("stats.outcomes"), chart: { kind: "bars", rows: outcomes.map((o) => [t(`plan.outcome.${o.kind}`), o.count]) } });
   return charts;
 }
 
-export function statsCard(t: Translate, locale: Locale, view: StatsView, chartUrl: (encoded: string) => string, opts: { mayExportCases: boolean }): AdaptiveCardJson {
+export function statsCard(
+  t: Translate,
+  locale: Locale,
+  view: StatsView,
+  chartUrl: (encoded: string) => string,
+  opts: { mayExportCases: boolean },
+): AdaptiveCardJson {
   const schools = [...view.schools].sort((a, b) => (view.protect ? (b.open ?? 2) - (a.open ?? 2) : 0) || a.name.localeCompare(b.name, "fr"));
   const listed = schools.slice(0, MAX_CARD_SCHOOLS);
   return renderCard("stats-card", {
@@ -101,7 +108,12 @@ export function statsCard(t: Translate, locale: Locale, view: StatsView, chartUr
     schoolsTitle: t("stats.schools"),
     noSchool: schools.length === 0 ? t("stats.noSchool") : "",
     columns: { school: t("stats.schoolColumn"), open: t("stats.openColumn"), plan: t("stats.planColumn"), overdue: t("stats.overdueColumn") },
-    schools: listed.map((s) => ({ name: s.name, open: shown(s.open), withPlan: shown(s.withPlan), overdue: s.share === null ? shown(s.overdue) : percent(locale, s.share) })),
+    schools: listed.map((s) => ({
+      name: s.name,
+      open: shown(s.open),
+      withPlan: shown(s.withPlan),
+      overdue: s.share === null ? shown(s.overdue) : percent(locale, s.share),
+    })),
     moreSchools: schools.length > listed.length ? t("stats.moreSchools", { count: schools.length - listed.length }) : "",
     exportHint: opts.mayExportCases ? t("stats.exportHintCases") : t("stats.exportHint"),
   } satisfies StatsCardData);
@@ -132,10 +144,20 @@ export function weeklyDigestCard(t: Translate, locale: Locale, spec: Extract<Ren
       { title: t("stats.digest.reviewsOverdue"), value: String(c.reviewsOverdue) },
     ],
     nothing: nothing ? t("stats.digest.nothing") : "",
-    columns: { school: t("stats.digest.schoolColumn"), new: t("stats.digest.newColumn"), waiting: t("stats.digest.waitingColumn"), reviews: t("stats.digest.reviewsColumn") },
+    columns: {
+      school: t("stats.digest.schoolColumn"),
+      new: t("stats.digest.newColumn"),
+      waiting: t("stats.digest.waitingColumn"),
+      reviews: t("stats.digest.reviewsColumn"),
+    },
     schools: nothing
       ? []
-      : spec.schools.slice(0, 20).map((s) => ({ name: s.name, newLastWeek: String(s.newLastWeek), waiting: String(s.waiting), reviews: String(s.reviewsThisWeek + s.reviewsOverdue) })),
+      : spec.schools.slice(0, 20).map((s) => ({
+          name: s.name,
+          newLastWeek: String(s.newLastWeek),
+          waiting: String(s.waiting),
+          reviews: String(s.reviewsThisWeek + s.reviewsOverdue),
+        })),
     hint: t("stats.digest.hint"),
   } satisfies WeeklyDigestCardData);
 }
@@ -184,7 +206,20 @@ export function statsCsv(t: Translate, locale: Locale, view: StatsView): Buffer 
 export function casesCsv(t: Translate, rows: CaseExportRow[]): Buffer {
   const c = (key: string) => t(`stats.csv.${key}`);
   return csv([
-    [c("reference"), c("uai"), c("schoolName"), c("status"), c("urgency"), c("escalated"), c("openedAt"), c("takenAt"), c("planAt"), c("nextReviewAt"), c("closedAt"), c("outcome")],
+    [
+      c("reference"),
+      c("uai"),
+      c("schoolName"),
+      c("status"),
+      c("urgency"),
+      c("escalated"),
+      c("openedAt"),
+      c("takenAt"),
+      c("planAt"),
+      c("nextReviewAt"),
+      c("closedAt"),
+      c("outcome"),
+    ],
     ...rows.map((r) => [
       r.reference,
       r.uai,

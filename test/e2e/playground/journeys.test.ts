@@ -61,7 +61,9 @@ async function docsPicture(person: Person, file: string): Promise<void> {
   const shot = await person.page.screenshot({ clip: { x: 330, y: 48, width: 920, height: 852 } });
   const scaler = await browser!.newPage();
   try {
-    await scaler.setContent(`<html><body style="margin:0"><img style="display:block;width:800px" src="data:image/png;base64,${shot.toString("base64")}"></body></html>`);
+    await scaler.setContent(
+      `<html><body style="margin:0"><img style="display:block;width:800px" src="data:image/png;base64,${shot.toString("base64")}"></body></html>`,
+    );
     mkdirSync(path.dirname(file), { recursive: true });
     await scaler.locator("img").screenshot({ path: file });
   } finally {
@@ -111,7 +113,18 @@ async function report(person: Person, pupil: Pupil, opts: { wrongBirthYear?: str
   await card.getByRole("textbox", { name: /^Observations \(optional/ }).fill(OBSERVATIONS);
   await shot("04-steps");
   card = await person.newCard("Step 4 of 4", () => card.getByRole("button", { name: "See the summary" }).click());
-  await expectText(card, ["Report summary", `${pupil.firstName} ${pupil.lastName}`, pupil.className, "Lycée Victor-Hugo", pupil.birthYear, "Unjustified absences", "Work not done", WORK_NOTE, "Family contacted", OBSERVATIONS]);
+  await expectText(card, [
+    "Report summary",
+    `${pupil.firstName} ${pupil.lastName}`,
+    pupil.className,
+    "Lycée Victor-Hugo",
+    pupil.birthYear,
+    "Unjustified absences",
+    "Work not done",
+    WORK_NOTE,
+    "Family contacted",
+    OBSERVATIONS,
+  ]);
   await shot("05-summary");
   card = await person.newCard("Report sent", () => card.getByRole("button", { name: "Send the report" }).click());
   const text = await card.innerText();
@@ -166,7 +179,9 @@ describe("Repère in the Microsoft 365 Agents Playground", () => {
 
   it("1. a teacher reports a pupil through the whole dialog, fixing one error on the way, and gets a reference", async () => {
     // The Playground's client is in English: so is the welcome it got when the chat was opened.
-    await expectText(teacher.card(/Welcome to Repère|Bienvenue dans Repère/), ["Welcome to Repère"], { message: "the welcome card of the teacher's personal chat" });
+    await expectText(teacher.card(/Welcome to Repère|Bienvenue dans Repère/), ["Welcome to Repère"], {
+      message: "the welcome card of the teacher's personal chat",
+    });
     reference = await report(teacher, PUPIL, { wrongBirthYear: "1990", shots: "j1" });
     await docsPicture(teacher, path.join(ROOT, "docs/try-report.png"));
   });
@@ -174,10 +189,14 @@ describe("Repère in the Microsoft 365 Agents Playground", () => {
   it("2. the case reaches the team channel without the pupil's name; the coordinator takes it in charge, the card updates in place, the teacher is told", async () => {
     const ref = needReference();
     const post = coordinator.posts(ref);
-    await expectText(post.first(), [ref, "Reported", `Lycée Victor-Hugo · ${PUPIL.className} · ${PUPIL.initials}`, "Attendance, Engagement", "Concern level 2", "Nobody yet"], {
-      absent: [PUPIL.firstName, PUPIL.lastName, OBSERVATIONS, PUPIL.birthYear],
-      message: "the triage card in the team channel",
-    });
+    await expectText(
+      post.first(),
+      [ref, "Reported", `Lycée Victor-Hugo · ${PUPIL.className} · ${PUPIL.initials}`, "Attendance, Engagement", "Concern level 2", "Nobody yet"],
+      {
+        absent: [PUPIL.firstName, PUPIL.lastName, OBSERVATIONS, PUPIL.birthYear],
+        message: "the triage card in the team channel",
+      },
+    );
     await coordinator.screenshot("j2-01-triage-card");
 
     await post.getByRole("button", { name: "Take charge" }).click();
@@ -225,7 +244,10 @@ describe("Repère in the Microsoft 365 Agents Playground", () => {
       // In the channel a plan shows counts and statuses only: the description stays in personal chat.
       await expectText(post, ["Action added.", `Actions (${i + 1})`, action.type], { absent: [action.description] });
       await coordinator.settled();
-      await expectText(post, [`Support plan · ${ref}`, `Actions (${i + 1})`, action.type], { message: `${planHere} (after adding action ${i + 1})`, absent: [action.description] });
+      await expectText(post, [`Support plan · ${ref}`, `Actions (${i + 1})`, action.type], {
+        message: `${planHere} (after adding action ${i + 1})`,
+        absent: [action.description],
+      });
       await coordinator.screenshot(`j3-0${3 + 2 * i}-action-${i + 1}-added`);
     }
 
@@ -238,9 +260,13 @@ describe("Repère in the Microsoft 365 Agents Playground", () => {
     await first.getByRole("button", { name: "Done", exact: true }).click();
     await expectText(post, ["Action status updated.", new RegExp(`${escape(ACTIONS[0]!.type)}\\s+Done`), new RegExp(`${escape(ACTIONS[1]!.type)}\\s+Planned`)]);
     await coordinator.settled();
-    await expectText(post, [`Support plan · ${ref}`, "Actions (2)", new RegExp(`${escape(ACTIONS[0]!.type)}\\s+Done`), new RegExp(`${escape(ACTIONS[1]!.type)}\\s+Planned`)], {
-      message: `${planHere} (after marking an action done)`,
-    });
+    await expectText(
+      post,
+      [`Support plan · ${ref}`, "Actions (2)", new RegExp(`${escape(ACTIONS[0]!.type)}\\s+Done`), new RegExp(`${escape(ACTIONS[1]!.type)}\\s+Planned`)],
+      {
+        message: `${planHere} (after marking an action done)`,
+      },
+    );
     // The channel sees initials only, on the plan as on the case card.
     await expectText(post, [`Lycée Victor-Hugo · ${PUPIL.className} · ${PUPIL.initials}`], { absent: [`${PUPIL.firstName} ${PUPIL.lastName}`] });
     await coordinator.screenshot("j3-06-action-done");
@@ -252,7 +278,10 @@ describe("Repère in the Microsoft 365 Agents Playground", () => {
     await coordinator.settled();
     await teacher.settled();
     const notification = `Your report ${ref} was taken in charge by ${COORDINATOR}. Thank you.`;
-    expect(await teacher.page.getByRole("paragraph").filter({ hasText: notification }).count(), `the notification « ${notification} » is still in the teacher's chat`).toBeGreaterThan(0);
+    expect(
+      await teacher.page.getByRole("paragraph").filter({ hasText: notification }).count(),
+      `the notification « ${notification} » is still in the teacher's chat`,
+    ).toBeGreaterThan(0);
     // A teacher does not triage: no case card with the coordinators' buttons lands in her chat.
     for (const label of ["Assign to…", "See the plan", "Open a plan", "Take charge"]) {
       expect(await teacher.page.getByRole("button", { name: label }).count(), `a « ${label} » button in the teacher's personal chat`).toBe(0);
@@ -263,12 +292,17 @@ describe("Repère in the Microsoft 365 Agents Playground", () => {
   it("4. « statut <reference> » in the personal chat and « @Repère à traiter » in the channel answer", async () => {
     const ref = needReference();
     // The teacher asks where her report stands: the answer names the case and its status.
-    const answers = teacher.page.locator(".ac-adaptiveCard, p").filter({ hasText: ref }).filter({ hasText: new RegExp(escape(status)) });
+    const answers = teacher.page
+      .locator(".ac-adaptiveCard, p")
+      .filter({ hasText: ref })
+      .filter({ hasText: new RegExp(escape(status)) });
     const before = await answers.count();
     await teacher.say(`statut ${ref}`);
     await teacher.page.getByText(`statut ${ref}`, { exact: true }).last().waitFor();
     await teacher.settled();
-    expect(await teacher.page.getByText(`I did not understand “statut ${ref}”`).count(), `the bot answered « I did not understand » to « statut ${ref} »`).toBe(0);
+    expect(await teacher.page.getByText(`I did not understand “statut ${ref}”`).count(), `the bot answered « I did not understand » to « statut ${ref} »`).toBe(
+      0,
+    );
     await expect.poll(() => answers.count(), { message: `an answer naming ${ref} and its status, ${status}`, timeout: 15_000 }).toBeGreaterThan(before);
     await teacher.screenshot("j4-01-status");
 
@@ -308,7 +342,10 @@ describe("Repère in the Microsoft 365 Agents Playground", () => {
     // The channel card shows the new family of signs and the higher concern, still without a name.
     // (Its own post: the answer to « à traiter » names the case too.)
     const post = coordinator.posts(ref!).filter({ hasNotText: "à traiter" });
-    await expectText(post.first(), [ref!, "Attendance, Engagement, Behaviour", "Concern level 3"], { absent: [SECOND_PUPIL.firstName, SECOND_PUPIL.lastName], message: "the case card in the channel, after the second report" });
+    await expectText(post.first(), [ref!, "Attendance, Engagement, Behaviour", "Concern level 3"], {
+      absent: [SECOND_PUPIL.firstName, SECOND_PUPIL.lastName],
+      message: "the case card in the channel, after the second report",
+    });
     await coordinator.settled();
     await post.first().scrollIntoViewIfNeeded();
     await coordinator.screenshot("j5-02-card-updated");

@@ -15,7 +15,15 @@ export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "
 const require = createRequire(import.meta.url);
 const PLAYGROUND_CLI = path.join(path.dirname(require.resolve("@microsoft/m365agentsplayground/package.json")), "cli.js");
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-const CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"];
+const CHROMIUM_ARGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+  "--no-first-run",
+];
 
 type Proc = { name: string; child: ChildProcess; output: () => string };
 
@@ -80,10 +88,15 @@ export async function startPlayground(name: string, config: string, botPort: num
     keepStdinOpen: true,
   });
   // It picks a random port when the one asked for is taken: read the one it took.
-  const actual = await until("\"Listening on\" line", proc, async () => {
-    const m = /Listening on (\d+)/.exec(proc.output());
-    return m ? Number(m[1]) : undefined;
-  }, 60_000);
+  const actual = await until(
+    '"Listening on" line',
+    proc,
+    async () => {
+      const m = /Listening on (\d+)/.exec(proc.output());
+      return m ? Number(m[1]) : undefined;
+    },
+    60_000,
+  );
   const url = `http://127.0.0.1:${actual}/`;
   await until("page", proc, async () => ((await fetch(url)).ok ? true : undefined), 30_000);
   return { url, port: actual, proc };

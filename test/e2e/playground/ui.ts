@@ -70,7 +70,9 @@ export class Person {
     await this.page.keyboard.type(` ${text}`);
     await newPost.getByRole("button", { name: "Post" }).click();
     // The newest post is the first one under the box; this person wrote it.
-    const post = this.posts(`${bot} ${text}`).filter({ has: this.page.getByText(this.name, { exact: true }) }).first();
+    const post = this.posts(`${bot} ${text}`)
+      .filter({ has: this.page.getByText(this.name, { exact: true }) })
+      .first();
     await post.waitFor();
     return post;
   }
@@ -122,9 +124,15 @@ export class Person {
 }
 
 /** Waits until a locator's visible text contains every one of `texts` (and none of `absent`). */
-export async function expectText(locator: Locator, texts: (string | RegExp)[], opts: { absent?: (string | RegExp)[]; timeout?: number; message?: string } = {}): Promise<void> {
+export async function expectText(
+  locator: Locator,
+  texts: (string | RegExp)[],
+  opts: { absent?: (string | RegExp)[]; timeout?: number; message?: string } = {},
+): Promise<void> {
   const read = async () => (await locator.innerText({ timeout: 1_000 }).catch(() => "")).replace(/\s+/g, " ");
-  const ok = (s: string) => texts.every((t) => (typeof t === "string" ? s.includes(t) : t.test(s))) && (opts.absent ?? []).every((t) => (typeof t === "string" ? !s.includes(t) : !t.test(s)));
+  const ok = (s: string) =>
+    texts.every((t) => (typeof t === "string" ? s.includes(t) : t.test(s))) &&
+    (opts.absent ?? []).every((t) => (typeof t === "string" ? !s.includes(t) : !t.test(s)));
   const deadline = Date.now() + (opts.timeout ?? ANSWER_MS);
   let seen = await read();
   while (!ok(seen) && Date.now() < deadline) {

@@ -4,6 +4,7 @@
 // when every school has an owner, 2 on bad usage.
 import { parseArgs } from "node:util";
 import { ConfigError, loadConfig } from "../src/config.js";
+import { UsageError } from "./cli.js";
 import { academyCodeOf } from "../src/domain/directory/index.js";
 import { DirectorySchoolService } from "../src/services/directory-schools.js";
 import { createStore, openDatabase, type Database } from "../src/store/index.js";
@@ -11,8 +12,6 @@ import { translator } from "../src/teams/i18n.js";
 import { ownerlessLines } from "../src/teams/directory/school-directory-views.js";
 
 const USAGE = "usage: npm run directory:check [-- --academie CODE]";
-
-class UsageError extends Error {}
 
 async function main(): Promise<number> {
   let args;

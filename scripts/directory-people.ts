@@ -4,9 +4,9 @@
 // Exit code 1 with the reasons on a bad file (nothing changes), 0 when there is nothing to change.
 import { readFile } from "node:fs/promises";
 import path from "node:path";
-import { createInterface } from "node:readline";
 import { parseArgs } from "node:util";
 import { ConfigError, loadConfig } from "../src/config.js";
+import { UsageError, ask, oneLine } from "./cli.js";
 import { applicable } from "../src/services/directory-people.js";
 import { createServices } from "../src/services/index.js";
 import { createStore, openDatabase, type Database } from "../src/store/index.js";
@@ -14,27 +14,6 @@ import { translator } from "../src/teams/i18n.js";
 import { peopleConfirmRefusalText, peopleDoneText, peoplePreviewText, peopleRefusalText } from "../src/teams/directory/people-views.js";
 
 const USAGE = "usage: npm run directory:people -- FILE.csv [--yes]";
-
-class UsageError extends Error {}
-
-/** One line from standard input (the answer to the question), or "" when it closes first. */
-function ask(question: string): Promise<string> {
-  process.stdout.write(question);
-  return new Promise((resolve) => {
-    const rl = createInterface({ input: process.stdin, terminal: false });
-    let answered = false;
-    rl.once("line", (line) => {
-      answered = true;
-      rl.close();
-      resolve(line.trim());
-    });
-    rl.once("close", () => {
-      if (!answered) resolve("");
-    });
-  });
-}
-
-const oneLine = (text: string) => text.replace(/\s*\n+\s*/g, " ");
 
 async function main(): Promise<number> {
   let args;

@@ -5,35 +5,15 @@
 // errors, answer no on a refusal), 2 on bad usage.
 import { readFile } from "node:fs/promises";
 import path from "node:path";
-import { createInterface } from "node:readline";
 import { parseArgs } from "node:util";
 import { ConfigError, loadConfig } from "../src/config.js";
+import { UsageError, ask, oneLine } from "./cli.js";
 import { DirectorySchoolService } from "../src/services/directory-schools.js";
 import { createStore, openDatabase, type Database } from "../src/store/index.js";
 import { translator } from "../src/teams/i18n.js";
 import { ownerlessLines, schoolsDoneText, schoolsPreviewText, schoolsRefusalText, schoolsToWrite } from "../src/teams/directory/school-directory-views.js";
 
 const USAGE = "usage: npm run directory:schools -- FILE.csv --academie CODE [--bassins BASSINS.csv] [--yes]";
-
-class UsageError extends Error {}
-
-function ask(question: string): Promise<string> {
-  process.stdout.write(question);
-  return new Promise((resolve) => {
-    const rl = createInterface({ input: process.stdin, terminal: false });
-    let answered = false;
-    rl.once("line", (line) => {
-      answered = true;
-      rl.close();
-      resolve(line.trim());
-    });
-    rl.once("close", () => {
-      if (!answered) resolve("");
-    });
-  });
-}
-
-const oneLine = (text: string) => text.replace(/\s*\n+\s*/g, " ");
 
 async function readInput(file: string): Promise<{ name: string; bytes: Uint8Array }> {
   try {

@@ -3,36 +3,15 @@
 // then imports with progress lines. Texts in DEFAULT_LOCALE. Exit code 1 with one line on errors.
 import { readFile } from "node:fs/promises";
 import path from "node:path";
-import { createInterface } from "node:readline";
 import { parseArgs } from "node:util";
 import { ConfigError, loadConfig } from "../src/config.js";
+import { UsageError, ask, oneLine } from "./cli.js";
 import { createServices } from "../src/services/index.js";
 import { createStore, openDatabase, type Database } from "../src/store/index.js";
 import { translator } from "../src/teams/i18n.js";
 import { confirmRefusalText, doneText, importable, previewRefusalText, previewText } from "../src/teams/imports/import-views.js";
 
 const USAGE = "usage: npm run import -- FILE --district CODE [--yes]";
-
-class UsageError extends Error {}
-
-/** One line from standard input (the answer to the question), or "" when it closes first. */
-function ask(question: string): Promise<string> {
-  process.stdout.write(question);
-  return new Promise((resolve) => {
-    const rl = createInterface({ input: process.stdin, terminal: false });
-    let answered = false;
-    rl.once("line", (line) => {
-      answered = true;
-      rl.close();
-      resolve(line.trim());
-    });
-    rl.once("close", () => {
-      if (!answered) resolve("");
-    });
-  });
-}
-
-const oneLine = (text: string) => text.replace(/\s*\n+\s*/g, " ");
 
 async function main(): Promise<number> {
   let args;

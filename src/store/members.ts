@@ -136,10 +136,9 @@ export class MemberRepository {
     return bound === null ? null : this.turnStart.member(tenantId, aadObjectId);
   }
 
-  /** People of the directory for administration: by name or e-mail (every word, accents aside, as
-   *  `key` gives them), limited to `schoolIds` when given (a chef d'établissement's schools). */
-  async directory(filter: { words: readonly string[]; schoolIds?: readonly string[]; limit: number }): Promise<DirectoryMember[]> {
-    let q = this.db
+  /** A member as the administration shows them: place, schools and how many open cases they hold. */
+  private directoryRows() {
+    return this.db
       .selectFrom("Member as m")
       .leftJoin("District as d", "d.id", "m.districtId")
       .select([
@@ -171,6 +170,12 @@ export class MemberRepository {
           .where("c.status", "!=", "CLOSED")
           .as("openCases"),
       ]);
+  }
+
+  /** People of the directory for administration: by name or e-mail (every word, accents aside, as
+   *  `key` gives them), limited to `schoolIds` when given (a chef d'établissement's schools). */
+  async directory(filter: { words: readonly string[]; schoolIds?: readonly string[]; limit: number }): Promise<DirectoryMember[]> {
+    let q = this.directoryRows();
     if (filter.schoolIds) {
       const ids = [...filter.schoolIds];
       q = q.where((eb) =>
@@ -192,40 +197,7 @@ export class MemberRepository {
   }
 
   async directoryMember(id: string): Promise<DirectoryMember | null> {
-    const row = await this.db
-      .selectFrom("Member as m")
-      .leftJoin("District as d", "d.id", "m.districtId")
-      .select([
-        "m.id",
-        "m.displayName",
-        "m.email",
-        "m.role",
-        "m.function",
-        "m.active",
-        "m.districtId",
-        "d.code as districtCode",
-        "m.departmentCode",
-        "m.aadObjectId",
-      ])
-      .select((eb) => [
-        eb.fn
-          .coalesce(
-            eb
-              .selectFrom("MemberSchool as ms")
-              .select(sql<string[]>`array_agg(ms."schoolId" ORDER BY ms."schoolId")`.as("ids"))
-              .whereRef("ms.memberId", "=", "m.id"),
-            sql<string[]>`'{}'::text[]`,
-          )
-          .as("schoolIds"),
-        eb
-          .selectFrom("Case as c")
-          .select(sql<number>`count(*)::int`.as("n"))
-          .whereRef("c.assigneeId", "=", "m.id")
-          .where("c.status", "!=", "CLOSED")
-          .as("openCases"),
-      ])
-      .where("m.id", "=", id)
-      .executeTakeFirst();
+    const row = await this.directoryRows().where("m.id", "=", id).executeTakeFirst();
     return row ? { ...row, openCases: row.openCases ?? 0 } : null;
   }
 

@@ -87,7 +87,7 @@ export async function measureImport(rows = 10_000, log: (...a: unknown[]) => voi
     const services = createServices(store, () => new Date());
     const sophie = await services.members.identify(DEMO_TENANT_ID, aad("Sophie Laurent"));
     if (!sophie) throw new Error("no demo coordinator");
-    const bytes = csvBytes(generatedList(rows, ["0690001A", "0690002B", "0690003C"], { withIne: true }), { encoding: "windows-1252" });
+    const bytes = csvBytes(generatedList(rows, ["0690001B", "0690002C", "0690003D"], { withIne: true }), { encoding: "windows-1252" });
     const who = { kind: "member" as const, actor: sophie };
     const started = performance.now();
     const p = await services.imports.preview(who, { name: "siei-rentree.csv", bytes });

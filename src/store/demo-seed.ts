@@ -15,12 +15,12 @@ export const DEMO_DISTRICTS = [
 ] as const;
 
 export const DEMO_SCHOOLS = [
-  { uai: "0690001A", name: "Lycée Victor-Hugo", kind: "LYCEE_GT", city: "Villefranche", district: "NORD" },
-  { uai: "0690002B", name: "Lycée professionnel Jean-Moulin", kind: "LYCEE_PRO", city: "Villefranche", district: "NORD" },
-  { uai: "0690003C", name: "Collège Jules-Ferry", kind: "COLLEGE", city: "Belleville", district: "NORD" },
-  { uai: "0690004D", name: "Lycée Simone-Veil", kind: "LYCEE_GT", city: "Vénissieux", district: "SUD" },
-  { uai: "0690005E", name: "Lycée professionnel Louise-Michel", kind: "LYCEE_PRO", city: "Vénissieux", district: "SUD" },
-  { uai: "0690006F", name: "Collège Jean-Jaurès", kind: "COLLEGE", city: "Givors", district: "SUD" },
+  { uai: "0690001B", name: "Lycée Victor-Hugo", kind: "LYCEE_GT", city: "Villefranche", district: "NORD" },
+  { uai: "0690002C", name: "Lycée professionnel Jean-Moulin", kind: "LYCEE_PRO", city: "Villefranche", district: "NORD" },
+  { uai: "0690003D", name: "Collège Jules-Ferry", kind: "COLLEGE", city: "Belleville", district: "NORD" },
+  { uai: "0690004E", name: "Lycée Simone-Veil", kind: "LYCEE_GT", city: "Vénissieux", district: "SUD" },
+  { uai: "0690005F", name: "Lycée professionnel Louise-Michel", kind: "LYCEE_PRO", city: "Vénissieux", district: "SUD" },
+  { uai: "0690006G", name: "Collège Jean-Jaurès", kind: "COLLEGE", city: "Givors", district: "SUD" },
 ] as const;
 
 export type DemoPerson = {
@@ -38,14 +38,14 @@ export const DEMO_PEOPLE: readonly DemoPerson[] = [
     displayName: "Claire Martin",
     email: "claire.martin@demo.repere.fr",
     role: "STAFF",
-    schools: ["0690001A"],
+    schools: ["0690001B"],
   },
   {
     aadObjectId: "00000000-0000-4000-8000-000000000102",
     displayName: "Karim Benali",
     email: "karim.benali@demo.repere.fr",
     role: "REFERENT",
-    schools: ["0690001A"],
+    schools: ["0690001B"],
   },
   {
     aadObjectId: "00000000-0000-4000-8000-000000000103",
@@ -61,14 +61,14 @@ export const DEMO_PEOPLE: readonly DemoPerson[] = [
     displayName: "Thomas Girard",
     email: "thomas.girard@demo.repere.fr",
     role: "STAFF",
-    schools: ["0690002B", "0690003C"],
+    schools: ["0690002C", "0690003D"],
   },
   {
     aadObjectId: "00000000-0000-4000-8000-000000000107",
     displayName: "Inès Moreau",
     email: "ines.moreau@demo.repere.fr",
     role: "REFERENT",
-    schools: ["0690002B"],
+    schools: ["0690002C"],
   },
 ];
 

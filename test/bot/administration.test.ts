@@ -41,7 +41,7 @@ describe("académie administration from Teams", () => {
     expect(bot.connector.texts().at(-1)).toBe("C'est noté : les dossiers de Bassin Sud seront publiés dans ce canal.");
 
     const reporter = (await bot.app.services.members.identify(DEMO_TENANT_ID, marc.aadObjectId)) as Actor;
-    const school = (await bot.app.services.reports.reportingSchools(reporter)).find((s) => s.uai === "0690004D")!;
+    const school = (await bot.app.services.reports.reportingSchools(reporter)).find((s) => s.uai === "0690004E")!;
     const outcome = await bot.app.services.reports.submit(
       reporter,
       {
@@ -59,7 +59,7 @@ describe("académie administration from Teams", () => {
 
   it("lists the sends Teams refused for good, to admins only, and sends one again on request", async () => {
     const reporter = (await bot.app.services.members.identify(DEMO_TENANT_ID, marc.aadObjectId)) as Actor;
-    const school = (await bot.app.services.reports.reportingSchools(reporter)).find((s) => s.uai === "0690004D")!;
+    const school = (await bot.app.services.reports.reportingSchools(reporter)).find((s) => s.uai === "0690004E")!;
     await bot.app.services.reports.submit(
       reporter,
       {

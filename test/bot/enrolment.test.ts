@@ -21,7 +21,7 @@ describe("self-enrolment in Teams", () => {
 
     const form = await bot.submit(lea, { action: "enrol.search", query: "victor hugo" });
     const text = cardText(form.cards[0]);
-    expect(text).toContain("Lycée Victor-Hugo · Villefranche · 0690001A");
+    expect(text).toContain("Lycée Victor-Hugo · Villefranche · 0690001B");
     const schoolId = form.cards[0].body.find((b: any) => b.id === "schoolId").choices[0].value;
 
     const wrong = await bot.submit(lea, { action: "enrol.request", query: "victor hugo", schoolId, function: "Jardinier" });
@@ -34,7 +34,7 @@ describe("self-enrolment in Teams", () => {
     });
     const sent = await bot.submit(lea, { action: "enrol.request", query: "victor hugo", schoolId, function: "Professeure de lettres" });
     expect(sent.texts).toEqual([
-      "Votre demande d'inscription (Enseignant ou autre personnel, Lycée Victor-Hugo (0690001A)) est transmise à 1 personne(s) qui peuvent la valider. Repère vous écrira ici dès qu'elle sera traitée.",
+      "Votre demande d'inscription (Enseignant ou autre personnel, Lycée Victor-Hugo (0690001B)) est transmise à 1 personne(s) qui peuvent la valider. Repère vous écrira ici dès qu'elle sera traitée.",
     ]);
     // Still unknown until approved: nothing about pupils.
     expect(cardText((await bot.say(lea, "signaler")).cards[0])).toContain("Vous n'êtes pas encore inscrit(e) dans Repère");
@@ -54,7 +54,7 @@ describe("self-enrolment in Teams", () => {
     bot.connector.clear();
     await bot.app.outbox.drainOnce();
     expect(bot.connector.texts()).toEqual([
-      expect.stringContaining("Votre inscription dans Repère est validée par Karim Benali : Enseignant ou autre personnel, Lycée Victor-Hugo (0690001A)."),
+      expect.stringContaining("Votre inscription dans Repère est validée par Karim Benali : Enseignant ou autre personnel, Lycée Victor-Hugo (0690001B)."),
     ]);
     const help = await bot.say(lea, "aide");
     expect(cardText(help.cards[0])).toContain("Aide de Repère");

@@ -30,7 +30,7 @@ describe("first contact", () => {
   afterAll(async () => bot?.stop());
 
   it("recognises a listed person by their UPN at their first message, binds them once and goes on with the turn", async () => {
-    const id = await listed("lea.nouvelle@demo.repere.fr", "0690001A", "REFERENT");
+    const id = await listed("lea.nouvelle@demo.repere.fr", "0690001B", "REFERENT");
     bot.connector.members.set(`29:${lea.aadObjectId}`, {
       id: `29:${lea.aadObjectId}`,
       name: lea.displayName,
@@ -75,7 +75,7 @@ describe("first contact", () => {
   });
 
   it("answers as for anyone unknown when Teams' members API fails, and recognises them once it answers", async () => {
-    const id = await listed("paul.liste@demo.repere.fr", "0690002B", "STAFF");
+    const id = await listed("paul.liste@demo.repere.fr", "0690002C", "STAFF");
     bot.connector.members.set(`29:${flaky.aadObjectId}`, { status: 500 });
     const failed = await bot.say(flaky, "signaler");
     expect(cardText(failed.cards[0])).toContain(unknownCard);

@@ -55,7 +55,7 @@ const pieces = fc.oneof(
   }),
   fc.constantFrom("[x](https://e.x)", "**gras**", "_it_", "- puce\n1. liste", "<https://e.x>", "# titre", "`code`", "> cite"),
   fc.constantFrom("${$root.caseId}", "${labels.send}", "${if(true, 'a', 'b')}", "${", "}", "$when", "${json($root)}", "{{name}}", "$t(help.title)", "%s%n"),
-  fc.constantFrom("Léa", "2nde 3", "D-2026-0001", "statut", "aide", "Dupont", "0690001A", `${YEAR}-10-01`, "TUTORING", "true", "1"),
+  fc.constantFrom("Léa", "2nde 3", "D-2026-0001", "statut", "aide", "Dupont", "0690001B", `${YEAR}-10-01`, "TUTORING", "true", "1"),
   fc.string({ unit: "binary", maxLength: 30 }),
 );
 const hostile = fc.oneof(

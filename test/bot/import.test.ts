@@ -131,14 +131,14 @@ describe("importing a rentrée list through the bot", () => {
         prenom: "Léa",
         naissance: "15/03/2009",
         ine: "123456789AB",
-        uai: "0690001A",
+        uai: "0690001B",
         formation: "1re STMG",
         sortie: "30/06/2026",
         motif: "non affecté",
         telephone: "06 11 22 33 44",
       }),
-      listRow({ nom: "Garnier", prenom: "Zoé", naissance: "31/02/2009", uai: "0690001A" }),
-      listRow({ nom: "Petit", prenom: "Noé", naissance: "02/05/2012", uai: "0690001A", motif: "abandon" }),
+      listRow({ nom: "Garnier", prenom: "Zoé", naissance: "31/02/2009", uai: "0690001B" }),
+      listRow({ nom: "Petit", prenom: "Noé", naissance: "02/05/2012", uai: "0690001B", motif: "abandon" }),
     ];
     const { cards, texts } = await upload(sophie, "siei-rentrée-2026.csv", csvBytes(rows, { encoding: "windows-1252" }));
     expect(texts).toEqual([]);
@@ -211,8 +211,8 @@ describe("importing a rentrée list through the bot", () => {
       sophie,
       "rattachement.csv",
       csvBytes([
-        listRow({ nom: "Suivi", prenom: "Rémi", naissance: "03/04/2009", uai: "0690001A" }),
-        listRow({ nom: "Nouveau", prenom: "Sami", naissance: "03/04/2009", uai: "0690001A" }),
+        listRow({ nom: "Suivi", prenom: "Rémi", naissance: "03/04/2009", uai: "0690001B" }),
+        listRow({ nom: "Nouveau", prenom: "Sami", naissance: "03/04/2009", uai: "0690001B" }),
       ]),
     );
     expect(cardText(await execute(bot, sophie, personalOf(sophie), "import.confirm", { batchId: batchIdOf(cards[0]) }))).toContain(
@@ -237,7 +237,7 @@ describe("importing a rentrée list through the bot", () => {
   });
 
   it("recognises a file sent again and creates nothing", async () => {
-    const bytes = csvBytes([listRow({ nom: "Encore", prenom: "Lou", naissance: "01/01/2009", uai: "0690001A" })]);
+    const bytes = csvBytes([listRow({ nom: "Encore", prenom: "Lou", naissance: "01/01/2009", uai: "0690001B" })]);
     const first = await upload(sophie, "encore.csv", bytes);
     const batchId = batchIdOf(first.cards[0]);
     await execute(bot, sophie, personalOf(sophie), "import.confirm", { batchId });
@@ -258,7 +258,7 @@ describe("importing a rentrée list through the bot", () => {
   });
 
   it("applies a confirmation that Teams delivers twice once", async () => {
-    const { cards } = await upload(sophie, "rejeu.csv", csvBytes([listRow({ nom: "Rejeu", prenom: "Tim", naissance: "01/01/2009", uai: "0690001A" })]));
+    const { cards } = await upload(sophie, "rejeu.csv", csvBytes([listRow({ nom: "Rejeu", prenom: "Tim", naissance: "01/01/2009", uai: "0690001B" })]));
     const activity = invokeActivity(bot.connector.url, sophie, personalOf(sophie), "import.confirm", { batchId: batchIdOf(cards[0]) });
     const first = (await (await bot.post(activity)).json()) as { value: unknown };
     const again = (await (await bot.post(activity)).json()) as { value: unknown };
@@ -269,7 +269,7 @@ describe("importing a rentrée list through the bot", () => {
   });
 
   it("cancels a preview: nothing imported, the list not kept", async () => {
-    const { cards } = await upload(sophie, "annule.csv", csvBytes([listRow({ nom: "Annule", prenom: "Léo", naissance: "01/01/2009", uai: "0690001A" })]));
+    const { cards } = await upload(sophie, "annule.csv", csvBytes([listRow({ nom: "Annule", prenom: "Léo", naissance: "01/01/2009", uai: "0690001B" })]));
     const batchId = batchIdOf(cards[0]);
     expect(cardText(await execute(bot, sophie, personalOf(sophie), "import.cancel", { batchId }))).toContain(
       "Import annulé : rien n'a été importé et la liste n'est pas conservée.",
@@ -280,7 +280,7 @@ describe("importing a rentrée list through the bot", () => {
   });
 
   it("refuses a list from someone who may not import, and outside the personal chat", async () => {
-    const bytes = csvBytes([listRow({ nom: "Refus", prenom: "Ana", naissance: "01/01/2009", uai: "0690001A" })]);
+    const bytes = csvBytes([listRow({ nom: "Refus", prenom: "Ana", naissance: "01/01/2009", uai: "0690001B" })]);
     expect((await upload(claire, "refus.csv", bytes)).texts).toEqual([
       "L'import de listes est réservé aux coordonnateurs MLDS (pour leur bassin) et aux administrateurs de l'académie.",
     ]);
@@ -313,7 +313,7 @@ describe("importing a rentrée list through the bot", () => {
   });
 
   it("speaks English to an English Teams client", async () => {
-    const { cards } = await upload(sophie, "english.csv", csvBytes([listRow({ nom: "Smith", prenom: "Amy", naissance: "01/01/2009", uai: "0690001A" })]), {
+    const { cards } = await upload(sophie, "english.csv", csvBytes([listRow({ nom: "Smith", prenom: "Amy", naissance: "01/01/2009", uai: "0690001B" })]), {
       locale: "en-GB",
     });
     expect(cardText(cards[0])).toContain("List import · english.csv");
@@ -323,7 +323,7 @@ describe("importing a rentrée list through the bot", () => {
   it("answers a long import at once, then writes its progress and its end in the chat", async () => {
     TEAMS_IMPORT.inlineWaitMs = 0;
     TEAMS_IMPORT.progressEvery = 500;
-    const rows = generatedList(1_200, ["0690002B"]).map((r) => [`Long${r[0]}`, ...r.slice(1)]);
+    const rows = generatedList(1_200, ["0690002C"]).map((r) => [`Long${r[0]}`, ...r.slice(1)]);
     const { cards } = await upload(sophie, "longue-liste.csv", csvBytes(rows));
     expect(cardText(cards[0])).toContain("Importer 1200 ligne(s)");
     const batchId = batchIdOf(cards[0]);

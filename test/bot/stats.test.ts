@@ -108,7 +108,7 @@ describe("statistics, exports and the weekly digest in Teams", () => {
     expect(english).toContain("“export cases”: the list of cases");
     expect(english).not.toContain("dossiers");
     expect((await bot.say(claire, "statistiques")).texts).toEqual(["Les statistiques sont réservées aux référents, aux coordonnateurs MLDS et à l'académie."]);
-    expect((await bot.say(karim, "statistiques 0690004D")).texts[0]).toMatch(/ne relève pas du vôtre/);
+    expect((await bot.say(karim, "statistiques 0690004E")).texts[0]).toMatch(/ne relève pas du vôtre/);
     expect((await bot.say(karim, "statistiques 2026-2030")).texts[0]).toMatch(/pas compris la période/);
   });
 
@@ -129,7 +129,7 @@ describe("statistics, exports and the weekly digest in Teams", () => {
       "Référence;UAI;Établissement;Statut;Vigilance;Confié à la MLDS;Signalé le;Pris en charge le;Plan ouvert le;Prochain bilan;Clos le;Issue",
     );
     expect(lines).toHaveLength(3);
-    expect(lines[1]).toMatch(/^D-\d{4}-\d{4};0690001A;Lycée Victor-Hugo;Signalé;2;non;/);
+    expect(lines[1]).toMatch(/^D-\d{4}-\d{4};0690001B;Lycée Victor-Hugo;Signalé;2;non;/);
     expect(body.toString("utf8")).not.toMatch(/Durand|Lefèvre|Léa/);
     const audit = await bot.app.store.db.prisma.dataExport.findMany({ where: { kind: "CASES" } });
     expect(audit).toHaveLength(1);

@@ -37,8 +37,8 @@ describe("npm run import", () => {
       list,
       csvBytes(
         [
-          listRow({ nom: "Cli", prenom: "Léa", naissance: "15/03/2009", uai: "0690001A", motif: "non affecté", telephone: "06 00 00 00 00" }),
-          listRow({ nom: "Cli", prenom: "Noé", naissance: "15/03/2009", uai: "0690004D" }),
+          listRow({ nom: "Cli", prenom: "Léa", naissance: "15/03/2009", uai: "0690001B", motif: "non affecté", telephone: "06 00 00 00 00" }),
+          listRow({ nom: "Cli", prenom: "Noé", naissance: "15/03/2009", uai: "0690004E" }),
         ],
         { encoding: "windows-1252", separator: "," },
       ),
@@ -56,7 +56,7 @@ describe("npm run import", () => {
     expect(r.stdout).toContain("Import de liste · liste-nord.csv");
     expect(r.stdout).toContain("Source : campagne de repérage");
     expect(r.stdout).toMatch(/Nouveaux dossiers\s+1/);
-    expect(r.stdout).toContain("Ligne 3 · Dernier établissement (UAI) : établissement d'un autre bassin (« 0690004D »)");
+    expect(r.stdout).toContain("Ligne 3 · Dernier établissement (UAI) : établissement d'un autre bassin (« 0690004E »)");
     expect(r.stdout).toContain("Les coordonnées (téléphone, e-mail) ne sont pas conservées.");
     expect(r.stdout).toContain("Confirmer l'import de 1 ligne(s) ? (o/N) ");
     expect(r.stdout).toContain("Import annulé");

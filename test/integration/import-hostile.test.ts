@@ -10,7 +10,7 @@ import { csvBytes, generatedList, listRow } from "../helpers/import-files.js";
 /** Lists as they may really come: a control character in a cell, the largest list announced. */
 
 const RENTREE = new Date("2026-09-15T08:00:00Z");
-const NORD_UAIS = ["0690001A", "0690002B", "0690003C"] as const;
+const NORD_UAIS = ["0690001B", "0690002C", "0690003D"] as const;
 const aad = (name: string) => DEMO_PEOPLE.find((p) => p.displayName === name)!.aadObjectId;
 
 describe.each(DATABASE_KINDS)("hostile and large lists on the %s database", (kind) => {
@@ -29,9 +29,9 @@ describe.each(DATABASE_KINDS)("hostile and large lists on the %s database", (kin
 
   it("reports a cell holding U+0000 as a row error, and previews the other rows", async () => {
     const rows = [
-      listRow({ nom: "Du\u0000rand", prenom: "Léa", naissance: "15/03/2009", uai: "0690001A" }),
-      listRow({ nom: "Petit", prenom: "Noé", naissance: "02/05/2010", uai: "0690001A", motif: "non affecté\u0000" }),
-      listRow({ nom: "Garnier", prenom: "Zoé", naissance: "01/02/2009", uai: "0690001A" }),
+      listRow({ nom: "Du\u0000rand", prenom: "Léa", naissance: "15/03/2009", uai: "0690001B" }),
+      listRow({ nom: "Petit", prenom: "Noé", naissance: "02/05/2010", uai: "0690001B", motif: "non affecté\u0000" }),
+      listRow({ nom: "Garnier", prenom: "Zoé", naissance: "01/02/2009", uai: "0690001B" }),
     ];
     const outcome = await services.imports.preview({ kind: "member", actor: await sophie() }, { name: "nul.csv", bytes: csvBytes(rows) });
     if (!outcome.ok) throw new Error(JSON.stringify(outcome));

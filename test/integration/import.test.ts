@@ -8,9 +8,9 @@ import { csvBytes, generatedList, listRow } from "../helpers/import-files.js";
 
 // The rentrée 2026: the campaign's lists arrive in September.
 const RENTREE = new Date("2026-09-15T08:00:00Z");
-const NORD_UAIS = ["0690001A", "0690002B", "0690003C"] as const;
-const VICTOR_HUGO = "0690001A";
-const SIMONE_VEIL = "0690004D"; // Bassin Sud
+const NORD_UAIS = ["0690001B", "0690002C", "0690003D"] as const;
+const VICTOR_HUGO = "0690001B";
+const SIMONE_VEIL = "0690004E"; // Bassin Sud
 const NORD_CHANNEL = DEMO_CHANNELS[0].channelId;
 
 const aad = (name: string) => DEMO_PEOPLE.find((p) => p.displayName === name)!.aadObjectId;
@@ -30,7 +30,7 @@ describe.each(DATABASE_KINDS)("rentrée campaign import on %s", (kind) => {
       nom: `Unique-${String.fromCharCode(97 + (fileCounter % 26))}${String.fromCharCode(97 + Math.floor(fileCounter++ / 26))}`,
       prenom: "Eva",
       naissance: "01/02/2009",
-      uai: "0690003C",
+      uai: "0690003D",
     });
 
   /** The import summaries a batch queued, by conversation. */
@@ -146,9 +146,9 @@ describe.each(DATABASE_KINDS)("rentrée campaign import on %s", (kind) => {
     const p = await preview(await sophie(), [
       listRow({ nom: "Routage", prenom: "Aïcha", naissance: "01/01/2009", uai: VICTOR_HUGO }),
       listRow({ nom: "Routage", prenom: "Yanis", naissance: "01/01/2012", uai: VICTOR_HUGO }),
-      listRow({ nom: "Routage", prenom: "Nour", naissance: "01/01/2008", uai: "0690002B" }),
+      listRow({ nom: "Routage", prenom: "Nour", naissance: "01/01/2008", uai: "0690002C" }),
       // Collège Jules-Ferry has no référent in Repère: only the 16-year-old is heard of (in the channel).
-      listRow({ nom: "Routage", prenom: "Lina", naissance: "01/01/2010", uai: "0690003C" }),
+      listRow({ nom: "Routage", prenom: "Lina", naissance: "01/01/2010", uai: "0690003D" }),
     ]);
     await services.imports.confirm({ kind: "member", actor: await sophie() }, p.batchId);
     const cases = await prisma().case.findMany({ where: { pupil: { lastName: "Routage" } }, select: { id: true } });
@@ -223,7 +223,7 @@ describe.each(DATABASE_KINDS)("rentrée campaign import on %s", (kind) => {
     await services.imports.confirm({ kind: "member", actor: await sophie() }, first.batchId);
     const reference = (await prisma().case.findFirstOrThrow({ where: { pupil: { ine: "555555555AA" } } })).reference;
     const second = await preview(await sophie(), [
-      listRow({ nom: "Benoit", prenom: "Mael", naissance: "12/12/2008", ine: "555555555AA", uai: "0690002B" }),
+      listRow({ nom: "Benoit", prenom: "Mael", naissance: "12/12/2008", ine: "555555555AA", uai: "0690002C" }),
       uniqueRow(),
     ]);
     expect(second.already).toEqual([{ line: 2, reference }]);

@@ -79,7 +79,7 @@ describe.each(DATABASE_KINDS)("administration of people (%s)", (kind) => {
       .insertInto("Member")
       .values({ id: head, tenantId: DEMO_TENANT_ID, aadObjectId: "aad-head", displayName: "Chef Hugo", role: "HEAD", updatedAt: new Date() })
       .execute();
-    const school = await db.kysely.selectFrom("School").select("id").where("uai", "=", "0690001A").executeTakeFirstOrThrow();
+    const school = await db.kysely.selectFrom("School").select("id").where("uai", "=", "0690001B").executeTakeFirstOrThrow();
     await db.kysely.insertInto("MemberSchool").values({ memberId: head, schoolId: school.id }).execute();
     const chef = (await services.members.identify(DEMO_TENANT_ID, "aad-head"))!;
     const seen = await services.memberAdmin.find(chef, "");

@@ -88,27 +88,27 @@ describe.each(DATABASE_KINDS)("status queries on %s", (kind) => {
       ines: await who("Inès Moreau"), // REFERENT, Jean-Moulin
     });
     const { claire, karim, sophie, marc, thomas } = actors;
-    cases.leaDupont = await report(claire, "0690001A", "Dupont", "Léa", 17);
-    cases.hugoDurand = await report(claire, "0690001A", "Durand", "Hugo", 14); // under 16: the school's GPDS alone
-    cases.marcDupont = await report(thomas, "0690002B", "Dupont", "Marc", 17);
-    cases.zoeDupont = await report(marc, "0690004D", "Dupont", "Zoé", 18); // Bassin Sud
-    cases.tomEscalier = await report(claire, "0690001A", "Escalier", "Tom", 14);
-    cases.noeAssigne = await report(claire, "0690001A", "Assigné", "Noé", 14);
+    cases.leaDupont = await report(claire, "0690001B", "Dupont", "Léa", 17);
+    cases.hugoDurand = await report(claire, "0690001B", "Durand", "Hugo", 14); // under 16: the school's GPDS alone
+    cases.marcDupont = await report(thomas, "0690002C", "Dupont", "Marc", 17);
+    cases.zoeDupont = await report(marc, "0690004E", "Dupont", "Zoé", 18); // Bassin Sud
+    cases.tomEscalier = await report(claire, "0690001B", "Escalier", "Tom", 14);
+    cases.noeAssigne = await report(claire, "0690001B", "Assigné", "Noé", 14);
     await act(karim, cases.tomEscalier.caseId, { verb: "escalate" });
     await act(karim, cases.noeAssigne.caseId, { verb: "assign", assigneeId: sophie.memberId });
-    cases.priseKarim = await report(claire, "0690001A", "Prise", "Karim", 17);
+    cases.priseKarim = await report(claire, "0690001B", "Prise", "Karim", 17);
     await act(karim, cases.priseKarim.caseId, { verb: "takeCharge" });
-    cases.priseSophie = await report(claire, "0690001A", "Prise", "Sophie", 17);
+    cases.priseSophie = await report(claire, "0690001B", "Prise", "Sophie", 17);
     await act(sophie, cases.priseSophie.caseId, { verb: "takeCharge" });
-    cases.question = await report(claire, "0690001A", "Question", "Inès", 17);
+    cases.question = await report(claire, "0690001B", "Question", "Inès", 17);
     await act(karim, cases.question.caseId, { verb: "requestInfo", question: "Depuis quand ?" });
-    cases.plan = await report(thomas, "0690002B", "Plan", "Jade", 17);
+    cases.plan = await report(thomas, "0690002C", "Plan", "Jade", 17);
     await act(sophie, cases.plan.caseId, { verb: "takeCharge" });
     await act(sophie, cases.plan.caseId, { verb: "openPlan" });
-    cases.closed = await report(claire, "0690001A", "Dupont", "Paul", 17);
+    cases.closed = await report(claire, "0690001B", "Dupont", "Paul", 17);
     await act(karim, cases.closed.caseId, { verb: "dismiss", reason: "Situation réglée" });
     // Twelve more cases at Victor-Hugo, reported by the référent himself, for the ten-line limit.
-    for (let i = 0; i < 12; i++) cases[`limit${i}`] = await report(karim, "0690001A", "Limite", `Élève ${String.fromCharCode(97 + i)}`, 17);
+    for (let i = 0; i < 12; i++) cases[`limit${i}`] = await report(karim, "0690001B", "Limite", `Élève ${String.fromCharCode(97 + i)}`, 17);
   }, 120_000);
   afterAll(async () => db?.drop());
 
@@ -352,7 +352,7 @@ describe.each(DATABASE_KINDS)("status queries on %s", (kind) => {
       const friday = parisTime(YEAR - 1, 3, 1, 9, 0);
       const fri = new Date(friday.getTime() + ((5 - parisClock(friday).weekday + 7) % 7) * 86_400_000);
       expect(parisClock(fri).weekday).toBe(5);
-      const old = await report(actors.thomas, "0690002B", "Ancien", "Lou", 17);
+      const old = await report(actors.thomas, "0690002C", "Ancien", "Lou", 17);
       await db.prisma.case.update({ where: { id: old.caseId }, data: { createdAt: fri } });
       const day = (n: number, h: number, m = 0) => parisTime(YEAR - 1, parisClock(fri).month, parisClock(fri).day + n, h, m);
       const lateAt = async (at: Date) => {

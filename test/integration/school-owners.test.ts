@@ -11,8 +11,8 @@ import { DATABASE_KINDS, openTestDatabase } from "../helpers/database.js";
 // reaches someone, and the reporter is told who; the admins hear daily which schools lack an owner.
 const NOW = new Date("2026-12-07T09:00:00Z");
 const aad = (name: string) => DEMO_PEOPLE.find((p) => p.displayName === name)!.aadObjectId;
-const JULES_FERRY = "0690003C"; // Bassin Nord, no référent in the demo
-const JEAN_MOULIN = "0690002B"; // Bassin Nord, référent Inès Moreau
+const JULES_FERRY = "0690003D"; // Bassin Nord, no référent in the demo
+const JEAN_MOULIN = "0690002C"; // Bassin Nord, référent Inès Moreau
 const NORD_CHANNEL = DEMO_CHANNELS[0].channelId;
 const fr = translator("fr");
 
@@ -139,9 +139,9 @@ describe.each(DATABASE_KINDS)("schools without an owner (%s)", (kind) => {
     ).render;
     // Jules-Ferry (Nord) and the three schools of Bassin Sud have no référent; Sud has a coordinator.
     expect(render.view).toBe("ownerlessSchools");
-    expect(render.schools.map((s) => s.uai)).toEqual(["0690003C", "0690006F", "0690005E", "0690004D"]);
+    expect(render.schools.map((s) => s.uai)).toEqual(["0690003D", "0690006G", "0690005F", "0690004E"]);
     const text = ownerlessSchoolsText(fr, render);
     expect(text).toContain("4 établissement(s) ouvert(s) sans responsable");
-    expect(text).toContain("- 0690003C Collège Jules-Ferry : aucun référent décrochage ni chef d'établissement");
+    expect(text).toContain("- 0690003D Collège Jules-Ferry : aucun référent décrochage ni chef d'établissement");
   });
 });

@@ -354,7 +354,7 @@ describe("fuzzing the bot and its services", () => {
             lastName: junk,
             firstName: junk,
             className: junk,
-            schoolId: fc.oneof(fc.constant((await prisma().school.findFirstOrThrow({ where: { uai: "0690001A" } })).id), fc.string()),
+            schoolId: fc.oneof(fc.constant((await prisma().school.findFirstOrThrow({ where: { uai: "0690001B" } })).id), fc.string()),
             birthYear: fc.oneof(fc.integer({ min: 1990, max: 2030 }), junk),
           },
           { requiredKeys: [] },

@@ -28,9 +28,9 @@ type Seed = {
 };
 
 // VH = Lycée Victor-Hugo (NORD, Karim's school), JM = Jean-Moulin (NORD), SV = Simone-Veil (SUD).
-const VH = "0690001A";
-const JM = "0690002B";
-const SV = "0690004D";
+const VH = "0690001B";
+const JM = "0690002C";
+const SV = "0690004E";
 const CASES: Seed[] = [
   { n: 1, uai: VH, created: "2026-09-10", status: "NEW", families: ["ATTENDANCE"] },
   { n: 2, uai: VH, created: "2026-09-20", status: "ACKNOWLEDGED", families: ["ATTENDANCE", "ENGAGEMENT"], takenAfter: 1 },

@@ -69,7 +69,7 @@ describe("escapeMarkdown", () => {
   });
 
   it("leaves ordinary French text as it is", () => {
-    for (const s of ["Lycée Victor-Hugo (0690001A)", "2 – Préoccupant : signes répétés", "< 5", "Jean-Marc N'Diaye", "D-2026-0042 · Signalé le 3 novembre"])
+    for (const s of ["Lycée Victor-Hugo (0690001B)", "2 – Préoccupant : signes répétés", "< 5", "Jean-Marc N'Diaye", "D-2026-0042 · Signalé le 3 novembre"])
       expect(escapeMarkdown(s)).toBe(s);
   });
 });

@@ -40,7 +40,7 @@ describe("CSV cells", () => {
           translator("fr"),
           names.map((schoolName, i) => ({
             reference: `D-2026-${String(i).padStart(4, "0")}`,
-            uai: "0690001A",
+            uai: "0690001B",
             schoolName,
             status: "NEW",
             urgency: 1,

@@ -174,7 +174,7 @@ describe("rows are validated one by one, every problem with its line and column"
       cells.prenom ?? "Léa",
       cells.naissance ?? "15/03/2009",
       cells.ine ?? "",
-      cells.uai ?? "0690001A",
+      cells.uai ?? "0690001B",
       cells.formation ?? "",
       cells.sortie ?? "",
       cells.motif ?? "",
@@ -198,7 +198,7 @@ describe("rows are validated one by one, every problem with its line and column"
         birthDate: "2009-03-15",
         birthYear: 2009,
         ine: "123456789AB",
-        uai: "0690001A",
+        uai: "0690001B",
         lastTraining: "CAP Cuisine",
         exitDate: "2026-06-30",
         motif: "non affecté",
@@ -281,7 +281,7 @@ describe("rows are validated one by one, every problem with its line and column"
 });
 
 describe("CSV files in their encodings and separators", () => {
-  const text = "Nom;Prénom;Date de naissance;UAI\r\nLefèvre;Zoé;15/03/2009;0690001A\r\n";
+  const text = "Nom;Prénom;Date de naissance;UAI\r\nLefèvre;Zoé;15/03/2009;0690001B\r\n";
 
   it("reads UTF-8, with or without a BOM", () => {
     expect(decodeText(Buffer.from(text, "utf8"))).toEqual({ text, encoding: "utf-8" });
@@ -289,7 +289,7 @@ describe("CSV files in their encodings and separators", () => {
   });
 
   it("reads Windows-1252 (Excel's CSV) when the bytes are not UTF-8", () => {
-    const bytes = iconv.encode(`${text}Cœur;Anaïs;01/01/2009;0690001A\r\n`, "win1252");
+    const bytes = iconv.encode(`${text}Cœur;Anaïs;01/01/2009;0690001B\r\n`, "win1252");
     expect(bytes.includes(0xe9)).toBe(true); // é as one byte
     const decoded = decodeText(bytes);
     expect(decoded.encoding).toBe("windows-1252");
@@ -301,7 +301,7 @@ describe("CSV files in their encodings and separators", () => {
     const bytes = Buffer.concat([Buffer.from([0xff, 0xfe]), iconv.encode(text.replace(/;/g, "\t"), "utf-16le")]);
     const csv = readCsv(bytes);
     expect(csv).toMatchObject({ ok: true, encoding: "utf-16le", delimiter: "\t" });
-    if (csv.ok) expect(csv.records[1]!.fields).toEqual(["Lefèvre", "Zoé", "15/03/2009", "0690001A"]);
+    if (csv.ok) expect(csv.records[1]!.fields).toEqual(["Lefèvre", "Zoé", "15/03/2009", "0690001B"]);
   });
 
   it.each([

@@ -38,7 +38,7 @@ const view: StatsView = {
   takeInCharge: { medianDays: 2.5, cases: 11 },
   toPlan: { medianDays: null, cases: null },
   overdue: { withPlan: 8, overdue: null, share: 0.25 },
-  schools: [{ uai: "0690001A", name: "Lycée Victor-Hugo", opened: 10, open: 7, withPlan: 6, overdue: null, share: null }],
+  schools: [{ uai: "0690001B", name: "Lycée Victor-Hugo", opened: 10, open: 7, withPlan: 6, overdue: null, share: null }],
 };
 
 describe("CSV exports", () => {
@@ -61,7 +61,7 @@ describe("CSV exports", () => {
     expect(value("Issues des dossiers clos", "Apprentissage")).toBe("< 5");
     expect(value("Délai médian prise en charge → plan (jours)", "")).toBe("");
     expect(value("Part des plans au bilan dépassé (%)", "")).toBe("25.0");
-    expect(value("Établissement · Bilan dépassé", "0690001A Lycée Victor-Hugo")).toBe("< 5");
+    expect(value("Établissement · Bilan dépassé", "0690001B Lycée Victor-Hugo")).toBe("< 5");
     expect(rows.every((r) => r.length === 3)).toBe(true);
   });
 
@@ -69,7 +69,7 @@ describe("CSV exports", () => {
     const file = casesCsv(translator("fr"), [
       {
         reference: "D-2026-0042",
-        uai: "0690001A",
+        uai: "0690001B",
         schoolName: "Lycée Victor-Hugo",
         status: "CLOSED",
         urgency: 2,
@@ -83,7 +83,7 @@ describe("CSV exports", () => {
       },
       {
         reference: "D-2026-0043",
-        uai: "0690002B",
+        uai: "0690002C",
         schoolName: '=HYPERLINK("x")',
         status: "NEW",
         urgency: 3,
@@ -115,7 +115,7 @@ describe("CSV exports", () => {
     // Dates are Paris calendar days: 22:30 UTC on 4 September is the 5th in Paris.
     expect(rows[1]).toEqual([
       "D-2026-0042",
-      "0690001A",
+      "0690001B",
       "Lycée Victor-Hugo",
       "Clos",
       "2",

@@ -186,7 +186,7 @@ describe("rows are validated one by one, every problem with its line and column"
 
   it("reads a valid row, tidying spaces and case", () => {
     const r = validate(
-      row({ nom: "  Durand   Martin ", ine: "12345 6789 ab", uai: "0690001a", formation: "CAP Cuisine", sortie: "30/06/2026", motif: "non affecté" }),
+      row({ nom: "  Durand   Martin ", ine: "12345 6789 ab", uai: "0690001b", formation: "CAP Cuisine", sortie: "30/06/2026", motif: "non affecté" }),
     );
     expect(r.errors).toEqual([]);
     expect(r.rows).toEqual([

@@ -113,7 +113,7 @@ describe("periods and scopes after « statistiques »", () => {
   });
 
   it("reads a UAI, a district or the académie, with a period in any order", () => {
-    expect(ok("0690001a")).toMatchObject({ target: { kind: "school", uai: "0690001B" } });
+    expect(ok("0690001b")).toMatchObject({ target: { kind: "school", uai: "0690001B" } });
     expect(ok("Bassin Nord 2025-2026")).toMatchObject({ target: { kind: "district", name: "nord" }, period: { label: "2025-2026" } });
     expect(ok("ce mois sud")).toMatchObject({ target: { kind: "district", name: "sud" }, period: { label: "2026-11" } });
     expect(ok("Académie")).toMatchObject({ target: { kind: "academy" } });

@@ -15,6 +15,7 @@ import { bassinsFileOf, generateDirectoryExtract, generateStaffList } from "../t
 import { seedPlaces } from "../test/helpers/directory-places.js";
 import { DirectorySchoolService } from "../src/services/directory-schools.js";
 import { postgresSql } from "./lib.js";
+import { seedDemo } from "../src/services/demo-academie.js";
 
 export type MeasureRow = { measure: string; figures: string; target: string; pass: boolean; load: number };
 
@@ -37,7 +38,7 @@ async function withDatabase<T>(run: (db: Awaited<ReturnType<typeof openDatabase>
 export async function measureStatistics(cases = 100_000, log: (...a: unknown[]) => void = () => {}): Promise<MeasureRow[]> {
   return withDatabase(async (db) => {
     const store = createStore(db);
-    await store.seedDemo({ onlyIfEmpty: false });
+    await seedDemo(store, { onlyIfEmpty: false });
     // Filled through a connection of the bench's own, as the turn rows are.
     const sql = await postgresSql(db.schema);
     const started = performance.now();
@@ -83,7 +84,7 @@ export async function measureStatistics(cases = 100_000, log: (...a: unknown[]) 
 export async function measureImport(rows = 10_000, log: (...a: unknown[]) => void = () => {}): Promise<MeasureRow[]> {
   return withDatabase(async (db) => {
     const store = createStore(db);
-    await store.seedDemo({ onlyIfEmpty: false });
+    await seedDemo(store, { onlyIfEmpty: false });
     const services = createServices(store, () => new Date());
     const sophie = await services.members.identify(DEMO_TENANT_ID, aad("Sophie Laurent"));
     if (!sophie) throw new Error("no demo coordinator");

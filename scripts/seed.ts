@@ -1,11 +1,12 @@
 // Seeds the demo académie into the configured database (idempotent). `npm run db:seed`.
 import { ConfigError, loadConfig } from "../src/config.js";
 import { createStore, openDatabase } from "../src/store/index.js";
+import { seedDemo } from "../src/services/demo-academie.js";
 
 try {
   const config = loadConfig();
   const db = await openDatabase(config.database);
-  await createStore(db).seedDemo({ onlyIfEmpty: false });
+  await seedDemo(createStore(db), { onlyIfEmpty: false });
   await db.close();
   console.log("Demo académie seeded.");
 } catch (err) {

@@ -11,6 +11,7 @@ import { every } from "./services/review-reminders.js";
 import { SignedLinks } from "./services/signed-links.js";
 import { serveStatsFile } from "./teams/stats/stats-downloads.js";
 import { activityRequestProblem, cleanActivity } from "./teams/platform/request-guard.js";
+import { seedDemo } from "./services/demo-academie.js";
 
 export type App = {
   port: number;
@@ -44,7 +45,7 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<A
   const store = createStore(db);
   try {
     const seed = config.seedDemo === "always" || (config.seedDemo === "auto" && db.kind === "embedded");
-    if (seed && (await store.seedDemo({ onlyIfEmpty: config.seedDemo === "auto" }))) logger.info("demo académie seeded");
+    if (seed && (await seedDemo(store, { onlyIfEmpty: config.seedDemo === "auto" }))) logger.info("demo académie seeded");
 
     const clock = opts.clock ?? (() => new Date());
     // Download links name the address where people reach the server; without PUBLIC_BASE_URL it is

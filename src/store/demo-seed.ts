@@ -1,11 +1,14 @@
 import { randomUUID } from "node:crypto";
-import { sql } from "kysely";
 import type { Role } from "../domain/roles.js";
 import type { Db } from "./kysely.js";
+import { writeMemberEvents } from "./member-events.js";
 
-/** A demo académie for the Agents Playground and the tests. Ids of people match the committed
- *  Playground configurations (.m365agentsplayground.yml and playground/coordinator.yml):
- *  test/integration/demo-seed.test.ts keeps them in step. Names and UAI codes are fictitious. */
+/** The demo académie for the Agents Playground and the tests. It is loaded by the directory imports
+ *  from the committed sample files (data/samples: services/demo-academie.ts); these constants name
+ *  what the tests and the Playground rely on, and test/unit/directory-samples.test.ts keeps them in
+ *  step with the files. Ids of people match the committed Playground configurations
+ *  (.m365agentsplayground.yml and playground/coordinator.yml): test/integration/demo-seed.test.ts
+ *  keeps them in step. Names are fictitious. */
 
 export const DEMO_TENANT_ID = "5e7c1a2b-0000-4000-8000-00000000a11e";
 
@@ -83,59 +86,37 @@ export async function isDatabaseEmpty(db: Db): Promise<boolean> {
   return districts.length === 0 && members.length === 0;
 }
 
-/** Idempotent: running it twice changes nothing. */
-export async function seedDemo(db: Db, tenantId = DEMO_TENANT_ID): Promise<void> {
-  await db.transaction().execute(async (trx) => {
-    const districtIds = new Map<string, string>();
-    for (const d of DEMO_DISTRICTS) {
-      const row = await trx
-        .insertInto("District")
-        .values({ id: randomUUID(), ...d })
-        .onConflict((oc) => oc.column("code").doUpdateSet({ name: d.name }))
-        .returning("id")
-        .executeTakeFirstOrThrow();
-      districtIds.set(d.code, row.id);
-    }
-    const schoolIds = new Map<string, string>();
-    for (const s of DEMO_SCHOOLS) {
-      const data = { uai: s.uai, name: s.name, kind: s.kind, city: s.city, districtId: districtIds.get(s.district)! };
-      const row = await trx
-        .insertInto("School")
-        .values({ id: randomUUID(), ...data })
-        .onConflict((oc) => oc.column("uai").doUpdateSet(data))
-        .returning("id")
-        .executeTakeFirstOrThrow();
-      schoolIds.set(s.uai, row.id);
-    }
+/** Binds the Playground's people, already loaded from the demo staff list, to the Teams identities
+ *  of the committed Playground configurations, as their first message would. Idempotent. */
+export async function bindDemoIdentities(db: Db, tenantId: string, now: Date): Promise<number> {
+  return db.transaction().execute(async (trx) => {
+    let bound = 0;
     for (const p of DEMO_PEOPLE) {
-      const data = {
-        displayName: p.displayName,
-        email: p.email,
-        role: p.role,
-        districtId: p.district ? districtIds.get(p.district)! : null,
-        updatedAt: sql<Date>`now()`,
-      };
-      const member = await trx
-        .insertInto("Member")
-        .values({ id: randomUUID(), tenantId, aadObjectId: p.aadObjectId, ...data })
-        .onConflict((oc) => oc.columns(["tenantId", "aadObjectId"]).doUpdateSet(data))
+      const row = await trx
+        .updateTable("Member")
+        .set({ tenantId, aadObjectId: p.aadObjectId, boundAt: now, updatedAt: now })
+        .where("email", "=", p.email)
+        .where((eb) => eb.or([eb("aadObjectId", "is", null), eb("tenantId", "is distinct from", tenantId)]))
         .returning("id")
-        .executeTakeFirstOrThrow();
-      for (const uai of p.schools ?? []) {
-        await trx
-          .insertInto("MemberSchool")
-          .values({ memberId: member.id, schoolId: schoolIds.get(uai)! })
-          .onConflict((oc) => oc.columns(["memberId", "schoolId"]).doNothing())
-          .execute();
-      }
+        .executeTakeFirst();
+      if (!row) continue;
+      await writeMemberEvents(trx, [{ memberId: row.id, actorId: null, kind: "BOUND", detail: { via: "DEMO_SEED", tenantId } }], now);
+      bound++;
     }
-    for (const c of DEMO_CHANNELS) {
-      const data = { districtId: districtIds.get(c.district)!, teamId: c.teamId, channelId: c.channelId, name: c.name };
-      await trx
-        .insertInto("RoutingChannel")
-        .values({ id: randomUUID(), ...data })
-        .onConflict((oc) => oc.column("districtId").doUpdateSet(data))
-        .execute();
-    }
+    return bound;
   });
+}
+
+/** The bassins' coordinator channels of the Playground. Idempotent. */
+export async function upsertDemoChannels(db: Db): Promise<void> {
+  for (const c of DEMO_CHANNELS) {
+    const district = await db.selectFrom("District").select("id").where("code", "=", c.district).executeTakeFirst();
+    if (!district) continue;
+    const data = { districtId: district.id, teamId: c.teamId, channelId: c.channelId, name: c.name };
+    await db
+      .insertInto("RoutingChannel")
+      .values({ id: randomUUID(), ...data })
+      .onConflict((oc) => oc.column("districtId").doUpdateSet(data))
+      .execute();
+  }
 }

@@ -13,7 +13,7 @@ import { ImportRepository } from "./imports.js";
 import { CaseQueryRepository } from "./case-queries.js";
 import { PrivacyRepository } from "./privacy.js";
 import { JobRunRepository } from "./job-runs.js";
-import { isDatabaseEmpty, seedDemo } from "./demo-seed.js";
+import { bindDemoIdentities, isDatabaseEmpty, upsertDemoChannels } from "./demo-seed.js";
 import { StatisticsRepository } from "./statistics.js";
 import { TurnStartRepository } from "./turn-start.js";
 import { DirectoryPeopleRepository } from "./directory-people.js";
@@ -43,8 +43,8 @@ export type Store = {
   directoryPeople: DirectoryPeopleRepository;
   memberEvents: MemberEventRepository;
   enrolments: EnrolmentRepository;
-  /** Seeds the demo académie; `onlyIfEmpty` leaves a database in use alone. Returns whether it seeded. */
-  seedDemo(opts: { onlyIfEmpty: boolean; tenantId?: string }): Promise<boolean>;
+  /** What the demo seed needs besides the directory imports (services/demo-academie.ts). */
+  demo: { isEmpty(): Promise<boolean>; bindIdentities(tenantId: string, now: Date): Promise<number>; upsertChannels(): Promise<void> };
 };
 
 export function createStore(db: Database): Store {
@@ -71,10 +71,10 @@ export function createStore(db: Database): Store {
     directoryPeople: new DirectoryPeopleRepository(db.kysely),
     memberEvents: new MemberEventRepository(db.kysely),
     enrolments: new EnrolmentRepository(db.kysely),
-    async seedDemo({ onlyIfEmpty, tenantId }) {
-      if (onlyIfEmpty && !(await isDatabaseEmpty(db.kysely))) return false;
-      await seedDemo(db.kysely, tenantId);
-      return true;
+    demo: {
+      isEmpty: () => isDatabaseEmpty(db.kysely),
+      bindIdentities: (tenantId, now) => bindDemoIdentities(db.kysely, tenantId, now),
+      upsertChannels: () => upsertDemoChannels(db.kysely),
     },
   };
 }

@@ -5,6 +5,7 @@ import { createStore, type Store } from "../../src/store/index.js";
 import { DEMO_PEOPLE, DEMO_TENANT_ID } from "../../src/store/demo-seed.js";
 import { addStaff, fillCases, fillStatus, prismaRunner, type SqlRunner } from "../helpers/case-fill.js";
 import { DATABASE_KINDS, openTestDatabase } from "../helpers/database.js";
+import { seedDemo } from "../../src/services/demo-academie.js";
 
 // The bench measures the bot on databases filled by test/helpers/case-fill.ts (1,000 to 1,000,000
 // cases). These tests keep that fill in step with the schema and the services: if a column or an
@@ -28,7 +29,7 @@ describe.each(DATABASE_KINDS)("the bench's fill of a database with cases, on %s"
   beforeAll(async () => {
     db = await openTestDatabase(kind);
     store = createStore(db);
-    await store.seedDemo({ onlyIfEmpty: false });
+    await seedDemo(store, { onlyIfEmpty: false });
     services = createServices(store, () => new Date());
     sql = prismaRunner(db.prisma);
     indexesBefore = await indexes();

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createStore } from "../../src/store/index.js";
 import { openTestDatabase, POSTGRES_URL } from "../helpers/database.js";
 import { csvBytes, listRow } from "../helpers/import-files.js";
+import { seedDemo } from "../../src/services/demo-academie.js";
 
 /** `npm run import -- FILE --district NORD [--yes]` as the académie's IT team runs it. */
 function runImport(args: string[], opts: { env: Record<string, string>; input?: string }): Promise<{ code: number | null; stdout: string; stderr: string }> {
@@ -29,7 +30,7 @@ describe("npm run import", () => {
 
   beforeAll(async () => {
     db = await openTestDatabase("postgres");
-    await createStore(db).seedDemo({ onlyIfEmpty: false });
+    await seedDemo(createStore(db), { onlyIfEmpty: false });
     env = { DATABASE_URL: `${POSTGRES_URL}?schema=${db.schema}` };
     dir = mkdtempSync(path.join(tmpdir(), "repere-import-"));
     list = path.join(dir, "liste-nord.csv");

@@ -6,6 +6,7 @@ import { DEMO_PEOPLE, DEMO_TENANT_ID } from "../../src/store/demo-seed.js";
 import { IMPORT_SETTINGS } from "../../src/services/imports.js";
 import { DATABASE_KINDS, openTestDatabase } from "../helpers/database.js";
 import { csvBytes, generatedList, listRow } from "../helpers/import-files.js";
+import { seedDemo } from "../../src/services/demo-academie.js";
 
 /** Lists as they may really come: a control character in a cell, the largest list announced. */
 
@@ -22,7 +23,7 @@ describe.each(DATABASE_KINDS)("hostile and large lists on the %s database", (kin
   beforeAll(async () => {
     db = await openTestDatabase(kind);
     store = createStore(db);
-    await store.seedDemo({ onlyIfEmpty: false });
+    await seedDemo(store, { onlyIfEmpty: false });
     services = createServices(store, () => RENTREE);
   }, 120_000);
   afterAll(async () => db?.drop());

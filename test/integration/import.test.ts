@@ -5,6 +5,7 @@ import { DEMO_CHANNELS, DEMO_PEOPLE, DEMO_TENANT_ID } from "../../src/store/demo
 import { IMPORT_SETTINGS, type ImportPreview } from "../../src/services/imports.js";
 import { DATABASE_KINDS, openTestDatabase } from "../helpers/database.js";
 import { csvBytes, generatedList, listRow } from "../helpers/import-files.js";
+import { seedDemo } from "../../src/services/demo-academie.js";
 
 // The rentrée 2026: the campaign's lists arrive in September.
 const RENTREE = new Date("2026-09-15T08:00:00Z");
@@ -48,7 +49,7 @@ describe.each(DATABASE_KINDS)("rentrée campaign import on %s", (kind) => {
   beforeAll(async () => {
     db = await openTestDatabase(kind);
     store = createStore(db);
-    await store.seedDemo({ onlyIfEmpty: false });
+    await seedDemo(store, { onlyIfEmpty: false });
     services = createServices(store, () => now);
     // The référent of Lycée Victor-Hugo has a personal chat with the bot.
     await store.conversations.upsert({
@@ -366,7 +367,7 @@ describe("a list of 10,000 young people", () => {
     const db = await openTestDatabase("postgres");
     try {
       const store = createStore(db);
-      await store.seedDemo({ onlyIfEmpty: false });
+      await seedDemo(store, { onlyIfEmpty: false });
       const services = createServices(store, () => RENTREE);
       await store.conversations.upsert({
         conversationId: "a:karim",

@@ -3,6 +3,7 @@ import { createStore, type Store } from "../../src/store/index.js";
 import { createServices, type Actor, type Services } from "../../src/services/index.js";
 import { DEMO_PEOPLE, DEMO_TENANT_ID } from "../../src/store/demo-seed.js";
 import { DATABASE_KINDS, openTestDatabase } from "../helpers/database.js";
+import { seedDemo } from "../../src/services/demo-academie.js";
 
 /** Plan dates fall within the school years around today (the previous, this one and the next): a
  *  date such as 0000-01-01 reached the database, which refused it (22008), and the coordinator got
@@ -22,7 +23,7 @@ describe.each(DATABASE_KINDS)("plan dates on the %s database", (kind) => {
   beforeAll(async () => {
     db = await openTestDatabase(kind);
     store = createStore(db);
-    await store.seedDemo({ onlyIfEmpty: false });
+    await seedDemo(store, { onlyIfEmpty: false });
     services = createServices(store, () => NOW);
     sophie = (await services.members.identify(DEMO_TENANT_ID, aad("Sophie Laurent")))!;
     const claire = (await services.members.identify(DEMO_TENANT_ID, aad("Claire Martin")))!;

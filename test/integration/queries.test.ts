@@ -8,6 +8,7 @@ import { isWaitingFor, latenessOf } from "../../src/domain/case-queries.js";
 import { parisClock, parisTime } from "../../src/domain/school-year.js";
 import type { CaseLine, QueryAudience } from "../../src/services/queries.js";
 import { DATABASE_KINDS, openTestDatabase } from "../helpers/database.js";
+import { seedDemo } from "../../src/services/demo-academie.js";
 
 /** The chat queries at service level, on a real database: who sees which case, the ten-line limit,
  *  the counts per status, and the lateness rules with an injected clock. An oracle (every case
@@ -75,7 +76,7 @@ describe.each(DATABASE_KINDS)("status queries on %s", (kind) => {
   beforeAll(async () => {
     db = await openTestDatabase(kind);
     store = createStore(db);
-    await store.seedDemo({ onlyIfEmpty: false });
+    await seedDemo(store, { onlyIfEmpty: false });
     services = createServices(store, clock);
     const who = async (name: string) => (await services.members.identify(DEMO_TENANT_ID, byName(name).aadObjectId))!;
     Object.assign(actors, {

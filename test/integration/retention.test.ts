@@ -5,6 +5,7 @@ import { createStore, openDatabase, type Database, type Store } from "../../src/
 import { DEMO_TENANT_ID, DEMO_PEOPLE } from "../../src/store/demo-seed.js";
 import { RETENTION_JOB } from "../../src/services/retention.js";
 import { openTestDatabase, POSTGRES_URL } from "../helpers/database.js";
+import { seedDemo } from "../../src/services/demo-academie.js";
 
 /** Closed cases lose their pupil's identity and every free text once their retention is over
  *  (by default the 31 August ending the school year of closure), keep their statistics, and the
@@ -103,7 +104,7 @@ describe("retention of closed cases", () => {
   beforeAll(async () => {
     db = await openTestDatabase("postgres");
     store = createStore(db);
-    await store.seedDemo({ onlyIfEmpty: false });
+    await seedDemo(store, { onlyIfEmpty: false });
     services = createServices(store, clock);
   });
   afterAll(async () => db?.drop());
@@ -351,7 +352,7 @@ describe("retention and erasure on the embedded database", () => {
     const db = await openTestDatabase("embedded");
     try {
       const store = createStore(db);
-      await store.seedDemo({ onlyIfEmpty: false });
+      await seedDemo(store, { onlyIfEmpty: false });
       let now = new Date("2025-10-15T09:00:00Z");
       const services = createServices(store, () => now);
       const who = async (name: string) =>

@@ -6,12 +6,13 @@ import { translator } from "../../src/teams/i18n.js";
 import { confirmedCard } from "../../src/teams/reports/report-views.js";
 import { ownerlessReportText, ownerlessSchoolsText } from "../../src/teams/directory/school-directory-views.js";
 import { DATABASE_KINDS, openTestDatabase } from "../helpers/database.js";
+import { seedDemo } from "../../src/services/demo-academie.js";
 
 // A report in a school with nobody to follow it (no référent, no chef d'établissement) still
 // reaches someone, and the reporter is told who; the admins hear daily which schools lack an owner.
 const NOW = new Date("2026-12-07T09:00:00Z");
 const aad = (name: string) => DEMO_PEOPLE.find((p) => p.displayName === name)!.aadObjectId;
-const JULES_FERRY = "0690003D"; // Bassin Nord, no référent in the demo
+const JULES_FERRY = "0690003D"; // Bassin Nord, no référent in the demo; its principale adjointe leaves below
 const JEAN_MOULIN = "0690002C"; // Bassin Nord, référent Inès Moreau
 const NORD_CHANNEL = DEMO_CHANNELS[0].channelId;
 const fr = translator("fr");
@@ -25,7 +26,9 @@ describe.each(DATABASE_KINDS)("schools without an owner (%s)", (kind) => {
   beforeEach(async () => {
     db = await openTestDatabase(kind);
     store = createStore(db);
-    await store.seedDemo({ onlyIfEmpty: false });
+    await seedDemo(store, { onlyIfEmpty: false });
+    // Collège Jules-Ferry's only owner in the demo, its principale adjointe, has left.
+    await db.prisma.member.updateMany({ where: { email: "helene.garnier@demo.repere.fr" }, data: { active: false } });
     services = createServices(store, () => NOW);
     for (const [id, name] of [
       ["a:sophie", "Sophie Laurent"],

@@ -5,6 +5,7 @@ import { createServices, type Actor, type Services } from "../../src/services/in
 import { createStore } from "../../src/store/index.js";
 import { DEMO_PEOPLE, DEMO_SCHOOLS, DEMO_TENANT_ID } from "../../src/store/demo-seed.js";
 import { openTestDatabase } from "../helpers/database.js";
+import { seedDemo } from "../../src/services/demo-academie.js";
 
 /**
  * The permission table (src/domain/permissions.ts), walked through the service layer: every
@@ -164,7 +165,7 @@ describe("the permission table, through the services", () => {
   beforeAll(async () => {
     db = await openTestDatabase("postgres");
     const store = createStore(db);
-    await store.seedDemo({ onlyIfEmpty: false });
+    await seedDemo(store, { onlyIfEmpty: false });
     services = createServices(store);
     const identify = async (name: string) => (await services.members.identify(DEMO_TENANT_ID, DEMO_PEOPLE.find((p) => p.displayName === name)!.aadObjectId))!;
     for (const role of WALKED_ROLES) actors[role] = await identify(MEMBER_OF[role]!);

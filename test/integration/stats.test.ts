@@ -5,6 +5,7 @@ import type { StatsView } from "../../src/services/statistics.js";
 import { createStore, openDatabase, type Database, type Store } from "../../src/store/index.js";
 import { DEMO_PEOPLE, DEMO_TENANT_ID } from "../../src/store/demo-seed.js";
 import { DATABASE_KINDS, POSTGRES_URL, dropSchema, openTestDatabase, uniqueSchemaName } from "../helpers/database.js";
+import { seedDemo } from "../../src/services/demo-academie.js";
 
 /** Statistics on a seeded data set whose answers were worked out by hand (see the table below).
  *  "Now" is Monday 30 November 2026, 8:05 in Paris: the default period is the school year 2026-2027. */
@@ -124,7 +125,7 @@ describe.each(DATABASE_KINDS)("statistics on %s, with known answers", (kind) => 
   beforeAll(async () => {
     db = await openTestDatabase(kind);
     store = createStore(db);
-    await store.seedDemo({ onlyIfEmpty: false });
+    await seedDemo(store, { onlyIfEmpty: false });
     await seedCases(store);
     services = createServices(store, () => NOW, {
       links: new SignedLinks(
@@ -321,7 +322,7 @@ describe("the weekly digest with two scheduler instances on one PostgreSQL", () 
   beforeAll(async () => {
     a = await openDatabase({ kind: "postgres", url: POSTGRES_URL }, { schema });
     b = await openDatabase({ kind: "postgres", url: POSTGRES_URL }, { schema });
-    await createStore(a).seedDemo({ onlyIfEmpty: false });
+    await seedDemo(createStore(a), { onlyIfEmpty: false });
   });
   afterAll(async () => {
     await a?.close();

@@ -7,6 +7,7 @@ import { DEMO_CHANNELS, DEMO_PEOPLE, DEMO_SCHOOLS, DEMO_TENANT_ID } from "../../
 import { DATABASE_KINDS, openTestDatabase } from "../helpers/database.js";
 import pg from "pg";
 import { nameKey } from "../../src/domain/text.js";
+import { seedDemo } from "../../src/services/demo-academie.js";
 
 describe.each(DATABASE_KINDS)("store on %s", (kind) => {
   let db: Awaited<ReturnType<typeof openTestDatabase>>;
@@ -25,16 +26,23 @@ describe.each(DATABASE_KINDS)("store on %s", (kind) => {
   });
 
   it("seeds the demo académie once, and only into an empty database", async () => {
-    expect(await store.seedDemo({ onlyIfEmpty: true })).toBe(true);
-    expect(await store.seedDemo({ onlyIfEmpty: true })).toBe(false);
-    await store.seedDemo({ onlyIfEmpty: false }); // idempotent when forced
-    expect(await db.prisma.school.count()).toBe(6);
+    expect(await seedDemo(store, { onlyIfEmpty: true })).toBe(true);
+    expect(await seedDemo(store, { onlyIfEmpty: true })).toBe(false);
+    await seedDemo(store, { onlyIfEmpty: false }); // idempotent when forced
+    // The sample files' six open schools and one closed collège, their two bassins, and the staff
+    // list's fifteen people (one of them on two lines), all through the directory imports.
+    expect(await db.prisma.school.count({ where: { state: "OPEN" } })).toBe(6);
+    expect(await db.prisma.school.count({ where: { state: "CLOSED" } })).toBe(1);
     expect(await db.prisma.district.count()).toBe(2);
-    expect(await db.prisma.member.count()).toBe(DEMO_PEOPLE.length);
+    expect(await db.prisma.member.count()).toBe(15);
+    expect(await db.prisma.directoryImport.count({ where: { status: "APPLIED" } })).toBe(2);
     const kinds = new Set((await db.prisma.school.findMany()).map((s) => s.kind));
     expect(kinds).toEqual(new Set(["LYCEE_GT", "LYCEE_PRO", "COLLEGE"]));
     const roles = new Set((await db.prisma.member.findMany()).map((m) => m.role));
-    expect(roles).toEqual(new Set(["STAFF", "REFERENT", "COORDINATOR", "ADMIN"]));
+    expect(roles.size).toBe(11);
+    // The Playground's people are bound to its Teams identities, the others wait for their first message.
+    const bound = await db.prisma.member.findMany({ where: { aadObjectId: { not: null } }, select: { email: true } });
+    expect(bound.map((m) => m.email).sort()).toEqual(DEMO_PEOPLE.map((p) => p.email).sort());
   });
 
   it("finds a member by Teams identity with their scope", async () => {

@@ -16,10 +16,6 @@ function sample(name: string) {
   return csv;
 }
 
-// The demo's UAIs (0690001A…) lack their check letter; the samples carry the right one (0690001B…).
-// Until demo-seed.ts takes them, schools are matched on their seven digits.
-const digits = (uai: string) => uai.slice(0, 7);
-
 const directory = parseSchoolDirectory(sample("annuaire-education.csv").records, { academy: "Lyon" });
 const bassinFile = parseBassins(sample("bassins.csv").records);
 const merged = mergeBassins(directory.schools, bassinFile);
@@ -40,9 +36,7 @@ describe("data/samples/annuaire-education.csv", () => {
     expect(directory.missing).toEqual([]);
     expect(directory.errors).toEqual([]);
     const open = directory.schools.filter((s) => s.open);
-    expect(open.map((s) => [digits(s.uai), s.name, s.kind, s.commune, s.bassin?.code])).toEqual(
-      DEMO_SCHOOLS.map((s) => [digits(s.uai), s.name, s.kind, s.city, s.district]),
-    );
+    expect(open.map((s) => [s.uai, s.name, s.kind, s.commune, s.bassin?.code])).toEqual(DEMO_SCHOOLS.map((s) => [s.uai, s.name, s.kind, s.city, s.district]));
     expect(directory.schools.filter((s) => !s.open).map((s) => [s.name, s.kind, s.state])).toEqual([["Collège Louis-Pasteur", "COLLEGE", "CLOSED"]]);
     for (const s of directory.schools) expect([s.departmentCode, s.academyCode, s.sector]).toEqual(["069", "10", "PUBLIC"]);
   });
@@ -90,12 +84,8 @@ describe("data/samples/personnels.csv", () => {
       expect(p, demo.email).toBeDefined();
       expect([p!.displayName, p!.role], demo.email).toEqual([demo.displayName, demo.role]);
       const place =
-        p!.attachment.kind === "SCHOOL"
-          ? { schools: p!.attachment.uais.map(digits) }
-          : p!.attachment.kind === "DISTRICT"
-            ? { district: p!.attachment.bassinCode }
-            : {};
-      const demoPlace = demo.schools ? { schools: demo.schools.map(digits) } : demo.district ? { district: demo.district } : {};
+        p!.attachment.kind === "SCHOOL" ? { schools: p!.attachment.uais } : p!.attachment.kind === "DISTRICT" ? { district: p!.attachment.bassinCode } : {};
+      const demoPlace = demo.schools ? { schools: demo.schools } : demo.district ? { district: demo.district } : {};
       expect(place, demo.email).toEqual(demoPlace);
     }
   });

@@ -26,6 +26,8 @@ export type EnrolmentRecord = {
   schoolUai: string | null;
   /** The school's bassin, or the bassin asked for. */
   districtId: string | null;
+  /** The bassin asked for by a bassin role (a school's people show their school instead). */
+  districtName: string | null;
   departmentCode: string | null;
   status: EnrolmentStatus;
   decidedById: string | null;
@@ -238,6 +240,7 @@ export class EnrolmentRepository {
       .selectFrom("Enrolment as e")
       .leftJoin("School as s", "s.id", "e.schoolId")
       .leftJoin("Member as d", "d.id", "e.decidedById")
+      .leftJoin("District as b", "b.id", "e.districtId")
       .select([
         "e.id",
         "e.tenantId",
@@ -251,6 +254,7 @@ export class EnrolmentRepository {
         "s.name as schoolName",
         "s.uai as schoolUai",
         sql<string | null>`coalesce(e."districtId", s."districtId")`.as("districtId"),
+        "b.name as districtName",
         sql<string | null>`coalesce(e."departmentCode", s."departmentCode")`.as("departmentCode"),
         "e.status",
         "e.decidedById",

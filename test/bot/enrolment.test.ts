@@ -65,4 +65,42 @@ describe("self-enrolment in Teams", () => {
       .executeTakeFirstOrThrow();
     expect(member).toEqual({ role: "STAFF", email: "lea.candidate@demo.repere.fr", function: "Professeure de lettres" });
   });
+
+  it("lets a coordinator ask for their bassin without a school; the académie's admin approves", async () => {
+    const nathalie = person("Nathalie Roux");
+    await bot.say(nathalie, "aide");
+    const noe = { aadObjectId: "00000000-0000-4000-8000-00000000e002", displayName: "Noé Coordinateur", email: "", role: "COORDINATOR" as const };
+
+    // No school to search for: the function and the bassin are enough; a missing or unknown bassin is said.
+    const missing = await bot.submit(noe, { action: "enrol.request", query: "", schoolId: "", function: "Coordonnateur MLDS", place: "" });
+    expect(cardText(missing.cards[0])).toContain("La fonction « Coordonnateur MLDS » s'exerce dans un bassin : indiquez le code de votre bassin");
+    const unknown = await bot.submit(noe, { action: "enrol.request", function: "Coordonnateur MLDS", place: "EST" });
+    expect(cardText(unknown.cards[0])).toContain("Repère ne connaît pas ce bassin");
+    const sent = await bot.submit(noe, { action: "enrol.request", function: "Coordonnateur MLDS", place: "nord" });
+    expect(sent.texts[0]).toContain("(Coordonnateur MLDS, Bassin Nord) est transmise à 1 personne(s)");
+
+    bot.connector.clear();
+    await bot.app.outbox.drainOnce();
+    const asked = bot.connector.sent.find((a) => a.conversationId === personal(nathalie).conversationId)!;
+    const card = asked.body.attachments![0]!.content;
+    expect(cardText(card)).toContain("Bassin Nord");
+    const approve = findAction(card, (a) => a.title === "Valider");
+    expect(cardText(await execute(bot, nathalie, personal(nathalie), approve.verb, approve.data))).toContain("Validée par Nathalie Roux");
+
+    const member = await bot.app.store.db.kysely
+      .selectFrom("Member as m")
+      .innerJoin("District as d", "d.id", "m.districtId")
+      .select(["m.role", "d.code"])
+      .where("m.aadObjectId", "=", noe.aadObjectId)
+      .executeTakeFirstOrThrow();
+    expect(member).toEqual({ role: "COORDINATOR", code: "NORD" });
+  });
+
+  it("lets a DSDEN officer ask for their département, written as they like", async () => {
+    const ana = { aadObjectId: "00000000-0000-4000-8000-00000000e003", displayName: "Ana Services", email: "", role: "DSDEN" as const };
+    const bad = await bot.submit(ana, { action: "enrol.request", function: "IA-DASEN", place: "Rhône" });
+    expect(cardText(bad.cards[0])).toContain("indiquez le code du département (ex. 069)");
+    const sent = await bot.submit(ana, { action: "enrol.request", function: "IA-DASEN", place: "69" });
+    expect(sent.texts[0]).toContain("Département 069");
+  });
 });

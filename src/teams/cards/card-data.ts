@@ -585,6 +585,9 @@ export type EnrolmentFormCardData = {
   schoolLabel: string;
   schools: Choice[];
   noSchool: string;
+  placeLabel: string;
+  placePlaceholder: string;
+  place: string;
   functionLabel: string;
   functionPlaceholder: string;
   function: string;

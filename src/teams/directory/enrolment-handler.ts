@@ -37,6 +37,7 @@ const RequestInput = z
     query: z.string().max(ENROLMENT_LIMITS.queryMax).optional().default(""),
     schoolId: z.string().max(64).optional().default(""),
     function: z.string().max(ENROLMENT_LIMITS.functionMax).optional().default(""),
+    place: z.string().max(50).optional().default(""),
   })
   .loose();
 const DecideInput = z.object({ enrolmentId: z.string().min(1).max(64) }).loose();
@@ -89,23 +90,38 @@ export async function answerEnrolment(
   if (submit?.action !== "enrol.request") {
     const query = submit ? (SearchInput.safeParse(ctx.activity.value).data?.query.trim() ?? "") : "";
     const schools = query ? await services.enrolments.searchSchools(query) : [];
-    await ctx.sendActivity(cardMessage(enrolmentFormCard(t, { query, schools, fn: "", error: "", searched: query !== "" })));
+    await ctx.sendActivity(cardMessage(enrolmentFormCard(t, { query, schools, fn: "", place: "", error: "", searched: query !== "" })));
     return true;
   }
   const input = RequestInput.safeParse(ctx.activity.value);
-  const v = input.success ? input.data : { query: "", schoolId: "", function: "" };
+  const v = input.success ? input.data : { query: "", schoolId: "", function: "", place: "" };
   const again = async (error: string) => {
     const schools = v.query.trim() ? await services.enrolments.searchSchools(v.query.trim()) : [];
     await ctx.sendActivity(
-      cardMessage(enrolmentFormCard(t, { query: v.query.trim(), schools, fn: v.function.trim(), error, searched: v.query.trim() !== "" })),
+      cardMessage(
+        enrolmentFormCard(t, { query: v.query.trim(), schools, fn: v.function.trim(), place: v.place.trim(), error, searched: v.query.trim() !== "" }),
+      ),
     );
     return true;
   };
   const fn = v.function.trim();
   const role = fn ? services.enrolments.roleOf(fn) : null;
   if (role === null) return again(t("enrolment.error.UNKNOWN_FUNCTION", { function: fn.slice(0, 60) }));
-  if (ROLE_ATTACHMENT[role] !== "SCHOOL") return again(t("enrolment.error.notSchool", { function: fn.slice(0, 60) }));
-  if (!v.schoolId) return again(t("enrolment.error.school"));
+  // A school role names its school; a bassin or département role its code; the académie's, nothing.
+  const attachment = ROLE_ATTACHMENT[role];
+  const place = v.place.trim();
+  const departmentCode = departmentCodeOf(place);
+  if (attachment === "SCHOOL" && !v.schoolId) return again(t("enrolment.error.school"));
+  if (attachment === "DISTRICT" && !place) return again(t("enrolment.error.bassin", { function: fn.slice(0, 60) }));
+  if (attachment === "DEPARTMENT" && departmentCode === null) return again(t("enrolment.error.department", { function: fn.slice(0, 60) }));
+  const where =
+    attachment === "SCHOOL"
+      ? { schoolId: v.schoolId }
+      : attachment === "DISTRICT"
+        ? { bassinCode: place.toUpperCase() }
+        : attachment === "DEPARTMENT" && departmentCode !== null
+          ? { departmentCode }
+          : {};
   const outcome = await services.enrolments.enrol(
     {
       tenantId,
@@ -114,7 +130,7 @@ export async function answerEnrolment(
       email: await emailOf(ctx, deps.logger),
       locale: ctx.activity.locale ?? null,
     },
-    { function: fn, schoolId: v.schoolId },
+    { function: fn, ...where },
   );
   if (!outcome.ok) {
     if (outcome.reason === "ALREADY_MEMBER") await ctx.sendActivity(t("enrolment.alreadyMember"));
@@ -133,6 +149,14 @@ export async function answerEnrolment(
     }),
   );
   return true;
+}
+
+/** A département code as the directory writes it (« 69 » → « 069 », « 2a » → « 02A »), or null. */
+function departmentCodeOf(text: string): string | null {
+  const code = text.trim().toUpperCase();
+  if (/^\d{1,3}$/.test(code)) return code.padStart(3, "0");
+  if (/^0?2[AB]$/.test(code)) return code.padStart(3, "0");
+  return null;
 }
 
 /** What Teams says of the person's address (shown to the approver); null when it cannot say. */

@@ -17,7 +17,7 @@ export function isDirectoryRender(spec: RenderSpec): spec is DirectoryRender {
 
 export function enrolmentFormCard(
   t: Translate,
-  v: { query: string; schools: readonly SchoolChoice[]; fn: string; error: string; searched: boolean },
+  v: { query: string; schools: readonly SchoolChoice[]; fn: string; place: string; error: string; searched: boolean },
 ): AdaptiveCardJson {
   return renderCard("enrolment-form", {
     title: t("enrolment.form.title"),
@@ -28,6 +28,9 @@ export function enrolmentFormCard(
     schoolLabel: t("enrolment.form.schoolLabel"),
     schools: v.schools.map((s) => ({ title: `${s.name} · ${s.city ?? ""} · ${s.uai}`.replace(/ · {2}/, " · "), value: s.id })),
     noSchool: v.searched && v.schools.length === 0 ? t("enrolment.form.noSchool", { query: v.query }) : "",
+    placeLabel: t("enrolment.form.placeLabel"),
+    placePlaceholder: t("enrolment.form.placePlaceholder"),
+    place: v.place,
     functionLabel: t("enrolment.form.functionLabel"),
     functionPlaceholder: t("enrolment.form.functionPlaceholder"),
     function: v.fn,
@@ -42,7 +45,8 @@ export function enrolmentFormCard(
 export function placeOf(t: Translate, e: EnrolmentRecord): string {
   if (e.schoolName) return `${e.schoolName} (${e.schoolUai ?? ""})`;
   if (e.role === "ADMIN") return t("enrolment.request.academy");
-  return e.departmentCode ?? e.districtId ?? "";
+  if (e.districtName) return e.districtName;
+  return e.departmentCode ? t("enrolment.request.department", { code: e.departmentCode }) : "";
 }
 
 /** The approver's card: who asks, for what; Approve / Refuse while pending, the decision after. */

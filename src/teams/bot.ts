@@ -28,7 +28,7 @@ import { welcomeCard } from "./cards/views.js";
 import { ReportDialog } from "./reports/report-dialog.js";
 import { noticeCard } from "./cases/case-views.js";
 import { isDatabaseUnavailable } from "./platform/adapter.js";
-import { handleImportUpload } from "./imports/import-handler.js";
+import { handleFileUpload } from "./directory/directory-import-handler.js";
 import { PrimedStorage } from "./platform/primed-storage.js";
 import { escapeMarkdown } from "./cards/markdown.js";
 import { identifyAtFirstContact } from "./directory/first-contact.js";
@@ -216,7 +216,7 @@ export class RepereBot extends TeamsActivityHandler {
     const actor = await this.actorOf(ctx);
     const t = this.t(ctx);
     if (
-      await handleImportUpload(
+      await handleFileUpload(
         ctx,
         { services: this.deps.services, logger: this.deps.logger, onQueued: () => this.deps.onQueued?.(), downloads: this.deps.config.importDownloads },
         actor,

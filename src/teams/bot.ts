@@ -173,7 +173,9 @@ export class RepereBot extends TeamsActivityHandler {
     const action = parsed.data.action;
     try {
       const start = await this.deps.services.conversations.beginInvoke(tenantOf(ctx.activity), ctx.activity.from?.aadObjectId, ctx.activity.id);
-      const actor = start.actor;
+      // A listed person's first activity may be a button (a card in a channel, a card forwarded):
+      // recognised there as at a first message.
+      const actor = start.actor ?? (await identifyAtFirstContact(ctx, this.deps.services, this.deps.logger));
       ctx.turnState.set(ACTOR, actor);
       let verb: ExecuteVerb = action.verb;
       // Teams retries an invoke it got no answer to, with the same id: answer it with the current

@@ -75,7 +75,18 @@ export type SchoolsPreviewOutcome =
 
 export type SchoolsImportDone = { created: number; updated: number; unchanged: number; closed: number; newBassins: number; ownerless: OwnerlessSchool[] };
 
-export type SchoolsConfirmOutcome = { ok: true; result: SchoolsImportDone } | { ok: false; reason: "NOT_FOUND" | "FORBIDDEN" | "HAS_ERRORS" | "NOT_A_PREVIEW" };
+export type SchoolsConfirmOutcome =
+  { ok: true; result: SchoolsImportDone } | { ok: false; reason: "NOT_FOUND" | "FORBIDDEN" | "HAS_ERRORS" | "NOT_A_PREVIEW" | "ALREADY_APPLIED" | "CANCELLED" };
+
+/** A bassins file sent alone (Teams) is kept this long for the directory file that follows it. */
+export const KEPT_BASSINS_TTL_MS = 24 * 3600_000;
+
+export type KeepBassinsOutcome =
+  | { ok: true; schools: number; bassins: number }
+  | { ok: false; reason: "FORBIDDEN" }
+  | { ok: false; reason: "EMPTY"; file: "bassins" }
+  | { ok: false; reason: "UNREADABLE"; file: "bassins"; line: number | null }
+  | { ok: false; reason: "MISSING_COLUMNS"; file: "bassins"; missing: BassinField[] };
 
 const sameSchool = (a: KnownSchool, b: DirectoryRow, districtId: string | null) =>
   a.name === b.name &&
@@ -252,7 +263,8 @@ export class DirectorySchoolService {
     const record = await this.repo.findImport(importId);
     if (!record || record.kind !== "SCHOOLS") return { ok: false, reason: "NOT_FOUND" };
     if (!this.owns(importer, record.importedById)) return { ok: false, reason: "FORBIDDEN" };
-    if (record.status !== "PREVIEW") return { ok: false, reason: "NOT_A_PREVIEW" };
+    if (record.status === "APPLIED") return { ok: false, reason: "ALREADY_APPLIED" };
+    if (record.status === "CANCELLED") return { ok: false, reason: "CANCELLED" };
     const summary = record.summary as Omit<SchoolsPreview, "importId">;
     if (summary.errors.length > 0) {
       await this.repo.cancel(importId);
@@ -261,7 +273,11 @@ export class DirectorySchoolService {
     const rows = await this.repo.rowsOf(importId);
     if (!rows) return { ok: false, reason: "NOT_A_PREVIEW" };
     const applied = await this.repo.apply(importId, rows, { now: this.clock(), summary });
-    if (!applied) return { ok: false, reason: "NOT_A_PREVIEW" };
+    if (!applied) {
+      // Confirmed twice at once, or cancelled meanwhile: the other click won.
+      const again = await this.repo.findImport(importId);
+      return { ok: false, reason: again?.status === "CANCELLED" ? "CANCELLED" : "ALREADY_APPLIED" };
+    }
     const ownerless = await this.repo.ownerless(record.academyCode);
     return {
       ok: true,
@@ -280,6 +296,34 @@ export class DirectorySchoolService {
     const record = await this.repo.findImport(importId);
     if (!record || !this.owns(importer, record.importedById)) return false;
     return this.repo.cancel(importId);
+  }
+
+  /** A bassins file sent alone (in Teams): checked, then kept for this admin's next directory file. */
+  async keepBassins(importer: { kind: "member"; actor: Actor }, file: DirectoryFile): Promise<KeepBassinsOutcome> {
+    if (!this.mayImport(importer)) return { ok: false, reason: "FORBIDDEN" };
+    const csv = readCsv(file.bytes);
+    if (!csv.ok)
+      return csv.reason === "EMPTY" ? { ok: false, reason: "EMPTY", file: "bassins" } : { ok: false, reason: "UNREADABLE", file: "bassins", line: csv.line };
+    const parsed = parseBassins(csv.records);
+    if (parsed.missing.length > 0) return { ok: false, reason: "MISSING_COLUMNS", file: "bassins", missing: parsed.missing };
+    await this.repo.keepBassinsFile({
+      importedById: importer.actor.memberId,
+      fileHash: createHash("sha256").update(file.bytes).digest("hex"),
+      fileName: file.name.slice(0, 200),
+      bytes: file.bytes,
+      now: this.clock(),
+    });
+    return { ok: true, schools: parsed.assignments.length, bassins: parsed.bassins.length };
+  }
+
+  /** The bassins file this admin sent alone within the last day, if any. */
+  keptBassins(importer: { kind: "member"; actor: Actor }): Promise<{ id: string; name: string; bytes: Uint8Array } | null> {
+    return this.repo.keptBassinsFile(importer.actor.memberId, new Date(this.clock().getTime() - KEPT_BASSINS_TTL_MS));
+  }
+
+  /** A kept bassins file went into a preview: it is not used again. */
+  useKeptBassins(id: string): Promise<void> {
+    return this.repo.useBassinsFile(id, this.clock());
   }
 
   /** Open schools nobody answers for (of the académie when given). */

@@ -20,6 +20,7 @@ import type { DateRange } from "../domain/weekly-digest.js";
 import { DirectoryPeopleService } from "./directory-people.js";
 import { EnrolmentService } from "./enrolments.js";
 import { MemberAdminService } from "./member-admin.js";
+import { DirectorySchoolService } from "./directory-schools.js";
 
 export type Services = {
   conversations: ConversationService;
@@ -42,6 +43,8 @@ export type Services = {
   memberAdmin: MemberAdminService;
   /** Schools without an owner: the fallback of a report there, the admins' daily list. */
   owners: SchoolOwnerService;
+  /** The académie's schools and bassins from the ministry's directory (Teams; the CLI makes its own). */
+  directorySchools: DirectorySchoolService;
 };
 
 /** What the services take from the configuration. */
@@ -79,6 +82,7 @@ export function createServices(store: Store, clock: () => Date = () => new Date(
     directoryPeople: new DirectoryPeopleService(store, clock),
     enrolments: new EnrolmentService(store, clock),
     memberAdmin: new MemberAdminService(store, clock),
+    directorySchools: new DirectorySchoolService(store, clock),
   };
 }
 

@@ -1,5 +1,6 @@
 import { mayManageMembership, type Membership } from "../domain/permissions.js";
 import { ROLE_ATTACHMENT, type Role } from "../domain/roles.js";
+import { normalizeText } from "../domain/text.js";
 import { VersionConflictError, type Store, type OutgoingMessage } from "../store/index.js";
 import type { DirectoryMember } from "../store/members.js";
 import type { MemberEventInput } from "../store/member-events.js";
@@ -46,9 +47,8 @@ export class MemberAdminService {
   /** People by name or e-mail within the actor's reach. */
   async find(actor: Actor, query: string): Promise<{ ok: true; people: DirectoryMember[] } | { ok: false; reason: "FORBIDDEN" }> {
     if (actor.role !== "ADMIN" && actor.role !== "HEAD") return { ok: false, reason: "FORBIDDEN" };
-    const words = query
-      .slice(0, MEMBER_ADMIN_LIMITS.queryMax)
-      .toLowerCase()
+    // Accent- and case-blind: « lefevre » finds « Lefèvre » (the store folds the names alike).
+    const words = normalizeText(query.slice(0, MEMBER_ADMIN_LIMITS.queryMax))
       .split(/\s+/)
       .filter((w) => w !== "");
     const found = await this.store.members.directory({

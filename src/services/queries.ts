@@ -4,6 +4,7 @@ import { can, scopeOf, staysWithSchool, type CaseScope } from "../domain/permiss
 import { ageOn } from "../domain/routing.js";
 import { initials } from "../domain/text.js";
 import type { CaseFilter, CaseListRows, CaseSummaryRow, Store } from "../store/index.js";
+import { DirectorySchoolRepository } from "../store/directory-schools.js";
 import type { Actor } from "./members.js";
 
 /** Where the answer is shown: a personal chat, or a channel (or group chat) that everyone in it reads. */
@@ -25,8 +26,9 @@ export type CaseLine = {
   tracking: { assigneeName: string | null; lastEvent: { type: string; at: Date } | null; nextReviewAt: Date | null; late: Lateness | null } | null;
   /** Whether the case card (Action.Execute case.refresh) is worth offering: the caller acts on it. */
   canOpen: boolean;
-  /** Who follows the case, as a reporter may know it (no name): nobody yet, the school, the MLDS. */
-  followedBy: "NOBODY" | "SCHOOL" | "MLDS";
+  /** Who follows the case, as a reporter may know it (no name): nobody yet, the school, the MLDS;
+   *  NO_OWNER when nobody does and the school has no référent or chef d'établissement to do it. */
+  followedBy: "NOBODY" | "SCHOOL" | "MLDS" | "NO_OWNER";
 };
 
 export type CaseList = { lines: CaseLine[]; total: number; counts: { status: CaseStatus; count: number }[] };
@@ -62,7 +64,8 @@ export class QueryService {
     const scope = scopeOfRow(row, now);
     if (!can(actor, "VIEW_STATUS", scope)) return { ok: false, reason: "NOT_FOUND" };
     if (audience === "channel" && staysWithSchool(scope)) return { ok: false, reason: "PERSONAL_ONLY" };
-    return { ok: true, line: this.line(actor, row, scope, audience, now) };
+    const [line] = await this.withOwners([this.line(actor, row, scope, audience, now)], [row]);
+    return { ok: true, line: line! };
   }
 
   /** Cases whose pupil's name holds every typed word, in personal chat. Not for the académie's
@@ -83,7 +86,8 @@ export class QueryService {
       const closeNames = await this.closeNames(actor, filter, tokens, now);
       if (closeNames.length > 0) return { ok: true, lines: [], more: false, closeNames };
     }
-    return { ok: true, lines: this.lines(actor, rows.slice(0, QUERY_LIST_LIMIT), audience, now), more: rows.length > QUERY_LIST_LIMIT };
+    const shown = rows.slice(0, QUERY_LIST_LIMIT);
+    return { ok: true, lines: await this.withOwners(this.lines(actor, shown, audience, now), shown), more: rows.length > QUERY_LIST_LIMIT };
   }
 
   /** Names one slip away, among the cases the caller may see by name (the same scope and checks
@@ -118,7 +122,7 @@ export class QueryService {
     const now = this.clock();
     const filter = this.filter(actor, audience, now);
     if (!filter) return { ok: false, reason: "NOT_FOR_ROLE" };
-    return { ok: true, list: this.list(actor, await this.store.caseQueries.waitingFor(filter, actor.memberId, QUERY_LIST_LIMIT), audience, now) };
+    return { ok: true, list: await this.list(actor, await this.store.caseQueries.waitingFor(filter, actor.memberId, QUERY_LIST_LIMIT), audience, now) };
   }
 
   /** "En retard": open cases of the caller's scope whose review date has passed, or still new more
@@ -137,10 +141,21 @@ export class QueryService {
     return { visibility, onlyMldsCases: audience === "channel" ? mldsAgeLimit(now) : null };
   }
 
-  private list(actor: Actor, found: CaseListRows, audience: QueryAudience, now: Date): CaseList {
+  private async list(actor: Actor, found: CaseListRows, audience: QueryAudience, now: Date): Promise<CaseList> {
     const order = new Map(CASE_STATUSES.map((s, i) => [s, i]));
     const counts = found.counts.filter((c) => c.count > 0).sort((a, b) => (order.get(a.status) ?? 0) - (order.get(b.status) ?? 0));
-    return { lines: this.lines(actor, found.rows, audience, now), total: counts.reduce((n, c) => n + c.count, 0), counts };
+    const lines = await this.withOwners(this.lines(actor, found.rows, audience, now), found.rows);
+    return { lines, total: counts.reduce((n, c) => n + c.count, 0), counts };
+  }
+
+  /** A case nobody follows yet in a school without a référent or chef d'établissement: its reporter
+   *  must not read that the school's référent will examine it (see SchoolOwnerService). */
+  private async withOwners(lines: CaseLine[], rows: readonly CaseSummaryRow[]): Promise<CaseLine[]> {
+    const waiting = lines.filter((l) => l.followedBy === "NOBODY" && l.status !== "CLOSED");
+    if (waiting.length === 0) return lines;
+    const schoolOf = new Map(rows.map((r) => [r.id, r.schoolId]));
+    const led = await new DirectorySchoolRepository(this.store.db.kysely).ledSchoolIds([...new Set(waiting.map((l) => schoolOf.get(l.caseId)!))]);
+    return lines.map((l) => (l.followedBy === "NOBODY" && l.status !== "CLOSED" && !led.has(schoolOf.get(l.caseId)!) ? { ...l, followedBy: "NO_OWNER" } : l));
   }
 
   /** Each case checked once more with `can()`: the SQL scope and the permission table must agree. */

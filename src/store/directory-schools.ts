@@ -81,6 +81,8 @@ export type OwnerlessSchool = {
 };
 
 const IMPORT_COLUMNS = ["id", "kind", "fileHash", "fileName", "academyCode", "importedById", "status", "summary", "createdAt", "appliedAt"] as const;
+/** A bassins file waiting for its directory file (sent alone in Teams). */
+const BASSINS_KIND = "BASSINS";
 const STATUSES: readonly DirectoryImportStatus[] = ["PREVIEW", "APPLIED", "CANCELLED"];
 /** Schools per INSERT … ON CONFLICT statement (11 parameters each). */
 const SCHOOLS_PER_STATEMENT = 500;
@@ -277,6 +279,56 @@ export class DirectorySchoolRepository {
       .where("status", "=", "PREVIEW")
       .executeTakeFirst();
     return r.numUpdatedRows === 1n;
+  }
+
+  /** A bassins file an admin sent alone in Teams, kept (kind BASSINS) for their next directory file;
+   *  an earlier one of theirs is dropped. */
+  async keepBassinsFile(p: { importedById: string; fileHash: string; fileName: string; bytes: Uint8Array; now: Date }): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      await trx
+        .updateTable("DirectoryImport")
+        .set({ status: "CANCELLED", rows: null })
+        .where("kind", "=", BASSINS_KIND)
+        .where("importedById", "=", p.importedById)
+        .where("status", "=", "PREVIEW")
+        .execute();
+      await trx
+        .insertInto("DirectoryImport")
+        .values({
+          id: randomUUID(),
+          kind: BASSINS_KIND,
+          fileHash: p.fileHash,
+          fileName: p.fileName,
+          academyCode: null,
+          importedById: p.importedById,
+          status: "PREVIEW",
+          summary: null,
+          rows: JSON.stringify({ base64: Buffer.from(p.bytes).toString("base64") }),
+          createdAt: p.now,
+        })
+        .execute();
+    });
+  }
+
+  /** The bassins file this admin sent alone since `since`, if any. */
+  async keptBassinsFile(importedById: string, since: Date): Promise<{ id: string; name: string; bytes: Uint8Array } | null> {
+    const row = await this.db
+      .selectFrom("DirectoryImport")
+      .select(["id", "fileName", "rows"])
+      .where("kind", "=", BASSINS_KIND)
+      .where("importedById", "=", importedById)
+      .where("status", "=", "PREVIEW")
+      .where("createdAt", ">=", since)
+      .orderBy("createdAt", "desc")
+      .executeTakeFirst();
+    if (!row || row.rows === null) return null;
+    const parsed = z.object({ base64: z.string() }).safeParse(typeof row.rows === "string" ? JSON.parse(row.rows) : row.rows);
+    return parsed.success ? { id: row.id, name: row.fileName, bytes: new Uint8Array(Buffer.from(parsed.data.base64, "base64")) } : null;
+  }
+
+  /** The kept bassins file has been used with a directory file: it is dropped. */
+  async useBassinsFile(id: string, now: Date): Promise<void> {
+    await this.db.updateTable("DirectoryImport").set({ status: "APPLIED", rows: null, appliedAt: now }).where("id", "=", id).execute();
   }
 
   /**

@@ -1,4 +1,4 @@
-import { sql, type ExpressionBuilder } from "kysely";
+import { sql, type ExpressionBuilder, type RawBuilder } from "kysely";
 import type { Role } from "../domain/roles.js";
 import type { TurnStartRepository } from "./turn-start.js";
 import type { DB, Db } from "./kysely.js";
@@ -46,6 +46,17 @@ const SUMMARY = ["m.id", "m.displayName", "m.aadObjectId", "m.role", "m.locale"]
 /** Whether the member `m` works in the school. */
 function inSchool(eb: ExpressionBuilder<DB & { m: DB["Member"] }, "m">, schoolId: string) {
   return eb.exists(eb.selectFrom("MemberSchool as ms").select("ms.memberId").whereRef("ms.memberId", "=", "m.id").where("ms.schoolId", "=", schoolId));
+}
+
+/** Latin letters with accents, upper and lower case, and the letter each folds to. */
+const ACCENTED = "ÀÁÂÃÄÅàáâãäåÇçÈÉÊËèéêëÌÍÎÏìíîïÑñÒÓÔÕÖòóôõöÙÚÛÜùúûüÝŸýÿ’";
+const FOLDED = "AAAAAAaaaaaaCcEEEEeeeeIIIIiiiiNnOOOOOoooooUUUUuuuuYYyy'";
+
+/** A text column as normalizeText (domain/text.ts) writes what people type: lower case, no accents,
+ *  œ and æ spelt out, the plain apostrophe (lower() alone leaves « È » under the C locale). */
+function folded(column: RawBuilder<unknown>): RawBuilder<string> {
+  const letters = sql`translate(${column}, ${ACCENTED}, ${FOLDED})`;
+  return sql<string>`lower(replace(replace(replace(replace(${letters}, 'œ', 'oe'), 'Œ', 'OE'), 'æ', 'ae'), 'Æ', 'AE'))`;
 }
 
 export class MemberRepository {
@@ -188,9 +199,11 @@ export class MemberRepository {
         ),
       );
     }
+    // Accent- and case-blind on both sides (« lefevre » finds « Lefèvre »): the words come
+    // normalised (domain/text normalizeText), the columns are folded the same way in SQL.
     for (const w of filter.words) {
       const like = `%${w.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-      q = q.where((eb) => eb.or([eb(sql`lower(m."displayName")`, "like", like), eb(sql`lower(coalesce(m."email", ''))`, "like", like)]));
+      q = q.where((eb) => eb.or([eb(folded(sql`m."displayName"`), "like", like), eb(folded(sql`coalesce(m."email", '')`), "like", like)]));
     }
     const rows = await q.orderBy("m.displayName").orderBy("m.id").limit(filter.limit).execute();
     return rows.map((r) => ({ ...r, openCases: r.openCases ?? 0 }));

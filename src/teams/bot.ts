@@ -28,7 +28,7 @@ import { welcomeCard } from "./cards/views.js";
 import { ReportDialog } from "./reports/report-dialog.js";
 import { noticeCard } from "./cases/case-views.js";
 import { isDatabaseUnavailable } from "./platform/adapter.js";
-import { handleImportUpload } from "./imports/import-handler.js";
+import { handleFileUpload } from "./directory/directory-import-handler.js";
 import { PrimedStorage } from "./platform/primed-storage.js";
 import { escapeMarkdown } from "./cards/markdown.js";
 import { identifyAtFirstContact } from "./directory/first-contact.js";
@@ -173,7 +173,9 @@ export class RepereBot extends TeamsActivityHandler {
     const action = parsed.data.action;
     try {
       const start = await this.deps.services.conversations.beginInvoke(tenantOf(ctx.activity), ctx.activity.from?.aadObjectId, ctx.activity.id);
-      const actor = start.actor;
+      // A listed person's first activity may be a button (a card in a channel, a card forwarded):
+      // recognised there as at a first message.
+      const actor = start.actor ?? (await identifyAtFirstContact(ctx, this.deps.services, this.deps.logger));
       ctx.turnState.set(ACTOR, actor);
       let verb: ExecuteVerb = action.verb;
       // Teams retries an invoke it got no answer to, with the same id: answer it with the current
@@ -216,7 +218,7 @@ export class RepereBot extends TeamsActivityHandler {
     const actor = await this.actorOf(ctx);
     const t = this.t(ctx);
     if (
-      await handleImportUpload(
+      await handleFileUpload(
         ctx,
         { services: this.deps.services, logger: this.deps.logger, onQueued: () => this.deps.onQueued?.(), downloads: this.deps.config.importDownloads },
         actor,

@@ -6,12 +6,14 @@ import { handleImportAction, ImportActionData } from "./imports/import-handler.j
 import { handlePrivacyAction, PrivacyActionData } from "./privacy/privacy-commands.js";
 import { EnrolmentActionData, handleEnrolmentCardAction } from "./directory/enrolment-handler.js";
 import { handleMemberCardAction, MemberActionData } from "./directory/member-admin-handler.js";
+import { DirectoryActionData, handleDirectoryAction } from "./directory/directory-import-handler.js";
 
 const caseAction = cardAction({ data: CaseActionData, handle: handleCaseAction });
 const importAction = cardAction({ data: ImportActionData, handle: handleImportAction });
 const privacyAction = cardAction({ data: PrivacyActionData, handle: handlePrivacyAction });
 const enrolmentAction = cardAction({ data: EnrolmentActionData, handle: handleEnrolmentCardAction });
 const memberAction = cardAction({ data: MemberActionData, handle: handleMemberCardAction });
+const directoryAction = cardAction({ data: DirectoryActionData, handle: handleDirectoryAction });
 
 /** The table of card actions (Action.Execute): each verb of the closed list, the schema its data
  *  must pass (else the « carte non valide » notice) and its handler. Who may do what is decided by
@@ -45,4 +47,6 @@ export const CARD_ACTIONS: { readonly [Verb in ExecuteVerb]: CardAction } = {
   "member.changeRole": memberAction,
   "member.handOver": memberAction,
   "member.deactivate": memberAction,
+  "directory.confirm": directoryAction,
+  "directory.cancel": directoryAction,
 };

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEMO_TENANT_ID } from "../../src/store/demo-seed.js";
-import { cardText, startTestBot, type TestBot } from "../helpers/bot-harness.js";
+import { cardText, execute, person, startTestBot, type TestBot } from "../helpers/bot-harness.js";
 
 /** A person of the staff list writes to the bot for the first time: Teams says who they are. */
 describe("first contact", () => {
@@ -10,6 +10,7 @@ describe("first contact", () => {
   const leaOtherAccount = { aadObjectId: "00000000-0000-4000-8000-00000000f002", displayName: "Léa Nouvelle (2)", email: "", role: "STAFF" as const };
   const stranger = { aadObjectId: "00000000-0000-4000-8000-00000000f003", displayName: "Inconnu Total", email: "", role: "STAFF" as const };
   const flaky = { aadObjectId: "00000000-0000-4000-8000-00000000f004", displayName: "Paul Listé", email: "", role: "STAFF" as const };
+  const ines = { aadObjectId: "00000000-0000-4000-8000-00000000f005", displayName: "Inès Clic", email: "", role: "STAFF" as const };
   const unknownCard = "Vous n'êtes pas encore inscrit(e) dans Repère";
 
   async function listed(email: string, uai: string, role: "REFERENT" | "STAFF") {
@@ -84,5 +85,36 @@ describe("first contact", () => {
     const ok = await bot.say(flaky, "aide");
     expect(cardText(ok.cards[0])).toContain("Aide de Repère");
     expect(await member(id)).toMatchObject({ aadObjectId: flaky.aadObjectId });
+  });
+
+  it("recognises a listed person whose first activity is a button on a card, and answers the button as theirs", async () => {
+    // A case at Victor-Hugo, reported by a teacher there.
+    const claire = (await bot.app.services.members.identify(DEMO_TENANT_ID, person("Claire Martin").aadObjectId))!;
+    const [school] = await bot.app.services.reports.reportingSchools(claire);
+    const reported = await bot.app.services.reports.submit(
+      claire,
+      {
+        pupil: { lastName: "Garnier", firstName: "Zoé", className: "2de 1", schoolId: school!.id, birthYear: new Date().getFullYear() - 15 },
+        signals: { signals: [{ code: "LATENESS", note: "Arrive en retard" }] },
+        steps: { stepsTaken: [], urgency: 2, observations: "" },
+      },
+      "first-contact-invoke",
+    );
+    if (!reported.ok) throw new Error(reported.reason);
+    // The school's new référent, on the list, presses a button of the case card before ever writing.
+    const id = await listed("ines.clic@demo.repere.fr", "0690001B", "REFERENT");
+    bot.connector.members.set(`29:${ines.aadObjectId}`, {
+      id: `29:${ines.aadObjectId}`,
+      aadObjectId: ines.aadObjectId,
+      userPrincipalName: "ines.clic@demo.repere.fr",
+    });
+    const card = await execute(bot, ines, { conversationId: `a:personal-${ines.aadObjectId}`, type: "personal" }, "case.refresh", {
+      caseId: reported.recorded.caseId,
+    });
+    const text = cardText(card);
+    expect(text).toContain(reported.recorded.reference);
+    expect(text).not.toContain("inscrit");
+    expect(await member(id)).toMatchObject({ tenantId: DEMO_TENANT_ID, aadObjectId: ines.aadObjectId, boundAt: expect.any(Date) });
+    expect(await events(id)).toEqual([{ kind: "BOUND", actorId: null }]);
   });
 });

@@ -299,6 +299,28 @@ describe("quick status queries", () => {
       expect(text).toContain("Ce dossier est clos. Merci pour votre vigilance.");
       expect(text).not.toContain("vous préviendra");
     });
+
+    it("does not promise a référent to the teacher of a school that has none: says where the report went", async () => {
+      // Victor-Hugo loses its référent and chef d'établissement (left, deactivated) for a moment.
+      const victorHugo = await prisma().school.findUniqueOrThrow({ where: { uai: "0690001B" } });
+      const leads = await prisma().member.findMany({
+        where: { active: true, role: { in: ["REFERENT", "HEAD"] }, schools: { some: { schoolId: victorHugo.id } } },
+        select: { id: true },
+      });
+      expect(leads.length).toBeGreaterThan(0);
+      await prisma().member.updateMany({ where: { id: { in: leads.map((l) => l.id) } }, data: { active: false } });
+      try {
+        const status = cardText((await say(claire, `statut ${cases.lea!.reference}`)).cards[0]);
+        expect(status).toContain("Aucun référent décrochage ni chef d'établissement n'est enregistré pour votre établissement");
+        expect(status).not.toContain("Le référent décrochage de l'établissement");
+        // The case the MLDS took keeps its own words.
+        expect(cardText((await say(claire, `statut ${cases.zoe!.reference}`)).cards[0])).toContain("La MLDS du bassin suit ce dossier");
+        const english = cardText((await say(claire, `status ${cases.lea!.reference}`, "en-US")).cards[0]);
+        expect(english).toContain("No dropout referent or head of school is recorded for your school");
+      } finally {
+        await prisma().member.updateMany({ where: { id: { in: leads.map((l) => l.id) } }, data: { active: true } });
+      }
+    });
   });
 
   describe("in a channel, with an @mention", () => {

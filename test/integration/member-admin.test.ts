@@ -69,6 +69,30 @@ describe.each(DATABASE_KINDS)("administration of people (%s)", (kind) => {
   });
   afterAll(async () => db?.drop());
 
+  it("finds people whatever the accents and capitals typed or stored", async () => {
+    const id = randomUUID();
+    await db.kysely
+      .insertInto("Member")
+      .values({ id, tenantId: DEMO_TENANT_ID, displayName: "Olivier LEFÈVRE", email: "Olivier.L@demo.repere.fr", role: "HEAD", updatedAt: new Date() })
+      .execute();
+    const coeur = randomUUID();
+    await db.kysely
+      .insertInto("Member")
+      .values({ id: coeur, tenantId: DEMO_TENANT_ID, displayName: "Élodie Lecœur-D’Arc", role: "STAFF", updatedAt: new Date() })
+      .execute();
+    const names = async (query: string) => {
+      const found = await services.memberAdmin.find(admin, query);
+      return found.ok ? found.people.map((p) => p.displayName) : found.reason;
+    };
+    try {
+      for (const query of ["Lefevre", "lefèvre", "LEFEVRE", "olivier lefévre", "olivier.l@"]) expect(await names(query), query).toEqual(["Olivier LEFÈVRE"]);
+      for (const query of ["elodie", "ÉLODIE", "lecoeur", "Lecœur", "d'arc", "d’arc"]) expect(await names(query), query).toEqual(["Élodie Lecœur-D’Arc"]);
+      expect(await names("lefebvre")).toEqual([]);
+    } finally {
+      await db.kysely.deleteFrom("Member").where("id", "in", [id, coeur]).execute();
+    }
+  });
+
   it("finds people within the actor's reach only", async () => {
     expect(await services.memberAdmin.find(admin, "sophie")).toMatchObject({
       ok: true,

@@ -7,3 +7,4 @@ export * from "./bassins.js";
 export * from "./functions.js";
 export * from "./people.js";
 export * from "./member-changes.js";
+export * from "./file-kind.js";

@@ -670,11 +670,33 @@ export type WelcomeCardData = {
   helpLabel: string;
 };
 
+/** cards/directory-preview.json */
+export type DirectoryPreviewCardData = {
+  title: string;
+  source: Array<string>;
+  facts: Array<{
+    title: string;
+    value: string;
+  }>;
+  sections: Array<{
+    title: string;
+    color: string;
+    lines: Array<string>;
+    more: string;
+  }>;
+  nothing: string;
+  confirm: string;
+  cancel: string;
+  kind: string;
+  importId: string;
+};
+
 /** Every template by name. */
 export type CardDataByName = {
   "case-card": CaseCardData;
   "case-details": CaseDetailsCardData;
   "case-list": CaseListCardData;
+  "directory-preview": DirectoryPreviewCardData;
   "enrolment-form": EnrolmentFormCardData;
   "enrolment-request": EnrolmentRequestCardData;
   "failed-sends": FailedSendsCardData;

@@ -31,6 +31,9 @@ export const EXECUTE_VERBS = [
   "member.changeRole",
   "member.handOver",
   "member.deactivate",
+  // The académie's directory files sent in Teams (schools and bassins, staff list).
+  "directory.confirm",
+  "directory.cancel",
 ] as const;
 export const ExecuteVerb = z.enum(EXECUTE_VERBS);
 export type ExecuteVerb = z.infer<typeof ExecuteVerb>;

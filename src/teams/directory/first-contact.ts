@@ -4,7 +4,7 @@ import type { Actor, Services } from "../../services/index.js";
 import { tenantOf } from "../platform/activity-info.js";
 
 /**
- * The first message of someone the bot does not know: Teams tells who they are in this
+ * The first message or card action of someone the bot does not know: Teams tells who they are in this
  * conversation (their user principal name and e-mail, through the members API), and a person of
  * the staff list with that address is bound to this Teams identity once. If Teams cannot say, the
  * person stays unknown and gets the usual answer: never an error.

@@ -43,13 +43,23 @@ const FileDownloadInfo = z
 
 export type FileAttachment = { name: string; downloadUrl: string; fileType: string | null };
 
-/** The file of a message, when it carries one (Teams' file download info). */
-export function fileAttachmentOf(activity: Partial<Activity>): FileAttachment | null {
+/** The files of a message (Teams' file download info), in their order. */
+export function fileAttachmentsOf(activity: Partial<Activity>): FileAttachment[] {
+  const files: FileAttachment[] = [];
   for (const a of activity.attachments ?? []) {
     const parsed = FileDownloadInfo.safeParse(a);
-    if (parsed.success) return { name: parsed.data.name, downloadUrl: parsed.data.content.downloadUrl, fileType: parsed.data.content.fileType ?? null };
+    if (parsed.success) files.push({ name: parsed.data.name, downloadUrl: parsed.data.content.downloadUrl, fileType: parsed.data.content.fileType ?? null });
   }
-  return null;
+  return files;
+}
+
+/** The file of a message, when it carries one. */
+export function fileAttachmentOf(activity: Partial<Activity>): FileAttachment | null {
+  return fileAttachmentsOf(activity)[0] ?? null;
+}
+
+export function isCsvFile(file: FileAttachment): boolean {
+  return /\.csv$/i.test(file.name) || file.fileType?.toLowerCase() === "csv";
 }
 
 /** A message with a file: true when it was one (answered here), false to let the bot go on. */
@@ -63,11 +73,23 @@ export async function handleImportUpload(ctx: TurnContext, deps: ImportUploadDep
   if ((ctx.activity.conversation?.conversationType ?? "personal") !== "personal") return reply(t("import.personalOnly")).then(() => true);
   if (!actor) return reply(t("import.unknownMember")).then(() => true);
   if (!deps.services.imports.mayImport(actor)) return reply(t("import.forbidden")).then(() => true);
-  if (!/\.csv$/i.test(file.name) && file.fileType?.toLowerCase() !== "csv") return reply(t("import.notCsv")).then(() => true);
+  if (!isCsvFile(file)) return reply(t("import.notCsv")).then(() => true);
 
-  let bytes: Uint8Array;
+  const bytes = await downloadListFile(ctx, deps, file, t);
+  if (bytes === null) return true;
+  await answerCampaignFile(ctx, deps, actor, t, locale, file, bytes);
+  return true;
+}
+
+/** Downloads a file sent to the bot within the limits; null when it could not (and said why). */
+export async function downloadListFile(
+  ctx: TurnContext,
+  deps: Pick<ImportUploadDeps, "downloads" | "logger">,
+  file: FileAttachment,
+  t: Translate,
+): Promise<Uint8Array | null> {
   try {
-    bytes = await downloadAttachment(file.downloadUrl, { ...deps.downloads, maxBytes: TEAMS_IMPORT.maxBytes, timeoutMs: TEAMS_IMPORT.downloadTimeoutMs });
+    return await downloadAttachment(file.downloadUrl, { ...deps.downloads, maxBytes: TEAMS_IMPORT.maxBytes, timeoutMs: TEAMS_IMPORT.downloadTimeoutMs });
   } catch (err) {
     const reason = err instanceof DownloadError ? err.reason : "FAILED";
     deps.logger.warn({ err: (err as Error).message, reason, activityId: ctx.activity.id }, "list download failed");
@@ -77,13 +99,25 @@ export async function handleImportUpload(ctx: TurnContext, deps: ImportUploadDep
       NOT_A_FILE: t("import.notCsv"),
       FAILED: t("import.downloadFailed"),
     }[reason];
-    await reply(text);
-    return true;
+    await ctx.sendActivity(MessageFactory.text(text));
+    return null;
   }
+}
+
+/** A campaign list downloaded: the preview card, or why not. */
+export async function answerCampaignFile(
+  ctx: TurnContext,
+  deps: ImportHandlerDeps,
+  actor: Actor,
+  t: Translate,
+  locale: Locale,
+  file: FileAttachment,
+  bytes: Uint8Array,
+): Promise<void> {
+  const reply = async (text: string) => void (await ctx.sendActivity(MessageFactory.text(text)));
   const outcome = await deps.services.imports.preview({ kind: "member", actor }, { name: file.name, bytes });
   if (!outcome.ok) await reply(previewRefusalText(t, locale, outcome));
   else await ctx.sendActivity(cardMessage(importPreviewCard(t, outcome.preview)));
-  return true;
 }
 
 export const ImportActionData = z.object({ batchId: z.uuid() }).loose();

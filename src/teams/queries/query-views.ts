@@ -50,10 +50,10 @@ export function statusCard(t: Translate, locale: Locale, line: CaseLine, audienc
 }
 
 /** What a reporter may expect next: the case is closed, or followed by the MLDS, the school, or
- *  nobody yet (the i18n context of query.card.statusOnly). */
+ *  nobody yet, or nobody at a school without a référent (the i18n context of query.card.statusOnly). */
 function nextStepOf(line: CaseLine): string {
   if (line.status === "CLOSED") return "closed";
-  return { NOBODY: "waiting", SCHOOL: "school", MLDS: "mlds" }[line.followedBy];
+  return { NOBODY: "waiting", SCHOOL: "school", MLDS: "mlds", NO_OWNER: "ownerless" }[line.followedBy];
 }
 
 export type CaseListKind = "name" | "mine" | "todo" | "overdue";

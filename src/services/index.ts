@@ -20,6 +20,7 @@ import type { DateRange } from "../domain/weekly-digest.js";
 import { DirectoryPeopleService } from "./directory-people.js";
 import { EnrolmentService } from "./enrolments.js";
 import { MemberAdminService } from "./member-admin.js";
+import { schoolCalendar } from "../domain/school-days.js";
 
 export type Services = {
   conversations: ConversationService;
@@ -55,7 +56,9 @@ export type ServiceOptions = {
 
 export function createServices(store: Store, clock: () => Date = () => new Date(), options: ServiceOptions = {}): Services {
   const routing = new RoutingService(store, clock);
-  const triage = new TriageService(store, routing, clock);
+  // School days: weekends, French public holidays and the configured school holidays left out.
+  const calendar = schoolCalendar(options.schoolHolidays);
+  const triage = new TriageService(store, routing, clock, calendar);
   const plans = new PlanService(store, triage, clock);
   const links = options.links ?? new SignedLinks(undefined, () => "http://127.0.0.1", clock);
   const owners = new SchoolOwnerService(store, clock);
@@ -67,10 +70,10 @@ export function createServices(store: Store, clock: () => Date = () => new Date(
     plans,
     privacy: new PrivacyService(store, triage, plans, links, clock),
     retention: new RetentionService(store, clock, options.retention),
-    reviewReminders: new ReviewReminderService(store, clock),
+    reviewReminders: new ReviewReminderService(store, clock, calendar),
     administration: new AdministrationService(store),
     imports: new ImportService(store, routing, clock),
-    queries: new QueryService(store, clock),
+    queries: new QueryService(store, clock, calendar),
     conversations: new ConversationService(store),
     members: new MemberService(store, clock),
     health: new HealthService(store),

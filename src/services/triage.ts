@@ -14,6 +14,7 @@ import {
 import type { Actor } from "./members.js";
 import type { RoutingService } from "./routing.js";
 import { DEFAULT_REVIEW_DAYS } from "./plans.js";
+import { defaultReviewDate, schoolCalendar, type SchoolCalendar } from "../domain/school-days.js";
 import type { PlanOp } from "../store/index.js";
 
 export type TriageCommand =
@@ -63,6 +64,7 @@ export class TriageService {
     private readonly store: Store,
     private readonly routing: RoutingService,
     private readonly clock: () => Date,
+    private readonly calendar: SchoolCalendar = schoolCalendar(),
   ) {}
 
   scopeOf(c: CaseRecord): CaseScope {
@@ -223,8 +225,9 @@ export class TriageService {
       }
       case "openPlan": {
         if (!c.assignee) change.assigneeId = actor.memberId;
-        // The plan starts empty with a review four weeks later; suggestions are offered on its card.
-        const nextReviewAt = new Date(now.getTime() + DEFAULT_REVIEW_DAYS * 86_400_000);
+        // The plan starts empty with a review four weeks later (on a school day); suggestions are
+        // offered on its card.
+        const nextReviewAt = defaultReviewDate(now, DEFAULT_REVIEW_DAYS, this.calendar);
         change.nextReviewAt = nextReviewAt;
         planOp = { kind: "open", objective: "", nextReviewAt, createdById: actor.memberId };
         break;

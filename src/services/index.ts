@@ -21,6 +21,7 @@ import { DirectoryPeopleService } from "./directory-people.js";
 import { EnrolmentService } from "./enrolments.js";
 import { MemberAdminService } from "./member-admin.js";
 import { schoolCalendar } from "../domain/school-days.js";
+import { GpdsService } from "./gpds.js";
 
 export type Services = {
   conversations: ConversationService;
@@ -43,6 +44,8 @@ export type Services = {
   memberAdmin: MemberAdminService;
   /** Schools without an owner: the fallback of a report there, the admins' daily list. */
   owners: SchoolOwnerService;
+  /** The school's GPDS meetings, its space in Teams and the agenda job. */
+  gpds: GpdsService;
 };
 
 /** What the services take from the configuration. */
@@ -82,6 +85,7 @@ export function createServices(store: Store, clock: () => Date = () => new Date(
     directoryPeople: new DirectoryPeopleService(store, clock),
     enrolments: new EnrolmentService(store, clock),
     memberAdmin: new MemberAdminService(store, clock),
+    gpds: new GpdsService(store, clock, calendar),
   };
 }
 

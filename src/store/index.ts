@@ -19,6 +19,7 @@ import { TurnStartRepository } from "./turn-start.js";
 import { DirectoryPeopleRepository } from "./directory-people.js";
 import { MemberEventRepository } from "./member-events.js";
 import { EnrolmentRepository } from "./enrolments.js";
+import { GpdsRepository } from "./gpds.js";
 
 /** Everything the services need from the database, behind plain TypeScript types. */
 export type Store = {
@@ -43,6 +44,7 @@ export type Store = {
   directoryPeople: DirectoryPeopleRepository;
   memberEvents: MemberEventRepository;
   enrolments: EnrolmentRepository;
+  gpds: GpdsRepository;
   /** Seeds the demo académie; `onlyIfEmpty` leaves a database in use alone. Returns whether it seeded. */
   seedDemo(opts: { onlyIfEmpty: boolean; tenantId?: string }): Promise<boolean>;
 };
@@ -71,6 +73,7 @@ export function createStore(db: Database): Store {
     directoryPeople: new DirectoryPeopleRepository(db.kysely),
     memberEvents: new MemberEventRepository(db.kysely),
     enrolments: new EnrolmentRepository(db.kysely),
+    gpds: new GpdsRepository(db.kysely),
     async seedDemo({ onlyIfEmpty, tenantId }) {
       if (onlyIfEmpty && !(await isDatabaseEmpty(db.kysely))) return false;
       await seedDemo(db.kysely, tenantId);

@@ -41,6 +41,8 @@ describe("the school's GPDS in Teams: its dates, its space and the agenda posted
     expect(texts[0]).toContain("**GPDS · Lycée Victor-Hugo**");
     expect(texts[0]).toContain("Prochaines réunions : aucune date prévue");
     expect(texts[0]).toContain("écrivez-y « gpds ici »");
+    const help = await bot.say(karim, "aide");
+    expect(cardText(help.cards[0])).toContain("« gpds » : les prochaines réunions du GPDS");
   });
 
   it("sets meetings every two weeks and shows the next dates, in French and in English", async () => {

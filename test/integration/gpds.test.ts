@@ -111,6 +111,18 @@ describe.each(DATABASE_KINDS)("GPDS meetings and agendas on the %s database", (k
     expect(await db.prisma.gpdsMeeting.count({ where: { date: new Date("2027-01-14T00:00:00Z") } })).toBe(0);
   });
 
+  it("makes the first GPDS meeting from four weeks on the review date of a new plan", async () => {
+    const c = await report("Review", "Tom", atParis("2027-01-04", 9));
+    const version = async () => (await db.prisma.case.findUniqueOrThrow({ where: { id: c.caseId } })).version;
+    expect(await services.triage.act(karim, c.caseId, await version(), { verb: "takeCharge" })).toMatchObject({ ok: true });
+    expect(await services.triage.act(karim, c.caseId, await version(), { verb: "openPlan" })).toMatchObject({ ok: true });
+    // Four weeks after Monday 4 January is Monday 1 February; the GPDS meets on Tuesday 2.
+    const plan = await db.prisma.plan.findUniqueOrThrow({ where: { caseId: c.caseId } });
+    expect(plan.nextReviewAt?.toISOString()).toBe(atParis("2027-02-02").toISOString());
+    // Taken off the agenda job's lists: the case has a plan now.
+    await db.prisma.case.update({ where: { id: c.caseId }, data: { status: "CLOSED", nextReviewAt: null } });
+  });
+
   it("posts the agenda once, two school days before the meeting, to the référent when the school has no space", async () => {
     const lea = await report("Dupont", "Léa", atParis("2027-01-04", 10));
     const nolan = await report("Martin", "Nolan", atParis("2027-01-05", 10));

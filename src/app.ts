@@ -154,6 +154,23 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<A
         )
       : null;
 
+    // GPDS agendas: checked every 5 minutes, each posted once across instances (the database
+    // decides) two school days before its meeting.
+    const gpdsAgendas = automatic
+      ? every(
+          5 * 60_000,
+          async () => {
+            const queued = await services.gpds.runAgendas();
+            if (queued > 0) {
+              logger.info({ queued }, "GPDS agendas queued");
+              outbox.kick();
+            }
+          },
+          logger,
+          "GPDS agendas",
+        )
+      : null;
+
     let stopping: Promise<void> | undefined;
     return {
       port,
@@ -170,7 +187,7 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<A
           const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()));
           if (exposedWarning) clearInterval(exposedWarning);
           const outboxStopped = outbox.stop(grace);
-          await Promise.all([reminders?.stop(), retention?.stop(), digest?.stop(), ownerless?.stop()]);
+          await Promise.all([reminders?.stop(), retention?.stop(), digest?.stop(), ownerless?.stop(), gpdsAgendas?.stop()]);
           const late = setTimeout(() => server.server.closeAllConnections(), grace);
           await Promise.all([serverClosed, outboxStopped]);
           clearTimeout(late);

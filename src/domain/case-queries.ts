@@ -7,7 +7,8 @@ import { ASSIGNEE_OPERATIONS, scopeOf, type Actor, type CaseScope, type Operatio
 import type { CaseStatus } from "./lifecycle.js";
 import { MLDS_MIN_AGE } from "./routing.js";
 import { isBassinRole } from "./roles.js";
-import { addSchoolDays, parisCalendarDate } from "./school-year.js";
+import { parisCalendarDate } from "./school-year.js";
+import { newCaseLateBeforeIn, reviewLateBefore, schoolCalendar, type SchoolCalendar } from "./school-days.js";
 import { nameWords, typoDistance } from "./text.js";
 
 /** The latest birth (date, or year when only the year is known) of a pupil who is 16 or over on a
@@ -121,22 +122,27 @@ export function isWaitingFor(memberId: string, c: { status: CaseStatus; assignee
   return c.status === "ACKNOWLEDGED" && (c.assigneeId === null || c.assigneeId === memberId);
 }
 
-/** A new case must be taken in charge within this many school days (Monday to Friday). */
+/** A new case must be taken in charge within this many school days (no weekend, public holiday
+ *  or school holidays: src/domain/school-days.ts). */
 export const NEW_CASE_GRACE_SCHOOL_DAYS = 2;
 
 /** New cases created before this instant are late. */
-export function newCaseLateBefore(now: Date): Date {
-  return addSchoolDays(now, -NEW_CASE_GRACE_SCHOOL_DAYS);
+export function newCaseLateBefore(now: Date, calendar: SchoolCalendar = schoolCalendar()): Date {
+  return newCaseLateBeforeIn(now, NEW_CASE_GRACE_SCHOOL_DAYS, calendar);
 }
 
 export type Lateness = "REVIEW_PASSED" | "NOT_TAKEN_IN_CHARGE";
 
-/** Why an open case is late ("en retard"), or null: its review date has passed, or it is still
- *  new more than two school days after it was reported. */
-export function latenessOf(c: { status: CaseStatus; createdAt: Date; nextReviewAt: Date | null }, now: Date): Lateness | null {
+/** Why an open case is late ("en retard"), or null: its review date has passed (counted in school
+ *  days: reviewLateBefore), or it is still new more than two school days after it was reported. */
+export function latenessOf(
+  c: { status: CaseStatus; createdAt: Date; nextReviewAt: Date | null },
+  now: Date,
+  calendar: SchoolCalendar = schoolCalendar(),
+): Lateness | null {
   if (c.status === "CLOSED") return null;
-  if (c.nextReviewAt !== null && c.nextReviewAt.getTime() < now.getTime()) return "REVIEW_PASSED";
-  if (c.status === "NEW" && c.createdAt.getTime() < newCaseLateBefore(now).getTime()) return "NOT_TAKEN_IN_CHARGE";
+  if (c.nextReviewAt !== null && c.nextReviewAt.getTime() < reviewLateBefore(now, calendar).getTime()) return "REVIEW_PASSED";
+  if (c.status === "NEW" && c.createdAt.getTime() < newCaseLateBefore(now, calendar).getTime()) return "NOT_TAKEN_IN_CHARGE";
   return null;
 }
 

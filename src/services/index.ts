@@ -21,6 +21,8 @@ import { DirectoryPeopleService } from "./directory-people.js";
 import { EnrolmentService } from "./enrolments.js";
 import { MemberAdminService } from "./member-admin.js";
 import { DirectorySchoolService } from "./directory-schools.js";
+import { schoolCalendar } from "../domain/school-days.js";
+import { GpdsService } from "./gpds.js";
 
 export type Services = {
   conversations: ConversationService;
@@ -45,6 +47,8 @@ export type Services = {
   owners: SchoolOwnerService;
   /** The académie's schools and bassins from the ministry's directory (Teams; the CLI makes its own). */
   directorySchools: DirectorySchoolService;
+  /** The school's GPDS meetings, its space in Teams and the agenda job. */
+  gpds: GpdsService;
 };
 
 /** What the services take from the configuration. */
@@ -58,7 +62,9 @@ export type ServiceOptions = {
 
 export function createServices(store: Store, clock: () => Date = () => new Date(), options: ServiceOptions = {}): Services {
   const routing = new RoutingService(store, clock);
-  const triage = new TriageService(store, routing, clock);
+  // School days: weekends, French public holidays and the configured school holidays left out.
+  const calendar = schoolCalendar(options.schoolHolidays);
+  const triage = new TriageService(store, routing, clock, calendar);
   const plans = new PlanService(store, triage, clock);
   const links = options.links ?? new SignedLinks(undefined, () => "http://127.0.0.1", clock);
   const owners = new SchoolOwnerService(store, clock);
@@ -70,10 +76,10 @@ export function createServices(store: Store, clock: () => Date = () => new Date(
     plans,
     privacy: new PrivacyService(store, triage, plans, links, clock),
     retention: new RetentionService(store, clock, options.retention),
-    reviewReminders: new ReviewReminderService(store, clock),
+    reviewReminders: new ReviewReminderService(store, clock, calendar),
     administration: new AdministrationService(store),
     imports: new ImportService(store, routing, clock),
-    queries: new QueryService(store, clock),
+    queries: new QueryService(store, clock, calendar),
     conversations: new ConversationService(store),
     members: new MemberService(store, clock),
     health: new HealthService(store),
@@ -83,6 +89,7 @@ export function createServices(store: Store, clock: () => Date = () => new Date(
     enrolments: new EnrolmentService(store, clock),
     memberAdmin: new MemberAdminService(store, clock),
     directorySchools: new DirectorySchoolService(store, clock),
+    gpds: new GpdsService(store, clock, calendar),
   };
 }
 

@@ -1,3 +1,4 @@
+import { reviewLateBefore, schoolCalendar, type SchoolCalendar } from "../domain/school-days.js";
 import { latenessOf, mldsAgeLimit, nameSearchTokens, nameSlips, newCaseLateBefore, slipPatterns, visibilityOf, type Lateness } from "../domain/case-queries.js";
 import { CASE_STATUSES, type CaseStatus } from "../domain/lifecycle.js";
 import { can, scopeOf, staysWithSchool, type CaseScope } from "../domain/permissions.js";
@@ -55,6 +56,7 @@ export class QueryService {
   constructor(
     private readonly store: Store,
     private readonly clock: () => Date = () => new Date(),
+    private readonly calendar: SchoolCalendar = schoolCalendar(),
   ) {}
 
   async statusByReference(actor: Actor, reference: string, audience: QueryAudience): Promise<StatusResult> {
@@ -131,7 +133,12 @@ export class QueryService {
     const now = this.clock();
     const filter = this.filter(actor, audience, now);
     if (!filter) return { lines: [], total: 0, counts: [] };
-    return this.list(actor, await this.store.caseQueries.overdue(filter, now, newCaseLateBefore(now), QUERY_LIST_LIMIT), audience, now);
+    return this.list(
+      actor,
+      await this.store.caseQueries.overdue(filter, reviewLateBefore(now, this.calendar), newCaseLateBefore(now, this.calendar), QUERY_LIST_LIMIT),
+      audience,
+      now,
+    );
   }
 
   /** The caller's VIEW_STATUS scope, narrowed in a channel to the cases the MLDS may see. */
@@ -192,7 +199,7 @@ export class QueryService {
             assigneeName: row.assignee?.displayName ?? null,
             lastEvent: row.lastEvent,
             nextReviewAt: row.nextReviewAt,
-            late: latenessOf({ status: row.status, createdAt: row.createdAt, nextReviewAt: row.nextReviewAt }, now),
+            late: latenessOf({ status: row.status, createdAt: row.createdAt, nextReviewAt: row.nextReviewAt }, now, this.calendar),
           }
         : null,
       canOpen: details || can(actor, "TRIAGE", scope),

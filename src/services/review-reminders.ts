@@ -1,15 +1,19 @@
 import type { Store } from "../store/index.js";
 import type { Logger } from "../logging.js";
+import { isSchoolDay, parisDay, schoolCalendar, type SchoolCalendar } from "../domain/school-days.js";
 
 /** Marks plans whose review date has passed as "bilan à faire" and reminds their assignee, once,
- *  however many instances run it (the database decides). */
+ *  however many instances run it (the database decides). Only on school days: a review that falls
+ *  on a weekend, a public holiday or in the school holidays is reminded on the next school day. */
 export class ReviewReminderService {
   constructor(
     private readonly store: Store,
     private readonly clock: () => Date,
+    private readonly calendar: SchoolCalendar = schoolCalendar(),
   ) {}
 
   async runOnce(): Promise<number> {
+    if (!isSchoolDay(parisDay(this.clock()), this.calendar)) return 0;
     let total = 0;
     for (;;) {
       const claimed = await this.store.reviewReminders.claimDue(this.clock());

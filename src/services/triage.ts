@@ -14,6 +14,7 @@ import {
 import type { Actor } from "./members.js";
 import type { RoutingService } from "./routing.js";
 import { DEFAULT_REVIEW_DAYS } from "./plans.js";
+import { addDays, atParis, defaultReviewDate, parisDay, schoolCalendar, type SchoolCalendar } from "../domain/school-days.js";
 import type { PlanOp } from "../store/index.js";
 
 export type TriageCommand =
@@ -63,6 +64,7 @@ export class TriageService {
     private readonly store: Store,
     private readonly routing: RoutingService,
     private readonly clock: () => Date,
+    private readonly calendar: SchoolCalendar = schoolCalendar(),
   ) {}
 
   scopeOf(c: CaseRecord): CaseScope {
@@ -148,6 +150,15 @@ export class TriageService {
     return recipients.includes(conversationId);
   }
 
+  /** The review date a new plan gets: four weeks later on a school day, moved to the school's first
+   *  GPDS meeting on or after that day when one comes within four more weeks (Paris midnight). */
+  async defaultReviewAt(schoolId: string, now: Date): Promise<Date> {
+    const review = defaultReviewDate(now, DEFAULT_REVIEW_DAYS, this.calendar);
+    const day = parisDay(review);
+    const [meeting] = await this.store.gpds.upcoming(schoolId, day, 1);
+    return meeting && meeting.date <= addDays(day, DEFAULT_REVIEW_DAYS) ? atParis(meeting.date) : review;
+  }
+
   /** People a case can be assigned to: the district's coordinators and the school's référents. */
   async assignees(c: CaseRecord): Promise<MemberSummary[]> {
     return this.store.members.assigneesOf(c.districtId, c.school.id);
@@ -223,8 +234,9 @@ export class TriageService {
       }
       case "openPlan": {
         if (!c.assignee) change.assigneeId = actor.memberId;
-        // The plan starts empty with a review four weeks later; suggestions are offered on its card.
-        const nextReviewAt = new Date(now.getTime() + DEFAULT_REVIEW_DAYS * 86_400_000);
+        // The plan starts empty with a review four weeks later (on a school day), at the school's
+        // first GPDS meeting from then on when its dates are set; suggestions are offered on its card.
+        const nextReviewAt = await this.defaultReviewAt(c.school.id, now);
         change.nextReviewAt = nextReviewAt;
         planOp = { kind: "open", objective: "", nextReviewAt, createdById: actor.memberId };
         break;

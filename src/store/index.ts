@@ -19,6 +19,7 @@ import { TurnStartRepository } from "./turn-start.js";
 import { DirectoryPeopleRepository } from "./directory-people.js";
 import { MemberEventRepository } from "./member-events.js";
 import { EnrolmentRepository } from "./enrolments.js";
+import { GpdsRepository } from "./gpds.js";
 
 /** Everything the services need from the database, behind plain TypeScript types. */
 export type Store = {
@@ -43,6 +44,7 @@ export type Store = {
   directoryPeople: DirectoryPeopleRepository;
   memberEvents: MemberEventRepository;
   enrolments: EnrolmentRepository;
+  gpds: GpdsRepository;
   /** What the demo seed needs besides the directory imports (services/demo-academie.ts). */
   demo: { isEmpty(): Promise<boolean>; bindIdentities(tenantId: string, now: Date): Promise<number>; upsertChannels(): Promise<void> };
 };
@@ -71,6 +73,7 @@ export function createStore(db: Database): Store {
     directoryPeople: new DirectoryPeopleRepository(db.kysely),
     memberEvents: new MemberEventRepository(db.kysely),
     enrolments: new EnrolmentRepository(db.kysely),
+    gpds: new GpdsRepository(db.kysely),
     demo: {
       isEmpty: () => isDatabaseEmpty(db.kysely),
       bindIdentities: (tenantId, now) => bindDemoIdentities(db.kysely, tenantId, now),

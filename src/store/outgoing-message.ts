@@ -27,7 +27,12 @@ export type RenderSpec =
    *  (reference and school only: admins do not see pupils). */
   | { view: "ownerlessReport"; caseId: string; schoolName: string; coordinators: number }
   /** The daily list of open schools without an owner, to the académie's admins. */
-  | { view: "ownerlessSchools"; count: number; schools: OwnerlessSchoolLine[] };
+  | { view: "ownerlessSchools"; count: number; schools: OwnerlessSchoolLine[] }
+  /** A GPDS meeting's agenda, two school days before it: to the school's GPDS space (`inSpace`), or
+   *  to its référents' and chefs' personal chats. References and initials only, computed when claimed. */
+  | { view: "gpdsAgenda"; meetingId: string; schoolName: string; date: string; inSpace: boolean; newCases: GpdsAgendaItem[]; reviews: GpdsAgendaItem[] };
+
+export type GpdsAgendaItem = { reference: string; initials: string; reviewDate?: string };
 
 export type OwnerlessSchoolLine = { uai: string; name: string; districtCode: string | null; districtName?: string; noLead: boolean; noRoute: boolean };
 

@@ -138,6 +138,8 @@ export const COLUMN_FATES = {
     rows: { transient: "dropped once the file is applied or cancelled" },
   },
   DataExport: { id: KEY, memberId: KEY, kind: CODE, scope: { keep: "a period and schools, never a pupil" } },
+  GpdsMeeting: { id: KEY, schoolId: KEY, createdById: KEY, attendeeIds: { keep: "members (staff) who attended, never a pupil" } },
+  GpdsSpace: { schoolId: KEY, conversationId: KEY, registeredById: KEY },
 } as const satisfies ColumnFates;
 
 /** The columns a table empties on anonymised rows, with their new values. */

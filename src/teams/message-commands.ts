@@ -19,6 +19,7 @@ import { answerStats } from "./stats/stats-answers.js";
 import { answerEnrolment, isEnrolmentText } from "./directory/enrolment-handler.js";
 import { answerMemberCommand, isMemberCommand } from "./directory/member-admin-handler.js";
 import type { Logger } from "../logging.js";
+import { answerGpdsCommand, isGpdsCommand } from "./gpds/gpds-commands.js";
 
 /** What a message handler receives: one object. A message is either a card's Action.Submit
  *  (`submit`) or typed text (`query`, parsed once; null for a submit). */
@@ -40,7 +41,20 @@ export type MessageRequest = {
 
 /** The kinds of message the bot answers (a report in progress answers its own steps first). */
 export type MessageKind =
-  "help" | "enrolment" | "people" | "report" | "offeredName" | "pastReport" | "admin" | "cancel" | "politeness" | "query" | "privacy" | "stats" | "other";
+  | "help"
+  | "enrolment"
+  | "people"
+  | "report"
+  | "offeredName"
+  | "pastReport"
+  | "admin"
+  | "cancel"
+  | "politeness"
+  | "query"
+  | "privacy"
+  | "stats"
+  | "other"
+  | "gpds";
 
 /** Which kind a message is: a card's submit by its action, else the administration commands, else
  *  the kind the query parser found. */
@@ -55,6 +69,7 @@ export function messageKind(submit: SubmitPayload | null, query: Query | null, t
   if (isEnrolmentText(text)) return "enrolment";
   if (isMemberCommand(text)) return "people";
   if (parseAdminCommand(text)) return "admin";
+  if (isGpdsCommand(text)) return "gpds";
   switch (query?.kind) {
     case "help":
     case "report":
@@ -130,6 +145,7 @@ export const MESSAGE_COMMANDS: { readonly [Kind in MessageKind]: (request: Messa
   query: ({ ctx, services, actor, query, t, locale }) => answerQuery(ctx, { services }, actor, query!, t, locale),
   privacy: ({ ctx, services, actor, t, locale, text }) => answerPrivacyCommand(ctx, services, actor, t, locale, text),
   stats: ({ ctx, services, actor, query, text, t, locale }) => answerStats(ctx, { services }, actor, query, text, t, locale),
+  gpds: ({ ctx, services, actor, t, locale, text }) => answerGpdsCommand(ctx, services, actor, t, locale, text),
   other: async (request) => {
     const { ctx, t, actor, query, text, personal, services, locale } = request;
     // « export stats … », « export dossiers … ».

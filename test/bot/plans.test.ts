@@ -5,6 +5,7 @@ import { createStore, openDatabase } from "../../src/store/index.js";
 import { cardText, execute, person, startTestBot, type Person, type TestBot } from "../helpers/bot-harness.js";
 import { inputValues } from "../helpers/conversation.js";
 import { POSTGRES_URL } from "../helpers/database.js";
+import { atParis, parisDay, schoolCalendar, schoolDayOnOrAfter } from "../../src/domain/school-days.js";
 
 const claire = person("Claire Martin");
 const karim = person("Karim Benali");
@@ -264,14 +265,19 @@ describe("support plans edited from cards", () => {
     await prisma().case.update({ where: { id: caseId }, data: { nextReviewAt: new Date(Date.now() - 86_400_000) } });
     await prisma().plan.update({ where: { caseId }, data: { nextReviewAt: new Date(Date.now() - 86_400_000) } });
 
-    // A second instance: its own connection pool and services on the same database.
+    // Two instances (their own connection pools and services on the same database), on a school
+    // day: reminders are not sent on weekends and public holidays.
+    const schoolDay = atParis(schoolDayOnOrAfter(parisDay(new Date()), schoolCalendar()), 12);
+    const firstDb = await openDatabase({ kind: "postgres", url: POSTGRES_URL }, { schema: bot.schema, migrate: false });
     const otherDb = await openDatabase({ kind: "postgres", url: POSTGRES_URL }, { schema: bot.schema, migrate: false });
     try {
-      const other = createServices(createStore(otherDb));
-      const [a, b] = await Promise.all([bot.app.services.reviewReminders.runOnce(), other.reviewReminders.runOnce()]);
+      const first = createServices(createStore(firstDb), () => new Date(Math.max(Date.now(), schoolDay.getTime())));
+      const other = createServices(createStore(otherDb), () => new Date(Math.max(Date.now(), schoolDay.getTime())));
+      const [a, b] = await Promise.all([first.reviewReminders.runOnce(), other.reviewReminders.runOnce()]);
       expect(a + b).toBe(1);
       expect(await other.reviewReminders.runOnce()).toBe(0);
     } finally {
+      await firstDb.close();
       await otherDb.close();
     }
     expect((await prisma().case.findUniqueOrThrow({ where: { id: caseId } })).status).toBe("REVIEW_DUE");
@@ -293,6 +299,26 @@ describe("support plans edited from cards", () => {
     expect(cardText(reviewed)).toContain("Bilan enregistré.");
     expect((await prisma().case.findUniqueOrThrow({ where: { id: caseId } })).status).toBe("PLAN_ACTIVE");
     expect(await bot.app.services.reviewReminders.runOnce()).toBe(0);
+  });
+
+  it("does not remind on a day without school: the review of a Friday waits for Monday, the 11 novembre is skipped", async () => {
+    const { caseId } = await caseWithPlan("Weekend");
+    const friday = atParis("2026-11-06", 9);
+    await prisma().case.update({ where: { id: caseId }, data: { nextReviewAt: friday } });
+    const otherDb = await openDatabase({ kind: "postgres", url: POSTGRES_URL }, { schema: bot.schema, migrate: false });
+    try {
+      let now = atParis("2026-11-07", 10); // Saturday
+      const services = createServices(createStore(otherDb), () => now);
+      expect(await services.reviewReminders.runOnce()).toBe(0);
+      now = atParis("2026-11-11", 10); // the 11 novembre
+      expect(await services.reviewReminders.runOnce()).toBe(0);
+      expect((await prisma().case.findUniqueOrThrow({ where: { id: caseId } })).status).toBe("PLAN_ACTIVE");
+      now = atParis("2026-11-12", 8); // back at school
+      expect(await services.reviewReminders.runOnce()).toBeGreaterThanOrEqual(1);
+      expect((await prisma().case.findUniqueOrThrow({ where: { id: caseId } })).status).toBe("REVIEW_DUE");
+    } finally {
+      await otherDb.close();
+    }
   });
 
   it("takes reviews fallen due together by batches, the earliest first: one event each, a reminder where the assignee has a chat, every case card updated", async () => {

@@ -636,6 +636,25 @@ export type MemberDetailCardData = {
 };
 
 /** cards/weekly-digest.json */
+export type GpdsAgendaCardData = {
+  title: string;
+  subtitle: string;
+  newTitle: string;
+  noNew: string;
+  newCases: Array<{
+    reference: string;
+    line: string;
+  }>;
+  reviewsTitle: string;
+  noReviews: string;
+  reviews: Array<{
+    reference: string;
+    line: string;
+  }>;
+  hint: string;
+  registerHint: string;
+};
+
 export type WeeklyDigestCardData = {
   title: string;
   week: string;
@@ -725,4 +744,5 @@ export type CardDataByName = {
   "unknown-member": UnknownMemberCardData;
   "weekly-digest": WeeklyDigestCardData;
   welcome: WelcomeCardData;
+  "gpds-agenda": GpdsAgendaCardData;
 };

@@ -35,6 +35,7 @@ export function helpCard(t: Translate, role?: Role | null): AdaptiveCardJson {
               t("help.stats"),
               t("help.exportStats"),
               ...(role === "COORDINATOR" || role === "ADMIN" ? [t("help.exportCases"), t("help.importFile")] : []),
+              ...(role === "REFERENT" ? [t("gpds.help")] : []),
             ],
           },
         ]
@@ -47,7 +48,7 @@ export function helpCard(t: Translate, role?: Role | null): AdaptiveCardJson {
           },
         ]
       : []),
-    ...(role === "HEAD" ? [{ title: t("members.helpTitle"), commands: [t("members.help")] }] : []),
+    ...(role === "HEAD" ? [{ title: t("members.helpTitle"), commands: [t("members.help"), t("gpds.help")] }] : []),
     ...(role ? [] : [{ title: t("enrolment.helpTitle"), commands: [t("enrolment.help")] }]),
   ];
   return renderCard(

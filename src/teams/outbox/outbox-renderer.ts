@@ -9,6 +9,7 @@ import { importSummaryCard } from "../imports/import-views.js";
 import { weeklyDigestCard } from "../stats/stats-views.js";
 import { isDirectoryRender, renderDirectoryOutgoing } from "../directory/enrolment-views.js";
 import { ownerlessReportText, ownerlessSchoolsText } from "../directory/school-directory-views.js";
+import { gpdsAgendaCard } from "../gpds/gpds-views.js";
 
 export type OutboxRenderDeps = { services: Services; defaultLocale: Locale; clock: () => Date };
 
@@ -24,6 +25,8 @@ export async function renderOutgoing(spec: RenderSpec, conversation: StoredConve
   if (spec.view === "importSummary") return cardMessage(importSummaryCard(t, spec, conversation.kind === "PERSONAL" ? "personal" : "channel"));
   if (isDirectoryRender(spec)) return renderDirectoryOutgoing(spec, deps.services, t, locale);
   if (spec.view === "ownerlessSchools") return MessageFactory.text(ownerlessSchoolsText(t, spec));
+  // A GPDS agenda: references and initials, computed when it was claimed.
+  if (spec.view === "gpdsAgenda") return cardMessage(gpdsAgendaCard(t, locale, spec));
   const c = await deps.services.triage.systemView(spec.caseId);
   if (!c) return null;
   switch (spec.view) {

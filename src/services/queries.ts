@@ -1,7 +1,6 @@
-import { latenessOf, mldsAgeLimit, nameSearchTokens, nameSlips, newCaseLateBefore, slipPatterns, visibilityOf, type Lateness } from "../domain/case-queries.js";
+import { latenessOf, nameSearchTokens, nameSlips, newCaseLateBefore, slipPatterns, visibilityOf, type Lateness } from "../domain/case-queries.js";
 import { CASE_STATUSES, type CaseStatus } from "../domain/lifecycle.js";
 import { can, scopeOf, staysWithSchool, type CaseScope } from "../domain/permissions.js";
-import { ageOn } from "../domain/routing.js";
 import { initials } from "../domain/text.js";
 import type { CaseFilter, CaseListRows, CaseSummaryRow, Store } from "../store/index.js";
 import type { Actor } from "./members.js";
@@ -118,7 +117,10 @@ export class QueryService {
     const now = this.clock();
     const filter = this.filter(actor, audience, now);
     if (!filter) return { ok: false, reason: "NOT_FOR_ROLE" };
-    return { ok: true, list: this.list(actor, await this.store.caseQueries.waitingFor(filter, actor.memberId, QUERY_LIST_LIMIT), audience, now) };
+    // A coordinator's « à traiter » holds the cases they may act on: referred by the GPDS, or as the
+    // bassin's setting lets them act before its decision (domain: permissions.mldsMayAct).
+    const found = await this.store.caseQueries.waitingFor(filter, actor.memberId, QUERY_LIST_LIMIT, { mldsMayActOnly: actor.role === "COORDINATOR" });
+    return { ok: true, list: this.list(actor, found, audience, now) };
   }
 
   /** "En retard": open cases of the caller's scope whose review date has passed, or still new more
@@ -134,7 +136,7 @@ export class QueryService {
   private filter(actor: Actor, audience: QueryAudience, now: Date): CaseFilter | null {
     const visibility = visibilityOf(actor, "VIEW_STATUS", now);
     if (!visibility) return null;
-    return { visibility, onlyMldsCases: audience === "channel" ? mldsAgeLimit(now) : null };
+    return { visibility, onlyMldsCases: audience === "channel" };
   }
 
   private list(actor: Actor, found: CaseListRows, audience: QueryAudience, now: Date): CaseList {
@@ -193,6 +195,10 @@ function scopeOfRow(row: CaseSummaryRow, now: Date): CaseScope {
     reporterIds: row.reporterIds,
     assigneeId: row.assignee?.id ?? null,
     escalatedToMlds: row.escalatedToMlds,
-    pupilAge: ageOn(row.pupil.birthYear, row.pupil.birthDate, now),
+    // The age at the report date (Case.ageAtReport): 1 January changes nothing.
+    pupilAge: row.ageAtReport,
+    mldsAccess: row.mldsAccess,
+    urgency: row.urgency,
+    outOfSchool: row.outOfSchool,
   };
 }

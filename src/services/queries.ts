@@ -58,7 +58,7 @@ export class QueryService {
     const row = await this.store.caseQueries.byReference(reference);
     if (!row) return { ok: false, reason: "NOT_FOUND" };
     const now = this.clock();
-    const scope = scopeOfRow(row, now);
+    const scope = scopeOfRow(row);
     if (!can(actor, "VIEW_STATUS", scope)) return { ok: false, reason: "NOT_FOUND" };
     if (audience === "channel" && staysWithSchool(scope)) return { ok: false, reason: "PERSONAL_ONLY" };
     return { ok: true, line: this.line(actor, row, scope, audience, now) };
@@ -149,7 +149,7 @@ export class QueryService {
   private lines(actor: Actor, rows: CaseSummaryRow[], audience: QueryAudience, now: Date): CaseLine[] {
     const out: CaseLine[] = [];
     for (const row of rows) {
-      const scope = scopeOfRow(row, now);
+      const scope = scopeOfRow(row);
       if (!can(actor, "VIEW_STATUS", scope) || (audience === "channel" && staysWithSchool(scope))) continue;
       out.push(this.line(actor, row, scope, audience, now));
     }
@@ -188,7 +188,7 @@ export class QueryService {
   }
 }
 
-function scopeOfRow(row: CaseSummaryRow, now: Date): CaseScope {
+function scopeOfRow(row: CaseSummaryRow): CaseScope {
   return {
     schoolId: row.schoolId,
     districtId: row.districtId,

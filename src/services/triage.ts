@@ -1,6 +1,7 @@
 import { applyTransition, type CaseAction } from "../domain/lifecycle.js";
 import { can, mldsMayAct, staysWithSchool, type CaseScope, type Operation } from "../domain/permissions.js";
-import { mayReferToMlds } from "../domain/routing.js";
+import { ageOn, concernsMlds, mayReferToMlds } from "../domain/routing.js";
+import { parseBirthDate, REPORT_LIMITS } from "../domain/report-draft.js";
 import { cleanText } from "../domain/safe-text.js";
 import {
   VersionConflictError,
@@ -270,6 +271,48 @@ export class TriageService {
       if (err instanceof VersionConflictError) {
         return { ok: false, reason: "CONFLICT", case: (await this.store.caseChanges.get({ id: c.id })) ?? c };
       }
+      throw err;
+    }
+  }
+
+  /**
+   * The birth date of a case's pupil, completed by the school's GPDS (référent or chef
+   * d'établissement) for a case reported before the form asked for it. The age at the report date
+   * is computed again from it; if the pupil was 16 or over that day, the MLDS is told now.
+   */
+  async completeBirthDate(actor: Actor, caseId: string, seenVersion: number, typed: string): Promise<TriageResult> {
+    const c = await this.store.caseChanges.get({ id: caseId });
+    if (!c) return { ok: false, reason: "NOT_FOUND" };
+    if (!this.may(actor, "REFER_TO_MLDS", c)) return { ok: false, reason: "FORBIDDEN" };
+    if (c.version !== seenVersion) return { ok: false, reason: "CONFLICT", case: c };
+    if (c.pupil.birthDate !== null || c.pupil.anonymized) return { ok: false, reason: "INVALID_TRANSITION", case: c };
+    const iso = parseBirthDate(typed);
+    const now = this.clock();
+    const year = iso ? Number(iso.slice(0, 4)) : NaN;
+    if (!iso || year < REPORT_LIMITS.minBirthYear || year > now.getUTCFullYear() - REPORT_LIMITS.minAge) {
+      return { ok: false, reason: "INVALID_INPUT", field: "birthDate", case: c };
+    }
+    const birthDate = new Date(`${iso}T00:00:00Z`);
+    const ageAtReport = ageOn(year, birthDate, c.createdAt);
+    const messages: OutgoingMessage[] = [];
+    const posted = await this.store.caseChanges.channelPosts(c.id);
+    if (!concernsMlds(c.ageAtReport, c.escalatedToMlds) && concernsMlds(ageAtReport, c.escalatedToMlds)) {
+      const route = await this.routing.sendsFor({ schoolId: c.school.id, districtId: c.districtId, ageAtReport, escalatedToMlds: false, onlyMlds: true });
+      messages.push(...route(c.id).filter((m) => !posted.some((p) => p.conversationId === m.conversationId)));
+    }
+    for (const post of posted) messages.push({ conversationId: post.conversationId, kind: "update", render: { view: "caseCard", caseId: c.id } });
+    try {
+      // The event says what changed, not the date itself (the pupil's record holds it).
+      const updated = await this.store.caseChanges.apply(
+        c.id,
+        seenVersion,
+        { pupilBirthDate: birthDate, ageAtReport },
+        { type: "BIRTH_DATE_COMPLETED", actorId: actor.memberId, data: { ageAtReport } },
+        messages,
+      );
+      return { ok: true, case: updated };
+    } catch (err) {
+      if (err instanceof VersionConflictError) return { ok: false, reason: "CONFLICT", case: (await this.store.caseChanges.get({ id: c.id })) ?? c };
       throw err;
     }
   }

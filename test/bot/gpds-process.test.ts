@@ -205,5 +205,22 @@ describe("the school's GPDS first, then the MLDS (issue 25)", () => {
     expect(card).toContain("Date de naissance à compléter");
     const channel = cardText(await execute(bot, sophie, inNord, "case.refresh", { caseId: outcome.recorded.caseId }));
     expect(channel).not.toContain("Date de naissance à compléter");
+
+    // The référent completes it: the age at the report date is computed again from it.
+    const caseId = outcome.recorded.caseId;
+    const wrong = cardText(await execute(bot, karim, personalOf(karim), "case.setBirthDate", { caseId, version: await version(caseId), birthDate: "2009" }));
+    expect(wrong).toContain("Indiquez la date de naissance sous la forme jj/mm/aaaa");
+    const teacher = cardText(
+      await execute(bot, claire, personalOf(claire), "case.setBirthDate", { caseId, version: await version(caseId), birthDate: "01/03/2009" }),
+    );
+    expect(teacher).toContain("Action refusée");
+    const done = cardText(
+      await execute(bot, karim, personalOf(karim), "case.setBirthDate", { caseId, version: await version(caseId), birthDate: "01/03/2009" }),
+    );
+    expect(done).toContain("Date de naissance enregistrée");
+    expect(done).not.toContain("Date de naissance à compléter");
+    const completed = await db().case.findUniqueOrThrow({ where: { id: caseId }, include: { pupil: true } });
+    expect(completed.pupil.birthDate?.toISOString().slice(0, 10)).toBe("2009-03-01");
+    expect(completed.ageAtReport).toBe(17);
   });
 });

@@ -3,7 +3,6 @@ import { describe, expect, it } from "vitest";
 import { isVisible, visibilityOf, type VisibleCase } from "../../src/domain/case-queries.js";
 import { OPERATIONS, can, type Actor } from "../../src/domain/permissions.js";
 import { ROLES } from "../../src/domain/roles.js";
-import { ageOn } from "../../src/domain/routing.js";
 
 // The chat queries filter cases in SQL from `visibilityOf`: with départements known (or not) on
 // both sides, every role of issue 24 and every operation, it must still say what `can()` says.

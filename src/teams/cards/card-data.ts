@@ -31,6 +31,8 @@ export type CaseCardData = {
     requestInfo: boolean;
     dismiss: boolean;
     escalate: boolean;
+    /** The birth date to complete (cases reported without one), for the school's GPDS. */
+    setBirthDate: boolean;
   };
   assignees: Array<{
     title: string;
@@ -53,6 +55,10 @@ export type CaseCardData = {
     reasonPlaceholder: string;
     dismissConfirm: string;
     escalate: string;
+    setBirthDate: string;
+    birthDate: string;
+    birthDatePlaceholder: string;
+    birthDateConfirm: string;
     required: string;
   };
 };

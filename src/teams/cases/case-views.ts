@@ -81,6 +81,7 @@ export function caseCard(
       // The GPDS's referral, offered to its référent and chef d'établissement (personal chats) for a
       // pupil who may be referred today; the server checks the caller and the ages again.
       escalate: open && opts.audience === "personal" && !c.escalatedToMlds && mayReferToMlds(c.pupil.birthYear, c.pupil.birthDate, opts.now).ok,
+      setBirthDate: open && opts.audience === "personal" && c.pupil.birthDate === null && !c.pupil.anonymized,
     },
     assignees: opts.assignees.map((m) => ({ title: m.displayName, value: m.id })),
     labels: {
@@ -100,6 +101,10 @@ export function caseCard(
       reasonPlaceholder: t("case.labels.reasonPlaceholder"),
       dismissConfirm: t("case.labels.dismissConfirm"),
       escalate: t("case.labels.refer"),
+      setBirthDate: t("case.labels.setBirthDate"),
+      birthDate: t("case.labels.birthDate"),
+      birthDatePlaceholder: t("report.pupil.birthDatePlaceholder"),
+      birthDateConfirm: t("case.labels.birthDateConfirm"),
       required: t("case.labels.required"),
     },
   } satisfies CaseCardData);

@@ -89,7 +89,7 @@ describe("minimisation in channels and in logs", () => {
       // The teacher reports through the dialog, as in Teams.
       const c = new Conversation(bot, claire);
       await c.say("signaler");
-      await c.press("Suivant", { lastName: p.lastName, firstName: p.firstName, className: "1re 4", birthYear: String(YEAR - p.age) });
+      await c.press("Suivant", { lastName: p.lastName, firstName: p.firstName, className: "1re 4", birthDate: `01/01/${YEAR - p.age}` });
       await c.press("Suivant", { signal_LATENESS: "true", signal_NO_PLAN: "true" });
       await c.press("Suivant", { note_LATENESS: p.note });
       await c.press("Voir le récapitulatif", { stepsTaken: "FAMILY_CONTACTED", urgency: "2", observations: p.observations });

@@ -78,6 +78,8 @@ describe("minimisation in channels and in logs", () => {
 
   beforeAll(async () => {
     bot = await startTestBot({ logger: createLogger("trace", { write: (line: string) => void logs.push(line) }) });
+    // The coordinators act on the 16+ at once here (the bassin's setting: test/bot/gpds-process.test.ts).
+    await bot.app.store.db.kysely.updateTable("District").set({ mldsAccess: "IMMEDIATE" }).execute();
     await installInTeam(bot, sophie);
     for (const p of [claire, sophie, karim]) await bot.say(p, "aide");
   });

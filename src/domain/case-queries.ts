@@ -5,7 +5,7 @@
 
 import { ASSIGNEE_OPERATIONS, scopeOf, type Actor, type CaseScope, type Operation } from "./permissions.js";
 import type { CaseStatus } from "./lifecycle.js";
-import { MLDS_MIN_AGE } from "./routing.js";
+import { MLDS_MIN_AGE, concernsMlds } from "./routing.js";
 import { isBassinRole } from "./roles.js";
 import { parisCalendarDate } from "./school-year.js";
 import { newCaseLateBeforeIn, reviewLateBefore, schoolCalendar, type SchoolCalendar } from "./school-days.js";
@@ -31,8 +31,9 @@ export type CaseArea =
  */
 export type CaseVisibility = {
   area: CaseArea;
-  /** When set, cases of the area must concern the MLDS (escalated, or the pupil is 16 or over). */
-  mldsOnly: MldsAgeLimit | null;
+  /** When true, cases of the area must concern the MLDS (referred, or the pupil was 16 or over at
+   *  the report date: Case.ageAtReport). */
+  mldsOnly: boolean;
   /** Cases assigned to this member are visible whatever the area. */
   alsoAssignedTo: string | null;
 };
@@ -53,7 +54,7 @@ export function reachesMldsAge(birthYear: number, birthDate: Date | null, limit:
 }
 
 /** The cases `actor` may `op` on, or null when the role never may. Mirrors `can()`. */
-export function visibilityOf(actor: Actor, op: Operation, now: Date): CaseVisibility | null {
+export function visibilityOf(actor: Actor, op: Operation, _now?: Date): CaseVisibility | null {
   const scope = scopeOf(actor.role, op);
   if (scope === null) return null;
   const area: CaseArea =
@@ -72,7 +73,7 @@ export function visibilityOf(actor: Actor, op: Operation, now: Date): CaseVisibi
             : { kind: "academy" };
   return {
     area,
-    mldsOnly: isBassinRole(actor.role) && op !== "CREATE_REPORT" ? mldsAgeLimit(now) : null,
+    mldsOnly: isBassinRole(actor.role) && op !== "CREATE_REPORT",
     // A branch that could find nothing still costs its planning: the cases a member holds are
     // looked for only when they hold some.
     alsoAssignedTo: (ASSIGNEE_OPERATIONS as readonly Operation[]).includes(op) && actor.holdsCases !== false ? actor.memberId : null,
@@ -81,19 +82,20 @@ export function visibilityOf(actor: Actor, op: Operation, now: Date): CaseVisibi
 
 /** What a visibility says about one case; the store says the same in SQL. */
 export type VisibleCase = Pick<CaseScope, "schoolId" | "districtId" | "departmentCode" | "reporterIds" | "assigneeId" | "escalatedToMlds"> & {
-  birthYear: number;
-  birthDate: Date | null;
+  /** Case.ageAtReport: the pupil's age at the report date; null when unknown. */
+  ageAtReport: number | null;
 };
 
 export function isVisible(v: CaseVisibility, c: VisibleCase): boolean {
   if (v.alsoAssignedTo !== null && c.assigneeId === v.alsoAssignedTo) return true;
   if (!inArea(v.area, c)) return false;
-  return v.mldsOnly === null || concernsMldsBy(c, v.mldsOnly);
+  return !v.mldsOnly || concernsMldsBy(c);
 }
 
-/** Escalated to the MLDS, or a pupil of 16 or over: a case that may be shown to the MLDS. */
-export function concernsMldsBy(c: Pick<VisibleCase, "escalatedToMlds" | "birthYear" | "birthDate">, limit: MldsAgeLimit): boolean {
-  return c.escalatedToMlds || reachesMldsAge(c.birthYear, c.birthDate, limit);
+/** Referred to the MLDS, or a pupil of 16 or over at the report date (unknown counts as 16 or
+ *  over, as routing.concernsMlds): a case that may be shown to the MLDS. */
+export function concernsMldsBy(c: Pick<VisibleCase, "escalatedToMlds" | "ageAtReport">): boolean {
+  return concernsMlds(c.ageAtReport, c.escalatedToMlds);
 }
 
 function inArea(area: CaseArea, c: VisibleCase): boolean {

@@ -69,9 +69,10 @@ export const TRANSITIONS: Readonly<Record<CaseAction, TransitionRule>> = {
   REVIEW_DUE: { by: ["SYSTEM"], from: { PLAN_ACTIVE: "REVIEW_DUE" } },
   // A review may also be held before it falls due.
   RECORD_REVIEW: { by: TRIAGE_ROLES, from: { PLAN_ACTIVE: "PLAN_ACTIVE", REVIEW_DUE: "PLAN_ACTIVE" } },
-  // Only the school's GPDS, through its référent, decides to hand an under-16 case to the MLDS.
+  // Referral to the MLDS is a decision of the school's GPDS, recorded by its référent or by the chef
+  // d'établissement who chairs it (ages: domain/routing.ts mayReferToMlds).
   ESCALATE: {
-    by: ["REFERENT"],
+    by: ["HEAD", "REFERENT"],
     from: {
       NEW: "NEW",
       ACKNOWLEDGED: "ACKNOWLEDGED",

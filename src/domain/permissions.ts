@@ -9,6 +9,8 @@ export const OPERATIONS = [
   "TRIAGE",
   "EDIT_PLAN",
   "CLOSE_CASE",
+  /** Recording the GPDS's decision to refer a pupil to the MLDS (ages: routing.mayReferToMlds). */
+  "REFER_TO_MLDS",
   "VIEW_HISTORY",
   /** Completing a case's counts of absences (half-days), as the CPE keeps them. */
   "RECORD_ABSENCES",
@@ -68,6 +70,7 @@ export const PERMISSIONS: Readonly<Record<Operation, Readonly<Partial<Record<Rol
   TRIAGE: { REFERENT: "SCHOOL", COORDINATOR: "DISTRICT" },
   EDIT_PLAN: { REFERENT: "SCHOOL", COORDINATOR: "DISTRICT" },
   CLOSE_CASE: { REFERENT: "SCHOOL", COORDINATOR: "DISTRICT" },
+  REFER_TO_MLDS: { HEAD: "SCHOOL", REFERENT: "SCHOOL" },
   VIEW_HISTORY: {
     CPE: "SCHOOL",
     HEAD: "SCHOOL",
@@ -123,7 +126,42 @@ export interface CaseScope {
   reporterIds: string[];
   assigneeId: string | null;
   escalatedToMlds: boolean;
+  /** The pupil's age at the report date (routing.ageAtReport); null: unknown, counts as 16 or over. */
   pupilAge?: number | null;
+  /** The bassin's setting: whether its coordinators may act before the GPDS refers the case.
+   *  Absent: the default, URGENT_OR_OUT_OF_SCHOOL. */
+  mldsAccess?: MldsAccess;
+  /** The case's vigilance level (1 to 3); absent counts as 1. */
+  urgency?: number;
+  /** A report said the pupil no longer comes or has left the school. */
+  outOfSchool?: boolean;
+}
+
+/**
+ * Per bassin, when its MLDS coordinators may act (take in charge, assign, ask, plan, close) on a case
+ * of 16 or over that the school's GPDS has not yet referred: at once, only when the case is urgent
+ * (vigilance 3) or the pupil is out of school, or only once referred. They see the case either way.
+ */
+export const MLDS_ACCESS = ["IMMEDIATE", "URGENT_OR_OUT_OF_SCHOOL", "ON_REFERRAL_ONLY"] as const;
+export type MldsAccess = (typeof MLDS_ACCESS)[number];
+export const DEFAULT_MLDS_ACCESS: MldsAccess = "URGENT_OR_OUT_OF_SCHOOL";
+export const URGENT_LEVEL = 3;
+
+/** The operations by which a coordinator acts on a case (as opposed to reading it). */
+export const ACTING_OPERATIONS = ["TRIAGE", "EDIT_PLAN", "CLOSE_CASE"] as const satisfies readonly Operation[];
+
+/** Whether the bassin's coordinators may act on a case now: referred by the GPDS, or the bassin's
+ *  setting lets them act before the decision. */
+export function mldsMayAct(target: Pick<CaseScope, "escalatedToMlds" | "mldsAccess" | "urgency" | "outOfSchool">): boolean {
+  if (target.escalatedToMlds) return true;
+  switch (target.mldsAccess ?? DEFAULT_MLDS_ACCESS) {
+    case "IMMEDIATE":
+      return true;
+    case "URGENT_OR_OUT_OF_SCHOOL":
+      return (target.urgency ?? 1) >= URGENT_LEVEL || target.outOfSchool === true;
+    case "ON_REFERRAL_ONLY":
+      return false;
+  }
 }
 
 /** The widest scope a role has for an operation, or null when it never may. */
@@ -144,6 +182,9 @@ export function can(actor: Actor, op: Operation, target: CaseScope | null): bool
     return true;
   }
   if (isBassinRole(actor.role) && op !== "CREATE_REPORT" && staysWithSchool(target)) return false;
+  // Before the GPDS decides, a coordinator sees a 16+ case but acts on it only as the bassin allows
+  // (the case they already hold stays theirs: the assignee's operations are answered above).
+  if (actor.role === "COORDINATOR" && isActingOperation(op) && target.assigneeId !== actor.memberId && !mldsMayAct(target)) return false;
   return withinScope(actor, scope, target);
 }
 
@@ -155,6 +196,10 @@ export function can(actor: Actor, op: Operation, target: CaseScope | null): bool
 export function staysWithSchool(target: Pick<CaseScope, "pupilAge" | "escalatedToMlds">): boolean {
   const age = target.pupilAge;
   return !target.escalatedToMlds && age !== null && age !== undefined && age < MLDS_MIN_AGE;
+}
+
+function isActingOperation(op: Operation): boolean {
+  return (ACTING_OPERATIONS as readonly Operation[]).includes(op);
 }
 
 function isAssigneeOperation(op: Operation): boolean {

@@ -17,10 +17,13 @@ export const REPORT_LIMITS = {
   minAge: 10,
 } as const;
 
-export type PupilStep = { lastName: string; firstName: string; className: string; schoolId: string; birthYear: number };
+/** `birthDate`: the pupil's birth date ("YYYY-MM-DD"), which the form asks for: the age at the
+ *  report date decides whether the MLDS is concerned. Drafts of other ways in may have only the year. */
+export type PupilStep = { lastName: string; firstName: string; className: string; schoolId: string; birthYear: number; birthDate?: string };
 export type SignalEntry = { code: SignalCode; note?: string };
 export type SignalsStep = { signals: SignalEntry[]; absenceHalfDays?: number };
-export type StepsTakenStep = { stepsTaken: StepTaken[]; urgency: Urgency; observations?: string };
+/** `outOfSchool`: the pupil no longer comes or has left the school (a yes/no of its own, not a signal). */
+export type StepsTakenStep = { stepsTaken: StepTaken[]; urgency: Urgency; observations?: string; outOfSchool?: boolean };
 
 export type ReportDraft = {
   pupil?: PupilStep;
@@ -44,16 +47,36 @@ function echo(input: Record<string, unknown>, keys: string[]): Record<string, st
   return Object.fromEntries(keys.map((k) => [k, str(input[k]).slice(0, 1000)]));
 }
 
+/**
+ * A birth date as typed ("20/12/2010", "20-12-2010", "20.12.2010") or as a date input gives it
+ * ("2010-12-20"): the calendar date "YYYY-MM-DD", or null when it is not a real date.
+ */
+export function parseBirthDate(text: string): string | null {
+  const t = text.trim();
+  const fr = /^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$/.exec(t);
+  const iso = /^(\d{4})-(\d{2})-(\d{2})$/.exec(t);
+  const [y, m, d] = fr ? [Number(fr[3]), Number(fr[2]), Number(fr[1])] : iso ? [Number(iso[1]), Number(iso[2]), Number(iso[3])] : [NaN, NaN, NaN];
+  if (!Number.isInteger(y) || m < 1 || m > 12 || d < 1) return null;
+  const date = new Date(Date.UTC(y, m - 1, d));
+  if (date.getUTCMonth() !== m - 1 || date.getUTCDate() !== d) return null;
+  return date.toISOString().slice(0, 10);
+}
+
+/** The birth date of a draft as the store keeps it (UTC midnight), or null. */
+export function birthDateOf(p: PupilStep): Date | null {
+  return p.birthDate ? new Date(`${p.birthDate}T00:00:00Z`) : null;
+}
+
 export function validatePupil(input: unknown, ctx: { allowedSchoolIds: string[]; currentYear: number }): StepResult<PupilStep> {
   const data = raw.safeParse(input).success ? (input as Record<string, unknown>) : {};
-  const values = echo(data, ["lastName", "firstName", "className", "schoolId", "birthYear"]);
+  const values = echo(data, ["lastName", "firstName", "className", "schoolId", "birthDate"]);
   const errors: FieldErrors = {};
   // One apostrophe is stored, whichever the keyboard typed (« N’Diaye » from a phone).
   const lastName = foldApostrophes(collapse(values.lastName!));
   const firstName = foldApostrophes(collapse(values.firstName!));
   const className = collapse(values.className!);
   const schoolId = values.schoolId!.trim();
-  const birthYearText = values.birthYear!.trim();
+  const birthDateText = values.birthDate!.trim();
 
   for (const [field, v] of [
     ["lastName", lastName],
@@ -71,12 +94,14 @@ export function validatePupil(input: unknown, ctx: { allowedSchoolIds: string[];
   else if (!ctx.allowedSchoolIds.includes(schoolId)) errors.schoolId = "unknownSchool";
 
   const maxYear = ctx.currentYear - REPORT_LIMITS.minAge;
-  const birthYear = Number(birthYearText);
-  if (!birthYearText) errors.birthYear = "required";
-  else if (!/^\d{4}$/.test(birthYearText) || birthYear < REPORT_LIMITS.minBirthYear || birthYear > maxYear) errors.birthYear = "birthYearRange";
+  const birthDate = parseBirthDate(birthDateText);
+  const birthYear = birthDate ? Number(birthDate.slice(0, 4)) : NaN;
+  if (!birthDateText) errors.birthDate = "required";
+  else if (!birthDate) errors.birthDate = "birthDateInvalid";
+  else if (birthYear < REPORT_LIMITS.minBirthYear || birthYear > maxYear) errors.birthDate = "birthYearRange";
 
-  if (Object.keys(errors).length > 0) return { ok: false, errors, values };
-  return { ok: true, value: { lastName, firstName, className, schoolId, birthYear } };
+  if (Object.keys(errors).length > 0 || !birthDate) return { ok: false, errors, values };
+  return { ok: true, value: { lastName, firstName, className, schoolId, birthYear, birthDate } };
 }
 
 /** Input ids used by the signals card: `signal_<CODE>` ("true"/"false") and `note_<CODE>`. */
@@ -149,7 +174,7 @@ export function validateNotes(input: unknown, ticked: SignalEntry[]): StepResult
 
 export function validateStepsTaken(input: unknown): StepResult<StepsTakenStep> {
   const data = raw.safeParse(input).success ? (input as Record<string, unknown>) : {};
-  const values = echo(data, ["stepsTaken", "urgency", "observations"]);
+  const values = echo(data, ["stepsTaken", "urgency", "observations", "outOfSchool"]);
   const errors: FieldErrors = {};
   const chosen = values
     .stepsTaken!.split(",")
@@ -166,10 +191,18 @@ export function validateStepsTaken(input: unknown): StepResult<StepsTakenStep> {
   else if (!["1", "2", "3"].includes(urgencyText)) errors.urgency = "unknownChoice";
   const observations = values.observations!.trim();
   if (observations.length > REPORT_LIMITS.observationsMax) errors.observations = "observationsTooLong";
+  // « L'élève ne vient plus / a quitté l'établissement » : a yes/no of its own, not a signal.
+  const outOfSchoolText = values.outOfSchool!.trim();
+  if (outOfSchoolText !== "" && outOfSchoolText !== "true" && outOfSchoolText !== "false") errors.outOfSchool = "unknownChoice";
   if (Object.keys(errors).length > 0) return { ok: false, errors, values };
   return {
     ok: true,
-    value: { stepsTaken, urgency: Number(urgencyText) as Urgency, ...(observations ? { observations } : {}) },
+    value: {
+      stepsTaken,
+      urgency: Number(urgencyText) as Urgency,
+      ...(observations ? { observations } : {}),
+      ...(outOfSchoolText === "true" ? { outOfSchool: true } : {}),
+    },
   };
 }
 
@@ -199,7 +232,9 @@ export function withinLimits(d: CompleteDraft): boolean {
     text(p.schoolId, 64, 1) &&
     Number.isInteger(p.birthYear) &&
     p.birthYear >= REPORT_LIMITS.minBirthYear &&
-    p.birthYear <= 9999;
+    p.birthYear <= 9999 &&
+    (p.birthDate === undefined ||
+      (typeof p.birthDate === "string" && parseBirthDate(p.birthDate) === p.birthDate && Number(p.birthDate.slice(0, 4)) === p.birthYear));
   const signals = d.signals.signals;
   const signalsOk =
     Array.isArray(signals) &&
@@ -215,7 +250,8 @@ export function withinLimits(d: CompleteDraft): boolean {
     st.stepsTaken.length <= STEPS_TAKEN.length &&
     st.stepsTaken.every((x) => (STEPS_TAKEN as readonly string[]).includes(x)) &&
     [1, 2, 3].includes(st.urgency) &&
-    (st.observations === undefined || text(st.observations, REPORT_LIMITS.observationsMax));
+    (st.observations === undefined || text(st.observations, REPORT_LIMITS.observationsMax)) &&
+    (st.outOfSchool === undefined || typeof st.outOfSchool === "boolean");
   return pupilOk && signalsOk && stepsOk;
 }
 

@@ -1,4 +1,4 @@
-import { can } from "../domain/permissions.js";
+import { can, type MldsAccess } from "../domain/permissions.js";
 import type { Store } from "../store/index.js";
 import type { Actor } from "./members.js";
 
@@ -24,6 +24,13 @@ export class AdministrationService {
   async routeDistrictHere(actor: Actor, districtCode: string, channel: { teamId: string; channelId: string; name: string }) {
     if (!this.isAdmin(actor)) return { ok: false as const, reason: "FORBIDDEN" as const };
     const set = await this.store.routingChannels.setForDistrict(districtCode, channel);
+    return set ? { ok: true as const, districtName: set.districtName } : { ok: false as const, reason: "UNKNOWN_DISTRICT" as const };
+  }
+
+  /** Whether a bassin's coordinators may act before the school's GPDS decides. */
+  async setMldsAccess(actor: Actor, districtCode: string, access: MldsAccess) {
+    if (!this.isAdmin(actor)) return { ok: false as const, reason: "FORBIDDEN" as const };
+    const set = await this.store.routingChannels.setMldsAccess(districtCode, access);
     return set ? { ok: true as const, districtName: set.districtName } : { ok: false as const, reason: "UNKNOWN_DISTRICT" as const };
   }
 

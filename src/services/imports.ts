@@ -311,8 +311,7 @@ export class ImportService {
             await this.routing.recipientsFor({
               schoolId: g.schoolId,
               districtId: g.districtId,
-              birthYear: g.birthYear,
-              birthDate: g.birthDate,
+              ageAtReport: ageOn(g.birthYear, g.birthDate, now),
               escalatedToMlds: g.escalatedToMlds,
             }),
           ),

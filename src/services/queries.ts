@@ -1,8 +1,7 @@
 import { reviewLateBefore, schoolCalendar, type SchoolCalendar } from "../domain/school-days.js";
-import { latenessOf, mldsAgeLimit, nameSearchTokens, nameSlips, newCaseLateBefore, slipPatterns, visibilityOf, type Lateness } from "../domain/case-queries.js";
+import { latenessOf, nameSearchTokens, nameSlips, newCaseLateBefore, slipPatterns, visibilityOf, type Lateness } from "../domain/case-queries.js";
 import { CASE_STATUSES, type CaseStatus } from "../domain/lifecycle.js";
 import { can, scopeOf, staysWithSchool, type CaseScope } from "../domain/permissions.js";
-import { ageOn } from "../domain/routing.js";
 import { initials } from "../domain/text.js";
 import type { CaseFilter, CaseListRows, CaseSummaryRow, Store } from "../store/index.js";
 import { DirectorySchoolRepository } from "../store/directory-schools.js";
@@ -63,7 +62,7 @@ export class QueryService {
     const row = await this.store.caseQueries.byReference(reference);
     if (!row) return { ok: false, reason: "NOT_FOUND" };
     const now = this.clock();
-    const scope = scopeOfRow(row, now);
+    const scope = scopeOfRow(row);
     if (!can(actor, "VIEW_STATUS", scope)) return { ok: false, reason: "NOT_FOUND" };
     if (audience === "channel" && staysWithSchool(scope)) return { ok: false, reason: "PERSONAL_ONLY" };
     const [line] = await this.withOwners([this.line(actor, row, scope, audience, now)], [row]);
@@ -124,7 +123,10 @@ export class QueryService {
     const now = this.clock();
     const filter = this.filter(actor, audience, now);
     if (!filter) return { ok: false, reason: "NOT_FOR_ROLE" };
-    return { ok: true, list: await this.list(actor, await this.store.caseQueries.waitingFor(filter, actor.memberId, QUERY_LIST_LIMIT), audience, now) };
+    // A coordinator's « à traiter » holds the cases they may act on: referred by the GPDS, or as the
+    // bassin's setting lets them act before its decision (domain: permissions.mldsMayAct).
+    const found = await this.store.caseQueries.waitingFor(filter, actor.memberId, QUERY_LIST_LIMIT, { mldsMayActOnly: actor.role === "COORDINATOR" });
+    return { ok: true, list: await this.list(actor, found, audience, now) };
   }
 
   /** "En retard": open cases of the caller's scope whose review date has passed, or still new more
@@ -145,7 +147,7 @@ export class QueryService {
   private filter(actor: Actor, audience: QueryAudience, now: Date): CaseFilter | null {
     const visibility = visibilityOf(actor, "VIEW_STATUS", now);
     if (!visibility) return null;
-    return { visibility, onlyMldsCases: audience === "channel" ? mldsAgeLimit(now) : null };
+    return { visibility, onlyMldsCases: audience === "channel" };
   }
 
   private async list(actor: Actor, found: CaseListRows, audience: QueryAudience, now: Date): Promise<CaseList> {
@@ -169,7 +171,7 @@ export class QueryService {
   private lines(actor: Actor, rows: CaseSummaryRow[], audience: QueryAudience, now: Date): CaseLine[] {
     const out: CaseLine[] = [];
     for (const row of rows) {
-      const scope = scopeOfRow(row, now);
+      const scope = scopeOfRow(row);
       if (!can(actor, "VIEW_STATUS", scope) || (audience === "channel" && staysWithSchool(scope))) continue;
       out.push(this.line(actor, row, scope, audience, now));
     }
@@ -208,13 +210,17 @@ export class QueryService {
   }
 }
 
-function scopeOfRow(row: CaseSummaryRow, now: Date): CaseScope {
+function scopeOfRow(row: CaseSummaryRow): CaseScope {
   return {
     schoolId: row.schoolId,
     districtId: row.districtId,
     reporterIds: row.reporterIds,
     assigneeId: row.assignee?.id ?? null,
     escalatedToMlds: row.escalatedToMlds,
-    pupilAge: ageOn(row.pupil.birthYear, row.pupil.birthDate, now),
+    // The age at the report date (Case.ageAtReport): 1 January changes nothing.
+    pupilAge: row.ageAtReport,
+    mldsAccess: row.mldsAccess,
+    urgency: row.urgency,
+    outOfSchool: row.outOfSchool,
   };
 }

@@ -1,5 +1,6 @@
 import type { Store, SchoolSummary, OpenCaseMatch, OutgoingMessage, RecordedReport } from "../store/index.js";
-import { isComplete, pupilKey, withinLimits, type CompleteDraft, type PupilStep, type ReportDraft } from "../domain/report-draft.js";
+import { ageAtReport } from "../domain/routing.js";
+import { birthDateOf, isComplete, pupilKey, withinLimits, type CompleteDraft, type PupilStep, type ReportDraft } from "../domain/report-draft.js";
 import { SIGNAL_FAMILIES, signalFamily } from "../domain/signals.js";
 import { nameKey } from "../domain/text.js";
 import type { Actor } from "./members.js";
@@ -73,11 +74,13 @@ export class ReportService {
     // Nobody at the school to follow a new case: it goes to the bassin's MLDS from the start (whose
     // coordinators may then see it, whatever the pupil's age) and the admins are told.
     const orphan = d.attachToCase ? null : await this.owners.routeWithoutOwner(school);
+    // The age at the report date decides, once and for all, whether the MLDS hears of the case now.
+    const birthDate = birthDateOf(d.pupil);
+    const age = ageAtReport(d.pupil.birthYear, birthDate, this.clock());
     const usual = await this.routing.sendsFor({
       schoolId: school.id,
       districtId: school.districtId,
-      birthYear: d.pupil.birthYear,
-      birthDate: null,
+      ageAtReport: age,
       escalatedToMlds: orphan !== null,
     });
     const route = orphan ? (caseId: string) => [...usual(caseId), ...orphan.extraSends(caseId)] : usual;
@@ -93,8 +96,11 @@ export class ReportService {
           firstName: d.pupil.firstName,
           nameKey: nameKey(d.pupil.lastName, d.pupil.firstName),
           birthYear: d.pupil.birthYear,
+          ...(birthDate ? { birthDate } : {}),
           className: d.pupil.className,
         },
+        ageAtReport: age,
+        ...(d.steps.outOfSchool ? { outOfSchool: true } : {}),
         signals: d.signals.signals.map((s) => ({ code: s.code, family: signalFamily(s.code), ...(s.note ? { note: s.note } : {}) })),
         ...(d.signals.absenceHalfDays !== undefined ? { absenceHalfDays: d.signals.absenceHalfDays } : {}),
         stepsTaken: [...d.steps.stepsTaken],

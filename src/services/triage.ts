@@ -1,6 +1,7 @@
 import { applyTransition, type CaseAction } from "../domain/lifecycle.js";
-import { can, staysWithSchool, type CaseScope, type Operation } from "../domain/permissions.js";
-import { ageOn } from "../domain/routing.js";
+import { can, mldsMayAct, staysWithSchool, type CaseScope, type Operation } from "../domain/permissions.js";
+import { ageOn, concernsMlds, mayReferToMlds } from "../domain/routing.js";
+import { parseBirthDate, REPORT_LIMITS } from "../domain/report-draft.js";
 import { cleanText } from "../domain/safe-text.js";
 import {
   VersionConflictError,
@@ -75,7 +76,11 @@ export class TriageService {
       reporterIds: c.reporterIds,
       assigneeId: c.assignee?.id ?? null,
       escalatedToMlds: c.escalatedToMlds,
-      pupilAge: ageOn(c.pupil.birthYear, c.pupil.birthDate, this.clock()),
+      // The age at the report date: no birthday, no 1 January hands a case to the MLDS by itself.
+      pupilAge: c.ageAtReport,
+      mldsAccess: c.mldsAccess,
+      urgency: c.urgency,
+      outOfSchool: c.outOfSchool,
     };
   }
 
@@ -143,8 +148,7 @@ export class TriageService {
     const recipients = await this.routing.recipientsFor({
       schoolId: c.school.id,
       districtId: c.districtId,
-      birthYear: c.pupil.birthYear,
-      birthDate: c.pupil.birthDate,
+      ageAtReport: c.ageAtReport,
       escalatedToMlds: c.escalatedToMlds,
     });
     return recipients.includes(conversationId);
@@ -159,16 +163,24 @@ export class TriageService {
     return meeting && meeting.date <= addDays(day, DEFAULT_REVIEW_DAYS) ? atParis(meeting.date) : review;
   }
 
-  /** People a case can be assigned to: the district's coordinators and the school's référents. */
+  /** People a case can be assigned to: the district's coordinators and the school's référents. An
+   *  under-16 case the GPDS has not referred reaches a coordinator only by referral: none offered. */
   async assignees(c: CaseRecord): Promise<MemberSummary[]> {
-    return this.store.members.assigneesOf(c.districtId, c.school.id);
+    const all = await this.store.members.assigneesOf(c.districtId, c.school.id);
+    return staysWithSchool(this.scopeOf(c)) ? all.filter((m) => m.role !== "COORDINATOR") : all;
   }
 
   async act(actor: Actor, caseId: string, seenVersion: number, cmd: TriageCommand): Promise<TriageResult> {
     const c = await this.store.caseChanges.get({ id: caseId });
     if (!c) return { ok: false, reason: "NOT_FOUND" };
-    const op: Operation = cmd.verb === "dismiss" ? "CLOSE_CASE" : "TRIAGE";
-    if (!this.may(actor, op, c)) return { ok: false, reason: "FORBIDDEN" };
+    const op: Operation = cmd.verb === "dismiss" ? "CLOSE_CASE" : cmd.verb === "escalate" ? "REFER_TO_MLDS" : "TRIAGE";
+    if (!this.may(actor, op, c)) {
+      // A coordinator who sees a 16+ case before the GPDS has decided is told why they may not act.
+      if (actor.role === "COORDINATOR" && !mldsMayAct(this.scopeOf(c)) && this.may(actor, "VIEW_STATUS", c)) {
+        return { ok: false, reason: "INVALID_INPUT", field: "waitsForGpds", case: c };
+      }
+      return { ok: false, reason: "FORBIDDEN" };
+    }
     if (c.version !== seenVersion) return { ok: false, reason: "CONFLICT", case: c };
     const transition = applyTransition(c.status, ACTION_OF[cmd.verb], actor.role);
     if (!transition.ok) return { ok: false, reason: transition.reason === "ROLE_NOT_ALLOWED" ? "FORBIDDEN" : "INVALID_TRANSITION", case: c };
@@ -187,7 +199,12 @@ export class TriageService {
       case "assign": {
         assignees = await this.assignees(c);
         const target = assignees.find((m) => m.id === cmd.assigneeId);
-        if (!target) return { ok: false, reason: "INVALID_INPUT", field: "assigneeId", case: c };
+        if (!target) {
+          // An under-16 case the GPDS has not referred is not a coordinator's to hold.
+          const all = await this.store.members.assigneesOf(c.districtId, c.school.id);
+          const refused = all.find((m) => m.id === cmd.assigneeId && m.role === "COORDINATOR");
+          return { ok: false, reason: "INVALID_INPUT", field: refused ? "under16NotReferred" : "assigneeId", case: c };
+        }
         change.assigneeId = target.id;
         data.assigneeId = target.id;
         const chat = await this.store.conversations.personalChatOf(target.aadObjectId);
@@ -217,19 +234,25 @@ export class TriageService {
         break;
       }
       case "escalate": {
-        // Only a case the school keeps (under 16, not yet sent) can be sent to the MLDS; the MLDS
-        // already has the others.
-        if (!staysWithSchool(this.scopeOf(c))) return { ok: false, reason: "INVALID_TRANSITION", case: c };
+        // The GPDS's decision to refer the pupil to the MLDS: once, and only for a pupil of 16 or
+        // over on the day, or turning 16 before the end of the school year.
+        if (c.escalatedToMlds) return { ok: false, reason: "INVALID_TRANSITION", case: c };
+        const check = mayReferToMlds(c.pupil.birthYear, c.pupil.birthDate, now);
+        if (!check.ok) return { ok: false, reason: "INVALID_INPUT", field: check.reason === "TOO_YOUNG" ? "tooYoung" : "birthDateNeeded", case: c };
         change.escalatedToMlds = true;
+        change.referredAt = now;
+        data.decision = "GPDS";
+        data.role = actor.role;
         const route = await this.routing.sendsFor({
           schoolId: c.school.id,
           districtId: c.districtId,
-          birthYear: c.pupil.birthYear,
-          birthDate: c.pupil.birthDate,
+          ageAtReport: c.ageAtReport,
           escalatedToMlds: true,
           onlyMlds: true,
         });
-        messages.push(...route(c.id));
+        // A 16+ case is already on the coordinators' channel: its card there is updated below.
+        const posted = new Set((await this.store.caseChanges.channelPosts(c.id)).map((p) => p.conversationId));
+        messages.push(...route(c.id).filter((m) => !posted.has(m.conversationId)));
         break;
       }
       case "openPlan": {
@@ -260,6 +283,48 @@ export class TriageService {
       if (err instanceof VersionConflictError) {
         return { ok: false, reason: "CONFLICT", case: (await this.store.caseChanges.get({ id: c.id })) ?? c };
       }
+      throw err;
+    }
+  }
+
+  /**
+   * The birth date of a case's pupil, completed by the school's GPDS (référent or chef
+   * d'établissement) for a case reported before the form asked for it. The age at the report date
+   * is computed again from it; if the pupil was 16 or over that day, the MLDS is told now.
+   */
+  async completeBirthDate(actor: Actor, caseId: string, seenVersion: number, typed: string): Promise<TriageResult> {
+    const c = await this.store.caseChanges.get({ id: caseId });
+    if (!c) return { ok: false, reason: "NOT_FOUND" };
+    if (!this.may(actor, "REFER_TO_MLDS", c)) return { ok: false, reason: "FORBIDDEN" };
+    if (c.version !== seenVersion) return { ok: false, reason: "CONFLICT", case: c };
+    if (c.pupil.birthDate !== null || c.pupil.anonymized) return { ok: false, reason: "INVALID_TRANSITION", case: c };
+    const iso = parseBirthDate(typed);
+    const now = this.clock();
+    const year = iso ? Number(iso.slice(0, 4)) : NaN;
+    if (!iso || year < REPORT_LIMITS.minBirthYear || year > now.getUTCFullYear() - REPORT_LIMITS.minAge) {
+      return { ok: false, reason: "INVALID_INPUT", field: "birthDate", case: c };
+    }
+    const birthDate = new Date(`${iso}T00:00:00Z`);
+    const ageAtReport = ageOn(year, birthDate, c.createdAt);
+    const messages: OutgoingMessage[] = [];
+    const posted = await this.store.caseChanges.channelPosts(c.id);
+    if (!concernsMlds(c.ageAtReport, c.escalatedToMlds) && concernsMlds(ageAtReport, c.escalatedToMlds)) {
+      const route = await this.routing.sendsFor({ schoolId: c.school.id, districtId: c.districtId, ageAtReport, escalatedToMlds: false, onlyMlds: true });
+      messages.push(...route(c.id).filter((m) => !posted.some((p) => p.conversationId === m.conversationId)));
+    }
+    for (const post of posted) messages.push({ conversationId: post.conversationId, kind: "update", render: { view: "caseCard", caseId: c.id } });
+    try {
+      // The event says what changed, not the date itself (the pupil's record holds it).
+      const updated = await this.store.caseChanges.apply(
+        c.id,
+        seenVersion,
+        { pupilBirthDate: birthDate, ageAtReport },
+        { type: "BIRTH_DATE_COMPLETED", actorId: actor.memberId, data: { ageAtReport } },
+        messages,
+      );
+      return { ok: true, case: updated };
+    } catch (err) {
+      if (err instanceof VersionConflictError) return { ok: false, reason: "CONFLICT", case: (await this.store.caseChanges.get({ id: c.id })) ?? c };
       throw err;
     }
   }

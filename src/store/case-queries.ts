@@ -1,6 +1,8 @@
 import { sql, type Expression, type ExpressionBuilder, type SelectQueryBuilder, type SqlBool } from "kysely";
 import type { CaseStatus } from "../domain/lifecycle.js";
-import type { CaseVisibility, MldsAgeLimit } from "../domain/case-queries.js";
+import type { CaseVisibility } from "../domain/case-queries.js";
+import { MLDS_MIN_AGE } from "../domain/routing.js";
+import { URGENT_LEVEL, type MldsAccess } from "../domain/permissions.js";
 import { prepared, type DB, type Db } from "./kysely.js";
 
 /** Read-only queries behind the chat commands (statut, mes signalements, à traiter, en retard).
@@ -23,6 +25,11 @@ export type CaseSummaryRow = {
   status: CaseStatus;
   urgency: number;
   escalatedToMlds: boolean;
+  referredAt: Date | null;
+  ageAtReport: number | null;
+  outOfSchool: boolean;
+  /** The bassin's setting: whether its coordinators may act before the GPDS decides. */
+  mldsAccess: MldsAccess;
   schoolId: string;
   schoolName: string;
   districtId: string;
@@ -40,7 +47,7 @@ export type StatusCount = { status: CaseStatus; count: number };
 export type CaseListRows = { rows: CaseSummaryRow[]; counts: StatusCount[] };
 
 /** Who may see what, plus, in a channel, the rule that a school's own cases stay out of it. */
-export type CaseFilter = { visibility: CaseVisibility; onlyMldsCases?: MldsAgeLimit | null };
+export type CaseFilter = { visibility: CaseVisibility; onlyMldsCases?: boolean };
 
 /** What a case shows of its pupil ("Pupil" as p) and of who follows it ("Member" as a). */
 export const PUPIL_AND_ASSIGNEE = [
@@ -147,13 +154,16 @@ export class CaseQueryRepository {
 
   /** "À traiter": NEW, INFO_REQUESTED and REVIEW_DUE cases, and ACKNOWLEDGED ones held by this
    *  member or by nobody (domain: isWaitingFor); the oldest first. */
-  waitingFor(filter: CaseFilter, memberId: string, limit: number): Promise<CaseListRows> {
+  waitingFor(filter: CaseFilter, memberId: string, limit: number, options: { mldsMayActOnly?: boolean } = {}): Promise<CaseListRows> {
     const waiting: CaseCondition = (eb) =>
       eb.or([
         eb("c.status", "in", lits(["NEW", "INFO_REQUESTED", "REVIEW_DUE"] as const)),
         eb.and([eb("c.status", "=", lit("ACKNOWLEDGED")), eb.or([eb("c.assigneeId", "is", null), eb("c.assigneeId", "=", memberId)])]),
       ]);
-    return this.list(filter, () => waiting, "oldest", limit);
+    // A coordinator's area keeps only the cases they may act on (domain: permissions.mldsMayAct);
+    // the ones they hold stay in the list whatever the bassin's setting.
+    const acting: CaseCondition = (eb) => eb.and([waiting(eb), mldsMayAct(eb)]);
+    return this.list(filter, (branch) => (options.mldsMayActOnly && branch === "area" ? acting : waiting), "oldest", limit);
   }
 
   /** "En retard": open cases whose review date has passed, and NEW ones created before
@@ -199,11 +209,11 @@ export class CaseQueryRepository {
    */
   private branches(filter: CaseFilter, condition: Condition, tail: (q: CaseBranch) => CaseBranch = (q) => q) {
     const v = filter.visibility;
-    const channelLimit = filter.onlyMldsCases ?? null;
+    const channelLimit = filter.onlyMldsCases === true;
     const branches: CaseBranch[] = [];
     const add = (parts: CaseCondition[], cond: CaseCondition | null) => {
       if (cond === null) return;
-      const all = [...parts, ...(channelLimit ? [concernsMlds(channelLimit)] : []), cond];
+      const all = [...parts, ...(channelLimit ? [concernsMlds] : []), cond];
       branches.push(
         tail(
           this.db
@@ -215,7 +225,7 @@ export class CaseQueryRepository {
     };
     const area = areaCondition(v.area);
     // A coordinator's area keeps only the MLDS's cases; in a channel that rule is already there.
-    const age = v.mldsOnly && !sameLimit(v.mldsOnly, channelLimit) ? concernsMlds(v.mldsOnly) : null;
+    const age = v.mldsOnly && !channelLimit ? concernsMlds : null;
     const inArea: CaseCondition | null = area === null ? null : age === null ? area : (eb) => eb.and([area(eb), age(eb)]);
     if (inArea !== null) add([inArea], condition("area"));
     if (v.alsoAssignedTo !== null && v.area.kind !== "academy") {
@@ -242,6 +252,7 @@ function summaryQuery(db: Db, picked: CaseBranch) {
     .innerJoin("Case as c", "c.id", "k.id")
     .innerJoin("School as s", "s.id", "c.schoolId")
     .innerJoin("Pupil as p", "p.id", "c.pupilId")
+    .innerJoin("District as d", "d.id", "c.districtId")
     .leftJoin("Member as a", "a.id", "c.assigneeId")
     .leftJoinLateral(
       (eb) =>
@@ -262,6 +273,10 @@ function summaryQuery(db: Db, picked: CaseBranch) {
       "c.status",
       "c.urgency",
       "c.escalatedToMlds",
+      "c.referredAt",
+      "c.ageAtReport",
+      "c.outOfSchool",
+      "d.mldsAccess",
       "s.id as schoolId",
       "s.name as schoolName",
       "c.districtId",
@@ -291,6 +306,10 @@ function toSummary(r: SummaryColumns): CaseSummaryRow {
     status: r.status,
     urgency: r.urgency,
     escalatedToMlds: r.escalatedToMlds,
+    referredAt: r.referredAt,
+    ageAtReport: r.ageAtReport,
+    outOfSchool: r.outOfSchool,
+    mldsAccess: r.mldsAccess,
     schoolId: r.schoolId,
     schoolName: r.schoolName,
     districtId: r.districtId,
@@ -334,10 +353,6 @@ function ordered<Q extends SelectQueryBuilder<DB & { c: DB["Case"] }, "c", objec
   }
 }
 
-function sameLimit(a: MldsAgeLimit, b: MldsAgeLimit | null): boolean {
-  return b !== null && a.bornOnOrBefore === b.bornOnOrBefore && a.birthYearAtMost === b.birthYearAtMost;
-}
-
 function areaCondition(area: CaseVisibility["area"]): CaseCondition | null {
   switch (area.kind) {
     case "reportedBy":
@@ -356,24 +371,22 @@ function areaCondition(area: CaseVisibility["area"]): CaseCondition | null {
   }
 }
 
-/** Domain: concernsMldsBy (escalated, or a pupil of 16 or over by the limit). The pupil is read by
- *  its key for each case of the scope (a correlated subquery): the cost follows the cases at hand,
- *  where a join would let the planner hash the whole Pupil table. */
-function concernsMlds(limit: MldsAgeLimit): CaseCondition {
-  return (eb) =>
-    eb.or([
-      eb.ref("c.escalatedToMlds"),
-      eb
-        .selectFrom("Pupil as ap")
-        .select(
-          sql<boolean>`CASE WHEN ap."birthDate" IS NOT NULL THEN ap."birthDate" <= ${limit.bornOnOrBefore}::date ELSE ap."birthYear" <= ${limit.birthYearAtMost}::int END`.as(
-            "old",
-          ),
-        )
-        .whereRef("ap.id", "=", "c.pupilId")
-        .$asScalar(),
-    ]);
-}
+/** Domain: concernsMldsBy (referred, or a pupil of 16 or over at the report date; unknown counts
+ *  as 16 or over). Read on the case's own row: no birthday moves a case into the MLDS's lists. */
+const concernsMlds: CaseCondition = (eb) =>
+  eb.or([eb.ref("c.escalatedToMlds"), eb("c.ageAtReport", "is", null), eb("c.ageAtReport", ">=", sql.lit(MLDS_MIN_AGE))]);
+
+/** Domain: permissions.mldsMayAct (referred, or the bassin lets its coordinators act before the
+ *  GPDS decides: at once, or when urgent or out of school). */
+const mldsMayAct: CaseCondition = (eb) =>
+  eb.or([
+    eb.ref("c.escalatedToMlds"),
+    eb(eb.selectFrom("District as md").select("md.mldsAccess").whereRef("md.id", "=", "c.districtId").$asScalar(), "=", lit("IMMEDIATE")),
+    eb.and([
+      eb(eb.selectFrom("District as md2").select("md2.mldsAccess").whereRef("md2.id", "=", "c.districtId").$asScalar(), "=", lit("URGENT_OR_OUT_OF_SCHOOL")),
+      eb.or([eb("c.urgency", ">=", sql.lit(URGENT_LEVEL)), eb.ref("c.outOfSchool")]),
+    ]),
+  ]);
 
 /** Typed text is matched literally: LIKE's wildcards and its escape character lose their meaning. */
 function escapeLike(s: string): string {

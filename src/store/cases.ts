@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { sql, type QueryCreator, type Selectable } from "kysely";
 import { jsonArrayFrom } from "kysely/helpers/postgres";
 import { OPEN_STATUSES, type CaseStatus } from "../domain/lifecycle.js";
+import type { MldsAccess } from "../domain/permissions.js";
 import { formatReference } from "../domain/reference.js";
 import { runNamed, type DB, type Db } from "./kysely.js";
 import type { OutgoingMessage } from "./outgoing-message.js";
@@ -16,8 +17,13 @@ export type NewReport = {
   submissionKey: string;
   reporterId: string;
   schoolId: string;
-  pupil: { lastName: string; firstName: string; nameKey: string; birthYear: number; className: string };
+  pupil: { lastName: string; firstName: string; nameKey: string; birthYear: number; birthDate?: Date; className: string };
   signals: { code: string; family: string; note?: string }[];
+  /** The pupil's age at the report date, kept with a new case (domain: routing.ageAtReport);
+   *  absent: the age reached in the report's year. */
+  ageAtReport?: number;
+  /** The reporter said the pupil no longer comes or has left the school. */
+  outOfSchool?: boolean;
   absenceHalfDays?: number;
   stepsTaken: string[];
   urgency: number;
@@ -112,7 +118,8 @@ export class CaseRepository {
             .from("known")
             .set((eb) => ({
               urgency: sql<number>`GREATEST(${eb.ref("Case.urgency")}, ${r.urgency})`,
-              version: sql<number>`${eb.ref("Case.version")} + CASE WHEN ${eb.ref("Case.urgency")} < ${r.urgency} OR NOT (${families}::text[] <@ ${eb.ref("known.families")}) THEN 1 ELSE 0 END`,
+              outOfSchool: sql<boolean>`${eb.ref("Case.outOfSchool")} OR ${r.outOfSchool === true}`,
+              version: sql<number>`${eb.ref("Case.version")} + CASE WHEN ${eb.ref("Case.urgency")} < ${r.urgency} OR (${r.outOfSchool === true} AND NOT ${eb.ref("Case.outOfSchool")}) OR NOT (${families}::text[] <@ ${eb.ref("known.families")}) THEN 1 ELSE 0 END`,
               updatedAt: sql<Date>`now()`,
             }))
             .where("Case.id", "=", r.attachToCaseId)
@@ -139,14 +146,18 @@ export class CaseRepository {
             .with("touched", (qc) =>
               qc
                 .updateTable("Pupil")
-                .set({ className: r.pupil.className })
+                .set((eb) => ({
+                  className: r.pupil.className,
+                  // A birth date typed in a report completes one the pupil did not have.
+                  birthDate: r.pupil.birthDate ? sql<Date>`COALESCE(${eb.ref("birthDate")}, ${isoDay(r.pupil.birthDate)}::date)` : eb.ref("birthDate"),
+                }))
                 .where("id", "in", (eb) => eb.selectFrom("known").select("known.id"))
                 .returning("id"),
             )
             .with("added", (qc) =>
               qc
                 .insertInto("Pupil")
-                .columns(["id", "schoolId", "lastName", "firstName", "nameKey", "birthYear", "className"])
+                .columns(["id", "schoolId", "lastName", "firstName", "nameKey", "birthYear", "birthDate", "className"])
                 .expression((eb) =>
                   qc
                     .selectNoFrom([
@@ -156,6 +167,7 @@ export class CaseRepository {
                       eb.val(r.pupil.firstName).as("firstName"),
                       eb.val(r.pupil.nameKey).as("nameKey"),
                       eb.val(r.pupil.birthYear).as("birthYear"),
+                      sql<Date | null>`${r.pupil.birthDate ? isoDay(r.pupil.birthDate) : null}::date`.as("birthDate"),
                       eb.val(r.pupil.className).as("className"),
                     ])
                     .where(eb.not(eb.exists(eb.selectFrom("known").select("known.id")))),
@@ -163,7 +175,19 @@ export class CaseRepository {
                 .returning("id"),
             )
             .insertInto("Case")
-            .columns(["id", "reference", "pupilId", "schoolId", "districtId", "urgency", "reporterId", "escalatedToMlds", "updatedAt"])
+            .columns([
+              "id",
+              "reference",
+              "pupilId",
+              "schoolId",
+              "districtId",
+              "urgency",
+              "reporterId",
+              "escalatedToMlds",
+              "ageAtReport",
+              "outOfSchool",
+              "updatedAt",
+            ])
             .expression((eb) =>
               eb
                 .selectFrom(["School as s", eb.selectFrom("touched").select("touched.id").unionAll(eb.selectFrom("added").select("added.id")).as("p")])
@@ -176,6 +200,8 @@ export class CaseRepository {
                   eb.val(r.urgency).as("urgency"),
                   eb.val(r.reporterId).as("reporterId"),
                   eb.val(r.escalatedToMlds === true).as("escalatedToMlds"),
+                  eb.val(r.ageAtReport ?? r.year - r.pupil.birthYear).as("ageAtReport"),
+                  eb.val(r.outOfSchool === true).as("outOfSchool"),
                   sql<Date>`now()`.as("updatedAt"),
                 ])
                 .where("s.id", "=", r.schoolId),
@@ -201,6 +227,7 @@ export class CaseRepository {
                 stepsTaken: r.stepsTaken,
                 urgency: r.urgency,
                 observations: r.observations ?? null,
+                outOfSchool: r.outOfSchool === true,
               })
               .returning("id"),
           )
@@ -238,6 +265,11 @@ export class CaseRepository {
 
 const UNIQUE_VIOLATION = "23505";
 
+/** A calendar date as PostgreSQL's date reads it (birth dates are stored at UTC midnight). */
+function isoDay(d: Date): string {
+  return d.toISOString().slice(0, 10);
+}
+
 /** Everything the triage needs to know about a case, read in one query. */
 export type CaseRecord = {
   id: string;
@@ -246,6 +278,13 @@ export type CaseRecord = {
   urgency: number;
   version: number;
   escalatedToMlds: boolean;
+  /** When the school's GPDS referred the case to the MLDS. */
+  referredAt: Date | null;
+  /** The pupil's age at the report date; null: unknown (counts as 16 or over). */
+  ageAtReport: number | null;
+  outOfSchool: boolean;
+  /** The bassin's setting: whether its coordinators may act before the GPDS decides. */
+  mldsAccess: MldsAccess;
   source: "REPORT" | "IMPORT";
   /** departmentCode: the département of the school ("069"), for the DSDEN's scope; null when unknown. */
   school: { id: string; name: string; uai: string; departmentCode: string | null };
@@ -285,8 +324,12 @@ export type CaseChange = {
   reviewRemindedFor?: Date | null;
   assigneeId?: string | null;
   escalatedToMlds?: boolean;
+  referredAt?: Date | null;
+  ageAtReport?: number | null;
   closedAt?: Date | null;
   nextReviewAt?: Date | null;
+  /** The pupil's birth date, completed by the référent (written before the case, in one transaction). */
+  pupilBirthDate?: Date;
 };
 
 export type CaseEventInput = { type: string; actorId: string | null; data?: Record<string, unknown> };
@@ -311,6 +354,7 @@ function selectRecord(qc: QueryCreator<DB & RecordCtes>) {
     .selectFrom("upd as c")
     .innerJoin("School as s", "s.id", "c.schoolId")
     .innerJoin("Pupil as p", "p.id", "c.pupilId")
+    .innerJoin("District as d", "d.id", "c.districtId")
     .leftJoin("Member as a", "a.id", "c.assigneeId")
     .select([
       "c.id",
@@ -319,6 +363,10 @@ function selectRecord(qc: QueryCreator<DB & RecordCtes>) {
       "c.urgency",
       "c.version",
       "c.escalatedToMlds",
+      "c.referredAt",
+      "c.ageAtReport",
+      "c.outOfSchool",
+      "d.mldsAccess",
       "c.source",
       "c.districtId",
       "c.nextReviewAt",
@@ -389,6 +437,10 @@ function toCaseRecord(c: CaseRow): CaseRecord {
     urgency: c.urgency,
     version: c.version,
     escalatedToMlds: c.escalatedToMlds,
+    referredAt: c.referredAt,
+    ageAtReport: c.ageAtReport,
+    outOfSchool: c.outOfSchool,
+    mldsAccess: c.mldsAccess,
     source: c.source,
     school: { id: c.schoolId, name: c.schoolName, uai: c.schoolUai, departmentCode: c.schoolDepartmentCode },
     districtId: c.districtId,
@@ -462,12 +514,19 @@ export class CaseChangeRepository {
     messages: OutgoingMessage[],
     planOp?: PlanOp,
   ): Promise<CaseRecord> {
-    if (!planOp) return this.applyChange(this.db, caseId, expectedVersion, change, event, messages);
+    if (!planOp && !change.pupilBirthDate) return this.applyChange(this.db, caseId, expectedVersion, change, event, messages);
     return this.db.transaction().execute(async (trx) => {
       // The case row first: its lock makes a concurrent change of the same case wait, then fail on the version.
-      const locked = await trx.selectFrom("Case").select("version").where("id", "=", caseId).forUpdate().executeTakeFirst();
+      const locked = await trx.selectFrom("Case").select(["version", "pupilId"]).where("id", "=", caseId).forUpdate().executeTakeFirst();
       if (locked?.version !== expectedVersion) throw new VersionConflictError(caseId);
-      await applyPlanOp(trx, caseId, planOp);
+      if (planOp) await applyPlanOp(trx, caseId, planOp);
+      if (change.pupilBirthDate) {
+        await trx
+          .updateTable("Pupil")
+          .set({ birthDate: sql<Date>`${isoDay(change.pupilBirthDate)}::date`, birthYear: change.pupilBirthDate.getUTCFullYear() })
+          .where("id", "=", locked.pupilId)
+          .execute();
+      }
       return this.applyChange(trx, caseId, expectedVersion, change, event, messages);
     });
   }
@@ -498,6 +557,8 @@ export class CaseChangeRepository {
                   status: change.status !== undefined ? sql.val(change.status) : eb.ref("status"),
                   assigneeId: change.assigneeId !== undefined ? sql.val(change.assigneeId) : eb.ref("assigneeId"),
                   escalatedToMlds: change.escalatedToMlds !== undefined ? sql.val(change.escalatedToMlds) : eb.ref("escalatedToMlds"),
+                  referredAt: change.referredAt !== undefined ? sql.val(change.referredAt) : eb.ref("referredAt"),
+                  ageAtReport: change.ageAtReport !== undefined ? sql.val(change.ageAtReport) : eb.ref("ageAtReport"),
                   closedAt: change.closedAt !== undefined ? sql.val(change.closedAt) : eb.ref("closedAt"),
                   nextReviewAt: change.nextReviewAt !== undefined ? sql.val(change.nextReviewAt) : eb.ref("nextReviewAt"),
                   reviewRemindedFor: change.reviewRemindedFor !== undefined ? sql.val(change.reviewRemindedFor) : eb.ref("reviewRemindedFor"),

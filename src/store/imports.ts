@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { ageAtReport } from "../domain/routing.js";
 import { sql, type Insertable } from "kysely";
 import { z } from "zod";
 import { importRowSchema, type ImportRow } from "../domain/import-columns.js";
@@ -436,6 +437,8 @@ export class ImportRepository {
             schoolId: row.schoolId,
             districtId: row.districtId,
             urgency: opts.urgency,
+            // The age on the import's day, kept with the case as a report's is (domain: routing.ageAtReport).
+            ageAtReport: ageAtReport(row.birthYear, new Date(`${row.birthDate}T00:00:00Z`), opts.now),
             source: "IMPORT",
             sourceLabel: batch.sourceLabel,
             reporterId: null,

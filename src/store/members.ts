@@ -82,6 +82,19 @@ export class MemberRepository {
       .execute();
   }
 
+  /** The chefs d'établissement (and adjoints) of a school, who chair its GPDS. */
+  async headsOf(schoolId: string): Promise<MemberSummary[]> {
+    return this.db
+      .selectFrom("Member as m")
+      .select(SUMMARY)
+      .where("m.active", "=", true)
+      .where("m.role", "=", "HEAD")
+      .where((eb) => inSchool(eb, schoolId))
+      .orderBy("m.displayName")
+      .orderBy("m.id")
+      .execute();
+  }
+
   /** The MLDS coordinators of a district. */
   async coordinatorsOf(districtId: string): Promise<MemberSummary[]> {
     return this.db

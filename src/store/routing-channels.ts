@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import type { MldsAccess } from "../domain/permissions.js";
 import type { Db } from "./kysely.js";
 
 export type RoutingChannelRecord = { teamId: string; channelId: string; name: string };
@@ -21,6 +22,12 @@ export class RoutingChannelRepository {
       .onConflict((oc) => oc.column("districtId").doUpdateSet({ isFallback: false, ...channel }))
       .execute();
     return { districtName: district.name };
+  }
+
+  /** Sets whether a bassin's MLDS coordinators may act before the school's GPDS decides. */
+  async setMldsAccess(districtCode: string, access: MldsAccess): Promise<{ districtName: string } | null> {
+    const row = await this.db.updateTable("District").set({ mldsAccess: access }).where("code", "=", districtCode).returning("name").executeTakeFirst();
+    return row ? { districtName: row.name } : null;
   }
 
   /** The académie's fallback channel: there is one at most. */

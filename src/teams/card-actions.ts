@@ -24,6 +24,7 @@ export const CARD_ACTIONS: { readonly [Verb in ExecuteVerb]: CardAction } = {
   "case.requestInfo": caseAction,
   "case.dismiss": caseAction,
   "case.escalate": caseAction,
+  "case.setBirthDate": caseAction,
   "case.openPlan": caseAction,
   "case.details": caseAction,
   "case.refresh": caseAction,

@@ -48,7 +48,7 @@ describe.each(DATABASE_KINDS)("control characters in what people send, on the %s
   it("records a report whose class was typed with U+0000, without the character", async () => {
     const c = new Conversation(bot, claire);
     await c.say("signaler");
-    const step2 = await c.press("Suivant", { lastName: "Nul", firstName: "Zoé", className: "2nde\u00001", birthYear: String(YEAR - 16) });
+    const step2 = await c.press("Suivant", { lastName: "Nul", firstName: "Zoé", className: "2nde\u00001", birthDate: `01/01/${YEAR - 16}` });
     expect(step2.texts.join("\n")).not.toMatch(/erreur/i);
     expect(cardText(c.lastCard)).toContain("Signaux observés");
     await c.press("Suivant", { signal_LATENESS: "true" });

@@ -101,6 +101,8 @@ describe("importing a rentrée list through the bot", () => {
     files = await new FileHost().start();
     // The file host is on this machine over http: allowed in local mode by an explicit setting.
     bot = await startTestBot({ clock: () => RENTREE, env: { IMPORT_DOWNLOAD_ALLOW_LOOPBACK: "true" } });
+    // The coordinators act on the 16+ at once here (the bassin's setting: test/bot/gpds-process.test.ts).
+    await bot.app.store.db.kysely.updateTable("District").set({ mldsAccess: "IMMEDIATE" }).execute();
     // The bot is installed in the coordinators' team of Bassin Nord.
     const channel = DEMO_CHANNELS[0];
     await bot.post({

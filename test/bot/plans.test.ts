@@ -59,6 +59,8 @@ describe("support plans edited from cards", () => {
 
   beforeAll(async () => {
     bot = await startTestBot();
+    // Plans, not the GPDS's decision: the coordinators act on the 16+ at once (gpds-process.test.ts).
+    await bot.app.store.db.kysely.updateTable("District").set({ mldsAccess: "IMMEDIATE" }).execute();
     for (const p of [claire, karim, sophie, marc]) await bot.say(p, "aide");
   });
   afterAll(async () => bot?.stop());

@@ -61,6 +61,8 @@ describe("forged card actions", () => {
 
   beforeAll(async () => {
     bot = await startTestBot();
+    // The coordinators act on the 16+ at once here (the bassin's setting: test/bot/gpds-process.test.ts).
+    await bot.app.store.db.kysely.updateTable("District").set({ mldsAccess: "IMMEDIATE" }).execute();
     for (const p of [claire, karim, sophie, marc, thomas]) await bot.say(p, "aide");
   });
   afterAll(async () => bot?.stop());
@@ -123,8 +125,10 @@ describe("forged card actions", () => {
     expect((await prisma().case.findUniqueOrThrow({ where: { id: caseId } })).status).toBe("ACKNOWLEDGED");
   });
 
-  it("refuses to send a case of a pupil of 16 or over to the MLDS again (the button is only for under-16 cases)", async () => {
+  it("refuses to refer a case to the MLDS a second time: the GPDS's decision is recorded once", async () => {
     const caseId = await nordCase("Majeure", 17);
+    const first = await execute(bot, karim, personalOf(karim), "case.escalate", { caseId, version: (await state(caseId)).version });
+    expect(cardText(first)).toContain("Orientation vers la MLDS enregistrée");
     const before = await state(caseId);
     const card = await execute(bot, karim, personalOf(karim), "case.escalate", { caseId, version: before.version });
     expect(cardText(card)).toMatch(/n'est plus possible/);

@@ -78,6 +78,8 @@ describe("minimisation in channels and in logs", () => {
 
   beforeAll(async () => {
     bot = await startTestBot({ logger: createLogger("trace", { write: (line: string) => void logs.push(line) }) });
+    // The coordinators act on the 16+ at once here (the bassin's setting: test/bot/gpds-process.test.ts).
+    await bot.app.store.db.kysely.updateTable("District").set({ mldsAccess: "IMMEDIATE" }).execute();
     await installInTeam(bot, sophie);
     for (const p of [claire, sophie, karim]) await bot.say(p, "aide");
   });
@@ -89,7 +91,7 @@ describe("minimisation in channels and in logs", () => {
       // The teacher reports through the dialog, as in Teams.
       const c = new Conversation(bot, claire);
       await c.say("signaler");
-      await c.press("Suivant", { lastName: p.lastName, firstName: p.firstName, className: "1re 4", birthYear: String(YEAR - p.age) });
+      await c.press("Suivant", { lastName: p.lastName, firstName: p.firstName, className: "1re 4", birthDate: `01/01/${YEAR - p.age}` });
       await c.press("Suivant", { signal_LATENESS: "true", signal_NO_PLAN: "true" });
       await c.press("Suivant", { note_LATENESS: p.note });
       await c.press("Voir le récapitulatif", { stepsTaken: "FAMILY_CONTACTED", urgency: "2", observations: p.observations });

@@ -103,6 +103,8 @@ describe("access and erasure requests, from an admin's personal chat", () => {
 
   beforeAll(async () => {
     bot = await startTestBot({ clock: () => now });
+    // The coordinators act on the 16+ at once here (the bassin's setting: test/bot/gpds-process.test.ts).
+    await bot.app.store.db.kysely.updateTable("District").set({ mldsAccess: "IMMEDIATE" }).execute();
     await installInTeam(bot, sophie);
     for (const p of [claire, karim, sophie, nathalie]) await bot.say(p, "aide");
   });

@@ -105,6 +105,8 @@ describe("quick status queries", () => {
 
   beforeAll(async () => {
     bot = await startTestBot({ clock: () => now });
+    // The lists, not the GPDS's decision: the coordinators act on the 16+ at once (gpds-process.test.ts).
+    await bot.app.store.db.kysely.updateTable("District").set({ mldsAccess: "IMMEDIATE" }).execute();
     cases.lea = await report(claire, "Dupont", "Léa", 17);
     cases.paul = await report(claire, "Dupont", "Paul", 17);
     cases.hugo = await report(claire, "Durand", "Mathis", 14); // under 16: the school's GPDS alone

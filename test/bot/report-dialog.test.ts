@@ -6,7 +6,7 @@ const claire = person("Claire Martin"); // teacher at Lycée Victor-Hugo
 const thomas = person("Thomas Girard"); // teacher in two schools
 const YEAR = new Date().getFullYear();
 
-const LEA = { lastName: "Dupont", firstName: "Léa", className: "2nde 3", birthYear: "2010" };
+const LEA = { lastName: "Dupont", firstName: "Léa", className: "2nde 3", birthDate: "20/12/2010" };
 const SIGNALS = { absenceHalfDays: "5", signal_LATENESS: "true", signal_PASSIVITY: "true" };
 const NOTES = { note_LATENESS: "En retard 3 fois cette semaine" };
 const STEPS = { stepsTaken: "FAMILY_CONTACTED,INTERVIEW_PP_CPE", urgency: "2", observations: "Ne rend plus les devoirs depuis la Toussaint." };
@@ -136,7 +136,7 @@ describe("a teacher reports a pupil in a personal chat", () => {
         press: "Modifier", // the first one: the pupil section
         expect: (r) => {
           const values = inputValues(r.cards[0]);
-          expect(values).toMatchObject({ lastName: "Bernard", firstName: "Hugo", className: "2nde 3", birthYear: "2010" });
+          expect(values).toMatchObject({ lastName: "Bernard", firstName: "Hugo", className: "2nde 3", birthDate: "20/12/2010" });
         },
       },
       { press: "Suivant", fill: { className: "1re 2" }, expect: (r) => expect(r.card).toContain("Récapitulatif du signalement") },
@@ -250,9 +250,9 @@ describe("a teacher reports a pupil in a personal chat", () => {
       ["an empty last name", { lastName: "" }, "lastName", "Ce champ est obligatoire."],
       ["a name with digits", { firstName: "L3a" }, "firstName", "Utilisez seulement des lettres"],
       ["a class over 20 characters", { className: "Seconde générale et technologique 3" }, "className", "Trop long."],
-      ["a birth year too early", { birthYear: "1990" }, "birthYear", `Indiquez une année entre 1995 et ${YEAR - 10}.`],
-      ["a birth year too late", { birthYear: String(YEAR - 5) }, "birthYear", "Indiquez une année entre"],
-      ["a birth year that is not a year", { birthYear: "deux mille dix" }, "birthYear", "Indiquez une année entre"],
+      ["a birth year too early", { birthDate: "01/01/1990" }, "birthDate", `Indiquez une année entre 1995 et ${YEAR - 10}.`],
+      ["a birth year too late", { birthDate: `01/01/${YEAR - 5}` }, "birthDate", "Indiquez une année entre"],
+      ["a birth date that is not a date", { birthDate: "deux mille dix" }, "birthDate", "Indiquez la date de naissance sous la forme jj/mm/aaaa"],
       [
         "a school the teacher cannot report for (forged choice)",
         { schoolId: "00000000-0000-0000-0000-000000000000" },
@@ -434,7 +434,7 @@ describe("a teacher reports a pupil in a personal chat", () => {
   it("speaks English to an English Teams client", async () => {
     const r = await bot.say(claire, "report a pupil", { locale: "en-GB" });
     expect(cardText(r.cards[0])).toContain("Report a pupil");
-    expect(cardText(r.cards[0])).toContain("Year of birth");
+    expect(cardText(r.cards[0])).toContain("Date of birth");
     await bot.say(claire, "cancel", { locale: "en-GB" });
   });
 

@@ -19,13 +19,13 @@ describe("routing a new case and triage from its card", () => {
   const prisma = () => bot.app.store.db.prisma;
   const actorOf = async (p: Person) => (await bot.app.services.members.identify(DEMO_TENANT_ID, p.aadObjectId)) as Actor;
 
-  async function report(lastName: string, birthYear: number): Promise<{ caseId: string; reference: string }> {
+  async function report(lastName: string, birthYear: number, birthDate?: string): Promise<{ caseId: string; reference: string }> {
     const claireActor = await actorOf(claire);
     const [school] = await bot.app.services.reports.reportingSchools(claireActor);
     const outcome = await bot.app.services.reports.submit(
       claireActor,
       {
-        pupil: { lastName, firstName: "Léa", className: "1re 4", schoolId: school!.id, birthYear },
+        pupil: { lastName, firstName: "Léa", className: "1re 4", schoolId: school!.id, birthYear, ...(birthDate ? { birthDate } : {}) },
         signals: { signals: [{ code: "LATENESS", note: "Arrive en retard tous les matins" }, { code: "NO_PLAN" }] },
         steps: { stepsTaken: ["FAMILY_CONTACTED"], urgency: 2, observations: "Dit vouloir arrêter" },
       },
@@ -39,6 +39,9 @@ describe("routing a new case and triage from its card", () => {
 
   beforeAll(async () => {
     bot = await startTestBot();
+    // These tests are about triage from the cards: the coordinators of the bassins act on the 16+ at
+    // once (the bassin's setting and the GPDS's referral: test/bot/gpds-process.test.ts).
+    await bot.app.store.db.kysely.updateTable("District").set({ mldsAccess: "IMMEDIATE" }).execute();
     // The bot is installed in the coordinators' team and knows the people's personal chats.
     await installInTeam(bot, sophie);
     for (const p of [claire, karim, sophie, marc]) await bot.say(p, "aide");
@@ -197,12 +200,12 @@ describe("routing a new case and triage from its card", () => {
     expect((await prisma().case.findUniqueOrThrow({ where: { id: caseId } })).status).toBe("CLOSED");
   });
 
-  it("lets the référent send an under-16 case to the MLDS, which then reaches the district's channel", async () => {
-    const { caseId } = await report("Escalade", YEAR - 14);
+  it("lets the référent refer to the MLDS a 15-year-old turning 16 this school year, who then reaches the district's channel", async () => {
+    const { caseId } = await report("Escalade", YEAR - 16, `${YEAR - 16}-12-31`);
     const hidden = await execute(bot, sophie, personalOf(sophie), "case.details", { caseId });
     expect(cardText(hidden)).toContain("Action refusée");
     const card = await execute(bot, karim, personalOf(karim), "case.escalate", { caseId, version: await version(caseId) });
-    expect(cardText(card)).toContain("Dossier transmis à la MLDS.");
+    expect(cardText(card)).toContain("Orientation vers la MLDS enregistrée (décision du GPDS).");
     expect((await outboxOf(caseId)).map((s) => s.conversationId)).toContain(NORD);
     const details = await execute(bot, sophie, personalOf(sophie), "case.details", { caseId });
     expect(cardText(details)).toContain("Léa Escalade");
@@ -278,7 +281,7 @@ describe("routing a new case and triage from its card", () => {
 
   it("a second report that joins the open case updates its cards, tells who follows it, and tells the reporter what happened", async () => {
     while ((await bot.app.outbox.drainOnce()).claimed > 0); // what earlier tests queued
-    const pupil = { lastName: "Rejoint", firstName: "Léa", className: "1re 4", birthYear: String(YEAR - 17) };
+    const pupil = { lastName: "Rejoint", firstName: "Léa", className: "1re 4", birthDate: `01/01/${YEAR - 17}` };
     /** Claire reports the pupil through the dialog; returns the confirmation card's text. */
     const claireReports = async (signal: string, urgency: string, attach: boolean): Promise<string> => {
       const c = new Conversation(bot, claire);

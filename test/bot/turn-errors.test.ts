@@ -28,7 +28,7 @@ describe("what a person is told when a turn fails", () => {
     };
     let failed;
     try {
-      failed = await c.press("Suivant", { lastName: "Panne", firstName: "Léo", className: "2nde 4", birthYear: String(YEAR - 16) });
+      failed = await c.press("Suivant", { lastName: "Panne", firstName: "Léo", className: "2nde 4", birthDate: `01/01/${YEAR - 16}` });
     } finally {
       reports.findOpenCase = findOpenCase;
     }
@@ -36,7 +36,7 @@ describe("what a person is told when a turn fails", () => {
     expect(told).toContain("cette étape du signalement n'a pas été enregistrée");
     expect(told).not.toContain("Votre saisie est conservée");
     // The step is still the pupil's: sending the same card again goes on to the signals.
-    const again = await c.press("Suivant", { lastName: "Panne", firstName: "Léo", className: "2nde 4", birthYear: String(YEAR - 16) }, pupilCard);
+    const again = await c.press("Suivant", { lastName: "Panne", firstName: "Léo", className: "2nde 4", birthDate: `01/01/${YEAR - 16}` }, pupilCard);
     expect(again.texts.join("\n")).not.toMatch(/erreur/i);
     expect(cardText(c.lastCard)).toContain("Signaux observés");
   });
@@ -45,7 +45,7 @@ describe("what a person is told when a turn fails", () => {
     const c = new Conversation(bot, claire);
     await c.say("annuler"); // the report of the test above
     await c.say("signaler");
-    await c.press("Suivant", { lastName: "Envoi", firstName: "Léo", className: "2nde 4", birthYear: String(YEAR - 16) });
+    await c.press("Suivant", { lastName: "Envoi", firstName: "Léo", className: "2nde 4", birthDate: `01/01/${YEAR - 16}` });
     await c.press("Suivant", { signal_LATENESS: "true" });
     await c.press("Suivant"); // no note
     await c.press("Voir le récapitulatif", { urgency: "2" });

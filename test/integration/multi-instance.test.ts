@@ -73,14 +73,15 @@ describe("two bot instances on one database", () => {
     await post(
       b,
       personalMessage(connector.url, claire, {
-        value: press("Suivant", { lastName: "Alterne", firstName: "Eva", className: "2nde 2", birthYear: String(new Date().getFullYear() - 17) }),
+        value: press("Suivant", { lastName: "Alterne", firstName: "Eva", className: "2nde 2", birthDate: `15/03/${new Date().getFullYear() - 17}` }),
       }),
     );
     expect(cardText(lastCard())).toContain("Signaux observés");
     await post(a, personalMessage(connector.url, claire, { value: press("Suivant", { signal_WITHDRAWAL: "true" }) }));
     expect(cardText(lastCard())).toContain("Précisions sur les signaux cochés");
     await post(b, personalMessage(connector.url, claire, { value: press("Suivant", { note_WITHDRAWAL: "Seul à la récréation" }) }));
-    await post(a, personalMessage(connector.url, claire, { value: press("Voir le récapitulatif", { urgency: "2" }) }));
+    // Vigilance 3: under the bassin's default setting the coordinator may act before the GPDS decides.
+    await post(a, personalMessage(connector.url, claire, { value: press("Voir le récapitulatif", { urgency: "3" }) }));
     const summary = press("Envoyer le signalement", {});
     await Promise.all([
       post(a, personalMessage(connector.url, claire, { value: summary })),

@@ -3,7 +3,6 @@ import { createServices, type Actor, type Services } from "../../src/services/in
 import { createStore, type Store } from "../../src/store/index.js";
 import { DEMO_PEOPLE, DEMO_TENANT_ID } from "../../src/store/demo-seed.js";
 import { can, type CaseScope } from "../../src/domain/permissions.js";
-import { ageOn } from "../../src/domain/routing.js";
 import { isWaitingFor, latenessOf } from "../../src/domain/case-queries.js";
 import { parisClock, parisTime } from "../../src/domain/school-year.js";
 import type { CaseLine, QueryAudience } from "../../src/services/queries.js";
@@ -29,13 +28,13 @@ describe.each(DATABASE_KINDS)("status queries on %s", (kind) => {
   const cases: Record<string, { caseId: string; reference: string }> = {};
   let counter = 0;
 
-  async function report(by: Actor, uai: string, lastName: string, firstName: string, age: number) {
+  async function report(by: Actor, uai: string, lastName: string, firstName: string, age: number, birthDate?: string) {
     const school = (await services.reports.reportingSchools(by)).find((s) => s.uai === uai);
     if (!school) throw new Error(`${by.displayName} may not report for ${uai}`);
     const outcome = await services.reports.submit(
       by,
       {
-        pupil: { lastName, firstName, className: "2nde 3", schoolId: school.id, birthYear: YEAR - age },
+        pupil: { lastName, firstName, className: "2nde 3", schoolId: school.id, birthYear: YEAR - age, ...(birthDate ? { birthDate } : {}) },
         signals: { signals: [{ code: "LATENESS" }] },
         steps: { stepsTaken: [], urgency: 2 },
       },
@@ -67,7 +66,10 @@ describe.each(DATABASE_KINDS)("status queries on %s", (kind) => {
         reporterIds: [...new Set(c.reports.map((r) => r.reporterId).filter((x): x is string => x !== null))],
         assigneeId: c.assigneeId,
         escalatedToMlds: c.escalatedToMlds,
-        pupilAge: ageOn(c.pupil.birthYear, c.pupil.birthDate, now),
+        pupilAge: c.ageAtReport,
+        urgency: c.urgency,
+        outOfSchool: c.outOfSchool,
+        mldsAccess: "IMMEDIATE",
       } satisfies CaseScope,
     }));
   }
@@ -77,6 +79,8 @@ describe.each(DATABASE_KINDS)("status queries on %s", (kind) => {
     db = await openTestDatabase(kind);
     store = createStore(db);
     await seedDemo(store, { onlyIfEmpty: false });
+    // The lists, not the GPDS's decision: the coordinators act on the 16+ at once (test/bot/gpds-process.test.ts).
+    await db.kysely.updateTable("District").set({ mldsAccess: "IMMEDIATE" }).execute();
     services = createServices(store, clock);
     const who = async (name: string) => (await services.members.identify(DEMO_TENANT_ID, byName(name).aadObjectId))!;
     Object.assign(actors, {
@@ -93,9 +97,11 @@ describe.each(DATABASE_KINDS)("status queries on %s", (kind) => {
     cases.hugoDurand = await report(claire, "0690001B", "Durand", "Hugo", 14); // under 16: the school's GPDS alone
     cases.marcDupont = await report(thomas, "0690002C", "Dupont", "Marc", 17);
     cases.zoeDupont = await report(marc, "0690004E", "Dupont", "Zoé", 18); // Bassin Sud
-    cases.tomEscalier = await report(claire, "0690001B", "Escalier", "Tom", 14);
-    cases.noeAssigne = await report(claire, "0690001B", "Assigné", "Noé", 14);
+    // 15 at the report, 16 on 31 December: the GPDS may refer them to the MLDS.
+    cases.tomEscalier = await report(claire, "0690001B", "Escalier", "Tom", 16, `${YEAR - 16}-12-31`);
+    cases.noeAssigne = await report(claire, "0690001B", "Assigné", "Noé", 16, `${YEAR - 16}-12-31`);
     await act(karim, cases.tomEscalier.caseId, { verb: "escalate" });
+    await act(karim, cases.noeAssigne.caseId, { verb: "escalate" });
     await act(karim, cases.noeAssigne.caseId, { verb: "assign", assigneeId: sophie.memberId });
     cases.priseKarim = await report(claire, "0690001B", "Prise", "Karim", 17);
     await act(karim, cases.priseKarim.caseId, { verb: "takeCharge" });

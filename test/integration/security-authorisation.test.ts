@@ -61,7 +61,9 @@ describe("the permission table, through the services", () => {
   const draft = (schoolId: string, lastName: string) => ({
     pupil: { lastName, firstName: "Test", className: "1re 1", schoolId, birthYear: new Date().getFullYear() - 17 },
     signals: { signals: [{ code: "NO_PLAN" as const, note: "note" }] },
-    steps: { stepsTaken: [], urgency: 2 as const },
+    // Vigilance 3: the bassin's default setting lets its coordinators act before the GPDS decides, so
+    // that what is walked here is the table (the setting itself: test/unit/permissions.test.ts).
+    steps: { stepsTaken: [], urgency: 3 as const },
   });
 
   /** A case whose plan is open, opened by the coordinator of its district. */
@@ -126,6 +128,10 @@ describe("the permission table, through the services", () => {
       return unchangedWhenDenied(c.id, async () =>
         verdict(await services.triage.act(actor, c.id, await version(c.id), { verb: "dismiss", reason: "Situation réglée" })),
       );
+    },
+    REFER_TO_MLDS: async (actor, where) => {
+      const c = await newCase(where);
+      return unchangedWhenDenied(c.id, async () => verdict(await services.triage.act(actor, c.id, await version(c.id), { verb: "escalate" })));
     },
     VIEW_HISTORY: (actor, where) => unchangedWhenDenied(shared[where].id, async () => verdict(await services.plans.history(actor, shared[where].id))),
     EXPORT_PUPIL_DATA: (actor, where) =>

@@ -51,6 +51,8 @@ describe("fuzzing the bot and its services", () => {
 
   beforeAll(async () => {
     bot = await startTestBot();
+    // The coordinators act on the 16+ at once here (the bassin's setting: test/bot/gpds-process.test.ts).
+    await bot.app.store.db.kysely.updateTable("District").set({ mldsAccess: "IMMEDIATE" }).execute();
     for (const p of people) await bot.say(p as never, "aide");
     // Cases in several states, for the random actions to land on.
     const claire = await actorOf(DEMO_PEOPLE[0]!.aadObjectId);

@@ -5,6 +5,7 @@ import {
   PERMISSIONS,
   can,
   mayManageMembership,
+  mldsMayAct,
   scopeOf,
   staysWithSchool,
   type Actor,
@@ -13,6 +14,7 @@ import {
   type Operation,
 } from "../../src/domain/permissions.js";
 import { applyTransition } from "../../src/domain/lifecycle.js";
+import { mayReferToMlds } from "../../src/domain/routing.js";
 import { ROLES, ROLE_ATTACHMENT, type Role } from "../../src/domain/roles.js";
 
 // A small académie. Département 069: bassin D1 (schools S1 and S2) and bassin D2 (school S3).
@@ -33,9 +35,12 @@ const actorOf = (role: Role): Actor => ({ memberId: `m-${role}`, role, schoolIds
 const RELATIONS = ["own", "school", "bassin", "dept", "other", "assigned"] as const;
 type Relation = (typeof RELATIONS)[number];
 
-/** The pupil of the case: 16 or over, under 16 and kept by the school's GPDS, under 16 and sent
- *  to the MLDS by the school, age unknown (no birth date on file). */
-const PUPILS = ["16+", "kept", "sent", "age?"] as const;
+/** The pupil of the case (age at the report date): 16 or over and waiting for the school's GPDS
+ *  (vigilance 1), 16 or over and urgent (vigilance 3), under 16 and kept by the school's GPDS, under
+ *  16 and referred to the MLDS by the GPDS, age unknown (no birth on file). The bassin has the
+ *  default setting: its coordinators act before the GPDS decides only on urgent or out-of-school
+ *  cases (other settings: "the bassin's setting" below). */
+const PUPILS = ["16+", "16+urgent", "kept", "sent", "age?"] as const;
 type Pupil = (typeof PUPILS)[number];
 
 function caseOf(relation: Relation, pupil: Pupil, actor: Actor): CaseScope {
@@ -46,13 +51,16 @@ function caseOf(relation: Relation, pupil: Pupil, actor: Actor): CaseScope {
     reporterIds: relation === "own" ? ["someone-else", actor.memberId] : ["someone-else"],
     assigneeId: relation === "assigned" ? actor.memberId : "someone-else",
     escalatedToMlds: pupil === "sent",
-    pupilAge: { "16+": 17, kept: 14, sent: 14, "age?": null }[pupil],
+    pupilAge: { "16+": 17, "16+urgent": 17, kept: 14, sent: 14, "age?": null }[pupil],
+    urgency: pupil === "16+urgent" ? 3 : 1,
   };
 }
 
 // Cells: Y allowed, whatever the pupil; M allowed unless the pupil is under 16 and kept by the
-// school (the MLDS side of a bassin does not see those: staysWithSchool); - never.
-type Cell = "Y" | "M" | "-";
+// school (the MLDS side of a bassin does not see those: staysWithSchool); A allowed only where the
+// MLDS may act before or without the GPDS's decision (referred, or urgent under the default
+// setting: permissions.mldsMayAct); - never.
+type Cell = "Y" | "M" | "A" | "-";
 type Row = readonly [own: Cell, school: Cell, bassin: Cell, dept: Cell, other: Cell, assigned: Cell];
 
 const NEVER: Row = ["-", "-", "-", "-", "-", "-"];
@@ -63,6 +71,8 @@ const SCHOOL_ONLY: Row = ["Y", "Y", "-", "-", "-", "-"];
 const SCHOOL_OR_HELD: Row = ["Y", "Y", "-", "-", "-", "Y"];
 const BASSIN_MLDS: Row = ["M", "M", "M", "-", "-", "-"];
 const BASSIN_OR_HELD: Row = ["M", "M", "M", "-", "-", "Y"];
+const BASSIN_ACTING: Row = ["A", "A", "A", "-", "-", "-"];
+const BASSIN_ACTING_OR_HELD: Row = ["A", "A", "A", "-", "-", "Y"];
 
 /**
  * The expected answer of can(), by operation, role and relation. Why the cells that are not obvious
@@ -75,6 +85,11 @@ const BASSIN_OR_HELD: Row = ["M", "M", "M", "-", "-", "Y"];
  * - COORDINATOR, CREATE_REPORT: a coordinator reports for any school of the bassin, whatever the
  *   pupil's age: reporting an under-16 pupil does not mean seeing the case afterwards (Y, not M).
  * - COORDINATOR and IEN_IO elsewhere: only the MLDS's cases (M) of their bassin.
+ * - COORDINATOR, TRIAGE, EDIT_PLAN, CLOSE_CASE: a coordinator sees a 16+ case at once but acts on
+ *   it (take in charge, assign, ask, plan, dismiss, close) only once the GPDS has referred it, or
+ *   before that as the bassin's setting allows (A); the case they hold stays theirs.
+ * - REFER_TO_MLDS: the GPDS's decision, recorded by the référent or the chef d'établissement who
+ *   chairs it, for the school's cases (the ages are checked by routing.mayReferToMlds).
  * - HEAD, VIEW_STATS: the chef d'établissement chairs the GPDS and answers for the school: the
  *   school's figures; no TRIAGE, EDIT_PLAN nor CLOSE_CASE, which the référent does.
  * - CPE, PSYEN, SOCIAL_WORKER, NURSE: GPDS members read the school's cases (status, details,
@@ -137,7 +152,7 @@ const EXPECTED: Record<Operation, Record<Role, Row>> = {
     PSYEN: NEVER,
     SOCIAL_WORKER: NEVER,
     NURSE: NEVER,
-    COORDINATOR: BASSIN_MLDS,
+    COORDINATOR: BASSIN_ACTING,
     IEN_IO: NEVER,
     DSDEN: NEVER,
     ADMIN: NEVER,
@@ -150,7 +165,7 @@ const EXPECTED: Record<Operation, Record<Role, Row>> = {
     PSYEN: NEVER,
     SOCIAL_WORKER: NEVER,
     NURSE: NEVER,
-    COORDINATOR: BASSIN_OR_HELD,
+    COORDINATOR: BASSIN_ACTING_OR_HELD,
     IEN_IO: NEVER,
     DSDEN: NEVER,
     ADMIN: NEVER,
@@ -163,7 +178,20 @@ const EXPECTED: Record<Operation, Record<Role, Row>> = {
     PSYEN: NEVER,
     SOCIAL_WORKER: NEVER,
     NURSE: NEVER,
-    COORDINATOR: BASSIN_OR_HELD,
+    COORDINATOR: BASSIN_ACTING_OR_HELD,
+    IEN_IO: NEVER,
+    DSDEN: NEVER,
+    ADMIN: NEVER,
+  },
+  REFER_TO_MLDS: {
+    STAFF: NEVER,
+    CPE: NEVER,
+    HEAD: SCHOOL_ONLY,
+    REFERENT: SCHOOL_ONLY,
+    PSYEN: NEVER,
+    SOCIAL_WORKER: NEVER,
+    NURSE: NEVER,
+    COORDINATOR: NEVER,
     IEN_IO: NEVER,
     DSDEN: NEVER,
     ADMIN: NEVER,
@@ -288,7 +316,7 @@ const EXPECTED: Record<Operation, Record<Role, Row>> = {
 };
 
 function allowedBy(cell: Cell, pupil: Pupil): boolean {
-  return cell === "Y" || (cell === "M" && pupil !== "kept");
+  return cell === "Y" || (cell === "M" && pupil !== "kept") || (cell === "A" && (pupil === "16+urgent" || pupil === "sent"));
 }
 
 const EVERY_COMBINATION = OPERATIONS.flatMap((op) =>
@@ -317,6 +345,7 @@ describe("can without a case", () => {
     TRIAGE: [],
     EDIT_PLAN: [],
     CLOSE_CASE: [],
+    REFER_TO_MLDS: [],
     VIEW_HISTORY: [],
     RECORD_ABSENCES: [],
     VIEW_STATS: ["HEAD", "REFERENT", "COORDINATOR", "IEN_IO", "DSDEN", "ADMIN"],
@@ -397,6 +426,52 @@ describe("scope details", () => {
     [{ escalatedToMlds: false }, false],
   ])("staysWithSchool(%j) is %s", (target, expected) => {
     expect(staysWithSchool(target)).toBe(expected);
+  });
+});
+
+describe("the bassin's setting: when coordinators act before the GPDS decides", () => {
+  const coordinator = actorOf("COORDINATOR");
+  const waiting = (over: Partial<CaseScope>): CaseScope => ({ ...caseOf("bassin", "16+", coordinator), ...over });
+  // [setting, vigilance, out of school, referred] -> may the coordinator take in charge / close?
+  it.each([
+    ["IMMEDIATE", 1, false, false, true],
+    ["URGENT_OR_OUT_OF_SCHOOL", 1, false, false, false],
+    ["URGENT_OR_OUT_OF_SCHOOL", 2, false, false, false],
+    ["URGENT_OR_OUT_OF_SCHOOL", 3, false, false, true],
+    ["URGENT_OR_OUT_OF_SCHOOL", 1, true, false, true],
+    ["ON_REFERRAL_ONLY", 3, true, false, false],
+    ["ON_REFERRAL_ONLY", 1, false, true, true],
+    [undefined, 1, false, false, false],
+    [undefined, 3, false, false, true],
+  ] as const)("%s, vigilance %s, out of school %s, referred %s: acts %s", (mldsAccess, urgency, outOfSchool, referred, acts) => {
+    const c = waiting({ urgency, outOfSchool, escalatedToMlds: referred, ...(mldsAccess ? { mldsAccess } : {}) });
+    expect(mldsMayAct(c)).toBe(acts);
+    for (const op of ["TRIAGE", "EDIT_PLAN", "CLOSE_CASE"] as const) expect(can(coordinator, op, c), op).toBe(acts);
+    // Seeing the case does not wait for the GPDS.
+    for (const op of ["VIEW_STATUS", "VIEW_DETAILS", "VIEW_HISTORY"] as const) expect(can(coordinator, op, c), op).toBe(true);
+    // The référent of the school acts whatever the setting.
+    expect(can(actorOf("REFERENT"), "TRIAGE", { ...c, schoolId: "S1" })).toBe(true);
+  });
+
+  it("the coordinator who holds a case keeps acting on it whatever the setting", () => {
+    const c = waiting({ mldsAccess: "ON_REFERRAL_ONLY", assigneeId: coordinator.memberId });
+    for (const op of ["TRIAGE", "EDIT_PLAN", "CLOSE_CASE"] as const) expect(can(coordinator, op, c), op).toBe(true);
+  });
+});
+
+describe("mayReferToMlds: referral by the GPDS from 16, or 16 before the end of the school year", () => {
+  const on = new Date("2027-03-15T10:00:00Z"); // school year 2026-2027, ends 31 August 2027
+  const d = (iso: string) => new Date(`${iso}T00:00:00Z`);
+  it.each([
+    ["16 already", 2010, d("2010-06-01"), { ok: true }],
+    ["turns 16 on 31 August", 2011, d("2011-08-31"), { ok: true }],
+    ["turns 16 on 1 September, next school year", 2011, d("2011-09-01"), { ok: false, reason: "TOO_YOUNG" }],
+    ["13 years old", 2013, d("2013-05-02"), { ok: false, reason: "TOO_YOUNG" }],
+    ["only the year, certainly 16 (born 2010 at the latest on 31 December)", 2010, null, { ok: true }],
+    ["only the year, might turn 16 in time", 2011, null, { ok: false, reason: "BIRTH_DATE_NEEDED" }],
+    ["only the year, certainly too young", 2013, null, { ok: false, reason: "TOO_YOUNG" }],
+  ] as const)("%s", (_label, year, birthDate, expected) => {
+    expect(mayReferToMlds(year, birthDate, on)).toEqual(expected);
   });
 });
 

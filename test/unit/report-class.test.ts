@@ -6,7 +6,7 @@ import { validatePupil, withinLimits, type CompleteDraft } from "../../src/domai
  *  20 characters at most. */
 
 const ctx = { allowedSchoolIds: ["s1"], currentYear: 2026 };
-const pupil = (className: string) => ({ lastName: "Dupont", firstName: "Léa", className, schoolId: "s1", birthYear: "2010" });
+const pupil = (className: string) => ({ lastName: "Dupont", firstName: "Léa", className, schoolId: "s1", birthDate: "20/12/2010" });
 
 describe("the class of a reported pupil", () => {
   it.each(["2nde 3", "1re STMG", "Tle°2", "3e-B", "CAP 1 ECMS", "TleBacPro MELEC 2"])("accepts %j", (className) => {

@@ -3,13 +3,13 @@ import fc from "fast-check";
 import { validateNotes, validatePupil, validateSignals, validateStepsTaken } from "../../src/domain/report-draft.js";
 
 const ctx = { allowedSchoolIds: ["school-a", "school-b"], currentYear: 2026 };
-const pupil = { lastName: " Dupont ", firstName: "Léa", className: "2nde  3", schoolId: "school-a", birthYear: "2010" };
+const pupil = { lastName: " Dupont ", firstName: "Léa", className: "2nde  3", schoolId: "school-a", birthDate: "20/12/2010" };
 
 describe("pupil step", () => {
   it("accepts a complete pupil and tidies spaces", () => {
     expect(validatePupil(pupil, ctx)).toEqual({
       ok: true,
-      value: { lastName: "Dupont", firstName: "Léa", className: "2nde 3", schoolId: "school-a", birthYear: 2010 },
+      value: { lastName: "Dupont", firstName: "Léa", className: "2nde 3", schoolId: "school-a", birthYear: 2010, birthDate: "2010-12-20" },
     });
   });
 
@@ -19,10 +19,15 @@ describe("pupil step", () => {
     [{ lastName: "<script>" }, { lastName: "invalidName" }],
     [{ className: "x".repeat(21) }, { className: "tooLong" }],
     [{ schoolId: "school-z" }, { schoolId: "unknownSchool" }],
-    [{ birthYear: "1994" }, { birthYear: "birthYearRange" }],
-    [{ birthYear: "2017" }, { birthYear: "birthYearRange" }],
-    [{ birthYear: "1995" }, {}],
-    [{ birthYear: "2016" }, {}],
+    [{ birthDate: "31/12/1994" }, { birthDate: "birthYearRange" }],
+    [{ birthDate: "01/01/2017" }, { birthDate: "birthYearRange" }],
+    [{ birthDate: "01/01/1995" }, {}],
+    [{ birthDate: "2016-12-31" }, {}],
+    [{ birthDate: "20.12.2010" }, {}],
+    [{ birthDate: "2010" }, { birthDate: "birthDateInvalid" }],
+    [{ birthDate: "31/02/2010" }, { birthDate: "birthDateInvalid" }],
+    [{ birthDate: "12/20/2010" }, { birthDate: "birthDateInvalid" }],
+    [{ birthDate: "" }, { birthDate: "required" }],
     [{ lastName: "N'Diaye-Le Gall", firstName: "Anne-Sophie" }, {}],
   ])("%o -> %o", (change, errors) => {
     const r = validatePupil({ ...pupil, ...change }, ctx);
@@ -31,8 +36,8 @@ describe("pupil step", () => {
   });
 
   it("keeps every typed value when it refuses", () => {
-    const r = validatePupil({ ...pupil, birthYear: "abc" }, ctx);
-    expect(r).toMatchObject({ ok: false, values: { lastName: " Dupont ", firstName: "Léa", className: "2nde  3", schoolId: "school-a", birthYear: "abc" } });
+    const r = validatePupil({ ...pupil, birthDate: "abc" }, ctx);
+    expect(r).toMatchObject({ ok: false, values: { lastName: " Dupont ", firstName: "Léa", className: "2nde  3", schoolId: "school-a", birthDate: "abc" } });
   });
 
   it("never throws, whatever is submitted", () => {

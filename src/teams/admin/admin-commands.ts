@@ -46,6 +46,12 @@ export async function answerAdminCommand(
     }
     return true;
   }
+  if (command.kind === "setMldsAccess") {
+    const result = await services.administration.setMldsAccess(actor, command.districtCode, command.access);
+    if (result.ok) await ctx.sendActivity(t(`admin.mldsAccess.${command.access}`, { district: result.districtName }));
+    else await ctx.sendActivity(result.reason === "FORBIDDEN" ? t("admin.forbidden") : t("admin.unknownDistrict", { code: command.districtCode }));
+    return true;
+  }
   const data = ctx.activity.channelData as ChannelData | undefined;
   const teamId = data?.team?.id;
   const channelId = data?.channel?.id ?? teamId;

@@ -31,6 +31,8 @@ export type CaseCardData = {
     requestInfo: boolean;
     dismiss: boolean;
     escalate: boolean;
+    /** The birth date to complete (cases reported without one), for the school's GPDS. */
+    setBirthDate: boolean;
   };
   assignees: Array<{
     title: string;
@@ -53,6 +55,10 @@ export type CaseCardData = {
     reasonPlaceholder: string;
     dismissConfirm: string;
     escalate: string;
+    setBirthDate: string;
+    birthDate: string;
+    birthDatePlaceholder: string;
+    birthDateConfirm: string;
     required: string;
   };
 };
@@ -395,8 +401,8 @@ export type ReportPupilCardData = {
     firstName: string;
     className: string;
     classPlaceholder: string;
-    birthYear: string;
-    birthYearPlaceholder: string;
+    birthDate: string;
+    birthDatePlaceholder: string;
     school: string;
     schoolPlaceholder: string;
     next: string;
@@ -404,12 +410,12 @@ export type ReportPupilCardData = {
     required: string;
   };
   /** What the person typed, given back as typed (a refused step), else from the draft. */
-  values: Partial<Record<"lastName" | "firstName" | "className" | "schoolId" | "birthYear", string>>;
+  values: Partial<Record<"lastName" | "firstName" | "className" | "schoolId" | "birthDate", string>>;
   errors: {
     lastName: string;
     firstName: string;
     className: string;
-    birthYear: string;
+    birthDate: string;
     schoolId: string;
   };
   schools: Array<{
@@ -456,6 +462,8 @@ export type ReportStepsCardData = {
   labels: {
     stepsLabel: string;
     urgencyLabel: string;
+    /** « L'élève ne vient plus ou a quitté l'établissement » (a yes/no, not a signal). */
+    outOfSchool: string;
     observations: string;
     observationsPlaceholder: string;
     privacy: string;
@@ -464,7 +472,7 @@ export type ReportStepsCardData = {
     required: string;
   };
   /** What the person typed, given back as typed (a refused step), else from the draft. */
-  values: Partial<Record<"stepsTaken" | "urgency" | "observations", string>>;
+  values: Partial<Record<"stepsTaken" | "urgency" | "observations" | "outOfSchool", string>>;
   errors: {
     stepsTaken: string;
     urgency: string;

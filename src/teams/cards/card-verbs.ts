@@ -8,6 +8,8 @@ export const EXECUTE_VERBS = [
   "case.requestInfo",
   "case.dismiss",
   "case.escalate",
+  /** The référent (or chef d'établissement) completes a pupil's birth date (cases reported without one). */
+  "case.setBirthDate",
   "case.openPlan",
   "case.details",
   "case.refresh",

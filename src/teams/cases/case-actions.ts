@@ -22,6 +22,7 @@ export const CaseActionData = z
     reason: safeText({ max: 2000, lines: true }).optional(),
     answer: safeText({ max: 2000, lines: true }).optional(),
     editActionId: z.string().max(64).optional(),
+    birthDate: safeText({ max: 40 }).optional(),
   })
   .loose();
 
@@ -130,6 +131,13 @@ export async function handleCaseAction(request: CardActionRequest<CaseActionData
       // card, with its "Voir le plan" button, rather than a plan card the update would replace.
       const name = result.case.assignee?.displayName ?? actor.displayName;
       return render(result.case, { text: t(`case.notice.${NOTICE_OF[cmd.verb]}`, { name }), color: "Good" }, result.assignees);
+    }
+    case "case.setBirthDate": {
+      if (version === undefined) return noticeCard(t("case.notice.invalidCard"), "", "Attention");
+      const result = await triage.completeBirthDate(actor, caseId, version, data.birthDate ?? "");
+      if (!result.ok) return failure(result);
+      deps.onQueued();
+      return render(result.case, { text: t("case.notice.BIRTH_DATE_COMPLETED"), color: "Good" });
     }
     case "case.history": {
       if (inChannel) {

@@ -1,5 +1,5 @@
 import { applyTransition, type CaseAction, type CaseStatus } from "../../domain/lifecycle.js";
-import { ageOn, MLDS_MIN_AGE } from "../../domain/routing.js";
+import { MLDS_MIN_AGE, mayReferToMlds } from "../../domain/routing.js";
 import { initials } from "../../domain/text.js";
 import type { CaseRecord, InfoExchange, MemberSummary } from "../../store/index.js";
 import { renderCard, type AdaptiveCardJson } from "../cards/card-renderer.js";
@@ -44,11 +44,14 @@ export function caseCard(
   c: CaseRecord,
   opts: { audience: Audience; assignees: MemberSummary[]; notice?: Notice; now: Date },
 ): AdaptiveCardJson {
-  const age = ageOn(c.pupil.birthYear, c.pupil.birthDate, opts.now);
   const flags: string[] = [];
   if (c.infoRequest) flags.push(c.infoRequest.answered ? t("case.answerReceived") : t("case.infoPending"));
-  if (c.escalatedToMlds) flags.push(t("case.escalated"));
-  else if (age < MLDS_MIN_AGE) flags.push(t("case.gpdsOnly"));
+  // Where the case stands between the school's GPDS and the MLDS (age at the report date).
+  if (c.escalatedToMlds) flags.push(c.referredAt ? t("case.referredOn", { date: formatDate(c.referredAt, locale) }) : t("case.escalated"));
+  else if (c.ageAtReport !== null && c.ageAtReport < MLDS_MIN_AGE) flags.push(t("case.gpdsOnly"));
+  else if (c.status !== "CLOSED") flags.push(t("case.awaitingGpds"));
+  // Cases reported before the form asked for the birth date: the GPDS completes it.
+  if (opts.audience === "personal" && c.pupil.birthDate === null && !c.pupil.anonymized) flags.push(t("case.birthDateMissing"));
   const open = c.status !== "CLOSED";
   return renderCard("case-card", {
     caseId: c.id,
@@ -75,7 +78,10 @@ export function caseCard(
       assign: offered(c.status, "ASSIGN") && opts.assignees.length > 0,
       requestInfo: offered(c.status, "REQUEST_INFO") && c.reporterIds.length > 0,
       dismiss: offered(c.status, "DISMISS"),
-      escalate: open && !c.escalatedToMlds && age < MLDS_MIN_AGE,
+      // The GPDS's referral, offered to its référent and chef d'établissement (personal chats) for a
+      // pupil who may be referred today; the server checks the caller and the ages again.
+      escalate: open && opts.audience === "personal" && !c.escalatedToMlds && mayReferToMlds(c.pupil.birthYear, c.pupil.birthDate, opts.now).ok,
+      setBirthDate: open && opts.audience === "personal" && c.pupil.birthDate === null && !c.pupil.anonymized,
     },
     assignees: opts.assignees.map((m) => ({ title: m.displayName, value: m.id })),
     labels: {
@@ -94,7 +100,11 @@ export function caseCard(
       reason: t("case.labels.reason"),
       reasonPlaceholder: t("case.labels.reasonPlaceholder"),
       dismissConfirm: t("case.labels.dismissConfirm"),
-      escalate: t("case.labels.escalate"),
+      escalate: t("case.labels.refer"),
+      setBirthDate: t("case.labels.setBirthDate"),
+      birthDate: t("case.labels.birthDate"),
+      birthDatePlaceholder: t("report.pupil.birthDatePlaceholder"),
+      birthDateConfirm: t("case.labels.birthDateConfirm"),
       required: t("case.labels.required"),
     },
   } satisfies CaseCardData);

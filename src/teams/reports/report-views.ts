@@ -40,7 +40,7 @@ export function pupilCard(
     firstName: p?.firstName ?? "",
     className: p?.className ?? "",
     schoolId: p?.schoolId ?? a.defaultSchoolId ?? "",
-    birthYear: p ? String(p.birthYear) : "",
+    birthDate: p?.birthDate ? frenchDate(p.birthDate) : "",
   };
   const e = a.errors ?? {};
   const err = (k: string) => errorText(t, e[k], a.currentYear);
@@ -55,8 +55,8 @@ export function pupilCard(
       firstName: t("report.pupil.firstName"),
       className: t("report.pupil.className"),
       classPlaceholder: t("report.pupil.classPlaceholder"),
-      birthYear: t("report.pupil.birthYear"),
-      birthYearPlaceholder: t("report.pupil.birthYearPlaceholder"),
+      birthDate: t("report.pupil.birthDate"),
+      birthDatePlaceholder: t("report.pupil.birthDatePlaceholder"),
       school: t("report.pupil.school"),
       schoolPlaceholder: t("report.pupil.schoolPlaceholder"),
       next: t("report.pupil.next"),
@@ -64,7 +64,7 @@ export function pupilCard(
       required: t("fieldError.required"),
     },
     values,
-    errors: { lastName: err("lastName"), firstName: err("firstName"), className: err("className"), birthYear: err("birthYear"), schoolId: err("schoolId") },
+    errors: { lastName: err("lastName"), firstName: err("firstName"), className: err("className"), birthDate: err("birthDate"), schoolId: err("schoolId") },
     schools: a.schools.map((s) => ({ title: s.city ? `${s.name} (${s.city}) – ${s.uai}` : `${s.name} – ${s.uai}`, value: s.id })),
   } satisfies ReportPupilCardData);
 }
@@ -167,6 +167,7 @@ export function stepsCard(t: Translate, a: { draftId: string; draft: ReportDraft
     stepsTaken: (s?.stepsTaken ?? []).join(","),
     urgency: s ? String(s.urgency) : "",
     observations: s?.observations ?? "",
+    outOfSchool: s?.outOfSchool ? "true" : "false",
   };
   const e = a.errors ?? {};
   const err = (k: string) =>
@@ -180,6 +181,7 @@ export function stepsCard(t: Translate, a: { draftId: string; draft: ReportDraft
     labels: {
       stepsLabel: t("report.steps.stepsLabel"),
       urgencyLabel: t("report.steps.urgencyLabel"),
+      outOfSchool: t("report.steps.outOfSchool"),
       observations: t("report.steps.observations"),
       observationsPlaceholder: t("report.steps.observationsPlaceholder"),
       privacy: t("report.steps.privacy"),
@@ -207,6 +209,7 @@ export function summaryCard(t: Translate, a: { draftId: string; draft: ReportDra
       value: st.stepsTaken.length ? st.stepsTaken.map((c) => t(`stepTaken.${c}`)).join(", ") : t("report.summary.noStep"),
     },
     { title: t("report.summary.urgency"), value: t(`urgency.${st.urgency}`) },
+    ...(st.outOfSchool ? [{ title: t("report.summary.outOfSchool"), value: t("report.summary.yes") }] : []),
   ];
   if (st.observations) stepFacts.push({ title: t("report.summary.observations"), value: st.observations });
   return renderCard("report-summary", {
@@ -225,7 +228,9 @@ export function summaryCard(t: Translate, a: { draftId: string; draft: ReportDra
           { title: t("report.summary.name"), value: `${p.firstName} ${p.lastName}` },
           { title: t("report.summary.class"), value: p.className },
           { title: t("report.summary.school"), value: a.schoolName },
-          { title: t("report.summary.birthYear"), value: String(p.birthYear) },
+          p.birthDate
+            ? { title: t("report.summary.birthDate"), value: frenchDate(p.birthDate) }
+            : { title: t("report.summary.birthYear"), value: String(p.birthYear) },
         ],
       },
       { step: "signals", label: t("report.summary.signals"), facts: signalFacts },
@@ -280,4 +285,10 @@ export function unknownMemberCard(t: Translate, name: string | undefined): Adapt
     meanwhile: t("unknownMember.meanwhile"),
     enrol: t("enrolment.start"),
   } satisfies UnknownMemberCardData);
+}
+
+/** "2010-12-20" as French forms write it: "20/12/2010". */
+function frenchDate(iso: string): string {
+  const [y, m, d] = iso.split("-");
+  return `${d}/${m}/${y}`;
 }

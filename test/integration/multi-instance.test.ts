@@ -81,7 +81,7 @@ describe("two bot instances on one database", () => {
     expect(cardText(lastCard())).toContain("Précisions sur les signaux cochés");
     await post(b, personalMessage(connector.url, claire, { value: press("Suivant", { note_WITHDRAWAL: "Seul à la récréation" }) }));
     await post(a, personalMessage(connector.url, claire, { value: press("Voir le récapitulatif", { urgency: "2" }) }));
-    const summary = press("Envoyer le signalement", {});
+    const summary = press("Envoyer la fiche de repérage", {});
     await Promise.all([
       post(a, personalMessage(connector.url, claire, { value: summary })),
       post(b, personalMessage(connector.url, claire, { value: summary })),

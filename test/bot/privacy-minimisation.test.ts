@@ -124,7 +124,7 @@ describe("minimisation in channels and in logs", () => {
           caseId,
           version: await version(caseId),
           form: "new",
-          type__new: "INTERNSHIP",
+          type__new: "MINI_STAGE",
           description__new: p.description,
           company__new: p.company,
           startDate__new: `${YEAR + 1}-02-02`,

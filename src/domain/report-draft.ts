@@ -108,7 +108,9 @@ export function validatePupil(input: unknown, ctx: { allowedSchoolIds: string[];
 export const signalInputId = (code: SignalCode) => `signal_${code}`;
 export const noteInputId = (code: SignalCode) => `note_${code}`;
 
-export function validateSignals(input: unknown): StepResult<SignalsStep> {
+/** The half-day count is optional for a teacher, who may not know it; the CPE, who keeps the
+ *  absences, completes it (required when the CPE ticks unjustified absences). */
+export function validateSignals(input: unknown, opts: { halfDaysRequired?: boolean } = {}): StepResult<SignalsStep> {
   const data = raw.safeParse(input).success ? (input as Record<string, unknown>) : {};
   // The notes of the ticked signals come with the next card (validateNotes).
   const keys = ["absenceHalfDays", ...SIGNALS.map((s) => signalInputId(s.code))];
@@ -141,7 +143,7 @@ export function validateSignals(input: unknown): StepResult<SignalsStep> {
     if (code === "UNJUSTIFIED_ABSENCES" && absenceHalfDays && absenceHalfDays > 0) checked = true;
     if (checked) signals.push({ code });
   }
-  if (signals.some((s) => s.code === "UNJUSTIFIED_ABSENCES") && !absenceHalfDays && !errors.absenceHalfDays) {
+  if (opts.halfDaysRequired && signals.some((s) => s.code === "UNJUSTIFIED_ABSENCES") && !absenceHalfDays && !errors.absenceHalfDays) {
     errors.absenceHalfDays = "halfDaysRequired";
   }
   if (signals.length === 0 && !errors.signals) errors.signals = "atLeastOneSignal";

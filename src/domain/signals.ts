@@ -9,17 +9,23 @@ export const SIGNALS = [
   { code: "UNJUSTIFIED_ABSENCES", family: "ATTENDANCE" },
   { code: "LATENESS", family: "ATTENDANCE" },
   { code: "INTERMITTENT_ABSENCES", family: "ATTENDANCE" },
+  { code: "STOPPED_COMING", family: "ATTENDANCE" },
+  { code: "ABSENT_DURING_PLACEMENT", family: "ATTENDANCE" },
   { code: "WORK_NOT_DONE", family: "ENGAGEMENT" },
   { code: "EQUIPMENT_FORGOTTEN", family: "ENGAGEMENT" },
   { code: "PASSIVITY", family: "ENGAGEMENT" },
   { code: "DISENGAGED_INSIDE", family: "ENGAGEMENT" },
+  { code: "WANTS_TO_STOP", family: "ENGAGEMENT" },
   { code: "FALLING_GRADES", family: "RESULTS" },
   { code: "EXAM_FAILED", family: "RESULTS" },
+  { code: "LEARNING_DIFFICULTIES", family: "RESULTS" },
   { code: "INCIDENTS", family: "BEHAVIOUR" },
   { code: "WITHDRAWAL", family: "BEHAVIOUR" },
   { code: "ORIENTATION_SUBIE", family: "ORIENTATION" },
   { code: "NO_PLAN", family: "ORIENTATION" },
   { code: "NOT_ASSIGNED", family: "ORIENTATION" },
+  { code: "WANTS_TO_CHANGE_COURSE", family: "ORIENTATION" },
+  { code: "NO_PLACEMENT_FOUND", family: "ORIENTATION" },
 ] as const satisfies readonly { code: string; family: SignalFamily }[];
 
 export type SignalCode = (typeof SIGNALS)[number]["code"];
@@ -46,7 +52,9 @@ export function familiesOf(codes: readonly SignalCode[]): SignalFamily[] {
   return SIGNAL_FAMILIES.filter((f) => present.has(f));
 }
 
-/** Legal alert (Code de l'éducation): 4 unjustified half-days of absence in a month. */
+/** Legal alert (Code de l'éducation, L131-8): at least 4 unjustified half-days of absence in a
+ *  month, for a pupil still under compulsory schooling (under 16); the chef d'établissement then
+ *  informs the DASEN. */
 export const ABSENCE_ALERT_THRESHOLD = 4;
 
 export function absenceAlert(halfDays: number | undefined): boolean {
@@ -54,7 +62,15 @@ export function absenceAlert(halfDays: number | undefined): boolean {
 }
 
 /** What the school already did before reporting, ticked on the form. */
-export const STEPS_TAKEN = ["FAMILY_CONTACTED", "INTERVIEW_PP_CPE", "GPDS_MEETING", "PSYEN_INTERVIEW"] as const;
+export const STEPS_TAKEN = [
+  "FAMILY_CONTACTED",
+  "INTERVIEW_PP_CPE",
+  "GPDS_MEETING",
+  "PSYEN_INTERVIEW",
+  "SOCIAL_WORKER_OR_NURSE",
+  "PPRE",
+  "ABSENTEEISM_REFERRAL",
+] as const;
 export type StepTaken = (typeof STEPS_TAKEN)[number];
 
 export const stepTakenSchema = z.enum(STEPS_TAKEN);

@@ -2,13 +2,20 @@ import { z } from "zod";
 import { applyTransition, type CaseAction } from "../domain/lifecycle.js";
 import {
   applyActionStatus,
+  catalogueFor,
   closingOutcomeSchema,
   isPartner,
   isPlanActionCode,
+  mayValidateAction,
+  partnersFor,
   planActionStatusSchema,
+  planOwnerOf,
   requirementsOf,
   suggestActions,
+  validatorOf,
+  type Partner,
   type PlanActionCode,
+  type PlanOwner,
 } from "../domain/plan-catalogue.js";
 import { ageOn } from "../domain/routing.js";
 import { schoolYearsAround } from "../domain/school-year.js";
@@ -28,7 +35,16 @@ import type { Actor } from "./members.js";
 import type { PrivateSendResult, TriageService } from "./triage.js";
 
 export type PlanFailure = "NOT_FOUND" | "FORBIDDEN" | "CONFLICT" | "INVALID_TRANSITION" | "INVALID_INPUT" | "OUTCOME_REQUIRED";
-export type PlanView = { case: CaseRecord; plan: PlanRecord | null; suggestions: PlanActionCode[] };
+export type PlanView = {
+  case: CaseRecord;
+  plan: PlanRecord | null;
+  suggestions: PlanActionCode[];
+  /** Whose catalogue the plan offers (the MLDS's once the case was referred to it). */
+  owner: PlanOwner;
+  /** The actions and partners offered, within the pupil's age. */
+  catalogue: PlanActionCode[];
+  partners: Partner[];
+};
 export type PlanResult =
   { ok: true; view: PlanView; event: string; sharedCardsUpdated?: boolean } | { ok: false; reason: PlanFailure; field?: string; view?: PlanView };
 
@@ -85,10 +101,15 @@ export class PlanService {
     const plan = await this.store.plans.get(c.id);
     const inPlan = new Set(plan?.actions.map((a) => a.type));
     const signals = c.signals.map((s) => s.code).filter((code): code is SignalCode => isSignalCode(code));
-    const suggestions = suggestActions({ signals, age: ageOn(c.pupil.birthYear, c.pupil.birthDate, this.clock()), inSchool: c.source !== "IMPORT" }).filter(
-      (code) => !inPlan.has(code),
-    );
-    return { case: c, plan, suggestions };
+    const age = this.ageOf(c);
+    const owner = planOwnerOf(c);
+    const suggestions = suggestActions({ signals, age, inSchool: c.source !== "IMPORT", owner }).filter((code) => !inPlan.has(code));
+    return { case: c, plan, suggestions, owner, catalogue: catalogueFor(owner, age), partners: partnersFor(age) };
+  }
+
+  /** The pupil's age today: from the birth date if known, else the birth year. */
+  private ageOf(c: CaseRecord): number {
+    return ageOn(c.pupil.birthYear, c.pupil.birthDate, this.clock());
   }
 
   async act(actor: Actor, caseId: string, seenVersion: number, cmd: PlanCommand): Promise<PlanResult> {
@@ -108,13 +129,27 @@ export class PlanService {
     switch (cmd.verb) {
       case "addAction":
       case "editAction": {
-        const parsed = parseAction(cmd.input, this.clock());
+        const age = this.ageOf(c);
+        const current = cmd.verb === "editAction" ? plan?.actions.find((a) => a.id === cmd.actionId) : undefined;
+        // An action is chosen from the plan owner's catalogue, within the pupil's age; an action
+        // already in the plan keeps its type (one added before a referral, or a legacy code).
+        const parsed = parseAction(cmd.input, this.clock(), {
+          actions: catalogueFor(planOwnerOf(c), age),
+          partners: partnersFor(age),
+          keepType: current?.type,
+          keepPartner: current?.partner ?? undefined,
+        });
         if (!parsed.ok) return fail("INVALID_INPUT", parsed.field);
         if (cmd.verb === "addAction") {
-          planOp = { kind: "addAction", fields: parsed.fields };
+          const validator = validatorOf(parsed.fields.type);
+          planOp = { kind: "addAction", fields: validator ? { ...parsed.fields, validation: "PENDING" } : parsed.fields };
           event = "PLAN_ACTION_ADDED";
+          if (validator) {
+            data.validation = "PENDING";
+            messages.push(...(await this.validationRequests(c)));
+          }
         } else {
-          if (!plan?.actions.some((a) => a.id === cmd.actionId)) return fail("INVALID_INPUT", "actionId");
+          if (!current) return fail("INVALID_INPUT", "actionId");
           planOp = { kind: "editAction", actionId: cmd.actionId, fields: parsed.fields };
           event = "PLAN_ACTION_EDITED";
           data.actionId = cmd.actionId;
@@ -188,6 +223,70 @@ export class PlanService {
     }
   }
 
+  /** The cards asking the bassin's IEN-IO to validate a PAFI, one to each personal chat. */
+  private async validationRequests(c: CaseRecord): Promise<OutgoingMessage[]> {
+    const out: OutgoingMessage[] = [];
+    for (const m of await this.store.members.ienIoOf(c.districtId)) {
+      const chat = m.aadObjectId ? await this.store.conversations.personalChatOf(m.aadObjectId) : null;
+      if (chat)
+        out.push({
+          conversationId: chat.conversationId,
+          kind: "post",
+          render: { view: "pafiValidation", caseId: c.id, memberId: m.id },
+          dedupeKey: `pafi:${c.id}:${c.version}:${m.id}`,
+        });
+    }
+    return out;
+  }
+
+  /** The pending action a validator is asked about (the case's first PAFI waiting), if this
+   *  member may decide it. */
+  async pendingValidation(actor: Actor, caseId: string): Promise<{ case: CaseRecord; actionId: string | null; decided: string | null } | null> {
+    const c = await this.store.caseChanges.get({ id: caseId });
+    if (!c) return null;
+    const plan = await this.store.plans.get(c.id);
+    const actions = (plan?.actions ?? []).filter((a) => a.validation !== null && mayValidateAction(actor, a, c));
+    if (actions.length === 0) return null;
+    const pending = actions.find((a) => a.validation === "PENDING");
+    return { case: c, actionId: pending?.id ?? null, decided: pending ? null : (actions[actions.length - 1]!.validation ?? null) };
+  }
+
+  /** The IEN-IO's decision on a PAFI: recorded on the action and in the chronology; the case's
+   *  référents and assignee are told through its plan. */
+  async validate(
+    actor: Actor,
+    caseId: string,
+    actionId: string,
+    decision: unknown,
+  ): Promise<
+    { ok: true; decision: "VALIDATED" | "REFUSED"; case: CaseRecord } | { ok: false; reason: "NOT_FOUND" | "FORBIDDEN" | "INVALID_INPUT" | "ALREADY_DECIDED" }
+  > {
+    const parsedDecision = z.enum(["VALIDATED", "REFUSED"]).safeParse(decision);
+    if (!parsedDecision.success) return { ok: false, reason: "INVALID_INPUT" };
+    const c = await this.store.caseChanges.get({ id: caseId });
+    if (!c) return { ok: false, reason: "NOT_FOUND" };
+    const action = (await this.store.plans.get(c.id))?.actions.find((a) => a.id === actionId);
+    if (!action) return { ok: false, reason: "NOT_FOUND" };
+    if (!mayValidateAction(actor, action, c)) return { ok: false, reason: "FORBIDDEN" };
+    if (action.validation !== "PENDING") return { ok: false, reason: "ALREADY_DECIDED" };
+    const event = parsedDecision.data === "VALIDATED" ? "PAFI_VALIDATED" : "PAFI_REFUSED";
+    try {
+      const updated = await this.store.caseChanges.apply(
+        c.id,
+        c.version,
+        { status: c.status },
+        { type: event, actorId: actor.memberId, data: { actionId, type: action.type } },
+        [],
+        { kind: "validateAction", actionId, validation: parsedDecision.data, validatedById: actor.memberId },
+      );
+      return { ok: true, decision: parsedDecision.data, case: updated };
+    } catch (err) {
+      if (err instanceof VersionConflictError) return this.validate(actor, caseId, actionId, decision);
+      if (err instanceof UnknownPlanActionError) return { ok: false, reason: "ALREADY_DECIDED" };
+      throw err;
+    }
+  }
+
   /** The chronology asked for from a channel or a group chat: sent to the caller's personal chat
    *  (see TriageService.sendDetails), audited when queued. */
   async sendHistory(actor: Actor, caseId: string): Promise<PrivateSendResult> {
@@ -231,17 +330,21 @@ function withinSchoolYears(d: Date, now: Date): boolean {
   return day >= first && day <= last;
 }
 
-function parseAction(input: unknown, now: Date): { ok: true; fields: PlanActionFields } | { ok: false; field: string } {
+type Offer = { actions: readonly string[]; partners: readonly string[]; keepType?: string; keepPartner?: string };
+
+function parseAction(input: unknown, now: Date, offer: Offer): { ok: true; fields: PlanActionFields } | { ok: false; field: string } {
   const parsed = ActionInput.safeParse(input);
   if (!parsed.success) return { ok: false, field: String(parsed.error.issues[0]?.path[0] ?? "description") };
   const a = parsed.data;
   if (a.startDate && !withinSchoolYears(a.startDate, now)) return { ok: false, field: "startDate" };
   if (a.endDate && !withinSchoolYears(a.endDate, now)) return { ok: false, field: "endDate" };
-  if (!isPlanActionCode(a.type)) return { ok: false, field: "type" };
+  const kept = offer.keepType !== undefined && a.type === offer.keepType;
+  if (!kept && !(isPlanActionCode(a.type) && offer.actions.includes(a.type))) return { ok: false, field: "type" };
   if (a.startDate && a.endDate && a.endDate < a.startDate) return { ok: false, field: "endDate" };
-  const needs = requirementsOf(a.type);
-  if (needs.includes("partner") && !isPartner(a.partner)) return { ok: false, field: "partner" };
-  if (a.partner !== undefined && !isPartner(a.partner)) return { ok: false, field: "partner" };
+  const needs = isPlanActionCode(a.type) ? requirementsOf(a.type) : [];
+  const partnerOk = (p: string | undefined) => (isPartner(p) && offer.partners.includes(p)) || (p !== undefined && p === offer.keepPartner);
+  if (needs.includes("partner") && !partnerOk(a.partner)) return { ok: false, field: "partner" };
+  if (a.partner !== undefined && !partnerOk(a.partner)) return { ok: false, field: "partner" };
   if (needs.includes("company") && !a.company) return { ok: false, field: "company" };
   if (needs.includes("dates") && (!a.startDate || !a.endDate)) return { ok: false, field: a.startDate ? "endDate" : "startDate" };
   return {

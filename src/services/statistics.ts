@@ -2,6 +2,7 @@ import { OPEN_STATUSES } from "../domain/lifecycle.js";
 import { can, scopeOf, type Actor as PermissionActor } from "../domain/permissions.js";
 import { isRole } from "../domain/roles.js";
 import { SIGNAL_FAMILIES } from "../domain/signals.js";
+import { LEGACY_OUTCOMES, OUTCOMES } from "../domain/plan-catalogue.js";
 import {
   histogramSize,
   matchesDistrict,
@@ -23,16 +24,9 @@ import { DEFAULT_LINK_TTL_MS, DOWNLOAD_PREFIX, type LinkCheck, type SignedLinks 
  *  (the cases the MLDS sees), an admin the académie. Outside a référent's own school, counts of 1 to
  *  4 are hidden (the small-number rule). Services return numbers; the Teams layer draws them. */
 
-export const OUTCOME_KINDS = [
-  "BACK_IN_TRAINING",
-  "KEPT_IN_TRAINING",
-  "APPRENTICESHIP",
-  "EMPLOYMENT",
-  "PARTNER_REFERRAL",
-  "MOVED_AWAY",
-  "NO_SOLUTION",
-  "DISMISSED",
-] as const;
+/** The outcomes counted, in the categories of the national follow-up of early school leavers,
+ *  then the legacy ones that closed cases may still hold (shown only when some case has one). */
+export const OUTCOME_KINDS = [...OUTCOMES, ...LEGACY_OUTCOMES] as const;
 
 /** A count as shown: null when hidden by the small-number rule. */
 export type Shown = number | null;
@@ -309,7 +303,7 @@ export class StatisticsService {
       openByStatus: statuses.map((s) => ({ status: s.key, count: count(s.n) })),
       openTotal: count(sum(statuses)),
       signalFamilies: families.map((f) => ({ family: f.key, count: count(f.n) })),
-      outcomes: outcomes.map((o) => ({ kind: o.key, count: count(o.n) })),
+      outcomes: outcomes.filter((o) => o.n > 0 || !(LEGACY_OUTCOMES as readonly string[]).includes(o.key)).map((o) => ({ kind: o.key, count: count(o.n) })),
       closedTotal: count(sum(outcomes)),
       takeInCharge: { medianDays: protectMedian(medianOfHistogram(raw.takeInChargeDays), takenCases, p), cases: count(takenCases) },
       toPlan: { medianDays: protectMedian(medianOfHistogram(raw.planDays), planCases, p), cases: count(planCases) },

@@ -107,6 +107,18 @@ export class MemberRepository {
       .execute();
   }
 
+  /** The IEN-IO of a district (they validate PAFI). */
+  async ienIoOf(districtId: string): Promise<MemberSummary[]> {
+    return this.db
+      .selectFrom("Member as m")
+      .select(SUMMARY)
+      .where("m.role", "=", "IEN_IO")
+      .where("m.active", "=", true)
+      .where("m.districtId", "=", districtId)
+      .orderBy("m.displayName")
+      .execute();
+  }
+
   /** People a case can be assigned to, in one statement: the district's coordinators, then the
    *  school's référents (each by name), as coordinatorsOf + referentsOf would list them. Read by
    *  every triage action. */

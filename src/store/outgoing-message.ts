@@ -8,6 +8,8 @@ export type RenderSpec =
   /** A report joined a case: told to whoever follows it (signal families and urgency, no text). */
   | { view: "reportAdded"; caseId: string; reporterId: string; families: string[]; urgency: number }
   | { view: "planReminder"; caseId: string }
+  /** A PAFI to validate: the card with Valider / Refuser, to one IEN-IO of the bassin. */
+  | { view: "pafiValidation"; caseId: string; memberId: string }
   /** Details or history asked for from a channel, shown in the asker's personal chat (the member
    *  it is for: checked again when it is delivered). */
   | { view: "caseDetails"; caseId: string; memberId: string }

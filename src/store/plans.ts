@@ -14,6 +14,9 @@ export type PlanActionRecord = {
   partner: string | null;
   company: string | null;
   status: PlanActionStatusValue;
+  /** PENDING, VALIDATED or REFUSED for an action that needs a validation (PAFI); null otherwise. */
+  validation: string | null;
+  validatedAt: Date | null;
 };
 
 export type PlanRecord = { id: string; caseId: string; objective: string; nextReviewAt: Date | null; actions: PlanActionRecord[] };
@@ -25,6 +28,8 @@ export type PlanActionFields = {
   endDate: Date | null;
   partner: string | null;
   company: string | null;
+  /** Set when the action is added and needs a validation ("PENDING"). */
+  validation?: string | null;
 };
 
 /** What a plan change does to the plan's rows, inside the case's transaction. */
@@ -33,6 +38,8 @@ export type PlanOp =
   | { kind: "addAction"; fields: PlanActionFields }
   | { kind: "editAction"; actionId: string; fields: PlanActionFields }
   | { kind: "setActionStatus"; actionId: string; status: PlanActionStatusValue }
+  /** The validator's decision on a pending action (a PAFI by the IEN-IO). */
+  | { kind: "validateAction"; actionId: string; validation: "VALIDATED" | "REFUSED"; validatedById: string }
   | { kind: "setReview"; objective: string; nextReviewAt: Date | null }
   | { kind: "close"; outcome: OutcomeKind; comment: string | null; decidedById: string };
 
@@ -69,6 +76,18 @@ export async function applyPlanOp(trx: Db, caseId: string, op: PlanOp): Promise<
       if (updated.numUpdatedRows !== 1n) throw new UnknownPlanActionError(op.actionId);
       return;
     }
+    case "validateAction": {
+      // Only a pending validation is decided, once: a second click or a forged id changes nothing.
+      const updated = await trx
+        .updateTable("PlanAction")
+        .set({ validation: op.validation, validatedById: op.validatedById, validatedAt: sql<Date>`now()`, updatedAt: sql<Date>`now()` })
+        .where("id", "=", op.actionId)
+        .where("validation", "=", "PENDING")
+        .where("planId", "in", (eb) => eb.selectFrom("Plan").select("id").where("caseId", "=", caseId))
+        .executeTakeFirst();
+      if (updated.numUpdatedRows !== 1n) throw new UnknownPlanActionError(op.actionId);
+      return;
+    }
     case "setReview":
       await trx
         .updateTable("Plan")
@@ -96,7 +115,7 @@ export class PlanRepository {
     if (!plan) return null;
     const actions = await this.db
       .selectFrom("PlanAction")
-      .select(["id", "type", "description", "startDate", "endDate", "partner", "company", "status"])
+      .select(["id", "type", "description", "startDate", "endDate", "partner", "company", "status", "validation", "validatedAt"])
       .where("planId", "=", plan.id)
       .orderBy("createdAt")
       .orderBy("id")

@@ -87,7 +87,7 @@ export const COLUMN_FATES = {
   Report: { id: KEY, caseId: KEY, reporterId: KEY, submissionKey: KEY, stepsTaken: CODE, observations: { erase: null } },
   ReportSignal: { id: KEY, reportId: KEY, code: CODE, family: CODE, note: { erase: null } },
   Plan: { id: KEY, caseId: KEY, objective: { erase: "" }, createdById: KEY },
-  PlanAction: { id: KEY, planId: KEY, type: CODE, description: { erase: "" }, partner: CODE, company: { erase: null } },
+  PlanAction: { id: KEY, planId: KEY, type: CODE, description: { erase: "" }, partner: CODE, company: { erase: null }, validation: CODE, validatedById: KEY },
   Outcome: { caseId: KEY, comment: { erase: null }, decidedById: KEY },
   CaseEvent: { id: KEY, caseId: KEY, actorId: KEY, type: CODE, data: { eraseKeys: "FREE_TEXT_EVENT_KEYS" } },
   RoutingChannel: { id: KEY, districtId: KEY, teamId: KEY, channelId: KEY, name: { keep: "a Teams channel's name" } },

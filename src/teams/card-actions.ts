@@ -36,6 +36,7 @@ export const CARD_ACTIONS: { readonly [Verb in ExecuteVerb]: CardAction } = {
   "plan.editAction": caseAction,
   "plan.setReview": caseAction,
   "plan.close": caseAction,
+  "plan.validate": caseAction,
   "outbox.requeue": cardAction({ data: RequeueActionData, handle: requeueFailedSend }),
   "import.confirm": importAction,
   "import.cancel": importAction,

@@ -164,6 +164,8 @@ describe("card actions in channels", () => {
   it("shows a plan in the channel with counts and statuses only; its texts in personal chat", async () => {
     const { caseId, reference } = await report("Plan", 17);
     await deliver();
+    // Referred to the MLDS (the GPDS's decision): the plan offers the MLDS modules.
+    await bot.app.store.db.prisma.case.update({ where: { id: caseId }, data: { escalatedToMlds: true } });
     const so = await actorOf(sophie);
     await bot.app.services.triage.act(so, caseId, await version(caseId), { verb: "takeCharge" });
     await bot.app.services.triage.act(so, caseId, await version(caseId), { verb: "openPlan" });
@@ -188,13 +190,13 @@ describe("card actions in channels", () => {
     const inChannel = await execute(bot, sophie, inNord, "plan.view", { caseId });
     const shown = JSON.stringify(inChannel);
     expect(cardText(inChannel)).toContain(reference);
-    expect(cardText(inChannel)).toContain("Actions (1)");
+    expect(cardText(inChannel)).toContain("Mesures et actions (1)");
     for (const text of ["Entretien avec Théo", "Boulangerie Martin", "Retour en formation de Théo"]) expect(shown).not.toContain(text);
 
     // The history asked for from the plan card goes to personal chat; the post keeps the plan.
     const history = await execute(bot, sophie, inNord, "case.history", { caseId, from: "plan" });
     expect(cardText(history)).toContain("Historique envoyé dans votre conversation privée avec Repère");
-    expect(cardText(history)).toContain(`Plan d'accompagnement · ${reference}`);
+    expect(cardText(history)).toContain(`Parcours de suivi MLDS · ${reference}`);
     expect(JSON.stringify(history)).not.toContain("Retour en formation de Théo");
     // A review recorded from the channel card (no objective there) keeps the objective.
     const reviewed = await execute(bot, sophie, inNord, "plan.setReview", { caseId, version: await version(caseId), nextReviewAt: `${YEAR + 1}-02-10` });

@@ -77,7 +77,7 @@ describe("the bot over HTTP, in local mode", () => {
         "bonjour",
         (r) =>
           expect(r.texts).toEqual([
-            "Bonjour Claire ! Écrivez « signaler » pour signaler un élève, « mes signalements » pour suivre les vôtres, ou « aide » pour voir ce que je sais faire.",
+            "Bonjour Claire ! Écrivez « signaler » pour repérer un élève, « mes signalements » pour suivre vos fiches de repérage, ou « aide » pour voir ce que je sais faire.",
           ]),
       ],
       ["merci", (r) => expect(r.texts[0]).toContain("Avec plaisir")],
@@ -111,7 +111,7 @@ describe("the bot over HTTP, in local mode", () => {
     const card = bot.connector.cards().at(-1);
     expect(bot.connector.sent.length).toBe(before + 1);
     expect(cardText(card)).toContain("Bienvenue dans Repère");
-    expect(cardText(card)).toContain("Signaler un élève");
+    expect(cardText(card)).toContain("Repérer un élève");
     const stored = await bot.app.store.conversations.personalChatOf(claire.aadObjectId);
     expect(stored).toMatchObject({
       conversationId: `a:personal-${claire.aadObjectId}`,

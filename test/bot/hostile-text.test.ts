@@ -54,7 +54,7 @@ describe.each(DATABASE_KINDS)("control characters in what people send, on the %s
     await c.press("Suivant", { signal_LATENESS: "true" });
     await c.press("Suivant", { note_LATENESS: "En re\u0000tard" });
     await c.press("Voir le récapitulatif", { urgency: "2", observations: "Ligne 1\u0000\nLigne 2" });
-    const sent = await c.press("Envoyer le signalement");
+    const sent = await c.press("Envoyer la fiche de repérage");
     expect(cardText(sent.cards[0])).toMatch(/D-\d{4}-\d{4}/);
     const pupil = await prisma().pupil.findFirstOrThrow({
       where: { lastName: "Nul" },

@@ -234,7 +234,7 @@ describe("importing a rentrée list through the bot", () => {
         .map((t) => t.split("\n")[0]),
     ).toEqual(["Campagne de repérage : 2 jeunes importés pour Lycée Victor-Hugo (1 rattaché à un dossier ouvert)"]);
     expect(cardText(await execute(bot, karim, personalOf(karim), "case.history", { caseId: reported.recorded.caseId }))).toContain(
-      "Signalement ajouté par l'import",
+      "Fiche de repérage ajoutée par l'import",
     );
   });
 

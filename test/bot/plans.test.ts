@@ -36,14 +36,19 @@ describe("support plans edited from cards", () => {
   const actorOf = async (p: Person) => (await bot.app.services.members.identify(DEMO_TENANT_ID, p.aadObjectId)) as Actor;
   const version = async (caseId: string) => (await prisma().case.findUniqueOrThrow({ where: { id: caseId } })).version;
 
-  /** A case taken in charge by Sophie, with its plan opened; returns the plan card. */
-  async function caseWithPlan(lastName: string): Promise<{ caseId: string; reference: string; opened: any; card: any }> {
+  /** A case taken in charge by Sophie, with its plan opened; returns the plan card. By default the
+   *  case was referred to the MLDS (its plan offers the MLDS modules); `referred: false` keeps it
+   *  with the school (school measures). */
+  async function caseWithPlan(
+    lastName: string,
+    opts: { referred?: boolean; age?: number; by?: Person } = {},
+  ): Promise<{ caseId: string; reference: string; opened: any; card: any }> {
     const reporter = await actorOf(claire);
     const [school] = await bot.app.services.reports.reportingSchools(reporter);
     const outcome = await bot.app.services.reports.submit(
       reporter,
       {
-        pupil: { lastName, firstName: "Noé", className: "1re 2", schoolId: school!.id, birthYear: YEAR - 17 },
+        pupil: { lastName, firstName: "Noé", className: "1re 2", schoolId: school!.id, birthYear: YEAR - (opts.age ?? 17) },
         signals: { signals: [{ code: "NO_PLAN" }, { code: "EXAM_FAILED" }] },
         steps: { stepsTaken: [], urgency: 2 },
       },
@@ -51,9 +56,12 @@ describe("support plans edited from cards", () => {
     );
     if (!outcome.ok) throw new Error(outcome.reason);
     const caseId = outcome.recorded.caseId;
-    await execute(bot, sophie, personalOf(sophie), "case.takeCharge", { caseId, version: await version(caseId) });
-    const opened = await execute(bot, sophie, personalOf(sophie), "case.openPlan", { caseId, version: await version(caseId) });
-    const card = await execute(bot, sophie, personalOf(sophie), "plan.view", { caseId });
+    // The referral is the GPDS's decision (recorded elsewhere): set here as its result.
+    if (opts.referred ?? true) await prisma().case.update({ where: { id: caseId }, data: { escalatedToMlds: true } });
+    const by = opts.by ?? sophie;
+    await execute(bot, by, personalOf(by), "case.takeCharge", { caseId, version: await version(caseId) });
+    const opened = await execute(bot, by, personalOf(by), "case.openPlan", { caseId, version: await version(caseId) });
+    const card = await execute(bot, by, personalOf(by), "plan.view", { caseId });
     return { caseId, reference: outcome.recorded.reference, opened, card };
   }
 
@@ -68,13 +76,12 @@ describe("support plans edited from cards", () => {
   it("opens a plan with suggested first actions, pre-filled but not imposed", async () => {
     const { caseId, opened, card } = await caseWithPlan("Ouverture");
     // Opening answers with the case card (as its posted copies are about to show it), which leads to the plan.
-    expect(cardText(opened)).toContain("Plan d'accompagnement ouvert. « Voir le plan » pour y ajouter les premières actions");
+    expect(cardText(opened)).toContain("Parcours de suivi ouvert. « Voir le parcours » pour y ajouter les premières mesures et actions");
     expect(JSON.stringify(opened)).toContain('"verb":"plan.view"');
     const text = cardText(card);
-    expect(text).toContain(
-      "Suggestions pour commencer : Entretien de situation, Entretien avec le PsyEN, Préparation à nouveau d'un examen (MOREA), Construction du projet personnel et professionnel",
-    );
-    expect(text).toContain("Aucune action pour l'instant");
+    expect(text).toContain("Parcours de suivi MLDS");
+    expect(text).toContain("Suggestions pour commencer : Entretien de situation, Préparation à nouveau d'un examen (MOREA)");
+    expect(text).toContain("Aucune mesure pour l'instant");
     expect(JSON.stringify(card)).toContain('"value":"SITUATION_INTERVIEW"');
     const c = await prisma().case.findUniqueOrThrow({ where: { id: caseId }, include: { plan: true } });
     expect(c.status).toBe("PLAN_ACTIVE");
@@ -94,8 +101,10 @@ describe("support plans edited from cards", () => {
     expect(
       cardText(await add({ type: "INTERNSHIP", description: "Stage", company: "Garage Dupuis", startDate: "2026-12-10", endDate: "2026-12-01" })),
     ).toContain("après la date de début");
-    expect(cardText(await add({ type: "PARTNER_REFERRAL", description: "Rendez-vous" }))).toContain("Choisissez un partenaire dans la liste.");
-    expect(cardText(await add({ type: "TELEPORTATION", description: "x" }))).toContain("Choisissez une action du catalogue.");
+    expect(cardText(await add({ type: "PARTNER_REFERRAL", description: "Rendez-vous" }))).toContain(
+      "Choisissez un partenaire dans la liste (selon l'âge du jeune).",
+    );
+    expect(cardText(await add({ type: "TELEPORTATION", description: "x" }))).toContain("Choisissez une mesure ou une action du catalogue proposé.");
     expect(cardText(await add({ type: "SITUATION_INTERVIEW", description: "" }))).toContain("La description est obligatoire");
 
     const ok = await add({ type: "INTERNSHIP", description: "Stage découverte", company: "Garage Dupuis", startDate: "2026-12-01", endDate: "2026-12-12" });
@@ -139,7 +148,7 @@ describe("support plans edited from cards", () => {
       caseId,
       version: await version(caseId),
       form: "new",
-      type__new: "TUTORING",
+      type__new: "REMISE_A_NIVEAU",
       description__new: "Tutorat en maths",
     });
     card = await execute(bot, sophie, personalOf(sophie), "plan.view", executeData(card, "Modifier"));
@@ -244,7 +253,7 @@ describe("support plans edited from cards", () => {
     expect(c.outcome).toMatchObject({ kind: "APPRENTICESHIP", comment: "Contrat signé" });
     bot.connector.clear();
     while ((await bot.app.outbox.drainOnce()).claimed > 0);
-    expect(bot.connector.texts()).toContain(`Le dossier ${reference} que vous avez signalé est clos. Merci pour votre vigilance.`);
+    expect(bot.connector.texts()).toContain(`Le dossier ${reference} ouvert par votre fiche de repérage est clos. Merci pour votre vigilance.`);
     // The history says how the case ended.
     expect(cardText(await execute(bot, sophie, personalOf(sophie), "case.history", { caseId }))).toContain("Dossier clos : Apprentissage (Sophie Laurent)");
   });
@@ -254,9 +263,9 @@ describe("support plans edited from cards", () => {
     const card = await execute(bot, karim, personalOf(karim), "case.history", { caseId });
     const text = cardText(card);
     expect(text).toContain(`Historique · ${reference}`);
-    expect(text).toContain("Signalement (Claire Martin)");
+    expect(text).toContain("Fiche de repérage (Claire Martin)");
     expect(text).toContain("Pris en charge (Sophie Laurent)");
-    expect(text).toContain("Plan ouvert (Sophie Laurent)");
+    expect(text).toContain("Parcours de suivi ouvert (Sophie Laurent)");
     expect(cardText(await execute(bot, claire, personalOf(claire), "case.history", { caseId }))).toContain("Action refusée");
     expect(await prisma().caseEvent.count({ where: { caseId, type: "HISTORY_VIEWED" } })).toBe(1);
   });
@@ -357,5 +366,155 @@ describe("support plans edited from cards", () => {
         line(cases[1]!.caseId, "post", personalOf(sophie).conversationId, "planReminder"),
       ].sort(),
     );
+  });
+
+  it("offers the school's measures until the case is referred to the MLDS, and refuses the other catalogue", async () => {
+    const { caseId, card } = await caseWithPlan("Ecole", { referred: false, age: 15, by: karim });
+    const json = JSON.stringify(card);
+    expect(cardText(card)).toContain("Parcours de suivi · ");
+    expect(cardText(card)).not.toContain("Parcours de suivi MLDS");
+    for (const code of ["PPRE", "TUTORING", "PUPIL_FAMILY_INTERVIEW", "ALLIANCE_EDUCATIVE", "MINI_STAGE", "PAFI"]) expect(json).toContain(`"value":"${code}"`);
+    for (const code of ["INTERNSHIP", "MOREA", "SAS_WELCOME", "MICRO_LYCEE"]) expect(json).not.toContain(`"value":"${code}"`);
+    const refused = await execute(bot, karim, personalOf(karim), "plan.addAction", {
+      caseId,
+      version: await version(caseId),
+      form: "new",
+      type__new: "MOREA",
+      description__new: "Module forcé",
+    });
+    expect(cardText(refused)).toContain("Choisissez une mesure ou une action du catalogue proposé.");
+    const ok = await execute(bot, karim, personalOf(karim), "plan.addAction", {
+      caseId,
+      version: await version(caseId),
+      form: "new",
+      type__new: "PPRE",
+      description__new: "PPRE en mathématiques",
+    });
+    expect(cardText(ok)).toContain("Programme personnalisé de réussite éducative (PPRE)");
+    expect((await prisma().planAction.findMany({ where: { plan: { caseId } } })).map((a) => a.type)).toEqual(["PPRE"]);
+
+    // Once referred, the plan offers the MLDS modules; the school measure already in it stays.
+    await prisma().case.update({ where: { id: caseId }, data: { escalatedToMlds: true } });
+    const mlds = await execute(bot, karim, personalOf(karim), "plan.view", { caseId });
+    expect(JSON.stringify(mlds)).toContain('"value":"MOREA"');
+    expect(JSON.stringify(mlds)).not.toContain('"value":"PPRE"');
+    expect(cardText(mlds)).toContain("Programme personnalisé de réussite éducative (PPRE)");
+  });
+
+  it("offers EPIDE from 18 only, and refuses it for a younger pupil", async () => {
+    const young = await caseWithPlan("Epide", { age: 17 });
+    expect(JSON.stringify(young.card)).not.toContain('"value":"EPIDE"');
+    expect(JSON.stringify(young.card)).toContain('"value":"MISSION_LOCALE"');
+    const refused = await execute(bot, sophie, personalOf(sophie), "plan.addAction", {
+      caseId: young.caseId,
+      version: await version(young.caseId),
+      form: "new",
+      type__new: "PARTNER_REFERRAL",
+      description__new: "Orientation",
+      partner__new: "EPIDE",
+    });
+    expect(cardText(refused)).toContain("Choisissez un partenaire dans la liste (selon l'âge du jeune).");
+    const adult = await caseWithPlan("EpideMajeur", { age: 19 });
+    expect(JSON.stringify(adult.card)).toContain('"value":"EPIDE"');
+    const ok = await execute(bot, sophie, personalOf(sophie), "plan.addAction", {
+      caseId: adult.caseId,
+      version: await version(adult.caseId),
+      form: "new",
+      type__new: "PARTNER_REFERRAL",
+      description__new: "Orientation",
+      partner__new: "EPIDE",
+    });
+    expect(cardText(ok)).toContain("Partenaire : EPIDE");
+  });
+
+  it("shows the actions of the former catalogue with their label, never offering them again", async () => {
+    const { caseId } = await caseWithPlan("Ancien");
+    const plan = await prisma().plan.findUniqueOrThrow({ where: { caseId } });
+    await prisma().planAction.create({ data: { planId: plan.id, type: "PERSONAL_PROJECT", description: "Projet", partner: "PSAD" } });
+    const card = await execute(bot, sophie, personalOf(sophie), "plan.view", { caseId });
+    expect(cardText(card)).toContain("Construction du projet personnel et professionnel (ancien catalogue)");
+    expect(cardText(card)).toContain("Partenaire : PSAD (ancien catalogue)");
+    expect(JSON.stringify(card)).not.toContain('"value":"PERSONAL_PROJECT"');
+    // Editing it keeps its type and partner.
+    const action = await prisma().planAction.findFirstOrThrow({ where: { planId: plan.id } });
+    const edited = await execute(bot, sophie, personalOf(sophie), "plan.editAction", {
+      caseId,
+      version: await version(caseId),
+      actionId: action.id,
+      type: "PERSONAL_PROJECT",
+      form: "edit",
+      description__edit: "Projet revu",
+      partner__edit: "PSAD",
+    });
+    expect(cardText(edited)).toContain("Action modifiée.");
+  });
+
+  it("asks the bassin's IEN-IO to validate a PAFI, and records their decision", async () => {
+    const ienio = {
+      aadObjectId: "00000000-0000-4000-8000-000000000199",
+      displayName: "Hélène Fabre",
+      email: "helene.fabre@demo.repere.fr",
+      role: "IEN_IO",
+    } as Person;
+    const nord = await prisma().district.findUniqueOrThrow({ where: { code: "NORD" } });
+    await prisma().member.create({
+      data: {
+        tenantId: DEMO_TENANT_ID,
+        aadObjectId: ienio.aadObjectId,
+        displayName: ienio.displayName,
+        email: ienio.email,
+        role: "IEN_IO",
+        districtId: nord.id,
+      },
+    });
+    await bot.say(ienio, "aide");
+    const { caseId, reference } = await caseWithPlan("Pafi", { referred: false, age: 16 });
+    while ((await bot.app.outbox.drainOnce()).claimed > 0);
+    const added = await execute(bot, sophie, personalOf(sophie), "plan.addAction", {
+      caseId,
+      version: await version(caseId),
+      form: "new",
+      type__new: "PAFI",
+      description__new: "PAFI en lycée professionnel",
+    });
+    expect(cardText(added)).toContain("PAFI : validation de l'IEN-IO en attente");
+    const before = bot.connector.sent.length;
+    while ((await bot.app.outbox.drainOnce()).claimed > 0);
+    const toIen = bot.connector.sent.slice(before).find((a) => a.conversationId === personalOf(ienio).conversationId);
+    const card = toIen!.body.attachments![0]!.content;
+    expect(cardText(card)).toContain(`PAFI à valider · ${reference}`);
+    // Initials only: the IEN-IO reads the bassin's cases, not their details.
+    expect(cardText(card)).toContain("N. P.");
+    expect(cardText(card)).not.toContain("Pafi");
+
+    // A coordinator cannot validate it, even with the card's data.
+    const forged = await execute(bot, sophie, personalOf(sophie), "plan.validate", { ...executeData(card, "Valider") });
+    expect(cardText(forged)).not.toContain("PAFI validé");
+    expect((await prisma().planAction.findFirstOrThrow({ where: { plan: { caseId } } })).validation).toBe("PENDING");
+
+    const decided = await execute(bot, ienio, personalOf(ienio), "plan.validate", { ...executeData(card, "Valider") });
+    expect(cardText(decided)).toContain("PAFI validé : votre décision est enregistrée dans le dossier.");
+    expect(() => executeData(decided, "Refuser")).toThrow();
+    const action = await prisma().planAction.findFirstOrThrow({ where: { plan: { caseId } } });
+    expect(action.validation).toBe("VALIDATED");
+    expect(action.validatedAt).not.toBeNull();
+    expect(await prisma().caseEvent.count({ where: { caseId, type: "PAFI_VALIDATED" } })).toBe(1);
+    // A second click changes nothing.
+    const again = await execute(bot, ienio, personalOf(ienio), "plan.validate", { ...executeData(card, "Refuser") });
+    expect(cardText(again)).toContain("Ce PAFI a déjà été décidé.");
+    expect((await prisma().planAction.findFirstOrThrow({ where: { plan: { caseId } } })).validation).toBe("VALIDATED");
+    const plan = await execute(bot, sophie, personalOf(sophie), "plan.view", { caseId });
+    expect(cardText(plan)).toContain("PAFI validé par l'IEN-IO");
+  });
+
+  it("closes with the outcomes of the national follow-up, no longer with « déménagement »", async () => {
+    const { caseId, card } = await caseWithPlan("Issues");
+    const json = JSON.stringify(card);
+    for (const o of ["VOCATIONAL_TRAINING", "CIVIC_SERVICE", "DIPLOMA", "SUPPORT_REFUSED", "LOST_CONTACT"]) expect(json).toContain(`"value":"${o}"`);
+    expect(json).not.toContain('"value":"MOVED_AWAY"');
+    const moved = await execute(bot, sophie, personalOf(sophie), "plan.close", { caseId, version: await version(caseId), outcome: "MOVED_AWAY", comment: "" });
+    expect(cardText(moved)).toContain("Choisissez une issue dans la liste.");
+    await execute(bot, sophie, personalOf(sophie), "plan.close", { caseId, version: await version(caseId), outcome: "CIVIC_SERVICE", comment: "" });
+    expect((await prisma().outcome.findUniqueOrThrow({ where: { caseId } })).kind).toBe("CIVIC_SERVICE");
   });
 });

@@ -95,7 +95,7 @@ describe("minimisation in channels and in logs", () => {
       await c.press("Suivant", { signal_LATENESS: "true", signal_NO_PLAN: "true" });
       await c.press("Suivant", { note_LATENESS: p.note });
       await c.press("Voir le récapitulatif", { stepsTaken: "FAMILY_CONTACTED", urgency: "2", observations: p.observations });
-      const sent = await c.press("Envoyer le signalement");
+      const sent = await c.press("Envoyer la fiche de repérage");
       const reference = /D-\d{4}-\d{4,}/.exec(sent.cards.map(cardText).join("\n"))?.[0];
       expect(reference, `no reference for ${p.lastName}`).toBeDefined();
       const created = await prisma().case.findUniqueOrThrow({ where: { reference }, include: { pupil: true, reports: { include: { signals: true } } } });
@@ -126,7 +126,7 @@ describe("minimisation in channels and in logs", () => {
           caseId,
           version: await version(caseId),
           form: "new",
-          type__new: "INTERNSHIP",
+          type__new: "MINI_STAGE",
           description__new: p.description,
           company__new: p.company,
           startDate__new: `${YEAR + 1}-02-02`,

@@ -77,7 +77,7 @@ describe("access and erasure requests, from an admin's personal chat", () => {
     const added = await bot.app.services.plans.act(coordinator, open.id, await version(open.id), {
       verb: "addAction",
       input: {
-        type: "INTERNSHIP",
+        type: "MINI_STAGE",
         description: `Stage secret ${lastName}`,
         company: `Garage ${lastName}`,
         startDate: `${YEAR + 1}-01-05`,
@@ -301,7 +301,7 @@ describe("access and erasure requests, from an admin's personal chat", () => {
       expect(erased[0]!.actorId).toBe(admin.id);
       expect(erased[0]!.data).toEqual({ cause: "REQUEST", reference: c.reference, requestedFor: closed.reference });
     }
-    expect(cases[1]!.plan!.actions.map((a) => [a.type, a.description, a.company])).toEqual([["INTERNSHIP", "", null]]);
+    expect(cases[1]!.plan!.actions.map((a) => [a.type, a.description, a.company])).toEqual([["MINI_STAGE", "", null]]);
     const types = cases[0]!.events.map((e) => e.type);
     expect(types).toEqual(expect.arrayContaining(["REPORTED", "INFO_REQUESTED", "INFO_ANSWERED", "DISMISSED", "ERASED"]));
 

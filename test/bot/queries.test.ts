@@ -124,9 +124,9 @@ describe("quick status queries", () => {
       expect(r.cards).toHaveLength(1);
       const text = cardText(r.cards[0]);
       expect(text).toContain(cases.lea!.reference);
-      expect(text).toContain("Signalé");
+      expect(text).toContain("Repéré");
       expect(text).toContain("Léa Dupont");
-      expect(text).toContain("Vous voyez le statut de votre signalement");
+      expect(text).toContain("Vous voyez le statut de votre fiche de repérage");
       expect(text).not.toContain("Suivi par");
       expect(executeActions(r.cards[0])).toEqual([]);
     });
@@ -173,8 +173,8 @@ describe("quick status queries", () => {
       const several = await say(karim, "statut dupont");
       const list = cardText(several.cards[0]);
       expect(list).toContain("Dossiers pour « dupont »");
-      expect(list).toContain(`${cases.lea!.reference} · Signalé`);
-      expect(list).toContain(`${cases.paul!.reference} · Signalé`);
+      expect(list).toContain(`${cases.lea!.reference} · Repéré`);
+      expect(list).toContain(`${cases.paul!.reference} · Repéré`);
       expect(
         executeActions(several.cards[0])
           .map((a) => a.data.caseId)
@@ -223,21 +223,21 @@ describe("quick status queries", () => {
       const byName = await say(nathalie, "statut Dupont");
       expect(byName.texts[0]).toContain("La recherche par nom n'est pas proposée aux administrateurs");
       const byRef = await say(nathalie, `statut ${cases.lea!.reference}`);
-      expect(cardText(byRef.cards[0])).toContain("Signalé");
+      expect(cardText(byRef.cards[0])).toContain("Repéré");
       expect(byRef.json).not.toMatch(/Dupont|Léa|L\. D\./);
     });
 
     it("mes signalements lists the teacher's reports with a count per status", async () => {
       const r = await say(claire, "mes signalements");
       const text = cardText(r.cards[0]);
-      expect(text).toContain("Vos signalements");
-      expect(text).toContain("4 dossiers signalés par vous.");
-      expect(text).toMatch(/Signalé\n3/);
+      expect(text).toContain("Vos fiches de repérage");
+      expect(text).toContain("4 dossiers ouverts par vos fiches de repérage.");
+      expect(text).toMatch(/Repéré\n3/);
       expect(text).toMatch(/Pris en charge\n1/);
       for (const c of ["lea", "paul", "hugo", "zoe"]) expect(text).toContain(cases[c]!.reference);
       expect(text).toContain("Léa Dupont");
       expect(await say(karim, "mes signalements")).toMatchObject({
-        texts: ["Vous n'avez signalé aucun élève pour l'instant. Écrivez « signaler » pour le faire."],
+        texts: ["Vous n'avez repéré aucun élève pour l'instant. Écrivez « signaler » pour remplir une fiche de repérage."],
       });
     });
 
@@ -252,7 +252,7 @@ describe("quick status queries", () => {
       const staff = await say(claire, "à traiter");
       expect(staff.cards).toEqual([]);
       expect(staff.texts).toEqual([
-        "« À traiter » sert aux référents décrochage et aux coordonnateurs MLDS, pour les dossiers qui attendent une action. Pour suivre les élèves que vous avez signalés, écrivez « mes signalements ».",
+        "« À traiter » sert aux référents décrochage et aux coordonnateurs MLDS, pour les dossiers qui attendent une action. Pour suivre les élèves que vous avez repérés, écrivez « mes signalements ».",
       ]);
     });
 
@@ -263,7 +263,7 @@ describe("quick status queries", () => {
         const r = await say(karim, "en retard");
         const text = cardText(r.cards[0]);
         expect(text).toContain("En retard");
-        expect(text).toContain(`${cases.lea!.reference} · Signalé`);
+        expect(text).toContain(`${cases.lea!.reference} · Repéré`);
         expect(text).toContain("⚠ non pris en charge");
         expect(text).not.toContain(cases.zoe!.reference);
       } finally {
@@ -384,7 +384,7 @@ describe("quick status queries", () => {
 
     it("answers mes signalements, à traiter and en retard with initials only", async () => {
       const mine = await inChannel(claire, "mes signalements");
-      expect(cardText(mine.cards[0])).toContain("Vos signalements");
+      expect(cardText(mine.cards[0])).toContain("Vos fiches de repérage");
       expect(cardText(mine.cards[0])).toContain("L. D.");
       expect(cardText(mine.cards[0])).not.toContain(cases.hugo!.reference); // under 16, school's own
       noFullName(mine);

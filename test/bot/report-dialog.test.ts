@@ -46,7 +46,7 @@ async function reachSummary(c: Conversation, pupil = LEA): Promise<void> {
     { press: "Suivant", fill: pupil, expect: (r) => expect(r.card).toContain("Signaux observés") },
     { press: "Suivant", fill: SIGNALS, expect: (r) => expect(r.card).toContain("Précisions sur les signaux cochés") },
     { press: "Suivant", fill: NOTES, expect: (r) => expect(r.card).toContain("Ce qui a déjà été fait") },
-    { press: "Voir le récapitulatif", fill: STEPS, expect: (r) => expect(r.card).toContain("Récapitulatif du signalement") },
+    { press: "Voir le récapitulatif", fill: STEPS, expect: (r) => expect(r.card).toContain("Récapitulatif de la fiche de repérage") },
   ]);
 }
 
@@ -65,7 +65,7 @@ describe("a teacher reports a pupil in a personal chat", () => {
       {
         say: "Nouveau signalement",
         expect: (r) => {
-          expect(r.card).toContain("Signaler un élève");
+          expect(r.card).toContain("Repérer un élève");
           expect(r.card).toContain("Lycée Victor-Hugo");
         },
       },
@@ -94,7 +94,8 @@ describe("a teacher reports a pupil in a personal chat", () => {
         fill: NOTES,
         expect: (r) => {
           expect(r.card).toContain("Étape 3 sur 4");
-          expect(r.card).toContain("seuil d'alerte légal");
+          expect(r.card).toContain("article L131-8 du Code de l'éducation (au moins 4 demi-journées d'absence sans motif légitime dans le mois)");
+          expect(r.card).toContain("le chef d'établissement en informe le DASEN");
           expect(r.card).toContain("aucune information de santé");
         },
       },
@@ -110,9 +111,9 @@ describe("a teacher reports a pupil in a personal chat", () => {
         },
       },
       {
-        press: "Envoyer le signalement",
+        press: "Envoyer la fiche de repérage",
         expect: (r) => {
-          expect(r.card).toContain("Signalement envoyé");
+          expect(r.card).toContain("Fiche de repérage envoyée");
           expect(r.card).toMatch(new RegExp(`Dossier D-${YEAR}-\\d{4}`));
           expect(r.card).toContain("référent décrochage");
         },
@@ -139,10 +140,10 @@ describe("a teacher reports a pupil in a personal chat", () => {
           expect(values).toMatchObject({ lastName: "Bernard", firstName: "Hugo", className: "2nde 3", birthDate: "20/12/2010" });
         },
       },
-      { press: "Suivant", fill: { className: "1re 2" }, expect: (r) => expect(r.card).toContain("Récapitulatif du signalement") },
+      { press: "Suivant", fill: { className: "1re 2" }, expect: (r) => expect(r.card).toContain("Récapitulatif de la fiche de repérage") },
       {
-        press: "Envoyer le signalement",
-        expect: (r) => expect(r.card).toContain("Signalement envoyé"),
+        press: "Envoyer la fiche de repérage",
+        expect: (r) => expect(r.card).toContain("Fiche de repérage envoyée"),
       },
     ]);
     const hugo = (await cases()).find((x) => x.pupil.lastName === "Bernard")!;
@@ -166,7 +167,7 @@ describe("a teacher reports a pupil in a personal chat", () => {
     const notes = await c.press("Suivant", { ...values, signal_WORK_NOT_DONE: "true" }, r.cards[0]);
     expect(inputValues(notes.cards[0])).toMatchObject({ note_LATENESS: "En retard 3 fois cette semaine", note_WORK_NOT_DONE: "" });
     await play(c, [{ press: "Suivant", expect: (x) => expect(x.card).toContain("Travail non fait") }]);
-    expect(c.lastCard && cardText(c.lastCard)).toContain("Récapitulatif du signalement");
+    expect(c.lastCard && cardText(c.lastCard)).toContain("Récapitulatif de la fiche de repérage");
     await c.say("annuler");
   });
 
@@ -178,7 +179,7 @@ describe("a teacher reports a pupil in a personal chat", () => {
       { press: "Suivant", fill: { ...LEA, lastName: "Annule" }, expect: (r) => expect(r.card).toContain("Signaux observés") },
     ]);
     const signalsCard = c.lastCard;
-    await play(c, [{ say: "Annuler", expect: (r) => expect(r.text).toBe("Signalement annulé. Rien n'a été enregistré.") }]);
+    await play(c, [{ say: "Annuler", expect: (r) => expect(r.text).toBe("Fiche de repérage annulée. Rien n'a été enregistré.") }]);
     await play(c, [{ press: "Suivant", fill: SIGNALS, expect: (r) => expect(r.text).toContain("n'est plus en cours") }]);
     expect(c.lastCard).toBe(signalsCard);
     expect((await cases()).length).toBe(before);
@@ -187,7 +188,7 @@ describe("a teacher reports a pupil in a personal chat", () => {
   it("cancels from the card's button too", async () => {
     const c = new Conversation(bot, claire);
     await c.say("signaler");
-    await play(c, [{ press: "Annuler", expect: (r) => expect(r.text).toContain("Signalement annulé") }]);
+    await play(c, [{ press: "Annuler", expect: (r) => expect(r.text).toContain("Fiche de repérage annulée") }]);
   });
 
   it("explains the current step on « aide » without losing it", async () => {
@@ -203,7 +204,7 @@ describe("a teacher reports a pupil in a personal chat", () => {
         },
       },
       { press: "Suivant", fill: SIGNALS, expect: (r) => expect(r.card).toContain("Précisions sur les signaux cochés") },
-      { say: "on en est où ?", expect: (r) => expect(r.card).toContain("Votre signalement en cours (étape 2 sur 4) vous attend.") },
+      { say: "on en est où ?", expect: (r) => expect(r.card).toContain("Votre fiche de repérage en cours (étape 2 sur 4) vous attend.") },
     ]);
     await c.say("annuler");
   });
@@ -211,7 +212,7 @@ describe("a teacher reports a pupil in a personal chat", () => {
   it("answers questions while a report waits, reminds it with a button to resume it, and « signaler » shows the step again", async () => {
     const earlier = new Conversation(bot, claire);
     await reachSummary(earlier, { ...LEA, lastName: "Anterieur" });
-    await earlier.press("Envoyer le signalement");
+    await earlier.press("Envoyer la fiche de repérage");
     const someCase = (await cases()).find((x) => x.pupil.lastName === "Anterieur");
     const c = new Conversation(bot, claire);
     await play(c, [
@@ -221,15 +222,15 @@ describe("a teacher reports a pupil in a personal chat", () => {
         say: `statut ${someCase!.reference}`,
         expect: (r) => {
           expect(r.card).toContain(someCase!.reference); // the question is answered...
-          expect(r.card).toContain("Votre signalement en cours (étape 2 sur 4) vous attend."); // ...and the report is not forgotten
+          expect(r.card).toContain("Votre fiche de repérage en cours (étape 2 sur 4) vous attend."); // ...and the report is not forgotten
         },
       },
-      { say: "mes signalements", expect: (r) => expect(r.card).toContain("Vos signalements") },
-      { press: "Reprendre le signalement", expect: (r) => expect(r.card).toContain("Signaux observés") },
+      { say: "mes signalements", expect: (r) => expect(r.card).toContain("Vos fiches de repérage") },
+      { press: "Reprendre la fiche de repérage", expect: (r) => expect(r.card).toContain("Signaux observés") },
       {
         say: "signaler",
         expect: (r) => {
-          expect(r.text).toContain("Un signalement est déjà en cours");
+          expect(r.text).toContain("Une fiche de repérage est déjà en cours");
           expect(r.card).toContain("Signaux observés");
         },
       },
@@ -237,7 +238,7 @@ describe("a teacher reports a pupil in a personal chat", () => {
     // The teacher reloads Teams: no card above any more. « signaler » brings the current step back.
     const reloaded = new Conversation(bot, claire);
     await play(reloaded, [
-      { say: "je ne sais plus où j'en étais", expect: (r) => expect(r.card).toContain("Reprendre le signalement") },
+      { say: "je ne sais plus où j'en étais", expect: (r) => expect(r.card).toContain("Reprendre la fiche de repérage") },
       { say: "signaler", expect: (r) => expect(r.card).toContain("Signaux observés") },
     ]);
     await reachStepsFrom(reloaded);
@@ -273,7 +274,6 @@ describe("a teacher reports a pupil in a personal chat", () => {
     it.each([
       ["no signal", {}, null, "Cochez au moins un signal."],
       ["half-days that are not a number", { absenceHalfDays: "beaucoup" }, "absenceHalfDays", "Indiquez un nombre entre 0 et 200."],
-      ["unjustified absences without a count", { signal_UNJUSTIFIED_ABSENCES: "true" }, "absenceHalfDays", "Indiquez le nombre de demi-journées"],
       ["a forged signal", { signal_SMOKING: "true" }, null, "Un signal envoyé n'existe pas"],
     ])("signals step: %s", async (_label, fill, field, message) => {
       const c = new Conversation(bot, claire);
@@ -331,7 +331,7 @@ describe("a teacher reports a pupil in a personal chat", () => {
   it("offers to add the report to the pupil's open case instead of opening a duplicate", async () => {
     const first = new Conversation(bot, claire);
     await reachSummary(first, { ...LEA, lastName: "Martinez", firstName: "Inès" });
-    await first.press("Envoyer le signalement");
+    await first.press("Envoyer la fiche de repérage");
     const reference = /D-\d{4}-\d{4}/.exec(cardText(first.lastCard))![0];
 
     const second = new Conversation(bot, claire);
@@ -349,8 +349,8 @@ describe("a teacher reports a pupil in a personal chat", () => {
       { press: `Ajouter au dossier ${reference}`, expect: (r) => expect(r.card).toContain("Signaux observés") },
       { press: "Suivant", fill: SIGNALS, expect: () => {} },
       { press: "Suivant", fill: NOTES, expect: () => {} },
-      { press: "Voir le récapitulatif", fill: { ...STEPS, urgency: "3" }, expect: (r) => expect(r.card).toContain(`ajouté au dossier ${reference}`) },
-      { press: "Envoyer le signalement", expect: (r) => expect(r.card).toContain(`Votre signalement a été ajouté au dossier ${reference}`) },
+      { press: "Voir le récapitulatif", fill: { ...STEPS, urgency: "3" }, expect: (r) => expect(r.card).toContain(`ajoutée au dossier ${reference}`) },
+      { press: "Envoyer la fiche de repérage", expect: (r) => expect(r.card).toContain(`Votre fiche de repérage a été ajoutée au dossier ${reference}`) },
     ]);
     const all = (await cases()).filter((x) => x.pupil.lastName === "Martinez");
     expect(all).toHaveLength(1);
@@ -365,7 +365,7 @@ describe("a teacher reports a pupil in a personal chat", () => {
     await play(third, [{ press: "C'est un autre élève", expect: (r) => expect(r.card).toContain("Signaux observés") }]);
     await reachStepsFrom(third);
     await third.press("Voir le récapitulatif", STEPS);
-    await third.press("Envoyer le signalement");
+    await third.press("Envoyer la fiche de repérage");
     expect((await cases()).filter((x) => x.pupil.lastName === "Martinez")).toHaveLength(2);
   });
 
@@ -382,7 +382,7 @@ describe("a teacher reports a pupil in a personal chat", () => {
     await reachStepsFrom(c);
     await play(c, [
       { press: "Voir le récapitulatif", fill: STEPS, expect: (r) => expect(r.card).toContain("A'issatou N'Diaye") },
-      { press: "Envoyer le signalement", expect: (r) => expect(r.card).toContain("Signalement envoyé") },
+      { press: "Envoyer la fiche de repérage", expect: (r) => expect(r.card).toContain("Fiche de repérage envoyée") },
     ]);
     const [stored] = (await cases()).filter((x) => x.pupil.lastName.endsWith("Diaye"));
     expect(stored!.pupil).toMatchObject({ lastName: "N'Diaye", firstName: "A'issatou" });
@@ -391,7 +391,7 @@ describe("a teacher reports a pupil in a personal chat", () => {
   it("finds the open case of « Lefèvre-Nguyen » when the same pupil is typed « Lefèvre Nguyen » or « lefevre nguyen »", async () => {
     const first = new Conversation(bot, claire);
     await reachSummary(first, { ...LEA, lastName: "Lefèvre-Nguyen", firstName: "Anh" });
-    await first.press("Envoyer le signalement");
+    await first.press("Envoyer la fiche de repérage");
     const reference = /D-\d{4}-\d{4}/.exec(cardText(first.lastCard))![0];
     for (const lastName of ["Lefèvre Nguyen", "LEFEVRE  NGUYEN", "Lefèvre - Nguyen"]) {
       const again = new Conversation(bot, claire);
@@ -411,11 +411,11 @@ describe("a teacher reports a pupil in a personal chat", () => {
     const c = new Conversation(bot, claire);
     await reachSummary(c, { ...LEA, lastName: "Double", firstName: "Clic" });
     const summary = c.lastCard;
-    const [a, b] = await Promise.all([c.press("Envoyer le signalement", {}, summary), c.press("Envoyer le signalement", {}, summary)]);
+    const [a, b] = await Promise.all([c.press("Envoyer la fiche de repérage", {}, summary), c.press("Envoyer la fiche de repérage", {}, summary)]);
     const answers = [...a.cards.map(cardText), ...a.texts, ...b.cards.map(cardText), ...b.texts].join("\n");
-    expect(answers).toContain("Signalement envoyé");
-    const r = await c.press("Envoyer le signalement", {}, summary);
-    expect(r.texts[0]).toMatch(/Ce signalement a déjà été envoyé : dossier D-\d{4}-\d{4}/);
+    expect(answers).toContain("Fiche de repérage envoyée");
+    const r = await c.press("Envoyer la fiche de repérage", {}, summary);
+    expect(r.texts[0]).toMatch(/Cette fiche de repérage a déjà été envoyée : dossier D-\d{4}-\d{4}/);
     const doubles = (await cases()).filter((x) => x.pupil.lastName === "Double");
     expect(doubles).toHaveLength(1);
     expect(doubles[0]!.reports).toHaveLength(1);
@@ -428,6 +428,17 @@ describe("a teacher reports a pupil in a personal chat", () => {
     expect(choices).toContain("Lycée professionnel Jean-Moulin");
     expect(choices).toContain("Collège Jules-Ferry");
     expect(choices).not.toContain("Lycée Victor-Hugo");
+    await c.say("annuler");
+  });
+
+  it("lets a teacher tick unjustified absences without a count: the CPE completes it", async () => {
+    const c = new Conversation(bot, claire);
+    await c.say("signaler");
+    await c.press("Suivant", { ...LEA, lastName: "Sanscompte" });
+    const r = await c.press("Suivant", { signal_UNJUSTIFIED_ABSENCES: "true" });
+    expect(cardText(r.cards[0])).toContain("Étape 2 sur 4");
+    expect(cardText(r.cards[0])).toContain("Précisions sur les signaux cochés");
+    expect(Object.keys(inputValues(r.cards[0]))).toEqual(["note_UNJUSTIFIED_ABSENCES"]);
     await c.say("annuler");
   });
 
@@ -479,8 +490,8 @@ describe("a bot restart in the middle of a report", () => {
       expect(cardText(r.cards[0])).toContain("Précisions sur les signaux cochés");
       await resumed.press("Suivant", NOTES);
       await resumed.press("Voir le récapitulatif", STEPS);
-      const done = await resumed.press("Envoyer le signalement");
-      expect(cardText(done.cards[0])).toContain("Signalement envoyé");
+      const done = await resumed.press("Envoyer la fiche de repérage");
+      expect(cardText(done.cards[0])).toContain("Fiche de repérage envoyée");
       const created = await second.app.store.db.prisma.case.findMany({ where: { pupil: { lastName: "Redemarrage" } } });
       expect(created).toHaveLength(1);
     } finally {

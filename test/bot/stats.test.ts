@@ -126,10 +126,10 @@ describe("statistics, exports and the weekly digest in Teams", () => {
     expect([...body.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
     const lines = body.subarray(3).toString("utf8").trim().split("\r\n");
     expect(lines[0]).toBe(
-      "Référence;UAI;Établissement;Statut;Vigilance;Confié à la MLDS;Signalé le;Pris en charge le;Plan ouvert le;Prochain bilan;Clos le;Issue",
+      "Référence;UAI;Établissement;Statut;Vigilance;Confié à la MLDS;Repéré le;Pris en charge le;Plan ouvert le;Prochain bilan;Clos le;Issue",
     );
     expect(lines).toHaveLength(3);
-    expect(lines[1]).toMatch(/^D-\d{4}-\d{4};0690001B;Lycée Victor-Hugo;Signalé;2;non;/);
+    expect(lines[1]).toMatch(/^D-\d{4}-\d{4};0690001B;Lycée Victor-Hugo;Repéré;2;non;/);
     expect(body.toString("utf8")).not.toMatch(/Durand|Lefèvre|Léa/);
     const audit = await bot.app.store.db.prisma.dataExport.findMany({ where: { kind: "CASES" } });
     expect(audit).toHaveLength(1);

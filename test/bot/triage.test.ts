@@ -87,7 +87,7 @@ describe("routing a new case and triage from its card", () => {
     });
     const first = (await (await bot.post(activity)).json()) as { value: unknown };
     const again = (await (await bot.post(activity)).json()) as { value: unknown };
-    expect(cardText(first.value)).toContain("Question envoyée au signalant.");
+    expect(cardText(first.value)).toContain("Question envoyée à l'auteur de la fiche.");
     expect(cardText(again.value)).toContain("Informations demandées"); // the current state, nothing applied
     expect(cardText(again.value)).not.toContain("changé entre-temps");
     expect(await prisma().caseEvent.count({ where: { caseId, type: "INFO_REQUESTED" } })).toBe(1);
@@ -170,12 +170,12 @@ describe("routing a new case and triage from its card", () => {
     expect(details).toMatch(/Réponse de Claire Martin, le .*\nDepuis la rentrée de novembre\./);
     const history = cardText(await execute(bot, sophie, personalOf(sophie), "case.history", { caseId }));
     expect(history).toContain("Informations demandées (Sophie Laurent)\n« Depuis quand les retards ? »");
-    expect(history).toContain("Réponse du signalant (Claire Martin)\n« Depuis la rentrée de novembre. »");
+    expect(history).toContain("Réponse de l'auteur de la fiche (Claire Martin)\n« Depuis la rentrée de novembre. »");
 
     const channelCard = JSON.stringify(await execute(bot, sophie, inNord, "case.refresh", { caseId }));
     expect(channelCard).not.toContain("Depuis");
     const adminHistory = JSON.stringify(await execute(bot, nathalie, personalOf(nathalie), "case.history", { caseId }));
-    expect(adminHistory).toContain("Réponse du signalant");
+    expect(adminHistory).toContain("Réponse de l'auteur de la fiche");
     expect(adminHistory).not.toContain("Depuis");
   });
 
@@ -196,7 +196,7 @@ describe("routing a new case and triage from its card", () => {
     const noReason = await execute(bot, sophie, inNord, "case.dismiss", { caseId, version: await version(caseId), reason: "  " });
     expect(cardText(noReason)).toContain("Le motif est obligatoire");
     const done = await execute(bot, sophie, inNord, "case.dismiss", { caseId, version: await version(caseId), reason: "Situation réglée avec la famille" });
-    expect(cardText(done)).toContain("Dossier classé sans suite.");
+    expect(cardText(done)).toContain("Dossier clos : pas d'accompagnement nécessaire.");
     expect((await prisma().case.findUniqueOrThrow({ where: { id: caseId } })).status).toBe("CLOSED");
   });
 
@@ -249,7 +249,7 @@ describe("routing a new case and triage from its card", () => {
     expect(cardText(update.body.attachments![0]!.content)).toContain("Pris en charge");
     expect(JSON.stringify(update.body)).not.toContain("Minimisation");
     const notice = bot.connector.sent.find((a) => a.conversationId === `a:personal-${claire.aadObjectId}`)!;
-    expect(notice.body.text).toBe(`Votre signalement ${reference} a été pris en charge par Sophie Laurent. Merci.`);
+    expect(notice.body.text).toBe(`Votre fiche de repérage ${reference} a été prise en charge par Sophie Laurent. Merci.`);
     expect((await prisma().outboxMessage.findMany({ where: { caseId } })).every((m) => m.status === "SENT")).toBe(true);
 
     // The teacher's notice stays a notice: the next change updates the case cards only.
@@ -270,7 +270,7 @@ describe("routing a new case and triage from its card", () => {
       caseId,
       version: await version(caseId),
       form: "new",
-      type__new: "SITUATION_INTERVIEW",
+      type__new: "PUPIL_FAMILY_INTERVIEW",
       description__new: "Entretien",
     });
     expect(cardText(added)).toContain("Action ajoutée.");
@@ -291,7 +291,7 @@ describe("routing a new case and triage from its card", () => {
       await c.press("Suivant", { [`signal_${signal}`]: "true" });
       await c.press("Suivant");
       await c.press("Voir le récapitulatif", { urgency });
-      await c.press("Envoyer le signalement");
+      await c.press("Envoyer la fiche de repérage");
       return cardText(c.lastCard);
     };
     const takeChargeVersion = (card: unknown): number =>
@@ -308,7 +308,7 @@ describe("routing a new case and triage from its card", () => {
     bot.connector.clear();
     const second = await claireReports("WORK_NOT_DONE", "3", true);
     expect(second).toContain(
-      `Votre signalement a été ajouté au dossier ${reference}, qui n'est pas encore pris en charge : la personne qui le prendra en charge verra vos signaux avec les précédents.`,
+      `Votre fiche de repérage a été ajoutée au dossier ${reference}, qui n'est pas encore pris en charge : la personne qui le prendra en charge verra vos signaux avec les précédents.`,
     );
     expect(second).not.toContain("est prévenu"); // nobody was told anything new
     await bot.app.outbox.drainOnce();
@@ -327,11 +327,11 @@ describe("routing a new case and triage from its card", () => {
     while ((await bot.app.outbox.drainOnce()).claimed > 0);
     bot.connector.clear();
     const third = await claireReports("INCIDENTS", "3", true);
-    expect(third).toContain(`Votre signalement a été ajouté au dossier ${reference}, suivi par Sophie Laurent, qui en est informé(e).`);
+    expect(third).toContain(`Votre fiche de repérage a été ajoutée au dossier ${reference}, suivi par Sophie Laurent, qui en est informé(e).`);
     await bot.app.outbox.drainOnce();
     const toSophie = bot.connector.sent.filter((a) => a.conversationId === `a:personal-${sophie.aadObjectId}` && a.method === "POST");
     expect(toSophie.map((a) => a.body.text)).toEqual([
-      `Nouveau signalement de Claire Martin ajouté au dossier ${reference}, que vous suivez : Comportement, vigilance 3.`,
+      `Nouvelle fiche de repérage de Claire Martin ajoutée au dossier ${reference}, que vous suivez : Comportement, vigilance 3.`,
     ]);
     const channelUpdate = bot.connector.sent.find((a) => a.method === "PUT" && a.conversationId === NORD)!;
     expect(cardText(channelUpdate.body.attachments![0]!.content)).toContain("Assiduité, Investissement, Comportement");

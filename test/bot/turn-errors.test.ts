@@ -33,7 +33,7 @@ describe("what a person is told when a turn fails", () => {
       reports.findOpenCase = findOpenCase;
     }
     const told = failed.texts.join("\n");
-    expect(told).toContain("cette étape du signalement n'a pas été enregistrée");
+    expect(told).toContain("cette étape de la fiche de repérage n'a pas été enregistrée");
     expect(told).not.toContain("Votre saisie est conservée");
     // The step is still the pupil's: sending the same card again goes on to the signals.
     const again = await c.press("Suivant", { lastName: "Panne", firstName: "Léo", className: "2nde 4", birthDate: `01/01/${YEAR - 16}` }, pupilCard);
@@ -58,13 +58,13 @@ describe("what a person is told when a turn fails", () => {
     };
     let failed;
     try {
-      failed = await c.press("Envoyer le signalement", {}, summary);
+      failed = await c.press("Envoyer la fiche de repérage", {}, summary);
     } finally {
       reports.submit = submit;
     }
-    expect(failed.texts.join("\n")).toContain("Appuyez à nouveau sur « Envoyer le signalement »");
+    expect(failed.texts.join("\n")).toContain("Appuyez à nouveau sur « Envoyer la fiche de repérage »");
     expect(failed.texts.join("\n")).not.toContain("n'a pas été enregistrée");
-    const again = await c.press("Envoyer le signalement", {}, summary);
+    const again = await c.press("Envoyer la fiche de repérage", {}, summary);
     expect(cardText(again.cards[0])).toMatch(/D-\d{4}-\d{4}/);
     expect(await bot.app.store.db.prisma.pupil.count({ where: { lastName: "Envoi" } })).toBe(1);
     expect(await bot.app.store.db.prisma.report.count({ where: { case: { pupil: { lastName: "Envoi" } } } })).toBe(1);

@@ -82,7 +82,7 @@ describe("two bot instances on one database", () => {
     await post(b, personalMessage(connector.url, claire, { value: press("Suivant", { note_WITHDRAWAL: "Seul à la récréation" }) }));
     // Vigilance 3: under the bassin's default setting the coordinator may act before the GPDS decides.
     await post(a, personalMessage(connector.url, claire, { value: press("Voir le récapitulatif", { urgency: "3" }) }));
-    const summary = press("Envoyer le signalement", {});
+    const summary = press("Envoyer la fiche de repérage", {});
     await Promise.all([
       post(a, personalMessage(connector.url, claire, { value: summary })),
       post(b, personalMessage(connector.url, claire, { value: summary })),

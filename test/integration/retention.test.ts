@@ -80,7 +80,7 @@ describe("retention of closed cases", () => {
       (
         await p.act(sophie, caseId, await version(caseId), {
           verb: "addAction",
-          input: { type: "INTERNSHIP", description: `Stage ${lastName}`, company: `Entreprise ${lastName}`, startDate: "2026-03-16", endDate: "2026-03-27" },
+          input: { type: "MINI_STAGE", description: `Stage ${lastName}`, company: `Entreprise ${lastName}`, startDate: "2026-03-16", endDate: "2026-03-27" },
         })
       ).ok,
     ).toBe(true);
@@ -135,7 +135,7 @@ describe("retention of closed cases", () => {
     expect(after.reports.flatMap((r) => r.signals.map((s) => s.note))).toEqual([null, null]);
     expect(after.reports.map((r) => r.observations)).toEqual([null]);
     expect(after.plan!.objective).toBe("");
-    expect(after.plan!.actions.map((a) => [a.type, a.description, a.company, a.partner])).toEqual([["INTERNSHIP", "", null, null]]);
+    expect(after.plan!.actions.map((a) => [a.type, a.description, a.company, a.partner])).toEqual([["MINI_STAGE", "", null, null]]);
     expect(after.outcome).toMatchObject({ kind: "APPRENTICESHIP", comment: null });
     const texts = JSON.stringify(after.events.map((e) => e.data));
     for (const secret of ["Question Retenue", "Réponse Retenue", "Objectif", "Stage Retenue", "Entreprise Retenue", "Commentaire Retenue"])
@@ -158,7 +158,7 @@ describe("retention of closed cases", () => {
     expect(after.reports[0]!.absenceHalfDays).toBe(6);
     expect(after.events.map((e) => e.type)).toEqual([...before.events.map((e) => e.type), "ERASED"]);
     expect(after.events.at(-1)).toMatchObject({ actorId: null, data: { cause: "RETENTION", reference: before.reference } });
-    expect(after.events.find((e) => e.type === "PLAN_ACTION_STATUS" || e.type === "PLAN_ACTION_ADDED")?.data).toMatchObject({ type: "INTERNSHIP" });
+    expect(after.events.find((e) => e.type === "PLAN_ACTION_STATUS" || e.type === "PLAN_ACTION_ADDED")?.data).toMatchObject({ type: "MINI_STAGE" });
 
     // The service reads it as anonymised: no name on any card any more.
     const record = await services.triage.systemView(withPlan);

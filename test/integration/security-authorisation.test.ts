@@ -117,7 +117,7 @@ describe("the permission table, through the services", () => {
         const v = verdict(await services.plans.view(actor, c.id));
         const added = await services.plans.act(actor, c.id, await version(c.id), {
           verb: "addAction",
-          input: { type: "SITUATION_INTERVIEW", description: "Entretien" },
+          input: { type: "PUPIL_FAMILY_INTERVIEW", description: "Entretien" },
         });
         expect(verdict(added)).toBe(v);
         return v;

@@ -4,6 +4,7 @@ import { SignedLinks } from "../../src/services/signed-links.js";
 import type { StatsView } from "../../src/services/statistics.js";
 import { createStore, openDatabase, type Database, type Store } from "../../src/store/index.js";
 import { DEMO_PEOPLE, DEMO_TENANT_ID } from "../../src/store/demo-seed.js";
+import { OUTCOMES } from "../../src/domain/plan-catalogue.js";
 import { DATABASE_KINDS, POSTGRES_URL, dropSchema, openTestDatabase, uniqueSchemaName } from "../helpers/database.js";
 import { seedDemo } from "../../src/services/demo-academie.js";
 
@@ -157,6 +158,8 @@ describe.each(DATABASE_KINDS)("statistics on %s, with known answers", (kind) => 
     expect(v.openTotal).toBe(7);
     expect(counts(v.signalFamilies, "family")).toEqual({ ATTENDANCE: 5, ENGAGEMENT: 1, RESULTS: 1, BEHAVIOUR: 1, ORIENTATION: 1 });
     expect(counts(v.outcomes, "kind")).toMatchObject({ APPRENTICESHIP: 1, DISMISSED: 1, EMPLOYMENT: 0 });
+    // The categories of the national follow-up of early school leavers; no legacy row when no case has one.
+    expect(v.outcomes.map((o) => o.kind)).toEqual([...OUTCOMES]);
     expect(v.closedTotal).toBe(2);
     // Days to take-in-charge 0.5, 1, 2, 3, 4; days to plan 1, 2, 3, 5.
     expect(v.takeInCharge).toEqual({ medianDays: 2, cases: 5 });
@@ -182,6 +185,19 @@ describe.each(DATABASE_KINDS)("statistics on %s, with known answers", (kind) => 
     const vh = v.schools.find((s) => s.uai === VH)!;
     expect(vh).toMatchObject({ opened: 7, open: 6, withPlan: null, overdue: null, share: null });
     expect(v.schools.map((s) => s.uai).sort()).toEqual([VH, JM]);
+  });
+
+  it("still counts a case closed with a former outcome (« déménagement »), on a row of its own", async () => {
+    const six = await store.db.prisma.case.findFirstOrThrow({ where: { reference: "D-2026-0006" } });
+    await store.db.prisma.outcome.update({ where: { caseId: six.id }, data: { kind: "MOVED_AWAY" } });
+    try {
+      const v = await view(karim);
+      expect(counts(v.outcomes, "kind")).toMatchObject({ APPRENTICESHIP: 0, MOVED_AWAY: 1, DISMISSED: 1 });
+      expect(v.outcomes.at(-1)!.kind).toBe("MOVED_AWAY");
+      expect(v.closedTotal).toBe(2);
+    } finally {
+      await store.db.prisma.outcome.update({ where: { caseId: six.id }, data: { kind: "APPRENTICESHIP" } });
+    }
   });
 
   it("gives the académie every school, protected, and reads a district, a school or a period", async () => {

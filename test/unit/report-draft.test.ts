@@ -66,9 +66,20 @@ describe("signals step", () => {
     [{ signal_VAPING: "true" }, { signals: "unknownSignal" }],
     [{ absenceHalfDays: "-2" }, { absenceHalfDays: "halfDaysRange" }],
     [{ absenceHalfDays: "201" }, { absenceHalfDays: "halfDaysRange" }],
-    [{ signal_UNJUSTIFIED_ABSENCES: "true" }, { absenceHalfDays: "halfDaysRequired" }],
   ])("%o -> %o", (input, errors) => {
     expect(validateSignals(input)).toMatchObject({ ok: false, errors });
+  });
+
+  it("leaves the half-day count optional for a teacher: the CPE completes it", () => {
+    expect(validateSignals({ signal_UNJUSTIFIED_ABSENCES: "true" })).toEqual({ ok: true, value: { signals: [{ code: "UNJUSTIFIED_ABSENCES" }] } });
+    expect(validateSignals({ signal_UNJUSTIFIED_ABSENCES: "true" }, { halfDaysRequired: true })).toMatchObject({
+      ok: false,
+      errors: { absenceHalfDays: "halfDaysRequired" },
+    });
+    expect(validateSignals({ signal_UNJUSTIFIED_ABSENCES: "true", absenceHalfDays: "5" }, { halfDaysRequired: true })).toEqual({
+      ok: true,
+      value: { signals: [{ code: "UNJUSTIFIED_ABSENCES" }], absenceHalfDays: 5 },
+    });
   });
 
   it("never throws, whatever is submitted", () => {

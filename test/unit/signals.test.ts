@@ -20,11 +20,11 @@ import {
 
 describe("signal catalogue", () => {
   const expected: Record<SignalFamily, SignalCode[]> = {
-    ATTENDANCE: ["UNJUSTIFIED_ABSENCES", "LATENESS", "INTERMITTENT_ABSENCES"],
-    ENGAGEMENT: ["WORK_NOT_DONE", "EQUIPMENT_FORGOTTEN", "PASSIVITY", "DISENGAGED_INSIDE"],
-    RESULTS: ["FALLING_GRADES", "EXAM_FAILED"],
+    ATTENDANCE: ["UNJUSTIFIED_ABSENCES", "LATENESS", "INTERMITTENT_ABSENCES", "STOPPED_COMING", "ABSENT_DURING_PLACEMENT"],
+    ENGAGEMENT: ["WORK_NOT_DONE", "EQUIPMENT_FORGOTTEN", "PASSIVITY", "DISENGAGED_INSIDE", "WANTS_TO_STOP"],
+    RESULTS: ["FALLING_GRADES", "EXAM_FAILED", "LEARNING_DIFFICULTIES"],
     BEHAVIOUR: ["INCIDENTS", "WITHDRAWAL"],
-    ORIENTATION: ["ORIENTATION_SUBIE", "NO_PLAN", "NOT_ASSIGNED"],
+    ORIENTATION: ["ORIENTATION_SUBIE", "NO_PLAN", "NOT_ASSIGNED", "WANTS_TO_CHANGE_COURSE", "NO_PLACEMENT_FOUND"],
   };
 
   it.each(Object.entries(expected))("%s holds its signals", (family, codes) => {
@@ -107,8 +107,16 @@ describe("absenceAlert", () => {
 });
 
 describe("steps taken and urgency", () => {
-  it("lists the four usual steps", () => {
-    expect(STEPS_TAKEN).toEqual(["FAMILY_CONTACTED", "INTERVIEW_PP_CPE", "GPDS_MEETING", "PSYEN_INTERVIEW"]);
+  it("lists the usual steps, with the social worker or nurse, the PPRE and the absenteeism referral", () => {
+    expect(STEPS_TAKEN).toEqual([
+      "FAMILY_CONTACTED",
+      "INTERVIEW_PP_CPE",
+      "GPDS_MEETING",
+      "PSYEN_INTERVIEW",
+      "SOCIAL_WORKER_OR_NURSE",
+      "PPRE",
+      "ABSENTEEISM_REFERRAL",
+    ]);
     expect(isStepTaken("GPDS_MEETING")).toBe(true);
     expect(isStepTaken("PHONE_CALL")).toBe(false);
   });

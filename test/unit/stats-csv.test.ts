@@ -56,7 +56,7 @@ describe("CSV exports", () => {
     const value = (indicator: string, detail: string) => rows.find((r) => r[0] === indicator && r[1] === detail)?.[2];
     expect(value("Dossiers ouverts par mois", "2026-09")).toBe("12");
     expect(value("Dossiers ouverts par mois", "2026-10")).toBe("< 5");
-    expect(value("Dossiers en cours par statut", "Signalé")).toBe("< 5");
+    expect(value("Dossiers en cours par statut", "Repéré")).toBe("< 5");
     expect(value("Familles de signaux", "Assiduité")).toBe("9");
     expect(value("Issues des dossiers clos", "Apprentissage")).toBe("< 5");
     expect(value("Délai médian prise en charge → plan (jours)", "")).toBe("");
@@ -105,7 +105,7 @@ describe("CSV exports", () => {
       "Statut",
       "Vigilance",
       "Confié à la MLDS",
-      "Signalé le",
+      "Repéré le",
       "Pris en charge le",
       "Plan ouvert le",
       "Prochain bilan",
@@ -128,7 +128,7 @@ describe("CSV exports", () => {
       "Apprentissage",
     ]);
     expect(rows[2]![2]).toBe('\'=HYPERLINK("x")'); // never a formula in Excel
-    expect(rows[2]!.slice(3, 7)).toEqual(["Signalé", "3", "non", "2026-11-02"]);
+    expect(rows[2]!.slice(3, 7)).toEqual(["Repéré", "3", "non", "2026-11-02"]);
   });
 
   it("speak English to an English-speaking member", () => {

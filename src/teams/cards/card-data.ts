@@ -235,6 +235,21 @@ export const PLAN_LABEL_KEYS = [
 ] as const;
 export type PlanLabelKey = (typeof PLAN_LABEL_KEYS)[number];
 
+/** A PAFI to validate, in an IEN-IO's personal chat. */
+export type PafiValidationCardData = {
+  caseId: string;
+  /** The pending action; empty once decided. */
+  actionId: string;
+  title: string;
+  notice: string;
+  noticeColor: string;
+  body: string;
+  pending: boolean;
+  decided: string;
+  validate: string;
+  refuse: string;
+};
+
 export type PlanCardData = {
   caseId: string;
   version: number;
@@ -736,6 +751,7 @@ export type CardDataByName = {
   "member-list": MemberListCardData;
   notice: NoticeCardData;
   "plan-card": PlanCardData;
+  "pafi-validation": PafiValidationCardData;
   "privacy-confirm": PrivacyConfirmCardData;
   "privacy-export": PrivacyExportCardData;
   prompt: PromptCardData;

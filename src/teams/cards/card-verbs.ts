@@ -18,6 +18,7 @@ export const EXECUTE_VERBS = [
   "plan.editAction",
   "plan.setReview",
   "plan.close",
+  "plan.validate",
   "case.history",
   "case.answerInfo",
   "plan.view",

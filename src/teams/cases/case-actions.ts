@@ -7,7 +7,7 @@ import type { AdaptiveCardJson } from "../cards/card-renderer.js";
 import type { ExecuteVerb } from "../cards/card-verbs.js";
 import type { CardActionRequest } from "../cards/card-action.js";
 import { caseCard, caseDetailsCard, infoRequestCard, noticeCard, type Audience, type Notice } from "./case-views.js";
-import { historyCard, planCard, type TypedPlanForm } from "./plan-views.js";
+import { historyCard, pafiValidationCard, planCard, type TypedPlanForm } from "./plan-views.js";
 import type { PlanCommand, PlanResult } from "../../services/plans.js";
 
 /** Action.Execute on case cards. The invoke answers at once with the updated card (Teams shows it
@@ -171,6 +171,21 @@ export async function handleCaseAction(request: CardActionRequest<CaseActionData
       // When the case's status changed, its shared cards are updated for everyone: show that card.
       if (result.sharedCardsUpdated) return render(result.view.case, { text: t(`plan.notice.${result.event}`), color: "Good" });
       return renderPlan(result, { text: t(`plan.notice.${result.event}`), color: "Good" });
+    }
+    case "plan.validate": {
+      // A PAFI's validation by an IEN-IO of the bassin, from the card in their personal chat.
+      const raw = data as Record<string, unknown>;
+      if (inChannel) return refused();
+      const result = await deps.services.plans.validate(actor, caseId, String(raw.actionId ?? ""), raw.decision);
+      if (!result.ok && result.reason !== "ALREADY_DECIDED") {
+        return noticeCard(t(result.reason === "INVALID_INPUT" ? "case.notice.invalidCard" : `case.notice.${result.reason}`), "", "Attention");
+      }
+      const pending = await deps.services.plans.pendingValidation(actor, caseId);
+      if (!pending) return refused();
+      const notice: Notice = result.ok
+        ? { text: t(`plan.pafi.notice.${result.decision}`), color: "Good" }
+        : { text: t("plan.pafi.notice.ALREADY_DECIDED"), color: "Warning" };
+      return pafiValidationCard(t, pending.case, pending, notice);
     }
     default:
       return noticeCard(t("case.notice.invalidCard"), "", "Attention");

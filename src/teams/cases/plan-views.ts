@@ -1,10 +1,11 @@
-import { applyActionStatus, CLOSING_OUTCOMES, PARTNERS, PLAN_ACTION_CODES } from "../../domain/plan-catalogue.js";
+import { applyActionStatus, CLOSING_OUTCOMES } from "../../domain/plan-catalogue.js";
 import { initials } from "../../domain/text.js";
 import type { PlanView } from "../../services/plans.js";
 import { renderCard, type AdaptiveCardJson } from "../cards/card-renderer.js";
 import { STATUS_COLOR, formatDate, type Audience, type Notice } from "./case-views.js";
 import type { Locale, Translate } from "../i18n.js";
-import { PLAN_LABEL_KEYS, type HistoryCardData, type PlanCardData, type PlanLabelKey } from "../cards/card-data.js";
+import { PLAN_LABEL_KEYS, type HistoryCardData, type PafiValidationCardData, type PlanCardData, type PlanLabelKey } from "../cards/card-data.js";
+import type { CaseRecord } from "../../store/index.js";
 
 const ACTION_STATUS_COLOR: Record<string, string> = { PLANNED: "Default", IN_PROGRESS: "Accent", DONE: "Good", ABANDONED: "Attention" };
 
@@ -39,7 +40,7 @@ export function planCard(
     version: c.version,
     notice: opts.notice?.text ?? "",
     noticeColor: opts.notice?.color ?? "Default",
-    title: t("plan.title", { reference: c.reference }),
+    title: t(v.owner === "MLDS" ? "plan.titleMlds" : "plan.title", { reference: c.reference }),
     statusLabel: t(`status.${c.status}`),
     statusColor: STATUS_COLOR[c.status],
     headline: `${c.school.name} · ${c.pupil.className ?? "—"} · ${name}`,
@@ -65,6 +66,7 @@ export function planCard(
         a.endDate ? t("plan.to", { date: formatDate(a.endDate, locale) }) : "",
         a.partner ? t("plan.partnerLine", { partner: t(`plan.partner.${a.partner}`) }) : "",
         a.company ? t("plan.companyLine", { company: a.company }) : "",
+        a.validation ? t(`plan.validation.${a.validation}`, { date: a.validatedAt ? formatDate(a.validatedAt, locale) : "" }) : "",
       ].filter(Boolean);
       const editing = editable && showTexts && a.id === editActionId;
       const field = (name: string, stored: string) => (editing ? (kept("edit", name) ?? stored) : stored);
@@ -76,7 +78,8 @@ export function planCard(
         label: t(`plan.action.${a.type}`),
         description: showTexts ? a.description : "",
         editDescription: editing ? field("description", a.description) : "",
-        details: showTexts ? details.join(" · ") : "",
+        // The validation is no free text: a channel sees it too.
+        details: showTexts ? details.join(" · ") : a.validation ? details[details.length - 1]! : "",
         statusLabel: t(`plan.actionStatus.${a.status}`),
         statusColor: ACTION_STATUS_COLOR[a.status],
         canStart: applyActionStatus(a.status, "IN_PROGRESS").ok,
@@ -98,8 +101,10 @@ export function planCard(
     },
     closeForm: { outcome: kept("close", "outcome") ?? "", comment: kept("close", "comment") ?? "", error: typed?.form === "close" ? (typed.error ?? "") : "" },
     reviewError: typed?.form === "review" ? (typed.error ?? "") : "",
-    catalogue: PLAN_ACTION_CODES.map((code) => ({ title: t(`plan.action.${code}`), value: code })),
-    partners: PARTNERS.map((p) => ({ title: t(`plan.partner.${p}`), value: p })),
+    // The plan owner's catalogue (the school's measures, or the MLDS's modules once the case was
+    // referred), within the pupil's age.
+    catalogue: v.catalogue.map((code) => ({ title: t(`plan.action.${code}`), value: code })),
+    partners: v.partners.map((p) => ({ title: t(`plan.partner.${p}`), value: p })),
     outcomes: CLOSING_OUTCOMES.map((o) => ({ title: t(`plan.outcome.${o}`), value: o })),
     objective: kept("review", "objective") ?? (showTexts ? (plan?.objective ?? "") : ""),
     nextReviewAt: kept("review", "nextReviewAt") ?? isoDay(plan?.nextReviewAt ?? null),
@@ -146,4 +151,30 @@ export function historyCard(
       };
     }),
   } satisfies HistoryCardData);
+}
+
+/** The card asking an IEN-IO to validate a PAFI: the case as the bassin sees it (initials, no
+ *  notes), with Valider / Refuser, or the decision once taken. */
+export function pafiValidationCard(
+  t: Translate,
+  c: CaseRecord,
+  pending: { actionId: string | null; decided: string | null },
+  notice?: Notice,
+): AdaptiveCardJson {
+  return renderCard("pafi-validation", {
+    caseId: c.id,
+    actionId: pending.actionId ?? "",
+    title: t("plan.pafi.title", { reference: c.reference }),
+    notice: notice?.text ?? "",
+    noticeColor: notice?.color ?? "Default",
+    body: t("plan.pafi.body", {
+      school: c.school.name,
+      className: c.pupil.className ?? "—",
+      initials: initials(c.pupil.firstName, c.pupil.lastName),
+    }),
+    pending: pending.actionId !== null,
+    decided: pending.actionId === null && pending.decided ? t(`plan.validation.${pending.decided}`, { date: "" }) : "",
+    validate: t("plan.pafi.validate"),
+    refuse: t("plan.pafi.refuse"),
+  } satisfies PafiValidationCardData);
 }

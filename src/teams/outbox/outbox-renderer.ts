@@ -3,7 +3,7 @@ import type { Services } from "../../services/index.js";
 import type { RenderSpec, StoredConversation } from "../../store/index.js";
 import { cardMessage } from "../cards/card-message.js";
 import { caseCard, caseDetailsCard, infoRequestCard } from "../cases/case-views.js";
-import { historyCard, planCard } from "../cases/plan-views.js";
+import { historyCard, pafiValidationCard, planCard } from "../cases/plan-views.js";
 import { resolveLocale, translator, type Locale } from "../i18n.js";
 import { importSummaryCard } from "../imports/import-views.js";
 import { weeklyDigestCard } from "../stats/stats-views.js";
@@ -71,6 +71,16 @@ export async function renderOutgoing(spec: RenderSpec, conversation: StoredConve
       // A personal chat: the free texts of the events for those who may read the details.
       const texts = history ? deps.services.triage.may(owner, "VIEW_DETAILS", history.case) : false;
       return history ? cardMessage(historyCard(t, locale, history.case.reference, history.case.id, history.events, { texts })) : null;
+    }
+    case "pafiValidation": {
+      // Only to the IEN-IO it is for, while they may still decide it.
+      const owner =
+        conversation.kind === "PERSONAL"
+          ? await deps.services.members.identify(conversation.tenantId ?? undefined, conversation.aadObjectId ?? undefined)
+          : null;
+      if (!owner || owner.memberId !== spec.memberId) return null;
+      const pending = await deps.services.plans.pendingValidation(owner, c.id);
+      return pending?.actionId ? cardMessage(pafiValidationCard(t, pending.case, pending)) : null;
     }
     case "ownerlessReport":
       return MessageFactory.text(ownerlessReportText(t, c.reference, spec));

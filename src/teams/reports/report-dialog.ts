@@ -176,7 +176,8 @@ export class ReportDialog extends Dialog {
   }
 
   private async receiveSignals(dc: DialogContext, state: ReportState, submit: SubmitPayload): Promise<DialogTurnResult> {
-    const result = validateSignals(submit);
+    // The CPE keeps the absences: the half-day count is theirs to give (optional for others).
+    const result = validateSignals(submit, { halfDaysRequired: this.deps.actor(dc.context)?.role === "CPE" });
     if (!result.ok) {
       await this.show(dc, state, { values: result.values, errors: result.errors });
       return Dialog.EndOfTurn;

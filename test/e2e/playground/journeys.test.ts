@@ -26,8 +26,8 @@ const OBSERVATIONS = "Absent most Monday mornings since the autumn holidays.";
 const WORK_NOTE = "No homework handed in since 4 November.";
 const SECOND_PUPIL = { lastName: "Lefèvre", firstName: "Noah", className: "2nde 4", birthYear: String(year - 16), initials: "N. L." };
 const ACTIONS = [
-  { type: "Situation interview", description: "Interview with the pupil and the family at the CIO" },
-  { type: "Tutoring / catching up", description: "Maths tutoring twice a week" },
+  { type: "Interview with the pupil and family", description: "Interview with the pupil and the family at the CIO" },
+  { type: "Tutoring", description: "Maths tutoring twice a week" },
 ];
 
 let bot: Bot | undefined;
@@ -207,7 +207,7 @@ describe("Repère in the Microsoft 365 Agents Playground", () => {
     expect(await coordinator.posts(ref).count(), "the case card is updated in place, not posted again").toBe(1);
     await expectText(post, [ref, "Taken in charge", `Followed by ${COORDINATOR}`], { absent: [PUPIL.firstName, PUPIL.lastName] });
     expect(await post.getByRole("button", { name: "Take charge" }).count()).toBe(0);
-    await post.getByRole("button", { name: "Open a plan" }).waitFor();
+    await post.getByRole("button", { name: "Open the follow-up pathway" }).waitFor();
     await coordinator.screenshot("j2-02-taken-in-charge");
     await docsPicture(coordinator, path.join(ROOT, "docs/try-triage.png"));
 
@@ -220,17 +220,17 @@ describe("Repère in the Microsoft 365 Agents Playground", () => {
     const ref = needReference();
     needStatus("Taken in charge", "journey 3");
     const post = coordinator.posts(ref);
-    await post.getByRole("button", { name: "Open a plan" }).click();
+    await post.getByRole("button", { name: "Open the follow-up pathway" }).click();
     status = "Support under way";
     // Opening changes the status: the post shows the updated case card (as everyone sees it, so the
     // notice of the answer may already be replaced by the shared update), and leads to the plan.
     await expectText(post, ["Support under way"]);
     await coordinator.settled();
-    await post.getByRole("button", { name: "See the plan" }).click();
+    await post.getByRole("button", { name: "See the pathway" }).click();
     const planHere = "the support plan shown from the channel card stays in that post to be worked on";
-    await expectText(post, [`Support plan · ${ref}`, "Support under way", "Actions (0)"], { message: planHere });
+    await expectText(post, [`Follow-up pathway · ${ref}`, "Support under way", "Measures and actions (0)"], { message: planHere });
     await coordinator.settled();
-    await expectText(post, [`Support plan · ${ref}`, "Actions (0)"], { message: `${planHere} (after the bot's queued updates went out)` });
+    await expectText(post, [`Follow-up pathway · ${ref}`, "Measures and actions (0)"], { message: `${planHere} (after the bot's queued updates went out)` });
     await coordinator.screenshot("j3-01-plan-opened");
 
     for (const [i, action] of ACTIONS.entries()) {
@@ -242,9 +242,9 @@ describe("Repère in the Microsoft 365 Agents Playground", () => {
       await coordinator.screenshot(`j3-0${2 + 2 * i}-adding-action-${i + 1}`);
       await post.getByRole("button", { name: "Add", exact: true }).click();
       // In the channel a plan shows counts and statuses only: the description stays in personal chat.
-      await expectText(post, ["Action added.", `Actions (${i + 1})`, action.type], { absent: [action.description] });
+      await expectText(post, ["Action added.", `Measures and actions (${i + 1})`, action.type], { absent: [action.description] });
       await coordinator.settled();
-      await expectText(post, [`Support plan · ${ref}`, `Actions (${i + 1})`, action.type], {
+      await expectText(post, [`Follow-up pathway · ${ref}`, `Measures and actions (${i + 1})`, action.type], {
         message: `${planHere} (after adding action ${i + 1})`,
         absent: [action.description],
       });
@@ -262,7 +262,12 @@ describe("Repère in the Microsoft 365 Agents Playground", () => {
     await coordinator.settled();
     await expectText(
       post,
-      [`Support plan · ${ref}`, "Actions (2)", new RegExp(`${escape(ACTIONS[0]!.type)}\\s+Done`), new RegExp(`${escape(ACTIONS[1]!.type)}\\s+Planned`)],
+      [
+        `Follow-up pathway · ${ref}`,
+        "Measures and actions (2)",
+        new RegExp(`${escape(ACTIONS[0]!.type)}\\s+Done`),
+        new RegExp(`${escape(ACTIONS[1]!.type)}\\s+Planned`),
+      ],
       {
         message: `${planHere} (after marking an action done)`,
       },
@@ -283,7 +288,7 @@ describe("Repère in the Microsoft 365 Agents Playground", () => {
       `the notification « ${notification} » is still in the teacher's chat`,
     ).toBeGreaterThan(0);
     // A teacher does not triage: no case card with the coordinators' buttons lands in her chat.
-    for (const label of ["Assign to…", "See the plan", "Open a plan", "Take charge"]) {
+    for (const label of ["Assign to…", "See the pathway", "Open the follow-up pathway", "Take charge"]) {
       expect(await teacher.page.getByRole("button", { name: label }).count(), `a « ${label} » button in the teacher's personal chat`).toBe(0);
     }
     await teacher.screenshot("j2-04-teacher-chat-later");

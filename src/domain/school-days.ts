@@ -2,7 +2,6 @@
 // metropolitan list) and the configured school holidays (SCHOOL_HOLIDAYS). Pure: the calendar is a
 // value built once from the configuration; every question is answered on Paris calendar dates.
 
-/// <reference path="../types/socialgouv-jours-feries.d.ts" />
 import joursFeries from "@socialgouv/jours-feries";
 import { parisCalendarDate, parisClock, parisTime } from "./school-year.js";
 import { inHolidays, isoDate, type DateRange } from "./weekly-digest.js";

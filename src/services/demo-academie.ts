@@ -45,7 +45,8 @@ export async function seedDemo(store: Store, opts: { onlyIfEmpty: boolean; tenan
 
   const people = new DirectoryPeopleService(store, clock);
   const peoplePreview = await people.preview(system, await sample("personnels.csv"));
-  if (!peoplePreview.ok || peoplePreview.preview.errors.length > 0) throw new DemoSeedError(`demo staff list does not import: ${JSON.stringify(peoplePreview)}`);
+  if (!peoplePreview.ok || peoplePreview.preview.errors.length > 0)
+    throw new DemoSeedError(`demo staff list does not import: ${JSON.stringify(peoplePreview)}`);
   // A list that changes nothing has nothing to confirm: the demo is already there.
   if (peoplePreview.preview.importId !== null) {
     const peopleDone = await people.confirm(system, peoplePreview.preview.importId);

@@ -1,3 +1,4 @@
+import { parseAttachment, type PersonErrorCode } from "../domain/directory/people.js";
 import { mayManageMembership, type Membership } from "../domain/permissions.js";
 import { ROLE_ATTACHMENT, type Role } from "../domain/roles.js";
 import { normalizeText } from "../domain/text.js";
@@ -19,6 +20,8 @@ export const MEMBER_ADMIN_LIMITS = { results: 20, queryMax: 80 } as const;
 export type NewPlace = { role: Role; schoolIds?: string[]; districtId?: string | null; departmentCode?: string | null };
 
 export type AdminFailure = "FORBIDDEN" | "NOT_FOUND" | "INACTIVE" | "INVALID_PLACE";
+
+export type ChangeOutcome = { ok: true; member: DirectoryMember } | { ok: false; reason: AdminFailure };
 
 export type DeactivateOutcome = { ok: true } | { ok: false; reason: AdminFailure } | { ok: false; reason: "HOLDS_CASES"; openCases: number };
 
@@ -91,7 +94,7 @@ export class MemberAdminService {
   }
 
   /** A new role and/or place: both the old and the new membership must be within the actor's reach. */
-  async change(actor: Actor, memberId: string, to: NewPlace): Promise<{ ok: true; member: DirectoryMember } | { ok: false; reason: AdminFailure }> {
+  async change(actor: Actor, memberId: string, to: NewPlace): Promise<ChangeOutcome> {
     const m = await this.managed(actor, memberId);
     if ("error" in m) return { ok: false, reason: m.error };
     if (!m.active) return { ok: false, reason: "INACTIVE" };
@@ -131,6 +134,50 @@ export class MemberAdminService {
       });
     if (events.length > 0) await this.store.members.changeMembership(memberId, place, events, this.clock());
     return { ok: true, member: (await this.store.members.directoryMember(memberId))! };
+  }
+
+  /** A new role and a place written as the staff list writes it (« 0690001B 0690002C », « NORD »,
+   *  « 069 », nothing for the académie); an empty place keeps the current one when the level is the same. */
+  async moveTo(
+    actor: Actor,
+    memberId: string,
+    to: { role: Role; place: string },
+  ): Promise<ChangeOutcome | { ok: false; reason: "BAD_PLACE"; code: PersonErrorCode; value?: string }> {
+    const current = await this.managed(actor, memberId);
+    if ("error" in current) return { ok: false, reason: current.error };
+    const text = to.place.trim();
+    if (text === "" && ROLE_ATTACHMENT[to.role] === ROLE_ATTACHMENT[current.role] && ROLE_ATTACHMENT[to.role] !== "ACADEMY")
+      return this.change(actor, memberId, {
+        role: to.role,
+        schoolIds: current.schoolIds,
+        districtId: current.districtId,
+        departmentCode: current.departmentCode,
+      });
+    const places = await this.store.directoryPeople.knownPlaces();
+    const read = parseAttachment(
+      to.role,
+      text,
+      { uais: new Set(places.schools.keys()), bassins: places.bassins, departmentCodes: places.departmentCodes },
+      places.academyCodes,
+    );
+    if (!read.ok) return { ok: false, reason: "BAD_PLACE", code: read.code, ...(read.value !== undefined ? { value: read.value } : {}) };
+    const a = read.attachment;
+    switch (a.kind) {
+      case "SCHOOL":
+        return this.change(actor, memberId, { role: to.role, schoolIds: a.uais.map((u) => places.schools.get(u)!) });
+      case "DISTRICT":
+        return this.change(actor, memberId, { role: to.role, districtId: places.bassins.find((b) => b.code === a.bassinCode)!.id });
+      case "DEPARTMENT":
+        return this.change(actor, memberId, { role: to.role, departmentCode: a.departmentCode });
+      case "ACADEMY":
+        return this.change(actor, memberId, { role: to.role });
+    }
+  }
+
+  /** A bassin's code, to show a coordinator's place as the staff list writes it. */
+  async districtCode(districtId: string): Promise<string | null> {
+    const places = await this.store.directoryPeople.knownPlaces();
+    return places.bassins.find((b) => b.id === districtId)?.code ?? null;
   }
 
   /** Keeps their history; refused while they hold open cases (hand them over first). */

@@ -59,4 +59,34 @@ describe("administration of people in Teams", () => {
     expect(cardText(gone)).toContain("Personne désactivée : son historique est conservé.");
     expect(cardText((await bot.say(sophie, "signaler")).cards[0])).toContain("Vous n'êtes pas encore inscrit(e) dans Repère");
   });
+
+  it("moves a person to another role and place from their card: a teacher becomes the SUD bassin's IEN-IO", async () => {
+    const list = await bot.say(nathalie, "personnes girard");
+    const open = findAction(list.cards[0], (a) => a.verb === "member.open");
+    const detail = await execute(bot, nathalie, personal(nathalie), open.verb, open.data);
+    const field = (card: any, id: string) => card.body.flatMap((b: any) => b.items ?? []).find((i: any) => i.id === id);
+    // The place as the staff list writes it, ready to edit.
+    expect(field(detail, "place").value).toBe("0690002C 0690003D");
+    const save = findAction(detail, (a) => a.verb === "member.changeRole");
+
+    const wrong = await execute(bot, nathalie, personal(nathalie), save.verb, { ...save.data, role: "IEN_IO", place: "0690001A" });
+    expect(cardText(wrong)).toContain("Rattachement « 0690001A » refusé : cette fonction s'exerce dans un bassin : indiquez le code du bassin.");
+    const unknown = await execute(bot, nathalie, personal(nathalie), save.verb, { ...save.data, role: "IEN_IO", place: "OUEST" });
+    expect(cardText(unknown)).toContain("Rattachement « OUEST » refusé : bassin inconnu.");
+
+    const moved = await execute(bot, nathalie, personal(nathalie), save.verb, { ...save.data, role: "IEN_IO", place: "Bassin Sud" });
+    expect(cardText(moved)).toContain("Rôle et rattachement enregistrés");
+    expect(field(moved, "place").value).toBe("SUD");
+    const db = bot.app.store.db;
+    const thomas = await db.kysely
+      .selectFrom("Member as m")
+      .innerJoin("District as d", "d.id", "m.districtId")
+      .select(["m.id", "m.role", "d.code"])
+      .where("m.email", "=", "thomas.girard@demo.repere.fr")
+      .executeTakeFirstOrThrow();
+    expect([thomas.role, thomas.code]).toEqual(["IEN_IO", "SUD"]);
+    expect(await db.kysely.selectFrom("MemberSchool").select("schoolId").where("memberId", "=", thomas.id).execute()).toEqual([]);
+    const events = await db.kysely.selectFrom("MemberEvent").select("kind").where("memberId", "=", thomas.id).where("actorId", "is not", null).execute();
+    expect(events.map((e) => e.kind).sort()).toEqual(["PLACE_CHANGED", "ROLE_CHANGED"]);
+  });
 });

@@ -193,7 +193,14 @@ const functionSchema = z
 const rowSchema = z.object({ lastName: personName, firstName: personName, email: emailSchema, function: functionSchema });
 type RowField = keyof z.input<typeof rowSchema>;
 
-type Attached = { ok: true; attachment: PersonAttachment } | { ok: false; code: PersonErrorCode; value?: string };
+export type Attached = { ok: true; attachment: PersonAttachment } | { ok: false; code: PersonErrorCode; value?: string };
+
+/** Where a person of this role works, read from a rattachement as the staff list writes it (UAIs,
+ *  a bassin code or name, a département code, or nothing for the académie): the staff list's
+ *  column, and the administration card's field. */
+export function parseAttachment(role: Role, text: string, known: KnownPlaces, academy: readonly string[] = []): Attached {
+  return attach(role, text, known, academy);
+}
 
 function attach(role: Role, cellText: string, known: KnownPlaces, academy: readonly string[]): Attached {
   const text = collapse(cellText);

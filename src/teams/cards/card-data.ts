@@ -649,6 +649,9 @@ export type MemberDetailCardData = {
   roles: Choice[];
   role: string;
   roleLabel: string;
+  placeLabel: string;
+  placePlaceholder: string;
+  place: string;
   changeRole: string;
   successors: Choice[];
   handOverLabel: string;

@@ -81,14 +81,16 @@ export function memberListCard(t: Translate, query: string, people: readonly Dir
 
 async function detailCard(deps: MemberAdminDeps, actor: Actor, t: Translate, m: DirectoryMember, notice = "", noticeColor = "Good"): Promise<AdaptiveCardJson> {
   const names = await placeNames(deps.services, [m]);
-  // Roles of the same level the actor may grant at this place.
+  // Roles the actor may grant: at this place for a chef d'établissement; any role, anywhere, for
+  // the académie's admins (the place is checked again when the change is asked).
   const roles = m.active
     ? ROLES.filter(
         (r) =>
-          ROLE_ATTACHMENT[r] === ROLE_ATTACHMENT[m.role] &&
-          (m.schoolIds.length > 0 ? m.schoolIds : [null]).every((schoolId) =>
-            mayManageMembership(actor, { role: r, schoolId, districtId: m.districtId, departmentCode: m.departmentCode }),
-          ),
+          actor.role === "ADMIN" ||
+          (ROLE_ATTACHMENT[r] === ROLE_ATTACHMENT[m.role] &&
+            (m.schoolIds.length > 0 ? m.schoolIds : [null]).every((schoolId) =>
+              mayManageMembership(actor, { role: r, schoolId, districtId: m.districtId, departmentCode: m.departmentCode }),
+            )),
       )
     : [];
   const successors = m.active && m.openCases > 0 ? await deps.services.memberAdmin.successors(actor, m.id) : [];
@@ -105,9 +107,12 @@ async function detailCard(deps: MemberAdminDeps, actor: Actor, t: Translate, m: 
     ],
     notice,
     noticeColor,
-    roles: roles.length > 1 ? roles.map((r) => ({ title: t(`role.${r}`), value: r })) : [],
+    roles: roles.length > 0 ? roles.map((r) => ({ title: t(`role.${r}`), value: r })) : [],
     role: m.role,
     roleLabel: t("members.roleLabel"),
+    placeLabel: m.active ? t("members.placeLabel") : "",
+    placePlaceholder: t("members.placePlaceholder"),
+    place: await placeCodes(deps.services, m),
     changeRole: t("members.changeRole"),
     successors: successors.map((s) => ({ title: `${s.displayName} · ${t(`role.${s.role}`)}`, value: s.id })),
     handOverLabel: t("members.handOverLabel"),
@@ -118,7 +123,26 @@ async function detailCard(deps: MemberAdminDeps, actor: Actor, t: Translate, m: 
   });
 }
 
-const Data = z.object({ memberId: z.string().min(1).max(64), role: roleSchema.optional(), toId: z.string().max(64).optional() }).loose();
+const Data = z
+  .object({ memberId: z.string().min(1).max(64), role: roleSchema.optional(), place: z.string().max(200).optional(), toId: z.string().max(64).optional() })
+  .loose();
+
+/** The member's place as the staff list writes it, to edit: UAIs, a bassin code, a département. */
+async function placeCodes(services: Services, m: DirectoryMember): Promise<string> {
+  switch (ROLE_ATTACHMENT[m.role]) {
+    case "SCHOOL":
+      return (await Promise.all(m.schoolIds.map((id) => services.enrolments.school(id))))
+        .map((s) => s?.uai ?? "")
+        .sort()
+        .join(" ");
+    case "DISTRICT":
+      return m.districtId ? ((await services.memberAdmin.districtCode(m.districtId)) ?? "") : "";
+    case "DEPARTMENT":
+      return m.departmentCode ?? "";
+    case "ACADEMY":
+      return "";
+  }
+}
 export const MemberActionData = Data;
 
 /** Whether a typed message is the people command (« personnes Dupont »). */
@@ -157,9 +181,10 @@ export async function handleMemberAction(
       const current = await admin.get(actor, memberId);
       if (!current.ok) return noticeCard(t(`members.error.${current.reason}`), "", "Attention");
       if (!role) return show();
-      const m = current.member;
-      const r = await admin.change(actor, memberId, { role, schoolIds: m.schoolIds, districtId: m.districtId, departmentCode: m.departmentCode });
-      return r.ok ? show(t("members.done.changed", { role: t(`role.${role}`) })) : show(t(`members.error.${r.reason}`), "Attention");
+      const r = await admin.moveTo(actor, memberId, { role, place: input.data.place ?? "" });
+      if (r.ok) return show(t("members.done.changed", { role: t(`role.${role}`) }));
+      if (r.reason === "BAD_PLACE") return show(t("members.error.BAD_PLACE", { why: t(`people.error.${r.code}`), value: r.value ?? "" }), "Attention");
+      return show(t(`members.error.${r.reason}`), "Attention");
     }
     case "member.deactivate": {
       const r = await admin.deactivate(actor, memberId);

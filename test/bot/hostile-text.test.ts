@@ -75,7 +75,8 @@ describe.each(DATABASE_KINDS)("control characters in what people send, on the %s
       {
         pupil: { lastName: "Question", firstName: "Eva", className: "1re 3", schoolId: school!.id, birthYear: YEAR - 17 },
         signals: { signals: [{ code: "LATENESS" }] },
-        steps: { stepsTaken: [], urgency: 2 },
+        // Vigilance 3: the bassin's default setting lets the coordinator act before the GPDS decides.
+        steps: { stepsTaken: [], urgency: 3 },
       },
       `hostile-${kind}`,
     );

@@ -45,8 +45,8 @@ describe("the school's GPDS first, then the MLDS (issue 25)", () => {
     expect(cardText(stepsCard.cards[0])).toContain("L'élève ne vient plus ou a quitté l'établissement");
     const summary = await c.press("Voir le récapitulatif", { urgency: steps.urgency, outOfSchool: steps.outOfSchool ?? "false" });
     expect(cardText(summary.cards[0])).toContain(pupil.birthDate);
-    const done = await c.press("Envoyer le signalement");
-    expect(cardText(done.cards.at(-1))).toContain("Signalement envoyé");
+    const done = await c.press("Envoyer la fiche de repérage");
+    expect(cardText(done.cards.at(-1))).toContain("Fiche de repérage envoyée");
   }
 
   beforeAll(async () => {

@@ -21,7 +21,7 @@ describe("when the database becomes unreachable", () => {
   it("tells people to try again in a minute, reports unhealthy, and recovers by itself with nothing lost", async () => {
     const c = new Conversation(bot, claire);
     await c.say("signaler");
-    await c.press("Suivant", { lastName: "Panne", firstName: "Léo", className: "2nde 1", birthYear: "2010" });
+    await c.press("Suivant", { lastName: "Panne", firstName: "Léo", className: "2nde 1", birthDate: "12/03/2010" });
     expect(cardText(c.lastCard)).toContain("Signaux observés");
     const signals = c.lastCard;
 
@@ -47,7 +47,7 @@ describe("when the database becomes unreachable", () => {
     const pupil = c.lastCard;
     // The step after the pupil's card looks for an open case of that pupil: its statement is the one lost.
     const held = proxy.holdWhen("case_open_for_pupil");
-    const turn = c.press("Suivant", { lastName: "Enveloppe", firstName: "Léo", className: "2nde 1", birthYear: "2010" }, pupil);
+    const turn = c.press("Suivant", { lastName: "Enveloppe", firstName: "Léo", className: "2nde 1", birthDate: "12/03/2010" }, pupil);
     await held.seen;
     proxy.resetHeld();
     await proxy.cut();
@@ -57,7 +57,7 @@ describe("when the database becomes unreachable", () => {
     expect(during.texts).toHaveLength(1);
     expect(during.texts[0]).toMatch(/^Le service est momentanément indisponible/);
     await proxy.restore();
-    const after = await c.press("Suivant", { lastName: "Enveloppe", firstName: "Léo", className: "2nde 1", birthYear: "2010" }, pupil);
+    const after = await c.press("Suivant", { lastName: "Enveloppe", firstName: "Léo", className: "2nde 1", birthDate: "12/03/2010" }, pupil);
     expect(cardText(after.cards[0])).toContain("Signaux observés");
   });
 });
@@ -81,7 +81,7 @@ describe("when the database stops answering without closing anything (a partitio
   it("answers « momentanément indisponible » to a message and to a card action while it lasts, and goes on after it", async () => {
     const c = new Conversation(bot, claire);
     await c.say("signaler");
-    await c.press("Suivant", { lastName: "Partition", firstName: "Léa", className: "2nde 1", birthYear: "2010" });
+    await c.press("Suivant", { lastName: "Partition", firstName: "Léa", className: "2nde 1", birthDate: "12/03/2010" });
     const signals = c.lastCard;
 
     proxy.stall();

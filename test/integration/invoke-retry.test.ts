@@ -37,7 +37,8 @@ describe("a card action retried on another instance after the first one lost it"
       {
         pupil: { lastName: "Relance", firstName: "Léa", className: "1re 4", schoolId: school!.id, birthYear: new Date().getFullYear() - 17 },
         signals: { signals: [{ code: "LATENESS" }] },
-        steps: { stepsTaken: [], urgency: 2 },
+        // Vigilance 3: the bassin's default setting lets the coordinator act before the GPDS decides.
+        steps: { stepsTaken: [], urgency: 3 },
       },
       "retry-after-loss",
     );

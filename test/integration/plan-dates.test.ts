@@ -6,7 +6,7 @@ import { DATABASE_KINDS, openTestDatabase } from "../helpers/database.js";
 import { seedDemo } from "../../src/services/demo-academie.js";
 
 /** Plan dates fall within the school years around today (the previous, this one and the next): a
- *  date such as 0000-01-01 reached the database, which refused it (22008), and the coordinator got
+ *  date such as 0000-01-01 reached the database, which refused it (22008), and the person got
  *  a generic error instead of « check the date ». */
 
 const NOW = new Date("2026-11-20T10:00:00Z"); // school year 2026-2027
@@ -17,7 +17,7 @@ describe.each(DATABASE_KINDS)("plan dates on the %s database", (kind) => {
   let store: Store;
   let services: Services;
   let caseId = "";
-  let sophie: Actor;
+  let karim: Actor;
   const version = async () => (await db.prisma.case.findUniqueOrThrow({ where: { id: caseId } })).version;
 
   beforeAll(async () => {
@@ -25,7 +25,8 @@ describe.each(DATABASE_KINDS)("plan dates on the %s database", (kind) => {
     store = createStore(db);
     await seedDemo(store, { onlyIfEmpty: false });
     services = createServices(store, () => NOW);
-    sophie = (await services.members.identify(DEMO_TENANT_ID, aad("Sophie Laurent")))!;
+    // The school's référent runs the case: its plan offers the school's measures (tutorat).
+    karim = (await services.members.identify(DEMO_TENANT_ID, aad("Karim Benali")))!;
     const claire = (await services.members.identify(DEMO_TENANT_ID, aad("Claire Martin")))!;
     const [school] = await services.reports.reportingSchools(claire);
     const r = await services.reports.submit(
@@ -39,13 +40,13 @@ describe.each(DATABASE_KINDS)("plan dates on the %s database", (kind) => {
     );
     if (!r.ok) throw new Error(r.reason);
     caseId = r.recorded.caseId;
-    await services.triage.act(sophie, caseId, await version(), { verb: "takeCharge" });
-    await services.triage.act(sophie, caseId, await version(), { verb: "openPlan" });
+    await services.triage.act(karim, caseId, await version(), { verb: "takeCharge" });
+    await services.triage.act(karim, caseId, await version(), { verb: "openPlan" });
   }, 120_000);
   afterAll(async () => db?.drop());
 
   const add = async (startDate: string, endDate = "") =>
-    services.plans.act(sophie, caseId, await version(), { verb: "addAction", input: { type: "TUTORING", description: "Soutien", startDate, endDate } });
+    services.plans.act(karim, caseId, await version(), { verb: "addAction", input: { type: "TUTORING", description: "Soutien", startDate, endDate } });
 
   it("refuses dates outside the school years around today, saying which field", async () => {
     for (const [start, end, field] of [
@@ -58,7 +59,7 @@ describe.each(DATABASE_KINDS)("plan dates on the %s database", (kind) => {
       const r = await add(start, end);
       expect(r, `${start} ${end}`).toMatchObject({ ok: false, reason: "INVALID_INPUT", field });
     }
-    const review = await services.plans.act(sophie, caseId, await version(), { verb: "setReview", objective: "x", nextReviewAt: "9999-12-31" });
+    const review = await services.plans.act(karim, caseId, await version(), { verb: "setReview", objective: "x", nextReviewAt: "9999-12-31" });
     expect(review).toMatchObject({ ok: false, reason: "INVALID_INPUT", field: "nextReviewAt" });
   });
 

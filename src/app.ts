@@ -12,6 +12,10 @@ import { SignedLinks } from "./services/signed-links.js";
 import { serveStatsFile } from "./teams/stats/stats-downloads.js";
 import { activityRequestProblem, cleanActivity } from "./teams/platform/request-guard.js";
 import { seedDemo } from "./services/demo-academie.js";
+import { DashboardService } from "./services/dashboard.js";
+import { createTabAuthenticator, type TabAuthOptions } from "./http/tab-auth.js";
+import { isLoopbackHost } from "./config.js";
+import { DEMO_TENANT_ID } from "./store/demo-seed.js";
 
 export type App = {
   port: number;
@@ -31,6 +35,8 @@ export type AppOptions = {
   clock?: () => Date;
   /** Extra Bot Framework authentication settings (tests point the OpenID metadata at a local server). */
   authSettings?: Parameters<typeof createAdapter>[2];
+  /** Where the tab's SSO tokens are checked (tests serve their own keys and issuers). */
+  tabAuth?: { jwksUrl: string; issuersOf: (tenantId: string) => string[] };
   /** How often the warning about unauthenticated requests is repeated (an hour; tests shorten it). */
   unauthenticatedWarningMs?: number;
 };
@@ -82,6 +88,13 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<A
       },
       statsDownload: (path, exp, sig) => serveStatsFile(services, path, exp, sig),
       health: () => services.health.check(),
+      tab: {
+        auth: createTabAuthenticator(tabAuthOptions(config, opts.tabAuth)),
+        identify: (identity) => services.members.identify(identity.tenantId, identity.aadObjectId),
+        dashboard: new DashboardService(store, services.triage, services.plans, clock),
+        onQueued: () => outbox.kick(),
+        logger,
+      },
       logger,
     });
     const port = await listen(server, config.port, config.host);
@@ -200,4 +213,19 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<A
     await db.close();
     throw err;
   }
+}
+
+/** SSO with an app id; without one, a demo person on loopback only (local mode), and nothing when
+ *  the server is reachable from other machines. */
+function tabAuthOptions(config: Config, test: AppOptions["tabAuth"]): TabAuthOptions {
+  if (config.bot.appId) {
+    return {
+      kind: "sso",
+      appId: config.bot.appId,
+      publicHost: config.publicBaseUrl ? new URL(config.publicBaseUrl).host : undefined,
+      allowedTenantIds: config.allowedTenantIds,
+      ...(test ?? {}),
+    };
+  }
+  return isLoopbackHost(config.host) ? { kind: "local", tenantId: DEMO_TENANT_ID } : { kind: "none" };
 }

@@ -1,6 +1,7 @@
 import restify from "restify";
 import type { Logger } from "../logging.js";
 import type { HealthReport } from "../services/index.js";
+import { registerTabApi, type TabApiDeps } from "./tab-api.js";
 
 /** What the HTTP layer needs from the bot: process one Bot Framework request. */
 export type MessageProcessor = (req: restify.Request, res: restify.Response) => Promise<void>;
@@ -15,6 +16,8 @@ export type HttpDeps = {
   pupilDataDownload?: (path: string, exp: string | null, sig: string | null) => Promise<FileDownload>;
   /** Signed links of the statistics (/dl/stats/...): chart images and CSV exports. */
   statsDownload?: (path: string, exp: string | null, sig: string | null) => Promise<StatsDownload>;
+  /** The personal tab « Mes dossiers » (/api/tab/ and its pages). */
+  tab?: TabApiDeps;
 };
 
 export type StatsDownload =
@@ -82,6 +85,8 @@ export function createHttpServer(deps: HttpDeps): restify.Server {
       }
     });
   }
+
+  if (deps.tab) registerTabApi(server, deps.tab);
 
   server.get("/healthz", async (_req, res) => {
     const report = await deps.health();

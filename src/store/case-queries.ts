@@ -177,6 +177,39 @@ export class CaseQueryRepository {
     return this.list(filter, () => late, "oldest", limit);
   }
 
+  /** One page of the cases of the caller's scope that match `criteria` (the tab's « Mes dossiers »),
+   *  with the counts per status of the cases that match every criterion but the statuses. Each branch
+   *  of the scope is ordered and limited to the end of the page through its own index, as the chat
+   *  lists are. */
+  async page(filter: CaseFilter, criteria: CaseCriteria, order: Order, offset: number, limit: number): Promise<CaseListRows> {
+    const n = Math.max(0, Math.min(Math.floor(limit), 100));
+    const skip = Math.max(0, Math.min(Math.floor(offset), 10_000));
+    const matching = criteriaCondition(criteria, false);
+    const withStatus = criteriaCondition(criteria, true);
+    const union = this.branches(
+      filter,
+      () => withStatus,
+      (q) => ordered(q, order).limit(skip + n),
+    );
+    const picked =
+      union === null
+        ? null
+        : ordered(this.db.selectFrom(union.as("c")).select(["c.id", "c.createdAt", "c.status"]), order)
+            .offset(skip)
+            .limit(n);
+    const rows = await this.summaries(picked, order);
+    const all = this.branches(filter, () => matching);
+    const counts =
+      all === null
+        ? []
+        : await this.db
+            .selectFrom(all.as("c"))
+            .select(["c.status", sql<number>`count(*)::int`.as("count")])
+            .groupBy("c.status")
+            .execute();
+    return { rows, counts };
+  }
+
   private async list(filter: CaseFilter, condition: Condition, order: Order, limit: number): Promise<CaseListRows> {
     const rows = await this.summaries(this.picked(filter, condition, order, limit), order);
     const union = this.branches(filter, condition);
@@ -387,6 +420,56 @@ const mldsMayAct: CaseCondition = (eb) =>
       eb.or([eb("c.urgency", ">=", sql.lit(URGENT_LEVEL)), eb.ref("c.outOfSchool")]),
     ]),
   ]);
+
+/** What the tab's list asks of a case besides the caller's scope. */
+export type CaseCriteria = {
+  statuses?: readonly CaseStatus[];
+  schoolId?: string;
+  urgency?: number;
+  /** Late by the rules of "en retard" (review passed, or still new before `newBefore`). */
+  overdue?: { now: Date; newBefore: Date };
+  /** The start of a reference ("D-2026-00"), upper case. */
+  referencePrefix?: string;
+  /** Words that the pupil's name key must all hold (domain: nameSearchTokens); not anonymised. */
+  nameTokens?: readonly string[];
+};
+
+export type CaseOrder = Order;
+
+function criteriaCondition(k: CaseCriteria, withStatus: boolean): CaseCondition {
+  return (eb) => {
+    const parts: Expression<SqlBool>[] = [];
+    if (withStatus && k.statuses) parts.push(k.statuses.length === 0 ? sql<boolean>`FALSE` : eb("c.status", "in", lits(k.statuses)));
+    if (k.schoolId !== undefined) parts.push(eb("c.schoolId", "=", k.schoolId));
+    if (k.urgency !== undefined) parts.push(eb("c.urgency", "=", k.urgency));
+    if (k.overdue) {
+      parts.push(
+        eb.or([
+          eb.and([
+            eb("c.status", "in", lits(["NEW", "ACKNOWLEDGED", "INFO_REQUESTED", "PLAN_ACTIVE", "REVIEW_DUE"] as const)),
+            eb("c.nextReviewAt", "<", k.overdue.now),
+          ]),
+          eb.and([eb("c.status", "=", lit("NEW")), eb("c.createdAt", "<", k.overdue.newBefore)]),
+        ]),
+      );
+    }
+    if (k.referencePrefix) parts.push(eb("c.reference", "like", `${escapeLike(k.referencePrefix)}%`));
+    if (k.nameTokens && k.nameTokens.length > 0) {
+      const patterns = k.nameTokens.map((token) => `%${escapeLike(token)}%`);
+      parts.push(
+        eb.exists(
+          eb
+            .selectFrom("Pupil as tp")
+            .select("tp.id")
+            .whereRef("tp.id", "=", "c.pupilId")
+            .where("tp.anonymizedAt", "is", null)
+            .where(sql<boolean>`tp."nameKey" LIKE ALL (${patterns}::text[])`),
+        ),
+      );
+    }
+    return parts.length === 0 ? sql<boolean>`TRUE` : eb.and(parts);
+  };
+}
 
 /** Typed text is matched literally: LIKE's wildcards and its escape character lose their meaning. */
 function escapeLike(s: string): string {

@@ -99,7 +99,7 @@ export { UnknownPlanActionError } from "./plans.js";
 export type { OutboxPayload, OutboxRecord } from "./outbox.js";
 export type { PlanRecord, PlanActionRecord, PlanActionFields, PlanOp } from "./plans.js";
 export type { ImportBatchRecord, ImportTarget, ImportedGroup, RowMatch } from "./imports.js";
-export type { CaseSummaryRow, CaseListRows, CaseFilter, StatusCount } from "./case-queries.js";
+export type { CaseSummaryRow, CaseListRows, CaseFilter, StatusCount, CaseCriteria, CaseOrder } from "./case-queries.js";
 export type { PupilCases, PupilExport, DownloadMember, AnonymizeCause } from "./privacy.js";
 export type { StatsFilter, RawStats, CaseExportRow, DataExportRecord } from "./statistics.js";
 export type { WeeklyDigestCounts } from "./outgoing-message.js";

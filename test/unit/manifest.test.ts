@@ -88,6 +88,19 @@ describe("manifest/manifest.json", () => {
     expect(m.description.short).toMatch(/décrochage/);
   });
 
+  it("has the personal tab « Mes dossiers », with single sign-on for this app on the bot's own host", () => {
+    const m = filledManifest() as Manifest & {
+      staticTabs?: { entityId: string; name: string; contentUrl: string; scopes: string[] }[];
+      webApplicationInfo?: { id: string; resource: string };
+    };
+    expect(m.staticTabs).toEqual([
+      { entityId: "mes-dossiers", name: "Mes dossiers", contentUrl: `https://${HOST}/tab/?locale={locale}`, scopes: ["personal"] },
+    ]);
+    // The audience of the tab's tokens: what the server accepts (src/http/tab-auth.ts).
+    expect(m.webApplicationInfo).toEqual({ id: BOT_ID, resource: `api://${HOST}/${BOT_ID}` });
+    expect(localisation["staticTabs[0].name"]).toBe("My cases");
+  });
+
   it("is in French with an English localisation file that validates", async () => {
     const m = filledManifest();
     expect(m.localizationInfo.defaultLanguageTag).toBe("fr");

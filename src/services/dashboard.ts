@@ -1,0 +1,238 @@
+import { z } from "zod";
+import { latenessOf, nameSearchTokens, newCaseLateBefore, visibilityOf, type Lateness } from "../domain/case-queries.js";
+import { CASE_STATUSES, allowedActions, caseStatusSchema, type CaseStatus } from "../domain/lifecycle.js";
+import { can, scopeOf, type CaseScope } from "../domain/permissions.js";
+import { ageOn } from "../domain/routing.js";
+import { initials } from "../domain/text.js";
+import { DashboardRepository } from "../store/dashboard.js";
+import type { CaseCriteria, CaseSummaryRow, Store } from "../store/index.js";
+import type { Actor } from "./members.js";
+import type { PlanService } from "./plans.js";
+import type { TriageResult, TriageService } from "./triage.js";
+
+/** The personal tab « Mes dossiers »: the cases of the caller's scope as a table, a case's panel,
+ *  and the actions the caller may take on it, through the same services and permission table as
+ *  the chat and the cards. */
+
+export const TAB_PAGE_SIZE = 25;
+
+const flag = z.enum(["true", "false", "1", "0"]).transform((v) => v === "true" || v === "1");
+
+/** The query string of GET /api/tab/cases. */
+export const caseListQuerySchema = z
+  .object({
+    status: z
+      .union([caseStatusSchema, z.string().regex(/^[A-Z_]+(,[A-Z_]+)*$/)])
+      .transform((v, ctx) => {
+        const parts = v.split(",");
+        const parsed = z.array(caseStatusSchema).max(CASE_STATUSES.length).safeParse(parts);
+        if (!parsed.success) {
+          ctx.addIssue({ code: "custom", message: "unknown status" });
+          return z.NEVER;
+        }
+        return [...new Set(parsed.data)];
+      })
+      .optional(),
+    school: z.uuid().optional(),
+    urgency: z.coerce.number().int().min(1).max(3).optional(),
+    overdue: flag.optional(),
+    page: z.coerce.number().int().min(1).max(400).default(1),
+    sort: z.enum(["newestOpenFirst", "newest", "oldest"]).default("newestOpenFirst"),
+    /** A reference ("D-2026-0042", or its start), or a pupil's name for who may see names. */
+    search: z.string().trim().max(80).optional(),
+  })
+  .strict();
+export type CaseListQuery = z.infer<typeof caseListQuerySchema>;
+
+export type TabCaseLine = {
+  reference: string;
+  status: CaseStatus;
+  urgency: number;
+  reportedAt: string;
+  school: { id: string; name: string };
+  /** Absent for who may not know the pupil; the name only for who may see it. */
+  pupil: { name: string | null; initials: string; className: string | null } | null;
+  assigneeName: string | null;
+  nextReviewAt: string | null;
+  late: Lateness | null;
+};
+
+export type TabCaseList = {
+  lines: TabCaseLine[];
+  page: number;
+  pageSize: number;
+  /** Cases matching every filter. */
+  total: number;
+  /** Per status, of the cases matching every filter but the status. */
+  counts: { status: CaseStatus; count: number }[];
+  /** Whether the caller may search by name (they see pupils' names). */
+  namesSearchable: boolean;
+};
+
+export type TabCasePanel = {
+  caseId: string;
+  reference: string;
+  status: CaseStatus;
+  urgency: number;
+  version: number;
+  school: { id: string; name: string; uai: string };
+  pupil: { name: string; initials: string; className: string | null } | null;
+  signals: { code: string; note: string | null }[];
+  assigneeName: string | null;
+  nextReviewAt: string | null;
+  reportedAt: string;
+  timeline: { type: string; at: string; actorName: string | null }[] | null;
+  plan: { objective: string; nextReviewAt: string | null; actions: { type: string; description: string; status: string }[] } | null;
+  /** What the caller may do now (lifecycle and permission table). */
+  actions: TabAction[];
+};
+
+export const TAB_ACTIONS = ["takeCharge"] as const;
+export type TabAction = (typeof TAB_ACTIONS)[number];
+export const tabActionSchema = z.object({ action: z.enum(TAB_ACTIONS), version: z.number().int().nonnegative() }).strict();
+
+export type PanelResult = { ok: true; panel: TabCasePanel } | { ok: false; reason: "NOT_FOUND" };
+
+export class DashboardService {
+  private readonly audit: DashboardRepository;
+
+  constructor(
+    private readonly store: Store,
+    private readonly triage: TriageService,
+    private readonly plans: PlanService,
+    private readonly clock: () => Date = () => new Date(),
+  ) {
+    this.audit = new DashboardRepository(store.db);
+  }
+
+  /** Whether the role sees pupils' names in lists: who reads the details, and reporters (their own). */
+  seesNames(actor: Actor): boolean {
+    return scopeOf(actor.role, "VIEW_DETAILS") !== null || scopeOf(actor.role, "VIEW_STATUS") === "OWN_REPORTS";
+  }
+
+  async list(actor: Actor, query: CaseListQuery): Promise<TabCaseList> {
+    const now = this.clock();
+    const namesSearchable = this.seesNames(actor);
+    const empty: TabCaseList = { lines: [], page: query.page, pageSize: TAB_PAGE_SIZE, total: 0, counts: [], namesSearchable };
+    const visibility = visibilityOf(actor, "VIEW_STATUS", now);
+    if (!visibility) return empty;
+    const criteria: CaseCriteria = {};
+    if (query.status) criteria.statuses = query.status;
+    if (query.school) criteria.schoolId = query.school;
+    if (query.urgency) criteria.urgency = query.urgency;
+    if (query.overdue) criteria.overdue = { now, newBefore: newCaseLateBefore(now) };
+    const search = query.search ?? "";
+    if (/^d-?\d/i.test(search)) criteria.referencePrefix = search.toUpperCase().replace(/^D(?!-)/, "D-");
+    else if (search) {
+      if (!namesSearchable) return empty;
+      const tokens = nameSearchTokens(search);
+      if (tokens.length === 0) return empty;
+      criteria.nameTokens = tokens;
+    }
+    const found = await this.store.caseQueries.page({ visibility }, criteria, query.sort, (query.page - 1) * TAB_PAGE_SIZE, TAB_PAGE_SIZE);
+    const order = new Map(CASE_STATUSES.map((s, i) => [s, i]));
+    const counts = found.counts.filter((c) => c.count > 0).sort((a, b) => (order.get(a.status) ?? 0) - (order.get(b.status) ?? 0));
+    const total = counts.filter((c) => !query.status || query.status.includes(c.status)).reduce((n, c) => n + c.count, 0);
+    const lines: TabCaseLine[] = [];
+    const named: string[] = [];
+    for (const row of found.rows) {
+      const scope = scopeOfRow(row, now);
+      // The SQL scope and the permission table must agree: each case is checked again.
+      if (!can(actor, "VIEW_STATUS", scope)) continue;
+      const line = this.line(actor, row, scope, now);
+      if (line.pupil?.name) named.push(row.id);
+      lines.push(line);
+    }
+    // A list that shows pupils' names is a consultation of each of them: audited.
+    if (named.length > 0) await this.audit.recordListed(named, actor.memberId);
+    return { lines, page: query.page, pageSize: TAB_PAGE_SIZE, total, counts, namesSearchable };
+  }
+
+  /** A case's panel: NOT_FOUND also for a case the caller may not see (its existence is not told). */
+  async panel(actor: Actor, reference: string): Promise<PanelResult> {
+    const row = await this.store.caseQueries.byReference(reference);
+    if (!row) return { ok: false, reason: "NOT_FOUND" };
+    const viewed = await this.triage.view(actor, row.id);
+    if (!viewed.ok) return { ok: false, reason: "NOT_FOUND" };
+    const details = this.triage.may(actor, "VIEW_DETAILS", viewed.case) ? await this.triage.details(actor, row.id) : null;
+    const c = details?.ok ? details.case : viewed.case;
+    const history = this.triage.may(actor, "VIEW_HISTORY", c) ? await this.plans.history(actor, c.id) : null;
+    const plan = this.triage.may(actor, "EDIT_PLAN", c) ? await this.plans.view(actor, c.id) : null;
+    const planRecord = plan?.ok ? plan.view.plan : null;
+    return {
+      ok: true,
+      panel: {
+        caseId: c.id,
+        reference: c.reference,
+        status: c.status,
+        urgency: c.urgency,
+        version: c.version,
+        school: { id: c.school.id, name: c.school.name, uai: c.school.uai },
+        pupil:
+          details?.ok && !c.pupil.anonymized
+            ? { name: `${c.pupil.firstName} ${c.pupil.lastName}`, initials: initials(c.pupil.firstName, c.pupil.lastName), className: c.pupil.className }
+            : null,
+        signals: details?.ok ? c.signals : c.signals.map((s) => ({ code: s.code, note: null })),
+        assigneeName: c.assignee?.displayName ?? null,
+        nextReviewAt: c.nextReviewAt?.toISOString() ?? null,
+        reportedAt: c.createdAt.toISOString(),
+        timeline: history?.ok ? history.events.map((e) => ({ type: e.type, at: e.at.toISOString(), actorName: e.actorName })) : null,
+        plan: planRecord
+          ? {
+              objective: planRecord.objective,
+              nextReviewAt: planRecord.nextReviewAt?.toISOString() ?? null,
+              actions: planRecord.actions.map((a) => ({ type: a.type, description: a.description, status: a.status })),
+            }
+          : null,
+        actions: this.tabActions(actor, c),
+      },
+    };
+  }
+
+  /** An action from the tab, through the triage service as from a card: the same checks, the same
+   *  event, and the same updates of the case's cards in Teams (queued in the outbox). */
+  async act(actor: Actor, reference: string, action: TabAction, version: number): Promise<TriageResult> {
+    const row = await this.store.caseQueries.byReference(reference);
+    if (!row) return { ok: false, reason: "NOT_FOUND" };
+    switch (action) {
+      case "takeCharge":
+        return this.triage.act(actor, row.id, version, { verb: "takeCharge" });
+    }
+  }
+
+  private tabActions(actor: Actor, c: Parameters<TriageService["may"]>[2]): TabAction[] {
+    const out: TabAction[] = [];
+    if (this.triage.may(actor, "TRIAGE", c) && allowedActions(c.status, actor.role).includes("TAKE_CHARGE")) out.push("takeCharge");
+    return out;
+  }
+
+  private line(actor: Actor, row: CaseSummaryRow, scope: CaseScope, now: Date): TabCaseLine {
+    const details = can(actor, "VIEW_DETAILS", scope);
+    const knowsPupil = (details || scope.reporterIds.includes(actor.memberId)) && !row.pupil.anonymized;
+    const tracks = details || can(actor, "VIEW_HISTORY", scope);
+    return {
+      reference: row.reference,
+      status: row.status,
+      urgency: row.urgency,
+      reportedAt: row.createdAt.toISOString(),
+      school: { id: row.schoolId, name: row.schoolName },
+      pupil: knowsPupil
+        ? { name: `${row.pupil.firstName} ${row.pupil.lastName}`, initials: initials(row.pupil.firstName, row.pupil.lastName), className: row.pupil.className }
+        : null,
+      assigneeName: tracks ? (row.assignee?.displayName ?? null) : null,
+      nextReviewAt: tracks ? (row.nextReviewAt?.toISOString() ?? null) : null,
+      late: tracks ? latenessOf({ status: row.status, createdAt: row.createdAt, nextReviewAt: row.nextReviewAt }, now) : null,
+    };
+  }
+}
+
+function scopeOfRow(row: CaseSummaryRow, now: Date): CaseScope {
+  return {
+    schoolId: row.schoolId,
+    districtId: row.districtId,
+    reporterIds: row.reporterIds,
+    assigneeId: row.assignee?.id ?? null,
+    escalatedToMlds: row.escalatedToMlds,
+    pupilAge: ageOn(row.pupil.birthYear, row.pupil.birthDate, now),
+  };
+}

@@ -1,0 +1,266 @@
+import { createSign, generateKeyPairSync, randomUUID, type KeyObject } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadConfig } from "../../src/config.js";
+import { startApp, type App } from "../../src/app.js";
+import { createLogger } from "../../src/logging.js";
+import type { Actor } from "../../src/services/index.js";
+import { DEMO_PEOPLE, DEMO_TENANT_ID } from "../../src/store/demo-seed.js";
+import { parisClock } from "../../src/domain/school-year.js";
+import { LOCAL_PERSON_HEADER, createTabAuthenticator } from "../../src/http/tab-auth.js";
+import { DATABASE_KINDS, POSTGRES_URL, dropSchema, uniqueSchemaName } from "../helpers/database.js";
+
+/** The personal tab's API (/api/tab/): Teams SSO tokens checked against keys served by a local
+ *  OpenID server, the caller's scope, consultations audited, and an action from the tab updating
+ *  the case's cards in Teams as a card action does. */
+
+const APP_ID = "11111111-2222-4333-8444-555555555555";
+const OTHER_TENANT = "99999999-0000-4000-8000-000000000999";
+const YEAR = parisClock(new Date()).year;
+const person = (name: string) => DEMO_PEOPLE.find((p) => p.displayName === name)!;
+const b64url = (value: unknown) => Buffer.from(JSON.stringify(value)).toString("base64url");
+
+function sign(key: KeyObject, claims: Record<string, unknown>, kid = "tab-key"): string {
+  const unsigned = `${b64url({ alg: "RS256", typ: "JWT", kid })}.${b64url(claims)}`;
+  return `${unsigned}.${createSign("RSA-SHA256").update(unsigned).sign(key).toString("base64url")}`;
+}
+
+/** A local stand-in for the identity platform: its published keys, and issuers per tenant. */
+async function jwksServer(keys: { kid: string; key: KeyObject }[]) {
+  const server = http.createServer((req, res) => {
+    if (req.url === "/keys") {
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end(JSON.stringify({ keys: keys.map((k) => ({ ...k.key.export({ format: "jwk" }), kid: k.kid, use: "sig", alg: "RS256" })) }));
+    } else res.writeHead(404).end();
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return { base, issuerOf: (tid: string) => `${base}/${tid}/v2.0`, stop: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+}
+
+describe.each(DATABASE_KINDS)("the tab's API with single sign-on on %s", (kind) => {
+  const tabKey = generateKeyPairSync("rsa", { modulusLength: 2048 });
+  const strangerKey = generateKeyPairSync("rsa", { modulusLength: 2048 });
+  let idp: Awaited<ReturnType<typeof jwksServer>>;
+  let app: App;
+  let url: string;
+  const schema = uniqueSchemaName();
+  const dataDir = mkdtempSync(path.join(tmpdir(), "repere-tab-"));
+  const actors = {} as Record<"claire" | "karim" | "sophie" | "thomas" | "cpe", Actor>;
+  const refs = {} as Record<"claire16" | "claire14" | "karim17" | "thomas", string>;
+
+  const claims = (who: string, extra: Record<string, unknown> = {}) => {
+    const now = Math.floor(Date.now() / 1000);
+    const tid = (extra.tid as string | undefined) ?? DEMO_TENANT_ID;
+    return {
+      iss: idp.issuerOf(tid),
+      aud: `api://repere.ac-exemple.fr/${APP_ID}`,
+      tid,
+      oid: person(who).aadObjectId,
+      iat: now - 60,
+      nbf: now - 60,
+      exp: now + 3600,
+      ...extra,
+    };
+  };
+  const token = (who: string, extra: Record<string, unknown> = {}) => `Bearer ${sign(tabKey.privateKey, claims(who, extra))}`;
+  const get = (p: string, authorization?: string) => fetch(`${url}${p}`, { headers: authorization ? { authorization } : {} });
+  const post = (p: string, body: unknown, authorization: string) =>
+    fetch(`${url}${p}`, { method: "POST", headers: { authorization, "content-type": "application/json" }, body: JSON.stringify(body) });
+  type ListBody = {
+    lines: { reference: string; status: string; pupil: { name: string | null } | null }[];
+    total: number;
+    counts: { status: string; count: number }[];
+  };
+
+  async function report(by: Actor, uai: string, lastName: string, firstName: string, age: number, urgency: 1 | 2 | 3 = 2) {
+    const school = (await app.services.reports.reportingSchools(by)).find((s) => s.uai === uai)!;
+    const outcome = await app.services.reports.submit(
+      by,
+      {
+        pupil: { lastName, firstName, className: "2nde 3", schoolId: school.id, birthYear: YEAR - age },
+        signals: { signals: [{ code: "LATENESS" }] },
+        steps: { stepsTaken: [], urgency },
+      },
+      `tab-${randomUUID()}`,
+    );
+    if (!outcome.ok) throw new Error(outcome.reason);
+    return outcome.recorded;
+  }
+
+  beforeAll(async () => {
+    idp = await jwksServer([{ kid: "tab-key", key: tabKey.publicKey }]);
+    const database = kind === "postgres" ? { DATABASE_URL: POSTGRES_URL } : { DATA_DIR: dataDir };
+    const config = loadConfig({
+      PORT: "0",
+      ...database,
+      SEED_DEMO: "always",
+      MicrosoftAppId: APP_ID,
+      MicrosoftAppPassword: "not-used-here",
+      PUBLIC_BASE_URL: "https://repere.ac-exemple.fr",
+      ALLOWED_TENANT_IDS: DEMO_TENANT_ID,
+    });
+    app = await startApp(config, {
+      ...(kind === "postgres" ? { schema } : {}),
+      outboxDelivery: "manual",
+      logger: createLogger("silent"),
+      tabAuth: { jwksUrl: `${idp.base}/keys`, issuersOf: (tid) => [idp.issuerOf(tid)] },
+    });
+    url = `http://127.0.0.1:${app.port}`;
+    for (const [key, name] of [
+      ["claire", "Claire Martin"],
+      ["karim", "Karim Benali"],
+      ["sophie", "Sophie Laurent"],
+      ["thomas", "Thomas Girard"],
+    ] as const) {
+      actors[key] = (await app.services.members.identify(DEMO_TENANT_ID, person(name).aadObjectId))!;
+    }
+    refs.claire16 = (await report(actors.claire, "0690001B", "Dupont", "Léa", 16, 3)).reference;
+    refs.claire14 = (await report(actors.claire, "0690001B", "Bernard", "Hugo", 14)).reference;
+    refs.karim17 = (await report(actors.karim, "0690001B", "Lefèvre", "Inès", 17)).reference;
+    refs.thomas = (await report(actors.thomas, "0690002C", "Garnier", "Tom", 17)).reference;
+  });
+  afterAll(async () => {
+    await app?.stop();
+    await idp?.stop();
+    if (kind === "postgres") await dropSchema(schema);
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it("answers 401 without a token, or with one that is not the identity platform's for this app", async () => {
+    expect((await get("/api/tab/cases")).status).toBe(401);
+    expect((await get("/api/tab/cases", "Bearer nonsense")).status).toBe(401);
+    const now = Math.floor(Date.now() / 1000);
+    const refused = [
+      `Bearer ${sign(strangerKey.privateKey, claims("Karim Benali"))}`, // not a published key
+      `Bearer ${sign(strangerKey.privateKey, claims("Karim Benali"), "other")}`, // unknown key id
+      token("Karim Benali", { aud: "api://repere.ac-exemple.fr/00000000-1111-4222-8333-444444444444" }), // another app
+      token("Karim Benali", { exp: now - 600, iat: now - 4000, nbf: now - 4000 }), // expired
+      token("Karim Benali", { iss: idp.issuerOf(OTHER_TENANT) }), // issuer of another tenant
+      token("Karim Benali", { tid: OTHER_TENANT }), // a tenant that is not allowed
+    ];
+    for (const authorization of refused) {
+      const res = await get("/api/tab/cases", authorization);
+      expect(res.status, authorization.slice(0, 40)).toBe(401);
+      expect(res.headers.get("cache-control")).toBe("no-store");
+    }
+    // The local mode's demo person is no way in when there is an app id.
+    const local = await fetch(`${url}/api/tab/cases`, { headers: { [LOCAL_PERSON_HEADER]: person("Karim Benali").aadObjectId } });
+    expect(local.status).toBe(401);
+  });
+
+  it("accepts the app id itself as audience, and tells someone unknown apart (403)", async () => {
+    expect((await get("/api/tab/me", token("Karim Benali", { aud: APP_ID }))).status).toBe(200);
+    const stranger = await get("/api/tab/me", `Bearer ${sign(tabKey.privateKey, { ...claims("Karim Benali"), oid: randomUUID() })}`);
+    expect(stranger.status).toBe(403);
+  });
+
+  it("lists a référent's school cases with names, counts per status, and records the consultation", async () => {
+    const res = await get("/api/tab/cases", token("Karim Benali"));
+    expect(res.status).toBe(200);
+    expect(res.headers.get("cache-control")).toBe("no-store");
+    expect(res.headers.get("content-security-policy")).toContain("frame-ancestors 'self' https://teams.microsoft.com https://*.teams.microsoft.com");
+    const body = (await res.json()) as ListBody;
+    expect(body.lines.map((l) => l.reference).sort()).toEqual([refs.claire16, refs.claire14, refs.karim17].sort());
+    expect(body.lines.find((l) => l.reference === refs.claire16)?.pupil?.name).toBe("Léa Dupont");
+    expect(body.total).toBe(3);
+    expect(body.counts).toEqual([{ status: "NEW", count: 3 }]);
+    const caseId = (await app.store.caseQueries.byReference(refs.claire16))!.id;
+    const audit = await app.store.db.prisma.caseEvent.findMany({ where: { caseId, type: "DETAILS_VIEWED", actorId: actors.karim.memberId } });
+    expect(audit.map((e) => e.data)).toEqual([{ via: "tab-list" }]);
+  });
+
+  it("does not let a teacher list others' cases, nor open them", async () => {
+    const mine = (await (await get("/api/tab/cases", token("Claire Martin"))).json()) as ListBody;
+    expect(mine.lines.map((l) => l.reference).sort()).toEqual([refs.claire16, refs.claire14].sort());
+    const searched = (await (await get(`/api/tab/cases?search=${refs.karim17}`, token("Claire Martin"))).json()) as ListBody;
+    expect(searched.lines).toEqual([]);
+    expect((await get(`/api/tab/cases/${refs.karim17}`, token("Claire Martin"))).status).toBe(404);
+    expect((await get(`/api/tab/cases/${refs.thomas}`, token("Karim Benali"))).status).toBe(404);
+  });
+
+  it("applies the coordinator's scope: the 16 and over of the bassin, not the school's under-16", async () => {
+    const body = (await (await get("/api/tab/cases", token("Sophie Laurent"))).json()) as ListBody;
+    const listed = body.lines.map((l) => l.reference);
+    expect(listed).toEqual(expect.arrayContaining([refs.claire16, refs.karim17]));
+    expect(listed).not.toContain(refs.claire14);
+  });
+
+  it("filters, searches and pages on the server, and refuses what it does not understand", async () => {
+    const urgent = (await (await get("/api/tab/cases?urgency=3", token("Karim Benali"))).json()) as ListBody;
+    expect(urgent.lines.map((l) => l.reference)).toEqual([refs.claire16]);
+    const byName = (await (await get(`/api/tab/cases?search=${encodeURIComponent("dupont")}`, token("Karim Benali"))).json()) as ListBody;
+    expect(byName.lines.map((l) => l.reference)).toEqual([refs.claire16]);
+    const byRef = (await (await get(`/api/tab/cases?search=${refs.karim17.toLowerCase()}`, token("Karim Benali"))).json()) as ListBody;
+    expect(byRef.lines.map((l) => l.reference)).toEqual([refs.karim17]);
+    const oldest = (await (await get("/api/tab/cases?sort=oldest&page=1", token("Karim Benali"))).json()) as ListBody;
+    expect(oldest.lines[0]?.reference).toBe(refs.claire16);
+    const page2 = (await (await get("/api/tab/cases?page=2", token("Karim Benali"))).json()) as ListBody;
+    expect(page2.lines).toEqual([]);
+    expect(page2.total).toBe(3);
+    for (const bad of ["status=OPENED", "urgency=9", "page=0", "sort=name", "school=x", "limit=5000"]) {
+      expect((await get(`/api/tab/cases?${bad}`, token("Karim Benali"))).status, bad).toBe(400);
+    }
+  });
+
+  it("takes a case in charge from the tab: the same event as a card, and its Teams cards updated through the outbox", async () => {
+    const caseId = (await app.store.caseQueries.byReference(refs.karim17))!.id;
+    // The case's card as the outbox would have posted it in the bassin's channel.
+    await app.store.db.prisma.channelPost.create({ data: { caseId, conversationId: "19:tab-test@thread.tacv2", activityId: "1:posted" } });
+    const panel = (await (await get(`/api/tab/cases/${refs.karim17}`, token("Karim Benali"))).json()) as { version: number; actions: string[]; pupil: unknown };
+    expect(panel.actions).toEqual(["takeCharge"]);
+    expect(panel.pupil).toMatchObject({ name: "Inès Lefèvre" });
+    // A teacher may not, even with the right version (the case is hers to see only when she reported it).
+    expect((await post(`/api/tab/cases/${refs.claire16}/actions`, { action: "takeCharge", version: 0 }, token("Claire Martin"))).status).toBe(403);
+    expect((await post(`/api/tab/cases/${refs.karim17}/actions`, { action: "takeCharge", version: panel.version + 5 }, token("Karim Benali"))).status).toBe(
+      409,
+    );
+    const res = await post(`/api/tab/cases/${refs.karim17}/actions`, { action: "takeCharge", version: panel.version }, token("Karim Benali"));
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as { status: string; assigneeName: string }).status).toBe("ACKNOWLEDGED");
+    const c = await app.store.db.prisma.case.findUniqueOrThrow({ where: { id: caseId } });
+    expect(c.status).toBe("ACKNOWLEDGED");
+    expect(c.assigneeId).toBe(actors.karim.memberId);
+    expect(await app.store.db.prisma.caseEvent.count({ where: { caseId, type: "TAKEN_IN_CHARGE", actorId: actors.karim.memberId } })).toBe(1);
+    const update = await app.store.db.prisma.outboxMessage.findFirst({ where: { conversationId: "19:tab-test@thread.tacv2", kind: "update" } });
+    expect(update?.payload).toMatchObject({ render: { view: "caseCard", caseId } });
+    // Done once: the same action again is not a transition any more.
+    expect((await post(`/api/tab/cases/${refs.karim17}/actions`, { action: "takeCharge", version: c.version }, token("Karim Benali"))).status).toBe(409);
+  });
+});
+
+describe("the tab's local mode (no app id, loopback only)", () => {
+  it("takes the demo person named by the request from this machine only", async () => {
+    const auth = createTabAuthenticator({ kind: "local", tenantId: DEMO_TENANT_ID });
+    const oid = person("Karim Benali").aadObjectId;
+    expect(await auth.authenticate({ headers: { [LOCAL_PERSON_HEADER]: oid }, remoteAddress: "127.0.0.1" })).toEqual({
+      ok: true,
+      identity: { tenantId: DEMO_TENANT_ID, aadObjectId: oid, local: true },
+    });
+    expect((await auth.authenticate({ headers: {}, url: `/api/tab/cases?localPerson=${oid}`, remoteAddress: "::ffff:127.0.0.1" })).ok).toBe(true);
+    expect((await auth.authenticate({ headers: { [LOCAL_PERSON_HEADER]: oid }, remoteAddress: "192.0.2.10" })).ok).toBe(false);
+    expect((await auth.authenticate({ headers: {}, remoteAddress: "127.0.0.1" })).ok).toBe(false);
+    expect((await auth.authenticate({ headers: { [LOCAL_PERSON_HEADER]: "Karim" }, remoteAddress: "127.0.0.1" })).ok).toBe(false);
+    const none = createTabAuthenticator({ kind: "none" });
+    expect((await none.authenticate({ headers: { [LOCAL_PERSON_HEADER]: oid }, remoteAddress: "127.0.0.1" })).ok).toBe(false);
+  });
+
+  it("serves the API to a demo person through a running bot", async () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), "repere-tab-local-"));
+    const app = await startApp(loadConfig({ PORT: "0", DATA_DIR: dataDir, SEED_DEMO: "always" }), { outboxDelivery: "manual", logger: createLogger("silent") });
+    try {
+      const url = `http://127.0.0.1:${app.port}`;
+      expect((await fetch(`${url}/api/tab/me`)).status).toBe(401);
+      const me = await fetch(`${url}/api/tab/me`, { headers: { [LOCAL_PERSON_HEADER]: person("Sophie Laurent").aadObjectId } });
+      expect(me.status).toBe(200);
+      expect(await me.json()).toMatchObject({ displayName: "Sophie Laurent", role: "COORDINATOR", mode: "local" });
+    } finally {
+      await app.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});

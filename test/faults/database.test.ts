@@ -120,7 +120,8 @@ describe("a bot process whose database connections break", () => {
         {
           pupil: { lastName: "Tue", firstName: "Léa", className: "1re 4", schoolId: school!.id, birthYear: new Date().getFullYear() - 17 },
           signals: { signals: [{ code: "LATENESS" }] },
-          steps: { stepsTaken: [], urgency: 2 },
+          // Vigilance 3: the bassin's default setting lets the coordinator act before the GPDS decides.
+          steps: { stepsTaken: [], urgency: 3 },
         },
         "faults-kill-9",
       );

@@ -21,10 +21,10 @@ const PERSONAL = "Personal Chat";
 
 const year = new Date().getFullYear();
 /** 17 this year: old enough for the MLDS, so the case goes to the bassin's channel. */
-const PUPIL = { lastName: "Dupont", firstName: "Léa", className: "1re 2", birthYear: String(year - 17), initials: "L. D." };
+const PUPIL = { lastName: "Dupont", firstName: "Léa", className: "1re 2", birthDate: `15/03/${year - 17}`, initials: "L. D." };
 const OBSERVATIONS = "Absent most Monday mornings since the autumn holidays.";
 const WORK_NOTE = "No homework handed in since 4 November.";
-const SECOND_PUPIL = { lastName: "Lefèvre", firstName: "Noah", className: "2nde 4", birthYear: String(year - 16), initials: "N. L." };
+const SECOND_PUPIL = { lastName: "Lefèvre", firstName: "Noah", className: "2nde 4", birthDate: `02/01/${year - 16}`, initials: "N. L." };
 const ACTIONS = [
   { type: "Interview with the pupil and family", description: "Interview with the pupil and the family at the CIO" },
   { type: "Tutoring", description: "Maths tutoring twice a week" },
@@ -73,9 +73,9 @@ async function docsPicture(person: Person, file: string): Promise<void> {
 
 type Pupil = typeof PUPIL;
 
-/** The teacher's report dialog, step by step; with `wrongBirthYear`, step 1 is first sent with a
- *  year the bot refuses, and corrected on the card it sends back. Returns the case reference. */
-async function report(person: Person, pupil: Pupil, opts: { wrongBirthYear?: string; shots?: string } = {}): Promise<string> {
+/** The teacher's report dialog, step by step; with `wrongBirthDate`, step 1 is first sent with a
+ *  date the bot refuses, and corrected on the card it sends back. Returns the case reference. */
+async function report(person: Person, pupil: Pupil, opts: { wrongBirthDate?: string; shots?: string } = {}): Promise<string> {
   const shot = async (name: string) => {
     if (opts.shots) await person.screenshot(`${opts.shots}-${name}`);
   };
@@ -85,17 +85,17 @@ async function report(person: Person, pupil: Pupil, opts: { wrongBirthYear?: str
   await card.getByRole("textbox", { name: "Class" }).fill(pupil.className);
   // The only school Claire reports for is chosen already.
   expect(await card.getByRole("combobox", { name: "School" }).inputValue()).toContain("Lycée Victor-Hugo");
-  if (opts.wrongBirthYear) {
-    await card.getByRole("textbox", { name: "Year of birth" }).fill(opts.wrongBirthYear);
+  if (opts.wrongBirthDate) {
+    await card.getByRole("textbox", { name: "Date of birth" }).fill(opts.wrongBirthDate);
     await shot("01-pupil-typed");
     // The bot sends the step back with what was typed and the error next to the field.
     const sent = card;
     card = await person.newCard("Please correct the fields marked below.", () => sent.getByRole("button", { name: "Next" }).click());
-    await expectText(card, ["Step 1 of 4", /Give a year between 1995 and \d{4}\./]);
+    await expectText(card, ["Step 1 of 4", "Give the date of birth as dd/mm/yyyy (for example 20/12/2010)."]);
     expect(await card.getByRole("textbox", { name: "Last name" }).inputValue()).toBe(pupil.lastName);
     await shot("02-pupil-error");
   }
-  await card.getByRole("textbox", { name: "Year of birth" }).fill(pupil.birthYear);
+  await card.getByRole("textbox", { name: "Date of birth" }).fill(pupil.birthDate);
   card = await person.newCard("Step 2 of 4", () => card.getByRole("button", { name: "Next" }).click());
   await card.getByRole("textbox", { name: "Unjustified half-days of absence over the last 4 weeks" }).fill("6");
   await card.getByRole("checkbox", { name: "Unjustified absences" }).check();
@@ -109,7 +109,8 @@ async function report(person: Person, pupil: Pupil, opts: { wrongBirthYear?: str
   card = await person.newCard("Step 3 of 4", () => card.getByRole("button", { name: "Next" }).click());
   await expectText(card, ["6 unjustified half-days: the legal alert threshold (4 a month) is reached."]);
   await card.getByRole("checkbox", { name: /Family contacted/ }).check();
-  await card.getByRole("radio", { name: /^2 – Concerning/ }).check();
+  // Urgent: the bassin's default setting lets its coordinators act before the school's GPDS decides.
+  await card.getByRole("radio", { name: /^3 – Urgent/ }).check();
   await card.getByRole("textbox", { name: /^Observations \(optional/ }).fill(OBSERVATIONS);
   await shot("04-steps");
   card = await person.newCard("Step 4 of 4", () => card.getByRole("button", { name: "See the summary" }).click());
@@ -118,7 +119,7 @@ async function report(person: Person, pupil: Pupil, opts: { wrongBirthYear?: str
     `${pupil.firstName} ${pupil.lastName}`,
     pupil.className,
     "Lycée Victor-Hugo",
-    pupil.birthYear,
+    pupil.birthDate,
     "Unjustified absences",
     "Work not done",
     WORK_NOTE,
@@ -182,7 +183,7 @@ describe("Repère in the Microsoft 365 Agents Playground", () => {
     await expectText(teacher.card(/Welcome to Repère|Bienvenue dans Repère/), ["Welcome to Repère"], {
       message: "the welcome card of the teacher's personal chat",
     });
-    reference = await report(teacher, PUPIL, { wrongBirthYear: "1990", shots: "j1" });
+    reference = await report(teacher, PUPIL, { wrongBirthDate: "31/02/2009", shots: "j1" });
     await docsPicture(teacher, path.join(ROOT, "docs/try-report.png"));
   });
 
@@ -191,9 +192,9 @@ describe("Repère in the Microsoft 365 Agents Playground", () => {
     const post = coordinator.posts(ref);
     await expectText(
       post.first(),
-      [ref, "Reported", `Lycée Victor-Hugo · ${PUPIL.className} · ${PUPIL.initials}`, "Attendance, Engagement", "Concern level 2", "Nobody yet"],
+      [ref, "Reported", `Lycée Victor-Hugo · ${PUPIL.className} · ${PUPIL.initials}`, "Attendance, Engagement", "Concern level 3", "Nobody yet"],
       {
-        absent: [PUPIL.firstName, PUPIL.lastName, OBSERVATIONS, PUPIL.birthYear],
+        absent: [PUPIL.firstName, PUPIL.lastName, OBSERVATIONS, PUPIL.birthDate],
         message: "the triage card in the team channel",
       },
     );
@@ -331,7 +332,7 @@ describe("Repère in the Microsoft 365 Agents Playground", () => {
     await card.getByRole("textbox", { name: "Last name" }).fill(SECOND_PUPIL.lastName);
     await card.getByRole("textbox", { name: "First name" }).fill(SECOND_PUPIL.firstName);
     await card.getByRole("textbox", { name: "Class" }).fill(SECOND_PUPIL.className);
-    await card.getByRole("textbox", { name: "Year of birth" }).fill(SECOND_PUPIL.birthYear);
+    await card.getByRole("textbox", { name: "Date of birth" }).fill(SECOND_PUPIL.birthDate);
     card = await teacher.newCard(`Add to case ${ref}`, () => card.getByRole("button", { name: "Next" }).click());
     card = await teacher.newCard("Step 2 of 4", () => card.getByRole("button", { name: `Add to case ${ref}` }).click());
     await card.getByRole("checkbox", { name: "Incidents" }).check();
@@ -344,7 +345,7 @@ describe("Repère in the Microsoft 365 Agents Playground", () => {
     await expectText(card, [`Your report was added to case ${ref}, which nobody has taken in charge yet`], { absent: ["has been told"] });
     await teacher.screenshot("j5-01-added-to-case");
 
-    // The channel card shows the new family of signs and the higher concern, still without a name.
+    // The channel card shows the new family of signs, still without a name.
     // (Its own post: the answer to « à traiter » names the case too.)
     const post = coordinator.posts(ref!).filter({ hasNotText: "à traiter" });
     await expectText(post.first(), [ref!, "Attendance, Engagement, Behaviour", "Concern level 3"], {

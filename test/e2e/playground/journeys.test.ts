@@ -97,7 +97,7 @@ async function report(person: Person, pupil: Pupil, opts: { wrongBirthDate?: str
   }
   await card.getByRole("textbox", { name: "Date of birth" }).fill(pupil.birthDate);
   card = await person.newCard("Step 2 of 4", () => card.getByRole("button", { name: "Next" }).click());
-  await card.getByRole("textbox", { name: "Unjustified half-days of absence over the last 4 weeks" }).fill("6");
+  await card.getByRole("textbox", { name: /^Unjustified half-days of absence in the month/ }).fill("6");
   await card.getByRole("checkbox", { name: "Unjustified absences" }).check();
   await card.getByRole("checkbox", { name: "Work not done" }).check();
   await shot("03-signals");
@@ -107,7 +107,7 @@ async function report(person: Person, pupil: Pupil, opts: { wrongBirthDate?: str
   await card.getByRole("textbox", { name: "Work not done" }).fill(WORK_NOTE);
   await shot("03b-notes");
   card = await person.newCard("Step 3 of 4", () => card.getByRole("button", { name: "Next" }).click());
-  await expectText(card, ["6 unjustified half-days: the legal alert threshold (4 a month) is reached."]);
+  await expectText(card, ["6 unjustified half-days in the month: the threshold of article L131-8 of the Code de l'éducation"]);
   await card.getByRole("checkbox", { name: /Family contacted/ }).check();
   // Urgent: the bassin's default setting lets its coordinators act before the school's GPDS decides.
   await card.getByRole("radio", { name: /^3 – Urgent/ }).check();
@@ -235,8 +235,8 @@ describe("Repère in the Microsoft 365 Agents Playground", () => {
     await coordinator.screenshot("j3-01-plan-opened");
 
     for (const [i, action] of ACTIONS.entries()) {
-      await post.getByRole("button", { name: "Add an action" }).click();
-      const type = post.getByRole("combobox", { name: "MLDS catalogue action" });
+      await post.getByRole("button", { name: "Add a measure or an action" }).click();
+      const type = post.getByRole("combobox", { name: "Measure or action from the catalogue" });
       await type.click();
       await coordinator.page.getByRole("option", { name: action.type, exact: true }).click();
       await post.getByRole("textbox", { name: "Description" }).fill(action.description);

@@ -8,6 +8,7 @@ import { DashboardRepository } from "../store/dashboard.js";
 import type { CaseCriteria, CaseSummaryRow, Store } from "../store/index.js";
 import type { Actor } from "./members.js";
 import type { PlanService } from "./plans.js";
+import { whatActorKnows } from "./queries.js";
 import type { TriageResult, TriageService } from "./triage.js";
 
 /** The personal tab « Mes dossiers »: the cases of the caller's scope as a table, a case's panel,
@@ -207,9 +208,7 @@ export class DashboardService {
   }
 
   private line(actor: Actor, row: CaseSummaryRow, scope: CaseScope, now: Date): TabCaseLine {
-    const details = can(actor, "VIEW_DETAILS", scope);
-    const knowsPupil = (details || scope.reporterIds.includes(actor.memberId)) && !row.pupil.anonymized;
-    const tracks = details || can(actor, "VIEW_HISTORY", scope);
+    const { knowsPupil, tracks } = whatActorKnows(actor, row, scope);
     return {
       reference: row.reference,
       status: row.status,

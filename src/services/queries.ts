@@ -179,10 +179,7 @@ export class QueryService {
   }
 
   private line(actor: Actor, row: CaseSummaryRow, scope: CaseScope, audience: QueryAudience, now: Date): CaseLine {
-    const details = can(actor, "VIEW_DETAILS", scope);
-    // A teacher knows whom they reported; everyone else needs the right to the details.
-    const knowsPupil = (details || scope.reporterIds.includes(actor.memberId)) && !row.pupil.anonymized;
-    const tracks = details || can(actor, "VIEW_HISTORY", scope);
+    const { details, knowsPupil, tracks } = whatActorKnows(actor, row, scope);
     return {
       caseId: row.id,
       reference: row.reference,
@@ -208,6 +205,14 @@ export class QueryService {
       followedBy: !row.assignee ? "NOBODY" : row.assignee.role === "COORDINATOR" ? "MLDS" : "SCHOOL",
     };
   }
+}
+
+/** What a list line may show this actor: the pupil (a teacher knows whom they reported; everyone
+ *  else needs the right to the details), and where the case stands. The chat's lists and the tab's. */
+export function whatActorKnows(actor: Actor, row: CaseSummaryRow, scope: CaseScope): { details: boolean; knowsPupil: boolean; tracks: boolean } {
+  const details = can(actor, "VIEW_DETAILS", scope);
+  const knowsPupil = (details || scope.reporterIds.includes(actor.memberId)) && !row.pupil.anonymized;
+  return { details, knowsPupil, tracks: details || can(actor, "VIEW_HISTORY", scope) };
 }
 
 function scopeOfRow(row: CaseSummaryRow): CaseScope {

@@ -1,4 +1,4 @@
-import { cpSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -42,6 +42,7 @@ export async function ensureTemplate(cacheDir = CACHE_DIR): Promise<string> {
   const db = await PGlite.create(building);
   await db.query("SELECT 1");
   await db.close();
+  tuneEmbeddedConfig(building);
   try {
     renameSync(building, dir);
   } catch (err) {
@@ -50,6 +51,24 @@ export async function ensureTemplate(cacheDir = CACHE_DIR): Promise<string> {
     if (!existsSync(path.join(dir, "PG_VERSION"))) throw err;
   }
   return dir;
+}
+
+/**
+ * PostgreSQL's buffer cache lives in PGlite's WebAssembly memory, inside the bot's process, and
+ * that memory never shrinks: initdb's 128 MB (PGlite reports 160) made the bot 300 MB resident
+ * before its first turn. 16 MB holds the working set of an académie's few thousand cases; the
+ * rest is read through the operating system's file cache. Written into the data directory's
+ * postgresql.conf (initdb's other settings kept) before PGlite starts; idempotent.
+ */
+export const EMBEDDED_SHARED_BUFFERS = "16MB";
+
+export function tuneEmbeddedConfig(pgdata: string): void {
+  const file = path.join(pgdata, "postgresql.conf");
+  if (!existsSync(file)) return;
+  const text = readFileSync(file, "utf8");
+  const line = `shared_buffers = ${EMBEDDED_SHARED_BUFFERS}\t\t\t# Repère: src/store/pglite-template.ts`;
+  const tuned = /^shared_buffers\s*=.*$/m.test(text) ? text.replace(/^shared_buffers\s*=.*$/m, line) : `${text.trimEnd()}\n${line}\n`;
+  if (tuned !== text) writeFileSync(file, tuned);
 }
 
 /** Fills a data directory that does not exist yet from the template; false when there is none. */

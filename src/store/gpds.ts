@@ -138,7 +138,7 @@ export class GpdsRepository {
         .where((eb) =>
           eb.or([
             ...(since !== null ? [eb("c.createdAt", ">=", since)] : [eb.lit(true)]),
-            // The lines of the previous agenda postponed or left without a decision come back.
+            // The lines of the previous agenda postponed to this one come back.
             ...(previous?.carried.length ? [eb("c.id", "in", previous.carried)] : []),
           ]),
         )
@@ -426,8 +426,8 @@ export type GpdsDecisionLine = {
 
 const addDay = (d: string) => day(new Date(asDate(d).getTime() + 86_400_000));
 
-/** Of a meeting's agenda lines, those that come back on the next agenda: postponed, or left
- *  without any decision. */
+/** Of a meeting's agenda lines, those that come back on the next agenda: postponed (« Reporter au
+ *  prochain GPDS »). A line left without a decision does not (the summary lists it as such). */
 async function carriedOver(db: Db, meetingId: string, caseIds: string[] | null): Promise<string[]> {
   if (!caseIds?.length) return [];
   const decided = await db
@@ -439,5 +439,5 @@ async function carriedOver(db: Db, meetingId: string, caseIds: string[] | null):
     .orderBy("at")
     .execute();
   const last = new Map(decided.map((d) => [d.caseId, (d.data as { decision?: string }).decision]));
-  return caseIds.filter((id) => !last.has(id) || last.get(id) === "POSTPONE");
+  return caseIds.filter((id) => last.get(id) === "POSTPONE");
 }

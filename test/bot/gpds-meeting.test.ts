@@ -155,7 +155,7 @@ describe("a GPDS meeting from its agenda card (issue 25)", () => {
     expect(referred).toMatchObject({ escalatedToMlds: true, referredAt: now });
     expect(referred.events.find((e) => e.type === "GPDS_DECISION")).toMatchObject({ actorId: karimsId, data: { meetingId, decision: "REFER_TO_MLDS" } });
     const history = cardText(await execute(bot, karim, { conversationId: personalOf(karim), type: "personal" }, "case.history", { caseId: watch.id }));
-    expect(history).toContain("Décision du GPDS");
+    expect(history).toContain("Décision du GPDS : Poursuivre la vigilance");
 
     // The agenda card in the group chat is updated in place.
     await drain();

@@ -197,6 +197,14 @@ describe("a GPDS meeting from its agenda card (issue 25)", () => {
     expect(forKarim).toContain("Léa Dixsept · Orienter vers la MLDS");
     expect(forKarim).toContain("Léa Quinze · Poursuivre la vigilance");
     expect(summaryIn(personalOf(helene))).toContain("Léa Bernier · Mesures internes");
+    // From there, the Parcours de suivi opened for the school's measures.
+    const planButton = bot.connector.sent
+      .filter((a) => a.conversationId === personalOf(karim))
+      .flatMap((a) => (a.body.attachments ?? []).map((x) => JSON.stringify(x.content)))
+      .find((c) => c.includes("Compte rendu du GPDS"));
+    expect(planButton).toContain(`"verb":"plan.view","data":{"caseId":"${measures.id}"}`);
+    const plan = cardText(await execute(bot, karim, { conversationId: personalOf(karim), type: "personal" }, "plan.view", { caseId: measures.id }));
+    expect(plan).toContain(measures.reference);
     // Not to the teacher, nor to the coordinator.
     expect(summaryIn(personalOf(claire))).toBeUndefined();
     expect(summaryIn(personalOf(sophie))).toBeUndefined();

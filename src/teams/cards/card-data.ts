@@ -713,6 +713,8 @@ export type GpdsSummaryCardData = {
   noLines: string;
   lines: Array<{ title: string; value: string }>;
   hint: string;
+  /** In a member's personal chat: a button to the Parcours de suivi of each case given school measures. */
+  plans: Array<{ title: string; caseId: string }>;
 };
 
 export type WeeklyDigestCardData = {

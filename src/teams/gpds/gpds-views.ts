@@ -138,5 +138,10 @@ export function gpdsSummaryCard(t: Translate, locale: Locale, summary: GpdsSumma
       return { title: l.reference, value: `${who} · ${what}` };
     }),
     hint: summary.names ? t("gpds.summary.hintPersonal") : t("gpds.summary.hintSpace"),
+    plans: summary.names
+      ? summary.lines
+          .filter((l) => l.decision?.decision === "SCHOOL_MEASURES" && l.lastName)
+          .map((l) => ({ title: t("gpds.summary.viewPlan", { reference: l.reference }), caseId: l.caseId }))
+      : [],
   } satisfies GpdsSummaryCardData);
 }

@@ -128,7 +128,9 @@ export class GpdsMeetingService {
     let queued = 0;
     for (const meeting of await this.store.gpds.summaryCandidates(parisDay(now))) {
       if (!summaryDue(meeting.date, now)) continue;
-      const sent = await this.store.gpds.close(meeting.id, null, now, GPDS_MEMBER_ROLES);
+      // A meeting without lines (nothing to examine, or an agenda sent before the lines were kept)
+      // is closed without a summary: there is nothing to tell.
+      const sent = await this.store.gpds.close(meeting.id, null, now, GPDS_MEMBER_ROLES, meeting.lines > 0);
       if (sent !== null) {
         queued += sent;
         await this.updateAgendaCards(meeting.id);

@@ -323,11 +323,12 @@ export class GpdsRepository {
     return queueSends(this.db, sends);
   }
 
-  /** Meetings held before `today` whose agenda went out and whose séance is not closed. */
-  async summaryCandidates(today: string): Promise<GpdsMeetingRow[]> {
+  /** Meetings held before `today` whose agenda went out and whose séance is not closed; `lines`:
+   *  how many lines their agenda had. */
+  async summaryCandidates(today: string): Promise<(GpdsMeetingRow & { lines: number })[]> {
     const rows = await this.db
       .selectFrom("GpdsMeeting")
-      .select(["id", "schoolId", "date", "agendaSentAt"])
+      .select(["id", "schoolId", "date", "agendaSentAt", sql<number>`coalesce(cardinality("agendaCaseIds"), 0)::int`.as("lines")])
       .where("date", "<", asDate(today))
       .where("agendaSentAt", "is not", null)
       .where("closedAt", "is", null)
@@ -343,7 +344,7 @@ export class GpdsRepository {
    * chat of each member of the school's GPDS (names, checked again when delivered). Returns how
    * many sends were queued, or null when it was closed already.
    */
-  async close(meetingId: string, closedById: string | null, now: Date, memberRoles: readonly string[]): Promise<number | null> {
+  async close(meetingId: string, closedById: string | null, now: Date, memberRoles: readonly string[], withSummary = true): Promise<number | null> {
     return this.db.transaction().execute(async (trx) => {
       const closed = await trx
         .updateTable("GpdsMeeting")
@@ -353,6 +354,7 @@ export class GpdsRepository {
         .returning(["schoolId"])
         .executeTakeFirst();
       if (!closed) return null;
+      if (!withSummary) return 0;
       const space = await trx.selectFrom("GpdsSpace").select(["conversationId"]).where("schoolId", "=", closed.schoolId).executeTakeFirst();
       const chats = await trx
         .selectFrom("Member as m")

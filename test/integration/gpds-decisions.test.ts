@@ -208,8 +208,16 @@ describe.each(DATABASE_KINDS)("GPDS decisions on the %s database", (kind) => {
     expect(next.agendaReviewIds.sort()).toEqual([cases.watch!.caseId, cases.measures!.caseId].sort());
     expect(next.agendaCaseIds).not.toContain(cases.close!.caseId);
 
+    // A meeting whose agenda had no line (here, one sent before the lines were kept) closes silently.
+    const school = next.schoolId;
+    const empty = await db.prisma.gpdsMeeting.create({
+      data: { schoolId: school, date: new Date("2027-01-19T00:00:00Z"), agendaSentAt: atParis("2027-01-15", 7) },
+    });
+
     now = atParis("2027-01-26", 20);
     expect(await services.gpdsMeetings.runSummaries()).toBe(0);
+    expect((await db.prisma.gpdsMeeting.findUniqueOrThrow({ where: { id: empty.id } })).closedAt).toEqual(now);
+    expect(await summaries()).toHaveLength(3);
     now = atParis("2027-01-27", 7);
     const queued = await services.gpdsMeetings.runSummaries();
     expect(queued).toBe(3);

@@ -17,7 +17,9 @@ export async function renderGpdsOutgoing(
 ): Promise<Partial<Activity> | null> {
   if (spec.view === "gpdsAgenda") {
     const view = await services.gpdsMeetings.systemAgenda(spec.meetingId);
-    return cardMessage(gpdsAgendaCard(t, locale, spec, view ? { view } : undefined));
+    // An agenda claimed before its lines were kept on the meeting shows the lines it was sent with.
+    const keptLines = view !== null && (view.meeting.agendaCaseIds.length > 0 || spec.newCases.length + spec.reviews.length === 0);
+    return cardMessage(gpdsAgendaCard(t, locale, spec, view && keptLines ? { view } : undefined));
   }
   if (!spec.memberId) {
     const summary = await services.gpdsMeetings.summaryFor(spec.meetingId, null);

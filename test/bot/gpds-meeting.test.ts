@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEMO_CHANNELS, DEMO_TENANT_ID } from "../../src/store/demo-seed.js";
 import { cardText, execute, installInTeam, invokeActivity, person, personalMessage, startTestBot, type Person, type TestBot } from "../helpers/bot-harness.js";
 import { Conversation } from "../helpers/conversation.js";
+import { DATABASE_KINDS } from "../helpers/database.js";
 
 // Issue 25, the GPDS meeting: two 15-year-olds and a 17-year-old reported by a teacher, on the
 // agenda of the school's GPDS (posted in its group chat, initials only); the GPDS decides from the
@@ -27,10 +28,11 @@ const inNord = { conversationId: NORD, type: "channel" as const, teamId: DEMO_CH
 const personalOf = (p: Person) => `a:personal-${p.aadObjectId}`;
 const GROUP_CHAT = "19:gpds-meeting-victor-hugo@thread.v2";
 
-/** Monday 4 January 2027, back from the Noël holidays; the GPDS meets on Tuesdays 12 and 26 January. */
+/** The test clock: from Monday 4 January 2027, back from the Noël holidays; the GPDS meets on
+ *  Tuesdays 12 and 26 January. */
 let now = new Date("2027-01-04T09:00:00Z");
 
-describe("a GPDS meeting from its agenda card (issue 25)", () => {
+describe.each(DATABASE_KINDS)("a GPDS meeting from its agenda card (issue 25), on the %s database", (kind) => {
   let bot: TestBot;
   const db = () => bot.app.store.db.prisma;
   const caseOf = (lastName: string) => db().case.findFirstOrThrow({ where: { pupil: { lastName } }, include: { events: true, plan: true } });
@@ -74,7 +76,8 @@ describe("a GPDS meeting from its agenda card (issue 25)", () => {
   }
 
   beforeAll(async () => {
-    bot = await startTestBot({ clock: () => now });
+    now = new Date("2027-01-04T09:00:00Z");
+    bot = await startTestBot({ clock: () => now, database: kind });
     const k = bot.app.store.db.kysely;
     const school = await k.selectFrom("School").select("id").where("uai", "=", "0690001B").executeTakeFirstOrThrow();
     const id = randomUUID();

@@ -235,6 +235,10 @@ export class GpdsMeetingService {
       }
       case "CLOSE_NO_SUPPORT":
         change.closedAt = now;
+        // A case with a Parcours de suivi closes with that outcome (without one, none is recorded:
+        // the statistics count it the same way, as a dismissal).
+        if (c.status === "PLAN_ACTIVE" || c.status === "REVIEW_DUE")
+          planOp = { kind: "close", outcome: "DISMISSED", comment: null, decidedById: actor.memberId };
         messages.push(...(await this.triage.reporterNotices(c, "CLOSED")));
         break;
       case "KEEP_WATCHING":

@@ -214,6 +214,13 @@ describe.each(DATABASE_KINDS)("GPDS decisions on the %s database", (kind) => {
       data: { schoolId: school, date: new Date("2027-01-19T00:00:00Z"), agendaSentAt: atParis("2027-01-15", 7) },
     });
 
+    // At that review the GPDS closes the case with a Parcours de suivi: the dismissal is its outcome.
+    now = atParis("2027-01-26", 17);
+    const review = await services.gpdsMeetings.decide(head, next.id, { decisions: [{ caseId: cases.measures!.caseId, decision: "CLOSE_NO_SUPPORT" }] });
+    expect(review.ok && review.recorded).toHaveLength(1);
+    expect(await caseRow(cases.measures!.caseId)).toMatchObject({ status: "CLOSED", closedAt: now });
+    expect(await db.prisma.outcome.findUnique({ where: { caseId: cases.measures!.caseId } })).toMatchObject({ kind: "DISMISSED", decidedById: head.memberId });
+
     now = atParis("2027-01-26", 20);
     expect(await services.gpdsMeetings.runSummaries()).toBe(0);
     expect((await db.prisma.gpdsMeeting.findUniqueOrThrow({ where: { id: empty.id } })).closedAt).toEqual(now);

@@ -252,7 +252,12 @@ export class GpdsMeetingService {
       await this.store.caseChanges.apply(c.id, c.version, change, { type: GPDS_DECISION_EVENT, actorId: actor.memberId, data }, messages, planOp);
       return null;
     } catch (err) {
-      if (err instanceof VersionConflictError) return retry ? this.decideLine(actor, meeting, line, decision, false) : "CONFLICT";
+      if (err instanceof VersionConflictError) {
+        if (!retry) return "CONFLICT";
+        // The case changed meanwhile: perhaps someone else decided this line (once only).
+        const fresh = (await this.store.gpds.agendaLines(meeting)).find((l) => l.caseId === line.caseId);
+        return fresh ? this.decideLine(actor, meeting, fresh, decision, false) : "NOT_ON_AGENDA";
+      }
       throw err;
     }
   }

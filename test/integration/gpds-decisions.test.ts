@@ -163,6 +163,13 @@ describe.each(DATABASE_KINDS)("GPDS decisions on the %s database", (kind) => {
     // A line is decided once.
     const again = await services.gpdsMeetings.decide(head, meetingId, { decisions: [{ caseId: cases.watch!.caseId, decision: "CLOSE_NO_SUPPORT" }] });
     expect(again.ok && again.refused).toEqual([{ reference: cases.watch!.reference, reason: "ALREADY_DECIDED" }]);
+    // Two people deciding the same line at once: one decision is recorded.
+    const both = await Promise.all(
+      [karim, head].map((who) => services.gpdsMeetings.decide(who, meetingId, { decisions: [{ caseId: cases.young!.caseId, decision: "POSTPONE" }] })),
+    );
+    expect(both.map((r) => (r.ok ? r.recorded.length : -1)).sort()).toEqual([0, 1]);
+    expect(both.flatMap((r) => (r.ok ? r.refused : []))).toEqual([{ reference: cases.young!.reference, reason: "ALREADY_DECIDED" }]);
+    expect((await caseRow(cases.young!.caseId)).events.filter((e) => e.type === "GPDS_DECISION")).toHaveLength(1);
     // A case that is not on this agenda is not decided from it.
     const other = await report("Ailleurs", "2011-05-05");
     const off = await services.gpdsMeetings.decide(karim, meetingId, { decisions: [{ caseId: other.caseId, decision: "CLOSE_NO_SUPPORT" }] });

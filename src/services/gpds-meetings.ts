@@ -24,7 +24,8 @@ export type GpdsMember = { id: string; displayName: string; role: string };
  *  members (the attendance choices) and whether the caller may record decisions. */
 export type GpdsAgendaView = {
   meeting: GpdsMeetingDetail;
-  lines: GpdsDecisionLine[];
+  /** `referable`: whether « Orienter vers la MLDS » is offered (16, or 16 by 31 August; not yet referred). */
+  lines: (GpdsDecisionLine & { referable: boolean })[];
   members: GpdsMember[];
   mayDecide: boolean;
 };
@@ -171,7 +172,13 @@ export class GpdsMeetingService {
 
   private async viewOf(meeting: GpdsMeetingDetail, actor: Actor | null): Promise<GpdsAgendaView> {
     const [lines, members] = await Promise.all([this.store.gpds.agendaLines(meeting), this.store.gpds.members(meeting.schoolId, GPDS_MEMBER_ROLES)]);
-    return { meeting, lines, members, mayDecide: actor !== null && this.mayDecideFor(actor, meeting.schoolId) };
+    const now = this.clock();
+    return {
+      meeting,
+      lines: lines.map((l) => ({ ...l, referable: !l.escalatedToMlds && mayReferToMlds(l.pupilBirth.year, l.pupilBirth.date, now).ok })),
+      members,
+      mayDecide: actor !== null && this.mayDecideFor(actor, meeting.schoolId),
+    };
   }
 
   /** One line's decision, written with the case's change in one statement; null when recorded. */

@@ -243,7 +243,7 @@ export class GpdsRepository {
     const cases = await this.db
       .selectFrom("Case as c")
       .innerJoin("Pupil as p", "p.id", "c.pupilId")
-      .select(["c.id", "c.reference", "p.firstName", "p.lastName", "c.status", "c.nextReviewAt"])
+      .select(["c.id", "c.reference", "p.firstName", "p.lastName", "p.birthYear", "p.birthDate", "c.escalatedToMlds", "c.status", "c.nextReviewAt"])
       .where("c.id", "in", meeting.agendaCaseIds)
       .execute();
     const decisions = await this.db
@@ -269,6 +269,8 @@ export class GpdsRepository {
         lastName: c.lastName,
         initials: initials(c.firstName, c.lastName),
         status: c.status,
+        pupilBirth: { year: c.birthYear, date: c.birthDate },
+        escalatedToMlds: c.escalatedToMlds,
         review: reviews.has(id),
         reviewAt: c.nextReviewAt,
         decision: d ? { decision: data.decision ?? "", decidedById: d.actorId, at: d.at, reviewDay: data.reviewDay ?? null } : null,
@@ -421,6 +423,9 @@ export type GpdsDecisionLine = {
   lastName: string;
   initials: string;
   status: string;
+  /** For the referral rule (never shown). */
+  pupilBirth: { year: number; date: Date | null };
+  escalatedToMlds: boolean;
   review: boolean;
   reviewAt: Date | null;
   decision: { decision: string; decidedById: string | null; at: Date; reviewDay: string | null } | null;

@@ -117,6 +117,22 @@ describe.each(DATABASE_KINDS)("a GPDS meeting from its agenda card (issue 25), o
     for (const c of [watch, measures, mlds]) expect(agendaText).toContain(c.reference);
     expect(JSON.stringify(agenda)).not.toMatch(/Quinze|Bernier|Dixsept|Léa/);
     expect(JSON.stringify(agenda)).toContain(`decision_${watch.id}`);
+    // « Orienter vers la MLDS » is offered for the 17-year-old, not for a 15-year-old who will not be
+    // 16 before 31 August.
+    const choicesOf = (caseId: string): string[] => {
+      const found: unknown[] = [];
+      const walk = (x: unknown): void => {
+        if (Array.isArray(x)) x.forEach(walk);
+        else if (x && typeof x === "object") {
+          if ((x as { id?: string }).id === `decision_${caseId}`) found.push(x);
+          Object.values(x).forEach(walk);
+        }
+      };
+      walk(agenda);
+      return ((found[0] as { choices?: { value: string }[] })?.choices ?? []).map((c) => c.value);
+    };
+    expect(choicesOf(mlds.id)).toEqual(["SCHOOL_MEASURES", "REFER_TO_MLDS", "KEEP_WATCHING", "CLOSE_NO_SUPPORT", "POSTPONE"]);
+    expect(choicesOf(watch.id)).toEqual(["SCHOOL_MEASURES", "KEEP_WATCHING", "CLOSE_NO_SUPPORT", "POSTPONE"]);
     expect(agendaText).toContain("Poursuivre la vigilance");
     expect(agendaText).toContain("Clore : pas d'accompagnement nécessaire");
     const meetingId = (await db().gpdsMeeting.findFirstOrThrow({ where: { date: new Date("2027-01-12T00:00:00Z") } })).id;

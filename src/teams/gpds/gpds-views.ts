@@ -67,7 +67,7 @@ export function gpdsAgendaCard(
   const view = live?.view;
   const open = view !== undefined && view.meeting.closedAt === null;
   const choices = GPDS_DECISIONS.map((d) => ({ title: t(`gpds.decision.${d}`), value: d }));
-  const lineOf = (l: GpdsDecisionLine): GpdsAgendaLineData => ({
+  const lineOf = (l: GpdsAgendaView["lines"][number]): GpdsAgendaLineData => ({
     reference: l.reference,
     line: l.review
       ? t("gpds.agenda.reviewLine", { initials: l.initials, date: l.reviewAt ? formatDate(l.reviewAt, locale) : "—" })
@@ -76,7 +76,8 @@ export function gpdsAgendaCard(
     inputId: open && !l.decision ? `decision_${l.caseId}` : "",
     label: t("gpds.agenda.decisionLabel", { reference: l.reference }),
     placeholder: t("gpds.agenda.decisionPlaceholder"),
-    choices,
+    // The referral only where the rule allows it (the service checks it again).
+    choices: l.referable ? choices : choices.filter((c) => c.value !== "REFER_TO_MLDS"),
   });
   const fromSpec = (c: { reference: string; initials: string; reviewDate?: string }, review: boolean): GpdsAgendaLineData => ({
     reference: c.reference,

@@ -180,9 +180,10 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<A
       ? every(
           5 * 60_000,
           async () => {
-            const queued = await services.gpds.runAgendas();
+            // And, the day after a meeting, the summary of a séance nobody closed.
+            const queued = (await services.gpds.runAgendas()) + (await services.gpdsMeetings.runSummaries());
             if (queued > 0) {
-              logger.info({ queued }, "GPDS agendas queued");
+              logger.info({ queued }, "GPDS agendas and summaries queued");
               outbox.kick();
             }
           },

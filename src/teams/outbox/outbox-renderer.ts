@@ -9,7 +9,7 @@ import { importSummaryCard } from "../imports/import-views.js";
 import { weeklyDigestCard } from "../stats/stats-views.js";
 import { isDirectoryRender, renderDirectoryOutgoing } from "../directory/enrolment-views.js";
 import { ownerlessReportText, ownerlessSchoolsText } from "../directory/school-directory-views.js";
-import { gpdsAgendaCard } from "../gpds/gpds-views.js";
+import { renderGpdsOutgoing } from "../gpds/gpds-outgoing.js";
 
 export type OutboxRenderDeps = { services: Services; defaultLocale: Locale; forceLocale?: Locale; clock: () => Date };
 
@@ -26,7 +26,7 @@ export async function renderOutgoing(spec: RenderSpec, conversation: StoredConve
   if (isDirectoryRender(spec)) return renderDirectoryOutgoing(spec, deps.services, t, locale);
   if (spec.view === "ownerlessSchools") return MessageFactory.text(ownerlessSchoolsText(t, spec));
   // A GPDS agenda: references and initials, computed when it was claimed.
-  if (spec.view === "gpdsAgenda") return cardMessage(gpdsAgendaCard(t, locale, spec));
+  if (spec.view === "gpdsAgenda" || spec.view === "gpdsSummary") return renderGpdsOutgoing(spec, conversation, deps.services, t, locale);
   const c = await deps.services.triage.systemView(spec.caseId);
   if (!c) return null;
   switch (spec.view) {

@@ -1,4 +1,5 @@
 import { parseQuery } from "../../src/domain/query-parser.js";
+import { SEARCH_COMMAND_ID, SEARCH_PARAMETER, caseLink, referenceOfLink } from "../../src/teams/extensions/case-search.js";
 import { execFile } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -32,6 +33,11 @@ type Manifest = {
   validDomains?: string[];
   localizationInfo: { defaultLanguageTag: string; additionalLanguages: { languageTag: string; file: string }[] };
   description: { short: string; full: string };
+  composeExtensions?: {
+    botId: string;
+    commands: { id: string; type: string; title: string; context: string[]; parameters: { name: string; title: string }[] }[];
+    messageHandlers?: { type: string; value: { domains: string[] } }[];
+  }[];
   bots: {
     botId: string;
     scopes: string[];
@@ -61,6 +67,21 @@ describe("manifest/manifest.json", () => {
 
   it("validates offline against its schema once filled", async () => {
     expect(await manifestProblems(filledManifest() as unknown as Record<string, unknown>)).toEqual([]);
+  });
+
+  it("declares the search « Rechercher un dossier » the bot answers, and the case links it unfurls", () => {
+    const m = filledManifest();
+    const [extension] = m.composeExtensions ?? [];
+    expect(extension?.botId).toBe(BOT_ID);
+    const search = extension!.commands.find((c) => c.id === SEARCH_COMMAND_ID)!;
+    expect(search.type).toBe("query");
+    expect(search.title).toBe("Rechercher un dossier");
+    expect(search.parameters.map((p) => p.name)).toEqual([SEARCH_PARAMETER]);
+    expect(search.context).toContain("compose");
+    expect(extension!.messageHandlers).toEqual([{ type: "link", value: { domains: [HOST] } }]);
+    // The link the bot gives and unfurls is on that domain.
+    expect(referenceOfLink(caseLink(`https://${HOST}`, "D-2026-0042"), `https://${HOST}`)).toBe("D-2026-0042");
+    expect(localisation["composeExtensions[0].commands[0].title"]).toBe("Find a case");
   });
 
   it("the schema validation does catch mistakes", async () => {
@@ -208,9 +229,10 @@ describe("npm run package", () => {
     for (const f of [manifest.localizationInfo.additionalLanguages[0]!.file, "color.png", "outline.png"]) expect(names).toContain(f);
   });
 
-  it("without a public host: empty validDomains and a warning", async () => {
+  it("without a public host: empty validDomains, no link unfurling and a warning", async () => {
     const result = await buildAppPackage({ env: { MicrosoftAppId: BOT_ID, MicrosoftAppPassword: "secret" }, outFile: path.join(tmp, "nohost.zip") });
     expect(result.manifest.validDomains).toEqual([]);
+    expect((result.manifest as unknown as Manifest).composeExtensions?.[0]?.messageHandlers).toBeUndefined();
     expect(result.warnings.join("\n")).toMatch(/no public host/);
     expect(await manifestProblems(result.manifest)).toEqual([]);
   });

@@ -36,6 +36,8 @@ import { PrimedStorage } from "./platform/primed-storage.js";
 import { escapeMarkdown } from "./cards/markdown.js";
 import { identifyAtFirstContact } from "./directory/first-contact.js";
 import { searchCases, unfurlCaseLink, type ExtensionRequest } from "./extensions/case-search.js";
+import { whileTyping } from "./platform/typing.js";
+import { fileAttachmentsOf } from "./imports/import-handler.js";
 
 export { cardMessage };
 
@@ -236,16 +238,16 @@ export class RepereBot extends TeamsActivityHandler {
   private async handleMessage(ctx: TurnContext): Promise<void> {
     const actor = await this.actorOf(ctx);
     const t = this.t(ctx);
-    if (
-      await handleFileUpload(
+    // A file sent to the bot is downloaded and read before its preview: the typing indicator shows meanwhile.
+    const upload = () =>
+      handleFileUpload(
         ctx,
         { services: this.deps.services, logger: this.deps.logger, onQueued: () => this.deps.onQueued?.(), downloads: this.deps.config.importDownloads },
         actor,
         t,
         this.locale(ctx),
-      )
-    )
-      return;
+      );
+    if (await (fileAttachmentsOf(ctx.activity).length > 0 ? whileTyping(ctx, upload) : upload())) return;
     const submit = parseSubmit(ctx.activity.value);
     const text = (TurnContext.removeRecipientMention(ctx.activity) ?? ctx.activity.text ?? "").trim();
     const query = submit ? null : parseQuery(text);

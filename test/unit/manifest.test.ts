@@ -1,4 +1,5 @@
 import { parseQuery } from "../../src/domain/query-parser.js";
+import { translator } from "../../src/teams/i18n.js";
 import { SEARCH_COMMAND_ID, SEARCH_PARAMETER, caseLink, referenceOfLink } from "../../src/teams/extensions/case-search.js";
 import { execFile } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -132,6 +133,22 @@ describe("manifest/manifest.json", () => {
       const [, list, command] = /^bots\[0\]\.commandLists\[(\d+)\]\.commands\[(\d+)\]\./.exec(key) ?? [];
       expect(m.bots[0]!.commandLists[Number(list)]?.commands[Number(command)], key).toBeDefined();
     }
+  });
+
+  it("gives English users the command titles the English help card names, each understood as its French twin", () => {
+    const m = filledManifest();
+    const t = translator("en");
+    const helpText = [t("help.report"), t("help.status"), t("help.mine"), t("help.todo"), t("help.overdue"), t("help.stats"), t("hint.unknownEmpty")].join(
+      "\n",
+    );
+    m.bots[0]!.commandLists.forEach((list, l) =>
+      list.commands.forEach((command, c) => {
+        const english = localisation[`bots[0].commandLists[${l}].commands[${c}].title`];
+        expect(typeof english, `${command.title} has an English title`).toBe("string");
+        expect(parseQuery(english as string).kind, `${english} and ${command.title}`).toBe(parseQuery(command.title).kind);
+        expect(helpText, `the English help names « ${english} »`).toMatch(new RegExp(`(^|\\W)${english as string}\\b`));
+      }),
+    );
   });
 
   it("the localisation validation catches unknown keys and missing strings", async () => {

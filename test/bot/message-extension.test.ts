@@ -175,4 +175,15 @@ describe("the message extension and case links", () => {
     }
     onlyCard(await unfurl(karim, "personal", `https://${HOST}/dossiers/${younger}`), "Jolivet");
   });
+
+  it("leads a case link opened in a browser to the app's tab, the same way whether the case exists or not", async () => {
+    for (const reference of [older, older.toLowerCase(), `D-${YEAR}-9999`]) {
+      const res = await fetch(`${bot.url}/dossiers/${reference}`, { redirect: "manual" });
+      expect(res.status, reference).toBe(302);
+      expect(res.headers.get("location")).toBe(`/tab/?case=${reference.toUpperCase()}`);
+      expect(await res.text()).not.toContain("Vasseur");
+    }
+    for (const wrong of ["Vasseur", "D-2026", "%E0%A4%A"])
+      expect((await fetch(`${bot.url}/dossiers/${wrong}`, { redirect: "manual" })).status, wrong).toBe(404);
+  });
 });

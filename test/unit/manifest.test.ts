@@ -1,6 +1,6 @@
 import { parseQuery } from "../../src/domain/query-parser.js";
 import { translator } from "../../src/teams/i18n.js";
-import { SEARCH_COMMAND_ID, SEARCH_PARAMETER, caseLink, referenceOfLink } from "../../src/teams/extensions/case-search.js";
+import { SEARCH_COMMAND_ID, SEARCH_PARAMETER, caseLink, caseLinkTarget, referenceOfLink } from "../../src/teams/extensions/case-search.js";
 import { execFile } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -83,6 +83,11 @@ describe("manifest/manifest.json", () => {
     // The link the bot gives and unfurls is on that domain.
     expect(referenceOfLink(caseLink(`https://${HOST}`, "D-2026-0042"), `https://${HOST}`)).toBe("D-2026-0042");
     expect(localisation["composeExtensions[0].commands[0].title"]).toBe("Find a case");
+    // Opened in a browser, the link leads to the app's tab in Teams, the case as its sub-entity.
+    const tab = (m as unknown as { staticTabs: { entityId: string }[] }).staticTabs[0]!.entityId;
+    expect(caseLinkTarget("D-2026-0042", BOT_ID)).toBe(
+      `https://teams.microsoft.com/l/entity/${BOT_ID}/${tab}?context=${encodeURIComponent('{"subEntityId":"D-2026-0042"}')}`,
+    );
   });
 
   it("the schema validation does catch mistakes", async () => {

@@ -141,3 +141,23 @@ export async function unfurlCaseLink(request: ExtensionRequest, value: unknown, 
 export function caseLink(publicBaseUrl: string, reference: string): string {
   return `${publicBaseUrl.replace(/\/+$/, "")}${CASE_LINK_PATH}${reference}`;
 }
+
+/** The personal tab of the app in Teams (manifest staticTabs), which a case's link opens. */
+export const CASES_TAB_ENTITY_ID = "mes-dossiers";
+
+/** Where a case's link leads: the app's tab « Mes dossiers » in Teams, the case named as its
+ *  sub-entity (the tab opens it for who may see it); without a Teams app id (local mode), the tab's
+ *  page on this server. Null when the path is not a reference. */
+export function caseLinkTarget(typed: string, appId: string | undefined): string | null {
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(typed);
+  } catch {
+    return null;
+  }
+  const reference = normalizeReference(decoded);
+  if (!reference) return null;
+  if (!appId) return `/tab/?case=${reference}`;
+  const context = encodeURIComponent(JSON.stringify({ subEntityId: reference }));
+  return `https://teams.microsoft.com/l/entity/${encodeURIComponent(appId)}/${CASES_TAB_ENTITY_ID}?context=${context}`;
+}

@@ -11,12 +11,12 @@ import { isDirectoryRender, renderDirectoryOutgoing } from "../directory/enrolme
 import { ownerlessReportText, ownerlessSchoolsText } from "../directory/school-directory-views.js";
 import { gpdsAgendaCard } from "../gpds/gpds-views.js";
 
-export type OutboxRenderDeps = { services: Services; defaultLocale: Locale; clock: () => Date };
+export type OutboxRenderDeps = { services: Services; defaultLocale: Locale; forceLocale?: Locale; clock: () => Date };
 
 /** Renders a queued message when it is delivered, in the language of the conversation it goes
  *  to, with the case as it is at that moment. Null: nothing to send any more. */
 export async function renderOutgoing(spec: RenderSpec, conversation: StoredConversation, deps: OutboxRenderDeps): Promise<Partial<Activity> | null> {
-  const locale = resolveLocale(conversation.reference.locale as string | undefined, deps.defaultLocale);
+  const locale = resolveLocale(conversation.reference.locale as string | undefined, deps.defaultLocale, deps.forceLocale);
   const t = translator(locale);
   // The weekly digest is about no case: its counts travel in the spec.
   if (spec.view === "weeklyDigest") return cardMessage(weeklyDigestCard(t, locale, spec));

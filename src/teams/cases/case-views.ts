@@ -2,6 +2,7 @@ import { applyTransition, type CaseAction, type CaseStatus } from "../../domain/
 import { MLDS_MIN_AGE, mayReferToMlds } from "../../domain/routing.js";
 import { initials } from "../../domain/text.js";
 import type { CaseRecord, InfoExchange, MemberSummary } from "../../store/index.js";
+import type { FamilyRecord } from "../../domain/families.js";
 import { renderCard, type AdaptiveCardJson } from "../cards/card-renderer.js";
 import type { Locale, Translate } from "../i18n.js";
 import type { CaseCardData, CaseDetailsCardData, InfoRequestCardData, NoticeCardData } from "../cards/card-data.js";
@@ -12,6 +13,8 @@ import type { CaseCardData, CaseDetailsCardData, InfoRequestCardData, NoticeCard
 
 export type Audience = "channel" | "personal";
 export type Notice = { text: string; color: "Good" | "Attention" | "Warning" | "Accent" };
+/** The family form as it was typed, when it was refused: shown again with the reason. */
+export type TypedFamilyForm = { values: Partial<Record<keyof FamilyRecord, string>>; error: string };
 
 /** The colour of a case status on every card, so that a status reads the same everywhere. */
 export const STATUS_COLOR: Record<CaseStatus, string> = {
@@ -42,7 +45,15 @@ export function caseCard(
   t: Translate,
   locale: Locale,
   c: CaseRecord,
-  opts: { audience: Audience; assignees: MemberSummary[]; notice?: Notice; now: Date },
+  opts: {
+    audience: Audience;
+    assignees: MemberSummary[];
+    notice?: Notice;
+    now: Date;
+    /** Whether the caller may record what was done with the family (permissions: RECORD_FAMILY). */
+    mayRecordFamily?: boolean;
+    familyTyped?: TypedFamilyForm;
+  },
 ): AdaptiveCardJson {
   const flags: string[] = [];
   if (c.infoRequest) flags.push(c.infoRequest.answered ? t("case.answerReceived") : t("case.infoPending"));
@@ -82,7 +93,11 @@ export function caseCard(
       // pupil who may be referred today; the server checks the caller and the ages again.
       escalate: open && opts.audience === "personal" && !c.escalatedToMlds && mayReferToMlds(c.pupil.birthYear, c.pupil.birthDate, opts.now).ok,
       setBirthDate: open && opts.audience === "personal" && c.pupil.birthDate === null && !c.pupil.anonymized,
+      recordFamily: open && opts.audience === "personal" && opts.mayRecordFamily === true && !c.pupil.anonymized,
     },
+    // Contacts with the family are the GPDS's business: not in a channel.
+    family: opts.audience === "personal" ? familyLine(t, locale, c.family) : "",
+    familyForm: familyFormOf(c.family, opts.audience === "personal" ? opts.familyTyped : undefined),
     assignees: opts.assignees.map((m) => ({ title: m.displayName, value: m.id })),
     labels: {
       takeCharge: t("case.labels.takeCharge"),
@@ -106,8 +121,41 @@ export function caseCard(
       birthDatePlaceholder: t("report.pupil.birthDatePlaceholder"),
       birthDateConfirm: t("case.labels.birthDateConfirm"),
       required: t("case.labels.required"),
+      family: {
+        title: t("familyContact.labels.title"),
+        intro: t("familyContact.labels.intro"),
+        informedAt: t("familyContact.labels.informedAt"),
+        metAt: t("familyContact.labels.metAt"),
+        metBy: t("familyContact.labels.metBy"),
+        metByPlaceholder: t("familyContact.labels.metByPlaceholder"),
+        youngPersonAgreedAt: t("familyContact.labels.youngPersonAgreedAt"),
+        familyAgreedAt: t("familyContact.labels.familyAgreedAt"),
+        confirm: t("familyContact.labels.confirm"),
+      },
     },
   } satisfies CaseCardData);
+}
+
+/** « Famille informée le 3 novembre 2026 · rencontrée le 10 novembre 2026 (CPE) · accord du jeune le … ». */
+export function familyLine(t: Translate, locale: Locale, f: FamilyRecord): string {
+  const parts = [f.informedAt ? t("familyContact.summary.informed", { date: formatDate(f.informedAt, locale) }) : t("familyContact.summary.notInformed")];
+  if (f.metAt) parts.push(t("familyContact.summary.met", { date: formatDate(f.metAt, locale), by: f.metBy ?? "—" }));
+  if (f.youngPersonAgreedAt) parts.push(t("familyContact.summary.youngPersonAgreed", { date: formatDate(f.youngPersonAgreedAt, locale) }));
+  if (f.familyAgreedAt) parts.push(t("familyContact.summary.familyAgreed", { date: formatDate(f.familyAgreedAt, locale) }));
+  return parts.join(" · ");
+}
+
+function familyFormOf(f: FamilyRecord, typed?: TypedFamilyForm): CaseCardData["familyForm"] {
+  const day = (d: Date | null) => (d ? d.toISOString().slice(0, 10) : "");
+  const v = typed?.values ?? {};
+  return {
+    informedAt: v.informedAt ?? day(f.informedAt),
+    metAt: v.metAt ?? day(f.metAt),
+    metBy: v.metBy ?? f.metBy ?? "",
+    youngPersonAgreedAt: v.youngPersonAgreedAt ?? day(f.youngPersonAgreedAt),
+    familyAgreedAt: v.familyAgreedAt ?? day(f.familyAgreedAt),
+    error: typed?.error ?? "",
+  };
 }
 
 export function caseDetailsCard(t: Translate, locale: Locale, c: CaseRecord, exchanges: InfoExchange[] = []): AdaptiveCardJson {

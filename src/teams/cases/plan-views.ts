@@ -18,11 +18,14 @@ const isoDay = (d: Date | null) => (d ? d.toISOString().slice(0, 10) : "");
 /** What was typed in a plan form that was refused, shown again as it was (input name -> value). */
 export type TypedPlanForm = { form: "new" | "edit" | "review" | "close"; actionId?: string; values: Record<string, string>; error?: string };
 
+/** An agreement the plan card offers to record (the family form's field). */
+export type AgreementField = "youngPersonAgreedAt" | "familyAgreedAt";
+
 export function planCard(
   t: Translate,
   locale: Locale,
   v: PlanView,
-  opts: { audience: Audience; notice?: Notice; editActionId?: string; typed?: TypedPlanForm },
+  opts: { audience: Audience; notice?: Notice; editActionId?: string; typed?: TypedPlanForm; agreement?: AgreementField },
 ): AdaptiveCardJson {
   const c = v.case;
   const plan = v.plan;
@@ -38,6 +41,9 @@ export function planCard(
   return renderCard("plan-card", {
     caseId: c.id,
     version: c.version,
+    agreement: opts.agreement
+      ? { field: opts.agreement, label: t(`familyContact.labels.${opts.agreement}`), confirm: t("familyContact.agreement.confirm") }
+      : { field: "", label: "", confirm: "" },
     notice: opts.notice?.text ?? "",
     noticeColor: opts.notice?.color ?? "Default",
     title: t(v.owner === "MLDS" ? "plan.titleMlds" : "plan.title", { reference: c.reference }),

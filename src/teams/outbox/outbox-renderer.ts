@@ -29,15 +29,23 @@ export async function renderOutgoing(spec: RenderSpec, conversation: StoredConve
   if (spec.view === "gpdsAgenda") return cardMessage(gpdsAgendaCard(t, locale, spec));
   const c = await deps.services.triage.systemView(spec.caseId);
   if (!c) return null;
+  /** Whether the owner of this personal chat may record what was done with the family. */
+  const mayRecordFamilyIn = async (conv: StoredConversation, caseRecord: NonNullable<typeof c>): Promise<boolean> => {
+    if (conv.kind !== "PERSONAL") return false;
+    const owner = await deps.services.members.identify(conv.tenantId ?? undefined, conv.aadObjectId ?? undefined);
+    return owner !== null && deps.services.triage.may(owner, "RECORD_FAMILY", caseRecord);
+  };
   switch (spec.view) {
     case "caseCard": {
       // Routing sent it to this personal chat because its owner is responsible for the case.
       const audience = conversation.kind === "PERSONAL" ? "personal" : "channel";
-      return cardMessage(caseCard(t, locale, c, { audience, assignees: await deps.services.triage.assignees(c), now: deps.clock() }));
+      const mayRecordFamily = audience === "personal" && (await mayRecordFamilyIn(conversation, c));
+      return cardMessage(caseCard(t, locale, c, { audience, assignees: await deps.services.triage.assignees(c), now: deps.clock(), mayRecordFamily }));
     }
     case "assigned": {
       const card = caseCard(t, locale, c, {
         audience: "personal",
+        mayRecordFamily: await mayRecordFamilyIn(conversation, c),
         assignees: await deps.services.triage.assignees(c),
         now: deps.clock(),
         notice: { text: t("case.assigned", { reference: c.reference }), color: "Accent" },

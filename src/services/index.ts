@@ -24,6 +24,7 @@ import { DirectorySchoolService } from "./directory-schools.js";
 import { schoolCalendar } from "../domain/school-days.js";
 import { GpdsService } from "./gpds.js";
 import { FamilyService } from "./families.js";
+import { FamilyNoticeService } from "./family-notice.js";
 
 export type Services = {
   conversations: ConversationService;
@@ -52,6 +53,8 @@ export type Services = {
   gpds: GpdsService;
   /** The family informed, met, the agreements, on a case. */
   families: FamilyService;
+  /** The académie's information notice for families (settings, signed link). */
+  familyNotice: FamilyNoticeService;
 };
 
 /** What the services take from the configuration. */
@@ -94,6 +97,7 @@ export function createServices(store: Store, clock: () => Date = () => new Date(
     directorySchools: new DirectorySchoolService(store, clock),
     gpds: new GpdsService(store, clock, calendar),
     families: new FamilyService(store, triage, clock),
+    familyNotice: new FamilyNoticeService(store, links),
   };
 }
 

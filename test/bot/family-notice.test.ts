@@ -45,6 +45,9 @@ describe("the information notice for families", () => {
   it("answers « notice famille » with a card whose link serves the notice in French, escaped, until it expires", async () => {
     await bot.say(nathalie, "académie responsable Le recteur de l'académie d'Exemple, 12 rue des Écoles");
     await bot.say(nathalie, "academy dpo DPO <dpo@ac-exemple.fr>");
+    // The help of the people who follow cases names the command; the admins' names the settings.
+    expect(cardText((await bot.say(karim, "aide")).cards[0])).toContain("notice famille : la notice d'information à remettre aux familles");
+    expect(cardText((await bot.say(nathalie, "aide")).cards[0])).toContain("académie réglages");
     const { cards } = await bot.say(karim, "notice famille");
     expect(cardText(cards[0])).toContain("Notice d'information des familles");
     const url = downloadUrl(cards[0]);

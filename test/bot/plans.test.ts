@@ -569,10 +569,10 @@ describe("support plans edited from cards", () => {
       const events = await prisma().caseEvent.findMany({ where: { caseId, type: "FAMILY_RECORDED" } });
       expect(events).toHaveLength(1);
       expect(events[0]).toMatchObject({ actorId: sophieId, data: { fields: ["youngPersonAgreedAt"], youngPersonAgreedAt: today() } });
-      // The history names it.
-      expect(cardText(await execute(bot, sophie, personalOf(sophie), "case.history", { caseId }))).toContain(
-        "Famille : informée, rencontrée, accords enregistrés (Sophie Laurent)",
-      );
+      // The history names it, with what was recorded (in personal chat).
+      const history = cardText(await execute(bot, sophie, personalOf(sophie), "case.history", { caseId }));
+      expect(history).toContain("Famille : informée, rencontrée, accords enregistrés (Sophie Laurent)");
+      expect(history).toMatch(/accord du jeune le \d{1,2} \S+ \d{4}/);
     });
 
     it("refuses a PAFI without the family's agreement, whatever the young person said", async () => {

@@ -551,6 +551,10 @@ describe("support plans edited from cards", () => {
       const badDate = await execute(bot, sophie, personalOf(sophie), "case.recordFamily", future);
       expect(cardText(badDate)).toContain("Date de l'accord du jeune non valide");
       expect(await prisma().caseFamily.count({ where: { caseId } })).toBe(0);
+      // Sent without a date: asked again, in place.
+      const blank = await execute(bot, sophie, personalOf(sophie), "case.recordFamily", pressed(refused, "Enregistrer l'accord"));
+      expect(cardText(blank)).toContain("Renseignez au moins une date");
+      expect(executeData(blank, "Enregistrer l'accord")).toMatchObject({ agreement: "youngPersonAgreedAt" });
 
       const recorded = await execute(
         bot,

@@ -96,6 +96,10 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<A
       },
       statsDownload: (path, exp, sig) => serveStatsFile(services, path, exp, sig),
       caseLinkTarget: (reference) => caseLinkTarget(reference, config.bot.appId),
+      familyNoticeDownload: async (path, exp, sig) => {
+        const r = await services.familyNotice.download(path, exp, sig);
+        return r.ok ? { ok: true, contentType: "text/html; charset=utf-8", body: Buffer.from(r.html, "utf8"), fileName: r.fileName } : r;
+      },
       health: () => services.health.check(),
       tab: {
         auth: createTabAuthenticator(tabAuthOptions(config, opts.tabAuth)),

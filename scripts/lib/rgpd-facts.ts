@@ -20,6 +20,7 @@ const OPERATION_FR: Record<Operation, string> = {
   GPDS_DECIDE: "enregistrer les décisions du GPDS",
   VIEW_HISTORY: "voir l'historique d'un dossier",
   RECORD_ABSENCES: "compléter le décompte des demi-journées d'absence",
+  RECORD_FAMILY: "noter l'information et la rencontre de la famille, les accords",
   VIEW_STATS: "statistiques (effectifs < 5 masqués hors établissement)",
   EXPORT_CASES: "exporter la liste des dossiers (CSV)",
   EXPORT_PUPIL_DATA: "exporter les données d'un élève (droit d'accès)",

@@ -1,5 +1,6 @@
 import { normalizeText } from "./text.js";
 import type { MldsAccess } from "./permissions.js";
+import { isFamilyNoticeCommand, parseAcademySettingCommand, type AdminSettingCommand } from "./family-notice.js";
 
 /** Administration commands of the académie (routing channels, failed sends). Separate from the
  *  everyday queries: only admins use them, mostly from a team channel. Pure, never throws. */
@@ -8,7 +9,10 @@ export type AdminCommand =
   | { kind: "routeFallbackHere" }
   | { kind: "failedSends" }
   | { kind: "requeueFailedSends" }
-  | { kind: "setMldsAccess"; districtCode: string; access: MldsAccess };
+  | { kind: "setMldsAccess"; districtCode: string; access: MldsAccess }
+  | AdminSettingCommand
+  /** `notice famille`: the information notice for families (any member). */
+  | { kind: "familyNotice" };
 
 /** « bassin NORD accès MLDS immédiat | urgent | orientation »: when the bassin's coordinators may act
  *  before the school's GPDS decides (at once; when urgent or out of school; only on referral). */
@@ -23,7 +27,12 @@ const ACCESS_WORDS: Record<string, MldsAccess> = {
 const DISTRICT_CODE = /^[a-z0-9_-]{1,20}$/;
 
 export function parseAdminCommand(input: string): AdminCommand | null {
-  if (typeof input !== "string" || input.length > 200) return null;
+  if (typeof input !== "string") return null;
+  // `académie <setting> <text>`: texts up to 1000 characters, checked before the short commands.
+  const setting = parseAcademySettingCommand(input);
+  if (setting) return setting;
+  if (isFamilyNoticeCommand(input)) return { kind: "familyNotice" };
+  if (input.length > 200) return null;
   const words = normalizeText(input.replace(/<at>.*?<\/at>/g, " "))
     .split(" ")
     .filter(Boolean);

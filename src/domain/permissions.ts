@@ -17,6 +17,9 @@ export const OPERATIONS = [
   "VIEW_HISTORY",
   /** Completing a case's counts of absences (half-days), as the CPE keeps them. */
   "RECORD_ABSENCES",
+  /** Recording what was done with the family: informed, met, agreements (the GPDS, or the MLDS
+   *  once the case is referred to it). */
+  "RECORD_FAMILY",
   "VIEW_STATS",
   "EXPORT_CASES",
   "EXPORT_PUPIL_DATA",
@@ -87,6 +90,7 @@ export const PERMISSIONS: Readonly<Record<Operation, Readonly<Partial<Record<Rol
     ADMIN: "ACADEMY",
   },
   RECORD_ABSENCES: { CPE: "SCHOOL", REFERENT: "SCHOOL" },
+  RECORD_FAMILY: { CPE: "SCHOOL", HEAD: "SCHOOL", REFERENT: "SCHOOL", PSYEN: "SCHOOL", SOCIAL_WORKER: "SCHOOL", NURSE: "SCHOOL", COORDINATOR: "DISTRICT" },
   VIEW_STATS: { HEAD: "SCHOOL", REFERENT: "SCHOOL", COORDINATOR: "DISTRICT", IEN_IO: "DISTRICT", DSDEN: "DEPARTMENT", ADMIN: "ACADEMY" },
   EXPORT_CASES: { REFERENT: "SCHOOL", COORDINATOR: "DISTRICT" },
   EXPORT_PUPIL_DATA: { ADMIN: "ACADEMY" },
@@ -106,7 +110,14 @@ export const TARGETLESS_OPERATIONS = [
 ] as const satisfies readonly Operation[];
 
 /** What the person in charge of a case may do on it wherever it sits, provided their role allows it at all. */
-export const ASSIGNEE_OPERATIONS = ["VIEW_STATUS", "VIEW_DETAILS", "VIEW_HISTORY", "EDIT_PLAN", "CLOSE_CASE"] as const satisfies readonly Operation[];
+export const ASSIGNEE_OPERATIONS = [
+  "VIEW_STATUS",
+  "VIEW_DETAILS",
+  "VIEW_HISTORY",
+  "EDIT_PLAN",
+  "CLOSE_CASE",
+  "RECORD_FAMILY",
+] as const satisfies readonly Operation[];
 
 export interface Actor {
   memberId: string;
@@ -188,6 +199,8 @@ export function can(actor: Actor, op: Operation, target: CaseScope | null): bool
   if (isBassinRole(actor.role) && op !== "CREATE_REPORT" && staysWithSchool(target)) return false;
   // Before the GPDS decides, a coordinator sees a 16+ case but acts on it only as the bassin allows
   // (the case they already hold stays theirs: the assignee's operations are answered above).
+  // The family is the school's to meet until the GPDS refers the case to the MLDS.
+  if (op === "RECORD_FAMILY" && isBassinRole(actor.role) && !target.escalatedToMlds) return false;
   if (actor.role === "COORDINATOR" && isActingOperation(op) && target.assigneeId !== actor.memberId && !mldsMayAct(target)) return false;
   return withinScope(actor, scope, target);
 }

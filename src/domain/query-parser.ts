@@ -72,7 +72,7 @@ const COMMANDS: readonly Command[] = [
     phrases: ["signalement", "nouveau signalement", "new report", "fiche de reperage"],
     tail: "none",
   },
-  { kind: "myReports", phrases: ["mes signalements", "signalements", "my reports"], tail: "none" },
+  { kind: "myReports", phrases: ["mes fiches de reperage", "mes fiches", "mes signalements", "signalements", "my reports", "my forms"], tail: "none" },
   {
     kind: "toDo",
     phrases: ["a traiter", "dossiers a traiter", "a faire", "to do", "todo", "to-do"],

@@ -57,6 +57,7 @@ export const ANONYMOUS_PUPIL = { lastName: "Anonyme", firstName: "Élève" } as 
  * dates, ids of members) stays for the statistics and the audit.
  */
 export const FREE_TEXT_EVENT_KEYS = [
+  "metBy",
   "question",
   "answer",
   "reason",

@@ -16,6 +16,8 @@ export type HttpDeps = {
   pupilDataDownload?: (path: string, exp: string | null, sig: string | null) => Promise<FileDownload>;
   /** Signed links of the statistics (/dl/stats/...): chart images and CSV exports. */
   statsDownload?: (path: string, exp: string | null, sig: string | null) => Promise<StatsDownload>;
+  /** The signed link to the information notice for families (/dl/notice/...). */
+  familyNoticeDownload?: (path: string, exp: string | null, sig: string | null) => Promise<StatsDownload>;
   /** The personal tab « Mes dossiers » (/api/tab/ and its pages). */
   tab?: TabApiDeps;
   /** Where a case's link (/dossiers/D-2026-0042) leads in Teams, or null when it is not a reference. */
@@ -83,6 +85,34 @@ export function createHttpServer(deps: HttpDeps): restify.Server {
         res.end(result.body);
       } catch (err) {
         deps.logger.error({ err }, "statistics download failed");
+        if (!res.headersSent) res.send(500, { error: "internal error" });
+      }
+    });
+  }
+
+  if (deps.familyNoticeDownload) {
+    const download = deps.familyNoticeDownload;
+    server.get("/dl/notice/*", async (req, res) => {
+      const url = new URL(req.url ?? "/", "http://localhost");
+      try {
+        const result = await download(url.pathname, url.searchParams.get("exp"), url.searchParams.get("sig"));
+        const headers = { "x-content-type-options": "nosniff", "referrer-policy": "no-referrer", "cache-control": "no-store" };
+        if (!result.ok) {
+          res.writeHead(DOWNLOAD_STATUS[result.reason], { ...headers, "content-type": "text/plain; charset=utf-8" });
+          res.end(result.reason === "EXPIRED" ? "Ce lien a expiré : redemandez la notice (« notice famille »).\n" : "Ce lien n'est pas valide.\n");
+          return;
+        }
+        // Saved as a file, and no script may run in it whatever the settings say (they are escaped).
+        res.writeHead(200, {
+          ...headers,
+          "content-security-policy": "default-src 'none'; style-src 'unsafe-inline'",
+          "content-disposition": `attachment; filename="${(result.fileName ?? "notice.html").replace(/[^\w.-]/g, "_")}"`,
+          "content-type": result.contentType,
+          "content-length": String(result.body.length),
+        });
+        res.end(result.body);
+      } catch (err) {
+        deps.logger.error({ err }, "notice download failed");
         if (!res.headersSent) res.send(500, { error: "internal error" });
       }
     });

@@ -17,6 +17,11 @@ export type FailedSend = {
 export class AdministrationService {
   constructor(private readonly store: Store) {}
 
+  /** Whether the member may change the académie's settings (CONFIGURE_ACADEMY). */
+  mayConfigure(actor: Actor): boolean {
+    return this.isAdmin(actor);
+  }
+
   private isAdmin(actor: Actor): boolean {
     return can({ memberId: actor.memberId, role: actor.role, schoolIds: actor.schoolIds, districtId: actor.districtId }, "CONFIGURE_ACADEMY", null);
   }

@@ -25,6 +25,8 @@ import { schoolCalendar } from "../domain/school-days.js";
 import { GpdsService } from "./gpds.js";
 import { GpdsMeetingService } from "./gpds-meetings.js";
 import { CaseCardService } from "./case-cards.js";
+import { FamilyService } from "./families.js";
+import { FamilyNoticeService } from "./family-notice.js";
 
 export type Services = {
   conversations: ConversationService;
@@ -54,6 +56,10 @@ export type Services = {
   gpdsMeetings: GpdsMeetingService;
   /** Per-person channel cards of a case (Universal Actions refresh). */
   caseCards: CaseCardService;
+  /** The family informed, met, the agreements, on a case. */
+  families: FamilyService;
+  /** The académie's information notice for families (settings, signed link). */
+  familyNotice: FamilyNoticeService;
 };
 
 /** What the services take from the configuration. */
@@ -97,6 +103,8 @@ export function createServices(store: Store, clock: () => Date = () => new Date(
     gpds: new GpdsService(store, clock, calendar),
     gpdsMeetings: new GpdsMeetingService(store, triage, routing, clock, calendar),
     caseCards: new CaseCardService(store, triage),
+    families: new FamilyService(store, triage, clock),
+    familyNotice: new FamilyNoticeService(store, links),
   };
 }
 

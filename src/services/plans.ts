@@ -18,6 +18,7 @@ import {
   type PlanOwner,
 } from "../domain/plan-catalogue.js";
 import { ageOn } from "../domain/routing.js";
+import { missingAgreement } from "../domain/families.js";
 import { schoolYearsAround } from "../domain/school-year.js";
 import { safeText } from "../domain/safe-text.js";
 import { isSignalCode, type SignalCode } from "../domain/signals.js";
@@ -34,7 +35,9 @@ import {
 import type { Actor } from "./members.js";
 import type { PrivateSendResult, TriageService } from "./triage.js";
 
-export type PlanFailure = "NOT_FOUND" | "FORBIDDEN" | "CONFLICT" | "INVALID_TRANSITION" | "INVALID_INPUT" | "OUTCOME_REQUIRED";
+/** AGREEMENT_REQUIRED: an MLDS module without the young person's agreement on record, a PAFI
+ *  without the family's (field: the agreement missing, youngPersonAgreedAt or familyAgreedAt). */
+export type PlanFailure = "NOT_FOUND" | "FORBIDDEN" | "CONFLICT" | "INVALID_TRANSITION" | "INVALID_INPUT" | "OUTCOME_REQUIRED" | "AGREEMENT_REQUIRED";
 export type PlanView = {
   case: CaseRecord;
   plan: PlanRecord | null;
@@ -141,6 +144,8 @@ export class PlanService {
         });
         if (!parsed.ok) return fail("INVALID_INPUT", parsed.field);
         if (cmd.verb === "addAction") {
+          const missing = missingAgreement(parsed.fields.type, c.family);
+          if (missing) return fail("AGREEMENT_REQUIRED", missing === "YOUNG_PERSON" ? "youngPersonAgreedAt" : "familyAgreedAt");
           const validator = validatorOf(parsed.fields.type);
           planOp = { kind: "addAction", fields: validator ? { ...parsed.fields, validation: "PENDING" } : parsed.fields };
           event = "PLAN_ACTION_ADDED";

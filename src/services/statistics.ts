@@ -98,7 +98,7 @@ export class StatisticsService {
     const now = this.clock();
     const parsed = parseStatsScope(scopeText, now);
     if (!parsed.ok) return { ok: false, reason: parsed.problem === "PERIOD" ? "INVALID_PERIOD" : "INVALID_SCOPE" };
-    const scope = await this.resolve(permissionActor(actor), "VIEW_STATS", parsed.request.target, now);
+    const scope = await this.resolve(permissionActor(actor), "VIEW_STATS", parsed.request.target);
     if ("reason" in scope) return { ok: false, reason: scope.reason };
     return { ok: true, view: await this.compute({ ...scope, protect: scope.protect || opts.inChannel === true }, parsed.request.period, now) };
   }
@@ -129,7 +129,7 @@ export class StatisticsService {
     const now = this.clock();
     const parsed = parseStatsScope(scopeText, now);
     if (!parsed.ok) return { ok: false, reason: parsed.problem === "PERIOD" ? "INVALID_PERIOD" : "INVALID_SCOPE" };
-    const scope = await this.resolve(who, op, parsed.request.target, now);
+    const scope = await this.resolve(who, op, parsed.request.target);
     if ("reason" in scope) return { ok: false, reason: scope.reason };
     const { period, target } = parsed.request;
     const stored: StoredExportScope = {
@@ -171,7 +171,7 @@ export class StatisticsService {
     if (!can(who, op, null)) return { ok: false, reason: "FORBIDDEN" };
     const stored = record.scope as StoredExportScope;
     const now = this.clock();
-    const scope = await this.resolve(who, op, stored.target, now);
+    const scope = await this.resolve(who, op, stored.target);
     if ("reason" in scope) return { ok: false, reason: "FORBIDDEN" };
     const period: StatsPeriod = { kind: stored.period.kind, label: stored.period.label, from: new Date(stored.period.from), to: new Date(stored.period.to) };
     const stamp = now.toISOString().slice(0, 10);
@@ -186,12 +186,7 @@ export class StatisticsService {
   }
 
   /** What a member may see for `target`, as SQL filters. */
-  private async resolve(
-    actor: PermissionActor,
-    op: "VIEW_STATS" | "EXPORT_CASES",
-    target: StatsTarget,
-    now: Date,
-  ): Promise<ResolvedScope | { reason: StatsFailure }> {
+  private async resolve(actor: PermissionActor, op: "VIEW_STATS" | "EXPORT_CASES", target: StatsTarget): Promise<ResolvedScope | { reason: StatsFailure }> {
     const reach = scopeOf(actor.role, op);
     const academy: StatsScopeView = { kind: "academy", label: "", uais: [] };
     switch (reach) {
@@ -217,7 +212,7 @@ export class StatisticsService {
         if (!actor.districtId) return { reason: "FORBIDDEN" };
         const district = (await this.store.statistics.districts()).find((d) => d.id === actor.districtId);
         if (!district) return { reason: "FORBIDDEN" };
-        const mlds = { mldsOnlyOn: now };
+        const mlds = { mldsOnly: true };
         if (target.kind === "school") {
           const school = await this.store.statistics.schoolByUai(target.uai);
           if (!school) return { reason: "UNKNOWN_SCHOOL" };

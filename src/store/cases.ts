@@ -3,6 +3,7 @@ import { sql, type QueryCreator, type Selectable } from "kysely";
 import { jsonArrayFrom } from "kysely/helpers/postgres";
 import { OPEN_STATUSES, type CaseStatus } from "../domain/lifecycle.js";
 import type { MldsAccess } from "../domain/permissions.js";
+import type { FamilyRecord } from "../domain/families.js";
 import { formatReference } from "../domain/reference.js";
 import { runNamed, type DB, type Db } from "./kysely.js";
 import type { OutgoingMessage } from "./outgoing-message.js";
@@ -298,6 +299,8 @@ export type CaseRecord = {
   stepsTaken: string[];
   observations: string[];
   infoRequest: { question: string; answered: boolean; askedById: string | null } | null;
+  /** The family informed, met, the agreements (all null when nothing was recorded). */
+  family: FamilyRecord;
   nextReviewAt: Date | null;
   createdAt: Date;
   updatedAt: Date;
@@ -330,6 +333,8 @@ export type CaseChange = {
   nextReviewAt?: Date | null;
   /** The pupil's birth date, completed by the référent (written before the case, in one transaction). */
   pupilBirthDate?: Date;
+  /** What was done with the family: the fields given are written (one transaction with the case). */
+  family?: { fields: Partial<FamilyRecord>; updatedById: string };
 };
 
 export type CaseEventInput = { type: string; actorId: string | null; data?: Record<string, unknown> };
@@ -356,6 +361,7 @@ function selectRecord(qc: QueryCreator<DB & RecordCtes>) {
     .innerJoin("Pupil as p", "p.id", "c.pupilId")
     .innerJoin("District as d", "d.id", "c.districtId")
     .leftJoin("Member as a", "a.id", "c.assigneeId")
+    .leftJoin("CaseFamily as f", "f.caseId", "c.id")
     .select([
       "c.id",
       "c.reference",
@@ -377,6 +383,11 @@ function selectRecord(qc: QueryCreator<DB & RecordCtes>) {
       "s.name as schoolName",
       "s.uai as schoolUai",
       "s.departmentCode as schoolDepartmentCode",
+      "f.informedAt as familyInformedAt",
+      "f.metAt as familyMetAt",
+      "f.metBy as familyMetBy",
+      "f.youngPersonAgreedAt as familyYoungPersonAgreedAt",
+      "f.familyAgreedAt as familyFamilyAgreedAt",
       ...PUPIL_AND_ASSIGNEE,
     ])
     .select((eb) => [
@@ -466,6 +477,13 @@ function toCaseRecord(c: CaseRow): CaseRecord {
     infoRequest: lastRequest
       ? { question: questionOf(lastRequest.data), answered: answerIndex !== -1 && answerIndex < requestIndex, askedById: lastRequest.actorId }
       : null,
+    family: {
+      informedAt: c.familyInformedAt,
+      metAt: c.familyMetAt,
+      metBy: c.familyMetBy,
+      youngPersonAgreedAt: c.familyYoungPersonAgreedAt,
+      familyAgreedAt: c.familyFamilyAgreedAt,
+    },
     nextReviewAt: c.nextReviewAt,
     createdAt: c.createdAt,
     updatedAt: c.updatedAt,
@@ -514,7 +532,7 @@ export class CaseChangeRepository {
     messages: OutgoingMessage[],
     planOp?: PlanOp,
   ): Promise<CaseRecord> {
-    if (!planOp && !change.pupilBirthDate) return this.applyChange(this.db, caseId, expectedVersion, change, event, messages);
+    if (!planOp && !change.pupilBirthDate && !change.family) return this.applyChange(this.db, caseId, expectedVersion, change, event, messages);
     return this.db.transaction().execute(async (trx) => {
       // The case row first: its lock makes a concurrent change of the same case wait, then fail on the version.
       const locked = await trx.selectFrom("Case").select(["version", "pupilId"]).where("id", "=", caseId).forUpdate().executeTakeFirst();
@@ -525,6 +543,24 @@ export class CaseChangeRepository {
           .updateTable("Pupil")
           .set({ birthDate: sql<Date>`${isoDay(change.pupilBirthDate)}::date`, birthYear: change.pupilBirthDate.getUTCFullYear() })
           .where("id", "=", locked.pupilId)
+          .execute();
+      }
+      if (change.family) {
+        const f = change.family.fields;
+        const date = (d: Date | null | undefined) => (d ? sql<Date>`${isoDay(d)}::date` : null);
+        const fields = {
+          ...(f.informedAt !== undefined ? { informedAt: date(f.informedAt) } : {}),
+          ...(f.metAt !== undefined ? { metAt: date(f.metAt) } : {}),
+          ...(f.metBy !== undefined ? { metBy: f.metBy } : {}),
+          ...(f.youngPersonAgreedAt !== undefined ? { youngPersonAgreedAt: date(f.youngPersonAgreedAt) } : {}),
+          ...(f.familyAgreedAt !== undefined ? { familyAgreedAt: date(f.familyAgreedAt) } : {}),
+          updatedById: change.family.updatedById,
+          updatedAt: sql<Date>`now()`,
+        };
+        await trx
+          .insertInto("CaseFamily")
+          .values({ caseId, ...fields })
+          .onConflict((oc) => oc.column("caseId").doUpdateSet(fields))
           .execute();
       }
       return this.applyChange(trx, caseId, expectedVersion, change, event, messages);

@@ -20,6 +20,7 @@ import { DirectoryPeopleRepository } from "./directory-people.js";
 import { MemberEventRepository } from "./member-events.js";
 import { EnrolmentRepository } from "./enrolments.js";
 import { GpdsRepository } from "./gpds.js";
+import { AcademySettingRepository } from "./academy-settings.js";
 
 /** Everything the services need from the database, behind plain TypeScript types. */
 export type Store = {
@@ -45,6 +46,7 @@ export type Store = {
   memberEvents: MemberEventRepository;
   enrolments: EnrolmentRepository;
   gpds: GpdsRepository;
+  academySettings: AcademySettingRepository;
   /** What the demo seed needs besides the directory imports (services/demo-academie.ts). */
   demo: { isEmpty(): Promise<boolean>; bindIdentities(tenantId: string, now: Date): Promise<number>; upsertChannels(): Promise<void> };
 };
@@ -74,6 +76,7 @@ export function createStore(db: Database): Store {
     memberEvents: new MemberEventRepository(db.kysely),
     enrolments: new EnrolmentRepository(db.kysely),
     gpds: new GpdsRepository(db.kysely),
+    academySettings: new AcademySettingRepository(db.kysely),
     demo: {
       isEmpty: () => isDatabaseEmpty(db.kysely),
       bindIdentities: (tenantId, now) => bindDemoIdentities(db.kysely, tenantId, now),

@@ -384,6 +384,7 @@ async function anonymizeCasesIn(
   await trx.updateTable("ReportSignal").set(erasedValues("ReportSignal")).where("reportId", "in", reportsOf).execute();
   await trx.updateTable("Report").set(erasedValues("Report")).where("caseId", "=", inCases).execute();
   await trx.updateTable("Outcome").set(erasedValues("Outcome")).where("caseId", "=", inCases).execute();
+  await trx.updateTable("CaseFamily").set(erasedValues("CaseFamily")).where("caseId", "=", inCases).execute();
   await trx
     .updateTable("Plan")
     .set({ ...erasedValues("Plan"), updatedAt: sql<Date>`now()` })

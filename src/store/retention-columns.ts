@@ -89,6 +89,7 @@ export const COLUMN_FATES = {
   Plan: { id: KEY, caseId: KEY, objective: { erase: "" }, createdById: KEY },
   PlanAction: { id: KEY, planId: KEY, type: CODE, description: { erase: "" }, partner: CODE, company: { erase: null }, validation: CODE, validatedById: KEY },
   Outcome: { caseId: KEY, comment: { erase: null }, decidedById: KEY },
+  CaseFamily: { caseId: KEY, metBy: { erase: null }, updatedById: KEY },
   CaseEvent: { id: KEY, caseId: KEY, actorId: KEY, type: CODE, data: { eraseKeys: "FREE_TEXT_EVENT_KEYS" } },
   RoutingChannel: { id: KEY, districtId: KEY, teamId: KEY, channelId: KEY, name: { keep: "a Teams channel's name" } },
   ChannelPost: { id: KEY, caseId: KEY, conversationId: KEY, activityId: KEY },
@@ -137,6 +138,7 @@ export const COLUMN_FATES = {
     summary: { keep: "counts and errors of a directory file: schools and staff, never pupils" },
     rows: { transient: "dropped once the file is applied or cancelled" },
   },
+  AcademySetting: { key: CODE, value: { keep: "the académie's own data: its notice for families" }, updatedById: KEY },
   DataExport: { id: KEY, memberId: KEY, kind: CODE, scope: { keep: "a period and schools, never a pupil" } },
   GpdsMeeting: {
     id: KEY,

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { sql, type ExpressionBuilder, type Expression, type SqlBool } from "kysely";
 import type { HistogramBucket } from "../domain/statistics.js";
+import { MLDS_MIN_AGE } from "../domain/routing.js";
 import type { DB, Db } from "./kysely.js";
 import type { RenderSpec, WeeklyDigestCounts } from "./outgoing-message.js";
 import { queueSends } from "./sends.js";
@@ -9,9 +10,9 @@ import { queueSends } from "./sends.js";
  *  cases: what leaves the database is a few dozen numbers. Every query is limited to the scope in
  *  SQL. Months and weeks are read on Paris clocks. */
 
-/** Which cases count. `mldsOnlyOn`: leave out the under-16 cases that the school has not handed to
- *  the MLDS (as the coordinators do not see them), ages taken on that date. */
-export type StatsFilter = { schoolIds?: string[]; districtIds?: string[]; departmentCode?: string; mldsOnlyOn?: Date };
+/** Which cases count. `mldsOnly`: leave out the cases of pupils under 16 at the report date that the
+ *  school has not referred to the MLDS (as the coordinators do not see them). */
+export type StatsFilter = { schoolIds?: string[]; districtIds?: string[]; departmentCode?: string; mldsOnly?: boolean };
 
 export type RawStats = {
   openedPerMonth: { month: string; count: number }[];
@@ -61,24 +62,13 @@ function inScope(eb: Scoped, f: StatsFilter): Expression<SqlBool> {
   if (f.districtIds) parts.push(f.districtIds.length ? eb("c.districtId", "=", sql<string>`any(${f.districtIds}::text[])`) : sql<boolean>`false`);
   if (f.departmentCode !== undefined)
     parts.push(eb("c.schoolId", "in", eb.selectFrom("School as ds").select("ds.id").where("ds.departmentCode", "=", f.departmentCode)));
-  if (f.mldsOnlyOn) {
-    const day = parisDate(f.mldsOnlyOn);
-    // Same rule as ageOn(): the exact age with a birth date, the age reached this year without.
-    // The pupil is read by its key for each case (no join of the whole Pupil table).
-    const sixteen = eb
-      .selectFrom("Pupil as ap")
-      .select(
-        sql<boolean>`(CASE WHEN ap."birthDate" IS NULL THEN ${Number(day.slice(0, 4))}::int - ap."birthYear"
-          ELSE date_part('year', age(${day}::date, ap."birthDate"))::int END) >= 16`.as("sixteen"),
-      )
-      .whereRef("ap.id", "=", "c.pupilId");
-    parts.push(eb.or([eb("c.escalatedToMlds", "=", true), eb(sixteen, "=", true)]));
+  if (f.mldsOnly) {
+    // The age at the report date, kept with the case (routing.ageAtReport), as the coordinators'
+    // lists read it: no birthday and no 1 January moves a case into or out of the MLDS's figures.
+    // Unknown counts as 16 or over.
+    parts.push(eb.or([eb("c.escalatedToMlds", "=", true), eb("c.ageAtReport", "is", null), eb("c.ageAtReport", ">=", sql.lit(MLDS_MIN_AGE))]));
   }
   return eb.and(parts);
-}
-
-function parisDate(d: Date): string {
-  return new Intl.DateTimeFormat("en-CA", { timeZone: "Europe/Paris", year: "numeric", month: "2-digit", day: "2-digit" }).format(d);
 }
 
 export class StatisticsRepository {
@@ -325,7 +315,7 @@ export class StatisticsRepository {
         .select(["d.id as districtId", "d.name as districtName", "rc.channelId"])
         .execute();
       if (channels.length === 0) return 0;
-      const f: StatsFilter = { districtIds: channels.map((c) => c.districtId), mldsOnlyOn: now };
+      const f: StatsFilter = { districtIds: channels.map((c) => c.districtId), mldsOnly: true };
       const reviewed = ["PLAN_ACTIVE", "REVIEW_DUE"] as const;
       const rows = await trx
         .selectFrom("Case as c")

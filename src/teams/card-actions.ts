@@ -27,6 +27,7 @@ export const CARD_ACTIONS: { readonly [Verb in ExecuteVerb]: CardAction } = {
   "case.dismiss": caseAction,
   "case.escalate": caseAction,
   "case.setBirthDate": caseAction,
+  "case.recordFamily": caseAction,
   "case.openPlan": caseAction,
   "case.details": caseAction,
   "case.refresh": caseAction,

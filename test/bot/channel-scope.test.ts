@@ -169,6 +169,8 @@ describe("card actions in channels", () => {
     const so = await actorOf(sophie);
     await bot.app.services.triage.act(so, caseId, await version(caseId), { verb: "takeCharge" });
     await bot.app.services.triage.act(so, caseId, await version(caseId), { verb: "openPlan" });
+    // An MLDS module needs the young person's agreement on record.
+    await bot.app.services.families.record(so, caseId, await version(caseId), { youngPersonAgreedAt: new Date().toISOString().slice(0, 10) });
     const add = await bot.app.services.plans.act(so, caseId, await version(caseId), {
       verb: "addAction",
       input: {

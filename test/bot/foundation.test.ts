@@ -16,7 +16,7 @@ describe("the bot over HTTP, in local mode", () => {
     expect(texts).toEqual([]);
     expect(cards).toHaveLength(1);
     expect(cardText(cards[0])).toContain("Aide de Repère");
-    expect(cardText(cards[0])).toContain("mes signalements");
+    expect(cardText(cards[0])).toContain("mes fiches");
   });
 
   it("lists in « aide » what the caller's role may use: follow-up for a coordinator, administration for an admin only", async () => {
@@ -77,7 +77,7 @@ describe("the bot over HTTP, in local mode", () => {
         "bonjour",
         (r) =>
           expect(r.texts).toEqual([
-            "Bonjour Claire ! Écrivez « signaler » pour repérer un élève, « mes signalements » pour suivre vos fiches de repérage, ou « aide » pour voir ce que je sais faire.",
+            "Bonjour Claire ! Écrivez « signaler » pour repérer un élève, « mes fiches » pour suivre vos fiches de repérage, ou « aide » pour voir ce que je sais faire.",
           ]),
       ],
       ["merci", (r) => expect(r.texts[0]).toContain("Avec plaisir")],

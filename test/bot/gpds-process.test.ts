@@ -155,7 +155,7 @@ describe("the school's GPDS first, then the MLDS (issue 25)", () => {
     expect(list).toContain(absent.reference);
     expect(list).not.toContain(calm.reference);
 
-    expect((await bot.say(nathalie, "bassin NORD accès MLDS immédiat")).texts[0]).toContain("dès le signalement, sans attendre la décision du GPDS");
+    expect((await bot.say(nathalie, "bassin NORD accès MLDS immédiat")).texts[0]).toContain("dès la fiche de repérage, sans attendre la décision du GPDS");
     list = await toDo(sophie);
     expect(list).toContain(calm.reference);
 

@@ -41,7 +41,7 @@ describe("support plans edited from cards", () => {
    *  with the school (school measures). */
   async function caseWithPlan(
     lastName: string,
-    opts: { referred?: boolean; age?: number; by?: Person } = {},
+    opts: { referred?: boolean; age?: number; by?: Person; agreements?: boolean } = {},
   ): Promise<{ caseId: string; reference: string; opened: any; card: any }> {
     const reporter = await actorOf(claire);
     const [school] = await bot.app.services.reports.reportingSchools(reporter);
@@ -61,6 +61,18 @@ describe("support plans edited from cards", () => {
     const by = opts.by ?? sophie;
     await execute(bot, by, personalOf(by), "case.takeCharge", { caseId, version: await version(caseId) });
     const opened = await execute(bot, by, personalOf(by), "case.openPlan", { caseId, version: await version(caseId) });
+    // The young person's and the family's agreements, recorded from the case card's family form
+    // (an MLDS module needs the first, a PAFI the second: "agreements before plan actions" below).
+    if (opts.agreements ?? true) {
+      const today = new Date().toISOString().slice(0, 10);
+      const recorded = await execute(bot, by, personalOf(by), "case.recordFamily", {
+        caseId,
+        version: await version(caseId),
+        youngPersonAgreedAt: today,
+        familyAgreedAt: today,
+      });
+      expect(cardText(recorded)).toContain("Informations sur la famille enregistrées.");
+    }
     const card = await execute(bot, by, personalOf(by), "plan.view", { caseId });
     return { caseId, reference: outcome.recorded.reference, opened, card };
   }
@@ -516,5 +528,125 @@ describe("support plans edited from cards", () => {
     expect(cardText(moved)).toContain("Choisissez une issue dans la liste.");
     await execute(bot, sophie, personalOf(sophie), "plan.close", { caseId, version: await version(caseId), outcome: "CIVIC_SERVICE", comment: "" });
     expect((await prisma().outcome.findUniqueOrThrow({ where: { caseId } })).kind).toBe("CIVIC_SERVICE");
+  });
+
+  describe("the family and the agreements before plan actions", () => {
+    const today = () => new Date().toISOString().slice(0, 10);
+    /** What Teams sends when `title` is pressed after typing `fill`: the card's inputs and the button's data. */
+    const pressed = (card: unknown, title: string, fill: Record<string, string> = {}) => ({ ...inputValues(card), ...fill, ...executeData(card, title) });
+    const tomorrow = () => new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
+
+    it("refuses an MLDS module without the young person's agreement, offers to record it in place, then adds it", async () => {
+      const { caseId } = await caseWithPlan("Accord", { agreements: false });
+      const typed = { type__new: "SITUATION_INTERVIEW", description__new: "Premier entretien" };
+      const refused = await execute(bot, sophie, personalOf(sophie), "plan.addAction", { caseId, version: await version(caseId), form: "new", ...typed });
+      expect(cardText(refused)).toContain("Un module MLDS ne peut pas être ajouté sans l'accord du jeune");
+      // What was typed stays in the form; nothing reached the plan.
+      expect(inputValues(refused)).toMatchObject(typed);
+      expect(await prisma().planAction.count({ where: { plan: { caseId } } })).toBe(0);
+
+      // The plan card asks for the agreement's date right there; a day to come is refused.
+      const future = pressed(refused, "Enregistrer l'accord", { youngPersonAgreedAt: tomorrow() });
+      expect(future).toMatchObject({ from: "plan", agreement: "youngPersonAgreedAt" });
+      const badDate = await execute(bot, sophie, personalOf(sophie), "case.recordFamily", future);
+      expect(cardText(badDate)).toContain("Date de l'accord du jeune non valide");
+      expect(await prisma().caseFamily.count({ where: { caseId } })).toBe(0);
+      // Sent without a date: asked again, in place.
+      const blank = await execute(bot, sophie, personalOf(sophie), "case.recordFamily", pressed(refused, "Enregistrer l'accord"));
+      expect(cardText(blank)).toContain("Renseignez au moins une date");
+      expect(executeData(blank, "Enregistrer l'accord")).toMatchObject({ agreement: "youngPersonAgreedAt" });
+
+      const recorded = await execute(
+        bot,
+        sophie,
+        personalOf(sophie),
+        "case.recordFamily",
+        pressed(refused, "Enregistrer l'accord", { youngPersonAgreedAt: today() }),
+      );
+      expect(cardText(recorded)).toContain("Accord enregistré : vous pouvez maintenant ajouter l'action.");
+      const added = await execute(bot, sophie, personalOf(sophie), "plan.addAction", { caseId, version: await version(caseId), form: "new", ...typed });
+      expect(cardText(added)).toContain("Action ajoutée.");
+      const family = await prisma().caseFamily.findUniqueOrThrow({ where: { caseId } });
+      expect(family.youngPersonAgreedAt?.toISOString().slice(0, 10)).toBe(today());
+      expect(family.familyAgreedAt).toBeNull();
+      const sophieId = (await actorOf(sophie)).memberId;
+      const events = await prisma().caseEvent.findMany({ where: { caseId, type: "FAMILY_RECORDED" } });
+      expect(events).toHaveLength(1);
+      expect(events[0]).toMatchObject({ actorId: sophieId, data: { fields: ["youngPersonAgreedAt"], youngPersonAgreedAt: today() } });
+      // The history names it, with what was recorded (in personal chat).
+      const history = cardText(await execute(bot, sophie, personalOf(sophie), "case.history", { caseId }));
+      expect(history).toContain("Famille : informée, rencontrée, accords enregistrés (Sophie Laurent)");
+      expect(history).toMatch(/accord du jeune le \d{1,2} \S+ \d{4}/);
+    });
+
+    it("refuses a PAFI without the family's agreement, whatever the young person said", async () => {
+      const { caseId } = await caseWithPlan("AccordPafi", { referred: false, age: 16, by: karim, agreements: false });
+      await execute(bot, karim, personalOf(karim), "case.recordFamily", { caseId, version: await version(caseId), youngPersonAgreedAt: today() });
+      // School measures need no agreement.
+      const tutoring = await execute(bot, karim, personalOf(karim), "plan.addAction", {
+        caseId,
+        version: await version(caseId),
+        form: "new",
+        type__new: "TUTORING",
+        description__new: "Tutorat",
+      });
+      expect(cardText(tutoring)).toContain("Action ajoutée.");
+      const pafi = { type__new: "PAFI", description__new: "PAFI en lycée professionnel" };
+      const refused = await execute(bot, karim, personalOf(karim), "plan.addAction", { caseId, version: await version(caseId), form: "new", ...pafi });
+      expect(cardText(refused)).toContain("Un PAFI ne peut pas être proposé sans l'accord de la famille");
+      expect(inputValues(refused)).toHaveProperty("familyAgreedAt", "");
+      expect(await prisma().planAction.count({ where: { plan: { caseId }, type: "PAFI" } })).toBe(0);
+      await execute(bot, karim, personalOf(karim), "case.recordFamily", pressed(refused, "Enregistrer l'accord", { familyAgreedAt: today() }));
+      const added = await execute(bot, karim, personalOf(karim), "plan.addAction", { caseId, version: await version(caseId), form: "new", ...pafi });
+      expect(cardText(added)).toContain("PAFI : validation de l'IEN-IO en attente");
+    });
+
+    it("records from the case card that the family was informed and met, by whom, with a clear error when something is missing", async () => {
+      const { caseId } = await caseWithPlan("Famille", { referred: false, by: karim, agreements: false });
+      const card = await execute(bot, karim, personalOf(karim), "case.refresh", { caseId });
+      expect(cardText(card)).toContain("Famille pas encore informée");
+      expect(cardText(card)).toContain("Famille et accords");
+      // A meeting without who met the family: refused, what was typed is kept in the form.
+      const typed = { informedAt: today(), metAt: today(), metBy: "" };
+      const refused = await execute(bot, karim, personalOf(karim), "case.recordFamily", pressed(card, "Enregistrer ces dates", typed));
+      expect(cardText(refused)).toContain("Indiquez qui a rencontré la famille");
+      expect(inputValues(refused)).toMatchObject(typed);
+      expect(await prisma().caseFamily.count({ where: { caseId } })).toBe(0);
+      // Not a date at all: refused by the form's schema.
+      const notADate = await execute(bot, karim, personalOf(karim), "case.recordFamily", { caseId, version: await version(caseId), informedAt: "2026-02-30" });
+      expect(cardText(notADate)).toContain("Date d'information de la famille non valide");
+      const empty = await execute(bot, karim, personalOf(karim), "case.recordFamily", { caseId, version: await version(caseId) });
+      expect(cardText(empty)).toContain("Renseignez au moins une date");
+
+      const ok = await execute(
+        bot,
+        karim,
+        personalOf(karim),
+        "case.recordFamily",
+        pressed(refused, "Enregistrer ces dates", { metBy: "CPE et professeure principale" }),
+      );
+      expect(cardText(ok)).toContain("Informations sur la famille enregistrées.");
+      expect(cardText(ok)).toMatch(/Famille informée le .* · rencontrée le .* \(CPE et professeure principale\)/);
+      expect(await prisma().caseFamily.findUniqueOrThrow({ where: { caseId } })).toMatchObject({ metBy: "CPE et professeure principale" });
+      // The same form sent again records nothing more.
+      const again = await execute(bot, karim, personalOf(karim), "case.recordFamily", pressed(ok, "Enregistrer ces dates"));
+      expect(cardText(again)).toContain("Rien de nouveau à enregistrer");
+      expect(await prisma().caseEvent.count({ where: { caseId, type: "FAMILY_RECORDED" } })).toBe(1);
+    });
+
+    it("lets only who may record it: not the reporter, nor a coordinator before the GPDS refers the case", async () => {
+      const { caseId } = await caseWithPlan("FamilleDroits", { referred: false, by: karim, agreements: false });
+      for (const who of [claire, sophie, marc]) {
+        const refused = await execute(bot, who, personalOf(who), "case.recordFamily", { caseId, version: await version(caseId), informedAt: today() });
+        expect(cardText(refused), who.displayName).toContain("Action refusée");
+      }
+      // The coordinator sees no family form on a case the school keeps.
+      expect(cardText(await execute(bot, sophie, personalOf(sophie), "case.refresh", { caseId }))).not.toContain("Famille et accords");
+      expect(await prisma().caseFamily.count({ where: { caseId } })).toBe(0);
+      // Once referred, the bassin's coordinator may.
+      await prisma().case.update({ where: { id: caseId }, data: { escalatedToMlds: true } });
+      const ok = await execute(bot, sophie, personalOf(sophie), "case.recordFamily", { caseId, version: await version(caseId), informedAt: today() });
+      expect(cardText(ok)).toContain("Informations sur la famille enregistrées.");
+    });
   });
 });

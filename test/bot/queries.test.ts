@@ -252,7 +252,7 @@ describe("quick status queries", () => {
       const staff = await say(claire, "à traiter");
       expect(staff.cards).toEqual([]);
       expect(staff.texts).toEqual([
-        "« À traiter » sert aux référents décrochage et aux coordonnateurs MLDS, pour les dossiers qui attendent une action. Pour suivre les élèves que vous avez repérés, écrivez « mes signalements ».",
+        "« À traiter » sert aux référents décrochage et aux coordonnateurs MLDS, pour les dossiers qui attendent une action. Pour suivre les élèves que vous avez repérés, écrivez « mes fiches ».",
       ]);
     });
 
@@ -274,7 +274,7 @@ describe("quick status queries", () => {
     it("answers in English for an English Teams client", async () => {
       const status = await say(karim, `status ${cases.zoe!.reference}`, "en-US");
       expect(cardText(status.cards[0])).toMatch(/Followed by\nSophie Laurent/);
-      expect(cardText((await say(claire, "my reports", "en-GB")).cards[0])).toContain("Your reports");
+      expect(cardText((await say(claire, "my reports", "en-GB")).cards[0])).toContain("Your identification forms");
       expect(cardText((await say(karim, "to do", "en-US")).cards[0])).toContain("To do");
       expect((await say(karim, "overdue", "en-US")).texts[0]).toContain("No overdue case");
       expect((await say(claire, "to do", "en-US")).texts[0]).toContain("type “my reports”");

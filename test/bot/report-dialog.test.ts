@@ -444,7 +444,7 @@ describe("a teacher reports a pupil in a personal chat", () => {
 
   it("speaks English to an English Teams client", async () => {
     const r = await bot.say(claire, "report a pupil", { locale: "en-GB" });
-    expect(cardText(r.cards[0])).toContain("Report a pupil");
+    expect(cardText(r.cards[0])).toContain("Identify a pupil");
     expect(cardText(r.cards[0])).toContain("Date of birth");
     await bot.say(claire, "cancel", { locale: "en-GB" });
   });

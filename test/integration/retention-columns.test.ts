@@ -35,6 +35,7 @@ describe("what anonymisation does to each column", () => {
     expect(erased.sort()).toEqual(
       [
         "CaseEvent.data",
+        "CaseFamily.metBy",
         "Outcome.comment",
         "Plan.objective",
         "PlanAction.company",

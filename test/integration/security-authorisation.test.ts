@@ -145,6 +145,14 @@ describe("the permission table, through the services", () => {
         return verdict(r);
       });
     },
+    RECORD_FAMILY: async (actor, where) => {
+      // A case the GPDS referred to the MLDS: before that a coordinator may not record what was done
+      // with the family, whatever the table says of the bassin (test/unit/permissions.test.ts).
+      const c = await newCase(where);
+      await prisma().case.update({ where: { id: c.id }, data: { escalatedToMlds: true } });
+      const today = new Date().toISOString().slice(0, 10);
+      return unchangedWhenDenied(c.id, async () => verdict(await services.families.record(actor, c.id, await version(c.id), { informedAt: today })));
+    },
     VIEW_HISTORY: (actor, where) => unchangedWhenDenied(shared[where].id, async () => verdict(await services.plans.history(actor, shared[where].id))),
     EXPORT_PUPIL_DATA: (actor, where) =>
       unchangedWhenDenied(shared[where].id, async () => {

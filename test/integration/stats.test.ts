@@ -7,6 +7,7 @@ import { DEMO_PEOPLE, DEMO_TENANT_ID } from "../../src/store/demo-seed.js";
 import { OUTCOMES } from "../../src/domain/plan-catalogue.js";
 import { DATABASE_KINDS, POSTGRES_URL, dropSchema, openTestDatabase, uniqueSchemaName } from "../helpers/database.js";
 import { seedDemo } from "../../src/services/demo-academie.js";
+import { ageAtReport } from "../../src/domain/routing.js";
 
 /** Statistics on a seeded data set whose answers were worked out by hand (see the table below).
  *  "Now" is Monday 30 November 2026, 8:05 in Paris: the default period is the school year 2026-2027. */
@@ -79,6 +80,8 @@ async function seedCases(store: Store): Promise<void> {
         createdAt: created,
         nextReviewAt: c.nextReview ? at(c.nextReview) : null,
         closedAt: c.closed ? at(c.closed) : null,
+        // As a report keeps it: the age on the report's day.
+        ageAtReport: ageAtReport(c.birthYear ?? 2009, null, created),
       },
     });
     await prisma.report.create({
@@ -185,6 +188,59 @@ describe.each(DATABASE_KINDS)("statistics on %s, with known answers", (kind) => 
     const vh = v.schools.find((s) => s.uai === VH)!;
     expect(vh).toMatchObject({ opened: 7, open: 6, withPlan: null, overdue: null, share: null });
     expect(v.schools.map((s) => s.uai).sort()).toEqual([VH, JM]);
+  });
+
+  it("counts « 16 ans et plus » by the age at the report date, which no birthday changes afterwards", async () => {
+    // Born on 20 December 2010 and reported on 10 November 2026: 15 that day, 16 a month later. Born on
+    // 1 October 2010, reported the same day: 16 already. Both at Jean-Moulin (NORD, Sophie's bassin).
+    const prisma = store.db.prisma;
+    const jm = await prisma.school.findUniqueOrThrow({ where: { uai: JM } });
+    const reported = at("2026-11-10");
+    const added: string[] = [];
+    for (const [n, birth] of [
+      [91, "2010-12-20"],
+      [92, "2010-10-01"],
+    ] as const) {
+      const birthDate = new Date(`${birth}T00:00:00Z`);
+      const pupil = await prisma.pupil.create({
+        data: { schoolId: jm.id, lastName: `Eleve${n}`, firstName: "Test", nameKey: `eleve${n} test`, birthYear: 2010, birthDate },
+      });
+      const c = await prisma.case.create({
+        data: {
+          reference: `D-2026-00${n}`,
+          pupilId: pupil.id,
+          schoolId: jm.id,
+          districtId: jm.districtId,
+          status: "NEW",
+          urgency: 2,
+          createdAt: reported,
+          ageAtReport: ageAtReport(2010, birthDate, reported),
+        },
+      });
+      added.push(c.id);
+    }
+    expect((await prisma.case.findMany({ where: { id: { in: added } }, orderBy: { reference: "asc" } })).map((c) => c.ageAtReport)).toEqual([15, 16]);
+    // In January both pupils are 16: the age on the day would have counted both for the MLDS.
+    const january = createServices(store, () => new Date("2027-01-15T09:00:00Z"));
+    try {
+      for (const services_ of [services, january]) {
+        const r = await services_.statistics.view(sophie);
+        if (!r.ok) throw new Error(r.reason);
+        // 10 cases of the bassin before (previous test), plus the one who was 16 when reported.
+        expect(r.view.openedTotal).toBe(11);
+        expect(r.view.schools.find((s) => s.uai === JM)).toMatchObject({ opened: null });
+      }
+      // The school's référent and the DSDEN count both (the under-16 cases are theirs too).
+      const inSchool = await services.statistics.view(nathalie);
+      expect(inSchool.ok && inSchool.view.openedTotal).toBe(14);
+      // Referred by the GPDS, the December pupil counts for the MLDS too.
+      await prisma.case.update({ where: { id: added[0]! }, data: { escalatedToMlds: true } });
+      const referred = await january.statistics.view(sophie);
+      expect(referred.ok && referred.view.openedTotal).toBe(12);
+    } finally {
+      await prisma.case.deleteMany({ where: { id: { in: added } } });
+      await prisma.pupil.deleteMany({ where: { lastName: { in: ["Eleve91", "Eleve92"] } } });
+    }
   });
 
   it("still counts a case closed with a former outcome (« déménagement »), on a row of its own", async () => {

@@ -44,6 +44,9 @@ describe("visibilityOf with départements", () => {
     fc.assert(
       fc.property(actorArb, caseArb, fc.constantFrom(...OPERATIONS), (actor, c, op) => {
         fc.pre(!(actor.holdsCases === false && c.assigneeId === actor.memberId));
+        // Recording what was done with the family is not a list of cases: its extra rule (the
+        // MLDS only once the GPDS referred the case) is checked on each case, never by visibility.
+        fc.pre(op !== "RECORD_FAMILY");
         // Urgent: whether a coordinator may act before the GPDS decides is not a matter of
         // visibility (the à traiter list applies it: store/case-queries.ts waitingFor).
         const allowed = can(actor, op, { ...c, pupilAge: c.ageAtReport, urgency: 3 });

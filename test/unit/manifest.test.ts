@@ -107,7 +107,7 @@ describe("manifest/manifest.json", () => {
     expect(bot.scopes.sort()).toEqual(["groupChat", "personal", "team"]);
     expect(bot.supportsFiles).toBe(true);
     const titles = (scope: string) => bot.commandLists.filter((l) => l.scopes.includes(scope)).flatMap((l) => l.commands.map((c) => c.title));
-    expect(titles("personal")).toEqual(expect.arrayContaining(["signaler", "statut", "mes signalements", "à traiter", "aide"]));
+    expect(titles("personal")).toEqual(expect.arrayContaining(["signaler", "statut", "mes fiches", "à traiter", "aide"]));
     expect(titles("team")).toEqual(expect.arrayContaining(["statut", "à traiter", "aide"]));
     // Each title is a command the bot understands (« statut » asks for the case: see the bot tests).
     for (const title of [...titles("personal"), ...titles("team")].filter((x) => x !== "statut")) expect(parseQuery(title).kind, title).not.toBe("unknown");

@@ -59,8 +59,8 @@ function caseOf(relation: Relation, pupil: Pupil, actor: Actor): CaseScope {
 // Cells: Y allowed, whatever the pupil; M allowed unless the pupil is under 16 and kept by the
 // school (the MLDS side of a bassin does not see those: staysWithSchool); A allowed only where the
 // MLDS may act before or without the GPDS's decision (referred, or urgent under the default
-// setting: permissions.mldsMayAct); - never.
-type Cell = "Y" | "M" | "A" | "-";
+// setting: permissions.mldsMayAct); R only once the GPDS referred the case; - never.
+type Cell = "Y" | "M" | "A" | "R" | "-";
 type Row = readonly [own: Cell, school: Cell, bassin: Cell, dept: Cell, other: Cell, assigned: Cell];
 
 const NEVER: Row = ["-", "-", "-", "-", "-", "-"];
@@ -73,6 +73,7 @@ const BASSIN_MLDS: Row = ["M", "M", "M", "-", "-", "-"];
 const BASSIN_OR_HELD: Row = ["M", "M", "M", "-", "-", "Y"];
 const BASSIN_ACTING: Row = ["A", "A", "A", "-", "-", "-"];
 const BASSIN_ACTING_OR_HELD: Row = ["A", "A", "A", "-", "-", "Y"];
+const BASSIN_REFERRED_OR_HELD: Row = ["R", "R", "R", "-", "-", "Y"];
 
 /**
  * The expected answer of can(), by operation, role and relation. Why the cells that are not obvious
@@ -95,6 +96,9 @@ const BASSIN_ACTING_OR_HELD: Row = ["A", "A", "A", "-", "-", "Y"];
  *   runs it or the chef d'établissement who chairs it, for the school's cases only, whatever the
  *   pupil's age; the other GPDS members (CPE, psy-EN, social worker, nurse) attend but do not record,
  *   and no one from the bassin decides for the school's GPDS, not even on a case they hold.
+ * - RECORD_FAMILY: the family informed, met, the agreements: the school's GPDS members (and whoever
+ *   holds the case); a coordinator only once the GPDS has referred the case (R), whatever the
+ *   bassin's setting: until then the family is the school's to meet.
  * - HEAD, VIEW_STATS: the chef d'établissement chairs the GPDS and answers for the school: the
  *   school's figures; no TRIAGE, EDIT_PLAN nor CLOSE_CASE, which the référent does.
  * - CPE, PSYEN, SOCIAL_WORKER, NURSE: GPDS members read the school's cases (status, details,
@@ -240,6 +244,19 @@ const EXPECTED: Record<Operation, Record<Role, Row>> = {
     DSDEN: NEVER,
     ADMIN: NEVER,
   },
+  RECORD_FAMILY: {
+    STAFF: NEVER,
+    CPE: SCHOOL_OR_HELD,
+    HEAD: SCHOOL_OR_HELD,
+    REFERENT: SCHOOL_OR_HELD,
+    PSYEN: SCHOOL_OR_HELD,
+    SOCIAL_WORKER: SCHOOL_OR_HELD,
+    NURSE: SCHOOL_OR_HELD,
+    COORDINATOR: BASSIN_REFERRED_OR_HELD,
+    IEN_IO: NEVER,
+    DSDEN: NEVER,
+    ADMIN: NEVER,
+  },
   VIEW_STATS: {
     STAFF: NEVER,
     CPE: NEVER,
@@ -334,7 +351,9 @@ const EXPECTED: Record<Operation, Record<Role, Row>> = {
 };
 
 function allowedBy(cell: Cell, pupil: Pupil): boolean {
-  return cell === "Y" || (cell === "M" && pupil !== "kept") || (cell === "A" && (pupil === "16+urgent" || pupil === "sent"));
+  return (
+    cell === "Y" || (cell === "M" && pupil !== "kept") || (cell === "A" && (pupil === "16+urgent" || pupil === "sent")) || (cell === "R" && pupil === "sent")
+  );
 }
 
 const EVERY_COMBINATION = OPERATIONS.flatMap((op) =>
@@ -367,6 +386,7 @@ describe("can without a case", () => {
     GPDS_DECIDE: [],
     VIEW_HISTORY: [],
     RECORD_ABSENCES: [],
+    RECORD_FAMILY: [],
     VIEW_STATS: ["HEAD", "REFERENT", "COORDINATOR", "IEN_IO", "DSDEN", "ADMIN"],
     EXPORT_CASES: ["REFERENT", "COORDINATOR"],
     EXPORT_PUPIL_DATA: [],

@@ -80,6 +80,10 @@ describe("parseQuery", () => {
     ["mes signalemnts", { kind: "myReports" }],
     ["signalemnts", { kind: "myReports" }],
     ["my reports", { kind: "myReports" }],
+    // What the help and the greetings name now: « mes fiches ».
+    ["mes fiches", { kind: "myReports" }],
+    ["Mes fiches de repérage", { kind: "myReports" }],
+    ["my forms", { kind: "myReports" }],
     // to do
     ["à traiter", { kind: "toDo" }],
     ["a traiter", { kind: "toDo" }],

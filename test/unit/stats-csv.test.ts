@@ -46,7 +46,7 @@ describe("CSV exports", () => {
     const file = statsCsv(translator("fr"), "fr", view);
     expect(file.subarray(0, 3)).toEqual(BOM);
     const text = file.subarray(3).toString("utf8");
-    expect(text).toContain("Délai médian signalement → prise en charge (jours);;2.5");
+    expect(text).toContain("Délai médian fiche de repérage → prise en charge (jours);;2.5");
     expect(text).toContain("Lycée Victor-Hugo");
     expect(text.split("\r\n")[0]).toBe("Indicateur;Détail;Valeur");
   });

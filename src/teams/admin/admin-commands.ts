@@ -8,7 +8,8 @@ import { cardMessage } from "../cards/card-message.js";
 import { formatDate, noticeCard } from "../cases/case-views.js";
 import type { CardActionRequest } from "../cards/card-action.js";
 import type { Locale, Translate } from "../i18n.js";
-import type { FailedSendsCardData } from "../cards/card-data.js";
+import type { FailedSendsCardData, StatsExportCardData } from "../cards/card-data.js";
+import { ACADEMY_SETTING_KEYS } from "../../domain/family-notice.js";
 
 type ChannelData = { team?: { id?: string; name?: string }; channel?: { id?: string; name?: string } };
 
@@ -50,6 +51,39 @@ export async function answerAdminCommand(
     const result = await services.administration.setMldsAccess(actor, command.districtCode, command.access);
     if (result.ok) await ctx.sendActivity(t(`admin.mldsAccess.${command.access}`, { district: result.districtName }));
     else await ctx.sendActivity(result.reason === "FORBIDDEN" ? t("admin.forbidden") : t("admin.unknownDistrict", { code: command.districtCode }));
+    return true;
+  }
+  if (command.kind === "familyNotice") {
+    const link = services.familyNotice.link(actor);
+    if (!link.ok) await ctx.sendActivity(t("admin.forbidden"));
+    else
+      await ctx.sendActivity(
+        cardMessage(
+          renderCard("stats-export", {
+            title: t("familyNotice.card.title"),
+            subtitle: t("familyNotice.card.subtitle"),
+            body: t("familyNotice.card.body"),
+            download: t("familyNotice.card.download"),
+            url: link.url,
+          } satisfies StatsExportCardData),
+        ),
+      );
+    return true;
+  }
+  if (command.kind === "setAcademySetting") {
+    const result = await services.familyNotice.setSetting(actor, command.key, command.value);
+    if (result.ok) await ctx.sendActivity(t("familyNotice.settingSet", { setting: t(`familyNotice.setting.${command.key}`) }));
+    else await ctx.sendActivity(result.reason === "FORBIDDEN" ? t("admin.forbidden") : t("familyNotice.settingInvalid"));
+    return true;
+  }
+  if (command.kind === "showAcademySettings") {
+    if (!services.administration.mayConfigure(actor)) {
+      await ctx.sendActivity(t("admin.forbidden"));
+      return true;
+    }
+    const settings = await services.familyNotice.settings();
+    const lines = ACADEMY_SETTING_KEYS.map((k) => `- **${t(`familyNotice.setting.${k}`)}** : ${settings[k] ?? t("familyNotice.notSet")}`);
+    await ctx.sendActivity([t("familyNotice.settingsTitle"), ...lines, "", t("familyNotice.settingsHelp")].join("\n"));
     return true;
   }
   const data = ctx.activity.channelData as ChannelData | undefined;

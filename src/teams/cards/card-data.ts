@@ -40,6 +40,19 @@ export type CaseCardData = {
     escalate: boolean;
     /** The birth date to complete (cases reported without one), for the school's GPDS. */
     setBirthDate: boolean;
+    /** The family form (informed, met, agreements), for who may record it, in personal chat. */
+    recordFamily: boolean;
+  };
+  /** What was done with the family, in one line (personal chats only; empty in a channel). */
+  family: string;
+  /** The family form's values: what is recorded, or what was typed in a refused form, and why. */
+  familyForm: {
+    informedAt: string;
+    metAt: string;
+    metBy: string;
+    youngPersonAgreedAt: string;
+    familyAgreedAt: string;
+    error: string;
   };
   assignees: Array<{
     title: string;
@@ -68,6 +81,17 @@ export type CaseCardData = {
     birthDatePlaceholder: string;
     birthDateConfirm: string;
     required: string;
+    family: {
+      title: string;
+      intro: string;
+      informedAt: string;
+      metAt: string;
+      metBy: string;
+      metByPlaceholder: string;
+      youngPersonAgreedAt: string;
+      familyAgreedAt: string;
+      confirm: string;
+    };
   };
 };
 
@@ -261,6 +285,8 @@ export type PafiValidationCardData = {
 export type PlanCardData = {
   caseId: string;
   version: number;
+  /** The agreement an action lacked, offered in place (field: the family form's input, or ''). */
+  agreement: { field: string; label: string; confirm: string };
   notice: string;
   noticeColor: string;
   title: string;

@@ -10,6 +10,8 @@ export const EXECUTE_VERBS = [
   "case.escalate",
   /** The référent (or chef d'établissement) completes a pupil's birth date (cases reported without one). */
   "case.setBirthDate",
+  /** What was done with the family (informed, met, agreements), from the case or plan card. */
+  "case.recordFamily",
   "case.openPlan",
   "case.details",
   "case.refresh",

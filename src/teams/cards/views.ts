@@ -36,6 +36,7 @@ export function helpCard(t: Translate, role?: Role | null): AdaptiveCardJson {
               t("help.exportStats"),
               ...(role === "COORDINATOR" || role === "ADMIN" ? [t("help.exportCases"), t("help.importFile")] : []),
               ...(role === "REFERENT" ? [t("gpds.help")] : []),
+              t("familyNotice.help"),
             ],
           },
         ]
@@ -44,7 +45,14 @@ export function helpCard(t: Translate, role?: Role | null): AdaptiveCardJson {
       ? [
           {
             title: t("help.adminTitle"),
-            commands: [t("help.routeDistrict"), t("help.routeFallback"), t("help.failedSends"), t("help.pupilData"), t("members.help")],
+            commands: [
+              t("help.routeDistrict"),
+              t("help.routeFallback"),
+              t("help.failedSends"),
+              t("help.pupilData"),
+              t("members.help"),
+              t("familyNotice.adminHelp"),
+            ],
           },
         ]
       : []),

@@ -6,8 +6,8 @@ import type { CaseRecord, MemberSummary } from "../../store/index.js";
 import type { AdaptiveCardJson } from "../cards/card-renderer.js";
 import type { ExecuteVerb } from "../cards/card-verbs.js";
 import type { CardActionRequest } from "../cards/card-action.js";
-import { caseCard, caseDetailsCard, infoRequestCard, noticeCard, type Audience, type Notice } from "./case-views.js";
-import { historyCard, pafiValidationCard, planCard, type TypedPlanForm } from "./plan-views.js";
+import { caseCard, caseDetailsCard, infoRequestCard, noticeCard, type Audience, type Notice, type TypedFamilyForm } from "./case-views.js";
+import { historyCard, pafiValidationCard, planCard, type AgreementField, type TypedPlanForm } from "./plan-views.js";
 import type { PlanCommand, PlanResult } from "../../services/plans.js";
 
 /** Action.Execute on case cards. The invoke answers at once with the updated card (Teams shows it
@@ -60,7 +60,7 @@ export async function handleCaseAction(request: CardActionRequest<CaseActionData
     if (!c || !triage.may(actor, "VIEW_STATUS", c) || !(await triage.routedTo(c, conversationIdOf(ctx)))) return refused();
   }
 
-  const render = async (c: CaseRecord, notice?: Notice, assignees?: MemberSummary[]): Promise<AdaptiveCardJson> => {
+  const render = async (c: CaseRecord, notice?: Notice, assignees?: MemberSummary[], familyTyped?: TypedFamilyForm): Promise<AdaptiveCardJson> => {
     if (inChannel) {
       // Everyone in the channel may see this answer's card come back on refresh: each person's own
       // view, with the buttons the permission table gives them on this case (none: read-only).
@@ -72,7 +72,8 @@ export async function handleCaseAction(request: CardActionRequest<CaseActionData
     const audience: Audience = triage.may(actor, "VIEW_DETAILS", c) ? "personal" : "channel";
     // The people a case may be assigned to (names and ids) only for who may assign it.
     const choices = triage.may(actor, "TRIAGE", c) ? (assignees ?? (await triage.assignees(c))) : [];
-    return caseCard(t, locale, c, { audience, assignees: choices, notice, now: deps.clock() });
+    const mayRecordFamily = triage.may(actor, "RECORD_FAMILY", c);
+    return caseCard(t, locale, c, { audience, assignees: choices, notice, now: deps.clock(), mayRecordFamily, familyTyped });
   };
   const failure = async (result: Extract<TriageResult, { ok: false }>): Promise<AdaptiveCardJson> => {
     const text = result.reason === "INVALID_INPUT" ? t(`case.notice.INVALID_INPUT.${result.field ?? "question"}`) : t(`case.notice.${result.reason}`);
@@ -147,6 +148,36 @@ export async function handleCaseAction(request: CardActionRequest<CaseActionData
       deps.onQueued();
       return render(result.case, { text: t("case.notice.BIRTH_DATE_COMPLETED"), color: "Good" });
     }
+    case "case.recordFamily": {
+      // The family form of the case card, or the agreement asked for by the plan card (from: plan).
+      if (inChannel) return refused();
+      if (version === undefined) return noticeCard(t("case.notice.invalidCard"), "", "Attention");
+      const raw = data as Record<string, unknown>;
+      const input = Object.fromEntries(FAMILY_FIELDS.map((f) => [f, raw[f]]));
+      const fromPlan = raw.from === "plan";
+      const result = await deps.services.families.record(actor, caseId, version, input);
+      if (!result.ok && result.reason === "INVALID_INPUT" && result.case) {
+        const text = t(`familyContact.error.${(result.field ?? "family.empty").replace(/^family\./, "")}`);
+        const typed = {
+          values: Object.fromEntries(FAMILY_FIELDS.map((f) => [f, typeof raw[f] === "string" ? cleanText(String(raw[f]).slice(0, 100)) : ""])),
+          error: text,
+        };
+        if (fromPlan) {
+          const plan = await deps.services.plans.view(actor, caseId);
+          if (plan.ok) return renderPlan(plan, { text, color: "Attention" }, undefined, undefined, agreementOf(raw));
+        }
+        return render(result.case, { text, color: "Attention" }, undefined, typed);
+      }
+      if (!result.ok) return failure(result);
+      if (fromPlan) {
+        const plan = await deps.services.plans.view(actor, caseId);
+        if (plan.ok) return renderPlan(plan, { text: t("familyContact.agreement.recorded"), color: "Good" });
+      }
+      return render(result.case, {
+        text: t(result.case.version === version ? "familyContact.notice.UNCHANGED" : "familyContact.notice.RECORDED"),
+        color: "Good",
+      });
+    }
     case "case.history": {
       if (inChannel) {
         const sent = await deps.services.plans.sendHistory(actor, caseId);
@@ -204,32 +235,46 @@ export async function handleCaseAction(request: CardActionRequest<CaseActionData
     notice?: Notice,
     editActionId?: string,
     typed?: TypedPlanForm,
+    agreement?: AgreementField,
   ): AdaptiveCardJson {
     const audience: Audience = !inChannel && triage.may(actor!, "VIEW_DETAILS", result.view.case) ? "personal" : "channel";
+    // The agreement a refused action lacks is offered in place, to who may record it (personal chat).
+    const offer = agreement && audience === "personal" && triage.may(actor!, "RECORD_FAMILY", result.view.case) ? agreement : undefined;
     // Free texts typed in a form are not echoed into a card that a channel may see.
     const shown =
       typed && audience === "channel"
         ? { ...typed, values: Object.fromEntries(Object.entries(typed.values).filter(([k]) => !FREE_TEXT_FIELDS.has(k))) }
         : typed;
-    return planCard(t, locale, result.view, { audience, notice, editActionId, ...(shown ? { typed: shown } : {}) });
+    return planCard(t, locale, result.view, { audience, notice, editActionId, ...(shown ? { typed: shown } : {}), ...(offer ? { agreement: offer } : {}) });
   }
 
   /** A refused plan form comes back with everything that was typed in it, and the problem next to it. */
   function planFailure(result: Extract<PlanResult, { ok: false }>, typed?: TypedPlanForm): AdaptiveCardJson {
     const text =
-      result.reason === "INVALID_INPUT"
-        ? t(`plan.notice.INVALID_INPUT.${result.field ?? "description"}`)
-        : result.reason === "OUTCOME_REQUIRED" || result.reason === "INVALID_TRANSITION"
-          ? t(`plan.notice.${result.reason}`)
-          : t(`case.notice.${result.reason}`);
+      result.reason === "AGREEMENT_REQUIRED"
+        ? t(`familyContact.agreement.${result.field === "familyAgreedAt" ? "familyAgreedAt" : "youngPersonAgreedAt"}`)
+        : result.reason === "INVALID_INPUT"
+          ? t(`plan.notice.INVALID_INPUT.${result.field ?? "description"}`)
+          : result.reason === "OUTCOME_REQUIRED" || result.reason === "INVALID_TRANSITION"
+            ? t(`plan.notice.${result.reason}`)
+            : t(`case.notice.${result.reason}`);
     const color: Notice["color"] = result.reason === "CONFLICT" ? "Warning" : "Attention";
     if (!result.view || result.reason === "FORBIDDEN") return noticeCard(text, "", color);
     // After a conflict the form shows the plan as it now is; what was typed is kept all the same.
-    return renderPlan({ view: result.view }, { text, color }, undefined, typed ? { ...typed, error: text } : undefined);
+    const agreement = result.reason === "AGREEMENT_REQUIRED" ? agreementOf({ agreement: result.field }) : undefined;
+    return renderPlan({ view: result.view }, { text, color }, undefined, typed ? { ...typed, error: text } : undefined, agreement);
   }
 }
 
 const FREE_TEXT_FIELDS = new Set(["description", "company", "comment", "objective"]);
+
+/** The fields of the family form (the card's input ids). */
+const FAMILY_FIELDS = ["informedAt", "metAt", "metBy", "youngPersonAgreedAt", "familyAgreedAt"] as const;
+
+/** Which agreement the plan card offers to record: the one its form names (never trusted beyond this). */
+function agreementOf(raw: Record<string, unknown>): AgreementField | undefined {
+  return raw.agreement === "familyAgreedAt" || raw.agreement === "youngPersonAgreedAt" ? raw.agreement : undefined;
+}
 
 /** The values of the plan form a refused action came from, to show them again (never trusted:
  *  they are only echoed into the form, as text). */

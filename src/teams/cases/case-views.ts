@@ -2,6 +2,7 @@ import { applyTransition, type CaseAction, type CaseStatus } from "../../domain/
 import { MLDS_MIN_AGE, mayReferToMlds } from "../../domain/routing.js";
 import { initials } from "../../domain/text.js";
 import type { CaseRecord, InfoExchange, MemberSummary } from "../../store/index.js";
+import type { FamilyRecord } from "../../domain/families.js";
 import { renderCard, type AdaptiveCardJson } from "../cards/card-renderer.js";
 import type { Locale, Translate } from "../i18n.js";
 import { NO_CARD_PERMISSIONS, type CaseCardPermissions } from "../../services/case-cards.js";
@@ -13,6 +14,8 @@ import type { CaseCardData, CaseDetailsCardData, InfoRequestCardData, NoticeCard
 
 export type Audience = "channel" | "personal";
 export type Notice = { text: string; color: "Good" | "Attention" | "Warning" | "Accent" };
+/** The family form as it was typed, when it was refused: shown again with the reason. */
+export type TypedFamilyForm = { values: Partial<Record<keyof FamilyRecord, string>>; error: string };
 
 /** The colour of a case status on every card, so that a status reads the same everywhere. */
 export const STATUS_COLOR: Record<CaseStatus, string> = {
@@ -55,6 +58,9 @@ export function caseCard(
     refreshUserIds?: string[];
     /** The card as sent to a channel: read-only, with one button that asks for the person's own view. */
     myActions?: boolean;
+    /** Whether the caller may record what was done with the family (permissions: RECORD_FAMILY). */
+    mayRecordFamily?: boolean;
+    familyTyped?: TypedFamilyForm;
   },
 ): AdaptiveCardJson {
   const flags: string[] = [];
@@ -80,6 +86,7 @@ export function caseCard(
     // pupil who may be referred today; the server checks the caller and the ages again.
     escalate: open && opts.audience === "personal" && !c.escalatedToMlds && mayReferToMlds(c.pupil.birthYear, c.pupil.birthDate, opts.now).ok,
     setBirthDate: open && opts.audience === "personal" && c.pupil.birthDate === null && !c.pupil.anonymized,
+    recordFamily: open && opts.audience === "personal" && opts.mayRecordFamily === true && !c.pupil.anonymized,
   };
   return renderCard("case-card", {
     caseId: c.id,
@@ -101,6 +108,9 @@ export function caseCard(
     refresh: { on: opts.refreshUserIds !== undefined, userIds: opts.refreshUserIds ?? [] },
     showActions: open && Object.values(can).some(Boolean),
     can,
+    // Contacts with the family are the GPDS's business: not in a channel.
+    family: opts.audience === "personal" ? familyLine(t, locale, c.family) : "",
+    familyForm: familyFormOf(c.family, opts.audience === "personal" ? opts.familyTyped : undefined),
     assignees: opts.assignees.map((m) => ({ title: m.displayName, value: m.id })),
     labels: {
       takeCharge: t("case.labels.takeCharge"),
@@ -125,6 +135,17 @@ export function caseCard(
       birthDatePlaceholder: t("report.pupil.birthDatePlaceholder"),
       birthDateConfirm: t("case.labels.birthDateConfirm"),
       required: t("case.labels.required"),
+      family: {
+        title: t("familyContact.labels.title"),
+        intro: t("familyContact.labels.intro"),
+        informedAt: t("familyContact.labels.informedAt"),
+        metAt: t("familyContact.labels.metAt"),
+        metBy: t("familyContact.labels.metBy"),
+        metByPlaceholder: t("familyContact.labels.metByPlaceholder"),
+        youngPersonAgreedAt: t("familyContact.labels.youngPersonAgreedAt"),
+        familyAgreedAt: t("familyContact.labels.familyAgreedAt"),
+        confirm: t("familyContact.labels.confirm"),
+      },
     },
   } satisfies CaseCardData);
 }
@@ -140,6 +161,28 @@ export function caseChannelCard(t: Translate, locale: Locale, c: CaseRecord, opt
     refreshUserIds: opts.refreshUserIds,
     myActions: c.status !== "CLOSED",
   });
+}
+
+/** « Famille informée le 3 novembre 2026 · rencontrée le 10 novembre 2026 (CPE) · accord du jeune le … ». */
+export function familyLine(t: Translate, locale: Locale, f: FamilyRecord): string {
+  const parts = [f.informedAt ? t("familyContact.summary.informed", { date: formatDate(f.informedAt, locale) }) : t("familyContact.summary.notInformed")];
+  if (f.metAt) parts.push(t("familyContact.summary.met", { date: formatDate(f.metAt, locale), by: f.metBy ?? "—" }));
+  if (f.youngPersonAgreedAt) parts.push(t("familyContact.summary.youngPersonAgreed", { date: formatDate(f.youngPersonAgreedAt, locale) }));
+  if (f.familyAgreedAt) parts.push(t("familyContact.summary.familyAgreed", { date: formatDate(f.familyAgreedAt, locale) }));
+  return parts.join(" · ");
+}
+
+function familyFormOf(f: FamilyRecord, typed?: TypedFamilyForm): CaseCardData["familyForm"] {
+  const day = (d: Date | null) => (d ? d.toISOString().slice(0, 10) : "");
+  const v = typed?.values ?? {};
+  return {
+    informedAt: v.informedAt ?? day(f.informedAt),
+    metAt: v.metAt ?? day(f.metAt),
+    metBy: v.metBy ?? f.metBy ?? "",
+    youngPersonAgreedAt: v.youngPersonAgreedAt ?? day(f.youngPersonAgreedAt),
+    familyAgreedAt: v.familyAgreedAt ?? day(f.familyAgreedAt),
+    error: typed?.error ?? "",
+  };
 }
 
 export function caseDetailsCard(t: Translate, locale: Locale, c: CaseRecord, exchanges: InfoExchange[] = []): AdaptiveCardJson {

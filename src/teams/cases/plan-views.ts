@@ -18,11 +18,14 @@ const isoDay = (d: Date | null) => (d ? d.toISOString().slice(0, 10) : "");
 /** What was typed in a plan form that was refused, shown again as it was (input name -> value). */
 export type TypedPlanForm = { form: "new" | "edit" | "review" | "close"; actionId?: string; values: Record<string, string>; error?: string };
 
+/** An agreement the plan card offers to record (the family form's field). */
+export type AgreementField = "youngPersonAgreedAt" | "familyAgreedAt";
+
 export function planCard(
   t: Translate,
   locale: Locale,
   v: PlanView,
-  opts: { audience: Audience; notice?: Notice; editActionId?: string; typed?: TypedPlanForm },
+  opts: { audience: Audience; notice?: Notice; editActionId?: string; typed?: TypedPlanForm; agreement?: AgreementField },
 ): AdaptiveCardJson {
   const c = v.case;
   const plan = v.plan;
@@ -38,6 +41,9 @@ export function planCard(
   return renderCard("plan-card", {
     caseId: c.id,
     version: c.version,
+    agreement: opts.agreement
+      ? { field: opts.agreement, label: t(`familyContact.labels.${opts.agreement}`), confirm: t("familyContact.agreement.confirm") }
+      : { field: "", label: "", confirm: "" },
     notice: opts.notice?.text ?? "",
     noticeColor: opts.notice?.color ?? "Default",
     title: t(v.owner === "MLDS" ? "plan.titleMlds" : "plan.title", { reference: c.reference }),
@@ -148,13 +154,31 @@ export function historyCard(
           });
       const field = EVENT_TEXT[e.type];
       const text = opts.texts && field && typeof e.data?.[field] === "string" ? (e.data[field] as string) : "";
+      // What was recorded about the family: its dates, and who met it (typed), in private only.
+      const family = opts.texts && e.type === "FAMILY_RECORDED" && e.data ? familyEventDetail(t, locale, e.data) : "";
       return {
         when: when.format(e.at),
         what: t("plan.history.by", { what: label, who: e.actorName ?? t("plan.history.system") }),
-        detail: text ? t("plan.history.quoted", { text }) : "",
+        detail: text ? t("plan.history.quoted", { text }) : family,
       };
     }),
   } satisfies HistoryCardData);
+}
+
+/** « informée le 16 novembre 2026 · rencontrée le 18 novembre 2026 (CPE) »: the fields an event recorded. */
+function familyEventDetail(t: Translate, locale: Locale, data: Record<string, unknown>): string {
+  const day = (k: string) => (typeof data[k] === "string" && /^\d{4}-\d{2}-\d{2}$/.test(data[k]) ? formatDate(new Date(`${data[k]}T12:00:00Z`), locale) : null);
+  const parts: string[] = [];
+  const informed = day("informedAt");
+  const met = day("metAt");
+  const young = day("youngPersonAgreedAt");
+  const family = day("familyAgreedAt");
+  if (informed) parts.push(t("familyContact.summary.informed", { date: informed }));
+  if (met) parts.push(t("familyContact.summary.met", { date: met, by: typeof data.metBy === "string" ? data.metBy : "—" }));
+  else if (typeof data.metBy === "string") parts.push(data.metBy);
+  if (young) parts.push(t("familyContact.summary.youngPersonAgreed", { date: young }));
+  if (family) parts.push(t("familyContact.summary.familyAgreed", { date: family }));
+  return parts.join(" · ");
 }
 
 /** The card asking an IEN-IO to validate a PAFI: the case as the bassin sees it (initials, no

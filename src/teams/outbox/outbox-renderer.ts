@@ -29,11 +29,21 @@ export async function renderOutgoing(spec: RenderSpec, conversation: StoredConve
   if (spec.view === "gpdsAgenda" || spec.view === "gpdsSummary") return renderGpdsOutgoing(spec, conversation, deps.services, t, locale);
   const c = await deps.services.triage.systemView(spec.caseId);
   if (!c) return null;
+  /** Whether the owner of this personal chat may record what was done with the family. */
+  const mayRecordFamilyIn = async (conv: StoredConversation, caseRecord: NonNullable<typeof c>): Promise<boolean> => {
+    if (conv.kind !== "PERSONAL") return false;
+    const owner = await deps.services.members.identify(conv.tenantId ?? undefined, conv.aadObjectId ?? undefined);
+    return owner !== null && deps.services.triage.may(owner, "RECORD_FAMILY", caseRecord);
+  };
   switch (spec.view) {
     case "caseCard": {
       // Routing sent it to this personal chat because its owner is responsible for the case.
-      if (conversation.kind === "PERSONAL")
-        return cardMessage(caseCard(t, locale, c, { audience: "personal", assignees: await deps.services.triage.assignees(c), now: deps.clock() }));
+      if (conversation.kind === "PERSONAL") {
+        const mayRecordFamily = await mayRecordFamilyIn(conversation, c);
+        return cardMessage(
+          caseCard(t, locale, c, { audience: "personal", assignees: await deps.services.triage.assignees(c), now: deps.clock(), mayRecordFamily }),
+        );
+      }
       // A channel sees the read-only card; Teams asks the bot for the view of each person who may
       // act on the case (refresh), with the buttons their role permits (src/teams/cases/case-actions.ts).
       return cardMessage(caseChannelCard(t, locale, c, { refreshUserIds: await deps.services.caseCards.refreshUserIds(c), now: deps.clock() }));
@@ -41,6 +51,7 @@ export async function renderOutgoing(spec: RenderSpec, conversation: StoredConve
     case "assigned": {
       const card = caseCard(t, locale, c, {
         audience: "personal",
+        mayRecordFamily: await mayRecordFamilyIn(conversation, c),
         assignees: await deps.services.triage.assignees(c),
         now: deps.clock(),
         notice: { text: t("case.assigned", { reference: c.reference }), color: "Accent" },

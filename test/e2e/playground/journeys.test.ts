@@ -39,7 +39,7 @@ let coordinator: Person;
 /** The case the journeys follow, from journey 1's confirmation, and the status it should have
  *  reached (in English, as the Playground's user reads it). */
 let reference: string | undefined;
-let status = "Reported";
+let status = "Identified";
 /** The case of the second pupil, reported in journey 4 and nobody's yet. */
 let secondReference: string | undefined;
 
@@ -138,7 +138,7 @@ async function report(person: Person, pupil: Pupil, opts: { wrongBirthDate?: str
     OBSERVATIONS,
   ]);
   await shot("05-summary");
-  card = await person.newCard("Report sent", () => card.getByRole("button", { name: "Send the report" }).click());
+  card = await person.newCard("Identification form sent", () => card.getByRole("button", { name: "Send the identification form" }).click());
   const text = await card.innerText();
   const found = /Case (D-\d{4}-\d{4,})/.exec(text);
   expect(found, `the confirmation shows no case reference: «${text}»`).not.toBeNull();
@@ -203,7 +203,7 @@ describe("Repère in the Microsoft 365 Agents Playground", () => {
     const post = coordinator.posts(ref);
     await expectText(
       post.first(),
-      [ref, "Reported", `Lycée Victor-Hugo · ${PUPIL.className} · ${PUPIL.initials}`, "Attendance, Engagement", "Concern level 3", "Nobody yet"],
+      [ref, "Identified", `Lycée Victor-Hugo · ${PUPIL.className} · ${PUPIL.initials}`, "Attendance, Engagement", "Concern level 3", "Nobody yet"],
       {
         absent: [PUPIL.firstName, PUPIL.lastName, OBSERVATIONS, PUPIL.birthDate],
         message: "the triage card in the team channel",
@@ -226,7 +226,7 @@ describe("Repère in the Microsoft 365 Agents Playground", () => {
     await docsPicture(coordinator, path.join(ROOT, "docs/try-triage.png"));
 
     // The teacher, in her personal chat, hears about it.
-    await teacher.paragraph(`Your report ${ref} was taken in charge by ${COORDINATOR}. Thank you.`).waitFor();
+    await teacher.paragraph(`Your identification form ${ref} was taken in charge by ${COORDINATOR}. Thank you.`).waitFor();
     await teacher.screenshot("j2-03-teacher-notified");
   });
 
@@ -294,10 +294,10 @@ describe("Repère in the Microsoft 365 Agents Playground", () => {
 
   it("2 (continued). the teacher's notification stays as she received it while the coordinator works on the case", async () => {
     const ref = needReference();
-    expect(status, "journey 2 did not take the case in charge: there is no notification to look at").not.toBe("Reported");
+    expect(status, "journey 2 did not take the case in charge: there is no notification to look at").not.toBe("Identified");
     await coordinator.settled();
     await teacher.settled();
-    const notification = `Your report ${ref} was taken in charge by ${COORDINATOR}. Thank you.`;
+    const notification = `Your identification form ${ref} was taken in charge by ${COORDINATOR}. Thank you.`;
     expect(
       await teacher.page.getByRole("paragraph").filter({ hasText: notification }).count(),
       `the notification « ${notification} » is still in the teacher's chat`,
@@ -354,9 +354,9 @@ describe("Repère in the Microsoft 365 Agents Playground", () => {
     card = await teacher.newCard("Step 3 of 4", () => card.getByRole("button", { name: "Next" }).click());
     await card.getByRole("radio", { name: /^3 – Urgent/ }).check();
     card = await teacher.newCard("Step 4 of 4", () => card.getByRole("button", { name: "See the summary" }).click());
-    card = await teacher.newCard("Report sent", () => card.getByRole("button", { name: "Send the report" }).click());
+    card = await teacher.newCard("Identification form sent", () => card.getByRole("button", { name: "Send the identification form" }).click());
     // She is told what happened, not that someone was warned.
-    await expectText(card, [`Your report was added to case ${ref}, which nobody has taken in charge yet`], { absent: ["has been told"] });
+    await expectText(card, [`Your identification form was added to case ${ref}, which nobody has taken in charge yet`], { absent: ["has been told"] });
     await teacher.screenshot("j5-01-added-to-case");
 
     // The channel card shows the new family of signs, still without a name.

@@ -23,6 +23,7 @@ export const CASE_ACTIONS = [
   "DISMISS",
   "CLOSE",
   "ADD_REPORT",
+  "REOPEN",
 ] as const;
 export type CaseAction = (typeof CASE_ACTIONS)[number];
 
@@ -85,6 +86,9 @@ export const TRANSITIONS: Readonly<Record<CaseAction, TransitionRule>> = {
   DISMISS: { by: TRIAGE_ROLES, from: { NEW: "CLOSED", ACKNOWLEDGED: "CLOSED", INFO_REQUESTED: "CLOSED" } },
   // An outcome needs someone to have looked at the case, so a NEW case cannot be closed directly.
   CLOSE: { by: TRIAGE_ROLES, from: { ACKNOWLEDGED: "CLOSED", PLAN_ACTIVE: "CLOSED", REVIEW_DUE: "CLOSED" } },
+  // A closed case (not yet anonymised: services check it) is reopened rather than a new one created:
+  // the young person's history stays one; it is looked at again before a plan starts again.
+  REOPEN: { by: TRIAGE_ROLES, from: { CLOSED: "ACKNOWLEDGED" } },
   // A report about a pupil with a closed case opens a new case instead of reopening the old one.
   ADD_REPORT: {
     by: ANY_ROLE,
@@ -103,6 +107,7 @@ export const ACTION_REQUIREMENTS: Readonly<Partial<Record<CaseAction, "ASSIGNEE"
   ASSIGN: "ASSIGNEE",
   DISMISS: "REASON",
   CLOSE: "OUTCOME",
+  REOPEN: "REASON",
   OPEN_PLAN: "PLAN",
 };
 

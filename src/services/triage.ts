@@ -23,6 +23,7 @@ export type TriageCommand =
   | { verb: "assign"; assigneeId: string }
   | { verb: "requestInfo"; question: string }
   | { verb: "dismiss"; reason: string }
+  | { verb: "reopen"; reason: string }
   | { verb: "escalate" }
   | { verb: "openPlan" };
 
@@ -44,6 +45,7 @@ const ACTION_OF: Record<TriageCommand["verb"], CaseAction> = {
   assign: "ASSIGN",
   requestInfo: "REQUEST_INFO",
   dismiss: "DISMISS",
+  reopen: "REOPEN",
   escalate: "ESCALATE",
   openPlan: "OPEN_PLAN",
 };
@@ -53,6 +55,7 @@ const EVENT_OF: Record<TriageCommand["verb"], string> = {
   assign: "ASSIGNED",
   requestInfo: "INFO_REQUESTED",
   dismiss: "DISMISSED",
+  reopen: "REOPENED",
   escalate: "ESCALATED",
   openPlan: "PLAN_OPENED",
 };
@@ -173,7 +176,8 @@ export class TriageService {
   async act(actor: Actor, caseId: string, seenVersion: number, cmd: TriageCommand): Promise<TriageResult> {
     const c = await this.store.caseChanges.get({ id: caseId });
     if (!c) return { ok: false, reason: "NOT_FOUND" };
-    const op: Operation = cmd.verb === "dismiss" ? "CLOSE_CASE" : cmd.verb === "escalate" ? "REFER_TO_MLDS" : "TRIAGE";
+    // Who may close a case may reopen it (its follower among them: permissions.ASSIGNEE_OPERATIONS).
+    const op: Operation = cmd.verb === "dismiss" || cmd.verb === "reopen" ? "CLOSE_CASE" : cmd.verb === "escalate" ? "REFER_TO_MLDS" : "TRIAGE";
     if (!this.may(actor, op, c)) {
       // A coordinator who sees a 16+ case before the GPDS has decided is told why they may not act.
       if (actor.role === "COORDINATOR" && !mldsMayAct(this.scopeOf(c)) && this.may(actor, "VIEW_STATUS", c)) {
@@ -231,6 +235,19 @@ export class TriageService {
         data.reason = reason;
         change.closedAt = now;
         messages.push(...(await this.toReporters(c, "CLOSED")));
+        break;
+      }
+      case "reopen": {
+        // Past its retention the case no longer names anyone: a new fiche de repérage starts afresh.
+        if (c.pupil.anonymized) return { ok: false, reason: "INVALID_INPUT", field: "anonymized", case: c };
+        const reason = cleanText(cmd.reason, { lines: true }).trim();
+        if (!reason || reason.length > TEXT_MAX) return { ok: false, reason: "INVALID_INPUT", field: "reason", case: c };
+        data.reason = reason;
+        change.closedAt = null;
+        // The case keeps its follower; without one, whoever reopens it follows it.
+        if (!c.assignee) change.assigneeId = actor.memberId;
+        // The earlier outcome stays in the history (its CLOSED event); the case has none until it closes again.
+        planOp = { kind: "reopen" };
         break;
       }
       case "escalate": {

@@ -41,7 +41,8 @@ export type PlanOp =
   /** The validator's decision on a pending action (a PAFI by the IEN-IO). */
   | { kind: "validateAction"; actionId: string; validation: "VALIDATED" | "REFUSED"; validatedById: string }
   | { kind: "setReview"; objective: string; nextReviewAt: Date | null }
-  | { kind: "close"; outcome: OutcomeKind; comment: string | null; decidedById: string };
+  | { kind: "close"; outcome: OutcomeKind; comment: string | null; decidedById: string }
+  | { kind: "reopen" };
 
 export class UnknownPlanActionError extends Error {}
 
@@ -103,6 +104,9 @@ export async function applyPlanOp(trx: Db, caseId: string, op: PlanOp): Promise<
           oc.column("caseId").doUpdateSet({ kind: op.outcome, comment: op.comment, decidedById: op.decidedById, decidedAt: sql<Date>`now()` }),
         )
         .execute();
+      return;
+    case "reopen":
+      await trx.deleteFrom("Outcome").where("caseId", "=", caseId).execute();
       return;
   }
 }

@@ -25,6 +25,7 @@ export const CARD_ACTIONS: { readonly [Verb in ExecuteVerb]: CardAction } = {
   "case.assign": caseAction,
   "case.requestInfo": caseAction,
   "case.dismiss": caseAction,
+  "case.reopen": caseAction,
   "case.escalate": caseAction,
   "case.setBirthDate": caseAction,
   "case.recordFamily": caseAction,

@@ -110,7 +110,7 @@ describe("the message extension and case links", () => {
     expect(cardText(card)).toContain("Repéré");
     // In English for an English client.
     const english = onlyCard(await search(sophie, "personal", older, "en-GB"), "Vasseur");
-    expect(cardText(english)).toContain("Reported");
+    expect(cardText(english)).toContain("Identified");
   });
 
   it("finds nothing for who may not see the case, whether it exists or not", async () => {

@@ -60,6 +60,8 @@ const ALLOWED_MOVES: readonly (readonly [CaseStatus, CaseAction, CaseStatus, rea
   ["INFO_REQUESTED", "ADD_REPORT", "INFO_REQUESTED", ANY_ROLE],
   ["PLAN_ACTIVE", "ADD_REPORT", "PLAN_ACTIVE", ANY_ROLE],
   ["REVIEW_DUE", "ADD_REPORT", "REVIEW_DUE", ANY_ROLE],
+
+  ["CLOSED", "REOPEN", "ACKNOWLEDGED", TRIAGE],
 ];
 
 function expectedMove(from: CaseStatus, action: CaseAction) {
@@ -70,7 +72,7 @@ const EVERY_COMBINATION = CASE_STATUSES.flatMap((from) => CASE_ACTIONS.flatMap((
 
 describe("applyTransition, every status x action x actor", () => {
   it("covers the whole cube", () => {
-    expect(EVERY_COMBINATION).toHaveLength(6 * 12 * (ROLES.length + 1));
+    expect(EVERY_COMBINATION).toHaveLength(6 * 13 * (ROLES.length + 1));
   });
 
   it.each(EVERY_COMBINATION)("%s + %s by %s", (from, action, actor) => {
@@ -87,8 +89,8 @@ describe("applyTransition, every status x action x actor", () => {
 });
 
 describe("rules the table must honour", () => {
-  it("a closed case accepts nothing, not even a new report", () => {
-    for (const role of ACTORS) expect(allowedActions("CLOSED", role)).toEqual([]);
+  it("a closed case accepts nothing but being reopened by who triages, not even a new report", () => {
+    for (const role of ACTORS) expect(allowedActions("CLOSED", role)).toEqual(TRIAGE.includes(role) ? ["REOPEN"] : []);
   });
 
   it("staff never triage: they may only add a report or answer a request", () => {

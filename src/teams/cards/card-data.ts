@@ -42,6 +42,7 @@ export type CaseCardData = {
     setBirthDate: boolean;
     /** The family form (informed, met, agreements), for who may record it, in personal chat. */
     recordFamily: boolean;
+    reopen: boolean;
   };
   /** What was done with the family, in one line (personal chats only; empty in a channel). */
   family: string;
@@ -75,6 +76,9 @@ export type CaseCardData = {
     reason: string;
     reasonPlaceholder: string;
     dismissConfirm: string;
+    reopen: string;
+    reopenReason: string;
+    reopenConfirm: string;
     escalate: string;
     setBirthDate: string;
     birthDate: string;

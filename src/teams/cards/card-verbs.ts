@@ -7,6 +7,7 @@ export const EXECUTE_VERBS = [
   "case.assign",
   "case.requestInfo",
   "case.dismiss",
+  "case.reopen",
   "case.escalate",
   /** The référent (or chef d'établissement) completes a pupil's birth date (cases reported without one). */
   "case.setBirthDate",

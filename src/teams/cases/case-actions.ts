@@ -33,6 +33,7 @@ const NOTICE_OF: Record<TriageCommand["verb"], string> = {
   assign: "ASSIGNED",
   requestInfo: "INFO_REQUESTED",
   dismiss: "DISMISSED",
+  reopen: "REOPENED",
   escalate: "ESCALATED",
   openPlan: "PLAN_OPENED",
 };
@@ -73,7 +74,8 @@ export async function handleCaseAction(request: CardActionRequest<CaseActionData
     // The people a case may be assigned to (names and ids) only for who may assign it.
     const choices = triage.may(actor, "TRIAGE", c) ? (assignees ?? (await triage.assignees(c))) : [];
     const mayRecordFamily = triage.may(actor, "RECORD_FAMILY", c);
-    return caseCard(t, locale, c, { audience, assignees: choices, notice, now: deps.clock(), mayRecordFamily, familyTyped });
+    const mayReopen = triage.may(actor, "CLOSE_CASE", c);
+    return caseCard(t, locale, c, { audience, assignees: choices, notice, now: deps.clock(), mayRecordFamily, mayReopen, familyTyped });
   };
   const failure = async (result: Extract<TriageResult, { ok: false }>): Promise<AdaptiveCardJson> => {
     const text = result.reason === "INVALID_INPUT" ? t(`case.notice.INVALID_INPUT.${result.field ?? "question"}`) : t(`case.notice.${result.reason}`);
@@ -129,6 +131,7 @@ export async function handleCaseAction(request: CardActionRequest<CaseActionData
     case "case.assign":
     case "case.requestInfo":
     case "case.dismiss":
+    case "case.reopen":
     case "case.escalate":
     case "case.openPlan": {
       const cmd = commandOf(verb, data);
@@ -333,6 +336,8 @@ function commandOf(verb: ExecuteVerb, data: CaseActionData): TriageCommand {
       return { verb: "requestInfo", question: data.question ?? "" };
     case "case.dismiss":
       return { verb: "dismiss", reason: data.reason ?? "" };
+    case "case.reopen":
+      return { verb: "reopen", reason: data.reason ?? "" };
     case "case.escalate":
       return { verb: "escalate" };
     case "case.openPlan":

@@ -60,6 +60,8 @@ export function caseCard(
     myActions?: boolean;
     /** Whether the caller may record what was done with the family (permissions: RECORD_FAMILY). */
     mayRecordFamily?: boolean;
+    /** Whether the caller may reopen the case when it is closed (permissions: CLOSE_CASE). */
+    mayReopen?: boolean;
     familyTyped?: TypedFamilyForm;
   },
 ): AdaptiveCardJson {
@@ -87,6 +89,8 @@ export function caseCard(
     escalate: open && opts.audience === "personal" && !c.escalatedToMlds && mayReferToMlds(c.pupil.birthYear, c.pupil.birthDate, opts.now).ok,
     setBirthDate: open && opts.audience === "personal" && c.pupil.birthDate === null && !c.pupil.anonymized,
     recordFamily: open && opts.audience === "personal" && opts.mayRecordFamily === true && !c.pupil.anonymized,
+    // Reopened by who may close it (its follower among them), from a personal chat, while it still names the pupil.
+    reopen: !open && opts.audience === "personal" && (p?.close ?? true) && opts.mayReopen === true && !c.pupil.anonymized,
   };
   return renderCard("case-card", {
     caseId: c.id,
@@ -106,7 +110,7 @@ export function caseCard(
     ],
     flags: flags.join("   "),
     refresh: { on: opts.refreshUserIds !== undefined, userIds: opts.refreshUserIds ?? [] },
-    showActions: open && Object.values(can).some(Boolean),
+    showActions: (open || can.reopen) && Object.values(can).some(Boolean),
     can,
     // Contacts with the family are the GPDS's business: not in a channel.
     family: opts.audience === "personal" ? familyLine(t, locale, c.family) : "",
@@ -129,6 +133,9 @@ export function caseCard(
       reason: t("case.labels.reason"),
       reasonPlaceholder: t("case.labels.reasonPlaceholder"),
       dismissConfirm: t("case.labels.dismissConfirm"),
+      reopen: t("case.labels.reopen"),
+      reopenReason: t("case.labels.reopenReason"),
+      reopenConfirm: t("case.labels.reopenConfirm"),
       escalate: t("case.labels.refer"),
       setBirthDate: t("case.labels.setBirthDate"),
       birthDate: t("case.labels.birthDate"),

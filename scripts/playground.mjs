@@ -1,6 +1,7 @@
 // `npm run playground`: the bot on the embedded demo database plus the Microsoft 365 Agents Playground
 // (offline: no browser opened, no telemetry). `--coordinator` opens a second Playground, the MLDS
-// coordinator's view, beside a bot that is already running.
+// coordinator's view, beside a bot that is already running; `--referent` another, the référent's
+// (Karim Benali, with the school's GPDS group chat).
 //
 // PORT is the bot's port (as for `npm start`), PLAYGROUND_PORT the Playground's. The Playground
 // declares an English client: the bot started here answers in French (FORCE_LOCALE=fr) unless
@@ -11,11 +12,13 @@ import { createRequire } from "node:module";
 import path from "node:path";
 
 const require = createRequire(import.meta.url);
-const coordinator = process.argv.includes("--coordinator");
+const referent = process.argv.includes("--referent");
+/** A second Playground beside a running bot: the coordinator's or the référent's. */
+const coordinator = referent || process.argv.includes("--coordinator");
 const botPort = port("PORT", 3978);
-const playgroundPort = port("PLAYGROUND_PORT", coordinator ? 56151 : 56150);
+const playgroundPort = port("PLAYGROUND_PORT", referent ? 56152 : coordinator ? 56151 : 56150);
 const botUrl = `http://127.0.0.1:${botPort}`;
-const who = coordinator ? "Sophie Laurent (MLDS coordinator)" : "Claire Martin (teacher)";
+const who = referent ? "Karim Benali (référent décrochage, GPDS)" : coordinator ? "Sophie Laurent (MLDS coordinator)" : "Claire Martin (teacher)";
 
 function port(name, fallback) {
   const raw = (process.env[name] ?? "").trim();
@@ -79,7 +82,7 @@ if (!(await botAnswers(coordinator ? 3000 : 120_000))) {
   run(process.execPath, [cli, "start", "-e", `${botUrl}/api/messages`, "-c", "msteams", "-p", String(playgroundPort), "--dt"], {
     TEAMSAPPTESTER_BROWSER: "none",
     APPLICATION_INSIGHTS_NO_STATSBEAT: "true",
-    ...(coordinator ? { M365_AGENTS_PLAYGROUND_CONFIG_PATH: path.resolve("playground/coordinator.yml") } : {}),
+    ...(coordinator ? { M365_AGENTS_PLAYGROUND_CONFIG_PATH: path.resolve(referent ? "playground/referent.yml" : "playground/coordinator.yml") } : {}),
   });
   console.log(`Open http://localhost:${playgroundPort}/ to talk to Repère as ${who}.`);
 }

@@ -23,6 +23,8 @@ export type GpdsOutcome =
       count: number;
       refused: GpdsDateRefusal[];
       everyWeeks?: number;
+      /** Agendas already due for the new dates, queued at once rather than at the job's next run. */
+      agendasQueued?: number;
     }
   | { ok: false; reason: "FORBIDDEN" | "NO_SCHOOL" | "NOT_A_SPACE" | "NOTHING_TO_ADD" }
   | { ok: false; reason: "UNKNOWN_SCHOOL"; uai: string }
@@ -74,7 +76,8 @@ export class GpdsService {
           else accepted.push(date);
         }
         if (accepted.length === 0 && refused.length === 0) return { ok: false, reason: "NOTHING_TO_ADD" };
-        return done("added", await this.store.gpds.addMeetings(school.id, accepted, actor.memberId), refused);
+        const added = await this.store.gpds.addMeetings(school.id, accepted, actor.memberId);
+        return { ...(await done("added", added, refused)), ...(await this.agendasDueAmong(accepted, now)) } as GpdsOutcome;
       }
       case "recurring": {
         const problem = gpdsDateProblem(cmd.from, now, this.calendar);
@@ -83,6 +86,7 @@ export class GpdsService {
         return {
           ...(await done("recurring", await this.store.gpds.replaceFrom(school.id, cmd.from, dates, actor.memberId))),
           everyWeeks: cmd.everyWeeks,
+          ...(await this.agendasDueAmong(dates, now)),
         } as GpdsOutcome;
       }
       case "cancel":
@@ -107,6 +111,13 @@ export class GpdsService {
       queued += sent ?? 0;
     }
     return queued;
+  }
+
+  /** A date set so close that its agenda is already due (the next school day, say) gets its agenda
+   *  now: people setting it are waiting for it, not for the job's next run. */
+  private async agendasDueAmong(days: string[], now: Date): Promise<{ agendasQueued?: number }> {
+    if (!days.some((d) => agendaDue(d, now, this.calendar))) return {};
+    return { agendasQueued: await this.runAgendas() };
   }
 
   private async schedule(school: SchoolSummary, now: Date): Promise<GpdsSchedule> {

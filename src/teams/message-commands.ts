@@ -147,7 +147,7 @@ export const MESSAGE_COMMANDS: { readonly [Kind in MessageKind]: (request: Messa
   privacy: ({ ctx, services, actor, t, locale, text }) => answerPrivacyCommand(ctx, services, actor, t, locale, text),
   // Charts and exports take a moment: the typing indicator shows meanwhile.
   stats: ({ ctx, services, actor, query, text, t, locale }) => whileTyping(ctx, () => answerStats(ctx, { services }, actor, query, text, t, locale)),
-  gpds: ({ ctx, services, actor, t, locale, text }) => answerGpdsCommand(ctx, services, actor, t, locale, text),
+  gpds: ({ ctx, services, actor, t, locale, text, onQueued }) => answerGpdsCommand(ctx, services, actor, t, locale, text, onQueued),
   other: async (request) => {
     const { ctx, t, actor, query, text, personal, services, locale } = request;
     // « export stats … », « export dossiers … ».

@@ -111,4 +111,32 @@ describe("the school's GPDS in Teams: its dates, its space and the agenda posted
       offsetMs = 0;
     }
   });
+
+  it("posts at once the agenda of a date set so close that it is already due, rather than at the job's next run", async () => {
+    // The next school day: its agenda was due from two school days before, so already now.
+    const next = schoolDayOnOrAfter(addDays(parisDay(new Date()), 1), calendar);
+    expect(agendaSendFrom(next, calendar).getTime()).toBeLessThanOrEqual(Date.now());
+    bot.connector.clear();
+    const [answer] = await inGroupChat(karim, `gpds ${typed(next)}`);
+    expect(answer).toContain("1 date ajoutée.");
+    expect(answer).toContain("L'ordre du jour de cette réunion est déjà dû : il part maintenant.");
+    // Queued by the command itself: the job has nothing left to send.
+    expect(await bot.app.services.gpds.runAgendas()).toBe(0);
+    while ((await bot.app.outbox.drainOnce()).claimed > 0);
+    const agendas = bot.connector.sent
+      .filter((a) => a.conversationId === GROUP_CHAT && a.body.attachments?.length)
+      .map((a) => cardText(a.body.attachments![0]!.content));
+    expect(agendas).toHaveLength(1);
+    expect(agendas[0]).toContain(`Réunion du ${FR_DAY.format(new Date(`${next}T12:00:00Z`))}`);
+    expect(agendas[0]).toContain("L. D.");
+
+    // A date further off waits for its time, as before.
+    bot.connector.clear();
+    const later = schoolDayOnOrAfter(addDays(FIRST, 1), calendar);
+    const [laterAnswer] = await inGroupChat(karim, `gpds ${typed(later)}`);
+    expect(laterAnswer).toContain("1 date ajoutée.");
+    expect(laterAnswer).not.toContain("il part maintenant");
+    while ((await bot.app.outbox.drainOnce()).claimed > 0);
+    expect(bot.connector.sent.filter((a) => a.conversationId === GROUP_CHAT && a.body.attachments?.length)).toHaveLength(0);
+  });
 });

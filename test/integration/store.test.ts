@@ -179,7 +179,10 @@ describe("migrations under concurrent starts", () => {
 });
 
 describe("demo seed and the committed Agents Playground configurations", () => {
-  const configs = [".m365agentsplayground.yml", "playground/coordinator.yml"].map((f) => ({ file: f, yml: parse(readFileSync(f, "utf8")) }));
+  const configs = [".m365agentsplayground.yml", "playground/coordinator.yml", "playground/referent.yml"].map((f) => ({
+    file: f,
+    yml: parse(readFileSync(f, "utf8")),
+  }));
 
   it.each(configs)("$file uses the demo tenant and only people of the demo académie, with exactly five users", ({ yml }) => {
     expect(yml.tenantId).toBe(DEMO_TENANT_ID);

@@ -20,6 +20,7 @@ export async function answerGpdsCommand(
   t: Translate,
   locale: Locale,
   text: string,
+  onQueued: () => void,
 ): Promise<boolean> {
   const command = parseGpdsCommand(text);
   if (!command) return false;
@@ -34,6 +35,8 @@ export async function answerGpdsCommand(
   const conversation = conversationOf(ctx.activity);
   const where = { conversationId: conversation?.conversationId ?? "", kind: conversation?.kind ?? "PERSONAL" };
   const outcome = await services.gpds.command(actor, command, where);
+  // An agenda already due for a new date was queued: deliver it now.
+  if (outcome.ok && outcome.agendasQueued) onQueued();
   await ctx.sendActivity(gpdsAnswer(t, locale, outcome));
   return true;
 }

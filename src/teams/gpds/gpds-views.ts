@@ -50,6 +50,7 @@ export function gpdsAnswer(t: Translate, locale: Locale, outcome: GpdsOutcome): 
   if (outcome.done === "recurring" && outcome.refused.length === 0) lines.push(t("gpds.recurring", { count: outcome.count, weeks: outcome.everyWeeks }));
   if (outcome.done === "spaceRegistered") lines.push(t("gpds.spaceRegistered", { school: outcome.schedule.school.name }));
   for (const r of outcome.refused) lines.push(t(`gpds.refused.${r.problem}`, { date: formatDay(r.date, locale) }));
+  if (outcome.agendasQueued) lines.push(t("gpds.agendaSentNow", { count: outcome.agendasQueued }));
   lines.push(scheduleText(t, locale, outcome.schedule));
   return lines.join("\n\n");
 }

@@ -65,10 +65,11 @@ export async function freePort(): Promise<number> {
 
 export type Bot = { port: number; url: string; proc: Proc; dataDir: string };
 
-export async function startBot(port: number): Promise<Bot> {
+/** `env`: more settings for the bot process (FORCE_LOCALE=fr for French pictures, say). */
+export async function startBot(port: number, env: Record<string, string> = {}): Promise<Bot> {
   const dataDir = mkdtempSync(path.join(tmpdir(), "repere-e2e-"));
   const proc = spawnLogged("bot", ["--disable-warning=DEP0111", "--import", "tsx", "src/main.ts"], {
-    env: { PORT: String(port), DATA_DIR: dataDir, LOG_LEVEL: "warn", SEED_DEMO: "auto", CHECKPOINT_DISABLE: "1" },
+    env: { PORT: String(port), DATA_DIR: dataDir, LOG_LEVEL: "warn", SEED_DEMO: "auto", CHECKPOINT_DISABLE: "1", ...env },
   });
   const url = `http://127.0.0.1:${port}`;
   await until("healthy /healthz", proc, async () => ((await fetch(`${url}/healthz`)).status === 200 ? true : undefined), 90_000);

@@ -61,6 +61,16 @@ export class Person {
     await this.page.getByRole("button", { name: "Send Message" }).last().click();
   }
 
+  /** Sends a message in the open group chat mentioning the bot first (picked in the "@" menu): in
+   *  a group chat the bot hears only the messages that mention it. */
+  async sayMentioning(bot: string, text: string): Promise<void> {
+    await this.composeBox().click();
+    await this.page.keyboard.type("@");
+    await this.page.getByRole("menuitem", { name: bot }).click();
+    await this.page.keyboard.type(` ${text}`);
+    await this.page.getByRole("button", { name: "Send Message" }).last().click();
+  }
+
   /** Starts a new post in the open channel, mentioning the bot first (picked in the "@" menu). */
   async postMentioning(bot: string, text: string): Promise<Locator> {
     const newPost = this.page.getByRole("group").filter({ has: this.page.getByRole("button", { name: "Post" }) });
@@ -141,4 +151,21 @@ export async function expectText(
   }
   const wanted = `${texts.map(String).join(" + ")}${opts.absent?.length ? ` and not ${opts.absent.map(String).join(", ")}` : ""}`;
   expect(ok(seen), `${opts.message ? `${opts.message}: ` : ""}expected ${wanted}; the page shows: «${seen.slice(0, 1500)}»`).toBe(true);
+}
+
+/** Keeps a picture for the README (with E2E_UPDATE_DOCS=1 only): the chat column (without the left
+ *  pane), scaled down to 800 px wide by the browser itself. */
+export async function docsPicture(browser: Browser, person: Person, file: string): Promise<void> {
+  if (process.env.E2E_UPDATE_DOCS !== "1") return;
+  const shot = await person.page.screenshot({ clip: { x: 330, y: 48, width: 920, height: 852 } });
+  const scaler = await browser.newPage();
+  try {
+    await scaler.setContent(
+      `<html><body style="margin:0"><img style="display:block;width:800px" src="data:image/png;base64,${shot.toString("base64")}"></body></html>`,
+    );
+    mkdirSync(path.dirname(file), { recursive: true });
+    await scaler.locator("img").screenshot({ path: file });
+  } finally {
+    await scaler.close();
+  }
 }

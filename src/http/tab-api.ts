@@ -3,7 +3,8 @@ import { z } from "zod";
 import type { Logger } from "../logging.js";
 import type { Actor } from "../services/members.js";
 import { caseListQuerySchema, tabActionSchema, type DashboardService } from "../services/dashboard.js";
-import type { TabAuthenticator, TabIdentity } from "./tab-auth.js";
+import { DEMO_PEOPLE, DEMO_TENANT_ID } from "../store/demo-seed.js";
+import { isLoopback, type TabAuthenticator, type TabIdentity } from "./tab-auth.js";
 
 /** The JSON API of the personal tab « Mes dossiers », under /api/tab/. Every request names its
  *  caller by a Teams SSO token (or, in local mode, a demo person); every input is parsed with zod;
@@ -100,7 +101,23 @@ export function registerTabApi(server: restify.Server, deps: TabApiDeps): void {
         locale: actor.locale,
         mode: deps.auth.mode,
         namesSearchable: deps.dashboard.seesNames(actor),
+        schools: await deps.dashboard.schools(actor),
       });
+    }),
+  );
+
+  // Local mode only (no app id, loopback): the demo persons a developer may act as, those the
+  // database knows. Nothing is told elsewhere.
+  server.get(
+    "/api/tab/local/people",
+    handle(async (req, res) => {
+      if (deps.auth.mode !== "local" || !isLoopback(req.socket?.remoteAddress)) return send(res, 404, { error: "not_found" });
+      const people: { aadObjectId: string; displayName: string; role: string }[] = [];
+      for (const p of DEMO_PEOPLE) {
+        const actor = await deps.identify({ tenantId: DEMO_TENANT_ID, aadObjectId: p.aadObjectId, local: true });
+        if (actor) people.push({ aadObjectId: p.aadObjectId, displayName: actor.displayName, role: actor.role });
+      }
+      send(res, 200, { people });
     }),
   );
 

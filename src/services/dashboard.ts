@@ -37,6 +37,10 @@ export const caseListQuerySchema = z
     school: z.uuid().optional(),
     urgency: z.coerce.number().int().min(1).max(3).optional(),
     overdue: flag.optional(),
+    /** The pupil's age at the report date. */
+    age: z.enum(["under16", "16plus"]).optional(),
+    /** Awaiting the GPDS's decision (neither referred to the MLDS nor under a Parcours de suivi). */
+    gpdsPending: flag.optional(),
     page: z.coerce.number().int().min(1).max(400).default(1),
     sort: z.enum(["newestOpenFirst", "newest", "oldest"]).default("newestOpenFirst"),
     /** A reference ("D-2026-0042", or its start), or a pupil's name for who may see names. */
@@ -111,6 +115,17 @@ export class DashboardService {
     return scopeOf(actor.role, "VIEW_DETAILS") !== null || scopeOf(actor.role, "VIEW_STATUS") === "OWN_REPORTS";
   }
 
+  /** The schools the caller's list may be filtered by: theirs, or their bassin's. */
+  async schools(actor: Actor): Promise<{ id: string; name: string }[]> {
+    const schools =
+      actor.schoolIds.length > 0
+        ? await this.store.schools.byIds(actor.schoolIds)
+        : actor.districtId
+          ? await this.store.schools.inDistrict(actor.districtId)
+          : [];
+    return schools.map((s) => ({ id: s.id, name: s.name })).sort((a, b) => a.name.localeCompare(b.name, "fr"));
+  }
+
   async list(actor: Actor, query: CaseListQuery): Promise<TabCaseList> {
     const now = this.clock();
     const namesSearchable = this.seesNames(actor);
@@ -122,6 +137,8 @@ export class DashboardService {
     if (query.school) criteria.schoolId = query.school;
     if (query.urgency) criteria.urgency = query.urgency;
     if (query.overdue) criteria.overdue = { now, newBefore: newCaseLateBefore(now) };
+    if (query.age) criteria.ageGroup = query.age === "under16" ? "UNDER_16" : "16_AND_OVER";
+    if (query.gpdsPending) criteria.gpdsPending = true;
     const search = query.search ?? "";
     if (/^d-?\d/i.test(search)) criteria.referencePrefix = search.toUpperCase().replace(/^D(?!-)/, "D-");
     else if (search) {

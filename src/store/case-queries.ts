@@ -432,6 +432,11 @@ export type CaseCriteria = {
   referencePrefix?: string;
   /** Words that the pupil's name key must all hold (domain: nameSearchTokens); not anonymised. */
   nameTokens?: readonly string[];
+  /** The pupil's age at the report date: under 16, or 16 and over (unknown counts as 16 or over,
+   *  as in concernsMlds). */
+  ageGroup?: "UNDER_16" | "16_AND_OVER";
+  /** Awaiting the GPDS's decision: open, neither referred to the MLDS nor under a Parcours de suivi. */
+  gpdsPending?: boolean;
 };
 
 export type CaseOrder = Order;
@@ -452,6 +457,12 @@ function criteriaCondition(k: CaseCriteria, withStatus: boolean): CaseCondition 
           eb.and([eb("c.status", "=", lit("NEW")), eb("c.createdAt", "<", k.overdue.newBefore)]),
         ]),
       );
+    }
+    if (k.ageGroup === "UNDER_16") parts.push(eb("c.ageAtReport", "<", sql.lit(MLDS_MIN_AGE)));
+    if (k.ageGroup === "16_AND_OVER") parts.push(eb.or([eb("c.ageAtReport", "is", null), eb("c.ageAtReport", ">=", sql.lit(MLDS_MIN_AGE))]));
+    if (k.gpdsPending) {
+      parts.push(eb("c.escalatedToMlds", "=", false));
+      parts.push(eb("c.status", "in", lits(["NEW", "ACKNOWLEDGED", "INFO_REQUESTED"] as const)));
     }
     if (k.referencePrefix) parts.push(eb("c.reference", "like", `${escapeLike(k.referencePrefix)}%`));
     if (k.nameTokens && k.nameTokens.length > 0) {

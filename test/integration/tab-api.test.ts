@@ -148,13 +148,18 @@ describe.each(DATABASE_KINDS)("the tab's API with single sign-on on %s", (kind) 
       expect(res.status, authorization.slice(0, 40)).toBe(401);
       expect(res.headers.get("cache-control")).toBe("no-store");
     }
+    // Nor is the local mode's list of demo persons there to see.
+    expect((await get("/api/tab/local/people")).status).toBe(404);
     // The local mode's demo person is no way in when there is an app id.
     const local = await fetch(`${url}/api/tab/cases`, { headers: { [LOCAL_PERSON_HEADER]: person("Karim Benali").aadObjectId } });
     expect(local.status).toBe(401);
   });
 
   it("accepts the app id itself as audience, and tells someone unknown apart (403)", async () => {
-    expect((await get("/api/tab/me", token("Karim Benali", { aud: APP_ID }))).status).toBe(200);
+    const me = await get("/api/tab/me", token("Karim Benali", { aud: APP_ID }));
+    expect(me.status).toBe(200);
+    // The schools the référent's list may be filtered by: his own.
+    expect(((await me.json()) as { schools: { name: string }[] }).schools.map((s) => s.name)).toEqual(["Lycée Victor-Hugo"]);
     const stranger = await get("/api/tab/me", `Bearer ${sign(tabKey.privateKey, { ...claims("Karim Benali"), oid: randomUUID() })}`);
     expect(stranger.status).toBe(403);
   });
@@ -202,7 +207,12 @@ describe.each(DATABASE_KINDS)("the tab's API with single sign-on on %s", (kind) 
     const page2 = (await (await get("/api/tab/cases?page=2", token("Karim Benali"))).json()) as ListBody;
     expect(page2.lines).toEqual([]);
     expect(page2.total).toBe(3);
-    for (const bad of ["status=OPENED", "urgency=9", "page=0", "sort=name", "school=x", "limit=5000"]) {
+    // Age at the report date, and the cases awaiting the GPDS's decision (not referred, no plan).
+    const older = (await (await get("/api/tab/cases?age=16plus", token("Karim Benali"))).json()) as ListBody;
+    expect(older.lines.map((l) => l.reference).sort()).toEqual([refs.claire16, refs.karim17].sort());
+    const younger = (await (await get("/api/tab/cases?age=under16", token("Karim Benali"))).json()) as ListBody;
+    expect(younger.lines.map((l) => l.reference)).toEqual([refs.claire14]);
+    for (const bad of ["status=OPENED", "urgency=9", "page=0", "sort=name", "school=x", "limit=5000", "age=12", "gpdsPending=maybe"]) {
       expect((await get(`/api/tab/cases?${bad}`, token("Karim Benali"))).status, bad).toBe(400);
     }
   });
@@ -231,6 +241,21 @@ describe.each(DATABASE_KINDS)("the tab's API with single sign-on on %s", (kind) 
     // Done once: the same action again is not a transition any more.
     expect((await post(`/api/tab/cases/${refs.karim17}/actions`, { action: "takeCharge", version: c.version }, token("Karim Benali"))).status).toBe(409);
   });
+
+  it("tells the cases still awaiting the GPDS's decision: neither referred to the MLDS, nor closed, nor under a plan", async () => {
+    const pending = async () =>
+      ((await (await get("/api/tab/cases?gpdsPending=true", token("Karim Benali"))).json()) as ListBody).lines.map((l) => l.reference).sort();
+    expect(await pending()).toEqual([refs.claire16, refs.claire14, refs.karim17].sort());
+    const version = (reference: string) => app.store.db.prisma.case.findUniqueOrThrow({ where: { reference } });
+    const referred = await version(refs.claire16);
+    expect((await app.services.triage.act(actors.karim, referred.id, referred.version, { verb: "escalate" })).ok).toBe(true);
+    const dismissed = await version(refs.claire14);
+    expect((await app.services.triage.act(actors.karim, dismissed.id, dismissed.version, { verb: "dismiss", reason: "Situation réglée en classe" })).ok).toBe(
+      true,
+    );
+    // Taken in charge above, but nothing decided yet: still waiting.
+    expect(await pending()).toEqual([refs.karim17]);
+  });
 });
 
 describe("the tab's local mode (no app id, loopback only)", () => {
@@ -258,6 +283,11 @@ describe("the tab's local mode (no app id, loopback only)", () => {
       const me = await fetch(`${url}/api/tab/me`, { headers: { [LOCAL_PERSON_HEADER]: person("Sophie Laurent").aadObjectId } });
       expect(me.status).toBe(200);
       expect(await me.json()).toMatchObject({ displayName: "Sophie Laurent", role: "COORDINATOR", mode: "local" });
+      // The demo persons a developer may pick, from this machine.
+      const people = (await (await fetch(`${url}/api/tab/local/people`)).json()) as { people: { displayName: string; role: string }[] };
+      expect(people.people).toEqual(
+        expect.arrayContaining([{ aadObjectId: person("Karim Benali").aadObjectId, displayName: "Karim Benali", role: "REFERENT" }]),
+      );
     } finally {
       await app.stop();
       rmSync(dataDir, { recursive: true, force: true });

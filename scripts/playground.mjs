@@ -33,3 +33,4 @@ run(process.execPath, [cli, "start", "-e", "http://127.0.0.1:3978/api/messages",
   ...(coordinator ? { M365_AGENTS_PLAYGROUND_CONFIG_PATH: path.resolve("playground/coordinator.yml") } : {}),
 });
 console.log(`Open http://localhost:${port}/ to talk to Repère as ${coordinator ? "Sophie Laurent (MLDS coordinator)" : "Claire Martin (teacher)"}.`);
+console.log("The « Mes dossiers » tab: http://127.0.0.1:3978/tab/ (local mode: pick a demo person, e.g. Karim Benali or Sophie Laurent).");

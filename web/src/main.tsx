@@ -9,7 +9,7 @@ import { connectTeams } from "./teams";
 async function start(): Promise<void> {
   const teams = await connectTeams();
   const params = new URLSearchParams(window.location.search);
-  const lang = pickLang(params.get("lang"), teams?.locale, ...(teams ? [] : navigator.languages));
+  const lang = pickLang(params.get("lang"), params.get("locale"), teams?.locale, ...(teams ? [] : navigator.languages));
   await initI18n(lang);
   let theme = teamsLightTheme;
   if (teams) {

@@ -35,6 +35,7 @@ let browser: Browser;
 const connector = new FakeConnector();
 const dataDir = mkdtempSync(path.join(tmpdir(), "repere-tab-e2e-"));
 const refs = {} as Record<"lea" | "hugo" | "ines" | "noah", string>;
+let collegeRef = "";
 
 async function report(by: Actor, uai: string, lastName: string, firstName: string, age: number, urgency: 1 | 2 | 3): Promise<string> {
   const school = (await app.services.reports.reportingSchools(by)).find((s) => s.uai === uai)!;
@@ -121,6 +122,11 @@ beforeAll(async () => {
   refs.hugo = await report(claire, "0690001B", "Bernard", "Hugo", 14, 1);
   refs.ines = await report(claire, "0690001B", "Lefèvre", "Inès", 16, 2);
   refs.noah = await report(claire, "0690001B", "Morel", "Noah", 15, 2);
+  // A teacher of two schools with more reports than one page holds (under 16: the GPDS's, no card
+  // in the channel).
+  const thomas = (await app.services.members.identify(DEMO_TENANT_ID, person("Thomas Girard").aadObjectId))!;
+  for (let i = 0; i < 26; i++) await report(thomas, "0690002C", `Élève${String.fromCharCode(65 + i)}`, "Sam", 14, 1);
+  collegeRef = await report(thomas, "0690003D", "Petit", "Jules", 13, 2);
   // The cards of the 16 and over are posted in the bassin's channel.
   await vi.waitFor(() => expect(connector.sent.filter((s) => s.method === "POST" && s.conversationId === CHANNEL).length).toBeGreaterThanOrEqual(2), {
     timeout: 30_000,
@@ -261,11 +267,29 @@ describe("the tab « Mes dossiers » in Chromium", () => {
     }
   });
 
-  it("speaks English when asked, and keeps a teacher to her own reports", async () => {
+  it("pages on the server, and filters a teacher's own reports by school", async () => {
+    const { context, page } = await open(1280, 900);
+    try {
+      await actAs(page, "Thomas Girard");
+      await page.getByText("Page 1 sur 2").waitFor();
+      expect((await rowRefs(page)).length).toBe(25);
+      await page.getByRole("button", { name: "Page suivante" }).click();
+      await page.getByText("Page 2 sur 2").waitFor();
+      await expect.poll(async () => (await rowRefs(page)).length).toBe(2);
+      expect(await page.getByRole("button", { name: "Page suivante" }).isDisabled()).toBe(true);
+      await page.getByTestId("filter-school").selectOption({ label: "Collège Jules-Ferry" });
+      await page.getByText("Page 1 sur 1").waitFor();
+      await expect.poll(() => rowRefs(page)).toEqual([collegeRef]);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it("speaks English when asked, and shows a coordinator of another bassin none of these cases", async () => {
     const { context, page } = await open(1280, 900, "lang=en");
     try {
       await expect.poll(() => page.getByText("Local mode", { exact: true }).isVisible()).toBe(true);
-      await pick(page, "Thomas Girard");
+      await pick(page, "Marc Petit");
       await page.getByRole("heading", { name: "My cases" }).waitFor();
       await page.getByText("No case matches.").waitFor();
       expect(await rowRefs(page)).toEqual([]);

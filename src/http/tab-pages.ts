@@ -27,7 +27,7 @@ export function registerTabPages(server: restify.Server, dist = TAB_DIST): void 
     res.writeHead(301, { location: "/tab/", "cache-control": "no-store" });
     res.end();
   });
-  server.get("/tab/*", async (req, res) => {
+  const page = async (req: restify.Request, res: restify.Response): Promise<void> => {
     const pathname = decodeURIComponent(new URL(req.url ?? "/", "http://localhost").pathname).slice("/tab/".length);
     // Only the build's own files: no way out of web/dist, no hidden files.
     const file = pathname === "" ? "index.html" : pathname;
@@ -50,7 +50,10 @@ export function registerTabPages(server: restify.Server, dist = TAB_DIST): void 
       return send(res, ".html", body, false);
     }
     send(res, ext, body, file.startsWith("assets/"));
-  });
+  };
+  server.get("/tab/*", page);
+  // Node leaves the body out of an answer to HEAD.
+  server.head("/tab/*", page);
 }
 
 function send(res: restify.Response, ext: string, body: Buffer, immutable: boolean): void {

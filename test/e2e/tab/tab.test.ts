@@ -160,6 +160,8 @@ describe("the tab « Mes dossiers » in Chromium", () => {
     expect((await fetch(`${url}/tab/../package.json`)).status).toBe(404);
     expect((await fetch(`${url}/tab/%2e%2e/package.json`)).status).toBe(404);
     expect((await fetch(`${url}/tab`, { redirect: "manual" })).headers.get("location")).toBe("/tab/");
+    const head = await fetch(`${url}/tab/`, { method: "HEAD" });
+    expect([head.status, head.headers.get("content-type")]).toEqual([200, "text/html; charset=utf-8"]);
   });
 
   it("at 1280 px: a référent filters, opens a case, takes it in charge, and the channel card is updated", async () => {

@@ -28,26 +28,25 @@ export function registerTabPages(server: restify.Server, dist = TAB_DIST): void 
     res.end();
   });
   const page = async (req: restify.Request, res: restify.Response): Promise<void> => {
-    const pathname = decodeURIComponent(new URL(req.url ?? "/", "http://localhost").pathname).slice("/tab/".length);
-    // Only the build's own files: no way out of web/dist, no hidden files.
+    let pathname: string;
+    try {
+      pathname = decodeURIComponent(new URL(req.url ?? "/", "http://localhost").pathname).slice("/tab/".length);
+    } catch {
+      return notFound(res);
+    }
+    // Only the build's own files: no way out of web/dist, no hidden files, known types only.
     const file = pathname === "" ? "index.html" : pathname;
+    const ext = path.extname(file);
     const full = path.resolve(dist, file);
-    const ext = path.extname(full);
-    if (!full.startsWith(dist + path.sep) || file.split("/").some((part) => part.startsWith(".")) || !TYPES[ext]) return notFound(res);
+    if (file.split(/[\\/]/).some((part) => part.startsWith(".")) || !TYPES[ext] || !full.startsWith(dist + path.sep)) return notFound(res);
     let body: Buffer;
     try {
       body = await readFile(full);
     } catch {
-      // The front end is one page: any other path under /tab/ is the page itself, if built.
-      if (ext !== ".html" && file.includes(".")) return notFound(res);
-      try {
-        body = await readFile(path.join(dist, "index.html"));
-      } catch {
-        res.writeHead(404, { ...tabSecurityHeaders(), "content-type": "text/plain; charset=utf-8" });
-        res.end("The tab is not built: run `npm run build:tab`.\n");
-        return;
-      }
-      return send(res, ".html", body, false);
+      if (file !== "index.html") return notFound(res);
+      res.writeHead(404, { ...tabSecurityHeaders(), "content-type": "text/plain; charset=utf-8" });
+      res.end("The tab is not built: run `npm run build:tab`.\n");
+      return;
     }
     send(res, ext, body, file.startsWith("assets/"));
   };

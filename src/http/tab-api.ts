@@ -156,12 +156,12 @@ export function registerTabApi(server: restify.Server, deps: TabApiDeps): void {
       if (!reference.success) return send(res, 404, { error: "not_found" });
       const body = tabActionSchema.safeParse(req.body);
       if (!body.success) return send(res, 400, { error: "invalid_body" });
-      const result = await deps.dashboard.act(actor, reference.data, body.data.action, body.data.version);
+      const result = await deps.dashboard.act(actor, reference.data, body.data);
       if (!result.ok) {
         // Refused to someone who may not even see the case: its existence is not told.
         if (result.reason === "FORBIDDEN" && !(await deps.dashboard.panel(actor, reference.data)).ok) return send(res, 404, { error: "not_found" });
         const status = { NOT_FOUND: 404, FORBIDDEN: 403, CONFLICT: 409, INVALID_TRANSITION: 409, INVALID_INPUT: 400 }[result.reason];
-        return send(res, status, { error: result.reason.toLowerCase() });
+        return send(res, status, { error: result.reason.toLowerCase(), ...(result.reason === "INVALID_INPUT" ? { field: result.field } : {}) });
       }
       deps.onQueued();
       const panel = await deps.dashboard.panel(actor, reference.data);

@@ -222,7 +222,7 @@ describe.each(DATABASE_KINDS)("the tab's API with single sign-on on %s", (kind) 
     // The case's card as the outbox would have posted it in the bassin's channel.
     await app.store.db.prisma.channelPost.create({ data: { caseId, conversationId: "19:tab-test@thread.tacv2", activityId: "1:posted" } });
     const panel = (await (await get(`/api/tab/cases/${refs.karim17}`, token("Karim Benali"))).json()) as { version: number; actions: string[]; pupil: unknown };
-    expect(panel.actions).toEqual(["takeCharge"]);
+    expect(panel.actions).toEqual(["takeCharge", "requestInfo", "dismiss"]);
     expect(panel.pupil).toMatchObject({ name: "Inès Lefèvre" });
     // A teacher may not, even with the right version (the case is hers to see only when she reported it).
     expect((await post(`/api/tab/cases/${refs.claire16}/actions`, { action: "takeCharge", version: 0 }, token("Claire Martin"))).status).toBe(403);
@@ -242,19 +242,35 @@ describe.each(DATABASE_KINDS)("the tab's API with single sign-on on %s", (kind) 
     expect((await post(`/api/tab/cases/${refs.karim17}/actions`, { action: "takeCharge", version: c.version }, token("Karim Benali"))).status).toBe(409);
   });
 
-  it("tells the cases still awaiting the GPDS's decision: neither referred to the MLDS, nor closed, nor under a plan", async () => {
+  it("tells the cases still awaiting the GPDS's decision, and asks, dismisses and opens a plan from the tab", async () => {
     const pending = async () =>
       ((await (await get("/api/tab/cases?gpdsPending=true", token("Karim Benali"))).json()) as ListBody).lines.map((l) => l.reference).sort();
     expect(await pending()).toEqual([refs.claire16, refs.claire14, refs.karim17].sort());
-    const version = (reference: string) => app.store.db.prisma.case.findUniqueOrThrow({ where: { reference } });
-    const referred = await version(refs.claire16);
+    const current = (reference: string) => app.store.db.prisma.case.findUniqueOrThrow({ where: { reference } });
+    const act = async (reference: string, body: Record<string, unknown>) =>
+      post(`/api/tab/cases/${reference}/actions`, { version: (await current(reference)).version, ...body }, token("Karim Benali"));
+
+    // The GPDS refers one to the MLDS (from its card), the référent dismisses another from the tab.
+    const referred = await current(refs.claire16);
     expect((await app.services.triage.act(actors.karim, referred.id, referred.version, { verb: "escalate" })).ok).toBe(true);
-    const dismissed = await version(refs.claire14);
-    expect((await app.services.triage.act(actors.karim, dismissed.id, dismissed.version, { verb: "dismiss", reason: "Situation réglée en classe" })).ok).toBe(
-      true,
-    );
-    // Taken in charge above, but nothing decided yet: still waiting.
+    expect((await act(refs.claire14, { action: "dismiss" })).status).toBe(400);
+    expect((await act(refs.claire14, { action: "dismiss", reason: "   " })).status).toBe(400);
+    const dismissed = await act(refs.claire14, { action: "dismiss", reason: "Situation réglée en classe" });
+    expect(((await dismissed.json()) as { status: string }).status).toBe("CLOSED");
+    // A question to the reporter of the case taken in charge above: asked, but nothing decided yet.
+    const asked = await act(refs.karim17, { action: "requestInfo", question: "Depuis quand les retards ?" });
+    expect(((await asked.json()) as { status: string; actions: string[] }).status).toBe("INFO_REQUESTED");
+    const event = await app.store.db.prisma.caseEvent.findFirstOrThrow({ where: { case: { reference: refs.karim17 }, type: "INFO_REQUESTED" } });
+    expect(event.data).toMatchObject({ question: "Depuis quand les retards ?" });
     expect(await pending()).toEqual([refs.karim17]);
+
+    // A Parcours de suivi is opened once the case is taken in charge.
+    expect((await act(refs.claire16, { action: "openPlan" })).status).toBe(409);
+    expect((await act(refs.claire16, { action: "takeCharge" })).status).toBe(200);
+    const planned = (await (await act(refs.claire16, { action: "openPlan" })).json()) as { status: string; plan: unknown; actions: string[] };
+    expect(planned.status).toBe("PLAN_ACTIVE");
+    expect(planned.plan).not.toBeNull();
+    expect(planned.actions).toEqual([]);
   });
 });
 

@@ -6,16 +6,18 @@ import {
   DrawerBody,
   DrawerHeader,
   DrawerHeaderTitle,
+  Field,
   MessageBar,
   MessageBarBody,
   OverlayDrawer,
   Spinner,
   Subtitle2,
   Switch,
+  Textarea,
 } from "@fluentui/react-components";
 import i18next from "i18next";
-import { useEffect, useState } from "react";
-import { ApiError, type CasePanel, type TabApi } from "./api";
+import { useEffect, useRef, useState, type FormEvent } from "react";
+import { ApiError, type CasePanel, type TabApi, type TabCommand } from "./api";
 import { STATUS_COLOR } from "./CasesView";
 import { formatDate, type Lang } from "./i18n";
 
@@ -34,6 +36,13 @@ export function CasePanelDrawer(props: { api: TabApi; reference: string; lang: L
   const [busy, setBusy] = useState(false);
   const [notice, setNotice] = useState<Notice>(null);
   const [consultations, setConsultations] = useState(false);
+  const [form, setForm] = useState<"requestInfo" | "dismiss" | null>(null);
+  const [text, setText] = useState("");
+  const noticeRef = useRef<HTMLDivElement>(null);
+  // What an action did is read out, and the focus stays in the panel when its button goes away.
+  useEffect(() => {
+    if (notice) noticeRef.current?.focus();
+  }, [notice]);
   const narrow = typeof window !== "undefined" && window.matchMedia("(max-width: 600px)").matches;
 
   useEffect(() => {
@@ -47,23 +56,35 @@ export function CasePanelDrawer(props: { api: TabApi; reference: string; lang: L
     };
   }, [api, reference]);
 
-  const takeCharge = async () => {
+  const run = async (command: TabCommand) => {
     if (!panel) return;
     setBusy(true);
     setNotice(null);
     try {
-      setPanel(await api.act(panel.reference, "takeCharge", panel.version));
-      setNotice({ intent: "success", text: t("panel.takenInCharge") });
+      setPanel(await api.act(panel.reference, command));
+      setNotice({ intent: "success", text: t(`panel.done.${command.action}`) });
+      setForm(null);
+      setText("");
       onChanged();
     } catch (err) {
       if (err instanceof ApiError && err.status === 409) {
         setPanel(await api.panel(panel.reference).catch(() => panel));
         setNotice({ intent: "warning", text: t("panel.conflict") });
+        setForm(null);
         onChanged();
-      } else setNotice({ intent: "error", text: err instanceof ApiError && err.status === 403 ? t("panel.forbidden") : t("error") });
+      } else if (err instanceof ApiError && err.status === 400) setNotice({ intent: "error", text: t("panel.invalid") });
+      else setNotice({ intent: "error", text: err instanceof ApiError && err.status === 403 ? t("panel.forbidden") : t("error") });
     } finally {
       setBusy(false);
     }
+  };
+
+  const submitForm = (e: FormEvent) => {
+    e.preventDefault();
+    if (!panel || !form || !text.trim()) return setNotice({ intent: "error", text: t("panel.invalid") });
+    void run(
+      form === "requestInfo" ? { action: "requestInfo", version: panel.version, question: text } : { action: "dismiss", version: panel.version, reason: text },
+    );
   };
 
   return (
@@ -127,19 +148,57 @@ export function CasePanelDrawer(props: { api: TabApi; reference: string; lang: L
             </ul>
 
             <Subtitle2 as="h2">{t("panel.actions")}</Subtitle2>
-            {notice && (
-              <MessageBar intent={notice.intent} role="status">
-                <MessageBarBody>{notice.text}</MessageBarBody>
-              </MessageBar>
-            )}
-            {panel.actions.includes("takeCharge") ? (
-              <Button appearance="primary" disabled={busy} onClick={() => void takeCharge()}>
-                {t("panel.takeCharge")}
-              </Button>
-            ) : (
+            <div ref={noticeRef} tabIndex={-1} className="notice">
+              {notice && (
+                <MessageBar intent={notice.intent} role="status">
+                  <MessageBarBody>{notice.text}</MessageBarBody>
+                </MessageBar>
+              )}
+            </div>
+            {panel.actions.length === 0 && (
               <p>
                 <Caption1>{t("panel.noAction")}</Caption1>
               </p>
+            )}
+            <div className="actions">
+              {panel.actions.includes("takeCharge") && (
+                <Button appearance="primary" disabled={busy} onClick={() => void run({ action: "takeCharge", version: panel.version })}>
+                  {t("bot.caseLabels.takeCharge")}
+                </Button>
+              )}
+              {panel.actions.includes("openPlan") && (
+                <Button appearance="primary" disabled={busy} onClick={() => void run({ action: "openPlan", version: panel.version })}>
+                  {t("bot.caseLabels.openPlan")}
+                </Button>
+              )}
+              {panel.actions.includes("requestInfo") && (
+                <Button disabled={busy} aria-expanded={form === "requestInfo"} onClick={() => setForm(form === "requestInfo" ? null : "requestInfo")}>
+                  {t("bot.caseLabels.requestInfo")}
+                </Button>
+              )}
+              {panel.actions.includes("dismiss") && (
+                <Button disabled={busy} aria-expanded={form === "dismiss"} onClick={() => setForm(form === "dismiss" ? null : "dismiss")}>
+                  {t("bot.caseLabels.dismiss")}
+                </Button>
+              )}
+            </div>
+            {form && (
+              <form className="action-form" onSubmit={submitForm}>
+                <Field label={t(form === "requestInfo" ? "bot.caseLabels.question" : "bot.caseLabels.reason")} required>
+                  <Textarea
+                    value={text}
+                    maxLength={500}
+                    onChange={(_, d) => setText(d.value)}
+                    placeholder={t(form === "requestInfo" ? "bot.caseLabels.questionPlaceholder" : "bot.caseLabels.reasonPlaceholder")}
+                  />
+                </Field>
+                <div className="actions">
+                  <Button type="submit" appearance="primary" disabled={busy}>
+                    {t(form === "requestInfo" ? "bot.caseLabels.send" : "bot.caseLabels.dismissConfirm")}
+                  </Button>
+                  <Button onClick={() => setForm(null)}>{t("panel.cancel")}</Button>
+                </div>
+              </form>
             )}
             <p>
               <Caption1>{t("panel.inChat")}</Caption1>

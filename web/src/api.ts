@@ -49,8 +49,14 @@ export type CasePanel = {
   reportedAt: string;
   timeline: { type: string; at: string; actorName: string | null }[] | null;
   plan: { objective: string; nextReviewAt: string | null; actions: { type: string; description: string; status: string }[] } | null;
-  actions: "takeCharge"[];
+  actions: TabAction[];
 };
+
+export type TabAction = "takeCharge" | "requestInfo" | "openPlan" | "dismiss";
+export type TabCommand =
+  | { action: "takeCharge" | "openPlan"; version: number }
+  | { action: "requestInfo"; version: number; question: string }
+  | { action: "dismiss"; version: number; reason: string };
 
 export type Filters = {
   status: CaseStatus[];
@@ -108,8 +114,7 @@ export class TabApi {
   me = () => this.request<Me>("GET", "/api/tab/me");
   cases = (f: Filters) => this.request<CaseList>("GET", `/api/tab/cases?${queryOf(f)}`);
   panel = (reference: string) => this.request<CasePanel>("GET", `/api/tab/cases/${encodeURIComponent(reference)}`);
-  act = (reference: string, action: "takeCharge", version: number) =>
-    this.request<CasePanel>("POST", `/api/tab/cases/${encodeURIComponent(reference)}/actions`, { action, version });
+  act = (reference: string, command: TabCommand) => this.request<CasePanel>("POST", `/api/tab/cases/${encodeURIComponent(reference)}/actions`, command);
   localPeople = () => this.request<{ people: { aadObjectId: string; displayName: string; role: string }[] }>("GET", "/api/tab/local/people");
 
   private async request<T>(method: "GET" | "POST", url: string, body?: unknown): Promise<T> {

@@ -2,21 +2,22 @@ import i18next, { type TFunction } from "i18next";
 import tabEn from "./locales/en.json";
 import tabFr from "./locales/fr.json";
 // The bot's own words for statuses, signals, events and plans: the tab says what the cards say.
-import { plan as planEn, signal as signalEn, status as statusEn, urgency as urgencyEn } from "../../src/teams/locales/en.json";
-import { plan as planFr, signal as signalFr, status as statusFr, urgency as urgencyFr } from "../../src/teams/locales/fr.json";
+import botEn from "../../src/teams/locales/en.json";
+import botFr from "../../src/teams/locales/fr.json";
 import { role as roleEn } from "../../src/teams/locales/en/roles.json";
 import { role as roleFr } from "../../src/teams/locales/fr/roles.json";
 
 export type Lang = "fr" | "en";
 
-const bot = (plan: typeof planFr, signal: typeof signalFr, status: typeof statusFr, urgency: typeof urgencyFr, role: typeof roleFr) => ({
-  status,
-  signal,
-  urgency,
+const bot = (texts: typeof botFr, role: typeof roleFr) => ({
+  caseLabels: texts.case.labels,
+  status: texts.status,
+  signal: texts.signal,
+  urgency: texts.urgency,
   role,
-  event: plan.history.event,
-  planAction: plan.action,
-  planActionStatus: plan.actionStatus,
+  event: texts.plan.history.event,
+  planAction: texts.plan.action,
+  planActionStatus: texts.plan.actionStatus,
 });
 
 /** French first; English when Teams (or `?lang=`, or the browser) says English. */
@@ -36,8 +37,8 @@ export async function initI18n(lang: Lang): Promise<TFunction> {
     fallbackLng: "fr",
     interpolation: { escapeValue: false },
     resources: {
-      fr: { translation: { ...tabFr, bot: bot(planFr, signalFr, statusFr, urgencyFr, roleFr) } },
-      en: { translation: { ...tabEn, bot: bot(planEn, signalEn, statusEn, urgencyEn, roleEn) } },
+      fr: { translation: { ...tabFr, bot: bot(botFr, roleFr) } },
+      en: { translation: { ...tabEn, bot: bot(botEn, roleEn) } },
     },
   });
 }

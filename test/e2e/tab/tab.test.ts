@@ -209,11 +209,53 @@ describe("the tab « Mes dossiers » in Chromium", () => {
         )
         .toBeDefined();
 
-      // The table says so too once the panel is closed.
+      // The table says so too once the panel is closed (the focus stayed in it: Escape closes it).
       await page.keyboard.press("Escape");
+      await panel.waitFor({ state: "detached" });
       await page.getByTestId("search").fill("");
       await page.getByTestId("filter-urgency").selectOption({ value: "2" });
       await expect.poll(() => page.locator(`tr[data-reference="${refs.ines}"]`).textContent()).toContain("Pris en charge");
+      expect(errors).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it("asks the reporter a question, and closes a case that needs no support, from the panel", async () => {
+    const { context, page, errors } = await open(1280, 900);
+    try {
+      await actAs(page, "Karim Benali");
+      await page.locator(`tr[data-reference="${refs.noah}"]`).click();
+      let panel = page.getByRole("dialog");
+      await panel.getByRole("button", { name: "Demander des informations" }).click();
+      // Nothing is sent without a question: the browser asks for it.
+      await panel.getByRole("button", { name: "Envoyer" }).click();
+      expect(await panel.getByRole("textbox").evaluate((el) => (el as HTMLTextAreaElement).validity.valueMissing)).toBe(true);
+      expect(await panel.getByTestId("panel-status").textContent()).toBe("Repéré");
+      await panel.getByRole("textbox").fill("Les absences sont-elles justifiées par la famille ?");
+      expect(await seriousViolations(page)).toEqual([]);
+      await panel.getByRole("button", { name: "Envoyer" }).click();
+      await expect.poll(() => panel.getByTestId("panel-status").textContent()).toBe("Informations demandées");
+      await panel.getByText("Question envoyée à l'auteur de la fiche de repérage.").waitFor();
+      await page.keyboard.press("Escape");
+      await panel.waitFor({ state: "detached" });
+
+      await page.locator(`tr[data-reference="${refs.hugo}"]`).click();
+      panel = page.getByRole("dialog");
+      await panel.getByRole("button", { name: "Clore : pas d'accompagnement nécessaire" }).click();
+      await panel.getByRole("textbox").fill("Situation réglée avec le professeur principal");
+      await panel.getByRole("button", { name: "Clore : pas d'accompagnement nécessaire" }).last().click();
+      await expect.poll(() => panel.getByTestId("panel-status").textContent()).toBe("Clos");
+      await page.keyboard.press("Escape");
+      await panel.waitFor({ state: "detached" });
+      await expect.poll(() => page.locator(`tr[data-reference="${refs.hugo}"]`).textContent()).toContain("Clos");
+      const events = await app.store.db.prisma.caseEvent.findMany({
+        where: { case: { reference: { in: [refs.noah, refs.hugo] } }, type: { in: ["INFO_REQUESTED", "DISMISSED"] } },
+      });
+      expect(events.map((e) => [e.type, e.data]).sort()).toEqual([
+        ["DISMISSED", expect.objectContaining({ reason: "Situation réglée avec le professeur principal" })],
+        ["INFO_REQUESTED", expect.objectContaining({ question: "Les absences sont-elles justifiées par la famille ?" })],
+      ]);
       expect(errors).toEqual([]);
     } finally {
       await context.close();

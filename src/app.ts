@@ -1,5 +1,6 @@
 import type { Config } from "./config.js";
-import { createLogger, type Logger } from "./logging.js";
+import { createLogger, textDestination, type Logger } from "./logging.js";
+import { readyMessage } from "./ready-message.js";
 import { createStore, openDatabase, type Store } from "./store/index.js";
 import { createServices, type Services } from "./services/index.js";
 import { createAdapter } from "./teams/platform/adapter.js";
@@ -46,8 +47,13 @@ const UNAUTHENTICATED_WARNING =
 
 /** Wires config -> store -> services -> bot -> HTTP server, and returns a handle to stop it all. */
 export async function startApp(config: Config, opts: AppOptions = {}): Promise<App> {
-  const logger = opts.logger ?? createLogger(config.logLevel);
-  const db = await openDatabase(config.database, { schema: opts.schema, timeouts: config.databaseTimeouts });
+  const readable = config.logFormat === "text" || (config.logFormat === "auto" && process.stdout.isTTY === true);
+  const logger = opts.logger ?? createLogger(config.logLevel, readable ? textDestination() : undefined);
+  const db = await openDatabase(config.database, {
+    schema: opts.schema,
+    timeouts: config.databaseTimeouts,
+    progress: (message, fields) => logger.info(fields ?? {}, message),
+  });
   const store = createStore(db);
   try {
     const seed = config.seedDemo === "always" || (config.seedDemo === "auto" && db.kind === "embedded");
@@ -68,7 +74,8 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<A
       logger,
       leaseMs: config.outboxLeaseMs,
       giveUpAfterMs: config.outboxGiveUpMs,
-      render: (spec, conversation) => renderOutgoing(spec, conversation, { services, defaultLocale: config.defaultLocale, clock }),
+      render: (spec, conversation) =>
+        renderOutgoing(spec, conversation, { services, defaultLocale: config.defaultLocale, forceLocale: config.forceLocale, clock }),
     });
     const bot = new RepereBot({ services, storage: store.botState, config, logger, clock, onQueued: () => outbox.kick() });
     const server = createHttpServer({
@@ -99,7 +106,7 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<A
     });
     const port = await listen(server, config.port, config.host);
     baseUrl ||= `http://${config.host === "0.0.0.0" || config.host === "::" ? "localhost" : config.host}:${port}`;
-    logger.info({ port, host: config.host, database: db.kind }, "Repère is listening");
+    logger.info({ port, host: config.host, database: db.kind }, readyMessage(config, port, seed));
     // Said at start and every hour, so that a test set-up left running in the open does not go unnoticed.
     let exposedWarning: NodeJS.Timeout | null = null;
     if (config.exposedWithoutAuthentication) {
@@ -173,9 +180,10 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<A
       ? every(
           5 * 60_000,
           async () => {
-            const queued = await services.gpds.runAgendas();
+            // And, the day after a meeting, the summary of a séance nobody closed.
+            const queued = (await services.gpds.runAgendas()) + (await services.gpdsMeetings.runSummaries());
             if (queued > 0) {
-              logger.info({ queued }, "GPDS agendas queued");
+              logger.info({ queued }, "GPDS agendas and summaries queued");
               outbox.kick();
             }
           },

@@ -1,4 +1,6 @@
+import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
+import { parseEnv } from "node:util";
 import { z } from "zod";
 import { parseHolidays, type DateRange } from "./domain/weekly-digest.js";
 import { parseHostPatterns, TEAMS_FILE_HOSTS } from "./domain/download-hosts.js";
@@ -83,6 +85,7 @@ const EnvSchema = z.object({
       .optional(),
   ),
   DEFAULT_LOCALE: z.preprocess(emptyToUndefined, z.enum(["fr", "en"], { error: "must be fr or en" }).default("fr")),
+  FORCE_LOCALE: z.preprocess(emptyToUndefined, z.enum(["fr", "en"], { error: "must be fr or en, or empty" }).optional()),
   OUTBOX_LEASE_SECONDS: z.preprocess(
     emptyToUndefined,
     z.coerce
@@ -104,6 +107,7 @@ const EnvSchema = z.object({
   SHUTDOWN_GRACE_SECONDS: seconds(1, 300, 8),
   DATABASE_STATEMENT_TIMEOUT_SECONDS: seconds(1, 600, 5),
   DATABASE_CONNECT_TIMEOUT_SECONDS: seconds(1, 600, 5),
+  LOG_FORMAT: z.preprocess(emptyToUndefined, z.enum(["json", "text"], { error: "must be json or text, or empty" }).optional()),
   LOG_LEVEL: z.preprocess(
     emptyToUndefined,
     z
@@ -188,6 +192,25 @@ function crossVariableProblems(env: NodeJS.ProcessEnv): string[] {
   return problems;
 }
 
+/** Every variable the bot reads (.env.example and the README list them all: a test checks). */
+export const ENVIRONMENT_VARIABLES = Object.keys(EnvSchema.shape);
+
+/**
+ * Reads a `.env` file into the environment when there is one, as deployment tools do: a variable
+ * already set in the environment wins over the file. Returns the file read, or null.
+ */
+export function loadEnvFile(file = path.resolve(".env"), env: NodeJS.ProcessEnv = process.env): string | null {
+  if (!existsSync(file)) return null;
+  let values: Record<string, string>;
+  try {
+    values = parseEnv(readFileSync(file, "utf8")) as Record<string, string>;
+  } catch (err) {
+    throw new ConfigError([`${file} cannot be read: ${(err as Error).message}`]);
+  }
+  for (const [name, value] of Object.entries(values)) env[name] ??= value;
+  return file;
+}
+
 export type Config = {
   port: number;
   host: string;
@@ -203,7 +226,11 @@ export type Config = {
   /** Empty list: every tenant is accepted. */
   allowedTenantIds: string[];
   defaultLocale: "fr" | "en";
+  /** For demonstrations: every answer in this language whatever the Teams client says. */
+  forceLocale?: "fr" | "en";
   logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
+  /** "auto": readable text on a terminal, JSON lines otherwise (log collectors). */
+  logFormat: "json" | "text" | "auto";
   seedDemo: "auto" | "always" | "never";
   /** How long an instance holds the outbox sends it claimed; a crashed instance's are taken over after it. */
   outboxLeaseMs: number;
@@ -263,7 +290,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     allowedTenantIds: e.ALLOWED_TENANT_IDS ?? [],
     defaultLocale: e.DEFAULT_LOCALE,
+    forceLocale: e.FORCE_LOCALE,
     logLevel: e.LOG_LEVEL,
+    logFormat: e.LOG_FORMAT ?? "auto",
     seedDemo: e.SEED_DEMO,
     outboxLeaseMs: e.OUTBOX_LEASE_SECONDS * 1000,
     outboxGiveUpMs: e.OUTBOX_GIVE_UP_HOURS * 3_600_000,

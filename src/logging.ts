@@ -70,4 +70,31 @@ function maskQuoted(s: string): string {
   return s.replace(/"[^"]*"|'[^']*'|«[^»]*»|“[^”]*”|\([^()]+\)/g, (m) => `${m[0]}…${m.at(-1)}`);
 }
 
+const LEVEL_NAMES: Record<number, string> = { 10: "trace", 20: "debug", 30: "info", 40: "warn", 50: "error", 60: "fatal" };
+
+/**
+ * Log lines for a person at a terminal: the time, the level when it is not info, the message, then
+ * the fields as key=value. The JSON lines stay the format for log collectors (not a terminal, or
+ * LOG_FORMAT=json); redaction happened before either.
+ */
+export function textDestination(out: { write(chunk: string): unknown } = process.stdout): pino.DestinationStream {
+  return { write: (line: string) => void out.write(formatLogLine(line)) };
+}
+
+export function formatLogLine(line: string): string {
+  let record: Record<string, unknown>;
+  try {
+    record = JSON.parse(line) as Record<string, unknown>;
+  } catch {
+    return line;
+  }
+  const { level, time, msg, app: _app, ...fields } = record;
+  const levelName = LEVEL_NAMES[level as number] ?? String(level);
+  const clock = typeof time === "string" ? time.slice(11, 19) : "";
+  const extra = Object.entries(fields)
+    .map(([k, v]) => `${k}=${typeof v === "string" ? v : JSON.stringify(v)}`)
+    .join(" ");
+  return `${clock} ${levelName === "info" ? "" : `${levelName.toUpperCase()} `}${String(msg ?? "")}${extra ? `  (${extra})` : ""}\n`;
+}
+
 export type { Logger };

@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig } from "./config.js";
+import { ConfigError, loadConfig, loadEnvFile } from "./config.js";
 import { DataDirLockedError, recordBackupFailure, writeBackup } from "./store/index.js";
 import { startApp } from "./app.js";
 
@@ -6,6 +6,7 @@ import { startApp } from "./app.js";
 async function main(): Promise<void> {
   let config;
   try {
+    loadEnvFile();
     config = loadConfig();
   } catch (err) {
     if (err instanceof ConfigError) {

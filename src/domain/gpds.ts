@@ -1,7 +1,7 @@
 // The school's GPDS (groupe de prévention du décrochage scolaire) meetings: the commands that set
 // them, the dates of a recurrence, and when a meeting's agenda is due. Pure.
 
-import { addDays, addSchoolDaysTo, atParis, isSchoolDay, parisDay, type SchoolCalendar } from "./school-days.js";
+import { addDays, addSchoolDaysTo, atParis, isSchoolDay, parisDay, schoolDayOnOrAfter, type SchoolCalendar } from "./school-days.js";
 import { schoolYearOf } from "./school-year.js";
 import { normalizeText } from "./text.js";
 
@@ -131,4 +131,67 @@ export function agendaHorizon(now: Date, calendar: SchoolCalendar): string {
 /** Who sets a school's GPDS dates and space: its référent décrochage and its chef d'établissement. */
 export function maySetGpds(role: string): boolean {
   return role === "REFERENT" || role === "HEAD";
+}
+
+// ---------------------------------------------------------------------------------------------
+// Decisions taken at a meeting
+
+/** What the GPDS decides for each line of its agenda. */
+export const GPDS_DECISIONS = [
+  /** « Mesures internes »: school measures, in the case's Parcours de suivi (opened if needed). */
+  "SCHOOL_MEASURES",
+  /** « Orienter vers la MLDS »: the referral (16 or over, or turning 16 before 31 August). */
+  "REFER_TO_MLDS",
+  /** « Poursuivre la vigilance »: no measure yet, looked at again at the next GPDS. */
+  "KEEP_WATCHING",
+  /** « Clore : pas d'accompagnement nécessaire ». */
+  "CLOSE_NO_SUPPORT",
+  /** « Reporter au prochain GPDS »: the line is on the next agenda again. */
+  "POSTPONE",
+] as const;
+export type GpdsDecision = (typeof GPDS_DECISIONS)[number];
+
+/** The case event that records a GPDS decision (its data names the meeting and the decision). */
+export const GPDS_DECISION_EVENT = "GPDS_DECISION";
+
+/** The roles of a school's GPDS, offered in the attendance list of its agenda. */
+export const GPDS_MEMBER_ROLES = ["HEAD", "REFERENT", "CPE", "PSYEN", "SOCIAL_WORKER", "NURSE"] as const;
+
+/** Whether a decision sets the case's next review (to the next GPDS date by default). */
+export function decisionSetsReview(decision: GpdsDecision): boolean {
+  return decision === "SCHOOL_MEASURES" || decision === "KEEP_WATCHING";
+}
+
+type Status = "NEW" | "ACKNOWLEDGED" | "INFO_REQUESTED" | "PLAN_ACTIVE" | "REVIEW_DUE" | "CLOSED";
+
+/**
+ * The status a case takes with a GPDS decision, or null when the decision does not apply to it: a
+ * closed case gets none; school measures put the case's Parcours de suivi in force; keeping watch
+ * acknowledges a new case; closing closes it; a referral and a postponement leave it as it is.
+ */
+export function statusAfterDecision(decision: GpdsDecision, status: Status): Status | null {
+  if (status === "CLOSED") return null;
+  switch (decision) {
+    case "SCHOOL_MEASURES":
+      return "PLAN_ACTIVE";
+    case "KEEP_WATCHING":
+      return status === "NEW" || status === "INFO_REQUESTED" ? "ACKNOWLEDGED" : status;
+    case "CLOSE_NO_SUPPORT":
+      return "CLOSED";
+    case "REFER_TO_MLDS":
+    case "POSTPONE":
+      return status;
+  }
+}
+
+/** The review date a decision sets: the next GPDS date when there is one (a school day), else the
+ *  fallback (the usual default review date). */
+export function reviewDayAfterDecision(nextMeetingDay: string | null, fallbackDay: string, calendar: SchoolCalendar): string {
+  if (nextMeetingDay === null) return fallbackDay;
+  return isSchoolDay(nextMeetingDay, calendar) ? nextMeetingDay : schoolDayOnOrAfter(nextMeetingDay, calendar);
+}
+
+/** Whether a meeting's séance is closed by itself now: from the day after the meeting (Paris). */
+export function summaryDue(meetingDay: string, now: Date): boolean {
+  return parisDay(now) > meetingDay;
 }

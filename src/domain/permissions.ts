@@ -11,6 +11,9 @@ export const OPERATIONS = [
   "CLOSE_CASE",
   /** Recording the GPDS's decision to refer a pupil to the MLDS (ages: routing.mayReferToMlds). */
   "REFER_TO_MLDS",
+  /** Recording the decisions of the school's GPDS meeting on its agenda (each line, who attended,
+   *  closing the séance): the référent who runs it and the chef d'établissement who chairs it. */
+  "GPDS_DECIDE",
   "VIEW_HISTORY",
   /** Completing a case's counts of absences (half-days), as the CPE keeps them. */
   "RECORD_ABSENCES",
@@ -71,6 +74,7 @@ export const PERMISSIONS: Readonly<Record<Operation, Readonly<Partial<Record<Rol
   EDIT_PLAN: { REFERENT: "SCHOOL", COORDINATOR: "DISTRICT" },
   CLOSE_CASE: { REFERENT: "SCHOOL", COORDINATOR: "DISTRICT" },
   REFER_TO_MLDS: { HEAD: "SCHOOL", REFERENT: "SCHOOL" },
+  GPDS_DECIDE: { HEAD: "SCHOOL", REFERENT: "SCHOOL" },
   VIEW_HISTORY: {
     CPE: "SCHOOL",
     HEAD: "SCHOOL",

@@ -23,6 +23,7 @@ import { MemberAdminService } from "./member-admin.js";
 import { DirectorySchoolService } from "./directory-schools.js";
 import { schoolCalendar } from "../domain/school-days.js";
 import { GpdsService } from "./gpds.js";
+import { GpdsMeetingService } from "./gpds-meetings.js";
 
 export type Services = {
   conversations: ConversationService;
@@ -49,6 +50,7 @@ export type Services = {
   directorySchools: DirectorySchoolService;
   /** The school's GPDS meetings, its space in Teams and the agenda job. */
   gpds: GpdsService;
+  gpdsMeetings: GpdsMeetingService;
 };
 
 /** What the services take from the configuration. */
@@ -90,6 +92,7 @@ export function createServices(store: Store, clock: () => Date = () => new Date(
     memberAdmin: new MemberAdminService(store, clock),
     directorySchools: new DirectorySchoolService(store, clock),
     gpds: new GpdsService(store, clock, calendar),
+    gpdsMeetings: new GpdsMeetingService(store, triage, routing, clock, calendar),
   };
 }
 

@@ -1,3 +1,5 @@
+import { existsSync } from "node:fs";
+import path from "node:path";
 import pg from "pg";
 import { PrismaClient } from "../generated/prisma/client.js";
 import type { Config } from "../config.js";
@@ -34,6 +36,8 @@ export type OpenOptions = {
    *  database only the connection one applies: PGlite runs in this process, where no network can
    *  cut it off, and it honours no statement_timeout. */
   timeouts?: DatabaseTimeouts;
+  /** Told what a slow start is doing (creating the embedded database, applying migrations). */
+  progress?: (message: string, fields?: Record<string, unknown>) => void;
 };
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
@@ -44,6 +48,8 @@ export async function openDatabase(database: Config["database"], opts: OpenOptio
   let embedded: EmbeddedDatabase | undefined;
   let url: string;
   if (database.kind === "embedded") {
+    const fresh = !database.dataDir.startsWith("memory://") && !existsSync(path.join(database.dataDir, "pgdata"));
+    opts.progress?.(fresh ? "creating the embedded database (first start)" : "opening the embedded database", { dataDir: database.dataDir });
     embedded = await startEmbeddedDatabase(database.dataDir);
     url = opts.embeddedVia ? await opts.embeddedVia(embedded) : embedded.url;
   } else {
@@ -75,7 +81,9 @@ export async function openDatabase(database: Config["database"], opts: OpenOptio
   }
   try {
     if (schema !== "public") await pool.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
-    if (opts.migrate ?? true) await applyMigrations(pool);
+    if (opts.migrate ?? true) {
+      await applyMigrations(pool, undefined, (pending) => opts.progress?.(`applying ${pending} database migration${pending > 1 ? "s" : ""}`));
+    }
   } catch (err) {
     await pool.end().catch(() => {});
     await embedded?.stop();

@@ -26,12 +26,18 @@ export function readMigrations(dir = MIGRATIONS_DIR): Migration[] {
     });
 }
 
-export async function applyMigrations(pool: pg.Pool, migrations = readMigrations()): Promise<string[]> {
+/** `onPending`: told how many migrations are about to be applied, when there are any. */
+export async function applyMigrations(pool: pg.Pool, migrations = readMigrations(), onPending?: (count: number) => void): Promise<string[]> {
   // withClient: a connection lost while migrating fails the start instead of crashing it.
-  return withClient(pool, (client, connection) => migrate(client, connection, migrations));
+  return withClient(pool, (client, connection) => migrate(client, connection, migrations, onPending));
 }
 
-async function migrate(client: pg.PoolClient, connection: { lost(err?: unknown): boolean }, migrations: Migration[]): Promise<string[]> {
+async function migrate(
+  client: pg.PoolClient,
+  connection: { lost(err?: unknown): boolean },
+  migrations: Migration[],
+  onPending?: (count: number) => void,
+): Promise<string[]> {
   // A migration may rewrite a large table, and waiting for another instance's migrations takes as
   // long as they do: the bot's statement timeouts do not apply here (server side, and the client's
   // own timer with query_timeout 0), and are restored before the connection goes back to the pool.
@@ -54,6 +60,8 @@ async function migrate(client: pg.PoolClient, connection: { lost(err?: unknown):
       `SELECT migration_name FROM "_prisma_migrations" WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL`,
     );
     const doneNames = new Set(done.rows.map((r) => r.migration_name));
+    const pending = migrations.filter((m) => !doneNames.has(m.name)).length;
+    if (pending > 0) onPending?.(pending);
     for (const m of migrations) {
       if (doneNames.has(m.name)) continue;
       await query("BEGIN");

@@ -32,7 +32,11 @@ export type RenderSpec =
   | { view: "ownerlessSchools"; count: number; schools: OwnerlessSchoolLine[] }
   /** A GPDS meeting's agenda, two school days before it: to the school's GPDS space (`inSpace`), or
    *  to its référents' and chefs' personal chats. References and initials only, computed when claimed. */
-  | { view: "gpdsAgenda"; meetingId: string; schoolName: string; date: string; inSpace: boolean; newCases: GpdsAgendaItem[]; reviews: GpdsAgendaItem[] };
+  | { view: "gpdsAgenda"; meetingId: string; schoolName: string; date: string; inSpace: boolean; newCases: GpdsAgendaItem[]; reviews: GpdsAgendaItem[] }
+  /** A GPDS meeting's summary once its séance is closed: the decisions, with initials in the GPDS
+   *  space, with names in the personal chat of the member it is for (`memberId`, checked again
+   *  when it is delivered). Read when delivered. */
+  | { view: "gpdsSummary"; meetingId: string; memberId?: string };
 
 export type GpdsAgendaItem = { reference: string; initials: string; reviewDate?: string };
 

@@ -2,6 +2,7 @@ import { mkdirSync, openSync, closeSync, readFileSync, writeFileSync, unlinkSync
 import path from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import { PGLiteSocketServer } from "@electric-sql/pglite-socket";
+import { copyTemplateTo, tuneEmbeddedConfig } from "./pglite-template.js";
 
 /** An in-process PGlite database served over the PostgreSQL wire protocol on loopback,
  *  so that the same @prisma/adapter-pg client works for the embedded and the real server. */
@@ -93,6 +94,10 @@ export async function startEmbeddedDatabase(dataDir: string, opts: { maxConnecti
     release = acquireLock(dataDir);
   }
   try {
+    if (!inMemory) {
+      copyTemplateTo(path.join(dataDir, "pgdata"));
+      tuneEmbeddedConfig(path.join(dataDir, "pgdata"));
+    }
     const db = await PGlite.create(inMemory ? dataDir : path.join(dataDir, "pgdata"));
     const server = new PGLiteSocketServer({ db, host: "127.0.0.1", port: 0, maxConnections: opts.maxConnections ?? 4 });
     await server.start();

@@ -138,7 +138,15 @@ export const COLUMN_FATES = {
     rows: { transient: "dropped once the file is applied or cancelled" },
   },
   DataExport: { id: KEY, memberId: KEY, kind: CODE, scope: { keep: "a period and schools, never a pupil" } },
-  GpdsMeeting: { id: KEY, schoolId: KEY, createdById: KEY, attendeeIds: { keep: "members (staff) who attended, never a pupil" } },
+  GpdsMeeting: {
+    id: KEY,
+    schoolId: KEY,
+    createdById: KEY,
+    attendeeIds: { keep: "members (staff) who attended, never a pupil" },
+    agendaCaseIds: { keep: "ids of the cases on the agenda (a purged case is left out when read)" },
+    agendaReviewIds: { keep: "ids of the cases on the agenda as reviews" },
+    closedById: KEY,
+  },
   GpdsSpace: { schoolId: KEY, conversationId: KEY, registeredById: KEY },
 } as const satisfies ColumnFates;
 

@@ -38,7 +38,7 @@ export { cardMessage };
 export type BotDeps = {
   services: Services;
   storage: Storage;
-  config: Pick<Config, "defaultLocale" | "allowedTenantIds" | "importDownloads">;
+  config: Pick<Config, "defaultLocale" | "forceLocale" | "allowedTenantIds" | "importDownloads">;
   logger: Logger;
   clock?: () => Date;
   /** Tells the outbox worker that sends were queued. */
@@ -137,7 +137,7 @@ export class RepereBot extends TeamsActivityHandler {
   locale(ctx: TurnContext) {
     const actor = ctx.turnState.get(ACTOR) as Actor | null | undefined;
     const fromMember = actor?.locale === "en" || actor?.locale === "fr" ? actor.locale : undefined;
-    return resolveLocale(ctx.activity.locale ?? fromMember, this.deps.config.defaultLocale);
+    return resolveLocale(ctx.activity.locale ?? fromMember, this.deps.config.defaultLocale, this.deps.config.forceLocale);
   }
 
   t(ctx: TurnContext): Translate {
@@ -149,6 +149,8 @@ export class RepereBot extends TeamsActivityHandler {
    *  and the conversation's reference kept it; else the person's own. */
   private async installLocale(ctx: TurnContext): Promise<Locale> {
     const fallback = this.deps.config.defaultLocale;
+    const forced = this.deps.config.forceLocale;
+    if (forced) return forced;
     if (ctx.activity.locale) return resolveLocale(ctx.activity.locale, fallback);
     const conversation = conversationOf(ctx.activity);
     const stored = conversation ? await this.deps.services.conversations.storedLocale(conversation.conversationId) : undefined;

@@ -7,6 +7,7 @@ import { handlePrivacyAction, PrivacyActionData } from "./privacy/privacy-comman
 import { EnrolmentActionData, handleEnrolmentCardAction } from "./directory/enrolment-handler.js";
 import { handleMemberCardAction, MemberActionData } from "./directory/member-admin-handler.js";
 import { DirectoryActionData, handleDirectoryAction } from "./directory/directory-import-handler.js";
+import { GpdsActionData, handleGpdsAction } from "./gpds/gpds-actions.js";
 
 const caseAction = cardAction({ data: CaseActionData, handle: handleCaseAction });
 const importAction = cardAction({ data: ImportActionData, handle: handleImportAction });
@@ -14,6 +15,7 @@ const privacyAction = cardAction({ data: PrivacyActionData, handle: handlePrivac
 const enrolmentAction = cardAction({ data: EnrolmentActionData, handle: handleEnrolmentCardAction });
 const memberAction = cardAction({ data: MemberActionData, handle: handleMemberCardAction });
 const directoryAction = cardAction({ data: DirectoryActionData, handle: handleDirectoryAction });
+const gpdsAction = cardAction({ data: GpdsActionData, handle: handleGpdsAction });
 
 /** The table of card actions (Action.Execute): each verb of the closed list, the schema its data
  *  must pass (else the « carte non valide » notice) and its handler. Who may do what is decided by
@@ -51,4 +53,6 @@ export const CARD_ACTIONS: { readonly [Verb in ExecuteVerb]: CardAction } = {
   "member.deactivate": memberAction,
   "directory.confirm": directoryAction,
   "directory.cancel": directoryAction,
+  "gpds.decide": gpdsAction,
+  "gpds.close": gpdsAction,
 };

@@ -36,8 +36,10 @@ void instance.init({
 });
 
 /** Teams sends locales such as "fr-FR", "en-US", "en-GB": English when it says English, French otherwise
- *  unless the configured default is English and the locale says nothing. */
-export function resolveLocale(activityLocale: string | undefined, fallback: Locale): Locale {
+ *  unless the configured default is English and the locale says nothing. `forced` (FORCE_LOCALE, for
+ *  demonstrations) wins over whatever the client says. */
+export function resolveLocale(activityLocale: string | undefined, fallback: Locale, forced?: Locale): Locale {
+  if (forced) return forced;
   const lang = (activityLocale ?? "").toLowerCase().split(/[-_]/)[0];
   if (lang === "en") return "en";
   if (lang === "fr") return "fr";

@@ -262,3 +262,17 @@ describe("tenant allow-list", () => {
     expect(await bot.app.store.conversations.personalChatOf(claire.aadObjectId)).toBeNull();
   });
 });
+
+describe("FORCE_LOCALE, for demonstrations in a client that declares another language", () => {
+  let bot: TestBot;
+  beforeAll(async () => {
+    bot = await startTestBot({ env: { FORCE_LOCALE: "fr" } });
+  });
+  afterAll(async () => bot?.stop());
+
+  it("answers in French a client that says English, as the Agents Playground does", async () => {
+    const { cards } = await bot.say(claire, "Help", { locale: "en-US" });
+    expect(cardText(cards[0])).toContain("Aide de Repère");
+    expect(cardText(cards[0])).not.toContain("Repère help");
+  });
+});

@@ -133,6 +133,18 @@ describe("the permission table, through the services", () => {
       const c = await newCase(where);
       return unchangedWhenDenied(c.id, async () => verdict(await services.triage.act(actor, c.id, await version(c.id), { verb: "escalate" })));
     },
+    // A decision on a line of the school's GPDS agenda (a meeting whose agenda went out with the case).
+    GPDS_DECIDE: async (actor, where) => {
+      const c = await newCase(where);
+      const meeting = await prisma().gpdsMeeting.create({
+        data: { schoolId: schoolOf[where], date: new Date(Date.UTC(2030, 0, 1) + n * 86_400_000), agendaSentAt: new Date(), agendaCaseIds: [c.id] },
+      });
+      return unchangedWhenDenied(c.id, async () => {
+        const r = await services.gpdsMeetings.decide(actor, meeting.id, { decisions: [{ caseId: c.id, decision: "KEEP_WATCHING" }] });
+        if (r.ok) expect(r.recorded).toHaveLength(1);
+        return verdict(r);
+      });
+    },
     VIEW_HISTORY: (actor, where) => unchangedWhenDenied(shared[where].id, async () => verdict(await services.plans.history(actor, shared[where].id))),
     EXPORT_PUPIL_DATA: (actor, where) =>
       unchangedWhenDenied(shared[where].id, async () => {

@@ -43,6 +43,12 @@ describe("configuration from the environment", () => {
     expect(problems({ DATABASE_URL: "postgresql://u@h/d?schema=Bad;Drop" })[0]).toMatch(/^DATABASE_URL has a schema parameter/);
   });
 
+  it("forces the answers' language only when FORCE_LOCALE says so", () => {
+    expect(loadConfig({}).forceLocale).toBeUndefined();
+    expect(loadConfig({ FORCE_LOCALE: "" }).forceLocale).toBeUndefined();
+    expect(loadConfig({ FORCE_LOCALE: "fr" }).forceLocale).toBe("fr");
+  });
+
   it("treats empty variables as unset", () => {
     const c = loadConfig({ PORT: "", DATABASE_URL: " ", MicrosoftAppId: "", ALLOWED_TENANT_IDS: "" });
     expect(c.port).toBe(3978);
@@ -70,6 +76,7 @@ describe("configuration from the environment", () => {
     [{ MicrosoftAppId: "0b5c1e3a-9f7d-4c1b-8a2e-6d4f3b2a1c0e" }, /^MicrosoftAppPassword is required when MicrosoftAppId is set$/],
     [{ MicrosoftAppType: "Single" }, /^MicrosoftAppType must be MultiTenant, SingleTenant or UserAssignedMSI/],
     [{ DEFAULT_LOCALE: "de" }, /^DEFAULT_LOCALE must be fr or en/],
+    [{ FORCE_LOCALE: "es" }, /^FORCE_LOCALE must be fr or en, or empty/],
     [{ LOG_LEVEL: "verbose" }, /^LOG_LEVEL must be one of/],
   ])("refuses %o with one readable line naming the variable", (env, expected) => {
     const lines = problems(env as Record<string, string>);

@@ -90,6 +90,11 @@ const BASSIN_ACTING_OR_HELD: Row = ["A", "A", "A", "-", "-", "Y"];
  *   before that as the bassin's setting allows (A); the case they hold stays theirs.
  * - REFER_TO_MLDS: the GPDS's decision, recorded by the référent or the chef d'établissement who
  *   chairs it, for the school's cases (the ages are checked by routing.mayReferToMlds).
+ * - GPDS_DECIDE: the decisions of the school's GPDS meeting on its agenda (school measures, referral,
+ *   keep watching, close, postpone; who attended; closing the séance), recorded by the référent who
+ *   runs it or the chef d'établissement who chairs it, for the school's cases only, whatever the
+ *   pupil's age; the other GPDS members (CPE, psy-EN, social worker, nurse) attend but do not record,
+ *   and no one from the bassin decides for the school's GPDS, not even on a case they hold.
  * - HEAD, VIEW_STATS: the chef d'établissement chairs the GPDS and answers for the school: the
  *   school's figures; no TRIAGE, EDIT_PLAN nor CLOSE_CASE, which the référent does.
  * - CPE, PSYEN, SOCIAL_WORKER, NURSE: GPDS members read the school's cases (status, details,
@@ -184,6 +189,19 @@ const EXPECTED: Record<Operation, Record<Role, Row>> = {
     ADMIN: NEVER,
   },
   REFER_TO_MLDS: {
+    STAFF: NEVER,
+    CPE: NEVER,
+    HEAD: SCHOOL_ONLY,
+    REFERENT: SCHOOL_ONLY,
+    PSYEN: NEVER,
+    SOCIAL_WORKER: NEVER,
+    NURSE: NEVER,
+    COORDINATOR: NEVER,
+    IEN_IO: NEVER,
+    DSDEN: NEVER,
+    ADMIN: NEVER,
+  },
+  GPDS_DECIDE: {
     STAFF: NEVER,
     CPE: NEVER,
     HEAD: SCHOOL_ONLY,
@@ -346,6 +364,7 @@ describe("can without a case", () => {
     EDIT_PLAN: [],
     CLOSE_CASE: [],
     REFER_TO_MLDS: [],
+    GPDS_DECIDE: [],
     VIEW_HISTORY: [],
     RECORD_ABSENCES: [],
     VIEW_STATS: ["HEAD", "REFERENT", "COORDINATOR", "IEN_IO", "DSDEN", "ADMIN"],

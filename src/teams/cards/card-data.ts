@@ -663,22 +663,58 @@ export type MemberDetailCardData = {
 
 /** cards/weekly-digest.json */
 export type GpdsAgendaCardData = {
+  notice: string;
+  noticeColor: string;
   title: string;
   subtitle: string;
+  /** Once the séance is closed: says so (no more inputs). */
+  closedText: string;
   newTitle: string;
   noNew: string;
-  newCases: Array<{
-    reference: string;
-    line: string;
-  }>;
+  newCases: GpdsAgendaLineData[];
   reviewsTitle: string;
   noReviews: string;
-  reviews: Array<{
-    reference: string;
-    line: string;
-  }>;
+  reviews: GpdsAgendaLineData[];
+  attendanceTitle: string;
+  /** Who attended, as text (when the list cannot be changed any more). */
+  attendeesText: string;
+  attendanceLabel: string;
+  /** The ids of who attended, comma-separated (the choice set's value). */
+  attendees: string;
+  /** The school's GPDS members, offered while the séance is open to who may record it. */
+  attendeeChoices: Array<{ title: string; value: string }>;
   hint: string;
   registerHint: string;
+  /** Empty: no actions (closed, or sent before decisions existed). */
+  meetingId: string;
+  saveLabel: string;
+  closeLabel: string;
+};
+
+/** One line of the GPDS agenda: reference, initials, the decision taken or a choice to take it. */
+export type GpdsAgendaLineData = {
+  reference: string;
+  line: string;
+  /** The decision recorded at this meeting, as text; empty while there is none. */
+  decided: string;
+  /** The id of the line's decision input; empty when no decision is offered. */
+  inputId: string;
+  label: string;
+  placeholder: string;
+  choices: Array<{ title: string; value: string }>;
+};
+
+/** cards/gpds-summary.json */
+export type GpdsSummaryCardData = {
+  title: string;
+  subtitle: string;
+  attendeesText: string;
+  decisionsTitle: string;
+  noLines: string;
+  lines: Array<{ title: string; value: string }>;
+  hint: string;
+  /** In a member's personal chat: a button to the Parcours de suivi of each case given school measures. */
+  plans: Array<{ title: string; caseId: string }>;
 };
 
 export type WeeklyDigestCardData = {
@@ -772,4 +808,5 @@ export type CardDataByName = {
   "weekly-digest": WeeklyDigestCardData;
   welcome: WelcomeCardData;
   "gpds-agenda": GpdsAgendaCardData;
+  "gpds-summary": GpdsSummaryCardData;
 };

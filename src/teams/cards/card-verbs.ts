@@ -37,6 +37,9 @@ export const EXECUTE_VERBS = [
   // The académie's directory files sent in Teams (schools and bassins, staff list).
   "directory.confirm",
   "directory.cancel",
+  // The GPDS agenda card: the decisions of its lines and who attended; closing the séance.
+  "gpds.decide",
+  "gpds.close",
 ] as const;
 export const ExecuteVerb = z.enum(EXECUTE_VERBS);
 export type ExecuteVerb = z.infer<typeof ExecuteVerb>;

@@ -141,7 +141,11 @@ export function historyCard(
       const outcome = e.type === "CLOSED" && typeof e.data?.outcome === "string" ? e.data.outcome : null;
       const label = outcome
         ? t("plan.history.closedWith", { outcome: t(`plan.outcome.${outcome}`, { defaultValue: outcome }) })
-        : t(`plan.history.event.${e.type}`, { defaultValue: e.type });
+        : t(`plan.history.event.${e.type}`, {
+            defaultValue: e.type,
+            // A GPDS decision names it (a code from a fixed list).
+            decision: typeof e.data?.decision === "string" ? t(`gpds.decision.${e.data.decision}`, { defaultValue: e.data.decision }) : "",
+          });
       const field = EVENT_TEXT[e.type];
       const text = opts.texts && field && typeof e.data?.[field] === "string" ? (e.data[field] as string) : "";
       return {

@@ -1,7 +1,8 @@
 import { atParis } from "../../domain/school-days.js";
 import type { GpdsOutcome, GpdsSchedule } from "../../services/gpds.js";
+import { GPDS_DECISIONS, type GpdsAgendaView, type GpdsDecisionLine, type GpdsSummary } from "../../services/gpds-meetings.js";
 import type { RenderSpec } from "../../store/index.js";
-import type { GpdsAgendaCardData } from "../cards/card-data.js";
+import type { GpdsAgendaCardData, GpdsAgendaLineData, GpdsSummaryCardData } from "../cards/card-data.js";
 import { renderCard, type AdaptiveCardJson } from "../cards/card-renderer.js";
 import { formatDate } from "../cases/case-views.js";
 import type { Locale, Translate } from "../i18n.js";
@@ -53,21 +54,95 @@ export function gpdsAnswer(t: Translate, locale: Locale, outcome: GpdsOutcome): 
   return lines.join("\n\n");
 }
 
-/** A meeting's agenda: new reports to examine and reviews due, references and initials only. */
-export function gpdsAgendaCard(t: Translate, locale: Locale, spec: AgendaSpec): AdaptiveCardJson {
+/** A meeting's agenda: new reports to examine and reviews due, references and initials only (the
+ *  card goes to the GPDS space, seen by all its members), each line with its decision or, while the
+ *  séance is open, a choice to take it; who attended. Without the meeting's state (`live`), the
+ *  lines computed when the agenda was claimed, without choices. */
+export function gpdsAgendaCard(
+  t: Translate,
+  locale: Locale,
+  spec: AgendaSpec,
+  live?: { view: GpdsAgendaView; notice?: { text: string; color: "Good" | "Warning" | "Attention" | "Accent" } },
+): AdaptiveCardJson {
+  const view = live?.view;
+  const open = view !== undefined && view.meeting.closedAt === null;
+  const choices = GPDS_DECISIONS.map((d) => ({ title: t(`gpds.decision.${d}`), value: d }));
+  const lineOf = (l: GpdsAgendaView["lines"][number]): GpdsAgendaLineData => ({
+    reference: l.reference,
+    line: l.review
+      ? t("gpds.agenda.reviewLine", { initials: l.initials, date: l.reviewAt ? formatDate(l.reviewAt, locale) : "—" })
+      : t("gpds.agenda.newLine", { initials: l.initials }),
+    decided: l.decision ? decisionText(t, locale, l.decision) : "",
+    inputId: open && !l.decision ? `decision_${l.caseId}` : "",
+    label: t("gpds.agenda.decisionLabel", { reference: l.reference }),
+    placeholder: t("gpds.agenda.decisionPlaceholder"),
+    // The referral only where the rule allows it (the service checks it again).
+    choices: l.referable ? choices : choices.filter((c) => c.value !== "REFER_TO_MLDS"),
+  });
+  const fromSpec = (c: { reference: string; initials: string; reviewDate?: string }, review: boolean): GpdsAgendaLineData => ({
+    reference: c.reference,
+    line: review
+      ? t("gpds.agenda.reviewLine", { initials: c.initials, date: c.reviewDate ? formatDate(new Date(c.reviewDate), locale) : "—" })
+      : t("gpds.agenda.newLine", { initials: c.initials }),
+    decided: "",
+    inputId: "",
+    label: "",
+    placeholder: "",
+    choices: [],
+  });
+  const attendees = view ? view.members.filter((m) => view.meeting.attendeeIds.includes(m.id)) : [];
   return renderCard("gpds-agenda", {
+    notice: live?.notice?.text ?? "",
+    noticeColor: live?.notice?.color ?? "Default",
     title: t("gpds.agenda.title", { school: spec.schoolName }),
     subtitle: t("gpds.agenda.subtitle", { date: formatDay(spec.date, locale) }),
+    closedText: view?.meeting.closedAt ? t("gpds.agenda.closed") : "",
     newTitle: t("gpds.agenda.newTitle"),
     noNew: t("gpds.agenda.noNew"),
-    newCases: spec.newCases.map((c) => ({ reference: c.reference, line: t("gpds.agenda.newLine", { initials: c.initials }) })),
+    newCases: view ? view.lines.filter((l) => !l.review).map(lineOf) : spec.newCases.map((c) => fromSpec(c, false)),
     reviewsTitle: t("gpds.agenda.reviewsTitle"),
     noReviews: t("gpds.agenda.noReviews"),
-    reviews: spec.reviews.map((c) => ({
-      reference: c.reference,
-      line: t("gpds.agenda.reviewLine", { initials: c.initials, date: c.reviewDate ? formatDate(new Date(c.reviewDate), locale) : "—" }),
-    })),
-    hint: t("gpds.agenda.hint"),
+    reviews: view ? view.lines.filter((l) => l.review).map(lineOf) : spec.reviews.map((c) => fromSpec(c, true)),
+    attendanceTitle: view ? t("gpds.agenda.attendanceTitle") : "",
+    attendeesText: view && !open ? (attendees.length ? attendees.map((m) => m.displayName).join(", ") : t("gpds.agenda.noAttendees")) : "",
+    attendanceLabel: t("gpds.agenda.attendanceLabel"),
+    attendees: open ? view.meeting.attendeeIds.join(",") : "",
+    attendeeChoices: open ? view.members.map((m) => ({ title: `${m.displayName} · ${t(`role.${m.role}`)}`, value: m.id })) : [],
+    hint: open ? t("gpds.agenda.decideHint") : t("gpds.agenda.hint"),
     registerHint: spec.inSpace ? "" : t("gpds.agenda.register"),
+    meetingId: open ? view.meeting.id : "",
+    saveLabel: t("gpds.agenda.save"),
+    closeLabel: t("gpds.agenda.close"),
   } satisfies GpdsAgendaCardData);
+}
+
+/** A decision as a line shows it: « Poursuivre la vigilance · prochain examen le 26 janv. 2027 ». */
+function decisionText(t: Translate, locale: Locale, d: NonNullable<GpdsDecisionLine["decision"]>): string {
+  const label = t(`gpds.decision.${d.decision}`, { defaultValue: d.decision });
+  return d.reviewDay ? t("gpds.agenda.decidedWithReview", { decision: label, date: formatDay(d.reviewDay, locale) }) : label;
+}
+
+/** A closed meeting's summary: the decisions, with names in a member's personal chat, initials in
+ *  the GPDS space. */
+export function gpdsSummaryCard(t: Translate, locale: Locale, summary: GpdsSummary): AdaptiveCardJson {
+  return renderCard("gpds-summary", {
+    title: t("gpds.summary.title", { school: summary.meeting.schoolName }),
+    subtitle: t("gpds.agenda.subtitle", { date: formatDay(summary.meeting.date, locale) }),
+    attendeesText: t("gpds.summary.attendees", {
+      names: summary.attendees.length ? summary.attendees.map((m) => m.displayName).join(", ") : t("gpds.agenda.noAttendees"),
+    }),
+    decisionsTitle: t("gpds.summary.decisionsTitle"),
+    noLines: t("gpds.summary.noLines"),
+    lines: summary.lines.map((l) => {
+      const who = summary.names && l.lastName ? `${l.firstName} ${l.lastName}` : l.initials;
+      const what = l.decision ? decisionText(t, locale, l.decision) : t("gpds.summary.undecided");
+      return { title: l.reference, value: `${who} · ${what}` };
+    }),
+    hint: summary.names ? t("gpds.summary.hintPersonal") : t("gpds.summary.hintSpace"),
+    plans: summary.names
+      ? summary.lines
+          .filter((l) => l.decision?.decision === "SCHOOL_MEASURES" && l.lastName)
+          .map((l) => ({ title: t("gpds.summary.viewPlan", { reference: l.reference }), caseId: l.caseId }))
+      : [],
+  } satisfies GpdsSummaryCardData);
 }

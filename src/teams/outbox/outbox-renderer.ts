@@ -9,14 +9,14 @@ import { importSummaryCard } from "../imports/import-views.js";
 import { weeklyDigestCard } from "../stats/stats-views.js";
 import { isDirectoryRender, renderDirectoryOutgoing } from "../directory/enrolment-views.js";
 import { ownerlessReportText, ownerlessSchoolsText } from "../directory/school-directory-views.js";
-import { gpdsAgendaCard } from "../gpds/gpds-views.js";
+import { renderGpdsOutgoing } from "../gpds/gpds-outgoing.js";
 
-export type OutboxRenderDeps = { services: Services; defaultLocale: Locale; clock: () => Date };
+export type OutboxRenderDeps = { services: Services; defaultLocale: Locale; forceLocale?: Locale; clock: () => Date };
 
 /** Renders a queued message when it is delivered, in the language of the conversation it goes
  *  to, with the case as it is at that moment. Null: nothing to send any more. */
 export async function renderOutgoing(spec: RenderSpec, conversation: StoredConversation, deps: OutboxRenderDeps): Promise<Partial<Activity> | null> {
-  const locale = resolveLocale(conversation.reference.locale as string | undefined, deps.defaultLocale);
+  const locale = resolveLocale(conversation.reference.locale as string | undefined, deps.defaultLocale, deps.forceLocale);
   const t = translator(locale);
   // The weekly digest is about no case: its counts travel in the spec.
   if (spec.view === "weeklyDigest") return cardMessage(weeklyDigestCard(t, locale, spec));
@@ -26,7 +26,7 @@ export async function renderOutgoing(spec: RenderSpec, conversation: StoredConve
   if (isDirectoryRender(spec)) return renderDirectoryOutgoing(spec, deps.services, t, locale);
   if (spec.view === "ownerlessSchools") return MessageFactory.text(ownerlessSchoolsText(t, spec));
   // A GPDS agenda: references and initials, computed when it was claimed.
-  if (spec.view === "gpdsAgenda") return cardMessage(gpdsAgendaCard(t, locale, spec));
+  if (spec.view === "gpdsAgenda" || spec.view === "gpdsSummary") return renderGpdsOutgoing(spec, conversation, deps.services, t, locale);
   const c = await deps.services.triage.systemView(spec.caseId);
   if (!c) return null;
   switch (spec.view) {

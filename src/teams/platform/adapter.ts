@@ -20,7 +20,7 @@ import { resolveLocale, translator } from "../i18n.js";
 export const REPORT_STEP_IN_FLIGHT = Symbol("reportStepInFlight");
 
 export function createAdapter(
-  config: Pick<Config, "bot" | "defaultLocale">,
+  config: Pick<Config, "bot" | "defaultLocale" | "forceLocale">,
   logger: Logger,
   extraAuthSettings: Partial<ConfigurationBotFrameworkAuthenticationOptions> = {},
 ): CloudAdapter {
@@ -59,7 +59,7 @@ export function createAdapter(
   adapter.onTurnError = async (ctx: TurnContext, error: unknown) => {
     // Never a stack trace to a user: log it (no activity text: it may hold pupil data) and answer briefly.
     logger.error({ err: error, activityId: ctx.activity.id, type: ctx.activity.type }, "turn failed");
-    const t = translator(resolveLocale(ctx.activity.locale, config.defaultLocale));
+    const t = translator(resolveLocale(ctx.activity.locale, config.defaultLocale, config.forceLocale));
     const unavailable = isDatabaseUnavailable(error);
     const step = ctx.turnState.get(REPORT_STEP_IN_FLIGHT) as string | undefined;
     // Sending the summary may have recorded the report before failing: sending it again is safe

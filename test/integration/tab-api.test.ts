@@ -263,6 +263,14 @@ describe.each(DATABASE_KINDS)("the tab's API with single sign-on on %s", (kind) 
     const event = await app.store.db.prisma.caseEvent.findFirstOrThrow({ where: { case: { reference: refs.karim17 }, type: "INFO_REQUESTED" } });
     expect(event.data).toMatchObject({ question: "Depuis quand les retards ?" });
     expect(await pending()).toEqual([refs.karim17]);
+    // A line postponed at a GPDS meeting still waits; one the GPDS decided on does not.
+    const k17 = await current(refs.karim17);
+    const decided = (decision: string) =>
+      app.store.db.prisma.caseEvent.create({ data: { caseId: k17.id, type: "GPDS_DECISION", actorId: actors.karim.memberId, data: { decision } } });
+    await decided("POSTPONE");
+    expect(await pending()).toEqual([refs.karim17]);
+    await decided("KEEP_WATCHING");
+    expect(await pending()).toEqual([]);
 
     // A Parcours de suivi is opened once the case is taken in charge.
     expect((await act(refs.claire16, { action: "openPlan" })).status).toBe(409);

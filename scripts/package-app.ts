@@ -215,6 +215,10 @@ export async function buildAppPackage(opts: PackageOptions): Promise<PackageResu
   });
   const manifest = JSON.parse(manifestText) as Record<string, unknown>;
   if (Array.isArray(manifest.validDomains)) manifest.validDomains = manifest.validDomains.filter((d) => d !== NO_HOST);
+  // Case links unfurl only on the bot's own host: without one, no link handler.
+  if (!host && Array.isArray(manifest.composeExtensions)) {
+    for (const extension of manifest.composeExtensions as { messageHandlers?: unknown }[]) delete extension.messageHandlers;
+  }
 
   const localisation = JSON.parse(fillPlaceholders(read("en.json").toString("utf8"), {})) as Record<string, unknown>;
 

@@ -17,6 +17,7 @@ import { DashboardService } from "./services/dashboard.js";
 import { createTabAuthenticator, type TabAuthOptions } from "./http/tab-auth.js";
 import { isLoopbackHost } from "./config.js";
 import { DEMO_TENANT_ID } from "./store/demo-seed.js";
+import { caseLinkTarget } from "./teams/extensions/case-search.js";
 
 export type App = {
   port: number;
@@ -94,6 +95,7 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<A
         return r.ok ? { ok: true, fileName: r.fileName, body: r.data } : r;
       },
       statsDownload: (path, exp, sig) => serveStatsFile(services, path, exp, sig),
+      caseLinkTarget: (reference) => caseLinkTarget(reference, config.bot.appId),
       health: () => services.health.check(),
       tab: {
         auth: createTabAuthenticator(tabAuthOptions(config, opts.tabAuth)),

@@ -19,6 +19,8 @@ export type HttpDeps = {
   statsDownload?: (path: string, exp: string | null, sig: string | null) => Promise<StatsDownload>;
   /** The personal tab « Mes dossiers » (/api/tab/ and its pages). */
   tab?: TabApiDeps;
+  /** Where a case's link (/dossiers/D-2026-0042) leads in Teams, or null when it is not a reference. */
+  caseLinkTarget?: (reference: string) => string | null;
 };
 
 export type StatsDownload =
@@ -90,6 +92,22 @@ export function createHttpServer(deps: HttpDeps): restify.Server {
   if (deps.tab) {
     registerTabApi(server, deps.tab);
     registerTabPages(server);
+  }
+
+  // A case's link opened outside Teams (a browser, a mail): on to the app in Teams, which says
+  // nothing of the case to anyone it is not for. The reference is in the link already.
+  if (deps.caseLinkTarget) {
+    const target = deps.caseLinkTarget;
+    server.get("/dossiers/:reference", async (req, res) => {
+      const location = target(String(req.params.reference ?? ""));
+      if (!location) {
+        res.send(404, { error: "not a case reference" });
+        return;
+      }
+      res.header("Location", location);
+      res.header("Cache-Control", "no-store");
+      res.send(302);
+    });
   }
 
   server.get("/healthz", async (_req, res) => {

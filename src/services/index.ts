@@ -24,6 +24,7 @@ import { DirectorySchoolService } from "./directory-schools.js";
 import { schoolCalendar } from "../domain/school-days.js";
 import { GpdsService } from "./gpds.js";
 import { GpdsMeetingService } from "./gpds-meetings.js";
+import { CaseCardService } from "./case-cards.js";
 
 export type Services = {
   conversations: ConversationService;
@@ -51,6 +52,8 @@ export type Services = {
   /** The school's GPDS meetings, its space in Teams and the agenda job. */
   gpds: GpdsService;
   gpdsMeetings: GpdsMeetingService;
+  /** Per-person channel cards of a case (Universal Actions refresh). */
+  caseCards: CaseCardService;
 };
 
 /** What the services take from the configuration. */
@@ -93,6 +96,7 @@ export function createServices(store: Store, clock: () => Date = () => new Date(
     directorySchools: new DirectorySchoolService(store, clock),
     gpds: new GpdsService(store, clock, calendar),
     gpdsMeetings: new GpdsMeetingService(store, triage, routing, clock, calendar),
+    caseCards: new CaseCardService(store, triage),
   };
 }
 

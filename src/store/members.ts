@@ -20,6 +20,17 @@ export type MemberRecord = {
   holdsCases?: boolean;
 };
 
+/** Someone a channel card of a case is refreshed for: enough to check their permissions on it. */
+export type CardAudienceMember = {
+  id: string;
+  role: Role;
+  districtId: string | null;
+  departmentCode: string | null;
+  schoolIds: string[];
+  /** The Teams user id ("29:…") of their personal chat with the bot. */
+  teamsUserId: string;
+};
+
 /** A member as the administration shows them. */
 export type DirectoryMember = {
   id: string;
@@ -117,6 +128,37 @@ export class MemberRepository {
       .where("m.districtId", "=", districtId)
       .orderBy("m.displayName")
       .execute();
+  }
+
+  /**
+   * The people a channel card of a case may be refreshed for (Universal Actions `userIds`): the
+   * school's GPDS (référents, chefs d'établissement, CPE, psy-EN, social workers, nurses) and the
+   * bassin's coordinators, each with the Teams user id ("29:…") their personal chat with the bot
+   * gave. People who never wrote to the bot have none and are left out. `schoolIds` is the case's
+   * school for the school roles (their membership there), empty for coordinators.
+   */
+  async cardAudienceOf(districtId: string, schoolId: string): Promise<CardAudienceMember[]> {
+    const rows = await this.db
+      .selectFrom("Member as m")
+      .innerJoin("ConversationRef as c", (j) => j.onRef("c.aadObjectId", "=", "m.aadObjectId").on("c.kind", "=", "PERSONAL"))
+      .select(["m.id", "m.role", "m.districtId", "m.departmentCode", sql<string | null>`c."reference"->'user'->>'id'`.as("teamsUserId")])
+      .where("m.active", "=", true)
+      .where((eb) =>
+        eb.or([
+          eb.and([eb("m.role", "=", "COORDINATOR"), eb("m.districtId", "=", districtId)]),
+          eb.and([eb("m.role", "in", ["REFERENT", "HEAD", "CPE", "PSYEN", "SOCIAL_WORKER", "NURSE"]), inSchool(eb, schoolId)]),
+        ]),
+      )
+      .orderBy(sql`m."role" IN ('REFERENT', 'COORDINATOR')`, "desc")
+      .orderBy("m.displayName")
+      .orderBy("m.id")
+      .execute();
+    const seen = new Set<string>();
+    return rows.flatMap((r) => {
+      if (!r.teamsUserId || seen.has(r.id)) return [];
+      seen.add(r.id);
+      return [{ ...r, teamsUserId: r.teamsUserId, schoolIds: r.role === "COORDINATOR" ? [] : [schoolId] }];
+    });
   }
 
   /** People a case can be assigned to, in one statement: the district's coordinators, then the

@@ -5,6 +5,9 @@ import {
   TurnContext,
   type AdaptiveCardInvokeResponse,
   type AdaptiveCardInvokeValue,
+  type AppBasedLinkQuery,
+  type MessagingExtensionQuery,
+  type MessagingExtensionResponse,
   type Storage,
 } from "botbuilder";
 // botbuilder-dialogs' index also loads its prompts and the Recognizers-Text suite, unused here and
@@ -32,13 +35,16 @@ import { handleFileUpload } from "./directory/directory-import-handler.js";
 import { PrimedStorage } from "./platform/primed-storage.js";
 import { escapeMarkdown } from "./cards/markdown.js";
 import { identifyAtFirstContact } from "./directory/first-contact.js";
+import { searchCases, unfurlCaseLink, type ExtensionRequest } from "./extensions/case-search.js";
+import { whileTyping } from "./platform/typing.js";
+import { fileAttachmentsOf } from "./imports/import-handler.js";
 
 export { cardMessage };
 
 export type BotDeps = {
   services: Services;
   storage: Storage;
-  config: Pick<Config, "defaultLocale" | "forceLocale" | "allowedTenantIds" | "importDownloads">;
+  config: Pick<Config, "defaultLocale" | "forceLocale" | "allowedTenantIds" | "importDownloads" | "publicBaseUrl">;
   logger: Logger;
   clock?: () => Date;
   /** Tells the outbox worker that sends were queued. */
@@ -216,19 +222,34 @@ export class RepereBot extends TeamsActivityHandler {
     return { statusCode: 200, type: "application/vnd.microsoft.card.adaptive", value: card as unknown as Record<string, unknown> };
   }
 
+  /** The message extension « Rechercher un dossier » (composeExtension/query). */
+  protected override async handleTeamsMessagingExtensionQuery(ctx: TurnContext, query: MessagingExtensionQuery): Promise<MessagingExtensionResponse> {
+    return searchCases(await this.extensionRequest(ctx), query);
+  }
+
+  /** A case link pasted in a compose box (composeExtension/queryLink). */
+  protected override async handleTeamsAppBasedLinkQuery(ctx: TurnContext, query: AppBasedLinkQuery): Promise<MessagingExtensionResponse> {
+    return unfurlCaseLink(await this.extensionRequest(ctx), query, this.deps.config.publicBaseUrl);
+  }
+
+  private async extensionRequest(ctx: TurnContext): Promise<ExtensionRequest> {
+    const actor = await this.actorOf(ctx);
+    return { ctx, actor, t: this.t(ctx), services: this.deps.services, logger: this.deps.logger };
+  }
+
   private async handleMessage(ctx: TurnContext): Promise<void> {
     const actor = await this.actorOf(ctx);
     const t = this.t(ctx);
-    if (
-      await handleFileUpload(
+    // A file sent to the bot is downloaded and read before its preview: the typing indicator shows meanwhile.
+    const upload = () =>
+      handleFileUpload(
         ctx,
         { services: this.deps.services, logger: this.deps.logger, onQueued: () => this.deps.onQueued?.(), downloads: this.deps.config.importDownloads },
         actor,
         t,
         this.locale(ctx),
-      )
-    )
-      return;
+      );
+    if (await (fileAttachmentsOf(ctx.activity).length > 0 ? whileTyping(ctx, upload) : upload())) return;
     const submit = parseSubmit(ctx.activity.value);
     const text = (TurnContext.removeRecipientMention(ctx.activity) ?? ctx.activity.text ?? "").trim();
     const query = submit ? null : parseQuery(text);

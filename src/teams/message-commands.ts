@@ -20,6 +20,7 @@ import { answerEnrolment, isEnrolmentText } from "./directory/enrolment-handler.
 import { answerMemberCommand, isMemberCommand } from "./directory/member-admin-handler.js";
 import type { Logger } from "../logging.js";
 import { answerGpdsCommand, isGpdsCommand } from "./gpds/gpds-commands.js";
+import { whileTyping } from "./platform/typing.js";
 
 /** What a message handler receives: one object. A message is either a card's Action.Submit
  *  (`submit`) or typed text (`query`, parsed once; null for a submit). */
@@ -144,12 +145,13 @@ export const MESSAGE_COMMANDS: { readonly [Kind in MessageKind]: (request: Messa
   },
   query: ({ ctx, services, actor, query, t, locale }) => answerQuery(ctx, { services }, actor, query!, t, locale),
   privacy: ({ ctx, services, actor, t, locale, text }) => answerPrivacyCommand(ctx, services, actor, t, locale, text),
-  stats: ({ ctx, services, actor, query, text, t, locale }) => answerStats(ctx, { services }, actor, query, text, t, locale),
+  // Charts and exports take a moment: the typing indicator shows meanwhile.
+  stats: ({ ctx, services, actor, query, text, t, locale }) => whileTyping(ctx, () => answerStats(ctx, { services }, actor, query, text, t, locale)),
   gpds: ({ ctx, services, actor, t, locale, text }) => answerGpdsCommand(ctx, services, actor, t, locale, text),
   other: async (request) => {
     const { ctx, t, actor, query, text, personal, services, locale } = request;
     // « export stats … », « export dossiers … ».
-    if (query && parseExportCommand(text)) return answerStats(ctx, { services }, actor, query, text, t, locale);
+    if (query && parseExportCommand(text)) return whileTyping(ctx, () => answerStats(ctx, { services }, actor, query, text, t, locale));
     // « statut » alone is what Teams' command list inserts: ask for what it needs.
     if (["statut", "status", "historique", "history"].includes(normalizeText(text))) {
       await ctx.sendActivity(t("hint.whichCase"));

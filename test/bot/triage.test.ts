@@ -319,8 +319,11 @@ describe("routing a new case and triage from its card", () => {
     expect(JSON.stringify(updated)).not.toContain("Rejoint");
     expect(bot.connector.sent.some((a) => a.method === "PUT" && a.conversationId === `a:personal-${karim.aadObjectId}`)).toBe(true);
 
-    // The coordinator acts on the card as it now stands: not refused as « changed meanwhile ».
-    const taken = await execute(bot, sophie, inNord, "case.takeCharge", { caseId, version: takeChargeVersion(updated) });
+    // The coordinator acts on the card as it now stands (her own view of it, which Teams asks for
+    // when the shared card changes): not refused as « changed meanwhile ».
+    expect(updated.refresh.userIds).toContain(`29:${sophie.aadObjectId}`);
+    const hers = await execute(bot, sophie, inNord, "case.refresh", updated.refresh.action.data);
+    const taken = await execute(bot, sophie, inNord, "case.takeCharge", { caseId, version: takeChargeVersion(hers) });
     expect(cardText(taken)).toContain("Dossier pris en charge par Sophie Laurent.");
 
     // A third report, now that Sophie follows the case: she is told in her personal chat.

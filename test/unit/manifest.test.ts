@@ -1,4 +1,6 @@
 import { parseQuery } from "../../src/domain/query-parser.js";
+import { translator } from "../../src/teams/i18n.js";
+import { SEARCH_COMMAND_ID, SEARCH_PARAMETER, caseLink, caseLinkTarget, referenceOfLink } from "../../src/teams/extensions/case-search.js";
 import { execFile } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -32,6 +34,11 @@ type Manifest = {
   validDomains?: string[];
   localizationInfo: { defaultLanguageTag: string; additionalLanguages: { languageTag: string; file: string }[] };
   description: { short: string; full: string };
+  composeExtensions?: {
+    botId: string;
+    commands: { id: string; type: string; title: string; context: string[]; parameters: { name: string; title: string }[] }[];
+    messageHandlers?: { type: string; value: { domains: string[] } }[];
+  }[];
   bots: {
     botId: string;
     scopes: string[];
@@ -61,6 +68,26 @@ describe("manifest/manifest.json", () => {
 
   it("validates offline against its schema once filled", async () => {
     expect(await manifestProblems(filledManifest() as unknown as Record<string, unknown>)).toEqual([]);
+  });
+
+  it("declares the search « Rechercher un dossier » the bot answers, and the case links it unfurls", () => {
+    const m = filledManifest();
+    const [extension] = m.composeExtensions ?? [];
+    expect(extension?.botId).toBe(BOT_ID);
+    const search = extension!.commands.find((c) => c.id === SEARCH_COMMAND_ID)!;
+    expect(search.type).toBe("query");
+    expect(search.title).toBe("Rechercher un dossier");
+    expect(search.parameters.map((p) => p.name)).toEqual([SEARCH_PARAMETER]);
+    expect(search.context).toContain("compose");
+    expect(extension!.messageHandlers).toEqual([{ type: "link", value: { domains: [HOST] } }]);
+    // The link the bot gives and unfurls is on that domain.
+    expect(referenceOfLink(caseLink(`https://${HOST}`, "D-2026-0042"), `https://${HOST}`)).toBe("D-2026-0042");
+    expect(localisation["composeExtensions[0].commands[0].title"]).toBe("Find a case");
+    // Opened in a browser, the link leads to the app's tab in Teams, the case as its sub-entity.
+    const tab = (m as unknown as { staticTabs: { entityId: string }[] }).staticTabs[0]!.entityId;
+    expect(caseLinkTarget("D-2026-0042", BOT_ID)).toBe(
+      `https://teams.microsoft.com/l/entity/${BOT_ID}/${tab}?context=${encodeURIComponent('{"subEntityId":"D-2026-0042"}')}`,
+    );
   });
 
   it("the schema validation does catch mistakes", async () => {
@@ -111,6 +138,22 @@ describe("manifest/manifest.json", () => {
       const [, list, command] = /^bots\[0\]\.commandLists\[(\d+)\]\.commands\[(\d+)\]\./.exec(key) ?? [];
       expect(m.bots[0]!.commandLists[Number(list)]?.commands[Number(command)], key).toBeDefined();
     }
+  });
+
+  it("gives English users the command titles the English help card names, each understood as its French twin", () => {
+    const m = filledManifest();
+    const t = translator("en");
+    const helpText = [t("help.report"), t("help.status"), t("help.mine"), t("help.todo"), t("help.overdue"), t("help.stats"), t("hint.unknownEmpty")].join(
+      "\n",
+    );
+    m.bots[0]!.commandLists.forEach((list, l) =>
+      list.commands.forEach((command, c) => {
+        const english = localisation[`bots[0].commandLists[${l}].commands[${c}].title`];
+        expect(typeof english, `${command.title} has an English title`).toBe("string");
+        expect(parseQuery(english as string).kind, `${english} and ${command.title}`).toBe(parseQuery(command.title).kind);
+        expect(helpText, `the English help names « ${english} »`).toMatch(new RegExp(`(^|\\W)${english as string}\\b`));
+      }),
+    );
   });
 
   it("the localisation validation catches unknown keys and missing strings", async () => {
@@ -208,9 +251,10 @@ describe("npm run package", () => {
     for (const f of [manifest.localizationInfo.additionalLanguages[0]!.file, "color.png", "outline.png"]) expect(names).toContain(f);
   });
 
-  it("without a public host: empty validDomains and a warning", async () => {
+  it("without a public host: empty validDomains, no link unfurling and a warning", async () => {
     const result = await buildAppPackage({ env: { MicrosoftAppId: BOT_ID, MicrosoftAppPassword: "secret" }, outFile: path.join(tmp, "nohost.zip") });
     expect(result.manifest.validDomains).toEqual([]);
+    expect((result.manifest as unknown as Manifest).composeExtensions?.[0]?.messageHandlers).toBeUndefined();
     expect(result.warnings.join("\n")).toMatch(/no public host/);
     expect(await manifestProblems(result.manifest)).toEqual([]);
   });

@@ -22,8 +22,15 @@ export type CaseCardData = {
     value: string;
   }>;
   flags: string;
+  /** Universal Actions refresh (channel cards): Teams asks the bot for the view of each listed
+   *  person (Teams user ids, at most 60); everyone else sees the card as sent. */
+  refresh: { on: boolean; userIds: string[] };
   showActions: boolean;
   can: {
+    /** Details, sent to the personal chat when asked in a channel. */
+    details: boolean;
+    /** « Afficher mes actions »: the person's own view, asked by hand (hosts without refresh). */
+    myActions: boolean;
     takeCharge: boolean;
     openPlan: boolean;
     viewPlan: boolean;
@@ -43,6 +50,7 @@ export type CaseCardData = {
     openPlan: string;
     viewPlan: string;
     details: string;
+    myActions: string;
     assign: string;
     assignTo: string;
     assignConfirm: string;

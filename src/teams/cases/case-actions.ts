@@ -61,7 +61,15 @@ export async function handleCaseAction(request: CardActionRequest<CaseActionData
   }
 
   const render = async (c: CaseRecord, notice?: Notice, assignees?: MemberSummary[]): Promise<AdaptiveCardJson> => {
-    const audience: Audience = !inChannel && triage.may(actor, "VIEW_DETAILS", c) ? "personal" : "channel";
+    if (inChannel) {
+      // Everyone in the channel may see this answer's card come back on refresh: each person's own
+      // view, with the buttons the permission table gives them on this case (none: read-only).
+      const permitted = deps.services.caseCards.permissions(actor, c);
+      const choices = permitted.triage ? (assignees ?? (await triage.assignees(c))) : [];
+      const refreshUserIds = await deps.services.caseCards.refreshUserIds(c);
+      return caseCard(t, locale, c, { audience: "channel", assignees: choices, notice, now: deps.clock(), permitted, refreshUserIds });
+    }
+    const audience: Audience = triage.may(actor, "VIEW_DETAILS", c) ? "personal" : "channel";
     // The people a case may be assigned to (names and ids) only for who may assign it.
     const choices = triage.may(actor, "TRIAGE", c) ? (assignees ?? (await triage.assignees(c))) : [];
     return caseCard(t, locale, c, { audience, assignees: choices, notice, now: deps.clock() });

@@ -4,6 +4,7 @@ import { initials } from "../../domain/text.js";
 import type { CaseRecord, InfoExchange, MemberSummary } from "../../store/index.js";
 import { renderCard, type AdaptiveCardJson } from "../cards/card-renderer.js";
 import type { Locale, Translate } from "../i18n.js";
+import { NO_CARD_PERMISSIONS, type CaseCardPermissions } from "../../services/case-cards.js";
 import type { CaseCardData, CaseDetailsCardData, InfoRequestCardData, NoticeCardData } from "../cards/card-data.js";
 
 /** Cards about a case. The channel card is seen by every member of the channel: reference,
@@ -42,7 +43,19 @@ export function caseCard(
   t: Translate,
   locale: Locale,
   c: CaseRecord,
-  opts: { audience: Audience; assignees: MemberSummary[]; notice?: Notice; now: Date },
+  opts: {
+    audience: Audience;
+    assignees: MemberSummary[];
+    notice?: Notice;
+    now: Date;
+    /** The viewer's own permissions on the case (services.caseCards): buttons only where they hold.
+     *  Absent: what the case's status offers, for the person a personal chat belongs to. */
+    permitted?: CaseCardPermissions;
+    /** A channel card: the Teams user ids its per-person view is refreshed for (at most 60). */
+    refreshUserIds?: string[];
+    /** The card as sent to a channel: read-only, with one button that asks for the person's own view. */
+    myActions?: boolean;
+  },
 ): AdaptiveCardJson {
   const flags: string[] = [];
   if (c.infoRequest) flags.push(c.infoRequest.answered ? t("case.answerReceived") : t("case.infoPending"));
@@ -53,6 +66,21 @@ export function caseCard(
   // Cases reported before the form asked for the birth date: the GPDS completes it.
   if (opts.audience === "personal" && c.pupil.birthDate === null && !c.pupil.anonymized) flags.push(t("case.birthDateMissing"));
   const open = c.status !== "CLOSED";
+  const p = opts.permitted;
+  const can = {
+    details: p ? p.details : true,
+    myActions: opts.myActions === true,
+    takeCharge: offered(c.status, "TAKE_CHARGE") && (p?.triage ?? true),
+    openPlan: offered(c.status, "OPEN_PLAN") && (p?.triage ?? true),
+    viewPlan: (c.status === "PLAN_ACTIVE" || c.status === "REVIEW_DUE") && (p?.plan ?? true),
+    assign: offered(c.status, "ASSIGN") && opts.assignees.length > 0 && (p?.triage ?? true),
+    requestInfo: offered(c.status, "REQUEST_INFO") && c.reporterIds.length > 0 && (p?.triage ?? true),
+    dismiss: offered(c.status, "DISMISS") && (p?.close ?? true),
+    // The GPDS's referral, offered to its référent and chef d'établissement (personal chats) for a
+    // pupil who may be referred today; the server checks the caller and the ages again.
+    escalate: open && opts.audience === "personal" && !c.escalatedToMlds && mayReferToMlds(c.pupil.birthYear, c.pupil.birthDate, opts.now).ok,
+    setBirthDate: open && opts.audience === "personal" && c.pupil.birthDate === null && !c.pupil.anonymized,
+  };
   return renderCard("case-card", {
     caseId: c.id,
     version: c.version,
@@ -70,25 +98,16 @@ export function caseCard(
       { title: t("case.reportedOn"), value: formatDate(c.createdAt, locale) },
     ],
     flags: flags.join("   "),
-    showActions: open,
-    can: {
-      takeCharge: offered(c.status, "TAKE_CHARGE"),
-      openPlan: offered(c.status, "OPEN_PLAN"),
-      viewPlan: c.status === "PLAN_ACTIVE" || c.status === "REVIEW_DUE",
-      assign: offered(c.status, "ASSIGN") && opts.assignees.length > 0,
-      requestInfo: offered(c.status, "REQUEST_INFO") && c.reporterIds.length > 0,
-      dismiss: offered(c.status, "DISMISS"),
-      // The GPDS's referral, offered to its référent and chef d'établissement (personal chats) for a
-      // pupil who may be referred today; the server checks the caller and the ages again.
-      escalate: open && opts.audience === "personal" && !c.escalatedToMlds && mayReferToMlds(c.pupil.birthYear, c.pupil.birthDate, opts.now).ok,
-      setBirthDate: open && opts.audience === "personal" && c.pupil.birthDate === null && !c.pupil.anonymized,
-    },
+    refresh: { on: opts.refreshUserIds !== undefined, userIds: opts.refreshUserIds ?? [] },
+    showActions: open && Object.values(can).some(Boolean),
+    can,
     assignees: opts.assignees.map((m) => ({ title: m.displayName, value: m.id })),
     labels: {
       takeCharge: t("case.labels.takeCharge"),
       openPlan: t("case.labels.openPlan"),
       viewPlan: t("case.labels.viewPlan"),
       details: t("case.labels.details"),
+      myActions: t("native.myActions"),
       assign: t("case.labels.assign"),
       assignTo: t("case.labels.assignTo"),
       assignConfirm: t("case.labels.assignConfirm"),
@@ -108,6 +127,19 @@ export function caseCard(
       required: t("case.labels.required"),
     },
   } satisfies CaseCardData);
+}
+
+/** The case card as sent to a channel: no button but « Afficher mes actions », and the refresh that
+ *  gives each listed person their own view. */
+export function caseChannelCard(t: Translate, locale: Locale, c: CaseRecord, opts: { refreshUserIds: string[]; now: Date }): AdaptiveCardJson {
+  return caseCard(t, locale, c, {
+    audience: "channel",
+    assignees: [],
+    now: opts.now,
+    permitted: NO_CARD_PERMISSIONS,
+    refreshUserIds: opts.refreshUserIds,
+    myActions: c.status !== "CLOSED",
+  });
 }
 
 export function caseDetailsCard(t: Translate, locale: Locale, c: CaseRecord, exchanges: InfoExchange[] = []): AdaptiveCardJson {

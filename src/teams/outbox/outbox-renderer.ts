@@ -2,7 +2,7 @@ import { MessageFactory, type Activity } from "botbuilder";
 import type { Services } from "../../services/index.js";
 import type { RenderSpec, StoredConversation } from "../../store/index.js";
 import { cardMessage } from "../cards/card-message.js";
-import { caseCard, caseDetailsCard, infoRequestCard } from "../cases/case-views.js";
+import { caseCard, caseChannelCard, caseDetailsCard, infoRequestCard } from "../cases/case-views.js";
 import { historyCard, pafiValidationCard, planCard } from "../cases/plan-views.js";
 import { resolveLocale, translator, type Locale } from "../i18n.js";
 import { importSummaryCard } from "../imports/import-views.js";
@@ -32,8 +32,11 @@ export async function renderOutgoing(spec: RenderSpec, conversation: StoredConve
   switch (spec.view) {
     case "caseCard": {
       // Routing sent it to this personal chat because its owner is responsible for the case.
-      const audience = conversation.kind === "PERSONAL" ? "personal" : "channel";
-      return cardMessage(caseCard(t, locale, c, { audience, assignees: await deps.services.triage.assignees(c), now: deps.clock() }));
+      if (conversation.kind === "PERSONAL")
+        return cardMessage(caseCard(t, locale, c, { audience: "personal", assignees: await deps.services.triage.assignees(c), now: deps.clock() }));
+      // A channel sees the read-only card; Teams asks the bot for the view of each person who may
+      // act on the case (refresh), with the buttons their role permits (src/teams/cases/case-actions.ts).
+      return cardMessage(caseChannelCard(t, locale, c, { refreshUserIds: await deps.services.caseCards.refreshUserIds(c), now: deps.clock() }));
     }
     case "assigned": {
       const card = caseCard(t, locale, c, {

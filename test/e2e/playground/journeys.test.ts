@@ -1,6 +1,6 @@
 import { mkdirSync, rmSync } from "node:fs";
 import path from "node:path";
-import type { Browser } from "playwright-core";
+import type { Browser, Locator } from "playwright-core";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { freePort, launchBrowser, ROOT, startBot, startPlayground, stop, stopBot, type Bot, type Playground } from "./stack.js";
 import { expectText, Person, SHOTS_DIR } from "./ui.js";
@@ -56,6 +56,17 @@ const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
 /** Keeps two pictures for the README's "Try it" section: the chat column (without the left pane),
  *  scaled down to 800 px wide by the browser itself. */
+/** In Teams a channel case card is user-specific (Universal Actions refresh): the coordinator sees
+ *  her own buttons at once. The Playground does not refresh cards: she asks for her view with the
+ *  card's « Show my actions » button, as someone Teams does not refresh the card for would. */
+async function ownView(post: Locator): Promise<void> {
+  await coordinator.settled();
+  const button = post.getByRole("button", { name: "Show my actions" });
+  if ((await button.count()) === 0) return;
+  await button.first().click();
+  await button.first().waitFor({ state: "detached" });
+}
+
 async function docsPicture(person: Person, file: string): Promise<void> {
   if (process.env.E2E_UPDATE_DOCS !== "1") return;
   const shot = await person.page.screenshot({ clip: { x: 330, y: 48, width: 920, height: 852 } });
@@ -200,6 +211,7 @@ describe("Repère in the Microsoft 365 Agents Playground", () => {
     );
     await coordinator.screenshot("j2-01-triage-card");
 
+    await ownView(post.first());
     await post.getByRole("button", { name: "Take charge" }).click();
     status = "Taken in charge";
     await expectText(post.first(), ["Taken in charge", `Followed by ${COORDINATOR}`], { absent: ["Nobody yet"] });
@@ -208,6 +220,7 @@ describe("Repère in the Microsoft 365 Agents Playground", () => {
     expect(await coordinator.posts(ref).count(), "the case card is updated in place, not posted again").toBe(1);
     await expectText(post, [ref, "Taken in charge", `Followed by ${COORDINATOR}`], { absent: [PUPIL.firstName, PUPIL.lastName] });
     expect(await post.getByRole("button", { name: "Take charge" }).count()).toBe(0);
+    await ownView(post);
     await post.getByRole("button", { name: "Open the follow-up pathway" }).waitFor();
     await coordinator.screenshot("j2-02-taken-in-charge");
     await docsPicture(coordinator, path.join(ROOT, "docs/try-triage.png"));
@@ -221,12 +234,13 @@ describe("Repère in the Microsoft 365 Agents Playground", () => {
     const ref = needReference();
     needStatus("Taken in charge", "journey 3");
     const post = coordinator.posts(ref);
+    await ownView(post);
     await post.getByRole("button", { name: "Open the follow-up pathway" }).click();
     status = "Support under way";
     // Opening changes the status: the post shows the updated case card (as everyone sees it, so the
     // notice of the answer may already be replaced by the shared update), and leads to the plan.
     await expectText(post, ["Support under way"]);
-    await coordinator.settled();
+    await ownView(post);
     await post.getByRole("button", { name: "See the pathway" }).click();
     const planHere = "the support plan shown from the channel card stays in that post to be worked on";
     await expectText(post, [`Follow-up pathway · ${ref}`, "Support under way", "Measures and actions (0)"], { message: planHere });
@@ -355,6 +369,7 @@ describe("Repère in the Microsoft 365 Agents Playground", () => {
     await coordinator.settled();
     await post.first().scrollIntoViewIfNeeded();
     await coordinator.screenshot("j5-02-card-updated");
+    await ownView(post.first());
     await post.getByRole("button", { name: "Take charge" }).click();
     await expectText(post.first(), ["Taken in charge", `Followed by ${COORDINATOR}`], { absent: ["changed meanwhile"] });
     await coordinator.screenshot("j5-03-taken-in-charge");

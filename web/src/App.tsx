@@ -20,6 +20,12 @@ export function App({ teams, lang }: { teams: TeamsHost | null; lang: Lang }) {
   const [people, setPeople] = useState<LocalPerson[] | null>(null);
   const [state, setState] = useState<State>({ kind: "loading" });
   const [attempt, setAttempt] = useState(0);
+  // A case link (/dossiers/D-2026-0042, the message extension's card) opens the tab on that case:
+  // Teams names it as the sub-page, a browser as ?case=.
+  const initialCase = useMemo(() => {
+    const wanted = teams?.subPageId ?? new URLSearchParams(window.location.search).get("case");
+    return wanted && /^D-\d{4}-\d{1,8}$/.test(wanted) ? wanted : null;
+  }, [teams]);
 
   const credentials: Credentials = useMemo(
     () => (teams ? { kind: "token", get: teams.token } : person ? { kind: "local", person } : { kind: "none" }),
@@ -108,7 +114,7 @@ export function App({ teams, lang }: { teams: TeamsHost | null; lang: Lang }) {
             <Button onClick={() => setAttempt((n) => n + 1)}>{t("retry")}</Button>
           </Notice>
         )}
-        {state.kind === "ready" && <CasesView key={person ?? "sso"} api={api} me={state.me} lang={lang} />}
+        {state.kind === "ready" && <CasesView key={person ?? "sso"} api={api} me={state.me} lang={lang} initialCase={initialCase} />}
       </main>
     </div>
   );

@@ -35,12 +35,12 @@ export const STATUS_COLOR: Record<CaseStatus, "informative" | "brand" | "warning
 };
 
 /** « Mes dossiers »: the counts per status, the filters, one page of the table, and the case panel. */
-export function CasesView({ api, me, lang }: { api: TabApi; me: Me; lang: Lang }) {
+export function CasesView({ api, me, lang, initialCase = null }: { api: TabApi; me: Me; lang: Lang; initialCase?: string | null }) {
   const [filters, setFilters] = useState<Filters>(NO_FILTERS);
   const [search, setSearch] = useState("");
   const [list, setList] = useState<CaseList | null>(null);
   const [failed, setFailed] = useState(false);
-  const [open, setOpen] = useState<string | null>(null);
+  const [open, setOpen] = useState<string | null>(initialCase);
   const [reload, setReload] = useState(0);
   const rows = useRef<(HTMLElement | null)[]>([]);
 

@@ -1,7 +1,7 @@
 import { app, authentication } from "@microsoft/teams-js";
 
 /** Inside Teams: its locale and a way to get the SSO token. Outside (a plain browser tab): null. */
-export type TeamsHost = { locale: string; token: () => Promise<string> };
+export type TeamsHost = { locale: string; token: () => Promise<string>; subPageId: string | null };
 
 export async function connectTeams(timeoutMs = 3000): Promise<TeamsHost | null> {
   // Teams always frames the tab; a page that is not framed is not in Teams.
@@ -10,7 +10,7 @@ export async function connectTeams(timeoutMs = 3000): Promise<TeamsHost | null> 
     await Promise.race([app.initialize(), new Promise((_, reject) => setTimeout(() => reject(new Error("timeout")), timeoutMs))]);
     const context = await app.getContext();
     app.notifySuccess();
-    return { locale: context.app.locale, token: () => authentication.getAuthToken() };
+    return { locale: context.app.locale, token: () => authentication.getAuthToken(), subPageId: context.page.subPageId ?? null };
   } catch {
     return null;
   }

@@ -262,6 +262,18 @@ describe("the tab « Mes dossiers » in Chromium", () => {
     }
   });
 
+  it("opens on the case a link names (?case=, as the message extension's links do without an app id)", async () => {
+    const { context, page } = await open(1280, 900, `lang=fr&case=${refs.lea}`);
+    try {
+      await actAs(page, "Karim Benali");
+      const panel = page.getByRole("dialog", { name: refs.lea });
+      await panel.getByTestId("timeline").waitFor();
+      expect(await panel.getByText("Léa Dupont").count()).toBeGreaterThan(0);
+    } finally {
+      await context.close();
+    }
+  });
+
   it("has no serious or critical accessibility violation (axe), list and panel", async () => {
     const { context, page } = await open(1280, 900);
     try {

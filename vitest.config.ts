@@ -3,7 +3,7 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   test: {
     include: ["test/**/*.test.ts"],
-    exclude: ["test/e2e/playground/**", "test/faults/**", "node_modules/**"],
+    exclude: ["test/e2e/playground/**", "test/e2e/tab/**", "test/faults/**", "node_modules/**"],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: "forks",

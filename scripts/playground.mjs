@@ -85,4 +85,5 @@ if (!(await botAnswers(coordinator ? 3000 : 120_000))) {
     ...(coordinator ? { M365_AGENTS_PLAYGROUND_CONFIG_PATH: path.resolve(referent ? "playground/referent.yml" : "playground/coordinator.yml") } : {}),
   });
   console.log(`Open http://localhost:${playgroundPort}/ to talk to Repère as ${who}.`);
+  console.log(`The « Mes dossiers » tab: ${botUrl}/tab/ (local mode: pick a demo person, e.g. Karim Benali or Sophie Laurent).`);
 }

@@ -2,6 +2,7 @@ import restify from "restify";
 import type { Logger } from "../logging.js";
 import type { HealthReport } from "../services/index.js";
 import { registerTabApi, type TabApiDeps } from "./tab-api.js";
+import { registerTabPages } from "./tab-pages.js";
 
 /** What the HTTP layer needs from the bot: process one Bot Framework request. */
 export type MessageProcessor = (req: restify.Request, res: restify.Response) => Promise<void>;
@@ -118,7 +119,10 @@ export function createHttpServer(deps: HttpDeps): restify.Server {
     });
   }
 
-  if (deps.tab) registerTabApi(server, deps.tab);
+  if (deps.tab) {
+    registerTabApi(server, deps.tab);
+    registerTabPages(server);
+  }
 
   // A case's link opened outside Teams (a browser, a mail): on to the app in Teams, which says
   // nothing of the case to anyone it is not for. The reference is in the link already.

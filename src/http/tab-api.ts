@@ -3,7 +3,8 @@ import { z } from "zod";
 import type { Logger } from "../logging.js";
 import type { Actor } from "../services/members.js";
 import { caseListQuerySchema, tabActionSchema, type DashboardService } from "../services/dashboard.js";
-import type { TabAuthenticator, TabIdentity } from "./tab-auth.js";
+import { DEMO_PEOPLE, DEMO_TENANT_ID } from "../store/demo-seed.js";
+import { isLoopback, type TabAuthenticator, type TabIdentity } from "./tab-auth.js";
 
 /** The JSON API of the personal tab « Mes dossiers », under /api/tab/. Every request names its
  *  caller by a Teams SSO token (or, in local mode, a demo person); every input is parsed with zod;
@@ -100,7 +101,23 @@ export function registerTabApi(server: restify.Server, deps: TabApiDeps): void {
         locale: actor.locale,
         mode: deps.auth.mode,
         namesSearchable: deps.dashboard.seesNames(actor),
+        schools: await deps.dashboard.schools(actor),
       });
+    }),
+  );
+
+  // Local mode only (no app id, loopback): the demo persons a developer may act as, those the
+  // database knows. Nothing is told elsewhere.
+  server.get(
+    "/api/tab/local/people",
+    handle(async (req, res) => {
+      if (deps.auth.mode !== "local" || !isLoopback(req.socket?.remoteAddress)) return send(res, 404, { error: "not_found" });
+      const people: { aadObjectId: string; displayName: string; role: string }[] = [];
+      for (const p of DEMO_PEOPLE) {
+        const actor = await deps.identify({ tenantId: DEMO_TENANT_ID, aadObjectId: p.aadObjectId, local: true });
+        if (actor) people.push({ aadObjectId: p.aadObjectId, displayName: actor.displayName, role: actor.role });
+      }
+      send(res, 200, { people });
     }),
   );
 
@@ -139,12 +156,12 @@ export function registerTabApi(server: restify.Server, deps: TabApiDeps): void {
       if (!reference.success) return send(res, 404, { error: "not_found" });
       const body = tabActionSchema.safeParse(req.body);
       if (!body.success) return send(res, 400, { error: "invalid_body" });
-      const result = await deps.dashboard.act(actor, reference.data, body.data.action, body.data.version);
+      const result = await deps.dashboard.act(actor, reference.data, body.data);
       if (!result.ok) {
         // Refused to someone who may not even see the case: its existence is not told.
         if (result.reason === "FORBIDDEN" && !(await deps.dashboard.panel(actor, reference.data)).ok) return send(res, 404, { error: "not_found" });
         const status = { NOT_FOUND: 404, FORBIDDEN: 403, CONFLICT: 409, INVALID_TRANSITION: 409, INVALID_INPUT: 400 }[result.reason];
-        return send(res, status, { error: result.reason.toLowerCase() });
+        return send(res, status, { error: result.reason.toLowerCase(), ...(result.reason === "INVALID_INPUT" ? { field: result.field } : {}) });
       }
       deps.onQueued();
       const panel = await deps.dashboard.panel(actor, reference.data);

@@ -93,7 +93,7 @@ export function createTabAuthenticator(opts: TabAuthOptions): TabAuthenticator {
   };
 }
 
-function isLoopback(address: string | undefined): boolean {
+export function isLoopback(address: string | undefined): boolean {
   if (!address) return false;
   const a = address.replace(/^::ffff:/, "");
   return a === "::1" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(a);

@@ -9,7 +9,7 @@ import type { CaseCriteria, CaseSummaryRow, Store } from "../store/index.js";
 import type { Actor } from "./members.js";
 import type { PlanService } from "./plans.js";
 import { whatActorKnows } from "./queries.js";
-import type { TriageResult, TriageService } from "./triage.js";
+import { TEXT_MAX, type TriageResult, type TriageService } from "./triage.js";
 
 /** The personal tab « Mes dossiers »: the cases of the caller's scope as a table, a case's panel,
  *  and the actions the caller may take on it, through the same services and permission table as
@@ -37,6 +37,10 @@ export const caseListQuerySchema = z
     school: z.uuid().optional(),
     urgency: z.coerce.number().int().min(1).max(3).optional(),
     overdue: flag.optional(),
+    /** The pupil's age at the report date. */
+    age: z.enum(["under16", "16plus"]).optional(),
+    /** Awaiting the GPDS's decision (neither referred to the MLDS nor under a Parcours de suivi). */
+    gpdsPending: flag.optional(),
     page: z.coerce.number().int().min(1).max(400).default(1),
     sort: z.enum(["newestOpenFirst", "newest", "oldest"]).default("newestOpenFirst"),
     /** A reference ("D-2026-0042", or its start), or a pupil's name for who may see names. */
@@ -88,9 +92,19 @@ export type TabCasePanel = {
   actions: TabAction[];
 };
 
-export const TAB_ACTIONS = ["takeCharge"] as const;
+export const TAB_ACTIONS = ["takeCharge", "requestInfo", "openPlan", "dismiss"] as const;
 export type TabAction = (typeof TAB_ACTIONS)[number];
-export const tabActionSchema = z.object({ action: z.enum(TAB_ACTIONS), version: z.number().int().nonnegative() }).strict();
+const version = z.number().int().nonnegative();
+const text = z.string().trim().min(1).max(TEXT_MAX);
+/** The body of POST /api/tab/cases/:reference/actions: the action, the version of the case the
+ *  caller saw, and the text the action needs (a question to the reporter, a reason to dismiss). */
+export const tabActionSchema = z.discriminatedUnion("action", [
+  z.object({ action: z.literal("takeCharge"), version }).strict(),
+  z.object({ action: z.literal("openPlan"), version }).strict(),
+  z.object({ action: z.literal("requestInfo"), version, question: text }).strict(),
+  z.object({ action: z.literal("dismiss"), version, reason: text }).strict(),
+]);
+export type TabCommand = z.infer<typeof tabActionSchema>;
 
 export type PanelResult = { ok: true; panel: TabCasePanel } | { ok: false; reason: "NOT_FOUND" };
 
@@ -111,6 +125,17 @@ export class DashboardService {
     return scopeOf(actor.role, "VIEW_DETAILS") !== null || scopeOf(actor.role, "VIEW_STATUS") === "OWN_REPORTS";
   }
 
+  /** The schools the caller's list may be filtered by: theirs, or their bassin's. */
+  async schools(actor: Actor): Promise<{ id: string; name: string }[]> {
+    const schools =
+      actor.schoolIds.length > 0
+        ? await this.store.schools.byIds(actor.schoolIds)
+        : actor.districtId
+          ? await this.store.schools.inDistrict(actor.districtId)
+          : [];
+    return schools.map((s) => ({ id: s.id, name: s.name })).sort((a, b) => a.name.localeCompare(b.name, "fr"));
+  }
+
   async list(actor: Actor, query: CaseListQuery): Promise<TabCaseList> {
     const now = this.clock();
     const namesSearchable = this.seesNames(actor);
@@ -122,6 +147,8 @@ export class DashboardService {
     if (query.school) criteria.schoolId = query.school;
     if (query.urgency) criteria.urgency = query.urgency;
     if (query.overdue) criteria.overdue = { now, newBefore: newCaseLateBefore(now) };
+    if (query.age) criteria.ageGroup = query.age === "under16" ? "UNDER_16" : "16_AND_OVER";
+    if (query.gpdsPending) criteria.gpdsPending = true;
     const search = query.search ?? "";
     if (/^d-?\d/i.test(search)) criteria.referencePrefix = search.toUpperCase().replace(/^D(?!-)/, "D-");
     else if (search) {
@@ -192,18 +219,31 @@ export class DashboardService {
 
   /** An action from the tab, through the triage service as from a card: the same checks, the same
    *  event, and the same updates of the case's cards in Teams (queued in the outbox). */
-  async act(actor: Actor, reference: string, action: TabAction, version: number): Promise<TriageResult> {
+  async act(actor: Actor, reference: string, command: TabCommand): Promise<TriageResult> {
     const row = await this.store.caseQueries.byReference(reference);
     if (!row) return { ok: false, reason: "NOT_FOUND" };
-    switch (action) {
+    switch (command.action) {
       case "takeCharge":
-        return this.triage.act(actor, row.id, version, { verb: "takeCharge" });
+        return this.triage.act(actor, row.id, command.version, { verb: "takeCharge" });
+      case "openPlan":
+        return this.triage.act(actor, row.id, command.version, { verb: "openPlan" });
+      case "requestInfo":
+        return this.triage.act(actor, row.id, command.version, { verb: "requestInfo", question: command.question });
+      case "dismiss":
+        return this.triage.act(actor, row.id, command.version, { verb: "dismiss", reason: command.reason });
     }
   }
 
+  /** The actions of the tab the caller may take now: the lifecycle's moves for their role, on a case
+   *  the permission table lets them triage (or close, for « Clore : pas d'accompagnement nécessaire »). */
   private tabActions(actor: Actor, c: Parameters<TriageService["may"]>[2]): TabAction[] {
+    const moves = allowedActions(c.status, actor.role);
+    const triage = this.triage.may(actor, "TRIAGE", c);
     const out: TabAction[] = [];
-    if (this.triage.may(actor, "TRIAGE", c) && allowedActions(c.status, actor.role).includes("TAKE_CHARGE")) out.push("takeCharge");
+    if (triage && moves.includes("TAKE_CHARGE")) out.push("takeCharge");
+    if (triage && moves.includes("REQUEST_INFO")) out.push("requestInfo");
+    if (triage && moves.includes("OPEN_PLAN")) out.push("openPlan");
+    if (this.triage.may(actor, "CLOSE_CASE", c) && moves.includes("DISMISS")) out.push("dismiss");
     return out;
   }
 

@@ -2,6 +2,7 @@ import { sql, type Expression, type ExpressionBuilder, type SelectQueryBuilder, 
 import type { CaseStatus } from "../domain/lifecycle.js";
 import type { CaseVisibility } from "../domain/case-queries.js";
 import { MLDS_MIN_AGE } from "../domain/routing.js";
+import { GPDS_DECISION_EVENT } from "../domain/gpds.js";
 import { URGENT_LEVEL, type MldsAccess } from "../domain/permissions.js";
 import { prepared, type DB, type Db } from "./kysely.js";
 
@@ -432,6 +433,12 @@ export type CaseCriteria = {
   referencePrefix?: string;
   /** Words that the pupil's name key must all hold (domain: nameSearchTokens); not anonymised. */
   nameTokens?: readonly string[];
+  /** The pupil's age at the report date: under 16, or 16 and over (unknown counts as 16 or over,
+   *  as in concernsMlds). */
+  ageGroup?: "UNDER_16" | "16_AND_OVER";
+  /** Awaiting the GPDS's decision: open, neither referred to the MLDS nor under a Parcours de suivi,
+   *  and no decision of a GPDS meeting recorded (but « Reporter au prochain GPDS »). */
+  gpdsPending?: boolean;
 };
 
 export type CaseOrder = Order;
@@ -451,6 +458,25 @@ function criteriaCondition(k: CaseCriteria, withStatus: boolean): CaseCondition 
           ]),
           eb.and([eb("c.status", "=", lit("NEW")), eb("c.createdAt", "<", k.overdue.newBefore)]),
         ]),
+      );
+    }
+    if (k.ageGroup === "UNDER_16") parts.push(eb("c.ageAtReport", "<", sql.lit(MLDS_MIN_AGE)));
+    if (k.ageGroup === "16_AND_OVER") parts.push(eb.or([eb("c.ageAtReport", "is", null), eb("c.ageAtReport", ">=", sql.lit(MLDS_MIN_AGE))]));
+    if (k.gpdsPending) {
+      parts.push(eb("c.escalatedToMlds", "=", false));
+      parts.push(eb("c.status", "in", lits(["NEW", "ACKNOWLEDGED", "INFO_REQUESTED"] as const)));
+      // Nor decided at a GPDS meeting (a line postponed to the next one is still waiting).
+      parts.push(
+        eb.not(
+          eb.exists(
+            eb
+              .selectFrom("CaseEvent as ge")
+              .select("ge.id")
+              .whereRef("ge.caseId", "=", "c.id")
+              .where("ge.type", "=", lit(GPDS_DECISION_EVENT))
+              .where(sql<boolean>`coalesce(ge."data"->>'decision', '') <> 'POSTPONE'`),
+          ),
+        ),
       );
     }
     if (k.referencePrefix) parts.push(eb("c.reference", "like", `${escapeLike(k.referencePrefix)}%`));

@@ -148,13 +148,18 @@ describe.each(DATABASE_KINDS)("the tab's API with single sign-on on %s", (kind) 
       expect(res.status, authorization.slice(0, 40)).toBe(401);
       expect(res.headers.get("cache-control")).toBe("no-store");
     }
+    // Nor is the local mode's list of demo persons there to see.
+    expect((await get("/api/tab/local/people")).status).toBe(404);
     // The local mode's demo person is no way in when there is an app id.
     const local = await fetch(`${url}/api/tab/cases`, { headers: { [LOCAL_PERSON_HEADER]: person("Karim Benali").aadObjectId } });
     expect(local.status).toBe(401);
   });
 
   it("accepts the app id itself as audience, and tells someone unknown apart (403)", async () => {
-    expect((await get("/api/tab/me", token("Karim Benali", { aud: APP_ID }))).status).toBe(200);
+    const me = await get("/api/tab/me", token("Karim Benali", { aud: APP_ID }));
+    expect(me.status).toBe(200);
+    // The schools the référent's list may be filtered by: his own.
+    expect(((await me.json()) as { schools: { name: string }[] }).schools.map((s) => s.name)).toEqual(["Lycée Victor-Hugo"]);
     const stranger = await get("/api/tab/me", `Bearer ${sign(tabKey.privateKey, { ...claims("Karim Benali"), oid: randomUUID() })}`);
     expect(stranger.status).toBe(403);
   });
@@ -202,7 +207,12 @@ describe.each(DATABASE_KINDS)("the tab's API with single sign-on on %s", (kind) 
     const page2 = (await (await get("/api/tab/cases?page=2", token("Karim Benali"))).json()) as ListBody;
     expect(page2.lines).toEqual([]);
     expect(page2.total).toBe(3);
-    for (const bad of ["status=OPENED", "urgency=9", "page=0", "sort=name", "school=x", "limit=5000"]) {
+    // Age at the report date, and the cases awaiting the GPDS's decision (not referred, no plan).
+    const older = (await (await get("/api/tab/cases?age=16plus", token("Karim Benali"))).json()) as ListBody;
+    expect(older.lines.map((l) => l.reference).sort()).toEqual([refs.claire16, refs.karim17].sort());
+    const younger = (await (await get("/api/tab/cases?age=under16", token("Karim Benali"))).json()) as ListBody;
+    expect(younger.lines.map((l) => l.reference)).toEqual([refs.claire14]);
+    for (const bad of ["status=OPENED", "urgency=9", "page=0", "sort=name", "school=x", "limit=5000", "age=12", "gpdsPending=maybe"]) {
       expect((await get(`/api/tab/cases?${bad}`, token("Karim Benali"))).status, bad).toBe(400);
     }
   });
@@ -212,7 +222,7 @@ describe.each(DATABASE_KINDS)("the tab's API with single sign-on on %s", (kind) 
     // The case's card as the outbox would have posted it in the bassin's channel.
     await app.store.db.prisma.channelPost.create({ data: { caseId, conversationId: "19:tab-test@thread.tacv2", activityId: "1:posted" } });
     const panel = (await (await get(`/api/tab/cases/${refs.karim17}`, token("Karim Benali"))).json()) as { version: number; actions: string[]; pupil: unknown };
-    expect(panel.actions).toEqual(["takeCharge"]);
+    expect(panel.actions).toEqual(["takeCharge", "requestInfo", "dismiss"]);
     expect(panel.pupil).toMatchObject({ name: "Inès Lefèvre" });
     // A teacher may not, even with the right version (the case is hers to see only when she reported it).
     expect((await post(`/api/tab/cases/${refs.claire16}/actions`, { action: "takeCharge", version: 0 }, token("Claire Martin"))).status).toBe(403);
@@ -230,6 +240,45 @@ describe.each(DATABASE_KINDS)("the tab's API with single sign-on on %s", (kind) 
     expect(update?.payload).toMatchObject({ render: { view: "caseCard", caseId } });
     // Done once: the same action again is not a transition any more.
     expect((await post(`/api/tab/cases/${refs.karim17}/actions`, { action: "takeCharge", version: c.version }, token("Karim Benali"))).status).toBe(409);
+  });
+
+  it("tells the cases still awaiting the GPDS's decision, and asks, dismisses and opens a plan from the tab", async () => {
+    const pending = async () =>
+      ((await (await get("/api/tab/cases?gpdsPending=true", token("Karim Benali"))).json()) as ListBody).lines.map((l) => l.reference).sort();
+    expect(await pending()).toEqual([refs.claire16, refs.claire14, refs.karim17].sort());
+    const current = (reference: string) => app.store.db.prisma.case.findUniqueOrThrow({ where: { reference } });
+    const act = async (reference: string, body: Record<string, unknown>) =>
+      post(`/api/tab/cases/${reference}/actions`, { version: (await current(reference)).version, ...body }, token("Karim Benali"));
+
+    // The GPDS refers one to the MLDS (from its card), the référent dismisses another from the tab.
+    const referred = await current(refs.claire16);
+    expect((await app.services.triage.act(actors.karim, referred.id, referred.version, { verb: "escalate" })).ok).toBe(true);
+    expect((await act(refs.claire14, { action: "dismiss" })).status).toBe(400);
+    expect((await act(refs.claire14, { action: "dismiss", reason: "   " })).status).toBe(400);
+    const dismissed = await act(refs.claire14, { action: "dismiss", reason: "Situation réglée en classe" });
+    expect(((await dismissed.json()) as { status: string }).status).toBe("CLOSED");
+    // A question to the reporter of the case taken in charge above: asked, but nothing decided yet.
+    const asked = await act(refs.karim17, { action: "requestInfo", question: "Depuis quand les retards ?" });
+    expect(((await asked.json()) as { status: string; actions: string[] }).status).toBe("INFO_REQUESTED");
+    const event = await app.store.db.prisma.caseEvent.findFirstOrThrow({ where: { case: { reference: refs.karim17 }, type: "INFO_REQUESTED" } });
+    expect(event.data).toMatchObject({ question: "Depuis quand les retards ?" });
+    expect(await pending()).toEqual([refs.karim17]);
+    // A line postponed at a GPDS meeting still waits; one the GPDS decided on does not.
+    const k17 = await current(refs.karim17);
+    const decided = (decision: string) =>
+      app.store.db.prisma.caseEvent.create({ data: { caseId: k17.id, type: "GPDS_DECISION", actorId: actors.karim.memberId, data: { decision } } });
+    await decided("POSTPONE");
+    expect(await pending()).toEqual([refs.karim17]);
+    await decided("KEEP_WATCHING");
+    expect(await pending()).toEqual([]);
+
+    // A Parcours de suivi is opened once the case is taken in charge.
+    expect((await act(refs.claire16, { action: "openPlan" })).status).toBe(409);
+    expect((await act(refs.claire16, { action: "takeCharge" })).status).toBe(200);
+    const planned = (await (await act(refs.claire16, { action: "openPlan" })).json()) as { status: string; plan: unknown; actions: string[] };
+    expect(planned.status).toBe("PLAN_ACTIVE");
+    expect(planned.plan).not.toBeNull();
+    expect(planned.actions).toEqual([]);
   });
 });
 
@@ -258,6 +307,11 @@ describe("the tab's local mode (no app id, loopback only)", () => {
       const me = await fetch(`${url}/api/tab/me`, { headers: { [LOCAL_PERSON_HEADER]: person("Sophie Laurent").aadObjectId } });
       expect(me.status).toBe(200);
       expect(await me.json()).toMatchObject({ displayName: "Sophie Laurent", role: "COORDINATOR", mode: "local" });
+      // The demo persons a developer may pick, from this machine.
+      const people = (await (await fetch(`${url}/api/tab/local/people`)).json()) as { people: { displayName: string; role: string }[] };
+      expect(people.people).toEqual(
+        expect.arrayContaining([{ aadObjectId: person("Karim Benali").aadObjectId, displayName: "Karim Benali", role: "REFERENT" }]),
+      );
     } finally {
       await app.stop();
       rmSync(dataDir, { recursive: true, force: true });

@@ -1,0 +1,262 @@
+import {
+  Badge,
+  Body1Strong,
+  Button,
+  Caption1,
+  DrawerBody,
+  DrawerHeader,
+  DrawerHeaderTitle,
+  Field,
+  MessageBar,
+  MessageBarBody,
+  OverlayDrawer,
+  Spinner,
+  Subtitle2,
+  Switch,
+  Textarea,
+} from "@fluentui/react-components";
+import i18next from "i18next";
+import { useEffect, useRef, useState, type FormEvent } from "react";
+import { ApiError, type CasePanel, type TabApi, type TabCommand } from "./api";
+import { STATUS_COLOR } from "./CasesView";
+import { formatDate, type Lang } from "./i18n";
+
+const t = i18next.t.bind(i18next);
+
+/** Who looked at the case: kept in the history (the audit), shown on demand. */
+const CONSULTATIONS = new Set(["DETAILS_VIEWED", "HISTORY_VIEWED", "EXPORTED"]);
+
+type Notice = { intent: "success" | "warning" | "error"; text: string } | null;
+
+/** One case: what the caller may know of it, its history and plan, and what they may do now. */
+export function CasePanelDrawer(props: { api: TabApi; reference: string; lang: Lang; onClose: () => void; onChanged: () => void }) {
+  const { api, reference, lang, onClose, onChanged } = props;
+  const [panel, setPanel] = useState<CasePanel | null>(null);
+  const [failed, setFailed] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const [notice, setNotice] = useState<Notice>(null);
+  const [consultations, setConsultations] = useState(false);
+  const [form, setForm] = useState<"requestInfo" | "dismiss" | null>(null);
+  const [text, setText] = useState("");
+  const noticeRef = useRef<HTMLDivElement>(null);
+  // What an action did is read out, and the focus stays in the panel when its button goes away.
+  useEffect(() => {
+    if (notice) noticeRef.current?.focus();
+  }, [notice]);
+  const narrow = typeof window !== "undefined" && window.matchMedia("(max-width: 600px)").matches;
+
+  useEffect(() => {
+    let live = true;
+    api
+      .panel(reference)
+      .then((p) => live && setPanel(p))
+      .catch(() => live && setFailed(true));
+    return () => {
+      live = false;
+    };
+  }, [api, reference]);
+
+  const run = async (command: TabCommand) => {
+    if (!panel) return;
+    setBusy(true);
+    setNotice(null);
+    try {
+      setPanel(await api.act(panel.reference, command));
+      setNotice({ intent: "success", text: t(`panel.done.${command.action}`) });
+      setForm(null);
+      setText("");
+      onChanged();
+    } catch (err) {
+      if (err instanceof ApiError && err.status === 409) {
+        setPanel(await api.panel(panel.reference).catch(() => panel));
+        setNotice({ intent: "warning", text: t("panel.conflict") });
+        setForm(null);
+        onChanged();
+      } else if (err instanceof ApiError && err.status === 400) setNotice({ intent: "error", text: t("panel.invalid") });
+      else setNotice({ intent: "error", text: err instanceof ApiError && err.status === 403 ? t("panel.forbidden") : t("error") });
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const submitForm = (e: FormEvent) => {
+    e.preventDefault();
+    if (!panel || !form || !text.trim()) return setNotice({ intent: "error", text: t("panel.invalid") });
+    void run(
+      form === "requestInfo" ? { action: "requestInfo", version: panel.version, question: text } : { action: "dismiss", version: panel.version, reason: text },
+    );
+  };
+
+  return (
+    <OverlayDrawer open position="end" size={narrow ? "full" : "medium"} onOpenChange={(_, d) => !d.open && onClose()} aria-label={reference}>
+      <DrawerHeader>
+        <DrawerHeaderTitle
+          action={
+            <Button appearance="subtle" aria-label={t("panel.close")} onClick={onClose}>
+              ✕
+            </Button>
+          }
+        >
+          {reference}
+        </DrawerHeaderTitle>
+      </DrawerHeader>
+      <DrawerBody className="panel">
+        {failed && (
+          <MessageBar intent="error">
+            <MessageBarBody>{t("error")}</MessageBarBody>
+          </MessageBar>
+        )}
+        {!panel && !failed && <Spinner label={t("loading")} />}
+        {panel && (
+          <>
+            <p className="badges">
+              <Badge appearance="filled" color={STATUS_COLOR[panel.status]} data-testid="panel-status">
+                {t(`bot.status.${panel.status}`)}
+              </Badge>{" "}
+              <Badge appearance="outline">{t(`bot.urgency.short${panel.urgency}`)}</Badge>
+            </p>
+            <dl className="facts">
+              <dt>{t("panel.school")}</dt>
+              <dd>
+                {panel.school.name} ({panel.school.uai})
+              </dd>
+              {panel.pupil && (
+                <>
+                  <dt>{t("panel.pupil")}</dt>
+                  <dd>
+                    {panel.pupil.name}
+                    {panel.pupil.className ? ` · ${panel.pupil.className}` : ""}
+                  </dd>
+                </>
+              )}
+              <dt>{t("panel.reportedAt")}</dt>
+              <dd>{formatDate(panel.reportedAt, lang)}</dd>
+              <dt>{t("panel.assignee")}</dt>
+              <dd data-testid="panel-assignee">{panel.assigneeName ?? t("panel.nobody")}</dd>
+              <dt>{t("panel.nextReview")}</dt>
+              <dd>{panel.nextReviewAt ? formatDate(panel.nextReviewAt, lang) : t("panel.noReview")}</dd>
+            </dl>
+
+            <Subtitle2 as="h2">{t("panel.signals")}</Subtitle2>
+            <ul>
+              {panel.signals.map((s, i) => (
+                <li key={`${s.code}-${i}`}>
+                  {t(`bot.signal.${s.code}`, { defaultValue: s.code })}
+                  {s.note ? ` : ${s.note}` : ""}
+                </li>
+              ))}
+            </ul>
+
+            <Subtitle2 as="h2">{t("panel.actions")}</Subtitle2>
+            <div ref={noticeRef} tabIndex={-1} className="notice">
+              {notice && (
+                <MessageBar intent={notice.intent} role="status">
+                  <MessageBarBody>{notice.text}</MessageBarBody>
+                </MessageBar>
+              )}
+            </div>
+            {panel.actions.length === 0 && (
+              <p>
+                <Caption1>{t("panel.noAction")}</Caption1>
+              </p>
+            )}
+            <div className="actions">
+              {panel.actions.includes("takeCharge") && (
+                <Button appearance="primary" disabled={busy} onClick={() => void run({ action: "takeCharge", version: panel.version })}>
+                  {t("bot.caseLabels.takeCharge")}
+                </Button>
+              )}
+              {panel.actions.includes("openPlan") && (
+                <Button appearance="primary" disabled={busy} onClick={() => void run({ action: "openPlan", version: panel.version })}>
+                  {t("bot.caseLabels.openPlan")}
+                </Button>
+              )}
+              {panel.actions.includes("requestInfo") && (
+                <Button disabled={busy} aria-expanded={form === "requestInfo"} onClick={() => setForm(form === "requestInfo" ? null : "requestInfo")}>
+                  {t("bot.caseLabels.requestInfo")}
+                </Button>
+              )}
+              {panel.actions.includes("dismiss") && (
+                <Button disabled={busy} aria-expanded={form === "dismiss"} onClick={() => setForm(form === "dismiss" ? null : "dismiss")}>
+                  {t("bot.caseLabels.dismiss")}
+                </Button>
+              )}
+            </div>
+            {form && (
+              <form className="action-form" onSubmit={submitForm}>
+                <Field label={t(form === "requestInfo" ? "bot.caseLabels.question" : "bot.caseLabels.reason")} required>
+                  <Textarea
+                    value={text}
+                    maxLength={500}
+                    onChange={(_, d) => setText(d.value)}
+                    placeholder={t(form === "requestInfo" ? "bot.caseLabels.questionPlaceholder" : "bot.caseLabels.reasonPlaceholder")}
+                  />
+                </Field>
+                <div className="actions">
+                  <Button type="submit" appearance="primary" disabled={busy}>
+                    {t(form === "requestInfo" ? "bot.caseLabels.send" : "bot.caseLabels.dismissConfirm")}
+                  </Button>
+                  <Button onClick={() => setForm(null)}>{t("panel.cancel")}</Button>
+                </div>
+              </form>
+            )}
+            <p>
+              <Caption1>{t("panel.inChat")}</Caption1>
+            </p>
+
+            <Subtitle2 as="h2">{t("panel.plan")}</Subtitle2>
+            {panel.plan ? (
+              <>
+                <p>
+                  <Body1Strong>{t("panel.objective")} : </Body1Strong>
+                  {panel.plan.objective}
+                </p>
+                {panel.plan.actions.length > 0 && (
+                  <ul aria-label={t("panel.planActions")}>
+                    {panel.plan.actions.map((a, i) => (
+                      <li key={i}>
+                        {t(`bot.planAction.${a.type}`, { defaultValue: a.type })} · {a.description} (
+                        {t(`bot.planActionStatus.${a.status}`, { defaultValue: a.status })})
+                      </li>
+                    ))}
+                  </ul>
+                )}
+              </>
+            ) : (
+              <p>
+                <Caption1>{t("panel.noPlan")}</Caption1>
+              </p>
+            )}
+
+            <Subtitle2 as="h2">{t("panel.timeline")}</Subtitle2>
+            {panel.timeline ? (
+              <>
+                {panel.timeline.some((e) => CONSULTATIONS.has(e.type)) && (
+                  <Switch
+                    checked={consultations}
+                    onChange={(_, d) => setConsultations(d.checked)}
+                    label={t("panel.consultations", { count: panel.timeline.filter((e) => CONSULTATIONS.has(e.type)).length })}
+                  />
+                )}
+                <ol className="timeline" data-testid="timeline">
+                  {panel.timeline
+                    .filter((e) => consultations || !CONSULTATIONS.has(e.type))
+                    .map((e, i) => (
+                      <li key={i}>
+                        <time dateTime={e.at}>{formatDate(e.at, lang, true)}</time> {t(`bot.event.${e.type}`, { defaultValue: e.type })}
+                        {e.actorName ? ` ${t("panel.by", { name: e.actorName })}` : ""}
+                      </li>
+                    ))}
+                </ol>
+              </>
+            ) : (
+              <p>
+                <Caption1>{t("panel.noTimeline")}</Caption1>
+              </p>
+            )}
+          </>
+        )}
+      </DrawerBody>
+    </OverlayDrawer>
+  );
+}

@@ -1,0 +1,130 @@
+/** The tab's JSON API (/api/tab/, src/http/tab-api.ts): the shapes it answers and one client that
+ *  names the caller by a Teams SSO token, or by a demo person in local mode. */
+
+export const CASE_STATUSES = ["NEW", "ACKNOWLEDGED", "INFO_REQUESTED", "PLAN_ACTIVE", "REVIEW_DUE", "CLOSED"] as const;
+export type CaseStatus = (typeof CASE_STATUSES)[number];
+export type Sort = "newestOpenFirst" | "newest" | "oldest";
+
+export type Me = {
+  displayName: string;
+  role: string;
+  locale: string | null;
+  mode: "sso" | "local";
+  namesSearchable: boolean;
+  schools: { id: string; name: string }[];
+};
+
+export type CaseLine = {
+  reference: string;
+  status: CaseStatus;
+  urgency: number;
+  reportedAt: string;
+  school: { id: string; name: string };
+  pupil: { name: string | null; initials: string; className: string | null } | null;
+  assigneeName: string | null;
+  nextReviewAt: string | null;
+  late: "REVIEW_PASSED" | "NOT_TAKEN_IN_CHARGE" | null;
+};
+
+export type CaseList = {
+  lines: CaseLine[];
+  page: number;
+  pageSize: number;
+  total: number;
+  counts: { status: CaseStatus; count: number }[];
+  namesSearchable: boolean;
+};
+
+export type CasePanel = {
+  caseId: string;
+  reference: string;
+  status: CaseStatus;
+  urgency: number;
+  version: number;
+  school: { id: string; name: string; uai: string };
+  pupil: { name: string; initials: string; className: string | null } | null;
+  signals: { code: string; note: string | null }[];
+  assigneeName: string | null;
+  nextReviewAt: string | null;
+  reportedAt: string;
+  timeline: { type: string; at: string; actorName: string | null }[] | null;
+  plan: { objective: string; nextReviewAt: string | null; actions: { type: string; description: string; status: string }[] } | null;
+  actions: TabAction[];
+};
+
+export type TabAction = "takeCharge" | "requestInfo" | "openPlan" | "dismiss";
+export type TabCommand =
+  | { action: "takeCharge" | "openPlan"; version: number }
+  | { action: "requestInfo"; version: number; question: string }
+  | { action: "dismiss"; version: number; reason: string };
+
+export type Filters = {
+  status: CaseStatus[];
+  school: string;
+  urgency: string;
+  age: "" | "under16" | "16plus";
+  overdue: boolean;
+  gpdsPending: boolean;
+  sort: Sort;
+  search: string;
+  page: number;
+};
+
+export const NO_FILTERS: Filters = {
+  status: [],
+  school: "",
+  urgency: "",
+  age: "",
+  overdue: false,
+  gpdsPending: false,
+  sort: "newestOpenFirst",
+  search: "",
+  page: 1,
+};
+
+export function queryOf(f: Filters): string {
+  const q = new URLSearchParams();
+  if (f.status.length > 0) q.set("status", f.status.join(","));
+  if (f.school) q.set("school", f.school);
+  if (f.urgency) q.set("urgency", f.urgency);
+  if (f.age) q.set("age", f.age);
+  if (f.overdue) q.set("overdue", "true");
+  if (f.gpdsPending) q.set("gpdsPending", "true");
+  if (f.sort !== "newestOpenFirst") q.set("sort", f.sort);
+  if (f.search.trim()) q.set("search", f.search.trim());
+  if (f.page > 1) q.set("page", String(f.page));
+  return q.toString();
+}
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly body: { error?: string; mode?: "sso" | "local" },
+  ) {
+    super(`HTTP ${status}: ${body.error ?? ""}`);
+  }
+}
+
+/** How a request names its caller. */
+export type Credentials = { kind: "token"; get: () => Promise<string> } | { kind: "local"; person: string } | { kind: "none" };
+
+export class TabApi {
+  constructor(private readonly credentials: Credentials) {}
+
+  me = () => this.request<Me>("GET", "/api/tab/me");
+  cases = (f: Filters) => this.request<CaseList>("GET", `/api/tab/cases?${queryOf(f)}`);
+  panel = (reference: string) => this.request<CasePanel>("GET", `/api/tab/cases/${encodeURIComponent(reference)}`);
+  act = (reference: string, command: TabCommand) => this.request<CasePanel>("POST", `/api/tab/cases/${encodeURIComponent(reference)}/actions`, command);
+  localPeople = () => this.request<{ people: { aadObjectId: string; displayName: string; role: string }[] }>("GET", "/api/tab/local/people");
+
+  private async request<T>(method: "GET" | "POST", url: string, body?: unknown): Promise<T> {
+    const headers: Record<string, string> = { accept: "application/json" };
+    if (this.credentials.kind === "token") headers.authorization = `Bearer ${await this.credentials.get()}`;
+    if (this.credentials.kind === "local") headers["x-repere-local-person"] = this.credentials.person;
+    if (body !== undefined) headers["content-type"] = "application/json";
+    const res = await fetch(url, { method, headers, cache: "no-store", body: body === undefined ? undefined : JSON.stringify(body) });
+    const json = (await res.json().catch(() => ({}))) as unknown;
+    if (!res.ok) throw new ApiError(res.status, (json ?? {}) as ApiError["body"]);
+    return json as T;
+  }
+}

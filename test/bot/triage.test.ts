@@ -3,6 +3,7 @@ import { DEMO_CHANNELS, DEMO_TENANT_ID } from "../../src/store/demo-seed.js";
 import type { Actor } from "../../src/services/index.js";
 import { cardText, execute, invokeActivity, person, startTestBot, type Person, type TestBot, installInTeam } from "../helpers/bot-harness.js";
 import { Conversation, inputValues } from "../helpers/conversation.js";
+import { findAction } from "../helpers/cards.js";
 
 const claire = person("Claire Martin"); // teacher, Lycée Victor-Hugo (Bassin Nord)
 const karim = person("Karim Benali"); // référent, Lycée Victor-Hugo
@@ -349,5 +350,21 @@ describe("routing a new case and triage from its card", () => {
     expect(cardText(await execute(bot, sophie, inNord, "case.takeCharge", { caseId: "../../etc", version: v }))).toContain("Cette carte n'est pas valide");
     expect(cardText(await execute(bot, claire, personalOf(claire), "case.takeCharge", { caseId, version: v }))).toContain("Action refusée");
     expect((await prisma().case.findUniqueOrThrow({ where: { id: caseId } })).version).toBe(v);
+  });
+
+  it("offers « Rouvrir le dossier » on a closed case's card to its référent only, and reopens it from there", async () => {
+    const { caseId } = await report("Rouvrir", YEAR - 14);
+    const dismissed = await execute(bot, karim, personalOf(karim), "case.dismiss", { caseId, version: await version(caseId), reason: "Situation réglée" });
+    expect(cardText(dismissed)).toContain("Rouvrir le dossier");
+    expect(findAction(dismissed, (a) => a.verb === "case.reopen")).toBeTruthy();
+    // The teacher who reported it sees her status card, never a way to reopen it.
+    const teacherView = await execute(bot, claire, personalOf(claire), "case.reopen", { caseId, version: await version(caseId), reason: "Je voudrais" });
+    expect(cardText(teacherView)).toContain("Action refusée");
+    const empty = await execute(bot, karim, personalOf(karim), "case.reopen", { caseId, version: await version(caseId), reason: "" });
+    expect(cardText(empty)).toContain("Le motif est obligatoire");
+    const reopened = await execute(bot, karim, personalOf(karim), "case.reopen", { caseId, version: await version(caseId), reason: "Les absences reprennent" });
+    expect(cardText(reopened)).toContain("Dossier rouvert");
+    expect(findAction(reopened, (a) => a.verb === "case.reopen")).toBeNull();
+    expect((await prisma().case.findUniqueOrThrow({ where: { id: caseId } })).status).toBe("ACKNOWLEDGED");
   });
 });

@@ -59,10 +59,14 @@ const caseArb: fc.Arbitrary<VisibleCase> = fc.record({
   ageAtReport: fc.option(fc.integer({ min: 10, max: 25 }), { nil: null }),
 });
 
+/** Recording the family is done on one case, never asked of a list: its rule for coordinators
+ *  (only once the GPDS has referred the case) is checked per case by can(), not by visibility. */
+const LISTED_OPERATIONS = OPERATIONS.filter((op) => op !== "RECORD_FAMILY");
+
 describe("visibilityOf", () => {
   it("says of every case what can() says, for every role and operation", () => {
     fc.assert(
-      fc.property(actorArb, caseArb, fc.constantFrom(...OPERATIONS), dateArb("2020-01-01", "2036-12-31"), (actor, c, op, now) => {
+      fc.property(actorArb, caseArb, fc.constantFrom(...LISTED_OPERATIONS), dateArb("2020-01-01", "2036-12-31"), (actor, c, op, now) => {
         // Who holds no case holds this one neither.
         fc.pre(!(actor.holdsCases === false && c.assigneeId === actor.memberId));
         // Urgent: whether a coordinator may act before the GPDS decides is not a matter of

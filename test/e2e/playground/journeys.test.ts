@@ -126,7 +126,7 @@ async function report(person: Person, pupil: Pupil, opts: { wrongBirthDate?: str
   await shot("04-steps");
   card = await person.newCard("Step 4 of 4", () => card.getByRole("button", { name: "See the summary" }).click());
   await expectText(card, [
-    "Report summary",
+    "Identification form: summary",
     `${pupil.firstName} ${pupil.lastName}`,
     pupil.className,
     "Lycée Victor-Hugo",

@@ -15,7 +15,6 @@ import { VersionConflictError, type CaseChange, type OutgoingMessage, type PlanO
 import type { NewSend } from "../store/sends.js";
 import type { Actor } from "./members.js";
 import { DEFAULT_REVIEW_DAYS } from "./plans.js";
-import type { RoutingService } from "./routing.js";
 import type { TriageService } from "./triage.js";
 
 export type GpdsMember = { id: string; displayName: string; role: string };
@@ -62,7 +61,6 @@ export class GpdsMeetingService {
   constructor(
     private readonly store: Store,
     private readonly triage: TriageService,
-    private readonly routing: RoutingService,
     private readonly clock: () => Date = () => new Date(),
     private readonly calendar: SchoolCalendar = schoolCalendar(),
   ) {}
@@ -229,15 +227,7 @@ export class GpdsMeetingService {
         if (!check.ok) return check.reason === "TOO_YOUNG" ? "TOO_YOUNG" : "BIRTH_DATE_NEEDED";
         change.escalatedToMlds = true;
         change.referredAt = now;
-        const route = await this.routing.sendsFor({
-          schoolId: c.school.id,
-          districtId: c.districtId,
-          ageAtReport: c.ageAtReport,
-          escalatedToMlds: true,
-          onlyMlds: true,
-        });
-        const posted = new Set((await this.store.caseChanges.channelPosts(c.id)).map((p) => p.conversationId));
-        messages.push(...route(c.id).filter((m) => !posted.has(m.conversationId)));
+        messages.push(...(await this.triage.referralSends(c)));
         break;
       }
       case "CLOSE_NO_SUPPORT":

@@ -101,7 +101,7 @@ export function createServices(store: Store, clock: () => Date = () => new Date(
     memberAdmin: new MemberAdminService(store, clock),
     directorySchools: new DirectorySchoolService(store, clock),
     gpds: new GpdsService(store, clock, calendar),
-    gpdsMeetings: new GpdsMeetingService(store, triage, routing, clock, calendar),
+    gpdsMeetings: new GpdsMeetingService(store, triage, clock, calendar),
     caseCards: new CaseCardService(store, triage),
     families: new FamilyService(store, triage, clock),
     familyNotice: new FamilyNoticeService(store, links),

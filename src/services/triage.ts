@@ -157,6 +157,20 @@ export class TriageService {
     return recipients.includes(conversationId);
   }
 
+  /** What a referral to the MLDS posts: the case's card to the bassin's MLDS channels where it is not
+   *  yet (a 16+ case is already on the coordinators' channel: its card there is updated instead). */
+  async referralSends(c: CaseRecord): Promise<OutgoingMessage[]> {
+    const route = await this.routing.sendsFor({
+      schoolId: c.school.id,
+      districtId: c.districtId,
+      ageAtReport: c.ageAtReport,
+      escalatedToMlds: true,
+      onlyMlds: true,
+    });
+    const posted = new Set((await this.store.caseChanges.channelPosts(c.id)).map((p) => p.conversationId));
+    return route(c.id).filter((m) => !posted.has(m.conversationId));
+  }
+
   /** The review date a new plan gets: four weeks later on a school day, moved to the school's first
    *  GPDS meeting on or after that day when one comes within four more weeks (Paris midnight). */
   async defaultReviewAt(schoolId: string, now: Date): Promise<Date> {
@@ -260,16 +274,7 @@ export class TriageService {
         change.referredAt = now;
         data.decision = "GPDS";
         data.role = actor.role;
-        const route = await this.routing.sendsFor({
-          schoolId: c.school.id,
-          districtId: c.districtId,
-          ageAtReport: c.ageAtReport,
-          escalatedToMlds: true,
-          onlyMlds: true,
-        });
-        // A 16+ case is already on the coordinators' channel: its card there is updated below.
-        const posted = new Set((await this.store.caseChanges.channelPosts(c.id)).map((p) => p.conversationId));
-        messages.push(...route(c.id).filter((m) => !posted.has(m.conversationId)));
+        messages.push(...(await this.referralSends(c)));
         break;
       }
       case "openPlan": {

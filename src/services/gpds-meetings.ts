@@ -190,6 +190,13 @@ export class GpdsMeetingService {
     if (line.decision) return "ALREADY_DECIDED";
     const c = await this.store.caseChanges.get({ id: line.caseId });
     if (!c) return "NOT_ON_AGENDA";
+    // The line's decision read again after the case: a decision recorded before the case was read
+    // shows here, one recorded after it changes the version that apply() checks (it is written in
+    // the same statement). Reading the lines once, before the cases, let two people deciding at
+    // once both record theirs on PostgreSQL.
+    const current = (await this.store.gpds.agendaLines(meeting)).find((l) => l.caseId === line.caseId);
+    if (!current) return "NOT_ON_AGENDA";
+    if (current.decision) return "ALREADY_DECIDED";
     if (!this.triage.may(actor, "GPDS_DECIDE", c)) return "FORBIDDEN";
     const to = statusAfterDecision(decision, c.status);
     if (to === null) return "CASE_CLOSED";

@@ -24,7 +24,8 @@ export type FamilyField = FamilyDateField | "metBy";
 
 export const MET_BY_MAX = 100;
 
-const day = z
+/** A "YYYY-MM-DD" calendar day (as Input.Date sends it), read as that day at 00:00 UTC. */
+export const calendarDay = z
   .string()
   .trim()
   .regex(/^\d{4}-\d{2}-\d{2}$/)
@@ -35,7 +36,7 @@ const day = z
   })
   .transform((s) => new Date(`${s}T00:00:00Z`));
 const blankToUndefined = (v: unknown) => (v === "" || v === null || (typeof v === "string" && v.trim() === "") ? undefined : v);
-const optionalDay = z.preprocess(blankToUndefined, day.optional());
+const optionalDay = z.preprocess(blankToUndefined, calendarDay.optional());
 
 /** The family form as a card sends it: every field optional (a blank one leaves what was recorded). */
 export const FamilyInput = z.object({

@@ -18,7 +18,7 @@ import {
   type PlanOwner,
 } from "../domain/plan-catalogue.js";
 import { ageOn } from "../domain/routing.js";
-import { missingAgreement } from "../domain/families.js";
+import { calendarDay, missingAgreement } from "../domain/families.js";
 import { schoolYearsAround } from "../domain/school-year.js";
 import { safeText } from "../domain/safe-text.js";
 import { isSignalCode, type SignalCode } from "../domain/signals.js";
@@ -51,17 +51,7 @@ export type PlanView = {
 export type PlanResult =
   { ok: true; view: PlanView; event: string; sharedCardsUpdated?: boolean } | { ok: false; reason: PlanFailure; field?: string; view?: PlanView };
 
-const isoDate = z
-  .string()
-  .trim()
-  .regex(/^\d{4}-\d{2}-\d{2}$/)
-  // "2026-02-30" would become 2 March: only a day of the calendar.
-  .refine((s) => {
-    const d = new Date(`${s}T00:00:00Z`);
-    return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === s;
-  })
-  .transform((s) => new Date(`${s}T00:00:00Z`));
-const optionalDate = z.preprocess((v) => (v === "" || v === null ? undefined : v), isoDate.optional());
+const optionalDate = z.preprocess((v) => (v === "" || v === null ? undefined : v), calendarDay.optional());
 // One line each, but the closing comment (a multi-line input).
 const text = (max: number, min?: number) => safeText({ max, min, lines: max > 200 });
 

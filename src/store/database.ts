@@ -1,10 +1,11 @@
-import { existsSync } from "node:fs";
+import { existsSync, mkdirSync, renameSync, rmSync } from "node:fs";
 import path from "node:path";
 import pg from "pg";
 import { PrismaClient } from "../generated/prisma/client.js";
 import type { Config } from "../config.js";
 import { startEmbeddedDatabase, type EmbeddedDatabase } from "./pglite-server.js";
-import { applyMigrations } from "./migrate.js";
+import { applyMigrations, readMigrations } from "./migrate.js";
+import { ensureMigratedTemplate } from "./pglite-template.js";
 import { createKysely, type Db } from "./kysely.js";
 import { ResilientPrismaPg } from "./prisma-pg.js";
 import { timeoutSettings, type DatabaseTimeouts } from "./statement-timeout.js";
@@ -105,4 +106,22 @@ export async function openDatabase(database: Config["database"], opts: OpenOptio
       await embedded?.stop();
     },
   };
+}
+
+/** Install time (scripts/pglite-template.ts): the embedded templates, the migrated one made by
+ *  opening a copy of the empty cluster as the bot does, so that it is migrated the same way. */
+export async function ensureEmbeddedTemplates(): Promise<string> {
+  return ensureMigratedTemplate(readMigrations(), async (pgdata) => {
+    const dataDir = `${pgdata}-data`;
+    rmSync(dataDir, { recursive: true, force: true });
+    mkdirSync(dataDir);
+    renameSync(pgdata, path.join(dataDir, "pgdata"));
+    try {
+      const db = await openDatabase({ kind: "embedded", dataDir });
+      await db.close();
+    } finally {
+      renameSync(path.join(dataDir, "pgdata"), pgdata);
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
 }

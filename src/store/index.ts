@@ -85,7 +85,7 @@ export function createStore(db: Database): Store {
   };
 }
 
-export { openDatabase, type Database, type OpenOptions } from "./database.js";
+export { ensureEmbeddedTemplates, openDatabase, type Database, type OpenOptions } from "./database.js";
 export { DataDirLockedError, lockHolder } from "./pglite-server.js";
 export { writeBackup, listBackups, restoreBackup, backupDir, recordBackupFailure, backupFailureSince } from "./backups.js";
 export { freeDiskBytes } from "./disk-space.js";

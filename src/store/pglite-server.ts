@@ -3,6 +3,7 @@ import path from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import { PGLiteSocketServer } from "@electric-sql/pglite-socket";
 import { copyTemplateTo, tuneEmbeddedConfig } from "./pglite-template.js";
+import { readMigrations } from "./migrate.js";
 
 /** An in-process PGlite database served over the PostgreSQL wire protocol on loopback,
  *  so that the same @prisma/adapter-pg client works for the embedded and the real server. */
@@ -95,7 +96,7 @@ export async function startEmbeddedDatabase(dataDir: string, opts: { maxConnecti
   }
   try {
     if (!inMemory) {
-      copyTemplateTo(path.join(dataDir, "pgdata"));
+      copyTemplateTo(path.join(dataDir, "pgdata"), undefined, readMigrations());
       tuneEmbeddedConfig(path.join(dataDir, "pgdata"));
     }
     const db = await PGlite.create(inMemory ? dataDir : path.join(dataDir, "pgdata"));

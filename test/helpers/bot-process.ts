@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
+import { serverNodeArgs } from "./server-bundle.js";
 import net from "node:net";
 
 export async function freePort(): Promise<number> {
@@ -11,14 +12,14 @@ export async function freePort(): Promise<number> {
 
 export type BotProcess = { port: number; url: string; child: ChildProcess; output: () => string; exited: Promise<number | null> };
 
-/** The bot as production runs it (src/main.ts), in a process of its own. `wrap` runs it through
+/** The bot as `npm start` runs it (the bundled src/main.ts), in a process of its own. `wrap` runs it through
  *  another command (the fault suite runs it in a mount namespace with a small disk). */
 export async function startBotProcess(
   env: Record<string, string>,
   opts: { wrap?: (command: string, args: string[]) => [string, string[]]; stdin?: "ignore" | "pipe" } = {},
 ): Promise<BotProcess> {
   const port = await freePort();
-  const node: [string, string[]] = [process.execPath, ["--disable-warning=DEP0111", "--import", "tsx", "src/main.ts"]];
+  const node: [string, string[]] = [process.execPath, serverNodeArgs()];
   const [command, args] = opts.wrap ? opts.wrap(...node) : node;
   const child = spawn(command, args, {
     env: { PATH: process.env.PATH ?? "", CHECKPOINT_DISABLE: "1", LOG_LEVEL: "warn", PORT: String(port), ...env },

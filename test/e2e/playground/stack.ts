@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
+import { serverNodeArgs } from "../../helpers/server-bundle.js";
 import { mkdtempSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
 import net from "node:net";
@@ -68,7 +69,7 @@ export type Bot = { port: number; url: string; proc: Proc; dataDir: string };
 /** `env`: more settings for the bot process (FORCE_LOCALE=fr for French pictures, say). */
 export async function startBot(port: number, env: Record<string, string> = {}): Promise<Bot> {
   const dataDir = mkdtempSync(path.join(tmpdir(), "repere-e2e-"));
-  const proc = spawnLogged("bot", ["--disable-warning=DEP0111", "--import", "tsx", "src/main.ts"], {
+  const proc = spawnLogged("bot", serverNodeArgs(), {
     env: { PORT: String(port), DATA_DIR: dataDir, LOG_LEVEL: "warn", SEED_DEMO: "auto", CHECKPOINT_DISABLE: "1", ...env },
   });
   const url = `http://127.0.0.1:${port}`;

@@ -153,7 +153,7 @@ export async function expectText(
   expect(ok(seen), `${opts.message ? `${opts.message}: ` : ""}expected ${wanted}; the page shows: «${seen.slice(0, 1500)}»`).toBe(true);
 }
 
-/** Keeps a picture for the README (with E2E_UPDATE_DOCS=1 only): the chat column (without the left
+/** Keeps a picture for the README or a guide of docs/guides/ (with E2E_UPDATE_DOCS=1 only): the chat column (without the left
  *  pane), scaled down to 800 px wide by the browser itself. */
 export async function docsPicture(browser: Browser, person: Person, file: string): Promise<void> {
   if (process.env.E2E_UPDATE_DOCS !== "1") return;

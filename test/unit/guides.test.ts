@@ -14,6 +14,26 @@ function localLinks(file: string): { text: string; target: string }[] {
     .filter((l) => l.target !== "" && !/^[a-z]+:/.test(l.target));
 }
 
+/** GitHub's anchor of a heading: lower case, punctuation dropped, spaces as hyphens. */
+function anchor(heading: string): string {
+  return heading
+    .replace(/`/g, "")
+    .trim()
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}\s_-]/gu, "")
+    .replace(/\s/g, "-");
+}
+
+describe("the README", () => {
+  it("links within itself only to headings it has (the contents included)", () => {
+    const readme = readFileSync(path.join(ROOT, "README.md"), "utf8");
+    const anchors = new Set([...readme.matchAll(/^#{1,4} (.+)$/gm)].map((m) => anchor(m[1]!)));
+    const links = [...readme.matchAll(/\]\(#([^)]+)\)/g)].map((m) => decodeURIComponent(m[1]!));
+    expect(links.length).toBeGreaterThan(0);
+    for (const link of links) expect(anchors, `README links to #${link}`).toContain(link);
+  });
+});
+
 describe("the guides for each reader (docs/guides)", () => {
   it("exist, are listed in their index and in the README, and show the product in pictures", () => {
     const index = readFileSync(path.join(GUIDES, "README.md"), "utf8");

@@ -1,4 +1,5 @@
-import { sql } from "kysely";
+import { sql, type ExpressionBuilder } from "kysely";
+import type { DB } from "../generated/kysely/database.js";
 import type { Db } from "./kysely.js";
 
 export type ConversationKind = "PERSONAL" | "CHANNEL" | "GROUP_CHAT";
@@ -14,6 +15,22 @@ export type StoredConversation = {
   /** The botbuilder ConversationReference, as Teams gave it. */
   reference: Record<string, unknown>;
 };
+
+/**
+ * For a query over members aliased `m`: their latest personal chat with the bot, as a lateral join
+ * named `chat` (`chat.conversationId`); members who never wrote to the bot have none and drop out
+ * of an inner join. `.innerJoinLateral(latestPersonalChat, (join) => join.onTrue())`.
+ */
+export function latestPersonalChat(eb: ExpressionBuilder<DB & { m: DB["Member"] }, "m">) {
+  return eb
+    .selectFrom("ConversationRef as r")
+    .select("r.conversationId")
+    .whereRef("r.aadObjectId", "=", "m.aadObjectId")
+    .where("r.kind", "=", "PERSONAL")
+    .orderBy("r.updatedAt", "desc")
+    .limit(1)
+    .as("chat");
+}
 
 const COLUMNS = ["conversationId", "kind", "tenantId", "aadObjectId", "teamId", "channelId", "serviceUrl", "reference"] as const;
 

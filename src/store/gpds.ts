@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { sql } from "kysely";
 import type { Db } from "./kysely.js";
+import { latestPersonalChat } from "./conversations.js";
 import { initials } from "../domain/text.js";
 import type { Role } from "../domain/roles.js";
 import type { RenderSpec } from "./outgoing-message.js";
@@ -170,18 +171,7 @@ export class GpdsRepository {
             await trx
               .selectFrom("Member as m")
               .innerJoin("MemberSchool as ms", "ms.memberId", "m.id")
-              .innerJoinLateral(
-                (eb) =>
-                  eb
-                    .selectFrom("ConversationRef as r")
-                    .select("r.conversationId")
-                    .whereRef("r.aadObjectId", "=", "m.aadObjectId")
-                    .where("r.kind", "=", "PERSONAL")
-                    .orderBy("r.updatedAt", "desc")
-                    .limit(1)
-                    .as("chat"),
-                (join) => join.onTrue(),
-              )
+              .innerJoinLateral(latestPersonalChat, (join) => join.onTrue())
               .select("chat.conversationId")
               .where("ms.schoolId", "=", meeting.schoolId)
               .where("m.active", "=", true)
@@ -361,18 +351,7 @@ export class GpdsRepository {
       const chats = await trx
         .selectFrom("Member as m")
         .innerJoin("MemberSchool as ms", "ms.memberId", "m.id")
-        .innerJoinLateral(
-          (eb) =>
-            eb
-              .selectFrom("ConversationRef as r")
-              .select("r.conversationId")
-              .whereRef("r.aadObjectId", "=", "m.aadObjectId")
-              .where("r.kind", "=", "PERSONAL")
-              .orderBy("r.updatedAt", "desc")
-              .limit(1)
-              .as("chat"),
-          (join) => join.onTrue(),
-        )
+        .innerJoinLateral(latestPersonalChat, (join) => join.onTrue())
         .select(["m.id", "chat.conversationId"])
         .where("ms.schoolId", "=", closed.schoolId)
         .where("m.active", "=", true)

@@ -1,5 +1,6 @@
 import { sql } from "kysely";
 import type { Db } from "./kysely.js";
+import { latestPersonalChat } from "./conversations.js";
 import { caseEventsInsert } from "./case-events.js";
 import { queueSends, type NewSend } from "./sends.js";
 
@@ -49,18 +50,7 @@ export class ReviewReminderRepository {
       const chats = await trx
         .selectFrom("Case as c")
         .innerJoin("Member as m", "m.id", "c.assigneeId")
-        .innerJoinLateral(
-          (eb) =>
-            eb
-              .selectFrom("ConversationRef as r")
-              .select("r.conversationId")
-              .whereRef("r.aadObjectId", "=", "m.aadObjectId")
-              .where("r.kind", "=", "PERSONAL")
-              .orderBy("r.updatedAt", "desc")
-              .limit(1)
-              .as("chat"),
-          (join) => join.onTrue(),
-        )
+        .innerJoinLateral(latestPersonalChat, (join) => join.onTrue())
         .select(["c.id as caseId", "chat.conversationId"])
         .where("c.id", "=", sql<string>`any(${ids}::text[])`)
         .execute();

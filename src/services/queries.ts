@@ -31,10 +31,15 @@ export type CaseLine = {
   followedBy: "NOBODY" | "SCHOOL" | "MLDS" | "NO_OWNER";
 };
 
+/** How many of a young person's other cases a status answer lists. */
+export const LINKED_CASES_LIMIT = 5;
+
 export type CaseList = { lines: CaseLine[]; total: number; counts: { status: CaseStatus; count: number }[] };
 
 export type StatusResult =
-  | { ok: true; line: CaseLine }
+  /** `linked`: in personal chat, the young person's other cases the caller may see by name
+   *  (another school, an earlier school year, a campaign list), newest first. */
+  | { ok: true; line: CaseLine; linked: CaseLine[] }
   /** NOT_FOUND also when the case exists but is not the caller's to see: existence is not revealed. */
   | { ok: false; reason: "NOT_FOUND" | "PERSONAL_ONLY" };
 
@@ -66,7 +71,16 @@ export class QueryService {
     if (!can(actor, "VIEW_STATUS", scope)) return { ok: false, reason: "NOT_FOUND" };
     if (audience === "channel" && staysWithSchool(scope)) return { ok: false, reason: "PERSONAL_ONLY" };
     const [line] = await this.withOwners([this.line(actor, row, scope, audience, now)], [row]);
-    return { ok: true, line: line! };
+    return { ok: true, line: line!, linked: audience === "personal" && line!.pupil?.name ? await this.linked(actor, row.id, now) : [] };
+  }
+
+  /** One young person, one timeline: their other cases, shown only to who may know the pupil of
+   *  each (the link itself says who the young person is). */
+  private async linked(actor: Actor, caseId: string, now: Date): Promise<CaseLine[]> {
+    const filter = this.filter(actor, "personal", now);
+    if (!filter) return [];
+    const found = await this.store.caseQueries.sameYoungPerson(filter, caseId, LINKED_CASES_LIMIT);
+    return this.lines(actor, found.rows, "personal", now).filter((l) => l.pupil?.name);
   }
 
   /** Cases whose pupil's name holds every typed word, in personal chat. Not for the académie's

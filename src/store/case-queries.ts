@@ -153,6 +153,31 @@ export class CaseQueryRepository {
     return this.list(filter, () => mine, "newest", limit);
   }
 
+  /**
+   * The other cases of the young person of `caseId`, newest first: pupils are recorded per school,
+   * so a move, a new school year or a campaign list makes another pupil row for the same person.
+   * The same person: the same INE, or the same folded names and full birth date (and no two
+   * different INEs). Anonymised pupils match nothing.
+   */
+  sameYoungPerson(filter: CaseFilter, caseId: string, limit: number): Promise<CaseListRows> {
+    const samePerson: CaseCondition = (eb) =>
+      eb.and([
+        eb("c.id", "<>", caseId),
+        eb(
+          "c.pupilId",
+          "in",
+          sql<string>`(SELECT o.id FROM "Case" mc
+            JOIN "Pupil" me ON me.id = mc."pupilId" AND me."anonymizedAt" IS NULL
+            JOIN "Pupil" o ON o."anonymizedAt" IS NULL AND (
+              (me.ine IS NOT NULL AND o.ine = me.ine)
+              OR (me."birthDate" IS NOT NULL AND o."nameKey" = me."nameKey" AND o."birthDate" = me."birthDate"
+                  AND (o.ine IS NULL OR me.ine IS NULL OR o.ine = me.ine)))
+            WHERE mc.id = ${caseId})`,
+        ),
+      ]);
+    return this.list(filter, () => samePerson, "newest", limit);
+  }
+
   /** "À traiter": NEW, INFO_REQUESTED and REVIEW_DUE cases, and ACKNOWLEDGED ones held by this
    *  member or by nobody (domain: isWaitingFor); the oldest first. */
   waitingFor(filter: CaseFilter, memberId: string, limit: number, options: { mldsMayActOnly?: boolean } = {}): Promise<CaseListRows> {

@@ -618,6 +618,9 @@ export type StatusCardData = {
     title: string;
     value: string;
   }>;
+  /** « Autres dossiers de ce jeune », or "" when there is none to show. */
+  linkedTitle: string;
+  linked: Array<{ text: string }>;
   note: string;
   canOpen: boolean;
   openLabel: string;

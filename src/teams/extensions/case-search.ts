@@ -68,6 +68,8 @@ export function channelSafeCaseCard(t: Translate, line: CaseLine): AdaptiveCardJ
     headline: [line.schoolName, line.pupil?.className ?? null, line.pupil?.initials ?? null].filter((x): x is string => Boolean(x)).join(" · "),
     late: "",
     facts: [],
+    linkedTitle: "",
+    linked: [],
     note: "",
     canOpen: false,
     openLabel: "",

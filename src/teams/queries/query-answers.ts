@@ -42,7 +42,7 @@ export async function answerQuery(ctx: TurnContext, deps: QueryAnswerDeps, actor
   switch (query.kind) {
     case "statusByReference": {
       const result = await queries.statusByReference(actor, query.reference, audience);
-      if (result.ok) await ctx.sendActivity(cardMessage(statusCard(t, locale, result.line, audience)));
+      if (result.ok) await ctx.sendActivity(cardMessage(statusCard(t, locale, result.line, audience, result.linked)));
       else await ctx.sendActivity(t(result.reason === "PERSONAL_ONLY" ? "query.personalOnly" : "query.notFound", { reference: query.reference }));
       return true;
     }

@@ -18,7 +18,8 @@ function eventLabel(t: Translate, type: string): string {
   return t(`plan.history.event.${type}`, { defaultValue: t("query.card.otherEvent") });
 }
 
-export function statusCard(t: Translate, locale: Locale, line: CaseLine, audience: QueryAudience): AdaptiveCardJson {
+/** `linked`: the young person's other cases (personal chat only; the service sends none elsewhere). */
+export function statusCard(t: Translate, locale: Locale, line: CaseLine, audience: QueryAudience, linked: readonly CaseLine[] = []): AdaptiveCardJson {
   const facts: { title: string; value: string }[] = [];
   const tracking = line.tracking;
   if (tracking) {
@@ -43,6 +44,18 @@ export function statusCard(t: Translate, locale: Locale, line: CaseLine, audienc
     headline: [pupilLabel(line, audience), line.pupil?.className ?? null, line.schoolName].filter((x): x is string => Boolean(x)).join(" · "),
     late: late ? t(`query.late.${late}`, { date: tracking?.nextReviewAt ? formatDate(tracking.nextReviewAt, locale) : "" }) : "",
     facts,
+    linkedTitle: linked.length > 0 && audience === "personal" ? t("query.card.linked") : "",
+    linked:
+      audience === "personal"
+        ? linked.map((l) => ({
+            text: t("query.card.linkedLine", {
+              reference: l.reference,
+              school: l.schoolName,
+              status: t(`status.${l.status}`),
+              date: formatDate(l.reportedAt, locale),
+            }),
+          }))
+        : [],
     note: tracking ? (audience === "channel" ? t("query.channelNote") : "") : t("query.card.statusOnly", { context: nextStepOf(line) }),
     canOpen: line.canOpen,
     openLabel: t("query.card.open"),

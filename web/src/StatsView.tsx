@@ -242,30 +242,33 @@ function BarChart({ title, head, items }: { title: string; head: string; items: 
         {items.map((item, i) => (
           <div className="bar-row" key={i}>
             <span className="bar-label">{item.label}</span>
-            <svg className="bar" height="14" focusable="false">
+            <svg className="bar" width="100%" height="14" focusable="false">
               <rect x="0" y="1" height="12" rx="2" width={`${((item.value ?? 4) / max) * 100}%`} className={item.value === null ? "masked" : undefined} />
             </svg>
             <span className="bar-value">{shown(item.value)}</span>
           </div>
         ))}
       </div>
-      <table className="visually-hidden">
-        <caption>{title}</caption>
-        <thead>
-          <tr>
-            <th scope="col">{head}</th>
-            <th scope="col">{t("stats.count")}</th>
-          </tr>
-        </thead>
-        <tbody>
-          {items.map((item, i) => (
-            <tr key={i}>
-              <th scope="row">{item.label}</th>
-              <td>{shown(item.value)}</td>
+      {/* A table is at least as wide as its content: hidden inside a box that may be 1 px. */}
+      <div className="visually-hidden">
+        <table>
+          <caption>{title}</caption>
+          <thead>
+            <tr>
+              <th scope="col">{head}</th>
+              <th scope="col">{t("stats.count")}</th>
             </tr>
-          ))}
-        </tbody>
-      </table>
+          </thead>
+          <tbody>
+            {items.map((item, i) => (
+              <tr key={i}>
+                <th scope="row">{item.label}</th>
+                <td>{shown(item.value)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
     </figure>
   );
 }

@@ -16,11 +16,14 @@ import { seedPlaces } from "../test/helpers/directory-places.js";
 import { DirectorySchoolService } from "../src/services/directory-schools.js";
 import { postgresSql } from "./lib.js";
 import { seedDemo } from "../src/services/demo-academie.js";
+import { DashboardService, caseListQuerySchema } from "../src/services/dashboard.js";
 
 export type MeasureRow = { measure: string; figures: string; target: string; pass: boolean; load: number };
 
 const aad = (name: string) => DEMO_PEOPLE.find((p) => p.displayName === name)!.aadObjectId;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+/** The nearest-rank percentile. */
+const percentile = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.max(0, Math.ceil((p / 100) * xs.length) - 1)]!;
 
 async function withDatabase<T>(run: (db: Awaited<ReturnType<typeof openDatabase>>) => Promise<T>): Promise<T> {
   const schema = uniqueSchemaName();
@@ -185,5 +188,87 @@ export async function measureDirectory(schools = 1_500, log: (...a: unknown[]) =
         load: os.loadavg()[0]!,
       },
     ];
+  });
+}
+
+/** Issue #28: the first page of the tab « Mes dossiers » (GET /api/tab/cases: DashboardService.list,
+ *  the call the route makes, its audit of listed names included) for Bassin Nord's coordinator, on a
+ *  bassin of `cases` cases on PostgreSQL: every filled case is reported in one of the bassin's
+ *  schools. `runs` runs per query after two warm-ups; the target is on the p95 of the first page. */
+export async function measureTabFirstPage(cases = 100_000, runs = 30, log: (...a: unknown[]) => void = () => {}): Promise<MeasureRow[]> {
+  return withDatabase(async (db) => {
+    const store = createStore(db);
+    await seedDemo(store, { onlyIfEmpty: false });
+    const sql = await postgresSql(db.schema);
+    const started = performance.now();
+    try {
+      const [nord] = await sql.query<{ id: string }>(`SELECT id FROM "District" WHERE code = 'NORD'`);
+      if (!nord) throw new Error("no Bassin Nord in the demo académie");
+      const [{ all, inNord }] = (await sql.query<{ all: number; inNord: number }>(
+        `SELECT count(*)::int AS all, count(*) FILTER (WHERE "districtId" = $1)::int AS "inNord" FROM "School"`,
+        [nord.id],
+      )) as [{ all: number; inNord: number }];
+      // Enough reporters (25 cases each) once those of the other bassins' schools are moved to Nord's.
+      await addStaff(sql, Math.ceil(cases / 25) + 50, "Reporting Staff", "r");
+      await sql.query(
+        `WITH nord AS (SELECT id, row_number() OVER (ORDER BY uai) - 1 AS i, count(*) OVER () AS n FROM "School" WHERE "districtId" = $1),
+              moved AS (DELETE FROM "MemberSchool" ms USING "Member" m, "School" s
+                         WHERE m.id = ms."memberId" AND s.id = ms."schoolId" AND s."districtId" <> $1 AND m."aadObjectId" LIKE '00000000-0000-4000-9000-r%'
+                         RETURNING ms."memberId")
+         INSERT INTO "MemberSchool" ("memberId", "schoolId")
+         SELECT moved."memberId", nord.id FROM moved JOIN nord ON nord.i = abs(hashtext(moved."memberId")) % nord.n
+         ON CONFLICT DO NOTHING`,
+        [nord.id],
+      );
+      log(`tab: ${inNord} of the ${all} demo schools in Bassin Nord`);
+      await fillCases(sql, cases, { bulkSession: true });
+    } finally {
+      await sql.close();
+    }
+    const [{ n: inBassin }] = (await db.kysely
+      .selectFrom("Case")
+      .innerJoin("District", "District.id", "Case.districtId")
+      .select((eb) => eb.fn.countAll<number>().as("n"))
+      .where("District.code", "=", "NORD")
+      .execute()) as [{ n: number | string }];
+    log(
+      `tab: ${cases.toLocaleString("en-US")} cases filled in ${((performance.now() - started) / 1000).toFixed(1)} s, ${Number(inBassin).toLocaleString("en-US")} in Bassin Nord`,
+    );
+    const services = createServices(store, () => new Date());
+    const dashboard = new DashboardService(store, services.triage, services.plans);
+    const sophie = await services.members.identify(DEMO_TENANT_ID, aad("Sophie Laurent"));
+    if (!sophie) throw new Error("no demo coordinator");
+    const queries: { name: string; query: Record<string, string>; target?: number }[] = [
+      { name: "first page (default sort: open first, newest first)", query: {}, target: 300 },
+      { name: "first page, status NEW", query: { status: "NEW" } },
+      { name: "first page, 16 and over, overdue", query: { age: "16plus", overdue: "true" } },
+      { name: "page 40", query: { page: "40" } },
+      { name: "search by reference prefix", query: { search: `D-${new Date().getFullYear()}-0004` } },
+      { name: "search by name", query: { search: "Nomdaz" } },
+    ];
+    const out: MeasureRow[] = [];
+    for (const q of queries) {
+      const query = caseListQuerySchema.parse(q.query);
+      const times: number[] = [];
+      let total = 0;
+      for (let i = 0; i < runs + 2; i++) {
+        const t0 = performance.now();
+        const page = await dashboard.list(sophie, query);
+        const ms = performance.now() - t0;
+        if (i >= 2) times.push(ms);
+        total = page.total;
+      }
+      const p50 = percentile(times, 50);
+      const p95 = percentile(times, 95);
+      out.push({
+        measure: `tab « Mes dossiers » of Sophie Laurent (coordinator, Bassin Nord of ${Number(inBassin).toLocaleString("en-US")} cases): ${q.name}, ${total.toLocaleString("en-US")} matching`,
+        figures: `p50 ${p50.toFixed(0)} ms, p95 ${p95.toFixed(0)} ms (best ${Math.min(...times).toFixed(0)}, worst ${Math.max(...times).toFixed(0)}; ${runs} runs)`,
+        target: q.target ? `p95 < ${q.target} ms` : "none (for comparison)",
+        pass: q.target ? p95 < q.target : true,
+        load: os.loadavg()[0]!,
+      });
+      log(`tab: ${q.name}: p50 ${p50.toFixed(0)} ms, p95 ${p95.toFixed(0)} ms`);
+    }
+    return out;
   });
 }

@@ -11,7 +11,7 @@
 // card on 100,000 cases and a 10,000-row import. Results: a Markdown summary printed and written
 // to bench/results/latest.md (the raw figures in latest.json, not committed).
 //
-// Options: --quick (fewer turns), --only=postgres,embedded,stats,import,people,directory (parts to run),
+// Options: --quick (fewer turns), --only=postgres,embedded,stats,import,people,directory,tab (parts to run),
 // --scales=1000,1000000, --concurrency=1,16,64, --workloads=aide,statusRef,statusName,dialog,triage,
 // --cpu-prof (V8 profiles of the bot into bench/results/profiles), --out=<file.md>, --keep (leave
 // the databases), --keep=<name> (use and keep the database <name>: filled once, reused by the next
@@ -56,8 +56,8 @@ const args = process.argv.slice(2);
 const flag = (name: string) => args.includes(`--${name}`);
 const option = (name: string) => args.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
 
-type Part = Kind | "stats" | "import" | "people" | "directory";
-const PART_NAMES = ["postgres", "embedded", "stats", "import", "people", "directory"];
+type Part = Kind | "stats" | "import" | "people" | "directory" | "tab";
+const PART_NAMES = ["postgres", "embedded", "stats", "import", "people", "directory", "tab"];
 const PARTS = (option("only") ?? PART_NAMES.join(",")).split(",") as Part[];
 for (const p of PARTS) if (!PART_NAMES.includes(p)) throw new Error(`--only: unknown part ${p} (${PART_NAMES.join(", ")})`);
 const QUICK = flag("quick");
@@ -775,6 +775,10 @@ async function main(): Promise<void> {
   if (PARTS.includes("people")) {
     const { measurePeopleImport } = await import("./measures.js");
     measures.push(...(await measurePeopleImport(5_000, (...a) => log(...a))));
+  }
+  if (PARTS.includes("tab")) {
+    const { measureTabFirstPage } = await import("./measures.js");
+    measures.push(...(await measureTabFirstPage(100_000, 30, (...a) => log(...a))));
   }
   if (PARTS.includes("directory")) {
     const { measureDirectory } = await import("./measures.js");

@@ -11,6 +11,7 @@ import { renderOutgoing } from "./teams/outbox/outbox-renderer.js";
 import { every } from "./services/review-reminders.js";
 import { SignedLinks } from "./services/signed-links.js";
 import { serveStatsFile } from "./teams/stats/stats-downloads.js";
+import { resolveLocale, translator } from "./teams/i18n.js";
 import { activityRequestProblem, cleanActivity } from "./teams/platform/request-guard.js";
 import { seedDemo } from "./services/demo-academie.js";
 import { DashboardService } from "./services/dashboard.js";
@@ -105,6 +106,9 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<A
         auth: createTabAuthenticator(tabAuthOptions(config, opts.tabAuth)),
         identify: (identity) => services.members.identify(identity.tenantId, identity.aadObjectId),
         dashboard: new DashboardService(store, services.triage, services.plans, clock),
+        statistics: services.statistics,
+        say: (acceptLanguage, key) => translator(resolveLocale(acceptLanguage, config.defaultLocale, config.forceLocale))(key),
+        clock,
         onQueued: () => outbox.kick(),
         logger,
       },

@@ -253,3 +253,17 @@ export function parseExportCommand(text: string): ExportCommand | null {
   if (kind === null) return null;
   return rest ? { kind, scope: rest } : { kind };
 }
+
+// --- The tab's period selector ------------------------------------------------------------------
+
+/** The periods the tab's statistics offer: this school year and the one before, then the months of
+ *  this school year up to now, the latest first. Each label is what « statistiques » reads. */
+export function periodChoices(now: Date): { kind: StatsPeriod["kind"]; label: string }[] {
+  const year = schoolYearOf(now).start;
+  const months = monthsOf(schoolYearPeriod(year), now).reverse();
+  return [
+    { kind: "schoolYear", label: schoolYearPeriod(year).label },
+    { kind: "schoolYear", label: schoolYearPeriod(year - 1).label },
+    ...months.map((label) => ({ kind: "month" as const, label })),
+  ];
+}

@@ -2,7 +2,9 @@ import type restify from "restify";
 import { z } from "zod";
 import type { Logger } from "../logging.js";
 import type { Actor } from "../services/members.js";
-import { caseListQuerySchema, tabActionSchema, type DashboardService } from "../services/dashboard.js";
+import { caseListQuerySchema, tabActionSchema, tabExportSchema, tabStatsQuerySchema, type DashboardService } from "../services/dashboard.js";
+import type { StatisticsService, StatsFailure } from "../services/statistics.js";
+import { periodChoices } from "../domain/statistics.js";
 import { DEMO_PEOPLE, DEMO_TENANT_ID } from "../store/demo-seed.js";
 import { isLoopback, type TabAuthenticator, type TabIdentity } from "./tab-auth.js";
 
@@ -15,6 +17,11 @@ export type TabApiDeps = {
   /** The member behind a Teams identity (services/members.ts), or null for someone unknown. */
   identify: (identity: TabIdentity) => Promise<Actor | null>;
   dashboard: DashboardService;
+  /** The statistics of the chat (« statistiques », « export stats »): the same aggregates and rules. */
+  statistics: StatisticsService;
+  /** A text of the bot's locales in the caller's language (from their Accept-Language). */
+  say: (acceptLanguage: string | undefined, key: string) => string;
+  clock: () => Date;
   /** Something was queued in the outbox (card updates, notices): deliver it soon. */
   onQueued: () => void;
   logger: Logger;
@@ -58,6 +65,7 @@ export function tabSecurityHeaders(): Record<string, string> {
 const referenceSchema = z.string().regex(/^D-\d{4}-\d{1,8}$/);
 
 export function registerTabApi(server: restify.Server, deps: TabApiDeps): void {
+  const say = (req: restify.Request, key: string) => deps.say(req.headers["accept-language"], key);
   const send = (res: restify.Response, status: number, body: unknown) => {
     res.writeHead(status, { ...tabSecurityHeaders(), "content-type": "application/json; charset=utf-8" });
     res.end(JSON.stringify(body));
@@ -101,6 +109,8 @@ export function registerTabApi(server: restify.Server, deps: TabApiDeps): void {
         locale: actor.locale,
         mode: deps.auth.mode,
         namesSearchable: deps.dashboard.seesNames(actor),
+        mayViewStats: deps.statistics.mayView(actor),
+        mayExportCases: deps.statistics.mayExportCases(actor),
         schools: await deps.dashboard.schools(actor),
       });
     }),
@@ -161,11 +171,60 @@ export function registerTabApi(server: restify.Server, deps: TabApiDeps): void {
         // Refused to someone who may not even see the case: its existence is not told.
         if (result.reason === "FORBIDDEN" && !(await deps.dashboard.panel(actor, reference.data)).ok) return send(res, 404, { error: "not_found" });
         const status = { NOT_FOUND: 404, FORBIDDEN: 403, CONFLICT: 409, INVALID_TRANSITION: 409, INVALID_INPUT: 400 }[result.reason];
-        return send(res, status, { error: result.reason.toLowerCase(), ...(result.reason === "INVALID_INPUT" ? { field: result.field } : {}) });
+        // The card's own words for the refusal, so that the tab says what the card would.
+        const key = result.reason === "INVALID_INPUT" ? `case.notice.INVALID_INPUT.${result.field ?? "reason"}` : `case.notice.${result.reason}`;
+        return send(res, status, {
+          error: result.reason.toLowerCase(),
+          ...(result.reason === "INVALID_INPUT" ? { field: result.field } : {}),
+          message: say(req, key),
+        });
       }
       deps.onQueued();
       const panel = await deps.dashboard.panel(actor, reference.data);
       send(res, 200, panel.ok ? panel.panel : { reference: reference.data });
+    }),
+  );
+
+  /** A refused statistics request: the chat's words for it. */
+  const statsRefused = (req: restify.Request, res: restify.Response, reason: StatsFailure) => {
+    const status = reason === "FORBIDDEN" || reason === "OUT_OF_SCOPE" ? 403 : 400;
+    send(res, status, { error: reason.toLowerCase(), message: say(req, reason === "FORBIDDEN" ? "stats.forbidden" : `stats.${reason}`) });
+  };
+
+  // The statistics of the caller's scope, from the same aggregates as « statistiques » in the chat
+  // (small counts of 1 to 4 are null beyond one school): the tab draws them.
+  server.get(
+    "/api/tab/stats",
+    handle(async (req, res) => {
+      const actor = await caller(req, res);
+      if (!actor) return;
+      const params = Object.fromEntries(new URL(req.url ?? "/", "http://localhost").searchParams);
+      delete params.localPerson;
+      const query = tabStatsQuerySchema.safeParse(params);
+      if (!query.success) return send(res, 400, { error: "invalid_query", fields: query.error.issues.map((i) => i.path.join(".")) });
+      const result = await deps.statistics.view(actor, query.data.period);
+      if (!result.ok) return statsRefused(req, res, result.reason);
+      send(res, 200, { ...result.view, periods: periodChoices(deps.clock()) });
+    }),
+  );
+
+  // « Télécharger (CSV) »: the chat's audited export (a DataExport row now, the file built when the
+  // signed link, valid an hour and for this member only, is followed).
+  server.post(
+    "/api/tab/stats/export",
+    handle(async (req, res) => {
+      const actor = await caller(req, res);
+      if (!actor) return;
+      const body = tabExportSchema.safeParse(req.body ?? {});
+      if (!body.success) return send(res, 400, { error: "invalid_body" });
+      const locale = /^en\b/i.test(req.headers["accept-language"] ?? "") ? "en" : "fr";
+      const result = await deps.statistics.requestExport(actor, body.data.kind, body.data.period, locale);
+      if (!result.ok) {
+        if (result.reason === "FORBIDDEN" && body.data.kind === "cases")
+          return send(res, 403, { error: "forbidden", message: say(req, "stats.export.forbiddenCases") });
+        return statsRefused(req, res, result.reason);
+      }
+      send(res, 200, { kind: result.kind, url: result.url, expiresAt: result.expiresAt.toISOString(), period: result.period.label });
     }),
   );
 }

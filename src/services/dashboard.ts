@@ -2,7 +2,7 @@ import { z } from "zod";
 import { latenessOf, nameSearchTokens, newCaseLateBefore, visibilityOf, type Lateness } from "../domain/case-queries.js";
 import { CASE_STATUSES, allowedActions, caseStatusSchema, type CaseStatus } from "../domain/lifecycle.js";
 import { can, scopeOf, type CaseScope } from "../domain/permissions.js";
-import { ageOn } from "../domain/routing.js";
+import { ageOn, mayReferToMlds } from "../domain/routing.js";
 import { initials } from "../domain/text.js";
 import { DashboardRepository } from "../store/dashboard.js";
 import type { CaseCriteria, CaseSummaryRow, Store } from "../store/index.js";
@@ -49,6 +49,16 @@ export const caseListQuerySchema = z
   .strict();
 export type CaseListQuery = z.infer<typeof caseListQuerySchema>;
 
+/** A period as « statistiques » reads it: a school year (2026-2027) or a month (2026-11). */
+const statsPeriod = z.string().regex(/^\d{4}-(\d{4}|\d{2})$/);
+
+/** The query string of GET /api/tab/stats: the period (default: this school year). */
+export const tabStatsQuerySchema = z.object({ period: statsPeriod.optional() }).strict();
+
+/** The body of POST /api/tab/stats/export: the figures (« export stats ») or the list of cases
+ *  (« export dossiers »), of a period. */
+export const tabExportSchema = z.object({ kind: z.enum(["stats", "cases"]).default("stats"), period: statsPeriod.optional() }).strict();
+
 export type TabCaseLine = {
   reference: string;
   status: CaseStatus;
@@ -90,9 +100,11 @@ export type TabCasePanel = {
   plan: { objective: string; nextReviewAt: string | null; actions: { type: string; description: string; status: string }[] } | null;
   /** What the caller may do now (lifecycle and permission table). */
   actions: TabAction[];
+  /** Who the case may be assigned to, as the card's « Assigner à… » offers them: only for who may assign it. */
+  assignees: { id: string; name: string; role: string }[];
 };
 
-export const TAB_ACTIONS = ["takeCharge", "requestInfo", "openPlan", "dismiss"] as const;
+export const TAB_ACTIONS = ["takeCharge", "assign", "requestInfo", "openPlan", "referToMlds", "dismiss"] as const;
 export type TabAction = (typeof TAB_ACTIONS)[number];
 const version = z.number().int().nonnegative();
 const text = z.string().trim().min(1).max(TEXT_MAX);
@@ -101,6 +113,9 @@ const text = z.string().trim().min(1).max(TEXT_MAX);
 export const tabActionSchema = z.discriminatedUnion("action", [
   z.object({ action: z.literal("takeCharge"), version }).strict(),
   z.object({ action: z.literal("openPlan"), version }).strict(),
+  z.object({ action: z.literal("assign"), version, assigneeId: z.string().trim().min(1).max(64) }).strict(),
+  /** The GPDS's decision to refer a pupil of 16 or over to the MLDS (the card's « Orienter vers la MLDS »). */
+  z.object({ action: z.literal("referToMlds"), version }).strict(),
   z.object({ action: z.literal("requestInfo"), version, question: text }).strict(),
   z.object({ action: z.literal("dismiss"), version, reason: text }).strict(),
 ]);
@@ -187,6 +202,9 @@ export class DashboardService {
     const history = this.triage.may(actor, "VIEW_HISTORY", c) ? await this.plans.history(actor, c.id) : null;
     const plan = this.triage.may(actor, "EDIT_PLAN", c) ? await this.plans.view(actor, c.id) : null;
     const planRecord = plan?.ok ? plan.view.plan : null;
+    const actions = this.tabActions(actor, c);
+    // The names of who may follow the case, only for who may assign it (as on the card).
+    const assignees = actions.includes("assign") ? await this.triage.assignees(c) : [];
     return {
       ok: true,
       panel: {
@@ -212,7 +230,8 @@ export class DashboardService {
               actions: planRecord.actions.map((a) => ({ type: a.type, description: a.description, status: a.status })),
             }
           : null,
-        actions: this.tabActions(actor, c),
+        actions: assignees.length > 0 ? actions : actions.filter((a) => a !== "assign"),
+        assignees: assignees.map((m) => ({ id: m.id, name: m.displayName, role: m.role })),
       },
     };
   }
@@ -231,6 +250,12 @@ export class DashboardService {
         return this.triage.act(actor, row.id, command.version, { verb: "requestInfo", question: command.question });
       case "dismiss":
         return this.triage.act(actor, row.id, command.version, { verb: "dismiss", reason: command.reason });
+      case "assign":
+        return this.triage.act(actor, row.id, command.version, { verb: "assign", assigneeId: command.assigneeId });
+      case "referToMlds":
+        // The same decision as the GPDS's REFER_TO_MLDS from a card: the case's card is posted to the
+        // bassin's MLDS channels where it is not yet (TriageService.referralSends), through the outbox.
+        return this.triage.act(actor, row.id, command.version, { verb: "escalate" });
     }
   }
 
@@ -241,8 +266,17 @@ export class DashboardService {
     const triage = this.triage.may(actor, "TRIAGE", c);
     const out: TabAction[] = [];
     if (triage && moves.includes("TAKE_CHARGE")) out.push("takeCharge");
+    if (triage && moves.includes("ASSIGN")) out.push("assign");
     if (triage && moves.includes("REQUEST_INFO")) out.push("requestInfo");
     if (triage && moves.includes("OPEN_PLAN")) out.push("openPlan");
+    // The GPDS's referral: its référent or chef d'établissement, once, for a pupil who may be referred today.
+    if (
+      this.triage.may(actor, "REFER_TO_MLDS", c) &&
+      moves.includes("ESCALATE") &&
+      !c.escalatedToMlds &&
+      mayReferToMlds(c.pupil.birthYear, c.pupil.birthDate, this.clock()).ok
+    )
+      out.push("referToMlds");
     if (this.triage.may(actor, "CLOSE_CASE", c) && moves.includes("DISMISS")) out.push("dismiss");
     return out;
   }

@@ -215,7 +215,9 @@ export class CaseQueryRepository {
     const union = this.branches(
       filter,
       () => withStatus,
-      (q) => ordered(q, order).limit(skip + n),
+      // Within each half (open, closed) « open first » is « newest first »: the order of the index.
+      (q) => ordered(q, order === "newestOpenFirst" ? "newest" : order).limit(skip + n),
+      order === "newestOpenFirst",
     );
     const picked =
       union === null
@@ -254,7 +256,8 @@ export class CaseQueryRepository {
    *  the branches merged, ordered and limited. */
   private picked(filter: CaseFilter, condition: Condition, order: Order, limit: number) {
     const n = Math.max(0, Math.min(Math.floor(limit), 100));
-    const union = this.branches(filter, condition, (q) => ordered(q, order).limit(n));
+    const split = order === "newestOpenFirst";
+    const union = this.branches(filter, condition, (q) => ordered(q, split ? "newest" : order).limit(n), split);
     return union === null ? null : ordered(this.db.selectFrom(union.as("c")).select(["c.id", "c.createdAt", "c.status"]), order).limit(n);
   }
 
@@ -265,22 +268,31 @@ export class CaseQueryRepository {
    * not), and being disjoint they need no deduplication. In a channel every branch keeps only the
    * cases that concern the MLDS. Each branch is a derived table, so that its own ORDER BY and LIMIT
    * stay its own.
+   *
+   * `splitClosed` (the order « open first, newest first »): each branch again in two, its open cases
+   * and its closed ones, so that each half is read newest first through an index and stops at the
+   * limit ("Case" (districtId, createdAt DESC, id) and (…, status, createdAt)); ordered on
+   * (status = 'CLOSED') as one, a bassin of 100,000 cases was read whole and sorted (bench/results/tab-first-page.md).
    */
-  private branches(filter: CaseFilter, condition: Condition, tail: (q: CaseBranch) => CaseBranch = (q) => q) {
+  private branches(filter: CaseFilter, condition: Condition, tail: (q: CaseBranch) => CaseBranch = (q) => q, splitClosed = false) {
     const v = filter.visibility;
     const channelLimit = filter.onlyMldsCases === true;
     const branches: CaseBranch[] = [];
     const add = (parts: CaseCondition[], cond: CaseCondition | null) => {
       if (cond === null) return;
       const all = [...parts, ...(channelLimit ? [concernsMlds] : []), cond];
-      branches.push(
-        tail(
-          this.db
-            .selectFrom("Case as c")
-            .select(["c.id", "c.createdAt", "c.status"])
-            .where((eb) => eb.and(all.map((p) => p(eb)))),
-        ),
-      );
+      const halves: (CaseCondition | null)[] = splitClosed ? [(eb) => eb("c.status", "<>", lit("CLOSED")), (eb) => eb("c.status", "=", lit("CLOSED"))] : [null];
+      for (const half of halves) {
+        const conditions = half === null ? all : [...all, half];
+        branches.push(
+          tail(
+            this.db
+              .selectFrom("Case as c")
+              .select(["c.id", "c.createdAt", "c.status"])
+              .where((eb) => eb.and(conditions.map((p) => p(eb)))),
+          ),
+        );
+      }
     };
     const area = areaCondition(v.area);
     // A coordinator's area keeps only the MLDS's cases; in a channel that rule is already there.
@@ -289,7 +301,9 @@ export class CaseQueryRepository {
     if (inArea !== null) add([inArea], condition("area"));
     if (v.alsoAssignedTo !== null && v.area.kind !== "academy") {
       const assignee = v.alsoAssignedTo;
-      add([(eb) => eb("c.assigneeId", "=", assignee), ...(inArea === null ? [] : [(eb: OnCase) => eb.not(inArea(eb))])], condition("assigned"));
+      const outside: CaseCondition | null =
+        inArea === null ? null : v.area.kind === "district" ? outsideDistrict(v.area.districtId, age !== null) : (eb) => eb.not(inArea(eb));
+      add([(eb) => eb("c.assigneeId", "=", assignee), ...(outside === null ? [] : [outside])], condition("assigned"));
     }
     if (branches.length === 0) return null;
     const [first, ...rest] = branches.map((b, i) => this.db.selectFrom(b.as(`b${i}`)).selectAll());
@@ -434,6 +448,22 @@ function areaCondition(area: CaseVisibility["area"]): CaseCondition | null {
  *  as 16 or over). Read on the case's own row: no birthday moves a case into the MLDS's lists. */
 const concernsMlds: CaseCondition = (eb) =>
   eb.or([eb.ref("c.escalatedToMlds"), eb("c.ageAtReport", "is", null), eb("c.ageAtReport", ">=", sql.lit(MLDS_MIN_AGE))]);
+
+/** The cases outside a district's area (with `mldsOnly`, the coordinator's: its cases that concern
+ *  the MLDS), written as index ranges on "Case" (assigneeId, districtId, ageAtReport): as
+ *  NOT (in the area), the branch of the cases a coordinator holds outside it read every case they
+ *  hold inside it (50,000 in a bassin of 100,000: bench/results/tab-first-page.md). districtId is
+ *  never null, so « <> » is « < or > », and not concerning the MLDS is « not referred and under 16 ». */
+function outsideDistrict(districtId: string, mldsOnly: boolean): CaseCondition {
+  return (eb) =>
+    eb.or([
+      eb("c.districtId", "<", districtId),
+      eb("c.districtId", ">", districtId),
+      ...(mldsOnly
+        ? [eb.and([eb("c.districtId", "=", districtId), eb.not(eb.ref("c.escalatedToMlds")), eb("c.ageAtReport", "<", sql.lit(MLDS_MIN_AGE))])]
+        : []),
+    ]);
+}
 
 /** Domain: permissions.mldsMayAct (referred, or the bassin lets its coordinators act before the
  *  GPDS decides: at once, or when urgent or out of school). */

@@ -222,7 +222,7 @@ describe.each(DATABASE_KINDS)("the tab's API with single sign-on on %s", (kind) 
     // The case's card as the outbox would have posted it in the bassin's channel.
     await app.store.db.prisma.channelPost.create({ data: { caseId, conversationId: "19:tab-test@thread.tacv2", activityId: "1:posted" } });
     const panel = (await (await get(`/api/tab/cases/${refs.karim17}`, token("Karim Benali"))).json()) as { version: number; actions: string[]; pupil: unknown };
-    expect(panel.actions).toEqual(["takeCharge", "requestInfo", "dismiss"]);
+    expect(panel.actions).toEqual(["takeCharge", "assign", "requestInfo", "referToMlds", "dismiss"]);
     expect(panel.pupil).toMatchObject({ name: "Inès Lefèvre" });
     // A teacher may not, even with the right version (the case is hers to see only when she reported it).
     expect((await post(`/api/tab/cases/${refs.claire16}/actions`, { action: "takeCharge", version: 0 }, token("Claire Martin"))).status).toBe(403);
@@ -278,7 +278,165 @@ describe.each(DATABASE_KINDS)("the tab's API with single sign-on on %s", (kind) 
     const planned = (await (await act(refs.claire16, { action: "openPlan" })).json()) as { status: string; plan: unknown; actions: string[] };
     expect(planned.status).toBe("PLAN_ACTIVE");
     expect(planned.plan).not.toBeNull();
-    expect(planned.actions).toEqual([]);
+    // Once the plan runs, only who follows it may still change (and it is referred already).
+    expect(planned.actions).toEqual(["assign"]);
+  });
+
+  it("assigns a case and refers it to the MLDS from the panel, as its card does, and refuses a teacher's forged call in French", async () => {
+    const adam = (await report(actors.claire, "0690001B", "Roussel", "Adam", 17)).reference;
+    const young = (await report(actors.claire, "0690001B", "Roussel", "Zoé", 13)).reference;
+    const caseId = (await app.store.caseQueries.byReference(adam))!.id;
+    const conversationId = "19:tab-assign@thread.tacv2";
+    await app.store.db.prisma.channelPost.create({ data: { caseId, conversationId, activityId: "1:adam" } });
+    const current = () => app.store.db.prisma.case.findUniqueOrThrow({ where: { id: caseId } });
+    const cardUpdates = () => app.store.db.prisma.outboxMessage.count({ where: { conversationId, kind: "update" } });
+    type Panel = { version: number; actions: string[]; assignees: { id: string; name: string }[]; assigneeName: string | null };
+    const panel = (await (await get(`/api/tab/cases/${adam}`, token("Karim Benali"))).json()) as Panel;
+    expect(panel.actions).toEqual(["takeCharge", "assign", "requestInfo", "referToMlds", "dismiss"]);
+    // The card's candidates: the bassin's coordinators and the school's référents.
+    expect(panel.assignees.map((a) => a.name).sort()).toEqual(["Karim Benali", "Sophie Laurent"]);
+    const sophie = panel.assignees.find((a) => a.name === "Sophie Laurent")!;
+    // An under-16 case stays with the school's GPDS: no referral, no coordinator to assign it to.
+    const youngPanel = (await (await get(`/api/tab/cases/${young}`, token("Karim Benali"))).json()) as Panel;
+    expect(youngPanel.actions).not.toContain("referToMlds");
+    expect(youngPanel.assignees.map((a) => a.name)).toEqual(["Karim Benali"]);
+    const youngCase = await app.store.db.prisma.case.findUniqueOrThrow({ where: { reference: young } });
+    const under16 = await post(
+      `/api/tab/cases/${young}/actions`,
+      { action: "assign", version: youngCase.version, assigneeId: sophie.id },
+      token("Karim Benali"),
+    );
+    expect(under16.status).toBe(400);
+    expect(((await under16.json()) as { message: string }).message).toMatch(/^Impossible d'assigner ce dossier à un coordonnateur MLDS/);
+
+    // The teacher who reported it sees the case, but may neither assign it nor refer it: 403, said in French.
+    const teacher = (await post(
+      `/api/tab/cases/${adam}/actions`,
+      { action: "assign", version: panel.version, assigneeId: sophie.id },
+      token("Claire Martin"),
+    ))!;
+    expect(teacher.status).toBe(403);
+    expect(((await teacher.json()) as { message: string }).message).toMatch(/^Action refusée : ce dossier ne relève pas de votre périmètre/);
+    expect((await post(`/api/tab/cases/${adam}/actions`, { action: "referToMlds", version: panel.version }, token("Claire Martin"))).status).toBe(403);
+    expect((await get(`/api/tab/cases/${adam}`, token("Claire Martin"))).status).toBe(200);
+    expect(((await (await get(`/api/tab/cases/${adam}`, token("Claire Martin"))).json()) as Panel).assignees).toEqual([]);
+    expect((await current()).assigneeId).toBeNull();
+    expect(await cardUpdates()).toBe(0);
+
+    // Someone who is not a candidate is refused with the card's words.
+    const stranger = await post(
+      `/api/tab/cases/${adam}/actions`,
+      { action: "assign", version: panel.version, assigneeId: actors.claire.memberId },
+      token("Karim Benali"),
+    );
+    expect(stranger.status).toBe(400);
+    expect(((await stranger.json()) as { message: string }).message).toBe("Choisissez une personne dans la liste.");
+
+    const assigned = await post(`/api/tab/cases/${adam}/actions`, { action: "assign", version: panel.version, assigneeId: sophie.id }, token("Karim Benali"));
+    expect(assigned.status).toBe(200);
+    expect(((await assigned.json()) as Panel).assigneeName).toBe("Sophie Laurent");
+    const afterAssign = await current();
+    expect([afterAssign.status, afterAssign.assigneeId]).toEqual(["ACKNOWLEDGED", sophie.id]);
+    const event = await app.store.db.prisma.caseEvent.findFirstOrThrow({ where: { caseId, type: "ASSIGNED" } });
+    expect([event.actorId, event.data]).toEqual([actors.karim.memberId, expect.objectContaining({ assigneeId: sophie.id })]);
+    // The case's card in the channel is updated through the outbox, as after a card action.
+    expect(await cardUpdates()).toBe(1);
+
+    const referred = await post(`/api/tab/cases/${adam}/actions`, { action: "referToMlds", version: afterAssign.version }, token("Karim Benali"));
+    expect(referred.status).toBe(200);
+    expect(((await referred.json()) as Panel).actions).not.toContain("referToMlds");
+    const afterReferral = await current();
+    expect(afterReferral.escalatedToMlds).toBe(true);
+    expect(afterReferral.referredAt).not.toBeNull();
+    const escalated = await app.store.db.prisma.caseEvent.findFirstOrThrow({ where: { caseId, type: "ESCALATED" } });
+    expect(escalated.data).toMatchObject({ decision: "GPDS", role: "REFERENT" });
+    expect(await cardUpdates()).toBe(2);
+    // Once: the same decision again is not a transition any more.
+    expect((await post(`/api/tab/cases/${adam}/actions`, { action: "referToMlds", version: afterReferral.version }, token("Karim Benali"))).status).toBe(409);
+    for (const bad of [
+      { action: "assign", version: afterReferral.version },
+      { action: "referToMlds", version: afterReferral.version, to: "x" },
+    ]) {
+      expect((await post(`/api/tab/cases/${adam}/actions`, bad, token("Karim Benali"))).status).toBe(400);
+    }
+  });
+
+  type StatsBody = {
+    protect: boolean;
+    generatedAt: string;
+    scope: { kind: string; label: string };
+    period: { label: string };
+    openedTotal: number | null;
+    openByStatus: { status: string; count: number | null }[];
+    schools: { uai: string; opened: number | null; open: number | null }[];
+    periods: { kind: string; label: string }[];
+  };
+
+  it("gives a référent their school's statistics, every count shown, from the chat's aggregates", async () => {
+    const res = await get("/api/tab/stats", token("Karim Benali"));
+    expect(res.status).toBe(200);
+    expect(res.headers.get("cache-control")).toBe("no-store");
+    const body = (await res.json()) as StatsBody;
+    expect([body.scope.kind, body.scope.label, body.protect]).toEqual(["schools", "Lycée Victor-Hugo", false]);
+    // The same function as « statistiques » in the chat.
+    const chat = await app.services.statistics.view(actors.karim);
+    if (!chat.ok) throw new Error(chat.reason);
+    const { periods, ...view } = body;
+    expect(view).toEqual(JSON.parse(JSON.stringify({ ...chat.view, generatedAt: view.generatedAt })));
+    // Counts of 1 to 4 are shown in one's own school.
+    const opened = await app.store.db.prisma.case.count({ where: { school: { uai: "0690001B" } } });
+    expect(body.openedTotal).toBe(opened);
+    expect(body.schools.find((s) => s.uai === "0690001B")?.opened).toBe(opened);
+    expect(body.openByStatus.some((s) => s.count !== null && s.count > 0 && s.count < 5)).toBe(true);
+    // The period selector: this school year, the one before, then this year's months.
+    expect(periods[0]).toEqual({ kind: "schoolYear", label: body.period.label });
+    expect(periods[1]?.kind).toBe("schoolYear");
+    expect(periods.slice(2).every((p) => p.kind === "month")).toBe(true);
+    const month = periods[2]!.label;
+    const monthly = (await (await get(`/api/tab/stats?period=${month}`, token("Karim Benali"))).json()) as StatsBody;
+    expect(monthly.period.label).toBe(month);
+    for (const bad of ["period=2026", "period=ce%20mois", "school=0690002C", "period=2026-2028"]) {
+      expect((await get(`/api/tab/stats?${bad}`, token("Karim Benali"))).status, bad).toBe(400);
+    }
+  });
+
+  it("gives a coordinator the bassin's statistics with counts under 5 masked in the school rows, and refuses a teacher", async () => {
+    const body = (await (await get("/api/tab/stats", token("Sophie Laurent"))).json()) as StatsBody;
+    expect([body.scope.kind, body.protect]).toEqual(["district", true]);
+    const victorHugo = body.schools.find((s) => s.uai === "0690001B")!;
+    // A few 16+ cases of this school reach the MLDS: fewer than 5, so not told.
+    expect(victorHugo.opened).toBeNull();
+    for (const row of body.schools) for (const n of [row.opened, row.open]) expect(n === null || n === 0 || n >= 5).toBe(true);
+    const chat = await app.services.statistics.view(actors.sophie);
+    if (!chat.ok) throw new Error(chat.reason);
+    expect(body.schools).toEqual(chat.view.schools);
+
+    const refused = await get("/api/tab/stats", token("Claire Martin"));
+    expect(refused.status).toBe(403);
+    expect(((await refused.json()) as { message: string }).message).toBe(
+      "Les statistiques sont réservées aux référents, aux coordonnateurs MLDS et à l'académie.",
+    );
+    expect((await post("/api/tab/stats/export", {}, token("Claire Martin"))).status).toBe(403);
+  });
+
+  it("exports the statistics as CSV through the audited signed link of the chat", async () => {
+    const before = await app.store.db.prisma.dataExport.count({ where: { memberId: actors.karim.memberId } });
+    const res = await post("/api/tab/stats/export", { kind: "stats" }, token("Karim Benali"));
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { url: string; expiresAt: string };
+    expect(body.url).toMatch(/^https:\/\/repere\.ac-exemple\.fr\/dl\/stats\/export-[0-9a-f-]{36}\.csv\?/);
+    // Recorded at once (who, what scope), counted when downloaded.
+    expect(await app.store.db.prisma.dataExport.count({ where: { memberId: actors.karim.memberId, kind: "STATS" } })).toBe(before + 1);
+    const link = new URL(body.url);
+    const file = await fetch(`${url}${link.pathname}${link.search}`);
+    expect(file.status).toBe(200);
+    expect(file.headers.get("content-type")).toContain("text/csv");
+    expect(await file.text()).toContain("Lycée Victor-Hugo");
+    const row = await app.store.db.prisma.dataExport.findFirstOrThrow({ where: { memberId: actors.karim.memberId }, orderBy: { createdAt: "desc" } });
+    expect(row.downloads).toBe(1);
+    expect((await post("/api/tab/stats/export", { kind: "everything" }, token("Karim Benali"))).status).toBe(400);
+    // The list of cases is for who may export it: a référent may, a teacher may not.
+    expect((await post("/api/tab/stats/export", { kind: "cases" }, token("Karim Benali"))).status).toBe(200);
   });
 });
 

@@ -1,8 +1,9 @@
-import { Badge, Button, Field, MessageBar, MessageBarBody, Select, Spinner, Text, Title2 } from "@fluentui/react-components";
+import { Badge, Button, Field, MessageBar, MessageBarBody, Select, Spinner, Text, Title2, ToggleButton } from "@fluentui/react-components";
 import i18next from "i18next";
 import { useCallback, useEffect, useMemo, useState, type ReactNode } from "react";
 import { ApiError, TabApi, type Credentials, type Me } from "./api";
 import { CasesView } from "./CasesView";
+import { StatsView } from "./StatsView";
 import type { Lang } from "./i18n";
 import type { TeamsHost } from "./teams";
 
@@ -20,6 +21,7 @@ export function App({ teams, lang }: { teams: TeamsHost | null; lang: Lang }) {
   const [people, setPeople] = useState<LocalPerson[] | null>(null);
   const [state, setState] = useState<State>({ kind: "loading" });
   const [attempt, setAttempt] = useState(0);
+  const [section, setSection] = useState<"cases" | "stats">("cases");
   // A case link (/dossiers/D-2026-0042, the message extension's card) opens the tab on that case:
   // Teams names it as the sub-page, a browser as ?case=.
   const initialCase = useMemo(() => {
@@ -114,7 +116,20 @@ export function App({ teams, lang }: { teams: TeamsHost | null; lang: Lang }) {
             <Button onClick={() => setAttempt((n) => n + 1)}>{t("retry")}</Button>
           </Notice>
         )}
-        {state.kind === "ready" && <CasesView key={person ?? "sso"} api={api} me={state.me} lang={lang} initialCase={initialCase} />}
+        {state.kind === "ready" && state.me.mayViewStats && (
+          // Two buttons rather than Fluent's TabList, whose focus sentinels axe reports (aria-hidden-focus).
+          <nav className="sections" aria-label={t("nav.label")} data-testid="sections">
+            {(["cases", "stats"] as const).map((s) => (
+              <ToggleButton key={s} appearance="subtle" checked={section === s} aria-current={section === s ? "page" : undefined} onClick={() => setSection(s)}>
+                {t(`nav.${s}`)}
+              </ToggleButton>
+            ))}
+          </nav>
+        )}
+        {state.kind === "ready" && (section === "cases" || !state.me.mayViewStats) && (
+          <CasesView key={person ?? "sso"} api={api} me={state.me} lang={lang} initialCase={initialCase} />
+        )}
+        {state.kind === "ready" && section === "stats" && state.me.mayViewStats && <StatsView key={person ?? "sso"} api={api} me={state.me} lang={lang} />}
       </main>
     </div>
   );

@@ -10,6 +10,7 @@ import {
   MessageBar,
   MessageBarBody,
   OverlayDrawer,
+  Select,
   Spinner,
   Subtitle2,
   Switch,
@@ -36,8 +37,9 @@ export function CasePanelDrawer(props: { api: TabApi; reference: string; lang: L
   const [busy, setBusy] = useState(false);
   const [notice, setNotice] = useState<Notice>(null);
   const [consultations, setConsultations] = useState(false);
-  const [form, setForm] = useState<"requestInfo" | "dismiss" | null>(null);
+  const [form, setForm] = useState<"requestInfo" | "dismiss" | "assign" | "referToMlds" | null>(null);
   const [text, setText] = useState("");
+  const [assignee, setAssignee] = useState("");
   const noticeRef = useRef<HTMLDivElement>(null);
   // What an action did is read out, and the focus stays in the panel when its button goes away.
   useEffect(() => {
@@ -65,6 +67,7 @@ export function CasePanelDrawer(props: { api: TabApi; reference: string; lang: L
       setNotice({ intent: "success", text: t(`panel.done.${command.action}`) });
       setForm(null);
       setText("");
+      setAssignee("");
       onChanged();
     } catch (err) {
       if (err instanceof ApiError && err.status === 409) {
@@ -72,8 +75,9 @@ export function CasePanelDrawer(props: { api: TabApi; reference: string; lang: L
         setNotice({ intent: "warning", text: t("panel.conflict") });
         setForm(null);
         onChanged();
-      } else if (err instanceof ApiError && err.status === 400) setNotice({ intent: "error", text: t("panel.invalid") });
-      else setNotice({ intent: "error", text: err instanceof ApiError && err.status === 403 ? t("panel.forbidden") : t("error") });
+      } else if (err instanceof ApiError && err.status === 400) setNotice({ intent: "error", text: err.body.message ?? t("panel.invalid") });
+      else if (err instanceof ApiError && err.status === 403) setNotice({ intent: "error", text: err.body.message ?? t("panel.forbidden") });
+      else setNotice({ intent: "error", text: t("error") });
     } finally {
       setBusy(false);
     }
@@ -81,7 +85,13 @@ export function CasePanelDrawer(props: { api: TabApi; reference: string; lang: L
 
   const submitForm = (e: FormEvent) => {
     e.preventDefault();
-    if (!panel || !form || !text.trim()) return setNotice({ intent: "error", text: t("panel.invalid") });
+    if (!panel || !form) return;
+    if (form === "assign") {
+      if (!assignee) return setNotice({ intent: "error", text: t("panel.pickAssignee") });
+      return void run({ action: "assign", version: panel.version, assigneeId: assignee });
+    }
+    if (form === "referToMlds") return void run({ action: "referToMlds", version: panel.version });
+    if (!text.trim()) return setNotice({ intent: "error", text: t("panel.invalid") });
     void run(
       form === "requestInfo" ? { action: "requestInfo", version: panel.version, question: text } : { action: "dismiss", version: panel.version, reason: text },
     );
@@ -171,6 +181,16 @@ export function CasePanelDrawer(props: { api: TabApi; reference: string; lang: L
                   {t("bot.caseLabels.openPlan")}
                 </Button>
               )}
+              {panel.actions.includes("assign") && (
+                <Button disabled={busy} aria-expanded={form === "assign"} onClick={() => setForm(form === "assign" ? null : "assign")}>
+                  {t("panel.assign")}
+                </Button>
+              )}
+              {panel.actions.includes("referToMlds") && (
+                <Button disabled={busy} aria-expanded={form === "referToMlds"} onClick={() => setForm(form === "referToMlds" ? null : "referToMlds")}>
+                  {t("panel.refer")}
+                </Button>
+              )}
               {panel.actions.includes("requestInfo") && (
                 <Button disabled={busy} aria-expanded={form === "requestInfo"} onClick={() => setForm(form === "requestInfo" ? null : "requestInfo")}>
                   {t("bot.caseLabels.requestInfo")}
@@ -182,7 +202,38 @@ export function CasePanelDrawer(props: { api: TabApi; reference: string; lang: L
                 </Button>
               )}
             </div>
-            {form && (
+            {form === "assign" && (
+              <form className="action-form" onSubmit={submitForm} aria-label={t("panel.assign")}>
+                <Field label={t("panel.assignTo")} required>
+                  <Select value={assignee} onChange={(_, d) => setAssignee(d.value)} required data-testid="assignee">
+                    <option value="">{t("panel.chooseAssignee")}</option>
+                    {panel.assignees.map((a) => (
+                      <option key={a.id} value={a.id}>
+                        {a.name} ({t(`bot.role.${a.role}`, { defaultValue: a.role })})
+                      </option>
+                    ))}
+                  </Select>
+                </Field>
+                <div className="actions">
+                  <Button type="submit" appearance="primary" disabled={busy}>
+                    {t("panel.assignConfirm")}
+                  </Button>
+                  <Button onClick={() => setForm(null)}>{t("panel.cancel")}</Button>
+                </div>
+              </form>
+            )}
+            {form === "referToMlds" && (
+              <form className="action-form" onSubmit={submitForm} aria-label={t("panel.refer")}>
+                <p>{t("panel.referExplained")}</p>
+                <div className="actions">
+                  <Button type="submit" appearance="primary" disabled={busy}>
+                    {t("panel.referConfirm")}
+                  </Button>
+                  <Button onClick={() => setForm(null)}>{t("panel.cancel")}</Button>
+                </div>
+              </form>
+            )}
+            {(form === "requestInfo" || form === "dismiss") && (
               <form className="action-form" onSubmit={submitForm}>
                 <Field label={t(form === "requestInfo" ? "bot.caseLabels.question" : "bot.caseLabels.reason")} required>
                   <Textarea

@@ -12,6 +12,9 @@ export type Me = {
   mode: "sso" | "local";
   namesSearchable: boolean;
   schools: { id: string; name: string }[];
+  /** Whether the caller sees statistics (« statistiques »), and may export the list of cases. */
+  mayViewStats: boolean;
+  mayExportCases: boolean;
 };
 
 export type CaseLine = {
@@ -50,13 +53,41 @@ export type CasePanel = {
   timeline: { type: string; at: string; actorName: string | null }[] | null;
   plan: { objective: string; nextReviewAt: string | null; actions: { type: string; description: string; status: string }[] } | null;
   actions: TabAction[];
+  /** Who the case may be assigned to (only for who may assign it). */
+  assignees: { id: string; name: string; role: string }[];
 };
 
-export type TabAction = "takeCharge" | "requestInfo" | "openPlan" | "dismiss";
+export type TabAction = "takeCharge" | "assign" | "requestInfo" | "openPlan" | "referToMlds" | "dismiss";
 export type TabCommand =
-  | { action: "takeCharge" | "openPlan"; version: number }
+  | { action: "takeCharge" | "openPlan" | "referToMlds"; version: number }
+  | { action: "assign"; version: number; assigneeId: string }
   | { action: "requestInfo"; version: number; question: string }
   | { action: "dismiss"; version: number; reason: string };
+
+/** A count as the server may show it: null for 1 to 4 beyond one school (« < 5 »). */
+export type Shown = number | null;
+
+/** GET /api/tab/stats: the aggregates of « statistiques » in the chat (services/statistics.ts StatsView). */
+export type Stats = {
+  scope: { kind: "schools" | "district" | "academy"; label: string; uais: string[] };
+  period: { kind: "schoolYear" | "month"; label: string; from: string; to: string };
+  protect: boolean;
+  generatedAt: string;
+  months: { month: string; count: Shown }[];
+  openedTotal: Shown;
+  openByStatus: { status: CaseStatus; count: Shown }[];
+  openTotal: Shown;
+  signalFamilies: { family: string; count: Shown }[];
+  outcomes: { kind: string; count: Shown }[];
+  closedTotal: Shown;
+  takeInCharge: { medianDays: number | null; cases: Shown };
+  toPlan: { medianDays: number | null; cases: Shown };
+  overdue: { withPlan: Shown; overdue: Shown; share: number | null };
+  schools: { uai: string; name: string; opened: Shown; open: Shown; withPlan: Shown; overdue: Shown; share: number | null }[];
+  periods: { kind: "schoolYear" | "month"; label: string }[];
+};
+
+export type ExportLink = { kind: "stats" | "cases"; url: string; expiresAt: string; period: string };
 
 export type Filters = {
   status: CaseStatus[];
@@ -99,7 +130,8 @@ export function queryOf(f: Filters): string {
 export class ApiError extends Error {
   constructor(
     readonly status: number,
-    readonly body: { error?: string; mode?: "sso" | "local" },
+    /** `message`: the server's own words for a refusal, in the caller's language. */
+    readonly body: { error?: string; mode?: "sso" | "local"; message?: string },
   ) {
     super(`HTTP ${status}: ${body.error ?? ""}`);
   }
@@ -115,6 +147,8 @@ export class TabApi {
   cases = (f: Filters) => this.request<CaseList>("GET", `/api/tab/cases?${queryOf(f)}`);
   panel = (reference: string) => this.request<CasePanel>("GET", `/api/tab/cases/${encodeURIComponent(reference)}`);
   act = (reference: string, command: TabCommand) => this.request<CasePanel>("POST", `/api/tab/cases/${encodeURIComponent(reference)}/actions`, command);
+  stats = (period?: string) => this.request<Stats>("GET", `/api/tab/stats${period ? `?period=${encodeURIComponent(period)}` : ""}`);
+  exportLink = (kind: "stats" | "cases", period?: string) => this.request<ExportLink>("POST", "/api/tab/stats/export", period ? { kind, period } : { kind });
   localPeople = () => this.request<{ people: { aadObjectId: string; displayName: string; role: string }[] }>("GET", "/api/tab/local/people");
 
   private async request<T>(method: "GET" | "POST", url: string, body?: unknown): Promise<T> {

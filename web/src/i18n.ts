@@ -6,10 +6,12 @@ import botEn from "../../src/teams/locales/en.json";
 import botFr from "../../src/teams/locales/fr.json";
 import { role as roleEn } from "../../src/teams/locales/en/roles.json";
 import { role as roleFr } from "../../src/teams/locales/fr/roles.json";
+import { stats as statsEn } from "../../src/teams/locales/en/stats.json";
+import { stats as statsFr } from "../../src/teams/locales/fr/stats.json";
 
 export type Lang = "fr" | "en";
 
-const bot = (texts: typeof botFr, role: typeof roleFr) => ({
+const bot = (texts: typeof botFr, role: typeof roleFr, stats: typeof statsFr) => ({
   caseLabels: texts.case.labels,
   status: texts.status,
   signal: texts.signal,
@@ -18,6 +20,9 @@ const bot = (texts: typeof botFr, role: typeof roleFr) => ({
   event: texts.plan.history.event,
   planAction: texts.plan.action,
   planActionStatus: texts.plan.actionStatus,
+  family: texts.family,
+  outcome: texts.plan.outcome,
+  stats,
 });
 
 /** French first; English when Teams (or `?lang=`, or the browser) says English. */
@@ -37,8 +42,8 @@ export async function initI18n(lang: Lang): Promise<TFunction> {
     fallbackLng: "fr",
     interpolation: { escapeValue: false },
     resources: {
-      fr: { translation: { ...tabFr, bot: bot(botFr, roleFr) } },
-      en: { translation: { ...tabEn, bot: bot(botEn, roleEn) } },
+      fr: { translation: { ...tabFr, bot: bot(botFr, roleFr, statsFr) } },
+      en: { translation: { ...tabEn, bot: bot(botEn, roleEn, statsEn) } },
     },
   });
 }

@@ -12,6 +12,8 @@ export default defineConfig({
     hookTimeout: 180_000,
     pool: "forks",
     fileParallelism: false,
+    // Five agents share two cores: what a page shows may take more than the default second to appear.
+    expect: { poll: { timeout: 10_000 } },
     env: { CHECKPOINT_DISABLE: "1", APPLICATION_INSIGHTS_NO_STATSBEAT: "true" },
   },
 });

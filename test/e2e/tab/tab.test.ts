@@ -65,7 +65,8 @@ async function open(width: number, height: number, query = "lang=fr"): Promise<{
 
 /** Picks the demo person in the clearly marked local-mode box; the table then shows their cases. */
 async function actAs(page: Page, name: string): Promise<void> {
-  await expect.poll(() => page.getByText("Mode local", { exact: true }).isVisible()).toBe(true);
+  // waitFor (15 s) rather than a poll of 1 s: on a loaded machine the first render takes longer.
+  await page.getByText("Mode local", { exact: true }).waitFor();
   await pick(page, name);
   await page.getByText(new RegExp(`^${name} ·`)).waitFor();
   await page.locator("tr.case-row").first().waitFor();
@@ -274,6 +275,87 @@ describe("the tab « Mes dossiers » in Chromium", () => {
     }
   });
 
+  it("assigns a case and refers it to the MLDS from the panel, and the channel card says so", async () => {
+    const { context, page, errors } = await open(1280, 900);
+    try {
+      await actAs(page, "Karim Benali");
+      await page.locator(`tr[data-reference="${refs.lea}"]`).click();
+      const panel = page.getByRole("dialog");
+      await panel.getByRole("button", { name: "Attribuer", exact: true }).click();
+      const select = panel.getByTestId("assignee");
+      await select.locator("option", { hasText: "Sophie Laurent" }).waitFor({ state: "attached" });
+      await select.selectOption((await select.locator("option", { hasText: "Sophie Laurent" }).getAttribute("value"))!);
+      expect(await seriousViolations(page)).toEqual([]);
+      await panel.getByRole("button", { name: "Attribuer le dossier" }).click();
+      await expect.poll(() => panel.getByTestId("panel-assignee").textContent()).toBe("Sophie Laurent");
+      await panel.getByText("Dossier attribué : la carte du dossier dans Teams est mise à jour.").waitFor();
+
+      await panel.getByRole("button", { name: "Orienter vers la MLDS", exact: true }).click();
+      await panel.getByRole("button", { name: "Confirmer l'orientation vers la MLDS" }).click();
+      await panel.getByText(/^Orientation vers la MLDS enregistrée/).waitFor();
+      expect(await panel.getByRole("button", { name: "Orienter vers la MLDS", exact: true }).count()).toBe(0);
+      const c = await app.store.db.prisma.case.findUniqueOrThrow({ where: { reference: refs.lea } });
+      const sophie = await app.store.db.prisma.member.findFirstOrThrow({ where: { displayName: "Sophie Laurent" } });
+      expect([c.escalatedToMlds, c.assigneeId]).toEqual([true, sophie.id]);
+      // The case's card in the bassin's channel is replaced, naming its new follower.
+      const post = await app.store.db.prisma.channelPost.findFirstOrThrow({ where: { case: { reference: refs.lea }, conversationId: CHANNEL } });
+      await expect
+        .poll(
+          () =>
+            connector.sent.find(
+              (s) =>
+                s.method === "PUT" && s.conversationId === CHANNEL && s.activityId === post.activityId && JSON.stringify(s.body).includes("Sophie Laurent"),
+            ),
+          { timeout: 30_000 },
+        )
+        .toBeDefined();
+      expect(errors).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it("shows a référent's statistics as charts, and gives the CSV link of the audited export", async () => {
+    const { context, page, errors } = await open(1280, 900);
+    try {
+      await actAs(page, "Karim Benali");
+      await page.getByRole("navigation", { name: "Rubriques" }).getByRole("button", { name: "Statistiques" }).click();
+      await page.getByRole("heading", { name: "Statistiques · Lycée Victor-Hugo" }).waitFor();
+      // Each chart: a caption, bars with their labels in text, and a table for screen readers.
+      const perMonth = page.getByRole("figure", { name: "Dossiers ouverts par mois" });
+      await perMonth.waitFor();
+      const families = page.getByRole("figure", { name: /^Familles de signaux/ });
+      await families.getByText("Assiduité", { exact: true }).first().waitFor();
+      expect(await families.locator("svg.bar rect").count()).toBe(5);
+      expect(
+        await families
+          .getByRole("table")
+          .getByRole("row", { name: /Assiduité/ })
+          .textContent(),
+      ).toContain("4");
+      expect(await seriousViolations(page)).toEqual([]);
+      await shot(page, "tab-1280-stats", path.join(ROOT, "docs/screenshots/tab-stats.png"));
+
+      await page.getByRole("button", { name: "Télécharger (CSV)" }).click();
+      const link = page.getByTestId("csv-link");
+      await link.waitFor();
+      const href = (await link.getAttribute("href"))!;
+      expect(href).toMatch(/\/dl\/stats\/export-[0-9a-f-]{36}\.csv\?/);
+      const file = await fetch(href);
+      expect(file.status).toBe(200);
+      expect(await file.text()).toContain("Assiduité");
+      expect(await app.store.db.prisma.dataExport.count({ where: { kind: "STATS" } })).toBe(1);
+
+      // At 360 px (Teams mobile) the section fits the width.
+      await page.setViewportSize({ width: 360, height: 740 });
+      await expect.poll(() => page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(360);
+      await shot(page, "tab-360-stats");
+      expect(errors).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
+
   it("has no serious or critical accessibility violation (axe), list and panel", async () => {
     const { context, page } = await open(1280, 900);
     try {
@@ -344,7 +426,7 @@ describe("the tab « Mes dossiers » in Chromium", () => {
   it("speaks English when asked, and shows a coordinator of another bassin none of these cases", async () => {
     const { context, page } = await open(1280, 900, "lang=en");
     try {
-      await expect.poll(() => page.getByText("Local mode", { exact: true }).isVisible()).toBe(true);
+      await page.getByText("Local mode", { exact: true }).waitFor();
       await pick(page, "Marc Petit");
       await page.getByRole("heading", { name: "My cases" }).waitFor();
       await page.getByText("No case matches.").waitFor();

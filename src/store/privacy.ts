@@ -385,6 +385,7 @@ async function anonymizeCasesIn(
   await trx.updateTable("Report").set(erasedValues("Report")).where("caseId", "=", inCases).execute();
   await trx.updateTable("Outcome").set(erasedValues("Outcome")).where("caseId", "=", inCases).execute();
   await trx.updateTable("CaseFamily").set(erasedValues("CaseFamily")).where("caseId", "=", inCases).execute();
+  await trx.updateTable("CallAttempt").set(erasedValues("CallAttempt")).where("caseId", "=", inCases).execute();
   await trx
     .updateTable("Plan")
     .set({ ...erasedValues("Plan"), updatedAt: sql<Date>`now()` })
@@ -479,5 +480,12 @@ async function anonymizePupils(trx: Db, pupilIds: string[], now: Date): Promise<
     .set({ ...erasedValues("Pupil"), birthDate: null, anonymizedAt: now })
     .where("anonymizedAt", "is", null)
     .where("id", "=", sql<string>`any(${pupilIds}::text[])`)
+    .execute();
+  // The phone and e-mail of a campaign list go with the identity.
+  await trx
+    .updateTable("PupilContact")
+    .set({ ...erasedValues("PupilContact"), updatedAt: now })
+    .where("pupilId", "=", sql<string>`any(${pupilIds}::text[])`)
+    .where((eb) => eb.or([eb("phone", "is not", null), eb("email", "is not", null)]))
     .execute();
 }

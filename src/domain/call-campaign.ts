@@ -17,7 +17,7 @@ export const CONTACT_LIMITS = { phoneMax: 40, emailMax: 254 } as const;
  * A phone number as French lists write it, in E.164 (+33612345678), or null when it is not one:
  * « 06 12 34 56 78 », « 06.12.34.56.78 », « +33 (0)6 12 34 56 78 », « 0033 6 12 34 56 78 »,
  * « 612345678 » (a spreadsheet dropped the leading zero), overseas numbers (+262 …) and other
- * international numbers written with + or 00 (8 to 15 digits).
+ * international numbers written with + or 00 (9 to 15 digits).
  */
 export function normalizePhone(raw: string): string | null {
   const text = raw.trim();
@@ -29,7 +29,7 @@ export function normalizePhone(raw: string): string | null {
     const national = digits.slice(3);
     return /^[1-9]\d{8}$/.test(national) ? `+33${national}` : null;
   }
-  if (digits.startsWith("+")) return /^\+[1-9]\d{7,14}$/.test(digits) ? digits : null;
+  if (digits.startsWith("+")) return /^\+[1-9]\d{8,14}$/.test(digits) ? digits : null;
   if (/^0[1-9]\d{8}$/.test(digits)) return `+33${digits.slice(1)}`;
   if (/^[1-9]\d{8}$/.test(digits)) return `+33${digits}`;
   return null;

@@ -556,7 +556,7 @@ export const importRowSchema: z.ZodType<ImportRow> = z.object({
   // Rows of a preview saved before contacts were kept have none.
   phone: z
     .string()
-    .regex(/^\+[1-9]\d{7,14}$/)
+    .regex(/^\+[1-9]\d{8,14}$/)
     .nullable()
     .default(null),
   email: z.string().max(254).nullable().default(null),

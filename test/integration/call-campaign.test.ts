@@ -154,6 +154,15 @@ describe.each(DATABASE_KINDS)("the SIEI round trip on %s", (kind) => {
     ]);
     // The note stays out of the history (it is erased with the call at retention).
     expect(JSON.stringify(events.map((e) => e.data))).not.toContain("Messagerie");
+
+    // An access request (RGPD art. 15) gives the young person what is kept: the contact and the calls.
+    const pupilId = (await prisma().case.findUniqueOrThrow({ where: { id: lea } })).pupilId;
+    const exported = await store.privacy.exportPupil(pupilId, now);
+    expect(exported!.pupil.contact).toEqual({ phone: "+33611223344", email: "lea.durand@exemple.fr" });
+    expect(exported!.cases[0]!.calls).toEqual([
+      { day: "2026-09-21", outcome: "UNREACHABLE", note: "Messagerie pleine", by: "Sophie Laurent" },
+      { day: "2026-09-22", outcome: "REACHED", note: null, by: "Sophie Laurent" },
+    ]);
   });
 
   it("exports each young person's situation to the PSAD behind a signed link, audited and counted", async () => {

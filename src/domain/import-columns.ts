@@ -5,6 +5,7 @@ import { parisCalendarDate } from "./school-year.js";
 import { signalCodeSchema, type SignalCode } from "./signals.js";
 import { nameKey, normalizeText, typoDistance } from "./text.js";
 import { cleanText, safeText } from "./safe-text.js";
+import { normalizeEmail, normalizePhone } from "./call-campaign.js";
 
 /** Rentrée repérage campaign: the columns of a list of young people without a solution (SIEI/RIO
  *  exports, schools' own spreadsheets), matched loosely, and the rules every row must follow.
@@ -15,7 +16,10 @@ export type ImportField = (typeof IMPORT_FIELDS)[number];
 
 export const REQUIRED_IMPORT_FIELDS = ["lastName", "firstName", "birthDate", "uai"] as const satisfies readonly ImportField[];
 
-/** Columns read but never kept (minimisation: the schema has no place for a contact). */
+/** The contact columns: read, checked (a French phone number normalised to E.164, an e-mail address
+ *  checked), and kept apart from the pupil's identity (PupilContact) for the bassin's MLDS
+ *  coordinators who call the young people of a campaign list, and them only; erased at retention
+ *  with the identity. A value that is no phone number or address is dropped, not kept as typed. */
 export const CONTACT_FIELDS = ["phone", "email"] as const satisfies readonly ImportField[];
 
 export const IMPORT_LIMITS = {
@@ -202,8 +206,11 @@ export type ColumnMapping = {
   columns: Partial<Record<ImportField, number>>;
   /** The original spelling of each recognised column, to name it in errors. */
   headers: Partial<Record<ImportField, string>>;
-  /** Every phone or e-mail column: read only to say that it is not kept. */
+  /** Every phone or e-mail column, in file order. */
   contactColumns: number[];
+  /** The phone columns, then the e-mail ones: the first valid value of a row is kept. */
+  phoneColumns: number[];
+  emailColumns: number[];
   /** Fields that the file lacks but every row needs. */
   missing: ImportField[];
   /** Columns that are not read at all (their content is never kept). */
@@ -213,6 +220,8 @@ export type ColumnMapping = {
 export function matchColumns(headers: readonly string[]): ColumnMapping {
   const chosen = new Map<ImportField, { index: number; rank: number }>();
   const contactColumns: number[] = [];
+  const phoneColumns: number[] = [];
+  const emailColumns: number[] = [];
   const unmatched = new Set<number>();
   headers.forEach((header, index) => {
     const match = matchHeader(header);
@@ -222,6 +231,7 @@ export function matchColumns(headers: readonly string[]): ColumnMapping {
     }
     if ((CONTACT_FIELDS as readonly ImportField[]).includes(match.field)) {
       contactColumns.push(index);
+      (match.field === "phone" ? phoneColumns : emailColumns).push(index);
       return;
     }
     const current = chosen.get(match.field);
@@ -242,6 +252,8 @@ export function matchColumns(headers: readonly string[]): ColumnMapping {
     columns,
     headers: names,
     contactColumns,
+    phoneColumns,
+    emailColumns,
     missing: REQUIRED_IMPORT_FIELDS.filter((f) => columns[f] === undefined),
     ignored: [...unmatched].sort((a, b) => a - b).map((i) => (headers[i] ?? "").trim()),
   };
@@ -292,7 +304,7 @@ export type RowError = {
   value?: string;
 };
 
-/** A valid row, as it is kept between the preview and the confirmation (no contact in it). */
+/** A valid row, as it is kept between the preview and the confirmation. */
 export type ImportRow = {
   line: number;
   lastName: string;
@@ -308,6 +320,10 @@ export type ImportRow = {
   exitDate: string | null;
   motif: string | null;
   signal: SignalCode;
+  /** E.164, or null (none, or not a phone number). */
+  phone: string | null;
+  /** Lower case, or null (none, or not an address). */
+  email: string | null;
 };
 
 export type SourceRecord = { line: number; fields: readonly string[] };
@@ -315,9 +331,12 @@ export type SourceRecord = { line: number; fields: readonly string[] };
 export type ValidatedRows = {
   rows: ImportRow[];
   errors: RowError[];
-  /** The file had a phone or e-mail column with something in it: the preview says it is not kept. */
-  contactDropped: boolean;
+  /** What the contact columns held: valid values kept (counted on the valid rows) and values that
+   *  were no phone number or address (dropped). */
+  contacts: ContactCounts;
 };
+
+export type ContactCounts = { phones: number; emails: number; invalidPhones: number; invalidEmails: number };
 
 type CalendarDate = { year: number; month: number; day: number };
 
@@ -429,7 +448,7 @@ export function validateRows(records: readonly SourceRecord[], mapping: ColumnMa
   const schema = rowSchema(opts.today);
   const rows: ImportRow[] = [];
   const errors: RowError[] = [];
-  let contactDropped = false;
+  const contacts: ContactCounts = { phones: 0, emails: 0, invalidPhones: 0, invalidEmails: 0 };
   const seenIne = new Map<string, number>();
   const seenKey = new Map<string, number>();
   const cell = (record: SourceRecord, field: ImportField) => {
@@ -439,7 +458,6 @@ export function validateRows(records: readonly SourceRecord[], mapping: ColumnMa
 
   for (const record of records) {
     if (record.fields.every((f) => f.trim() === "")) continue;
-    if (mapping.contactColumns.some((i) => (record.fields[i] ?? "").trim() !== "")) contactDropped = true;
     // More filled cells than columns: a separator inside an unquoted value shifted the row.
     if (record.fields.length > opts.headerLength && record.fields.slice(opts.headerLength).some((f) => f.trim() !== "")) {
       errors.push({ line: record.line, field: null, column: "", code: "COLUMN_COUNT", value: String(record.fields.length) });
@@ -479,6 +497,12 @@ export function validateRows(records: readonly SourceRecord[], mapping: ColumnMa
     }
     if (r.ine) seenIne.set(r.ine, record.line);
     seenKey.set(dedupeKey, record.line);
+    const phone = firstContact(record, mapping.phoneColumns, normalizePhone);
+    const email = firstContact(record, mapping.emailColumns, normalizeEmail);
+    if (phone.value) contacts.phones++;
+    else if (phone.invalid) contacts.invalidPhones++;
+    if (email.value) contacts.emails++;
+    else if (email.invalid) contacts.invalidEmails++;
     rows.push({
       line: record.line,
       lastName: r.lastName,
@@ -492,9 +516,24 @@ export function validateRows(records: readonly SourceRecord[], mapping: ColumnMa
       exitDate: r.exitDate ? iso(r.exitDate) : null,
       motif: r.motif,
       signal: signalForMotif(r.motif),
+      phone: phone.value,
+      email: email.value,
     });
   }
-  return { rows, errors, contactDropped };
+  return { rows, errors, contacts };
+}
+
+/** The first valid value of a row's contact columns; `invalid` when some cell held something else. */
+function firstContact(record: SourceRecord, columns: number[], normalize: (raw: string) => string | null): { value: string | null; invalid: boolean } {
+  let invalid = false;
+  for (const i of columns) {
+    const raw = cleanText(record.fields[i] ?? "").trim();
+    if (raw === "") continue;
+    const value = normalize(raw);
+    if (value) return { value, invalid: false };
+    invalid = true;
+  }
+  return { value: null, invalid };
 }
 
 /** A stored row read back from the database is checked again before use. */
@@ -514,4 +553,11 @@ export const importRowSchema: z.ZodType<ImportRow> = z.object({
     .nullable(),
   motif: z.string().nullable(),
   signal: signalCodeSchema,
+  // Rows of a preview saved before contacts were kept have none.
+  phone: z
+    .string()
+    .regex(/^\+[1-9]\d{8,14}$/)
+    .nullable()
+    .default(null),
+  email: z.string().max(254).nullable().default(null),
 }) as z.ZodType<ImportRow>;

@@ -20,6 +20,9 @@ export const OPERATIONS = [
   /** Recording what was done with the family: informed, met, agreements (the GPDS, or the MLDS
    *  once the case is referred to it). */
   "RECORD_FAMILY",
+  /** The MLDS call campaign of imported lists: seeing the phone and e-mail a list gave, recording a
+   *  call and its outcome, exporting the situations back to the PSAD. The bassin's coordinators only. */
+  "RECORD_CALL",
   "VIEW_STATS",
   "EXPORT_CASES",
   "EXPORT_PUPIL_DATA",
@@ -91,6 +94,7 @@ export const PERMISSIONS: Readonly<Record<Operation, Readonly<Partial<Record<Rol
   },
   RECORD_ABSENCES: { CPE: "SCHOOL", REFERENT: "SCHOOL" },
   RECORD_FAMILY: { CPE: "SCHOOL", HEAD: "SCHOOL", REFERENT: "SCHOOL", PSYEN: "SCHOOL", SOCIAL_WORKER: "SCHOOL", NURSE: "SCHOOL", COORDINATOR: "DISTRICT" },
+  RECORD_CALL: { COORDINATOR: "DISTRICT" },
   VIEW_STATS: { HEAD: "SCHOOL", REFERENT: "SCHOOL", COORDINATOR: "DISTRICT", IEN_IO: "DISTRICT", DSDEN: "DEPARTMENT", ADMIN: "ACADEMY" },
   EXPORT_CASES: { REFERENT: "SCHOOL", COORDINATOR: "DISTRICT" },
   EXPORT_PUPIL_DATA: { ADMIN: "ACADEMY" },
@@ -102,6 +106,7 @@ export const PERMISSIONS: Readonly<Record<Operation, Readonly<Partial<Record<Rol
 
 /** Operations that make sense without a case: asking only whether the role may do them at all. */
 export const TARGETLESS_OPERATIONS = [
+  "RECORD_CALL",
   "VIEW_STATS",
   "EXPORT_CASES",
   "MANAGE_MEMBERS",

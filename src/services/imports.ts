@@ -1,4 +1,4 @@
-import { findHeaderRow, matchColumns, validateRows, type ImportField, type RowError } from "../domain/import-columns.js";
+import { findHeaderRow, matchColumns, validateRows, type ContactCounts, type ImportField, type RowError } from "../domain/import-columns.js";
 import { ageOn, concernsMlds } from "../domain/routing.js";
 import { schoolYearOf } from "../domain/school-year.js";
 import type { Store, OutgoingMessage, ImportBatchRecord, ImportTarget, ImportedGroup, RenderSpec } from "../store/index.js";
@@ -7,8 +7,9 @@ import type { Actor } from "./members.js";
 import type { RoutingService } from "./routing.js";
 
 /** Rentrée repérage campaign: lists of young people without a solution become cases, without
- *  retyping. A preview first (kept in the database, rows without any contact, until confirmed,
- *  cancelled or expired), then the import in chunks of one transaction each. */
+ *  retyping. A preview first (kept in the database until confirmed, cancelled or expired), then the
+ *  import in chunks of one transaction each. The phone and e-mail of each young person are kept
+ *  apart (PupilContact), for the bassin's MLDS coordinators only (the call campaign). */
 
 /** Who imports: a coordinator for their district, an admin for any district (from Teams), or the
  *  académie's IT team with `npm run import` for a district they name. */
@@ -43,8 +44,9 @@ export type ImportPreview = {
   /** Rows whose open case an import of this campaign already created: nothing to add. */
   already: { line: number; reference: string }[];
   errors: RowError[];
-  /** A phone or e-mail column had values: they are not kept. */
-  contactDropped: boolean;
+  /** Phone numbers and e-mail addresses of the valid rows, kept for the coordinators (counts only:
+   *  the preview never shows one), and values that were no number or address (dropped). */
+  contacts: ContactCounts;
   ignoredColumns: string[];
 };
 
@@ -189,7 +191,7 @@ export class ImportService {
         attach,
         already,
         errors,
-        contactDropped: validated.contactDropped,
+        contacts: contactsOf(targets, validated.contacts),
         ignoredColumns: mapping.ignored,
       },
     };
@@ -353,6 +355,16 @@ function summaryOf(batchId: string, groups: ImportedGroup[]): Extract<RenderSpec
     total,
     attached,
     schools: [...schools.values()].sort((a, b) => b.count - a.count || a.name.localeCompare(b.name, "fr")),
+  };
+}
+
+/** The contacts of the rows that will be imported (a row refused for its school keeps none). */
+function contactsOf(targets: ImportTarget[], read: ContactCounts): ContactCounts {
+  return {
+    phones: targets.filter((r) => r.phone).length,
+    emails: targets.filter((r) => r.email).length,
+    invalidPhones: read.invalidPhones,
+    invalidEmails: read.invalidEmails,
   };
 }
 

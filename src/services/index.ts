@@ -27,6 +27,7 @@ import { GpdsMeetingService } from "./gpds-meetings.js";
 import { CaseCardService } from "./case-cards.js";
 import { FamilyService } from "./families.js";
 import { FamilyNoticeService } from "./family-notice.js";
+import { CallService } from "./calls.js";
 
 export type Services = {
   conversations: ConversationService;
@@ -60,6 +61,8 @@ export type Services = {
   families: FamilyService;
   /** The académie's information notice for families (settings, signed link). */
   familyNotice: FamilyNoticeService;
+  /** The MLDS call campaign of imported lists and the export back to the PSAD. */
+  calls: CallService;
 };
 
 /** What the services take from the configuration. */
@@ -105,6 +108,7 @@ export function createServices(store: Store, clock: () => Date = () => new Date(
     caseCards: new CaseCardService(store, triage),
     families: new FamilyService(store, triage, clock),
     familyNotice: new FamilyNoticeService(store, links),
+    calls: new CallService(store, triage, links, clock),
   };
 }
 

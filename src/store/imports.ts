@@ -392,6 +392,7 @@ export class ImportRepository {
       const events: NewCaseEvent[] = [];
       const fillPupils: { id: string; ine: string | null; birthDate: string; className: string | null }[] = [];
       const attachedCaseIds: string[] = [];
+      const contacts = new Map<string, { pupilId: string; phone: string | null; email: string | null }>();
       let skipped = 0;
 
       const fresh = todo.filter((_, i) => matches[i]!.kind === "new");
@@ -409,6 +410,7 @@ export class ImportRepository {
         let caseId: string;
         if (match.kind === "attach") {
           caseId = match.caseId;
+          if (row.phone || row.email) contacts.set(match.pupilId, { pupilId: match.pupilId, phone: row.phone, email: row.email });
           attachedCaseIds.push(caseId);
           fillPupils.push({ id: match.pupilId, ine: row.ine, birthDate: row.birthDate, className: row.lastTraining });
         } else {
@@ -429,6 +431,7 @@ export class ImportRepository {
               ine: row.ine,
             });
           }
+          if (row.phone || row.email) contacts.set(pupilId, { pupilId, phone: row.phone, email: row.email });
           caseId = randomUUID();
           cases.push({
             id: caseId,
@@ -466,6 +469,7 @@ export class ImportRepository {
 
       if (pupils.length) await trx.insertInto("Pupil").values(pupils).execute();
       if (fillPupils.length) await fillPupilDetails(trx, fillPupils);
+      if (contacts.size) await keepContacts(trx, [...contacts.values()], opts.now);
       if (cases.length) await trx.insertInto("Case").values(cases).execute();
       if (attachedCaseIds.length) {
         // A report may raise the urgency of the case it joins, never lower it (as reports do).
@@ -534,6 +538,21 @@ async function fillPupilDetails(trx: Db, rows: { id: string; ine: string | null;
       className: eb.fn.coalesce("u.className", "p.className"),
     }))
     .whereRef("p.id", "=", "u.id")
+    .execute();
+}
+
+/** The phone and e-mail a list gives: the newest list's values win, a missing one keeps the old. */
+async function keepContacts(trx: Db, rows: { pupilId: string; phone: string | null; email: string | null }[], now: Date): Promise<void> {
+  await trx
+    .insertInto("PupilContact")
+    .values(rows.map((r) => ({ ...r, updatedAt: now })))
+    .onConflict((oc) =>
+      oc.column("pupilId").doUpdateSet((eb) => ({
+        phone: eb.fn.coalesce("excluded.phone", "PupilContact.phone"),
+        email: eb.fn.coalesce("excluded.email", "PupilContact.email"),
+        updatedAt: eb.ref("excluded.updatedAt"),
+      })),
+    )
     .execute();
 }
 

@@ -10,6 +10,7 @@ import { ReviewReminderRepository } from "./review-reminders.js";
 import { ProcessedActivityRepository } from "./processed-activities.js";
 import { SchoolRepository } from "./schools.js";
 import { ImportRepository } from "./imports.js";
+import { CallRepository } from "./calls.js";
 import { CaseQueryRepository } from "./case-queries.js";
 import { PrivacyRepository } from "./privacy.js";
 import { JobRunRepository } from "./job-runs.js";
@@ -38,6 +39,7 @@ export type Store = {
   reviewReminders: ReviewReminderRepository;
   processedActivities: ProcessedActivityRepository;
   imports: ImportRepository;
+  calls: CallRepository;
   caseQueries: CaseQueryRepository;
   privacy: PrivacyRepository;
   jobRuns: JobRunRepository;
@@ -68,6 +70,7 @@ export function createStore(db: Database): Store {
     reviewReminders: new ReviewReminderRepository(db.kysely),
     processedActivities: new ProcessedActivityRepository(db.kysely),
     imports: new ImportRepository(db.kysely),
+    calls: new CallRepository(db.kysely),
     statistics: new StatisticsRepository(db.kysely),
     caseQueries: new CaseQueryRepository(db.kysely),
     privacy: new PrivacyRepository(db.kysely),

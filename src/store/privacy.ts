@@ -34,6 +34,8 @@ export type PupilExport = {
     school: { uai: string; name: string };
     recordedAt: string;
     anonymizedAt: string | null;
+    /** The phone and e-mail a campaign list gave (kept for the MLDS coordinators), if any. */
+    contact: { phone: string | null; email: string | null } | null;
   };
   cases: Array<{
     reference: string;
@@ -71,6 +73,8 @@ export type PupilExport = {
       }>;
     };
     outcome: null | { kind: string; comment: string | null; decidedAt: string; decidedBy: string | null };
+    /** The MLDS's calls (call campaign of imported lists). */
+    calls: Array<{ day: string | null; outcome: string; note: string | null; by: string | null }>;
     history: Array<{ at: string; type: string; by: string | null; data: unknown }>;
   }>;
 };
@@ -161,9 +165,10 @@ export class PrivacyRepository {
     const cases = await this.db.selectFrom("Case").selectAll().where("pupilId", "=", pupilId).orderBy("createdAt").orderBy("id").execute();
     const caseIds = cases.map((c) => c.id);
     const inCases = sql<string>`any(${caseIds}::text[])`;
-    const [reports, signals, plans, actions, outcomes, events] =
+    const contact = await this.db.selectFrom("PupilContact").select(["phone", "email"]).where("pupilId", "=", pupilId).executeTakeFirst();
+    const [reports, signals, plans, actions, outcomes, events, calls] =
       caseIds.length === 0
-        ? [[], [], [], [], [], []]
+        ? [[], [], [], [], [], [], []]
         : await Promise.all([
             this.db.selectFrom("Report").selectAll().where("caseId", "=", inCases).orderBy("createdAt").orderBy("id").execute(),
             this.db
@@ -184,6 +189,7 @@ export class PrivacyRepository {
               .execute(),
             this.db.selectFrom("Outcome").selectAll().where("caseId", "=", inCases).execute(),
             this.db.selectFrom("CaseEvent").selectAll().where("caseId", "=", inCases).orderBy("id").execute(),
+            this.db.selectFrom("CallAttempt").selectAll().where("caseId", "=", inCases).orderBy("calledAt").orderBy("createdAt").execute(),
           ]);
     const memberIds = new Set<string>();
     for (const id of [
@@ -191,6 +197,7 @@ export class PrivacyRepository {
       ...outcomes.map((o) => o.decidedById),
       ...reports.map((r) => r.reporterId),
       ...events.map((e) => e.actorId),
+      ...calls.map((c) => c.byId),
     ])
       if (id) memberIds.add(id);
     const names = new Map(
@@ -218,6 +225,7 @@ export class PrivacyRepository {
         school: { uai: p.uai, name: p.schoolName },
         recordedAt: p.createdAt.toISOString(),
         anonymizedAt: iso(p.anonymizedAt),
+        contact: contact && (contact.phone || contact.email) ? { phone: contact.phone, email: contact.email } : null,
       },
       cases: cases.map((c) => {
         const plan = plans.find((pl) => pl.caseId === c.id);
@@ -266,6 +274,7 @@ export class PrivacyRepository {
           outcome: outcome
             ? { kind: outcome.kind, comment: outcome.comment, decidedAt: outcome.decidedAt.toISOString(), decidedBy: name(outcome.decidedById) }
             : null,
+          calls: calls.filter((k) => k.caseId === c.id).map((k) => ({ day: day(k.calledAt), outcome: k.outcome, note: k.note, by: name(k.byId) })),
           history: events.filter((e) => e.caseId === c.id).map((e) => ({ at: e.at.toISOString(), type: e.type, by: name(e.actorId), data: e.data })),
         };
       }),
@@ -385,6 +394,7 @@ async function anonymizeCasesIn(
   await trx.updateTable("Report").set(erasedValues("Report")).where("caseId", "=", inCases).execute();
   await trx.updateTable("Outcome").set(erasedValues("Outcome")).where("caseId", "=", inCases).execute();
   await trx.updateTable("CaseFamily").set(erasedValues("CaseFamily")).where("caseId", "=", inCases).execute();
+  await trx.updateTable("CallAttempt").set(erasedValues("CallAttempt")).where("caseId", "=", inCases).execute();
   await trx
     .updateTable("Plan")
     .set({ ...erasedValues("Plan"), updatedAt: sql<Date>`now()` })
@@ -479,5 +489,12 @@ async function anonymizePupils(trx: Db, pupilIds: string[], now: Date): Promise<
     .set({ ...erasedValues("Pupil"), birthDate: null, anonymizedAt: now })
     .where("anonymizedAt", "is", null)
     .where("id", "=", sql<string>`any(${pupilIds}::text[])`)
+    .execute();
+  // The phone and e-mail of a campaign list go with the identity.
+  await trx
+    .updateTable("PupilContact")
+    .set({ ...erasedValues("PupilContact"), updatedAt: now })
+    .where("pupilId", "=", sql<string>`any(${pupilIds}::text[])`)
+    .where((eb) => eb.or([eb("phone", "is not", null), eb("email", "is not", null)]))
     .execute();
 }

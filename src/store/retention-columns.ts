@@ -73,6 +73,7 @@ export const COLUMN_FATES = {
     className: { keep: "statistics by class (a class has many pupils)" },
     ine: { erase: null },
   },
+  PupilContact: { pupilId: KEY, phone: { erase: null }, email: { erase: null } },
   CaseCounter: {},
   Case: {
     id: KEY,
@@ -90,6 +91,7 @@ export const COLUMN_FATES = {
   PlanAction: { id: KEY, planId: KEY, type: CODE, description: { erase: "" }, partner: CODE, company: { erase: null }, validation: CODE, validatedById: KEY },
   Outcome: { caseId: KEY, comment: { erase: null }, decidedById: KEY },
   CaseFamily: { caseId: KEY, metBy: { erase: null }, updatedById: KEY },
+  CallAttempt: { id: KEY, caseId: KEY, byId: KEY, outcome: CODE, note: { erase: null } },
   CaseEvent: { id: KEY, caseId: KEY, actorId: KEY, type: CODE, data: { eraseKeys: "FREE_TEXT_EVENT_KEYS" } },
   RoutingChannel: { id: KEY, districtId: KEY, teamId: KEY, channelId: KEY, name: { keep: "a Teams channel's name" } },
   ChannelPost: { id: KEY, caseId: KEY, conversationId: KEY, activityId: KEY },

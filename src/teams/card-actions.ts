@@ -8,6 +8,7 @@ import { EnrolmentActionData, handleEnrolmentCardAction } from "./directory/enro
 import { handleMemberCardAction, MemberActionData } from "./directory/member-admin-handler.js";
 import { DirectoryActionData, handleDirectoryAction } from "./directory/directory-import-handler.js";
 import { GpdsActionData, handleGpdsAction } from "./gpds/gpds-actions.js";
+import { CallActionData, handleCallAction } from "./calls/call-commands.js";
 
 const caseAction = cardAction({ data: CaseActionData, handle: handleCaseAction });
 const importAction = cardAction({ data: ImportActionData, handle: handleImportAction });
@@ -16,6 +17,7 @@ const enrolmentAction = cardAction({ data: EnrolmentActionData, handle: handleEn
 const memberAction = cardAction({ data: MemberActionData, handle: handleMemberCardAction });
 const directoryAction = cardAction({ data: DirectoryActionData, handle: handleDirectoryAction });
 const gpdsAction = cardAction({ data: GpdsActionData, handle: handleGpdsAction });
+const callAction = cardAction({ data: CallActionData, handle: handleCallAction });
 
 /** The table of card actions (Action.Execute): each verb of the closed list, the schema its data
  *  must pass (else the « carte non valide » notice) and its handler. Who may do what is decided by
@@ -57,4 +59,6 @@ export const CARD_ACTIONS: { readonly [Verb in ExecuteVerb]: CardAction } = {
   "directory.cancel": directoryAction,
   "gpds.decide": gpdsAction,
   "gpds.close": gpdsAction,
+  "calls.record": callAction,
+  "calls.page": callAction,
 };

@@ -20,6 +20,7 @@ import { answerEnrolment, isEnrolmentText } from "./directory/enrolment-handler.
 import { answerMemberCommand, isMemberCommand } from "./directory/member-admin-handler.js";
 import type { Logger } from "../logging.js";
 import { answerGpdsCommand, isGpdsCommand } from "./gpds/gpds-commands.js";
+import { answerCallCommand, isCallCommand } from "./calls/call-commands.js";
 import { whileTyping } from "./platform/typing.js";
 
 /** What a message handler receives: one object. A message is either a card's Action.Submit
@@ -55,7 +56,8 @@ export type MessageKind =
   | "privacy"
   | "stats"
   | "other"
-  | "gpds";
+  | "gpds"
+  | "calls";
 
 /** Which kind a message is: a card's submit by its action, else the administration commands, else
  *  the kind the query parser found. */
@@ -71,6 +73,7 @@ export function messageKind(submit: SubmitPayload | null, query: Query | null, t
   if (isMemberCommand(text)) return "people";
   if (parseAdminCommand(text)) return "admin";
   if (isGpdsCommand(text)) return "gpds";
+  if (isCallCommand(text)) return "calls";
   switch (query?.kind) {
     case "help":
     case "report":
@@ -148,6 +151,7 @@ export const MESSAGE_COMMANDS: { readonly [Kind in MessageKind]: (request: Messa
   // Charts and exports take a moment: the typing indicator shows meanwhile.
   stats: ({ ctx, services, actor, query, text, t, locale }) => whileTyping(ctx, () => answerStats(ctx, { services }, actor, query, text, t, locale)),
   gpds: ({ ctx, services, actor, t, locale, text, onQueued }) => answerGpdsCommand(ctx, services, actor, t, locale, text, onQueued),
+  calls: ({ ctx, services, actor, t, locale, text }) => answerCallCommand(ctx, services, actor, t, locale, text),
   other: async (request) => {
     const { ctx, t, actor, query, text, personal, services, locale } = request;
     // « export stats … », « export dossiers … ».

@@ -149,7 +149,8 @@ describe("importing a rentrée list through the bot", () => {
     expect(preview).toContain("Import de liste · siei-rentrée-2026.csv");
     expect(preview).toContain("Source : campagne de repérage 2026 · bassin Bassin Nord");
     expect(preview).toContain("Fichier lu en Windows-1252, séparateur « ; ».");
-    expect(preview).toContain("Les coordonnées (téléphone, e-mail) ne sont pas conservées.");
+    expect(preview).toContain("1 numéro(s) de téléphone, 0 e-mail(s) conservés pour les coordonnateurs.");
+    expect(preview).not.toContain("06 11 22 33 44");
     expect(preview).toContain("Ligne 3 · Date de naissance : date invalide (JJ/MM/AAAA attendu) (« 31/02/2009 »)");
     expect(preview).toContain("Importer 2 ligne(s)");
     expect(await prisma().case.count()).toBe(0);

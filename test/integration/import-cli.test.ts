@@ -58,7 +58,7 @@ describe("npm run import", () => {
     expect(r.stdout).toContain("Source : campagne de repérage");
     expect(r.stdout).toMatch(/Nouveaux dossiers\s+1/);
     expect(r.stdout).toContain("Ligne 3 · Dernier établissement (UAI) : établissement d'un autre bassin (« 0690004E »)");
-    expect(r.stdout).toContain("Les coordonnées (téléphone, e-mail) ne sont pas conservées.");
+    expect(r.stdout).toContain("1 numéro(s) de téléphone, 0 e-mail(s) conservés pour les coordonnateurs.");
     expect(r.stdout).toContain("Confirmer l'import de 1 ligne(s) ? (o/N) ");
     expect(r.stdout).toContain("Import annulé");
     expect(await db.prisma.case.count()).toBe(0);

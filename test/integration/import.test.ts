@@ -88,7 +88,8 @@ describe.each(DATABASE_KINDS)("rentrée campaign import on %s", (kind) => {
       mlds: 1,
       attach: [],
       already: [],
-      contactDropped: true,
+      // Léa's phone is kept for the coordinators; the preview counts it, never shows it.
+      contacts: { phones: 1, emails: 0, invalidPhones: 0, invalidEmails: 0 },
       sourceLabel: "campagne de repérage 2026",
       districtName: "Bassin Nord",
     });
@@ -121,7 +122,8 @@ describe.each(DATABASE_KINDS)("rentrée campaign import on %s", (kind) => {
     expect(lea.events.map((e) => e.type)).toEqual(["IMPORTED"]);
     expect((await store.caseChanges.get({ id: lea.id }))!.families).toEqual(["ORIENTATION"]);
 
-    // The contact is not kept anywhere, and the batch holds no rows once imported.
+    // The contact is kept apart (PupilContact, the coordinators' call campaign): nowhere in the
+    // pupil, the case, its history or the batch, which holds no rows once imported.
     const dump = JSON.stringify(
       await Promise.all([
         prisma().pupil.findMany(),
@@ -385,7 +387,8 @@ describe("a list of 10,000 young people", () => {
 
       const p = await services.imports.preview(who, { name: "siei-rentree-2026.csv", bytes });
       if (!p.ok) throw new Error(JSON.stringify(p));
-      expect(p.preview).toMatchObject({ totalRows: 10_000, ready: 10_000, errors: [], encoding: "windows-1252", contactDropped: true });
+      expect(p.preview).toMatchObject({ totalRows: 10_000, ready: 10_000, errors: [], encoding: "windows-1252" });
+      expect(p.preview.contacts).toEqual({ phones: 10_000, emails: 0, invalidPhones: 0, invalidEmails: 0 });
       const progress: number[] = [];
       const done = await services.imports.confirm(who, p.preview.batchId, { onProgress: (n) => void progress.push(n) });
       expect(done).toMatchObject({ ok: true, result: { created: 10_000, firstReference: "D-2026-0001", lastReference: "D-2026-10000" } });

@@ -34,6 +34,10 @@ describe("what anonymisation does to each column", () => {
     );
     expect(erased.sort()).toEqual(
       [
+        // The note of a call of the MLDS campaign; the phone and e-mail of a campaign list.
+        "CallAttempt.note",
+        "PupilContact.email",
+        "PupilContact.phone",
         "CaseEvent.data",
         "CaseFamily.metBy",
         "Outcome.comment",

@@ -203,6 +203,8 @@ describe("rows are validated one by one, every problem with its line and column"
         exitDate: "2026-06-30",
         motif: "non affecté",
         signal: "NOT_ASSIGNED",
+        phone: null,
+        email: null,
       },
     ]);
   });
@@ -271,12 +273,45 @@ describe("rows are validated one by one, every problem with its line and column"
     ]);
   });
 
-  it("skips empty rows and notes a contact without keeping it", () => {
+  it("skips empty rows and keeps a phone number normalised to E.164", () => {
     const r = validate(row({ tel: "06 12 34 56 78" }), { line: 3, fields: ["", "", ""] });
     expect(r.rows).toHaveLength(1);
-    expect(r.contactDropped).toBe(true);
-    expect(JSON.stringify(r.rows)).not.toContain("06 12");
-    expect(validate(row({})).contactDropped).toBe(false);
+    expect(r.rows[0]).toMatchObject({ phone: "+33612345678", email: null });
+    expect(r.contacts).toEqual({ phones: 1, emails: 0, invalidPhones: 0, invalidEmails: 0 });
+    expect(validate(row({})).contacts).toEqual({ phones: 0, emails: 0, invalidPhones: 0, invalidEmails: 0 });
+  });
+
+  it("reads the phone formats of French lists and drops what is no number or address", () => {
+    const header = ["Nom", "Prénom", "Date de naissance", "UAI", "Téléphone", "Portable", "Courriel"];
+    const mapping = matchColumns(header);
+    const rec = (line: number, tel: string, mobile: string, mail: string) => ({
+      line,
+      fields: [`Nom${String.fromCharCode(96 + line)}`, "Léa", "15/03/2009", "0690001B", tel, mobile, mail],
+    });
+    const r = validateRows(
+      [
+        rec(2, "06.12.34.56.78", "", " Lea.Martin@Example.fr "),
+        rec(3, "+33 (0)6 12 34 56 79", "", ""),
+        rec(4, "0033 7 12 34 56 70", "", "pas-une-adresse"),
+        rec(5, "612345671", "", ""),
+        rec(6, '=HYPERLINK("x")', "07 00 00 00 01", ""),
+        rec(7, "12", "", ""),
+        rec(8, "+262 692 12 34 56", "", ""),
+      ],
+      mapping,
+      { today: TODAY, headerLength: header.length },
+    );
+    expect(r.errors).toEqual([]);
+    expect(r.rows.map((x) => [x.phone, x.email])).toEqual([
+      ["+33612345678", "lea.martin@example.fr"],
+      ["+33612345679", null],
+      ["+33712345670", null],
+      ["+33612345671", null],
+      ["+33700000001", null],
+      [null, null],
+      ["+262692123456", null],
+    ]);
+    expect(r.contacts).toEqual({ phones: 6, emails: 1, invalidPhones: 1, invalidEmails: 1 });
   });
 });
 

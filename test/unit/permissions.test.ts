@@ -99,6 +99,10 @@ const BASSIN_REFERRED_OR_HELD: Row = ["R", "R", "R", "-", "-", "Y"];
  * - RECORD_FAMILY: the family informed, met, the agreements: the school's GPDS members (and whoever
  *   holds the case); a coordinator only once the GPDS has referred the case (R), whatever the
  *   bassin's setting: until then the family is the school's to meet.
+ * - RECORD_CALL: the call campaign of imported lists (the phone and e-mail, the calls, the export
+ *   to the PSAD) is the bassin's MLDS coordinators' alone (M: not the under-16 cases a school keeps),
+ *   whether or not they may act on the case yet; never a school's staff, not even the référent,
+ *   and holding the case does not give it to a role that lacks it.
  * - HEAD, VIEW_STATS: the chef d'établissement chairs the GPDS and answers for the school: the
  *   school's figures; no TRIAGE, EDIT_PLAN nor CLOSE_CASE, which the référent does.
  * - CPE, PSYEN, SOCIAL_WORKER, NURSE: GPDS members read the school's cases (status, details,
@@ -257,6 +261,19 @@ const EXPECTED: Record<Operation, Record<Role, Row>> = {
     DSDEN: NEVER,
     ADMIN: NEVER,
   },
+  RECORD_CALL: {
+    STAFF: NEVER,
+    CPE: NEVER,
+    HEAD: NEVER,
+    REFERENT: NEVER,
+    PSYEN: NEVER,
+    SOCIAL_WORKER: NEVER,
+    NURSE: NEVER,
+    COORDINATOR: BASSIN_MLDS,
+    IEN_IO: NEVER,
+    DSDEN: NEVER,
+    ADMIN: NEVER,
+  },
   VIEW_STATS: {
     STAFF: NEVER,
     CPE: NEVER,
@@ -387,6 +404,8 @@ describe("can without a case", () => {
     VIEW_HISTORY: [],
     RECORD_ABSENCES: [],
     RECORD_FAMILY: [],
+    // Whether the role runs call campaigns at all; which cases: the coordinator's bassin.
+    RECORD_CALL: ["COORDINATOR"],
     VIEW_STATS: ["HEAD", "REFERENT", "COORDINATOR", "IEN_IO", "DSDEN", "ADMIN"],
     EXPORT_CASES: ["REFERENT", "COORDINATOR"],
     EXPORT_PUPIL_DATA: [],

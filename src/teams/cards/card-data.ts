@@ -606,6 +606,33 @@ export type StatsExportCardData = {
   url: string;
 };
 
+/** cards/call-campaign.json */
+export type CallCampaignCardData = {
+  notice: string;
+  /** Good, Warning, Attention or Accent. */
+  noticeColor: string;
+  title: string;
+  subtitle: string;
+  empty: string;
+  hint: string;
+  /** YYYY-MM-DD (Paris): the date input's default and latest day. */
+  today: string;
+  page: string;
+  recordLabel: string;
+  outcomeLabel: string;
+  outcomeError: string;
+  outcomeChoices: { title: string; value: string }[];
+  dateLabel: string;
+  noteLabel: string;
+  notePlaceholder: string;
+  saveLabel: string;
+  previousLabel: string;
+  previousPage: string;
+  nextLabel: string;
+  nextPage: string;
+  entries: { caseId: string; line: string; contact: string; attempts: string }[];
+};
+
 /** cards/status-card.json */
 export type StatusCardData = {
   caseId: string;
@@ -815,6 +842,7 @@ export type DirectoryPreviewCardData = {
 
 /** Every template by name. */
 export type CardDataByName = {
+  "call-campaign": CallCampaignCardData;
   "case-card": CaseCardData;
   "case-details": CaseDetailsCardData;
   "case-list": CaseListCardData;

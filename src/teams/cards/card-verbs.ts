@@ -43,6 +43,9 @@ export const EXECUTE_VERBS = [
   // The GPDS agenda card: the decisions of its lines and who attended; closing the séance.
   "gpds.decide",
   "gpds.close",
+  // The MLDS call campaign: a call's outcome recorded; another page of the list.
+  "calls.record",
+  "calls.page",
 ] as const;
 export const ExecuteVerb = z.enum(EXECUTE_VERBS);
 export type ExecuteVerb = z.infer<typeof ExecuteVerb>;

@@ -35,6 +35,7 @@ export function helpCard(t: Translate, role?: Role | null): AdaptiveCardJson {
               t("help.stats"),
               t("help.exportStats"),
               ...(role === "COORDINATOR" || role === "ADMIN" ? [t("help.exportCases"), t("help.importFile")] : []),
+              ...(role === "COORDINATOR" ? [t("calls.help")] : []),
               ...(role === "REFERENT" ? [t("gpds.help")] : []),
               t("familyNotice.help"),
             ],

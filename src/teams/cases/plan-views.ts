@@ -151,6 +151,8 @@ export function historyCard(
             defaultValue: e.type,
             // A GPDS decision names it (a code from a fixed list).
             decision: typeof e.data?.decision === "string" ? t(`gpds.decision.${e.data.decision}`, { defaultValue: e.data.decision }) : "",
+            // A call of the MLDS campaign names its outcome (a code from a fixed list; its note stays private).
+            call: typeof e.data?.outcome === "string" ? t(`calls.outcome.${e.data.outcome}`, { defaultValue: e.data.outcome }) : "",
           });
       const field = EVENT_TEXT[e.type];
       const text = opts.texts && field && typeof e.data?.[field] === "string" ? (e.data[field] as string) : "";

@@ -41,7 +41,10 @@ type PreviewView = {
 
 function previewView(t: Translate, p: ImportPreview, listed: number): PreviewView {
   const notes = [t("import.preview.file", { encoding: ENCODING_NAMES[p.encoding], delimiter: DELIMITER_NAMES[p.delimiter] })];
-  if (p.contactDropped) notes.push(t("import.preview.contactDropped"));
+  // Counts only: a number or an address is never shown on the preview.
+  if (p.contacts.phones + p.contacts.emails > 0) notes.push(t("import.preview.contactsKept", { phones: p.contacts.phones, emails: p.contacts.emails }));
+  if (p.contacts.invalidPhones + p.contacts.invalidEmails > 0)
+    notes.push(t("import.preview.contactsInvalid", { phones: p.contacts.invalidPhones, emails: p.contacts.invalidEmails }));
   if (p.ignoredColumns.length > 0) notes.push(t("import.preview.ignored", { columns: p.ignoredColumns.slice(0, 12).join(", ").slice(0, 300) }));
   const errorLines = new Set(p.errors.map((e) => e.line)).size;
   const facts = [

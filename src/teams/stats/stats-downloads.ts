@@ -1,5 +1,6 @@
 import type { Services } from "../../services/index.js";
 import { CHART_PATH, EXPORT_PATH } from "../../services/statistics.js";
+import { PSAD_PATH } from "../../services/calls.js";
 import { decodeChart, renderChartPng } from "./charts.js";
 import { resolveLocale, translator } from "../i18n.js";
 import { casesCsv, statsCsv } from "./stats-views.js";
@@ -25,6 +26,11 @@ export async function serveStatsFile(services: Services, path: string, exp: stri
     const t = translator(locale);
     const body = file.kind === "stats" ? statsCsv(t, locale, file.view) : casesCsv(t, file.rows);
     return { ok: true, contentType: "text/csv; charset=utf-8", body, fileName: file.fileName };
+  }
+  // The CSV for the PSAD (names, birth dates, situations): its own audit and permission.
+  if (PSAD_PATH.test(path)) {
+    const file = await services.calls.downloadPsad(path, exp, sig);
+    return file.ok ? { ok: true, contentType: "text/csv; charset=utf-8", body: file.body, fileName: file.fileName } : { ok: false, reason: file.reason };
   }
   return { ok: false, reason: "INVALID" };
 }

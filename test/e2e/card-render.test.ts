@@ -267,6 +267,7 @@ describe.skipIf(!existsSync(CHROMIUM))("cards rendered in headless Chromium", ()
   const TABLES: [name: string, sample: string][] = [
     ["stats-card", "district"],
     ["weekly-digest", "typical"],
+    ["import-summary", "channel"],
   ];
   it.each(TABLES)("shows the table of %s (%s) with header cells a screen reader names", async (name, sample) => {
     const data = loadSamples(name)![sample] as { columns: Record<string, string>; schools: unknown[] };

@@ -30,8 +30,15 @@ const FONT = "DejaVu Sans";
 /** The font the charts are drawn with, shipped with the app (npm package `dejavu-fonts-ttf`, free
  *  licence): a server has no fonts to assume (a slim container has none, and resvg then draws no
  *  text at all: no month, no count). System fonts are not read: the same letters everywhere. */
-const DEJAVU_DIR = path.join(path.dirname(createRequire(import.meta.url).resolve("dejavu-fonts-ttf/package.json")), "ttf");
-export const CHART_FONT_FILES: readonly string[] = [path.join(DEJAVU_DIR, "DejaVuSans.ttf"), path.join(DEJAVU_DIR, "DejaVuSans-Bold.ttf")];
+let shippedFonts: readonly string[] | undefined;
+/** Found when the first chart is drawn (like Vega and resvg below), not when the bot starts. */
+export function chartFontFiles(): readonly string[] {
+  if (!shippedFonts) {
+    const dir = path.join(path.dirname(createRequire(import.meta.url).resolve("dejavu-fonts-ttf/package.json")), "ttf");
+    shippedFonts = [path.join(dir, "DejaVuSans.ttf"), path.join(dir, "DejaVuSans-Bold.ttf")];
+  }
+  return shippedFonts;
+}
 
 export function encodeChart(chart: Chart): string {
   return Buffer.from(JSON.stringify({ k: chart.kind === "columns" ? "c" : "b", r: chart.rows })).toString("base64url");
@@ -115,7 +122,7 @@ export async function chartSvg(chart: Chart): Promise<string> {
 
 /** The chart as a PNG of chartSize(chart) pixels, its texts drawn with `fontFiles` only (the
  *  shipped font; the tests pass none to see what a missing font looks like). */
-export async function renderChartPng(chart: Chart, fontFiles: readonly string[] = CHART_FONT_FILES): Promise<Buffer> {
+export async function renderChartPng(chart: Chart, fontFiles: readonly string[] = chartFontFiles()): Promise<Buffer> {
   const svg = await chartSvg(chart);
   const { Resvg } = await import("@resvg/resvg-js");
   const { width } = chartSize(chart);

@@ -70,6 +70,13 @@ export const STATS_DOWNLOAD_PREFIX = `${DOWNLOAD_PREFIX}stats/`;
 export const CHART_PATH = /^\/dl\/stats\/chart-([A-Za-z0-9_-]{1,6000})\.png$/;
 export const EXPORT_PATH = /^\/dl\/stats\/export-([0-9a-f-]{36})\.csv$/;
 
+/** How long the link to a chart image works: 400 days, a school year of statistics cards and the
+ *  look back at the next rentrée. A chart holds only the counts its card already shows in words
+ *  (and that stay in the chat for as long as the card does), under the same small-number rule, and
+ *  its link is signed: a longer life shows nothing more, and spares old cards broken images.
+ *  Exports (lists of cases, checked against the person's rights when fetched) keep an hour. */
+export const CHART_LINK_TTL_MS = 400 * 24 * 60 * 60_000;
+
 type ResolvedScope = { filter: StatsFilter; view: StatsScopeView; protect: boolean };
 
 type StoredExportScope = { target: StatsTarget; period: { label: string; kind: StatsPeriod["kind"]; from: string; to: string }; locale: string };
@@ -103,11 +110,11 @@ export class StatisticsService {
     return { ok: true, view: await this.compute({ ...scope, protect: scope.protect || opts.inChannel === true }, parsed.request.period, now) };
   }
 
-  /** A signed link, valid an hour, to a chart image whose (aggregate) data the path carries. */
+  /** A signed link, valid CHART_LINK_TTL_MS, to a chart image whose (aggregate) data the path carries. */
   chartUrl(encodedChart: string): string {
     const path = `${STATS_DOWNLOAD_PREFIX}chart-${encodedChart}.png`;
     if (!CHART_PATH.test(path)) throw new Error("chart data too long for a link");
-    return this.links.url(path);
+    return this.links.url(path, CHART_LINK_TTL_MS);
   }
 
   /** Whether a chart link may be served (the image holds only the aggregates in its path). */

@@ -176,6 +176,9 @@ describe("importing a rentrée list through the bot", () => {
     expect(inChannel.split("\n")).toEqual([
       "Campagne de repérage : 1 jeune importé pour Bassin Nord",
       "Par établissement",
+      // A table: its header row, then a row per school.
+      "Établissement",
+      "Jeunes",
       "Lycée Victor-Hugo",
       "1",
       "Écrivez « @Repère à traiter » pour les examiner un par un.",

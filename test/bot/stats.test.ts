@@ -1,6 +1,7 @@
 import { PNG } from "pngjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Actor } from "../../src/services/index.js";
+import { CHART_LINK_TTL_MS } from "../../src/services/statistics.js";
 import { DEMO_CHANNELS, DEMO_TENANT_ID } from "../../src/store/demo-seed.js";
 import { cardText, person, startTestBot, type Person, type TestBot, installInTeam } from "../helpers/bot-harness.js";
 
@@ -70,7 +71,7 @@ describe("statistics, exports and the weekly digest in Teams", () => {
     expect([png.width, png.height]).toEqual([640, 260]);
   });
 
-  it("refuses a chart link that was changed, and one that has expired", async () => {
+  it("refuses a chart link that was changed, and one that has expired (after 400 days, not an hour)", async () => {
     const { cards } = await bot.say(karim, "stats");
     const url = new URL(nodes(cards[0], "Image")[0].url);
     const sig = url.searchParams.get("sig")!;
@@ -81,8 +82,13 @@ describe("statistics, exports and the weekly digest in Teams", () => {
     otherData.pathname = otherData.pathname.replace(/chart-./, (m) => (m.endsWith("e") ? "chart-f" : "chart-e"));
     expect((await fetch(otherData)).status).toBe(403);
     expect((await fetch(`${bot.url}/dl/stats/chart-abc.png`)).status).toBe(403);
-    offsetMs = 61 * 60_000;
     try {
+      // A statistics card read again a month later still shows its charts (they hold counts only).
+      offsetMs = 30 * 24 * 60 * 60_000;
+      const old = await fetch(url);
+      expect(old.status).toBe(200);
+      expect(old.headers.get("content-type")).toBe("image/png");
+      offsetMs = CHART_LINK_TTL_MS + 60_000;
       const expired = await fetch(url);
       expect(expired.status).toBe(410);
       expect(await expired.text()).toMatch(/expired/);
@@ -134,6 +140,13 @@ describe("statistics, exports and the weekly digest in Teams", () => {
     const audit = await bot.app.store.db.prisma.dataExport.findMany({ where: { kind: "CASES" } });
     expect(audit).toHaveLength(1);
     expect(audit[0]).toMatchObject({ downloads: 1, rowCount: 2 });
+    // A list of cases is not a chart: its link still works for an hour only.
+    offsetMs = 61 * 60_000;
+    try {
+      expect((await fetch(open.url)).status).toBe(410);
+    } finally {
+      offsetMs = 0;
+    }
   });
 
   it("exports the aggregates to whoever sees statistics, and the list of cases only to those who may", async () => {

@@ -1,6 +1,7 @@
 import { PNG } from "pngjs";
 import { describe, expect, it } from "vitest";
-import { chartSize, chartSvg, decodeChart, encodeChart, renderChartPng, type Chart } from "../../src/teams/stats/charts.js";
+import { existsSync } from "node:fs";
+import { chartFontFiles, chartSize, chartSvg, decodeChart, encodeChart, renderChartPng, type Chart } from "../../src/teams/stats/charts.js";
 
 const months: Chart = {
   kind: "columns",
@@ -83,6 +84,39 @@ describe("chart images", () => {
     let pale = 0;
     for (let i = 0; i < image.data.length; i += 4) if (image.data[i] === 0xb8 && image.data[i + 1] === 0xc4 && image.data[i + 2] === 0xd6) pale++;
     expect(pale).toBe(0);
+  });
+
+  /** Pixels of text in a band of rows of the image: grey to black (labels #333, counts #222),
+   *  not the blue of the bars nor the light grey (#999) of the axis lines. */
+  function textPixels(png: Buffer, rows: [from: number, to: number]): number {
+    const image = PNG.sync.read(png);
+    let n = 0;
+    for (let y = Math.max(0, rows[0]); y < Math.min(image.height, rows[1]); y++) {
+      for (let x = 0; x < image.width; x++) {
+        const i = (y * image.width + x) * 4;
+        const [r, g, b] = [image.data[i]!, image.data[i + 1]!, image.data[i + 2]!];
+        if (r < 0x90 && Math.abs(r - g) < 16 && Math.abs(g - b) < 16) n++;
+      }
+    }
+    return n;
+  }
+
+  it("draws its labels and counts with the font shipped with the app, with no system font read", async () => {
+    // The font is a file of the app's own dependencies, not one of the machine's.
+    expect(chartFontFiles().length).toBeGreaterThan(0);
+    for (const file of chartFontFiles()) expect(existsSync(file), file).toBe(true);
+    const { height } = chartSize(months);
+    // System fonts are never loaded (loadSystemFonts: false): with an empty font configuration,
+    // the chart has bars and no text at all: what a server without fonts drew before.
+    const bare = await renderChartPng(months, []);
+    expect(textPixels(bare, [0, height])).toBe(0);
+    // With the shipped font: the months under the columns, and the counts above them.
+    const png = await renderChartPng(months);
+    expect(textPixels(png, [height - 30, height]), "month labels under the columns").toBeGreaterThan(100);
+    expect(textPixels(png, [0, height - 30]), "counts and axis numbers").toBeGreaterThan(100);
+    // The bars' chart too: its category names on the left.
+    const bars = await renderChartPng(statuses);
+    expect(textPixels(bars, [0, chartSize(statuses).height])).toBeGreaterThan(textPixels(await renderChartPng(statuses, []), [0, 1000]) + 200);
   });
 
   it("carries its data in the link, and refuses what is not a chart", () => {

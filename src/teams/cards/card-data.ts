@@ -209,6 +209,10 @@ export type ImportPreviewCardData = {
 export type ImportSummaryCardData = {
   title: string;
   schoolsTitle: string;
+  columns: {
+    school: string;
+    count: string;
+  };
   schools: Array<{
     name: string;
     count: string;

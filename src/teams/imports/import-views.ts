@@ -195,6 +195,7 @@ export function importSummaryCard(t: Translate, spec: Extract<RenderSpec, { view
   return renderCard("import-summary", {
     title: spec.attached > 0 ? `${title} ${t("import.summary.attached", { count: spec.attached })}` : title,
     schoolsTitle: listed.length > 0 ? t("import.summary.schoolsTitle") : "",
+    columns: { school: t("import.summary.schoolColumn"), count: t("import.summary.countColumn") },
     schools: listed.map((s) => ({ name: s.name, count: String(s.count) })),
     others: listed.length > 0 && others > 0 ? t("import.summary.others", { count: others }) : "",
     hint: t(audience === "channel" ? "import.summary.hintChannel" : "import.summary.hintPersonal"),

@@ -1,3 +1,5 @@
+import { createRequire } from "node:module";
+import path from "node:path";
 import type { TopLevelSpec } from "vega-lite";
 import { z } from "zod";
 import { SMALL_COUNT_LABEL } from "../../domain/statistics.js";
@@ -24,6 +26,19 @@ export const CHART_WIDTH = 640;
 const COLUMNS_HEIGHT = 260;
 const BAR_ROW_HEIGHT = 30;
 const FONT = "DejaVu Sans";
+
+/** The font the charts are drawn with, shipped with the app (npm package `dejavu-fonts-ttf`, free
+ *  licence): a server has no fonts to assume (a slim container has none, and resvg then draws no
+ *  text at all: no month, no count). System fonts are not read: the same letters everywhere. */
+let shippedFonts: readonly string[] | undefined;
+/** Found when the first chart is drawn (like Vega and resvg below), not when the bot starts. */
+export function chartFontFiles(): readonly string[] {
+  if (!shippedFonts) {
+    const dir = path.join(path.dirname(createRequire(import.meta.url).resolve("dejavu-fonts-ttf/package.json")), "ttf");
+    shippedFonts = [path.join(dir, "DejaVuSans.ttf"), path.join(dir, "DejaVuSans-Bold.ttf")];
+  }
+  return shippedFonts;
+}
 
 export function encodeChart(chart: Chart): string {
   return Buffer.from(JSON.stringify({ k: chart.kind === "columns" ? "c" : "b", r: chart.rows })).toString("base64url");
@@ -105,12 +120,12 @@ export async function chartSvg(chart: Chart): Promise<string> {
   }
 }
 
-/** The chart as a PNG of chartSize(chart) pixels. */
-export async function renderChartPng(chart: Chart): Promise<Buffer> {
+/** The chart as a PNG of chartSize(chart) pixels, its texts drawn with `fontFiles` only (the
+ *  shipped font; the tests pass none to see what a missing font looks like). */
+export async function renderChartPng(chart: Chart, fontFiles: readonly string[] = chartFontFiles()): Promise<Buffer> {
   const svg = await chartSvg(chart);
   const { Resvg } = await import("@resvg/resvg-js");
   const { width } = chartSize(chart);
-  return Buffer.from(
-    new Resvg(svg, { fitTo: { mode: "width", value: width }, font: { loadSystemFonts: true, defaultFontFamily: FONT }, background: "white" }).render().asPng(),
-  );
+  const font = { loadSystemFonts: false, fontFiles: [...fontFiles], defaultFontFamily: FONT, sansSerifFamily: FONT };
+  return Buffer.from(new Resvg(svg, { fitTo: { mode: "width", value: width }, font, background: "white" }).render().asPng());
 }

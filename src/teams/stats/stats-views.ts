@@ -107,7 +107,7 @@ export function statsCard(
     })),
     schoolsTitle: t("stats.schools"),
     noSchool: schools.length === 0 ? t("stats.noSchool") : "",
-    columns: { school: t("stats.schoolColumn"), open: t("stats.openColumn"), plan: t("stats.planColumn"), overdue: t("stats.overdueColumn") },
+    columns: { school: t("stats.schoolColumn"), open: t("stats.openColumn"), plan: t("stats.planColumn"), overdue: t("stats.overdueHeader") },
     schools: listed.map((s) => ({
       name: s.name,
       open: shown(s.open),

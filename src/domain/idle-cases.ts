@@ -11,8 +11,11 @@ export const MLDS_MAX_AGE = 25;
 /** Days between the proposal and the automatic closure, when nobody answered. */
 export const CLOSURE_NOTICE_DAYS = 30;
 
-/** Case events that are not somebody's activity on the case: they do not reset the idle clock. */
-export const NOT_ACTIVITY_EVENTS = ["REVIEW_DUE", "CLOSURE_PROPOSED"] as const;
+/** Case events that are not somebody's work on the case (the scheduler's, consultations and
+ *  exports, audited as events): they do not reset the idle clock. */
+export const NOT_ACTIVITY_EVENTS = ["REVIEW_DUE", "CLOSURE_PROPOSED", "DETAILS_VIEWED", "HISTORY_VIEWED", "EXPORTED"] as const;
+/** The event « Garder ouvert » records: it resets the idle clock, and holds off an age proposal as long. */
+export const KEPT_OPEN_EVENT = "KEPT_OPEN";
 
 export type ClosureReason = "IDLE" | "AGE";
 
@@ -36,15 +39,18 @@ export function pastMldsAge(birthYear: number, birthDate: Date | null, now: Date
   return age > MLDS_MAX_AGE;
 }
 
-/** Why an open case is to be proposed for closure now, or null. Age first: it does not depend on activity. */
+/** Why an open case is to be proposed for closure now, or null. Past the MLDS's age whatever its
+ *  activity, unless who follows it chose « Garder ouvert » less than `idleMonths` ago. */
 export function closureReason(
-  c: { lastActivityAt: Date; birthYear: number; birthDate: Date | null; anonymized: boolean },
+  c: { lastActivityAt: Date; keptOpenAt?: Date | null; birthYear: number; birthDate: Date | null; anonymized: boolean },
   now: Date,
   idleMonths: number = DEFAULT_IDLE_CASE_MONTHS,
 ): ClosureReason | null {
   if (c.anonymized) return null;
-  if (pastMldsAge(c.birthYear, c.birthDate, now)) return "AGE";
-  return c.lastActivityAt.getTime() < idleSince(now, idleMonths).getTime() ? "IDLE" : null;
+  const since = idleSince(now, idleMonths).getTime();
+  const keptRecently = c.keptOpenAt != null && c.keptOpenAt.getTime() >= since;
+  if (pastMldsAge(c.birthYear, c.birthDate, now) && !keptRecently) return "AGE";
+  return c.lastActivityAt.getTime() < since ? "IDLE" : null;
 }
 
 /** Whether the notice given at `proposedAt` is over at `now`: the case then closes as « perdu de vue ». */

@@ -305,6 +305,8 @@ export type CaseRecord = {
   createdAt: Date;
   updatedAt: Date;
   closedAt: Date | null;
+  /** When the daily job proposed closing the open case « perdu de vue » (null: not proposed). */
+  closureProposedAt: Date | null;
   lastEvent: { type: string; at: Date } | null;
 };
 
@@ -330,6 +332,8 @@ export type CaseChange = {
   referredAt?: Date | null;
   ageAtReport?: number | null;
   closedAt?: Date | null;
+  /** The daily job's proposal to close the case (cleared by « Garder ouvert », closing, reopening). */
+  closureProposedAt?: Date | null;
   nextReviewAt?: Date | null;
   /** The pupil's birth date, completed by the référent (written before the case, in one transaction). */
   pupilBirthDate?: Date;
@@ -337,7 +341,7 @@ export type CaseChange = {
   family?: { fields: Partial<FamilyRecord>; updatedById: string };
 };
 
-export type CaseEventInput = { type: string; actorId: string | null; data?: Record<string, unknown> };
+export type CaseEventInput = { type: string; actorId: string | null; data?: Record<string, unknown>; /** By default, the database's now(). */ at?: Date };
 
 const FAMILY_ORDER = ["ATTENDANCE", "ENGAGEMENT", "RESULTS", "BEHAVIOUR", "ORIENTATION"];
 
@@ -379,6 +383,7 @@ function selectRecord(qc: QueryCreator<DB & RecordCtes>) {
       "c.createdAt",
       "c.updatedAt",
       "c.closedAt",
+      "c.closureProposedAt",
       "s.id as schoolId",
       "s.name as schoolName",
       "s.uai as schoolUai",
@@ -488,6 +493,7 @@ function toCaseRecord(c: CaseRow): CaseRecord {
     createdAt: c.createdAt,
     updatedAt: c.updatedAt,
     closedAt: c.closedAt,
+    closureProposedAt: c.closureProposedAt,
     lastEvent: events[0] ? { type: events[0].type, at: events[0].at } : null,
   };
 }
@@ -596,6 +602,7 @@ export class CaseChangeRepository {
                   referredAt: change.referredAt !== undefined ? sql.val(change.referredAt) : eb.ref("referredAt"),
                   ageAtReport: change.ageAtReport !== undefined ? sql.val(change.ageAtReport) : eb.ref("ageAtReport"),
                   closedAt: change.closedAt !== undefined ? sql.val(change.closedAt) : eb.ref("closedAt"),
+                  closureProposedAt: change.closureProposedAt !== undefined ? sql.val(change.closureProposedAt) : eb.ref("closureProposedAt"),
                   nextReviewAt: change.nextReviewAt !== undefined ? sql.val(change.nextReviewAt) : eb.ref("nextReviewAt"),
                   reviewRemindedFor: change.reviewRemindedFor !== undefined ? sql.val(change.reviewRemindedFor) : eb.ref("reviewRemindedFor"),
                   version: eb("version", "+", 1),
@@ -606,13 +613,11 @@ export class CaseChangeRepository {
                 .returningAll(),
             )
             .with("ev", (qc) =>
-              caseEventsInsert(qc, [{ actorId: event.actorId, type: event.type, data: event.data ?? {} }], upd).returning([
-                "id",
-                "type",
-                "at",
-                "data",
-                "actorId",
-              ]),
+              caseEventsInsert(
+                qc,
+                [{ actorId: event.actorId, type: event.type, data: event.data ?? {}, ...(event.at ? { at: event.at } : {}) }],
+                upd,
+              ).returning(["id", "type", "at", "data", "actorId"]),
             )
             .with("sends", (qc) =>
               sendsInsert(

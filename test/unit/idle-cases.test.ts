@@ -29,6 +29,12 @@ describe("idle open cases", () => {
     expect(pastMldsAge(2002, at("2002-01-01T00:00:00Z"), now)).toBe(false);
   });
 
+  it("« Garder ouvert » on a young person past 25 holds for the same period as activity", () => {
+    const c = { lastActivityAt: at("2027-05-01T00:00:00Z"), birthYear: 2000, birthDate: at("2000-01-01T00:00:00Z"), anonymized: false };
+    expect(closureReason({ ...c, keptOpenAt: at("2027-05-01T00:00:00Z") }, now)).toBeNull();
+    expect(closureReason({ ...c, keptOpenAt: at("2026-11-01T00:00:00Z") }, now)).toBe("AGE");
+  });
+
   it("with only a birth year, waits until even a 31 December birthday is past 25", () => {
     expect(pastMldsAge(2001, null, now)).toBe(false);
     expect(pastMldsAge(2000, null, now)).toBe(true);

@@ -1,0 +1,211 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DEMO_TENANT_ID } from "../../src/store/demo-seed.js";
+import type { Actor } from "../../src/services/index.js";
+import { cardText, execute, person, startTestBot, type Person, type TestBot } from "../helpers/bot-harness.js";
+import { DATABASE_KINDS } from "../helpers/database.js";
+
+// Issue 26, open cases end too: an open case nobody touched for 6 months (IDLE_CASE_MONTHS), or of
+// a young person past 25, is proposed for closure in the personal chat of who follows it, once;
+// « Garder ouvert » resets the clock; « Clore (perdu de vue) » closes it; without an answer,
+// Repère closes it « perdu de vue » 30 days later and tells the follower.
+
+const claire = person("Claire Martin"); // teacher, Lycée Victor-Hugo
+const karim = person("Karim Benali"); // référent décrochage, Lycée Victor-Hugo
+const personalOf = (p: Person) => ({ conversationId: `a:personal-${p.aadObjectId}`, type: "personal" as const });
+
+/** The test clock: the cases are reported on Monday 4 January 2027. */
+const REPORTED = new Date("2027-01-04T09:00:00Z");
+let now = REPORTED;
+const days = (n: number) => n * 86_400_000;
+
+/** Finds the Action.Execute of a card by its title and returns its data. */
+function executeData(card: unknown, title: string): Record<string, unknown> {
+  let found: Record<string, unknown> | null = null;
+  const walk = (n: unknown) => {
+    if (Array.isArray(n)) return n.forEach(walk);
+    if (!n || typeof n !== "object") return;
+    const o = n as Record<string, unknown>;
+    if (!found && o.type === "Action.Execute" && o.title === title) found = o.data as Record<string, unknown>;
+    Object.values(o).forEach(walk);
+  };
+  walk(card);
+  if (!found) throw new Error(`no "${title}" on the card:\n${cardText(card)}`);
+  return found;
+}
+
+describe.each(DATABASE_KINDS)("idle open cases proposed for closure, then closed « perdu de vue », on the %s database", (kind) => {
+  let bot: TestBot;
+  let n = 0;
+  const db = () => bot.app.store.db.prisma;
+  const actorOf = async (p: Person) => (await bot.app.services.members.identify(DEMO_TENANT_ID, p.aadObjectId)) as Actor;
+  const version = async (caseId: string) => (await db().case.findUniqueOrThrow({ where: { id: caseId } })).version;
+  /** Delivers the outbox; returns what reached each person's personal chat about a case reference. */
+  const deliver = async (reference: string) => {
+    bot.connector.clear();
+    while ((await bot.app.outbox.drainOnce()).claimed > 0);
+    return (p: Person) => bot.connector.sent.filter((s) => s.conversationId === personalOf(p).conversationId && JSON.stringify(s.body).includes(reference));
+  };
+  const deliveredTo = async (p: Person, reference: string) => (await deliver(reference))(p);
+  const cardOf = (sent: { body: { attachments?: { content: unknown }[] } }) => sent.body.attachments![0]!.content;
+
+  /** Claire reports a pupil on 4 January 2027; Karim takes the case in charge unless `followed: false`. */
+  async function idleCase(lastName: string, opts: { birthDate?: string; followed?: boolean } = {}): Promise<{ caseId: string; reference: string }> {
+    now = REPORTED;
+    // Each test starts its own days: the daily job's bookkeeping of the previous one is forgotten.
+    await db().jobRun.deleteMany({ where: { name: "idle-cases" } });
+    const reporter = await actorOf(claire);
+    const [school] = await bot.app.services.reports.reportingSchools(reporter);
+    const birthDate = opts.birthDate ?? "2010-03-12";
+    const r = await bot.app.services.reports.submit(
+      reporter,
+      {
+        pupil: { lastName, firstName: "Léa", className: "2nde 1", schoolId: school!.id, birthYear: Number(birthDate.slice(0, 4)), birthDate },
+        signals: { signals: [{ code: "LATENESS" }] },
+        steps: { stepsTaken: [], urgency: 2 },
+      },
+      `idle-${kind}-${++n}`,
+    );
+    if (!r.ok) throw new Error(r.reason);
+    const caseId = r.recorded.caseId;
+    if (opts.followed ?? true) await execute(bot, karim, personalOf(karim), "case.takeCharge", { caseId, version: await version(caseId) });
+    // What happened on the case happened on 4 January (the database stamps events with its own clock).
+    await db().caseEvent.updateMany({ where: { caseId }, data: { at: REPORTED } });
+    await db().case.update({ where: { id: caseId }, data: { createdAt: REPORTED } });
+    // The new case's cards are delivered now: what follows is the job's.
+    while ((await bot.app.outbox.drainOnce()).claimed > 0);
+    return { caseId, reference: r.recorded.reference };
+  }
+  const proposals = (caseId: string) => db().caseEvent.count({ where: { caseId, type: "CLOSURE_PROPOSED" } });
+
+  beforeAll(async () => {
+    now = REPORTED;
+    bot = await startTestBot({ clock: () => now, database: kind });
+    for (const p of [claire, karim]) await bot.say(p, "aide");
+  }, 120_000);
+  afterAll(async () => bot?.stop());
+
+  it("proposes an idle case once to who follows it, even if the job runs twice; « Garder ouvert » resets the clock", async () => {
+    const { caseId, reference } = await idleCase("Oubliée");
+    // Five months and a half: not yet idle.
+    now = new Date("2027-06-20T09:00:00Z");
+    await bot.app.services.idleCases.runDaily();
+    expect(await proposals(caseId)).toBe(0);
+
+    // Six months and two days without anything happening.
+    now = new Date("2027-07-06T09:00:00Z");
+    const first = await bot.app.services.idleCases.runDaily();
+    expect(first.ran).toBe(true);
+    // The same day again (another instance, the next hourly tick), then the job's work once more.
+    expect((await bot.app.services.idleCases.runDaily()).ran).toBe(false);
+    await bot.app.services.idleCases.runOnce();
+    expect(await proposals(caseId)).toBe(1);
+    const sent = await deliveredTo(karim, reference);
+    expect(sent).toHaveLength(1);
+    const card = cardOf(sent[0]!);
+    expect(cardText(card)).toContain("Ce dossier n'a pas bougé depuis 6 mois : le clore comme « perdu de vue » ?");
+    expect(cardText(card)).toContain("Léa Oubliée, 2nde 1");
+    expect(cardText(card)).toContain("Sans réponse d'ici le 5 août 2027, Repère le clora comme « perdu de vue ».");
+    // The next day: still proposed once, nothing sent again.
+    now = new Date("2027-07-07T09:00:00Z");
+    expect((await bot.app.services.idleCases.runDaily()).ran).toBe(true);
+    expect(await proposals(caseId)).toBe(1);
+    expect(await deliveredTo(karim, reference)).toHaveLength(0);
+
+    // Karim keeps it open: recorded in the history, the proposal withdrawn, the clock reset.
+    const kept = await execute(bot, karim, personalOf(karim), "case.keepOpen", executeData(card, "Garder ouvert"));
+    expect(cardText(kept)).toContain("Dossier gardé ouvert : il vous sera reproposé s'il ne bouge pas pendant 6 mois.");
+    expect(JSON.stringify(kept)).not.toContain("case.closeLostContact");
+    const afterKeep = await db().case.findUniqueOrThrow({ where: { id: caseId } });
+    expect(afterKeep.closureProposedAt).toBeNull();
+    expect(await db().caseEvent.count({ where: { caseId, type: "KEPT_OPEN", actorId: { not: null } } })).toBe(1);
+    const history = cardText(await execute(bot, karim, personalOf(karim), "case.history", { caseId }));
+    expect(history).toContain("Clôture proposée (dossier sans activité ou jeune de plus de 25 ans) (Repère)");
+    expect(history).toContain("Dossier gardé ouvert (Karim Benali)");
+
+    // Past the notice of the withdrawn proposal: neither closed nor proposed again.
+    now = new Date("2027-08-10T09:00:00Z");
+    await bot.app.services.idleCases.runDaily();
+    const later = await db().case.findUniqueOrThrow({ where: { id: caseId } });
+    expect(later.status).toBe("ACKNOWLEDGED");
+    expect(await proposals(caseId)).toBe(1);
+    // Six months after « Garder ouvert », it is proposed again.
+    now = new Date("2028-01-08T09:00:00Z");
+    await bot.app.services.idleCases.runDaily();
+    expect(await proposals(caseId)).toBe(2);
+  });
+
+  it("without an answer, closes the case « perdu de vue » after 30 days and tells the follower; retention then applies", async () => {
+    const { caseId, reference } = await idleCase("Silencieuse");
+    now = new Date("2027-07-06T09:00:00Z");
+    await bot.app.services.idleCases.runDaily();
+    expect(await deliveredTo(karim, reference)).toHaveLength(1);
+
+    // 29 days later: still open.
+    now = new Date("2027-08-04T09:00:00Z");
+    await bot.app.services.idleCases.runDaily();
+    expect((await db().case.findUniqueOrThrow({ where: { id: caseId } })).status).toBe("ACKNOWLEDGED");
+
+    now = new Date("2027-08-05T09:00:00Z");
+    expect((await bot.app.services.idleCases.runDaily()).closed).toBeGreaterThanOrEqual(1);
+    const closed = await db().case.findUniqueOrThrow({ where: { id: caseId }, include: { outcome: true, events: true } });
+    expect(closed.status).toBe("CLOSED");
+    expect(closed.closedAt).toEqual(now);
+    expect(closed.outcome).toMatchObject({ kind: "LOST_CONTACT", decidedById: null });
+    expect(closed.events.filter((e) => e.type === "CLOSED")).toEqual([
+      expect.objectContaining({ actorId: null, data: { outcome: "LOST_CONTACT", automatic: true } }),
+    ]);
+    const told = await deliver(reference);
+    // Told in a message (the case card posted in his chat is redrawn as closed besides).
+    expect(told(karim).flatMap((s) => (s.body.text ? [s.body.text] : []))).toEqual([
+      `Le dossier ${reference} a été clos « perdu de vue » par Repère : personne n'a répondu à la proposition de clôture dans les 30 jours. Il peut être rouvert depuis sa carte tant qu'il n'est pas anonymisé.`,
+    ]);
+    // The reporter hears of the closure as of any other.
+    expect(told(claire)).toHaveLength(1);
+    const history = cardText(await execute(bot, karim, personalOf(karim), "case.history", { caseId }));
+    expect(history).toContain("Dossier clos : Perdu de vue (Repère)");
+    // Run again: closed once.
+    await bot.app.services.idleCases.runOnce();
+    expect(await db().caseEvent.count({ where: { caseId, type: "CLOSED" } })).toBe(1);
+
+    // Retention applies as for any closed case: anonymised after the end of the school year.
+    now = new Date("2027-09-02T09:00:00Z");
+    await bot.app.services.retention.run({ dryRun: false });
+    expect((await db().case.findUniqueOrThrow({ where: { id: caseId } })).anonymizedAt).not.toBeNull();
+  });
+
+  it("« Clore (perdu de vue) » closes the case through the usual closing, by who follows it", async () => {
+    const { caseId, reference } = await idleCase("Partie");
+    now = new Date("2027-07-06T09:00:00Z");
+    await bot.app.services.idleCases.runOnce();
+    const [sent] = await deliveredTo(karim, reference);
+    const card = cardOf(sent!);
+    // Somebody who may not close the case is refused.
+    expect(cardText(await execute(bot, claire, personalOf(claire), "case.closeLostContact", executeData(card, "Clore (perdu de vue)")))).toContain(
+      "Action refusée",
+    );
+    const answered = await execute(bot, karim, personalOf(karim), "case.closeLostContact", executeData(card, "Clore (perdu de vue)"));
+    expect(cardText(answered)).toContain("Dossier clos « perdu de vue ».");
+    const closed = await db().case.findUniqueOrThrow({ where: { id: caseId }, include: { outcome: true } });
+    expect(closed.status).toBe("CLOSED");
+    expect(closed.closureProposedAt).toBeNull();
+    expect(closed.outcome).toMatchObject({ kind: "LOST_CONTACT", decidedById: (await actorOf(karim)).memberId });
+    // Pressed again from the same card: nothing more happens.
+    const again = await execute(bot, karim, personalOf(karim), "case.closeLostContact", executeData(card, "Clore (perdu de vue)"));
+    expect(cardText(again)).toContain("Ce dossier est déjà clos.");
+    expect(await db().caseEvent.count({ where: { caseId, type: "CLOSED" } })).toBe(1);
+  });
+
+  it("proposes the case of a 26-year-old whatever its activity, to the school's référents when nobody follows it", async () => {
+    const { caseId, reference } = await idleCase("Adulte", { birthDate: "2001-02-10", followed: false });
+    now = new Date("2027-03-01T09:00:00Z");
+    await bot.app.services.idleCases.runOnce();
+    expect(await proposals(caseId)).toBe(1);
+    const [sent] = await deliveredTo(karim, reference);
+    expect(cardText(cardOf(sent!))).toContain("Ce jeune a plus de 25 ans, l'âge jusqu'auquel la MLDS accompagne : clore le dossier comme « perdu de vue » ?");
+    // A 25-year-old with the same history is not.
+    const young = await idleCase("Jeune", { birthDate: "2001-09-10", followed: false });
+    now = new Date("2027-03-01T09:00:00Z");
+    await bot.app.services.idleCases.runOnce();
+    expect(await proposals(young.caseId)).toBe(0);
+  });
+});

@@ -12,7 +12,9 @@ import { caseEventsInsert } from "./case-events.js";
 import { PUPIL_AND_ASSIGNEE } from "./case-queries.js";
 import { sendOf, sendsInsert } from "./sends.js";
 
-export type OpenCaseMatch = { caseId: string; reference: string; status: CaseStatus };
+/** A case of the same pupil found when a report is filled: open (the report may join it) or closed
+ *  less than a year ago (`closedAt`, ISO: the report may reopen it). Kept in the dialog state. */
+export type OpenCaseMatch = { caseId: string; reference: string; status: CaseStatus; closedAt?: string };
 
 export type NewReport = {
   submissionKey: string;
@@ -31,12 +33,23 @@ export type NewReport = {
   observations?: string;
   /** Join this open case instead of opening a new one. */
   attachToCaseId?: string;
+  /** The case to join is closed: reopen it first (lifecycle REOPEN_BY_REPORT), if it was closed
+   *  since `closedSince` and still names the pupil; else a new case is opened. */
+  reopen?: { closedSince: Date; reason: string };
   /** A new case goes to the MLDS from the start (its school has nobody to follow it). */
   escalatedToMlds?: boolean;
   year: number;
 };
 
-export type RecordedReport = { caseId: string; reference: string; status: CaseStatus; joinedExisting: boolean; alreadyRecorded: boolean };
+export type RecordedReport = {
+  caseId: string;
+  reference: string;
+  status: CaseStatus;
+  joinedExisting: boolean;
+  alreadyRecorded: boolean;
+  /** The report reopened the closed case it joined. */
+  reopened?: boolean;
+};
 
 /** Constants of the code go into the statement text (a prepared statement's plan knows them). */
 const OPEN = OPEN_STATUSES.map((status) => sql.lit(status));
@@ -80,6 +93,28 @@ export class CaseRepository {
     return row ?? null;
   }
 
+  /** The latest case of the same pupil closed since `closedSince` that still names the pupil. */
+  async findClosedCaseForPupil(
+    key: { schoolId: string; nameKey: string; birthYear: number },
+    closedSince: Date,
+  ): Promise<(OpenCaseMatch & { closedAt: string }) | null> {
+    const row = await this.db
+      .selectFrom("Pupil as p")
+      .innerJoin("Case as c", "c.pupilId", "p.id")
+      .select(["c.id as caseId", "c.reference", "c.status", "c.closedAt"])
+      .where("p.schoolId", "=", key.schoolId)
+      .where("p.nameKey", "=", key.nameKey)
+      .where("p.birthYear", "=", key.birthYear)
+      .where("p.anonymizedAt", "is", null)
+      .where("c.anonymizedAt", "is", null)
+      .where("c.status", "=", "CLOSED")
+      .where("c.closedAt", ">=", closedSince)
+      .orderBy("c.closedAt", "desc")
+      .limit(1)
+      .executeTakeFirst();
+    return row?.closedAt ? { caseId: row.caseId, reference: row.reference, status: row.status, closedAt: row.closedAt.toISOString() } : null;
+  }
+
   async findBySubmissionKey(submissionKey: string): Promise<RecordedReport | null> {
     const row = await this.db
       .selectFrom("Report as r")
@@ -102,7 +137,27 @@ export class CaseRepository {
       return await this.db.transaction().execute(async (trx) => {
         let target: { id: string; reference: string; status: CaseStatus } | undefined;
         const families = [...new Set(r.signals.map((s) => s.family))];
-        if (r.attachToCaseId) {
+        let reopened = false;
+        if (r.attachToCaseId && r.reopen) {
+          // Reopened like REOPEN does (its outcome removed until it closes again; the CLOSED event
+          // keeps it in the history), then joined below as an open case.
+          const row = await trx
+            .updateTable("Case")
+            .set((eb) => ({ status: "ACKNOWLEDGED", closedAt: null, closureProposedAt: null, version: eb("version", "+", 1), updatedAt: sql<Date>`now()` }))
+            .where("id", "=", r.attachToCaseId)
+            .where("schoolId", "=", r.schoolId)
+            .where("status", "=", "CLOSED")
+            .where("anonymizedAt", "is", null)
+            .where("closedAt", ">=", r.reopen.closedSince)
+            .returning("id")
+            .executeTakeFirst();
+          if (row) {
+            reopened = true;
+            await trx.deleteFrom("Outcome").where("caseId", "=", row.id).execute();
+            await caseEventsInsert(trx, [{ caseId: row.id, actorId: r.reporterId, type: "REOPENED_BY_REPORT", data: { reason: r.reopen.reason } }]).execute();
+          }
+        }
+        if (r.attachToCaseId && (!r.reopen || reopened)) {
           // A new report may raise the urgency of the case it joins, never lower it (the triage decides
           // that). When it changes what the case card shows (the urgency, a new family of signals), the
           // case's version moves on: the cards posted with the former one are updated (`joinSends`),
@@ -251,7 +306,7 @@ export class CaseRepository {
           .selectFrom("report")
           .select("report.id")
           .execute();
-        return { caseId, reference: target.reference, status: target.status, joinedExisting, alreadyRecorded: false };
+        return { caseId, reference: target.reference, status: target.status, joinedExisting, alreadyRecorded: false, ...(reopened ? { reopened } : {}) };
       });
     } catch (err) {
       // Two confirms at once: the unique submission key lets one through; the other reads its result.

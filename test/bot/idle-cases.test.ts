@@ -3,6 +3,7 @@ import { DEMO_TENANT_ID } from "../../src/store/demo-seed.js";
 import type { Actor } from "../../src/services/index.js";
 import { cardText, execute, person, startTestBot, type Person, type TestBot } from "../helpers/bot-harness.js";
 import { DATABASE_KINDS } from "../helpers/database.js";
+import { Conversation } from "../helpers/conversation.js";
 
 // Issue 26, open cases end too: an open case nobody touched for 6 months (IDLE_CASE_MONTHS), or of
 // a young person past 25, is proposed for closure in the personal chat of who follows it, once;
@@ -207,5 +208,99 @@ describe.each(DATABASE_KINDS)("idle open cases proposed for closure, then closed
     now = new Date("2027-03-01T09:00:00Z");
     await bot.app.services.idleCases.runOnce();
     expect(await proposals(young.caseId)).toBe(0);
+  });
+
+  /** A case of Claire's report, taken in charge by Karim and closed with an outcome on `closedOn`. */
+  async function closedCase(lastName: string, closedOn: Date): Promise<{ caseId: string; reference: string }> {
+    const c = await idleCase(lastName);
+    now = closedOn;
+    const closed = await bot.app.services.plans.act(await actorOf(karim), c.caseId, await version(c.caseId), {
+      verb: "close",
+      outcome: "KEPT_IN_TRAINING",
+      comment: "",
+    });
+    expect(closed.ok).toBe(true);
+    while ((await bot.app.outbox.drainOnce()).claimed > 0);
+    return c;
+  }
+
+  /** Claire fills the pupil step of a fiche de repérage about Léa <lastName>; returns the conversation. */
+  async function reportAbout(lastName: string): Promise<Conversation> {
+    const c = new Conversation(bot, claire);
+    await c.say("signaler");
+    await c.press("Suivant", { lastName, firstName: "Léa", className: "2nde 1", birthDate: "12/03/2010" });
+    return c;
+  }
+
+  it("a report on a pupil whose case closed 3 months ago proposes reopening it, and reopening joins the report", async () => {
+    const { caseId, reference } = await closedCase("Revenue", new Date("2027-01-05T10:00:00Z"));
+    now = new Date("2027-04-06T09:00:00Z");
+    const c = await reportAbout("Revenue");
+    expect(cardText(c.lastCard)).toContain(`Un dossier de cet élève a été clos le 05/01/2027 (${reference}) : le rouvrir avec cette fiche ?`);
+    expect(cardText(c.lastCard)).toContain("Créer un nouveau dossier");
+    await c.press("Rouvrir et joindre la fiche");
+    // The choice stays in the draft, kept in the dialog state, through the following steps.
+    await c.press("Suivant", { signal_LATENESS: "true", signal_WORK_NOT_DONE: "true" });
+    await c.press("Suivant", {});
+    await c.press("Voir le récapitulatif", { urgency: "3", outOfSchool: "false" });
+    expect(cardText(c.lastCard)).toContain(`Cette fiche rouvre le dossier ${reference}, clos il y a moins d'un an, et y sera jointe.`);
+    const sent = await c.press("Envoyer la fiche de repérage");
+    expect(cardText(sent.cards.at(-1))).toContain(
+      `Le dossier ${reference} est rouvert. Votre fiche de repérage a été ajoutée au dossier ${reference}, suivi par Karim Benali, qui en est informé(e).`,
+    );
+
+    const reopened = await db().case.findUniqueOrThrow({
+      where: { id: caseId },
+      include: { reports: true, outcome: true, events: { orderBy: { id: "asc" } } },
+    });
+    expect(reopened.status).toBe("ACKNOWLEDGED");
+    expect(reopened.closedAt).toBeNull();
+    expect(reopened.outcome).toBeNull();
+    expect(reopened.reports).toHaveLength(2);
+    expect(reopened.urgency).toBe(3);
+    expect(reopened.events.slice(-2).map((e) => [e.type, e.actorId, e.data])).toEqual([
+      ["REOPENED_BY_REPORT", (await actorOf(claire)).memberId, { reason: "Nouvelle fiche de repérage" }],
+      ["REPORT_ADDED", (await actorOf(claire)).memberId, expect.objectContaining({ urgency: 3 })],
+    ]);
+    // Only one case for this pupil.
+    expect(await db().case.count({ where: { pupil: { lastName: "Revenue" } } })).toBe(1);
+    // Karim, who follows it, gets the usual message of a report joining his case.
+    const told = (await deliver(reference))(karim).flatMap((m) => (m.body.text ? [m.body.text] : []));
+    expect(told).toEqual([expect.stringContaining(`Nouvelle fiche de repérage de Claire Martin ajoutée au dossier ${reference}, que vous suivez`)]);
+    // The history shows the closure, the reopening by the report and the report.
+    const history = cardText(await execute(bot, karim, personalOf(karim), "case.history", { caseId }));
+    expect(history).toContain("Dossier clos : Maintien en formation (Karim Benali)");
+    expect(history).toContain("Dossier rouvert par une nouvelle fiche de repérage (Claire Martin)");
+    expect(history).toContain("« Nouvelle fiche de repérage »");
+  });
+
+  it("a case closed 13 months ago is not proposed: the report opens a new case", async () => {
+    const { caseId, reference } = await closedCase("Ancienne", new Date("2027-01-05T10:00:00Z"));
+    now = new Date("2028-02-10T09:00:00Z");
+    const c = await reportAbout("Ancienne");
+    expect(cardText(c.lastCard)).not.toContain(reference);
+    expect(cardText(c.lastCard)).toContain("Signaux");
+    await c.press("Suivant", { signal_LATENESS: "true" });
+    await c.press("Suivant", {});
+    await c.press("Voir le récapitulatif", { urgency: "2", outOfSchool: "false" });
+    const sent = await c.press("Envoyer la fiche de repérage");
+    expect(cardText(sent.cards.at(-1))).not.toContain(reference);
+    expect((await db().case.findUniqueOrThrow({ where: { id: caseId } })).status).toBe("CLOSED");
+    expect(await db().case.count({ where: { pupil: { lastName: "Ancienne" } } })).toBe(2);
+  });
+
+  it("« Créer un nouveau dossier » leaves the closed case closed and opens another", async () => {
+    const { caseId, reference } = await closedCase("Autre", new Date("2027-01-05T10:00:00Z"));
+    now = new Date("2027-03-01T09:00:00Z");
+    const c = await reportAbout("Autre");
+    await c.press("Créer un nouveau dossier");
+    expect(cardText(c.lastCard)).toContain("Signaux");
+    await c.press("Suivant", { signal_LATENESS: "true" });
+    await c.press("Suivant", {});
+    await c.press("Voir le récapitulatif", { urgency: "2", outOfSchool: "false" });
+    expect(cardText(c.lastCard)).not.toContain(reference);
+    await c.press("Envoyer la fiche de repérage");
+    expect((await db().case.findUniqueOrThrow({ where: { id: caseId } })).status).toBe("CLOSED");
+    expect(await db().case.count({ where: { pupil: { lastName: "Autre" } } })).toBe(2);
   });
 });

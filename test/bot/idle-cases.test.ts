@@ -12,6 +12,7 @@ import { Conversation } from "../helpers/conversation.js";
 
 const claire = person("Claire Martin"); // teacher, Lycée Victor-Hugo
 const karim = person("Karim Benali"); // référent décrochage, Lycée Victor-Hugo
+const sophie = person("Sophie Laurent"); // MLDS coordinator, Bassin Nord
 const personalOf = (p: Person) => ({ conversationId: `a:personal-${p.aadObjectId}`, type: "personal" as const });
 
 /** The test clock: the cases are reported on Monday 4 January 2027. */
@@ -81,7 +82,7 @@ describe.each(DATABASE_KINDS)("idle open cases proposed for closure, then closed
   beforeAll(async () => {
     now = REPORTED;
     bot = await startTestBot({ clock: () => now, database: kind });
-    for (const p of [claire, karim]) await bot.say(p, "aide");
+    for (const p of [claire, karim, sophie]) await bot.say(p, "aide");
   }, 120_000);
   afterAll(async () => bot?.stop());
 
@@ -208,6 +209,34 @@ describe.each(DATABASE_KINDS)("idle open cases proposed for closure, then closed
     now = new Date("2027-03-01T09:00:00Z");
     await bot.app.services.idleCases.runOnce();
     expect(await proposals(young.caseId)).toBe(0);
+  });
+
+  it("a case referred to the MLDS that nobody follows is proposed to the bassin's coordinators", async () => {
+    const { caseId, reference } = await idleCase("Orientée", { followed: false });
+    await db().case.update({ where: { id: caseId }, data: { escalatedToMlds: true } });
+    now = new Date("2027-07-06T09:00:00Z");
+    await bot.app.services.idleCases.runOnce();
+    const sent = await deliver(reference);
+    expect(sent(sophie)).toHaveLength(1);
+    expect(sent(karim)).toHaveLength(0);
+    expect(cardText(cardOf(sent(sophie)[0]!))).toContain("Ce dossier n'a pas bougé depuis 6 mois");
+  });
+
+  it("any activity after the proposal withdraws it: the case is not closed when the notice ends", async () => {
+    const { caseId } = await idleCase("Réveillée");
+    now = new Date("2027-07-06T09:00:00Z");
+    await bot.app.services.idleCases.runOnce();
+    expect((await db().case.findUniqueOrThrow({ where: { id: caseId } })).closureProposedAt).toEqual(now);
+    // Karim opens the plan without answering the card.
+    now = new Date("2027-07-08T09:00:00Z");
+    await execute(bot, karim, personalOf(karim), "case.openPlan", { caseId, version: await version(caseId) });
+    await db().caseEvent.updateMany({ where: { caseId, type: "PLAN_OPENED" }, data: { at: now } });
+    now = new Date("2027-08-10T09:00:00Z");
+    await bot.app.services.idleCases.runOnce();
+    const c = await db().case.findUniqueOrThrow({ where: { id: caseId } });
+    expect(c.status).toBe("PLAN_ACTIVE");
+    expect(c.closureProposedAt).toBeNull();
+    expect(await db().caseEvent.count({ where: { caseId, type: "CLOSED" } })).toBe(0);
   });
 
   /** A case of Claire's report, taken in charge by Karim and closed with an outcome on `closedOn`. */

@@ -18,7 +18,6 @@ const personalOf = (p: Person) => ({ conversationId: `a:personal-${p.aadObjectId
 /** The test clock: the cases are reported on Monday 4 January 2027. */
 const REPORTED = new Date("2027-01-04T09:00:00Z");
 let now = REPORTED;
-const days = (n: number) => n * 86_400_000;
 
 /** Finds the Action.Execute of a card by its title and returns its data. */
 function executeData(card: unknown, title: string): Record<string, unknown> {

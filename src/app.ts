@@ -66,7 +66,12 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<A
     // known once the server listens.
     let baseUrl = config.publicBaseUrl ?? "";
     const links = new SignedLinks(config.signingSecret, () => baseUrl, clock);
-    const services = createServices(store, clock, { links, retention: config.retention, schoolHolidays: config.schoolHolidays });
+    const services = createServices(store, clock, {
+      links,
+      retention: config.retention,
+      schoolHolidays: config.schoolHolidays,
+      idleCaseMonths: config.idleCaseMonths,
+    });
     const adapter = createAdapter(config, logger, opts.authSettings);
     const outbox = new OutboxWorker({
       adapter,
@@ -155,6 +160,21 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<A
         )
       : null;
 
+    // Idle open cases: checked every hour, once a day across instances (the database decides): the
+    // newly idle proposed for closure to who follows them, the unanswered closed « perdu de vue ».
+    const idleCases = automatic
+      ? every(
+          60 * 60_000,
+          async () => {
+            const run = await services.idleCases.runDaily();
+            if (run.ran) logger.info({ proposed: run.proposed, closed: run.closed }, "idle open cases: closures proposed, unanswered ones closed");
+            if (run.proposed + run.closed > 0) outbox.kick();
+          },
+          logger,
+          "idle cases",
+        )
+      : null;
+
     // Weekly digest of the coordinators' channels: checked every 5 minutes, due on Mondays from
     // 8:00 (Paris), sent once across instances (the database decides).
     const digest = automatic
@@ -218,7 +238,7 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<A
           const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()));
           if (exposedWarning) clearInterval(exposedWarning);
           const outboxStopped = outbox.stop(grace);
-          await Promise.all([reminders?.stop(), retention?.stop(), digest?.stop(), ownerless?.stop(), gpdsAgendas?.stop()]);
+          await Promise.all([reminders?.stop(), retention?.stop(), idleCases?.stop(), digest?.stop(), ownerless?.stop(), gpdsAgendas?.stop()]);
           const late = setTimeout(() => server.server.closeAllConnections(), grace);
           await Promise.all([serverClosed, outboxStopped]);
           clearTimeout(late);

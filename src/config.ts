@@ -4,6 +4,7 @@ import { parseEnv } from "node:util";
 import { z } from "zod";
 import { parseHolidays, type DateRange } from "./domain/weekly-digest.js";
 import { parseHostPatterns, TEAMS_FILE_HOSTS } from "./domain/download-hosts.js";
+import { DEFAULT_IDLE_CASE_MONTHS } from "./domain/idle-cases.js";
 
 /** The only module that reads the environment. Everything else receives a Config. */
 
@@ -136,6 +137,15 @@ const EnvSchema = z.object({
       })
       .default("end-of-school-year"),
   ),
+  IDLE_CASE_MONTHS: z.preprocess(
+    emptyToUndefined,
+    z.coerce
+      .number({ error: "must be a number of months (1-60)" })
+      .int("must be a number of months (1-60)")
+      .min(1, "must be a number of months (1-60)")
+      .max(60, "must be a number of months (1-60)")
+      .default(DEFAULT_IDLE_CASE_MONTHS),
+  ),
   ALLOW_UNAUTHENTICATED: flag(),
   IMPORT_DOWNLOAD_HOSTS: z.preprocess(
     emptyToUndefined,
@@ -249,6 +259,8 @@ export type Config = {
   /** How long a closed case keeps its pupil's identity and notes before the retention job
    *  anonymises it: until the 31 August ending the school year of closure, or a number of days. */
   retention: { kind: "endOfSchoolYear" } | { kind: "days"; days: number };
+  /** Months without activity after which an open case is proposed for closure « perdu de vue ». */
+  idleCaseMonths: number;
   /** School holidays (both ends included, Paris dates): no weekly digest on a Monday within them. */
   schoolHolidays: DateRange[];
   /** Listening beyond loopback without an app id (ALLOW_UNAUTHENTICATED=true): warned at start and every hour. */
@@ -301,6 +313,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     publicBaseUrl: e.PUBLIC_BASE_URL,
     signingSecret: e.SIGNING_SECRET,
     retention: e.RETENTION === "end-of-school-year" ? { kind: "endOfSchoolYear" } : { kind: "days", days: Number(e.RETENTION) },
+    idleCaseMonths: e.IDLE_CASE_MONTHS,
     schoolHolidays: e.SCHOOL_HOLIDAYS ?? [],
     exposedWithoutAuthentication: !e.MicrosoftAppId && !isLoopbackHost(e.HOST),
     importDownloads: { hosts: e.IMPORT_DOWNLOAD_HOSTS, allowLoopback: e.IMPORT_DOWNLOAD_ALLOW_LOOPBACK },

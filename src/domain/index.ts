@@ -9,3 +9,4 @@ export * from "./query-parser.js";
 export * from "./permissions.js";
 export * from "./routing.js";
 export * from "./plan-catalogue.js";
+export * from "./idle-cases.js";

@@ -24,6 +24,8 @@ export const CASE_ACTIONS = [
   "CLOSE",
   "ADD_REPORT",
   "REOPEN",
+  "CLOSE_IDLE",
+  "REOPEN_BY_REPORT",
 ] as const;
 export type CaseAction = (typeof CASE_ACTIONS)[number];
 
@@ -89,7 +91,18 @@ export const TRANSITIONS: Readonly<Record<CaseAction, TransitionRule>> = {
   // A closed case (not yet anonymised: services check it) is reopened rather than a new one created:
   // the young person's history stays one; it is looked at again before a plan starts again.
   REOPEN: { by: TRIAGE_ROLES, from: { CLOSED: "ACKNOWLEDGED" } },
-  // A report about a pupil with a closed case opens a new case instead of reopening the old one.
+  // An idle case (or a young person past the MLDS's age) closed « perdu de vue » (outcome
+  // LOST_CONTACT): by who may close it, answering the proposal, or by the scheduler once the notice
+  // is over (domain/idle-cases.ts). From any open status: nobody may have looked at it for months.
+  CLOSE_IDLE: {
+    by: [...TRIAGE_ROLES, "SYSTEM"],
+    from: { NEW: "CLOSED", ACKNOWLEDGED: "CLOSED", INFO_REQUESTED: "CLOSED", PLAN_ACTIVE: "CLOSED", REVIEW_DUE: "CLOSED" },
+  },
+  // A new fiche de repérage about a young person whose case closed less than a year ago may reopen
+  // it (the reporter chooses): a new report, not a triage decision, hence any role who may report
+  // for the school (services check the school, the year and that the case still names the pupil).
+  REOPEN_BY_REPORT: { by: ANY_ROLE, from: { CLOSED: "ACKNOWLEDGED" } },
+  // A report about a pupil with a closed case opens a new case, unless the reporter reopens it (REOPEN_BY_REPORT).
   ADD_REPORT: {
     by: ANY_ROLE,
     from: {

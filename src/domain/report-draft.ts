@@ -29,8 +29,9 @@ export type ReportDraft = {
   pupil?: PupilStep;
   signals?: SignalsStep;
   steps?: StepsTakenStep;
-  /** An open case of the same pupil that this report joins, when the reporter chose so. */
-  attachToCase?: { caseId: string; reference: string };
+  /** An open case of the same pupil that this report joins, when the reporter chose so; `reopen`:
+   *  a case closed less than a year ago, which the report reopens (the reporter's choice). */
+  attachToCase?: { caseId: string; reference: string; reopen?: boolean };
 };
 
 export type FieldErrors = Record<string, string>;

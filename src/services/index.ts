@@ -7,6 +7,7 @@ import { RoutingService } from "./routing.js";
 import { TriageService } from "./triage.js";
 import { PlanService } from "./plans.js";
 import { ReviewReminderService } from "./review-reminders.js";
+import { IdleCaseService } from "./idle-cases.js";
 import { AdministrationService } from "./administration.js";
 import { ImportService } from "./imports.js";
 import { QueryService } from "./queries.js";
@@ -38,6 +39,7 @@ export type Services = {
   triage: TriageService;
   plans: PlanService;
   reviewReminders: ReviewReminderService;
+  idleCases: IdleCaseService;
   administration: AdministrationService;
   imports: ImportService;
   queries: QueryService;
@@ -72,6 +74,8 @@ export type ServiceOptions = {
   retention?: RetentionPolicy;
   /** No weekly digest on a Monday within these (SCHOOL_HOLIDAYS). */
   schoolHolidays?: DateRange[];
+  /** Months without activity before an open case is proposed for closure (IDLE_CASE_MONTHS). */
+  idleCaseMonths?: number;
 };
 
 export function createServices(store: Store, clock: () => Date = () => new Date(), options: ServiceOptions = {}): Services {
@@ -91,6 +95,7 @@ export function createServices(store: Store, clock: () => Date = () => new Date(
     privacy: new PrivacyService(store, triage, plans, links, clock),
     retention: new RetentionService(store, clock, options.retention),
     reviewReminders: new ReviewReminderService(store, clock, calendar),
+    idleCases: new IdleCaseService(store, triage, clock, options.idleCaseMonths),
     administration: new AdministrationService(store),
     imports: new ImportService(store, routing, clock),
     queries: new QueryService(store, clock, calendar),

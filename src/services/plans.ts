@@ -70,7 +70,9 @@ export type PlanCommand =
   | { verb: "editAction"; actionId: string; input: unknown }
   | { verb: "setActionStatus"; actionId: string; status: unknown }
   | { verb: "setReview"; objective: unknown; nextReviewAt: unknown }
-  | { verb: "close"; outcome: unknown; comment: unknown };
+  | { verb: "close"; outcome: unknown; comment: unknown }
+  /** « Clore (perdu de vue) », answering the daily job's proposal: from any open status (CLOSE_IDLE). */
+  | { verb: "closeLostContact" };
 
 export const DEFAULT_REVIEW_DAYS = 28;
 
@@ -108,7 +110,8 @@ export class PlanService {
   async act(actor: Actor, caseId: string, seenVersion: number, cmd: PlanCommand): Promise<PlanResult> {
     const c = await this.store.caseChanges.get({ id: caseId });
     if (!c) return { ok: false, reason: "NOT_FOUND" };
-    const op = cmd.verb === "close" ? "CLOSE_CASE" : "EDIT_PLAN";
+    const closing = cmd.verb === "close" || cmd.verb === "closeLostContact";
+    const op = closing ? "CLOSE_CASE" : "EDIT_PLAN";
     if (!this.triage.may(actor, op, c)) return { ok: false, reason: "FORBIDDEN" };
     const fail = async (reason: PlanFailure, field?: string): Promise<PlanResult> => ({ ok: false, reason, field, view: await this.viewOf(c) });
     if (c.version !== seenVersion) return fail("CONFLICT");
@@ -190,8 +193,18 @@ export class PlanService {
         messages.push(...(await this.triage.reporterNotices(c, "CLOSED")));
         break;
       }
+      case "closeLostContact": {
+        // The same closing as above, with the outcome the proposal names; a case nobody has looked
+        // at for months may be in any open status (lifecycle: CLOSE_IDLE).
+        action = "CLOSE_IDLE";
+        planOp = { kind: "close", outcome: "LOST_CONTACT", comment: null, decidedById: actor.memberId };
+        event = "CLOSED";
+        Object.assign(data, { outcome: "LOST_CONTACT", idle: true });
+        messages.push(...(await this.triage.reporterNotices(c, "CLOSED")));
+        break;
+      }
     }
-    if (cmd.verb !== "close" && !plan) return fail("INVALID_TRANSITION");
+    if (!closing && !plan) return fail("INVALID_TRANSITION");
     const transition = applyTransition(c.status, action, actor.role);
     if (!transition.ok) return fail(transition.reason === "ROLE_NOT_ALLOWED" ? "FORBIDDEN" : "INVALID_TRANSITION");
     // The case card shows the status, not the plan: it is updated only when the status changes, so
@@ -205,7 +218,7 @@ export class PlanService {
     const change = {
       status: transition.to,
       ...(planOp.kind === "setReview" ? { nextReviewAt: planOp.nextReviewAt, reviewRemindedFor: null } : {}),
-      ...(planOp.kind === "close" ? { closedAt: this.clock() } : {}),
+      ...(planOp.kind === "close" ? { closedAt: this.clock(), closureProposedAt: null } : {}),
     };
     try {
       const updated = await this.store.caseChanges.apply(c.id, seenVersion, change, { type: event, actorId: actor.memberId, data }, messages, planOp);

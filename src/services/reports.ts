@@ -3,13 +3,18 @@ import { ageAtReport } from "../domain/routing.js";
 import { birthDateOf, isComplete, pupilKey, withinLimits, type CompleteDraft, type PupilStep, type ReportDraft } from "../domain/report-draft.js";
 import { SIGNAL_FAMILIES, signalFamily } from "../domain/signals.js";
 import { nameKey } from "../domain/text.js";
+import { applyTransition } from "../domain/lifecycle.js";
+import { REOPEN_BY_REPORT_DAYS, reopenableByReport } from "../domain/idle-cases.js";
 import type { Actor } from "./members.js";
 import type { RoutingService } from "./routing.js";
 import { SchoolOwnerService } from "./school-owners.js";
 
 /** What became of a report that joined an open case: who follows that case (null: nobody yet),
  *  and whether they were told (they have a personal chat with the bot, and did not report it). */
-export type JoinedCase = { followedBy: { name: string; told: boolean; isReporter: boolean } | null };
+export type JoinedCase = { followedBy: { name: string; told: boolean; isReporter: boolean } | null; reopened?: boolean };
+
+/** Why a report reopens a closed case (its history shows it). */
+export const REOPEN_BY_REPORT_REASON = "Nouvelle fiche de repérage";
 
 /** A new case in a school with no active référent décrochage or chef d'établissement: who was told
  *  instead (the bassin's coordinators, the académie's admins), for the reporter's confirmation. */
@@ -58,6 +63,19 @@ export class ReportService {
     return this.store.cases.findOpenCaseForPupil(pupilKey(pupil));
   }
 
+  /** Without an open case, a case of the same pupil closed less than a year ago (still naming the
+   *  pupil), which the report may reopen instead of starting a new one: for who may report for its school. */
+  async findReopenableCase(actor: Actor, pupil: PupilStep): Promise<OpenCaseMatch | null> {
+    if (!(await this.mayReportFor(actor, pupil.schoolId))) return null;
+    if (!applyTransition("CLOSED", "REOPEN_BY_REPORT", actor.role).ok) return null;
+    const match = await this.store.cases.findClosedCaseForPupil(pupilKey(pupil), this.reopenSince());
+    return match && reopenableByReport({ closedAt: new Date(match.closedAt), anonymized: false }, this.clock()) ? match : null;
+  }
+
+  private reopenSince(): Date {
+    return new Date(this.clock().getTime() - REOPEN_BY_REPORT_DAYS * 86_400_000);
+  }
+
   async alreadyRecorded(submissionKey: string): Promise<RecordedReport | null> {
     return this.store.cases.findBySubmissionKey(submissionKey);
   }
@@ -85,7 +103,9 @@ export class ReportService {
     });
     const route = orphan ? (caseId: string) => [...usual(caseId), ...orphan.extraSends(caseId)] : usual;
     const families = [...new Set(d.signals.signals.map((s) => signalFamily(s.code)))];
-    const join = d.attachToCase ? await this.joinSends(actor, d.attachToCase.caseId, families, d.steps.urgency, submissionKey) : null;
+    // Reopening a closed case by a new report: a report, not a triage decision (lifecycle REOPEN_BY_REPORT).
+    const reopen = d.attachToCase?.reopen === true && applyTransition("CLOSED", "REOPEN_BY_REPORT", actor.role).ok;
+    const join = d.attachToCase ? await this.joinSends(actor, d.attachToCase.caseId, families, d.steps.urgency, submissionKey, reopen) : null;
     const recorded = await this.store.cases.recordReport(
       {
         submissionKey,
@@ -107,13 +127,14 @@ export class ReportService {
         urgency: d.steps.urgency,
         ...(d.steps.observations ? { observations: d.steps.observations } : {}),
         ...(d.attachToCase ? { attachToCaseId: d.attachToCase.caseId } : {}),
+        ...(d.attachToCase?.reopen ? { reopen: { closedSince: this.reopenSince(), reason: REOPEN_BY_REPORT_REASON } } : {}),
         ...(orphan ? { escalatedToMlds: true } : {}),
         year: this.clock().getFullYear(),
       },
       route,
       join?.messages,
     );
-    if (recorded.joinedExisting && join) return { ok: true, recorded, joined: join.joined };
+    if (recorded.joinedExisting && join) return { ok: true, recorded, joined: recorded.reopened ? { ...join.joined, reopened: true } : join.joined };
     return orphan && !recorded.joinedExisting
       ? { ok: true, recorded, toldInstead: { coordinators: orphan.coordinators, admins: orphan.admins } }
       : { ok: true, recorded };
@@ -128,6 +149,7 @@ export class ReportService {
     families: string[],
     urgency: number,
     submissionKey: string,
+    reopen = false,
   ): Promise<{ messages: OutgoingMessage[]; joined: JoinedCase }> {
     const c = await this.store.caseChanges.get({ id: caseId });
     const messages: OutgoingMessage[] = (await this.store.caseChanges.channelPosts(caseId)).map((post) => ({
@@ -135,6 +157,21 @@ export class ReportService {
       kind: "update" as const,
       render: { view: "caseCard" as const, caseId },
     }));
+    if (c && !c.assignee && reopen) {
+      // A reopened case nobody follows asks for a follower: its card goes to who takes cases in
+      // charge (the bassin's coordinators once referred to the MLDS, else the school's référents).
+      const takers = c.escalatedToMlds ? await this.store.members.coordinatorsOf(c.districtId) : await this.store.members.referentsOf(c.school.id);
+      for (const m of takers) {
+        const chat = await this.store.conversations.personalChatOf(m.aadObjectId);
+        if (chat)
+          messages.push({
+            conversationId: chat.conversationId,
+            kind: "post",
+            render: { view: "caseCard", caseId },
+            dedupeKey: `report-reopened:${caseId}:${submissionKey}:${m.id}`,
+          });
+      }
+    }
     if (!c?.assignee) return { messages, joined: { followedBy: null } };
     const isReporter = c.assignee.id === actor.memberId;
     const follower = isReporter ? null : await this.store.members.byId(c.assignee.id);

@@ -248,6 +248,7 @@ export class TriageService {
         if (!reason || reason.length > TEXT_MAX) return { ok: false, reason: "INVALID_INPUT", field: "reason", case: c };
         data.reason = reason;
         change.closedAt = now;
+        change.closureProposedAt = null;
         messages.push(...(await this.toReporters(c, "CLOSED")));
         break;
       }
@@ -258,6 +259,7 @@ export class TriageService {
         if (!reason || reason.length > TEXT_MAX) return { ok: false, reason: "INVALID_INPUT", field: "reason", case: c };
         data.reason = reason;
         change.closedAt = null;
+        change.closureProposedAt = null;
         // The case keeps its follower; without one, whoever reopens it follows it.
         if (!c.assignee) change.assigneeId = actor.memberId;
         // The earlier outcome stays in the history (its CLOSED event); the case has none until it closes again.

@@ -12,7 +12,9 @@ import { caseEventsInsert } from "./case-events.js";
 import { PUPIL_AND_ASSIGNEE } from "./case-queries.js";
 import { sendOf, sendsInsert } from "./sends.js";
 
-export type OpenCaseMatch = { caseId: string; reference: string; status: CaseStatus };
+/** A case of the same pupil found when a report is filled: open (the report may join it) or closed
+ *  less than a year ago (`closedAt`, ISO: the report may reopen it). Kept in the dialog state. */
+export type OpenCaseMatch = { caseId: string; reference: string; status: CaseStatus; closedAt?: string };
 
 export type NewReport = {
   submissionKey: string;
@@ -31,12 +33,23 @@ export type NewReport = {
   observations?: string;
   /** Join this open case instead of opening a new one. */
   attachToCaseId?: string;
+  /** The case to join is closed: reopen it first (lifecycle REOPEN_BY_REPORT), if it was closed
+   *  since `closedSince` and still names the pupil; else a new case is opened. */
+  reopen?: { closedSince: Date; reason: string };
   /** A new case goes to the MLDS from the start (its school has nobody to follow it). */
   escalatedToMlds?: boolean;
   year: number;
 };
 
-export type RecordedReport = { caseId: string; reference: string; status: CaseStatus; joinedExisting: boolean; alreadyRecorded: boolean };
+export type RecordedReport = {
+  caseId: string;
+  reference: string;
+  status: CaseStatus;
+  joinedExisting: boolean;
+  alreadyRecorded: boolean;
+  /** The report reopened the closed case it joined. */
+  reopened?: boolean;
+};
 
 /** Constants of the code go into the statement text (a prepared statement's plan knows them). */
 const OPEN = OPEN_STATUSES.map((status) => sql.lit(status));
@@ -80,6 +93,28 @@ export class CaseRepository {
     return row ?? null;
   }
 
+  /** The latest case of the same pupil closed since `closedSince` that still names the pupil. */
+  async findClosedCaseForPupil(
+    key: { schoolId: string; nameKey: string; birthYear: number },
+    closedSince: Date,
+  ): Promise<(OpenCaseMatch & { closedAt: string }) | null> {
+    const row = await this.db
+      .selectFrom("Pupil as p")
+      .innerJoin("Case as c", "c.pupilId", "p.id")
+      .select(["c.id as caseId", "c.reference", "c.status", "c.closedAt"])
+      .where("p.schoolId", "=", key.schoolId)
+      .where("p.nameKey", "=", key.nameKey)
+      .where("p.birthYear", "=", key.birthYear)
+      .where("p.anonymizedAt", "is", null)
+      .where("c.anonymizedAt", "is", null)
+      .where("c.status", "=", "CLOSED")
+      .where("c.closedAt", ">=", closedSince)
+      .orderBy("c.closedAt", "desc")
+      .limit(1)
+      .executeTakeFirst();
+    return row?.closedAt ? { caseId: row.caseId, reference: row.reference, status: row.status, closedAt: row.closedAt.toISOString() } : null;
+  }
+
   async findBySubmissionKey(submissionKey: string): Promise<RecordedReport | null> {
     const row = await this.db
       .selectFrom("Report as r")
@@ -102,7 +137,27 @@ export class CaseRepository {
       return await this.db.transaction().execute(async (trx) => {
         let target: { id: string; reference: string; status: CaseStatus } | undefined;
         const families = [...new Set(r.signals.map((s) => s.family))];
-        if (r.attachToCaseId) {
+        let reopened = false;
+        if (r.attachToCaseId && r.reopen) {
+          // Reopened like REOPEN does (its outcome removed until it closes again; the CLOSED event
+          // keeps it in the history), then joined below as an open case.
+          const row = await trx
+            .updateTable("Case")
+            .set((eb) => ({ status: "ACKNOWLEDGED", closedAt: null, closureProposedAt: null, version: eb("version", "+", 1), updatedAt: sql<Date>`now()` }))
+            .where("id", "=", r.attachToCaseId)
+            .where("schoolId", "=", r.schoolId)
+            .where("status", "=", "CLOSED")
+            .where("anonymizedAt", "is", null)
+            .where("closedAt", ">=", r.reopen.closedSince)
+            .returning("id")
+            .executeTakeFirst();
+          if (row) {
+            reopened = true;
+            await trx.deleteFrom("Outcome").where("caseId", "=", row.id).execute();
+            await caseEventsInsert(trx, [{ caseId: row.id, actorId: r.reporterId, type: "REOPENED_BY_REPORT", data: { reason: r.reopen.reason } }]).execute();
+          }
+        }
+        if (r.attachToCaseId && (!r.reopen || reopened)) {
           // A new report may raise the urgency of the case it joins, never lower it (the triage decides
           // that). When it changes what the case card shows (the urgency, a new family of signals), the
           // case's version moves on: the cards posted with the former one are updated (`joinSends`),
@@ -251,7 +306,7 @@ export class CaseRepository {
           .selectFrom("report")
           .select("report.id")
           .execute();
-        return { caseId, reference: target.reference, status: target.status, joinedExisting, alreadyRecorded: false };
+        return { caseId, reference: target.reference, status: target.status, joinedExisting, alreadyRecorded: false, ...(reopened ? { reopened } : {}) };
       });
     } catch (err) {
       // Two confirms at once: the unique submission key lets one through; the other reads its result.
@@ -305,6 +360,8 @@ export type CaseRecord = {
   createdAt: Date;
   updatedAt: Date;
   closedAt: Date | null;
+  /** When the daily job proposed closing the open case « perdu de vue » (null: not proposed). */
+  closureProposedAt: Date | null;
   lastEvent: { type: string; at: Date } | null;
 };
 
@@ -330,6 +387,8 @@ export type CaseChange = {
   referredAt?: Date | null;
   ageAtReport?: number | null;
   closedAt?: Date | null;
+  /** The daily job's proposal to close the case (cleared by « Garder ouvert », closing, reopening). */
+  closureProposedAt?: Date | null;
   nextReviewAt?: Date | null;
   /** The pupil's birth date, completed by the référent (written before the case, in one transaction). */
   pupilBirthDate?: Date;
@@ -337,7 +396,7 @@ export type CaseChange = {
   family?: { fields: Partial<FamilyRecord>; updatedById: string };
 };
 
-export type CaseEventInput = { type: string; actorId: string | null; data?: Record<string, unknown> };
+export type CaseEventInput = { type: string; actorId: string | null; data?: Record<string, unknown>; /** By default, the database's now(). */ at?: Date };
 
 const FAMILY_ORDER = ["ATTENDANCE", "ENGAGEMENT", "RESULTS", "BEHAVIOUR", "ORIENTATION"];
 
@@ -379,6 +438,7 @@ function selectRecord(qc: QueryCreator<DB & RecordCtes>) {
       "c.createdAt",
       "c.updatedAt",
       "c.closedAt",
+      "c.closureProposedAt",
       "s.id as schoolId",
       "s.name as schoolName",
       "s.uai as schoolUai",
@@ -488,6 +548,7 @@ function toCaseRecord(c: CaseRow): CaseRecord {
     createdAt: c.createdAt,
     updatedAt: c.updatedAt,
     closedAt: c.closedAt,
+    closureProposedAt: c.closureProposedAt,
     lastEvent: events[0] ? { type: events[0].type, at: events[0].at } : null,
   };
 }
@@ -596,6 +657,7 @@ export class CaseChangeRepository {
                   referredAt: change.referredAt !== undefined ? sql.val(change.referredAt) : eb.ref("referredAt"),
                   ageAtReport: change.ageAtReport !== undefined ? sql.val(change.ageAtReport) : eb.ref("ageAtReport"),
                   closedAt: change.closedAt !== undefined ? sql.val(change.closedAt) : eb.ref("closedAt"),
+                  closureProposedAt: change.closureProposedAt !== undefined ? sql.val(change.closureProposedAt) : eb.ref("closureProposedAt"),
                   nextReviewAt: change.nextReviewAt !== undefined ? sql.val(change.nextReviewAt) : eb.ref("nextReviewAt"),
                   reviewRemindedFor: change.reviewRemindedFor !== undefined ? sql.val(change.reviewRemindedFor) : eb.ref("reviewRemindedFor"),
                   version: eb("version", "+", 1),
@@ -606,13 +668,11 @@ export class CaseChangeRepository {
                 .returningAll(),
             )
             .with("ev", (qc) =>
-              caseEventsInsert(qc, [{ actorId: event.actorId, type: event.type, data: event.data ?? {} }], upd).returning([
-                "id",
-                "type",
-                "at",
-                "data",
-                "actorId",
-              ]),
+              caseEventsInsert(
+                qc,
+                [{ actorId: event.actorId, type: event.type, data: event.data ?? {}, ...(event.at ? { at: event.at } : {}) }],
+                upd,
+              ).returning(["id", "type", "at", "data", "actorId"]),
             )
             .with("sends", (qc) =>
               sendsInsert(

@@ -7,6 +7,7 @@ import { RoutingChannelRepository } from "./routing-channels.js";
 import { PlanRepository } from "./plans.js";
 import { OutboxRepository } from "./outbox.js";
 import { ReviewReminderRepository } from "./review-reminders.js";
+import { IdleCaseRepository } from "./idle-cases.js";
 import { ProcessedActivityRepository } from "./processed-activities.js";
 import { SchoolRepository } from "./schools.js";
 import { ImportRepository } from "./imports.js";
@@ -37,6 +38,7 @@ export type Store = {
   plans: PlanRepository;
   outbox: OutboxRepository;
   reviewReminders: ReviewReminderRepository;
+  idleCases: IdleCaseRepository;
   processedActivities: ProcessedActivityRepository;
   imports: ImportRepository;
   calls: CallRepository;
@@ -68,6 +70,7 @@ export function createStore(db: Database): Store {
     plans: new PlanRepository(db.kysely),
     outbox: new OutboxRepository(db.kysely),
     reviewReminders: new ReviewReminderRepository(db.kysely),
+    idleCases: new IdleCaseRepository(db.kysely),
     processedActivities: new ProcessedActivityRepository(db.kysely),
     imports: new ImportRepository(db.kysely),
     calls: new CallRepository(db.kysely),
@@ -98,6 +101,7 @@ export type { MemberRecord } from "./members.js";
 export type { MessageTurnStart, InvokeTurnStart } from "./turn-start.js";
 export type { SchoolSummary } from "./schools.js";
 export { VersionConflictError } from "./cases.js";
+export type { IdleCandidate, ClosureDue } from "./idle-cases.js";
 export type { NewReport, OpenCaseMatch, RecordedReport, CaseRecord, CaseChange, InfoExchange } from "./cases.js";
 export type { OutgoingMessage, RenderSpec } from "./outgoing-message.js";
 export type { MemberSummary } from "./members.js";

@@ -8,6 +8,11 @@ export type RenderSpec =
   /** A report joined a case: told to whoever follows it (signal families and urgency, no text). */
   | { view: "reportAdded"; caseId: string; reporterId: string; families: string[]; urgency: number }
   | { view: "planReminder"; caseId: string }
+  /** An open case idle for `months` months (or of a young person past 25): « le clore comme
+   *  perdu de vue ? », to one follower (`memberId`, checked again when it is delivered). */
+  | { view: "closureProposal"; caseId: string; memberId: string; reason: "IDLE" | "AGE"; months: number }
+  /** The proposal went unanswered: the case was closed « perdu de vue »; told to one follower. */
+  | { view: "closedLostContact"; caseId: string; memberId: string }
   /** A PAFI to validate: the card with Valider / Refuser, to one IEN-IO of the bassin. */
   | { view: "pafiValidation"; caseId: string; memberId: string }
   /** Details or history asked for from a channel, shown in the asker's personal chat (the member

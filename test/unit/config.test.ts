@@ -96,6 +96,13 @@ describe("configuration from the environment", () => {
     expect(lines.join("\n")).not.toContain("hunter2");
   });
 
+  it("reads the months after which an idle open case is proposed for closure: 6 by default", () => {
+    expect(loadConfig({}).idleCaseMonths).toBe(6);
+    expect(loadConfig({ IDLE_CASE_MONTHS: " 9 " }).idleCaseMonths).toBe(9);
+    for (const wrong of ["0", "61", "six", "2.5"])
+      expect(problems({ IDLE_CASE_MONTHS: wrong })).toEqual([`IDLE_CASE_MONTHS must be a number of months (1-60) (got "${wrong}")`]);
+  });
+
   it("reads the retention of closed cases: the end of the school year by default, or a number of days", () => {
     expect(loadConfig({}).retention).toEqual({ kind: "endOfSchoolYear" });
     expect(loadConfig({ RETENTION: "end-of-school-year" }).retention).toEqual({ kind: "endOfSchoolYear" });

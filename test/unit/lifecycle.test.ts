@@ -62,6 +62,13 @@ const ALLOWED_MOVES: readonly (readonly [CaseStatus, CaseAction, CaseStatus, rea
   ["REVIEW_DUE", "ADD_REPORT", "REVIEW_DUE", ANY_ROLE],
 
   ["CLOSED", "REOPEN", "ACKNOWLEDGED", TRIAGE],
+  ["CLOSED", "REOPEN_BY_REPORT", "ACKNOWLEDGED", ANY_ROLE],
+
+  ["NEW", "CLOSE_IDLE", "CLOSED", [...TRIAGE, "SYSTEM"]],
+  ["ACKNOWLEDGED", "CLOSE_IDLE", "CLOSED", [...TRIAGE, "SYSTEM"]],
+  ["INFO_REQUESTED", "CLOSE_IDLE", "CLOSED", [...TRIAGE, "SYSTEM"]],
+  ["PLAN_ACTIVE", "CLOSE_IDLE", "CLOSED", [...TRIAGE, "SYSTEM"]],
+  ["REVIEW_DUE", "CLOSE_IDLE", "CLOSED", [...TRIAGE, "SYSTEM"]],
 ];
 
 function expectedMove(from: CaseStatus, action: CaseAction) {
@@ -72,7 +79,7 @@ const EVERY_COMBINATION = CASE_STATUSES.flatMap((from) => CASE_ACTIONS.flatMap((
 
 describe("applyTransition, every status x action x actor", () => {
   it("covers the whole cube", () => {
-    expect(EVERY_COMBINATION).toHaveLength(6 * 13 * (ROLES.length + 1));
+    expect(EVERY_COMBINATION).toHaveLength(6 * 15 * (ROLES.length + 1));
   });
 
   it.each(EVERY_COMBINATION)("%s + %s by %s", (from, action, actor) => {
@@ -89,22 +96,24 @@ describe("applyTransition, every status x action x actor", () => {
 });
 
 describe("rules the table must honour", () => {
-  it("a closed case accepts nothing but being reopened by who triages, not even a new report", () => {
-    for (const role of ACTORS) expect(allowedActions("CLOSED", role)).toEqual(TRIAGE.includes(role) ? ["REOPEN"] : []);
+  it("a closed case accepts nothing but being reopened: by who triages, or by a new report (any role)", () => {
+    for (const role of ACTORS)
+      expect(allowedActions("CLOSED", role)).toEqual(role === "SYSTEM" ? [] : TRIAGE.includes(role) ? ["REOPEN", "REOPEN_BY_REPORT"] : ["REOPEN_BY_REPORT"]);
   });
 
   it("staff never triage: they may only add a report or answer a request", () => {
     for (const status of CASE_STATUSES) {
       for (const action of allowedActions(status, "STAFF")) {
-        expect(["ADD_REPORT", "INFO_RECEIVED"]).toContain(action);
+        expect(["ADD_REPORT", "INFO_RECEIVED", "REOPEN_BY_REPORT"]).toContain(action);
       }
     }
   });
 
-  it("only the scheduler marks a review as due, and it does nothing else", () => {
+  it("only the scheduler marks a review as due; besides, it only closes an idle case after notice", () => {
     for (const status of CASE_STATUSES) {
       for (const role of ROLES) expect(allowedActions(status, role)).not.toContain("REVIEW_DUE");
-      expect(allowedActions(status, "SYSTEM")).toEqual(status === "PLAN_ACTIVE" ? ["REVIEW_DUE"] : []);
+      const idle = isOpenStatus(status) ? ["CLOSE_IDLE"] : [];
+      expect(allowedActions(status, "SYSTEM")).toEqual(status === "PLAN_ACTIVE" ? ["REVIEW_DUE", ...idle] : idle);
     }
   });
 
@@ -145,11 +154,11 @@ describe("rules the table must honour", () => {
   });
 
   it.each<[CaseStatus, TransitionActor, CaseAction[]]>([
-    ["NEW", "REFERENT", ["TAKE_CHARGE", "ASSIGN", "REQUEST_INFO", "ESCALATE", "DISMISS", "ADD_REPORT"]],
-    ["NEW", "COORDINATOR", ["TAKE_CHARGE", "ASSIGN", "REQUEST_INFO", "DISMISS", "ADD_REPORT"]],
+    ["NEW", "REFERENT", ["TAKE_CHARGE", "ASSIGN", "REQUEST_INFO", "ESCALATE", "DISMISS", "ADD_REPORT", "CLOSE_IDLE"]],
+    ["NEW", "COORDINATOR", ["TAKE_CHARGE", "ASSIGN", "REQUEST_INFO", "DISMISS", "ADD_REPORT", "CLOSE_IDLE"]],
     ["INFO_REQUESTED", "STAFF", ["INFO_RECEIVED", "ADD_REPORT"]],
-    ["PLAN_ACTIVE", "COORDINATOR", ["ASSIGN", "UPDATE_PLAN", "RECORD_REVIEW", "CLOSE", "ADD_REPORT"]],
-    ["REVIEW_DUE", "REFERENT", ["ASSIGN", "UPDATE_PLAN", "RECORD_REVIEW", "ESCALATE", "CLOSE", "ADD_REPORT"]],
+    ["PLAN_ACTIVE", "COORDINATOR", ["ASSIGN", "UPDATE_PLAN", "RECORD_REVIEW", "CLOSE", "ADD_REPORT", "CLOSE_IDLE"]],
+    ["REVIEW_DUE", "REFERENT", ["ASSIGN", "UPDATE_PLAN", "RECORD_REVIEW", "ESCALATE", "CLOSE", "ADD_REPORT", "CLOSE_IDLE"]],
   ])("a card for %s shown to %s offers %j", (status, role, actions) => {
     expect(allowedActions(status, role)).toEqual(actions);
   });

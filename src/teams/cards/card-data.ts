@@ -276,6 +276,26 @@ export const PLAN_LABEL_KEYS = [
 export type PlanLabelKey = (typeof PLAN_LABEL_KEYS)[number];
 
 /** A PAFI to validate, in an IEN-IO's personal chat. */
+/** The daily job's proposal to close an idle case (or one of a young person past 25), in the
+ *  personal chat of who follows it; once answered, `decided` says what was done and the buttons go. */
+export type ClosureProposalCardData = {
+  caseId: string;
+  version: number;
+  /** IDLE or AGE: the wording of the card once answered. */
+  reason: string;
+  months: number;
+  notice: string;
+  noticeColor: string;
+  title: string;
+  pupil: string;
+  question: string;
+  deadline: string;
+  pending: boolean;
+  decided: string;
+  close: string;
+  keep: string;
+};
+
 export type PafiValidationCardData = {
   caseId: string;
   /** The pending action; empty once decided. */
@@ -864,6 +884,7 @@ export type CardDataByName = {
   notice: NoticeCardData;
   "plan-card": PlanCardData;
   "pafi-validation": PafiValidationCardData;
+  "closure-proposal": ClosureProposalCardData;
   "privacy-confirm": PrivacyConfirmCardData;
   "privacy-export": PrivacyExportCardData;
   prompt: PromptCardData;

@@ -8,6 +8,9 @@ export const EXECUTE_VERBS = [
   "case.requestInfo",
   "case.dismiss",
   "case.reopen",
+  /** The answers to the daily job's proposal to close an idle case (domain/idle-cases.ts). */
+  "case.closeLostContact",
+  "case.keepOpen",
   "case.escalate",
   /** The référent (or chef d'établissement) completes a pupil's birth date (cases reported without one). */
   "case.setBirthDate",

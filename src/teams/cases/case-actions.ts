@@ -6,7 +6,7 @@ import type { CaseRecord, MemberSummary } from "../../store/index.js";
 import type { AdaptiveCardJson } from "../cards/card-renderer.js";
 import type { ExecuteVerb } from "../cards/card-verbs.js";
 import type { CardActionRequest } from "../cards/card-action.js";
-import { caseCard, caseDetailsCard, infoRequestCard, noticeCard, type Audience, type Notice, type TypedFamilyForm } from "./case-views.js";
+import { caseCard, caseDetailsCard, closureProposalCard, infoRequestCard, noticeCard, type Audience, type Notice, type TypedFamilyForm } from "./case-views.js";
 import { historyCard, pafiValidationCard, planCard, type AgreementField, type TypedPlanForm } from "./plan-views.js";
 import type { PlanCommand, PlanResult } from "../../services/plans.js";
 
@@ -27,6 +27,14 @@ export const CaseActionData = z
   .loose();
 
 export type CaseActionData = z.infer<typeof CaseActionData>;
+
+/** What the closure proposal card carries besides the case: its wording only. */
+const ClosureProposalData = z
+  .object({
+    reason: z.enum(["IDLE", "AGE"]).catch("IDLE"),
+    months: z.coerce.number().int().min(1).max(60).catch(6),
+  })
+  .loose();
 
 const NOTICE_OF: Record<TriageCommand["verb"], string> = {
   takeCharge: "TAKEN_IN_CHARGE",
@@ -126,6 +134,36 @@ export async function handleCaseAction(request: CardActionRequest<CaseActionData
       }
       deps.onQueued();
       return noticeCard(t("case.reporterNotice.INFO_REQUEST.thanks", { reference: result.case.reference }));
+    }
+    case "case.closeLostContact":
+    case "case.keepOpen": {
+      // The answers to the daily job's proposal, in the follower's personal chat only. The reason
+      // and months only choose the card's wording; the services decide from the case.
+      if (inChannel) return refused();
+      const shown = ClosureProposalData.parse(data);
+      const named = (c: CaseRecord) => triage.may(actor, "VIEW_DETAILS", c);
+      const proposal = (c: CaseRecord, more: { decided?: string; notice?: Notice } = {}) =>
+        closureProposalCard(t, locale, c, { reason: shown.reason, months: shown.months, named: named(c), ...more });
+      if (verb === "case.keepOpen") {
+        const kept = await deps.services.idleCases.keepOpen(actor, caseId);
+        if (!kept.ok) {
+          if (kept.reason === "CLOSED" && kept.case) return proposal(kept.case);
+          if (kept.reason === "CONFLICT" && kept.case) return proposal(kept.case, { notice: { text: t("closure.changed"), color: "Warning" } });
+          return noticeCard(t(`case.notice.${kept.reason}`), "", "Attention");
+        }
+        return proposal(kept.case, { decided: t("closure.kept", { months: deps.services.idleCases.idleMonths }) });
+      }
+      if (version === undefined) return noticeCard(t("case.notice.invalidCard"), "", "Attention");
+      const result = await deps.services.plans.act(actor, caseId, version, { verb: "closeLostContact" });
+      if (!result.ok) {
+        const c = result.view?.case;
+        if (!c || result.reason === "FORBIDDEN")
+          return noticeCard(t(`case.notice.${result.reason === "FORBIDDEN" ? "FORBIDDEN" : "NOT_FOUND"}`), "", "Attention");
+        if (result.reason === "CONFLICT") return proposal(c, { notice: { text: t("closure.changed"), color: "Warning" } });
+        return proposal(c);
+      }
+      deps.onQueued();
+      return proposal(result.view.case, { decided: t("closure.closed") });
     }
     case "case.takeCharge":
     case "case.assign":

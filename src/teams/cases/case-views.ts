@@ -6,7 +6,8 @@ import type { FamilyRecord } from "../../domain/families.js";
 import { renderCard, type AdaptiveCardJson } from "../cards/card-renderer.js";
 import type { Locale, Translate } from "../i18n.js";
 import { NO_CARD_PERMISSIONS, type CaseCardPermissions } from "../../services/case-cards.js";
-import type { CaseCardData, CaseDetailsCardData, InfoRequestCardData, NoticeCardData } from "../cards/card-data.js";
+import type { CaseCardData, CaseDetailsCardData, ClosureProposalCardData, InfoRequestCardData, NoticeCardData } from "../cards/card-data.js";
+import { CLOSURE_NOTICE_DAYS } from "../../domain/idle-cases.js";
 
 /** Cards about a case. The channel card is seen by every member of the channel: reference,
  *  school, class, initials, signal families, urgency and status, never a full name, a birth date
@@ -247,4 +248,34 @@ export function infoRequestCard(
 
 export function noticeCard(title: string, body = "", color: Notice["color"] = "Good"): AdaptiveCardJson {
   return renderCard("notice", { title, body, color } satisfies NoticeCardData);
+}
+
+/** The daily job's proposal to close an idle case « perdu de vue », in the personal chat of one
+ *  follower: the pupil named for who may read the case's details, initials otherwise. Pending while
+ *  the case is open and the proposal stands; `decided` once answered. */
+export function closureProposalCard(
+  t: Translate,
+  locale: Locale,
+  c: CaseRecord,
+  opts: { reason: "IDLE" | "AGE"; months: number; named: boolean; decided?: string; notice?: Notice },
+): AdaptiveCardJson {
+  const pending = opts.decided === undefined && c.status !== "CLOSED" && c.closureProposedAt !== null;
+  const who = opts.named ? `${c.pupil.firstName} ${c.pupil.lastName}` : initials(c.pupil.firstName, c.pupil.lastName);
+  const deadline = c.closureProposedAt ? new Date(c.closureProposedAt.getTime() + CLOSURE_NOTICE_DAYS * 86_400_000) : null;
+  return renderCard("closure-proposal", {
+    caseId: c.id,
+    version: c.version,
+    reason: opts.reason,
+    months: opts.months,
+    notice: opts.notice?.text ?? "",
+    noticeColor: opts.notice?.color ?? "Default",
+    title: t("closure.title", { reference: c.reference }),
+    pupil: t("closure.pupil", { name: who, className: c.pupil.className ?? "—", school: c.school.name }),
+    question: t(`closure.question.${opts.reason}`, { months: opts.months }),
+    deadline: pending && deadline ? t("closure.deadline", { date: formatDate(deadline, locale) }) : "",
+    pending,
+    decided: opts.decided ?? (c.status === "CLOSED" ? t("closure.alreadyClosed") : pending ? "" : t("closure.withdrawn")),
+    close: t("closure.close"),
+    keep: t("closure.keep"),
+  } satisfies ClosureProposalCardData);
 }

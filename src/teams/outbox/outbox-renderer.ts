@@ -2,7 +2,8 @@ import { MessageFactory, type Activity } from "botbuilder";
 import type { Services } from "../../services/index.js";
 import type { RenderSpec, StoredConversation } from "../../store/index.js";
 import { cardMessage } from "../cards/card-message.js";
-import { caseCard, caseChannelCard, caseDetailsCard, infoRequestCard } from "../cases/case-views.js";
+import { caseCard, caseChannelCard, caseDetailsCard, closureProposalCard, infoRequestCard } from "../cases/case-views.js";
+import { CLOSURE_NOTICE_DAYS } from "../../domain/idle-cases.js";
 import { historyCard, pafiValidationCard, planCard } from "../cases/plan-views.js";
 import { resolveLocale, translator, type Locale } from "../i18n.js";
 import { importSummaryCard } from "../imports/import-views.js";
@@ -68,6 +69,20 @@ export async function renderOutgoing(spec: RenderSpec, conversation: StoredConve
       return cardMessage(
         planCard(t, locale, view, { audience: "personal", notice: { text: t("plan.reminder", { reference: c.reference }), color: "Warning" } }),
       );
+    }
+    case "closureProposal":
+    case "closedLostContact": {
+      // Only to the follower it is for, while they may still close the case.
+      const owner =
+        conversation.kind === "PERSONAL"
+          ? await deps.services.members.identify(conversation.tenantId ?? undefined, conversation.aadObjectId ?? undefined)
+          : null;
+      if (!owner || owner.memberId !== spec.memberId || !deps.services.triage.may(owner, "CLOSE_CASE", c)) return null;
+      if (spec.view === "closedLostContact")
+        return MessageFactory.text(t("closure.closedAutomatically", { reference: c.reference, days: CLOSURE_NOTICE_DAYS }));
+      if (c.status === "CLOSED" || c.closureProposedAt === null) return null;
+      const named = deps.services.triage.may(owner, "VIEW_DETAILS", c);
+      return cardMessage(closureProposalCard(t, locale, c, { reason: spec.reason, months: spec.months, named }));
     }
     case "caseDetails":
     case "caseHistory": {

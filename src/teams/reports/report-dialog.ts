@@ -151,7 +151,9 @@ export class ReportDialog extends Dialog {
       state.draft.pupil.firstName.toLowerCase() === result.value.firstName.toLowerCase();
     state.draft.pupil = result.value;
     if (!samePupil) delete state.draft.attachToCase;
-    const match = await this.deps.services.reports.findOpenCase(actor, result.value);
+    // An open case of the same pupil, else one closed less than a year ago that the report may reopen.
+    const match =
+      (await this.deps.services.reports.findOpenCase(actor, result.value)) ?? (await this.deps.services.reports.findReopenableCase(actor, result.value));
     if (match && match.caseId !== state.notSameAs && match.caseId !== state.draft.attachToCase?.caseId) {
       state.duplicate = match;
       state.step = "duplicate";
@@ -164,7 +166,9 @@ export class ReportDialog extends Dialog {
 
   private async receiveDuplicateChoice(dc: DialogContext, state: ReportState, submit: SubmitPayload): Promise<DialogTurnResult> {
     const match = state.duplicate!;
-    if (submit.action === "report.attach") state.draft.attachToCase = { caseId: match.caseId, reference: match.reference };
+    // The choice stays in the draft (the dialog state, in the database) until the report is sent.
+    if (submit.action === "report.attach")
+      state.draft.attachToCase = { caseId: match.caseId, reference: match.reference, ...(match.closedAt !== undefined ? { reopen: true } : {}) };
     else {
       delete state.draft.attachToCase;
       state.notSameAs = match.caseId;

@@ -69,6 +69,9 @@ export function pupilCard(
   } satisfies ReportPupilCardData);
 }
 
+/** The day a case closed, in the duplicate step (Paris calendar date, 06/12/2026). */
+const CLOSED_ON = new Intl.DateTimeFormat("fr-FR", { timeZone: "Europe/Paris", day: "2-digit", month: "2-digit", year: "numeric" });
+
 export function duplicateCard(t: Translate, a: { draftId: string; draft: ReportDraft; match: OpenCaseMatch }): AdaptiveCardJson {
   const p = a.draft.pupil!;
   const vars = {
@@ -78,6 +81,19 @@ export function duplicateCard(t: Translate, a: { draftId: string; draft: ReportD
     reference: a.match.reference,
     status: t(`status.${a.match.status}`),
   };
+  if (a.match.closedAt !== undefined) {
+    // A case closed less than a year ago: reopen it with this report, or start a new one.
+    const closedOn = CLOSED_ON.format(new Date(a.match.closedAt));
+    return renderCard("report-duplicate", {
+      draftId: a.draftId,
+      title: t("report.reopen.title"),
+      body: t("report.reopen.body", vars),
+      question: t("report.reopen.question", { ...vars, date: closedOn }),
+      attach: t("report.reopen.attach"),
+      separate: t("report.reopen.separate"),
+      cancel: t("report.summary.cancel"),
+    } satisfies ReportDuplicateCardData);
+  }
   return renderCard("report-duplicate", {
     draftId: a.draftId,
     title: t("report.duplicate.title"),
@@ -217,7 +233,7 @@ export function summaryCard(t: Translate, a: { draftId: string; draft: ReportDra
     progress: t("report.progress", { step: 4 }),
     title: t("report.summary.title"),
     intro: t("report.summary.intro"),
-    joins: d.attachToCase ? t("report.summary.joins", { reference: d.attachToCase.reference }) : "",
+    joins: d.attachToCase ? t(d.attachToCase.reopen ? "report.summary.reopens" : "report.summary.joins", { reference: d.attachToCase.reference }) : "",
     alert: alertText(t, sig.absenceHalfDays),
     labels: { edit: t("report.summary.edit"), confirm: t("report.summary.confirm"), cancel: t("report.summary.cancel") },
     sections: [
@@ -253,7 +269,7 @@ export function confirmedCard(t: Translate, r: RecordedReport, joined?: JoinedCa
   return renderCard("report-confirmed", {
     title: t("report.confirmed.title"),
     referenceLine: t("report.confirmed.reference", { reference: r.reference }),
-    joined: joinedText,
+    joined: joined?.reopened ? `${t("report.confirmed.reopened", { reference: r.reference })} ${joinedText}` : joinedText,
     // A school with nobody to follow the case: say who was really told.
     next: r.joinedExisting ? "" : toldInstead ? ownerlessReporterText(t, toldInstead) : t("report.confirmed.next"),
     follow: t("report.confirmed.follow", { reference: r.reference }),

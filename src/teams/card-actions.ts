@@ -28,6 +28,8 @@ export const CARD_ACTIONS: { readonly [Verb in ExecuteVerb]: CardAction } = {
   "case.requestInfo": caseAction,
   "case.dismiss": caseAction,
   "case.reopen": caseAction,
+  "case.transferSearch": caseAction,
+  "case.transfer": caseAction,
   "case.escalate": caseAction,
   "case.setBirthDate": caseAction,
   "case.recordFamily": caseAction,

@@ -8,6 +8,9 @@ export const EXECUTE_VERBS = [
   "case.requestInfo",
   "case.dismiss",
   "case.reopen",
+  /** The transfer form (issue 26): schools matching what was typed, then the transfer itself. */
+  "case.transferSearch",
+  "case.transfer",
   "case.escalate",
   /** The référent (or chef d'établissement) completes a pupil's birth date (cases reported without one). */
   "case.setBirthDate",

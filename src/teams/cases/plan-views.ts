@@ -119,7 +119,7 @@ export function planCard(
 }
 
 /** Free texts an event holds, shown under it to those who may read the case's details. */
-const EVENT_TEXT: Record<string, string> = { INFO_REQUESTED: "question", INFO_ANSWERED: "answer", DISMISSED: "reason" };
+const EVENT_TEXT: Record<string, string> = { INFO_REQUESTED: "question", INFO_ANSWERED: "answer", DISMISSED: "reason", TRANSFERRED: "reason" };
 
 export function historyCard(
   t: Translate,

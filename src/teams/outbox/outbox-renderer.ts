@@ -2,7 +2,7 @@ import { MessageFactory, type Activity } from "botbuilder";
 import type { Services } from "../../services/index.js";
 import type { RenderSpec, StoredConversation } from "../../store/index.js";
 import { cardMessage } from "../cards/card-message.js";
-import { caseCard, caseChannelCard, caseDetailsCard, infoRequestCard } from "../cases/case-views.js";
+import { caseCard, caseChannelCard, caseDetailsCard, formatDate, infoRequestCard, noticeCard } from "../cases/case-views.js";
 import { historyCard, pafiValidationCard, planCard } from "../cases/plan-views.js";
 import { resolveLocale, translator, type Locale } from "../i18n.js";
 import { importSummaryCard } from "../imports/import-views.js";
@@ -96,6 +96,17 @@ export async function renderOutgoing(spec: RenderSpec, conversation: StoredConve
       const pending = await deps.services.plans.pendingValidation(owner, c.id);
       return pending?.actionId ? cardMessage(pafiValidationCard(t, pending.case, pending)) : null;
     }
+    case "caseTransferred":
+      // The card where the case was: a read-only line, the reference and the day, no destination.
+      return cardMessage(
+        noticeCard(t("case.transfer.card", { reference: c.reference, date: formatDate(new Date(spec.at), locale) }), t("case.transfer.cardBody"), "Accent"),
+      );
+    case "transferNotice":
+      return MessageFactory.text(
+        spec.named
+          ? t("case.reporterNotice.TRANSFERRED_NAMED", { reference: c.reference, school: c.school.name })
+          : t("case.reporterNotice.TRANSFERRED", { reference: c.reference }),
+      );
     case "ownerlessReport":
       return MessageFactory.text(ownerlessReportText(t, c.reference, spec));
     case "reporterNotice": {

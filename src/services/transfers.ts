@@ -84,8 +84,12 @@ export class TransferService {
       ageAtReport: c.ageAtReport,
       escalatedToMlds: c.escalatedToMlds,
     });
+    // Where the case's cards stay: where it goes, and the chat of a follower who keeps it.
+    const follower = followerKept && c.assignee ? await this.store.members.byId(c.assignee.id) : null;
+    const followerChat = follower ? await this.store.conversations.personalChatOf(follower.aadObjectId) : null;
+    const stays = [...recipients, ...(followerChat ? [followerChat.conversationId] : [])];
     const posts = await this.store.caseChanges.channelPosts(c.id);
-    const left = posts.filter((p) => !recipients.includes(p.conversationId));
+    const left = posts.filter((p) => !stays.includes(p.conversationId));
     const messages: OutgoingMessage[] = [];
     // The cards where the case was become a read-only line (no destination named there).
     for (const post of left) {
@@ -96,8 +100,9 @@ export class TransferService {
         activityId: post.activityId,
       });
     }
-    // Where the case already was and still goes (the same bassin's MLDS channel): updated in place.
-    for (const post of posts.filter((p) => recipients.includes(p.conversationId))) {
+    // Where the case already was and still goes (the same bassin's MLDS channel, the chat of the
+    // follower who keeps it): updated in place.
+    for (const post of posts.filter((p) => stays.includes(p.conversationId))) {
       messages.push({ conversationId: post.conversationId, kind: "update", render: { view: "caseCard", caseId: c.id } });
     }
     // The new school's GPDS, and the MLDS for 16+, get the card as for a new case.
@@ -132,7 +137,7 @@ export class TransferService {
           },
         },
         messages,
-        left.map((p) => p.conversationId),
+        stays,
       );
       return { ok: true, case: updated, followerKept };
     } catch (err) {

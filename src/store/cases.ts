@@ -681,8 +681,10 @@ export class CaseChangeRepository {
    * Moves a case to another school (and bassin) of the académie, if it is still at
    * `expectedVersion`, in one transaction: the CaseTransfer row, the case's school and bassin, its
    * pupil's school (the same young person, one record: a later report at the new school joins this
-   * case), the case card posts of the conversations it leaves (`leftConversationIds`: their
-   * ChannelPost rows go, and their case cards not yet delivered are not sent), then the change of
+   * case), the case card posts of every conversation but `stayingConversationIds` (where the case
+   * goes, and its follower's chat if they keep it): their ChannelPost rows go, and their case cards
+   * not yet delivered, posts or updates, are not sent (they would show the case where it now is);
+   * then the change of
    * status or follower with its event and sends (`messages`), as apply() does.
    */
   async transfer(
@@ -692,7 +694,7 @@ export class CaseChangeRepository {
     change: CaseChange,
     event: CaseEventInput,
     messages: OutgoingMessage[],
-    leftConversationIds: string[],
+    stayingConversationIds: string[],
   ): Promise<CaseRecord> {
     return this.db.transaction().execute(async (trx) => {
       const locked = await trx
@@ -717,18 +719,15 @@ export class CaseChangeRepository {
         .execute();
       await trx.updateTable("Case").set({ schoolId: move.toSchoolId, districtId: move.toDistrictId }).where("id", "=", caseId).execute();
       await trx.updateTable("Pupil").set({ schoolId: move.toSchoolId }).where("id", "=", locked.pupilId).execute();
-      if (leftConversationIds.length > 0) {
-        const left = sql<string>`any(${leftConversationIds}::text[])`;
-        await trx.deleteFrom("ChannelPost").where("caseId", "=", caseId).where("conversationId", "=", left).execute();
-        await trx
-          .deleteFrom("OutboxMessage")
-          .where("caseId", "=", caseId)
-          .where("status", "=", sql.lit("PENDING"))
-          .where("kind", "=", sql.lit("post"))
-          .where("conversationId", "=", left)
-          .where(sql<boolean>`"payload"->'render'->>'view' IN ('caseCard', 'assigned')`)
-          .execute();
-      }
+      const stays = sql<string>`all(${stayingConversationIds}::text[])`;
+      await trx.deleteFrom("ChannelPost").where("caseId", "=", caseId).where("conversationId", "<>", stays).execute();
+      await trx
+        .deleteFrom("OutboxMessage")
+        .where("caseId", "=", caseId)
+        .where("status", "=", sql.lit("PENDING"))
+        .where("conversationId", "<>", stays)
+        .where(sql<boolean>`"payload"->'render'->>'view' IN ('caseCard', 'assigned')`)
+        .execute();
       return this.applyChange(trx, caseId, expectedVersion, change, event, messages);
     });
   }

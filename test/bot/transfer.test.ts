@@ -17,6 +17,7 @@ const karim = person("Karim Benali"); // référent, Lycée Victor-Hugo
 const sophie = person("Sophie Laurent"); // coordinator, Bassin Nord
 const marc = person("Marc Petit"); // coordinator, Bassin Sud
 const ines = person("Inès Moreau"); // référent, LP Jean-Moulin (Bassin Nord)
+const thomas = person("Thomas Girard"); // teacher, LP Jean-Moulin and Collège Jules-Ferry (Bassin Nord)
 // The LP Louise-Michel's référent, added for these tests (the demo has none in Bassin Sud).
 const yasmine = { aadObjectId: "aad-lm-referent", displayName: "Yasmine Haddad", email: "yasmine@lm.test", role: "REFERENT", schools: ["0690005F"] } as Person;
 
@@ -82,7 +83,7 @@ describe.each(DATABASE_KINDS)("transferring a case to another school of the acad
       .execute();
     await installInTeam(bot, sophie, NORD);
     await installInTeam(bot, marc, SUD);
-    for (const p of [claire, karim, sophie, marc, ines, yasmine]) await bot.say(p, "aide");
+    for (const p of [claire, karim, sophie, marc, ines, yasmine, thomas]) await bot.say(p, "aide");
   }, 120_000);
   afterAll(async () => bot?.stop());
 
@@ -218,6 +219,55 @@ describe.each(DATABASE_KINDS)("transferring a case to another school of the acad
     expect(byConversation(NORD.channelId)).toEqual(["update:caseCard"]);
     expect(byConversation(`a:personal-${karim.aadObjectId}`)).toEqual(["update:caseTransferred"]);
     expect(byConversation(`a:personal-${ines.aadObjectId}`)).toEqual(["post:caseCard"]);
+  });
+
+  it("names the receiving school to a reporter who works there", async () => {
+    const thomasActor = await actorOf(thomas);
+    const julesFerry = await schoolId("0690003D");
+    const r = await bot.app.services.reports.submit(
+      thomasActor,
+      {
+        pupil: { lastName: "Collegien", firstName: "Noé", className: "3e 1", schoolId: julesFerry, birthYear: YEAR - 16 },
+        signals: { signals: [{ code: "NO_PLAN" }] },
+        steps: { stepsTaken: [], urgency: 2 },
+      },
+      `transfer-${kind}-thomas`,
+    );
+    if (!r.ok) throw new Error(r.reason);
+    const { caseId, reference } = r.recorded;
+    const jm = await schoolId("0690002C");
+    await execute(bot, sophie, personalOf(sophie), "case.transfer", {
+      caseId,
+      version: await version(caseId),
+      toSchoolId: jm,
+      reason: "Entrée en seconde professionnelle",
+    });
+    const notice = await db().outboxMessage.findFirstOrThrow({ where: { caseId, conversationId: `a:personal-${thomas.aadObjectId}` } });
+    expect(notice.payload).toMatchObject({ render: { view: "transferNotice", named: true } });
+    bot.connector.clear();
+    await drain();
+    const toThomas = bot.connector.sent.filter((a) => a.conversationId === `a:personal-${thomas.aadObjectId}`).map((a) => a.body.text ?? "");
+    expect(toThomas.join("\n")).toContain(`Le dossier ${reference} ouvert par votre fiche de repérage a été transféré vers Lycée professionnel Jean-Moulin`);
+  });
+
+  it("does not deliver, where the case left, its cards that were still waiting to be sent", async () => {
+    const { caseId } = await report("Pressee");
+    // Not yet delivered: the card to Karim's chat and to the Nord channel.
+    const waiting = await db().outboxMessage.findMany({ where: { caseId, status: "PENDING" } });
+    expect(waiting.map((s) => s.conversationId).sort()).toEqual([NORD.channelId, `a:personal-${karim.aadObjectId}`].sort());
+    await execute(bot, karim, personalOf(karim), "case.transfer", {
+      caseId,
+      version: await version(caseId),
+      toSchoolId: await schoolId("0690005F"),
+      reason: "Parti au LP Louise-Michel",
+    });
+    const left = await db().outboxMessage.findMany({
+      where: { caseId, status: "PENDING", conversationId: { in: [NORD.channelId, `a:personal-${karim.aadObjectId}`] } },
+    });
+    expect(left).toEqual([]);
+    bot.connector.clear();
+    await drain();
+    expect(bot.connector.sent.filter((a) => a.conversationId === NORD.channelId || a.conversationId === `a:personal-${karim.aadObjectId}`)).toEqual([]);
   });
 
   it("refuses a transfer by a teacher, to a closed school, to the same school, or on a card that is out of date, changing nothing", async () => {

@@ -96,7 +96,12 @@ describe.each(DATABASE_KINDS)("transferring a case to another school of the acad
     await execute(bot, sophie, personalOf(sophie), "case.details", { caseId });
     await drain();
 
-    // « Transférer » on Karim's card, then the school found by what he types.
+    // « Transférer » on the card Karim received, then the school found by what he types.
+    const received = bot.connector.sent
+      .filter((a) => a.conversationId === `a:personal-${karim.aadObjectId}`)
+      .flatMap((a) => (a.body.attachments ?? []).map((x) => x.content))
+      .filter((x) => cardText(x).includes(reference));
+    expect(received.some((x) => findAction(x, (a) => a.title === "Transférer") !== null)).toBe(true);
     const card = await execute(bot, karim, personalOf(karim), "case.refresh", { caseId });
     expect(findAction(card, (a) => a.title === "Transférer")).not.toBeNull();
     expect(findAction(card, (a) => a.verb === "case.transferSearch")).not.toBeNull();

@@ -29,20 +29,23 @@ export async function renderOutgoing(spec: RenderSpec, conversation: StoredConve
   if (spec.view === "gpdsAgenda" || spec.view === "gpdsSummary") return renderGpdsOutgoing(spec, conversation, deps.services, t, locale);
   const c = await deps.services.triage.systemView(spec.caseId);
   if (!c) return null;
-  /** Whether the owner of this personal chat may record what was done with the family. */
-  const mayRecordFamilyIn = async (conv: StoredConversation, caseRecord: NonNullable<typeof c>): Promise<boolean> => {
-    if (conv.kind !== "PERSONAL") return false;
+  /** What the owner of this personal chat may do on the case beyond what its status offers: record
+   *  what was done with the family, transfer it to another school. */
+  const personalRights = async (conv: StoredConversation, caseRecord: NonNullable<typeof c>): Promise<{ mayRecordFamily: boolean; mayTransfer: boolean }> => {
+    if (conv.kind !== "PERSONAL") return { mayRecordFamily: false, mayTransfer: false };
     const owner = await deps.services.members.identify(conv.tenantId ?? undefined, conv.aadObjectId ?? undefined);
-    return owner !== null && deps.services.triage.may(owner, "RECORD_FAMILY", caseRecord);
+    if (!owner) return { mayRecordFamily: false, mayTransfer: false };
+    return {
+      mayRecordFamily: deps.services.triage.may(owner, "RECORD_FAMILY", caseRecord),
+      mayTransfer: deps.services.transfers.mayTransfer(owner, caseRecord),
+    };
   };
   switch (spec.view) {
     case "caseCard": {
       // Routing sent it to this personal chat because its owner is responsible for the case.
       if (conversation.kind === "PERSONAL") {
-        const mayRecordFamily = await mayRecordFamilyIn(conversation, c);
-        return cardMessage(
-          caseCard(t, locale, c, { audience: "personal", assignees: await deps.services.triage.assignees(c), now: deps.clock(), mayRecordFamily }),
-        );
+        const rights = await personalRights(conversation, c);
+        return cardMessage(caseCard(t, locale, c, { audience: "personal", assignees: await deps.services.triage.assignees(c), now: deps.clock(), ...rights }));
       }
       // A channel sees the read-only card; Teams asks the bot for the view of each person who may
       // act on the case (refresh), with the buttons their role permits (src/teams/cases/case-actions.ts).
@@ -51,7 +54,7 @@ export async function renderOutgoing(spec: RenderSpec, conversation: StoredConve
     case "assigned": {
       const card = caseCard(t, locale, c, {
         audience: "personal",
-        mayRecordFamily: await mayRecordFamilyIn(conversation, c),
+        ...(await personalRights(conversation, c)),
         assignees: await deps.services.triage.assignees(c),
         now: deps.clock(),
         notice: { text: t("case.assigned", { reference: c.reference }), color: "Accent" },

@@ -18,6 +18,7 @@ const OPERATION_FR: Record<Operation, string> = {
   CLOSE_CASE: "clore un dossier",
   REFER_TO_MLDS: "orienter vers la MLDS (décision du GPDS)",
   GPDS_DECIDE: "enregistrer les décisions du GPDS",
+  TRANSFER_CASE: "transférer un dossier vers un autre établissement de l'académie",
   VIEW_HISTORY: "voir l'historique d'un dossier",
   RECORD_ABSENCES: "compléter le décompte des demi-journées d'absence",
   RECORD_FAMILY: "noter l'information et la rencontre de la famille, les accords",

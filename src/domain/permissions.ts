@@ -15,6 +15,10 @@ export const OPERATIONS = [
    *  closing the séance): the référent who runs it and the chef d'établissement who chairs it. */
   "GPDS_DECIDE",
   "VIEW_HISTORY",
+  /** Moving an open case to another school (and perhaps bassin) of the académie: the pupil changed
+   *  school. Who follows the case at the school (référent, chef d'établissement) or in the bassin
+   *  (a coordinator, once they may act on it); services/transfers.ts checks the destination. */
+  "TRANSFER_CASE",
   /** Completing a case's counts of absences (half-days), as the CPE keeps them. */
   "RECORD_ABSENCES",
   /** Recording what was done with the family: informed, met, agreements (the GPDS, or the MLDS
@@ -81,6 +85,7 @@ export const PERMISSIONS: Readonly<Record<Operation, Readonly<Partial<Record<Rol
   CLOSE_CASE: { REFERENT: "SCHOOL", COORDINATOR: "DISTRICT" },
   REFER_TO_MLDS: { HEAD: "SCHOOL", REFERENT: "SCHOOL" },
   GPDS_DECIDE: { HEAD: "SCHOOL", REFERENT: "SCHOOL" },
+  TRANSFER_CASE: { HEAD: "SCHOOL", REFERENT: "SCHOOL", COORDINATOR: "DISTRICT" },
   VIEW_HISTORY: {
     CPE: "SCHOOL",
     HEAD: "SCHOOL",
@@ -168,7 +173,7 @@ export const DEFAULT_MLDS_ACCESS: MldsAccess = "URGENT_OR_OUT_OF_SCHOOL";
 export const URGENT_LEVEL = 3;
 
 /** The operations by which a coordinator acts on a case (as opposed to reading it). */
-export const ACTING_OPERATIONS = ["TRIAGE", "EDIT_PLAN", "CLOSE_CASE"] as const satisfies readonly Operation[];
+export const ACTING_OPERATIONS = ["TRIAGE", "EDIT_PLAN", "CLOSE_CASE", "TRANSFER_CASE"] as const satisfies readonly Operation[];
 
 /** Whether the bassin's coordinators may act on a case now: referred by the GPDS, or the bassin's
  *  setting lets them act before the decision. */

@@ -5,6 +5,7 @@ import { MemberService } from "./members.js";
 import { ReportService } from "./reports.js";
 import { RoutingService } from "./routing.js";
 import { TriageService } from "./triage.js";
+import { TransferService } from "./transfers.js";
 import { PlanService } from "./plans.js";
 import { ReviewReminderService } from "./review-reminders.js";
 import { IdleCaseService } from "./idle-cases.js";
@@ -37,6 +38,7 @@ export type Services = {
   reports: ReportService;
   routing: RoutingService;
   triage: TriageService;
+  transfers: TransferService;
   plans: PlanService;
   reviewReminders: ReviewReminderService;
   idleCases: IdleCaseService;
@@ -86,11 +88,13 @@ export function createServices(store: Store, clock: () => Date = () => new Date(
   const plans = new PlanService(store, triage, clock);
   const links = options.links ?? new SignedLinks(undefined, () => "http://127.0.0.1", clock);
   const owners = new SchoolOwnerService(store, clock);
+  const enrolments = new EnrolmentService(store, clock);
   return {
     routing,
     owners,
     reports: new ReportService(store, routing, clock, owners),
     triage,
+    transfers: new TransferService(store, triage, routing, enrolments, clock),
     plans,
     privacy: new PrivacyService(store, triage, plans, links, clock),
     retention: new RetentionService(store, clock, options.retention),
@@ -105,7 +109,7 @@ export function createServices(store: Store, clock: () => Date = () => new Date(
     statistics: new StatisticsService(store, links, clock),
     weeklyDigest: new WeeklyDigestService(store, clock, options.schoolHolidays),
     directoryPeople: new DirectoryPeopleService(store, clock),
-    enrolments: new EnrolmentService(store, clock),
+    enrolments,
     memberAdmin: new MemberAdminService(store, clock),
     directorySchools: new DirectorySchoolService(store, clock),
     gpds: new GpdsService(store, clock, calendar),

@@ -18,6 +18,7 @@ import {
   type PlanOwner,
 } from "../domain/plan-catalogue.js";
 import { ageOn } from "../domain/routing.js";
+import { can } from "../domain/permissions.js";
 import { calendarDay, missingAgreement } from "../domain/families.js";
 import { schoolYearsAround } from "../domain/school-year.js";
 import { safeText } from "../domain/safe-text.js";
@@ -34,6 +35,7 @@ import {
 } from "../store/index.js";
 import type { Actor } from "./members.js";
 import type { PrivateSendResult, TriageService } from "./triage.js";
+import { pastTransferOf } from "./transfers.js";
 
 /** AGREEMENT_REQUIRED: an MLDS module without the young person's agreement on record, a PAFI
  *  without the family's (field: the agreement missing, youngPersonAgreedAt or familyAgreedAt). */
@@ -312,17 +314,33 @@ export class PlanService {
   /** The chronology a queued send shows, if the member it goes to may still see it. */
   async historyFor(actor: Actor, caseId: string, limit = 30) {
     const c = await this.store.caseChanges.get({ id: caseId });
-    if (!c || !this.triage.may(actor, "VIEW_HISTORY", c)) return null;
-    return { case: c, events: await this.store.plans.events(c.id, limit) };
+    if (!c) return null;
+    const before = await this.historyLimit(actor, c);
+    if (before === null) return null;
+    return { case: c, events: await this.store.plans.events(c.id, limit, before) };
   }
 
   /** The case's chronology (who did what, when), for the people allowed to see it. */
   async history(actor: Actor, caseId: string, limit = 30) {
     const c = await this.store.caseChanges.get({ id: caseId });
     if (!c) return { ok: false as const, reason: "NOT_FOUND" as const };
-    if (!this.triage.may(actor, "VIEW_HISTORY", c)) return { ok: false as const, reason: "FORBIDDEN" as const };
+    const before = await this.historyLimit(actor, c);
+    if (before === null) return { ok: false as const, reason: "FORBIDDEN" as const };
     await this.store.caseChanges.record(c.id, { type: "HISTORY_VIEWED", actorId: actor.memberId });
-    return { ok: true as const, case: c, events: await this.store.plans.events(c.id, limit) };
+    return { ok: true as const, case: c, events: await this.store.plans.events(c.id, limit, before) };
+  }
+
+  /**
+   * How much of a case's chronology the caller may read: all of it (undefined) where they may see
+   * the case; for someone of the school or bassin a transferred case left, who read its history
+   * there and took part in it, what happened before it left; otherwise nothing (null).
+   */
+  private async historyLimit(actor: Actor, c: CaseRecord): Promise<Date | undefined | null> {
+    if (this.triage.may(actor, "VIEW_HISTORY", c)) return undefined;
+    const past = await pastTransferOf(this.store, actor, c.id, c.reporterIds);
+    if (!past) return null;
+    const there = { ...this.triage.scopeOf(c), schoolId: past.fromSchoolId, districtId: past.fromDistrictId, assigneeId: null };
+    return can(actor, "VIEW_HISTORY", there) ? past.at : null;
   }
 }
 

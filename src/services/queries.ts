@@ -6,6 +6,7 @@ import { initials } from "../domain/text.js";
 import type { CaseFilter, CaseListRows, CaseSummaryRow, Store } from "../store/index.js";
 import { DirectorySchoolRepository } from "../store/directory-schools.js";
 import type { Actor } from "./members.js";
+import { pastTransferOf } from "./transfers.js";
 
 /** Where the answer is shown: a personal chat, or a channel (or group chat) that everyone in it reads. */
 export type QueryAudience = "personal" | "channel";
@@ -41,7 +42,10 @@ export type StatusResult =
    *  (another school, an earlier school year, a campaign list), newest first. */
   | { ok: true; line: CaseLine; linked: CaseLine[] }
   /** NOT_FOUND also when the case exists but is not the caller's to see: existence is not revealed. */
-  | { ok: false; reason: "NOT_FOUND" | "PERSONAL_ONLY" };
+  | { ok: false; reason: "NOT_FOUND" | "PERSONAL_ONLY" }
+  /** The case left for another school of the académie, which the caller (who took part in it at the
+   *  school it left) may know, and when; nothing of where it went nor what happened there since. */
+  | { ok: false; reason: "TRANSFERRED"; reference: string; at: Date };
 
 /** `closeNames`: when nothing matched in a personal chat, the names of the caller's cases one slip
  *  away from what was typed ("Henaut" for Hénault), closest first. */
@@ -68,6 +72,12 @@ export class QueryService {
     if (!row) return { ok: false, reason: "NOT_FOUND" };
     const now = this.clock();
     const scope = scopeOfRow(row);
+    // Someone of the school (or bassin) a case left, who no longer sees it where it is: that it was
+    // transferred, and when. A reporter sees their own reports anywhere, but not where this one went.
+    if (!can(actor, "VIEW_STATUS", { ...scope, reporterIds: [] })) {
+      const past = await pastTransferOf(this.store, actor, row.id, row.reporterIds);
+      if (past) return { ok: false, reason: "TRANSFERRED", reference: row.reference, at: past.at };
+    }
     if (!can(actor, "VIEW_STATUS", scope)) return { ok: false, reason: "NOT_FOUND" };
     if (audience === "channel" && staysWithSchool(scope)) return { ok: false, reason: "PERSONAL_ONLY" };
     const [line] = await this.withOwners([this.line(actor, row, scope, audience, now)], [row]);

@@ -396,6 +396,19 @@ export type CaseChange = {
   family?: { fields: Partial<FamilyRecord>; updatedById: string };
 };
 
+export type TransferTarget = {
+  id: string;
+  name: string;
+  uai: string;
+  state: "OPEN" | "OPENING" | "CLOSING" | "CLOSED";
+  districtId: string;
+  departmentCode: string | null;
+  mldsAccess: MldsAccess;
+};
+
+/** Where a case was moved from and to, and when (the reason stays in the row and its event). */
+export type CaseTransferRecord = { fromSchoolId: string; toSchoolId: string; fromDistrictId: string; toDistrictId: string; byId: string | null; at: Date };
+
 export type CaseEventInput = { type: string; actorId: string | null; data?: Record<string, unknown>; /** By default, the database's now(). */ at?: Date };
 
 const FAMILY_ORDER = ["ATTENDANCE", "ENGAGEMENT", "RESULTS", "BEHAVIOUR", "ORIENTATION"];
@@ -722,6 +735,97 @@ export class CaseChangeRepository {
       }
     }
     return exchanges;
+  }
+
+  /**
+   * Moves a case to another school (and bassin) of the académie, if it is still at
+   * `expectedVersion`, in one transaction: the CaseTransfer row, the case's school and bassin, its
+   * pupil's school (the same young person, one record: a later report at the new school joins this
+   * case), the case card posts of every conversation but `stayingConversationIds` (where the case
+   * goes, and its follower's chat if they keep it): their ChannelPost rows go, and their case cards
+   * not yet delivered, posts or updates, are not sent (they would show the case where it now is);
+   * then the change of
+   * status or follower with its event and sends (`messages`), as apply() does.
+   */
+  async transfer(
+    caseId: string,
+    expectedVersion: number,
+    move: { toSchoolId: string; toDistrictId: string; byId: string; reason: string },
+    change: CaseChange,
+    event: CaseEventInput,
+    messages: OutgoingMessage[],
+    stayingConversationIds: string[],
+  ): Promise<CaseRecord> {
+    return this.db.transaction().execute(async (trx) => {
+      const locked = await trx
+        .selectFrom("Case")
+        .select(["version", "pupilId", "schoolId", "districtId"])
+        .where("id", "=", caseId)
+        .forUpdate()
+        .executeTakeFirst();
+      if (locked?.version !== expectedVersion) throw new VersionConflictError(caseId);
+      await trx
+        .insertInto("CaseTransfer")
+        .values({
+          id: randomUUID(),
+          caseId,
+          fromSchoolId: locked.schoolId,
+          toSchoolId: move.toSchoolId,
+          fromDistrictId: locked.districtId,
+          toDistrictId: move.toDistrictId,
+          byId: move.byId,
+          reason: move.reason,
+        })
+        .execute();
+      await trx.updateTable("Case").set({ schoolId: move.toSchoolId, districtId: move.toDistrictId }).where("id", "=", caseId).execute();
+      await trx.updateTable("Pupil").set({ schoolId: move.toSchoolId }).where("id", "=", locked.pupilId).execute();
+      const stays = sql<string>`all(${stayingConversationIds}::text[])`;
+      await trx.deleteFrom("ChannelPost").where("caseId", "=", caseId).where("conversationId", "<>", stays).execute();
+      await trx
+        .deleteFrom("OutboxMessage")
+        .where("caseId", "=", caseId)
+        .where("status", "=", sql.lit("PENDING"))
+        .where("conversationId", "<>", stays)
+        .where(sql<boolean>`"payload"->'render'->>'view' IN ('caseCard', 'assigned')`)
+        .execute();
+      return this.applyChange(trx, caseId, expectedVersion, change, event, messages);
+    });
+  }
+
+  /** A school a case may be transferred to: its state, bassin and that bassin's MLDS setting. */
+  async transferTarget(schoolId: string): Promise<TransferTarget | null> {
+    return (
+      (await this.db
+        .selectFrom("School as s")
+        .innerJoin("District as d", "d.id", "s.districtId")
+        .select(["s.id", "s.name", "s.uai", "s.state", "s.districtId", "s.departmentCode", "d.mldsAccess"])
+        .where("s.id", "=", schoolId)
+        .executeTakeFirst()) ?? null
+    );
+  }
+
+  /** Whether the member wrote an event of the case before a date (took part in it there). */
+  async actedBefore(caseId: string, memberId: string, before: Date): Promise<boolean> {
+    const row = await this.db
+      .selectFrom("CaseEvent")
+      .select("id")
+      .where("caseId", "=", caseId)
+      .where("actorId", "=", memberId)
+      .where("at", "<", before)
+      .limit(1)
+      .executeTakeFirst();
+    return row !== undefined;
+  }
+
+  /** The transfers of a case, oldest first. */
+  async transfers(caseId: string): Promise<CaseTransferRecord[]> {
+    return this.db
+      .selectFrom("CaseTransfer")
+      .select(["fromSchoolId", "toSchoolId", "fromDistrictId", "toDistrictId", "byId", "at"])
+      .where("caseId", "=", caseId)
+      .orderBy("at")
+      .orderBy("id")
+      .execute();
   }
 
   async channelPosts(caseId: string): Promise<{ conversationId: string; activityId: string }[]> {

@@ -102,7 +102,7 @@ export type { MessageTurnStart, InvokeTurnStart } from "./turn-start.js";
 export type { SchoolSummary } from "./schools.js";
 export { VersionConflictError } from "./cases.js";
 export type { IdleCandidate, ClosureDue } from "./idle-cases.js";
-export type { NewReport, OpenCaseMatch, RecordedReport, CaseRecord, CaseChange, InfoExchange } from "./cases.js";
+export type { NewReport, OpenCaseMatch, RecordedReport, CaseRecord, CaseChange, CaseTransferRecord, TransferTarget, InfoExchange } from "./cases.js";
 export type { OutgoingMessage, RenderSpec } from "./outgoing-message.js";
 export type { MemberSummary } from "./members.js";
 export { UnknownPlanActionError } from "./plans.js";

@@ -5,6 +5,12 @@ export type RenderSpec =
   | { view: "caseCard"; caseId: string }
   | { view: "reporterNotice"; caseId: string; notice: "TAKEN_IN_CHARGE" | "CLOSED" | "INFO_REQUEST" }
   | { view: "assigned"; caseId: string }
+  /** A card of the case at the school it left (channel or personal chat), replaced by a read-only
+   *  line: transferred on that day, to a school it does not name (`at`: ISO instant). */
+  | { view: "caseTransferred"; caseId: string; at: string }
+  /** The reporter is told the case went to another school of the académie; `named`: the reporter
+   *  is a member of that school, so the notice may name it. */
+  | { view: "transferNotice"; caseId: string; named: boolean }
   /** A report joined a case: told to whoever follows it (signal families and urgency, no text). */
   | { view: "reportAdded"; caseId: string; reporterId: string; families: string[]; urgency: number }
   | { view: "planReminder"; caseId: string }
@@ -57,4 +63,7 @@ export type OutgoingMessage = {
   render: RenderSpec;
   /** Makes enqueuing idempotent (a retried request does not post twice). */
   dedupeKey?: string;
+  /** An update of this activity rather than of the case card recorded for the conversation (a card
+   *  whose ChannelPost row goes away in the same change: a transferred case's former posts). */
+  activityId?: string;
 };

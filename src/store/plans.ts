@@ -127,15 +127,15 @@ export class PlanRepository {
     return { ...plan, actions };
   }
 
-  async events(caseId: string, limit: number): Promise<{ type: string; at: Date; actorName: string | null; data: Record<string, unknown> }[]> {
-    const events = await this.db
+  /** The latest events of a case, newest first; `before`: only those earlier than that instant. */
+  async events(caseId: string, limit: number, before?: Date): Promise<{ type: string; at: Date; actorName: string | null; data: Record<string, unknown> }[]> {
+    let q = this.db
       .selectFrom("CaseEvent as e")
       .leftJoin("Member as m", "m.id", "e.actorId")
       .select(["e.type", "e.at", "m.displayName as actorName", "e.data"])
-      .where("e.caseId", "=", caseId)
-      .orderBy("e.id", "desc")
-      .limit(limit)
-      .execute();
+      .where("e.caseId", "=", caseId);
+    if (before) q = q.where("e.at", "<", before);
+    const events = await q.orderBy("e.id", "desc").limit(limit).execute();
     return events.map((e) => ({ ...e, data: eventData(e.data) }));
   }
 }

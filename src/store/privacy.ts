@@ -395,6 +395,7 @@ async function anonymizeCasesIn(
   await trx.updateTable("Outcome").set(erasedValues("Outcome")).where("caseId", "=", inCases).execute();
   await trx.updateTable("CaseFamily").set(erasedValues("CaseFamily")).where("caseId", "=", inCases).execute();
   await trx.updateTable("CallAttempt").set(erasedValues("CallAttempt")).where("caseId", "=", inCases).execute();
+  await trx.updateTable("CaseTransfer").set(erasedValues("CaseTransfer")).where("caseId", "=", inCases).execute();
   await trx
     .updateTable("Plan")
     .set({ ...erasedValues("Plan"), updatedAt: sql<Date>`now()` })

@@ -93,6 +93,16 @@ export const COLUMN_FATES = {
   CaseFamily: { caseId: KEY, metBy: { erase: null }, updatedById: KEY },
   CallAttempt: { id: KEY, caseId: KEY, byId: KEY, outcome: CODE, note: { erase: null } },
   CaseEvent: { id: KEY, caseId: KEY, actorId: KEY, type: CODE, data: { eraseKeys: "FREE_TEXT_EVENT_KEYS" } },
+  CaseTransfer: {
+    id: KEY,
+    caseId: KEY,
+    fromSchoolId: KEY,
+    toSchoolId: KEY,
+    fromDistrictId: KEY,
+    toDistrictId: KEY,
+    byId: KEY,
+    reason: { erase: "" },
+  },
   RoutingChannel: { id: KEY, districtId: KEY, teamId: KEY, channelId: KEY, name: { keep: "a Teams channel's name" } },
   ChannelPost: { id: KEY, caseId: KEY, conversationId: KEY, activityId: KEY },
   ConversationRef: {

@@ -21,7 +21,8 @@ export type NewSend = {
 
 /** The send of a message decided by a service, about a case. */
 export function sendOf(m: OutgoingMessage, caseId: string | null = null): NewSend {
-  return { conversationId: m.conversationId, kind: m.kind, payload: { render: m.render }, dedupeKey: m.dedupeKey ?? null, caseId };
+  const payload: OutboxPayload = m.activityId ? { render: m.render, activityId: m.activityId } : { render: m.render };
+  return { conversationId: m.conversationId, kind: m.kind, payload, dedupeKey: m.dedupeKey ?? null, caseId };
 }
 
 // createdAt orders a conversation's sends (FIFO). Several sends queued in the same millisecond (one

@@ -30,6 +30,8 @@ export const CARD_ACTIONS: { readonly [Verb in ExecuteVerb]: CardAction } = {
   "case.reopen": caseAction,
   "case.closeLostContact": caseAction,
   "case.keepOpen": caseAction,
+  "case.transferSearch": caseAction,
+  "case.transfer": caseAction,
   "case.escalate": caseAction,
   "case.setBirthDate": caseAction,
   "case.recordFamily": caseAction,

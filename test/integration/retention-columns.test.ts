@@ -40,6 +40,7 @@ describe("what anonymisation does to each column", () => {
         "PupilContact.phone",
         "CaseEvent.data",
         "CaseFamily.metBy",
+        "CaseTransfer.reason",
         "Outcome.comment",
         "Plan.objective",
         "PlanAction.company",

@@ -145,6 +145,14 @@ describe("the permission table, through the services", () => {
         return verdict(r);
       });
     },
+    // A transfer to another school of the same bassin (LP Jean-Moulin, Nord; LP Louise-Michel, Sud).
+    TRANSFER_CASE: async (actor, where) => {
+      const c = await newCase(where);
+      const to = (await prisma().school.findUniqueOrThrow({ where: { uai: (where === "inside" ? DEMO_SCHOOLS[1] : DEMO_SCHOOLS[4]).uai } })).id;
+      return unchangedWhenDenied(c.id, async () =>
+        verdict(await services.transfers.transfer(actor, c.id, await version(c.id), to, "L'élève change d'établissement")),
+      );
+    },
     RECORD_FAMILY: async (actor, where) => {
       // A case the GPDS referred to the MLDS: before that a coordinator may not record what was done
       // with the family, whatever the table says of the bassin (test/unit/permissions.test.ts).

@@ -96,6 +96,10 @@ const BASSIN_REFERRED_OR_HELD: Row = ["R", "R", "R", "-", "-", "Y"];
  *   runs it or the chef d'établissement who chairs it, for the school's cases only, whatever the
  *   pupil's age; the other GPDS members (CPE, psy-EN, social worker, nurse) attend but do not record,
  *   and no one from the bassin decides for the school's GPDS, not even on a case they hold.
+ * - TRANSFER_CASE: moving an open case to another school of the académie (the pupil changed school):
+ *   the school's référent or chef d'établissement for the school's cases; a coordinator of the bassin
+ *   once they may act on the case (A), as for triage. Not the case's holder elsewhere: the case goes
+ *   where its school's people (or its bassin's MLDS) decide, and nobody else.
  * - RECORD_FAMILY: the family informed, met, the agreements: the school's GPDS members (and whoever
  *   holds the case); a coordinator only once the GPDS has referred the case (R), whatever the
  *   bassin's setting: until then the family is the school's to meet.
@@ -218,6 +222,19 @@ const EXPECTED: Record<Operation, Record<Role, Row>> = {
     SOCIAL_WORKER: NEVER,
     NURSE: NEVER,
     COORDINATOR: NEVER,
+    IEN_IO: NEVER,
+    DSDEN: NEVER,
+    ADMIN: NEVER,
+  },
+  TRANSFER_CASE: {
+    STAFF: NEVER,
+    CPE: NEVER,
+    HEAD: SCHOOL_ONLY,
+    REFERENT: SCHOOL_ONLY,
+    PSYEN: NEVER,
+    SOCIAL_WORKER: NEVER,
+    NURSE: NEVER,
+    COORDINATOR: BASSIN_ACTING,
     IEN_IO: NEVER,
     DSDEN: NEVER,
     ADMIN: NEVER,
@@ -401,6 +418,7 @@ describe("can without a case", () => {
     CLOSE_CASE: [],
     REFER_TO_MLDS: [],
     GPDS_DECIDE: [],
+    TRANSFER_CASE: [],
     VIEW_HISTORY: [],
     RECORD_ABSENCES: [],
     RECORD_FAMILY: [],

@@ -43,6 +43,8 @@ export type CaseCardData = {
     /** The family form (informed, met, agreements), for who may record it, in personal chat. */
     recordFamily: boolean;
     reopen: boolean;
+    /** « Transférer » (issue 26): a school to search for, for who may transfer the case (personal chat). */
+    transfer: boolean;
   };
   /** What was done with the family, in one line (personal chats only; empty in a channel). */
   family: string;
@@ -79,6 +81,9 @@ export type CaseCardData = {
     reopen: string;
     reopenReason: string;
     reopenConfirm: string;
+    transfer: string;
+    transferSearch: string;
+    transferSearchConfirm: string;
     escalate: string;
     setBirthDate: string;
     birthDate: string;
@@ -236,6 +241,24 @@ export type InfoRequestCardData = {
 };
 
 /** cards/notice.json */
+/** cards/case-transfer.json: where a case goes (a school found by what was typed) and why. */
+export type CaseTransferCardData = {
+  caseId: string;
+  version: number;
+  title: string;
+  intro: string;
+  notice: string;
+  noticeColor: string;
+  query: string;
+  hasSchools: boolean;
+  /** Nothing matched what was typed (empty before a search). */
+  noSchool: string;
+  schools: Array<{ title: string; value: string }>;
+  school: string;
+  reason: string;
+  labels: { search: string; searchConfirm: string; school: string; reason: string; confirm: string };
+};
+
 export type NoticeCardData = {
   title: string;
   body: string;

@@ -11,6 +11,9 @@ export const EXECUTE_VERBS = [
   /** The answers to the daily job's proposal to close an idle case (domain/idle-cases.ts). */
   "case.closeLostContact",
   "case.keepOpen",
+  /** The transfer form (issue 26): schools matching what was typed, then the transfer itself. */
+  "case.transferSearch",
+  "case.transfer",
   "case.escalate",
   /** The référent (or chef d'établissement) completes a pupil's birth date (cases reported without one). */
   "case.setBirthDate",

@@ -6,7 +6,17 @@ import type { CaseRecord, MemberSummary } from "../../store/index.js";
 import type { AdaptiveCardJson } from "../cards/card-renderer.js";
 import type { ExecuteVerb } from "../cards/card-verbs.js";
 import type { CardActionRequest } from "../cards/card-action.js";
-import { caseCard, caseDetailsCard, closureProposalCard, infoRequestCard, noticeCard, type Audience, type Notice, type TypedFamilyForm } from "./case-views.js";
+import {
+  caseCard,
+  caseDetailsCard,
+  caseTransferCard,
+  closureProposalCard,
+  infoRequestCard,
+  noticeCard,
+  type Audience,
+  type Notice,
+  type TypedFamilyForm,
+} from "./case-views.js";
 import { historyCard, pafiValidationCard, planCard, type AgreementField, type TypedPlanForm } from "./plan-views.js";
 import type { PlanCommand, PlanResult } from "../../services/plans.js";
 
@@ -23,6 +33,9 @@ export const CaseActionData = z
     answer: safeText({ max: 2000, lines: true }).optional(),
     editActionId: z.string().max(64).optional(),
     birthDate: safeText({ max: 40 }).optional(),
+    /** The transfer form: what was typed to find a school, and the school chosen (an id, looked up). */
+    schoolQuery: safeText({ max: 200 }).optional(),
+    toSchoolId: z.string().max(64).optional(),
   })
   .loose();
 
@@ -83,7 +96,8 @@ export async function handleCaseAction(request: CardActionRequest<CaseActionData
     const choices = triage.may(actor, "TRIAGE", c) ? (assignees ?? (await triage.assignees(c))) : [];
     const mayRecordFamily = triage.may(actor, "RECORD_FAMILY", c);
     const mayReopen = triage.may(actor, "CLOSE_CASE", c);
-    return caseCard(t, locale, c, { audience, assignees: choices, notice, now: deps.clock(), mayRecordFamily, mayReopen, familyTyped });
+    const mayTransfer = deps.services.transfers.mayTransfer(actor, c);
+    return caseCard(t, locale, c, { audience, assignees: choices, notice, now: deps.clock(), mayRecordFamily, mayReopen, mayTransfer, familyTyped });
   };
   const failure = async (result: Extract<TriageResult, { ok: false }>): Promise<AdaptiveCardJson> => {
     const text = result.reason === "INVALID_INPUT" ? t(`case.notice.INVALID_INPUT.${result.field ?? "question"}`) : t(`case.notice.${result.reason}`);
@@ -181,6 +195,44 @@ export async function handleCaseAction(request: CardActionRequest<CaseActionData
       // card, with its "Voir le plan" button, rather than a plan card the update would replace.
       const name = result.case.assignee?.displayName ?? actor.displayName;
       return render(result.case, { text: t(`case.notice.${NOTICE_OF[cmd.verb]}`, { name }), color: "Good" }, result.assignees);
+    }
+    case "case.transferSearch": {
+      // From the case card in a personal chat only: the schools found are the académie's, the form
+      // is the caller's.
+      if (inChannel) return refused();
+      const query = (data.schoolQuery ?? "").trim();
+      const found = await deps.services.transfers.destinations(actor, caseId, query);
+      if (!found.ok) return failure(found);
+      return caseTransferCard(t, found.case, { query, schools: found.schools, searched: true });
+    }
+    case "case.transfer": {
+      if (inChannel) return refused();
+      if (version === undefined) return noticeCard(t("case.notice.invalidCard"), "", "Attention");
+      const query = (data.schoolQuery ?? "").trim();
+      const reason = data.reason ?? "";
+      const result = await deps.services.transfers.transfer(actor, caseId, version, data.toSchoolId ?? "", reason);
+      if (!result.ok) {
+        if (result.reason === "INVALID_INPUT" && result.case && result.field !== "waitsForGpds") {
+          // The form again with what was typed and why it was refused: nothing is lost.
+          const found = await deps.services.transfers.destinations(actor, caseId, query);
+          const schools = found.ok ? found.schools : [];
+          const text = t(`case.notice.INVALID_INPUT.${result.field ?? "transferSchool"}`);
+          return caseTransferCard(t, result.case, {
+            query,
+            schools,
+            searched: query !== "",
+            typed: { school: data.toSchoolId ?? "", reason: reason.slice(0, 500) },
+            notice: { text, color: "Attention" },
+          });
+        }
+        return failure(result);
+      }
+      deps.onQueued();
+      const c = result.case;
+      const text = t(result.followerKept ? "case.notice.TRANSFERRED_KEPT" : "case.notice.TRANSFERRED", { school: c.school.name });
+      // Who may still see the case where it went sees its card; anyone else only that it left.
+      if (triage.may(actor, "VIEW_STATUS", c)) return render(c, { text, color: "Good" });
+      return noticeCard(text, t("case.transfer.cardBody"), "Good");
     }
     case "case.setBirthDate": {
       if (version === undefined) return noticeCard(t("case.notice.invalidCard"), "", "Attention");

@@ -6,7 +6,14 @@ import type { FamilyRecord } from "../../domain/families.js";
 import { renderCard, type AdaptiveCardJson } from "../cards/card-renderer.js";
 import type { Locale, Translate } from "../i18n.js";
 import { NO_CARD_PERMISSIONS, type CaseCardPermissions } from "../../services/case-cards.js";
-import type { CaseCardData, CaseDetailsCardData, ClosureProposalCardData, InfoRequestCardData, NoticeCardData } from "../cards/card-data.js";
+import type {
+  CaseCardData,
+  CaseDetailsCardData,
+  CaseTransferCardData,
+  ClosureProposalCardData,
+  InfoRequestCardData,
+  NoticeCardData,
+} from "../cards/card-data.js";
 import { CLOSURE_NOTICE_DAYS } from "../../domain/idle-cases.js";
 
 /** Cards about a case. The channel card is seen by every member of the channel: reference,
@@ -63,6 +70,8 @@ export function caseCard(
     mayRecordFamily?: boolean;
     /** Whether the caller may reopen the case when it is closed (permissions: CLOSE_CASE). */
     mayReopen?: boolean;
+    /** Whether the caller may transfer the case to another school (services.transfers.mayTransfer). */
+    mayTransfer?: boolean;
     familyTyped?: TypedFamilyForm;
   },
 ): AdaptiveCardJson {
@@ -92,6 +101,8 @@ export function caseCard(
     recordFamily: open && opts.audience === "personal" && opts.mayRecordFamily === true && !c.pupil.anonymized,
     // Reopened by who may close it (its follower among them), from a personal chat, while it still names the pupil.
     reopen: !open && opts.audience === "personal" && (p?.close ?? true) && opts.mayReopen === true && !c.pupil.anonymized,
+    // Transferred by who follows it at its school or bassin, from a personal chat (issue 26).
+    transfer: open && opts.audience === "personal" && opts.mayTransfer === true && !c.pupil.anonymized,
   };
   return renderCard("case-card", {
     caseId: c.id,
@@ -137,6 +148,9 @@ export function caseCard(
       reopen: t("case.labels.reopen"),
       reopenReason: t("case.labels.reopenReason"),
       reopenConfirm: t("case.labels.reopenConfirm"),
+      transfer: t("case.labels.transfer"),
+      transferSearch: t("case.transfer.search"),
+      transferSearchConfirm: t("case.transfer.searchConfirm"),
       escalate: t("case.labels.refer"),
       setBirthDate: t("case.labels.setBirthDate"),
       birthDate: t("case.labels.birthDate"),
@@ -278,4 +292,42 @@ export function closureProposalCard(
     close: t("closure.close"),
     keep: t("closure.keep"),
   } satisfies ClosureProposalCardData);
+}
+
+/** The transfer form (issue 26): a school of the académie found by what was typed, and the reason.
+ *  `typed`: what the caller typed, shown again after a refusal (nothing is lost). */
+export function caseTransferCard(
+  t: Translate,
+  c: CaseRecord,
+  opts: {
+    query: string;
+    schools: { id: string; name: string; uai: string; city: string | null }[];
+    searched: boolean;
+    typed?: { school: string; reason: string };
+    notice?: Notice;
+  },
+): AdaptiveCardJson {
+  const schools = opts.schools.map((s) => ({ title: [s.name, s.uai, s.city].filter(Boolean).join(" – "), value: s.id }));
+  const data: CaseTransferCardData = {
+    caseId: c.id,
+    version: c.version,
+    title: t("case.transfer.title", { reference: c.reference }),
+    intro: t("case.transfer.intro"),
+    notice: opts.notice?.text ?? "",
+    noticeColor: opts.notice?.color ?? "Default",
+    query: opts.query,
+    hasSchools: schools.length > 0,
+    noSchool: opts.searched && schools.length === 0 ? t("case.transfer.noSchool", { query: opts.query }) : "",
+    schools,
+    school: opts.typed && schools.some((s) => s.value === opts.typed!.school) ? opts.typed.school : schools.length === 1 ? schools[0]!.value : "",
+    reason: opts.typed?.reason ?? "",
+    labels: {
+      search: t("case.transfer.search"),
+      searchConfirm: t("case.transfer.searchConfirm"),
+      school: t("case.transfer.school"),
+      reason: t("case.transfer.reason"),
+      confirm: t("case.transfer.confirm"),
+    },
+  };
+  return renderCard("case-transfer", data);
 }

@@ -119,7 +119,13 @@ export function planCard(
 }
 
 /** Free texts an event holds, shown under it to those who may read the case's details. */
-const EVENT_TEXT: Record<string, string> = { INFO_REQUESTED: "question", INFO_ANSWERED: "answer", DISMISSED: "reason", REOPENED_BY_REPORT: "reason" };
+const EVENT_TEXT: Record<string, string> = {
+  INFO_REQUESTED: "question",
+  INFO_ANSWERED: "answer",
+  DISMISSED: "reason",
+  REOPENED_BY_REPORT: "reason",
+  TRANSFERRED: "reason",
+};
 
 export function historyCard(
   t: Translate,

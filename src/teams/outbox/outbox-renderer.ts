@@ -2,7 +2,7 @@ import { MessageFactory, type Activity } from "botbuilder";
 import type { Services } from "../../services/index.js";
 import type { RenderSpec, StoredConversation } from "../../store/index.js";
 import { cardMessage } from "../cards/card-message.js";
-import { caseCard, caseChannelCard, caseDetailsCard, closureProposalCard, infoRequestCard } from "../cases/case-views.js";
+import { caseCard, caseChannelCard, caseDetailsCard, closureProposalCard, formatDate, infoRequestCard, noticeCard } from "../cases/case-views.js";
 import { CLOSURE_NOTICE_DAYS } from "../../domain/idle-cases.js";
 import { historyCard, pafiValidationCard, planCard } from "../cases/plan-views.js";
 import { resolveLocale, translator, type Locale } from "../i18n.js";
@@ -30,20 +30,23 @@ export async function renderOutgoing(spec: RenderSpec, conversation: StoredConve
   if (spec.view === "gpdsAgenda" || spec.view === "gpdsSummary") return renderGpdsOutgoing(spec, conversation, deps.services, t, locale);
   const c = await deps.services.triage.systemView(spec.caseId);
   if (!c) return null;
-  /** Whether the owner of this personal chat may record what was done with the family. */
-  const mayRecordFamilyIn = async (conv: StoredConversation, caseRecord: NonNullable<typeof c>): Promise<boolean> => {
-    if (conv.kind !== "PERSONAL") return false;
+  /** What the owner of this personal chat may do on the case beyond what its status offers: record
+   *  what was done with the family, transfer it to another school. */
+  const personalRights = async (conv: StoredConversation, caseRecord: NonNullable<typeof c>): Promise<{ mayRecordFamily: boolean; mayTransfer: boolean }> => {
+    if (conv.kind !== "PERSONAL") return { mayRecordFamily: false, mayTransfer: false };
     const owner = await deps.services.members.identify(conv.tenantId ?? undefined, conv.aadObjectId ?? undefined);
-    return owner !== null && deps.services.triage.may(owner, "RECORD_FAMILY", caseRecord);
+    if (!owner) return { mayRecordFamily: false, mayTransfer: false };
+    return {
+      mayRecordFamily: deps.services.triage.may(owner, "RECORD_FAMILY", caseRecord),
+      mayTransfer: deps.services.transfers.mayTransfer(owner, caseRecord),
+    };
   };
   switch (spec.view) {
     case "caseCard": {
       // Routing sent it to this personal chat because its owner is responsible for the case.
       if (conversation.kind === "PERSONAL") {
-        const mayRecordFamily = await mayRecordFamilyIn(conversation, c);
-        return cardMessage(
-          caseCard(t, locale, c, { audience: "personal", assignees: await deps.services.triage.assignees(c), now: deps.clock(), mayRecordFamily }),
-        );
+        const rights = await personalRights(conversation, c);
+        return cardMessage(caseCard(t, locale, c, { audience: "personal", assignees: await deps.services.triage.assignees(c), now: deps.clock(), ...rights }));
       }
       // A channel sees the read-only card; Teams asks the bot for the view of each person who may
       // act on the case (refresh), with the buttons their role permits (src/teams/cases/case-actions.ts).
@@ -52,7 +55,7 @@ export async function renderOutgoing(spec: RenderSpec, conversation: StoredConve
     case "assigned": {
       const card = caseCard(t, locale, c, {
         audience: "personal",
-        mayRecordFamily: await mayRecordFamilyIn(conversation, c),
+        ...(await personalRights(conversation, c)),
         assignees: await deps.services.triage.assignees(c),
         now: deps.clock(),
         notice: { text: t("case.assigned", { reference: c.reference }), color: "Accent" },
@@ -111,6 +114,17 @@ export async function renderOutgoing(spec: RenderSpec, conversation: StoredConve
       const pending = await deps.services.plans.pendingValidation(owner, c.id);
       return pending?.actionId ? cardMessage(pafiValidationCard(t, pending.case, pending)) : null;
     }
+    case "caseTransferred":
+      // The card where the case was: a read-only line, the reference and the day, no destination.
+      return cardMessage(
+        noticeCard(t("case.transfer.card", { reference: c.reference, date: formatDate(new Date(spec.at), locale) }), t("case.transfer.cardBody"), "Accent"),
+      );
+    case "transferNotice":
+      return MessageFactory.text(
+        spec.named
+          ? t("case.reporterNotice.TRANSFERRED_NAMED", { reference: c.reference, school: c.school.name })
+          : t("case.reporterNotice.TRANSFERRED", { reference: c.reference }),
+      );
     case "ownerlessReport":
       return MessageFactory.text(ownerlessReportText(t, c.reference, spec));
     case "reporterNotice": {

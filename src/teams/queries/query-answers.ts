@@ -5,6 +5,7 @@ import type { QueryAudience } from "../../services/queries.js";
 import { cardMessage } from "../cards/card-message.js";
 import type { Locale, Translate } from "../i18n.js";
 import { caseListCard, closeNamesCard, statusCard } from "./query-views.js";
+import { formatDate } from "../cases/case-views.js";
 import { unknownMemberCard } from "../reports/report-views.js";
 
 /** The quick questions typed in chat: `statut D-2026-0042`, `statut Dupont`, `mes signalements`,
@@ -43,6 +44,9 @@ export async function answerQuery(ctx: TurnContext, deps: QueryAnswerDeps, actor
     case "statusByReference": {
       const result = await queries.statusByReference(actor, query.reference, audience);
       if (result.ok) await ctx.sendActivity(cardMessage(statusCard(t, locale, result.line, audience, result.linked)));
+      // A case that left the caller's school: that it went, and when; nothing of where nor since.
+      else if (result.reason === "TRANSFERRED")
+        await ctx.sendActivity(t("query.transferred", { reference: result.reference, date: formatDate(result.at, locale) }));
       else await ctx.sendActivity(t(result.reason === "PERSONAL_ONLY" ? "query.personalOnly" : "query.notFound", { reference: query.reference }));
       return true;
     }

@@ -81,7 +81,11 @@ export class QueryService {
     if (!can(actor, "VIEW_STATUS", scope)) return { ok: false, reason: "NOT_FOUND" };
     if (audience === "channel" && staysWithSchool(scope)) return { ok: false, reason: "PERSONAL_ONLY" };
     const [line] = await this.withOwners([this.line(actor, row, scope, audience, now)], [row]);
-    return { ok: true, line: line!, linked: audience === "personal" && line!.pupil?.name ? await this.linked(actor, row.id, now) : [] };
+    return {
+      ok: true,
+      line: line!,
+      linked: audience === "personal" && line!.pupil?.name && can(actor, "VIEW_DETAILS", scope) ? await this.linked(actor, row.id, now) : [],
+    };
   }
 
   /** One young person, one timeline: their other cases, shown only to who may know the pupil of
@@ -90,7 +94,10 @@ export class QueryService {
     const filter = this.filter(actor, "personal", now);
     if (!filter) return [];
     const found = await this.store.caseQueries.sameYoungPerson(filter, caseId, LINKED_CASES_LIMIT);
-    return this.lines(actor, found.rows, "personal", now).filter((l) => l.pupil?.name);
+    // Only who may read each case's details: a reporter knows their own pupil, not where the young
+    // person went since (a transfer tells them no school).
+    const followed = found.rows.filter((r) => can(actor, "VIEW_DETAILS", scopeOfRow(r)));
+    return this.lines(actor, followed, "personal", now).filter((l) => l.pupil?.name);
   }
 
   /** Cases whose pupil's name holds every typed word, in personal chat. Not for the académie's

@@ -161,6 +161,19 @@ describe("the permission table, through the services", () => {
       const today = new Date().toISOString().slice(0, 10);
       return unchangedWhenDenied(c.id, async () => verdict(await services.families.record(actor, c.id, await version(c.id), { informedAt: today })));
     },
+    // A call of the campaign list: the case of a young person imported from a SIEI list.
+    RECORD_CALL: async (actor, where) => {
+      const c = await newCase(where);
+      await prisma().case.update({ where: { id: c.id }, data: { source: "IMPORT" } });
+      // The list (and its export) is the role's, limited to the caller's bassin: targetless; a call
+      // is recorded on a case of that bassin only, and a refused one changes nothing.
+      const before = await trace(c.id);
+      const listed = verdict(await services.calls.toCall(actor));
+      const recorded = verdict(await services.calls.recordCall(actor, c.id, { outcome: "UNREACHABLE" }));
+      expect(recorded).toBe(listed === "allow" && where === "inside" ? "allow" : "deny");
+      if (recorded === "deny") expect(await trace(c.id)).toEqual(before);
+      return listed;
+    },
     VIEW_HISTORY: (actor, where) => unchangedWhenDenied(shared[where].id, async () => verdict(await services.plans.history(actor, shared[where].id))),
     EXPORT_PUPIL_DATA: (actor, where) =>
       unchangedWhenDenied(shared[where].id, async () => {

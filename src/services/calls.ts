@@ -12,13 +12,13 @@ import {
 import { neutralizeCsvCell } from "../domain/csv-cell.js";
 import { can, type Actor as PermissionActor } from "../domain/permissions.js";
 import { OUTCOMES, LEGACY_OUTCOMES, type OutcomeKind } from "../domain/plan-catalogue.js";
-import { isRole } from "../domain/roles.js";
 import { parisDay } from "../domain/school-days.js";
 import { initials } from "../domain/text.js";
 import type { Store } from "../store/index.js";
 import type { Actor } from "./members.js";
 import { DEFAULT_LINK_TTL_MS, DOWNLOAD_PREFIX, type LinkCheck, type SignedLinks } from "./signed-links.js";
 import type { TriageService } from "./triage.js";
+import { exportOfLink } from "./export-links.js";
 
 /**
  * The SIEI round trip, for the bassin's MLDS coordinators (RECORD_CALL): the « campagne d'appels »
@@ -145,21 +145,10 @@ export class CallService {
   /** Serves a PSAD export link: the member who asked must still run the campaign of that bassin;
    *  each download is counted on the audit row. */
   async downloadPsad(path: string, exp: unknown, sig: unknown): Promise<PsadDownload> {
-    const m = PSAD_PATH.exec(path);
-    if (!m) return { ok: false, reason: "INVALID" };
-    const check = this.links.check(path, exp, sig);
-    if (check !== "VALID") return { ok: false, reason: check };
-    const record = await this.store.statistics.export(m[1]!);
-    if (!record || record.kind !== PSAD_EXPORT_KIND) return { ok: false, reason: "NOT_FOUND" };
-    const member = await this.store.statistics.actor(record.memberId);
-    if (!member || !member.active || !isRole(member.role)) return { ok: false, reason: "FORBIDDEN" };
-    const who: PermissionActor = {
-      memberId: member.id,
-      role: member.role,
-      schoolIds: member.schoolIds,
-      districtId: member.districtId,
-      departmentCode: member.departmentCode,
-    };
+    const found = await exportOfLink(this.store, this.links, PSAD_PATH, path, exp, sig);
+    if (!found.ok) return found;
+    const { record, who } = found;
+    if (record.kind !== PSAD_EXPORT_KIND) return { ok: false, reason: "NOT_FOUND" };
     const scope = record.scope as { districtId?: unknown };
     if (!this.mayCall(who) || scope.districtId !== who.districtId) return { ok: false, reason: "FORBIDDEN" };
     const now = this.clock();

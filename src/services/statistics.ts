@@ -1,6 +1,5 @@
 import { OPEN_STATUSES } from "../domain/lifecycle.js";
 import { can, scopeOf, type Actor as PermissionActor } from "../domain/permissions.js";
-import { isRole } from "../domain/roles.js";
 import { SIGNAL_FAMILIES } from "../domain/signals.js";
 import { LEGACY_OUTCOMES, OUTCOMES } from "../domain/plan-catalogue.js";
 import {
@@ -18,6 +17,7 @@ import {
 import { digestDue, type DateRange } from "../domain/weekly-digest.js";
 import type { CaseExportRow, RawStats, StatsFilter, Store } from "../store/index.js";
 import type { Actor } from "./members.js";
+import { exportOfLink } from "./export-links.js";
 import { DEFAULT_LINK_TTL_MS, DOWNLOAD_PREFIX, type LinkCheck, type SignedLinks } from "./signed-links.js";
 
 /** Statistics for the people who steer: a référent sees their school, a coordinator their district
@@ -158,21 +158,9 @@ export class StatisticsService {
   /** Serves an export link: the member who asked must still be allowed, for the same scope, now;
    *  each download is counted on the audit row. */
   async download(path: string, exp: unknown, sig: unknown): Promise<ExportDownload> {
-    const m = EXPORT_PATH.exec(path);
-    if (!m) return { ok: false, reason: "INVALID" };
-    const check = this.links.check(path, exp, sig);
-    if (check !== "VALID") return { ok: false, reason: check };
-    const record = await this.store.statistics.export(m[1]!);
-    if (!record) return { ok: false, reason: "NOT_FOUND" };
-    const member = await this.store.statistics.actor(record.memberId);
-    if (!member || !member.active || !isRole(member.role)) return { ok: false, reason: "FORBIDDEN" };
-    const who: PermissionActor = {
-      memberId: member.id,
-      role: member.role,
-      schoolIds: member.schoolIds,
-      districtId: member.districtId,
-      departmentCode: member.departmentCode,
-    };
+    const found = await exportOfLink(this.store, this.links, EXPORT_PATH, path, exp, sig);
+    if (!found.ok) return found;
+    const { record, who } = found;
     const kind: ExportKind = record.kind === "CASES" ? "cases" : "stats";
     const op = kind === "stats" ? "VIEW_STATS" : "EXPORT_CASES";
     if (!can(who, op, null)) return { ok: false, reason: "FORBIDDEN" };

@@ -52,6 +52,19 @@ function importedCasesOf(eb: ExpressionBuilder<DB & { c: DB["Case"] }, "c">, dis
   ]);
 }
 
+/** For a query over cases aliased `c`: the latest call of each (`last.outcome`, `last.on` as
+ *  YYYY-MM-DD), as a lateral join. `.leftJoinLateral(lastCall, (join) => join.onTrue())`. */
+function lastCall(eb: ExpressionBuilder<DB & { c: DB["Case"] }, "c">) {
+  return eb
+    .selectFrom("CallAttempt as a")
+    .select(["a.outcome", sql<string>`to_char(a."calledAt", 'YYYY-MM-DD')`.as("on")])
+    .whereRef("a.caseId", "=", "c.id")
+    .orderBy("a.calledAt", "desc")
+    .orderBy("a.createdAt", "desc")
+    .limit(1)
+    .as("last");
+}
+
 export class CallRepository {
   constructor(private readonly db: Db) {}
 
@@ -60,18 +73,7 @@ export class CallRepository {
   async toCall(districtId: string, page: { offset: number; limit: number }): Promise<CallList> {
     const base = this.db
       .selectFrom("Case as c")
-      .leftJoinLateral(
-        (eb) =>
-          eb
-            .selectFrom("CallAttempt as a")
-            .select(["a.outcome", sql<string>`to_char(a."calledAt", 'YYYY-MM-DD')`.as("on")])
-            .whereRef("a.caseId", "=", "c.id")
-            .orderBy("a.calledAt", "desc")
-            .orderBy("a.createdAt", "desc")
-            .limit(1)
-            .as("last"),
-        (join) => join.onTrue(),
-      )
+      .leftJoinLateral(lastCall, (join) => join.onTrue())
       .where((eb) => importedCasesOf(eb, districtId))
       .where("c.status", "<>", sql.lit("CLOSED"))
       .where((eb) => eb.or([eb("last.outcome", "is", null), eb("last.outcome", "not in", [...SETTLING_CALL_OUTCOMES])]));
@@ -163,18 +165,7 @@ export class CallRepository {
       .selectFrom("Case as c")
       .innerJoin("Pupil as p", "p.id", "c.pupilId")
       .leftJoin("Outcome as o", "o.caseId", "c.id")
-      .leftJoinLateral(
-        (eb) =>
-          eb
-            .selectFrom("CallAttempt as a")
-            .select(["a.outcome", sql<string>`to_char(a."calledAt", 'YYYY-MM-DD')`.as("on")])
-            .whereRef("a.caseId", "=", "c.id")
-            .orderBy("a.calledAt", "desc")
-            .orderBy("a.createdAt", "desc")
-            .limit(1)
-            .as("last"),
-        (join) => join.onTrue(),
-      )
+      .leftJoinLateral(lastCall, (join) => join.onTrue())
       .select([
         "c.reference",
         "p.ine",

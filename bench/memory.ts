@@ -1,7 +1,8 @@
 // `npm run bench:memory` (issue 29): resident memory of the embedded default, the way `npm start`
-// runs it (tsx, PGlite inside the bot process): at start, after 5,000 chat turns from the demo
+// runs it (the bundled sources, PGlite inside the bot process): at start, after 5,000 chat turns from the demo
 // people, and after a 10,000-row import preview sent as a file in Teams. Writes
 // bench/results/memory-embedded.md. Options: --turns=N, --rows=N, --keep (leave the data dir).
+import { execFileSync } from "node:child_process";
 import http from "node:http";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import type { AddressInfo } from "node:net";
@@ -53,16 +54,13 @@ const fileUrl = `http://127.0.0.1:${(fileHost.address() as AddressInfo).port}`;
 
 // The node flags of `npm start` itself (the package's "start" script), so that what is measured is what runs.
 const startScript = (JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8")) as { scripts: Record<string, string> }).scripts.start!;
-const nodeArgs = /\bnode\s+(.*?)\s*src\/main\.ts/
-  .exec(startScript)![1]!
-  .split(/\s+/)
-  .filter((t) => t.startsWith("--") && !t.startsWith("--disable-warning") && t !== "--import");
+const startTokens = startScript.split(/\s+/);
+const nodeArgs = startTokens.filter((t) => t.startsWith("--") && !t.startsWith("--disable-warning"));
+const entry = startTokens.at(-1)!;
+// `prestart` builds the bundle `npm start` runs (scripts/build-server.mjs): built here the same way.
+execFileSync(process.execPath, ["scripts/build-server.mjs", "--quiet"], { cwd: ROOT, stdio: "inherit" });
 const started = Date.now();
-const bot = await startProcess("bot", "src/main.ts", { DATA_DIR: dataDir, IMPORT_DOWNLOAD_ALLOW_LOOPBACK: "true", LOG_LEVEL: "warn" }, [
-  ...nodeArgs,
-  "--import",
-  "tsx",
-]);
+const bot = await startProcess("bot", entry, { DATA_DIR: dataDir, IMPORT_DOWNLOAD_ALLOW_LOOPBACK: "true", LOG_LEVEL: "warn" }, nodeArgs);
 const stopAll = async () => {
   await bot.stop();
   await connector.stop();
@@ -117,7 +115,7 @@ const lines = [
   "# Resident memory of the embedded default (`npm start`)",
   "",
   `${new Date().toISOString().slice(0, 16)}Z, Node ${process.version}, ${os.cpus().length} CPUs, load average ${os.loadavg()[0]!.toFixed(1)} at the end; \`npm run bench:memory\` (bench/memory.ts).`,
-  `The bot runs as \`npm start\` runs it (\`node ${nodeArgs.join(" ")} --import tsx src/main.ts\`, PGlite in the same process, shared_buffers ${EMBEDDED_SHARED_BUFFERS}) on a new data directory with the demo académie.`,
+  `The bot runs as \`npm start\` runs it (\`node ${nodeArgs.join(" ")} ${entry}\`, the bundled sources, PGlite in the same process, shared_buffers ${EMBEDDED_SHARED_BUFFERS}) on a new data directory with the demo académie.`,
   "",
   "| moment | RSS MB | peak RSS MB (VmHWM) |",
   "|---|---|---|",

@@ -19,6 +19,7 @@ import type { Actor } from "./members.js";
 import { DEFAULT_LINK_TTL_MS, DOWNLOAD_PREFIX, type LinkCheck, type SignedLinks } from "./signed-links.js";
 import type { TriageService } from "./triage.js";
 import { exportOfLink } from "./export-links.js";
+import { permissionActor } from "./statistics.js";
 
 /**
  * The SIEI round trip, for the bassin's MLDS coordinators (RECORD_CALL): the « campagne d'appels »
@@ -64,10 +65,6 @@ const asCall = (c: { outcome: string; on: string } | null): { outcome: CallOutco
   const outcome = callOutcomeSchema.safeParse(c?.outcome);
   return c && outcome.success ? { outcome: outcome.data, on: c.on } : null;
 };
-
-function permissionActor(actor: Actor | PermissionActor): PermissionActor {
-  return { memberId: actor.memberId, role: actor.role, schoolIds: actor.schoolIds, districtId: actor.districtId, departmentCode: actor.departmentCode ?? null };
-}
 
 export class CallService {
   constructor(

@@ -330,6 +330,7 @@ export class WeeklyDigestService {
   }
 }
 
-function permissionActor(actor: Actor | PermissionActor): PermissionActor {
+/** The permission table's view of a member (a chat actor, or the member behind a download link). */
+export function permissionActor(actor: Actor | PermissionActor): PermissionActor {
   return { memberId: actor.memberId, role: actor.role, schoolIds: actor.schoolIds, districtId: actor.districtId, departmentCode: actor.departmentCode ?? null };
 }

@@ -1,4 +1,4 @@
-import { mkdirSync, openSync, closeSync, readFileSync, writeFileSync, unlinkSync, constants } from "node:fs";
+import { existsSync, mkdirSync, openSync, closeSync, readFileSync, writeFileSync, unlinkSync, constants } from "node:fs";
 import path from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import { PGLiteSocketServer } from "@electric-sql/pglite-socket";
@@ -96,7 +96,8 @@ export async function startEmbeddedDatabase(dataDir: string, opts: { maxConnecti
   }
   try {
     if (!inMemory) {
-      copyTemplateTo(path.join(dataDir, "pgdata"), undefined, readMigrations());
+      // Only a new data directory is filled from a template: a restart reads no migration file here.
+      if (!existsSync(path.join(dataDir, "pgdata"))) copyTemplateTo(path.join(dataDir, "pgdata"), undefined, readMigrations());
       tuneEmbeddedConfig(path.join(dataDir, "pgdata"));
     }
     const db = await PGlite.create(inMemory ? dataDir : path.join(dataDir, "pgdata"));

@@ -8,6 +8,7 @@ import { REOPEN_BY_REPORT_DAYS, reopenableByReport } from "../domain/idle-cases.
 import type { Actor } from "./members.js";
 import type { RoutingService } from "./routing.js";
 import { SchoolOwnerService } from "./school-owners.js";
+import { caseScopeOf, mayFollow } from "./followers.js";
 
 /** What became of a report that joined an open case: who follows that case (null: nobody yet),
  *  and whether they were told (they have a personal chat with the bot, and did not report it). */
@@ -127,7 +128,9 @@ export class ReportService {
         urgency: d.steps.urgency,
         ...(d.steps.observations ? { observations: d.steps.observations } : {}),
         ...(d.attachToCase ? { attachToCaseId: d.attachToCase.caseId } : {}),
-        ...(d.attachToCase?.reopen ? { reopen: { closedSince: this.reopenSince(), reason: REOPEN_BY_REPORT_REASON } } : {}),
+        ...(d.attachToCase?.reopen
+          ? { reopen: { closedSince: this.reopenSince(), reason: REOPEN_BY_REPORT_REASON, ...(join?.followerGone ? { dropFollower: true } : {}) } }
+          : {}),
         ...(orphan ? { escalatedToMlds: true } : {}),
         year: this.clock().getFullYear(),
       },
@@ -150,8 +153,11 @@ export class ReportService {
     urgency: number,
     submissionKey: string,
     reopen = false,
-  ): Promise<{ messages: OutgoingMessage[]; joined: JoinedCase }> {
-    const c = await this.store.caseChanges.get({ id: caseId });
+  ): Promise<{ messages: OutgoingMessage[]; joined: JoinedCase; followerGone?: boolean }> {
+    const found = await this.store.caseChanges.get({ id: caseId });
+    // A case reopened months after it closed: its former follower may have left, or work elsewhere.
+    const followerGone = reopen && found?.assignee ? !(await mayFollow(this.store, found.assignee.id, caseScopeOf(found))) : false;
+    const c = found && followerGone ? { ...found, assignee: null } : found;
     const messages: OutgoingMessage[] = (await this.store.caseChanges.channelPosts(caseId)).map((post) => ({
       conversationId: post.conversationId,
       kind: "update" as const,
@@ -172,7 +178,7 @@ export class ReportService {
           });
       }
     }
-    if (!c?.assignee) return { messages, joined: { followedBy: null } };
+    if (!c?.assignee) return { messages, joined: { followedBy: null }, ...(followerGone ? { followerGone } : {}) };
     const isReporter = c.assignee.id === actor.memberId;
     const follower = isReporter ? null : await this.store.members.byId(c.assignee.id);
     const chat = follower ? await this.store.conversations.personalChatOf(follower.aadObjectId) : null;

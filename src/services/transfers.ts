@@ -1,4 +1,5 @@
-import { can, mldsMayAct, type Actor as DomainActor, type CaseScope } from "../domain/permissions.js";
+import { mldsMayAct, type CaseScope } from "../domain/permissions.js";
+import { mayFollow } from "./followers.js";
 import { cleanText } from "../domain/safe-text.js";
 import type { CaseStatus } from "../domain/lifecycle.js";
 import { VersionConflictError, type CaseChange, type CaseRecord, type CaseTransferRecord, type OutgoingMessage, type Store } from "../store/index.js";
@@ -73,7 +74,7 @@ export class TransferService {
     };
     // The follower stays when they may still act on the case where it goes (a coordinator of the
     // same bassin); anyone else loses it, and the new school's GPDS (or MLDS) takes it in charge.
-    const followerKept = c.assignee !== null && (await this.mayActAt(c.assignee.id, destination));
+    const followerKept = c.assignee !== null && (await mayFollow(this.store, c.assignee.id, destination));
     const status: CaseStatus = followerKept ? c.status : "NEW";
     const change: CaseChange = followerKept ? {} : { assigneeId: null, status };
 
@@ -162,13 +163,6 @@ export class TransferService {
       return { ok: false, reason: "INVALID_INPUT", field: "waitsForGpds", case: c };
     }
     return { ok: false, reason: "FORBIDDEN" };
-  }
-
-  private async mayActAt(memberId: string, destination: CaseScope): Promise<boolean> {
-    const m = await this.store.members.directoryMember(memberId);
-    if (!m || !m.active) return false;
-    const who: DomainActor = { memberId: m.id, role: m.role, schoolIds: m.schoolIds, districtId: m.districtId, departmentCode: m.departmentCode };
-    return can(who, "TRIAGE", destination);
   }
 
   /** Each reporter is told in their personal chat; the school is named only to its own members. */

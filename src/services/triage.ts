@@ -15,6 +15,7 @@ import {
 import type { Actor } from "./members.js";
 import type { RoutingService } from "./routing.js";
 import { DEFAULT_REVIEW_DAYS } from "./plans.js";
+import { caseScopeOf, mayFollow } from "./followers.js";
 import { addDays, atParis, defaultReviewDate, parisDay, schoolCalendar, type SchoolCalendar } from "../domain/school-days.js";
 import type { PlanOp } from "../store/index.js";
 
@@ -72,19 +73,7 @@ export class TriageService {
   ) {}
 
   scopeOf(c: CaseRecord): CaseScope {
-    return {
-      schoolId: c.school.id,
-      districtId: c.districtId,
-      departmentCode: c.school.departmentCode,
-      reporterIds: c.reporterIds,
-      assigneeId: c.assignee?.id ?? null,
-      escalatedToMlds: c.escalatedToMlds,
-      // The age at the report date: no birthday, no 1 January hands a case to the MLDS by itself.
-      pupilAge: c.ageAtReport,
-      mldsAccess: c.mldsAccess,
-      urgency: c.urgency,
-      outOfSchool: c.outOfSchool,
-    };
+    return caseScopeOf(c);
   }
 
   may(actor: Actor, op: Operation, c: CaseRecord): boolean {
@@ -260,8 +249,9 @@ export class TriageService {
         data.reason = reason;
         change.closedAt = null;
         change.closureProposedAt = null;
-        // The case keeps its follower; without one, whoever reopens it follows it.
-        if (!c.assignee) change.assigneeId = actor.memberId;
+        // The case keeps its follower while they may still take it in charge; without one (or when
+        // they left, or work elsewhere now), whoever reopens it follows it.
+        if (!c.assignee || !(await mayFollow(this.store, c.assignee.id, this.scopeOf(c)))) change.assigneeId = actor.memberId;
         // The earlier outcome stays in the history (its CLOSED event); the case has none until it closes again.
         planOp = { kind: "reopen" };
         break;

@@ -34,8 +34,9 @@ export type NewReport = {
   /** Join this open case instead of opening a new one. */
   attachToCaseId?: string;
   /** The case to join is closed: reopen it first (lifecycle REOPEN_BY_REPORT), if it was closed
-   *  since `closedSince` and still names the pupil; else a new case is opened. */
-  reopen?: { closedSince: Date; reason: string };
+   *  since `closedSince` and still names the pupil; else a new case is opened. `dropFollower`: its
+   *  former follower left or works elsewhere now, so it reopens held by nobody. */
+  reopen?: { closedSince: Date; reason: string; dropFollower?: boolean };
   /** A new case goes to the MLDS from the start (its school has nobody to follow it). */
   escalatedToMlds?: boolean;
   year: number;
@@ -143,7 +144,14 @@ export class CaseRepository {
           // keeps it in the history), then joined below as an open case.
           const row = await trx
             .updateTable("Case")
-            .set((eb) => ({ status: "ACKNOWLEDGED", closedAt: null, closureProposedAt: null, version: eb("version", "+", 1), updatedAt: sql<Date>`now()` }))
+            .set((eb) => ({
+              status: "ACKNOWLEDGED",
+              closedAt: null,
+              closureProposedAt: null,
+              ...(r.reopen!.dropFollower ? { assigneeId: null } : {}),
+              version: eb("version", "+", 1),
+              updatedAt: sql<Date>`now()`,
+            }))
             .where("id", "=", r.attachToCaseId)
             .where("schoolId", "=", r.schoolId)
             .where("status", "=", "CLOSED")

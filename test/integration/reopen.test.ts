@@ -112,4 +112,64 @@ describe.each(DATABASE_KINDS)("reopening a closed case on the %s database", (kin
       now = new Date("2026-11-20T10:00:00Z");
     }
   });
+  describe("when its former follower has left", () => {
+    /** A second référent of the same school: who takes the case once Karim has left. */
+    async function colleague(tag = ""): Promise<Actor> {
+      const school = (await services.reports.reportingSchools(claire))[0]!;
+      const m = await db.prisma.member.create({
+        data: {
+          tenantId: DEMO_TENANT_ID,
+          aadObjectId: `aad-helene-${kind}${tag}`,
+          displayName: "Hélène Faure",
+          role: "REFERENT",
+          schools: { create: [{ schoolId: school.id }] },
+        },
+      });
+      return (await services.members.identify(DEMO_TENANT_ID, m.aadObjectId!))!;
+    }
+    const leaves = (active: boolean) => db.prisma.member.update({ where: { id: karim.memberId }, data: { active } });
+
+    it("is followed by whoever reopens it, not by the référent who left", async () => {
+      const helene = await colleague();
+      const caseId = await closedCase("Partie");
+      await leaves(false);
+      try {
+        const r = await services.triage.act(helene, caseId, await version(caseId), { verb: "reopen", reason: "La famille a rappelé" });
+        expect(r.ok && r.case.assignee?.id).toBe(helene.memberId);
+      } finally {
+        await leaves(true);
+      }
+      // While the follower is still there, it stays theirs whoever reopens it.
+      const kept = await closedCase("Restee");
+      const r = await services.triage.act(helene, kept, await version(kept), { verb: "reopen", reason: "La famille a rappelé" });
+      expect(r.ok && r.case.assignee?.id).toBe(karim.memberId);
+    });
+
+    it("reopened by a new report, waits for a follower instead of staying with the référent who left", async () => {
+      const caseId = await closedCase("Revenue");
+      const reference = (await db.prisma.case.findUniqueOrThrow({ where: { id: caseId } })).reference;
+      await leaves(false);
+      try {
+        const [school] = await services.reports.reportingSchools(claire);
+        const r = await services.reports.submit(
+          claire,
+          {
+            pupil: { lastName: "Revenue", firstName: "Léa", className: "3e 2", schoolId: school!.id, birthYear: 2012 },
+            signals: { signals: [{ code: "STOPPED_COMING" }] },
+            steps: { stepsTaken: [], urgency: 3 },
+            attachToCase: { caseId, reference, reopen: true },
+          },
+          `reopen-${kind}-gone`,
+        );
+        expect(r.ok && r.joined).toEqual({ followedBy: null, reopened: true });
+        const row = await db.prisma.case.findUniqueOrThrow({ where: { id: caseId } });
+        expect([row.status, row.assigneeId]).toEqual(["ACKNOWLEDGED", null]);
+        // In the « à traiter » of the school's référents still there.
+        const todo = await services.queries.toDo(await colleague("2"), "personal");
+        expect(todo.ok && todo.list.lines.map((c) => c.reference)).toContain(reference);
+      } finally {
+        await leaves(true);
+      }
+    });
+  });
 });

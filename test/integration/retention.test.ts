@@ -167,6 +167,30 @@ describe("retention of closed cases", () => {
     expect((await services.retention.run({ dryRun: false })).references).not.toContain(before.reference);
   });
 
+  it("erases a transfer's reason with the case it moved, and the school it left still knows only that it left", async () => {
+    now = CLOSED_ON;
+    const caseId = await report("Transferee");
+    const karim = await actor("Karim Benali");
+    const ines = await actor("Inès Moreau");
+    const lp = await prisma().school.findFirstOrThrow({ where: { uai: "0690002C" } });
+    const moved = await services.transfers.transfer(karim, caseId, await version(caseId), lp.id, "Motif Transferee : inscrite au LP");
+    expect(moved.ok).toBe(true);
+    const dismissed = await services.triage.act(ines, caseId, await version(caseId), { verb: "dismiss", reason: "Motif de clôture Transferee" });
+    expect(dismissed.ok).toBe(true);
+
+    now = NEXT_YEAR;
+    expect((await services.retention.run({ dryRun: false })).references.length).toBeGreaterThan(0);
+    const after = await prisma().case.findUniqueOrThrow({ where: { id: caseId }, include: { transfers: true, events: true, pupil: true } });
+    expect(after.pupil.lastName).toBe("Anonyme");
+    // Where it went and when stay for the statistics; why goes.
+    expect(after.transfers.map((t) => [t.fromSchoolId, t.toSchoolId, t.reason])).toEqual([[expect.any(String), lp.id, ""]]);
+    expect(JSON.stringify(after.events.map((e) => e.data))).not.toContain("Transferee");
+    // The reporter at the school it left still reads « transféré le … » and nothing more.
+    const claire = await actor("Claire Martin");
+    const past = await services.transfers.pastTransferFor(claire, caseId, [claire.memberId]);
+    expect(past).toMatchObject({ toSchoolId: lp.id });
+  });
+
   it("leaves open cases alone, and a pupil still followed keeps their identity in the open case", async () => {
     now = CLOSED_ON;
     const old = await dismissed("Suivie", "Maëlle");

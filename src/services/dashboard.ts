@@ -2,13 +2,14 @@ import { z } from "zod";
 import { latenessOf, nameSearchTokens, newCaseLateBefore, visibilityOf, type Lateness } from "../domain/case-queries.js";
 import { CASE_STATUSES, allowedActions, caseStatusSchema, type CaseStatus } from "../domain/lifecycle.js";
 import { can, scopeOf, type CaseScope } from "../domain/permissions.js";
-import { ageOn, mayReferToMlds } from "../domain/routing.js";
+import { mayReferToMlds } from "../domain/routing.js";
 import { initials } from "../domain/text.js";
 import { DashboardRepository } from "../store/dashboard.js";
 import type { CaseCriteria, CaseSummaryRow, Store } from "../store/index.js";
 import type { Actor } from "./members.js";
 import type { PlanService } from "./plans.js";
 import { whatActorKnows } from "./queries.js";
+import { caseScopeOfRow } from "./case-scope.js";
 import { TEXT_MAX, type TriageResult, type TriageService } from "./triage.js";
 
 /** The personal tab « Mes dossiers »: the cases of the caller's scope as a table, a case's panel,
@@ -179,7 +180,7 @@ export class DashboardService {
     const lines: TabCaseLine[] = [];
     const named: string[] = [];
     for (const row of found.rows) {
-      const scope = scopeOfRow(row, now);
+      const scope = caseScopeOfRow(row);
       // The SQL scope and the permission table must agree: each case is checked again.
       if (!can(actor, "VIEW_STATUS", scope)) continue;
       const line = this.line(actor, row, scope, now);
@@ -297,15 +298,4 @@ export class DashboardService {
       late: tracks ? latenessOf({ status: row.status, createdAt: row.createdAt, nextReviewAt: row.nextReviewAt }, now) : null,
     };
   }
-}
-
-function scopeOfRow(row: CaseSummaryRow, now: Date): CaseScope {
-  return {
-    schoolId: row.schoolId,
-    districtId: row.districtId,
-    reporterIds: row.reporterIds,
-    assigneeId: row.assignee?.id ?? null,
-    escalatedToMlds: row.escalatedToMlds,
-    pupilAge: ageOn(row.pupil.birthYear, row.pupil.birthDate, now),
-  };
 }

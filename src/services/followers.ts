@@ -1,22 +1,5 @@
 import { can, type CaseScope } from "../domain/permissions.js";
-import type { CaseRecord, Store } from "../store/index.js";
-
-/** Where a case sits, for the permission checks (domain/permissions.CaseScope). */
-export function caseScopeOf(c: CaseRecord): CaseScope {
-  return {
-    schoolId: c.school.id,
-    districtId: c.districtId,
-    departmentCode: c.school.departmentCode,
-    reporterIds: c.reporterIds,
-    assigneeId: c.assignee?.id ?? null,
-    escalatedToMlds: c.escalatedToMlds,
-    // The age at the report date: no birthday, no 1 January hands a case to the MLDS by itself.
-    pupilAge: c.ageAtReport,
-    mldsAccess: c.mldsAccess,
-    urgency: c.urgency,
-    outOfSchool: c.outOfSchool,
-  };
-}
+import type { Store } from "../store/index.js";
 
 /**
  * Whether a member may (still) follow a case sitting at `scope`: they are active and may take it in

@@ -7,6 +7,7 @@ import type { CaseFilter, CaseListRows, CaseSummaryRow, Store } from "../store/i
 import { DirectorySchoolRepository } from "../store/directory-schools.js";
 import type { Actor } from "./members.js";
 import { pastTransferOf } from "./transfers.js";
+import { caseScopeOfRow } from "./case-scope.js";
 
 /** Where the answer is shown: a personal chat, or a channel (or group chat) that everyone in it reads. */
 export type QueryAudience = "personal" | "channel";
@@ -71,7 +72,7 @@ export class QueryService {
     const row = await this.store.caseQueries.byReference(reference);
     if (!row) return { ok: false, reason: "NOT_FOUND" };
     const now = this.clock();
-    const scope = scopeOfRow(row);
+    const scope = caseScopeOfRow(row);
     // Someone of the school (or bassin) a case left, who no longer sees it where it is: that it was
     // transferred, and when. A reporter sees their own reports anywhere, but not where this one went.
     if (!can(actor, "VIEW_STATUS", { ...scope, reporterIds: [] })) {
@@ -96,7 +97,7 @@ export class QueryService {
     const found = await this.store.caseQueries.sameYoungPerson(filter, caseId, LINKED_CASES_LIMIT);
     // Only who may read each case's details: a reporter knows their own pupil, not where the young
     // person went since (a transfer tells them no school).
-    const followed = found.rows.filter((r) => can(actor, "VIEW_DETAILS", scopeOfRow(r)));
+    const followed = found.rows.filter((r) => can(actor, "VIEW_DETAILS", caseScopeOfRow(r)));
     return this.lines(actor, followed, "personal", now).filter((l) => l.pupil?.name);
   }
 
@@ -202,7 +203,7 @@ export class QueryService {
   private lines(actor: Actor, rows: CaseSummaryRow[], audience: QueryAudience, now: Date): CaseLine[] {
     const out: CaseLine[] = [];
     for (const row of rows) {
-      const scope = scopeOfRow(row);
+      const scope = caseScopeOfRow(row);
       if (!can(actor, "VIEW_STATUS", scope) || (audience === "channel" && staysWithSchool(scope))) continue;
       out.push(this.line(actor, row, scope, audience, now));
     }
@@ -244,19 +245,4 @@ export function whatActorKnows(actor: Actor, row: CaseSummaryRow, scope: CaseSco
   const details = can(actor, "VIEW_DETAILS", scope);
   const knowsPupil = (details || scope.reporterIds.includes(actor.memberId)) && !row.pupil.anonymized;
   return { details, knowsPupil, tracks: details || can(actor, "VIEW_HISTORY", scope) };
-}
-
-function scopeOfRow(row: CaseSummaryRow): CaseScope {
-  return {
-    schoolId: row.schoolId,
-    districtId: row.districtId,
-    reporterIds: row.reporterIds,
-    assigneeId: row.assignee?.id ?? null,
-    escalatedToMlds: row.escalatedToMlds,
-    // The age at the report date (Case.ageAtReport): 1 January changes nothing.
-    pupilAge: row.ageAtReport,
-    mldsAccess: row.mldsAccess,
-    urgency: row.urgency,
-    outOfSchool: row.outOfSchool,
-  };
 }

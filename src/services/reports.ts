@@ -8,7 +8,8 @@ import { REOPEN_BY_REPORT_DAYS, reopenableByReport } from "../domain/idle-cases.
 import type { Actor } from "./members.js";
 import type { RoutingService } from "./routing.js";
 import { SchoolOwnerService } from "./school-owners.js";
-import { caseScopeOf, mayFollow } from "./followers.js";
+import { caseScopeOf } from "./case-scope.js";
+import { mayFollow } from "./followers.js";
 
 /** What became of a report that joined an open case: who follows that case (null: nobody yet),
  *  and whether they were told (they have a personal chat with the bot, and did not report it). */

@@ -15,7 +15,8 @@ import {
 import type { Actor } from "./members.js";
 import type { RoutingService } from "./routing.js";
 import { DEFAULT_REVIEW_DAYS } from "./plans.js";
-import { caseScopeOf, mayFollow } from "./followers.js";
+import { caseScopeOf } from "./case-scope.js";
+import { mayFollow } from "./followers.js";
 import { addDays, atParis, defaultReviewDate, parisDay, schoolCalendar, type SchoolCalendar } from "../domain/school-days.js";
 import type { PlanOp } from "../store/index.js";
 

@@ -36,6 +36,7 @@ import {
 import type { Actor } from "./members.js";
 import type { PrivateSendResult, TriageService } from "./triage.js";
 import { pastTransferOf } from "./transfers.js";
+import { linkedEvents, oneTimeline, type TimelineEvent } from "./timeline.js";
 
 /** AGREEMENT_REQUIRED: an MLDS module without the young person's agreement on record, a PAFI
  *  without the family's (field: the agreement missing, youngPersonAgreedAt or familyAgreedAt). */
@@ -311,23 +312,31 @@ export class PlanService {
     return { ok: true, case: c };
   }
 
-  /** The chronology a queued send shows, if the member it goes to may still see it. */
+  /** The chronology a queued send shows (a personal chat), if the member it goes to may still see it. */
   async historyFor(actor: Actor, caseId: string, limit = 30) {
     const c = await this.store.caseChanges.get({ id: caseId });
     if (!c) return null;
     const before = await this.historyLimit(actor, c);
     if (before === null) return null;
-    return { case: c, events: await this.store.plans.events(c.id, limit, before) };
+    return { case: c, events: await this.eventsOf(actor, c, limit, before, { linked: true }) };
   }
 
-  /** The case's chronology (who did what, when), for the people allowed to see it. */
-  async history(actor: Actor, caseId: string, limit = 30) {
+  /** The case's chronology (who did what, when), for the people allowed to see it. `linked`: in a
+   *  personal chat, the young person's other cases the caller may read join it (services/timeline). */
+  async history(actor: Actor, caseId: string, opts: { limit?: number; linked?: boolean } = {}) {
     const c = await this.store.caseChanges.get({ id: caseId });
     if (!c) return { ok: false as const, reason: "NOT_FOUND" as const };
     const before = await this.historyLimit(actor, c);
     if (before === null) return { ok: false as const, reason: "FORBIDDEN" as const };
     await this.store.caseChanges.record(c.id, { type: "HISTORY_VIEWED", actorId: actor.memberId });
-    return { ok: true as const, case: c, events: await this.store.plans.events(c.id, limit, before) };
+    return { ok: true as const, case: c, events: await this.eventsOf(actor, c, opts.limit ?? 30, before, { linked: opts.linked === true }) };
+  }
+
+  private async eventsOf(actor: Actor, c: CaseRecord, limit: number, before: Date | undefined, opts: { linked: boolean }): Promise<TimelineEvent[]> {
+    const events = await this.store.plans.events(c.id, limit, before);
+    // Only who sees this case whole and may read its details: a school the case left sees no other.
+    if (!opts.linked || before !== undefined || !this.triage.may(actor, "VIEW_DETAILS", c)) return events;
+    return oneTimeline(events, await linkedEvents(this.store, actor, c.id, this.clock(), limit));
   }
 
   /**

@@ -135,7 +135,7 @@ export class PrivacyService {
   async history(actor: Actor, reference: string) {
     const c = await this.store.caseChanges.get({ reference });
     if (!c) return notFound;
-    const result = await this.plans.history(actor, c.id);
+    const result = await this.plans.history(actor, c.id, { linked: true });
     return result.ok ? result : notFound;
   }
 }

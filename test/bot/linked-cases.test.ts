@@ -104,6 +104,28 @@ describe.each(DATABASE_KINDS)("a young person's cases in two schools, on the %s 
     expect(sent).not.toContain(refs.before!);
   });
 
+  it("reads as one timeline in the history: the other case's events carry its reference, for who may read both", async () => {
+    const lines = (await bot.say(sophie, `historique ${refs.now}`)).cards.map(cardText).join("\n");
+    expect(lines).toContain(`Historique · ${refs.now}`);
+    expect(lines).toContain(`${refs.before} · Fiche de repérage (Karim Benali)`);
+    expect(lines).toContain("Fiche de repérage (Thomas Girard)");
+    expect(lines).not.toContain(refs.namesake!);
+    // Reading it is a consultation of the other case too.
+    const db = bot.app.store.db.kysely;
+    const viewed = await db
+      .selectFrom("CaseEvent as e")
+      .innerJoin("Case as c", "c.id", "e.caseId")
+      .select("e.actorId")
+      .where("c.reference", "=", refs.before!)
+      .where("e.type", "=", "HISTORY_VIEWED")
+      .execute();
+    expect(viewed.map((v) => v.actorId)).toContain((await actorOf(sophie)).memberId);
+    // The référent of the current school reads its own case's history only.
+    const own = (await bot.say(ines, `historique ${refs.now}`)).cards.map(cardText).join("\n");
+    expect(own).toContain("Fiche de repérage (Thomas Girard)");
+    expect(own).not.toContain(refs.before!);
+  });
+
   it("stops linking a pupil once anonymised at retention", async () => {
     const db = bot.app.store.db.kysely;
     const before = await db.selectFrom("Case").select("pupilId").where("reference", "=", refs.before!).executeTakeFirstOrThrow();

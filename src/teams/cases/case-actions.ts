@@ -282,7 +282,7 @@ export async function handleCaseAction(request: CardActionRequest<CaseActionData
         }
         return sentPrivately(sent, "history");
       }
-      const result = await deps.services.plans.history(actor, caseId);
+      const result = await deps.services.plans.history(actor, caseId, { linked: true });
       if (!result.ok) return failure({ ok: false, reason: result.reason });
       // Free texts (questions, answers, reasons) only for those who may read the details (in private).
       return historyCard(t, locale, result.case.reference, result.case.id, result.events, { texts: triage.may(actor, "VIEW_DETAILS", result.case) });

@@ -132,7 +132,7 @@ export function historyCard(
   locale: Locale,
   reference: string,
   caseId: string,
-  events: { type: string; at: Date; actorName: string | null; data?: Record<string, unknown> | null }[],
+  events: { type: string; at: Date; actorName: string | null; data?: Record<string, unknown> | null; reference?: string }[],
   opts: { texts: boolean } = { texts: false },
 ): AdaptiveCardJson {
   const when = new Intl.DateTimeFormat(locale === "fr" ? "fr-FR" : "en-GB", {
@@ -164,9 +164,11 @@ export function historyCard(
       const text = opts.texts && field && typeof e.data?.[field] === "string" ? (e.data[field] as string) : "";
       // What was recorded about the family: its dates, and who met it (typed), in private only.
       const family = opts.texts && e.type === "FAMILY_RECORDED" && e.data ? familyEventDetail(t, locale, e.data) : "";
+      const what = t("plan.history.by", { what: label, who: e.actorName ?? t("plan.history.system") });
       return {
         when: when.format(e.at),
-        what: t("plan.history.by", { what: label, who: e.actorName ?? t("plan.history.system") }),
+        // An event of the young person's other case (services/timeline) names that case.
+        what: e.reference ? t("plan.history.inCase", { reference: e.reference, what }) : what,
         detail: text ? t("plan.history.quoted", { text }) : family,
       };
     }),

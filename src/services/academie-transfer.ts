@@ -298,17 +298,22 @@ export class AcademieTransferService {
       caseId ??= recorded.caseId;
       reference ||= recorded.reference;
     }
-    const claimed = await this.store.academieTransfers.markImported(row.id, caseId!, {
-      actorId: actor.memberId,
-      data: {
-        academie: pkg.fromAcademie.name,
-        fromReference: pkg.case.reference,
-        digest: pkg.digest,
-        reports: pkg.reports.length,
-        planItems: pkg.plan.length,
-        importedHistory: importedHistoryText(pkg),
+    const claimed = await this.store.academieTransfers.markImported(
+      row.id,
+      caseId!,
+      {
+        actorId: actor.memberId,
+        data: {
+          academie: pkg.fromAcademie.name,
+          fromReference: pkg.case.reference,
+          digest: pkg.digest,
+          reports: pkg.reports.length,
+          planItems: pkg.plan.length,
+          importedHistory: importedHistoryText(pkg),
+        },
       },
-    });
+      pkg.pupil.ine,
+    );
     if (!claimed) return { ok: false, reason: "ALREADY_IMPORTED", reference };
     return { ok: true, reference, schoolName: school.name, fromAcademie: pkg.fromAcademie.name };
   }

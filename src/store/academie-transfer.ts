@@ -278,7 +278,7 @@ export class AcademieTransferRepository {
   /** The received package is now a case: its body emptied, its digest kept (a second import of the
    *  same package creates nothing), and the RECEIVED_FROM_ACADEMIE event. False when another
    *  confirmation was first. */
-  async markImported(id: string, caseId: string, event: { actorId: string; data: Record<string, unknown> }): Promise<boolean> {
+  async markImported(id: string, caseId: string, event: { actorId: string; data: Record<string, unknown> }, ine: string | null = null): Promise<boolean> {
     return this.db.transaction().execute(async (trx) => {
       const claimed = await trx
         .updateTable("AcademieTransfer")
@@ -290,6 +290,14 @@ export class AcademieTransferRepository {
         .executeTakeFirst();
       if (!claimed) return false;
       await caseEventsInsert(trx, [{ caseId, actorId: event.actorId, type: "RECEIVED_FROM_ACADEMIE", data: event.data }]).execute();
+      // The national identifier the package carried completes a pupil who had none.
+      if (ine)
+        await trx
+          .updateTable("Pupil")
+          .set({ ine })
+          .where("ine", "is", null)
+          .where("id", "=", (eb) => eb.selectFrom("Case").select("pupilId").where("Case.id", "=", caseId))
+          .execute();
       return true;
     });
   }

@@ -222,7 +222,14 @@ describe("the permission table, through the services", () => {
         fromAcademie: { code: "08", name: "Grenoble" },
         toAcademie: { code: "10", name: "Lyon" },
         case: { reference: `D-2026-${String(7000 + ++n)}`, status: "NEW", urgency: 2, openedAt: at, escalatedToMlds: false, outOfSchool: false },
-        pupil: { lastName: `Import${letters(n)}`, firstName: "Test", birthYear: new Date().getFullYear() - 17, birthDate: null, ine: null, className: "1re 1" },
+        pupil: {
+          lastName: `Import${letters(n)}`,
+          firstName: "Test",
+          birthYear: new Date().getFullYear() - 17,
+          birthDate: null,
+          ine: "123456789AB",
+          className: "1re 1",
+        },
         destinationUai: null,
         reports: [
           { at, urgency: 2, absenceHalfDays: null, stepsTaken: [], observations: null, outOfSchool: false, signals: [{ code: "NO_PLAN", note: null }] },
@@ -236,6 +243,7 @@ describe("the permission table, through the services", () => {
       if (received.ok) {
         expect(verdict(await services.academieTransfers.confirm(actor, received.preview.packageId, schoolOf.inside))).toBe("allow");
         expect(await prisma().case.count()).toBe(cases + 1);
+        expect(await prisma().pupil.count({ where: { ine: "123456789AB", lastName: pkg.pupil.lastName } })).toBe(1);
       } else {
         expect(await prisma().case.count()).toBe(cases);
         expect(await prisma().academieTransfer.count({ where: { digest: pkg.digest } })).toBe(0);

@@ -289,6 +289,12 @@ describe.each(DATABASE_KINDS)("a case sent to and received from another académi
     expect(await db().case.count()).toBe(cases + 1);
   });
 
+  it("says so in the admins' help, and only there", async () => {
+    expect((await said(nathalie, "aide")).text).toContain("exporter D-2026-0042 vers Grenoble : envoyer un dossier ouvert à une autre académie");
+    expect((await said(nathalie, "help", "en-US")).text).toContain("export D-2026-0042 to Grenoble: send an open case to another académie");
+    expect((await said(karim, "aide")).text).not.toContain("autre académie");
+  });
+
   it("speaks English to an admin whose Teams is in English", async () => {
     const { reference } = await report("English");
     const { text } = await said(nathalie, `export ${reference} to Grenoble`, "en-US");

@@ -19,6 +19,7 @@ import { createTabAuthenticator, type TabAuthOptions } from "./http/tab-auth.js"
 import { isLoopbackHost } from "./config.js";
 import { DEMO_TENANT_ID } from "./store/demo-seed.js";
 import { caseLinkTarget } from "./teams/extensions/case-search.js";
+import { ACADEMIE_PACKAGE_PATH } from "./services/academie-transfer.js";
 
 export type App = {
   port: number;
@@ -97,6 +98,8 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<A
         await adapter.process(req, res, (ctx) => bot.run(ctx));
       },
       pupilDataDownload: async (path, exp, sig) => {
+        // A case package for another académie (issue 26) is pupil data too: same route, its own service.
+        if (ACADEMIE_PACKAGE_PATH.test(path)) return services.academieTransfers.download(path, exp, sig);
         const r = await services.privacy.download(path, exp, sig);
         return r.ok ? { ok: true, fileName: r.fileName, body: r.data } : r;
       },
@@ -137,6 +140,8 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<A
           async () => {
             if ((await services.reviewReminders.runOnce()) > 0) outbox.kick();
             await services.conversations.forgetOldDeliveries(clock());
+            // Case packages for another académie past their time (issue 26): nothing kept beyond it.
+            await services.academieTransfers.cleanup();
           },
           logger,
           "review reminders",

@@ -30,6 +30,8 @@ const OPERATION_FR: Record<Operation, string> = {
   MANAGE_MEMBERS: "gérer les personnes et leurs rôles",
   APPROVE_ENROLMENT: "valider une inscription",
   CONFIGURE_ACADEMY: "paramétrer l'académie (bassins, canaux, annuaire)",
+  EXPORT_CASE_TO_ACADEMIE: "envoyer un dossier ouvert à une autre académie (lien signé 24 h, usage unique ; dossier clos)",
+  IMPORT_CASE_FROM_ACADEMIE: "ouvrir un dossier reçu d'une autre académie dans un établissement de l'académie",
 };
 
 const SCOPE_FR: Record<Scope, string> = {

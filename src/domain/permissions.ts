@@ -38,6 +38,12 @@ export const OPERATIONS = [
   /** The académie's own settings: where each bassin's cases are posted, failed sends, the school
    *  directory. Kept apart from MANAGE_MEMBERS, which chefs d'établissement hold for their school. */
   "CONFIGURE_ACADEMY",
+  /** Sending an open case to ANOTHER académie (the young person moved there): the package behind a
+   *  signed link, the case closed « Déménagement » (services/academie-transfer.ts). Admins only. */
+  "EXPORT_CASE_TO_ACADEMIE",
+  /** Opening, in a school of the académie, a case received from another académie (its package sent
+   *  to the bot). Admins only. */
+  "IMPORT_CASE_FROM_ACADEMIE",
 ] as const;
 export type Operation = (typeof OPERATIONS)[number];
 
@@ -107,6 +113,8 @@ export const PERMISSIONS: Readonly<Record<Operation, Readonly<Partial<Record<Rol
   MANAGE_MEMBERS: { HEAD: "SCHOOL", ADMIN: "ACADEMY" },
   APPROVE_ENROLMENT: { HEAD: "SCHOOL", REFERENT: "SCHOOL", ADMIN: "ACADEMY" },
   CONFIGURE_ACADEMY: { ADMIN: "ACADEMY" },
+  EXPORT_CASE_TO_ACADEMIE: { ADMIN: "ACADEMY" },
+  IMPORT_CASE_FROM_ACADEMIE: { ADMIN: "ACADEMY" },
 };
 
 /** Operations that make sense without a case: asking only whether the role may do them at all. */
@@ -117,6 +125,7 @@ export const TARGETLESS_OPERATIONS = [
   "MANAGE_MEMBERS",
   "APPROVE_ENROLMENT",
   "CONFIGURE_ACADEMY",
+  "IMPORT_CASE_FROM_ACADEMIE",
 ] as const satisfies readonly Operation[];
 
 /** What the person in charge of a case may do on it wherever it sits, provided their role allows it at all. */

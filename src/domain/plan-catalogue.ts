@@ -168,7 +168,9 @@ export const OUTCOMES = [
   "DISMISSED",
 ] as const;
 
-/** Outcomes that closed cases may hold but no longer offered: a move is a transfer, not an outcome. */
+/** Outcomes that closed cases may hold but no longer offered: a move within the académie is a
+ *  transfer, not an outcome. MOVED_AWAY is still recorded, by Repère, when a case is sent to
+ *  another académie (services/academie-transfer.ts). */
 export const LEGACY_OUTCOMES = ["MOVED_AWAY"] as const;
 
 export type OutcomeKind = (typeof OUTCOMES)[number] | (typeof LEGACY_OUTCOMES)[number];

@@ -72,6 +72,8 @@ export const FREE_TEXT_EVENT_KEYS = [
   "name",
   "lastName",
   "firstName",
+  /** The history a case received from another académie carried (services/academie-transfer.ts). */
+  "importedHistory",
 ] as const;
 
 /** The data of an event once anonymised (what the store's SQL does, for tests and previews). */

@@ -30,6 +30,7 @@ import { CaseCardService } from "./case-cards.js";
 import { FamilyService } from "./families.js";
 import { FamilyNoticeService } from "./family-notice.js";
 import { CallService } from "./calls.js";
+import { AcademieTransferService } from "./academie-transfer.js";
 
 export type Services = {
   conversations: ConversationService;
@@ -67,6 +68,8 @@ export type Services = {
   familyNotice: FamilyNoticeService;
   /** The MLDS call campaign of imported lists and the export back to the PSAD. */
   calls: CallService;
+  /** Cases sent to and received from another académie (issue 26). */
+  academieTransfers: AcademieTransferService;
 };
 
 /** What the services take from the configuration. */
@@ -118,6 +121,7 @@ export function createServices(store: Store, clock: () => Date = () => new Date(
     families: new FamilyService(store, triage, clock),
     familyNotice: new FamilyNoticeService(store, links),
     calls: new CallService(store, triage, links, clock),
+    academieTransfers: new AcademieTransferService(store, routing, owners, links, clock),
   };
 }
 

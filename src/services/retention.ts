@@ -62,6 +62,8 @@ export class RetentionService {
     try {
       const report = await this.run({ dryRun: false });
       const idleDialogsForgotten = await this.store.privacy.forgetIdleDialogState(new Date(now.getTime() - IDLE_DIALOG_DAYS * 86_400_000));
+      // Case packages for another académie past their time (also every 5 minutes while running).
+      await this.store.academieTransfers.purgeExpired(now);
       await this.store.jobRuns.finish(RETENTION_JOB, this.owner, now);
       return { ran: true, anonymized: report.references.length, idleDialogsForgotten };
     } catch (err) {

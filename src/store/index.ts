@@ -23,6 +23,7 @@ import { MemberEventRepository } from "./member-events.js";
 import { EnrolmentRepository } from "./enrolments.js";
 import { GpdsRepository } from "./gpds.js";
 import { AcademySettingRepository } from "./academy-settings.js";
+import { AcademieTransferRepository } from "./academie-transfer.js";
 
 /** Everything the services need from the database, behind plain TypeScript types. */
 export type Store = {
@@ -51,6 +52,8 @@ export type Store = {
   enrolments: EnrolmentRepository;
   gpds: GpdsRepository;
   academySettings: AcademySettingRepository;
+  /** Cases carried to and from another académie (issue 26). */
+  academieTransfers: AcademieTransferRepository;
   /** What the demo seed needs besides the directory imports (services/demo-academie.ts). */
   demo: { isEmpty(): Promise<boolean>; bindIdentities(tenantId: string, now: Date): Promise<number>; upsertChannels(): Promise<void> };
 };
@@ -83,6 +86,7 @@ export function createStore(db: Database): Store {
     enrolments: new EnrolmentRepository(db.kysely),
     gpds: new GpdsRepository(db.kysely),
     academySettings: new AcademySettingRepository(db.kysely),
+    academieTransfers: new AcademieTransferRepository(db.kysely),
     demo: {
       isEmpty: () => isDatabaseEmpty(db.kysely),
       bindIdentities: (tenantId, now) => bindDemoIdentities(db.kysely, tenantId, now),
@@ -113,3 +117,4 @@ export type { CaseSummaryRow, CaseListRows, CaseFilter, StatusCount, CaseCriteri
 export type { PupilCases, PupilExport, DownloadMember, AnonymizeCause } from "./privacy.js";
 export type { StatsFilter, RawStats, CaseExportRow, DataExportRecord } from "./statistics.js";
 export type { WeeklyDigestCounts } from "./outgoing-message.js";
+export type { PackageSource, TransferPackageRow } from "./academie-transfer.js";

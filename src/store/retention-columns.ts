@@ -162,6 +162,19 @@ export const COLUMN_FATES = {
     closedById: KEY,
   },
   GpdsSpace: { schoolId: KEY, conversationId: KEY, registeredById: KEY },
+  AcademieTransfer: {
+    id: KEY,
+    direction: CODE,
+    digest: KEY,
+    caseId: KEY,
+    memberId: KEY,
+    academie: { keep: "the name of an académie" },
+    body: {
+      transient:
+        "a case package: emptied once downloaded or imported, deleted when its link (24 h) or its preview expires (services/academie-transfer.ts cleanup)",
+    },
+    importedCaseId: KEY,
+  },
 } as const satisfies ColumnFates;
 
 /** The columns a table empties on anonymised rows, with their new values. */

@@ -9,6 +9,7 @@ import { handleMemberCardAction, MemberActionData } from "./directory/member-adm
 import { DirectoryActionData, handleDirectoryAction } from "./directory/directory-import-handler.js";
 import { GpdsActionData, handleGpdsAction } from "./gpds/gpds-actions.js";
 import { CallActionData, handleCallAction } from "./calls/call-commands.js";
+import { AcademieTransferActionData, handleAcademieTransferAction } from "./academie-transfers/academie-transfer-handler.js";
 
 const caseAction = cardAction({ data: CaseActionData, handle: handleCaseAction });
 const importAction = cardAction({ data: ImportActionData, handle: handleImportAction });
@@ -18,6 +19,7 @@ const memberAction = cardAction({ data: MemberActionData, handle: handleMemberCa
 const directoryAction = cardAction({ data: DirectoryActionData, handle: handleDirectoryAction });
 const gpdsAction = cardAction({ data: GpdsActionData, handle: handleGpdsAction });
 const callAction = cardAction({ data: CallActionData, handle: handleCallAction });
+const academieTransferAction = cardAction({ data: AcademieTransferActionData, handle: handleAcademieTransferAction });
 
 /** The table of card actions (Action.Execute): each verb of the closed list, the schema its data
  *  must pass (else the « carte non valide » notice) and its handler. Who may do what is decided by
@@ -65,4 +67,6 @@ export const CARD_ACTIONS: { readonly [Verb in ExecuteVerb]: CardAction } = {
   "gpds.close": gpdsAction,
   "calls.record": callAction,
   "calls.page": callAction,
+  "academieTransfer.confirm": academieTransferAction,
+  "academieTransfer.cancel": academieTransferAction,
 };

@@ -22,6 +22,7 @@ import type { Logger } from "../logging.js";
 import { answerGpdsCommand, isGpdsCommand } from "./gpds/gpds-commands.js";
 import { answerCallCommand, isCallCommand } from "./calls/call-commands.js";
 import { whileTyping } from "./platform/typing.js";
+import { answerAcademieExport, isAcademieExportCommand } from "./academie-transfers/academie-transfer-handler.js";
 
 /** What a message handler receives: one object. A message is either a card's Action.Submit
  *  (`submit`) or typed text (`query`, parsed once; null for a submit). */
@@ -57,7 +58,8 @@ export type MessageKind =
   | "stats"
   | "other"
   | "gpds"
-  | "calls";
+  | "calls"
+  | "academieTransfer";
 
 /** Which kind a message is: a card's submit by its action, else the administration commands, else
  *  the kind the query parser found. */
@@ -74,6 +76,7 @@ export function messageKind(submit: SubmitPayload | null, query: Query | null, t
   if (parseAdminCommand(text)) return "admin";
   if (isGpdsCommand(text)) return "gpds";
   if (isCallCommand(text)) return "calls";
+  if (isAcademieExportCommand(text)) return "academieTransfer";
   switch (query?.kind) {
     case "help":
     case "report":
@@ -152,6 +155,7 @@ export const MESSAGE_COMMANDS: { readonly [Kind in MessageKind]: (request: Messa
   stats: ({ ctx, services, actor, query, text, t, locale }) => whileTyping(ctx, () => answerStats(ctx, { services }, actor, query, text, t, locale)),
   gpds: ({ ctx, services, actor, t, locale, text, onQueued }) => answerGpdsCommand(ctx, services, actor, t, locale, text, onQueued),
   calls: ({ ctx, services, actor, t, locale, text }) => answerCallCommand(ctx, services, actor, t, locale, text),
+  academieTransfer: ({ ctx, services, actor, t, locale, text }) => answerAcademieExport(ctx, services, actor, t, locale, text),
   other: async (request) => {
     const { ctx, t, actor, query, text, personal, services, locale } = request;
     // « export stats … », « export dossiers … ».

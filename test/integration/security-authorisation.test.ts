@@ -6,6 +6,7 @@ import { createStore } from "../../src/store/index.js";
 import { DEMO_PEOPLE, DEMO_SCHOOLS, DEMO_TENANT_ID } from "../../src/store/demo-seed.js";
 import { openTestDatabase } from "../helpers/database.js";
 import { seedDemo } from "../../src/services/demo-academie.js";
+import { sealPackage } from "../../src/domain/case-package.js";
 
 /**
  * The permission table (src/domain/permissions.ts), walked through the service layer: every
@@ -199,6 +200,54 @@ describe("the permission table, through the services", () => {
       const before = await prisma().dataExport.count();
       expect(verdict(await services.statistics.requestExport(actor, "stats", undefined, "fr"))).toBe(v);
       expect(await prisma().dataExport.count()).toBe(before + (v === "allow" ? 1 : 0));
+      return v;
+    },
+    // A case sent to another académie (issue 26): closed and packaged when allowed, untouched when not.
+    EXPORT_CASE_TO_ACADEMIE: async (actor, where) => {
+      const c = await newCase(where);
+      return unchangedWhenDenied(c.id, async () => {
+        const before = await prisma().academieTransfer.count();
+        const v = verdict(await services.academieTransfers.exportCase(actor, c.reference, "Grenoble"));
+        expect(await prisma().academieTransfer.count()).toBe(before + (v === "allow" ? 1 : 0));
+        return v;
+      });
+    },
+    // A case received from another académie: a package sent to the bot, then created in a school.
+    IMPORT_CASE_FROM_ACADEMIE: async (actor) => {
+      const at = new Date().toISOString();
+      const pkg = sealPackage({
+        format: "repere-case-transfer",
+        version: 1,
+        exportedAt: at,
+        fromAcademie: { code: "08", name: "Grenoble" },
+        toAcademie: { code: "10", name: "Lyon" },
+        case: { reference: `D-2026-${String(7000 + ++n)}`, status: "NEW", urgency: 2, openedAt: at, escalatedToMlds: false, outOfSchool: false },
+        pupil: {
+          lastName: `Import${letters(n)}`,
+          firstName: "Test",
+          birthYear: new Date().getFullYear() - 17,
+          birthDate: null,
+          ine: "123456789AB",
+          className: "1re 1",
+        },
+        destinationUai: null,
+        reports: [
+          { at, urgency: 2, absenceHalfDays: null, stepsTaken: [], observations: null, outOfSchool: false, signals: [{ code: "NO_PLAN", note: null }] },
+        ],
+        plan: [],
+        history: [{ at, type: "REPORTED", role: "STAFF", summary: "Fiche de repérage" }],
+      });
+      const cases = await prisma().case.count();
+      const received = await services.academieTransfers.receive(actor, new TextEncoder().encode(JSON.stringify(pkg)));
+      const v = verdict(received);
+      if (received.ok) {
+        expect(verdict(await services.academieTransfers.confirm(actor, received.preview.packageId, schoolOf.inside))).toBe("allow");
+        expect(await prisma().case.count()).toBe(cases + 1);
+        expect(await prisma().pupil.count({ where: { ine: "123456789AB", lastName: pkg.pupil.lastName } })).toBe(1);
+      } else {
+        expect(await prisma().case.count()).toBe(cases);
+        expect(await prisma().academieTransfer.count({ where: { digest: pkg.digest } })).toBe(0);
+      }
       return v;
     },
     EXPORT_CASES: async (actor) => {

@@ -382,6 +382,33 @@ const EXPECTED: Record<Operation, Record<Role, Row>> = {
     DSDEN: NEVER,
     ADMIN: EVERYWHERE,
   },
+  // A case sent to, or received from, another académie (issue 26): the académie's admins only.
+  EXPORT_CASE_TO_ACADEMIE: {
+    STAFF: NEVER,
+    CPE: NEVER,
+    HEAD: NEVER,
+    REFERENT: NEVER,
+    PSYEN: NEVER,
+    SOCIAL_WORKER: NEVER,
+    NURSE: NEVER,
+    COORDINATOR: NEVER,
+    IEN_IO: NEVER,
+    DSDEN: NEVER,
+    ADMIN: EVERYWHERE,
+  },
+  IMPORT_CASE_FROM_ACADEMIE: {
+    STAFF: NEVER,
+    CPE: NEVER,
+    HEAD: NEVER,
+    REFERENT: NEVER,
+    PSYEN: NEVER,
+    SOCIAL_WORKER: NEVER,
+    NURSE: NEVER,
+    COORDINATOR: NEVER,
+    IEN_IO: NEVER,
+    DSDEN: NEVER,
+    ADMIN: EVERYWHERE,
+  },
 };
 
 function allowedBy(cell: Cell, pupil: Pupil): boolean {
@@ -433,6 +460,9 @@ describe("can without a case", () => {
     APPROVE_ENROLMENT: ["HEAD", "REFERENT", "ADMIN"],
     // The académie's settings (routing, failed sends, directory): admins only, never a chef d'établissement.
     CONFIGURE_ACADEMY: ["ADMIN"],
+    // Sending needs a case; receiving one from another académie does not.
+    EXPORT_CASE_TO_ACADEMIE: [],
+    IMPORT_CASE_FROM_ACADEMIE: ["ADMIN"],
   };
 
   it.each(OPERATIONS.flatMap((op) => ROLES.map((role) => [op, role] as const)))("%s by %s", (op, role) => {

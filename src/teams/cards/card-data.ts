@@ -887,6 +887,18 @@ export type DirectoryPreviewCardData = {
   importId: string;
 };
 
+/** cards/academie-transfer-preview.json: a case received from another académie (issue 26). */
+export type AcademieTransferPreviewCardData = {
+  packageId: string;
+  notice: string;
+  title: string;
+  intro: string;
+  facts: Array<{ title: string; value: string }>;
+  school: string;
+  schools: Array<{ title: string; value: string }>;
+  labels: { school: string; schoolError: string; confirm: string; cancel: string };
+};
+
 /** Every template by name. */
 export type CardDataByName = {
   "call-campaign": CallCampaignCardData;
@@ -926,4 +938,5 @@ export type CardDataByName = {
   welcome: WelcomeCardData;
   "gpds-agenda": GpdsAgendaCardData;
   "gpds-summary": GpdsSummaryCardData;
+  "academie-transfer-preview": AcademieTransferPreviewCardData;
 };

@@ -52,6 +52,9 @@ export const EXECUTE_VERBS = [
   // The MLDS call campaign: a call's outcome recorded; another page of the list.
   "calls.record",
   "calls.page",
+  // A case received from another académie (issue 26): created in the chosen school, or not.
+  "academieTransfer.confirm",
+  "academieTransfer.cancel",
 ] as const;
 export const ExecuteVerb = z.enum(EXECUTE_VERBS);
 export type ExecuteVerb = z.infer<typeof ExecuteVerb>;

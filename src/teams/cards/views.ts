@@ -53,6 +53,7 @@ export function helpCard(t: Translate, role?: Role | null): AdaptiveCardJson {
               t("help.pupilData"),
               t("members.help"),
               t("familyNotice.adminHelp"),
+              t("academieTransfer.help"),
             ],
           },
         ]

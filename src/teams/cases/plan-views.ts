@@ -125,6 +125,8 @@ const EVENT_TEXT: Record<string, string> = {
   DISMISSED: "reason",
   REOPENED_BY_REPORT: "reason",
   TRANSFERRED: "reason",
+  /** The history a case received from another académie carried (issue 26). */
+  RECEIVED_FROM_ACADEMIE: "importedHistory",
 };
 
 export function historyCard(
@@ -159,6 +161,8 @@ export function historyCard(
             decision: typeof e.data?.decision === "string" ? t(`gpds.decision.${e.data.decision}`, { defaultValue: e.data.decision }) : "",
             // A call of the MLDS campaign names its outcome (a code from a fixed list; its note stays private).
             call: typeof e.data?.outcome === "string" ? t(`calls.outcome.${e.data.outcome}`, { defaultValue: e.data.outcome }) : "",
+            // A case sent to, or received from, another académie names it (issue 26).
+            academie: typeof e.data?.academie === "string" ? e.data.academie : "",
           });
       const field = EVENT_TEXT[e.type];
       const text = opts.texts && field && typeof e.data?.[field] === "string" ? (e.data[field] as string) : "";

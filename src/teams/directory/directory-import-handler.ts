@@ -18,6 +18,7 @@ import {
   type ImportUploadDeps,
 } from "../imports/import-handler.js";
 import { schoolsPreviewCard, peoplePreviewCard } from "./directory-import-views.js";
+import { handleCasePackageUpload, isCasePackageFile } from "../academie-transfers/academie-transfer-handler.js";
 import { peopleConfirmRefusalText, peopleDoneText, peopleRefusalText } from "./people-views.js";
 import { schoolsDoneText, schoolsRefusalText } from "./school-directory-views.js";
 
@@ -36,6 +37,9 @@ type Received = { file: FileAttachment; bytes: Uint8Array; kind: DirectoryFileKi
 export async function handleFileUpload(ctx: TurnContext, deps: ImportUploadDeps, actor: Actor | null, t: Translate, locale: Locale): Promise<boolean> {
   const files = fileAttachmentsOf(ctx.activity);
   if (files.length === 0) return false;
+  // A JSON file is a case sent by another académie (issue 26), never a CSV list.
+  const casePackage = files.find(isCasePackageFile);
+  if (casePackage) return handleCasePackageUpload(ctx, deps, actor, t, casePackage);
   const reply = async (text: string) => void (await ctx.sendActivity(MessageFactory.text(text)));
   // Someone who may import neither kind of file, out of a personal chat, or unknown: the campaign
   // import's answers, unless the words say it is a directory file.

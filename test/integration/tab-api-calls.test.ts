@@ -100,6 +100,23 @@ describe.each(DATABASE_KINDS)("the tab's call campaign and transfer on %s", (kin
     rmSync(dataDir, { recursive: true, force: true });
   });
 
+  it("answers 401 on every new route to who names nobody", async () => {
+    for (const [method, p] of [
+      ["GET", "/api/tab/calls"],
+      ["POST", `/api/tab/cases/${refs[0]}/calls`],
+      ["POST", "/api/tab/calls/export"],
+      ["GET", `/api/tab/cases/${refs[0]}/destinations?q=lycée`],
+    ] as const) {
+      const res = await fetch(`${url}${p}`, {
+        method,
+        headers: { "content-type": "application/json" },
+        ...(method === "POST" ? { body: '{"outcome":"REACHED"}' } : {}),
+      });
+      expect(res.status, p).toBe(401);
+    }
+    expect(await app.store.db.prisma.callAttempt.count()).toBe(0);
+  });
+
   it("tells the tab who runs the campaign: a coordinator, not a référent nor a teacher", async () => {
     expect(await (await get("/api/tab/me", "Sophie Laurent")).json()).toMatchObject({ role: "COORDINATOR", mayCall: true });
     expect(await (await get("/api/tab/me", "Karim Benali")).json()).toMatchObject({ role: "REFERENT", mayCall: false });

@@ -151,7 +151,6 @@ export function CallsView({ api, lang }: { api: TabApi; lang: Lang }) {
             <Table size="small" aria-label={t("calls.caption", { total: list.total })} data-testid="calls-table">
               <TableHeader>
                 <TableRow>
-                  <TableHeaderCell scope="col">{t("table.reference")}</TableHeaderCell>
                   <TableHeaderCell scope="col">{t("calls.young")}</TableHeaderCell>
                   <TableHeaderCell scope="col" className="wide">
                     {t("table.school")}
@@ -166,8 +165,10 @@ export function CallsView({ api, lang }: { api: TabApi; lang: Lang }) {
               <TableBody>
                 {list.entries.map((e) => (
                   <TableRow key={e.reference} className="call-row" data-reference={e.reference}>
-                    <TableCell className="ref">{e.reference}</TableCell>
-                    <TableCell>{e.initials}</TableCell>
+                    <TableCell>
+                      <span className="ref">{e.reference}</span>
+                      <Caption1 className="sub">{e.initials}</Caption1>
+                    </TableCell>
                     <TableCell className="wide">{e.schoolName}</TableCell>
                     <TableCell>
                       {e.phone ? <a href={`tel:${e.phone}`}>{displayPhone(e.phone)}</a> : <Caption1>{t("bot.calls.noPhone")}</Caption1>}

@@ -244,7 +244,7 @@ export function CasePanelDrawer(props: { api: TabApi; reference: string; lang: L
               )}
             </div>
             {form === "transfer" && (
-              <form className="action-form" onSubmit={submitForm} aria-label={t("panel.transfer")}>
+              <form className="action-form" noValidate onSubmit={submitForm} aria-label={t("panel.transfer")}>
                 <p>{t("panel.transferExplained")}</p>
                 <div className="school-search">
                   <Field label={t("panel.transferSearch")}>

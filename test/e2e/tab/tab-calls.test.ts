@@ -157,6 +157,34 @@ describe("the tab's « Appels » view and « Transférer » in Chromium", () => 
     }
   });
 
+  it("at 360 px (Teams mobile), in English: the list and its form fit and are accessible", async () => {
+    const context = await browser.newContext({ viewport: { width: 360, height: 740 }, locale: "en-GB", reducedMotion: "reduce" });
+    await context.route(/^https?:\/\/(?!127\.0\.0\.1[:/])/, (route) => route.abort());
+    const page = await context.newPage();
+    page.setDefaultTimeout(15_000);
+    const errors: string[] = [];
+    page.on("pageerror", (err) => errors.push(err.message));
+    try {
+      await page.goto(`${url}/tab/?lang=en`);
+      await page.getByText("Local mode", { exact: true }).waitFor();
+      const select = page.getByTestId("local-person");
+      await select.locator("option", { hasText: "Sophie Laurent" }).waitFor({ state: "attached" });
+      await select.selectOption((await select.locator("option", { hasText: "Sophie Laurent" }).getAttribute("value"))!);
+      await page.getByTestId("sections").getByRole("button", { name: "Calls" }).click();
+      await page.getByRole("heading", { name: "Call campaign · imported lists" }).waitFor();
+      await page.getByRole("button", { name: `Record the call for ${refs[1]}` }).click();
+      await page.getByTestId("call-outcome").locator("option", { hasText: "Meeting set" }).waitFor({ state: "attached" });
+      // Nothing wider than the screen but the table, which scrolls in its own box.
+      expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(360);
+      expect(await seriousViolations(page)).toEqual([]);
+      mkdirSync(SHOTS, { recursive: true });
+      await page.screenshot({ path: path.join(SHOTS, "tab-360-calls.png"), fullPage: true });
+      expect(errors).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
+
   it("a référent has no « Appels »; he transfers a case from its panel, a stale one is told", async () => {
     const { context, page, errors } = await open(1280, 900);
     try {

@@ -113,8 +113,9 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<A
       tab: {
         auth: createTabAuthenticator(tabAuthOptions(config, opts.tabAuth)),
         identify: (identity) => services.members.identify(identity.tenantId, identity.aadObjectId),
-        dashboard: new DashboardService(store, services.triage, services.plans, clock),
+        dashboard: new DashboardService(store, services.triage, services.plans, clock, services.transfers),
         statistics: services.statistics,
+        calls: services.calls,
         say: (acceptLanguage, key) => translator(resolveLocale(acceptLanguage, config.defaultLocale, config.forceLocale))(key),
         clock,
         onQueued: () => outbox.kick(),

@@ -2,7 +2,16 @@ import type restify from "restify";
 import { z } from "zod";
 import type { Logger } from "../logging.js";
 import type { Actor } from "../services/members.js";
-import { caseListQuerySchema, tabActionSchema, tabExportSchema, tabStatsQuerySchema, type DashboardService } from "../services/dashboard.js";
+import {
+  caseListQuerySchema,
+  tabActionSchema,
+  tabDestinationsQuerySchema,
+  tabExportSchema,
+  tabStatsQuerySchema,
+  type DashboardService,
+} from "../services/dashboard.js";
+import type { CallService } from "../services/calls.js";
+import { CALL_LIMITS, callOutcomeSchema } from "../domain/call-campaign.js";
 import type { StatisticsService, StatsFailure } from "../services/statistics.js";
 import { periodChoices } from "../domain/statistics.js";
 import { DEMO_PEOPLE, DEMO_TENANT_ID } from "../store/demo-seed.js";
@@ -19,6 +28,8 @@ export type TabApiDeps = {
   dashboard: DashboardService;
   /** The statistics of the chat (« statistiques », « export stats »): the same aggregates and rules. */
   statistics: StatisticsService;
+  /** The MLDS coordinators' « campagne d'appels » and « export psad » of the chat: the same rules. */
+  calls: CallService;
   /** A text of the bot's locales in the caller's language (from their Accept-Language). */
   say: (acceptLanguage: string | undefined, key: string) => string;
   clock: () => Date;
@@ -63,6 +74,24 @@ export function tabSecurityHeaders(): Record<string, string> {
 }
 
 const referenceSchema = z.string().regex(/^D-\d{4}-\d{1,8}$/);
+
+/** The query string of GET /api/tab/calls. */
+export const tabCallsQuerySchema = z.object({ page: z.coerce.number().int().min(1).max(CALL_LIMITS.maxPage).default(1) }).strict();
+
+/** The body of POST /api/tab/cases/:reference/calls: what the card's « Noter l'appel » sends (the
+ *  outcome, the Paris day of the call, default today, an optional note). The day's range and the
+ *  note's text are checked again by the service (domain/call-campaign.ts callRecordSchema). */
+export const tabCallSchema = z
+  .object({
+    outcome: callOutcomeSchema,
+    calledAt: z
+      .string()
+      .trim()
+      .regex(/^(\d{4}-\d{2}-\d{2})?$/)
+      .optional(),
+    note: z.string().max(CALL_LIMITS.noteMax).optional(),
+  })
+  .strict();
 
 export function registerTabApi(server: restify.Server, deps: TabApiDeps): void {
   const say = (req: restify.Request, key: string) => deps.say(req.headers["accept-language"], key);
@@ -111,6 +140,7 @@ export function registerTabApi(server: restify.Server, deps: TabApiDeps): void {
         namesSearchable: deps.dashboard.seesNames(actor),
         mayViewStats: deps.statistics.mayView(actor),
         mayExportCases: deps.statistics.mayExportCases(actor),
+        mayCall: deps.calls.mayCall(actor),
         schools: await deps.dashboard.schools(actor),
       });
     }),
@@ -165,7 +195,15 @@ export function registerTabApi(server: restify.Server, deps: TabApiDeps): void {
       const reference = referenceSchema.safeParse(req.params?.reference);
       if (!reference.success) return send(res, 404, { error: "not_found" });
       const body = tabActionSchema.safeParse(req.body);
-      if (!body.success) return send(res, 400, { error: "invalid_body" });
+      if (!body.success) {
+        // The card's words for the field that is wrong, when there is one.
+        const transfer = (req.body as { action?: unknown } | undefined)?.action === "transfer";
+        const path = String(body.error.issues[0]?.path[0] ?? "");
+        const field = transfer
+          ? { reason: "transferReason", toSchoolId: "transferSchool" }[path]
+          : { reason: "reason", question: "question", assigneeId: "assigneeId" }[path];
+        return send(res, 400, { error: "invalid_body", ...(field ? { field, message: say(req, `case.notice.INVALID_INPUT.${field}`) } : {}) });
+      }
       const result = await deps.dashboard.act(actor, reference.data, body.data);
       if (!result.ok) {
         // Refused to someone who may not even see the case: its existence is not told.
@@ -225,6 +263,89 @@ export function registerTabApi(server: restify.Server, deps: TabApiDeps): void {
         return statsRefused(req, res, result.reason);
       }
       send(res, 200, { kind: result.kind, url: result.url, expiresAt: result.expiresAt.toISOString(), period: result.period.label });
+    }),
+  );
+
+  // « Appels »: the « campagne d'appels » of the chat, for the bassin's MLDS coordinators (the service
+  // decides who, and that only they read the phone and e-mail the imported lists gave).
+  server.get(
+    "/api/tab/calls",
+    handle(async (req, res) => {
+      const actor = await caller(req, res);
+      if (!actor) return;
+      const params = Object.fromEntries(new URL(req.url ?? "/", "http://localhost").searchParams);
+      delete params.localPerson;
+      const query = tabCallsQuerySchema.safeParse(params);
+      if (!query.success) return send(res, 400, { error: "invalid_query", fields: query.error.issues.map((i) => i.path.join(".")) });
+      const result = await deps.calls.toCall(actor, query.data.page);
+      if (!result.ok) return send(res, 403, { error: "forbidden", message: say(req, "calls.forbidden") });
+      // The tab names cases by reference: the internal id stays on the server.
+      send(res, 200, { ...result.view, entries: result.view.entries.map(({ caseId: _id, ...entry }) => entry) });
+    }),
+  );
+
+  // « Noter l'appel »: the outcome of a call to a young person of the list.
+  server.post(
+    "/api/tab/cases/:reference/calls",
+    handle(async (req, res) => {
+      const actor = await caller(req, res);
+      if (!actor) return;
+      if (!deps.calls.mayCall(actor)) return send(res, 403, { error: "forbidden", message: say(req, "calls.forbidden") });
+      const reference = referenceSchema.safeParse(req.params?.reference);
+      if (!reference.success) return send(res, 404, { error: "not_found", message: say(req, "calls.notice.NOT_FOUND") });
+      const body = tabCallSchema.safeParse(req.body ?? {});
+      if (!body.success) {
+        const first = body.error.issues[0]?.path[0];
+        const field = first === "calledAt" || first === "note" ? first : "outcome";
+        return send(res, 400, { error: "invalid_body", field, message: say(req, `calls.notice.${field}`) });
+      }
+      const caseId = await deps.dashboard.caseIdOf(reference.data);
+      if (!caseId) return send(res, 404, { error: "not_found", message: say(req, "calls.notice.NOT_FOUND") });
+      const result = await deps.calls.recordCall(actor, caseId, body.data);
+      if (!result.ok) {
+        if (result.reason === "INVALID_INPUT")
+          return send(res, 400, { error: "invalid_body", field: result.field, message: say(req, `calls.notice.${result.field}`) });
+        // A case of another bassin: its existence is not told.
+        if (result.reason === "FORBIDDEN" && !(await deps.dashboard.panel(actor, reference.data)).ok)
+          return send(res, 404, { error: "not_found", message: say(req, "calls.notice.NOT_FOUND") });
+        const status = { FORBIDDEN: 403, NOT_FOUND: 404, CLOSED: 409 }[result.reason];
+        return send(res, status, { error: result.reason.toLowerCase(), message: say(req, `calls.notice.${result.reason}`) });
+      }
+      send(res, 200, { reference: result.reference, outcome: result.outcome, attempts: result.attempts, settled: result.settled });
+    }),
+  );
+
+  // « Exporter pour la PSAD »: the chat's « export psad », an audited signed link valid an hour.
+  server.post(
+    "/api/tab/calls/export",
+    handle(async (req, res) => {
+      const actor = await caller(req, res);
+      if (!actor) return;
+      const result = await deps.calls.requestPsadExport(actor);
+      if (!result.ok) return send(res, 403, { error: "forbidden", message: say(req, "calls.forbidden") });
+      send(res, 200, { url: result.url, expiresAt: result.expiresAt.toISOString(), districtName: result.districtName });
+    }),
+  );
+
+  // « Transférer »: the open schools of the académie a case may go to, for who may transfer it.
+  server.get(
+    "/api/tab/cases/:reference/destinations",
+    handle(async (req, res) => {
+      const actor = await caller(req, res);
+      if (!actor) return;
+      const reference = referenceSchema.safeParse(req.params?.reference);
+      if (!reference.success) return send(res, 404, { error: "not_found" });
+      const params = Object.fromEntries(new URL(req.url ?? "/", "http://localhost").searchParams);
+      delete params.localPerson;
+      const query = tabDestinationsQuerySchema.safeParse(params);
+      if (!query.success) return send(res, 400, { error: "invalid_query", fields: query.error.issues.map((i) => i.path.join(".")) });
+      const result = await deps.dashboard.destinations(actor, reference.data, query.data.q);
+      if (!result.ok) {
+        if (result.reason === "NOT_FOUND" || !(await deps.dashboard.panel(actor, reference.data)).ok) return send(res, 404, { error: "not_found" });
+        if (result.reason === "INVALID_INPUT") return send(res, 403, { error: "forbidden", message: say(req, "case.notice.INVALID_INPUT.waitsForGpds") });
+        return send(res, 403, { error: "forbidden", message: say(req, "case.notice.FORBIDDEN") });
+      }
+      send(res, 200, { schools: result.schools });
     }),
   );
 }

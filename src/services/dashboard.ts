@@ -10,6 +10,7 @@ import type { Actor } from "./members.js";
 import type { PlanService } from "./plans.js";
 import { whatActorKnows } from "./queries.js";
 import { caseScopeOfRow } from "./case-scope.js";
+import type { TransferService } from "./transfers.js";
 import { TEXT_MAX, type TriageResult, type TriageService } from "./triage.js";
 
 /** The personal tab « Mes dossiers »: the cases of the caller's scope as a table, a case's panel,
@@ -105,7 +106,7 @@ export type TabCasePanel = {
   assignees: { id: string; name: string; role: string }[];
 };
 
-export const TAB_ACTIONS = ["takeCharge", "assign", "requestInfo", "openPlan", "referToMlds", "dismiss"] as const;
+export const TAB_ACTIONS = ["takeCharge", "assign", "requestInfo", "openPlan", "referToMlds", "dismiss", "transfer"] as const;
 export type TabAction = (typeof TAB_ACTIONS)[number];
 const version = z.number().int().nonnegative();
 const text = z.string().trim().min(1).max(TEXT_MAX);
@@ -119,10 +120,19 @@ export const tabActionSchema = z.discriminatedUnion("action", [
   z.object({ action: z.literal("referToMlds"), version }).strict(),
   z.object({ action: z.literal("requestInfo"), version, question: text }).strict(),
   z.object({ action: z.literal("dismiss"), version, reason: text }).strict(),
+  /** Issue 26: the card's « Transférer » (services/transfers.ts): an open school of the académie, and why. */
+  z.object({ action: z.literal("transfer"), version, toSchoolId: z.uuid(), reason: text }).strict(),
 ]);
 export type TabCommand = z.infer<typeof tabActionSchema>;
 
 export type PanelResult = { ok: true; panel: TabCasePanel } | { ok: false; reason: "NOT_FOUND" };
+
+/** The query string of GET /api/tab/cases/:reference/destinations: the typed text (name, UAI, commune). */
+export const tabDestinationsQuerySchema = z.object({ q: z.string().trim().max(80).default("") }).strict();
+
+export type TabDestinations =
+  | { ok: true; schools: { id: string; uai: string; name: string; city: string | null }[] }
+  | { ok: false; reason: "NOT_FOUND" | "FORBIDDEN" | "INVALID_INPUT"; field?: string };
 
 export class DashboardService {
   private readonly audit: DashboardRepository;
@@ -132,6 +142,8 @@ export class DashboardService {
     private readonly triage: TriageService,
     private readonly plans: PlanService,
     private readonly clock: () => Date = () => new Date(),
+    /** The transfer of a case to another school (issue 26); without it the tab offers none. */
+    private readonly transfers: TransferService | null = null,
   ) {
     this.audit = new DashboardRepository(store.db);
   }
@@ -257,7 +269,30 @@ export class DashboardService {
         // The same decision as the GPDS's REFER_TO_MLDS from a card: the case's card is posted to the
         // bassin's MLDS channels where it is not yet (TriageService.referralSends), through the outbox.
         return this.triage.act(actor, row.id, command.version, { verb: "escalate" });
+      case "transfer": {
+        // The same move as the card's « Transférer »: checks, event, cards and notices (TransferService).
+        if (!this.transfers) return { ok: false, reason: "FORBIDDEN" };
+        const r = await this.transfers.transfer(actor, row.id, command.version, command.toSchoolId, command.reason);
+        return r.ok ? { ok: true, case: r.case } : { ok: false, reason: r.reason, ...(r.field ? { field: r.field } : {}) };
+      }
     }
+  }
+
+  /** The case's id behind a reference, or null (the tab names cases by reference). */
+  async caseIdOf(reference: string): Promise<string | null> {
+    return (await this.store.caseQueries.byReference(reference))?.id ?? null;
+  }
+
+  /** « Transférer »: the open schools of the académie matching the typed text, for who may transfer. */
+  async destinations(actor: Actor, reference: string, query: string): Promise<TabDestinations> {
+    const row = await this.store.caseQueries.byReference(reference);
+    if (!row || !this.transfers) return { ok: false, reason: "NOT_FOUND" };
+    const r = await this.transfers.destinations(actor, row.id, query);
+    if (!r.ok) {
+      if (r.reason === "INVALID_INPUT") return { ok: false, reason: "INVALID_INPUT", field: "waitsForGpds" };
+      return { ok: false, reason: r.reason === "NOT_FOUND" ? "NOT_FOUND" : "FORBIDDEN" };
+    }
+    return { ok: true, schools: r.schools.map((s) => ({ id: s.id, uai: s.uai, name: s.name, city: s.city })) };
   }
 
   /** The actions of the tab the caller may take now: the lifecycle's moves for their role, on a case
@@ -279,6 +314,7 @@ export class DashboardService {
     )
       out.push("referToMlds");
     if (this.triage.may(actor, "CLOSE_CASE", c) && moves.includes("DISMISS")) out.push("dismiss");
+    if (this.transfers?.mayTransfer(actor, c)) out.push("transfer");
     return out;
   }
 

@@ -222,7 +222,7 @@ describe.each(DATABASE_KINDS)("the tab's API with single sign-on on %s", (kind) 
     // The case's card as the outbox would have posted it in the bassin's channel.
     await app.store.db.prisma.channelPost.create({ data: { caseId, conversationId: "19:tab-test@thread.tacv2", activityId: "1:posted" } });
     const panel = (await (await get(`/api/tab/cases/${refs.karim17}`, token("Karim Benali"))).json()) as { version: number; actions: string[]; pupil: unknown };
-    expect(panel.actions).toEqual(["takeCharge", "assign", "requestInfo", "referToMlds", "dismiss"]);
+    expect(panel.actions).toEqual(["takeCharge", "assign", "requestInfo", "referToMlds", "dismiss", "transfer"]);
     expect(panel.pupil).toMatchObject({ name: "Inès Lefèvre" });
     // A teacher may not, even with the right version (the case is hers to see only when she reported it).
     expect((await post(`/api/tab/cases/${refs.claire16}/actions`, { action: "takeCharge", version: 0 }, token("Claire Martin"))).status).toBe(403);
@@ -279,7 +279,7 @@ describe.each(DATABASE_KINDS)("the tab's API with single sign-on on %s", (kind) 
     expect(planned.status).toBe("PLAN_ACTIVE");
     expect(planned.plan).not.toBeNull();
     // Once the plan runs, only who follows it may still change (and it is referred already).
-    expect(planned.actions).toEqual(["assign"]);
+    expect(planned.actions).toEqual(["assign", "transfer"]);
   });
 
   it("assigns a case and refers it to the MLDS from the panel, as its card does, and refuses a teacher's forged call in French", async () => {
@@ -292,7 +292,7 @@ describe.each(DATABASE_KINDS)("the tab's API with single sign-on on %s", (kind) 
     const cardUpdates = () => app.store.db.prisma.outboxMessage.count({ where: { conversationId, kind: "update" } });
     type Panel = { version: number; actions: string[]; assignees: { id: string; name: string }[]; assigneeName: string | null };
     const panel = (await (await get(`/api/tab/cases/${adam}`, token("Karim Benali"))).json()) as Panel;
-    expect(panel.actions).toEqual(["takeCharge", "assign", "requestInfo", "referToMlds", "dismiss"]);
+    expect(panel.actions).toEqual(["takeCharge", "assign", "requestInfo", "referToMlds", "dismiss", "transfer"]);
     // The card's candidates: the bassin's coordinators and the school's référents.
     expect(panel.assignees.map((a) => a.name).sort()).toEqual(["Karim Benali", "Sophie Laurent"]);
     const sophie = panel.assignees.find((a) => a.name === "Sophie Laurent")!;

@@ -1,3 +1,4 @@
+import { parseCallCommand } from "../../src/domain/call-campaign.js";
 import { parseQuery } from "../../src/domain/query-parser.js";
 import { translator } from "../../src/teams/i18n.js";
 import { SEARCH_COMMAND_ID, SEARCH_PARAMETER, caseLink, caseLinkTarget, referenceOfLink } from "../../src/teams/extensions/case-search.js";
@@ -46,6 +47,12 @@ type Manifest = {
     commandLists: { scopes: string[]; commands: { title: string; description: string }[] }[];
   }[];
 };
+
+/** What the bot makes of a command title, in the order it reads a message (src/teams/message-commands.ts
+ *  messageKind): the call-campaign commands, then the query parser. */
+function understood(title: string): string {
+  return parseCallCommand(title)?.kind ?? parseQuery(title).kind;
+}
 
 function filledManifest(): Manifest {
   return JSON.parse(fillPlaceholders(rawManifest, { BOT_ID, APP_VERSION: "1.2.3", PUBLIC_HOST: HOST })) as Manifest;
@@ -110,7 +117,16 @@ describe("manifest/manifest.json", () => {
     expect(titles("personal")).toEqual(expect.arrayContaining(["signaler", "statut", "mes fiches", "à traiter", "aide"]));
     expect(titles("team")).toEqual(expect.arrayContaining(["statut", "à traiter", "aide"]));
     // Each title is a command the bot understands (« statut » asks for the case: see the bot tests).
-    for (const title of [...titles("personal"), ...titles("team")].filter((x) => x !== "statut")) expect(parseQuery(title).kind, title).not.toBe("unknown");
+    for (const title of [...titles("personal"), ...titles("team")].filter((x) => x !== "statut")) expect(understood(title), title).not.toBe("unknown");
+    // The MLDS coordinators' call campaign and PSAD export: in the personal chat only (the list
+    // shows phone numbers, the link is the caller's own).
+    expect(titles("personal")).toEqual(expect.arrayContaining(["campagne d'appels", "export psad"]));
+    expect(understood("campagne d'appels")).toBe("callList");
+    expect(understood("export psad")).toBe("exportPsad");
+    expect(titles("team")).not.toEqual(expect.arrayContaining(["campagne d'appels"]));
+    expect(titles("team")).not.toEqual(expect.arrayContaining(["export psad"]));
+    // Teams shows at most 10 commands per list.
+    for (const list of bot.commandLists) expect(list.commands.length).toBeLessThanOrEqual(10);
     expect(m.validDomains).toEqual([HOST]);
     expect(m.description.short).toMatch(/décrochage/);
   });
@@ -143,14 +159,22 @@ describe("manifest/manifest.json", () => {
   it("gives English users the command titles the English help card names, each understood as its French twin", () => {
     const m = filledManifest();
     const t = translator("en");
-    const helpText = [t("help.report"), t("help.status"), t("help.mine"), t("help.todo"), t("help.overdue"), t("help.stats"), t("hint.unknownEmpty")].join(
-      "\n",
-    );
+    // The help card's lines (the call campaign's shows to coordinators: src/teams/cards/views.ts).
+    const helpText = [
+      t("help.report"),
+      t("help.status"),
+      t("help.mine"),
+      t("help.todo"),
+      t("help.overdue"),
+      t("help.stats"),
+      t("calls.help"),
+      t("hint.unknownEmpty"),
+    ].join("\n");
     m.bots[0]!.commandLists.forEach((list, l) =>
       list.commands.forEach((command, c) => {
         const english = localisation[`bots[0].commandLists[${l}].commands[${c}].title`];
         expect(typeof english, `${command.title} has an English title`).toBe("string");
-        expect(parseQuery(english as string).kind, `${english} and ${command.title}`).toBe(parseQuery(command.title).kind);
+        expect(understood(english as string), `${english} and ${command.title}`).toBe(understood(command.title));
         expect(helpText, `the English help names « ${english} »`).toMatch(new RegExp(`(^|\\W)${english as string}\\b`));
       }),
     );

@@ -2,6 +2,7 @@ import { Badge, Button, Field, MessageBar, MessageBarBody, Select, Spinner, Text
 import i18next from "i18next";
 import { useCallback, useEffect, useMemo, useState, type ReactNode } from "react";
 import { ApiError, TabApi, type Credentials, type Me } from "./api";
+import { CallsView } from "./CallsView";
 import { CasesView } from "./CasesView";
 import { StatsView } from "./StatsView";
 import type { Lang } from "./i18n";
@@ -11,6 +12,7 @@ const t = i18next.t.bind(i18next);
 const LOCAL_KEY = "repere.localPerson";
 
 type LocalPerson = { aadObjectId: string; displayName: string; role: string };
+type Section = "cases" | "stats" | "calls";
 type State = { kind: "loading" } | { kind: "ready"; me: Me } | { kind: "pickPerson" } | { kind: "outsideTeams" } | { kind: "notAllowed" } | { kind: "error" };
 
 /** The tab's shell: who is calling (Teams SSO, or a demo person in local mode), then the cases. */
@@ -21,7 +23,7 @@ export function App({ teams, lang }: { teams: TeamsHost | null; lang: Lang }) {
   const [people, setPeople] = useState<LocalPerson[] | null>(null);
   const [state, setState] = useState<State>({ kind: "loading" });
   const [attempt, setAttempt] = useState(0);
-  const [section, setSection] = useState<"cases" | "stats">("cases");
+  const [section, setSection] = useState<Section>("cases");
   // A case link (/dossiers/D-2026-0042, the message extension's card) opens the tab on that case:
   // Teams names it as the sub-page, a browser as ?case=.
   const initialCase = useMemo(() => {
@@ -75,6 +77,10 @@ export function App({ teams, lang }: { teams: TeamsHost | null; lang: Lang }) {
   }, []);
 
   const local = state.kind === "pickPerson" || (state.kind === "ready" && state.me.mode === "local");
+  // The views the caller may open: the statistics and the call campaign only for who may use them.
+  const sections: Section[] =
+    state.kind === "ready" ? ["cases", ...(state.me.mayViewStats ? (["stats"] as const) : []), ...(state.me.mayCall ? (["calls"] as const) : [])] : ["cases"];
+  const shown: Section = sections.includes(section) ? section : "cases";
   return (
     <div className="shell">
       <header className="top">
@@ -116,20 +122,19 @@ export function App({ teams, lang }: { teams: TeamsHost | null; lang: Lang }) {
             <Button onClick={() => setAttempt((n) => n + 1)}>{t("retry")}</Button>
           </Notice>
         )}
-        {state.kind === "ready" && state.me.mayViewStats && (
-          // Two buttons rather than Fluent's TabList, whose focus sentinels axe reports (aria-hidden-focus).
+        {state.kind === "ready" && sections.length > 1 && (
+          // Buttons rather than Fluent's TabList, whose focus sentinels axe reports (aria-hidden-focus).
           <nav className="sections" aria-label={t("nav.label")} data-testid="sections">
-            {(["cases", "stats"] as const).map((s) => (
-              <ToggleButton key={s} appearance="subtle" checked={section === s} aria-current={section === s ? "page" : undefined} onClick={() => setSection(s)}>
+            {sections.map((s) => (
+              <ToggleButton key={s} appearance="subtle" checked={shown === s} aria-current={shown === s ? "page" : undefined} onClick={() => setSection(s)}>
                 {t(`nav.${s}`)}
               </ToggleButton>
             ))}
           </nav>
         )}
-        {state.kind === "ready" && (section === "cases" || !state.me.mayViewStats) && (
-          <CasesView key={person ?? "sso"} api={api} me={state.me} lang={lang} initialCase={initialCase} />
-        )}
-        {state.kind === "ready" && section === "stats" && state.me.mayViewStats && <StatsView key={person ?? "sso"} api={api} me={state.me} lang={lang} />}
+        {state.kind === "ready" && shown === "cases" && <CasesView key={person ?? "sso"} api={api} me={state.me} lang={lang} initialCase={initialCase} />}
+        {state.kind === "ready" && shown === "stats" && <StatsView key={person ?? "sso"} api={api} me={state.me} lang={lang} />}
+        {state.kind === "ready" && shown === "calls" && <CallsView key={person ?? "sso"} api={api} lang={lang} />}
       </main>
     </div>
   );

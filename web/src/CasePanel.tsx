@@ -7,6 +7,7 @@ import {
   DrawerHeader,
   DrawerHeaderTitle,
   Field,
+  Input,
   MessageBar,
   MessageBarBody,
   OverlayDrawer,
@@ -18,7 +19,7 @@ import {
 } from "@fluentui/react-components";
 import i18next from "i18next";
 import { useEffect, useRef, useState, type FormEvent } from "react";
-import { ApiError, type CasePanel, type TabApi, type TabCommand } from "./api";
+import { ApiError, type CasePanel, type Destination, type TabApi, type TabCommand } from "./api";
 import { STATUS_COLOR } from "./CasesView";
 import { formatDate, type Lang } from "./i18n";
 
@@ -37,9 +38,15 @@ export function CasePanelDrawer(props: { api: TabApi; reference: string; lang: L
   const [busy, setBusy] = useState(false);
   const [notice, setNotice] = useState<Notice>(null);
   const [consultations, setConsultations] = useState(false);
-  const [form, setForm] = useState<"requestInfo" | "dismiss" | "assign" | "referToMlds" | null>(null);
+  const [form, setForm] = useState<"requestInfo" | "dismiss" | "assign" | "referToMlds" | "transfer" | null>(null);
   const [text, setText] = useState("");
   const [assignee, setAssignee] = useState("");
+  // « Transférer »: the typed text, the open schools found, the one chosen.
+  const [schoolQuery, setSchoolQuery] = useState("");
+  const [destinations, setDestinations] = useState<Destination[] | null>(null);
+  const [destination, setDestination] = useState("");
+  // The case left the caller's scope (transferred to a school they do not belong to).
+  const [gone, setGone] = useState(false);
   const noticeRef = useRef<HTMLDivElement>(null);
   // What an action did is read out, and the focus stays in the panel when its button goes away.
   useEffect(() => {
@@ -63,11 +70,15 @@ export function CasePanelDrawer(props: { api: TabApi; reference: string; lang: L
     setBusy(true);
     setNotice(null);
     try {
-      setPanel(await api.act(panel.reference, command));
-      setNotice({ intent: "success", text: t(`panel.done.${command.action}`) });
+      const after = await api.act(panel.reference, command);
+      if (after.caseId === undefined) setGone(true);
+      else setPanel(after);
+      setNotice({ intent: "success", text: t(after.caseId === undefined ? "panel.transferGone" : `panel.done.${command.action}`) });
       setForm(null);
       setText("");
       setAssignee("");
+      setDestinations(null);
+      setDestination("");
       onChanged();
     } catch (err) {
       if (err instanceof ApiError && err.status === 409) {
@@ -91,10 +102,30 @@ export function CasePanelDrawer(props: { api: TabApi; reference: string; lang: L
       return void run({ action: "assign", version: panel.version, assigneeId: assignee });
     }
     if (form === "referToMlds") return void run({ action: "referToMlds", version: panel.version });
+    if (form === "transfer") {
+      if (!destination) return setNotice({ intent: "error", text: t("bot.caseNotice.INVALID_INPUT.transferSchool") });
+      if (!text.trim()) return setNotice({ intent: "error", text: t("bot.caseNotice.INVALID_INPUT.transferReason") });
+      return void run({ action: "transfer", version: panel.version, toSchoolId: destination, reason: text });
+    }
     if (!text.trim()) return setNotice({ intent: "error", text: t("panel.invalid") });
     void run(
       form === "requestInfo" ? { action: "requestInfo", version: panel.version, question: text } : { action: "dismiss", version: panel.version, reason: text },
     );
+  };
+
+  const searchSchools = async () => {
+    if (!panel) return;
+    setBusy(true);
+    setNotice(null);
+    try {
+      const found = await api.destinations(panel.reference, schoolQuery);
+      setDestinations(found.schools);
+      setDestination(found.schools.length === 1 ? found.schools[0]!.id : "");
+    } catch (err) {
+      setNotice({ intent: "error", text: err instanceof ApiError && err.body.message ? err.body.message : t("error") });
+    } finally {
+      setBusy(false);
+    }
   };
 
   return (
@@ -117,7 +148,12 @@ export function CasePanelDrawer(props: { api: TabApi; reference: string; lang: L
           </MessageBar>
         )}
         {!panel && !failed && <Spinner label={t("loading")} />}
-        {panel && (
+        {gone && (
+          <MessageBar intent="success" role="status" data-testid="panel-gone">
+            <MessageBarBody>{notice?.text ?? t("panel.transferGone")}</MessageBarBody>
+          </MessageBar>
+        )}
+        {panel && !gone && (
           <>
             <p className="badges">
               <Badge appearance="filled" color={STATUS_COLOR[panel.status]} data-testid="panel-status">
@@ -201,7 +237,63 @@ export function CasePanelDrawer(props: { api: TabApi; reference: string; lang: L
                   {t("bot.caseLabels.dismiss")}
                 </Button>
               )}
+              {panel.actions.includes("transfer") && (
+                <Button disabled={busy} aria-expanded={form === "transfer"} onClick={() => setForm(form === "transfer" ? null : "transfer")}>
+                  {t("panel.transfer")}
+                </Button>
+              )}
             </div>
+            {form === "transfer" && (
+              <form className="action-form" noValidate onSubmit={submitForm} aria-label={t("panel.transfer")}>
+                <p>{t("panel.transferExplained")}</p>
+                <div className="school-search">
+                  <Field label={t("panel.transferSearch")}>
+                    <Input
+                      value={schoolQuery}
+                      maxLength={80}
+                      onChange={(_, d) => setSchoolQuery(d.value)}
+                      onKeyDown={(e) => {
+                        if (e.key === "Enter") {
+                          e.preventDefault();
+                          void searchSchools();
+                        }
+                      }}
+                      data-testid="transfer-search"
+                    />
+                  </Field>
+                  <Button disabled={busy} onClick={() => void searchSchools()}>
+                    {t("panel.transferFind")}
+                  </Button>
+                </div>
+                {destinations && destinations.length === 0 && (
+                  <p role="status">
+                    <Caption1>{t("panel.transferNone")}</Caption1>
+                  </p>
+                )}
+                {destinations && destinations.length > 0 && (
+                  <Field label={t("panel.transferTo")} required>
+                    <Select value={destination} onChange={(_, d) => setDestination(d.value)} data-testid="transfer-school">
+                      <option value="">{t("panel.transferChoose", { count: destinations.length })}</option>
+                      {destinations.map((s) => (
+                        <option key={s.id} value={s.id}>
+                          {s.name} ({s.uai}
+                          {s.city ? `, ${s.city}` : ""})
+                        </option>
+                      ))}
+                    </Select>
+                  </Field>
+                )}
+                <Field label={t("panel.transferReason")} required>
+                  <Textarea value={text} maxLength={500} onChange={(_, d) => setText(d.value)} placeholder={t("panel.transferReasonPlaceholder")} />
+                </Field>
+                <div className="actions">
+                  <Button type="submit" appearance="primary" disabled={busy}>
+                    {t("panel.transferConfirm")}
+                  </Button>
+                  <Button onClick={() => setForm(null)}>{t("panel.cancel")}</Button>
+                </div>
+              </form>
+            )}
             {form === "assign" && (
               <form className="action-form" onSubmit={submitForm} aria-label={t("panel.assign")}>
                 <Field label={t("panel.assignTo")} required>

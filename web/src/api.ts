@@ -15,6 +15,8 @@ export type Me = {
   /** Whether the caller sees statistics (« statistiques »), and may export the list of cases. */
   mayViewStats: boolean;
   mayExportCases: boolean;
+  /** Whether the caller runs the « campagne d'appels » (a bassin's MLDS coordinator). */
+  mayCall: boolean;
 };
 
 export type CaseLine = {
@@ -57,12 +59,43 @@ export type CasePanel = {
   assignees: { id: string; name: string; role: string }[];
 };
 
-export type TabAction = "takeCharge" | "assign" | "requestInfo" | "openPlan" | "referToMlds" | "dismiss";
+export type TabAction = "takeCharge" | "assign" | "requestInfo" | "openPlan" | "referToMlds" | "dismiss" | "transfer";
 export type TabCommand =
   | { action: "takeCharge" | "openPlan" | "referToMlds"; version: number }
   | { action: "assign"; version: number; assigneeId: string }
   | { action: "requestInfo"; version: number; question: string }
-  | { action: "dismiss"; version: number; reason: string };
+  | { action: "dismiss"; version: number; reason: string }
+  | { action: "transfer"; version: number; toSchoolId: string; reason: string };
+
+/** An open school of the académie a case may be transferred to. */
+export type Destination = { id: string; uai: string; name: string; city: string | null };
+
+export const CALL_OUTCOMES = ["REACHED", "UNREACHABLE", "APPOINTMENT", "REFUSED"] as const;
+export type CallOutcome = (typeof CALL_OUTCOMES)[number];
+
+/** GET /api/tab/calls: the young people of the imported lists still to call (services/calls.ts). */
+export type CallList = {
+  page: number;
+  pages: number;
+  total: number;
+  pageSize: number;
+  /** The Paris day on the server (YYYY-MM-DD). */
+  today: string;
+  entries: {
+    reference: string;
+    initials: string;
+    schoolName: string;
+    /** E.164, or null when the list gave none. */
+    phone: string | null;
+    email: string | null;
+    attempts: number;
+    lastCall: { outcome: CallOutcome; on: string } | null;
+  }[];
+};
+
+export type CallInput = { outcome: CallOutcome; calledAt?: string; note?: string };
+export type RecordedCall = { reference: string; outcome: CallOutcome; attempts: number; settled: boolean };
+export type PsadLink = { url: string; expiresAt: string; districtName: string };
 
 /** A count as the server may show it: null for 1 to 4 beyond one school (« < 5 »). */
 export type Shown = number | null;
@@ -146,7 +179,14 @@ export class TabApi {
   me = () => this.request<Me>("GET", "/api/tab/me");
   cases = (f: Filters) => this.request<CaseList>("GET", `/api/tab/cases?${queryOf(f)}`);
   panel = (reference: string) => this.request<CasePanel>("GET", `/api/tab/cases/${encodeURIComponent(reference)}`);
-  act = (reference: string, command: TabCommand) => this.request<CasePanel>("POST", `/api/tab/cases/${encodeURIComponent(reference)}/actions`, command);
+  /** The case's panel after the action; only its reference when the caller no longer sees it (a transfer). */
+  act = (reference: string, command: TabCommand) =>
+    this.request<CasePanel | { reference: string; caseId?: undefined }>("POST", `/api/tab/cases/${encodeURIComponent(reference)}/actions`, command);
+  destinations = (reference: string, q: string) =>
+    this.request<{ schools: Destination[] }>("GET", `/api/tab/cases/${encodeURIComponent(reference)}/destinations?q=${encodeURIComponent(q)}`);
+  calls = (page: number) => this.request<CallList>("GET", `/api/tab/calls${page > 1 ? `?page=${page}` : ""}`);
+  recordCall = (reference: string, input: CallInput) => this.request<RecordedCall>("POST", `/api/tab/cases/${encodeURIComponent(reference)}/calls`, input);
+  psadLink = () => this.request<PsadLink>("POST", "/api/tab/calls/export", {});
   stats = (period?: string) => this.request<Stats>("GET", `/api/tab/stats${period ? `?period=${encodeURIComponent(period)}` : ""}`);
   exportLink = (kind: "stats" | "cases", period?: string) => this.request<ExportLink>("POST", "/api/tab/stats/export", period ? { kind, period } : { kind });
   localPeople = () => this.request<{ people: { aadObjectId: string; displayName: string; role: string }[] }>("GET", "/api/tab/local/people");

@@ -8,10 +8,12 @@ import { role as roleEn } from "../../src/teams/locales/en/roles.json";
 import { role as roleFr } from "../../src/teams/locales/fr/roles.json";
 import { stats as statsEn } from "../../src/teams/locales/en/stats.json";
 import { stats as statsFr } from "../../src/teams/locales/fr/stats.json";
+import { calls as callsEn } from "../../src/teams/locales/en/calls.json";
+import { calls as callsFr } from "../../src/teams/locales/fr/calls.json";
 
 export type Lang = "fr" | "en";
 
-const bot = (texts: typeof botFr, role: typeof roleFr, stats: typeof statsFr) => ({
+const bot = (texts: typeof botFr, role: typeof roleFr, stats: typeof statsFr, calls: typeof callsFr) => ({
   caseLabels: texts.case.labels,
   status: texts.status,
   signal: texts.signal,
@@ -23,6 +25,8 @@ const bot = (texts: typeof botFr, role: typeof roleFr, stats: typeof statsFr) =>
   family: texts.family,
   outcome: texts.plan.outcome,
   stats,
+  calls,
+  caseNotice: texts.case.notice,
 });
 
 /** French first; English when Teams (or `?lang=`, or the browser) says English. */
@@ -42,8 +46,8 @@ export async function initI18n(lang: Lang): Promise<TFunction> {
     fallbackLng: "fr",
     interpolation: { escapeValue: false },
     resources: {
-      fr: { translation: { ...tabFr, bot: bot(botFr, roleFr, statsFr) } },
-      en: { translation: { ...tabEn, bot: bot(botEn, roleEn, statsEn) } },
+      fr: { translation: { ...tabFr, bot: bot(botFr, roleFr, statsFr, callsFr) } },
+      en: { translation: { ...tabEn, bot: bot(botEn, roleEn, statsEn, callsEn) } },
     },
   });
 }

@@ -1,7 +1,9 @@
 import { findHeaderRow, matchColumns, validateRows, type ContactCounts, type ImportField, type RowError } from "../domain/import-columns.js";
 import { ageOn, concernsMlds } from "../domain/routing.js";
 import { schoolYearOf } from "../domain/school-year.js";
+import { can } from "../domain/permissions.js";
 import type { Store, OutgoingMessage, ImportBatchRecord, ImportTarget, ImportedGroup, RenderSpec } from "../store/index.js";
+import type { CrossSchoolScope, SamePersonCandidate } from "../store/imports.js";
 import { fileHash, readCsv, type CsvDelimiter, type CsvEncoding } from "./import-file.js";
 import type { Actor } from "./members.js";
 import type { RoutingService } from "./routing.js";
@@ -43,6 +45,10 @@ export type ImportPreview = {
   attach: { line: number; reference: string }[];
   /** Rows whose open case an import of this campaign already created: nothing to add. */
   already: { line: number; reference: string }[];
+  /** Of the rows that open a case, those an open case of another school may be the same young
+   *  person as (same names and birth year, no birth date there): « Même élève ? » will be asked in
+   *  `statut` of who sees both (the importer, when they do: only those are listed). */
+  samePerson: { line: number; reference: string }[];
   errors: RowError[];
   /** Phone numbers and e-mail addresses of the valid rows, kept for the coordinators (counts only:
    *  the preview never shows one), and values that were no number or address (dropped). */
@@ -145,9 +151,10 @@ export class ImportService {
     errors.sort((a, b) => a.line - b.line);
 
     const label = this.sourceLabel();
-    const matches = await this.store.imports.matchRows(targets, label);
+    const matches = await this.store.imports.matchRows(targets, label, crossScopeOf(scope.importedById, scope.districtId));
     const attach: ImportPreview["attach"] = [];
     const already: ImportPreview["already"] = [];
+    const samePerson: ImportPreview["samePerson"] = [];
     let ready = 0;
     let mlds = 0;
     targets.forEach((row, i) => {
@@ -157,6 +164,7 @@ export class ImportService {
       else {
         ready++;
         if (concernsMlds(ageOfRow(row, now), false)) mlds++;
+        if (m.samePerson && willBeAsked(importer, row, m.samePerson, now)) samePerson.push({ line: row.line, reference: m.samePerson.reference });
       }
     });
 
@@ -190,6 +198,7 @@ export class ImportService {
         mlds,
         attach,
         already,
+        samePerson,
         errors,
         contacts: contactsOf(targets, validated.contacts),
         ignoredColumns: mapping.ignored,
@@ -251,11 +260,15 @@ export class ImportService {
       };
       for (let start = 0; start < rows.length; start += IMPORT_SETTINGS.chunkSize) {
         const chunk = rows.slice(start, start + IMPORT_SETTINGS.chunkSize);
-        const r = await this.store.imports.importChunk({ id: batchId, sourceLabel: label, importedById: claimed.importedById }, chunk, {
-          year: now.getFullYear(),
-          urgency: IMPORT_SETTINGS.urgency,
-          now,
-        });
+        const r = await this.store.imports.importChunk(
+          { id: batchId, sourceLabel: label, importedById: claimed.importedById, cross: crossScopeOf(claimed.importedById, claimed.districtId) },
+          chunk,
+          {
+            year: now.getFullYear(),
+            urgency: IMPORT_SETTINGS.urgency,
+            now,
+          },
+        );
         done.created += r.created;
         done.attached += r.attached;
         done.skipped += r.skipped;
@@ -366,6 +379,41 @@ function contactsOf(targets: ImportTarget[], read: ContactCounts): ContactCounts
     invalidPhones: read.invalidPhones,
     invalidEmails: read.invalidEmails,
   };
+}
+
+/** Where an import looks for the same young person in other schools: the coordinator's bassin; the
+ *  whole académie for an admin (no bassin) or the IT team's command line (no importer). The same at
+ *  the preview and at the confirmation, which reads it from the batch. */
+function crossScopeOf(importedById: string | null, districtId: string | null): CrossSchoolScope {
+  return { districtId: importedById === null ? null : districtId };
+}
+
+/** Whether the importer will be asked « Même élève ? » for this row: they see both the open case of
+ *  the other school and the case the row will open, in detail (the command line's operators read
+ *  the whole list). No other reference is shown to them. */
+function willBeAsked(importer: Importer, row: ImportTarget, other: SamePersonCandidate, now: Date): boolean {
+  if (importer.kind === "system") return true;
+  const created = {
+    schoolId: row.schoolId,
+    districtId: row.districtId,
+    reporterIds: [],
+    assigneeId: null,
+    escalatedToMlds: false,
+    pupilAge: ageOfRow(row, now),
+    urgency: IMPORT_SETTINGS.urgency,
+  };
+  const existing = {
+    schoolId: other.schoolId,
+    districtId: other.districtId,
+    reporterIds: [],
+    assigneeId: other.assigneeId,
+    escalatedToMlds: other.escalatedToMlds,
+    pupilAge: other.ageAtReport,
+    mldsAccess: other.mldsAccess,
+    urgency: other.urgency,
+    outOfSchool: other.outOfSchool,
+  };
+  return can(importer.actor, "VIEW_DETAILS", created) && can(importer.actor, "VIEW_DETAILS", existing);
 }
 
 const birthDateOf = (row: { birthDate: string }) => new Date(`${row.birthDate}T00:00:00Z`);

@@ -38,10 +38,34 @@ export const LINKED_CASES_LIMIT = 5;
 
 export type CaseList = { lines: CaseLine[]; total: number; counts: { status: CaseStatus; count: number }[] };
 
+/** How many « Même élève ? » questions a status answer asks at most. */
+export const SAME_PERSON_QUESTIONS_LIMIT = 3;
+
+/** « Même élève ? »: a case of another pupil row that may be the same young person as the case
+ *  shown (same folded names and birth year, a birth date missing on one side), asked only of who
+ *  may see both in detail. */
+export type SamePersonQuestion = {
+  caseId: string;
+  otherCaseId: string;
+  otherReference: string;
+  otherSchoolName: string;
+  otherBirthYear: number;
+  /** Whether the other side has a full birth date (the shown case's pupil then has none). */
+  otherHasBirthDate: boolean;
+  otherName: string;
+  otherStatus: CaseStatus;
+};
+
+export type SamePersonOutcome =
+  | { ok: true; recorded: boolean; same: boolean; reference: string; otherReference: string; questions: SamePersonQuestion[] }
+  /** NOT_FOUND also when either case is not the caller's to see in detail: a forged answer learns nothing. */
+  | { ok: false; reason: "NOT_FOUND" | "NOT_A_QUESTION" };
+
 export type StatusResult =
   /** `linked`: in personal chat, the young person's other cases the caller may see by name
-   *  (another school, an earlier school year, a campaign list), newest first. */
-  | { ok: true; line: CaseLine; linked: CaseLine[] }
+   *  (another school, an earlier school year, a campaign list), newest first. `samePerson`: the
+   *  cases that may be the same young person, for who may see both (personal chat only). */
+  | { ok: true; line: CaseLine; linked: CaseLine[]; samePerson: SamePersonQuestion[] }
   /** NOT_FOUND also when the case exists but is not the caller's to see: existence is not revealed. */
   | { ok: false; reason: "NOT_FOUND" | "PERSONAL_ONLY" }
   /** The case left for another school of the académie, which the caller (who took part in it at the
@@ -82,10 +106,62 @@ export class QueryService {
     if (!can(actor, "VIEW_STATUS", scope)) return { ok: false, reason: "NOT_FOUND" };
     if (audience === "channel" && staysWithSchool(scope)) return { ok: false, reason: "PERSONAL_ONLY" };
     const [line] = await this.withOwners([this.line(actor, row, scope, audience, now)], [row]);
+    const followsPupil = audience === "personal" && Boolean(line!.pupil?.name) && can(actor, "VIEW_DETAILS", scope);
     return {
       ok: true,
       line: line!,
-      linked: audience === "personal" && line!.pupil?.name && can(actor, "VIEW_DETAILS", scope) ? await this.linked(actor, row.id, now) : [],
+      linked: followsPupil ? await this.linked(actor, row.id, now) : [],
+      samePerson: followsPupil ? await this.samePersonQuestions(actor, row, now) : [],
+    };
+  }
+
+  /** « Même élève ? »: the uncertain matches of a case's pupil among the cases the caller may see
+   *  in detail (the caller sees this case in detail already), one per other pupil row, newest
+   *  first. A reporter of one school never reads that the young person is followed elsewhere: the
+   *  question needs VIEW_DETAILS on both cases. */
+  private async samePersonQuestions(actor: Actor, row: CaseSummaryRow, now: Date): Promise<SamePersonQuestion[]> {
+    if (row.pupil.anonymized) return [];
+    const filter = this.filter(actor, "personal", now);
+    if (!filter) return [];
+    const found = await this.store.caseQueries.possiblySameYoungPerson(filter, row.id, 4 * SAME_PERSON_QUESTIONS_LIMIT);
+    const seen = new Set<string>();
+    const out: SamePersonQuestion[] = [];
+    for (const other of found.rows) {
+      if (seen.has(other.pupilId) || other.pupil.anonymized || !can(actor, "VIEW_DETAILS", scopeOfRow(other))) continue;
+      seen.add(other.pupilId);
+      out.push({
+        caseId: row.id,
+        otherCaseId: other.id,
+        otherReference: other.reference,
+        otherSchoolName: other.schoolName,
+        otherBirthYear: other.pupil.birthYear,
+        otherHasBirthDate: other.pupil.birthDate !== null,
+        otherName: `${other.pupil.firstName} ${other.pupil.lastName}`,
+        otherStatus: other.status,
+      });
+      if (out.length >= SAME_PERSON_QUESTIONS_LIMIT) break;
+    }
+    return out;
+  }
+
+  /** The answer to « Même élève ? » for two cases: checked again as if asked now (both cases seen
+   *  in detail by the caller, still an uncertain pair), recorded once for the pair of pupil rows,
+   *  with an event on each case. « Oui » joins the two timelines (sameYoungPerson), « Non » stops
+   *  the question. Returns the questions that remain for `caseId`. */
+  async decideSamePerson(actor: Actor, caseId: string, otherCaseId: string, same: boolean): Promise<SamePersonOutcome> {
+    const now = this.clock();
+    const [row, other] = await Promise.all([this.store.caseQueries.byId(caseId), this.store.caseQueries.byId(otherCaseId)]);
+    if (!row || !other || row.id === other.id) return { ok: false, reason: "NOT_FOUND" };
+    if (!can(actor, "VIEW_DETAILS", scopeOfRow(row)) || !can(actor, "VIEW_DETAILS", scopeOfRow(other))) return { ok: false, reason: "NOT_FOUND" };
+    const outcome = await this.store.pupilLinks.decide({ caseId: row.id, otherCaseId: other.id, same, actorId: actor.memberId, now });
+    if (!outcome.ok) return { ok: false, reason: outcome.reason };
+    return {
+      ok: true,
+      recorded: outcome.recorded,
+      same,
+      reference: row.reference,
+      otherReference: other.reference,
+      questions: await this.samePersonQuestions(actor, row, now),
     };
   }
 

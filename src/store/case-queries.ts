@@ -23,6 +23,7 @@ import { prepared, type DB, type Db } from "./kysely.js";
 export type CaseSummaryRow = {
   id: string;
   reference: string;
+  pupilId: string;
   status: CaseStatus;
   urgency: number;
   escalatedToMlds: boolean;
@@ -63,7 +64,7 @@ export const PUPIL_AND_ASSIGNEE = [
 ] as const;
 
 /** Consultations are audit entries, not something that happened to the case. */
-const NOT_EVENTS = ["DETAILS_VIEWED", "HISTORY_VIEWED", "EXPORTED"] as const;
+const NOT_EVENTS = ["DETAILS_VIEWED", "HISTORY_VIEWED", "EXPORTED", "SAME_PERSON_CONFIRMED", "SAME_PERSON_DENIED"] as const;
 
 /** Expressions over a case, "Case" as c. */
 type OnCase = ExpressionBuilder<DB & { c: DB["Case"] }, "c">;
@@ -85,6 +86,15 @@ export class CaseQueryRepository {
   /** A case by its reference (unique index); the caller checks the permission on what it gets. */
   async byReference(reference: string): Promise<CaseSummaryRow | null> {
     const [row] = await caseByReference(this.db, reference);
+    return row ? toSummary(row) : null;
+  }
+
+  /** A case by its id (primary key); the caller checks the permission on what it gets. */
+  async byId(id: string): Promise<CaseSummaryRow | null> {
+    const [row] = await ordered(
+      summaryQuery(this.db, this.db.selectFrom("Case as c").select(["c.id", "c.createdAt", "c.status"]).where("c.id", "=", id)),
+      "oldest",
+    ).execute();
     return row ? toSummary(row) : null;
   }
 
@@ -157,7 +167,9 @@ export class CaseQueryRepository {
    * The other cases of the young person of `caseId`, newest first: pupils are recorded per school,
    * so a move, a new school year or a campaign list makes another pupil row for the same person.
    * The same person: the same INE, or the same folded names and full birth date (and no two
-   * different INEs). Anonymised pupils match nothing.
+   * different INEs), or a pupil row someone who sees both confirmed as the same young person
+   * (« Même élève ? », PupilLink same). Anonymised pupils match nothing. Three index lookups
+   * (Pupil ine / nameKey, PupilLink's key and its otherPupilId index), not a scan.
    */
   sameYoungPerson(filter: CaseFilter, caseId: string, limit: number): Promise<CaseListRows> {
     const samePerson: CaseCondition = (eb) =>
@@ -172,10 +184,43 @@ export class CaseQueryRepository {
               (me.ine IS NOT NULL AND o.ine = me.ine)
               OR (me."birthDate" IS NOT NULL AND o."nameKey" = me."nameKey" AND o."birthDate" = me."birthDate"
                   AND (o.ine IS NULL OR me.ine IS NULL OR o.ine = me.ine)))
+            WHERE mc.id = ${caseId}
+            UNION ALL
+            SELECT o.id FROM "Case" mc
+            JOIN "Pupil" me ON me.id = mc."pupilId" AND me."anonymizedAt" IS NULL
+            JOIN "PupilLink" l ON l.same AND (l."pupilId" = me.id OR l."otherPupilId" = me.id)
+            JOIN "Pupil" o ON o.id = (CASE WHEN l."pupilId" = me.id THEN l."otherPupilId" ELSE l."pupilId" END) AND o."anonymizedAt" IS NULL
             WHERE mc.id = ${caseId})`,
         ),
       ]);
     return this.list(filter, () => samePerson, "newest", limit);
+  }
+
+  /**
+   * « Même élève ? »: the cases of pupil rows that may be the young person of `caseId` but are not
+   * known to be: the same folded names and birth year, a birth date missing on one side at least,
+   * no INE on one side at least (two equal INEs are the same person, two different ones are not),
+   * and nobody who sees both has answered for the pair yet. Newest first; the caller keeps the
+   * cases it may see in detail. Through the index on Pupil (nameKey) and PupilLink's key.
+   */
+  possiblySameYoungPerson(filter: CaseFilter, caseId: string, limit: number): Promise<CaseListRows> {
+    const maybeSame: CaseCondition = (eb) =>
+      eb.and([
+        eb("c.id", "<>", caseId),
+        eb(
+          "c.pupilId",
+          "in",
+          sql<string>`(SELECT o.id FROM "Case" mc
+            JOIN "Pupil" me ON me.id = mc."pupilId" AND me."anonymizedAt" IS NULL
+            JOIN "Pupil" o ON o."nameKey" = me."nameKey" AND o."birthYear" = me."birthYear" AND o.id <> me.id AND o."anonymizedAt" IS NULL
+              AND (o."birthDate" IS NULL OR me."birthDate" IS NULL)
+              AND (o.ine IS NULL OR me.ine IS NULL)
+            WHERE mc.id = ${caseId}
+              AND NOT EXISTS (SELECT 1 FROM "PupilLink" l
+                WHERE (l."pupilId" = me.id AND l."otherPupilId" = o.id) OR (l."pupilId" = o.id AND l."otherPupilId" = me.id)))`,
+        ),
+      ]);
+    return this.list(filter, () => maybeSame, "newest", limit);
   }
 
   /** "À traiter": NEW, INFO_REQUESTED and REVIEW_DUE cases, and ACKNOWLEDGED ones held by this
@@ -343,6 +388,7 @@ function summaryQuery(db: Db, picked: CaseBranch) {
     .select([
       "c.id",
       "c.reference",
+      "c.pupilId",
       "c.status",
       "c.urgency",
       "c.escalatedToMlds",
@@ -376,6 +422,7 @@ function toSummary(r: SummaryColumns): CaseSummaryRow {
   return {
     id: r.id,
     reference: r.reference,
+    pupilId: r.pupilId,
     status: r.status,
     urgency: r.urgency,
     escalatedToMlds: r.escalatedToMlds,

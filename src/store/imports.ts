@@ -40,10 +40,32 @@ export type ImportTarget = ImportRow & { schoolId: string; districtId: string };
 
 /** What a row finds in the database: an open case of the same young person, or at least the pupil. */
 export type RowMatch =
-  | { kind: "new"; pupilId: string | null }
+  /** `samePerson`: an open case of another school (in the importer's scope) whose pupil has the
+   *  same folded names and birth year but no birth date: maybe the same young person (« Même élève ? »,
+   *  asked in `statut` of who sees both); the row still opens a case of its own. */
+  | { kind: "new"; pupilId: string | null; samePerson?: SamePersonCandidate }
   | { kind: "attach"; caseId: string; reference: string; pupilId: string }
   /** An open case that an import of the same campaign already created: nothing to add. */
   | { kind: "already"; caseId: string; reference: string };
+
+/** An open case that may be the same young person as an import row, with what permissions need. */
+export type SamePersonCandidate = {
+  caseId: string;
+  reference: string;
+  schoolId: string;
+  districtId: string;
+  assigneeId: string | null;
+  escalatedToMlds: boolean;
+  ageAtReport: number | null;
+  mldsAccess: "IMMEDIATE" | "URGENT_OR_OUT_OF_SCHOOL" | "ON_REFERRAL_ONLY";
+  urgency: number;
+  outOfSchool: boolean;
+};
+
+/** Where an import row looks for the same young person in other schools: a bassin (a coordinator's
+ *  import) or the whole académie (districtId null: an admin's, or the IT team's command line);
+ *  null: in no other school. */
+export type CrossSchoolScope = { districtId: string | null } | null;
 
 export type ChunkResult = { created: number; attached: number; skipped: number; references: string[] };
 
@@ -92,12 +114,21 @@ type Candidate = {
   pupilId: string;
   ine: string | null;
   schoolId: string;
+  districtId: string;
   nameKey: string;
   birthYear: number;
+  /** YYYY-MM-DD, or null when only the birth year is known. */
+  birthDay: string | null;
   caseId: string | null;
   reference: string | null;
   source: string | null;
   sourceLabel: string | null;
+  assigneeId: string | null;
+  escalatedToMlds: boolean | null;
+  ageAtReport: number | null;
+  urgency: number | null;
+  outOfSchool: boolean | null;
+  mldsAccess: SamePersonCandidate["mldsAccess"] | null;
 };
 
 /** Status of a batch whose preview rows are being written (followed by the writer's own mark). */
@@ -326,36 +357,79 @@ export class ImportRepository {
   }
 
   /** For each row, what the database already knows of that young person: an open case (found by
-   *  INE anywhere in the académie, else by school, names and birth year), or the pupil. */
-  async matchRows(rows: ImportTarget[], sourceLabel: string, db: Db = this.db): Promise<RowMatch[]> {
-    const candidates = await this.candidates(db, rows);
-    return rows.map((row) => matchRow(row, candidates, sourceLabel));
+   *  INE anywhere in the académie, else by school, names and birth year, else in another school of
+   *  `cross` by names and full birth date), or the pupil; and, for a row that opens a case, an open
+   *  case of another school of `cross` that may be the same young person (no birth date there). */
+  async matchRows(rows: ImportTarget[], sourceLabel: string, cross: CrossSchoolScope, db: Db = this.db): Promise<RowMatch[]> {
+    const candidates = await this.candidates(db, rows, cross);
+    return rows.map((row) => matchRow(row, candidates, sourceLabel, cross));
   }
 
-  private async candidates(db: Db, rows: ImportTarget[]): Promise<Candidate[]> {
+  /** The pupils an import's rows may be: by INE, by school, names and birth year (index on Pupil
+   *  (schoolId, nameKey, birthYear)), and by names and birth year in the schools of `cross` (index on
+   *  Pupil (nameKey)); each with its newest open case. */
+  private async candidates(db: Db, rows: ImportTarget[], cross: CrossSchoolScope): Promise<Candidate[]> {
     if (rows.length === 0) return [];
     const ines = [...new Set(rows.flatMap((r) => (r.ine ? [r.ine] : [])))];
+    const keys = [...new Map(rows.map((r) => [`${r.nameKey}\u0000${r.birthYear}`, r])).values()];
     return db
       .selectFrom("Pupil as p")
+      .innerJoin("School as ps", "ps.id", "p.schoolId")
       .leftJoinLateral(
         (eb) =>
           eb
-            .selectFrom("Case")
-            .select(["id", "reference", "source", "sourceLabel"])
-            .whereRef("pupilId", "=", "p.id")
-            .where("status", "<>", sql.lit("CLOSED"))
-            .where("anonymizedAt", "is", null)
-            .orderBy("createdAt", "desc")
+            .selectFrom("Case as oc")
+            .innerJoin("District as od", "od.id", "oc.districtId")
+            .select([
+              "oc.id",
+              "oc.reference",
+              "oc.source",
+              "oc.sourceLabel",
+              "oc.assigneeId",
+              "oc.escalatedToMlds",
+              "oc.ageAtReport",
+              "oc.urgency",
+              "oc.outOfSchool",
+              "od.mldsAccess",
+            ])
+            .whereRef("oc.pupilId", "=", "p.id")
+            .where("oc.status", "<>", sql.lit("CLOSED"))
+            .where("oc.anonymizedAt", "is", null)
+            .orderBy("oc.createdAt", "desc")
             .limit(1)
             .as("c"),
         (join) => join.onTrue(),
       )
-      .select(["p.id as pupilId", "p.ine", "p.schoolId", "p.nameKey", "p.birthYear", "c.id as caseId", "c.reference", "c.source", "c.sourceLabel"])
+      .select([
+        "p.id as pupilId",
+        "p.ine",
+        "p.schoolId",
+        "ps.districtId",
+        "p.nameKey",
+        "p.birthYear",
+        sql<string | null>`to_char(p."birthDate", 'YYYY-MM-DD')`.as("birthDay"),
+        "c.id as caseId",
+        "c.reference",
+        "c.source",
+        "c.sourceLabel",
+        "c.assigneeId",
+        "c.escalatedToMlds",
+        "c.ageAtReport",
+        "c.urgency",
+        "c.outOfSchool",
+        "c.mldsAccess",
+      ])
       .where("p.anonymizedAt", "is", null)
       .where((eb) =>
         eb.or([
           eb("p.ine", "=", sql<string>`any(${ines}::text[])`),
           sql<boolean>`(p."schoolId", p."nameKey", p."birthYear") IN (SELECT * FROM unnest(${rows.map((r) => r.schoolId)}::text[], ${rows.map((r) => r.nameKey)}::text[], ${rows.map((r) => r.birthYear)}::int[]))`,
+          cross === null
+            ? sql<boolean>`FALSE`
+            : eb.and([
+                sql<boolean>`(p."nameKey", p."birthYear") IN (SELECT * FROM unnest(${keys.map((r) => r.nameKey)}::text[], ${keys.map((r) => r.birthYear)}::int[]))`,
+                cross.districtId === null ? sql<boolean>`TRUE` : eb("ps.districtId", "=", cross.districtId),
+              ]),
         ]),
       )
       .execute();
@@ -367,7 +441,7 @@ export class ImportRepository {
    *  the whole import once it is finished (see finish). Rows already imported by an interrupted run
    *  of the same batch are recognised by their report's key and skipped. */
   async importChunk(
-    batch: { id: string; sourceLabel: string; importedById: string | null },
+    batch: { id: string; sourceLabel: string; importedById: string | null; cross?: CrossSchoolScope },
     rows: ImportTarget[],
     opts: { year: number; urgency: number; now: Date },
   ): Promise<ChunkResult> {
@@ -383,7 +457,7 @@ export class ImportRepository {
         ).map((r) => r.submissionKey),
       );
       const todo = rows.filter((r) => !done.has(submissionKeyOf(batch.id, r.line)));
-      const matches = await this.matchRows(todo, batch.sourceLabel, trx);
+      const matches = await this.matchRows(todo, batch.sourceLabel, batch.cross ?? null, trx);
 
       const pupils: Insertable<DB["Pupil"]>[] = [];
       const cases: Insertable<DB["Case"]>[] = [];
@@ -502,21 +576,50 @@ export class ImportRepository {
 /** A row kept with a batch: a valid import row with the school it names. */
 const importTargetSchema = importRowSchema.and(z.object({ schoolId: z.string(), districtId: z.string() }));
 
-function matchRow(row: ImportTarget, candidates: Candidate[], sourceLabel: string): RowMatch {
+function matchRow(row: ImportTarget, candidates: Candidate[], sourceLabel: string, cross: CrossSchoolScope): RowMatch {
   const byIne = row.ine ? candidates.filter((c) => c.ine === row.ine) : [];
   // The same names and birth year at the same school, unless the pupil known there has another INE.
   const byKey = candidates.filter(
     (c) =>
       c.schoolId === row.schoolId && c.nameKey === row.nameKey && c.birthYear === row.birthYear && (c.ine === null || row.ine === null || c.ine === row.ine),
   );
-  const open = byIne.find((c) => c.caseId) ?? byKey.find((c) => c.caseId);
+  // In another school of the importer's scope: the same young person when the full birth date is the same too (as sameYoungPerson says).
+  const elsewhere = candidates.filter(
+    (c) =>
+      cross !== null &&
+      (cross.districtId === null || c.districtId === cross.districtId) &&
+      c.schoolId !== row.schoolId &&
+      c.nameKey === row.nameKey &&
+      c.birthYear === row.birthYear &&
+      c.caseId !== null &&
+      (c.ine === null || row.ine === null || c.ine === row.ine),
+  );
+  const open = byIne.find((c) => c.caseId) ?? byKey.find((c) => c.caseId) ?? elsewhere.find((c) => c.birthDay === row.birthDate);
   if (open?.caseId && open.reference) {
     if (open.source === "IMPORT" && open.sourceLabel === sourceLabel) return { kind: "already", caseId: open.caseId, reference: open.reference };
     return { kind: "attach", caseId: open.caseId, reference: open.reference, pupilId: open.pupilId };
   }
   // A pupil record is reused only at the same school (a case's pupil belongs to its school).
   const pupil = byIne.find((c) => c.schoolId === row.schoolId) ?? byKey[0];
-  return { kind: "new", pupilId: pupil?.pupilId ?? null };
+  // Maybe the same young person: no birth date on the other side, and not two INEs (equal INEs
+  // matched above; different ones are two people).
+  const maybe = elsewhere.find((c) => c.birthDay === null && (c.ine === null || row.ine === null));
+  const samePerson: SamePersonCandidate | undefined =
+    maybe?.caseId && maybe.reference
+      ? {
+          caseId: maybe.caseId,
+          reference: maybe.reference,
+          schoolId: maybe.schoolId,
+          districtId: maybe.districtId,
+          assigneeId: maybe.assigneeId,
+          escalatedToMlds: maybe.escalatedToMlds ?? false,
+          ageAtReport: maybe.ageAtReport,
+          mldsAccess: maybe.mldsAccess ?? "URGENT_OR_OUT_OF_SCHOOL",
+          urgency: maybe.urgency ?? 1,
+          outOfSchool: maybe.outOfSchool ?? false,
+        }
+      : undefined;
+  return { kind: "new", pupilId: pupil?.pupilId ?? null, ...(samePerson ? { samePerson } : {}) };
 }
 
 /** The official list completes what a report left out (INE, birth date); the last training it

@@ -24,6 +24,7 @@ import { EnrolmentRepository } from "./enrolments.js";
 import { GpdsRepository } from "./gpds.js";
 import { AcademySettingRepository } from "./academy-settings.js";
 import { AcademieTransferRepository } from "./academie-transfer.js";
+import { PupilLinkRepository } from "./pupil-links.js";
 
 /** Everything the services need from the database, behind plain TypeScript types. */
 export type Store = {
@@ -54,6 +55,8 @@ export type Store = {
   academySettings: AcademySettingRepository;
   /** Cases carried to and from another académie (issue 26). */
   academieTransfers: AcademieTransferRepository;
+  /** « Même élève ? » answers (issue 26). */
+  pupilLinks: PupilLinkRepository;
   /** What the demo seed needs besides the directory imports (services/demo-academie.ts). */
   demo: { isEmpty(): Promise<boolean>; bindIdentities(tenantId: string, now: Date): Promise<number>; upsertChannels(): Promise<void> };
 };
@@ -87,6 +90,7 @@ export function createStore(db: Database): Store {
     gpds: new GpdsRepository(db.kysely),
     academySettings: new AcademySettingRepository(db.kysely),
     academieTransfers: new AcademieTransferRepository(db.kysely),
+    pupilLinks: new PupilLinkRepository(db.kysely),
     demo: {
       isEmpty: () => isDatabaseEmpty(db.kysely),
       bindIdentities: (tenantId, now) => bindDemoIdentities(db.kysely, tenantId, now),
@@ -118,3 +122,4 @@ export type { PupilCases, PupilExport, DownloadMember, AnonymizeCause } from "./
 export type { StatsFilter, RawStats, CaseExportRow, DataExportRecord } from "./statistics.js";
 export type { WeeklyDigestCounts } from "./outgoing-message.js";
 export type { PackageSource, TransferPackageRow } from "./academie-transfer.js";
+export type { PupilLinkOutcome } from "./pupil-links.js";

@@ -491,6 +491,11 @@ async function anonymizePupils(trx: Db, pupilIds: string[], now: Date): Promise<
     .where("anonymizedAt", "is", null)
     .where("id", "=", sql<string>`any(${pupilIds}::text[])`)
     .execute();
+  // « Même élève ? » answers say who the young person is elsewhere: they go with the identity.
+  await trx
+    .deleteFrom("PupilLink")
+    .where((eb) => eb.or([eb("pupilId", "=", sql<string>`any(${pupilIds}::text[])`), eb("otherPupilId", "=", sql<string>`any(${pupilIds}::text[])`)]))
+    .execute();
   // The phone and e-mail of a campaign list go with the identity.
   await trx
     .updateTable("PupilContact")

@@ -74,6 +74,7 @@ export const COLUMN_FATES = {
     ine: { erase: null },
   },
   PupilContact: { pupilId: KEY, phone: { erase: null }, email: { erase: null } },
+  PupilLink: { pupilId: KEY, otherPupilId: KEY, decidedById: KEY },
   CaseCounter: {},
   Case: {
     id: KEY,

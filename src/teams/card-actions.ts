@@ -10,6 +10,7 @@ import { DirectoryActionData, handleDirectoryAction } from "./directory/director
 import { GpdsActionData, handleGpdsAction } from "./gpds/gpds-actions.js";
 import { CallActionData, handleCallAction } from "./calls/call-commands.js";
 import { AcademieTransferActionData, handleAcademieTransferAction } from "./academie-transfers/academie-transfer-handler.js";
+import { handleSamePersonAction, SamePersonActionData } from "./queries/same-person.js";
 
 const caseAction = cardAction({ data: CaseActionData, handle: handleCaseAction });
 const importAction = cardAction({ data: ImportActionData, handle: handleImportAction });
@@ -69,4 +70,5 @@ export const CARD_ACTIONS: { readonly [Verb in ExecuteVerb]: CardAction } = {
   "calls.page": callAction,
   "academieTransfer.confirm": academieTransferAction,
   "academieTransfer.cancel": academieTransferAction,
+  "case.samePerson": cardAction({ data: SamePersonActionData, handle: handleSamePersonAction }),
 };

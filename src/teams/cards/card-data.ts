@@ -204,6 +204,11 @@ export type ImportPreviewCardData = {
   attachTitle: string;
   attach: Array<string>;
   attachMore: string;
+  /** « Même élève ? » candidates (issue 26): title "" when there is none. */
+  samePersonTitle: string;
+  samePersonIntro: string;
+  samePerson: Array<string>;
+  samePersonMore: string;
   nothing: string;
   confirm: string;
   cancel: string;
@@ -899,6 +904,18 @@ export type AcademieTransferPreviewCardData = {
   labels: { school: string; schoolError: string; confirm: string; cancel: string };
 };
 
+/** cards/same-person.json: « Même élève ? » (issue 26). */
+export type SamePersonCardData = {
+  /** What the last answer did ("" for none). */
+  notice: string;
+  noticeColor: "Good" | "Attention" | "Default";
+  title: string;
+  intro: string;
+  questions: Array<{ text: string; caseId: string; otherCaseId: string; yes: string; no: string }>;
+  /** Shown when no question remains ("" otherwise). */
+  done: string;
+};
+
 /** Every template by name. */
 export type CardDataByName = {
   "call-campaign": CallCampaignCardData;
@@ -939,4 +956,5 @@ export type CardDataByName = {
   "gpds-agenda": GpdsAgendaCardData;
   "gpds-summary": GpdsSummaryCardData;
   "academie-transfer-preview": AcademieTransferPreviewCardData;
+  "same-person": SamePersonCardData;
 };

@@ -55,6 +55,8 @@ export const EXECUTE_VERBS = [
   // A case received from another académie (issue 26): created in the chosen school, or not.
   "academieTransfer.confirm",
   "academieTransfer.cancel",
+  // « Même élève ? » (issue 26): two pupil rows that may be one young person, answered by who sees both.
+  "case.samePerson",
 ] as const;
 export const ExecuteVerb = z.enum(EXECUTE_VERBS);
 export type ExecuteVerb = z.infer<typeof ExecuteVerb>;

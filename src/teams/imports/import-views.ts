@@ -36,6 +36,10 @@ type PreviewView = {
   errorsMore: string;
   attach: string[];
   attachMore: string;
+  samePersonTitle: string;
+  samePersonIntro: string;
+  samePerson: string[];
+  samePersonMore: string;
   nothing: string;
 };
 
@@ -68,6 +72,10 @@ function previewView(t: Translate, p: ImportPreview, listed: number): PreviewVie
     errorsMore: more(p.errors.length),
     attach: p.attach.slice(0, listed).map((a) => t("import.preview.attachLine", a)),
     attachMore: more(p.attach.length),
+    samePersonTitle: p.samePerson.length > 0 ? t("samePerson.import.title", { count: p.samePerson.length }) : "",
+    samePersonIntro: p.samePerson.length > 0 ? t("samePerson.import.intro") : "",
+    samePerson: p.samePerson.slice(0, listed).map((s) => t("samePerson.import.line", s)),
+    samePersonMore: more(p.samePerson.length),
     nothing: importable(p) === 0 ? t("import.preview.nothing") : "",
   };
 }
@@ -102,6 +110,7 @@ export function previewText(t: Translate, p: ImportPreview): string {
     ...v.notes,
     ...(v.errors.length ? ["", `${t("import.preview.errorsTitle")} :`, ...v.errors.map((e) => `  ${e}`)] : []),
     ...(v.attach.length ? ["", `${t("import.preview.attachTitle")} :`, ...v.attach.map((a) => `  ${a}`)] : []),
+    ...(v.samePerson.length ? ["", `${v.samePersonTitle} :`, v.samePersonIntro, ...v.samePerson.map((a) => `  ${a}`)] : []),
     ...(v.nothing ? ["", v.nothing] : []),
   ].join("\n");
 }

@@ -5,6 +5,7 @@ import type { QueryAudience } from "../../services/queries.js";
 import { cardMessage } from "../cards/card-message.js";
 import type { Locale, Translate } from "../i18n.js";
 import { caseListCard, closeNamesCard, statusCard } from "./query-views.js";
+import { samePersonCard } from "./same-person.js";
 import { formatDate } from "../cases/case-views.js";
 import { unknownMemberCard } from "../reports/report-views.js";
 
@@ -43,7 +44,11 @@ export async function answerQuery(ctx: TurnContext, deps: QueryAnswerDeps, actor
   switch (query.kind) {
     case "statusByReference": {
       const result = await queries.statusByReference(actor, query.reference, audience);
-      if (result.ok) await ctx.sendActivity(cardMessage(statusCard(t, locale, result.line, audience, result.linked)));
+      if (result.ok) {
+        await ctx.sendActivity(cardMessage(statusCard(t, locale, result.line, audience, result.linked)));
+        // « Même élève ? »: only ever filled in a personal chat, for who sees both cases in detail.
+        if (result.samePerson.length > 0) await ctx.sendActivity(cardMessage(samePersonCard(t, result.line.reference, result.samePerson)));
+      }
       // A case that left the caller's school: that it went, and when; nothing of where nor since.
       else if (result.reason === "TRANSFERRED")
         await ctx.sendActivity(t("query.transferred", { reference: result.reference, date: formatDate(result.at, locale) }));

@@ -74,7 +74,12 @@ export const COLUMN_FATES = {
     ine: { erase: null },
   },
   PupilContact: { pupilId: KEY, phone: { erase: null }, email: { erase: null } },
-  PupilLink: { pupilId: KEY, otherPupilId: KEY, decidedById: KEY },
+  // « Même élève ? » answers: the row is deleted when either pupil loses their identity (privacy.ts anonymizePupils).
+  PupilLink: {
+    pupilId: { transient: "deleted with either pupil's identity (anonymisation)" },
+    otherPupilId: { transient: "deleted with either pupil's identity (anonymisation)" },
+    decidedById: KEY,
+  },
   CaseCounter: {},
   Case: {
     id: KEY,

@@ -127,7 +127,7 @@ export class QueryService {
     const seen = new Set<string>();
     const out: SamePersonQuestion[] = [];
     for (const other of found.rows) {
-      if (seen.has(other.pupilId) || other.pupil.anonymized || !can(actor, "VIEW_DETAILS", scopeOfRow(other))) continue;
+      if (seen.has(other.pupilId) || other.pupil.anonymized || !can(actor, "VIEW_DETAILS", caseScopeOfRow(other))) continue;
       seen.add(other.pupilId);
       out.push({
         caseId: row.id,
@@ -152,7 +152,7 @@ export class QueryService {
     const now = this.clock();
     const [row, other] = await Promise.all([this.store.caseQueries.byId(caseId), this.store.caseQueries.byId(otherCaseId)]);
     if (!row || !other || row.id === other.id) return { ok: false, reason: "NOT_FOUND" };
-    if (!can(actor, "VIEW_DETAILS", scopeOfRow(row)) || !can(actor, "VIEW_DETAILS", scopeOfRow(other))) return { ok: false, reason: "NOT_FOUND" };
+    if (!can(actor, "VIEW_DETAILS", caseScopeOfRow(row)) || !can(actor, "VIEW_DETAILS", caseScopeOfRow(other))) return { ok: false, reason: "NOT_FOUND" };
     const outcome = await this.store.pupilLinks.decide({ caseId: row.id, otherCaseId: other.id, same, actorId: actor.memberId, now });
     if (!outcome.ok) return { ok: false, reason: outcome.reason };
     return {

@@ -178,6 +178,10 @@ describe.each(DATABASE_KINDS)("« Même élève ? » between a report and an imp
       .execute();
     expect(events.map((e) => e.caseId).sort()).toEqual([imported.chloe!.id, reported.chloe!.id].sort());
     expect(JSON.stringify(events)).not.toContain(imported.chloe!.reference);
+    // One timeline in the history too: the other case's events, with its reference.
+    const history = (await bot.say(sophie, `historique ${imported.chloe!.reference}`)).cards.map(cardText).join("\n");
+    expect(history).toContain(`${reported.chloe!.reference} · Fiche de repérage (Claire Martin)`);
+    expect((await bot.say(ines, `historique ${imported.chloe!.reference}`)).cards.map(cardText).join("\n")).not.toContain(reported.chloe!.reference);
     // The others still see nothing of the other school.
     expect((await status(karim, reported.chloe!.reference)).text).not.toContain(imported.chloe!.reference);
     expect((await status(ines, imported.chloe!.reference)).text).not.toContain(reported.chloe!.reference);

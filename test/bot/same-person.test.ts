@@ -6,6 +6,8 @@ import { cardText, execute, person, startTestBot, type Person, type TestBot } fr
 import { findAction } from "../helpers/cards.js";
 import { DATABASE_KINDS } from "../helpers/database.js";
 import { csvBytes, listRow } from "../helpers/import-files.js";
+import { importPreviewCard } from "../../src/teams/imports/import-views.js";
+import { translator } from "../../src/teams/i18n.js";
 
 /** Issue 26, « Même élève ? »: a young person reported at the Lycée Victor-Hugo with only a birth
  *  year, then listed by the SIEI at the LP Jean-Moulin (same bassin) with a full birth date. Repère
@@ -95,6 +97,14 @@ describe.each(DATABASE_KINDS)("« Même élève ? » between a report and an imp
       { line: 3, reference: reported.noah!.reference },
     ]);
     expect(imported.chloe!.reference).not.toBe(reported.chloe!.reference);
+    // The preview card says so, in French and in English.
+    const fr = cardText(importPreviewCard(translator("fr"), preview));
+    expect(fr).toContain("Même élève ? (2)");
+    expect(fr).toContain(`Ligne 2 · ${reported.chloe!.reference}`);
+    expect(fr).toContain(`Ligne 3 · ${reported.noah!.reference}`);
+    const en = cardText(importPreviewCard(translator("en"), preview));
+    expect(en).toContain("Same young person? (2)");
+    expect(en).toContain(`Row 2 · ${reported.chloe!.reference}`);
   });
 
   it("asks the coordinator, who sees both schools, « Même élève ? » in statut, from either case", async () => {

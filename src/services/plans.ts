@@ -24,6 +24,7 @@ import { schoolYearsAround } from "../domain/school-year.js";
 import { safeText } from "../domain/safe-text.js";
 import { isSignalCode, type SignalCode } from "../domain/signals.js";
 import {
+  SAME_PERSON_EVENTS,
   UnknownPlanActionError,
   VersionConflictError,
   type CaseRecord,
@@ -335,8 +336,22 @@ export class PlanService {
   private async eventsOf(actor: Actor, c: CaseRecord, limit: number, before: Date | undefined, opts: { linked: boolean }): Promise<TimelineEvent[]> {
     const events = await this.store.plans.events(c.id, limit, before);
     // Only who sees this case whole and may read its details: a school the case left sees no other.
-    if (!opts.linked || before !== undefined || !this.triage.may(actor, "VIEW_DETAILS", c)) return events;
-    return oneTimeline(events, await linkedEvents(this.store, actor, c.id, this.clock(), limit));
+    if (!opts.linked || before !== undefined || !this.triage.may(actor, "VIEW_DETAILS", c)) return this.withoutHiddenLinks(actor, events);
+    return this.withoutHiddenLinks(actor, oneTimeline(events, await linkedEvents(this.store, actor, c.id, this.clock(), limit)));
+  }
+
+  /** A « Même élève ? » answer tells that the young person has a case elsewhere: shown only to who
+   *  may read that other case's details too. */
+  private async withoutHiddenLinks(actor: Actor, events: TimelineEvent[]): Promise<TimelineEvent[]> {
+    const shown: TimelineEvent[] = [];
+    for (const e of events) {
+      if (e.type !== SAME_PERSON_EVENTS.same && e.type !== SAME_PERSON_EVENTS.different) shown.push(e);
+      else if (typeof e.data.otherCaseId === "string") {
+        const other = await this.store.caseChanges.get({ id: e.data.otherCaseId });
+        if (other && this.triage.may(actor, "VIEW_DETAILS", other)) shown.push(e);
+      }
+    }
+    return shown;
   }
 
   /**

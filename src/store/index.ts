@@ -123,3 +123,4 @@ export type { StatsFilter, RawStats, CaseExportRow, DataExportRecord } from "./s
 export type { WeeklyDigestCounts } from "./outgoing-message.js";
 export type { PackageSource, TransferPackageRow } from "./academie-transfer.js";
 export type { PupilLinkOutcome } from "./pupil-links.js";
+export { SAME_PERSON_EVENTS } from "./pupil-links.js";

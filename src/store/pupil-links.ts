@@ -17,9 +17,9 @@ export type PupilLinkOutcome =
 export class PupilLinkRepository {
   constructor(private readonly db: Db) {}
 
-  /** Records the answer for the pupils of two cases, with an event on each case (no reference of
-   *  the other in it: the history is read by people who may not know the other school), in one
-   *  transaction. `recorded` false: someone had already answered for the pair (their answer stays). */
+  /** Records the answer for the pupils of two cases, with an event on each case (the other case's
+   *  id only, never shown: the history shows the event only to who may see that case too
+   *  (PlanService), others may not know the other school), in one transaction. `recorded` false: someone had already answered for the pair (their answer stays). */
   async decide(p: { caseId: string; otherCaseId: string; same: boolean; actorId: string; now: Date }): Promise<PupilLinkOutcome> {
     return this.db.transaction().execute(async (trx) => {
       const pupils = await trx
@@ -51,8 +51,8 @@ export class PupilLinkRepository {
       if (!inserted) return { ok: true, recorded: false };
       const type = p.same ? SAME_PERSON_EVENTS.same : SAME_PERSON_EVENTS.different;
       await caseEventsInsert(trx, [
-        { caseId: p.caseId, actorId: p.actorId, type, at: p.now, data: { same: p.same } },
-        { caseId: p.otherCaseId, actorId: p.actorId, type, at: p.now, data: { same: p.same } },
+        { caseId: p.caseId, actorId: p.actorId, type, at: p.now, data: { same: p.same, otherCaseId: p.otherCaseId } },
+        { caseId: p.otherCaseId, actorId: p.actorId, type, at: p.now, data: { same: p.same, otherCaseId: p.caseId } },
       ]).execute();
       return { ok: true, recorded: true };
     });

@@ -191,7 +191,12 @@ describe.each(DATABASE_KINDS)("« Même élève ? » between a report and an imp
     // One timeline in the history too: the other case's events, with its reference.
     const history = (await bot.say(sophie, `historique ${imported.chloe!.reference}`)).cards.map(cardText).join("\n");
     expect(history).toContain(`${reported.chloe!.reference} · Fiche de repérage (Claire Martin)`);
-    expect((await bot.say(ines, `historique ${imported.chloe!.reference}`)).cards.map(cardText).join("\n")).not.toContain(reported.chloe!.reference);
+    expect(history).toContain("Rapproché d'un autre dossier du même jeune");
+    // The référent of one school reads neither the other case nor that one exists elsewhere.
+    const own = (await bot.say(ines, `historique ${imported.chloe!.reference}`)).cards.map(cardText).join("\n");
+    expect(own).toContain(`Historique · ${imported.chloe!.reference}`);
+    expect(own).not.toContain(reported.chloe!.reference);
+    expect(own).not.toContain("Rapproché");
     // The others still see nothing of the other school.
     expect((await status(karim, reported.chloe!.reference)).text).not.toContain(imported.chloe!.reference);
     expect((await status(ines, imported.chloe!.reference)).text).not.toContain(reported.chloe!.reference);

@@ -30,7 +30,10 @@ void instance.init({
   lng: "fr",
   fallbackLng: "fr",
   initImmediate: false,
-  interpolation: { escapeValue: false },
+  // No text nests another ($t(key)). i18next looks for nesting with a regular expression that
+  // backtracks exponentially on "$t(" not closed: typed into a message the bot repeats (« Je n'ai
+  // pas compris « $t( … » »), it held the process at full CPU for good. "(?!)" never matches.
+  interpolation: { escapeValue: false, nestingPrefix: "", nestingPrefixEscaped: "(?!)" },
   returnNull: false,
   showSupportNotice: false,
 });

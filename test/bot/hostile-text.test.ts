@@ -32,6 +32,14 @@ describe.each(DATABASE_KINDS)("control characters in what people send, on the %s
   }, 120_000);
   afterAll(async () => bot?.stop());
 
+  it("repeats a message holding an unclosed « $t( » as typed, at once, and serves the next person", async () => {
+    // i18next's nesting pattern backtracked exponentially on it: the process stayed at full CPU.
+    const typed = `$t(${"une absence ".repeat(4)}`;
+    const r = await bot.say(claire, typed);
+    expect(r.texts.join("\n")).toContain(`Je n'ai pas compris « ${typed.trim()} ».`);
+    await othersAreServed();
+  });
+
   it("answers a sender whose Teams name holds U+0000, and stores their conversation without it", async () => {
     const activity = personalMessage(bot.connector.url, { aadObjectId: claire.aadObjectId, displayName: "Cla\u0000ire \u0007Martin" }, { text: "ai\u0000de" });
     const before = bot.connector.sent.length;

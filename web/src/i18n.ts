@@ -44,7 +44,9 @@ export async function initI18n(lang: Lang): Promise<TFunction> {
   return i18next.init({
     lng: lang,
     fallbackLng: "fr",
-    interpolation: { escapeValue: false },
+    // No text nests another; i18next's nesting pattern backtracks exponentially on an unclosed
+    // "$t(" in a value (a school's name, a note): never matched (as the bot's src/teams/i18n.ts).
+    interpolation: { escapeValue: false, nestingPrefix: "", nestingPrefixEscaped: "(?!)" },
     resources: {
       fr: { translation: { ...tabFr, bot: bot(botFr, roleFr, statsFr, callsFr) } },
       en: { translation: { ...tabEn, bot: bot(botEn, roleEn, statsEn, callsEn) } },

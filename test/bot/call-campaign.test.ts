@@ -79,8 +79,8 @@ describe.each(DATABASE_KINDS)("the call campaign through the bot, on the %s data
       [`note_${lea.id}`]: "Messagerie",
     });
     let text = cardText(card);
-    expect(text).toContain("Appel noté pour D-2026-0001 : Injoignable (1 tentative(s)). Le jeune reste dans la liste.");
-    expect(text).toContain("1 tentative(s) · dernier appel le 21 septembre 2026 : Injoignable");
+    expect(text).toContain("Appel noté pour D-2026-0001 : Injoignable (1 tentative). Le jeune reste dans la liste.");
+    expect(text).toContain("1 tentative · dernier appel le 21 septembre 2026 : Injoignable");
 
     // A date to come is refused with a way to fix it.
     card = await execute(bot, sophie, personalOf(sophie), "calls.record", {

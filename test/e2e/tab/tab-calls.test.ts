@@ -145,6 +145,8 @@ describe("the tab's « Appels » view and « Transférer » in Chromium", () => 
       await expect.poll(() => line.getByTestId("last-call").textContent()).toMatch(/^Injoignable · .*1 tentative/);
       mkdirSync(SHOTS, { recursive: true });
       await page.screenshot({ path: path.join(SHOTS, "tab-1280-calls.png"), fullPage: true });
+      // The coordinators' guide shows it (E2E_UPDATE_DOCS=1 npm run test:e2e, as the other pictures).
+      if (process.env.E2E_UPDATE_DOCS === "1") await page.screenshot({ path: path.join(ROOT, "docs/screenshots/tab-calls.png") });
       expect(await app.store.db.prisma.callAttempt.count()).toBe(1);
 
       await page.getByRole("button", { name: "Exporter pour la PSAD (CSV)" }).click();

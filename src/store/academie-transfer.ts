@@ -3,6 +3,7 @@ import { sql } from "kysely";
 import { OPEN_STATUSES } from "../domain/lifecycle.js";
 import type { Db } from "./kysely.js";
 import { caseEventsInsert } from "./case-events.js";
+import { SAME_PERSON_EVENTS } from "./pupil-links.js";
 import { queueSends, sendOf } from "./sends.js";
 import type { OutgoingMessage } from "./outgoing-message.js";
 
@@ -50,8 +51,9 @@ export type TransferPackageRow = {
 };
 
 const OPEN = OPEN_STATUSES.map((s) => sql.lit(s));
-/** Events that only say someone looked: not part of what the other académie needs. */
-const AUDIT_ONLY = ["DETAILS_VIEWED", "HISTORY_VIEWED", "EXPORTED"];
+/** Events that only say someone looked, or that this académie holds another case of the young
+ *  person (« Même élève ? »): not part of what the other académie needs. */
+const AUDIT_ONLY = ["DETAILS_VIEWED", "HISTORY_VIEWED", "EXPORTED", ...Object.values(SAME_PERSON_EVENTS)];
 
 export class AcademieTransferRepository {
   constructor(private readonly db: Db) {}

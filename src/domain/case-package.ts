@@ -1,4 +1,3 @@
-import { createHash } from "node:crypto";
 import { z } from "zod";
 import { normalizeReference } from "./reference.js";
 import { safeText } from "./safe-text.js";
@@ -218,15 +217,12 @@ export function canonicalJson(value: unknown): string {
   return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(o[k])}`).join(",")}}`;
 }
 
-/** « sha256:<hex> » of the canonical JSON of everything but the digest itself. */
-export function packageDigest(content: object): string {
+/** The text the digest is computed on: the canonical JSON of everything but the digest itself
+ *  (services/case-package-digest.ts hashes it: the domain does no cryptography). */
+export function digestInput(content: object): string {
   const rest = { ...(content as Record<string, unknown>) };
   delete rest.digest;
-  return `sha256:${createHash("sha256").update(canonicalJson(rest), "utf8").digest("hex")}`;
-}
-
-export function sealPackage(content: CasePackageContent): CasePackage {
-  return { ...content, digest: packageDigest(content) };
+  return canonicalJson(rest);
 }
 
 export type PackageRefusal = "NOT_JSON" | "NOT_A_PACKAGE" | "VERSION" | "DIGEST" | "INVALID" | "TOO_BIG";
@@ -236,7 +232,10 @@ export type PackageRefusal = "NOT_JSON" | "NOT_A_PACKAGE" | "VERSION" | "DIGEST"
  * the digest recomputed on what the file holds (any change after the export is refused), then
  * every field checked and its text cleaned (control and bidirectional characters removed).
  */
-export function readCasePackage(bytes: Uint8Array): { ok: true; package: CasePackage } | { ok: false; reason: PackageRefusal; field?: string } {
+export function readCasePackage(
+  bytes: Uint8Array,
+  digestOf: (content: object) => string,
+): { ok: true; package: CasePackage } | { ok: false; reason: PackageRefusal; field?: string } {
   if (bytes.byteLength > CASE_PACKAGE_LIMITS.maxBytes) return { ok: false, reason: "TOO_BIG" };
   let raw: unknown;
   try {
@@ -248,7 +247,7 @@ export function readCasePackage(bytes: Uint8Array): { ok: true; package: CasePac
   const o = raw as Record<string, unknown>;
   if (o.format !== CASE_PACKAGE_FORMAT) return { ok: false, reason: "NOT_A_PACKAGE" };
   if (o.version !== CASE_PACKAGE_VERSION) return { ok: false, reason: "VERSION" };
-  if (typeof o.digest !== "string" || o.digest !== packageDigest(o)) return { ok: false, reason: "DIGEST" };
+  if (typeof o.digest !== "string" || o.digest !== digestOf(o)) return { ok: false, reason: "DIGEST" };
   const parsed = casePackageSchema.safeParse(raw);
   if (!parsed.success) return { ok: false, reason: "INVALID", field: parsed.error.issues[0]?.path.join(".") ?? "" };
   return { ok: true, package: parsed.data };

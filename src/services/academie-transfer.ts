@@ -6,13 +6,12 @@ import {
   CASE_PACKAGE_VERSION,
   historySummary,
   importedHistoryText,
-  readCasePackage,
-  sealPackage,
   type Academie,
   type CasePackage,
   type PackageRefusal,
 } from "../domain/case-package.js";
 import { scopeOf } from "../domain/permissions.js";
+import { readPackage, sealPackage } from "./case-package-digest.js";
 import { ageAtReport } from "../domain/routing.js";
 import { signalFamily } from "../domain/signals.js";
 import { initials, nameKey } from "../domain/text.js";
@@ -209,7 +208,7 @@ export class AcademieTransferService {
   /** A file received from another académie: checked, kept until it is confirmed, previewed. */
   async receive(actor: Actor, bytes: Uint8Array): Promise<ReceiveResult> {
     if (!this.mayImport(actor)) return { ok: false, reason: "FORBIDDEN" };
-    const read = readCasePackage(bytes);
+    const read = readPackage(bytes);
     if (!read.ok) return read;
     const pkg = read.package;
     const known = await this.store.academieTransfers.received(pkg.digest);
@@ -252,7 +251,7 @@ export class AcademieTransferService {
     const now = this.clock();
     if (row.expiresAt <= now || row.body === null) return { ok: false, reason: "EXPIRED" };
     // Read again as it was received: what was kept is checked like the file.
-    const read = readCasePackage(new TextEncoder().encode(JSON.stringify(row.body)));
+    const read = readPackage(new TextEncoder().encode(JSON.stringify(row.body)));
     if (!read.ok) return { ok: false, reason: "NOT_FOUND" };
     const pkg = read.package;
     const [school] = await this.store.schools.byIds([schoolId]);

@@ -1,7 +1,7 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { packageDigest } from "../../src/domain/case-package.js";
+import { packageDigest } from "../../src/services/case-package-digest.js";
 import type { Actor } from "../../src/services/index.js";
 import { DEMO_CHANNELS, DEMO_TENANT_ID } from "../../src/store/demo-seed.js";
 import { FILE_DOWNLOAD_INFO } from "../../src/teams/imports/import-handler.js";

@@ -6,7 +6,7 @@ import { createStore } from "../../src/store/index.js";
 import { DEMO_PEOPLE, DEMO_SCHOOLS, DEMO_TENANT_ID } from "../../src/store/demo-seed.js";
 import { openTestDatabase } from "../helpers/database.js";
 import { seedDemo } from "../../src/services/demo-academie.js";
-import { sealPackage } from "../../src/domain/case-package.js";
+import { sealPackage } from "../../src/services/case-package-digest.js";
 
 /**
  * The permission table (src/domain/permissions.ts), walked through the service layer: every

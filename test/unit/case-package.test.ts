@@ -4,12 +4,10 @@ import {
   academieOfSchool,
   canonicalJson,
   CASE_PACKAGE_LIMITS,
-  packageDigest,
   parseAcademieExportCommand,
-  readCasePackage,
-  sealPackage,
   type CasePackageContent,
 } from "../../src/domain/case-package.js";
+import { packageDigest, readPackage as readCasePackage, sealPackage } from "../../src/services/case-package-digest.js";
 
 const AT = "2026-12-07T09:30:00.000Z";
 const content = (): CasePackageContent => ({
